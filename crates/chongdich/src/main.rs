@@ -1,0 +1,308 @@
+//! `chongdich`: the one binary. It parses arguments and wires the library crates together;
+//! the work lives in `domain`, `store` and `web`.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::net::SocketAddr;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use domain::auth;
+use domain::units::parse_unit_ref;
+use domain::Role;
+use store::{NewUser, Store, UserUnit};
+
+#[derive(Parser)]
+#[command(
+    name = "chongdich",
+    version,
+    about = "Epidemic response command platform"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct DbArg {
+    /// Database URL: sqlite://FILE (created if missing) or postgres://USER:PASS@HOST/DB.
+    #[arg(long, env = "CHONGDICH_DB", default_value = "sqlite://chongdich.db")]
+    db: String,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate the database and serve the API.
+    Serve {
+        #[command(flatten)]
+        db: DbArg,
+        /// Address to listen on.
+        #[arg(long, env = "CHONGDICH_ADDR", default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+    },
+    /// Apply schema migrations and load the administrative units.
+    Migrate {
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Build a demo locality on embedded SQLite and serve it.
+    Demo {
+        /// Database URL for the demo.
+        #[arg(long, default_value = "sqlite://chongdich-demo.db")]
+        db: String,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        /// Build the demo and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Administrative units registry.
+    Units {
+        #[command(subcommand)]
+        command: UnitsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account; the password is read from standard input (first line).
+    Add {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long)]
+        username: String,
+        /// administrator, command, tracer, commune_officer, facility_manager, partner, viewer.
+        #[arg(long)]
+        role: Role,
+        /// A jurisdiction: a unit code of the 2021 structure, `2025:CODE`, or `VN` for the
+        /// whole country. Repeat for several.
+        #[arg(long = "unit", required = true)]
+        units: Vec<String>,
+    },
+    /// Replace an account's password (read from standard input) and end its sessions.
+    SetPassword {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long)]
+        username: String,
+    },
+    /// List accounts.
+    List {
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
+#[derive(Subcommand)]
+enum UnitsCommand {
+    /// Count units per structure, kind and level.
+    Stats {
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Serve { db, addr } => {
+            let store = open_migrated(&db.db).await?;
+            serve(store, addr).await
+        }
+        Command::Migrate { db } => {
+            let store = open(&db.db).await?;
+            let report = store.migrate().await.context("migrating")?;
+            if report.applied.is_empty() {
+                println!("schema is up to date");
+            }
+            for m in &report.applied {
+                println!("applied migration {m}");
+            }
+            if report.units_loaded > 0 {
+                println!(
+                    "loaded {} administrative units and {} correspondence rows",
+                    report.units_loaded, report.correspondence_loaded
+                );
+            }
+            Ok(())
+        }
+        Command::Demo { db, addr, no_serve } => demo(&db, addr, no_serve).await,
+        Command::User { command } => user(command).await,
+        Command::Units {
+            command: UnitsCommand::Stats { db },
+        } => {
+            let store = open(&db.db).await?;
+            println!(
+                "{:<10} {:<10} {:<10} {:>7}",
+                "structure", "kind", "level", "units"
+            );
+            for s in store.unit_stats().await? {
+                println!(
+                    "{:<10} {:<10} {:<10} {:>7}",
+                    s.structure, s.kind, s.level, s.count
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn open(url: &str) -> Result<Store> {
+    Store::connect(url)
+        .await
+        .with_context(|| format!("opening database {url}"))
+}
+
+async fn open_migrated(url: &str) -> Result<Store> {
+    let store = open(url).await?;
+    store.migrate().await.context("migrating")?;
+    Ok(store)
+}
+
+async fn serve(store: Store, addr: SocketAddr) -> Result<()> {
+    tracing::info!("serving on http://{addr}");
+    web::serve(web::AppState { store }, addr)
+        .await
+        .with_context(|| format!("serving on {addr} (is the port already in use?)"))
+}
+
+/// The demo locality. Until the simulator lands it holds the units registry and one
+/// administrator account, whose fresh password is printed at every run.
+async fn demo(db: &str, addr: SocketAddr, no_serve: bool) -> Result<()> {
+    let store = open_migrated(db).await?;
+    let password = auth::generate_password();
+    let hash = auth::hash_password(&password)?;
+    let now = chrono::Utc::now().timestamp();
+    if !store.set_password("admin", &hash, now).await? {
+        store
+            .create_user(
+                &NewUser {
+                    username: "admin".into(),
+                    password_hash: hash,
+                    role: Role::Administrator,
+                    units: vec![UserUnit {
+                        structure: domain::Structure::S2021,
+                        code: domain::UnitCode::parse("VN").expect("static code"),
+                    }],
+                },
+                now,
+            )
+            .await?;
+    }
+    println!("chongdich demo database: {db}");
+    println!("administrator: admin / {password}");
+    if no_serve {
+        return Ok(());
+    }
+    println!("open http://{addr}/ — API: http://{addr}/api/v1 (POST /api/v1/auth/login), docs: http://{addr}/openapi.json");
+    serve(store, addr).await
+}
+
+async fn user(command: UserCommand) -> Result<()> {
+    match command {
+        UserCommand::Add {
+            db,
+            username,
+            role,
+            units,
+        } => {
+            let username = auth::normalize_username(&username)
+                .map_err(|r| anyhow::anyhow!("--username: {}", r.code()))?;
+            let units = units
+                .iter()
+                .map(|u| {
+                    parse_unit_ref(u)
+                        .map(|(structure, code)| UserUnit { structure, code })
+                        .map_err(|e| anyhow::anyhow!("--unit {u:?}: {}", e.reason.code()))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let password = read_password()?;
+            let hash = auth::hash_password(&password)?;
+            let store = open_migrated(&db.db).await?;
+            let user = store
+                .create_user(
+                    &NewUser {
+                        username,
+                        password_hash: hash,
+                        role,
+                        units,
+                    },
+                    chrono::Utc::now().timestamp(),
+                )
+                .await?;
+            println!(
+                "created user {} (id {}, role {})",
+                user.username, user.id, user.role
+            );
+            Ok(())
+        }
+        UserCommand::SetPassword { db, username } => {
+            let username = auth::normalize_username(&username)
+                .map_err(|r| anyhow::anyhow!("--username: {}", r.code()))?;
+            let password = read_password()?;
+            let hash = auth::hash_password(&password)?;
+            let store = open_migrated(&db.db).await?;
+            if !store
+                .set_password(&username, &hash, chrono::Utc::now().timestamp())
+                .await?
+            {
+                bail!("no user named {username:?}");
+            }
+            println!("password changed for {username}; its sessions were ended");
+            Ok(())
+        }
+        UserCommand::List { db } => {
+            let store = open_migrated(&db.db).await?;
+            println!("{:<24} {:<17} {:<7} units", "username", "role", "active");
+            for u in store.list_users().await? {
+                let units: Vec<String> = u
+                    .units
+                    .iter()
+                    .map(|x| {
+                        if x.code.is_country() {
+                            x.code.to_string()
+                        } else {
+                            format!("{}:{}", x.structure, x.code)
+                        }
+                    })
+                    .collect();
+                println!(
+                    "{:<24} {:<17} {:<7} {}",
+                    u.username,
+                    u.role,
+                    u.active,
+                    units.join(",")
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The first line of standard input, without its line ending.
+fn read_password() -> Result<String> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("password: ");
+        std::io::stderr().flush().ok();
+    }
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
+    let password = line.trim_end_matches(['\n', '\r']).to_string();
+    auth::check_password_policy(&password)?;
+    Ok(password)
+}

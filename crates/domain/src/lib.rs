@@ -1,0 +1,20 @@
+//! The pure core of chongdich: identifiers, administrative units, roles, jurisdictions
+//! (scopes) and the validation rules of the records the rest of the system stores.
+//!
+//! This crate performs no I/O: no database, no HTTP, no async runtime. The reference data
+//! it carries (`refdata`) is compiled in from `data/units/` with `include_str!`.
+
+pub mod auth;
+pub mod ids;
+pub mod person;
+pub mod refdata;
+pub mod role;
+pub mod scope;
+pub mod units;
+pub mod validation;
+
+pub use ids::{PersonId, UserId};
+pub use role::Role;
+pub use scope::Scope;
+pub use units::{Structure, Unit, UnitCode, UnitKind, UnitLevel, UnitPath, UnitType};
+pub use validation::{FieldError, Reason};

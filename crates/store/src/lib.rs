@@ -1,0 +1,142 @@
+//! chongdich's repository layer: one schema and one set of queries on SQLite (embedded
+//! default) and PostgreSQL (production).
+//!
+//! Queries are written once in the SQL both databases accept (`$N` placeholders, which
+//! sqlx's SQLite driver binds by number; `ON CONFLICT`; `RETURNING`; integers for times)
+//! and run through sqlx's `Any` driver. Where the dialects differ — the migrations — each has
+//! its own file. Rows are mapped to `domain` types here and nowhere else.
+
+mod audit;
+mod migrate;
+mod page;
+mod persons;
+mod sql;
+mod units;
+mod users;
+
+use std::str::FromStr;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+
+pub use audit::{AuditAction, AuditEntry, AuditRecord};
+pub use page::{Cursor, Page, PageRequest, LIMIT_DEFAULT, LIMIT_MAX};
+pub use units::{UnitFilter, UnitStats};
+pub use users::{Caller, LoginThrottle, NewUser, User, UserUnit};
+
+use domain::refdata::RefDataError;
+use domain::FieldError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("unsupported database URL {0:?}: use sqlite://FILE or postgres://USER@HOST/DB")]
+    UnsupportedUrl(String),
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("reference data: {0}")]
+    RefData(#[from] RefDataError),
+    #[error("malformed cursor")]
+    BadCursor,
+    #[error("invalid input: {}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", "))]
+    Invalid(Vec<FieldError>),
+    #[error("stored row is malformed: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    /// The database could not be reached (as opposed to a query or data fault).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Db(
+                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)
+            )
+        )
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The handle every edge uses. Cheap to clone (the pool is shared).
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    dialect: Dialect,
+}
+
+impl Store {
+    /// Opens a pool. A SQLite file is created if missing and put in WAL mode.
+    pub async fn connect(url: &str) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let (dialect, url) = if let Some(rest) = url.strip_prefix("sqlite:") {
+            // `mode=rwc` creates the file; an explicit mode in the URL wins.
+            let url = if rest.contains("mode=") || rest.starts_with(":memory:") {
+                url.to_string()
+            } else if url.contains('?') {
+                format!("{url}&mode=rwc")
+            } else {
+                format!("{url}?mode=rwc")
+            };
+            (Dialect::Sqlite, url)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (Dialect::Postgres, url.to_string())
+        } else {
+            return Err(StoreError::UnsupportedUrl(url.to_string()));
+        };
+        let options = AnyConnectOptions::from_str(&url)?;
+        let sqlite = dialect == Dialect::Sqlite;
+        let pool = AnyPoolOptions::new()
+            // SQLite has one writer; more connections only help readers.
+            .max_connections(if sqlite { 8 } else { 16 })
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if sqlite {
+                        conn.execute("PRAGMA foreign_keys = ON").await?;
+                        conn.execute("PRAGMA busy_timeout = 10000").await?;
+                        conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        if sqlite {
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .fetch_optional(&pool)
+                .await?;
+        }
+        Ok(Store { pool, dialect })
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// Applies pending migrations and (re)loads the administrative units if the embedded
+    /// reference data changed. Safe to run at every start.
+    pub async fn migrate(&self) -> Result<migrate::MigrateReport> {
+        migrate::run(self).await
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Whether the database answers (for `/healthz`).
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").fetch_one(&self.pool).await?;
+        Ok(())
+    }
+}
+
+pub use migrate::MigrateReport;
+
+pub(crate) fn now_s() -> i64 {
+    chrono::Utc::now().timestamp()
+}

@@ -1,0 +1,181 @@
+//! Schema migrations (one SQL file per dialect and version, compiled in) and the loading of
+//! the administrative units registry.
+
+use sqlx::Row;
+
+use domain::refdata;
+use domain::Structure;
+
+use crate::sql::{insert_rows, Val};
+use crate::{now_s, Dialect, Result, Store};
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "foundation",
+    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+}];
+
+const REFDATA_KEY: &str = "units_fingerprint";
+
+/// What `migrate` did.
+#[derive(Debug, Clone, Default)]
+pub struct MigrateReport {
+    pub applied: Vec<String>,
+    /// Units (both structures, partners included) loaded; 0 when the registry was current.
+    pub units_loaded: u64,
+    pub correspondence_loaded: u64,
+}
+
+pub(crate) async fn run(store: &Store) -> Result<MigrateReport> {
+    let mut report = MigrateReport::default();
+    let mut conn = store.pool.acquire().await?;
+    if store.dialect == Dialect::Postgres {
+        // Two servers starting together must not both migrate: hold a session-level lock.
+        sqlx::query("SELECT pg_advisory_lock(7305171)")
+            .execute(&mut *conn)
+            .await?;
+    }
+    let result = apply(store, &mut conn, &mut report).await;
+    if store.dialect == Dialect::Postgres {
+        sqlx::query("SELECT pg_advisory_unlock(7305171)")
+            .execute(&mut *conn)
+            .await?;
+    }
+    result?;
+    Ok(report)
+}
+
+async fn apply(
+    store: &Store,
+    conn: &mut sqlx::AnyConnection,
+    report: &mut MigrateReport,
+) -> Result<()> {
+    sqlx::query(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version BIGINT PRIMARY KEY,
+            name TEXT NOT NULL,
+            applied_at_s BIGINT NOT NULL
+        )",
+    )
+    .execute(&mut *conn)
+    .await?;
+    let applied: Vec<i64> = sqlx::query("SELECT version FROM schema_migrations")
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| r.try_get::<i64, _>(0))
+        .collect::<Result<_, _>>()?;
+    for m in MIGRATIONS {
+        if applied.contains(&m.version) {
+            continue;
+        }
+        let text = match store.dialect {
+            Dialect::Sqlite => m.sqlite,
+            Dialect::Postgres => m.postgres,
+        };
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        sqlx::raw_sql(text).execute(&mut *tx).await?;
+        sqlx::query(
+            "INSERT INTO schema_migrations (version, name, applied_at_s) VALUES ($1, $2, $3)",
+        )
+        .bind(m.version)
+        .bind(m.name)
+        .bind(now_s())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        report.applied.push(format!("{:04}_{}", m.version, m.name));
+    }
+    load_units(conn, report).await
+}
+
+/// Replaces the registry when the embedded data differs from what was loaded last.
+/// Records keep a copy of their unit's code and path, so a reload never orphans them.
+async fn load_units(conn: &mut sqlx::AnyConnection, report: &mut MigrateReport) -> Result<()> {
+    let fingerprint = refdata::fingerprint();
+    let current: Option<String> = sqlx::query("SELECT value FROM meta WHERE key = $1")
+        .bind(REFDATA_KEY)
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()?;
+    if current.as_deref() == Some(fingerprint.as_str()) {
+        return Ok(());
+    }
+    let mut all = Vec::new();
+    for s in Structure::ALL {
+        all.extend(refdata::units(s)?);
+    }
+    let correspondence = refdata::correspondence()?;
+
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    sqlx::query("DELETE FROM units").execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM unit_correspondence")
+        .execute(&mut *tx)
+        .await?;
+    report.units_loaded = insert_rows(
+        &mut tx,
+        "units",
+        &[
+            "structure",
+            "code",
+            "name",
+            "name_ascii",
+            "level",
+            "unit_type",
+            "kind",
+            "parent_code",
+            "path",
+            "lat",
+            "lon",
+            "area_km2",
+        ],
+        all.into_iter().map(|u| {
+            vec![
+                Val::Text(u.structure.as_str().into()),
+                Val::Text(u.code.as_str().into()),
+                Val::Text(u.name),
+                Val::Text(u.name_ascii),
+                Val::Text(u.level.as_str().into()),
+                Val::Text(u.unit_type.as_str().into()),
+                Val::Text(u.kind.as_str().into()),
+                Val::OptText(u.parent_code.map(|c| c.as_str().to_string())),
+                Val::Text(u.path.as_str().into()),
+                Val::Real(u.lat),
+                Val::Real(u.lon),
+                Val::Real(u.area_km2),
+            ]
+        }),
+    )
+    .await?;
+    report.correspondence_loaded = insert_rows(
+        &mut tx,
+        "unit_correspondence",
+        &["old_code", "new_code"],
+        correspondence.into_iter().map(|c| {
+            vec![
+                Val::Text(c.old_unit.as_str().into()),
+                Val::Text(c.new_commune.as_str().into()),
+            ]
+        }),
+    )
+    .await?;
+    sqlx::query(
+        "INSERT INTO meta (key, value) VALUES ($1, $2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(REFDATA_KEY)
+    .bind(fingerprint)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,127 @@
+//! A small builder for SQL whose shape depends on input (scope filters, optional
+//! filters, multi-row inserts). It numbers `$N` placeholders as values are pushed, so
+//! every statement is valid on both SQLite and PostgreSQL.
+
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+use sqlx::Any;
+
+use domain::{Scope, Structure};
+
+/// A value bound to a placeholder.
+#[derive(Debug, Clone)]
+pub enum Val {
+    Int(i64),
+    OptInt(Option<i64>),
+    Real(Option<f64>),
+    Text(String),
+    OptText(Option<String>),
+}
+
+#[derive(Debug, Default)]
+pub struct Sql {
+    text: String,
+    vals: Vec<Val>,
+}
+
+impl Sql {
+    pub fn new(text: &str) -> Sql {
+        Sql {
+            text: text.to_string(),
+            vals: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder for `val`.
+    pub fn bind(&mut self, val: Val) -> &mut Self {
+        self.vals.push(val);
+        self.text.push('$');
+        self.text.push_str(&self.vals.len().to_string());
+        self
+    }
+
+    /// `AND (<path column> in one of the scope's subtrees)` for one structure; nothing for a
+    /// whole-country scope. A scope with no root in the structure matches no row.
+    pub fn push_scope(&mut self, path_col: &str, scope: &Scope, structure: Structure) {
+        if scope.is_everything() {
+            return;
+        }
+        let roots: Vec<_> = scope.roots_in(structure).collect();
+        if roots.is_empty() {
+            self.push(" AND 1 = 0");
+            return;
+        }
+        self.push(" AND (");
+        for (i, root) in roots.into_iter().enumerate() {
+            if i > 0 {
+                self.push(" OR ");
+            }
+            self.push("(").push(path_col).push(" >= ");
+            self.bind(Val::Text(root.as_str().to_string()));
+            self.push(" AND ").push(path_col).push(" < ");
+            self.bind(Val::Text(root.subtree_upper_bound()));
+            self.push(")");
+        }
+        self.push(")");
+    }
+
+    pub fn query(&self) -> Query<'_, Any, AnyArguments<'_>> {
+        // sqlx 0.8's Any driver sends a NULL f64 to PostgreSQL typed as float4
+        // (sqlx-core any/arguments.rs maps Null(Double) to Option<f32>). A cached statement
+        // prepared with that type then fails when a later execution binds a real f64
+        // ("incorrect binary data format"), so statements with a NULL real are not cached.
+        let null_real = self.vals.iter().any(|v| matches!(v, Val::Real(None)));
+        bind_all(sqlx::query(&self.text), &self.vals).persistent(!null_real)
+    }
+}
+
+pub fn bind_all<'q>(
+    mut q: Query<'q, Any, AnyArguments<'q>>,
+    vals: &[Val],
+) -> Query<'q, Any, AnyArguments<'q>> {
+    for v in vals {
+        q = match v.clone() {
+            Val::Int(i) => q.bind(i),
+            Val::OptInt(i) => q.bind(i),
+            Val::Real(f) => q.bind(f),
+            Val::Text(s) => q.bind(s),
+            Val::OptText(s) => q.bind(s),
+        };
+    }
+    q
+}
+
+/// Inserts `rows` into `table` in statements of at most `rows_per_stmt` rows.
+pub async fn insert_rows(
+    conn: &mut sqlx::AnyConnection,
+    table: &str,
+    columns: &[&str],
+    rows: impl IntoIterator<Item = Vec<Val>>,
+) -> Result<u64, sqlx::Error> {
+    // 32,766 is SQLite's bound on placeholders per statement; stay far below it.
+    let rows_per_stmt = (8_000 / columns.len()).max(1);
+    let head = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+    let mut inserted = 0;
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let mut sql = Sql::new(&head);
+        for (i, row) in rows.by_ref().take(rows_per_stmt).enumerate() {
+            debug_assert_eq!(row.len(), columns.len());
+            sql.push(if i == 0 { "(" } else { ", (" });
+            for (j, v) in row.into_iter().enumerate() {
+                if j > 0 {
+                    sql.push(", ");
+                }
+                sql.bind(v);
+            }
+            sql.push(")");
+        }
+        inserted += sql.query().execute(&mut *conn).await?.rows_affected();
+    }
+    Ok(inserted)
+}

@@ -1,0 +1,147 @@
+//! The person registry: create, read and list within the caller's jurisdiction. Every read
+//! and change is in the audit log (the store writes it with the data).
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::SecondsFormat;
+use domain::person::{Person, PersonInput};
+use domain::role::Permission;
+use domain::{PersonId, Structure};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{now_s, opt_param, ListResponse, PageParams};
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiQuery, Auth};
+use crate::AppState;
+
+#[derive(Deserialize, ToSchema)]
+pub struct PersonRequest {
+    full_name: Option<String>,
+    /// 12-digit citizen identity number (or 9-digit old ID).
+    national_id: Option<String>,
+    /// Vietnamese phone number; "+84 912 345 678" is stored as "0912345678".
+    phone: Option<String>,
+    /// YYYY-MM-DD.
+    birth_date: Option<String>,
+    /// `male`, `female`, `other` or `unknown` (default).
+    sex: Option<String>,
+    /// Unit of residence: a code of the 2021 structure ("00001") or "2025:CODE".
+    unit: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PersonDto {
+    id: i64,
+    full_name: String,
+    national_id: Option<String>,
+    phone: Option<String>,
+    birth_date: Option<String>,
+    sex: &'static str,
+    structure: &'static str,
+    unit_code: String,
+    /// RFC 3339, UTC.
+    created_at: String,
+}
+
+impl From<Person> for PersonDto {
+    fn from(p: Person) -> PersonDto {
+        PersonDto {
+            id: p.id.0,
+            full_name: p.full_name,
+            national_id: p.national_id.map(|n| n.as_str().to_string()),
+            phone: p.phone.map(|n| n.as_str().to_string()),
+            birth_date: p.birth_date.map(|d| d.format("%Y-%m-%d").to_string()),
+            sex: p.sex.as_str(),
+            structure: p.structure.as_str(),
+            unit_code: p.unit_code.to_string(),
+            created_at: p.created_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+        }
+    }
+}
+
+/// The locality's calendar date: birth dates are checked against it, not against UTC's.
+fn local_today() -> chrono::NaiveDate {
+    chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
+        .date_naive()
+}
+
+/// Registers a person in a unit of the caller's jurisdiction.
+#[utoipa::path(post, path = "/api/v1/persons", request_body = PersonRequest, responses(
+    (status = 201, body = PersonDto),
+    (status = 400, body = crate::error::ErrorBody),
+    (status = 403, body = crate::error::ErrorBody)
+), security(("bearer" = [])))]
+pub async fn create(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(req): ApiJson<PersonRequest>,
+) -> Result<(StatusCode, Json<PersonDto>), ApiError> {
+    auth.require(Permission::WritePersonal)?;
+    let input = PersonInput {
+        full_name: req.full_name,
+        national_id: req.national_id,
+        phone: req.phone,
+        birth_date: req.birth_date,
+        sex: req.sex,
+        unit: req.unit,
+    };
+    let new = input.validate(local_today()).map_err(ApiError::invalid)?;
+    let person = state.store.create_person(&auth.0, &new, now_s()).await?;
+    Ok((StatusCode::CREATED, Json(person.into())))
+}
+
+/// One person; 404 when it does not exist *or* lies outside the caller's jurisdiction.
+#[utoipa::path(get, path = "/api/v1/persons/{id}", params(("id" = i64, Path)), responses(
+    (status = 200, body = PersonDto),
+    (status = 404, body = crate::error::ErrorBody)
+), security(("bearer" = [])))]
+pub async fn get_one(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Json<PersonDto>, ApiError> {
+    auth.require(Permission::ReadPersonal)?;
+    let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
+    let person = state
+        .store
+        .get_person(&auth.0, PersonId(id), now_s())
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    Ok(Json(person.into()))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct PersonQuery {
+    /// `2021` (default) or `2025`: the structure of the residence units listed.
+    structure: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+/// The persons of the caller's jurisdiction, by unit then id, by cursor.
+#[utoipa::path(get, path = "/api/v1/persons", params(PersonQuery), responses(
+    (status = 200, body = ListResponse<PersonDto>),
+    (status = 400, body = crate::error::ErrorBody)
+), security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<PersonQuery>,
+) -> Result<Json<ListResponse<PersonDto>>, ApiError> {
+    auth.require(Permission::ReadPersonal)?;
+    let structure = opt_param("structure", q.structure.as_deref(), str::parse::<Structure>)?
+        .unwrap_or(Structure::S2021);
+    let page = PageParams {
+        limit: q.limit,
+        cursor: q.cursor,
+    }
+    .parse()?;
+    let persons = state
+        .store
+        .list_persons(&auth.0, structure, &page, now_s())
+        .await?;
+    Ok(Json(ListResponse::from_page(persons, PersonDto::from)))
+}

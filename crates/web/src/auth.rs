@@ -1,0 +1,42 @@
+//! Where a request's token comes from, and the session cookie the UI uses.
+
+use axum::http::{header, HeaderMap, HeaderValue};
+
+pub const COOKIE_NAME: &str = "chongdich_token";
+
+/// The bearer token, or the session cookie when there is no `Authorization` header.
+pub fn token_from_headers(headers: &HeaderMap) -> Option<String> {
+    if let Some(v) = headers.get(header::AUTHORIZATION) {
+        let v = v.to_str().ok()?;
+        let (scheme, token) = v.split_once(' ')?;
+        return (scheme.eq_ignore_ascii_case("bearer") && valid_token(token.trim()))
+            .then(|| token.trim().to_string());
+    }
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == COOKIE_NAME)
+        .map(|(_, v)| v.to_string())
+        .filter(|t| valid_token(t))
+}
+
+/// Tokens are 43 characters of base64url; anything else is not looked up at all.
+fn valid_token(t: &str) -> bool {
+    t.len() == 43
+        && t.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+pub fn session_cookie(token: &str, max_age_s: i64) -> HeaderValue {
+    HeaderValue::from_str(&format!(
+        "{COOKIE_NAME}={token}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age_s}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+pub fn clear_cookie() -> HeaderValue {
+    HeaderValue::from_static("chongdich_token=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0")
+}

@@ -1,0 +1,222 @@
+//! One error shape for the whole API:
+//! `{"error":{"code","message","fields":[{"field","code","message"}]}}`, with the message in
+//! the request's language.
+//!
+//! Handlers and extractors return `ApiError`, which only records *what* went wrong; the
+//! `render_errors` middleware, which sees the request, writes the body in the caller's
+//! language. Errors produced by the framework itself (405, a body limit) are rewritten into
+//! the same shape there.
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use domain::FieldError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::lang::Lang;
+use crate::messages::{error_message, reason_message};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    InvalidInput,
+    InvalidJson,
+    UnsupportedMediaType,
+    PayloadTooLarge,
+    Unauthorized,
+    InvalidCredentials,
+    LoginLocked,
+    Forbidden,
+    NotFound,
+    MethodNotAllowed,
+    Unavailable,
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        use ErrorCode::*;
+        match self {
+            InvalidInput => "invalid_input",
+            InvalidJson => "invalid_json",
+            UnsupportedMediaType => "unsupported_media_type",
+            PayloadTooLarge => "payload_too_large",
+            Unauthorized => "unauthorized",
+            InvalidCredentials => "invalid_credentials",
+            LoginLocked => "login_locked",
+            Forbidden => "forbidden",
+            NotFound => "not_found",
+            MethodNotAllowed => "method_not_allowed",
+            Unavailable => "unavailable",
+            Internal => "internal",
+        }
+    }
+
+    pub fn status(self) -> StatusCode {
+        use ErrorCode::*;
+        match self {
+            InvalidInput | InvalidJson => StatusCode::BAD_REQUEST,
+            UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Unauthorized | InvalidCredentials => StatusCode::UNAUTHORIZED,
+            LoginLocked => StatusCode::TOO_MANY_REQUESTS,
+            Forbidden => StatusCode::FORBIDDEN,
+            NotFound => StatusCode::NOT_FOUND,
+            MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The code for a framework response that carries no `ApiError`.
+    fn from_status(status: StatusCode) -> ErrorCode {
+        match status {
+            StatusCode::NOT_FOUND => ErrorCode::NotFound,
+            StatusCode::METHOD_NOT_ALLOWED => ErrorCode::MethodNotAllowed,
+            StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::PayloadTooLarge,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => ErrorCode::UnsupportedMediaType,
+            StatusCode::UNAUTHORIZED => ErrorCode::Unauthorized,
+            StatusCode::FORBIDDEN => ErrorCode::Forbidden,
+            StatusCode::SERVICE_UNAVAILABLE => ErrorCode::Unavailable,
+            s if s.is_client_error() => ErrorCode::InvalidInput,
+            _ => ErrorCode::Internal,
+        }
+    }
+}
+
+/// What went wrong; rendered by `render_errors`.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub fields: Vec<FieldError>,
+    /// Seconds, for `Retry-After` on a locked login.
+    pub retry_after_s: Option<i64>,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode) -> ApiError {
+        ApiError {
+            code,
+            fields: Vec::new(),
+            retry_after_s: None,
+        }
+    }
+
+    pub fn invalid(fields: Vec<FieldError>) -> ApiError {
+        ApiError {
+            code: ErrorCode::InvalidInput,
+            fields,
+            retry_after_s: None,
+        }
+    }
+
+    pub fn field(field: &str, reason: domain::Reason) -> ApiError {
+        ApiError::invalid(vec![FieldError::new(field, reason)])
+    }
+
+    pub fn not_found() -> ApiError {
+        ApiError::new(ErrorCode::NotFound)
+    }
+}
+
+impl From<store::StoreError> for ApiError {
+    fn from(e: store::StoreError) -> ApiError {
+        use store::StoreError::*;
+        match e {
+            BadCursor => ApiError::field("cursor", domain::Reason::InvalidFormat),
+            Invalid(fields) => ApiError::invalid(fields),
+            e if e.is_unavailable() => {
+                tracing::error!("database unavailable: {e}");
+                ApiError::new(ErrorCode::Unavailable)
+            }
+            other => {
+                tracing::error!("store error: {other}");
+                ApiError::new(ErrorCode::Internal)
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut resp = self.code.status().into_response();
+        if let Some(s) = self.retry_after_s {
+            if let Ok(v) = HeaderValue::from_str(&s.max(1).to_string()) {
+                resp.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        resp.extensions_mut().insert(self);
+        resp
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code, e.g. `invalid_input`.
+    code: &'static str,
+    /// For people, in the request's language (`Accept-Language`, Vietnamese by default).
+    message: &'static str,
+    fields: Vec<FieldErrorBody>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FieldErrorBody {
+    field: String,
+    code: &'static str,
+    message: &'static str,
+}
+
+fn body(error: &ApiError, lang: Lang) -> ErrorBody {
+    ErrorBody {
+        error: ErrorDetail {
+            code: error.code.as_str(),
+            message: error_message(error.code, lang),
+            fields: error
+                .fields
+                .iter()
+                .map(|f| FieldErrorBody {
+                    field: f.field.clone(),
+                    code: f.reason.code(),
+                    message: reason_message(f.reason, lang),
+                })
+                .collect(),
+        },
+    }
+}
+
+/// Renders every error response in the caller's language and the one shape.
+pub async fn render_errors(req: Request, next: Next) -> Response {
+    let lang = Lang::from_headers(req.headers());
+    let resp = next.run(req).await;
+    let status = resp.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let (mut parts, original) = resp.into_parts();
+    let error = parts
+        .extensions
+        .remove::<ApiError>()
+        .unwrap_or_else(|| ApiError::new(ErrorCode::from_status(status)));
+    drop(original);
+    let json = serde_json::to_vec(&body(&error, lang)).unwrap_or_default();
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_LANGUAGE,
+        HeaderValue::from_static(match lang {
+            Lang::Vi => "vi",
+            Lang::En => "en",
+        }),
+    );
+    Response::from_parts(parts, Body::from(json))
+}

@@ -1,0 +1,97 @@
+//! chongdich's HTTP edge: the JSON API under `/api/v1`, `/healthz` and `/openapi.json`.
+//!
+//! Only this crate knows the wire format: it has its own request and response types
+//! (`api::*`), converts them to and from `domain` types, and renders every error in one
+//! shape in the caller's language (`error`).
+
+mod api;
+mod auth;
+mod error;
+mod extract;
+mod lang;
+mod messages;
+mod openapi;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+
+pub use error::{ApiError, ErrorCode};
+pub use lang::Lang;
+
+/// Bodies above this are refused with 413 before they are parsed. Check-in batches, which
+/// are larger, get their own limit on their own route.
+pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: store::Store,
+}
+
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/auth/login", post(api::auth::login))
+        .route("/auth/logout", post(api::auth::logout))
+        .route("/me", get(api::auth::me))
+        .route("/units", get(api::units::list))
+        .route("/units/{structure}/{code}", get(api::units::get_one))
+        .route(
+            "/persons",
+            get(api::persons::list).post(api::persons::create),
+        )
+        .route("/persons/{id}", get(api::persons::get_one))
+        .route("/audit", get(api::audit::list));
+    Router::new()
+        .route("/healthz", get(api::health::healthz))
+        .route("/openapi.json", get(openapi::openapi_json))
+        .nest("/api/v1", api)
+        .fallback(api::health::not_found)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(axum::middleware::from_fn(error::render_errors))
+        .with_state(state)
+}
+
+/// Serves until Ctrl-C or SIGTERM, then lets requests in flight finish.
+pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let store = state.store.clone();
+    // Expired sessions are deleted hourly so the table does not grow without bound.
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = store
+                .purge_expired_sessions(chrono::Utc::now().timestamp())
+                .await
+            {
+                tracing::warn!("purging expired sessions failed: {e}");
+            }
+        }
+    });
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -1,0 +1,63 @@
+//! The words of the API's error messages, in Vietnamese and English. Codes are stable and
+//! machine-readable; messages are for people and may be reworded.
+
+use domain::Reason;
+
+use crate::error::ErrorCode;
+use crate::lang::Lang;
+
+pub fn error_message(code: ErrorCode, lang: Lang) -> &'static str {
+    use ErrorCode::*;
+    match (code, lang) {
+        (InvalidInput, Lang::Vi) => "Dữ liệu không hợp lệ; không có gì được lưu.",
+        (InvalidInput, Lang::En) => "The input is not valid; nothing was saved.",
+        (InvalidJson, Lang::Vi) => "Nội dung gửi lên không phải JSON hợp lệ.",
+        (InvalidJson, Lang::En) => "The request body is not valid JSON for this request.",
+        (UnsupportedMediaType, Lang::Vi) => "Nội dung phải gửi dạng application/json.",
+        (UnsupportedMediaType, Lang::En) => "The request body must be application/json.",
+        (PayloadTooLarge, Lang::Vi) => "Nội dung gửi lên quá lớn.",
+        (PayloadTooLarge, Lang::En) => "The request body is too large.",
+        (Unauthorized, Lang::Vi) => "Cần đăng nhập (phiên làm việc không có hoặc đã hết hạn).",
+        (Unauthorized, Lang::En) => "Sign-in required (no session, or it has expired).",
+        (InvalidCredentials, Lang::Vi) => "Tên đăng nhập hoặc mật khẩu không đúng.",
+        (InvalidCredentials, Lang::En) => "Wrong username or password.",
+        (LoginLocked, Lang::Vi) => {
+            "Đăng nhập sai quá nhiều lần; tài khoản tạm khóa, hãy thử lại sau."
+        }
+        (LoginLocked, Lang::En) => "Too many failed sign-ins; the account is locked for a while.",
+        (Forbidden, Lang::Vi) => "Vai trò của bạn không được phép thực hiện thao tác này.",
+        (Forbidden, Lang::En) => "Your role is not allowed to do this.",
+        (NotFound, Lang::Vi) => "Không tìm thấy.",
+        (NotFound, Lang::En) => "Not found.",
+        (MethodNotAllowed, Lang::Vi) => "Phương thức HTTP không được hỗ trợ ở địa chỉ này.",
+        (MethodNotAllowed, Lang::En) => "This HTTP method is not supported here.",
+        (Unavailable, Lang::Vi) => "Cơ sở dữ liệu tạm thời không phản hồi.",
+        (Unavailable, Lang::En) => "The database is not answering.",
+        (Internal, Lang::Vi) => "Lỗi hệ thống; thao tác chưa được thực hiện.",
+        (Internal, Lang::En) => "Internal error; the operation was not carried out.",
+    }
+}
+
+pub fn reason_message(reason: Reason, lang: Lang) -> &'static str {
+    use Reason::*;
+    match (reason, lang) {
+        (Required, Lang::Vi) => "Bắt buộc phải nhập.",
+        (Required, Lang::En) => "Required.",
+        (TooShort, Lang::Vi) => "Quá ngắn.",
+        (TooShort, Lang::En) => "Too short.",
+        (TooLong, Lang::Vi) => "Quá dài.",
+        (TooLong, Lang::En) => "Too long.",
+        (InvalidFormat, Lang::Vi) => "Sai định dạng.",
+        (InvalidFormat, Lang::En) => "Wrong format.",
+        (UnknownValue, Lang::Vi) => "Giá trị không được hỗ trợ.",
+        (UnknownValue, Lang::En) => "Not one of the accepted values.",
+        (OutOfRange, Lang::Vi) => "Nằm ngoài khoảng cho phép.",
+        (OutOfRange, Lang::En) => "Out of the allowed range.",
+        (NotFound, Lang::Vi) => "Không tồn tại.",
+        (NotFound, Lang::En) => "Does not exist.",
+        (OutOfScope, Lang::Vi) => "Nằm ngoài địa bàn bạn phụ trách.",
+        (OutOfScope, Lang::En) => "Outside your jurisdiction.",
+        (Duplicate, Lang::Vi) => "Đã tồn tại.",
+        (Duplicate, Lang::En) => "Already exists.",
+    }
+}

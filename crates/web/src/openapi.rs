@@ -1,0 +1,48 @@
+//! The OpenAPI document, generated from the handlers' annotations.
+
+use axum::Json;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::api;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "chongdich API",
+        description = "Epidemic response command platform. Errors share one shape: \
+                       {\"error\":{\"code\",\"message\",\"fields\":[...]}}; messages follow \
+                       Accept-Language (vi by default, en). Lists page by cursor: \
+                       ?limit=&cursor= → {\"items\",\"next_cursor\"}."
+    ),
+    paths(
+        api::health::healthz,
+        api::auth::login,
+        api::auth::logout,
+        api::auth::me,
+        api::units::list,
+        api::units::get_one,
+        api::persons::create,
+        api::persons::get_one,
+        api::persons::list,
+        api::audit::list,
+    ),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
