@@ -11,6 +11,8 @@ mod migrate;
 mod page;
 mod persons;
 mod sql;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod units;
 mod users;
 

@@ -1,0 +1,122 @@
+//! Fresh, migrated databases for tests (feature `testing`): a temporary SQLite file, or a
+//! new database on the PostgreSQL server named by `CHONGDICH_TEST_PG`, dropped afterwards.
+//!
+//! Without `CHONGDICH_TEST_PG`, PostgreSQL tests are skipped with a note — except under CI
+//! (`CI` set), where a missing server is a failure, so CI can never pass on SQLite alone.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use crate::Store;
+
+pub struct TestDb {
+    pub store: Store,
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    File(PathBuf),
+    Database { admin_url: String, name: String },
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+fn unique_name() -> String {
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("chongdich_test_{}_{}_{}", std::process::id(), n, nanos)
+}
+
+pub async fn sqlite() -> TestDb {
+    let path = std::env::temp_dir().join(format!("{}.db", unique_name()));
+    let url = format!("sqlite://{}", path.display());
+    let store = Store::connect(&url).await.expect("open test SQLite");
+    store.migrate().await.expect("migrate test SQLite");
+    TestDb { store, url, cleanup: Cleanup::File(path) }
+}
+
+/// None (and a note on stderr) when no server is configured outside CI.
+pub async fn postgres() -> Option<TestDb> {
+    let admin_url = match std::env::var("CHONGDICH_TEST_PG") {
+        Ok(u) if !u.is_empty() => u,
+        _ => {
+            if std::env::var_os("CI").is_some() {
+                panic!("CI is set but CHONGDICH_TEST_PG is not: PostgreSQL tests cannot be skipped in CI");
+            }
+            eprintln!("skipping PostgreSQL test: set CHONGDICH_TEST_PG=postgres://USER:PASS@HOST/postgres");
+            return None;
+        }
+    };
+    let name = unique_name();
+    let admin = Store::connect(&admin_url).await.expect("connect to CHONGDICH_TEST_PG");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&admin.pool)
+        .await
+        .expect("create test database");
+    admin.close().await;
+    let url = match admin_url.rsplit_once('/') {
+        Some((base, _)) => format!("{base}/{name}"),
+        None => panic!("CHONGDICH_TEST_PG must end in /DATABASE"),
+    };
+    let store = Store::connect(&url).await.expect("open test database");
+    store.migrate().await.expect("migrate test PostgreSQL");
+    Some(TestDb { store, url, cleanup: Cleanup::Database { admin_url, name } })
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::File(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut p = path.clone().into_os_string();
+                    p.push(suffix);
+                    let _ = std::fs::remove_file(PathBuf::from(p));
+                }
+            }
+            Cleanup::Database { admin_url, name } => {
+                let (admin_url, name) = (admin_url.clone(), name.clone());
+                // Drop runs inside the test's runtime: use a thread with its own.
+                let _ = std::thread::spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .expect("runtime");
+                    rt.block_on(async {
+                        if let Ok(admin) = Store::connect(&admin_url).await {
+                            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                                .execute(&admin.pool)
+                                .await;
+                            admin.close().await;
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}
+
+/// Declares a test that runs once on SQLite and once on PostgreSQL:
+/// `both_databases!(name);` for an `async fn name(store: Store)` in scope.
+#[macro_export]
+macro_rules! both_databases {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let db = $crate::testing::sqlite().await;
+                super::$name(db.store.clone()).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some(db) = $crate::testing::postgres().await else { return };
+                super::$name(db.store.clone()).await;
+            }
+        }
+    )+};
+}

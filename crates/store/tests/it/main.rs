@@ -1,0 +1,46 @@
+//! The store's contract: every test runs on SQLite and on PostgreSQL.
+
+mod persons;
+mod units;
+mod users;
+
+use domain::units::parse_unit_ref;
+use domain::{Role, Scope, Structure};
+use store::{Caller, NewUser, Store, UserUnit};
+
+pub const NOW: i64 = 1_700_000_000;
+
+/// Creates an account with the given jurisdictions and returns it as a caller.
+pub async fn caller(store: &Store, username: &str, role: Role, units: &[&str]) -> Caller {
+    let units = units
+        .iter()
+        .map(|u| {
+            let (structure, code) = parse_unit_ref(u).unwrap();
+            UserUnit { structure, code }
+        })
+        .collect();
+    let user = store
+        .create_user(
+            &NewUser {
+                username: username.into(),
+                // Not a real hash: these tests never check a password.
+                password_hash: "x".into(),
+                role,
+                units,
+            },
+            NOW,
+        )
+        .await
+        .unwrap();
+    let token_hash = format!("hash-of-{username}");
+    store.create_session(user.id, &token_hash, NOW, 3600).await.unwrap();
+    store.caller_by_token(&token_hash, NOW + 1).await.unwrap().unwrap()
+}
+
+pub fn path_scope(store_paths: &[(Structure, &str)]) -> Scope {
+    Scope::of(
+        store_paths
+            .iter()
+            .map(|(s, p)| (*s, domain::UnitPath::from_stored(p).unwrap())),
+    )
+}
