@@ -172,7 +172,7 @@ async fn open_migrated(url: &str) -> Result<Store> {
 
 async fn serve(store: Store, addr: SocketAddr) -> Result<()> {
     tracing::info!("serving on http://{addr}");
-    web::serve(web::AppState { store }, addr)
+    web::serve(web::AppState::new(store), addr)
         .await
         .with_context(|| format!("serving on {addr} (is the port already in use?)"))
 }

@@ -60,11 +60,13 @@ pub struct AuditRecord {
 
 pub(crate) async fn append(
     conn: &mut sqlx::AnyConnection,
+    dialect: crate::Dialect,
     entries: impl IntoIterator<Item = AuditEntry>,
     now_s: i64,
 ) -> Result<u64> {
     Ok(insert_rows(
         conn,
+        dialect,
         "audit_log",
         &[
             "at_s",
@@ -98,6 +100,7 @@ impl Store {
         page: &PageRequest,
     ) -> Result<Page<AuditRecord>> {
         let mut sql = Sql::new(
+            self.dialect,
             "SELECT id, at_s, user_id, actor, action, entity, entity_id, detail FROM audit_log WHERE 1 = 1",
         );
         if let Some((entity, id)) = record {

@@ -94,12 +94,16 @@ async fn apply(
         tx.commit().await?;
         report.applied.push(format!("{:04}_{}", m.version, m.name));
     }
-    load_units(conn, report).await
+    load_units(conn, store.dialect, report).await
 }
 
 /// Replaces the registry when the embedded data differs from what was loaded last.
 /// Records keep a copy of their unit's code and path, so a reload never orphans them.
-async fn load_units(conn: &mut sqlx::AnyConnection, report: &mut MigrateReport) -> Result<()> {
+async fn load_units(
+    conn: &mut sqlx::AnyConnection,
+    dialect: Dialect,
+    report: &mut MigrateReport,
+) -> Result<()> {
     let fingerprint = refdata::fingerprint();
     let current: Option<String> = sqlx::query("SELECT value FROM meta WHERE key = $1")
         .bind(REFDATA_KEY)
@@ -123,6 +127,7 @@ async fn load_units(conn: &mut sqlx::AnyConnection, report: &mut MigrateReport) 
         .await?;
     report.units_loaded = insert_rows(
         &mut tx,
+        dialect,
         "units",
         &[
             "structure",
@@ -158,6 +163,7 @@ async fn load_units(conn: &mut sqlx::AnyConnection, report: &mut MigrateReport) 
     .await?;
     report.correspondence_loaded = insert_rows(
         &mut tx,
+        dialect,
         "unit_correspondence",
         &["old_code", "new_code"],
         correspondence.into_iter().map(|c| {

@@ -69,7 +69,13 @@ impl Store {
         .await?
         .try_get(0)?;
         let id = PersonId(id);
-        audit::append(&mut tx, [entry(caller, AuditAction::Create, id)], now_s).await?;
+        audit::append(
+            &mut tx,
+            self.dialect,
+            [entry(caller, AuditAction::Create, id)],
+            now_s,
+        )
+        .await?;
         tx.commit().await?;
         Ok(Person {
             id,
@@ -106,7 +112,13 @@ impl Store {
         if !caller.scope.contains(person.structure, &person.unit_path) {
             return Ok(None);
         }
-        audit::append(&mut conn, [entry(caller, AuditAction::Read, id)], now_s).await?;
+        audit::append(
+            &mut conn,
+            self.dialect,
+            [entry(caller, AuditAction::Read, id)],
+            now_s,
+        )
+        .await?;
         Ok(Some(person))
     }
 
@@ -119,9 +131,10 @@ impl Store {
         page: &PageRequest,
         now_s: i64,
     ) -> Result<Page<Person>> {
-        let mut sql = Sql::new(&format!(
-            "SELECT {PERSON_COLUMNS} FROM persons WHERE structure = "
-        ));
+        let mut sql = Sql::new(
+            self.dialect,
+            &format!("SELECT {PERSON_COLUMNS} FROM persons WHERE structure = "),
+        );
         sql.bind(Val::Text(structure.as_str().into()));
         sql.push_scope("unit_path", &caller.scope, structure);
         if let Some(after) = &page.after {
@@ -150,7 +163,7 @@ impl Store {
             .iter()
             .map(|p| entry(caller, AuditAction::List, p.id))
             .collect();
-        audit::append(&mut conn, entries, now_s).await?;
+        audit::append(&mut conn, self.dialect, entries, now_s).await?;
         Ok(page)
     }
 }

@@ -1,12 +1,14 @@
 //! A small builder for SQL whose shape depends on input (scope filters, optional
-//! filters, multi-row inserts). It numbers `$N` placeholders as values are pushed, so
-//! every statement is valid on both SQLite and PostgreSQL.
+//! filters, multi-row inserts). It writes a placeholder for each value as it is pushed:
+//! `$N` on PostgreSQL, `?` on SQLite.
 
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use sqlx::Any;
 
 use domain::{Scope, Structure};
+
+use crate::Dialect;
 
 /// A value bound to a placeholder.
 #[derive(Debug, Clone)]
@@ -18,17 +20,22 @@ pub enum Val {
     OptText(Option<String>),
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Sql {
     text: String,
     vals: Vec<Val>,
+    /// `$N` for PostgreSQL, anonymous `?` for SQLite: SQLite keeps named and numbered
+    /// parameters (`$N`, `?N`) in a list searched linearly, once when parsing and once per
+    /// bind, which is quadratic in a statement's parameters (4 s to load the units).
+    dialect: Dialect,
 }
 
 impl Sql {
-    pub fn new(text: &str) -> Sql {
+    pub fn new(dialect: Dialect, text: &str) -> Sql {
         Sql {
             text: text.to_string(),
             vals: Vec::new(),
+            dialect,
         }
     }
 
@@ -40,8 +47,15 @@ impl Sql {
     /// Appends a placeholder for `val`.
     pub fn bind(&mut self, val: Val) -> &mut Self {
         self.vals.push(val);
-        self.text.push('$');
-        self.text.push_str(&self.vals.len().to_string());
+        match self.dialect {
+            Dialect::Postgres => {
+                self.text.push('$');
+                self.text.push_str(&self.vals.len().to_string());
+            }
+            // Values are pushed in the order their placeholders appear, so SQLite's anonymous
+            // `?` (bound in sequence) is exact.
+            Dialect::Sqlite => self.text.push('?'),
+        }
         self
     }
 
@@ -99,6 +113,7 @@ pub fn bind_all<'q>(
 /// Inserts `rows` into `table` in statements of at most `rows_per_stmt` rows.
 pub async fn insert_rows(
     conn: &mut sqlx::AnyConnection,
+    dialect: Dialect,
     table: &str,
     columns: &[&str],
     rows: impl IntoIterator<Item = Vec<Val>>,
@@ -109,7 +124,7 @@ pub async fn insert_rows(
     let mut inserted = 0;
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
-        let mut sql = Sql::new(&head);
+        let mut sql = Sql::new(dialect, &head);
         for (i, row) in rows.by_ref().take(rows_per_stmt).enumerate() {
             debug_assert_eq!(row.len(), columns.len());
             sql.push(if i == 0 { "(" } else { ", (" });

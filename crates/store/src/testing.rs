@@ -36,7 +36,11 @@ pub async fn sqlite() -> TestDb {
     let url = format!("sqlite://{}", path.display());
     let store = Store::connect(&url).await.expect("open test SQLite");
     store.migrate().await.expect("migrate test SQLite");
-    TestDb { store, url, cleanup: Cleanup::File(path) }
+    TestDb {
+        store,
+        url,
+        cleanup: Cleanup::File(path),
+    }
 }
 
 /// None (and a note on stderr) when no server is configured outside CI.
@@ -52,7 +56,9 @@ pub async fn postgres() -> Option<TestDb> {
         }
     };
     let name = unique_name();
-    let admin = Store::connect(&admin_url).await.expect("connect to CHONGDICH_TEST_PG");
+    let admin = Store::connect(&admin_url)
+        .await
+        .expect("connect to CHONGDICH_TEST_PG");
     sqlx::query(&format!("CREATE DATABASE {name}"))
         .execute(&admin.pool)
         .await
@@ -64,7 +70,11 @@ pub async fn postgres() -> Option<TestDb> {
     };
     let store = Store::connect(&url).await.expect("open test database");
     store.migrate().await.expect("migrate test PostgreSQL");
-    Some(TestDb { store, url, cleanup: Cleanup::Database { admin_url, name } })
+    Some(TestDb {
+        store,
+        url,
+        cleanup: Cleanup::Database { admin_url, name },
+    })
 }
 
 impl Drop for TestDb {
@@ -87,9 +97,11 @@ impl Drop for TestDb {
                         .expect("runtime");
                     rt.block_on(async {
                         if let Ok(admin) = Store::connect(&admin_url).await {
-                            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                                .execute(&admin.pool)
-                                .await;
+                            let _ = sqlx::query(&format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            ))
+                            .execute(&admin.pool)
+                            .await;
                             admin.close().await;
                         }
                     });

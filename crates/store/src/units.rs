@@ -42,9 +42,10 @@ impl Store {
         filter: &UnitFilter,
         page: &PageRequest,
     ) -> Result<Page<Unit>> {
-        let mut sql = Sql::new(&format!(
-            "SELECT {UNIT_COLUMNS} FROM units WHERE structure = "
-        ));
+        let mut sql = Sql::new(
+            self.dialect,
+            &format!("SELECT {UNIT_COLUMNS} FROM units WHERE structure = "),
+        );
         sql.bind(Val::Text(filter.structure.as_str().into()));
         sql.push_scope("path", scope, filter.structure);
         if let Some(level) = filter.level {

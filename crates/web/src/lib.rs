@@ -30,6 +30,18 @@ pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub store: store::Store,
+    /// Pause before answering a failed login (`domain::auth::login_failure_delay_ms`). Only
+    /// tests that are not about the pause turn it off.
+    pub slow_failed_logins: bool,
+}
+
+impl AppState {
+    pub fn new(store: store::Store) -> AppState {
+        AppState {
+            store,
+            slow_failed_logins: true,
+        }
+    }
 }
 
 pub fn router(state: AppState) -> Router {

@@ -33,8 +33,15 @@ pub async fn caller(store: &Store, username: &str, role: Role, units: &[&str]) -
         .await
         .unwrap();
     let token_hash = format!("hash-of-{username}");
-    store.create_session(user.id, &token_hash, NOW, 3600).await.unwrap();
-    store.caller_by_token(&token_hash, NOW + 1).await.unwrap().unwrap()
+    store
+        .create_session(user.id, &token_hash, NOW, 3600)
+        .await
+        .unwrap();
+    store
+        .caller_by_token(&token_hash, NOW + 1)
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 pub fn path_scope(store_paths: &[(Structure, &str)]) -> Scope {

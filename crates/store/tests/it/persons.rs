@@ -21,7 +21,10 @@ async fn persons_outside_scope_do_not_exist(store: Store) {
     let admin = caller(&store, "admin", Role::Administrator, &["VN"]).await;
     let phuc_xa = caller(&store, "phucxa", Role::CommuneOfficer, &["00001"]).await;
     let hoan_kiem = caller(&store, "hoankiem", Role::CommuneOfficer, &["002"]).await;
-    let a = store.create_person(&phuc_xa, &person("Nguyễn Văn A", "00001"), NOW).await.unwrap();
+    let a = store
+        .create_person(&phuc_xa, &person("Nguyễn Văn A", "00001"), NOW)
+        .await
+        .unwrap();
     assert_eq!(a.unit_path.as_str(), "/01/001/00001/");
     // Phúc Xá's officer cannot register someone in another commune.
     let err = store
@@ -34,12 +37,30 @@ async fn persons_outside_scope_do_not_exist(store: Store) {
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::Invalid(ref f) if f[0].reason == Reason::NotFound));
-    let b = store.create_person(&admin, &person("Trần Thị B", "00004"), NOW).await.unwrap();
+    let b = store
+        .create_person(&admin, &person("Trần Thị B", "00004"), NOW)
+        .await
+        .unwrap();
 
-    assert!(store.get_person(&phuc_xa, a.id, NOW).await.unwrap().is_some());
-    assert!(store.get_person(&phuc_xa, b.id, NOW).await.unwrap().is_none());
-    assert!(store.get_person(&hoan_kiem, a.id, NOW).await.unwrap().is_none());
-    assert_eq!(store.get_person(&admin, b.id, NOW).await.unwrap().unwrap(), b);
+    assert!(store
+        .get_person(&phuc_xa, a.id, NOW)
+        .await
+        .unwrap()
+        .is_some());
+    assert!(store
+        .get_person(&phuc_xa, b.id, NOW)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store
+        .get_person(&hoan_kiem, a.id, NOW)
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        store.get_person(&admin, b.id, NOW).await.unwrap().unwrap(),
+        b
+    );
 
     let listed = store
         .list_persons(&phuc_xa, Structure::S2021, &PageRequest::first(50), NOW)
@@ -57,14 +78,25 @@ async fn persons_outside_scope_do_not_exist(store: Store) {
 async fn every_access_is_audited(store: Store) {
     let officer = caller(&store, "phucxa", Role::CommuneOfficer, &["00001"]).await;
     let other = caller(&store, "other", Role::CommuneOfficer, &["00004"]).await;
-    let a = store.create_person(&officer, &person("Lê Văn C", "00001"), NOW).await.unwrap();
-    store.get_person(&officer, a.id, NOW + 5).await.unwrap().unwrap();
+    let a = store
+        .create_person(&officer, &person("Lê Văn C", "00001"), NOW)
+        .await
+        .unwrap();
+    store
+        .get_person(&officer, a.id, NOW + 5)
+        .await
+        .unwrap()
+        .unwrap();
     store
         .list_persons(&officer, Structure::S2021, &PageRequest::first(10), NOW + 6)
         .await
         .unwrap();
     // A refused read leaves no trace of data returned.
-    assert!(store.get_person(&other, a.id, NOW + 7).await.unwrap().is_none());
+    assert!(store
+        .get_person(&other, a.id, NOW + 7)
+        .await
+        .unwrap()
+        .is_none());
     let trail = store
         .list_audit(Some(("person", &a.id.to_string())), &PageRequest::first(10))
         .await
@@ -74,7 +106,10 @@ async fn every_access_is_audited(store: Store) {
         .iter()
         .map(|r| (r.action.as_str(), r.actor.as_str()))
         .collect();
-    assert_eq!(actions, vec![("list", "phucxa"), ("read", "phucxa"), ("create", "phucxa")]);
+    assert_eq!(
+        actions,
+        vec![("list", "phucxa"), ("read", "phucxa"), ("create", "phucxa")]
+    );
     assert_eq!(trail.items[1].at.timestamp(), NOW + 5);
     assert_eq!(trail.items[1].user, Some(officer.user.id));
 }
@@ -82,7 +117,12 @@ async fn every_access_is_audited(store: Store) {
 async fn person_pages_are_keyset_over_units(store: Store) {
     let admin = caller(&store, "admin", Role::Administrator, &["VN"]).await;
     let mut ids = Vec::new();
-    for (i, unit) in ["00004", "00001", "00004", "00001", "00006", "00001", "00007"].iter().enumerate() {
+    for (i, unit) in [
+        "00004", "00001", "00004", "00001", "00006", "00001", "00007",
+    ]
+    .iter()
+    .enumerate()
+    {
         let p = store
             .create_person(&admin, &person(&format!("Người {i}"), unit), NOW)
             .await
@@ -93,9 +133,16 @@ async fn person_pages_are_keyset_over_units(store: Store) {
     let mut seen = Vec::new();
     let mut page = PageRequest::first(2);
     loop {
-        let p = store.list_persons(&district, Structure::S2021, &page, NOW).await.unwrap();
+        let p = store
+            .list_persons(&district, Structure::S2021, &page, NOW)
+            .await
+            .unwrap();
         assert!(p.items.len() <= 2);
-        seen.extend(p.items.iter().map(|x| (x.unit_path.as_str().to_string(), x.id)));
+        seen.extend(
+            p.items
+                .iter()
+                .map(|x| (x.unit_path.as_str().to_string(), x.id)),
+        );
         match p.next {
             Some(c) => page.after = Some(c),
             None => break,
@@ -126,7 +173,15 @@ async fn person_pages_are_keyset_over_units(store: Store) {
         .unwrap()
         .next;
     let err = store
-        .list_persons(&district, Structure::S2021, &PageRequest { limit: 2, after: units_cursor }, NOW)
+        .list_persons(
+            &district,
+            Structure::S2021,
+            &PageRequest {
+                limit: 2,
+                after: units_cursor,
+            },
+            NOW,
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::BadCursor));

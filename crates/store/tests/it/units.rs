@@ -6,7 +6,13 @@ use store::{both_databases, PageRequest, Store, StoreError, UnitFilter};
 use crate::path_scope;
 
 fn filter(structure: Structure) -> UnitFilter {
-    UnitFilter { structure, level: None, parent: None, kind: Some(UnitKind::Domestic), name_contains: None }
+    UnitFilter {
+        structure,
+        level: None,
+        parent: None,
+        kind: Some(UnitKind::Domestic),
+        name_contains: None,
+    }
 }
 
 async fn count_all(store: &Store, scope: &Scope, f: &UnitFilter) -> Vec<String> {
@@ -40,7 +46,10 @@ async fn registry_counts_and_idempotent_migrate(store: Store) {
     assert_eq!(get("2025", "foreign", "province"), 9);
     let again = store.migrate().await.unwrap();
     assert!(again.applied.is_empty());
-    assert_eq!(again.units_loaded, 0, "registry reloaded although unchanged");
+    assert_eq!(
+        again.units_loaded, 0,
+        "registry reloaded although unchanged"
+    );
 }
 
 async fn subtree_matches_reference_data(store: Store) {
@@ -73,13 +82,28 @@ async fn pages_cover_every_unit_once_in_order(store: Store) {
     let unique: HashSet<_> = codes.iter().collect();
     assert_eq!(unique.len(), codes.len());
     // A short page says there is more, and its cursor continues exactly after it.
-    let first = store.list_units(&Scope::everything(), &f, &PageRequest::first(7)).await.unwrap();
-    assert_eq!(first.items.len(), 7);
-    let second = store
-        .list_units(&Scope::everything(), &f, &PageRequest { limit: 7, after: first.next.clone() })
+    let first = store
+        .list_units(&Scope::everything(), &f, &PageRequest::first(7))
         .await
         .unwrap();
-    let got: Vec<String> = first.items.iter().chain(&second.items).map(|u| u.code.to_string()).collect();
+    assert_eq!(first.items.len(), 7);
+    let second = store
+        .list_units(
+            &Scope::everything(),
+            &f,
+            &PageRequest {
+                limit: 7,
+                after: first.next.clone(),
+            },
+        )
+        .await
+        .unwrap();
+    let got: Vec<String> = first
+        .items
+        .iter()
+        .chain(&second.items)
+        .map(|u| u.code.to_string())
+        .collect();
     assert_eq!(got, codes[..14]);
 }
 
@@ -88,7 +112,9 @@ async fn scope_limits_units(store: Store) {
     let codes = count_all(&store, &scope, &filter(Structure::S2021)).await;
     assert_eq!(codes, vec!["00001"]);
     // No jurisdiction in the 2025 structure: nothing there.
-    assert!(count_all(&store, &scope, &filter(Structure::S2025)).await.is_empty());
+    assert!(count_all(&store, &scope, &filter(Structure::S2025))
+        .await
+        .is_empty());
     let district = path_scope(&[(Structure::S2021, "/01/001/")]);
     let codes = count_all(&store, &district, &filter(Structure::S2021)).await;
     assert_eq!(codes[0], "001");
@@ -123,15 +149,27 @@ async fn filters_by_parent_kind_and_name(store: Store) {
 async fn malformed_cursor_is_rejected(_store: Store) {
     let bad = store::Cursor::decode("Zm9v");
     assert!(matches!(bad, Err(StoreError::BadCursor)));
-    assert!(matches!(store::Cursor::decode(""), Err(StoreError::BadCursor)));
-    assert!(matches!(store::Cursor::decode(&"A".repeat(600)), Err(StoreError::BadCursor)));
+    assert!(matches!(
+        store::Cursor::decode(""),
+        Err(StoreError::BadCursor)
+    ));
+    assert!(matches!(
+        store::Cursor::decode(&"A".repeat(600)),
+        Err(StoreError::BadCursor)
+    ));
 }
 
 async fn successors_follow_the_correspondence(store: Store) {
-    let new = store.successors(&UnitCode::parse("00001").unwrap()).await.unwrap();
+    let new = store
+        .successors(&UnitCode::parse("00001").unwrap())
+        .await
+        .unwrap();
     assert_eq!(new, vec![UnitCode::parse("00097").unwrap()]);
     // Hoàng Sa had no communes: the district itself maps to the special zone.
-    let hs = store.successors(&UnitCode::parse("498").unwrap()).await.unwrap();
+    let hs = store
+        .successors(&UnitCode::parse("498").unwrap())
+        .await
+        .unwrap();
     assert_eq!(hs, vec![UnitCode::parse("20333").unwrap()]);
 }
 

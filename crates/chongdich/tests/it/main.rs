@@ -1,0 +1,260 @@
+//! The `chongdich` binary as a user runs it: migrate, accounts, units, demo and serve.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_chongdich");
+
+fn run(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .env_remove("CHONGDICH_DB")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run chongdich");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// An empty SQLite path for the binary to create (the test store only provides the name).
+fn temp_sqlite(name: &str) -> (String, std::path::PathBuf) {
+    let path = std::env::temp_dir().join(format!("chongdich-cli-{}-{name}.db", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    (format!("sqlite://{}", path.display()), path)
+}
+
+fn migrate_and_count(db: &str) {
+    let first = run(&["migrate", "--db", db], None);
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(stdout(&first).contains("applied migration 0001_foundation"));
+    assert!(stdout(&first).contains("loaded 14169 administrative units"));
+    let again = run(&["migrate", "--db", db], None);
+    assert!(again.status.success());
+    assert_eq!(stdout(&again).trim(), "schema is up to date");
+    let stats = run(&["units", "stats", "--db", db], None);
+    let text = stdout(&stats);
+    for line in [
+        "2021       domestic   province        63",
+        "2021       domestic   commune      10035",
+        "2025       domestic   province        34",
+        "2025       domestic   commune       3321",
+        "2025       foreign    province         9",
+    ] {
+        assert!(text.contains(line), "missing {line:?} in\n{text}");
+    }
+}
+
+#[test]
+fn migrate_and_units_stats_on_sqlite() {
+    let (db, path) = temp_sqlite("migrate");
+    migrate_and_count(&db);
+    assert!(path.exists(), "the SQLite file is created if missing");
+}
+
+#[tokio::test]
+async fn migrate_and_units_stats_on_postgres() {
+    let Some(test_db) = store::testing::postgres().await else {
+        return;
+    };
+    // The test database is already migrated: the binary must find nothing to do.
+    let again = run(&["migrate", "--db", &test_db.url], None);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(stdout(&again).trim(), "schema is up to date");
+    let stats = run(&["units", "stats", "--db", &test_db.url], None);
+    assert!(stdout(&stats).contains("2025       domestic   province        34"));
+}
+
+#[test]
+fn user_add_reads_the_password_from_stdin() {
+    let (db, _) = temp_sqlite("users");
+    let ok = run(
+        &[
+            "user",
+            "add",
+            "--db",
+            &db,
+            "--username",
+            "HN.PhucXa",
+            "--role",
+            "commune_officer",
+            "--unit",
+            "00001",
+        ],
+        Some("một mật khẩu dài\n"),
+    );
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    assert!(stdout(&ok).contains("created user hn.phucxa"));
+    let list = run(&["user", "list", "--db", &db], None);
+    assert!(stdout(&list).contains("hn.phucxa"));
+    assert!(stdout(&list).contains("2021:00001"));
+
+    for (args, stdin, why) in [
+        (
+            vec!["--username", "a2", "--role", "tracer", "--unit", "01"],
+            "long enough pw",
+            "short username",
+        ),
+        (
+            vec!["--username", "abc", "--role", "tracer", "--unit", "01"],
+            "short\n",
+            "short password",
+        ),
+        (
+            vec!["--username", "abc", "--role", "boss", "--unit", "01"],
+            "long enough pw",
+            "unknown role",
+        ),
+        (
+            vec!["--username", "abc", "--role", "tracer", "--unit", "99999"],
+            "long enough pw",
+            "unknown unit",
+        ),
+        (
+            vec![
+                "--username",
+                "hn.phucxa",
+                "--role",
+                "tracer",
+                "--unit",
+                "01",
+            ],
+            "long enough pw",
+            "duplicate",
+        ),
+    ] {
+        let mut full = vec!["user", "add", "--db", &db];
+        full.extend(args);
+        let o = run(&full, Some(stdin));
+        assert!(!o.status.success(), "{why} was accepted");
+        assert!(!stderr(&o).is_empty(), "{why}: no message");
+    }
+    let list = run(&["user", "list", "--db", &db], None);
+    assert_eq!(
+        stdout(&list).lines().count(),
+        2,
+        "only the header and the one account"
+    );
+
+    let set = run(
+        &[
+            "user",
+            "set-password",
+            "--db",
+            &db,
+            "--username",
+            "hn.phucxa",
+        ],
+        Some("another long one\n"),
+    );
+    assert!(set.status.success(), "{}", stderr(&set));
+    let missing = run(
+        &["user", "set-password", "--db", &db, "--username", "ghost"],
+        Some("another long one\n"),
+    );
+    assert!(!missing.status.success());
+}
+
+#[test]
+fn demo_builds_and_serves_with_a_working_login() {
+    let (db, _) = temp_sqlite("demo");
+    let built = run(&["demo", "--db", &db, "--no-serve"], None);
+    assert!(built.status.success(), "{}", stderr(&built));
+    let out = stdout(&built);
+    let password = out
+        .lines()
+        .find_map(|l| l.strip_prefix("administrator: admin / "))
+        .expect("the demo prints the administrator's login")
+        .trim()
+        .to_string();
+
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut server = Command::new(BIN)
+        .args(["serve", "--db", &db, "--addr", &addr])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let result = std::panic::catch_unwind(|| {
+        let health = http(&addr, "GET", "/healthz", None, None);
+        assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+        let body = format!(r#"{{"username":"admin","password":"{password}"}}"#);
+        let login = http(&addr, "POST", "/api/v1/auth/login", Some(&body), None);
+        assert!(login.starts_with("HTTP/1.1 200"), "{login}");
+        let token = login
+            .split("\"token\":\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .unwrap()
+            .to_string();
+        let units = http(
+            &addr,
+            "GET",
+            "/api/v1/units?structure=2025&level=province&limit=1",
+            None,
+            Some(&token),
+        );
+        assert!(
+            units.starts_with("HTTP/1.1 200") && units.contains("\"next_cursor\""),
+            "{units}"
+        );
+    });
+    let _ = server.kill();
+    let _ = server.wait();
+    if let Err(e) = result {
+        std::panic::resume_unwind(e);
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A minimal HTTP/1.1 exchange, retried while the server starts (at most 30 s).
+fn http(addr: &str, method: &str, path: &str, body: Option<&str>, token: Option<&str>) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match TcpStream::connect(addr) {
+            Ok(mut s) => {
+                let body = body.unwrap_or("");
+                let auth = token
+                    .map(|t| format!("Authorization: Bearer {t}\r\n"))
+                    .unwrap_or_default();
+                let req = format!(
+                    "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                    body.len()
+                );
+                s.write_all(req.as_bytes()).unwrap();
+                let mut out = String::new();
+                s.read_to_string(&mut out).unwrap();
+                return out;
+            }
+            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(100)),
+            Err(e) => panic!("server at {addr} never answered: {e}"),
+        }
+    }
+}
