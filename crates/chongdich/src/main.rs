@@ -205,7 +205,7 @@ async fn demo(db: &str, addr: SocketAddr, no_serve: bool) -> Result<()> {
     if no_serve {
         return Ok(());
     }
-    println!("open http://{addr}/ — API: http://{addr}/api/v1 (POST /api/v1/auth/login), docs: http://{addr}/openapi.json");
+    println!("serving http://{addr}/ — sign in with POST http://{addr}/api/v1/auth/login; API described at http://{addr}/openapi.json");
     serve(store, addr).await
 }
 
