@@ -5,11 +5,13 @@
 //! it carries (`refdata`) is compiled in from `data/units/` with `include_str!`.
 
 pub mod auth;
+pub mod epi;
 pub mod ids;
 pub mod person;
 pub mod refdata;
 pub mod role;
 pub mod scope;
+mod slug;
 pub mod units;
 pub mod validation;
 

@@ -23,14 +23,21 @@ async fn measure(name: &str, store: &Store) -> (f64, f64) {
         .collect();
     // Warm up caches and prepared statements.
     for p in &provinces {
-        store.subtree(Structure::S2021, &p.code).await.expect("subtree");
+        store
+            .subtree(Structure::S2021, &p.code)
+            .await
+            .expect("subtree");
     }
     let mut subtree = Vec::new();
     let mut rows = 0;
     for _ in 0..ROUNDS {
         for p in &provinces {
             let t = Instant::now();
-            rows += store.subtree(Structure::S2021, &p.code).await.expect("subtree").len();
+            rows += store
+                .subtree(Structure::S2021, &p.code)
+                .await
+                .expect("subtree")
+                .len();
             subtree.push(t.elapsed().as_secs_f64() * 1e6);
         }
     }

@@ -7,6 +7,7 @@
 //! its own file. Rows are mapped to `domain` types here and nowhere else.
 
 mod audit;
+mod bulk;
 mod migrate;
 mod page;
 mod persons;
@@ -22,6 +23,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 pub use audit::{AuditAction, AuditEntry, AuditRecord};
+pub use bulk::{CaseRow, CheckinRow, DoseRow, HouseholdRow, PersonRow, TestRow, UnitRef, VenueRow};
 pub use page::{Cursor, Page, PageRequest, LIMIT_DEFAULT, LIMIT_MAX};
 pub use units::{UnitFilter, UnitStats};
 pub use users::{Caller, LoginThrottle, NewUser, User, UserUnit};
@@ -49,6 +51,8 @@ pub enum StoreError {
     Invalid(Vec<FieldError>),
     #[error("stored row is malformed: {0}")]
     Corrupt(String),
+    #[error("writing the export failed: {0}")]
+    Write(#[from] std::io::Error),
 }
 
 impl StoreError {

@@ -1,5 +1,6 @@
 //! The store's contract: every test runs on SQLite and on PostgreSQL.
 
+mod bulk;
 mod persons;
 mod units;
 mod users;

@@ -1,0 +1,33 @@
+//! Enums stored and exchanged as stable snake_case slugs.
+
+/// Declares an enum whose variants map one-to-one to slugs, with `as_str`, `ALL` and
+/// `FromStr` (an unknown slug is `Reason::UnknownValue`).
+#[macro_export]
+macro_rules! slug_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $slug:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($(#[$vdoc])* $variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $slug),+ }
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = $crate::Reason;
+            fn from_str(s: &str) -> Result<Self, $crate::Reason> {
+                match s { $($slug => Ok($name::$variant),)+ _ => Err($crate::Reason::UnknownValue) }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}

@@ -1,0 +1,514 @@
+//! Bulk writes: the path by which imports and the demo's simulated locality enter the
+//! database. Each call is one transaction of multi-row inserts; callers chunk large inputs
+//! (and report progress between chunks). Ids are given by the caller, so that related rows
+//! of one import can refer to each other without a read-back.
+
+use chrono::NaiveDate;
+use sqlx::Row;
+
+use domain::epi::{CaseStatus, ScanMode, Severity, TestKind, VenueKind};
+use domain::person::Sex;
+use domain::{Structure, Unit, UnitCode, UnitPath};
+
+use crate::sql::{insert_rows, Val};
+use crate::{Dialect, Result, Store};
+
+/// A record's unit: what scope filters need, copied onto the record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitRef {
+    pub structure: Structure,
+    pub code: UnitCode,
+    pub path: UnitPath,
+}
+
+impl From<&Unit> for UnitRef {
+    fn from(u: &Unit) -> UnitRef {
+        UnitRef {
+            structure: u.structure,
+            code: u.code.clone(),
+            path: u.path.clone(),
+        }
+    }
+}
+
+impl UnitRef {
+    fn vals(&self) -> [Val; 3] {
+        [
+            Val::Text(self.structure.as_str().into()),
+            Val::Text(self.code.as_str().into()),
+            Val::Text(self.path.as_str().into()),
+        ]
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct HouseholdRow {
+    pub id: i64,
+    pub unit: UnitRef,
+    pub address: Option<String>,
+    pub synthetic: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct PersonRow {
+    pub id: i64,
+    pub full_name: String,
+    pub national_id: Option<String>,
+    pub phone: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    pub sex: Sex,
+    pub unit: UnitRef,
+    pub household_id: Option<i64>,
+    pub synthetic: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct VenueRow {
+    pub id: i64,
+    pub name: String,
+    pub kind: VenueKind,
+    pub unit: UnitRef,
+    pub address: Option<String>,
+    pub capacity: Option<i64>,
+    pub open_min: i64,
+    pub close_min: i64,
+    pub qr_payload: String,
+    pub synthetic: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct CheckinRow {
+    pub client_id: Option<String>,
+    pub person_id: i64,
+    pub venue_id: i64,
+    pub t_in_s: i64,
+    pub t_out_s: i64,
+    /// True when the time out was not scanned and the policy's default stay was applied.
+    pub t_out_default: bool,
+    pub mode: ScanMode,
+}
+
+#[derive(Debug, Clone)]
+pub struct CaseRow {
+    pub id: i64,
+    pub person_id: i64,
+    pub unit: UnitRef,
+    pub status: CaseStatus,
+    pub severity: Severity,
+    pub onset_s: Option<i64>,
+    pub first_sample_s: i64,
+    pub confirmed_at_s: i64,
+    pub isolation_s: Option<i64>,
+    /// Found outside quarantine facilities and locked-down zones.
+    pub community: bool,
+    pub outcome_at_s: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TestRow {
+    pub person_id: i64,
+    pub case_id: Option<i64>,
+    pub kind: TestKind,
+    pub sample_s: i64,
+    pub result_s: i64,
+    pub positive: bool,
+    pub ct: Option<f64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DoseRow {
+    pub person_id: i64,
+    pub dose_no: i64,
+    pub product: String,
+    pub given_on: NaiveDate,
+    pub structure: Structure,
+    pub unit_code: UnitCode,
+}
+
+fn b(v: bool) -> Val {
+    Val::Int(i64::from(v))
+}
+
+fn date(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+impl Store {
+    pub async fn bulk_households(&self, rows: &[HouseholdRow], now_s: i64) -> Result<u64> {
+        self.bulk(
+            "households",
+            &[
+                "id",
+                "structure",
+                "unit_code",
+                "unit_path",
+                "address",
+                "synthetic",
+                "created_at_s",
+            ],
+            rows.iter().map(|r| {
+                let [s, c, p] = r.unit.vals();
+                vec![
+                    Val::Int(r.id),
+                    s,
+                    c,
+                    p,
+                    Val::OptText(r.address.clone()),
+                    b(r.synthetic),
+                    Val::Int(now_s),
+                ]
+            }),
+        )
+        .await
+    }
+
+    pub async fn bulk_persons(&self, rows: &[PersonRow], now_s: i64) -> Result<u64> {
+        self.bulk(
+            "persons",
+            &[
+                "id",
+                "full_name",
+                "national_id",
+                "phone",
+                "birth_date",
+                "sex",
+                "structure",
+                "unit_code",
+                "unit_path",
+                "household_id",
+                "synthetic",
+                "created_at_s",
+                "updated_at_s",
+            ],
+            rows.iter().map(|r| {
+                let [s, c, p] = r.unit.vals();
+                vec![
+                    Val::Int(r.id),
+                    Val::Text(r.full_name.clone()),
+                    Val::OptText(r.national_id.clone()),
+                    Val::OptText(r.phone.clone()),
+                    Val::OptText(r.birth_date.map(date)),
+                    Val::Text(r.sex.as_str().into()),
+                    s,
+                    c,
+                    p,
+                    Val::OptInt(r.household_id),
+                    b(r.synthetic),
+                    Val::Int(now_s),
+                    Val::Int(now_s),
+                ]
+            }),
+        )
+        .await
+    }
+
+    pub async fn bulk_venues(&self, rows: &[VenueRow], now_s: i64) -> Result<u64> {
+        self.bulk(
+            "venues",
+            &[
+                "id",
+                "name",
+                "kind",
+                "structure",
+                "unit_code",
+                "unit_path",
+                "address",
+                "capacity",
+                "open_min",
+                "close_min",
+                "qr_payload",
+                "synthetic",
+                "created_at_s",
+            ],
+            rows.iter().map(|r| {
+                let [s, c, p] = r.unit.vals();
+                vec![
+                    Val::Int(r.id),
+                    Val::Text(r.name.clone()),
+                    Val::Text(r.kind.as_str().into()),
+                    s,
+                    c,
+                    p,
+                    Val::OptText(r.address.clone()),
+                    Val::OptInt(r.capacity),
+                    Val::Int(r.open_min),
+                    Val::Int(r.close_min),
+                    Val::Text(r.qr_payload.clone()),
+                    b(r.synthetic),
+                    Val::Int(now_s),
+                ]
+            }),
+        )
+        .await
+    }
+
+    pub async fn bulk_checkins(&self, rows: &[CheckinRow], now_s: i64) -> Result<u64> {
+        self.bulk(
+            "checkins",
+            &[
+                "client_id",
+                "person_id",
+                "venue_id",
+                "t_in_s",
+                "t_out_s",
+                "t_out_default",
+                "mode",
+                "received_at_s",
+            ],
+            rows.iter().map(|r| {
+                vec![
+                    Val::OptText(r.client_id.clone()),
+                    Val::Int(r.person_id),
+                    Val::Int(r.venue_id),
+                    Val::Int(r.t_in_s),
+                    Val::Int(r.t_out_s),
+                    b(r.t_out_default),
+                    Val::Text(r.mode.as_str().into()),
+                    Val::Int(now_s),
+                ]
+            }),
+        )
+        .await
+    }
+
+    pub async fn bulk_cases(&self, rows: &[CaseRow], now_s: i64) -> Result<u64> {
+        let n = self
+            .bulk(
+                "cases",
+                &[
+                    "id",
+                    "person_id",
+                    "structure",
+                    "unit_code",
+                    "unit_path",
+                    "status",
+                    "severity",
+                    "onset_s",
+                    "first_sample_s",
+                    "confirmed_at_s",
+                    "isolation_s",
+                    "community",
+                    "outcome_at_s",
+                    "created_at_s",
+                    "updated_at_s",
+                ],
+                rows.iter().map(|r| {
+                    let [s, c, p] = r.unit.vals();
+                    vec![
+                        Val::Int(r.id),
+                        Val::Int(r.person_id),
+                        s,
+                        c,
+                        p,
+                        Val::Text(r.status.as_str().into()),
+                        Val::Text(r.severity.as_str().into()),
+                        Val::OptInt(r.onset_s),
+                        Val::Int(r.first_sample_s),
+                        Val::Int(r.confirmed_at_s),
+                        Val::OptInt(r.isolation_s),
+                        b(r.community),
+                        Val::OptInt(r.outcome_at_s),
+                        Val::Int(now_s),
+                        Val::Int(now_s),
+                    ]
+                }),
+            )
+            .await?;
+        // Each case's history starts with its confirmation (and its outcome, if any).
+        self.bulk(
+            "case_status_history",
+            &["case_id", "at_s", "status", "severity", "actor", "note"],
+            rows.iter().flat_map(|r| {
+                let confirmed = vec![
+                    Val::Int(r.id),
+                    Val::Int(r.confirmed_at_s),
+                    Val::Text(CaseStatus::Active.as_str().into()),
+                    Val::Text(r.severity.as_str().into()),
+                    Val::Text("import".into()),
+                    Val::OptText(None),
+                ];
+                let outcome = r
+                    .outcome_at_s
+                    .filter(|_| r.status != CaseStatus::Active)
+                    .map(|t| {
+                        vec![
+                            Val::Int(r.id),
+                            Val::Int(t),
+                            Val::Text(r.status.as_str().into()),
+                            Val::Text(r.severity.as_str().into()),
+                            Val::Text("import".into()),
+                            Val::OptText(None),
+                        ]
+                    });
+                std::iter::once(confirmed).chain(outcome)
+            }),
+        )
+        .await?;
+        Ok(n)
+    }
+
+    pub async fn bulk_tests(&self, rows: &[TestRow]) -> Result<u64> {
+        self.bulk(
+            "tests",
+            &[
+                "person_id",
+                "case_id",
+                "kind",
+                "sample_s",
+                "result_s",
+                "positive",
+                "ct",
+            ],
+            rows.iter().map(|r| {
+                vec![
+                    Val::Int(r.person_id),
+                    Val::OptInt(r.case_id),
+                    Val::Text(r.kind.as_str().into()),
+                    Val::Int(r.sample_s),
+                    Val::Int(r.result_s),
+                    b(r.positive),
+                    Val::Real(r.ct),
+                ]
+            }),
+        )
+        .await
+    }
+
+    pub async fn bulk_doses(&self, rows: &[DoseRow], now_s: i64) -> Result<u64> {
+        self.bulk(
+            "vaccinations",
+            &[
+                "person_id",
+                "dose_no",
+                "product",
+                "given_on",
+                "structure",
+                "unit_code",
+                "created_at_s",
+            ],
+            rows.iter().map(|r| {
+                vec![
+                    Val::Int(r.person_id),
+                    Val::Int(r.dose_no),
+                    Val::Text(r.product.clone()),
+                    Val::Text(date(r.given_on)),
+                    Val::Text(r.structure.as_str().into()),
+                    Val::Text(r.unit_code.as_str().into()),
+                    Val::Int(now_s),
+                ]
+            }),
+        )
+        .await
+    }
+
+    async fn bulk(
+        &self,
+        table: &str,
+        columns: &[&str],
+        rows: impl IntoIterator<Item = Vec<Val>>,
+    ) -> Result<u64> {
+        let mut tx = self.pool.begin().await?;
+        let n = insert_rows(&mut tx, self.dialect, table, columns, rows).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// After rows were inserted with explicit ids, moves PostgreSQL's identity sequences past
+    /// them so that later inserts do not collide. (SQLite picks max(id) + 1 by itself.)
+    pub async fn sync_id_sequences(&self) -> Result<()> {
+        if self.dialect != Dialect::Postgres {
+            return Ok(());
+        }
+        for table in [
+            "households",
+            "persons",
+            "venues",
+            "checkins",
+            "cases",
+            "tests",
+            "vaccinations",
+            "case_status_history",
+        ] {
+            sqlx::query(&format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'),
+                               GREATEST((SELECT COALESCE(MAX(id), 0) FROM {table}), 1))"
+            ))
+            .execute(&self.pool)
+            .await?;
+        }
+        Ok(())
+    }
+
+    pub async fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO meta (key, value) VALUES ($1, $2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn meta(&self, key: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT value FROM meta WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.try_get(0)).transpose()?)
+    }
+
+    /// Counts of the locality's records, for reports and checks.
+    pub async fn record_counts(&self) -> Result<Vec<(&'static str, i64)>> {
+        let mut out = Vec::new();
+        for table in [
+            "households",
+            "persons",
+            "venues",
+            "checkins",
+            "cases",
+            "tests",
+            "vaccinations",
+        ] {
+            let n: i64 = sqlx::query(&format!("SELECT COUNT(*) FROM {table}"))
+                .fetch_one(&self.pool)
+                .await?
+                .try_get(0)?;
+            out.push((table, n));
+        }
+        Ok(out)
+    }
+
+    /// Every check-in in id order, in pages of `page_rows`, handed to `f`
+    /// (`person_id, venue_id, t_in_s, t_out_s`). For exports: memory stays bounded.
+    pub async fn for_each_checkin_page(
+        &self,
+        page_rows: i64,
+        mut f: impl FnMut(&[(i64, i64, i64, i64)]) -> std::io::Result<()>,
+    ) -> Result<u64> {
+        let mut after = 0i64;
+        let mut total = 0u64;
+        loop {
+            let rows = sqlx::query(
+                "SELECT id, person_id, venue_id, t_in_s, t_out_s FROM checkins
+                 WHERE id > $1 ORDER BY id LIMIT $2",
+            )
+            .bind(after)
+            .bind(page_rows)
+            .fetch_all(&self.pool)
+            .await?;
+            if rows.is_empty() {
+                return Ok(total);
+            }
+            let mut page = Vec::with_capacity(rows.len());
+            for r in &rows {
+                after = r.try_get(0)?;
+                page.push((r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?));
+            }
+            total += page.len() as u64;
+            f(&page)
+                .map_err(|e| crate::StoreError::Corrupt(format!("export write failed: {e}")))?;
+        }
+    }
+}
