@@ -8,6 +8,7 @@ pub mod auth;
 pub mod epi;
 pub mod ids;
 pub mod person;
+pub mod policy;
 pub mod refdata;
 pub mod role;
 pub mod scope;

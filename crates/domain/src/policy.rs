@@ -1,0 +1,317 @@
+//! Rules as data: the periods of `data/policies/*.toml`, looked up by the date they apply to.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use crate::epi::VenueKind;
+
+const TRACING: &str = include_str!("../../../data/policies/tracing.toml");
+
+/// How sure we are of a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Verified,
+    Partly,
+    Assumed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Verified => "verified",
+            Status::Partly => "partly",
+            Status::Assumed => "assumed",
+        }
+    }
+}
+
+/// A value of a rule with its status.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Value<T> {
+    pub value: T,
+    pub status: Status,
+}
+
+/// The contact-tracing rule in force over a period.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TracingRule {
+    pub document: String,
+    pub title: String,
+    pub from: NaiveDate,
+    pub to: Option<NaiveDate>,
+    pub infectious_before_onset_days: Value<i64>,
+    pub infectious_before_sample_days: Value<i64>,
+    pub min_overlap_min: Value<i64>,
+    pub checkin_retention_days: Value<i64>,
+    pub default_stay_min: Value<i64>,
+    pub f1_isolation_after_exposure_days: Value<i64>,
+    #[serde(default)]
+    min_overlap_min_by_kind: HashMap<String, Value<i64>>,
+}
+
+impl TracingRule {
+    /// The minimum co-presence for an F1 at a venue of this kind.
+    pub fn min_overlap_min(&self, kind: VenueKind) -> i64 {
+        self.min_overlap_min_by_kind
+            .get(kind.as_str())
+            .map_or(self.min_overlap_min.value, |v| v.value)
+    }
+
+    /// The start of an F0's infectious period: before onset if symptomatic, else before the
+    /// first positive sample. Times in Unix seconds.
+    pub fn infectious_from_s(&self, onset_s: Option<i64>, first_sample_s: i64) -> i64 {
+        match onset_s {
+            Some(t) => t - self.infectious_before_onset_days.value * 86_400,
+            None => first_sample_s - self.infectious_before_sample_days.value * 86_400,
+        }
+    }
+}
+
+/// Where the F1 spends quarantine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QuarantinePlace {
+    Facility,
+    Home,
+    None,
+}
+
+/// F1 quarantine over a period.
+#[derive(Debug, Clone, Deserialize)]
+pub struct QuarantineRule {
+    pub document: String,
+    pub title: String,
+    pub from: NaiveDate,
+    pub to: Option<NaiveDate>,
+    pub f1_days_vaccinated: Value<i64>,
+    pub f1_days_unvaccinated: Value<i64>,
+    pub f1_test_days: Value<Vec<i64>>,
+    pub f1_place: Value<QuarantinePlace>,
+}
+
+#[derive(Debug, Deserialize)]
+struct TracingFile {
+    tracing: Vec<TracingRule>,
+    quarantine: Vec<QuarantineRule>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    #[error("data/policies/{file}: {message}")]
+    Invalid { file: &'static str, message: String },
+    #[error("no {family} rule is in force on {date}")]
+    NoneInForce {
+        family: &'static str,
+        date: NaiveDate,
+    },
+}
+
+/// Every policy period, checked once: sorted, without overlaps or gaps.
+#[derive(Debug, Clone)]
+pub struct Policies {
+    tracing: Vec<TracingRule>,
+    quarantine: Vec<QuarantineRule>,
+}
+
+trait Period {
+    fn from(&self) -> NaiveDate;
+    fn to(&self) -> Option<NaiveDate>;
+}
+
+impl Period for TracingRule {
+    fn from(&self) -> NaiveDate {
+        self.from
+    }
+    fn to(&self) -> Option<NaiveDate> {
+        self.to
+    }
+}
+
+impl Period for QuarantineRule {
+    fn from(&self) -> NaiveDate {
+        self.from
+    }
+    fn to(&self) -> Option<NaiveDate> {
+        self.to
+    }
+}
+
+fn check_periods<P: Period>(family: &str, periods: &mut [P]) -> Result<(), String> {
+    periods.sort_by_key(|p| p.from());
+    for (i, p) in periods.iter().enumerate() {
+        if p.to().is_some_and(|to| to < p.from()) {
+            return Err(format!(
+                "{family} period starting {} ends before it starts",
+                p.from()
+            ));
+        }
+        if let Some(next) = periods.get(i + 1) {
+            match p.to() {
+                None => {
+                    return Err(format!(
+                        "{family} period starting {} never ends but is followed",
+                        p.from()
+                    ))
+                }
+                Some(to) if to.succ_opt() != Some(next.from()) => {
+                    return Err(format!(
+                        "{family} periods {}..{} and {}.. leave a gap or overlap",
+                        p.from(),
+                        to,
+                        next.from()
+                    ))
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+fn in_force<P: Period>(periods: &[P], date: NaiveDate) -> Option<&P> {
+    periods
+        .iter()
+        .rev()
+        .find(|p| p.from() <= date && p.to().is_none_or(|to| date <= to))
+}
+
+impl Policies {
+    /// The policies compiled into the binary.
+    pub fn embedded() -> Result<Policies, PolicyError> {
+        Policies::parse(TRACING)
+    }
+
+    fn parse(tracing_toml: &str) -> Result<Policies, PolicyError> {
+        let invalid = |message: String| PolicyError::Invalid {
+            file: "tracing.toml",
+            message,
+        };
+        let mut file: TracingFile =
+            toml::from_str(tracing_toml).map_err(|e| invalid(e.to_string()))?;
+        check_periods("tracing", &mut file.tracing).map_err(invalid)?;
+        check_periods("quarantine", &mut file.quarantine).map_err(invalid)?;
+        for rule in &file.tracing {
+            if let Some(kind) = rule
+                .min_overlap_min_by_kind
+                .keys()
+                .find(|k| k.parse::<VenueKind>().is_err())
+            {
+                return Err(invalid(format!("unknown venue kind {kind:?}")));
+            }
+        }
+        Ok(Policies {
+            tracing: file.tracing,
+            quarantine: file.quarantine,
+        })
+    }
+
+    pub fn tracing_on(&self, date: NaiveDate) -> Result<&TracingRule, PolicyError> {
+        in_force(&self.tracing, date).ok_or(PolicyError::NoneInForce {
+            family: "tracing",
+            date,
+        })
+    }
+
+    pub fn quarantine_on(&self, date: NaiveDate) -> Result<&QuarantineRule, PolicyError> {
+        in_force(&self.quarantine, date).ok_or(PolicyError::NoneInForce {
+            family: "quarantine",
+            date,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn embedded_policies_are_consistent_and_found_by_date() {
+        let p = Policies::embedded().unwrap();
+        let t = p.tracing_on(d(2021, 11, 15)).unwrap();
+        assert_eq!(t.document, "3638/QĐ-BYT");
+        assert_eq!(t.min_overlap_min.value, 15);
+        assert_eq!(t.min_overlap_min(VenueKind::Restaurant), 0);
+        assert_eq!(t.min_overlap_min(VenueKind::Market), 15);
+        assert_eq!(t.infectious_from_s(Some(10 * 86_400), 0), 8 * 86_400);
+        assert_eq!(t.infectious_from_s(None, 10 * 86_400), 8 * 86_400);
+        assert!(p.tracing_on(d(2021, 7, 29)).is_err());
+        assert_eq!(
+            p.quarantine_on(d(2021, 11, 15))
+                .unwrap()
+                .f1_days_vaccinated
+                .value,
+            14
+        );
+        let dec = p.quarantine_on(d(2021, 12, 16)).unwrap();
+        assert_eq!(dec.document, "10696/BYT-MT");
+        assert_eq!(dec.f1_days_vaccinated.value, 7);
+        assert_eq!(dec.f1_days_unvaccinated.status, Status::Assumed);
+        assert_eq!(
+            p.quarantine_on(d(2022, 4, 15)).unwrap().f1_place.value,
+            QuarantinePlace::None
+        );
+        assert_eq!(
+            p.quarantine_on(d(2026, 11, 23))
+                .unwrap()
+                .f1_days_vaccinated
+                .value,
+            0
+        );
+    }
+
+    #[test]
+    fn gaps_overlaps_and_unknown_kinds_are_refused() {
+        let rule = |from: &str, to: &str, extra: &str| {
+            format!(
+                "[[tracing]]\ndocument = \"x\"\ntitle = \"x\"\nfrom = \"{from}\"\n{to}\n\
+                 infectious_before_onset_days = {{ value = 2, status = \"verified\" }}\n\
+                 infectious_before_sample_days = {{ value = 2, status = \"verified\" }}\n\
+                 min_overlap_min = {{ value = 15, status = \"verified\" }}\n\
+                 checkin_retention_days = {{ value = 21, status = \"assumed\" }}\n\
+                 default_stay_min = {{ value = 60, status = \"assumed\" }}\n\
+                 f1_isolation_after_exposure_days = {{ value = 2, status = \"assumed\" }}\n{extra}\n"
+            )
+        };
+        let q = "[[quarantine]]\ndocument = \"q\"\ntitle = \"q\"\nfrom = \"2021-01-01\"\n\
+                 f1_days_vaccinated = { value = 7, status = \"verified\" }\n\
+                 f1_days_unvaccinated = { value = 7, status = \"verified\" }\n\
+                 f1_test_days = { value = [7], status = \"verified\" }\n\
+                 f1_place = { value = \"home\", status = \"verified\" }\n";
+        let ok = format!(
+            "{}{}{q}",
+            rule("2021-01-01", "to = \"2021-06-30\"", ""),
+            rule("2021-07-01", "", "")
+        );
+        assert!(Policies::parse(&ok).is_ok());
+        let gap = format!(
+            "{}{}{q}",
+            rule("2021-01-01", "to = \"2021-06-29\"", ""),
+            rule("2021-07-01", "", "")
+        );
+        assert!(Policies::parse(&gap).is_err());
+        let overlap = format!(
+            "{}{}{q}",
+            rule("2021-01-01", "to = \"2021-07-01\"", ""),
+            rule("2021-07-01", "", "")
+        );
+        assert!(Policies::parse(&overlap).is_err());
+        let kind = format!(
+            "{}{q}",
+            rule(
+                "2021-01-01",
+                "",
+                "[tracing.min_overlap_min_by_kind]\nkaraoke = { value = 0, status = \"assumed\" }"
+            )
+        );
+        assert!(Policies::parse(&kind).is_err());
+        let bad_status = ok.replacen("\"verified\"", "\"maybe\"", 1);
+        assert!(Policies::parse(&bad_status).is_err());
+    }
+}
