@@ -25,3 +25,11 @@ id_type!(
     /// A person in the registry (a resident, an F0, an F1...).
     PersonId
 );
+id_type!(
+    /// An F0 case.
+    CaseId
+);
+id_type!(
+    /// A venue with a QR poster.
+    VenueId
+);

@@ -16,7 +16,7 @@ mod slug;
 pub mod units;
 pub mod validation;
 
-pub use ids::{PersonId, UserId};
+pub use ids::{CaseId, PersonId, UserId, VenueId};
 pub use role::Role;
 pub use scope::Scope;
 pub use units::{Structure, Unit, UnitCode, UnitKind, UnitLevel, UnitPath, UnitType};

@@ -8,6 +8,8 @@
 
 mod audit;
 mod bulk;
+mod cases;
+mod checkins;
 mod migrate;
 mod page;
 mod persons;
@@ -24,6 +26,8 @@ use sqlx::{AnyPool, Executor};
 
 pub use audit::{AuditAction, AuditEntry, AuditRecord};
 pub use bulk::{CaseRow, CheckinRow, DoseRow, HouseholdRow, PersonRow, TestRow, UnitRef, VenueRow};
+pub use cases::{Case, CaseDetail, CaseFilter, StatusChange, TestResult};
+pub use checkins::{CheckinItem, ItemOutcome, PersonRef, VenueRef, BATCH_MAX as CHECKIN_BATCH_MAX};
 pub use page::{Cursor, Page, PageRequest, LIMIT_DEFAULT, LIMIT_MAX};
 pub use units::{UnitFilter, UnitStats};
 pub use users::{Caller, LoginThrottle, NewUser, User, UserUnit};

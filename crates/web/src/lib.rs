@@ -13,11 +13,13 @@ mod messages;
 mod openapi;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
+use domain::policy::{Policies, PolicyError};
 
 pub use error::{ApiError, ErrorCode};
 pub use lang::Lang;
@@ -33,14 +35,26 @@ pub struct AppState {
     /// Pause before answering a failed login (`domain::auth::login_failure_delay_ms`). Only
     /// tests that are not about the pause turn it off.
     pub slow_failed_logins: bool,
+    /// The rules in force by date (`data/policies`).
+    pub policies: Arc<Policies>,
+    /// Seconds added to the system clock to get the locality's "now". Zero in production;
+    /// a demo of a 2021 outbreak runs its clock from the end of the simulated period.
+    pub clock_offset_s: i64,
 }
 
 impl AppState {
-    pub fn new(store: store::Store) -> AppState {
-        AppState {
+    pub fn new(store: store::Store) -> Result<AppState, PolicyError> {
+        Ok(AppState {
             store,
             slow_failed_logins: true,
-        }
+            policies: Arc::new(Policies::embedded()?),
+            clock_offset_s: 0,
+        })
+    }
+
+    /// The locality's current time, Unix seconds.
+    pub fn now_s(&self) -> i64 {
+        chrono::Utc::now().timestamp() + self.clock_offset_s
     }
 }
 
@@ -56,7 +70,15 @@ pub fn router(state: AppState) -> Router {
             get(api::persons::list).post(api::persons::create),
         )
         .route("/persons/{id}", get(api::persons::get_one))
-        .route("/audit", get(api::audit::list));
+        .route("/audit", get(api::audit::list))
+        .route("/cases", get(api::cases::list))
+        .route("/cases/{id}", get(api::cases::get_one))
+        .route(
+            "/checkins",
+            post(api::checkins::ingest).layer(DefaultBodyLimit::max(
+                api::checkins::CHECKIN_BODY_LIMIT_BYTES,
+            )),
+        );
     Router::new()
         .route("/healthz", get(api::health::healthz))
         .route("/openapi.json", get(openapi::openapi_json))

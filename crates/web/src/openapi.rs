@@ -26,6 +26,9 @@ use crate::api;
         api::persons::get_one,
         api::persons::list,
         api::audit::list,
+        api::checkins::ingest,
+        api::cases::list,
+        api::cases::get_one,
     ),
     modifiers(&BearerAuth)
 )]

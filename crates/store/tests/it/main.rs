@@ -1,6 +1,7 @@
 //! The store's contract: every test runs on SQLite and on PostgreSQL.
 
 mod bulk;
+mod checkins;
 mod persons;
 mod units;
 mod users;

@@ -3,6 +3,8 @@
 
 pub mod audit;
 pub mod auth;
+pub mod cases;
+pub mod checkins;
 pub mod health;
 pub mod persons;
 pub mod units;

@@ -129,7 +129,7 @@ async fn repeated_failures_lock_the_account(store: Store) {
 }
 
 async fn failed_logins_are_slowed(store: Store) {
-    let mut state = web::AppState::new(store.clone());
+    let mut state = web::AppState::new(store.clone()).unwrap();
     state.slow_failed_logins = true;
     let app = App {
         router: web::router(state),

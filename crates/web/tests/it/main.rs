@@ -1,6 +1,8 @@
 //! The HTTP API driven in-process (no socket), on SQLite and on PostgreSQL.
 
 mod auth;
+mod cases;
+mod checkins;
 mod errors;
 mod persons;
 mod units;
@@ -30,7 +32,7 @@ pub struct Resp {
 
 impl App {
     pub fn new(store: Store) -> App {
-        let mut state = web::AppState::new(store.clone());
+        let mut state = web::AppState::new(store.clone()).unwrap();
         state.slow_failed_logins = false;
         App {
             router: web::router(state),

@@ -1,0 +1,237 @@
+//! F0 cases: listed and read within the caller's scope, every access audited.
+
+use chrono::{DateTime, Utc};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use domain::epi::{CaseStatus, Severity, TestKind};
+use domain::{CaseId, PersonId, Structure, UnitPath};
+
+use crate::audit::{self, AuditAction, AuditEntry};
+use crate::page::{Cursor, Page, PageRequest};
+use crate::sql::{Sql, Val};
+use crate::units::code_col;
+use crate::users::Caller;
+use crate::{Result, Store, StoreError};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Case {
+    pub id: CaseId,
+    pub person_id: PersonId,
+    pub structure: Structure,
+    pub unit_code: domain::UnitCode,
+    pub unit_path: UnitPath,
+    pub status: CaseStatus,
+    pub severity: Severity,
+    pub onset_s: Option<i64>,
+    pub first_sample_s: i64,
+    pub confirmed_at_s: i64,
+    pub isolation_s: Option<i64>,
+    pub community: bool,
+    pub outcome_at_s: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TestResult {
+    pub kind: TestKind,
+    pub sample_s: i64,
+    pub result_s: i64,
+    pub positive: bool,
+    pub ct: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusChange {
+    pub at: DateTime<Utc>,
+    pub status: CaseStatus,
+    pub severity: Severity,
+    pub actor: String,
+    pub note: Option<String>,
+}
+
+/// A case with its tests and history, for the case page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseDetail {
+    pub case: Case,
+    pub tests: Vec<TestResult>,
+    pub history: Vec<StatusChange>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub status: Option<CaseStatus>,
+    /// Confirmed at or after.
+    pub confirmed_from_s: Option<i64>,
+    /// Confirmed before.
+    pub confirmed_to_s: Option<i64>,
+}
+
+const CASE_COLUMNS: &str =
+    "id, person_id, structure, unit_code, unit_path, status, severity, onset_s, \
+     first_sample_s, confirmed_at_s, isolation_s, community, outcome_at_s";
+
+fn audit_entry(caller: &Caller, action: AuditAction, id: CaseId) -> AuditEntry {
+    AuditEntry {
+        user: Some(caller.user.id),
+        actor: caller.user.username.clone(),
+        action,
+        entity: "case",
+        entity_id: id.to_string(),
+        detail: None,
+    }
+}
+
+impl Store {
+    /// Newest confirmed first, within the caller's scope; every listed case is audited.
+    pub async fn list_cases(
+        &self,
+        caller: &Caller,
+        structure: Structure,
+        filter: &CaseFilter,
+        page: &PageRequest,
+        now_s: i64,
+    ) -> Result<Page<Case>> {
+        let mut sql = Sql::new(
+            self.dialect,
+            &format!("SELECT {CASE_COLUMNS} FROM cases WHERE structure = "),
+        );
+        sql.bind(Val::Text(structure.as_str().into()));
+        sql.push_scope("unit_path", &caller.scope, structure);
+        if let Some(s) = filter.status {
+            sql.push(" AND status = ")
+                .bind(Val::Text(s.as_str().into()));
+        }
+        if let Some(t) = filter.confirmed_from_s {
+            sql.push(" AND confirmed_at_s >= ").bind(Val::Int(t));
+        }
+        if let Some(t) = filter.confirmed_to_s {
+            sql.push(" AND confirmed_at_s < ").bind(Val::Int(t));
+        }
+        if let Some(after) = &page.after {
+            let [t, id] = after.expect(2)? else {
+                return Err(StoreError::BadCursor);
+            };
+            let t: i64 = t.parse().map_err(|_| StoreError::BadCursor)?;
+            let id: i64 = id.parse().map_err(|_| StoreError::BadCursor)?;
+            sql.push(" AND (confirmed_at_s < ").bind(Val::Int(t));
+            sql.push(" OR (confirmed_at_s = ").bind(Val::Int(t));
+            sql.push(" AND id < ").bind(Val::Int(id)).push("))");
+        }
+        let limit = page.limit();
+        sql.push(" ORDER BY confirmed_at_s DESC, id DESC LIMIT ")
+            .bind(Val::Int(limit + 1));
+        let mut conn = self.pool.acquire().await?;
+        let rows = sql.query().fetch_all(&mut *conn).await?;
+        let items = rows.iter().map(case_from_row).collect::<Result<Vec<_>>>()?;
+        let page = Page::from_overfetch(items, limit, |c| {
+            Cursor::new(vec![c.confirmed_at_s.to_string(), c.id.to_string()])
+        });
+        let entries: Vec<AuditEntry> = page
+            .items
+            .iter()
+            .map(|c| audit_entry(caller, AuditAction::List, c.id))
+            .collect();
+        audit::append(&mut conn, self.dialect, entries, now_s).await?;
+        Ok(page)
+    }
+
+    /// A case in scope with its tests and history (audited as read), or None.
+    pub async fn get_case(
+        &self,
+        caller: &Caller,
+        id: CaseId,
+        now_s: i64,
+    ) -> Result<Option<CaseDetail>> {
+        let mut conn = self.pool.acquire().await?;
+        let row = sqlx::query(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1"))
+            .bind(id.0)
+            .fetch_optional(&mut *conn)
+            .await?;
+        let Some(case) = row.as_ref().map(case_from_row).transpose()? else {
+            return Ok(None);
+        };
+        if !caller.scope.contains(case.structure, &case.unit_path) {
+            return Ok(None);
+        }
+        let tests = sqlx::query(
+            "SELECT kind, sample_s, result_s, positive, ct FROM tests
+             WHERE case_id = $1 ORDER BY sample_s, id",
+        )
+        .bind(id.0)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| {
+            let kind: String = r.try_get("kind")?;
+            Ok(TestResult {
+                kind: kind
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt("tests.kind".into()))?,
+                sample_s: r.try_get("sample_s")?,
+                result_s: r.try_get("result_s")?,
+                positive: r.try_get::<i64, _>("positive")? != 0,
+                ct: r.try_get("ct")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+        let history = sqlx::query(
+            "SELECT at_s, status, severity, actor, note FROM case_status_history
+             WHERE case_id = $1 ORDER BY at_s, id",
+        )
+        .bind(id.0)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| {
+            let status: String = r.try_get("status")?;
+            let severity: String = r.try_get("severity")?;
+            Ok(StatusChange {
+                at: DateTime::from_timestamp(r.try_get("at_s")?, 0).unwrap_or_default(),
+                status: status
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt("history.status".into()))?,
+                severity: severity
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt("history.severity".into()))?,
+                actor: r.try_get("actor")?,
+                note: r.try_get("note")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+        audit::append(
+            &mut conn,
+            self.dialect,
+            [audit_entry(caller, AuditAction::Read, id)],
+            now_s,
+        )
+        .await?;
+        Ok(Some(CaseDetail {
+            case,
+            tests,
+            history,
+        }))
+    }
+}
+
+fn case_from_row(r: &AnyRow) -> Result<Case> {
+    let corrupt = |w: &str| StoreError::Corrupt(format!("cases.{w}"));
+    let structure: String = r.try_get("structure")?;
+    let status: String = r.try_get("status")?;
+    let severity: String = r.try_get("severity")?;
+    let path: String = r.try_get("unit_path")?;
+    Ok(Case {
+        id: CaseId(r.try_get("id")?),
+        person_id: PersonId(r.try_get("person_id")?),
+        structure: structure.parse().map_err(|_| corrupt("structure"))?,
+        unit_code: code_col(r, "unit_code")?,
+        unit_path: UnitPath::from_stored(&path).ok_or_else(|| corrupt("unit_path"))?,
+        status: status.parse().map_err(|_| corrupt("status"))?,
+        severity: severity.parse().map_err(|_| corrupt("severity"))?,
+        onset_s: r.try_get("onset_s")?,
+        first_sample_s: r.try_get("first_sample_s")?,
+        confirmed_at_s: r.try_get("confirmed_at_s")?,
+        isolation_s: r.try_get("isolation_s")?,
+        community: r.try_get::<i64, _>("community")? != 0,
+        outcome_at_s: r.try_get("outcome_at_s")?,
+    })
+}

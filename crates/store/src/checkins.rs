@@ -1,0 +1,280 @@
+//! Check-in ingestion (idempotent on the device's id, answered per item) and retention.
+
+use std::collections::{HashMap, HashSet};
+
+use sqlx::Row;
+
+use domain::epi::ScanMode;
+use domain::{FieldError, Reason, Structure, UnitPath};
+
+use crate::sql::{Sql, Val};
+use crate::users::Caller;
+use crate::{Result, Store};
+
+/// Who checked in: a person id, or the payload of a personal QR code (a chip ID card's QR
+/// starts with the 12-digit number: `001090012345|…`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PersonRef {
+    Id(i64),
+    Qr(String),
+}
+
+/// Where: a venue id or the payload of the venue's QR poster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VenueRef {
+    Id(i64),
+    Qr(String),
+}
+
+/// One check-in of a batch, already checked for form by the edge.
+#[derive(Debug, Clone)]
+pub struct CheckinItem {
+    pub client_id: String,
+    pub person: PersonRef,
+    pub venue: VenueRef,
+    pub t_in_s: i64,
+    /// None: the venue's staff did not scan the exit; the policy's default stay applies.
+    pub t_out_s: Option<i64>,
+    pub mode: ScanMode,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ItemOutcome {
+    /// Stored now.
+    Accepted,
+    /// Stored before (a retried batch): not stored twice.
+    Duplicate,
+    Rejected(Vec<FieldError>),
+}
+
+/// Most items a batch may carry.
+pub const BATCH_MAX: usize = 10_000;
+/// Rows per statement when resolving references (far below SQLite's parameter bound).
+const LOOKUP_CHUNK: usize = 2_000;
+
+fn national_id_of(qr: &str) -> Option<&str> {
+    let id = qr.split('|').next()?.trim();
+    (matches!(id.len(), 9 | 12) && id.bytes().all(|b| b.is_ascii_digit())).then_some(id)
+}
+
+impl Store {
+    /// Stores the valid items of a batch in one transaction and answers each item.
+    /// `default_stay_s` gives the stay for an item without a time out.
+    pub async fn ingest_checkins(
+        &self,
+        caller: &Caller,
+        items: &[CheckinItem],
+        default_stay_s: impl Fn(i64) -> i64,
+        now_s: i64,
+    ) -> Result<Vec<ItemOutcome>> {
+        debug_assert!(items.len() <= BATCH_MAX);
+        let mut conn = self.pool.acquire().await?;
+
+        // Resolve people: ids that exist, and national ids of personal QR codes.
+        let ids: Vec<i64> = items
+            .iter()
+            .filter_map(|i| match i.person {
+                PersonRef::Id(id) => Some(id),
+                PersonRef::Qr(_) => None,
+            })
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let mut known_persons: HashSet<i64> = HashSet::new();
+        for chunk in ids.chunks(LOOKUP_CHUNK) {
+            let mut sql = Sql::new(self.dialect, "SELECT id FROM persons WHERE id IN (");
+            push_list(&mut sql, chunk.iter().map(|&i| Val::Int(i)));
+            for r in sql.query().fetch_all(&mut *conn).await? {
+                known_persons.insert(r.try_get(0)?);
+            }
+        }
+        let nids: Vec<String> = items
+            .iter()
+            .filter_map(|i| match &i.person {
+                PersonRef::Qr(q) => national_id_of(q).map(str::to_string),
+                PersonRef::Id(_) => None,
+            })
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let mut by_nid: HashMap<String, i64> = HashMap::new();
+        for chunk in nids.chunks(LOOKUP_CHUNK) {
+            let mut sql = Sql::new(
+                self.dialect,
+                "SELECT national_id, MIN(id) AS id FROM persons WHERE national_id IN (",
+            );
+            push_list(&mut sql, chunk.iter().map(|s| Val::Text(s.clone())));
+            sql.push(" GROUP BY national_id");
+            for r in sql.query().fetch_all(&mut *conn).await? {
+                by_nid.insert(r.try_get(0)?, r.try_get(1)?);
+            }
+        }
+
+        // Resolve venues, with their unit for the scope check.
+        let mut venue_ids: HashSet<i64> = HashSet::new();
+        let mut venue_qrs: HashSet<String> = HashSet::new();
+        for i in items {
+            match &i.venue {
+                VenueRef::Id(id) => venue_ids.insert(*id),
+                VenueRef::Qr(q) => venue_qrs.insert(q.clone()),
+            };
+        }
+        let mut venues_by_id: HashMap<i64, (Structure, UnitPath)> = HashMap::new();
+        let mut venues_by_qr: HashMap<String, i64> = HashMap::new();
+        let venue_ids: Vec<i64> = venue_ids.into_iter().collect();
+        let venue_qrs: Vec<String> = venue_qrs.into_iter().collect();
+        for (col, vals) in [
+            (
+                "id",
+                venue_ids.iter().map(|&i| Val::Int(i)).collect::<Vec<_>>(),
+            ),
+            (
+                "qr_payload",
+                venue_qrs.iter().map(|q| Val::Text(q.clone())).collect(),
+            ),
+        ] {
+            for chunk in vals.chunks(LOOKUP_CHUNK) {
+                let mut sql = Sql::new(
+                    self.dialect,
+                    &format!(
+                        "SELECT id, qr_payload, structure, unit_path FROM venues WHERE {col} IN ("
+                    ),
+                );
+                push_list(&mut sql, chunk.iter().cloned());
+                for r in sql.query().fetch_all(&mut *conn).await? {
+                    let id: i64 = r.try_get(0)?;
+                    let structure: String = r.try_get(2)?;
+                    let path: String = r.try_get(3)?;
+                    let (Ok(structure), Some(path)) =
+                        (structure.parse::<Structure>(), UnitPath::from_stored(&path))
+                    else {
+                        return Err(crate::StoreError::Corrupt(format!("venue {id}")));
+                    };
+                    venues_by_qr.insert(r.try_get(1)?, id);
+                    venues_by_id.insert(id, (structure, path));
+                }
+            }
+        }
+
+        // Decide each item; collect the rows to insert.
+        let mut outcomes = Vec::with_capacity(items.len());
+        let mut rows: Vec<(usize, Vec<Val>)> = Vec::new();
+        let mut seen_in_batch: HashMap<&str, usize> = HashMap::new();
+        for (idx, item) in items.iter().enumerate() {
+            let person = match &item.person {
+                PersonRef::Id(id) => known_persons.contains(id).then_some(*id),
+                PersonRef::Qr(q) => national_id_of(q).and_then(|n| by_nid.get(n).copied()),
+            };
+            let venue = match &item.venue {
+                VenueRef::Id(id) => Some(*id),
+                VenueRef::Qr(q) => venues_by_qr.get(q).copied(),
+            }
+            .and_then(|id| venues_by_id.get(&id).map(|v| (id, v)));
+            if let Some(first) = seen_in_batch.get(item.client_id.as_str()) {
+                // The same id twice in one batch: the later one is a retry of the earlier.
+                outcomes.push(match &outcomes[*first] {
+                    ItemOutcome::Rejected(_) => {
+                        ItemOutcome::Rejected(vec![FieldError::new("id", Reason::Duplicate)])
+                    }
+                    _ => ItemOutcome::Duplicate,
+                });
+                continue;
+            }
+            seen_in_batch.insert(&item.client_id, idx);
+            let (person, venue) = match (person, venue) {
+                (Some(p), Some((v, (s, path)))) if caller.scope.contains(*s, path) => (p, v),
+                (person, venue) => {
+                    let mut errors = Vec::new();
+                    if person.is_none() {
+                        errors.push(FieldError::new("person", Reason::NotFound));
+                    }
+                    match venue {
+                        None => errors.push(FieldError::new("venue", Reason::NotFound)),
+                        Some((_, (s, path))) if !caller.scope.contains(*s, path) => {
+                            errors.push(FieldError::new("venue", Reason::OutOfScope))
+                        }
+                        Some(_) => {}
+                    }
+                    outcomes.push(ItemOutcome::Rejected(errors));
+                    continue;
+                }
+            };
+            let t_out_s = item
+                .t_out_s
+                .unwrap_or_else(|| item.t_in_s + default_stay_s(item.t_in_s));
+            outcomes.push(ItemOutcome::Duplicate); // until the insert says it is new
+            rows.push((
+                idx,
+                vec![
+                    Val::Text(item.client_id.clone()),
+                    Val::Int(person),
+                    Val::Int(venue),
+                    Val::Int(item.t_in_s),
+                    Val::Int(t_out_s),
+                    Val::Int(i64::from(item.t_out_s.is_none())),
+                    Val::Text(item.mode.as_str().into()),
+                    Val::Int(now_s),
+                ],
+            ));
+        }
+
+        // One transaction: either every accepted item is durable, or none is acknowledged.
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let index_of: HashMap<String, usize> = rows
+            .iter()
+            .map(|(idx, _)| (items[*idx].client_id.clone(), *idx))
+            .collect();
+        // 8 columns: 1,000 rows stay far below every parameter bound.
+        for chunk in rows.chunks(1_000) {
+            let mut sql = Sql::new(
+                self.dialect,
+                "INSERT INTO checkins (client_id, person_id, venue_id, t_in_s, t_out_s, t_out_default, mode, received_at_s) VALUES ",
+            );
+            for (i, (_, vals)) in chunk.iter().enumerate() {
+                sql.push(if i == 0 { "(" } else { ", (" });
+                for (j, v) in vals.iter().enumerate() {
+                    if j > 0 {
+                        sql.push(", ");
+                    }
+                    sql.bind(v.clone());
+                }
+                sql.push(")");
+            }
+            sql.push(" ON CONFLICT (client_id) DO NOTHING RETURNING client_id");
+            for r in sql.query().fetch_all(&mut *tx).await? {
+                let cid: String = r.try_get(0)?;
+                if let Some(&idx) = index_of.get(&cid) {
+                    outcomes[idx] = ItemOutcome::Accepted;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(outcomes)
+    }
+
+    /// Deletes check-ins that entered before `before_s`; returns how many.
+    pub async fn purge_checkins_before(&self, before_s: i64) -> Result<u64> {
+        Ok(sqlx::query("DELETE FROM checkins WHERE t_in_s < $1")
+            .bind(before_s)
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
+    }
+
+    pub async fn count_checkins(&self) -> Result<i64> {
+        Ok(sqlx::query("SELECT COUNT(*) FROM checkins")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?)
+    }
+}
+
+fn push_list(sql: &mut Sql, vals: impl Iterator<Item = Val>) {
+    for (i, v) in vals.enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.bind(v);
+    }
+    sql.push(")");
+}

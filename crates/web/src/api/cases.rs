@@ -1,0 +1,220 @@
+//! F0 cases: the list (newest first) and the case page's data.
+
+use axum::extract::{Path, State};
+use axum::Json;
+use chrono::{DateTime, SecondsFormat};
+use domain::epi::CaseStatus;
+use domain::policy::Policies;
+use domain::role::Permission;
+use domain::{CaseId, Structure};
+use serde::{Deserialize, Serialize};
+use store::{Case, CaseDetail, CaseFilter};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{opt_param, ListResponse, PageParams};
+use crate::error::ApiError;
+use crate::extract::{ApiQuery, Auth};
+use crate::AppState;
+
+pub fn iso(t_s: i64) -> String {
+    DateTime::from_timestamp(t_s, 0)
+        .unwrap_or_default()
+        .to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn local_date(t_s: i64) -> chrono::NaiveDate {
+    DateTime::from_timestamp(t_s, 0)
+        .unwrap_or_default()
+        .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
+        .date_naive()
+}
+
+/// The infectious window of a case under the tracing rule in force on the day its window
+/// starts from (onset, or first positive sample): `(from, to, document)`.
+pub fn infectious_window(policies: &Policies, c: &Case) -> (i64, i64, Option<String>) {
+    let anchor = c.onset_s.unwrap_or(c.first_sample_s);
+    let to = c.isolation_s.unwrap_or(c.confirmed_at_s);
+    match policies.tracing_on(local_date(anchor)) {
+        Ok(rule) => (
+            rule.infectious_from_s(c.onset_s, c.first_sample_s),
+            to,
+            Some(rule.document.clone()),
+        ),
+        // No rule in force (before 30 Jul 2021): 2 days before, the rule every period shares.
+        Err(_) => (anchor - 2 * 86_400, to, None),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CaseDto {
+    id: i64,
+    person_id: i64,
+    /// RFC 3339 UTC: the window the policy in force gives.
+    infectious_from: String,
+    infectious_to: String,
+    /// The legal document whose rule gave the window.
+    policy: Option<String>,
+    /// `active`, `recovered` or `died`.
+    status: &'static str,
+    /// `asymptomatic`, `mild`, `moderate`, `severe` or `critical`.
+    severity: &'static str,
+    unit_code: String,
+    structure: &'static str,
+    onset: Option<String>,
+    first_sample: String,
+    confirmed_at: String,
+    isolation_at: Option<String>,
+    /// Found outside quarantine facilities and locked-down zones.
+    community: bool,
+    outcome_at: Option<String>,
+}
+
+pub fn case_dto(policies: &Policies, c: Case) -> CaseDto {
+    let (from, to, policy) = infectious_window(policies, &c);
+    CaseDto {
+        id: c.id.0,
+        person_id: c.person_id.0,
+        infectious_from: iso(from),
+        infectious_to: iso(to),
+        policy,
+        status: c.status.as_str(),
+        severity: c.severity.as_str(),
+        unit_code: c.unit_code.to_string(),
+        structure: c.structure.as_str(),
+        onset: c.onset_s.map(iso),
+        first_sample: iso(c.first_sample_s),
+        confirmed_at: iso(c.confirmed_at_s),
+        isolation_at: c.isolation_s.map(iso),
+        community: c.community,
+        outcome_at: c.outcome_at_s.map(iso),
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct CaseQuery {
+    /// `2021` (default) or `2025`.
+    structure: Option<String>,
+    /// `active`, `recovered` or `died`.
+    status: Option<String>,
+    /// Confirmed on or after this date (YYYY-MM-DD, local).
+    from: Option<String>,
+    /// Confirmed before this date (YYYY-MM-DD, local).
+    to: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+fn local_midnight_s(d: chrono::NaiveDate) -> i64 {
+    d.and_hms_opt(0, 0, 0)
+        .map_or(0, |t| t.and_utc().timestamp())
+        - 7 * 3600
+}
+
+/// Cases in the caller's jurisdiction, newest confirmed first.
+#[utoipa::path(get, path = "/api/v1/cases", params(CaseQuery), responses(
+    (status = 200, body = ListResponse<CaseDto>),
+    (status = 400, body = crate::error::ErrorBody)
+), security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<CaseQuery>,
+) -> Result<Json<ListResponse<CaseDto>>, ApiError> {
+    auth.require(Permission::ReadPersonal)?;
+    let structure = opt_param("structure", q.structure.as_deref(), str::parse::<Structure>)?
+        .unwrap_or(Structure::S2021);
+    let date = |s: &str| {
+        chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| domain::Reason::InvalidFormat)
+    };
+    let filter = CaseFilter {
+        status: opt_param("status", q.status.as_deref(), str::parse::<CaseStatus>)?,
+        confirmed_from_s: opt_param("from", q.from.as_deref(), date)?.map(local_midnight_s),
+        confirmed_to_s: opt_param("to", q.to.as_deref(), date)?.map(local_midnight_s),
+    };
+    let page = PageParams {
+        limit: q.limit,
+        cursor: q.cursor,
+    }
+    .parse()?;
+    let cases = state
+        .store
+        .list_cases(&auth.0, structure, &filter, &page, state.now_s())
+        .await?;
+    let policies = state.policies.clone();
+    Ok(Json(ListResponse::from_page(cases, |c| {
+        case_dto(&policies, c)
+    })))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TestDto {
+    /// `pcr` or `antigen`.
+    kind: &'static str,
+    sample_at: String,
+    result_at: String,
+    positive: bool,
+    ct: Option<f64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HistoryDto {
+    at: String,
+    status: &'static str,
+    severity: &'static str,
+    actor: String,
+    note: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CaseDetailDto {
+    #[serde(flatten)]
+    case: CaseDto,
+    tests: Vec<TestDto>,
+    history: Vec<HistoryDto>,
+}
+
+/// One case with its tests and status history; 404 outside the caller's jurisdiction.
+#[utoipa::path(get, path = "/api/v1/cases/{id}", params(("id" = i64, Path)), responses(
+    (status = 200, body = CaseDetailDto),
+    (status = 404, body = crate::error::ErrorBody)
+), security(("bearer" = [])))]
+pub async fn get_one(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Json<CaseDetailDto>, ApiError> {
+    auth.require(Permission::ReadPersonal)?;
+    let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
+    let CaseDetail {
+        case,
+        tests,
+        history,
+    } = state
+        .store
+        .get_case(&auth.0, CaseId(id), state.now_s())
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    Ok(Json(CaseDetailDto {
+        case: case_dto(&state.policies, case),
+        tests: tests
+            .into_iter()
+            .map(|t| TestDto {
+                kind: t.kind.as_str(),
+                sample_at: iso(t.sample_s),
+                result_at: iso(t.result_s),
+                positive: t.positive,
+                ct: t.ct,
+            })
+            .collect(),
+        history: history
+            .into_iter()
+            .map(|h| HistoryDto {
+                at: h.at.to_rfc3339_opts(SecondsFormat::Secs, true),
+                status: h.status.as_str(),
+                severity: h.severity.as_str(),
+                actor: h.actor,
+                note: h.note,
+            })
+            .collect(),
+    }))
+}

@@ -1,0 +1,264 @@
+//! `POST /api/v1/checkins`: a batch of venue check-ins, answered item by item.
+
+use axum::extract::State;
+use axum::Json;
+use chrono::DateTime;
+use domain::epi::ScanMode;
+use domain::role::Permission;
+use domain::{FieldError, Reason};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use store::{CheckinItem, ItemOutcome, PersonRef, VenueRef, CHECKIN_BATCH_MAX};
+use utoipa::ToSchema;
+
+use super::now_s;
+use crate::error::ApiError;
+use crate::extract::{ApiJson, Auth};
+use crate::messages::reason_message;
+use crate::{AppState, Lang};
+
+/// Bodies of up to 10,000 items: a larger limit than the rest of the API.
+pub const CHECKIN_BODY_LIMIT_BYTES: usize = 4 * 1024 * 1024;
+
+#[derive(Deserialize, ToSchema)]
+pub struct CheckinRequest {
+    /// The device's id for this check-in: a retried batch resends it and is not stored twice.
+    #[schema(value_type = String)]
+    id: Option<Value>,
+    /// A person id (number) or the payload of a personal QR code (string).
+    #[schema(value_type = Object)]
+    person: Option<Value>,
+    /// A venue id (number) or the payload of the venue's QR poster (string).
+    #[schema(value_type = Object)]
+    venue: Option<Value>,
+    /// RFC 3339 time of entry.
+    t_in: Option<String>,
+    /// RFC 3339 time of exit; absent: the policy's default stay.
+    t_out: Option<String>,
+    /// `self_scan` (the visitor scanned the venue) or `staff_scan`.
+    mode: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ItemResult {
+    index: usize,
+    id: Option<String>,
+    /// `accepted`, `duplicate` (stored before) or `rejected`.
+    status: &'static str,
+    errors: Vec<ItemError>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ItemError {
+    field: String,
+    code: &'static str,
+    message: &'static str,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CheckinResponse {
+    accepted: usize,
+    duplicates: usize,
+    rejected: usize,
+    items: Vec<ItemResult>,
+}
+
+fn parse_time(field: &str, s: Option<&str>, errors: &mut Vec<FieldError>) -> Option<i64> {
+    match s {
+        None | Some("") => None,
+        Some(s) => match DateTime::parse_from_rfc3339(s) {
+            Ok(t) => Some(t.timestamp()),
+            Err(_) => {
+                errors.push(FieldError::new(field, Reason::InvalidFormat));
+                None
+            }
+        },
+    }
+}
+
+/// Checks one item's form; the store then checks what needs the database.
+fn parse_item(r: &CheckinRequest, now_s: i64) -> Result<CheckinItem, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let id = match &r.id {
+        Some(Value::String(s)) if !s.is_empty() && s.len() <= 64 => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        Some(Value::String(s)) if s.len() > 64 => {
+            errors.push(FieldError::new("id", Reason::TooLong));
+            None
+        }
+        None | Some(Value::Null) => {
+            errors.push(FieldError::new("id", Reason::Required));
+            None
+        }
+        _ => {
+            errors.push(FieldError::new("id", Reason::InvalidFormat));
+            None
+        }
+    };
+    let person = match &r.person {
+        Some(Value::Number(n)) => n.as_i64().filter(|&i| i > 0).map(PersonRef::Id),
+        Some(Value::String(s)) if !s.is_empty() && s.len() <= 512 => Some(PersonRef::Qr(s.clone())),
+        None | Some(Value::Null) => {
+            errors.push(FieldError::new("person", Reason::Required));
+            None
+        }
+        _ => None,
+    };
+    if person.is_none() && r.person.as_ref().is_some_and(|v| !v.is_null()) {
+        errors.push(FieldError::new("person", Reason::InvalidFormat));
+    }
+    let venue = match &r.venue {
+        Some(Value::Number(n)) => n.as_i64().filter(|&i| i > 0).map(VenueRef::Id),
+        Some(Value::String(s)) if !s.is_empty() && s.len() <= 512 => Some(VenueRef::Qr(s.clone())),
+        None | Some(Value::Null) => {
+            errors.push(FieldError::new("venue", Reason::Required));
+            None
+        }
+        _ => None,
+    };
+    if venue.is_none() && r.venue.as_ref().is_some_and(|v| !v.is_null()) {
+        errors.push(FieldError::new("venue", Reason::InvalidFormat));
+    }
+    let t_in = parse_time("t_in", r.t_in.as_deref(), &mut errors);
+    if r.t_in.as_deref().is_none_or(str::is_empty) {
+        errors.push(FieldError::new("t_in", Reason::Required));
+    }
+    let t_out = parse_time("t_out", r.t_out.as_deref(), &mut errors);
+    // A device clock a few minutes fast is tolerated; a check-in from the future is not.
+    if t_in.is_some_and(|t| t > now_s + 300) {
+        errors.push(FieldError::new("t_in", Reason::OutOfRange));
+    }
+    if let (Some(a), Some(b)) = (t_in, t_out) {
+        if b <= a || b - a > 24 * 3600 {
+            errors.push(FieldError::new("t_out", Reason::OutOfRange));
+        }
+    }
+    let mode = match r.mode.as_deref() {
+        None | Some("") => {
+            errors.push(FieldError::new("mode", Reason::Required));
+            None
+        }
+        Some(m) => m
+            .parse::<ScanMode>()
+            .map_err(|reason| errors.push(FieldError::new("mode", reason)))
+            .ok(),
+    };
+    match (id, person, venue, t_in, mode) {
+        (Some(client_id), Some(person), Some(venue), Some(t_in_s), Some(mode))
+            if errors.is_empty() =>
+        {
+            Ok(CheckinItem {
+                client_id,
+                person,
+                venue,
+                t_in_s,
+                t_out_s: t_out,
+                mode,
+            })
+        }
+        _ => Err(errors),
+    }
+}
+
+/// Takes up to 10,000 check-ins. Each item is answered: `accepted` (stored now, durably:
+/// the answer comes after the commit), `duplicate` (its id was stored before) or `rejected`
+/// with the fields at fault. Bad items never stop the good ones.
+#[utoipa::path(post, path = "/api/v1/checkins", request_body = Vec<CheckinRequest>, responses(
+    (status = 200, body = CheckinResponse),
+    (status = 400, body = crate::error::ErrorBody),
+    (status = 413, body = crate::error::ErrorBody)
+), security(("bearer" = [])))]
+pub async fn ingest(
+    State(state): State<AppState>,
+    auth: Auth,
+    lang: Lang,
+    ApiJson(batch): ApiJson<Vec<CheckinRequest>>,
+) -> Result<Json<CheckinResponse>, ApiError> {
+    auth.require(Permission::WritePersonal)?;
+    if batch.is_empty() {
+        return Err(ApiError::field("items", Reason::Required));
+    }
+    if batch.len() > CHECKIN_BATCH_MAX {
+        return Err(ApiError::field("items", Reason::TooLong));
+    }
+    let now = state.now_s();
+    let mut results: Vec<Option<Vec<FieldError>>> = Vec::with_capacity(batch.len());
+    let mut valid = Vec::with_capacity(batch.len());
+    let mut valid_index = Vec::with_capacity(batch.len());
+    for (i, r) in batch.iter().enumerate() {
+        match parse_item(r, now) {
+            Ok(item) => {
+                valid.push(item);
+                valid_index.push(i);
+                results.push(None);
+            }
+            Err(e) => results.push(Some(e)),
+        }
+    }
+    let policies = state.policies.clone();
+    let default_stay = move |t_in_s: i64| {
+        let date = DateTime::from_timestamp(t_in_s, 0)
+            .unwrap_or_default()
+            .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
+            .date_naive();
+        // Outside every tracing period the last known stay still bounds an open check-in.
+        policies
+            .tracing_on(date)
+            .map_or(60, |r| r.default_stay_min.value)
+            * 60
+    };
+    let outcomes = state
+        .store
+        .ingest_checkins(&auth.0, &valid, default_stay, now_s())
+        .await?;
+    let mut stored: Vec<Option<ItemOutcome>> = vec![None; batch.len()];
+    for (k, o) in valid_index.into_iter().zip(outcomes) {
+        stored[k] = Some(o);
+    }
+    let mut resp = CheckinResponse {
+        accepted: 0,
+        duplicates: 0,
+        rejected: 0,
+        items: Vec::with_capacity(batch.len()),
+    };
+    for (index, (r, (form, outcome))) in batch
+        .iter()
+        .zip(results.into_iter().zip(stored))
+        .enumerate()
+    {
+        let id = r.id.as_ref().and_then(|v| match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        });
+        let (status, errors) = match (form, outcome) {
+            (Some(errors), _) => ("rejected", errors),
+            (None, Some(ItemOutcome::Accepted)) => ("accepted", Vec::new()),
+            (None, Some(ItemOutcome::Duplicate)) => ("duplicate", Vec::new()),
+            (None, Some(ItemOutcome::Rejected(errors))) => ("rejected", errors),
+            (None, None) => (
+                "rejected",
+                vec![FieldError::new("id", Reason::InvalidFormat)],
+            ),
+        };
+        match status {
+            "accepted" => resp.accepted += 1,
+            "duplicate" => resp.duplicates += 1,
+            _ => resp.rejected += 1,
+        }
+        resp.items.push(ItemResult {
+            index,
+            id,
+            status,
+            errors: errors
+                .into_iter()
+                .map(|e| ItemError {
+                    code: e.reason.code(),
+                    message: reason_message(e.reason, lang),
+                    field: e.field,
+                })
+                .collect(),
+        });
+    }
+    Ok(Json(resp))
+}

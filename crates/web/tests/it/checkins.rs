@@ -1,0 +1,158 @@
+use axum::http::StatusCode;
+use domain::epi::VenueKind;
+use domain::person::Sex;
+use domain::{Role, Structure, UnitCode};
+use serde_json::json;
+use store::{both_databases, PersonRow, Store, UnitRef, VenueRow};
+
+use crate::{error_code, error_fields, App};
+
+async fn seed(store: &Store) {
+    let unit = |code: &str| {
+        let store = store.clone();
+        let code = code.to_string();
+        async move {
+            UnitRef::from(
+                &store
+                    .unit_unscoped(Structure::S2021, &UnitCode::parse(&code).unwrap())
+                    .await
+                    .unwrap()
+                    .unwrap(),
+            )
+        }
+    };
+    let phuc_xa = unit("00001").await;
+    store
+        .bulk_persons(
+            &[PersonRow {
+                id: 1,
+                full_name: "Nguyễn Văn An".into(),
+                national_id: Some("001090012345".into()),
+                phone: None,
+                birth_date: None,
+                sex: Sex::Male,
+                unit: phuc_xa.clone(),
+                household_id: None,
+                synthetic: true,
+            }],
+            0,
+        )
+        .await
+        .unwrap();
+    let venue = |id: i64, u: UnitRef| VenueRow {
+        id,
+        name: format!("Chợ {id}"),
+        kind: VenueKind::Market,
+        unit: u,
+        address: None,
+        capacity: None,
+        open_min: 300,
+        close_min: 1200,
+        qr_payload: format!("CDV1:V:{id}"),
+        synthetic: false,
+    };
+    store
+        .bulk_venues(&[venue(1, phuc_xa), venue(2, unit("00004").await)], 0)
+        .await
+        .unwrap();
+}
+
+async fn batch_is_answered_per_item_and_retry_is_not_double_counted(store: Store) {
+    seed(&store).await;
+    let app = App::new(store);
+    let token = app
+        .login_as("phucxa", Role::CommuneOfficer, &["00001"])
+        .await;
+    let batch = json!([
+        {"id": "dev1-1", "person": 1, "venue": 1, "t_in": "2021-11-20T08:00:00+07:00", "t_out": "2021-11-20T08:40:00+07:00", "mode": "self_scan"},
+        {"id": "dev1-2", "person": "001090012345|Nguyễn Văn An|01011990", "venue": "CDV1:V:1", "t_in": "2021-11-20T10:00:00Z", "mode": "staff_scan"},
+        {"id": "dev1-3", "person": 1, "venue": 2, "t_in": "2021-11-20T10:00:00Z", "mode": "self_scan"},
+        {"id": "dev1-4", "person": 1, "venue": 1, "t_in": "yesterday", "mode": "walk_in"},
+        {"person": 1, "venue": 1, "t_in": "2021-11-20T10:00:00Z", "t_out": "2021-11-20T09:00:00Z", "mode": "self_scan"},
+        {"id": "dev1-6", "person": 1, "venue": 1, "t_in": "2099-01-01T00:00:00Z", "mode": "self_scan"}
+    ]);
+    let r = app
+        .post_json("/api/v1/checkins", Some(&token), &batch)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    assert_eq!(r.json["accepted"], 2);
+    assert_eq!(r.json["rejected"], 4);
+    let items = r.json["items"].as_array().unwrap();
+    let fields = |i: usize| -> Vec<String> {
+        items[i]["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(items[0]["status"], "accepted");
+    assert_eq!(items[1]["status"], "accepted");
+    assert_eq!(items[2]["status"], "rejected");
+    assert_eq!(items[2]["errors"][0]["code"], "out_of_scope");
+    assert_eq!(items[3]["index"], 3);
+    assert_eq!(fields(3), vec!["t_in", "mode"]);
+    assert_eq!(fields(4), vec!["id", "t_out"]);
+    assert_eq!(fields(5), vec!["t_in"]);
+    assert!(items[3]["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("định dạng"));
+
+    // The same batch again: both stored items are duplicates, nothing new is stored.
+    let again = app
+        .post_json("/api/v1/checkins", Some(&token), &batch)
+        .await;
+    assert_eq!(again.json["accepted"], 0);
+    assert_eq!(again.json["duplicates"], 2);
+    assert_eq!(app.store.count_checkins().await.unwrap(), 2);
+
+    // The open check-in got the policy's default stay (60 minutes in 3638/QĐ-BYT's period).
+    let mut rows = Vec::new();
+    app.store
+        .for_each_checkin_page(10, |p| {
+            rows.extend_from_slice(p);
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert_eq!(rows[1].3 - rows[1].2, 3600);
+    assert_eq!(rows[0].3 - rows[0].2, 2400);
+}
+
+async fn whole_batch_errors(store: Store) {
+    seed(&store).await;
+    let app = App::new(store);
+    let token = app
+        .login_as("phucxa", Role::CommuneOfficer, &["00001"])
+        .await;
+    let r = app
+        .post_json("/api/v1/checkins", Some(&token), &json!([]))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(error_fields(&r), vec!["items"]);
+    let many: Vec<_> = (0..10_001)
+        .map(|i| json!({"id": format!("x{i}"), "person": 1, "venue": 1, "t_in": "2021-11-20T08:00:00Z", "mode": "self_scan"}))
+        .collect();
+    let r = app
+        .post_json("/api/v1/checkins", Some(&token), &json!(many))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(error_fields(&r), vec!["items"]);
+    let r = app
+        .post_json("/api/v1/checkins", Some(&token), &json!({"id": 1}))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(&r), "invalid_json");
+    let viewer = app.login_as("viewer", Role::Viewer, &["VN"]).await;
+    let r = app
+        .post_json("/api/v1/checkins", Some(&viewer), &json!([{"id": "v"}]))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.store.count_checkins().await.unwrap(), 0);
+}
+
+both_databases!(
+    batch_is_answered_per_item_and_retry_is_not_double_counted,
+    whole_batch_errors
+);
