@@ -171,8 +171,14 @@ async fn open_migrated(url: &str) -> Result<Store> {
 }
 
 async fn serve(store: Store, addr: SocketAddr) -> Result<()> {
+    let mut state = web::AppState::new(store.clone()).context("loading the policies")?;
+    // A simulated locality keeps its own "now": the end of the simulated period.
+    if let Some(clock) = store.meta("clock_as_of_s").await? {
+        let as_of: i64 = clock.parse().context("malformed clock_as_of_s")?;
+        state.clock_offset_s = as_of - chrono::Utc::now().timestamp();
+    }
     tracing::info!("serving on http://{addr}");
-    web::serve(web::AppState::new(store), addr)
+    web::serve(state, addr)
         .await
         .with_context(|| format!("serving on {addr} (is the port already in use?)"))
 }
