@@ -18,6 +18,7 @@ mod sql;
 pub mod testing;
 mod units;
 mod users;
+mod venues;
 
 use std::str::FromStr;
 
@@ -31,6 +32,7 @@ pub use checkins::{CheckinItem, ItemOutcome, PersonRef, VenueRef, BATCH_MAX as C
 pub use page::{Cursor, Page, PageRequest, LIMIT_DEFAULT, LIMIT_MAX};
 pub use units::{UnitFilter, UnitStats};
 pub use users::{Caller, LoginThrottle, NewUser, User, UserUnit};
+pub use venues::{Venue, VenueFilter};
 
 use domain::refdata::RefDataError;
 use domain::FieldError;

@@ -11,6 +11,7 @@ mod extract;
 mod lang;
 mod messages;
 mod openapi;
+mod qr;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -71,6 +72,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/persons/{id}", get(api::persons::get_one))
         .route("/audit", get(api::audit::list))
+        .route("/venues", get(api::venues::list))
+        .route("/venues/{id}", get(api::venues::get_one))
+        .route("/venues/{id}/poster.svg", get(api::venues::poster_svg))
+        .route("/venues/{id}/qr.png", get(api::venues::qr_png))
         .route("/cases", get(api::cases::list))
         .route("/cases/{id}", get(api::cases::get_one))
         .route(

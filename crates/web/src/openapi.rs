@@ -29,6 +29,10 @@ use crate::api;
         api::checkins::ingest,
         api::cases::list,
         api::cases::get_one,
+        api::venues::list,
+        api::venues::get_one,
+        api::venues::poster_svg,
+        api::venues::qr_png,
     ),
     modifiers(&BearerAuth)
 )]

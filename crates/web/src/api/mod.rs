@@ -8,6 +8,7 @@ pub mod checkins;
 pub mod health;
 pub mod persons;
 pub mod units;
+pub mod venues;
 
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};

@@ -6,6 +6,7 @@ mod checkins;
 mod errors;
 mod persons;
 mod units;
+mod venues;
 
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};

@@ -1,0 +1,118 @@
+//! The venue registry (places with a QR poster). Venues are not personal data: lists are
+//! scoped by jurisdiction but not audited.
+
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use domain::epi::VenueKind;
+use domain::{Scope, Structure, UnitPath, VenueId};
+
+use crate::page::{Cursor, Page, PageRequest};
+use crate::sql::{Sql, Val};
+use crate::units::code_col;
+use crate::{Result, Store, StoreError};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Venue {
+    pub id: VenueId,
+    pub name: String,
+    pub kind: VenueKind,
+    pub structure: Structure,
+    pub unit_code: domain::UnitCode,
+    pub unit_path: UnitPath,
+    pub address: Option<String>,
+    pub capacity: Option<i64>,
+    pub open_min: i64,
+    pub close_min: i64,
+    pub qr_payload: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct VenueFilter {
+    pub kind: Option<VenueKind>,
+    /// Case-insensitive part of the name (as typed; Vietnamese letters compare exactly).
+    pub name_contains: Option<String>,
+}
+
+const VENUE_COLUMNS: &str = "id, name, kind, structure, unit_code, unit_path, address, capacity, \
+                             open_min, close_min, qr_payload";
+
+impl Store {
+    pub async fn list_venues(
+        &self,
+        scope: &Scope,
+        structure: Structure,
+        filter: &VenueFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Venue>> {
+        let mut sql = Sql::new(
+            self.dialect,
+            &format!("SELECT {VENUE_COLUMNS} FROM venues WHERE structure = "),
+        );
+        sql.bind(Val::Text(structure.as_str().into()));
+        sql.push_scope("unit_path", scope, structure);
+        if let Some(k) = filter.kind {
+            sql.push(" AND kind = ").bind(Val::Text(k.as_str().into()));
+        }
+        if let Some(q) = &filter.name_contains {
+            sql.push(" AND LOWER(name) LIKE ").bind(Val::Text(format!(
+                "%{}%",
+                q.to_lowercase()
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            )));
+            sql.push(" ESCAPE '\\'");
+        }
+        if let Some(after) = &page.after {
+            let [path, id] = after.expect(2)? else {
+                return Err(StoreError::BadCursor);
+            };
+            let id: i64 = id.parse().map_err(|_| StoreError::BadCursor)?;
+            sql.push(" AND (unit_path > ").bind(Val::Text(path.clone()));
+            sql.push(" OR (unit_path = ").bind(Val::Text(path.clone()));
+            sql.push(" AND id > ").bind(Val::Int(id)).push("))");
+        }
+        let limit = page.limit();
+        sql.push(" ORDER BY unit_path, id LIMIT ")
+            .bind(Val::Int(limit + 1));
+        let rows = sql.query().fetch_all(&self.pool).await?;
+        let items = rows
+            .iter()
+            .map(venue_from_row)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Page::from_overfetch(items, limit, |v| {
+            Cursor::new(vec![v.unit_path.as_str().to_string(), v.id.to_string()])
+        }))
+    }
+
+    /// A venue in scope, or None.
+    pub async fn get_venue(&self, scope: &Scope, id: VenueId) -> Result<Option<Venue>> {
+        let row = sqlx::query(&format!("SELECT {VENUE_COLUMNS} FROM venues WHERE id = $1"))
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?;
+        let venue = row.as_ref().map(venue_from_row).transpose()?;
+        Ok(venue.filter(|v| scope.contains(v.structure, &v.unit_path)))
+    }
+}
+
+fn venue_from_row(r: &AnyRow) -> Result<Venue> {
+    let corrupt = |w: &str| StoreError::Corrupt(format!("venues.{w}"));
+    let kind: String = r.try_get("kind")?;
+    let structure: String = r.try_get("structure")?;
+    let path: String = r.try_get("unit_path")?;
+    Ok(Venue {
+        id: VenueId(r.try_get("id")?),
+        name: r.try_get("name")?,
+        kind: kind.parse().map_err(|_| corrupt("kind"))?,
+        structure: structure.parse().map_err(|_| corrupt("structure"))?,
+        unit_code: code_col(r, "unit_code")?,
+        unit_path: UnitPath::from_stored(&path).ok_or_else(|| corrupt("unit_path"))?,
+        address: r.try_get("address")?,
+        capacity: r.try_get("capacity")?,
+        open_min: r.try_get("open_min")?,
+        close_min: r.try_get("close_min")?,
+        qr_payload: r.try_get("qr_payload")?,
+    })
+}
