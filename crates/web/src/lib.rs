@@ -111,9 +111,43 @@ pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
             }
         }
     });
+    // Check-ins older than the policy's retention are deleted hourly (Decree 13/2023: no
+    // longer than the response needs).
+    let retention = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            match purge_expired_checkins(&retention.store, &retention.policies, retention.now_s())
+                .await
+            {
+                Ok(n) if n > 0 => tracing::info!("retention: deleted {n} check-ins"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!("retention job failed: {e}"),
+            }
+        }
+    });
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await
+}
+
+/// Deletes the check-ins older than the retention of the tracing rule in force at `now_s`
+/// (the locality's time) and returns how many.
+pub async fn purge_expired_checkins(
+    store: &store::Store,
+    policies: &Policies,
+    now_s: i64,
+) -> Result<u64, store::StoreError> {
+    let today = chrono::DateTime::from_timestamp(now_s, 0)
+        .unwrap_or_default()
+        .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
+        .date_naive();
+    // With no rule in force (before the first one), keep the assumed 21 days.
+    let days = policies
+        .tracing_on(today)
+        .map_or(21, |r| r.checkin_retention_days.value);
+    store.purge_checkins_before(now_s - days * 86_400).await
 }
 
 async fn shutdown_signal() {

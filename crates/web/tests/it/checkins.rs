@@ -156,3 +156,30 @@ both_databases!(
     batch_is_answered_per_item_and_retry_is_not_double_counted,
     whole_batch_errors
 );
+
+async fn retention_deletes_what_the_policy_no_longer_allows(store: Store) {
+    seed(&store).await;
+    let app = App::new(store.clone());
+    let token = app
+        .login_as("phucxa", Role::CommuneOfficer, &["00001"])
+        .await;
+    let batch = json!([
+        {"id": "old", "person": 1, "venue": 1, "t_in": "2021-10-01T08:00:00Z", "t_out": "2021-10-01T09:00:00Z", "mode": "self_scan"},
+        {"id": "new", "person": 1, "venue": 1, "t_in": "2021-11-15T08:00:00Z", "t_out": "2021-11-15T09:00:00Z", "mode": "self_scan"}
+    ]);
+    assert_eq!(
+        app.post_json("/api/v1/checkins", Some(&token), &batch)
+            .await
+            .json["accepted"],
+        2
+    );
+    let policies = domain::policy::Policies::embedded().unwrap();
+    // 2021-11-20T00:00Z: 3638/QĐ-BYT keeps 21 days, back to 30 Oct.
+    let deleted = web::purge_expired_checkins(&store, &policies, 1_637_366_400)
+        .await
+        .unwrap();
+    assert_eq!(deleted, 1);
+    assert_eq!(store.count_checkins().await.unwrap(), 1);
+}
+
+both_databases!(retention_deletes_what_the_policy_no_longer_allows);
