@@ -38,6 +38,13 @@ pub struct CheckinItem {
     pub mode: ScanMode,
 }
 
+/// What a batch did: one outcome per item, and the visits stored now (for the index).
+#[derive(Debug, Clone, Default)]
+pub struct Ingested {
+    pub outcomes: Vec<ItemOutcome>,
+    pub stored: Vec<crate::VisitRow>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ItemOutcome {
     /// Stored now.
@@ -66,7 +73,7 @@ impl Store {
         items: &[CheckinItem],
         default_stay_s: impl Fn(i64) -> i64,
         now_s: i64,
-    ) -> Result<Vec<ItemOutcome>> {
+    ) -> Result<Ingested> {
         debug_assert!(items.len() <= BATCH_MAX);
         let mut conn = self.pool.acquire().await?;
 
@@ -159,6 +166,7 @@ impl Store {
         // Decide each item; collect the rows to insert.
         let mut outcomes = Vec::with_capacity(items.len());
         let mut rows: Vec<(usize, Vec<Val>)> = Vec::new();
+        let mut visits: HashMap<usize, crate::VisitRow> = HashMap::new();
         let mut seen_in_batch: HashMap<&str, usize> = HashMap::new();
         for (idx, item) in items.iter().enumerate() {
             let person = match &item.person {
@@ -202,6 +210,15 @@ impl Store {
             let t_out_s = item
                 .t_out_s
                 .unwrap_or_else(|| item.t_in_s + default_stay_s(item.t_in_s));
+            visits.insert(
+                idx,
+                crate::VisitRow {
+                    person_id: person,
+                    venue_id: venue,
+                    t_in_s: item.t_in_s,
+                    t_out_s,
+                },
+            );
             outcomes.push(ItemOutcome::Duplicate); // until the insert says it is new
             rows.push((
                 idx,
@@ -220,6 +237,7 @@ impl Store {
 
         // One transaction: either every accepted item is durable, or none is acknowledged.
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut stored = Vec::new();
         let index_of: HashMap<String, usize> = rows
             .iter()
             .map(|(idx, _)| (items[*idx].client_id.clone(), *idx))
@@ -245,11 +263,12 @@ impl Store {
                 let cid: String = r.try_get(0)?;
                 if let Some(&idx) = index_of.get(&cid) {
                     outcomes[idx] = ItemOutcome::Accepted;
+                    stored.extend(visits.get(&idx).copied());
                 }
             }
         }
         tx.commit().await?;
-        Ok(outcomes)
+        Ok(Ingested { outcomes, stored })
     }
 
     /// Deletes check-ins that entered before `before_s`; returns how many.

@@ -10,6 +10,7 @@ mod audit;
 mod bulk;
 mod cases;
 mod checkins;
+mod contacts;
 mod migrate;
 mod page;
 mod persons;
@@ -28,7 +29,10 @@ use sqlx::{AnyPool, Executor};
 pub use audit::{AuditAction, AuditEntry, AuditRecord};
 pub use bulk::{CaseRow, CheckinRow, DoseRow, HouseholdRow, PersonRow, TestRow, UnitRef, VenueRow};
 pub use cases::{Case, CaseDetail, CaseFilter, StatusChange, TestResult};
-pub use checkins::{CheckinItem, ItemOutcome, PersonRef, VenueRef, BATCH_MAX as CHECKIN_BATCH_MAX};
+pub use checkins::{
+    CheckinItem, Ingested, ItemOutcome, PersonRef, VenueRef, BATCH_MAX as CHECKIN_BATCH_MAX,
+};
+pub use contacts::{CaseTimes, ContactRow, DeclaredRow, Residence, StoredContact, VisitRow};
 pub use page::{Cursor, Page, PageRequest, LIMIT_DEFAULT, LIMIT_MAX};
 pub use units::{UnitFilter, UnitStats};
 pub use users::{Caller, LoginThrottle, NewUser, User, UserUnit};

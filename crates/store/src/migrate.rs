@@ -29,6 +29,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_locality.sql"),
         postgres: include_str!("../migrations/postgres/0002_locality.sql"),
     },
+    Migration {
+        version: 3,
+        name: "contacts",
+        sqlite: include_str!("../migrations/sqlite/0003_contacts.sql"),
+        postgres: include_str!("../migrations/postgres/0003_contacts.sql"),
+    },
 ];
 
 const REFDATA_KEY: &str = "units_fingerprint";

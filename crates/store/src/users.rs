@@ -45,6 +45,25 @@ pub struct Caller {
     pub expires_at: DateTime<Utc>,
 }
 
+impl Caller {
+    /// The system itself (a CLI command run by the operator on the server): the whole
+    /// country, administrator rights; audited under `actor`, with no user id.
+    pub fn system(actor: &str) -> Caller {
+        Caller {
+            user: User {
+                id: UserId(0),
+                username: actor.to_string(),
+                role: Role::Administrator,
+                active: true,
+                units: Vec::new(),
+                created_at: ts(0),
+            },
+            scope: Scope::everything(),
+            expires_at: ts(i64::MAX / 4),
+        }
+    }
+}
+
 /// The throttling state of a username after a failed login.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LoginThrottle {

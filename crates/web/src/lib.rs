@@ -6,6 +6,7 @@
 
 mod api;
 mod auth;
+pub mod contact_index;
 mod error;
 mod extract;
 mod lang;
@@ -38,6 +39,8 @@ pub struct AppState {
     pub slow_failed_logins: bool,
     /// The rules in force by date (`data/policies`).
     pub policies: Arc<Policies>,
+    /// The tracing engine's in-memory index of check-ins and links.
+    pub contacts: Arc<contact_index::ContactIndex>,
     /// Seconds added to the system clock to get the locality's "now". Zero in production;
     /// a demo of a 2021 outbreak runs its clock from the end of the simulated period.
     pub clock_offset_s: i64,
@@ -49,6 +52,7 @@ impl AppState {
             store,
             slow_failed_logins: true,
             policies: Arc::new(Policies::embedded()?),
+            contacts: Arc::new(contact_index::ContactIndex::empty()),
             clock_offset_s: 0,
         })
     }
@@ -78,6 +82,10 @@ pub fn router(state: AppState) -> Router {
         .route("/venues/{id}/qr.png", get(api::venues::qr_png))
         .route("/cases", get(api::cases::list))
         .route("/cases/{id}", get(api::cases::get_one))
+        .route("/cases/{id}/contacts", get(api::tracing::contacts))
+        .route("/cases/{id}/trace", post(api::tracing::trace_case))
+        .route("/clusters", get(api::tracing::list_clusters))
+        .route("/clusters/{id}", get(api::tracing::get_cluster))
         .route(
             "/checkins",
             post(api::checkins::ingest).layer(DefaultBodyLimit::max(

@@ -80,10 +80,13 @@ async fn batches_are_idempotent_and_answered_per_item(store: Store) {
         item("e", PersonRef::Id(1), VenueRef::Qr("nope".into()), None),
         item("a", PersonRef::Id(1), VenueRef::Id(1), Some(NOW + 1800)),
     ];
-    let out = store
+    let ingested = store
         .ingest_checkins(&officer, &batch, |_| 3600, NOW)
         .await
         .unwrap();
+    assert_eq!(ingested.stored.len(), 2);
+    assert_eq!(ingested.stored[1].t_out_s, NOW + 3600);
+    let out = ingested.outcomes;
     assert_eq!(out[0], ItemOutcome::Accepted);
     assert_eq!(out[1], ItemOutcome::Accepted);
     let reasons = |o: &ItemOutcome| match o {
@@ -113,6 +116,8 @@ async fn batches_are_idempotent_and_answered_per_item(store: Store) {
         .ingest_checkins(&officer, &batch, |_| 3600, NOW)
         .await
         .unwrap();
+    assert!(again.stored.is_empty());
+    let again = again.outcomes;
     assert_eq!(again[0], ItemOutcome::Duplicate);
     assert_eq!(again[1], ItemOutcome::Duplicate);
     assert_eq!(store.count_checkins().await.unwrap(), 2);

@@ -32,11 +32,28 @@ fn local_date(t_s: i64) -> chrono::NaiveDate {
 /// The infectious window of a case under the tracing rule in force on the day its window
 /// starts from (onset, or first positive sample): `(from, to, document)`.
 pub fn infectious_window(policies: &Policies, c: &Case) -> (i64, i64, Option<String>) {
-    let anchor = c.onset_s.unwrap_or(c.first_sample_s);
-    let to = c.isolation_s.unwrap_or(c.confirmed_at_s);
+    window(
+        policies,
+        c.onset_s,
+        c.first_sample_s,
+        c.confirmed_at_s,
+        c.isolation_s,
+    )
+}
+
+/// The same from the bare times of a case.
+pub fn window(
+    policies: &Policies,
+    onset_s: Option<i64>,
+    first_sample_s: i64,
+    confirmed_at_s: i64,
+    isolation_s: Option<i64>,
+) -> (i64, i64, Option<String>) {
+    let anchor = onset_s.unwrap_or(first_sample_s);
+    let to = isolation_s.unwrap_or(confirmed_at_s);
     match policies.tracing_on(local_date(anchor)) {
         Ok(rule) => (
-            rule.infectious_from_s(c.onset_s, c.first_sample_s),
+            rule.infectious_from_s(onset_s, first_sample_s),
             to,
             Some(rule.document.clone()),
         ),

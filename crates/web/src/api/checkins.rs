@@ -207,10 +207,18 @@ pub async fn ingest(
             .map_or(60, |r| r.default_stay_min.value)
             * 60
     };
-    let outcomes = state
+    let ingested = state
         .store
         .ingest_checkins(&auth.0, &valid, default_stay, now_s())
         .await?;
+    // Stored means traceable: the index learns the new visits before the answer goes out.
+    if let Err(e) = state.contacts.add(&ingested.stored) {
+        tracing::error!(
+            "tracing index did not take {} new check-ins: {e}",
+            ingested.stored.len()
+        );
+    }
+    let outcomes = ingested.outcomes;
     let mut stored: Vec<Option<ItemOutcome>> = vec![None; batch.len()];
     for (k, o) in valid_index.into_iter().zip(outcomes) {
         stored[k] = Some(o);

@@ -7,6 +7,7 @@ pub mod cases;
 pub mod checkins;
 pub mod health;
 pub mod persons;
+pub mod tracing;
 pub mod units;
 pub mod venues;
 

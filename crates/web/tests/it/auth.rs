@@ -132,8 +132,9 @@ async fn failed_logins_are_slowed(store: Store) {
     let mut state = web::AppState::new(store.clone()).unwrap();
     state.slow_failed_logins = true;
     let app = App {
-        router: web::router(state),
+        router: web::router(state.clone()),
         store,
+        state,
     };
     let bad = json!({"username": "nobody", "password": "guess guess guess"});
     let t = Instant::now();

@@ -5,6 +5,7 @@ mod cases;
 mod checkins;
 mod errors;
 mod persons;
+mod tracing;
 mod units;
 mod venues;
 
@@ -23,6 +24,7 @@ pub const PASSWORD: &str = "mật khẩu đủ dài";
 pub struct App {
     pub router: Router,
     pub store: Store,
+    pub state: web::AppState,
 }
 
 pub struct Resp {
@@ -33,12 +35,26 @@ pub struct Resp {
 
 impl App {
     pub fn new(store: Store) -> App {
+        App::at(store, None)
+    }
+
+    /// An app whose clock reads `now_s` (for data of a past outbreak).
+    pub fn at(store: Store, now_s: Option<i64>) -> App {
         let mut state = web::AppState::new(store.clone()).unwrap();
         state.slow_failed_logins = false;
-        App {
-            router: web::router(state),
-            store,
+        if let Some(t) = now_s {
+            state.clock_offset_s = t - chrono::Utc::now().timestamp();
         }
+        App {
+            router: web::router(state.clone()),
+            store,
+            state,
+        }
+    }
+
+    /// Rebuilds the tracing index from the store (after a test wrote data directly).
+    pub async fn reindex(&self) {
+        self.state.contacts.rebuild(&self.store).await.unwrap();
     }
 
     pub async fn send(&self, req: Request<Body>) -> Resp {

@@ -1,0 +1,533 @@
+//! What the tracing engine reads (all check-ins, households, declared contacts, venue
+//! kinds) and what tracing writes (the contacts of a case, with quarantine due dates).
+
+use std::collections::HashMap;
+
+use sqlx::Row;
+
+use domain::epi::VenueKind;
+use domain::{CaseId, PersonId, Structure, UnitPath};
+
+use crate::audit::{self, AuditAction, AuditEntry};
+use crate::page::{Cursor, Page, PageRequest};
+use crate::sql::{insert_rows, Sql, Val};
+use crate::users::Caller;
+use crate::{Result, Store, StoreError};
+
+/// A check-in as the tracing index needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VisitRow {
+    pub person_id: i64,
+    pub venue_id: i64,
+    pub t_in_s: i64,
+    pub t_out_s: i64,
+}
+
+/// A declared direct contact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeclaredRow {
+    pub person_id: i64,
+    pub contact_id: i64,
+    pub at_s: i64,
+    pub setting: String,
+}
+
+/// A traced contact to persist for a case.
+#[derive(Debug, Clone)]
+pub struct ContactRow {
+    pub person_id: i64,
+    pub degree: i64,
+    pub via_person_id: i64,
+    pub first_exposure_s: i64,
+    pub exposure_s: i64,
+    /// The reasons as the API shows them (JSON), kept as evidence.
+    pub reasons_json: String,
+    /// `quarantine` while due, `monitor` when the policy in force has no quarantine.
+    pub status: String,
+    pub quarantine_from_s: Option<i64>,
+    pub quarantine_until_s: Option<i64>,
+    /// Days of quarantine on which a test is due, e.g. "1,7".
+    pub test_days: String,
+    /// The legal document the due dates come from.
+    pub policy: String,
+}
+
+/// A persisted contact, for follow-up lists.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredContact {
+    pub id: i64,
+    pub case_id: CaseId,
+    pub person_id: PersonId,
+    pub degree: i64,
+    pub via_person_id: PersonId,
+    pub first_exposure_s: i64,
+    pub exposure_s: i64,
+    pub reasons_json: String,
+    pub status: String,
+    pub quarantine_from_s: Option<i64>,
+    pub quarantine_until_s: Option<i64>,
+    pub test_days: String,
+    pub policy: String,
+    pub unit_code: String,
+}
+
+/// Where a person lives, for scope and follow-up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Residence {
+    pub structure: Structure,
+    pub unit_code: String,
+    pub unit_path: UnitPath,
+}
+
+impl Store {
+    /// Every check-in, in pages of `page_rows` (id order), for building the index.
+    pub async fn for_each_visit_page(
+        &self,
+        page_rows: i64,
+        mut f: impl FnMut(&[VisitRow]),
+    ) -> Result<u64> {
+        let mut after = 0i64;
+        let mut total = 0;
+        loop {
+            let rows = sqlx::query(
+                "SELECT id, person_id, venue_id, t_in_s, t_out_s FROM checkins
+                 WHERE id > $1 ORDER BY id LIMIT $2",
+            )
+            .bind(after)
+            .bind(page_rows)
+            .fetch_all(&self.pool)
+            .await?;
+            if rows.is_empty() {
+                return Ok(total);
+            }
+            let mut page = Vec::with_capacity(rows.len());
+            for r in &rows {
+                after = r.try_get(0)?;
+                page.push(VisitRow {
+                    person_id: r.try_get(1)?,
+                    venue_id: r.try_get(2)?,
+                    t_in_s: r.try_get(3)?,
+                    t_out_s: r.try_get(4)?,
+                });
+            }
+            total += page.len() as u64;
+            f(&page);
+        }
+    }
+
+    /// The largest person and venue ids (the index sizes its arrays by them).
+    pub async fn max_ids(&self) -> Result<(i64, i64)> {
+        let row = sqlx::query(
+            "SELECT (SELECT COALESCE(MAX(id), 0) FROM persons), (SELECT COALESCE(MAX(id), 0) FROM venues)",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((row.try_get(0)?, row.try_get(1)?))
+    }
+
+    /// `(person_id, household_id)` of everyone who has a household.
+    pub async fn household_members(&self) -> Result<Vec<(i64, i64)>> {
+        sqlx::query("SELECT id, household_id FROM persons WHERE household_id IS NOT NULL ORDER BY household_id, id")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    }
+
+    /// `(venue_id, kind)` of every venue.
+    pub async fn venue_kinds(&self) -> Result<Vec<(i64, VenueKind)>> {
+        sqlx::query("SELECT id, kind FROM venues ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                let kind: String = r.try_get(1)?;
+                Ok((
+                    r.try_get(0)?,
+                    kind.parse()
+                        .map_err(|_| StoreError::Corrupt(format!("venue kind {kind:?}")))?,
+                ))
+            })
+            .collect()
+    }
+
+    pub async fn declared_contacts(&self) -> Result<Vec<DeclaredRow>> {
+        sqlx::query(
+            "SELECT person_id, contact_id, at_s, setting FROM declared_contacts ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(DeclaredRow {
+                person_id: r.try_get(0)?,
+                contact_id: r.try_get(1)?,
+                at_s: r.try_get(2)?,
+                setting: r.try_get(3)?,
+            })
+        })
+        .collect()
+    }
+
+    pub async fn add_declared_contact(
+        &self,
+        caller: &Caller,
+        row: &DeclaredRow,
+        now_s: i64,
+    ) -> Result<i64> {
+        let id: i64 = sqlx::query(
+            "INSERT INTO declared_contacts (person_id, contact_id, at_s, setting, created_at_s, created_by)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(row.person_id)
+        .bind(row.contact_id)
+        .bind(row.at_s)
+        .bind(&row.setting)
+        .bind(now_s)
+        .bind(caller.user.id.0)
+        .fetch_one(&self.pool)
+        .await?
+        .try_get(0)?;
+        Ok(id)
+    }
+
+    /// Residences of the given persons (those that exist).
+    pub async fn residences(&self, ids: &[i64]) -> Result<HashMap<i64, Residence>> {
+        let mut out = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(2_000) {
+            let mut sql = Sql::new(
+                self.dialect,
+                "SELECT id, structure, unit_code, unit_path FROM persons WHERE id IN (",
+            );
+            for (i, id) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.bind(Val::Int(*id));
+            }
+            sql.push(")");
+            for r in sql.query().fetch_all(&self.pool).await? {
+                let structure: String = r.try_get(1)?;
+                let path: String = r.try_get(3)?;
+                out.insert(
+                    r.try_get(0)?,
+                    Residence {
+                        structure: structure
+                            .parse()
+                            .map_err(|_| StoreError::Corrupt("persons.structure".into()))?,
+                        unit_code: r.try_get(2)?,
+                        unit_path: UnitPath::from_stored(&path)
+                            .ok_or_else(|| StoreError::Corrupt("persons.unit_path".into()))?,
+                    },
+                );
+            }
+        }
+        Ok(out)
+    }
+
+    /// Doses each of the given persons had received before `before_s`'s date
+    /// (`given_on` < that local date).
+    pub async fn doses_before(
+        &self,
+        ids: &[i64],
+        before_date: chrono::NaiveDate,
+    ) -> Result<HashMap<i64, i64>> {
+        let mut out = HashMap::new();
+        let date = before_date.format("%Y-%m-%d").to_string();
+        for chunk in ids.chunks(2_000) {
+            let mut sql = Sql::new(
+                self.dialect,
+                "SELECT person_id, COUNT(*) FROM vaccinations WHERE given_on < ",
+            );
+            sql.bind(Val::Text(date.clone()));
+            sql.push(" AND person_id IN (");
+            for (i, id) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.bind(Val::Int(*id));
+            }
+            sql.push(") GROUP BY person_id");
+            for r in sql.query().fetch_all(&self.pool).await? {
+                out.insert(r.try_get(0)?, r.try_get(1)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Persists a case's traced contacts; a contact already recorded for the case is kept
+    /// as it was. Returns how many were new. Audited as one change of the case.
+    pub async fn persist_contacts(
+        &self,
+        caller: &Caller,
+        case: CaseId,
+        rows: &[ContactRow],
+        residences: &HashMap<i64, Residence>,
+        now_s: i64,
+    ) -> Result<u64> {
+        let mut tx = self.pool.begin().await?;
+        let existing: std::collections::HashSet<i64> =
+            sqlx::query("SELECT person_id FROM contacts WHERE case_id = $1")
+                .bind(case.0)
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| r.try_get(0))
+                .collect::<Result<_, _>>()?;
+        let fresh: Vec<Vec<Val>> = rows
+            .iter()
+            .filter(|r| !existing.contains(&r.person_id))
+            .filter_map(|r| {
+                let home = residences.get(&r.person_id)?;
+                Some(vec![
+                    Val::Int(case.0),
+                    Val::Int(r.person_id),
+                    Val::Int(r.degree),
+                    Val::Int(r.via_person_id),
+                    Val::Int(r.first_exposure_s),
+                    Val::Int(r.exposure_s),
+                    Val::Text(r.reasons_json.clone()),
+                    Val::Text(r.status.clone()),
+                    Val::OptInt(r.quarantine_from_s),
+                    Val::OptInt(r.quarantine_until_s),
+                    Val::Text(r.test_days.clone()),
+                    Val::Text(r.policy.clone()),
+                    Val::Text(home.structure.as_str().into()),
+                    Val::Text(home.unit_code.clone()),
+                    Val::Text(home.unit_path.as_str().into()),
+                    Val::Int(now_s),
+                    Val::Int(caller.user.id.0),
+                ])
+            })
+            .collect();
+        let n = insert_rows(
+            &mut tx,
+            self.dialect,
+            "contacts",
+            &[
+                "case_id",
+                "person_id",
+                "degree",
+                "via_person_id",
+                "first_exposure_s",
+                "exposure_s",
+                "reasons",
+                "status",
+                "quarantine_from_s",
+                "quarantine_until_s",
+                "test_days",
+                "policy",
+                "structure",
+                "unit_code",
+                "unit_path",
+                "created_at_s",
+                "created_by",
+            ],
+            fresh,
+        )
+        .await?;
+        audit::append(
+            &mut tx,
+            self.dialect,
+            [AuditEntry {
+                user: Some(caller.user.id),
+                actor: caller.user.username.clone(),
+                action: AuditAction::Update,
+                entity: "case",
+                entity_id: case.to_string(),
+                detail: Some(format!("traced: {n} new contacts")),
+            }],
+            now_s,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// Contacts to follow up in the caller's jurisdiction (by the contact's residence),
+    /// soonest quarantine end first; `due_until_s` keeps those whose quarantine ends by then.
+    pub async fn list_contacts(
+        &self,
+        caller: &Caller,
+        structure: Structure,
+        case: Option<CaseId>,
+        due_until_s: Option<i64>,
+        page: &PageRequest,
+        now_s: i64,
+    ) -> Result<Page<StoredContact>> {
+        let mut sql = Sql::new(
+            self.dialect,
+            "SELECT id, case_id, person_id, degree, via_person_id, first_exposure_s, exposure_s, reasons, status,
+                    quarantine_from_s, quarantine_until_s, test_days, policy, unit_code
+             FROM contacts WHERE structure = ",
+        );
+        sql.bind(Val::Text(structure.as_str().into()));
+        sql.push_scope("unit_path", &caller.scope, structure);
+        if let Some(c) = case {
+            sql.push(" AND case_id = ").bind(Val::Int(c.0));
+        }
+        if let Some(t) = due_until_s {
+            sql.push(" AND quarantine_until_s <= ").bind(Val::Int(t));
+        }
+        if let Some(after) = &page.after {
+            let [id] = after.expect(1)? else {
+                return Err(StoreError::BadCursor);
+            };
+            let id: i64 = id.parse().map_err(|_| StoreError::BadCursor)?;
+            sql.push(" AND id > ").bind(Val::Int(id));
+        }
+        let limit = page.limit();
+        sql.push(" ORDER BY id LIMIT ").bind(Val::Int(limit + 1));
+        let mut conn = self.pool.acquire().await?;
+        let rows = sql.query().fetch_all(&mut *conn).await?;
+        let items = rows
+            .iter()
+            .map(|r| {
+                Ok(StoredContact {
+                    id: r.try_get(0)?,
+                    case_id: CaseId(r.try_get(1)?),
+                    person_id: PersonId(r.try_get(2)?),
+                    degree: r.try_get(3)?,
+                    via_person_id: PersonId(r.try_get(4)?),
+                    first_exposure_s: r.try_get(5)?,
+                    exposure_s: r.try_get(6)?,
+                    reasons_json: r.try_get(7)?,
+                    status: r.try_get(8)?,
+                    quarantine_from_s: r.try_get(9)?,
+                    quarantine_until_s: r.try_get(10)?,
+                    test_days: r.try_get(11)?,
+                    policy: r.try_get(12)?,
+                    unit_code: r.try_get(13)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let page = Page::from_overfetch(items, limit, |c| Cursor::new(vec![c.id.to_string()]));
+        let entries: Vec<AuditEntry> = page
+            .items
+            .iter()
+            .map(|c| AuditEntry {
+                user: Some(caller.user.id),
+                actor: caller.user.username.clone(),
+                action: AuditAction::List,
+                entity: "person",
+                entity_id: c.person_id.to_string(),
+                detail: Some(format!("contact of case {}", c.case_id)),
+            })
+            .collect();
+        audit::append(&mut conn, self.dialect, entries, now_s).await?;
+        Ok(page)
+    }
+
+    /// The case ids of active and recent cases (confirmed at or after `since_s`), with the
+    /// fields tracing needs: `(case id, person id, onset, first sample, confirmed, isolation)`.
+    pub async fn cases_since(&self, since_s: i64) -> Result<Vec<CaseTimes>> {
+        sqlx::query(
+            "SELECT id, person_id, onset_s, first_sample_s, confirmed_at_s, isolation_s, structure, unit_path
+             FROM cases WHERE confirmed_at_s >= $1 ORDER BY id",
+        )
+        .bind(since_s)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            let structure: String = r.try_get(6)?;
+            let path: String = r.try_get(7)?;
+            Ok(CaseTimes {
+                id: CaseId(r.try_get(0)?),
+                person_id: r.try_get(1)?,
+                onset_s: r.try_get(2)?,
+                first_sample_s: r.try_get(3)?,
+                confirmed_at_s: r.try_get(4)?,
+                isolation_s: r.try_get(5)?,
+                structure: structure.parse().map_err(|_| StoreError::Corrupt("cases.structure".into()))?,
+                unit_path: UnitPath::from_stored(&path).ok_or_else(|| StoreError::Corrupt("cases.unit_path".into()))?,
+            })
+        })
+        .collect()
+    }
+}
+
+/// The times of a case that tracing needs, without personal details.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseTimes {
+    pub id: CaseId,
+    pub person_id: i64,
+    pub onset_s: Option<i64>,
+    pub first_sample_s: i64,
+    pub confirmed_at_s: i64,
+    pub isolation_s: Option<i64>,
+    pub structure: Structure,
+    pub unit_path: UnitPath,
+}
+
+/// `GREATEST(a, b)` / `LEAST(a, b)` in SQL both dialects accept.
+fn greatest(a: &str, b: &str) -> String {
+    format!("(CASE WHEN {a} > {b} THEN {a} ELSE {b} END)")
+}
+fn least(a: &str, b: &str) -> String {
+    format!("(CASE WHEN {a} < {b} THEN {a} ELSE {b} END)")
+}
+
+impl Store {
+    /// The F1 of a person by the definition, in plain SQL on the database: everyone whose
+    /// check-in overlapped one of the person's at the same venue within `[lo_s, hi_s]` by more
+    /// than zero and at least the minimum (`zero_min_kinds`: kinds with no minimum), plus
+    /// household members and declared contacts in the window. `(person_id, first exposure)`
+    /// sorted by person. This is the peer the in-memory engine is checked and benchmarked
+    /// against; it is not used to answer users.
+    pub async fn f1_by_sql(
+        &self,
+        person_id: i64,
+        lo_s: i64,
+        hi_s: i64,
+        min_overlap_s: i64,
+        zero_min_kinds: &[domain::epi::VenueKind],
+    ) -> Result<Vec<(i64, i64)>> {
+        let start = greatest(&greatest("a.t_in_s", "b.t_in_s"), "$2");
+        let end = least(&least("a.t_out_s", "b.t_out_s"), "$3");
+        let kinds: Vec<String> = zero_min_kinds
+            .iter()
+            .map(|k| format!("'{}'", k.as_str()))
+            .collect();
+        let min_expr = if kinds.is_empty() {
+            "$4".to_string()
+        } else {
+            format!(
+                "(CASE WHEN v.kind IN ({}) THEN 0 ELSE $4 END)",
+                kinds.join(", ")
+            )
+        };
+        let sql = format!(
+            "SELECT person_id, MIN(first_s) AS first_s FROM (
+               SELECT b.person_id AS person_id, {start} AS first_s
+               FROM checkins a
+               JOIN checkins b ON b.venue_id = a.venue_id AND b.person_id <> a.person_id
+               JOIN venues v ON v.id = a.venue_id
+               WHERE a.person_id = $1 AND a.t_in_s < $3 AND a.t_out_s > $2
+                 AND b.t_in_s < $3 AND b.t_out_s > $2
+                 AND {end} - {start} > 0 AND {end} - {start} >= {min_expr}
+               UNION ALL
+               SELECT p2.id AS person_id, $2 AS first_s
+               FROM persons p1 JOIN persons p2 ON p2.household_id = p1.household_id AND p2.id <> p1.id
+               WHERE p1.id = $1
+               UNION ALL
+               SELECT CASE WHEN d.person_id = $1 THEN d.contact_id ELSE d.person_id END AS person_id,
+                      d.at_s AS first_s
+               FROM declared_contacts d
+               WHERE (d.person_id = $1 OR d.contact_id = $1) AND d.person_id <> d.contact_id
+                 AND d.at_s >= $2 AND d.at_s <= $3
+             ) f1 GROUP BY person_id ORDER BY person_id"
+        );
+        sqlx::query(&sql)
+            .bind(person_id)
+            .bind(lo_s)
+            .bind(hi_s)
+            .bind(min_overlap_s)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    }
+}

@@ -1,0 +1,182 @@
+//! Clusters (ổ dịch): groups of cases linked by contact or by a shared venue.
+
+use crate::{CaseQuery, PersonIdx, Reason, Traced, VenueIdx};
+
+/// \[A\] (assumed) Two cases infectious at one venue within a day of each other are taken as one
+/// cluster: the venue, or someone untraced who works there, links them. The published rules
+/// give no figure; [`clusters_with`] takes another.
+pub const DEFAULT_VENUE_GAP_S: i64 = 86_400;
+
+/// A connected group of cases (at least two).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cluster {
+    /// The cases, ascending.
+    pub members: Vec<PersonIdx>,
+    /// Venues that link members (a contact between two members there, or two members
+    /// infectious there within the gap), ascending.
+    pub venues: Vec<VenueIdx>,
+    /// The transmission graph: `(from, to, best reason)` for each pair of members where one
+    /// is the other's F1, directed from the case whose infectious window opened first (the
+    /// likelier source; ties: lower number), sorted by `(from, to)`.
+    pub edges: Vec<(PersonIdx, PersonIdx, Reason)>,
+}
+
+/// [`clusters_with`] and [`DEFAULT_VENUE_GAP_S`].
+pub fn clusters(cases: &[CaseQuery], traced: &[Traced]) -> Vec<Cluster> {
+    clusters_with(cases, traced, DEFAULT_VENUE_GAP_S)
+}
+
+/// Groups `cases` (with `traced[i]` the answer for `cases[i]`; extra items of the longer
+/// slice are ignored) into clusters, largest first (ties: lowest member).
+///
+/// Two cases are linked when one is an F1 of the other, or when both exposed someone at the
+/// same venue at times at most `venue_gap_s` apart (the venue visits seen are those in the
+/// F1 reasons, which are what places a case at a venue while infectious). F2 links are not
+/// used: an untraced F1 between two cases is a guess, not a link.
+pub fn clusters_with(cases: &[CaseQuery], traced: &[Traced], venue_gap_s: i64) -> Vec<Cluster> {
+    let mut people: Vec<PersonIdx> = cases.iter().map(|c| c.person).collect();
+    people.sort_unstable();
+    people.dedup();
+    let case_of = |p: PersonIdx| people.binary_search(&p).ok();
+    let mut opened_s = vec![i64::MAX; people.len()];
+    for q in cases {
+        if let Some(c) = case_of(q.person) {
+            opened_s[c] = opened_s[c].min(q.infectious_from_s);
+        }
+    }
+
+    let mut sets = UnionFind::new(people.len());
+    // (from, to, traced by `from`? 0 : 1, reason): the source's own trace is preferred.
+    let mut edges: Vec<(usize, usize, u8, Reason)> = Vec::new();
+    // (venue, from_s, to_s, case)
+    let mut presence: Vec<(VenueIdx, i64, i64, usize)> = Vec::new();
+    let mut linking_venues: Vec<(VenueIdx, usize)> = Vec::new();
+    for (q, t) in cases.iter().zip(traced) {
+        let Some(a) = case_of(q.person) else {
+            continue;
+        };
+        for c in t.degree(1) {
+            for r in &c.reasons {
+                if let Reason::Venue {
+                    venue,
+                    from_s,
+                    to_s,
+                    ..
+                } = *r
+                {
+                    presence.push((venue, from_s, to_s, a));
+                }
+            }
+            let (Some(b), Some(&best)) = (case_of(c.person), c.reasons.first()) else {
+                continue;
+            };
+            if a == b {
+                continue;
+            }
+            sets.union(a, b);
+            if let Reason::Venue { venue, .. } = best {
+                linking_venues.push((venue, a));
+            }
+            let a_first = (opened_s[a], people[a]) <= (opened_s[b], people[b]);
+            let (from, to) = if a_first { (a, b) } else { (b, a) };
+            edges.push((from, to, u8::from(!a_first), best));
+        }
+    }
+
+    presence.sort_unstable();
+    let mut run: Option<(VenueIdx, i64, usize)> = None;
+    for &(venue, from_s, to_s, case) in &presence {
+        match run {
+            Some((v, end_s, other))
+                if v == venue && from_s <= end_s.saturating_add(venue_gap_s) =>
+            {
+                if other != case {
+                    sets.union(other, case);
+                    linking_venues.push((venue, case));
+                    linking_venues.push((venue, other));
+                }
+                run = Some((venue, end_s.max(to_s), case));
+            }
+            _ => run = Some((venue, to_s, case)),
+        }
+    }
+
+    let n = people.len();
+    let root: Vec<usize> = (0..n).map(|c| sets.find(c)).collect();
+    let mut slot = vec![usize::MAX; n];
+    let mut out: Vec<Cluster> = Vec::new();
+    for c in 0..n {
+        let r = root[c];
+        if sets.size[r] < 2 {
+            continue;
+        }
+        if slot[r] == usize::MAX {
+            slot[r] = out.len();
+            out.push(Cluster {
+                members: Vec::new(),
+                venues: Vec::new(),
+                edges: Vec::new(),
+            });
+        }
+        out[slot[r]].members.push(people[c]);
+    }
+    for (venue, case) in linking_venues {
+        out[slot[root[case]]].venues.push(venue);
+    }
+    edges.sort_unstable_by(|x, y| {
+        (x.0, x.1, x.2)
+            .cmp(&(y.0, y.1, y.2))
+            .then_with(|| x.3.best_first(&y.3))
+    });
+    edges.dedup_by_key(|e| (e.0, e.1));
+    for (from, to, _, reason) in edges {
+        out[slot[root[from]]]
+            .edges
+            .push((people[from], people[to], reason));
+    }
+    for cluster in &mut out {
+        cluster.venues.sort_unstable();
+        cluster.venues.dedup();
+    }
+    out.sort_by(|a, b| {
+        b.members
+            .len()
+            .cmp(&a.members.len())
+            .then(a.members.cmp(&b.members))
+    });
+    out
+}
+
+struct UnionFind {
+    parent: Vec<usize>,
+    size: Vec<usize>,
+}
+
+impl UnionFind {
+    fn new(n: usize) -> UnionFind {
+        UnionFind {
+            parent: (0..n).collect(),
+            size: vec![1; n],
+        }
+    }
+
+    fn find(&mut self, mut x: usize) -> usize {
+        while self.parent[x] != x {
+            self.parent[x] = self.parent[self.parent[x]];
+            x = self.parent[x];
+        }
+        x
+    }
+
+    fn union(&mut self, a: usize, b: usize) {
+        let (mut a, mut b) = (self.find(a), self.find(b));
+        if a == b {
+            return;
+        }
+        if self.size[a] < self.size[b] {
+            std::mem::swap(&mut a, &mut b);
+        }
+        self.parent[b] = a;
+        self.size[a] += self.size[b];
+    }
+}

@@ -1,0 +1,7 @@
+//! The tracing engine's public surface, checked against a naive implementation.
+
+mod cases;
+mod clusters;
+mod naive;
+mod props;
+mod world;

@@ -1,0 +1,560 @@
+//! Contact tracing over the in-memory index: a case's F1 and F2 with reasons, persisting
+//! them with quarantine due dates, and clusters of cases.
+
+use std::collections::{BTreeMap, HashMap};
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::DateTime;
+use domain::policy::{Policies, QuarantinePlace};
+use domain::role::Permission;
+use domain::{CaseId, Reason as FieldReason};
+use serde::{Deserialize, Serialize};
+use store::{Caller, Case, ContactRow, Store};
+use trace::{CaseQuery, Isolation, Reason, Traced, Tracer};
+use utoipa::{IntoParams, ToSchema};
+
+use super::cases::{infectious_window, iso, window};
+use super::opt_param;
+use crate::contact_index::{id_of, idx, rules, ContactIndex, SETTINGS};
+use crate::error::{ApiError, ErrorCode};
+use crate::extract::{ApiQuery, Auth};
+use crate::AppState;
+
+#[derive(Serialize, ToSchema, Clone)]
+pub struct ReasonDto {
+    /// `venue`, `household` or `declared`.
+    kind: &'static str,
+    venue_id: Option<i64>,
+    /// RFC 3339 UTC: the co-presence at the venue, or the declared contact's time.
+    from: Option<String>,
+    to: Option<String>,
+    overlap_min: Option<f64>,
+    /// For a declared contact: `household`, `care`, `face_to_face` or `other`.
+    setting: Option<&'static str>,
+}
+
+#[derive(Serialize, ToSchema, Clone)]
+pub struct ContactDto {
+    person_id: i64,
+    /// 1 (F1) or 2 (F2).
+    degree: u8,
+    /// The case (for F1) or the F1 (for F2) the contact was exposed to.
+    via_person_id: i64,
+    reasons: Vec<ReasonDto>,
+    /// Total minutes of exposure, the ranking key.
+    exposure_min: f64,
+    first_exposure: String,
+    /// Whether the contact lives in the caller's jurisdiction.
+    in_scope: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ContactsResponse {
+    case_id: i64,
+    /// The legal document whose rule gave the window and the minimum co-presence.
+    policy: Option<String>,
+    infectious_from: String,
+    infectious_to: String,
+    /// A bound (rows, frontier, work) cut the answer short.
+    truncated: bool,
+    contacts: Vec<ContactDto>,
+}
+
+fn reason_dto(r: &Reason, window_to_s: i64) -> ReasonDto {
+    match *r {
+        Reason::Venue {
+            venue,
+            from_s,
+            to_s,
+            overlap_s,
+        } => ReasonDto {
+            kind: "venue",
+            venue_id: Some(id_of(venue)),
+            from: Some(iso(from_s)),
+            to: Some(iso(to_s)),
+            overlap_min: Some(overlap_s as f64 / 60.0),
+            setting: None,
+        },
+        Reason::Household => ReasonDto {
+            kind: "household",
+            venue_id: None,
+            from: None,
+            to: Some(iso(window_to_s)),
+            overlap_min: None,
+            setting: None,
+        },
+        Reason::Declared { t_s, setting } => ReasonDto {
+            kind: "declared",
+            venue_id: None,
+            from: Some(iso(t_s)),
+            to: None,
+            overlap_min: None,
+            setting: SETTINGS.get(usize::from(setting)).copied(),
+        },
+    }
+}
+
+/// The last moment of exposure a contact's reasons show (quarantine counts from it).
+fn last_exposure_s(reasons: &[Reason], window_to_s: i64) -> i64 {
+    reasons
+        .iter()
+        .map(|r| match *r {
+            Reason::Venue { to_s, .. } => to_s,
+            Reason::Household => window_to_s,
+            Reason::Declared { t_s, .. } => t_s,
+        })
+        .max()
+        .unwrap_or(window_to_s)
+}
+
+fn local_date(t_s: i64) -> chrono::NaiveDate {
+    DateTime::from_timestamp(t_s, 0)
+        .unwrap_or_default()
+        .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
+        .date_naive()
+}
+
+/// Traces one case on the current index. Known isolation times of other cases bound the F2
+/// windows of F1s that were themselves cases.
+async fn run_trace(
+    store: &Store,
+    index: &ContactIndex,
+    policies: &Policies,
+    case: &Case,
+    depth: u8,
+) -> Result<(Traced, i64, i64, Option<String>), ApiError> {
+    let (from, to, policy) = infectious_window(policies, case);
+    let Some(person) = idx(case.person_id.0) else {
+        return Err(ApiError::not_found());
+    };
+    let rule = policies
+        .tracing_on(local_date(case.onset_s.unwrap_or(case.first_sample_s)))
+        .or_else(|_| policies.tracing_on(local_date(case.confirmed_at_s)));
+    let Ok(rule) = rule else {
+        // No tracing rule covers this case's dates: nothing to trace by.
+        return Ok((Traced::default(), from, to, None));
+    };
+    let isolation = Isolation::new(
+        store
+            .cases_since(from - 30 * 86_400)
+            .await?
+            .iter()
+            .filter_map(|c| Some((idx(c.person_id)?, c.isolation_s.unwrap_or(c.confirmed_at_s))))
+            .collect(),
+    );
+    let (snapshot, links) = index.snapshot();
+    let rules = rules(rule, &links);
+    let q = CaseQuery {
+        person,
+        infectious_from_s: from,
+        infectious_to_s: to,
+        depth,
+    };
+    // Tracing is CPU work: keep it off the async workers.
+    let traced = tokio::task::spawn_blocking(move || {
+        Tracer::new(&snapshot, &rules, &links.households, &links.declared)
+            .with_isolation(&isolation)
+            .trace(&q)
+    })
+    .await
+    .map_err(|_| ApiError::new(ErrorCode::Internal))?;
+    Ok((traced, from, to, policy))
+}
+
+async fn case_in_scope(state: &AppState, caller: &Caller, id: &str) -> Result<Case, ApiError> {
+    let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
+    Ok(state
+        .store
+        .get_case(caller, CaseId(id), state.now_s())
+        .await?
+        .ok_or_else(ApiError::not_found)?
+        .case)
+}
+
+fn contact_dtos(
+    state_scope: &domain::Scope,
+    traced: &Traced,
+    to_s: i64,
+    homes: &HashMap<i64, store::Residence>,
+) -> Vec<ContactDto> {
+    traced
+        .contacts
+        .iter()
+        .map(|c| {
+            let person_id = id_of(c.person);
+            ContactDto {
+                person_id,
+                degree: c.degree,
+                via_person_id: id_of(c.via),
+                reasons: c.reasons.iter().map(|r| reason_dto(r, to_s)).collect(),
+                exposure_min: c.exposure_s as f64 / 60.0,
+                first_exposure: iso(c.first_exposure_s),
+                in_scope: homes
+                    .get(&person_id)
+                    .is_some_and(|h| state_scope.contains(h.structure, &h.unit_path)),
+            }
+        })
+        .collect()
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ContactsQuery {
+    /// 1 (F1 only, default) or 2 (F1 and F2).
+    depth: Option<String>,
+}
+
+/// A case's F1 (and F2) under the policy in force, each with its reasons, ranked by exposure.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/contacts", params(("id" = i64, Path), ContactsQuery), responses(
+    (status = 200, body = ContactsResponse),
+    (status = 400, body = crate::error::ErrorBody),
+    (status = 404, body = crate::error::ErrorBody)
+), security(("bearer" = [])))]
+pub async fn contacts(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<ContactsQuery>,
+) -> Result<Json<ContactsResponse>, ApiError> {
+    auth.require(Permission::ReadPersonal)?;
+    let depth = opt_param("depth", q.depth.as_deref(), |d| match d {
+        "1" => Ok(1u8),
+        "2" => Ok(2u8),
+        _ => Err(FieldReason::UnknownValue),
+    })?
+    .unwrap_or(1);
+    let case = case_in_scope(&state, &auth.0, &id).await?;
+    let (traced, from, to, policy) =
+        run_trace(&state.store, &state.contacts, &state.policies, &case, depth).await?;
+    let ids: Vec<i64> = traced.contacts.iter().map(|c| id_of(c.person)).collect();
+    let homes = state.store.residences(&ids).await?;
+    Ok(Json(ContactsResponse {
+        case_id: case.id.0,
+        policy,
+        infectious_from: iso(from),
+        infectious_to: iso(to),
+        truncated: traced.truncated,
+        contacts: contact_dtos(&auth.0.scope, &traced, to, &homes),
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TraceResponse {
+    case_id: i64,
+    policy: Option<String>,
+    /// Contacts recorded now; a contact recorded by an earlier trace is not repeated.
+    new_contacts: u64,
+    f1: usize,
+    f2: usize,
+    truncated: bool,
+}
+
+/// Traces a case to depth 2 and records its contacts: status, quarantine dates and test
+/// days from the quarantine rule in force on the day of exposure, follow-up by the contact's
+/// residence. Idempotent: tracing again adds only contacts not recorded yet.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/trace", params(("id" = i64, Path)), responses(
+    (status = 200, body = TraceResponse),
+    (status = 404, body = crate::error::ErrorBody)
+), security(("bearer" = [])))]
+pub async fn trace_case(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<TraceResponse>), ApiError> {
+    auth.require(Permission::WritePersonal)?;
+    let case = case_in_scope(&state, &auth.0, &id).await?;
+    let (traced, _from, to, policy) =
+        run_trace(&state.store, &state.contacts, &state.policies, &case, 2).await?;
+    let ids: Vec<i64> = traced.contacts.iter().map(|c| id_of(c.person)).collect();
+    let homes = state.store.residences(&ids).await?;
+    let doses = state
+        .store
+        .doses_before(&ids, local_date(state.now_s()))
+        .await?;
+    let dtos = contact_dtos(&auth.0.scope, &traced, to, &homes);
+    // An F1's quarantine end, for its F2s to be monitored as long.
+    let mut f1_until: HashMap<i64, Option<i64>> = HashMap::new();
+    let mut rows = Vec::with_capacity(traced.contacts.len());
+    for (c, dto) in traced.contacts.iter().zip(&dtos) {
+        let person_id = id_of(c.person);
+        let last = last_exposure_s(&c.reasons, to);
+        let rule = state.policies.quarantine_on(local_date(last)).ok();
+        let vaccinated = doses.get(&person_id).copied().unwrap_or(0) >= 2;
+        let (status, from_s, until_s, test_days, doc) = match (c.degree, rule) {
+            (1, Some(r)) if r.f1_place.value != QuarantinePlace::None => {
+                let days = if vaccinated {
+                    r.f1_days_vaccinated.value
+                } else {
+                    r.f1_days_unvaccinated.value
+                };
+                let days_list: Vec<String> =
+                    r.f1_test_days.value.iter().map(|d| d.to_string()).collect();
+                (
+                    "quarantine",
+                    Some(last),
+                    Some(last + days * 86_400),
+                    days_list.join(","),
+                    r.document.clone(),
+                )
+            }
+            (2, _) => {
+                let until = f1_until.get(&dto.via_person_id).copied().flatten();
+                (
+                    "monitor",
+                    Some(c.first_exposure_s),
+                    until,
+                    String::new(),
+                    rule.map(|r| r.document.clone()).unwrap_or_default(),
+                )
+            }
+            (_, r) => (
+                "monitor",
+                None,
+                None,
+                String::new(),
+                r.map(|r| r.document.clone()).unwrap_or_default(),
+            ),
+        };
+        if c.degree == 1 {
+            f1_until.insert(person_id, until_s);
+        }
+        rows.push(ContactRow {
+            person_id,
+            degree: i64::from(c.degree),
+            via_person_id: id_of(c.via),
+            first_exposure_s: c.first_exposure_s,
+            exposure_s: c.exposure_s,
+            reasons_json: serde_json::to_string(&dto.reasons).unwrap_or_else(|_| "[]".into()),
+            status: status.to_string(),
+            quarantine_from_s: from_s,
+            quarantine_until_s: until_s,
+            test_days,
+            policy: doc,
+        });
+    }
+    let new = state
+        .store
+        .persist_contacts(&auth.0, case.id, &rows, &homes, state.now_s())
+        .await?;
+    Ok((
+        StatusCode::OK,
+        Json(TraceResponse {
+            case_id: case.id.0,
+            policy,
+            new_contacts: new,
+            f1: traced.degree(1).count(),
+            f2: traced.degree(2).count(),
+            truncated: traced.truncated,
+        }),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ClusterDto {
+    /// The smallest case id of the cluster: stable while the cluster only grows.
+    id: i64,
+    size: usize,
+    /// Case ids in the caller's jurisdiction (others are counted in `size` only).
+    cases: Vec<i64>,
+    venues: Vec<i64>,
+    first_confirmed: String,
+    last_confirmed: String,
+    /// New cases per local day, "YYYY-MM-DD" → count.
+    growth: BTreeMap<String, usize>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EdgeDto {
+    from_case: i64,
+    to_case: i64,
+    reason: ReasonDto,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ClusterDetailDto {
+    #[serde(flatten)]
+    cluster: ClusterDto,
+    /// The transmission graph between cases in the caller's jurisdiction.
+    edges: Vec<EdgeDto>,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ClusterQuery {
+    /// Cases confirmed in this many days up to now (1–90, default 28).
+    days: Option<String>,
+}
+
+/// Clusters (ổ dịch) among recent cases: groups linked by contacts or shared venue exposure.
+async fn compute_clusters(
+    state: &AppState,
+    caller: &Caller,
+    days: i64,
+) -> Result<Vec<ClusterDetailDto>, ApiError> {
+    let now = state.now_s();
+    let recent = state.store.cases_since(now - days * 86_400).await?;
+    let (snapshot, links) = state.contacts.snapshot();
+    let policies = state.policies.clone();
+    let mut queries = Vec::with_capacity(recent.len());
+    let mut case_of_person: HashMap<u32, &store::CaseTimes> = HashMap::new();
+    for c in &recent {
+        let Some(p) = idx(c.person_id) else { continue };
+        let (from, to, _) = window(
+            &policies,
+            c.onset_s,
+            c.first_sample_s,
+            c.confirmed_at_s,
+            c.isolation_s,
+        );
+        queries.push(CaseQuery {
+            person: p,
+            infectious_from_s: from,
+            infectious_to_s: to,
+            depth: 1,
+        });
+        case_of_person.insert(p, c);
+    }
+    // One rule for the batch: the one in force now (rules change rarely within 90 days).
+    let Ok(rule) = policies.tracing_on(local_date(now)).cloned() else {
+        return Ok(Vec::new());
+    };
+    let qs = queries.clone();
+    let clusters = tokio::task::spawn_blocking(move || {
+        let rules = rules(&rule, &links);
+        let traced = trace::trace_batch(&snapshot, &rules, &links.households, &links.declared, &qs);
+        trace::clusters(&qs, &traced)
+    })
+    .await
+    .map_err(|_| ApiError::new(ErrorCode::Internal))?;
+    let mut out = Vec::new();
+    for cl in clusters {
+        let members: Vec<&store::CaseTimes> = cl
+            .members
+            .iter()
+            .filter_map(|p| case_of_person.get(p).copied())
+            .collect();
+        let Some(first) = members.iter().map(|c| c.confirmed_at_s).min() else {
+            continue;
+        };
+        let last = members
+            .iter()
+            .map(|c| c.confirmed_at_s)
+            .max()
+            .unwrap_or(first);
+        let visible: Vec<&store::CaseTimes> = members
+            .iter()
+            .copied()
+            .filter(|c| caller.scope.contains(c.structure, &c.unit_path))
+            .collect();
+        if visible.is_empty() {
+            continue;
+        }
+        let mut growth = BTreeMap::new();
+        for c in &members {
+            *growth
+                .entry(local_date(c.confirmed_at_s).to_string())
+                .or_insert(0) += 1;
+        }
+        let visible_person: HashMap<u32, i64> = cl
+            .members
+            .iter()
+            .filter_map(|p| {
+                case_of_person
+                    .get(p)
+                    .filter(|c| caller.scope.contains(c.structure, &c.unit_path))
+                    .map(|c| (*p, c.id.0))
+            })
+            .collect();
+        let edges = cl
+            .edges
+            .iter()
+            .filter_map(|(a, b, r)| {
+                Some(EdgeDto {
+                    from_case: *visible_person.get(a)?,
+                    to_case: *visible_person.get(b)?,
+                    reason: reason_dto(r, 0),
+                })
+            })
+            .collect();
+        let mut cases: Vec<i64> = visible.iter().map(|c| c.id.0).collect();
+        cases.sort_unstable();
+        out.push(ClusterDetailDto {
+            cluster: ClusterDto {
+                id: members.iter().map(|c| c.id.0).min().unwrap_or(0),
+                size: members.len(),
+                cases,
+                venues: cl.venues.iter().map(|v| id_of(*v)).collect(),
+                first_confirmed: iso(first),
+                last_confirmed: iso(last),
+                growth,
+            },
+            edges,
+        });
+    }
+    // Largest first: where the response should look first.
+    out.sort_by(|a, b| {
+        b.cluster
+            .size
+            .cmp(&a.cluster.size)
+            .then(a.cluster.id.cmp(&b.cluster.id))
+    });
+    Ok(out)
+}
+
+fn days_param(q: &ClusterQuery) -> Result<i64, ApiError> {
+    Ok(
+        opt_param("days", q.days.as_deref(), |d| match d.parse::<i64>() {
+            Ok(n) if (1..=90).contains(&n) => Ok(n),
+            Ok(_) => Err(FieldReason::OutOfRange),
+            Err(_) => Err(FieldReason::InvalidFormat),
+        })?
+        .unwrap_or(28),
+    )
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ClusterList {
+    items: Vec<ClusterDto>,
+    /// Clusters are computed whole; there is no further page.
+    next_cursor: Option<String>,
+}
+
+/// Clusters with at least one case in the caller's jurisdiction, largest first.
+#[utoipa::path(get, path = "/api/v1/clusters", params(ClusterQuery), responses(
+    (status = 200, body = ClusterList)
+), security(("bearer" = [])))]
+pub async fn list_clusters(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<ClusterQuery>,
+) -> Result<Json<ClusterList>, ApiError> {
+    auth.require(Permission::ReadPersonal)?;
+    let days = days_param(&q)?;
+    let all = compute_clusters(&state, &auth.0, days).await?;
+    Ok(Json(ClusterList {
+        items: all.into_iter().map(|c| c.cluster).collect(),
+        next_cursor: None,
+    }))
+}
+
+/// One cluster: members, venues, growth and its transmission graph.
+#[utoipa::path(get, path = "/api/v1/clusters/{id}", params(("id" = i64, Path), ClusterQuery), responses(
+    (status = 200, body = ClusterDetailDto),
+    (status = 404, body = crate::error::ErrorBody)
+), security(("bearer" = [])))]
+pub async fn get_cluster(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<ClusterQuery>,
+) -> Result<Json<ClusterDetailDto>, ApiError> {
+    auth.require(Permission::ReadPersonal)?;
+    let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
+    let days = days_param(&q)?;
+    compute_clusters(&state, &auth.0, days)
+        .await?
+        .into_iter()
+        .find(|c| c.cluster.id == id)
+        .map(Json)
+        .ok_or_else(ApiError::not_found)
+}

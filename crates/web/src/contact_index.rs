@@ -1,0 +1,180 @@
+//! The tracing engine's inputs, kept in memory beside the store: the venue-time index of
+//! every check-in (updated as batches are stored), households, declared contacts and venue
+//! kinds. The index is a cache; the database is the truth — it is rebuilt from the store at
+//! start and on demand.
+
+use std::sync::{Arc, RwLock};
+
+use domain::epi::VenueKind;
+use domain::policy::TracingRule;
+use store::{Store, StoreError, VisitRow};
+use trace::{Adjacency, Declared, DeclaredContact, Index, Live, Rules, Visit, MAX_VISIT_S};
+
+/// Everything but the check-ins: rebuilt together when any of it changes.
+pub struct Links {
+    pub households: Adjacency,
+    pub declared: Declared,
+    /// Per venue, its kind's position in `VenueKind::ALL`.
+    pub venue_kind: Vec<u8>,
+}
+
+pub struct ContactIndex {
+    live: Live,
+    links: RwLock<Arc<Links>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("tracing index: {0}")]
+    Trace(#[from] trace::TraceError),
+}
+
+/// A person's or venue's place in the index: database ids start at 1.
+pub fn idx(id: i64) -> Option<u32> {
+    u32::try_from(id - 1).ok()
+}
+
+pub fn id_of(idx: u32) -> i64 {
+    i64::from(idx) + 1
+}
+
+/// A stored check-in as the engine takes it. A stay longer than the engine's bound (a
+/// forgotten check-out) is cut to it rather than dropped.
+fn visit(r: &VisitRow) -> Option<Visit> {
+    let (person, venue) = (idx(r.person_id)?, idx(r.venue_id)?);
+    let t_out_s = r.t_out_s.min(r.t_in_s + MAX_VISIT_S);
+    (t_out_s > r.t_in_s).then_some(Visit {
+        person,
+        venue,
+        t_in_s: r.t_in_s,
+        t_out_s,
+    })
+}
+
+impl ContactIndex {
+    pub fn empty() -> ContactIndex {
+        ContactIndex {
+            live: Live::new(Index::default()),
+            links: RwLock::new(Arc::new(Links {
+                households: Adjacency::empty(),
+                declared: Declared::empty(),
+                venue_kind: Vec::new(),
+            })),
+        }
+    }
+
+    /// Reads every check-in and link from the store and swaps the new index in.
+    pub async fn rebuild(&self, store: &Store) -> Result<usize, IndexError> {
+        let (max_person, max_venue) = store.max_ids().await?;
+        let mut visits = Vec::new();
+        store
+            .for_each_visit_page(200_000, |page| visits.extend(page.iter().filter_map(visit)))
+            .await?;
+        let n_people = u32::try_from(max_person).unwrap_or(u32::MAX);
+        let n_venues = u32::try_from(max_venue).unwrap_or(u32::MAX);
+        let index = Index::build(&visits, n_people, n_venues)?;
+        let n = index.len();
+        self.live.replace(index);
+        self.reload_links(store).await?;
+        Ok(n)
+    }
+
+    /// Rebuilds households, declared contacts and venue kinds (after one of them changed).
+    pub async fn reload_links(&self, store: &Store) -> Result<(), IndexError> {
+        let (max_person, _) = store.max_ids().await?;
+        let n_people = u32::try_from(max_person).unwrap_or(u32::MAX);
+        let mut groups: Vec<Vec<u32>> = Vec::new();
+        let mut current = None;
+        for (person, household) in store.household_members().await? {
+            let Some(p) = idx(person) else { continue };
+            if current != Some(household) {
+                groups.push(Vec::new());
+                current = Some(household);
+            }
+            if let Some(g) = groups.last_mut() {
+                g.push(p);
+            }
+        }
+        // A "household" larger than the engine's bound is an institution; it is not traced
+        // as one household.
+        groups.retain(|g| g.len() <= trace::MAX_GROUP);
+        let households = Adjacency::from_groups(n_people, &groups)?;
+        let declared_rows: Vec<DeclaredContact> = store
+            .declared_contacts()
+            .await?
+            .iter()
+            .filter_map(|d| {
+                Some(DeclaredContact {
+                    a: idx(d.person_id)?,
+                    b: idx(d.contact_id)?,
+                    t_s: d.at_s,
+                    setting: setting_code(&d.setting),
+                })
+            })
+            .collect();
+        let declared = Declared::from_contacts(n_people, &declared_rows)?;
+        let mut venue_kind = Vec::new();
+        for (id, kind) in store.venue_kinds().await? {
+            let Some(v) = idx(id) else { continue };
+            let v = v as usize;
+            if venue_kind.len() <= v {
+                venue_kind.resize(v + 1, 0);
+            }
+            venue_kind[v] = kind_code(kind);
+        }
+        let links = Arc::new(Links {
+            households,
+            declared,
+            venue_kind,
+        });
+        match self.links.write() {
+            Ok(mut guard) => *guard = links,
+            Err(poisoned) => *poisoned.into_inner() = links,
+        }
+        Ok(())
+    }
+
+    /// Adds check-ins that were just stored.
+    pub fn add(&self, rows: &[VisitRow]) -> Result<(), IndexError> {
+        let visits: Vec<Visit> = rows.iter().filter_map(visit).collect();
+        if !visits.is_empty() {
+            self.live.add(&visits)?;
+        }
+        Ok(())
+    }
+
+    pub fn snapshot(&self) -> (Arc<Index>, Arc<Links>) {
+        let links = match self.links.read() {
+            Ok(g) => g.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        (self.live.snapshot(), links)
+    }
+}
+
+pub fn kind_code(kind: VenueKind) -> u8 {
+    VenueKind::ALL.iter().position(|k| *k == kind).unwrap_or(0) as u8
+}
+
+/// Declared-contact settings, as the engine stores them (one byte).
+pub const SETTINGS: [&str; 4] = ["household", "care", "face_to_face", "other"];
+
+pub fn setting_code(s: &str) -> u8 {
+    SETTINGS.iter().position(|x| *x == s).unwrap_or(3) as u8
+}
+
+/// The engine's rules from the tracing rule in force.
+pub fn rules(rule: &TracingRule, links: &Links) -> Rules {
+    Rules {
+        min_overlap_s: rule.min_overlap_min.value * 60,
+        min_overlap_by_kind: VenueKind::ALL
+            .iter()
+            .map(|k| rule.min_overlap_min(*k) * 60)
+            .collect(),
+        venue_kind: links.venue_kind.clone(),
+        f1_isolation_default_s: rule.f1_isolation_after_exposure_days.value * 86_400,
+        ..Rules::default()
+    }
+}
