@@ -60,6 +60,22 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Print a case's contacts (F1, and F2 with --depth 2) with their reasons, as JSON.
+    Trace {
+        #[command(flatten)]
+        db: DbArg,
+        /// The case id.
+        #[arg(long)]
+        case: i64,
+        /// 1 (F1) or 2 (F1 and F2).
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=2))]
+        depth: u8,
+    },
+    /// Retention: delete check-ins older than the policy allows, and say how many.
+    Purge {
+        #[command(flatten)]
+        db: DbArg,
+    },
     /// Administrative units registry.
     Units {
         #[command(subcommand)]
@@ -139,6 +155,23 @@ async fn main() -> Result<()> {
         }
         Command::Demo { db, addr, no_serve } => demo(&db, addr, no_serve).await,
         Command::User { command } => user(command).await,
+        Command::Trace { db, case, depth } => {
+            let store = open_migrated(&db.db).await?;
+            let state = app_state(store).await?;
+            let caller = store::Caller::system("cli");
+            let contacts = web::contacts_for(&state, &caller, &case.to_string(), depth)
+                .await
+                .map_err(|e| anyhow::anyhow!("case {case}: {}", e.code.as_str()))?;
+            println!("{}", serde_json::to_string_pretty(&contacts)?);
+            Ok(())
+        }
+        Command::Purge { db } => {
+            let store = open_migrated(&db.db).await?;
+            let state = app_state(store.clone()).await?;
+            let n = web::purge_expired_checkins(&store, &state.policies, state.now_s()).await?;
+            println!("deleted {n} check-ins past the retention period");
+            Ok(())
+        }
         Command::Units {
             command: UnitsCommand::Stats { db },
         } => {
@@ -170,13 +203,30 @@ async fn open_migrated(url: &str) -> Result<Store> {
     Ok(store)
 }
 
-async fn serve(store: Store, addr: SocketAddr) -> Result<()> {
+/// The server's state: policies, the locality's clock, and the tracing index built from the
+/// store.
+async fn app_state(store: Store) -> Result<web::AppState> {
     let mut state = web::AppState::new(store.clone()).context("loading the policies")?;
     // A simulated locality keeps its own "now": the end of the simulated period.
     if let Some(clock) = store.meta("clock_as_of_s").await? {
         let as_of: i64 = clock.parse().context("malformed clock_as_of_s")?;
         state.clock_offset_s = as_of - chrono::Utc::now().timestamp();
     }
+    let started = std::time::Instant::now();
+    let n = state
+        .contacts
+        .rebuild(&store)
+        .await
+        .context("building the tracing index")?;
+    tracing::info!(
+        "tracing index: {n} check-ins in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(state)
+}
+
+async fn serve(store: Store, addr: SocketAddr) -> Result<()> {
+    let state = app_state(store).await?;
     tracing::info!("serving on http://{addr}");
     web::serve(state, addr)
         .await

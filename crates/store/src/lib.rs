@@ -108,8 +108,11 @@ impl Store {
         let options = AnyConnectOptions::from_str(&url)?;
         let sqlite = dialect == Dialect::Sqlite;
         let pool = AnyPoolOptions::new()
-            // SQLite has one writer; more connections only help readers.
-            .max_connections(if sqlite { 8 } else { 16 })
+            // SQLite allows one writer at a time, and a deferred transaction that reads
+            // before it writes can fail at once with SQLITE_BUSY when another connection of
+            // the pool wrote meanwhile. One connection serialises the process's work instead:
+            // statements are short, and tracing reads its in-memory index, not SQL.
+            .max_connections(if sqlite { 1 } else { 16 })
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if sqlite {

@@ -23,6 +23,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use domain::policy::{Policies, PolicyError};
 
+pub use api::tracing::{contacts_for, ContactsResponse};
 pub use error::{ApiError, ErrorCode};
 pub use lang::Lang;
 

@@ -258,3 +258,114 @@ fn http(addr: &str, method: &str, path: &str, body: Option<&str>, token: Option<
         }
     }
 }
+
+#[tokio::test]
+async fn trace_and_purge_from_the_command_line() {
+    use domain::epi::{CaseStatus, ScanMode, Severity, VenueKind};
+    use store::{CaseRow, CheckinRow, PersonRow, UnitRef, VenueRow};
+
+    let (db, _) = temp_sqlite("trace");
+    let store = store::Store::connect(&db).await.unwrap();
+    store.migrate().await.unwrap();
+    let unit = UnitRef::from(
+        &store
+            .unit_unscoped(
+                domain::Structure::S2021,
+                &domain::UnitCode::parse("00001").unwrap(),
+            )
+            .await
+            .unwrap()
+            .unwrap(),
+    );
+    let persons: Vec<PersonRow> = (1..=3)
+        .map(|id| PersonRow {
+            id,
+            full_name: format!("P{id}"),
+            national_id: None,
+            phone: None,
+            birth_date: None,
+            sex: domain::person::Sex::Unknown,
+            unit: unit.clone(),
+            household_id: None,
+            synthetic: true,
+        })
+        .collect();
+    store.bulk_persons(&persons, 0).await.unwrap();
+    store
+        .bulk_venues(
+            &[VenueRow {
+                id: 1,
+                name: "Chợ".into(),
+                kind: VenueKind::Market,
+                unit: unit.clone(),
+                address: None,
+                capacity: None,
+                open_min: 0,
+                close_min: 1440,
+                qr_payload: "Q1".into(),
+                synthetic: true,
+            }],
+            0,
+        )
+        .await
+        .unwrap();
+    // 2021-11-10: the case (person 1) and person 2 share 30 minutes; person 3 only 5.
+    let t = 1_636_502_400;
+    let visit = |p: i64, a: i64, b: i64| CheckinRow {
+        client_id: None,
+        person_id: p,
+        venue_id: 1,
+        t_in_s: t + a * 60,
+        t_out_s: t + b * 60,
+        t_out_default: false,
+        mode: ScanMode::SelfScan,
+    };
+    store
+        .bulk_checkins(&[visit(1, 0, 60), visit(2, 30, 90), visit(3, 55, 120)], 0)
+        .await
+        .unwrap();
+    store
+        .bulk_cases(
+            &[CaseRow {
+                id: 1,
+                person_id: 1,
+                unit,
+                status: CaseStatus::Active,
+                severity: Severity::Mild,
+                onset_s: Some(t + 86_400),
+                first_sample_s: t + 2 * 86_400,
+                confirmed_at_s: t + 2 * 86_400,
+                isolation_s: Some(t + 2 * 86_400),
+                community: true,
+                outcome_at_s: None,
+            }],
+            0,
+        )
+        .await
+        .unwrap();
+    store.close().await;
+
+    let out = run(&["trace", "--db", &db, "--case", "1", "--depth", "1"], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["policy"], "3638/QĐ-BYT");
+    let people: Vec<i64> = json["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["person_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(people, vec![2]);
+    assert_eq!(json["contacts"][0]["reasons"][0]["overlap_min"], 30.0);
+    let missing = run(&["trace", "--db", &db, "--case", "9"], None);
+    assert!(!missing.status.success());
+    assert!(stderr(&missing).contains("not_found"));
+
+    // Today is years past 2021: every check-in is past its retention.
+    let purge = run(&["purge", "--db", &db], None);
+    assert!(purge.status.success(), "{}", stderr(&purge));
+    assert_eq!(
+        stdout(&purge).trim(),
+        "deleted 3 check-ins past the retention period"
+    );
+}

@@ -224,19 +224,29 @@ pub async fn contacts(
         _ => Err(FieldReason::UnknownValue),
     })?
     .unwrap_or(1);
-    let case = case_in_scope(&state, &auth.0, &id).await?;
+    Ok(Json(contacts_for(&state, &auth.0, &id, depth).await?))
+}
+
+/// The contacts of case `id` as the API answers them (also for `chongdich trace`).
+pub async fn contacts_for(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    depth: u8,
+) -> Result<ContactsResponse, ApiError> {
+    let case = case_in_scope(state, caller, id).await?;
     let (traced, from, to, policy) =
         run_trace(&state.store, &state.contacts, &state.policies, &case, depth).await?;
     let ids: Vec<i64> = traced.contacts.iter().map(|c| id_of(c.person)).collect();
     let homes = state.store.residences(&ids).await?;
-    Ok(Json(ContactsResponse {
+    Ok(ContactsResponse {
         case_id: case.id.0,
         policy,
         infectious_from: iso(from),
         infectious_to: iso(to),
         truncated: traced.truncated,
-        contacts: contact_dtos(&auth.0.scope, &traced, to, &homes),
-    }))
+        contacts: contact_dtos(&caller.scope, &traced, to, &homes),
+    })
 }
 
 #[derive(Serialize, ToSchema)]
