@@ -1,8 +1,12 @@
 //! `chongdich`: the one binary. It parses arguments and wires the library crates together;
 //! the work lives in `domain`, `store` and `web`.
 
+mod demo;
+mod export;
+
 use std::io::{BufRead, IsTerminal, Write};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
@@ -44,7 +48,7 @@ enum Command {
         #[command(flatten)]
         db: DbArg,
     },
-    /// Build a demo locality on embedded SQLite and serve it.
+    /// Build a demo locality (a simulated outbreak) on embedded SQLite and serve it.
     Demo {
         /// Database URL for the demo.
         #[arg(long, default_value = "sqlite://chongdich-demo.db")]
@@ -54,6 +58,21 @@ enum Command {
         /// Build the demo and exit without serving.
         #[arg(long)]
         no_serve: bool,
+        #[command(flatten)]
+        sim: SimArgs,
+    },
+    /// Run a simulation without a database and write its outputs as CSV for study.
+    Sim {
+        #[command(flatten)]
+        sim: SimArgs,
+        /// Folder for truth.csv, checkins.csv, cases.csv and daily.csv (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Export data for study.
+    Export {
+        #[command(subcommand)]
+        command: export::ExportCommand,
     },
     /// Manage accounts.
     User {
@@ -81,6 +100,35 @@ enum Command {
         #[command(subcommand)]
         command: UnitsCommand,
     },
+}
+
+/// Parameters of a simulated locality.
+#[derive(Args, Clone)]
+pub struct SimArgs {
+    /// Residents to simulate.
+    #[arg(long, default_value_t = 100_000)]
+    people: u32,
+    /// Days of the outbreak.
+    #[arg(long, default_value_t = 56)]
+    days: u32,
+    /// Random seed: the same seed and parameters give the same locality.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Province code of the 2021 structure (01 = Hà Nội, 79 = Hồ Chí Minh City).
+    #[arg(long, default_value = "01")]
+    province: String,
+}
+
+impl SimArgs {
+    pub fn params(&self) -> sim::Params {
+        sim::Params {
+            people: self.people,
+            days: self.days,
+            seed: self.seed,
+            province_code: self.province.clone(),
+            ..sim::Params::default()
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -153,7 +201,14 @@ async fn main() -> Result<()> {
             }
             Ok(())
         }
-        Command::Demo { db, addr, no_serve } => demo(&db, addr, no_serve).await,
+        Command::Demo {
+            db,
+            addr,
+            no_serve,
+            sim,
+        } => run_demo(&db, addr, no_serve, &sim.params()).await,
+        Command::Sim { sim, out } => export::simulate_to_dir(&sim.params(), &out),
+        Command::Export { command } => export::run(command).await,
         Command::User { command } => user(command).await,
         Command::Trace { db, case, depth } => {
             let store = open_migrated(&db.db).await?;
@@ -233,10 +288,13 @@ async fn serve(store: Store, addr: SocketAddr) -> Result<()> {
         .with_context(|| format!("serving on {addr} (is the port already in use?)"))
 }
 
-/// The demo locality. Until the simulator lands it holds the units registry and one
-/// administrator account, whose fresh password is printed at every run.
-async fn demo(db: &str, addr: SocketAddr, no_serve: bool) -> Result<()> {
+/// The demo locality: a simulated outbreak written through the store, and an administrator
+/// account whose fresh password is printed at every run.
+async fn run_demo(db: &str, addr: SocketAddr, no_serve: bool, params: &sim::Params) -> Result<()> {
     let store = open_migrated(db).await?;
+    if !demo::build(&store, params).await? {
+        eprintln!("the demo locality is already built in {db}");
+    }
     let password = auth::generate_password();
     let hash = auth::hash_password(&password)?;
     let now = chrono::Utc::now().timestamp();

@@ -177,7 +177,20 @@ fn user_add_reads_the_password_from_stdin() {
 #[test]
 fn demo_builds_and_serves_with_a_working_login() {
     let (db, _) = temp_sqlite("demo");
-    let built = run(&["demo", "--db", &db, "--no-serve"], None);
+    // A small locality keeps the debug-build test quick; the default is 100,000 people.
+    let built = run(
+        &[
+            "demo",
+            "--db",
+            &db,
+            "--no-serve",
+            "--people",
+            "4000",
+            "--days",
+            "24",
+        ],
+        None,
+    );
     assert!(built.status.success(), "{}", stderr(&built));
     let out = stdout(&built);
     let password = out
@@ -368,4 +381,88 @@ async fn trace_and_purge_from_the_command_line() {
         stdout(&purge).trim(),
         "deleted 3 check-ins past the retention period"
     );
+}
+
+#[test]
+fn exports_match_the_demo_and_runs_are_deterministic() {
+    let (db, _) = temp_sqlite("export");
+    let args = ["--people", "3000", "--days", "20", "--seed", "5"];
+    let mut demo_args = vec!["demo", "--db", &db, "--no-serve"];
+    demo_args.extend(args);
+    assert!(run(&demo_args, None).status.success());
+    let dir = std::env::temp_dir().join(format!("chongdich-cli-{}-exports", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = |name: &str| dir.join(name).display().to_string();
+    let out = run(
+        &[
+            "export",
+            "checkins",
+            "--db",
+            &db,
+            "--out",
+            &path("db_checkins.csv"),
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(
+        &[
+            "export",
+            "truth",
+            "--db",
+            &db,
+            "--out",
+            &path("db_truth.csv"),
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // The same run without a database gives the same truth and the same check-ins.
+    let mut sim_args = vec!["sim", "--out"];
+    let a = path("a");
+    sim_args.push(&a);
+    sim_args.extend(args);
+    assert!(run(&sim_args, None).status.success());
+    let read = |p: String| std::fs::read(p).unwrap();
+    assert_eq!(read(path("db_truth.csv")), read(format!("{a}/truth.csv")));
+    let db_checkins = String::from_utf8(read(path("db_checkins.csv"))).unwrap();
+    let sim_checkins = String::from_utf8(read(format!("{a}/checkins.csv"))).unwrap();
+    assert_eq!(
+        db_checkins.lines().next(),
+        Some("person_id,venue_id,t_in,t_out")
+    );
+    let mut x: Vec<&str> = db_checkins.lines().skip(1).collect();
+    let mut y: Vec<&str> = sim_checkins.lines().skip(1).collect();
+    x.sort_unstable();
+    y.sort_unstable();
+    assert!(x.len() > 1000, "{} check-ins", x.len());
+    assert_eq!(x, y, "the database holds exactly the simulated check-ins");
+
+    // Same seed: byte-identical; another seed: different.
+    let b = path("b");
+    let mut again = vec!["sim", "--out", &b];
+    again.extend(args);
+    assert!(run(&again, None).status.success());
+    assert_eq!(
+        read(format!("{a}/truth.csv")),
+        read(format!("{b}/truth.csv"))
+    );
+    assert_eq!(
+        read(format!("{a}/checkins.csv")),
+        read(format!("{b}/checkins.csv"))
+    );
+    let c = path("c");
+    let other = run(
+        &[
+            "sim", "--out", &c, "--people", "3000", "--days", "20", "--seed", "6",
+        ],
+        None,
+    );
+    assert!(other.status.success());
+    assert_ne!(
+        read(format!("{a}/truth.csv")),
+        read(format!("{c}/truth.csv"))
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,0 +1,314 @@
+//! `chongdich demo`: simulate a locality through an outbreak and write it through the
+//! store's bulk paths, then serve it.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::epi::{CaseStatus, ScanMode, Severity, TestKind, VenueKind};
+use domain::{Structure, UnitCode};
+use indicatif::{ProgressBar, ProgressStyle};
+use store::{
+    CaseRow, CheckinRow, DoseRow, HouseholdRow, PersonRow, Store, TestRow, UnitRef, VenueRow,
+};
+
+/// Rows per transaction: large enough to amortise commits, small enough to show progress.
+const CHUNK_ROWS: usize = 50_000;
+
+/// Where the demo's parameters are recorded, so a rerun with the same ones reuses the data
+/// and `export truth --db` can replay the same simulation.
+pub const META_SIM_PARAMS: &str = "demo_sim_params";
+/// The locality's "now" for simulated data: the end of the simulated period.
+pub const META_CLOCK: &str = "clock_as_of_s";
+
+pub fn params_key(p: &sim::Params) -> String {
+    format!(
+        "seed={};people={};days={};province={};start={}",
+        p.seed, p.people, p.days, p.province_code, p.start_date
+    )
+}
+
+/// Parses what `params_key` wrote.
+pub fn params_from_key(key: &str) -> Result<sim::Params> {
+    let mut p = sim::Params::default();
+    for kv in key.split(';') {
+        let (k, v) = kv.split_once('=').context("malformed demo parameters")?;
+        match k {
+            "seed" => p.seed = v.parse()?,
+            "people" => p.people = v.parse()?,
+            "days" => p.days = v.parse()?,
+            "province" => p.province_code = v.to_string(),
+            "start" => p.start_date = v.parse()?,
+            _ => bail!("unknown demo parameter {k:?}"),
+        }
+    }
+    Ok(p)
+}
+
+fn bar(len: u64, msg: &str) -> ProgressBar {
+    let pb = ProgressBar::new(len);
+    pb.set_style(
+        ProgressStyle::with_template("{msg:<28} [{bar:40}] {pos}/{len} ({elapsed})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    pb.set_message(msg.to_string());
+    pb
+}
+
+/// Runs the simulation with a progress bar.
+pub fn simulate(params: &sim::Params) -> Result<sim::Outcome> {
+    let pb = bar(u64::from(params.days), "simulating");
+    let outcome = sim::run(params, &mut |stage, done, total| match stage {
+        sim::Stage::Population => pb.set_message("placing households"),
+        sim::Stage::Venues => pb.set_message("opening venues"),
+        sim::Stage::Day(d) => {
+            pb.set_message("simulating days");
+            pb.set_length(total.max(1));
+            pb.set_position(done.min(total));
+            let _ = d;
+        }
+    })
+    .context("simulating the outbreak")?;
+    pb.finish();
+    Ok(outcome)
+}
+
+/// Builds the demo locality in `store` unless it already holds the same one.
+/// Returns whether it was built now.
+pub async fn build(store: &Store, params: &sim::Params) -> Result<bool> {
+    let key = params_key(params);
+    match store.meta(META_SIM_PARAMS).await? {
+        Some(existing) if existing == key => return Ok(false),
+        Some(existing) => bail!(
+            "this database already holds a demo built with other parameters ({existing}); \
+             use another --db or delete the file"
+        ),
+        None => {}
+    }
+    if store
+        .record_counts()
+        .await?
+        .iter()
+        .any(|(t, n)| *t == "persons" && *n > 0)
+    {
+        bail!("this database already holds persons; the demo needs an empty database");
+    }
+    let started = Instant::now();
+    let outcome = simulate(params)?;
+    write(store, &outcome).await?;
+    store.set_meta(META_SIM_PARAMS, &key).await?;
+    let end_s = outcome.t0_s + i64::from(params.days) * 86_400;
+    store.set_meta(META_CLOCK, &end_s.to_string()).await?;
+    eprintln!(
+        "built the demo in {:.1} s: {} people, {} venues, {} check-ins kept, {} infections, {} cases",
+        started.elapsed().as_secs_f64(),
+        outcome.people.len(),
+        outcome.venues.len(),
+        outcome.checkins.len(),
+        outcome.infections.len(),
+        outcome.cases.len()
+    );
+    Ok(true)
+}
+
+fn local_date(t_s: i64) -> NaiveDate {
+    DateTime::<Utc>::from_timestamp(t_s, 0)
+        .unwrap_or_default()
+        .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
+        .date_naive()
+}
+
+/// Writes a simulated locality through the store's bulk paths. Database ids are the
+/// simulator's indices + 1, as `export truth` and `export checkins` both use them.
+pub async fn write(store: &Store, o: &sim::Outcome) -> Result<()> {
+    let now = Utc::now().timestamp();
+    let province = UnitCode::parse(&o.params.province_code)
+        .map_err(|r| anyhow::anyhow!("province code: {}", r.code()))?;
+    let units: HashMap<String, UnitRef> = store
+        .subtree(Structure::S2021, &province)
+        .await?
+        .iter()
+        .map(|u| (u.code.to_string(), UnitRef::from(u)))
+        .collect();
+    let commune_units: Vec<UnitRef> = o
+        .communes
+        .iter()
+        .map(|c| {
+            units
+                .get(&c.code)
+                .cloned()
+                .with_context(|| format!("commune {} is not in the registry", c.code))
+        })
+        .collect::<Result<_>>()?;
+    let person_unit = |i: usize| &commune_units[o.people.commune(i as u32) as usize];
+
+    let total = (o.households.len()
+        + o.people.len()
+        + o.venues.len()
+        + o.checkins.len()
+        + 2 * o.cases.len()
+        + o.doses.len()) as u64;
+    let pb = bar(total, "writing the locality");
+    let tick = |pb: &ProgressBar, n: usize| pb.inc(n as u64);
+
+    let households: Vec<HouseholdRow> = (0..o.households.len())
+        .map(|h| {
+            let unit = commune_units[o.households.commune[h] as usize].clone();
+            HouseholdRow {
+                id: h as i64 + 1,
+                address: Some(format!(
+                    "Số {}, {}",
+                    h % 400 + 1,
+                    o.communes[o.households.commune[h] as usize].name
+                )),
+                unit,
+                synthetic: true,
+            }
+        })
+        .collect();
+    for chunk in households.chunks(CHUNK_ROWS) {
+        store.bulk_households(chunk, now).await?;
+        tick(&pb, chunk.len());
+    }
+    drop(households);
+
+    for start in (0..o.people.len()).step_by(CHUNK_ROWS) {
+        let rows: Vec<PersonRow> = (start..(start + CHUNK_ROWS).min(o.people.len()))
+            .map(|i| PersonRow {
+                id: i as i64 + 1,
+                full_name: o.people.full_name(i as u32),
+                national_id: Some(o.people.national_id(i as u32)),
+                phone: o.people.phone(i as u32),
+                birth_date: Some(o.people.birth_date(i as u32)),
+                sex: o.people.sex[i],
+                unit: person_unit(i).clone(),
+                household_id: Some(i64::from(o.people.household[i]) + 1),
+                synthetic: true,
+            })
+            .collect();
+        store.bulk_persons(&rows, now).await?;
+        tick(&pb, rows.len());
+    }
+
+    let venues: Vec<VenueRow> = (0..o.venues.len())
+        .map(|v| {
+            Ok(VenueRow {
+                id: v as i64 + 1,
+                name: o.venues.name(v as u32),
+                kind: o.venues.kind[v]
+                    .as_str()
+                    .parse::<VenueKind>()
+                    .map_err(|_| {
+                        anyhow::anyhow!("unknown venue kind {}", o.venues.kind[v].as_str())
+                    })?,
+                unit: commune_units[o.venues.commune[v] as usize].clone(),
+                address: None,
+                capacity: Some(i64::from(o.venues.capacity[v])),
+                open_min: i64::from(o.venues.open_min[v]),
+                close_min: i64::from(o.venues.close_min[v]),
+                qr_payload: o.venues.qr_payload(v as u32),
+                synthetic: true,
+            })
+        })
+        .collect::<Result<_>>()?;
+    for chunk in venues.chunks(CHUNK_ROWS) {
+        store.bulk_venues(chunk, now).await?;
+        tick(&pb, chunk.len());
+    }
+
+    let c = &o.checkins;
+    for start in (0..c.len()).step_by(CHUNK_ROWS) {
+        let rows: Vec<CheckinRow> = (start..(start + CHUNK_ROWS).min(c.len()))
+            .map(|i| CheckinRow {
+                client_id: None,
+                person_id: i64::from(c.person[i]) + 1,
+                venue_id: i64::from(c.venue[i]) + 1,
+                t_in_s: c.t_in_s[i],
+                t_out_s: c.t_out_s[i],
+                t_out_default: false,
+                mode: match c.mode[i] {
+                    sim::ScanMode::SelfScan => ScanMode::SelfScan,
+                    sim::ScanMode::StaffScan => ScanMode::StaffScan,
+                },
+            })
+            .collect();
+        store.bulk_checkins(&rows, now).await?;
+        tick(&pb, rows.len());
+    }
+
+    let end_s = o.t0_s + i64::from(o.params.days) * 86_400;
+    // The course of each infected person, to give each case its outcome.
+    let course_of: HashMap<u32, &sim::Course> = o.courses.iter().map(|c| (c.person, c)).collect();
+    let mut cases = Vec::with_capacity(o.cases.len());
+    let mut tests = Vec::with_capacity(o.cases.len());
+    for (j, d) in o.cases.iter().enumerate() {
+        let person = d.person as usize;
+        let (status, outcome_at_s) = match course_of.get(&d.person).map(|c| &c.outcome) {
+            Some(sim::CourseEnd::Recovered { t_s }) if *t_s <= end_s => {
+                (CaseStatus::Recovered, Some(*t_s))
+            }
+            Some(sim::CourseEnd::Died { t_s }) if *t_s <= end_s => (CaseStatus::Died, Some(*t_s)),
+            _ => (CaseStatus::Active, None),
+        };
+        let severity = d
+            .severity
+            .as_str()
+            .parse::<Severity>()
+            .map_err(|_| anyhow::anyhow!("unknown severity {}", d.severity.as_str()))?;
+        cases.push(CaseRow {
+            id: j as i64 + 1,
+            person_id: person as i64 + 1,
+            unit: person_unit(person).clone(),
+            status,
+            severity,
+            onset_s: d.onset_s,
+            first_sample_s: d.sample_s,
+            confirmed_at_s: d.result_s,
+            isolation_s: Some(d.isolation_s),
+            community: d.community,
+            outcome_at_s,
+        });
+        tests.push(TestRow {
+            person_id: person as i64 + 1,
+            case_id: Some(j as i64 + 1),
+            kind: match d.test {
+                sim::TestKind::Pcr => TestKind::Pcr,
+                sim::TestKind::Antigen => TestKind::Antigen,
+            },
+            sample_s: d.sample_s,
+            result_s: d.result_s,
+            positive: true,
+            ct: d.ct.map(f64::from),
+        });
+    }
+    for chunk in cases.chunks(CHUNK_ROWS) {
+        store.bulk_cases(chunk, now).await?;
+        tick(&pb, chunk.len());
+    }
+    for chunk in tests.chunks(CHUNK_ROWS) {
+        store.bulk_tests(chunk).await?;
+        tick(&pb, chunk.len());
+    }
+
+    let doses: Vec<DoseRow> = o
+        .doses
+        .iter()
+        .map(|d| DoseRow {
+            person_id: i64::from(d.person) + 1,
+            dose_no: i64::from(d.dose_no),
+            product: d.product.to_string(),
+            given_on: local_date(d.t_s),
+            structure: Structure::S2021,
+            unit_code: commune_units[d.commune as usize].code.clone(),
+        })
+        .collect();
+    for chunk in doses.chunks(CHUNK_ROWS) {
+        store.bulk_doses(chunk, now).await?;
+        tick(&pb, chunk.len());
+    }
+    store.sync_id_sequences().await?;
+    pb.finish();
+    Ok(())
+}
