@@ -1,6 +1,7 @@
 //! `chongdich`: the one binary. It parses arguments and wires the library crates together;
 //! the work lives in `domain`, `store` and `web`.
 
+mod bench;
 mod demo;
 mod export;
 
@@ -69,6 +70,11 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Benchmarks with their peers measured in the same run.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// Export data for study.
     Export {
         #[command(subcommand)]
@@ -129,6 +135,12 @@ impl SimArgs {
             ..sim::Params::default()
         }
     }
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// The tracing engine against PostgreSQL and SQLite on the same generated check-ins.
+    Trace(bench::TraceBench),
 }
 
 #[derive(Subcommand)]
@@ -209,6 +221,9 @@ async fn main() -> Result<()> {
         } => run_demo(&db, addr, no_serve, &sim.params()).await,
         Command::Sim { sim, out } => export::simulate_to_dir(&sim.params(), &out),
         Command::Export { command } => export::run(command).await,
+        Command::Bench {
+            command: BenchCommand::Trace(b),
+        } => bench::run(b).await,
         Command::User { command } => user(command).await,
         Command::Trace { db, case, depth } => {
             let store = open_migrated(&db.db).await?;

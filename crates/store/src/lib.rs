@@ -7,6 +7,7 @@
 //! its own file. Rows are mapped to `domain` types here and nowhere else.
 
 mod audit;
+mod bench;
 mod bulk;
 mod cases;
 mod checkins;

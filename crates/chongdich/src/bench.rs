@@ -1,0 +1,398 @@
+//! `chongdich bench trace`: the tracing engine against PostgreSQL and SQLite answering the
+//! same questions on the same generated check-ins, with the answers checked equal.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use store::Store;
+use trace::{Adjacency, CaseQuery, Declared, Index, Rules, Visit};
+
+/// 2021-11-01T00:00:00Z: the data sit in the wave's weeks (only the spread of times matters).
+const T0_S: i64 = 1_635_724_800;
+const DAY_S: i64 = 86_400;
+/// The longest stay generated: a shift at a factory.
+const MAX_VISIT_S: i64 = 9 * 3600;
+const MIN_OVERLAP_S: i64 = 15 * 60;
+/// An F1 not yet isolated is assumed isolated 2 days after exposure (the policy data's value).
+const F1_ISOLATION_S: i64 = 2 * DAY_S;
+
+#[derive(Args, Clone)]
+pub struct TraceBench {
+    #[arg(long, default_value_t = 5_000_000)]
+    checkins: u64,
+    #[arg(long, default_value_t = 1_000_000)]
+    people: u32,
+    #[arg(long, default_value_t = 50_000)]
+    venues: u32,
+    #[arg(long, default_value_t = 21)]
+    days: u32,
+    /// F0s whose F1 is timed and compared.
+    #[arg(long, default_value_t = 300)]
+    f0s: usize,
+    /// F0s whose F2 is timed and compared (each costs the databases one query per F1).
+    #[arg(long, default_value_t = 30)]
+    f2s: usize,
+    /// F0s traced together in the batch run.
+    #[arg(long, default_value_t = 10_000)]
+    batch: usize,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// PostgreSQL database for the peer run (a table `bench_checkins` is created there).
+    #[arg(long)]
+    pg: Option<String>,
+    /// SQLite file for the peer run; `none` skips SQLite.
+    #[arg(long, default_value = "/tmp/chongdich-bench-trace.db")]
+    sqlite: String,
+}
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// Check-ins with venue popularity skewed like a city's (Zipf, exponent 0.9), stays of
+/// 15 minutes to 2 hours and, for one in five, a 4–9 hour shift.
+fn generate(b: &TraceBench) -> Vec<Visit> {
+    let mut rng = Rng(b.seed);
+    let mut cum = Vec::with_capacity(b.venues as usize);
+    let mut total = 0.0;
+    for v in 0..b.venues {
+        total += 1.0 / f64::from(v + 1).powf(0.9);
+        cum.push(total);
+    }
+    (0..b.checkins)
+        .map(|_| {
+            let x = rng.unit() * total;
+            let venue = cum.partition_point(|&c| c < x).min(b.venues as usize - 1) as u32;
+            let day = rng.below(u64::from(b.days)) as i64;
+            // 06:00–21:00 local (UTC+7) is 23:00–14:00 UTC.
+            let t_in_s = T0_S + day * DAY_S - 3600 + rng.below(15 * 3600) as i64;
+            let stay = if rng.below(5) == 0 {
+                4 * 3600 + rng.below(5 * 3600) as i64
+            } else {
+                15 * 60 + rng.below(105 * 60) as i64
+            };
+            Visit {
+                person: rng.below(u64::from(b.people)) as u32,
+                venue,
+                t_in_s,
+                t_out_s: t_in_s + stay,
+            }
+        })
+        .collect()
+}
+
+fn stats_us(mut v: Vec<f64>) -> (f64, f64) {
+    if v.is_empty() {
+        return (0.0, 0.0);
+    }
+    v.sort_by(|a, b| a.total_cmp(b));
+    (v[v.len() / 2], v[(v.len() * 95 / 100).min(v.len() - 1)])
+}
+
+type F1Set = BTreeMap<i64, i64>;
+
+/// One database's answers: F1 per F0, F2 sets, and the times.
+struct PeerRun {
+    name: &'static str,
+    f1_us: Vec<f64>,
+    f2_us: Vec<f64>,
+    batch_s: f64,
+    load_s: f64,
+}
+
+async fn f2_by_sql(store: &Store, f0: i64, f1: &F1Set) -> Result<BTreeSet<i64>> {
+    let mut f2 = BTreeSet::new();
+    for (&p, &first) in f1 {
+        for (q, _) in store
+            .bench_f1(p, first, first + F1_ISOLATION_S, MAX_VISIT_S, MIN_OVERLAP_S)
+            .await?
+        {
+            if q != f0 && !f1.contains_key(&q) {
+                f2.insert(q);
+            }
+        }
+    }
+    Ok(f2)
+}
+
+/// The questions and the engine's answers every peer must match.
+struct Workload {
+    visits: Vec<Visit>,
+    queries: Vec<CaseQuery>,
+    f2_count: usize,
+    batch: Vec<CaseQuery>,
+    engine_f1: Vec<F1Set>,
+    engine_f2: Vec<BTreeSet<i64>>,
+}
+
+async fn peer(name: &'static str, url: &str, w: &Workload) -> Result<PeerRun> {
+    let (visits, queries, f2_count, batch) = (&w.visits, &w.queries, w.f2_count, &w.batch);
+    let (engine_f1, engine_f2) = (&w.engine_f1, &w.engine_f2);
+    let store = Store::connect(url)
+        .await
+        .with_context(|| format!("opening {url}"))?;
+    store.bench_reset().await?;
+    let pb = ProgressBar::new(visits.len() as u64);
+    pb.set_style(
+        ProgressStyle::with_template("{msg:<24} [{bar:40}] {pos}/{len} ({elapsed})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    pb.set_message(format!("loading {name}"));
+    let started = Instant::now();
+    for chunk in visits.chunks(100_000) {
+        let rows: Vec<(i64, i64, i64, i64)> = chunk
+            .iter()
+            .map(|v| (i64::from(v.person), i64::from(v.venue), v.t_in_s, v.t_out_s))
+            .collect();
+        store.bench_load(&rows).await?;
+        pb.inc(chunk.len() as u64);
+    }
+    store.bench_index().await?;
+    pb.finish_and_clear();
+    let load_s = started.elapsed().as_secs_f64();
+    // Warm the cache and the prepared statement.
+    for q in queries.iter().take(20) {
+        store
+            .bench_f1(
+                i64::from(q.person),
+                q.infectious_from_s,
+                q.infectious_to_s,
+                MAX_VISIT_S,
+                MIN_OVERLAP_S,
+            )
+            .await?;
+    }
+    let mut f1_us = Vec::with_capacity(queries.len());
+    for (i, q) in queries.iter().enumerate() {
+        let t = Instant::now();
+        let rows = store
+            .bench_f1(
+                i64::from(q.person),
+                q.infectious_from_s,
+                q.infectious_to_s,
+                MAX_VISIT_S,
+                MIN_OVERLAP_S,
+            )
+            .await?;
+        f1_us.push(t.elapsed().as_secs_f64() * 1e6);
+        let got: F1Set = rows.into_iter().collect();
+        if got != engine_f1[i] {
+            bail!(
+                "{name} and the engine disagree on the F1 of person {}",
+                q.person
+            );
+        }
+    }
+    let mut f2_us = Vec::with_capacity(f2_count);
+    for (i, q) in queries.iter().take(f2_count).enumerate() {
+        let t = Instant::now();
+        let f1: F1Set = store
+            .bench_f1(
+                i64::from(q.person),
+                q.infectious_from_s,
+                q.infectious_to_s,
+                MAX_VISIT_S,
+                MIN_OVERLAP_S,
+            )
+            .await?
+            .into_iter()
+            .collect();
+        let f2 = f2_by_sql(&store, i64::from(q.person), &f1).await?;
+        f2_us.push(t.elapsed().as_secs_f64() * 1e6);
+        if f2 != engine_f2[i] {
+            bail!(
+                "{name} and the engine disagree on the F2 of person {}",
+                q.person
+            );
+        }
+    }
+    let t = Instant::now();
+    for q in batch {
+        store
+            .bench_f1(
+                i64::from(q.person),
+                q.infectious_from_s,
+                q.infectious_to_s,
+                MAX_VISIT_S,
+                MIN_OVERLAP_S,
+            )
+            .await?;
+    }
+    let batch_s = t.elapsed().as_secs_f64();
+    store.bench_reset().await?;
+    store.close().await;
+    Ok(PeerRun {
+        name,
+        f1_us,
+        f2_us,
+        batch_s,
+        load_s,
+    })
+}
+
+pub async fn run(b: TraceBench) -> Result<()> {
+    if b.venues == 0 || b.people == 0 || b.days < 6 || b.f2s > b.f0s {
+        bail!("need venues > 0, people > 0, days ≥ 6 and f2s ≤ f0s");
+    }
+    println!(
+        "machine: {} cores, {}",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        std::fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(
+                |s| s.lines().find(|l| l.starts_with("model name")).map(|l| l
+                    .split(':')
+                    .nth(1)
+                    .unwrap_or("")
+                    .trim()
+                    .to_string())
+            )
+            .unwrap_or_default()
+    );
+    let t = Instant::now();
+    let visits = generate(&b);
+    println!(
+        "generated {} check-ins, {} people, {} venues, {} days in {:.1} s",
+        visits.len(),
+        b.people,
+        b.venues,
+        b.days,
+        t.elapsed().as_secs_f64()
+    );
+    let t = Instant::now();
+    let index = Index::build(&visits, b.people, b.venues)?;
+    println!(
+        "engine index: built in {:.2} s, {:.1} MiB, {:.2} bytes per check-in",
+        t.elapsed().as_secs_f64(),
+        index.bytes() as f64 / (1 << 20) as f64,
+        index.bytes() as f64 / visits.len() as f64
+    );
+    let rules = Rules {
+        min_overlap_s: MIN_OVERLAP_S,
+        f1_isolation_default_s: F1_ISOLATION_S,
+        ..Rules::default()
+    };
+    let (households, declared) = (Adjacency::empty(), Declared::empty());
+    // F0s: people who checked in, each infectious over 4 days inside the period.
+    let mut rng = Rng(b.seed ^ 0xF0);
+    let query = |rng: &mut Rng, depth: u8| {
+        let v = visits[rng.below(visits.len() as u64) as usize];
+        let lo = (v.t_in_s - rng.below(2 * DAY_S as u64) as i64).max(T0_S);
+        CaseQuery {
+            person: v.person,
+            infectious_from_s: lo,
+            infectious_to_s: lo + 4 * DAY_S,
+            depth,
+        }
+    };
+    let queries: Vec<CaseQuery> = (0..b.f0s).map(|_| query(&mut rng, 1)).collect();
+    let batch: Vec<CaseQuery> = (0..b.batch).map(|_| query(&mut rng, 1)).collect();
+
+    let mut f1_us = Vec::new();
+    let mut engine_f1 = Vec::new();
+    for q in &queries {
+        let t = Instant::now();
+        let traced = trace::trace(&index, &rules, &households, &declared, q);
+        f1_us.push(t.elapsed().as_secs_f64() * 1e6);
+        if traced.truncated {
+            bail!("a bound truncated the F1 of person {}", q.person);
+        }
+        engine_f1.push(
+            traced
+                .contacts
+                .iter()
+                .map(|c| (i64::from(c.person), c.first_exposure_s))
+                .collect::<F1Set>(),
+        );
+    }
+    let mut f2_us = Vec::new();
+    let mut engine_f2 = Vec::new();
+    for q in queries.iter().take(b.f2s) {
+        let q2 = CaseQuery { depth: 2, ..*q };
+        let t = Instant::now();
+        let traced = trace::trace(&index, &rules, &households, &declared, &q2);
+        f2_us.push(t.elapsed().as_secs_f64() * 1e6);
+        engine_f2.push(
+            traced
+                .degree(2)
+                .map(|c| i64::from(c.person))
+                .collect::<BTreeSet<i64>>(),
+        );
+    }
+    let t = Instant::now();
+    let batch_traced = trace::trace_batch(&index, &rules, &households, &declared, &batch);
+    let batch_s = t.elapsed().as_secs_f64();
+    let f1_rows: usize = engine_f1.iter().map(|s| s.len()).sum();
+    println!(
+        "F1 per F0: mean {:.1}; batch of {} F0s found {} F1 rows",
+        f1_rows as f64 / queries.len() as f64,
+        batch.len(),
+        batch_traced.iter().map(|t| t.contacts.len()).sum::<usize>()
+    );
+
+    let work = Workload {
+        visits,
+        queries,
+        f2_count: b.f2s,
+        batch,
+        engine_f1,
+        engine_f2,
+    };
+    let mut peers = Vec::new();
+    if let Some(url) = &b.pg {
+        peers.push(peer("PostgreSQL", url, &work).await?);
+    }
+    if b.sqlite != "none" {
+        let _ = std::fs::remove_file(&b.sqlite);
+        let url = format!("sqlite://{}", b.sqlite);
+        peers.push(peer("SQLite", &url, &work).await?);
+        let _ = std::fs::remove_file(&b.sqlite);
+    }
+
+    let (f1m, f1p) = stats_us(f1_us);
+    let (f2m, f2p) = stats_us(f2_us);
+    println!("\nanswers: every peer's F1 (with first exposure) and F2 sets equal the engine's");
+    println!(
+        "{:<12} {:>14} {:>14} {:>14} {:>14} {:>16}",
+        "", "F1 median µs", "F1 p95 µs", "F2 median µs", "F2 p95 µs", "batch total s"
+    );
+    println!(
+        "{:<12} {f1m:>14.1} {f1p:>14.1} {f2m:>14.1} {f2p:>14.1} {batch_s:>16.3}",
+        "engine"
+    );
+    for p in &peers {
+        let (m1, p1) = stats_us(p.f1_us.clone());
+        let (m2, p2) = stats_us(p.f2_us.clone());
+        println!(
+            "{:<12} {m1:>14.1} {p1:>14.1} {m2:>14.1} {p2:>14.1} {:>16.3}",
+            p.name, p.batch_s
+        );
+        println!(
+            "{:<12} {:>14} {:>14} {:>14} {:>14} {:>16}   (loaded and indexed in {:.1} s)",
+            format!("  ÷ engine"),
+            format!("{:.0}×", m1 / f1m.max(1e-9)),
+            format!("{:.0}×", p1 / f1p.max(1e-9)),
+            format!("{:.0}×", m2 / f2m.max(1e-9)),
+            format!("{:.0}×", p2 / f2p.max(1e-9)),
+            format!("{:.0}×", p.batch_s / batch_s.max(1e-9)),
+            p.load_s
+        );
+    }
+    Ok(())
+}
