@@ -396,3 +396,129 @@ pub async fn run(b: TraceBench) -> Result<()> {
     }
     Ok(())
 }
+
+#[derive(Args, Clone)]
+pub struct IngestBench {
+    /// Batches posted (each timed).
+    #[arg(long, default_value_t = 20)]
+    batches: usize,
+    /// Check-ins per batch (the API takes at most 10,000).
+    #[arg(long, default_value_t = 10_000)]
+    batch: usize,
+    /// Residents of the simulated locality the check-ins refer to.
+    #[arg(long, default_value_t = 50_000)]
+    people: u32,
+    /// PostgreSQL database to measure beside SQLite (it must be empty of a demo).
+    #[arg(long)]
+    pg: Option<String>,
+}
+
+/// Posts batches to the API in-process (router, JSON parsing, validation, idempotent insert,
+/// commit with the database's durability, index update); no socket.
+async fn ingest_on(url: &str, b: &IngestBench) -> Result<(f64, f64)> {
+    use axum::body::Body;
+    use axum::http::Request;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    let store = Store::connect(url).await?;
+    store.migrate().await?;
+    let params = sim::Params {
+        people: b.people,
+        days: 14,
+        ..sim::Params::default()
+    };
+    crate::demo::build(&store, &params).await?;
+    let mut state = crate::app_state(store.clone()).await?;
+    state.slow_failed_logins = false;
+    let now = chrono::Utc::now().timestamp();
+    let token = domain::auth::new_token();
+    let user = store
+        .create_user(
+            &store::NewUser {
+                username: format!("bench{}", now),
+                password_hash: "bench".into(),
+                role: domain::Role::Administrator,
+                units: vec![store::UserUnit {
+                    structure: domain::Structure::S2021,
+                    code: domain::UnitCode::parse("VN").map_err(|r| anyhow::anyhow!(r.code()))?,
+                }],
+            },
+            now,
+        )
+        .await?;
+    store
+        .create_session(user.id, &domain::auth::token_hash(&token), now, 3600)
+        .await?;
+    let (_, n_venues) = store.max_ids().await?;
+    let clock = state.now_s();
+    let router = web::router(state);
+    let mut rng = Rng(42);
+    let mut per_batch = Vec::with_capacity(b.batches);
+    let started = Instant::now();
+    for k in 0..b.batches {
+        let items: Vec<String> = (0..b.batch)
+            .map(|i| {
+                let t_in = clock - 3 * DAY_S + rng.below(2 * DAY_S as u64) as i64;
+                format!(
+                    r#"{{"id":"bench-{k}-{i}","person":{},"venue":{},"t_in":"{}","t_out":"{}","mode":"self_scan"}}"#,
+                    1 + rng.below(u64::from(b.people)),
+                    1 + rng.below(n_venues.max(1) as u64),
+                    crate::export::iso(t_in),
+                    crate::export::iso(t_in + 1800)
+                )
+            })
+            .collect();
+        let body = format!("[{}]", items.join(","));
+        let req = Request::post("/api/v1/checkins")
+            .header("content-type", "application/json")
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::from(body))?;
+        let t = Instant::now();
+        let resp = router.clone().oneshot(req).await?;
+        let bytes = resp.into_body().collect().await?.to_bytes();
+        per_batch.push(t.elapsed().as_secs_f64());
+        let text = String::from_utf8_lossy(&bytes);
+        if !text.contains(&format!("\"accepted\":{}", b.batch)) {
+            bail!(
+                "batch {k} was not fully accepted: {}",
+                &text[..text.len().min(300)]
+            );
+        }
+    }
+    let total_s = started.elapsed().as_secs_f64();
+    store.close().await;
+    per_batch.sort_by(|a, c| a.total_cmp(c));
+    let median_rate = b.batch as f64 / per_batch[per_batch.len() / 2];
+    let overall_rate = (b.batch * b.batches) as f64 / total_s;
+    Ok((median_rate, overall_rate))
+}
+
+pub async fn ingest(b: IngestBench) -> Result<()> {
+    if b.batch == 0 || b.batch > store::CHECKIN_BATCH_MAX || b.batches == 0 {
+        bail!(
+            "need 1 ≤ batch ≤ {} and batches ≥ 1",
+            store::CHECKIN_BATCH_MAX
+        );
+    }
+    let path = "/tmp/chongdich-bench-ingest.db";
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{path}{suffix}"));
+    }
+    let (m, o) = ingest_on(&format!("sqlite://{path}"), &b).await?;
+    println!(
+        "{:<12} median batch {m:>10.0} check-ins/s   overall {o:>10.0} check-ins/s",
+        "SQLite"
+    );
+    if let Some(url) = &b.pg {
+        let (m, o) = ingest_on(url, &b).await?;
+        println!(
+            "{:<12} median batch {m:>10.0} check-ins/s   overall {o:>10.0} check-ins/s",
+            "PostgreSQL"
+        );
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{path}{suffix}"));
+    }
+    Ok(())
+}

@@ -141,6 +141,8 @@ impl SimArgs {
 enum BenchCommand {
     /// The tracing engine against PostgreSQL and SQLite on the same generated check-ins.
     Trace(bench::TraceBench),
+    /// Check-in ingestion through the API (validation, idempotency, durable commit).
+    Ingest(bench::IngestBench),
 }
 
 #[derive(Subcommand)]
@@ -224,6 +226,9 @@ async fn main() -> Result<()> {
         Command::Bench {
             command: BenchCommand::Trace(b),
         } => bench::run(b).await,
+        Command::Bench {
+            command: BenchCommand::Ingest(b),
+        } => bench::ingest(b).await,
         Command::User { command } => user(command).await,
         Command::Trace { db, case, depth } => {
             let store = open_migrated(&db.db).await?;

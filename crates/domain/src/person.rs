@@ -196,6 +196,8 @@ pub struct Person {
     pub unit_code: UnitCode,
     pub unit_path: UnitPath,
     pub created_at: DateTime<Utc>,
+    /// Set when this record was a duplicate merged into another person.
+    pub merged_into: Option<PersonId>,
 }
 
 /// Rebuilds a stored field; stored data passed validation once, so failure is corruption.

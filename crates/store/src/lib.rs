@@ -35,6 +35,7 @@ pub use checkins::{
 };
 pub use contacts::{CaseTimes, ContactRow, DeclaredRow, Residence, StoredContact, VisitRow};
 pub use page::{Cursor, Page, PageRequest, LIMIT_DEFAULT, LIMIT_MAX};
+pub use persons::Merged;
 pub use units::{UnitFilter, UnitStats};
 pub use users::{Caller, LoginThrottle, NewUser, User, UserUnit};
 pub use venues::{Venue, VenueFilter};
@@ -62,6 +63,13 @@ pub enum StoreError {
     Invalid(Vec<FieldError>),
     #[error("stored row is malformed: {0}")]
     Corrupt(String),
+    /// The record already exists under another id (e.g. the same national ID number).
+    /// `existing` is given only when the caller may see it.
+    #[error("duplicate {field}")]
+    Duplicate {
+        field: &'static str,
+        existing: Option<domain::PersonId>,
+    },
     #[error("writing the export failed: {0}")]
     Write(#[from] std::io::Error),
 }
@@ -119,7 +127,9 @@ impl Store {
                     if sqlite {
                         conn.execute("PRAGMA foreign_keys = ON").await?;
                         conn.execute("PRAGMA busy_timeout = 10000").await?;
-                        conn.execute("PRAGMA synchronous = NORMAL").await?;
+                        // FULL: a commit is on disk before it is acknowledged, also across a
+                        // power cut (NORMAL in WAL mode survives a crash of the process only).
+                        conn.execute("PRAGMA synchronous = FULL").await?;
                     }
                     Ok(())
                 })

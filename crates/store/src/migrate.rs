@@ -35,6 +35,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_contacts.sql"),
         postgres: include_str!("../migrations/postgres/0003_contacts.sql"),
     },
+    Migration {
+        version: 4,
+        name: "person_merge",
+        sqlite: include_str!("../migrations/sqlite/0004_person_merge.sql"),
+        postgres: include_str!("../migrations/postgres/0004_person_merge.sql"),
+    },
 ];
 
 const REFDATA_KEY: &str = "units_fingerprint";

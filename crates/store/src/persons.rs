@@ -16,7 +16,7 @@ use crate::users::Caller;
 use crate::{Result, Store, StoreError};
 
 const PERSON_COLUMNS: &str = "id, full_name, national_id, phone, birth_date, sex, structure, \
-                              unit_code, unit_path, created_at_s";
+                              unit_code, unit_path, created_at_s, merged_into";
 const ENTITY: &str = "person";
 
 fn entry(caller: &Caller, action: AuditAction, id: PersonId) -> AuditEntry {
@@ -50,6 +50,28 @@ impl Store {
             )]));
         }
         let mut tx = self.pool.begin().await?;
+        if let Some(nid) = &new.national_id {
+            let row = sqlx::query(
+                "SELECT id, structure, unit_path FROM persons
+                 WHERE national_id = $1 AND merged_into IS NULL ORDER BY id LIMIT 1",
+            )
+            .bind(nid.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(r) = row {
+                let (id, structure, path): (i64, String, String) =
+                    (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+                let visible = structure
+                    .parse::<Structure>()
+                    .ok()
+                    .zip(UnitPath::from_stored(&path))
+                    .is_some_and(|(s, p)| caller.scope.contains(s, &p));
+                return Err(StoreError::Duplicate {
+                    field: "national_id",
+                    existing: visible.then_some(PersonId(id)),
+                });
+            }
+        }
         let id: i64 = sqlx::query(
             "INSERT INTO persons (full_name, national_id, phone, birth_date, sex, structure,
                                   unit_code, unit_path, created_at_s, created_by, updated_at_s)
@@ -88,6 +110,7 @@ impl Store {
             unit_code: unit.code,
             unit_path: unit.path,
             created_at: DateTime::from_timestamp(now_s, 0).unwrap_or_default(),
+            merged_into: None,
         })
     }
 
@@ -191,5 +214,154 @@ fn person_from_row(r: &AnyRow) -> Result<Person> {
         unit_code: code_col(r, "unit_code")?,
         unit_path: UnitPath::from_stored(&path).ok_or_else(|| corrupt("unit_path"))?,
         created_at: DateTime::from_timestamp(r.try_get("created_at_s")?, 0).unwrap_or_default(),
+        merged_into: r.try_get::<Option<i64>, _>("merged_into")?.map(PersonId),
     })
+}
+
+/// What a merge moved from the duplicate to the kept person.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Merged {
+    pub moved: Vec<(&'static str, u64)>,
+}
+
+impl Store {
+    /// Persons in the caller's scope who may be the same as `new`: the same phone number, or
+    /// the same name and birth date. Merged records are not candidates.
+    pub async fn similar_persons(
+        &self,
+        caller: &Caller,
+        new: &NewPerson,
+        exclude: Option<PersonId>,
+    ) -> Result<Vec<PersonId>> {
+        let rows = sqlx::query(
+            "SELECT id, structure, unit_path FROM persons
+             WHERE merged_into IS NULL AND id <> $4
+               AND ((phone IS NOT NULL AND phone = $1) OR (full_name = $2 AND birth_date = $3))
+             ORDER BY id LIMIT 50",
+        )
+        .bind(new.phone.as_ref().map(|p| p.as_str().to_string()))
+        .bind(&new.full_name)
+        .bind(new.birth_date.map(|d| d.format("%Y-%m-%d").to_string()))
+        .bind(exclude.map_or(0, |p| p.0))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::new();
+        for r in &rows {
+            let structure: String = r.try_get(1)?;
+            let path: String = r.try_get(2)?;
+            if let (Ok(s), Some(p)) = (structure.parse::<Structure>(), UnitPath::from_stored(&path))
+            {
+                if caller.scope.contains(s, &p) {
+                    out.push(PersonId(r.try_get(0)?));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Merges the record `duplicate` into `kept`: every case, test, check-in, dose, contact
+    /// and declared contact moves to `kept`, `kept` takes the identifiers it lacked, and the
+    /// duplicate stays, marked `merged_into`, with the moves recorded. Both must be in scope
+    /// and unmerged (else `NotFound`).
+    pub async fn merge_persons(
+        &self,
+        caller: &Caller,
+        duplicate: PersonId,
+        kept: PersonId,
+        now_s: i64,
+    ) -> Result<Merged> {
+        if duplicate == kept {
+            return Err(StoreError::Invalid(vec![FieldError::new(
+                "into",
+                Reason::InvalidFormat,
+            )]));
+        }
+        let mut tx = self.pool.begin().await?;
+        for (field, id) in [("id", duplicate), ("into", kept)] {
+            let row = sqlx::query(&format!(
+                "SELECT {PERSON_COLUMNS} FROM persons WHERE id = $1"
+            ))
+            .bind(id.0)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let p = row.as_ref().map(person_from_row).transpose()?;
+            match p {
+                Some(p)
+                    if caller.scope.contains(p.structure, &p.unit_path)
+                        && p.merged_into.is_none() => {}
+                _ => {
+                    return Err(StoreError::Invalid(vec![FieldError::new(
+                        field,
+                        Reason::NotFound,
+                    )]))
+                }
+            }
+        }
+        let (d, k) = (duplicate.0, kept.0);
+        // Rows that would collide with one the kept person already has are the same fact twice.
+        sqlx::query("DELETE FROM contacts WHERE person_id = $1 AND case_id IN (SELECT case_id FROM contacts WHERE person_id = $2)")
+            .bind(d).bind(k).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM vaccinations WHERE person_id = $1 AND dose_no IN (SELECT dose_no FROM vaccinations WHERE person_id = $2)")
+            .bind(d).bind(k).execute(&mut *tx).await?;
+        let mut merged = Merged::default();
+        for (table, col) in [
+            ("cases", "person_id"),
+            ("tests", "person_id"),
+            ("checkins", "person_id"),
+            ("vaccinations", "person_id"),
+            ("contacts", "person_id"),
+            ("contacts", "via_person_id"),
+            ("declared_contacts", "person_id"),
+            ("declared_contacts", "contact_id"),
+        ] {
+            let n = sqlx::query(&format!("UPDATE {table} SET {col} = $1 WHERE {col} = $2"))
+                .bind(k)
+                .bind(d)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if n > 0 {
+                merged.moved.push((table, n));
+            }
+        }
+        sqlx::query(
+            "UPDATE persons SET
+               national_id = COALESCE(national_id, (SELECT national_id FROM persons WHERE id = $2)),
+               phone = COALESCE(phone, (SELECT phone FROM persons WHERE id = $2)),
+               birth_date = COALESCE(birth_date, (SELECT birth_date FROM persons WHERE id = $2)),
+               household_id = COALESCE(household_id, (SELECT household_id FROM persons WHERE id = $2)),
+               updated_at_s = $3
+             WHERE id = $1",
+        )
+        .bind(k).bind(d).bind(now_s).execute(&mut *tx).await?;
+        sqlx::query("UPDATE persons SET merged_into = $1, updated_at_s = $3 WHERE id = $2")
+            .bind(k)
+            .bind(d)
+            .bind(now_s)
+            .execute(&mut *tx)
+            .await?;
+        let moved = merged
+            .moved
+            .iter()
+            .map(|(t, n)| format!("{t}:{n}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        sqlx::query("INSERT INTO person_merges (duplicate_id, kept_id, moved, at_s, actor) VALUES ($1, $2, $3, $4, $5)")
+            .bind(d).bind(k).bind(&moved).bind(now_s).bind(&caller.user.username)
+            .execute(&mut *tx).await?;
+        let entries: Vec<AuditEntry> = [duplicate, kept]
+            .into_iter()
+            .map(|id| AuditEntry {
+                user: Some(caller.user.id),
+                actor: caller.user.username.clone(),
+                action: AuditAction::Update,
+                entity: ENTITY,
+                entity_id: id.to_string(),
+                detail: Some(format!("merge {d} into {k}: {moved}")),
+            })
+            .collect();
+        audit::append(&mut tx, self.dialect, entries, now_s).await?;
+        tx.commit().await?;
+        Ok(merged)
+    }
 }

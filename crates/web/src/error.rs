@@ -30,6 +30,7 @@ pub enum ErrorCode {
     LoginLocked,
     Forbidden,
     NotFound,
+    Conflict,
     MethodNotAllowed,
     Unavailable,
     Internal,
@@ -48,6 +49,7 @@ impl ErrorCode {
             LoginLocked => "login_locked",
             Forbidden => "forbidden",
             NotFound => "not_found",
+            Conflict => "conflict",
             MethodNotAllowed => "method_not_allowed",
             Unavailable => "unavailable",
             Internal => "internal",
@@ -64,6 +66,7 @@ impl ErrorCode {
             LoginLocked => StatusCode::TOO_MANY_REQUESTS,
             Forbidden => StatusCode::FORBIDDEN,
             NotFound => StatusCode::NOT_FOUND,
+            Conflict => StatusCode::CONFLICT,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -93,6 +96,8 @@ pub struct ApiError {
     pub fields: Vec<FieldError>,
     /// Seconds, for `Retry-After` on a locked login.
     pub retry_after_s: Option<i64>,
+    /// For a conflict: the record that already exists, when the caller may see it.
+    pub existing_id: Option<i64>,
 }
 
 impl ApiError {
@@ -101,6 +106,7 @@ impl ApiError {
             code,
             fields: Vec::new(),
             retry_after_s: None,
+            existing_id: None,
         }
     }
 
@@ -109,6 +115,7 @@ impl ApiError {
             code: ErrorCode::InvalidInput,
             fields,
             retry_after_s: None,
+            existing_id: None,
         }
     }
 
@@ -127,6 +134,12 @@ impl From<store::StoreError> for ApiError {
         match e {
             BadCursor => ApiError::field("cursor", domain::Reason::InvalidFormat),
             Invalid(fields) => ApiError::invalid(fields),
+            Duplicate { field, existing } => ApiError {
+                code: ErrorCode::Conflict,
+                fields: vec![FieldError::new(field, domain::Reason::Duplicate)],
+                retry_after_s: None,
+                existing_id: existing.map(|p| p.0),
+            },
             e if e.is_unavailable() => {
                 tracing::error!("database unavailable: {e}");
                 ApiError::new(ErrorCode::Unavailable)
@@ -164,6 +177,9 @@ pub struct ErrorDetail {
     /// For people, in the request's language (`Accept-Language`, Vietnamese by default).
     message: &'static str,
     fields: Vec<FieldErrorBody>,
+    /// For a conflict: the id of the record that already exists, if visible to the caller.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    existing_id: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -187,6 +203,7 @@ fn body(error: &ApiError, lang: Lang) -> ErrorBody {
                     message: reason_message(f.reason, lang),
                 })
                 .collect(),
+            existing_id: error.existing_id,
         },
     }
 }

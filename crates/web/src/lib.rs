@@ -76,6 +76,7 @@ pub fn router(state: AppState) -> Router {
             get(api::persons::list).post(api::persons::create),
         )
         .route("/persons/{id}", get(api::persons::get_one))
+        .route("/persons/{id}/merge", post(api::persons::merge))
         .route("/audit", get(api::audit::list))
         .route("/venues", get(api::venues::list))
         .route("/venues/{id}", get(api::venues::get_one))

@@ -27,6 +27,8 @@ pub fn error_message(code: ErrorCode, lang: Lang) -> &'static str {
         (LoginLocked, Lang::En) => "Too many failed sign-ins; the account is locked for a while.",
         (Forbidden, Lang::Vi) => "Vai trò của bạn không được phép thực hiện thao tác này.",
         (Forbidden, Lang::En) => "Your role is not allowed to do this.",
+        (Conflict, Lang::Vi) => "Bản ghi đã tồn tại; không có gì được lưu.",
+        (Conflict, Lang::En) => "The record already exists; nothing was saved.",
         (NotFound, Lang::Vi) => "Không tìm thấy.",
         (NotFound, Lang::En) => "Not found.",
         (MethodNotAllowed, Lang::Vi) => "Phương thức HTTP không được hỗ trợ ở địa chỉ này.",

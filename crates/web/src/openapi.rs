@@ -25,6 +25,7 @@ use crate::api;
         api::persons::create,
         api::persons::get_one,
         api::persons::list,
+        api::persons::merge,
         api::audit::list,
         api::checkins::ingest,
         api::cases::list,

@@ -466,3 +466,82 @@ fn exports_match_the_demo_and_runs_are_deterministic() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A check-in batch the server acknowledged survives the server being killed.
+#[test]
+fn acknowledged_checkins_survive_a_killed_server() {
+    let (db, _) = temp_sqlite("crash");
+    let built = run(
+        &[
+            "demo",
+            "--db",
+            &db,
+            "--no-serve",
+            "--people",
+            "2000",
+            "--days",
+            "14",
+        ],
+        None,
+    );
+    assert!(built.status.success(), "{}", stderr(&built));
+    let password = stdout(&built)
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("administrator: admin / ")
+                .map(str::to_string)
+        })
+        .unwrap();
+    let start = |addr: &str| {
+        Command::new(BIN)
+            .args(["serve", "--db", &db, "--addr", addr])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let addr = format!("127.0.0.1:{}", free_port());
+    let mut server = start(&addr);
+    let login = format!(r#"{{"username":"admin","password":"{password}"}}"#);
+    let resp = http(&addr, "POST", "/api/v1/auth/login", Some(&login), None);
+    let token = resp
+        .split("\"token\":\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string();
+    let items: Vec<String> = (0..500)
+        .map(|i| {
+            format!(
+                r#"{{"id":"crash-{i}","person":{},"venue":1,"t_in":"2021-11-10T0{}:00:00Z","t_out":"2021-11-10T0{}:30:00Z","mode":"self_scan"}}"#,
+                i + 1,
+                i % 5,
+                i % 5
+            )
+        })
+        .collect();
+    let body = format!("[{}]", items.join(","));
+    let resp = http(&addr, "POST", "/api/v1/checkins", Some(&body), Some(&token));
+    assert!(resp.contains("\"accepted\":500"), "{resp}");
+    // No graceful shutdown: SIGKILL right after the acknowledgement.
+    server.kill().unwrap();
+    server.wait().unwrap();
+
+    let addr = format!("127.0.0.1:{}", free_port());
+    let mut server = start(&addr);
+    let resp = http(&addr, "POST", "/api/v1/auth/login", Some(&login), None);
+    let token = resp
+        .split("\"token\":\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string();
+    // Every acknowledged item is there: resending the batch stores nothing new.
+    let again = http(&addr, "POST", "/api/v1/checkins", Some(&body), Some(&token));
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(
+        again.contains("\"accepted\":0") && again.contains("\"duplicates\":500"),
+        "{again}"
+    );
+}

@@ -43,6 +43,17 @@ pub struct PersonDto {
     unit_code: String,
     /// RFC 3339, UTC.
     created_at: String,
+    /// Set when this record was merged into another person as a duplicate.
+    merged_into: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CreatedPersonDto {
+    #[serde(flatten)]
+    person: PersonDto,
+    /// Persons in your jurisdiction with the same phone, or the same name and birth date:
+    /// perhaps the same person (merge with `POST /api/v1/persons/{id}/merge`).
+    possible_duplicates: Vec<i64>,
 }
 
 impl From<Person> for PersonDto {
@@ -57,6 +68,7 @@ impl From<Person> for PersonDto {
             structure: p.structure.as_str(),
             unit_code: p.unit_code.to_string(),
             created_at: p.created_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+            merged_into: p.merged_into.map(|m| m.0),
         }
     }
 }
@@ -69,16 +81,19 @@ fn local_today() -> chrono::NaiveDate {
 }
 
 /// Registers a person in a unit of the caller's jurisdiction.
+/// A national ID number already registered answers 409 (with the existing id when it is in
+/// your jurisdiction); similar records are listed in `possible_duplicates`.
 #[utoipa::path(post, path = "/api/v1/persons", request_body = PersonRequest, responses(
-    (status = 201, body = PersonDto),
+    (status = 201, body = CreatedPersonDto),
     (status = 400, body = crate::error::ErrorBody),
-    (status = 403, body = crate::error::ErrorBody)
+    (status = 403, body = crate::error::ErrorBody),
+    (status = 409, body = crate::error::ErrorBody)
 ), security(("bearer" = [])))]
 pub async fn create(
     State(state): State<AppState>,
     auth: Auth,
     ApiJson(req): ApiJson<PersonRequest>,
-) -> Result<(StatusCode, Json<PersonDto>), ApiError> {
+) -> Result<(StatusCode, Json<CreatedPersonDto>), ApiError> {
     auth.require(Permission::WritePersonal)?;
     let input = PersonInput {
         full_name: req.full_name,
@@ -90,7 +105,20 @@ pub async fn create(
     };
     let new = input.validate(local_today()).map_err(ApiError::invalid)?;
     let person = state.store.create_person(&auth.0, &new, now_s()).await?;
-    Ok((StatusCode::CREATED, Json(person.into())))
+    let possible_duplicates = state
+        .store
+        .similar_persons(&auth.0, &new, Some(person.id))
+        .await?
+        .into_iter()
+        .map(|p| p.0)
+        .collect();
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedPersonDto {
+            person: person.into(),
+            possible_duplicates,
+        }),
+    ))
 }
 
 /// One person; 404 when it does not exist *or* lies outside the caller's jurisdiction.
@@ -144,4 +172,50 @@ pub async fn list(
         .list_persons(&auth.0, structure, &page, now_s())
         .await?;
     Ok(Json(ListResponse::from_page(persons, PersonDto::from)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct MergeRequest {
+    /// The person to keep; the one in the path is the duplicate.
+    into: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MergeResponse {
+    kept_id: i64,
+    merged_id: i64,
+    /// Rows moved to the kept person, by table.
+    moved: std::collections::BTreeMap<&'static str, u64>,
+}
+
+/// Merges a duplicate record into the person to keep: cases, tests, check-ins, doses and
+/// contacts move; the duplicate stays with `merged_into` set, and the merge is recorded.
+#[utoipa::path(post, path = "/api/v1/persons/{id}/merge", params(("id" = i64, Path)), request_body = MergeRequest, responses(
+    (status = 200, body = MergeResponse),
+    (status = 400, body = crate::error::ErrorBody)
+), security(("bearer" = [])))]
+pub async fn merge(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<MergeRequest>,
+) -> Result<Json<MergeResponse>, ApiError> {
+    auth.require(Permission::WritePersonal)?;
+    let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
+    let into = req
+        .into
+        .ok_or_else(|| ApiError::field("into", domain::Reason::Required))?;
+    let merged = state
+        .store
+        .merge_persons(&auth.0, PersonId(id), PersonId(into), now_s())
+        .await?;
+    // Check-ins moved to another person: the tracing index must follow.
+    if let Err(e) = state.contacts.rebuild(&state.store).await {
+        tracing::error!("rebuilding the tracing index after a merge: {e}");
+    }
+    Ok(Json(MergeResponse {
+        kept_id: into,
+        merged_id: id,
+        moved: merged.moved.into_iter().collect(),
+    }))
 }

@@ -3,6 +3,7 @@
 mod auth;
 mod cases;
 mod checkins;
+mod duplicates;
 mod errors;
 mod persons;
 mod tracing;
