@@ -235,3 +235,182 @@ fn case_from_row(r: &AnyRow) -> Result<Case> {
         outcome_at_s: r.try_get("outcome_at_s")?,
     })
 }
+
+/// A change of a case's status, severity or isolation, at a time.
+#[derive(Debug, Clone)]
+pub struct StatusUpdate {
+    pub status: CaseStatus,
+    pub severity: Severity,
+    pub isolation_s: Option<i64>,
+    pub note: Option<String>,
+    pub at_s: i64,
+}
+
+/// A new F0 from a positive test.
+#[derive(Debug, Clone)]
+pub struct NewCase {
+    pub person_id: PersonId,
+    pub severity: Severity,
+    pub onset_s: Option<i64>,
+    pub test: TestResult,
+    pub isolation_s: Option<i64>,
+    pub community: bool,
+}
+
+impl Store {
+    /// Registers an F0 for a person in scope (the case's unit is the person's residence),
+    /// with its positive test and the first line of its history, audited.
+    pub async fn create_case(&self, caller: &Caller, new: &NewCase, now_s: i64) -> Result<CaseId> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(
+            "SELECT structure, unit_code, unit_path, merged_into FROM persons WHERE id = $1",
+        )
+        .bind(new.person_id.0)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            return Err(StoreError::Invalid(vec![domain::FieldError::new(
+                "person_id",
+                domain::Reason::NotFound,
+            )]));
+        };
+        let structure: String = row.try_get(0)?;
+        let unit_code: String = row.try_get(1)?;
+        let path: String = row.try_get(2)?;
+        let merged: Option<i64> = row.try_get(3)?;
+        let (Ok(s), Some(p)) = (structure.parse::<Structure>(), UnitPath::from_stored(&path))
+        else {
+            return Err(StoreError::Corrupt("persons.unit".into()));
+        };
+        if !caller.scope.contains(s, &p) || merged.is_some() {
+            return Err(StoreError::Invalid(vec![domain::FieldError::new(
+                "person_id",
+                domain::Reason::NotFound,
+            )]));
+        }
+        let id: i64 = sqlx::query(
+            "INSERT INTO cases (person_id, structure, unit_code, unit_path, status, severity, onset_s,
+                                first_sample_s, confirmed_at_s, isolation_s, community, outcome_at_s,
+                                created_at_s, created_by, updated_at_s)
+             VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $8, $9, $10, NULL, $11, $12, $11) RETURNING id",
+        )
+        .bind(new.person_id.0)
+        .bind(&structure)
+        .bind(&unit_code)
+        .bind(&path)
+        .bind(new.severity.as_str())
+        .bind(new.onset_s)
+        .bind(new.test.sample_s)
+        .bind(new.test.result_s)
+        .bind(new.isolation_s)
+        .bind(i64::from(new.community))
+        .bind(now_s)
+        .bind(caller.user.id.0)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+        sqlx::query(
+            "INSERT INTO tests (person_id, case_id, kind, sample_s, result_s, positive, ct)
+             VALUES ($1, $2, $3, $4, $5, 1, $6)",
+        )
+        .bind(new.person_id.0)
+        .bind(id)
+        .bind(new.test.kind.as_str())
+        .bind(new.test.sample_s)
+        .bind(new.test.result_s)
+        .bind(new.test.ct)
+        // sqlx 0.8's Any driver types a NULL f64 as float4 for PostgreSQL; a cached statement
+        // would then reject a later real Ct value (see sql.rs).
+        .persistent(false)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO case_status_history (case_id, at_s, status, severity, actor, note)
+             VALUES ($1, $2, 'active', $3, $4, NULL)",
+        )
+        .bind(id)
+        .bind(new.test.result_s)
+        .bind(new.severity.as_str())
+        .bind(&caller.user.username)
+        .execute(&mut *tx)
+        .await?;
+        audit::append(
+            &mut tx,
+            self.dialect,
+            [audit_entry(caller, AuditAction::Create, CaseId(id))],
+            now_s,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(CaseId(id))
+    }
+
+    /// Records a change of status or severity (or isolation), with who and when. False when
+    /// the case is not in scope.
+    pub async fn update_case_status(
+        &self,
+        caller: &Caller,
+        id: CaseId,
+        change: &StatusUpdate,
+        now_s: i64,
+    ) -> Result<bool> {
+        let StatusUpdate {
+            status,
+            severity,
+            isolation_s,
+            note,
+            at_s,
+        } = change;
+        let (status, severity, isolation_s, at_s) = (*status, *severity, *isolation_s, *at_s);
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query("SELECT structure, unit_path FROM cases WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(row) = row else { return Ok(false) };
+        let structure: String = row.try_get(0)?;
+        let path: String = row.try_get(1)?;
+        let visible = structure
+            .parse::<Structure>()
+            .ok()
+            .zip(UnitPath::from_stored(&path))
+            .is_some_and(|(s, p)| caller.scope.contains(s, &p));
+        if !visible {
+            return Ok(false);
+        }
+        let outcome = (status != CaseStatus::Active).then_some(at_s);
+        sqlx::query(
+            "UPDATE cases SET status = $1, severity = $2, isolation_s = COALESCE($3, isolation_s),
+                              outcome_at_s = $4, updated_at_s = $5 WHERE id = $6",
+        )
+        .bind(status.as_str())
+        .bind(severity.as_str())
+        .bind(isolation_s)
+        .bind(outcome)
+        .bind(now_s)
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO case_status_history (case_id, at_s, status, severity, actor, note)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id.0)
+        .bind(at_s)
+        .bind(status.as_str())
+        .bind(severity.as_str())
+        .bind(&caller.user.username)
+        .bind(note.clone())
+        .execute(&mut *tx)
+        .await?;
+        audit::append(
+            &mut tx,
+            self.dialect,
+            [audit_entry(caller, AuditAction::Update, id)],
+            now_s,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}

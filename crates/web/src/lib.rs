@@ -82,7 +82,16 @@ pub fn router(state: AppState) -> Router {
         .route("/venues/{id}", get(api::venues::get_one))
         .route("/venues/{id}/poster.svg", get(api::venues::poster_svg))
         .route("/venues/{id}/qr.png", get(api::venues::qr_png))
-        .route("/cases", get(api::cases::list))
+        .route(
+            "/cases",
+            get(api::cases::list).post(api::casework::create_case),
+        )
+        .route("/cases/{id}/status", post(api::casework::update_status))
+        .route(
+            "/persons/{id}/declared-contacts",
+            post(api::casework::declare_contact),
+        )
+        .route("/contacts", get(api::casework::follow_up))
         .route("/cases/{id}", get(api::cases::get_one))
         .route("/cases/{id}/contacts", get(api::tracing::contacts))
         .route("/cases/{id}/trace", post(api::tracing::trace_case))

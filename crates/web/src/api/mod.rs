@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod cases;
+pub mod casework;
 pub mod checkins;
 pub mod health;
 pub mod persons;

@@ -2,6 +2,7 @@
 
 mod auth;
 mod cases;
+mod casework;
 mod checkins;
 mod duplicates;
 mod errors;

@@ -1,0 +1,372 @@
+//! The tracer's writes: a new F0 from a positive test, status changes, declared contacts,
+//! and the follow-up list of traced contacts.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::DateTime;
+use domain::epi::{CaseStatus, Severity, TestKind};
+use domain::role::Permission;
+use domain::{CaseId, FieldError, PersonId, Reason, Structure};
+use serde::{Deserialize, Serialize};
+use store::{DeclaredRow, NewCase, StatusUpdate, TestResult};
+use utoipa::{IntoParams, ToSchema};
+
+use super::cases::iso;
+use super::{opt_param, ListResponse, PageParams};
+use crate::contact_index::SETTINGS;
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiQuery, Auth};
+use crate::AppState;
+
+fn time(field: &str, s: Option<&str>, errors: &mut Vec<FieldError>) -> Option<i64> {
+    match s {
+        None | Some("") => None,
+        Some(s) => match DateTime::parse_from_rfc3339(s) {
+            Ok(t) => Some(t.timestamp()),
+            Err(_) => {
+                errors.push(FieldError::new(field, Reason::InvalidFormat));
+                None
+            }
+        },
+    }
+}
+
+fn required<T>(field: &str, v: Option<T>, errors: &mut Vec<FieldError>) -> Option<T> {
+    if v.is_none() && !errors.iter().any(|e| e.field == field) {
+        errors.push(FieldError::new(field, Reason::Required));
+    }
+    v
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct TestRequest {
+    /// `pcr` or `antigen`.
+    kind: Option<String>,
+    /// RFC 3339.
+    sample_at: Option<String>,
+    result_at: Option<String>,
+    /// PCR cycle threshold, where known.
+    ct: Option<f64>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewCaseRequest {
+    person_id: Option<i64>,
+    /// `asymptomatic`, `mild`, `moderate`, `severe` or `critical`.
+    severity: Option<String>,
+    /// Symptom onset (RFC 3339); absent for an asymptomatic F0.
+    onset: Option<String>,
+    test: Option<TestRequest>,
+    isolation_at: Option<String>,
+    /// Found outside quarantine facilities and locked-down zones (default true).
+    community: Option<bool>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CreatedCase {
+    id: i64,
+}
+
+/// Registers an F0 from a positive test for a person of the caller's jurisdiction.
+#[utoipa::path(post, path = "/api/v1/cases", request_body = NewCaseRequest, responses(
+    (status = 201, body = CreatedCase),
+    (status = 400, body = crate::error::ErrorBody)
+), security(("bearer" = [])))]
+pub async fn create_case(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(r): ApiJson<NewCaseRequest>,
+) -> Result<(StatusCode, Json<CreatedCase>), ApiError> {
+    auth.require(Permission::WritePersonal)?;
+    let now = state.now_s();
+    let mut errors = Vec::new();
+    let person = required("person_id", r.person_id.filter(|&p| p > 0), &mut errors);
+    let severity = match r.severity.as_deref() {
+        None | Some("") => required::<Severity>("severity", None, &mut errors),
+        Some(s) => s
+            .parse::<Severity>()
+            .map_err(|e| errors.push(FieldError::new("severity", e)))
+            .ok(),
+    };
+    let onset = time("onset", r.onset.as_deref(), &mut errors);
+    let isolation = time("isolation_at", r.isolation_at.as_deref(), &mut errors);
+    let test = match &r.test {
+        None => required::<TestResult>("test", None, &mut errors),
+        Some(t) => {
+            let kind = match t.kind.as_deref() {
+                None | Some("") => required::<TestKind>("test.kind", None, &mut errors),
+                Some(k) => k
+                    .parse::<TestKind>()
+                    .map_err(|e| errors.push(FieldError::new("test.kind", e)))
+                    .ok(),
+            };
+            let sample = time("test.sample_at", t.sample_at.as_deref(), &mut errors);
+            let sample = required("test.sample_at", sample, &mut errors);
+            let result = time("test.result_at", t.result_at.as_deref(), &mut errors);
+            let result = required("test.result_at", result, &mut errors);
+            if let (Some(a), Some(b)) = (sample, result) {
+                if b < a || b > now + 300 {
+                    errors.push(FieldError::new("test.result_at", Reason::OutOfRange));
+                }
+            }
+            if t.ct.is_some_and(|c| !(0.0..=50.0).contains(&c)) {
+                errors.push(FieldError::new("test.ct", Reason::OutOfRange));
+            }
+            match (kind, sample, result) {
+                (Some(kind), Some(sample_s), Some(result_s)) => Some(TestResult {
+                    kind,
+                    sample_s,
+                    result_s,
+                    positive: true,
+                    ct: t.ct,
+                }),
+                _ => None,
+            }
+        }
+    };
+    if let (Some(o), Some(t)) = (onset, &test) {
+        if o > t.result_s {
+            errors.push(FieldError::new("onset", Reason::OutOfRange));
+        }
+    }
+    let (Some(person), Some(severity), Some(test), true) =
+        (person, severity, test, errors.is_empty())
+    else {
+        return Err(ApiError::invalid(errors));
+    };
+    let id = state
+        .store
+        .create_case(
+            &auth.0,
+            &NewCase {
+                person_id: PersonId(person),
+                severity,
+                onset_s: onset,
+                test,
+                isolation_s: isolation,
+                community: r.community.unwrap_or(true),
+            },
+            now,
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(CreatedCase { id: id.0 })))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct StatusRequest {
+    /// `active`, `recovered` or `died`.
+    status: Option<String>,
+    severity: Option<String>,
+    isolation_at: Option<String>,
+    /// When it happened (RFC 3339); default now.
+    at: Option<String>,
+    note: Option<String>,
+}
+
+/// Records a change of a case's status or severity; the history keeps who and when.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/status", params(("id" = i64, Path)), request_body = StatusRequest, responses(
+    (status = 204),
+    (status = 400, body = crate::error::ErrorBody),
+    (status = 404, body = crate::error::ErrorBody)
+), security(("bearer" = [])))]
+pub async fn update_status(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    ApiJson(r): ApiJson<StatusRequest>,
+) -> Result<StatusCode, ApiError> {
+    auth.require(Permission::WritePersonal)?;
+    let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
+    let mut errors = Vec::new();
+    let status = match r.status.as_deref() {
+        None | Some("") => required::<CaseStatus>("status", None, &mut errors),
+        Some(s) => s
+            .parse::<CaseStatus>()
+            .map_err(|e| errors.push(FieldError::new("status", e)))
+            .ok(),
+    };
+    let severity = match r.severity.as_deref() {
+        None | Some("") => required::<Severity>("severity", None, &mut errors),
+        Some(s) => s
+            .parse::<Severity>()
+            .map_err(|e| errors.push(FieldError::new("severity", e)))
+            .ok(),
+    };
+    let isolation_s = time("isolation_at", r.isolation_at.as_deref(), &mut errors);
+    let at_s = time("at", r.at.as_deref(), &mut errors).unwrap_or_else(|| state.now_s());
+    if r.note.as_deref().is_some_and(|n| n.chars().count() > 1000) {
+        errors.push(FieldError::new("note", Reason::TooLong));
+    }
+    let (Some(status), Some(severity), true) = (status, severity, errors.is_empty()) else {
+        return Err(ApiError::invalid(errors));
+    };
+    let change = StatusUpdate {
+        status,
+        severity,
+        isolation_s,
+        note: r.note.clone(),
+        at_s,
+    };
+    if state
+        .store
+        .update_case_status(&auth.0, CaseId(id), &change, state.now_s())
+        .await?
+    {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found())
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct DeclaredRequest {
+    contact_person_id: Option<i64>,
+    /// RFC 3339.
+    at: Option<String>,
+    /// `household`, `care`, `face_to_face` or `other`.
+    setting: Option<String>,
+}
+
+/// Records a direct contact the person declared (or an investigator found); tracing counts it.
+#[utoipa::path(post, path = "/api/v1/persons/{id}/declared-contacts", params(("id" = i64, Path)), request_body = DeclaredRequest, responses(
+    (status = 201),
+    (status = 400, body = crate::error::ErrorBody),
+    (status = 404, body = crate::error::ErrorBody)
+), security(("bearer" = [])))]
+pub async fn declare_contact(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    ApiJson(r): ApiJson<DeclaredRequest>,
+) -> Result<StatusCode, ApiError> {
+    auth.require(Permission::WritePersonal)?;
+    let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
+    // The declaring person must be in the caller's jurisdiction (a read, audited).
+    state
+        .store
+        .get_person(&auth.0, PersonId(id), state.now_s())
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let mut errors = Vec::new();
+    let contact = required(
+        "contact_person_id",
+        r.contact_person_id.filter(|&c| c > 0 && c != id),
+        &mut errors,
+    );
+    let at = time("at", r.at.as_deref(), &mut errors);
+    let at = required("at", at, &mut errors);
+    let setting = match r.setting.as_deref() {
+        Some(s) if SETTINGS.contains(&s) => Some(s.to_string()),
+        None | Some("") => required::<String>("setting", None, &mut errors),
+        Some(_) => {
+            errors.push(FieldError::new("setting", Reason::UnknownValue));
+            None
+        }
+    };
+    let (Some(contact), Some(at_s), Some(setting), true) =
+        (contact, at, setting, errors.is_empty())
+    else {
+        return Err(ApiError::invalid(errors));
+    };
+    if state.store.residences(&[contact]).await?.is_empty() {
+        return Err(ApiError::field("contact_person_id", Reason::NotFound));
+    }
+    state
+        .store
+        .add_declared_contact(
+            &auth.0,
+            &DeclaredRow {
+                person_id: id,
+                contact_id: contact,
+                at_s,
+                setting,
+            },
+            state.now_s(),
+        )
+        .await?;
+    if let Err(e) = state.contacts.reload_links(&state.store).await {
+        tracing::error!("reloading tracing links after a declared contact: {e}");
+    }
+    Ok(StatusCode::CREATED)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FollowUpDto {
+    id: i64,
+    case_id: i64,
+    person_id: i64,
+    degree: i64,
+    via_person_id: i64,
+    /// `quarantine` or `monitor`.
+    status: String,
+    quarantine_from: Option<String>,
+    quarantine_until: Option<String>,
+    /// Days of quarantine with a test due, e.g. "1,7".
+    test_days: String,
+    policy: String,
+    /// The follow-up unit: the contact's residence.
+    unit_code: String,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct FollowUpQuery {
+    structure: Option<String>,
+    /// Only the contacts of this case.
+    case: Option<String>,
+    /// Only quarantines ending on or before this date (YYYY-MM-DD, local): due and overdue.
+    due_by: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+/// Traced contacts to follow up in the caller's jurisdiction (by residence).
+#[utoipa::path(get, path = "/api/v1/contacts", params(FollowUpQuery), responses(
+    (status = 200, body = ListResponse<FollowUpDto>),
+    (status = 400, body = crate::error::ErrorBody)
+), security(("bearer" = [])))]
+pub async fn follow_up(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<FollowUpQuery>,
+) -> Result<Json<ListResponse<FollowUpDto>>, ApiError> {
+    auth.require(Permission::ReadPersonal)?;
+    let structure = opt_param("structure", q.structure.as_deref(), str::parse::<Structure>)?
+        .unwrap_or(Structure::S2021);
+    let case = opt_param("case", q.case.as_deref(), |c| {
+        c.parse::<i64>()
+            .map(CaseId)
+            .map_err(|_| Reason::InvalidFormat)
+    })?;
+    let due = opt_param("due_by", q.due_by.as_deref(), |d| {
+        chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| Reason::InvalidFormat)
+    })?
+    // The end of that local day.
+    .map(|d| {
+        d.and_hms_opt(23, 59, 59)
+            .map_or(0, |t| t.and_utc().timestamp())
+            - 7 * 3600
+    });
+    let page = PageParams {
+        limit: q.limit,
+        cursor: q.cursor,
+    }
+    .parse()?;
+    let rows = state
+        .store
+        .list_contacts(&auth.0, structure, case, due, &page, state.now_s())
+        .await?;
+    Ok(Json(ListResponse::from_page(rows, |c| FollowUpDto {
+        id: c.id,
+        case_id: c.case_id.0,
+        person_id: c.person_id.0,
+        degree: c.degree,
+        via_person_id: c.via_person_id.0,
+        status: c.status,
+        quarantine_from: c.quarantine_from_s.map(iso),
+        quarantine_until: c.quarantine_until_s.map(iso),
+        test_days: c.test_days,
+        policy: c.policy,
+        unit_code: c.unit_code,
+    })))
+}
