@@ -393,6 +393,9 @@ pub struct ClusterDetailDto {
 pub struct ClusterQuery {
     /// Cases confirmed in this many days up to now (1–90, default 28).
     days: Option<String>,
+    /// Two cases infectious at one venue at most this many hours apart are one cluster
+    /// (0–72; default 0: only when their visits there overlapped). Contacts always link.
+    venue_gap_h: Option<String>,
 }
 
 /// Clusters (ổ dịch) among recent cases: groups linked by contacts or shared venue exposure.
@@ -400,6 +403,7 @@ async fn compute_clusters(
     state: &AppState,
     caller: &Caller,
     days: i64,
+    venue_gap_s: i64,
 ) -> Result<Vec<ClusterDetailDto>, ApiError> {
     let now = state.now_s();
     let recent = state.store.cases_since(now - days * 86_400).await?;
@@ -432,7 +436,7 @@ async fn compute_clusters(
     let clusters = tokio::task::spawn_blocking(move || {
         let rules = rules(&rule, &links);
         let traced = trace::trace_batch(&snapshot, &rules, &links.households, &links.declared, &qs);
-        trace::clusters(&qs, &traced)
+        trace::clusters_with(&qs, &traced, venue_gap_s)
     })
     .await
     .map_err(|_| ApiError::new(ErrorCode::Internal))?;
@@ -511,6 +515,17 @@ async fn compute_clusters(
     Ok(out)
 }
 
+fn gap_param(q: &ClusterQuery) -> Result<i64, ApiError> {
+    Ok(opt_param("venue_gap_h", q.venue_gap_h.as_deref(), |d| {
+        match d.parse::<i64>() {
+            Ok(n) if (0..=72).contains(&n) => Ok(n * 3600),
+            Ok(_) => Err(FieldReason::OutOfRange),
+            Err(_) => Err(FieldReason::InvalidFormat),
+        }
+    })?
+    .unwrap_or(0))
+}
+
 fn days_param(q: &ClusterQuery) -> Result<i64, ApiError> {
     Ok(
         opt_param("days", q.days.as_deref(), |d| match d.parse::<i64>() {
@@ -540,7 +555,7 @@ pub async fn list_clusters(
 ) -> Result<Json<ClusterList>, ApiError> {
     auth.require(Permission::ReadPersonal)?;
     let days = days_param(&q)?;
-    let all = compute_clusters(&state, &auth.0, days).await?;
+    let all = compute_clusters(&state, &auth.0, days, gap_param(&q)?).await?;
     Ok(Json(ClusterList {
         items: all.into_iter().map(|c| c.cluster).collect(),
         next_cursor: None,
@@ -561,7 +576,7 @@ pub async fn get_cluster(
     auth.require(Permission::ReadPersonal)?;
     let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
     let days = days_param(&q)?;
-    compute_clusters(&state, &auth.0, days)
+    compute_clusters(&state, &auth.0, days, gap_param(&q)?)
         .await?
         .into_iter()
         .find(|c| c.cluster.id == id)
