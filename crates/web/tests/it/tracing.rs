@@ -17,9 +17,10 @@ use crate::App;
 /// 2021-11-01T00:00:00Z, inside 3638/QĐ-BYT (15 min; cafés and restaurants: any overlap).
 const T0: i64 = 1_635_724_800;
 const DAY: i64 = 86_400;
-const PEOPLE: i64 = 240;
-const VENUES: i64 = 24;
-const F0S: i64 = 25;
+const PEOPLE: i64 = 900;
+const VENUES: i64 = 60;
+/// A few hundred F0s, as the issue asks of this check.
+const F0S: i64 = 200;
 
 /// A small deterministic generator (the test must not depend on a seed source).
 struct Lcg(u64);
@@ -91,7 +92,7 @@ async fn seed(store: &Store) {
         .collect();
     store.bulk_venues(&venues, 0).await.unwrap();
     let mut rng = Lcg(7);
-    let checkins: Vec<CheckinRow> = (0..5_000)
+    let checkins: Vec<CheckinRow> = (0..12_000)
         .map(|_| {
             let t_in = T0 + rng.next(12 * DAY);
             CheckinRow {
