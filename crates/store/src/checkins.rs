@@ -56,8 +56,8 @@ pub enum ItemOutcome {
 
 /// Most items a batch may carry.
 pub const BATCH_MAX: usize = 10_000;
-/// Rows per statement when resolving references (far below SQLite's parameter bound).
-const LOOKUP_CHUNK: usize = 2_000;
+/// Ids per look-up statement: a whole batch in one (SQLite takes 32,766 parameters).
+const LOOKUP_CHUNK: usize = 10_000;
 
 fn national_id_of(qr: &str) -> Option<&str> {
     let id = qr.split('|').next()?.trim();
@@ -242,8 +242,9 @@ impl Store {
             .iter()
             .map(|(idx, _)| (items[*idx].client_id.clone(), *idx))
             .collect();
-        // 8 columns: 1,000 rows stay far below every parameter bound.
-        for chunk in rows.chunks(1_000) {
+        // 8 columns × 4,000 rows = 32,000 parameters: under SQLite's 32,766 and PostgreSQL's
+        // 65,535; fewer, larger statements cost less per row.
+        for chunk in rows.chunks(4_000) {
             let mut sql = Sql::new(
                 self.dialect,
                 "INSERT INTO checkins (client_id, person_id, venue_id, t_in_s, t_out_s, t_out_default, mode, received_at_s) VALUES ",

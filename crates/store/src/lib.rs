@@ -136,6 +136,7 @@ impl Store {
                         // (ON CONFLICT inserts) stay off the disk.
                         conn.execute("PRAGMA cache_size = -65536").await?;
                         conn.execute("PRAGMA temp_store = MEMORY").await?;
+                        conn.execute("PRAGMA wal_autocheckpoint = 16384").await?;
                     }
                     Ok(())
                 })
