@@ -52,9 +52,16 @@ pub async fn run(command: ExportCommand) -> Result<()> {
             let mut w = create(&out)?;
             writeln!(w, "person_id,venue_id,t_in,t_out")?;
             let n = store
-                .for_each_checkin_page(100_000, |page| {
-                    for (person, venue, t_in, t_out) in page {
-                        writeln!(w, "{person},{venue},{},{}", iso(*t_in), iso(*t_out))?;
+                .for_each_visit_page(100_000, |page| {
+                    for v in page {
+                        writeln!(
+                            w,
+                            "{},{},{},{}",
+                            v.person_id,
+                            v.venue_id,
+                            iso(v.t_in_s),
+                            iso(v.t_out_s)
+                        )?;
                     }
                     Ok(())
                 })

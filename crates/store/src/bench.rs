@@ -4,15 +4,8 @@
 
 use sqlx::Row;
 
-use crate::sql::{insert_rows, Val};
+use crate::sql::{greatest, insert_rows, least, Val};
 use crate::{Dialect, Result, Store};
-
-fn greatest(a: &str, b: &str) -> String {
-    format!("(CASE WHEN {a} > {b} THEN {a} ELSE {b} END)")
-}
-fn least(a: &str, b: &str) -> String {
-    format!("(CASE WHEN {a} < {b} THEN {a} ELSE {b} END)")
-}
 
 impl Store {
     /// Drops and recreates `bench_checkins` (no constraints, no indexes yet).

@@ -479,36 +479,4 @@ impl Store {
         }
         Ok(out)
     }
-
-    /// Every check-in in id order, in pages of `page_rows`, handed to `f`
-    /// (`person_id, venue_id, t_in_s, t_out_s`). For exports: memory stays bounded.
-    pub async fn for_each_checkin_page(
-        &self,
-        page_rows: i64,
-        mut f: impl FnMut(&[(i64, i64, i64, i64)]) -> std::io::Result<()>,
-    ) -> Result<u64> {
-        let mut after = 0i64;
-        let mut total = 0u64;
-        loop {
-            let rows = sqlx::query(
-                "SELECT id, person_id, venue_id, t_in_s, t_out_s FROM checkins
-                 WHERE id > $1 ORDER BY id LIMIT $2",
-            )
-            .bind(after)
-            .bind(page_rows)
-            .fetch_all(&self.pool)
-            .await?;
-            if rows.is_empty() {
-                return Ok(total);
-            }
-            let mut page = Vec::with_capacity(rows.len());
-            for r in &rows {
-                after = r.try_get(0)?;
-                page.push((r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?));
-            }
-            total += page.len() as u64;
-            f(&page)
-                .map_err(|e| crate::StoreError::Corrupt(format!("export write failed: {e}")))?;
-        }
-    }
 }

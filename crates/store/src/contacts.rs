@@ -10,7 +10,7 @@ use domain::{CaseId, PersonId, Structure, UnitPath};
 
 use crate::audit::{self, AuditAction, AuditEntry};
 use crate::page::{Cursor, Page, PageRequest};
-use crate::sql::{insert_rows, Sql, Val};
+use crate::sql::{greatest, insert_rows, least, Sql, Val};
 use crate::users::Caller;
 use crate::{Result, Store, StoreError};
 
@@ -80,11 +80,12 @@ pub struct Residence {
 }
 
 impl Store {
-    /// Every check-in, in pages of `page_rows` (id order), for building the index.
+    /// Every check-in in id order, in pages of `page_rows`, handed to `f` (for building the
+    /// tracing index and for exports: memory stays bounded).
     pub async fn for_each_visit_page(
         &self,
         page_rows: i64,
-        mut f: impl FnMut(&[VisitRow]),
+        mut f: impl FnMut(&[VisitRow]) -> std::io::Result<()>,
     ) -> Result<u64> {
         let mut after = 0i64;
         let mut total = 0;
@@ -111,7 +112,7 @@ impl Store {
                 });
             }
             total += page.len() as u64;
-            f(&page);
+            f(&page)?;
         }
     }
 
@@ -459,14 +460,6 @@ pub struct CaseTimes {
     pub isolation_s: Option<i64>,
     pub structure: Structure,
     pub unit_path: UnitPath,
-}
-
-/// `GREATEST(a, b)` / `LEAST(a, b)` in SQL both dialects accept.
-fn greatest(a: &str, b: &str) -> String {
-    format!("(CASE WHEN {a} > {b} THEN {a} ELSE {b} END)")
-}
-fn least(a: &str, b: &str) -> String {
-    format!("(CASE WHEN {a} < {b} THEN {a} ELSE {b} END)")
 }
 
 impl Store {

@@ -140,3 +140,13 @@ pub async fn insert_rows(
     }
     Ok(inserted)
 }
+
+/// `GREATEST(a, b)` in SQL both dialects accept (SQLite spells it `MAX(a, b)`).
+pub(crate) fn greatest(a: &str, b: &str) -> String {
+    format!("(CASE WHEN {a} > {b} THEN {a} ELSE {b} END)")
+}
+
+/// `LEAST(a, b)` in SQL both dialects accept (SQLite spells it `MIN(a, b)`).
+pub(crate) fn least(a: &str, b: &str) -> String {
+    format!("(CASE WHEN {a} < {b} THEN {a} ELSE {b} END)")
+}

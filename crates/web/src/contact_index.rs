@@ -70,7 +70,10 @@ impl ContactIndex {
         let (max_person, max_venue) = store.max_ids().await?;
         let mut visits = Vec::new();
         store
-            .for_each_visit_page(200_000, |page| visits.extend(page.iter().filter_map(visit)))
+            .for_each_visit_page(200_000, |page| {
+                visits.extend(page.iter().filter_map(visit));
+                Ok(())
+            })
             .await?;
         let n_people = u32::try_from(max_person).unwrap_or(u32::MAX);
         let n_venues = u32::try_from(max_venue).unwrap_or(u32::MAX);

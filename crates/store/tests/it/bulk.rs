@@ -149,8 +149,11 @@ async fn bulk_rows_are_written_and_ids_continue(store: Store) {
     // The export walks every check-in in id order.
     let mut seen = Vec::new();
     let n = store
-        .for_each_checkin_page(2, |page| {
-            seen.extend_from_slice(page);
+        .for_each_visit_page(2, |page| {
+            seen.extend(
+                page.iter()
+                    .map(|v| (v.person_id, v.venue_id, v.t_in_s, v.t_out_s)),
+            );
             Ok(())
         })
         .await

@@ -125,8 +125,11 @@ async fn batches_are_idempotent_and_answered_per_item(store: Store) {
     // The default stay was applied to the open check-in.
     let mut rows = Vec::new();
     store
-        .for_each_checkin_page(10, |p| {
-            rows.extend_from_slice(p);
+        .for_each_visit_page(10, |p| {
+            rows.extend(
+                p.iter()
+                    .map(|v| (v.person_id, v.venue_id, v.t_in_s, v.t_out_s)),
+            );
             Ok(())
         })
         .await

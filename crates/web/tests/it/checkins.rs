@@ -110,8 +110,11 @@ async fn batch_is_answered_per_item_and_retry_is_not_double_counted(store: Store
     // The open check-in got the policy's default stay (60 minutes in 3638/QĐ-BYT's period).
     let mut rows = Vec::new();
     app.store
-        .for_each_checkin_page(10, |p| {
-            rows.extend_from_slice(p);
+        .for_each_visit_page(10, |p| {
+            rows.extend(
+                p.iter()
+                    .map(|v| (v.person_id, v.venue_id, v.t_in_s, v.t_out_s)),
+            );
             Ok(())
         })
         .await
