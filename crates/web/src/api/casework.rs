@@ -39,6 +39,21 @@ fn required<T>(field: &str, v: Option<T>, errors: &mut Vec<FieldError>) -> Optio
     v
 }
 
+/// A required field holding one of an enum's slugs.
+fn slug<T: std::str::FromStr<Err = Reason>>(
+    field: &str,
+    s: Option<&str>,
+    errors: &mut Vec<FieldError>,
+) -> Option<T> {
+    match s {
+        None | Some("") => required::<T>(field, None, errors),
+        Some(s) => s
+            .parse::<T>()
+            .map_err(|e| errors.push(FieldError::new(field, e)))
+            .ok(),
+    }
+}
+
 #[derive(Deserialize, ToSchema)]
 pub struct TestRequest {
     /// `pcr` or `antigen`.
@@ -82,25 +97,13 @@ pub async fn create_case(
     let now = state.now_s();
     let mut errors = Vec::new();
     let person = required("person_id", r.person_id.filter(|&p| p > 0), &mut errors);
-    let severity = match r.severity.as_deref() {
-        None | Some("") => required::<Severity>("severity", None, &mut errors),
-        Some(s) => s
-            .parse::<Severity>()
-            .map_err(|e| errors.push(FieldError::new("severity", e)))
-            .ok(),
-    };
+    let severity = slug::<Severity>("severity", r.severity.as_deref(), &mut errors);
     let onset = time("onset", r.onset.as_deref(), &mut errors);
     let isolation = time("isolation_at", r.isolation_at.as_deref(), &mut errors);
     let test = match &r.test {
         None => required::<TestResult>("test", None, &mut errors),
         Some(t) => {
-            let kind = match t.kind.as_deref() {
-                None | Some("") => required::<TestKind>("test.kind", None, &mut errors),
-                Some(k) => k
-                    .parse::<TestKind>()
-                    .map_err(|e| errors.push(FieldError::new("test.kind", e)))
-                    .ok(),
-            };
+            let kind = slug::<TestKind>("test.kind", t.kind.as_deref(), &mut errors);
             let sample = time("test.sample_at", t.sample_at.as_deref(), &mut errors);
             let sample = required("test.sample_at", sample, &mut errors);
             let result = time("test.result_at", t.result_at.as_deref(), &mut errors);
@@ -179,20 +182,8 @@ pub async fn update_status(
     auth.require(Permission::WritePersonal)?;
     let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
     let mut errors = Vec::new();
-    let status = match r.status.as_deref() {
-        None | Some("") => required::<CaseStatus>("status", None, &mut errors),
-        Some(s) => s
-            .parse::<CaseStatus>()
-            .map_err(|e| errors.push(FieldError::new("status", e)))
-            .ok(),
-    };
-    let severity = match r.severity.as_deref() {
-        None | Some("") => required::<Severity>("severity", None, &mut errors),
-        Some(s) => s
-            .parse::<Severity>()
-            .map_err(|e| errors.push(FieldError::new("severity", e)))
-            .ok(),
-    };
+    let status = slug::<CaseStatus>("status", r.status.as_deref(), &mut errors);
+    let severity = slug::<Severity>("severity", r.severity.as_deref(), &mut errors);
     let isolation_s = time("isolation_at", r.isolation_at.as_deref(), &mut errors);
     let at_s = time("at", r.at.as_deref(), &mut errors).unwrap_or_else(|| state.now_s());
     if r.note.as_deref().is_some_and(|n| n.chars().count() > 1000) {
