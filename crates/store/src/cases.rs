@@ -414,3 +414,73 @@ impl Store {
         Ok(true)
     }
 }
+
+/// The dashboard's case figures within a scope.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CaseCounts {
+    pub new_today: i64,
+    pub new_7d: i64,
+    pub active: i64,
+    pub recovered: i64,
+    pub died: i64,
+    /// Active cases per severity slug.
+    pub active_by_severity: Vec<(String, i64)>,
+    /// F1 whose quarantine has not ended.
+    pub f1_in_quarantine: i64,
+}
+
+impl Store {
+    /// Counts for the dashboard, filtered by scope in SQL (indexed on the scope path).
+    pub async fn case_counts(
+        &self,
+        scope: &domain::Scope,
+        structure: Structure,
+        today_start_s: i64,
+        now_s: i64,
+    ) -> Result<CaseCounts> {
+        let mut sql = Sql::new(
+            self.dialect,
+            "SELECT status, severity, COUNT(*) AS n,
+                    SUM(CASE WHEN confirmed_at_s >= ",
+        );
+        sql.bind(Val::Int(today_start_s));
+        sql.push(" AND confirmed_at_s <= ").bind(Val::Int(now_s));
+        sql.push(" THEN 1 ELSE 0 END) AS today, SUM(CASE WHEN confirmed_at_s >= ")
+            .bind(Val::Int(today_start_s - 6 * 86_400));
+        sql.push(" AND confirmed_at_s <= ").bind(Val::Int(now_s));
+        sql.push(" THEN 1 ELSE 0 END) AS week FROM cases WHERE structure = ")
+            .bind(Val::Text(structure.as_str().into()));
+        sql.push_scope("unit_path", scope, structure);
+        sql.push(" AND confirmed_at_s <= ").bind(Val::Int(now_s));
+        sql.push(" GROUP BY status, severity ORDER BY status, severity");
+        let mut c = CaseCounts::default();
+        for r in sql.query().fetch_all(&self.pool).await? {
+            let status: String = r.try_get(0)?;
+            let severity: String = r.try_get(1)?;
+            let n: i64 = r.try_get(2)?;
+            let today: i64 = r.try_get::<Option<i64>, _>(3)?.unwrap_or(0);
+            let week: i64 = r.try_get::<Option<i64>, _>(4)?.unwrap_or(0);
+            c.new_today += today;
+            c.new_7d += week;
+            match status.as_str() {
+                "active" => {
+                    c.active += n;
+                    c.active_by_severity.push((severity, n));
+                }
+                "recovered" => c.recovered += n,
+                "died" => c.died += n,
+                _ => {}
+            }
+        }
+        let mut sql = Sql::new(
+            self.dialect,
+            "SELECT COUNT(*) FROM contacts WHERE status = 'quarantine' AND quarantine_until_s > ",
+        );
+        sql.bind(Val::Int(now_s));
+        sql.push(" AND structure = ")
+            .bind(Val::Text(structure.as_str().into()));
+        sql.push_scope("unit_path", scope, structure);
+        c.f1_in_quarantine = sql.query().fetch_one(&self.pool).await?.try_get(0)?;
+        Ok(c)
+    }
+}

@@ -29,7 +29,9 @@ use sqlx::{AnyPool, Executor};
 
 pub use audit::{AuditAction, AuditEntry, AuditRecord};
 pub use bulk::{CaseRow, CheckinRow, DoseRow, HouseholdRow, PersonRow, TestRow, UnitRef, VenueRow};
-pub use cases::{Case, CaseDetail, CaseFilter, NewCase, StatusChange, StatusUpdate, TestResult};
+pub use cases::{
+    Case, CaseCounts, CaseDetail, CaseFilter, NewCase, StatusChange, StatusUpdate, TestResult,
+};
 pub use checkins::{
     CheckinItem, Ingested, ItemOutcome, PersonRef, VenueRef, BATCH_MAX as CHECKIN_BATCH_MAX,
 };

@@ -216,6 +216,15 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
     if !(status.is_client_error() || status.is_server_error()) {
         return resp;
     }
+    // A page of the UI explains its own error in HTML.
+    let is_html = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("text/html"));
+    if is_html && resp.extensions().get::<ApiError>().is_none() {
+        return resp;
+    }
     let (mut parts, original) = resp.into_parts();
     let error = parts
         .extensions

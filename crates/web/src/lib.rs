@@ -13,6 +13,7 @@ mod lang;
 mod messages;
 mod openapi;
 mod qr;
+mod ui;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -104,6 +105,7 @@ pub fn router(state: AppState) -> Router {
             )),
         );
     Router::new()
+        .merge(ui::routes())
         .route("/healthz", get(api::health::healthz))
         .route("/openapi.json", get(openapi::openapi_json))
         .nest("/api/v1", api)

@@ -84,8 +84,31 @@ pub async fn login(
     if !missing.is_empty() {
         return Err(ApiError::invalid(missing));
     }
+    let (user, token, expires) = authenticate(&state, &username, password).await?;
+    let body = LoginResponse {
+        token: token.clone(),
+        expires_at: expires.to_rfc3339_opts(SecondsFormat::Secs, true),
+        user: me_of(&user),
+    };
+    let mut resp = Json(body).into_response();
+    resp.headers_mut()
+        .insert(header::SET_COOKIE, session_cookie(&token, SESSION_TTL_S));
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        "no-store".parse().expect("static header"),
+    );
+    Ok(resp)
+}
+
+/// Checks a username and password with throttling, and starts a session: the account, the
+/// token (to hand to the client once) and its expiry. Shared by the API and the sign-in page.
+pub async fn authenticate(
+    state: &AppState,
+    username: &str,
+    password: String,
+) -> Result<(store::User, String, chrono::DateTime<chrono::Utc>), ApiError> {
     // A malformed username cannot exist, but is throttled like any other, under its raw form.
-    let username = dauth::normalize_username(&username).unwrap_or_else(|_| {
+    let username = dauth::normalize_username(username).unwrap_or_else(|_| {
         username
             .trim()
             .chars()
@@ -112,10 +135,10 @@ pub async fn login(
         (true, Some((user, _))) if user.active => user,
         _ => {
             let t = store.record_login_failure(&username, now).await?;
-            tokio::time::sleep(Duration::from_millis(dauth::login_failure_delay_ms(
-                t.failures,
-            )))
-            .await;
+            if state.slow_failed_logins {
+                let pause = dauth::login_failure_delay_ms(t.failures);
+                tokio::time::sleep(Duration::from_millis(pause)).await;
+            }
             return Err(match t.locked_until_s {
                 Some(until) if until > now => locked(until - now),
                 _ => ApiError::new(ErrorCode::InvalidCredentials),
@@ -127,19 +150,7 @@ pub async fn login(
     let expires = store
         .create_session(user.id, &dauth::token_hash(&token), now, SESSION_TTL_S)
         .await?;
-    let body = LoginResponse {
-        token: token.clone(),
-        expires_at: expires.to_rfc3339_opts(SecondsFormat::Secs, true),
-        user: me_of(&user),
-    };
-    let mut resp = Json(body).into_response();
-    resp.headers_mut()
-        .insert(header::SET_COOKIE, session_cookie(&token, SESSION_TTL_S));
-    resp.headers_mut().insert(
-        header::CACHE_CONTROL,
-        "no-store".parse().expect("static header"),
-    );
-    Ok(resp)
+    Ok((user, token, expires))
 }
 
 fn locked(retry_after_s: i64) -> ApiError {

@@ -25,26 +25,26 @@ use crate::AppState;
 #[derive(Serialize, ToSchema, Clone)]
 pub struct ReasonDto {
     /// `venue`, `household` or `declared`.
-    kind: &'static str,
-    venue_id: Option<i64>,
+    pub kind: &'static str,
+    pub venue_id: Option<i64>,
     /// RFC 3339 UTC: the co-presence at the venue, or the declared contact's time.
     from: Option<String>,
     to: Option<String>,
-    overlap_min: Option<f64>,
+    pub overlap_min: Option<f64>,
     /// For a declared contact: `household`, `care`, `face_to_face` or `other`.
-    setting: Option<&'static str>,
+    pub setting: Option<&'static str>,
 }
 
 #[derive(Serialize, ToSchema, Clone)]
 pub struct ContactDto {
-    person_id: i64,
+    pub person_id: i64,
     /// 1 (F1) or 2 (F2).
-    degree: u8,
+    pub degree: u8,
     /// The case (for F1) or the F1 (for F2) the contact was exposed to.
-    via_person_id: i64,
-    reasons: Vec<ReasonDto>,
+    pub via_person_id: i64,
+    pub reasons: Vec<ReasonDto>,
     /// Total minutes of exposure, the ranking key.
-    exposure_min: f64,
+    pub exposure_min: f64,
     first_exposure: String,
     /// Whether the contact lives in the caller's jurisdiction.
     in_scope: bool,
@@ -59,7 +59,7 @@ pub struct ContactsResponse {
     infectious_to: String,
     /// A bound (rows, frontier, work) cut the answer short.
     truncated: bool,
-    contacts: Vec<ContactDto>,
+    pub contacts: Vec<ContactDto>,
 }
 
 fn reason_dto(r: &Reason, window_to_s: i64) -> ReasonDto {
@@ -251,13 +251,13 @@ pub async fn contacts_for(
 
 #[derive(Serialize, ToSchema)]
 pub struct TraceResponse {
-    case_id: i64,
-    policy: Option<String>,
+    pub case_id: i64,
+    pub policy: Option<String>,
     /// Contacts recorded now; a contact recorded by an earlier trace is not repeated.
-    new_contacts: u64,
-    f1: usize,
-    f2: usize,
-    truncated: bool,
+    pub new_contacts: u64,
+    pub f1: usize,
+    pub f2: usize,
+    pub truncated: bool,
 }
 
 /// Traces a case to depth 2 and records its contacts: status, quarantine dates and test
@@ -273,7 +273,19 @@ pub async fn trace_case(
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<TraceResponse>), ApiError> {
     auth.require(Permission::WritePersonal)?;
-    let case = case_in_scope(&state, &auth.0, &id).await?;
+    Ok((
+        StatusCode::OK,
+        Json(trace_and_persist(&state, &auth.0, &id).await?),
+    ))
+}
+
+/// Traces case `id` to depth 2 and records its contacts (for the API and the case page).
+pub async fn trace_and_persist(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> Result<TraceResponse, ApiError> {
+    let case = case_in_scope(state, caller, id).await?;
     let (traced, _from, to, policy) =
         run_trace(&state.store, &state.contacts, &state.policies, &case, 2).await?;
     let ids: Vec<i64> = traced.contacts.iter().map(|c| id_of(c.person)).collect();
@@ -282,7 +294,7 @@ pub async fn trace_case(
         .store
         .doses_before(&ids, local_date(state.now_s()))
         .await?;
-    let dtos = contact_dtos(&auth.0.scope, &traced, to, &homes);
+    let dtos = contact_dtos(&caller.scope, &traced, to, &homes);
     // An F1's quarantine end, for its F2s to be monitored as long.
     let mut f1_until: HashMap<i64, Option<i64>> = HashMap::new();
     let mut rows = Vec::with_capacity(traced.contacts.len());
@@ -345,19 +357,16 @@ pub async fn trace_case(
     }
     let new = state
         .store
-        .persist_contacts(&auth.0, case.id, &rows, &homes, state.now_s())
+        .persist_contacts(caller, case.id, &rows, &homes, state.now_s())
         .await?;
-    Ok((
-        StatusCode::OK,
-        Json(TraceResponse {
-            case_id: case.id.0,
-            policy,
-            new_contacts: new,
-            f1: traced.degree(1).count(),
-            f2: traced.degree(2).count(),
-            truncated: traced.truncated,
-        }),
-    ))
+    Ok(TraceResponse {
+        case_id: case.id.0,
+        policy,
+        new_contacts: new,
+        f1: traced.degree(1).count(),
+        f2: traced.degree(2).count(),
+        truncated: traced.truncated,
+    })
 }
 
 #[derive(Serialize, ToSchema)]

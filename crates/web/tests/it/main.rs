@@ -8,6 +8,7 @@ mod duplicates;
 mod errors;
 mod persons;
 mod tracing;
+mod ui;
 mod units;
 mod venues;
 

@@ -1,0 +1,484 @@
+//! The web UI: pages rendered on the server (maud), Vietnamese first with English, plain
+//! forms that work without JavaScript. The session is the same token as the API's, in an
+//! HttpOnly cookie.
+
+mod i18n;
+
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::DateTime;
+use maud::{html, Markup, DOCTYPE};
+use serde::Deserialize;
+use store::Caller;
+
+pub use i18n::{t, tr};
+
+use crate::api::cases::infectious_window;
+use crate::auth::{clear_cookie, session_cookie, token_from_headers};
+use crate::{AppState, ErrorCode, Lang};
+
+const CSS: &str = include_str!("app.css");
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(dashboard))
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+        .route("/lang/{code}", get(set_lang))
+        .route("/cases", get(cases))
+        .route("/cases/{id}", get(case_page))
+        .route("/cases/{id}/trace", post(trace_case))
+        .route("/static/app.css", get(css))
+}
+
+/// The page language: the `lang` cookie, else `Accept-Language`, else Vietnamese.
+fn lang_of(headers: &HeaderMap) -> Lang {
+    let cookie = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == "lang")
+        .map(|(_, v)| v.to_string());
+    match cookie.as_deref() {
+        Some("en") => Lang::En,
+        Some("vi") => Lang::Vi,
+        _ => Lang::from_headers(headers),
+    }
+}
+
+async fn caller(state: &AppState, headers: &HeaderMap) -> Option<Caller> {
+    let token = token_from_headers(headers)?;
+    state
+        .store
+        .caller_by_token(
+            &domain::auth::token_hash(&token),
+            chrono::Utc::now().timestamp(),
+        )
+        .await
+        .ok()
+        .flatten()
+}
+
+fn local(t_s: i64, lang: Lang) -> String {
+    let t = DateTime::from_timestamp(t_s, 0)
+        .unwrap_or_default()
+        .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh);
+    match lang {
+        Lang::Vi => t.format("%H:%M %d/%m/%Y").to_string(),
+        Lang::En => t.format("%Y-%m-%d %H:%M").to_string(),
+    }
+}
+
+fn page(lang: Lang, title: &str, user: Option<&Caller>, body: Markup) -> Markup {
+    let other = match lang {
+        Lang::Vi => "en",
+        Lang::En => "vi",
+    };
+    html! {
+        (DOCTYPE)
+        html lang=(match lang { Lang::Vi => "vi", Lang::En => "en" }) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " — " (t(lang, "app-name")) }
+                link rel="stylesheet" href="/static/app.css";
+            }
+            body {
+                header {
+                    a.brand href="/" { (t(lang, "app-name")) }
+                    @if user.is_some() {
+                        a href="/" { (t(lang, "nav-dashboard")) }
+                        a href="/cases" { (t(lang, "nav-cases")) }
+                    }
+                    a href={ "/lang/" (other) } { (t(lang, "lang-switch")) }
+                    @if let Some(u) = user {
+                        span.muted { (u.user.username) }
+                        form method="post" action="/logout" style="display:inline" {
+                            button type="submit" { (t(lang, "nav-logout")) }
+                        }
+                    }
+                }
+                main { (body) }
+            }
+        }
+    }
+}
+
+fn to_login() -> Response {
+    Redirect::to("/login").into_response()
+}
+
+async fn css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        CSS,
+    )
+        .into_response()
+}
+
+async fn set_lang(Path(code): Path<String>, headers: HeaderMap) -> Response {
+    let code = if code == "en" { "en" } else { "vi" };
+    // Back to the page the switch was clicked on, if it was one of ours.
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.find("://").map(|i| &r[i + 3..]))
+        .and_then(|r| r.find('/').map(|i| r[i..].to_string()))
+        .filter(|p| p.starts_with('/') && !p.starts_with("//"))
+        .unwrap_or_else(|| "/".into());
+    let mut resp = Redirect::to(&back).into_response();
+    if let Ok(v) = format!("lang={code}; Path=/; Max-Age=31536000; SameSite=Lax").parse() {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+fn login_page(lang: Lang, error: Option<&str>, username: &str) -> Markup {
+    page(
+        lang,
+        &t(lang, "login-title"),
+        None,
+        html! {
+            h1 { (t(lang, "app-tagline")) }
+            form.login method="post" action="/login" {
+                h2 { (t(lang, "login-title")) }
+                @if let Some(e) = error { p.error role="alert" { (e) } }
+                label for="username" { (t(lang, "login-username")) }
+                input id="username" name="username" autocomplete="username" required value=(username);
+                label for="password" { (t(lang, "login-password")) }
+                input id="password" name="password" type="password" autocomplete="current-password" required;
+                button.primary type="submit" { (t(lang, "login-submit")) }
+            }
+        },
+    )
+}
+
+async fn login_form(headers: HeaderMap) -> Markup {
+    login_page(lang_of(&headers), None, "")
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let lang = lang_of(&headers);
+    match crate::api::auth::authenticate(&state, &f.username, f.password).await {
+        Ok((_, token, _)) => {
+            let mut resp = Redirect::to("/").into_response();
+            resp.headers_mut().insert(
+                header::SET_COOKIE,
+                session_cookie(&token, domain::auth::SESSION_TTL_S),
+            );
+            resp
+        }
+        Err(e) => {
+            let key = if e.code == ErrorCode::LoginLocked {
+                "login-locked"
+            } else {
+                "login-failed"
+            };
+            let status = e.code.status();
+            let mut resp = login_page(lang, Some(&t(lang, key)), &f.username).into_response();
+            *resp.status_mut() = status;
+            resp
+        }
+    }
+}
+
+async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = token_from_headers(&headers) {
+        let _ = state
+            .store
+            .delete_session(&domain::auth::token_hash(&token))
+            .await;
+    }
+    let mut resp = Redirect::to("/login").into_response();
+    resp.headers_mut()
+        .insert(header::SET_COOKIE, clear_cookie());
+    resp
+}
+
+fn failure(lang: Lang, status: StatusCode) -> Response {
+    let (key, code) = if status == StatusCode::NOT_FOUND {
+        ("Không tìm thấy. / Not found.", status)
+    } else {
+        (
+            "Lỗi hệ thống; thao tác chưa được thực hiện. / Internal error.",
+            status,
+        )
+    };
+    (code, page(lang, key, None, html! { p.error { (key) } })).into_response()
+}
+
+async fn dashboard(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let lang = lang_of(&headers);
+    let Some(me) = caller(&state, &headers).await else {
+        return to_login();
+    };
+    let now = state.now_s();
+    let today = DateTime::from_timestamp(now, 0)
+        .unwrap_or_default()
+        .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
+        .date_naive();
+    let today_start = today
+        .and_hms_opt(0, 0, 0)
+        .map_or(now, |d| d.and_utc().timestamp() - 7 * 3600);
+    let counts = match state
+        .store
+        .case_counts(&me.scope, domain::Structure::S2021, today_start, now)
+        .await
+    {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!("dashboard counts: {e}");
+            return failure(lang, StatusCode::INTERNAL_SERVER_ERROR);
+        }
+    };
+    let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+    let stat = |label: &str, n: i64, href: String| {
+        html! { a.stat href=(href) { b { (n) } (label) } }
+    };
+    let body = html! {
+        h1 { (t(lang, "dashboard-title")) }
+        p.muted { (tr(lang, "dashboard-as-of", &[("date", local(now, lang))])) }
+        div.stats {
+            (stat(&t(lang, "stat-new-today"), counts.new_today, format!("/cases?from={}", day(today))))
+            (stat(&t(lang, "stat-new-7d"), counts.new_7d, format!("/cases?from={}", day(today - chrono::Days::new(6)))))
+            (stat(&t(lang, "stat-active"), counts.active, "/cases?status=active".into()))
+            (stat(&t(lang, "stat-quarantine"), counts.f1_in_quarantine, "/cases?status=active".into()))
+            (stat(&t(lang, "stat-recovered"), counts.recovered, "/cases?status=recovered".into()))
+            (stat(&t(lang, "stat-died"), counts.died, "/cases?status=died".into()))
+        }
+        h2 { (t(lang, "severity-heading")) }
+        table {
+            @for (severity, n) in &counts.active_by_severity {
+                tr { td { (t(lang, &format!("severity-{severity}"))) } td { (n) } }
+            }
+        }
+    };
+    page(lang, &t(lang, "dashboard-title"), Some(&me), body).into_response()
+}
+
+#[derive(Deserialize)]
+struct CaseListQuery {
+    status: Option<String>,
+    from: Option<String>,
+    cursor: Option<String>,
+}
+
+async fn cases(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<CaseListQuery>,
+) -> Response {
+    let lang = lang_of(&headers);
+    let Some(me) = caller(&state, &headers).await else {
+        return to_login();
+    };
+    let status = q.status.as_deref().and_then(|s| s.parse().ok());
+    let from = q
+        .from
+        .as_deref()
+        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|d| d.and_utc().timestamp() - 7 * 3600);
+    let after = q
+        .cursor
+        .as_deref()
+        .and_then(|c| store::Cursor::decode(c).ok());
+    let filter = store::CaseFilter {
+        status,
+        confirmed_from_s: from,
+        confirmed_to_s: Some(state.now_s() + 1),
+    };
+    let page_req = store::PageRequest { limit: 50, after };
+    let result = state
+        .store
+        .list_cases(
+            &me,
+            domain::Structure::S2021,
+            &filter,
+            &page_req,
+            state.now_s(),
+        )
+        .await;
+    let Ok(found) = result else {
+        return failure(lang, StatusCode::INTERNAL_SERVER_ERROR);
+    };
+    let mut next = String::from("/cases?");
+    if let Some(s) = &q.status {
+        next.push_str(&format!("status={s}&"));
+    }
+    if let Some(f) = &q.from {
+        next.push_str(&format!("from={f}&"));
+    }
+    let body = html! {
+        h1 { (t(lang, "cases-title")) }
+        @if found.items.is_empty() {
+            p { (t(lang, "cases-empty")) }
+        } @else {
+            table {
+                thead { tr {
+                    th { (t(lang, "col-id")) } th { (t(lang, "col-person")) } th { (t(lang, "col-unit")) }
+                    th { (t(lang, "col-status")) } th { (t(lang, "col-severity")) } th { (t(lang, "col-confirmed")) }
+                } }
+                tbody {
+                    @for c in &found.items {
+                        tr {
+                            td { a href={ "/cases/" (c.id) } { (c.id) } }
+                            td { (c.person_id) }
+                            td { (c.unit_code) }
+                            td { (t(lang, &format!("status-{}", c.status.as_str()))) }
+                            td { (t(lang, &format!("severity-{}", c.severity.as_str()))) }
+                            td { (local(c.confirmed_at_s, lang)) }
+                        }
+                    }
+                }
+            }
+            @if let Some(n) = &found.next {
+                p { a href={ (next) "cursor=" (n.encode()) } { (t(lang, "cases-next")) " →" } }
+            }
+        }
+    };
+    page(lang, &t(lang, "cases-title"), Some(&me), body).into_response()
+}
+
+#[derive(Deserialize)]
+struct CasePageQuery {
+    traced: Option<u64>,
+}
+
+async fn case_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<CasePageQuery>,
+) -> Response {
+    let lang = lang_of(&headers);
+    let Some(me) = caller(&state, &headers).await else {
+        return to_login();
+    };
+    let Ok(case_id) = id.parse::<i64>() else {
+        return failure(lang, StatusCode::NOT_FOUND);
+    };
+    let detail = match state
+        .store
+        .get_case(&me, domain::CaseId(case_id), state.now_s())
+        .await
+    {
+        Ok(Some(d)) => d,
+        Ok(None) => return failure(lang, StatusCode::NOT_FOUND),
+        Err(_) => return failure(lang, StatusCode::INTERNAL_SERVER_ERROR),
+    };
+    let contacts = crate::api::tracing::contacts_for(&state, &me, &id, 2)
+        .await
+        .ok();
+    let (from, to, policy) = infectious_window(&state.policies, &detail.case);
+    let c = &detail.case;
+    let title = tr(lang, "case-title", &[("id", c.id.to_string())]);
+    let body = html! {
+        h1 { (title) }
+        @if let Some(n) = q.traced { p.ok role="status" { (tr(lang, "case-traced", &[("count", n.to_string())])) } }
+        table {
+            tr { th { (t(lang, "col-person")) } td { (c.person_id) } }
+            tr { th { (t(lang, "col-unit")) } td { (c.unit_code) } }
+            tr { th { (t(lang, "col-status")) } td { (t(lang, &format!("status-{}", c.status.as_str()))) } }
+            tr { th { (t(lang, "col-severity")) } td { (t(lang, &format!("severity-{}", c.severity.as_str()))) } }
+            tr { th { (t(lang, "col-confirmed")) } td { (local(c.confirmed_at_s, lang)) } }
+            tr { th { (t(lang, "col-window")) } td {
+                (local(from, lang)) " → " (local(to, lang))
+                @if let Some(doc) = &policy { br; span.muted { (tr(lang, "policy", &[("doc", doc.clone())])) } }
+            } }
+        }
+        h2 { (t(lang, "case-tests")) }
+        table { @for test in &detail.tests { tr {
+            td { (test.kind.as_str().to_uppercase()) } td { (local(test.sample_s, lang)) }
+            td { (local(test.result_s, lang)) } td { @if let Some(ct) = test.ct { "Ct " (ct) } }
+        } } }
+        h2 { (t(lang, "case-history")) }
+        table { @for h in &detail.history { tr {
+            td { (local(h.at.timestamp(), lang)) } td { (t(lang, &format!("status-{}", h.status.as_str()))) }
+            td { (h.actor) } td { (h.note.clone().unwrap_or_default()) }
+        } } }
+        h2 { (t(lang, "case-contacts")) }
+        form.noprint method="post" action={ "/cases/" (c.id) "/trace" } {
+            button.primary type="submit" { (t(lang, "case-trace")) }
+        }
+        @match &contacts {
+            Some(list) if !list.contacts.is_empty() => {
+                table {
+                    thead { tr {
+                        th { (t(lang, "col-person")) } th { (t(lang, "contact-degree")) } th { (t(lang, "contact-via")) }
+                        th { (t(lang, "contact-exposure")) } th { (t(lang, "contact-reasons")) }
+                    } }
+                    tbody { @for ct in list.contacts.iter().take(500) {
+                        tr {
+                            td { (ct.person_id) } td { "F" (ct.degree) } td { (ct.via_person_id) }
+                            td { (format!("{:.0}", ct.exposure_min)) }
+                            td { @for r in ct.reasons.iter().take(3) { (reason_text(lang, r)) br; } }
+                        }
+                    } }
+                }
+            }
+            _ => p { (t(lang, "case-contacts-none")) }
+        }
+    };
+    page(lang, &title, Some(&me), body).into_response()
+}
+
+fn reason_text(lang: Lang, r: &crate::api::tracing::ReasonDto) -> String {
+    match r.kind {
+        "venue" => tr(
+            lang,
+            "reason-venue",
+            &[
+                (
+                    "venue",
+                    r.venue_id.map(|v| v.to_string()).unwrap_or_default(),
+                ),
+                ("minutes", format!("{:.0}", r.overlap_min.unwrap_or(0.0))),
+            ],
+        ),
+        "household" => t(lang, "reason-household"),
+        _ => tr(
+            lang,
+            "reason-declared",
+            &[("setting", r.setting.unwrap_or("other").to_string())],
+        ),
+    }
+}
+
+async fn trace_case(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let lang = lang_of(&headers);
+    let Some(me) = caller(&state, &headers).await else {
+        return to_login();
+    };
+    if !me.user.role.can(domain::role::Permission::WritePersonal) {
+        return failure(lang, StatusCode::FORBIDDEN);
+    }
+    match crate::api::tracing::trace_and_persist(&state, &me, &id).await {
+        Ok(r) => {
+            Redirect::to(&format!("/cases/{}?traced={}", r.case_id, r.new_contacts)).into_response()
+        }
+        Err(e) => failure(lang, e.code.status()),
+    }
+}
