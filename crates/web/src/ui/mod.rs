@@ -250,19 +250,23 @@ async fn dashboard(State(state): State<AppState>, headers: HeaderMap) -> Respons
         }
     };
     let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
-    let stat = |label: &str, n: i64, href: String| {
-        html! { a.stat href=(href) { b { (n) } (label) } }
+    // A figure links to the list behind it, where that list has a page.
+    let stat = |label: &str, n: i64, href: Option<String>| {
+        html! {
+            @if let Some(href) = href { a.stat href=(href) { b { (n) } (label) } }
+            @else { div.stat { b { (n) } (label) } }
+        }
     };
     let body = html! {
         h1 { (t(lang, "dashboard-title")) }
         p.muted { (tr(lang, "dashboard-as-of", &[("date", local(now, lang))])) }
         div.stats {
-            (stat(&t(lang, "stat-new-today"), counts.new_today, format!("/cases?from={}", day(today))))
-            (stat(&t(lang, "stat-new-7d"), counts.new_7d, format!("/cases?from={}", day(today - chrono::Days::new(6)))))
-            (stat(&t(lang, "stat-active"), counts.active, "/cases?status=active".into()))
-            (stat(&t(lang, "stat-quarantine"), counts.f1_in_quarantine, "/cases?status=active".into()))
-            (stat(&t(lang, "stat-recovered"), counts.recovered, "/cases?status=recovered".into()))
-            (stat(&t(lang, "stat-died"), counts.died, "/cases?status=died".into()))
+            (stat(&t(lang, "stat-new-today"), counts.new_today, Some(format!("/cases?from={}", day(today)))))
+            (stat(&t(lang, "stat-new-7d"), counts.new_7d, Some(format!("/cases?from={}", day(today - chrono::Days::new(6))))))
+            (stat(&t(lang, "stat-active"), counts.active, Some("/cases?status=active".into())))
+            (stat(&t(lang, "stat-quarantine"), counts.f1_in_quarantine, None))
+            (stat(&t(lang, "stat-recovered"), counts.recovered, Some("/cases?status=recovered".into())))
+            (stat(&t(lang, "stat-died"), counts.died, Some("/cases?status=died".into())))
         }
         h2 { (t(lang, "severity-heading")) }
         table {
