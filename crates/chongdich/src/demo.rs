@@ -99,8 +99,10 @@ pub async fn build(store: &Store, params: &sim::Params) -> Result<bool> {
     let outcome = simulate(params)?;
     write(store, &outcome).await?;
     store.set_meta(META_SIM_PARAMS, &key).await?;
-    let end_s = outcome.t0_s + i64::from(params.days) * 86_400;
-    store.set_meta(META_CLOCK, &end_s.to_string()).await?;
+    // The clock stands a minute before the end of the last simulated day, so "today" is
+    // that day with its cases, not the empty day after.
+    let clock_s = outcome.t0_s + i64::from(params.days) * 86_400 - 60;
+    store.set_meta(META_CLOCK, &clock_s.to_string()).await?;
     eprintln!(
         "built the demo in {:.1} s: {} people, {} venues, {} check-ins kept, {} infections, {} cases",
         started.elapsed().as_secs_f64(),

@@ -97,7 +97,7 @@ fn page(lang: Lang, title: &str, user: Option<&Caller>, body: Markup) -> Markup 
                     }
                     a href={ "/lang/" (other) } { (t(lang, "lang-switch")) }
                     @if let Some(u) = user {
-                        span.muted { (u.user.username) }
+                        span.user { (u.user.username) }
                         form method="post" action="/logout" style="display:inline" {
                             button type="submit" { (t(lang, "nav-logout")) }
                         }
@@ -270,7 +270,10 @@ async fn dashboard(State(state): State<AppState>, headers: HeaderMap) -> Respons
         }
         h2 { (t(lang, "severity-heading")) }
         table {
-            @for (severity, n) in &counts.active_by_severity {
+            @for (severity, n) in domain::epi::Severity::ALL.iter().map(|s| {
+                let n = counts.active_by_severity.iter().find(|(k, _)| k == s.as_str()).map_or(0, |(_, n)| *n);
+                (s.as_str(), n)
+            }) {
                 tr { td { (t(lang, &format!("severity-{severity}"))) } td { (n) } }
             }
         }
