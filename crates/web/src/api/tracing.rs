@@ -372,13 +372,13 @@ pub async fn trace_and_persist(
 #[derive(Serialize, ToSchema)]
 pub struct ClusterDto {
     /// The smallest case id of the cluster: stable while the cluster only grows.
-    id: i64,
-    size: usize,
+    pub id: i64,
+    pub size: usize,
     /// Case ids in the caller's jurisdiction (others are counted in `size` only).
-    cases: Vec<i64>,
-    venues: Vec<i64>,
-    first_confirmed: String,
-    last_confirmed: String,
+    pub cases: Vec<i64>,
+    pub venues: Vec<i64>,
+    pub first_confirmed: String,
+    pub last_confirmed: String,
     /// New cases per local day, "YYYY-MM-DD" → count.
     growth: BTreeMap<String, usize>,
 }
@@ -393,7 +393,7 @@ pub struct EdgeDto {
 #[derive(Serialize, ToSchema)]
 pub struct ClusterDetailDto {
     #[serde(flatten)]
-    cluster: ClusterDto,
+    pub cluster: ClusterDto,
     /// The transmission graph between cases in the caller's jurisdiction.
     edges: Vec<EdgeDto>,
 }
@@ -408,7 +408,7 @@ pub struct ClusterQuery {
 }
 
 /// Clusters (ổ dịch) among recent cases: groups linked by contacts or shared venue exposure.
-async fn compute_clusters(
+pub async fn compute_clusters(
     state: &AppState,
     caller: &Caller,
     days: i64,

@@ -31,6 +31,9 @@ pub fn routes() -> Router<AppState> {
         .route("/cases", get(cases))
         .route("/cases/{id}", get(case_page))
         .route("/cases/{id}/trace", post(trace_case))
+        .route("/contacts", get(contacts))
+        .route("/venues", get(venues))
+        .route("/clusters", get(clusters))
         .route("/static/app.css", get(css))
 }
 
@@ -94,6 +97,9 @@ fn page(lang: Lang, title: &str, user: Option<&Caller>, body: Markup) -> Markup 
                     @if user.is_some() {
                         a href="/" { (t(lang, "nav-dashboard")) }
                         a href="/cases" { (t(lang, "nav-cases")) }
+                        a href="/contacts" { (t(lang, "nav-contacts")) }
+                        a href="/clusters" { (t(lang, "nav-clusters")) }
+                        a href="/venues" { (t(lang, "nav-venues")) }
                     }
                     a href={ "/lang/" (other) } { (t(lang, "lang-switch")) }
                     @if let Some(u) = user {
@@ -488,4 +494,177 @@ async fn trace_case(
         }
         Err(e) => failure(lang, e.code.status()),
     }
+}
+
+#[derive(Deserialize)]
+struct ContactsQuery {
+    due_by: Option<String>,
+    cursor: Option<String>,
+}
+
+async fn contacts(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<ContactsQuery>,
+) -> Response {
+    let lang = lang_of(&headers);
+    let Some(me) = caller(&state, &headers).await else {
+        return to_login();
+    };
+    let due_date = q
+        .due_by
+        .as_deref()
+        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+    // The end of that local day.
+    let due = due_date
+        .and_then(|d| d.and_hms_opt(23, 59, 59))
+        .map(|t| t.and_utc().timestamp() - 7 * 3600);
+    let after = q
+        .cursor
+        .as_deref()
+        .and_then(|c| store::Cursor::decode(c).ok());
+    let page_req = store::PageRequest { limit: 100, after };
+    let Ok(found) = state
+        .store
+        .list_contacts(
+            &me,
+            domain::Structure::S2021,
+            None,
+            due,
+            &page_req,
+            state.now_s(),
+        )
+        .await
+    else {
+        return failure(lang, StatusCode::INTERNAL_SERVER_ERROR);
+    };
+    let body = html! {
+        h1 { (t(lang, "contacts-title")) }
+        form.noprint method="get" action="/contacts" {
+            label for="due_by" { (t(lang, "contacts-due")) }
+            input id="due_by" name="due_by" type="date" value=(q.due_by.clone().unwrap_or_default());
+            button.primary type="submit" { (t(lang, "contacts-filter")) }
+        }
+        @if found.items.is_empty() { p { (t(lang, "contacts-empty")) } }
+        @else {
+            table {
+                thead { tr {
+                    th { (t(lang, "col-person")) } th { (t(lang, "contact-degree")) } th { (t(lang, "col-case")) }
+                    th { (t(lang, "col-status")) } th { (t(lang, "col-until")) } th { (t(lang, "col-tests")) } th { (t(lang, "col-unit")) }
+                } }
+                tbody { @for c in &found.items { tr {
+                    td { (c.person_id) } td { "F" (c.degree) }
+                    td { a href={ "/cases/" (c.case_id) } { (c.case_id) } }
+                    td { (c.status) }
+                    td { @if let Some(u) = c.quarantine_until_s { (local(u, lang)) } }
+                    td { (c.test_days) } td { (c.unit_code) }
+                } } }
+            }
+            @if let Some(n) = &found.next {
+                p { a href={ "/contacts?due_by=" (q.due_by.clone().unwrap_or_default()) "&cursor=" (n.encode()) } { (t(lang, "cases-next")) " →" } }
+            }
+        }
+    };
+    page(lang, &t(lang, "contacts-title"), Some(&me), body).into_response()
+}
+
+#[derive(Deserialize)]
+struct VenuesQuery {
+    q: Option<String>,
+    cursor: Option<String>,
+}
+
+fn hhmm(min: i64) -> String {
+    format!("{:02}:{:02}", min.div_euclid(60) % 24, min.rem_euclid(60))
+}
+
+async fn venues(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<VenuesQuery>,
+) -> Response {
+    let lang = lang_of(&headers);
+    let Some(me) = caller(&state, &headers).await else {
+        return to_login();
+    };
+    let name =
+        q.q.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty() && s.chars().count() <= 100);
+    let filter = store::VenueFilter {
+        kind: None,
+        name_contains: name.map(str::to_string),
+    };
+    let after = q
+        .cursor
+        .as_deref()
+        .and_then(|c| store::Cursor::decode(c).ok());
+    let page_req = store::PageRequest { limit: 100, after };
+    let Ok(found) = state
+        .store
+        .list_venues(&me.scope, domain::Structure::S2021, &filter, &page_req)
+        .await
+    else {
+        return failure(lang, StatusCode::INTERNAL_SERVER_ERROR);
+    };
+    let body = html! {
+        h1 { (t(lang, "venues-title")) }
+        form.noprint method="get" action="/venues" {
+            label for="q" { (t(lang, "venues-search")) }
+            input id="q" name="q" type="search" value=(name.unwrap_or(""));
+            button.primary type="submit" { (t(lang, "contacts-filter")) }
+        }
+        @if found.items.is_empty() { p { (t(lang, "venues-empty")) } }
+        @else {
+            table {
+                thead { tr {
+                    th { (t(lang, "col-name")) } th { (t(lang, "col-kind")) } th { (t(lang, "col-unit")) }
+                    th { (t(lang, "col-hours")) } th { "QR" }
+                } }
+                tbody { @for v in &found.items { tr {
+                    td { (v.name) } td { (v.kind.label_vi()) } td { (v.unit_code) }
+                    td { (hhmm(v.open_min)) "–" (hhmm(v.close_min)) }
+                    td { a href={ "/api/v1/venues/" (v.id) "/poster.svg" } target="_blank" { (t(lang, "venue-poster")) } }
+                } } }
+            }
+            @if let Some(n) = &found.next {
+                p { a href={ "/venues?q=" (name.unwrap_or("")) "&cursor=" (n.encode()) } { (t(lang, "cases-next")) " →" } }
+            }
+        }
+    };
+    page(lang, &t(lang, "venues-title"), Some(&me), body).into_response()
+}
+
+async fn clusters(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let lang = lang_of(&headers);
+    let Some(me) = caller(&state, &headers).await else {
+        return to_login();
+    };
+    if !me.user.role.can(domain::role::Permission::ReadPersonal) {
+        return failure(lang, StatusCode::FORBIDDEN);
+    }
+    let Ok(found) = crate::api::tracing::compute_clusters(&state, &me, 28, 0).await else {
+        return failure(lang, StatusCode::INTERNAL_SERVER_ERROR);
+    };
+    let when = |s: &str| {
+        DateTime::parse_from_rfc3339(s).map_or(String::new(), |t| local(t.timestamp(), lang))
+    };
+    let body = html! {
+        h1 { (t(lang, "clusters-title")) }
+        @if found.is_empty() { p { (t(lang, "clusters-empty")) } }
+        @else {
+            table {
+                thead { tr {
+                    th { (t(lang, "col-id")) } th { (t(lang, "col-size")) } th { (t(lang, "col-venues")) }
+                    th { (t(lang, "col-first")) } th { (t(lang, "col-last")) }
+                } }
+                tbody { @for c in found.iter().take(200) { tr {
+                    td { a href={ "/cases/" (c.cluster.id) } { (c.cluster.id) } }
+                    td { (c.cluster.size) } td { (c.cluster.venues.len()) }
+                    td { (when(&c.cluster.first_confirmed)) } td { (when(&c.cluster.last_confirmed)) }
+                } } }
+            }
+        }
+    };
+    page(lang, &t(lang, "clusters-title"), Some(&me), body).into_response()
 }

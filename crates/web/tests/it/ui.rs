@@ -210,6 +210,24 @@ async fn pages_sign_in_show_scoped_figures_and_trace(store: Store) {
     let again = send(&app, Method::GET, "/cases/1?traced=1", &cdc, None).await;
     assert!(again.html.contains("Đã lưu 1 người tiếp xúc mới."));
 
+    // The follow-up list shows the traced household member; other pages render for the same
+    // session (nothing to list there in this small locality).
+    let follow = send(&app, Method::GET, "/contacts", &cdc, None).await;
+    assert!(
+        follow.html.contains("href=\"/cases/1\"") && follow.html.contains("<td>F1</td>"),
+        "{}",
+        follow.html
+    );
+    let clusters = send(&app, Method::GET, "/clusters", &cdc, None).await;
+    assert_eq!(clusters.status, StatusCode::OK);
+    assert!(
+        clusters.html.contains("Chưa ghi nhận ổ dịch."),
+        "{}",
+        clusters.html
+    );
+    let venues = send(&app, Method::GET, "/venues?q=ch%E1%BB%A3", &cdc, None).await;
+    assert!(venues.html.contains("Không tìm thấy điểm nào."));
+
     // Signing out ends the session.
     let out = send(&app, Method::POST, "/logout", &cdc, Some("")).await;
     assert_eq!(out.location.as_deref(), Some("/login"));
