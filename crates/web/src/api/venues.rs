@@ -34,8 +34,12 @@ pub struct VenueDto {
     qr_payload: String,
 }
 
-fn hhmm(min: i64) -> String {
-    format!("{:02}:{:02}", min.div_euclid(60) % 24, min.rem_euclid(60))
+/// "HH:MM"; a day's end (1440) is "24:00", so a venue open all day reads 00:00–24:00.
+pub(crate) fn hhmm(min: i64) -> String {
+    if min >= 1440 {
+        return "24:00".into();
+    }
+    format!("{:02}:{:02}", min.div_euclid(60), min.rem_euclid(60))
 }
 
 impl From<Venue> for VenueDto {

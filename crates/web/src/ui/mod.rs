@@ -17,6 +17,7 @@ use store::Caller;
 pub use i18n::{t, tr};
 
 use crate::api::cases::infectious_window;
+use crate::api::venues::hhmm;
 use crate::auth::{clear_cookie, session_cookie, token_from_headers};
 use crate::{AppState, ErrorCode, Lang};
 
@@ -572,10 +573,6 @@ async fn contacts(
 struct VenuesQuery {
     q: Option<String>,
     cursor: Option<String>,
-}
-
-fn hhmm(min: i64) -> String {
-    format!("{:02}:{:02}", min.div_euclid(60) % 24, min.rem_euclid(60))
 }
 
 async fn venues(
