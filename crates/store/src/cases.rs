@@ -484,3 +484,33 @@ impl Store {
         Ok(c)
     }
 }
+
+impl Store {
+    /// Cases confirmed per local day (UTC+7) in `[from_s, to_s)`, within a scope:
+    /// `(day number since 1970-01-01 local, count)`, days without cases left out.
+    pub async fn daily_case_counts(
+        &self,
+        scope: &domain::Scope,
+        structure: Structure,
+        from_s: i64,
+        to_s: i64,
+    ) -> Result<Vec<(i64, i64)>> {
+        // Integer division on BIGINT is floor division for these positive times in both
+        // dialects; +25,200 s moves UTC to the locality's day.
+        let mut sql = Sql::new(
+            self.dialect,
+            "SELECT (confirmed_at_s + 25200) / 86400 AS day, COUNT(*) FROM cases WHERE structure = ",
+        );
+        sql.bind(Val::Text(structure.as_str().into()));
+        sql.push_scope("unit_path", scope, structure);
+        sql.push(" AND confirmed_at_s >= ").bind(Val::Int(from_s));
+        sql.push(" AND confirmed_at_s < ").bind(Val::Int(to_s));
+        sql.push(" GROUP BY (confirmed_at_s + 25200) / 86400 ORDER BY day");
+        sql.query()
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    }
+}

@@ -75,3 +75,5 @@ col-size = Cases
 col-venues = Venues involved
 col-first = First case
 col-last = Latest case
+chart-curve = New F0 per day, last 28 days
+chart-avg = 7-day average

@@ -75,3 +75,5 @@ col-size = Số ca
 col-venues = Số điểm liên quan
 col-first = Ca đầu tiên
 col-last = Ca gần nhất
+chart-curve = Số F0 mới theo ngày, 28 ngày qua
+chart-avg = trung bình 7 ngày

@@ -2,6 +2,7 @@
 //! forms that work without JavaScript. The session is the same token as the API's, in an
 //! HttpOnly cookie.
 
+mod chart;
 mod i18n;
 
 use axum::extract::{Form, Path, Query, State};
@@ -257,6 +258,32 @@ async fn dashboard(State(state): State<AppState>, headers: HeaderMap) -> Respons
         }
     };
     let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+    // The epidemic curve: 28 local days ending today, days without cases as zero.
+    let first = today - chrono::Days::new(27);
+    let first_start = today_start - 27 * 86_400;
+    let daily = state
+        .store
+        .daily_case_counts(&me.scope, domain::Structure::S2021, first_start, now + 1)
+        .await
+        .unwrap_or_else(|e| {
+            tracing::error!("dashboard curve: {e}");
+            Vec::new()
+        });
+    let epoch_day = first_start.div_euclid(86_400) + 1;
+    let curve: Vec<(String, i64)> = (0..28)
+        .map(|k| {
+            let d = first + chrono::Days::new(k as u64);
+            let n = daily
+                .iter()
+                .find(|(dn, _)| *dn == epoch_day + k)
+                .map_or(0, |(_, n)| *n);
+            let label = match lang {
+                Lang::Vi => d.format("%d/%m").to_string(),
+                Lang::En => d.format("%m-%d").to_string(),
+            };
+            (label, n)
+        })
+        .collect();
     // A figure links to the list behind it, where that list has a page.
     let stat = |label: &str, n: i64, href: Option<String>| {
         html! {
@@ -275,6 +302,8 @@ async fn dashboard(State(state): State<AppState>, headers: HeaderMap) -> Respons
             (stat(&t(lang, "stat-recovered"), counts.recovered, Some("/cases?status=recovered".into())))
             (stat(&t(lang, "stat-died"), counts.died, Some("/cases?status=died".into())))
         }
+        h2 { (t(lang, "chart-curve")) }
+        (chart::epi_curve(&t(lang, "chart-curve"), &t(lang, "chart-avg"), &curve))
         h2 { (t(lang, "severity-heading")) }
         table {
             @for (severity, n) in domain::epi::Severity::ALL.iter().map(|s| {

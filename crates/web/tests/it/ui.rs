@@ -180,6 +180,13 @@ async fn pages_sign_in_show_scoped_figures_and_trace(store: Store) {
     };
     assert_eq!(figure(&dash.html, "F0 mới hôm nay"), 2);
     assert_eq!(figure(&dash.html, "F0 mới 7 ngày qua"), 3);
+    // The epidemic curve: 28 days, two cases today (20/11), one on 17/11.
+    assert_eq!(dash.html.matches("<rect").count(), 28);
+    assert!(
+        dash.html.contains("20/11: 2 ·") && dash.html.contains("17/11: 1 ·"),
+        "{}",
+        dash.html
+    );
     assert_eq!(figure(&dash.html, "F0 đang điều trị, cách ly"), 3);
 
     // A commune officer's figures are its commune's only.

@@ -1,0 +1,84 @@
+//! Charts drawn on the server as SVG: axes, labels, and a `<title>` on every mark as its
+//! tooltip. No script.
+
+use maud::{html, Markup};
+
+/// The epidemic curve: new cases per day as bars, the 7-day average as a line.
+/// `days` are `(label, count)` in order; `title` names the chart for screen readers.
+pub fn epi_curve(title: &str, avg_label: &str, days: &[(String, i64)]) -> Markup {
+    const W: f64 = 900.0;
+    const H: f64 = 260.0;
+    const LEFT: f64 = 48.0;
+    const BOTTOM: f64 = 36.0;
+    const TOP: f64 = 12.0;
+    let n = days.len().max(1) as f64;
+    let max = days.iter().map(|d| d.1).max().unwrap_or(0).max(1) as f64;
+    // A round top for the axis: 1, 2 or 5 times a power of ten.
+    let step = {
+        let raw = max / 4.0;
+        let p = 10f64.powf(raw.log10().floor());
+        [1.0, 2.0, 5.0, 10.0]
+            .into_iter()
+            .map(|m| m * p)
+            .find(|s| *s >= raw)
+            .unwrap_or(raw)
+    };
+    let top = (max / step).ceil() * step;
+    let plot_w = W - LEFT - 8.0;
+    let plot_h = H - TOP - BOTTOM;
+    let bar_w = plot_w / n;
+    let y = |v: f64| TOP + plot_h * (1.0 - v / top);
+    let avg: Vec<f64> = (0..days.len())
+        .map(|i| {
+            let lo = i.saturating_sub(6);
+            let window = &days[lo..=i];
+            window.iter().map(|d| d.1 as f64).sum::<f64>() / window.len() as f64
+        })
+        .collect();
+    let line: String = avg
+        .iter()
+        .enumerate()
+        .map(|(i, a)| format!("{:.1},{:.1}", LEFT + bar_w * (i as f64 + 0.5), y(*a)))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let ticks: Vec<f64> = (0..=4).map(|k| top * k as f64 / 4.0).collect();
+    let label_every = (days.len() / 8).max(1);
+    html! {
+        svg xmlns="http://www.w3.org/2000/svg" viewBox={ "0 0 " (W) " " (H) } role="img" aria-label=(title) class="chart" {
+            title { (title) }
+            @for t in &ticks {
+                line x1=(LEFT) x2=(W - 8.0) y1=(y(*t)) y2=(y(*t)) stroke="#dadce0" {}
+                text x=(LEFT - 6.0) y=(y(*t) + 4.0) text-anchor="end" font-size="11" fill="#5f6368" { (t) }
+            }
+            @for (i, (label, count)) in days.iter().enumerate() {
+                rect x=(format!("{:.1}", LEFT + bar_w * i as f64 + 1.0)) y=(format!("{:.1}", y(*count as f64)))
+                     width=(format!("{:.1}", (bar_w - 2.0).max(1.0))) height=(format!("{:.1}", plot_h * *count as f64 / top))
+                     fill="#ef9a9a" {
+                    title { (label) ": " (count) " · " (avg_label) " " (format!("{:.1}", avg[i])) }
+                }
+                @if i % label_every == 0 {
+                    text x=(format!("{:.1}", LEFT + bar_w * (i as f64 + 0.5))) y=(H - BOTTOM + 16.0)
+                         text-anchor="middle" font-size="11" fill="#5f6368" { (label) }
+                }
+            }
+            polyline points=(line) fill="none" stroke="#b71c1c" stroke-width="2.5" {}
+            line x1=(LEFT) x2=(W - 8.0) y1=(y(0.0)) y2=(y(0.0)) stroke="#5f6368" {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn curve_has_a_bar_and_tooltip_per_day_and_an_average_line() {
+        let days: Vec<(String, i64)> = (1..=14).map(|d| (format!("{d:02}/11"), d * 3)).collect();
+        let svg = epi_curve("Đường cong dịch", "TB 7 ngày", &days).into_string();
+        assert_eq!(svg.matches("<rect").count(), 14);
+        assert!(svg.contains("14/11: 42 · TB 7 ngày 33.0"));
+        assert!(svg.contains("<polyline"));
+        // The axis top is a round number at or above the highest bar.
+        assert!(svg.contains(">45<") || svg.contains(">50<"));
+    }
+}
