@@ -41,7 +41,9 @@ pub fn epi_curve(title: &str, avg_label: &str, days: &[(String, i64)]) -> Markup
         .map(|(i, a)| format!("{:.1},{:.1}", LEFT + bar_w * (i as f64 + 0.5), y(*a)))
         .collect::<Vec<_>>()
         .join(" ");
-    let ticks: Vec<f64> = (0..=4).map(|k| top * k as f64 / 4.0).collect();
+    let ticks: Vec<f64> = (0..=(top / step).round() as usize)
+        .map(|k| step * k as f64)
+        .collect();
     let label_every = (days.len() / 8).max(1);
     html! {
         svg xmlns="http://www.w3.org/2000/svg" viewBox={ "0 0 " (W) " " (H) } role="img" aria-label=(title) class="chart" {
@@ -78,7 +80,7 @@ mod tests {
         assert_eq!(svg.matches("<rect").count(), 14);
         assert!(svg.contains("14/11: 42 · TB 7 ngày 33.0"));
         assert!(svg.contains("<polyline"));
-        // The axis top is a round number at or above the highest bar.
-        assert!(svg.contains(">45<") || svg.contains(">50<"));
+        // Ticks at round steps up to a round top at or above the highest bar (42 → 0..60 by 20).
+        assert!(svg.contains(">20<") && svg.contains(">60<") && !svg.contains(">15<"));
     }
 }
