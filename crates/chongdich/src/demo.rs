@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::Utc;
 use domain::epi::{CaseStatus, ScanMode, Severity, TestKind, VenueKind};
 use domain::{Structure, UnitCode};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -113,13 +113,6 @@ pub async fn build(store: &Store, params: &sim::Params) -> Result<bool> {
         outcome.cases.len()
     );
     Ok(true)
-}
-
-fn local_date(t_s: i64) -> NaiveDate {
-    DateTime::<Utc>::from_timestamp(t_s, 0)
-        .unwrap_or_default()
-        .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
-        .date_naive()
 }
 
 /// Writes a simulated locality through the store's bulk paths. Database ids are the
@@ -301,7 +294,7 @@ pub async fn write(store: &Store, o: &sim::Outcome) -> Result<()> {
             person_id: i64::from(d.person) + 1,
             dose_no: i64::from(d.dose_no),
             product: d.product.to_string(),
-            given_on: local_date(d.t_s),
+            given_on: web::local_time::local_date(d.t_s),
             structure: Structure::S2021,
             unit_code: commune_units[d.commune as usize].code.clone(),
         })

@@ -486,26 +486,27 @@ impl Store {
 }
 
 impl Store {
-    /// Cases confirmed per local day (UTC+7) in `[from_s, to_s)`, within a scope:
-    /// `(day number since 1970-01-01 local, count)`, days without cases left out.
+    /// Cases confirmed per local day in `[from_s, to_s)`, within a scope, for a locality
+    /// `utc_offset_s` ahead of UTC: `(day number since 1970-01-01 local, count)`, days
+    /// without cases left out.
     pub async fn daily_case_counts(
         &self,
         scope: &domain::Scope,
         structure: Structure,
         from_s: i64,
         to_s: i64,
+        utc_offset_s: i64,
     ) -> Result<Vec<(i64, i64)>> {
         // Integer division on BIGINT is floor division for these positive times in both
-        // dialects; +25,200 s moves UTC to the locality's day.
-        let mut sql = Sql::new(
-            self.dialect,
-            "SELECT (confirmed_at_s + 25200) / 86400 AS day, COUNT(*) FROM cases WHERE structure = ",
-        );
+        // dialects; the offset moves UTC to the locality's day.
+        let mut sql = Sql::new(self.dialect, "SELECT (confirmed_at_s + ");
+        sql.bind(Val::Int(utc_offset_s));
+        sql.push(") / 86400 AS day, COUNT(*) FROM cases WHERE structure = ");
         sql.bind(Val::Text(structure.as_str().into()));
         sql.push_scope("unit_path", scope, structure);
         sql.push(" AND confirmed_at_s >= ").bind(Val::Int(from_s));
         sql.push(" AND confirmed_at_s < ").bind(Val::Int(to_s));
-        sql.push(" GROUP BY (confirmed_at_s + 25200) / 86400 ORDER BY day");
+        sql.push(" GROUP BY day ORDER BY day");
         sql.query()
             .fetch_all(&self.pool)
             .await?

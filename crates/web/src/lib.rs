@@ -10,6 +10,7 @@ pub mod contact_index;
 mod error;
 mod extract;
 mod lang;
+pub mod local_time;
 mod messages;
 mod openapi;
 mod qr;
@@ -160,10 +161,7 @@ pub async fn purge_expired_checkins(
     policies: &Policies,
     now_s: i64,
 ) -> Result<u64, store::StoreError> {
-    let today = chrono::DateTime::from_timestamp(now_s, 0)
-        .unwrap_or_default()
-        .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
-        .date_naive();
+    let today = local_time::local_date(now_s);
     // With no rule in force (before the first one), keep the assumed 21 days.
     let days = policies
         .tracing_on(today)

@@ -14,19 +14,13 @@ use utoipa::{IntoParams, ToSchema};
 use super::{opt_param, ListResponse, PageParams};
 use crate::error::ApiError;
 use crate::extract::{ApiQuery, Auth};
+use crate::local_time::{day_start_s, local_date};
 use crate::AppState;
 
 pub fn iso(t_s: i64) -> String {
     DateTime::from_timestamp(t_s, 0)
         .unwrap_or_default()
         .to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
-fn local_date(t_s: i64) -> chrono::NaiveDate {
-    DateTime::from_timestamp(t_s, 0)
-        .unwrap_or_default()
-        .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
-        .date_naive()
 }
 
 /// The infectious window of a case under the tracing rule in force on the day its window
@@ -121,12 +115,6 @@ pub struct CaseQuery {
     cursor: Option<String>,
 }
 
-fn local_midnight_s(d: chrono::NaiveDate) -> i64 {
-    d.and_hms_opt(0, 0, 0)
-        .map_or(0, |t| t.and_utc().timestamp())
-        - 7 * 3600
-}
-
 /// Cases in the caller's jurisdiction, newest confirmed first.
 #[utoipa::path(get, path = "/api/v1/cases", params(CaseQuery), responses(
     (status = 200, body = ListResponse<CaseDto>),
@@ -145,8 +133,8 @@ pub async fn list(
     };
     let filter = CaseFilter {
         status: opt_param("status", q.status.as_deref(), str::parse::<CaseStatus>)?,
-        confirmed_from_s: opt_param("from", q.from.as_deref(), date)?.map(local_midnight_s),
-        confirmed_to_s: opt_param("to", q.to.as_deref(), date)?.map(local_midnight_s),
+        confirmed_from_s: opt_param("from", q.from.as_deref(), date)?.map(day_start_s),
+        confirmed_to_s: opt_param("to", q.to.as_deref(), date)?.map(day_start_s),
     };
     let page = PageParams {
         limit: q.limit,

@@ -332,12 +332,7 @@ pub async fn follow_up(
     let due = opt_param("due_by", q.due_by.as_deref(), |d| {
         chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| Reason::InvalidFormat)
     })?
-    // The end of that local day.
-    .map(|d| {
-        d.and_hms_opt(23, 59, 59)
-            .map_or(0, |t| t.and_utc().timestamp())
-            - 7 * 3600
-    });
+    .map(crate::local_time::day_end_s);
     let page = PageParams {
         limit: q.limit,
         cursor: q.cursor,

@@ -197,10 +197,7 @@ pub async fn ingest(
     }
     let policies = state.policies.clone();
     let default_stay = move |t_in_s: i64| {
-        let date = DateTime::from_timestamp(t_in_s, 0)
-            .unwrap_or_default()
-            .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
-            .date_naive();
+        let date = crate::local_time::local_date(t_in_s);
         // Outside every tracing period the last known stay still bounds an open check-in.
         policies
             .tracing_on(date)

@@ -75,9 +75,7 @@ impl From<Person> for PersonDto {
 
 /// The locality's calendar date: birth dates are checked against it, not against UTC's.
 fn local_today() -> chrono::NaiveDate {
-    chrono::Utc::now()
-        .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
-        .date_naive()
+    crate::local_time::local_date(chrono::Utc::now().timestamp())
 }
 
 /// Registers a person in a unit of the caller's jurisdiction.

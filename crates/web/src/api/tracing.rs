@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, HashMap};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use chrono::DateTime;
 use domain::policy::{Policies, QuarantinePlace};
 use domain::role::Permission;
 use domain::{CaseId, Reason as FieldReason};
@@ -20,6 +19,7 @@ use super::opt_param;
 use crate::contact_index::{id_of, idx, rules, ContactIndex, SETTINGS};
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::{ApiQuery, Auth};
+use crate::local_time::local_date;
 use crate::AppState;
 
 #[derive(Serialize, ToSchema, Clone)]
@@ -107,13 +107,6 @@ fn last_exposure_s(reasons: &[Reason], window_to_s: i64) -> i64 {
         })
         .max()
         .unwrap_or(window_to_s)
-}
-
-fn local_date(t_s: i64) -> chrono::NaiveDate {
-    DateTime::from_timestamp(t_s, 0)
-        .unwrap_or_default()
-        .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
-        .date_naive()
 }
 
 /// Traces one case on the current index. Known isolation times of other cases bound the F2

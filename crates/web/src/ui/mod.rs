@@ -20,6 +20,7 @@ pub use i18n::{t, tr};
 use crate::api::cases::infectious_window;
 use crate::api::venues::hhmm;
 use crate::auth::{clear_cookie, session_cookie, token_from_headers};
+use crate::local_time::{day_end_s, day_start_s, local_date, local_time};
 use crate::{AppState, ErrorCode, Lang};
 
 const CSS: &str = include_str!("app.css");
@@ -70,9 +71,7 @@ async fn caller(state: &AppState, headers: &HeaderMap) -> Option<Caller> {
 }
 
 fn local(t_s: i64, lang: Lang) -> String {
-    let t = DateTime::from_timestamp(t_s, 0)
-        .unwrap_or_default()
-        .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh);
+    let t = local_time(t_s);
     match lang {
         Lang::Vi => t.format("%H:%M %d/%m/%Y").to_string(),
         Lang::En => t.format("%Y-%m-%d %H:%M").to_string(),
@@ -239,13 +238,8 @@ async fn dashboard(State(state): State<AppState>, headers: HeaderMap) -> Respons
         return to_login();
     };
     let now = state.now_s();
-    let today = DateTime::from_timestamp(now, 0)
-        .unwrap_or_default()
-        .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
-        .date_naive();
-    let today_start = today
-        .and_hms_opt(0, 0, 0)
-        .map_or(now, |d| d.and_utc().timestamp() - 7 * 3600);
+    let today = local_date(now);
+    let today_start = day_start_s(today);
     let counts = match state
         .store
         .case_counts(&me.scope, domain::Structure::S2021, today_start, now)
@@ -260,16 +254,25 @@ async fn dashboard(State(state): State<AppState>, headers: HeaderMap) -> Respons
     let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
     // The epidemic curve: 28 local days ending today, days without cases as zero.
     let first = today - chrono::Days::new(27);
-    let first_start = today_start - 27 * 86_400;
+    let first_start = day_start_s(first);
+    let utc_offset_s = i64::from(chrono::Offset::fix(local_time(now).offset()).local_minus_utc());
     let daily = state
         .store
-        .daily_case_counts(&me.scope, domain::Structure::S2021, first_start, now + 1)
+        .daily_case_counts(
+            &me.scope,
+            domain::Structure::S2021,
+            first_start,
+            now + 1,
+            utc_offset_s,
+        )
         .await
         .unwrap_or_else(|e| {
             tracing::error!("dashboard curve: {e}");
             Vec::new()
         });
-    let epoch_day = first_start.div_euclid(86_400) + 1;
+    let epoch_day = first
+        .signed_duration_since(chrono::DateTime::UNIX_EPOCH.date_naive())
+        .num_days();
     let curve: Vec<(String, i64)> = (0..28)
         .map(|k| {
             let d = first + chrono::Days::new(k as u64);
@@ -338,8 +341,7 @@ async fn cases(
         .from
         .as_deref()
         .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|d| d.and_utc().timestamp() - 7 * 3600);
+        .map(day_start_s);
     let after = q
         .cursor
         .as_deref()
@@ -545,10 +547,7 @@ async fn contacts(
         .due_by
         .as_deref()
         .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
-    // The end of that local day.
-    let due = due_date
-        .and_then(|d| d.and_hms_opt(23, 59, 59))
-        .map(|t| t.and_utc().timestamp() - 7 * 3600);
+    let due = due_date.map(day_end_s);
     let after = q
         .cursor
         .as_deref()

@@ -1,0 +1,49 @@
+//! The locality's time zone, applied at the edges only: the store keeps UTC seconds.
+//! One place, so that a locality elsewhere (or a rule change) is one edit.
+
+use chrono::{DateTime, Days, NaiveDate, TimeZone};
+use chrono_tz::Tz;
+
+/// Vietnam's one time zone.
+pub const TZ: Tz = chrono_tz::Asia::Ho_Chi_Minh;
+
+/// A UTC time in the locality.
+pub fn local_time(t_s: i64) -> DateTime<Tz> {
+    DateTime::from_timestamp(t_s, 0)
+        .unwrap_or_default()
+        .with_timezone(&TZ)
+}
+
+/// The locality's calendar date at a UTC time.
+pub fn local_date(t_s: i64) -> NaiveDate {
+    local_time(t_s).date_naive()
+}
+
+/// The first second of a local date, in UTC seconds.
+pub fn day_start_s(d: NaiveDate) -> i64 {
+    TZ.from_local_datetime(&d.and_time(chrono::NaiveTime::MIN))
+        .earliest()
+        .map_or(0, |t| t.timestamp())
+}
+
+/// The last second of a local date, in UTC seconds.
+pub fn day_end_s(d: NaiveDate) -> i64 {
+    d.checked_add_days(Days::new(1))
+        .map_or(i64::MAX / 2, day_start_s)
+        - 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_are_vietnamese_days() {
+        let d = NaiveDate::from_ymd_opt(2021, 11, 20).unwrap();
+        // 2021-11-20T00:00 in Hà Nội is 2021-11-19T17:00Z.
+        assert_eq!(day_start_s(d), 1_637_341_200);
+        assert_eq!(day_end_s(d), 1_637_341_200 + 86_400 - 1);
+        assert_eq!(local_date(1_637_341_200), d);
+        assert_eq!(local_date(1_637_341_199), d.pred_opt().unwrap());
+    }
+}
