@@ -116,6 +116,19 @@ struct PeerRun {
     load_s: f64,
 }
 
+/// One F0's F1 from the peer database, by the bench's rules.
+async fn f1_by_sql(store: &Store, q: &CaseQuery) -> store::Result<Vec<(i64, i64)>> {
+    store
+        .bench_f1(
+            i64::from(q.person),
+            q.infectious_from_s,
+            q.infectious_to_s,
+            MAX_VISIT_S,
+            MIN_OVERLAP_S,
+        )
+        .await
+}
+
 async fn f2_by_sql(store: &Store, f0: i64, f1: &F1Set) -> Result<BTreeSet<i64>> {
     let mut f2 = BTreeSet::new();
     for (&p, &first) in f1 {
@@ -168,28 +181,12 @@ async fn peer(name: &'static str, url: &str, w: &Workload) -> Result<PeerRun> {
     let load_s = started.elapsed().as_secs_f64();
     // Warm the cache and the prepared statement.
     for q in queries.iter().take(20) {
-        store
-            .bench_f1(
-                i64::from(q.person),
-                q.infectious_from_s,
-                q.infectious_to_s,
-                MAX_VISIT_S,
-                MIN_OVERLAP_S,
-            )
-            .await?;
+        f1_by_sql(&store, q).await?;
     }
     let mut f1_us = Vec::with_capacity(queries.len());
     for (i, q) in queries.iter().enumerate() {
         let t = Instant::now();
-        let rows = store
-            .bench_f1(
-                i64::from(q.person),
-                q.infectious_from_s,
-                q.infectious_to_s,
-                MAX_VISIT_S,
-                MIN_OVERLAP_S,
-            )
-            .await?;
+        let rows = f1_by_sql(&store, q).await?;
         f1_us.push(t.elapsed().as_secs_f64() * 1e6);
         let got: F1Set = rows.into_iter().collect();
         if got != engine_f1[i] {
@@ -202,17 +199,7 @@ async fn peer(name: &'static str, url: &str, w: &Workload) -> Result<PeerRun> {
     let mut f2_us = Vec::with_capacity(w.f2_queries.len());
     for (i, q) in w.f2_queries.iter().enumerate() {
         let t = Instant::now();
-        let f1: F1Set = store
-            .bench_f1(
-                i64::from(q.person),
-                q.infectious_from_s,
-                q.infectious_to_s,
-                MAX_VISIT_S,
-                MIN_OVERLAP_S,
-            )
-            .await?
-            .into_iter()
-            .collect();
+        let f1: F1Set = f1_by_sql(&store, q).await?.into_iter().collect();
         let f2 = f2_by_sql(&store, i64::from(q.person), &f1).await?;
         f2_us.push(t.elapsed().as_secs_f64() * 1e6);
         if f2 != engine_f2[i] {
@@ -224,15 +211,7 @@ async fn peer(name: &'static str, url: &str, w: &Workload) -> Result<PeerRun> {
     }
     let t = Instant::now();
     for q in batch {
-        store
-            .bench_f1(
-                i64::from(q.person),
-                q.infectious_from_s,
-                q.infectious_to_s,
-                MAX_VISIT_S,
-                MIN_OVERLAP_S,
-            )
-            .await?;
+        f1_by_sql(&store, q).await?;
     }
     let batch_s = t.elapsed().as_secs_f64();
     store.bench_reset().await?;

@@ -211,15 +211,7 @@ fn demo_builds_and_serves_with_a_working_login() {
     let result = std::panic::catch_unwind(|| {
         let health = http(&addr, "GET", "/healthz", None, None);
         assert!(health.starts_with("HTTP/1.1 200"), "{health}");
-        let body = format!(r#"{{"username":"admin","password":"{password}"}}"#);
-        let login = http(&addr, "POST", "/api/v1/auth/login", Some(&body), None);
-        assert!(login.starts_with("HTTP/1.1 200"), "{login}");
-        let token = login
-            .split("\"token\":\"")
-            .nth(1)
-            .and_then(|s| s.split('"').next())
-            .unwrap()
-            .to_string();
+        let token = admin_token(&addr, &password);
         let units = http(
             &addr,
             "GET",
@@ -237,6 +229,19 @@ fn demo_builds_and_serves_with_a_working_login() {
     if let Err(e) = result {
         std::panic::resume_unwind(e);
     }
+}
+
+/// Signs the administrator in on a running server and returns the bearer token.
+fn admin_token(addr: &str, password: &str) -> String {
+    let body = format!(r#"{{"username":"admin","password":"{password}"}}"#);
+    let login = http(addr, "POST", "/api/v1/auth/login", Some(&body), None);
+    assert!(login.starts_with("HTTP/1.1 200"), "{login}");
+    login
+        .split("\"token\":\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string()
 }
 
 fn free_port() -> u16 {
@@ -502,14 +507,7 @@ fn acknowledged_checkins_survive_a_killed_server() {
     };
     let addr = format!("127.0.0.1:{}", free_port());
     let mut server = start(&addr);
-    let login = format!(r#"{{"username":"admin","password":"{password}"}}"#);
-    let resp = http(&addr, "POST", "/api/v1/auth/login", Some(&login), None);
-    let token = resp
-        .split("\"token\":\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .unwrap()
-        .to_string();
+    let token = admin_token(&addr, &password);
     let items: Vec<String> = (0..500)
         .map(|i| {
             format!(
@@ -529,13 +527,7 @@ fn acknowledged_checkins_survive_a_killed_server() {
 
     let addr = format!("127.0.0.1:{}", free_port());
     let mut server = start(&addr);
-    let resp = http(&addr, "POST", "/api/v1/auth/login", Some(&login), None);
-    let token = resp
-        .split("\"token\":\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .unwrap()
-        .to_string();
+    let token = admin_token(&addr, &password);
     // Every acknowledged item is there: resending the batch stores nothing new.
     let again = http(&addr, "POST", "/api/v1/checkins", Some(&body), Some(&token));
     let _ = server.kill();
