@@ -3,7 +3,8 @@
 //! kinds. The index is a cache; the database is the truth — it is rebuilt from the store at
 //! start and on demand.
 
-use std::sync::{Arc, RwLock};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
 
 use domain::epi::VenueKind;
 use domain::policy::TracingRule;
@@ -16,6 +17,43 @@ pub struct Links {
     pub declared: Declared,
     /// Per venue, its kind's position in `VenueKind::ALL`.
     pub venue_kind: Vec<u8>,
+    /// The engine's rules per legal document, built once: they copy `venue_kind` (one byte
+    /// per venue), which a query must not pay for.
+    rules: Mutex<HashMap<String, Arc<Rules>>>,
+}
+
+impl Links {
+    fn new(households: Adjacency, declared: Declared, venue_kind: Vec<u8>) -> Links {
+        Links {
+            households,
+            declared,
+            venue_kind,
+            rules: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The engine's rules under a tracing rule.
+    pub fn rules(&self, rule: &TracingRule) -> Arc<Rules> {
+        let mut cache = match self.rules.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        cache
+            .entry(rule.document.clone())
+            .or_insert_with(|| {
+                Arc::new(Rules {
+                    min_overlap_s: rule.min_overlap_min.value * 60,
+                    min_overlap_by_kind: VenueKind::ALL
+                        .iter()
+                        .map(|k| rule.min_overlap_min(*k) * 60)
+                        .collect(),
+                    venue_kind: self.venue_kind.clone(),
+                    f1_isolation_default_s: rule.f1_isolation_after_exposure_days.value * 86_400,
+                    ..Rules::default()
+                })
+            })
+            .clone()
+    }
 }
 
 pub struct ContactIndex {
@@ -57,11 +95,11 @@ impl ContactIndex {
     pub fn empty() -> ContactIndex {
         ContactIndex {
             live: Live::new(Index::default()),
-            links: RwLock::new(Arc::new(Links {
-                households: Adjacency::empty(),
-                declared: Declared::empty(),
-                venue_kind: Vec::new(),
-            })),
+            links: RwLock::new(Arc::new(Links::new(
+                Adjacency::empty(),
+                Declared::empty(),
+                Vec::new(),
+            ))),
         }
     }
 
@@ -127,11 +165,7 @@ impl ContactIndex {
             }
             venue_kind[v] = kind_code(kind);
         }
-        let links = Arc::new(Links {
-            households,
-            declared,
-            venue_kind,
-        });
+        let links = Arc::new(Links::new(households, declared, venue_kind));
         match self.links.write() {
             Ok(mut guard) => *guard = links,
             Err(poisoned) => *poisoned.into_inner() = links,
@@ -166,18 +200,4 @@ pub const SETTINGS: [&str; 4] = ["household", "care", "face_to_face", "other"];
 
 pub fn setting_code(s: &str) -> u8 {
     SETTINGS.iter().position(|x| *x == s).unwrap_or(3) as u8
-}
-
-/// The engine's rules from the tracing rule in force.
-pub fn rules(rule: &TracingRule, links: &Links) -> Rules {
-    Rules {
-        min_overlap_s: rule.min_overlap_min.value * 60,
-        min_overlap_by_kind: VenueKind::ALL
-            .iter()
-            .map(|k| rule.min_overlap_min(*k) * 60)
-            .collect(),
-        venue_kind: links.venue_kind.clone(),
-        f1_isolation_default_s: rule.f1_isolation_after_exposure_days.value * 86_400,
-        ..Rules::default()
-    }
 }

@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::cases::{infectious_window, iso, window};
 use super::opt_param;
-use crate::contact_index::{id_of, idx, rules, ContactIndex, SETTINGS};
+use crate::contact_index::{id_of, idx, ContactIndex, SETTINGS};
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::{ApiQuery, Auth};
 use crate::local_time::local_date;
@@ -138,7 +138,7 @@ async fn run_trace(
             .collect(),
     );
     let (snapshot, links) = index.snapshot();
-    let rules = rules(rule, &links);
+    let rules = links.rules(rule);
     let q = CaseQuery {
         person,
         infectious_from_s: from,
@@ -436,7 +436,7 @@ pub async fn compute_clusters(
     };
     let qs = queries.clone();
     let clusters = tokio::task::spawn_blocking(move || {
-        let rules = rules(&rule, &links);
+        let rules = links.rules(&rule);
         let traced = trace::trace_batch(&snapshot, &rules, &links.households, &links.declared, &qs);
         trace::clusters_with(&qs, &traced, venue_gap_s)
     })
