@@ -77,3 +77,6 @@ col-first = First case
 col-last = Latest case
 chart-curve = New F0 per day, last 28 days
 chart-avg = 7-day average
+nav-map = Map
+nav-label = Main navigation
+skip-to-content = Skip to content

@@ -7,20 +7,34 @@ use fluent_bundle::{FluentArgs, FluentResource};
 
 use crate::Lang;
 
-const VI: &str = include_str!("../../locales/vi/main.ftl");
-const EN: &str = include_str!("../../locales/en/main.ftl");
+/// One Fluent file per area of the UI and language: (name, Vietnamese, English). A new area
+/// adds its pair of files here; a test checks both languages have the same messages.
+macro_rules! ftl {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name,
+            include_str!(concat!("../../locales/vi/", $name, ".ftl")),
+            include_str!(concat!("../../locales/en/", $name, ".ftl")))),*]
+    };
+}
+const FILES: &[(&str, &str, &str)] = ftl!["main"];
 
-fn build(lang: &str, text: &str) -> FluentBundle<FluentResource> {
+fn build(
+    lang: &str,
+    texts: impl Iterator<Item = (&'static str, &'static str)>,
+) -> FluentBundle<FluentResource> {
     let id = lang.parse().unwrap_or_default();
     let mut bundle = FluentBundle::new_concurrent(vec![id]);
     // Bidi isolation marks would show as stray characters in plain HTML text.
     bundle.set_use_isolating(false);
-    let resource = FluentResource::try_new(text.to_string()).unwrap_or_else(|(partial, errors)| {
-        tracing::error!("{lang}/main.ftl: {} parse errors", errors.len());
-        partial
-    });
-    if let Err(errors) = bundle.add_resource(resource) {
-        tracing::error!("{lang}/main.ftl: {} duplicate messages", errors.len());
+    for (name, text) in texts {
+        let resource =
+            FluentResource::try_new(text.to_string()).unwrap_or_else(|(partial, errors)| {
+                tracing::error!("{lang}/{name}.ftl: {} parse errors", errors.len());
+                partial
+            });
+        if let Err(errors) = bundle.add_resource(resource) {
+            tracing::error!("{lang}/{name}.ftl: {} duplicate messages", errors.len());
+        }
     }
     bundle
 }
@@ -28,7 +42,12 @@ fn build(lang: &str, text: &str) -> FluentBundle<FluentResource> {
 fn bundle(lang: Lang) -> &'static FluentBundle<FluentResource> {
     static BUNDLES: OnceLock<(FluentBundle<FluentResource>, FluentBundle<FluentResource>)> =
         OnceLock::new();
-    let (vi, en) = BUNDLES.get_or_init(|| (build("vi", VI), build("en", EN)));
+    let (vi, en) = BUNDLES.get_or_init(|| {
+        (
+            build("vi", FILES.iter().map(|(n, vi, _)| (*n, *vi))),
+            build("en", FILES.iter().map(|(n, _, en)| (*n, *en))),
+        )
+    });
     match lang {
         Lang::Vi => vi,
         Lang::En => en,
@@ -69,10 +88,14 @@ mod tests {
 
     #[test]
     fn both_languages_have_every_message_and_parse() {
-        assert_eq!(ids(VI), ids(EN));
-        for id in ids(VI) {
-            assert_ne!(t(Lang::Vi, id), id, "vi lacks {id}");
-            assert_ne!(t(Lang::En, id), id, "en lacks {id}");
+        let mut seen = std::collections::HashSet::new();
+        for (name, vi, en) in FILES {
+            assert_eq!(ids(vi), ids(en), "{name}.ftl differs between vi and en");
+            for id in ids(vi) {
+                assert!(seen.insert(id), "{id} is defined twice");
+                assert_ne!(t(Lang::Vi, id), id, "vi lacks {id}");
+                assert_ne!(t(Lang::En, id), id, "en lacks {id}");
+            }
         }
         assert_eq!(
             tr(Lang::Vi, "case-title", &[("id", "7".into())]),

@@ -1,0 +1,96 @@
+//! The dashboard (tổng quan): the figures of the caller's scope, each linking to its list.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use maud::html;
+
+use super::shell::{failure, local, page, Ui};
+use super::{chart, t, tr};
+use crate::local_time::{day_start_s, local_date, local_time};
+use crate::{AppState, Lang};
+
+pub(super) async fn dashboard(State(state): State<AppState>, ui: Ui) -> Response {
+    let Ui { lang, me } = ui;
+    let now = state.now_s();
+    let today = local_date(now);
+    let today_start = day_start_s(today);
+    let counts = match state
+        .store
+        .case_counts(&me.scope, domain::Structure::S2021, today_start, now)
+        .await
+    {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!("dashboard counts: {e}");
+            return failure(lang, StatusCode::INTERNAL_SERVER_ERROR);
+        }
+    };
+    let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+    // The epidemic curve: 28 local days ending today, days without cases as zero.
+    let first = today - chrono::Days::new(27);
+    let first_start = day_start_s(first);
+    let utc_offset_s = i64::from(chrono::Offset::fix(local_time(now).offset()).local_minus_utc());
+    let daily = state
+        .store
+        .daily_case_counts(
+            &me.scope,
+            domain::Structure::S2021,
+            first_start,
+            now + 1,
+            utc_offset_s,
+        )
+        .await
+        .unwrap_or_else(|e| {
+            tracing::error!("dashboard curve: {e}");
+            Vec::new()
+        });
+    let epoch_day = first
+        .signed_duration_since(chrono::DateTime::UNIX_EPOCH.date_naive())
+        .num_days();
+    let curve: Vec<(String, i64)> = (0..28)
+        .map(|k| {
+            let d = first + chrono::Days::new(k as u64);
+            let n = daily
+                .iter()
+                .find(|(dn, _)| *dn == epoch_day + k)
+                .map_or(0, |(_, n)| *n);
+            let label = match lang {
+                Lang::Vi => d.format("%d/%m").to_string(),
+                Lang::En => d.format("%m-%d").to_string(),
+            };
+            (label, n)
+        })
+        .collect();
+    // A figure links to the list behind it, where that list has a page.
+    let stat = |label: &str, n: i64, href: Option<String>| {
+        html! {
+            @if let Some(href) = href { a.stat href=(href) { b { (n) } (label) } }
+            @else { div.stat { b { (n) } (label) } }
+        }
+    };
+    let body = html! {
+        h1 { (t(lang, "dashboard-title")) }
+        p.muted { (tr(lang, "dashboard-as-of", &[("date", local(now, lang))])) }
+        div.stats {
+            (stat(&t(lang, "stat-new-today"), counts.new_today, Some(format!("/cases?from={}", day(today)))))
+            (stat(&t(lang, "stat-new-7d"), counts.new_7d, Some(format!("/cases?from={}", day(today - chrono::Days::new(6))))))
+            (stat(&t(lang, "stat-active"), counts.active, Some("/cases?status=active".into())))
+            (stat(&t(lang, "stat-quarantine"), counts.f1_in_quarantine, None))
+            (stat(&t(lang, "stat-recovered"), counts.recovered, Some("/cases?status=recovered".into())))
+            (stat(&t(lang, "stat-died"), counts.died, Some("/cases?status=died".into())))
+        }
+        h2 { (t(lang, "chart-curve")) }
+        (chart::epi_curve(&t(lang, "chart-curve"), &t(lang, "chart-avg"), &curve))
+        h2 { (t(lang, "severity-heading")) }
+        table {
+            @for (severity, n) in domain::epi::Severity::ALL.iter().map(|s| {
+                let n = counts.active_by_severity.iter().find(|(k, _)| k == s.as_str()).map_or(0, |(_, n)| *n);
+                (s.as_str(), n)
+            }) {
+                tr { td { (t(lang, &format!("severity-{severity}"))) } td { (n) } }
+            }
+        }
+    };
+    page(lang, &t(lang, "dashboard-title"), Some(&me), body).into_response()
+}

@@ -1,0 +1,206 @@
+//! What every page shares: the layout with its navigation, the page language, the signed-in
+//! user as an extractor, local times, and the error page.
+
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{html, Markup, DOCTYPE};
+use store::Caller;
+
+use super::t;
+use crate::auth::token_from_headers;
+use crate::local_time::local_time;
+use crate::{AppState, Lang};
+
+const CSS: &str = include_str!("app.css");
+const JS: &str = include_str!("app.js");
+
+/// The main navigation: path and message id. A new area of the UI adds one line here.
+const NAV: &[(&str, &str)] = &[
+    ("/", "nav-dashboard"),
+    ("/map", "nav-map"),
+    ("/cases", "nav-cases"),
+    ("/contacts", "nav-contacts"),
+    ("/clusters", "nav-clusters"),
+    ("/venues", "nav-venues"),
+];
+
+/// The page language: the `lang` cookie, else `Accept-Language`, else Vietnamese.
+pub fn lang_of(headers: &HeaderMap) -> Lang {
+    let cookie = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == "lang")
+        .map(|(_, v)| v.to_string());
+    match cookie.as_deref() {
+        Some("en") => Lang::En,
+        Some("vi") => Lang::Vi,
+        _ => Lang::from_headers(headers),
+    }
+}
+
+/// A page request from a signed-in user: the language and the caller. Extracting it from a
+/// request without a live session redirects to the sign-in page.
+pub struct Ui {
+    pub lang: Lang,
+    pub me: Caller,
+}
+
+impl FromRequestParts<AppState> for Ui {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let lang = lang_of(&parts.headers);
+        let Some(token) = token_from_headers(&parts.headers) else {
+            return Err(to_login());
+        };
+        let found = state
+            .store
+            .caller_by_token(
+                &domain::auth::token_hash(&token),
+                chrono::Utc::now().timestamp(),
+            )
+            .await;
+        match found {
+            Ok(Some(me)) => Ok(Ui { lang, me }),
+            Ok(None) => Err(to_login()),
+            Err(e) => {
+                tracing::error!("session look-up: {e}");
+                Err(failure(lang, StatusCode::INTERNAL_SERVER_ERROR))
+            }
+        }
+    }
+}
+
+impl Ui {
+    /// The page in the layout, with this user's navigation.
+    pub fn page(&self, title: &str, body: Markup) -> Response {
+        page(self.lang, title, Some(&self.me), body).into_response()
+    }
+
+    /// The error page if the user's role lacks `permission`.
+    pub fn forbidden_without(&self, permission: domain::role::Permission) -> Option<Response> {
+        (!self.me.user.role.can(permission)).then(|| failure(self.lang, StatusCode::FORBIDDEN))
+    }
+
+    pub fn fail(&self, status: StatusCode) -> Response {
+        failure(self.lang, status)
+    }
+
+    pub fn t(&self, id: &str) -> String {
+        t(self.lang, id)
+    }
+}
+
+/// One page of a list: `limit` rows after the cursor a "next" link carried (a bad cursor starts
+/// from the top; the API, not the page, reports cursor errors).
+pub fn page_of(cursor: Option<&str>, limit: u32) -> store::PageRequest {
+    let after = cursor.and_then(|c| store::Cursor::decode(c).ok());
+    store::PageRequest { limit, after }
+}
+
+/// A time in the locality's zone, written the way each language writes it.
+pub fn local(t_s: i64, lang: Lang) -> String {
+    let t = local_time(t_s);
+    match lang {
+        Lang::Vi => t.format("%H:%M %d/%m/%Y").to_string(),
+        Lang::En => t.format("%Y-%m-%d %H:%M").to_string(),
+    }
+}
+
+pub fn page(lang: Lang, title: &str, user: Option<&Caller>, body: Markup) -> Markup {
+    let other = match lang {
+        Lang::Vi => "en",
+        Lang::En => "vi",
+    };
+    html! {
+        (DOCTYPE)
+        html lang=(match lang { Lang::Vi => "vi", Lang::En => "en" }) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " — " (t(lang, "app-name")) }
+                link rel="stylesheet" href="/static/app.css";
+                script src="/static/app.js" defer {}
+            }
+            body {
+                a.skip href="#main" { (t(lang, "skip-to-content")) }
+                header {
+                    a.brand href="/" { (t(lang, "app-name")) }
+                    @if user.is_some() {
+                        nav aria-label=(t(lang, "nav-label")) {
+                            @for (href, key) in NAV { a href=(href) { (t(lang, key)) } }
+                        }
+                    }
+                    a href={ "/lang/" (other) } lang=(other) { (t(lang, "lang-switch")) }
+                    @if let Some(u) = user {
+                        span.user { (u.user.username) }
+                        form method="post" action="/logout" style="display:inline" {
+                            button type="submit" { (t(lang, "nav-logout")) }
+                        }
+                    }
+                }
+                main id="main" tabindex="-1" { (body) }
+            }
+        }
+    }
+}
+
+pub fn to_login() -> Response {
+    Redirect::to("/login").into_response()
+}
+
+/// The error page: what went wrong in both languages, with its status.
+pub fn failure(lang: Lang, status: StatusCode) -> Response {
+    let text = match status {
+        StatusCode::NOT_FOUND => "Không tìm thấy. / Not found.",
+        StatusCode::FORBIDDEN => "Tài khoản không có quyền này. / Not permitted.",
+        StatusCode::BAD_REQUEST => "Yêu cầu không hợp lệ. / Bad request.",
+        _ => "Lỗi hệ thống; thao tác chưa được thực hiện. / Internal error; nothing was changed.",
+    };
+    (
+        status,
+        page(lang, text, None, html! { p.error role="alert" { (text) } }),
+    )
+        .into_response()
+}
+
+pub async fn css() -> Response {
+    static_file("text/css; charset=utf-8", CSS)
+}
+
+pub async fn js() -> Response {
+    static_file("text/javascript; charset=utf-8", JS)
+}
+
+fn static_file(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+pub async fn set_lang(Path(code): Path<String>, headers: HeaderMap) -> Response {
+    let code = if code == "en" { "en" } else { "vi" };
+    // Back to the page the switch was clicked on, if it was one of ours.
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.find("://").map(|i| &r[i + 3..]))
+        .and_then(|r| r.find('/').map(|i| r[i..].to_string()))
+        .filter(|p| p.starts_with('/') && !p.starts_with("//"))
+        .unwrap_or_else(|| "/".into());
+    let mut resp = Redirect::to(&back).into_response();
+    if let Ok(v) = format!("lang={code}; Path=/; Max-Age=31536000; SameSite=Lax").parse() {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    resp
+}
