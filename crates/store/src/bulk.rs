@@ -162,8 +162,19 @@ impl Store {
         .await
     }
 
+    /// Persons with their residence; the residents per unit follow in the same transaction.
     pub async fn bulk_persons(&self, rows: &[PersonRow], now_s: i64) -> Result<u64> {
-        self.bulk(
+        let mut deltas: std::collections::BTreeMap<crate::residents::Delta, i64> =
+            std::collections::BTreeMap::new();
+        for r in rows {
+            *deltas
+                .entry(crate::residents::Delta::of(&r.unit))
+                .or_default() += 1;
+        }
+        let mut tx = self.pool.begin().await?;
+        let n = insert_rows(
+            &mut tx,
+            self.dialect,
             "persons",
             &[
                 "id",
@@ -199,7 +210,10 @@ impl Store {
                 ]
             }),
         )
-        .await
+        .await?;
+        crate::residents::add(&mut tx, deltas).await?;
+        tx.commit().await?;
+        Ok(n)
     }
 
     pub async fn bulk_venues(&self, rows: &[VenueRow], now_s: i64) -> Result<u64> {

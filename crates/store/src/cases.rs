@@ -64,6 +64,9 @@ pub struct CaseFilter {
     pub confirmed_from_s: Option<i64>,
     /// Confirmed before.
     pub confirmed_to_s: Option<i64>,
+    /// Only cases of this unit's subtree (still within the caller's scope).
+    pub within: Option<domain::UnitPath>,
+    pub severity: Option<domain::epi::Severity>,
 }
 
 const CASE_COLUMNS: &str =
@@ -103,6 +106,16 @@ impl Store {
         }
         if let Some(t) = filter.confirmed_from_s {
             sql.push(" AND confirmed_at_s >= ").bind(Val::Int(t));
+        }
+        if let Some(path) = &filter.within {
+            sql.push(" AND unit_path >= ")
+                .bind(Val::Text(path.as_str().into()));
+            sql.push(" AND unit_path < ")
+                .bind(Val::Text(path.subtree_upper_bound()));
+        }
+        if let Some(s) = filter.severity {
+            sql.push(" AND severity = ")
+                .bind(Val::Text(s.as_str().into()));
         }
         if let Some(t) = filter.confirmed_to_s {
             sql.push(" AND confirmed_at_s < ").bind(Val::Int(t));
@@ -507,11 +520,27 @@ impl Store {
         sql.push(" AND confirmed_at_s >= ").bind(Val::Int(from_s));
         sql.push(" AND confirmed_at_s < ").bind(Val::Int(to_s));
         sql.push(" GROUP BY day ORDER BY day");
-        sql.query()
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-            .collect()
+        sql.fetch_pairs(&self.pool).await
+    }
+
+    /// Cases confirmed in `[from_s, to_s)` per unit of record (the commune), within the
+    /// scope. One indexed pass; the map and risk levels roll communes up themselves.
+    pub async fn cases_by_unit(
+        &self,
+        scope: &domain::Scope,
+        structure: Structure,
+        from_s: i64,
+        to_s: i64,
+    ) -> Result<Vec<(String, i64)>> {
+        let mut sql = Sql::new(
+            self.dialect,
+            "SELECT unit_code, COUNT(*) FROM cases WHERE structure = ",
+        );
+        sql.bind(Val::Text(structure.as_str().into()));
+        sql.push_scope("unit_path", scope, structure);
+        sql.push(" AND confirmed_at_s >= ").bind(Val::Int(from_s));
+        sql.push(" AND confirmed_at_s < ").bind(Val::Int(to_s));
+        sql.push(" GROUP BY unit_code");
+        sql.fetch_pairs(&self.pool).await
     }
 }

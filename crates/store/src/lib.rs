@@ -15,6 +15,7 @@ mod contacts;
 mod migrate;
 mod page;
 mod persons;
+mod residents;
 mod sql;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -41,6 +41,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_person_merge.sql"),
         postgres: include_str!("../migrations/postgres/0004_person_merge.sql"),
     },
+    Migration {
+        version: 7,
+        name: "unit_residents",
+        sqlite: include_str!("../migrations/sqlite/0007_unit_residents.sql"),
+        postgres: include_str!("../migrations/postgres/0007_unit_residents.sql"),
+    },
 ];
 
 const REFDATA_KEY: &str = "units_fingerprint";

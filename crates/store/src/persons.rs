@@ -91,6 +91,9 @@ impl Store {
         .await?
         .try_get(0)?;
         let id = PersonId(id);
+        let one =
+            crate::residents::Delta::one(unit.structure, unit.code.as_str(), unit.path.as_str(), 1);
+        crate::residents::add(&mut tx, one).await?;
         audit::append(
             &mut tx,
             self.dialect,
@@ -277,6 +280,7 @@ impl Store {
             )]));
         }
         let mut tx = self.pool.begin().await?;
+        let mut leaving = None;
         for (field, id) in [("id", duplicate), ("into", kept)] {
             let row = sqlx::query(&format!(
                 "SELECT {PERSON_COLUMNS} FROM persons WHERE id = $1"
@@ -288,7 +292,18 @@ impl Store {
             match p {
                 Some(p)
                     if caller.scope.contains(p.structure, &p.unit_path)
-                        && p.merged_into.is_none() => {}
+                        && p.merged_into.is_none() =>
+                {
+                    if id == duplicate {
+                        // The duplicate record stops counting as a resident of its unit.
+                        leaving = Some(crate::residents::Delta::one(
+                            p.structure,
+                            p.unit_code.as_str(),
+                            p.unit_path.as_str(),
+                            -1,
+                        ));
+                    }
+                }
                 _ => {
                     return Err(StoreError::Invalid(vec![FieldError::new(
                         field,
@@ -334,6 +349,9 @@ impl Store {
              WHERE id = $1",
         )
         .bind(k).bind(d).bind(now_s).execute(&mut *tx).await?;
+        if let Some(leaving) = leaving {
+            crate::residents::add(&mut tx, leaving).await?;
+        }
         sqlx::query("UPDATE persons SET merged_into = $1, updated_at_s = $3 WHERE id = $2")
             .bind(k)
             .bind(d)

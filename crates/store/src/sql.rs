@@ -84,6 +84,22 @@ impl Sql {
         self.push(")");
     }
 
+    /// Runs a query of two columns and returns its rows as pairs: the shape of every
+    /// "figure per key" aggregate.
+    pub async fn fetch_pairs<K, V>(&self, pool: &sqlx::AnyPool) -> crate::Result<Vec<(K, V)>>
+    where
+        K: for<'r> sqlx::Decode<'r, Any> + sqlx::Type<Any>,
+        V: for<'r> sqlx::Decode<'r, Any> + sqlx::Type<Any>,
+    {
+        use sqlx::Row;
+        self.query()
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    }
+
     pub fn query(&self) -> Query<'_, Any, AnyArguments<'_>> {
         // sqlx 0.8's Any driver sends a NULL f64 to PostgreSQL typed as float4
         // (sqlx-core any/arguments.rs maps Null(Double) to Option<f32>). A cached statement

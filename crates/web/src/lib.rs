@@ -14,6 +14,7 @@ pub mod local_time;
 mod messages;
 mod openapi;
 mod qr;
+pub mod registry;
 mod ui;
 
 use std::net::SocketAddr;

@@ -187,7 +187,53 @@ async fn person_pages_are_keyset_over_units(store: Store) {
     assert!(matches!(err, StoreError::BadCursor));
 }
 
+/// Residents per unit follow registrations and merges, and only the caller's units are told.
+async fn residents_per_unit_are_kept_up_to_date(store: Store) {
+    let admin = caller(&store, "admin", Role::Administrator, &["VN"]).await;
+    let phuc_xa = caller(&store, "phucxa", Role::CommuneOfficer, &["00001"]).await;
+    let count = |rows: Vec<(String, i64)>, unit: &str| {
+        rows.iter().find(|(u, _)| u == unit).map_or(0, |(_, n)| *n)
+    };
+    let a = store
+        .create_person(&admin, &person("Nguyễn Văn A", "00001"), NOW)
+        .await
+        .unwrap();
+    let b = store
+        .create_person(&admin, &person("Nguyễn Văn A.", "00001"), NOW)
+        .await
+        .unwrap();
+    store
+        .create_person(&admin, &person("Trần Thị B", "00004"), NOW)
+        .await
+        .unwrap();
+    let all = store
+        .residents_by_unit(&admin.scope, Structure::S2021)
+        .await
+        .unwrap();
+    assert_eq!((count(all.clone(), "00001"), count(all, "00004")), (2, 1));
+    let mine = store
+        .residents_by_unit(&phuc_xa.scope, Structure::S2021)
+        .await
+        .unwrap();
+    assert_eq!(mine, vec![("00001".to_string(), 2)]);
+    // The same person registered twice: merging leaves one resident.
+    store.merge_persons(&admin, b.id, a.id, NOW).await.unwrap();
+    let all = store
+        .residents_by_unit(&admin.scope, Structure::S2021)
+        .await
+        .unwrap();
+    assert_eq!(count(all, "00001"), 1);
+    // A merge refused changes nothing.
+    assert!(store.merge_persons(&admin, b.id, a.id, NOW).await.is_err());
+    let all = store
+        .residents_by_unit(&admin.scope, Structure::S2021)
+        .await
+        .unwrap();
+    assert_eq!(count(all, "00001"), 1);
+}
+
 both_databases!(
+    residents_per_unit_are_kept_up_to_date,
     persons_outside_scope_do_not_exist,
     every_access_is_audited,
     person_pages_are_keyset_over_units,

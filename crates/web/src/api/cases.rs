@@ -111,8 +111,20 @@ pub struct CaseQuery {
     from: Option<String>,
     /// Confirmed before this date (YYYY-MM-DD, local).
     to: Option<String>,
+    /// Only cases of this unit and the units under it (a code of the chosen structure).
+    unit: Option<String>,
+    /// `asymptomatic`, `mild`, `moderate`, `severe` or `critical`.
+    severity: Option<String>,
     limit: Option<String>,
     cursor: Option<String>,
+}
+
+/// The subtree of a unit code of `structure`, for filters: unknown codes are refused.
+pub fn unit_path(structure: Structure, code: &str) -> Result<domain::UnitPath, domain::Reason> {
+    crate::registry::Registry::of(structure)
+        .get(code)
+        .map(|u| u.path.clone())
+        .ok_or(domain::Reason::NotFound)
 }
 
 /// Cases in the caller's jurisdiction, newest confirmed first.
@@ -135,6 +147,8 @@ pub async fn list(
         status: opt_param("status", q.status.as_deref(), str::parse::<CaseStatus>)?,
         confirmed_from_s: opt_param("from", q.from.as_deref(), date)?.map(day_start_s),
         confirmed_to_s: opt_param("to", q.to.as_deref(), date)?.map(day_start_s),
+        within: opt_param("unit", q.unit.as_deref(), |c| unit_path(structure, c))?,
+        severity: opt_param("severity", q.severity.as_deref(), str::parse)?,
     };
     let page = PageParams {
         limit: q.limit,

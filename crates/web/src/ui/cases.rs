@@ -9,14 +9,51 @@ use serde::Deserialize;
 use super::shell::{failure, local, page, page_of, Ui};
 use super::{t, tr};
 use crate::api::cases::infectious_window;
-use crate::local_time::day_start_s;
+use crate::local_time::{day_end_s, day_start_s};
+use crate::registry::Registry;
 use crate::{AppState, Lang};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub(super) struct CaseListQuery {
     status: Option<String>,
+    severity: Option<String>,
+    unit: Option<String>,
     from: Option<String>,
+    to: Option<String>,
     cursor: Option<String>,
+}
+
+impl CaseListQuery {
+    /// The filters as a query string, for the "next" link (the cursor is added to it).
+    fn query_string(&self) -> String {
+        let pairs = [
+            ("status", &self.status),
+            ("severity", &self.severity),
+            ("unit", &self.unit),
+            ("from", &self.from),
+            ("to", &self.to),
+        ];
+        pairs
+            .iter()
+            .filter_map(|(k, v)| v.as_deref().filter(|v| !v.is_empty()).map(|v| (k, v)))
+            .map(|(k, v)| format!("{k}={}&", url_escape(v)))
+            .collect()
+    }
+}
+
+/// Percent-encodes a filter value for a link (values are codes and dates; anything else is
+/// encoded byte by byte).
+fn url_escape(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn date(s: Option<&str>) -> Option<chrono::NaiveDate> {
+    s.and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
 }
 
 pub(super) async fn cases(
@@ -25,40 +62,69 @@ pub(super) async fn cases(
     Query(q): Query<CaseListQuery>,
 ) -> Response {
     let Ui { lang, me } = ui;
-    let status = q.status.as_deref().and_then(|s| s.parse().ok());
-    let from = q
-        .from
-        .as_deref()
-        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-        .map(day_start_s);
+    let structure = domain::Structure::S2021;
+    let registry = Registry::of(structure);
+    let unit = q.unit.as_deref().map(str::trim).filter(|u| !u.is_empty());
+    let within = unit.and_then(|u| registry.get(u)).map(|u| u.path.clone());
+    let bad_unit = unit.is_some() && within.is_none();
+    let now = state.now_s();
     let filter = store::CaseFilter {
-        status,
-        confirmed_from_s: from,
-        confirmed_to_s: Some(state.now_s() + 1),
+        status: q.status.as_deref().and_then(|s| s.parse().ok()),
+        severity: q.severity.as_deref().and_then(|s| s.parse().ok()),
+        confirmed_from_s: date(q.from.as_deref()).map(day_start_s),
+        confirmed_to_s: Some(
+            date(q.to.as_deref())
+                .map(|d| day_end_s(d) + 1)
+                .map_or(now + 1, |t| t.min(now + 1)),
+        ),
+        within,
     };
     let page_req = page_of(q.cursor.as_deref(), 50);
-    let result = state
-        .store
-        .list_cases(
-            &me,
-            domain::Structure::S2021,
-            &filter,
-            &page_req,
-            state.now_s(),
-        )
-        .await;
-    let Ok(found) = result else {
+    let found = if bad_unit {
+        Ok(store::Page {
+            items: Vec::new(),
+            next: None,
+        })
+    } else {
+        state
+            .store
+            .list_cases(&me, structure, &filter, &page_req, now)
+            .await
+    };
+    let Ok(found) = found else {
         return failure(lang, StatusCode::INTERNAL_SERVER_ERROR);
     };
-    let mut next = String::from("/cases?");
-    if let Some(s) = &q.status {
-        next.push_str(&format!("status={s}&"));
-    }
-    if let Some(f) = &q.from {
-        next.push_str(&format!("from={f}&"));
-    }
+    let next = format!("/cases?{}", q.query_string());
+    let option = |value: &str, label: String, current: &Option<String>| {
+        html! { option value=(value) selected[current.as_deref() == Some(value)] { (label) } }
+    };
     let body = html! {
         h1 { (t(lang, "cases-title")) }
+        form.filters.noprint method="get" action="/cases" {
+            div { label for="f-unit" { (t(lang, "col-unit")) }
+                input id="f-unit" name="unit" value=(unit.unwrap_or("")) placeholder=(t(lang, "unit-code-hint"))
+                    aria-invalid=[bad_unit.then_some("true")] aria-describedby=[bad_unit.then_some("f-unit-error")];
+                @if bad_unit { span.error id="f-unit-error" { (t(lang, "unit-unknown")) } }
+            }
+            div { label for="f-status" { (t(lang, "col-status")) }
+                select id="f-status" name="status" {
+                    option value="" { (t(lang, "filter-any")) }
+                    @for s in domain::epi::CaseStatus::ALL { (option(s.as_str(), t(lang, &format!("status-{}", s.as_str())), &q.status)) }
+                }
+            }
+            div { label for="f-severity" { (t(lang, "col-severity")) }
+                select id="f-severity" name="severity" {
+                    option value="" { (t(lang, "filter-any")) }
+                    @for s in domain::epi::Severity::ALL { (option(s.as_str(), t(lang, &format!("severity-{}", s.as_str())), &q.severity)) }
+                }
+            }
+            div { label for="f-from" { (t(lang, "filter-from")) }
+                input id="f-from" name="from" type="date" value=(q.from.clone().unwrap_or_default()); }
+            div { label for="f-to" { (t(lang, "filter-to")) }
+                input id="f-to" name="to" type="date" value=(q.to.clone().unwrap_or_default()); }
+            div { button.primary type="submit" { (t(lang, "contacts-filter")) } }
+        }
+        @if let Some(u) = unit.filter(|_| !bad_unit) { p.muted { (registry.name(u)) } }
         @if found.items.is_empty() {
             p { (t(lang, "cases-empty")) }
         } @else {
@@ -72,7 +138,7 @@ pub(super) async fn cases(
                         tr {
                             td { a href={ "/cases/" (c.id) } { (c.id) } }
                             td { (c.person_id) }
-                            td { (c.unit_code) }
+                            td { a href={ "/cases?unit=" (c.unit_code) } { (registry.name(c.unit_code.as_str())) } }
                             td { (t(lang, &format!("status-{}", c.status.as_str()))) }
                             td { (t(lang, &format!("severity-{}", c.severity.as_str()))) }
                             td { (local(c.confirmed_at_s, lang)) }

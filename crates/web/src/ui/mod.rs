@@ -9,6 +9,8 @@ mod clusters;
 mod contacts;
 mod dashboard;
 mod i18n;
+mod map;
+mod map_svg;
 mod shell;
 mod venues;
 
@@ -28,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .route("/cases", get(cases::cases))
         .route("/cases/{id}", get(cases::case_page))
         .route("/cases/{id}/trace", post(cases::trace_case))
+        .route("/map", get(map::map_page))
         .route("/contacts", get(contacts::contacts))
         .route("/venues", get(venues::venues))
         .route("/clusters", get(clusters::clusters))

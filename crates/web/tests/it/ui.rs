@@ -245,3 +245,84 @@ async fn pages_sign_in_show_scoped_figures_and_trace(store: Store) {
 }
 
 both_databases!(pages_sign_in_show_scoped_figures_and_trace);
+
+async fn the_map_colours_the_callers_communes_only(store: Store) {
+    seed(&store).await;
+    let app = App::at(store.clone(), Some(NOW));
+    app.add_user("cdc", Role::Tracer, &["VN"]).await;
+    app.add_user("phucxa", Role::CommuneOfficer, &["00001"])
+        .await;
+
+    // A national account opens on the province with residents on record: Hà Nội, 526 cells.
+    let cdc = sign_in(&app, "cdc").await;
+    let map = send(&app, Method::GET, "/map", &cdc, None).await;
+    assert_eq!(map.status, StatusCode::OK);
+    assert!(map.html.contains("Bản đồ dịch: Thành phố Hà Nội"));
+    assert_eq!(map.html.matches("class=\"cell\"").count(), 526);
+    // Phúc Xá: 2 cases in 7 days among its 3 residents on record.
+    assert!(map
+        .html
+        .contains("Phường Phúc Xá: 2 ca mới trong 7 ngày, 66666.7 ca/100.000 dân"));
+    // Each coloured commune links to its cases; the district view has Hà Nội's 30 districts.
+    assert!(map
+        .html
+        .contains("href=\"/cases?unit=00001&amp;from=2021-11-14\""));
+    let by_district = send(
+        &app,
+        Method::GET,
+        "/map?unit=01&level=district&measure=cases",
+        &cdc,
+        None,
+    )
+    .await;
+    assert_eq!(by_district.html.matches("class=\"cell\"").count(), 30);
+    assert!(by_district
+        .html
+        .contains("Quận Ba Đình: 3 ca mới trong 7 ngày"));
+    let en = send(
+        &app,
+        Method::GET,
+        "/map?measure=cases",
+        &format!("{cdc}; lang=en"),
+        None,
+    )
+    .await;
+    assert!(
+        en.html.contains("Epidemic map")
+            && en.html.contains("Phường Trúc Bạch: 1 new cases in 7 days")
+    );
+    assert_eq!(
+        send(&app, Method::GET, "/map?unit=99999", &cdc, None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // A commune officer's map opens on their district with their commune outlined; the
+    // neighbouring commune's case is neither coloured nor told.
+    let officer = sign_in(&app, "phucxa").await;
+    let map = send(&app, Method::GET, "/map?measure=cases", &officer, None).await;
+    assert!(map.html.contains("Bản đồ dịch: Quận Ba Đình"));
+    assert!(map.html.contains("Phường Phúc Xá: 2 ca mới"));
+    assert!(!map.html.contains("Phường Trúc Bạch: "));
+    assert_eq!(map.html.matches("stroke:#111").count(), 1);
+
+    // The cases list filters by unit (and refuses an unknown one in words).
+    let list = send(&app, Method::GET, "/cases?unit=00004", &cdc, None).await;
+    assert!(list.html.contains("href=\"/cases/3\"") && !list.html.contains("href=\"/cases/1\""));
+    let list = send(&app, Method::GET, "/cases?unit=00004", &officer, None).await;
+    assert!(!list.html.contains("href=\"/cases/3\""));
+    let list = send(
+        &app,
+        Method::GET,
+        "/cases?unit=xyz&severity=moderate",
+        &cdc,
+        None,
+    )
+    .await;
+    assert!(list.html.contains("Không có đơn vị hành chính với mã này."));
+    let list = send(&app, Method::GET, "/cases?severity=moderate", &cdc, None).await;
+    assert!(list.html.contains("href=\"/cases/2\"") && !list.html.contains("href=\"/cases/1\""));
+}
+
+both_databases!(the_map_colours_the_callers_communes_only);

@@ -1,0 +1,120 @@
+//! The administrative units in memory, for pages and maps: names, levels, parents and
+//! children by code. Built once from the embedded reference data (the same the database's
+//! registry is loaded from), so a page never queries SQL for a unit's name.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use domain::{Structure, Unit, UnitLevel};
+
+pub struct Registry {
+    units: Vec<Unit>,
+    by_code: HashMap<String, usize>,
+    children: HashMap<String, Vec<usize>>,
+}
+
+impl Registry {
+    /// The registry of a structure; empty (and logged) if the embedded data could not be read,
+    /// which a test rules out.
+    pub fn of(structure: Structure) -> &'static Registry {
+        static R2021: OnceLock<Registry> = OnceLock::new();
+        static R2025: OnceLock<Registry> = OnceLock::new();
+        let cell = match structure {
+            Structure::S2021 => &R2021,
+            Structure::S2025 => &R2025,
+        };
+        cell.get_or_init(|| {
+            let units = domain::refdata::units(structure).unwrap_or_else(|e| {
+                tracing::error!("units {}: {e}", structure.as_str());
+                Vec::new()
+            });
+            Registry::new(units)
+        })
+    }
+
+    fn new(units: Vec<Unit>) -> Registry {
+        let by_code = units
+            .iter()
+            .enumerate()
+            .map(|(i, u)| (u.code.to_string(), i))
+            .collect();
+        let mut children: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, u) in units.iter().enumerate() {
+            let parent = u
+                .parent_code
+                .as_ref()
+                .map_or(String::new(), |p| p.to_string());
+            children.entry(parent).or_default().push(i);
+        }
+        Registry {
+            units,
+            by_code,
+            children,
+        }
+    }
+
+    pub fn get(&self, code: &str) -> Option<&Unit> {
+        self.by_code.get(code).map(|&i| &self.units[i])
+    }
+
+    /// The unit's name as people say it ("Phường Phúc Xá"), or the code if unknown.
+    pub fn name(&self, code: &str) -> String {
+        self.get(code)
+            .map_or_else(|| code.to_string(), Unit::full_name)
+    }
+
+    /// Direct children; the provinces (and partner countries) for `""`.
+    pub fn children(&self, code: &str) -> impl Iterator<Item = &Unit> {
+        self.children
+            .get(code)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.units[i])
+    }
+
+    /// Every commune under `code` (the unit itself if it is a commune).
+    pub fn communes_under(&self, code: &str) -> Vec<&Unit> {
+        let mut out = Vec::new();
+        let mut stack = vec![code.to_string()];
+        while let Some(c) = stack.pop() {
+            match self.get(&c) {
+                Some(u) if u.level == UnitLevel::Commune => out.push(u),
+                _ => stack.extend(self.children(&c).map(|u| u.code.to_string())),
+            }
+        }
+        out
+    }
+
+    /// The ancestor of `code` at `level` (itself if it is at that level).
+    pub fn ancestor_at(&self, code: &str, level: UnitLevel) -> Option<&Unit> {
+        let mut u = self.get(code)?;
+        loop {
+            if u.level == level {
+                return Some(u);
+            }
+            u = self.get(&u.parent_code.as_ref()?.to_string())?;
+        }
+    }
+
+    pub fn provinces(&self) -> impl Iterator<Item = &Unit> {
+        self.children("").filter(|u| u.level == UnitLevel::Province)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_knows_names_parents_and_communes() {
+        let r = Registry::of(Structure::S2021);
+        assert_eq!(r.provinces().count(), 63);
+        assert_eq!(r.communes_under("01").len(), 526);
+        assert_eq!(r.name("01"), "Thành phố Hà Nội");
+        let district = r
+            .ancestor_at("00001", UnitLevel::District)
+            .map(|u| u.code.to_string());
+        assert_eq!(district.as_deref(), Some("001"));
+        assert_eq!(Registry::of(Structure::S2025).provinces().count(), 34);
+    }
+}

@@ -1,0 +1,419 @@
+//! The map of the locality: communes (or districts) coloured by a measure, each linking to
+//! its cases. Figures come from the caller's scope only; units outside it are drawn grey.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use atlas::{Atlas, Site};
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use domain::{Structure, Unit, UnitLevel};
+use maud::html;
+use serde::Deserialize;
+
+use super::map_svg::{choropleth, Marker, Shade};
+use super::shell::Ui;
+use super::{t, tr};
+use crate::local_time::{day_start_s, local_date};
+use crate::registry::Registry;
+use crate::{AppState, Lang};
+
+/// What the map colours.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Measure {
+    /// New cases in the last 7 days per 100,000 residents.
+    Incidence,
+    /// New cases in the last 7 days.
+    Cases,
+}
+
+impl Measure {
+    fn parse(s: Option<&str>) -> Measure {
+        match s {
+            Some("cases") => Measure::Cases,
+            _ => Measure::Incidence,
+        }
+    }
+
+    fn slug(self) -> &'static str {
+        match self {
+            Measure::Incidence => "incidence",
+            Measure::Cases => "cases",
+        }
+    }
+
+    /// Class limits (lower bounds) and colours. The incidence classes are the case bands of
+    /// the risk-level rules (under 20, 20–50, 50–150, 150 and more per 100,000 a week).
+    fn classes(self) -> &'static [(f64, &'static str)] {
+        match self {
+            Measure::Incidence => &[
+                (0.0, "#ffffff"),
+                (f64::MIN_POSITIVE, "#fee5d9"),
+                (20.0, "#fcae91"),
+                (50.0, "#fb6a4a"),
+                (150.0, "#cb181d"),
+            ],
+            Measure::Cases => &[
+                (0.0, "#ffffff"),
+                (1.0, "#fee5d9"),
+                (5.0, "#fcae91"),
+                (20.0, "#fb6a4a"),
+                (50.0, "#cb181d"),
+            ],
+        }
+    }
+
+    fn colour(self, v: f64) -> &'static str {
+        self.classes()
+            .iter()
+            .rev()
+            .find(|(lo, _)| v >= *lo)
+            .map_or("#ffffff", |(_, c)| c)
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct MapQuery {
+    unit: Option<String>,
+    measure: Option<String>,
+    level: Option<String>,
+}
+
+const STRUCTURE: Structure = Structure::S2021;
+
+pub(super) async fn map_page(
+    State(state): State<AppState>,
+    ui: Ui,
+    Query(q): Query<MapQuery>,
+) -> Response {
+    let lang = ui.lang;
+    let registry = Registry::of(STRUCTURE);
+    let measure = Measure::parse(q.measure.as_deref());
+    let now = state.now_s();
+    let week_from = day_start_s(local_date(now) - chrono::Days::new(6));
+    let (cases, residents) = tokio::join!(
+        state
+            .store
+            .cases_by_unit(&ui.me.scope, STRUCTURE, week_from, now + 1),
+        state.store.residents_by_unit(&ui.me.scope, STRUCTURE),
+    );
+    let (Ok(cases), Ok(residents)) = (cases, residents) else {
+        return ui.fail(StatusCode::INTERNAL_SERVER_ERROR);
+    };
+
+    let focus = match q.unit.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+        Some(code) => match registry.get(code) {
+            Some(u) if u.level != UnitLevel::Country => u,
+            _ => return ui.fail(StatusCode::NOT_FOUND),
+        },
+        None => match default_focus(&ui, registry, &residents) {
+            Some(u) => u,
+            None => return ui.fail(StatusCode::NOT_FOUND),
+        },
+    };
+    // A commune is shown among the communes of its district.
+    let (frame, emphasis) = match focus.level {
+        UnitLevel::Commune => (
+            registry
+                .ancestor_at(focus.code.as_str(), UnitLevel::District)
+                .unwrap_or(focus),
+            Some(focus.code.to_string()),
+        ),
+        _ => (focus, None),
+    };
+    let Some(province) = registry.ancestor_at(frame.code.as_str(), UnitLevel::Province) else {
+        return ui.fail(StatusCode::NOT_FOUND);
+    };
+    let by_district = q.level.as_deref() == Some("district") && frame.level == UnitLevel::Province;
+
+    let province_code = province.code.to_string();
+    let atlas = match tokio::task::spawn_blocking(move || {
+        province_atlas(&province_code, by_district)
+    })
+    .await
+    {
+        Ok(Some(a)) => a,
+        _ => return ui.fail(StatusCode::INTERNAL_SERVER_ERROR),
+    };
+    // Only the frame's units are drawn.
+    let in_frame = |code: &str| {
+        frame.level == UnitLevel::Province
+            || frame.path.contains(
+                &registry
+                    .get(code)
+                    .map_or_else(domain::UnitPath::root, |u| u.path.clone()),
+            )
+    };
+    let atlas = Atlas {
+        projection: atlas.projection,
+        land: atlas.land.clone(),
+        cells: atlas
+            .cells
+            .iter()
+            .filter(|c| in_frame(&c.code))
+            .cloned()
+            .collect(),
+    };
+
+    // Figures per drawn unit: communes roll up to their district when the map is by district.
+    let level = if by_district {
+        UnitLevel::District
+    } else {
+        UnitLevel::Commune
+    };
+    let roll = |rows: &[(String, i64)]| {
+        let mut out: HashMap<String, i64> = HashMap::new();
+        for (code, n) in rows {
+            if let Some(u) = registry.ancestor_at(code, level) {
+                *out.entry(u.code.to_string()).or_default() += n;
+            }
+        }
+        out
+    };
+    let cases = roll(&cases);
+    let residents = roll(&residents);
+    // Figures only for the caller's units; the rest of the frame is context, drawn grey.
+    let in_scope = |code: &str| {
+        registry
+            .get(code)
+            .is_some_and(|u| ui.me.scope.contains(STRUCTURE, &u.path))
+    };
+    let value = |code: &str| -> Option<f64> {
+        if !in_scope(code) {
+            return None;
+        }
+        let n = *cases.get(code).unwrap_or(&0) as f64;
+        match measure {
+            Measure::Cases => Some(n),
+            Measure::Incidence => residents
+                .get(code)
+                .filter(|&&r| r > 0)
+                .map(|&r| n * 100_000.0 / r as f64),
+        }
+    };
+    let figure = |code: &str, v: f64| -> String {
+        let name = registry.name(code);
+        let n = cases.get(code).copied().unwrap_or(0);
+        match measure {
+            Measure::Cases => tr(
+                lang,
+                "map-tip-cases",
+                &[("unit", name), ("cases", n.to_string())],
+            ),
+            Measure::Incidence => tr(
+                lang,
+                "map-tip-incidence",
+                &[
+                    ("unit", name),
+                    ("cases", n.to_string()),
+                    ("rate", format!("{v:.1}")),
+                ],
+            ),
+        }
+    };
+    let shade = |code: &str| {
+        value(code).map(|v| Shade {
+            fill: measure.colour(v),
+            title: figure(code, v),
+            href: Some(format!(
+                "/cases?unit={code}&from={}",
+                local_date(week_from).format("%Y-%m-%d")
+            )),
+        })
+    };
+    let shades: HashMap<String, Shade> = atlas
+        .cells
+        .iter()
+        .filter_map(|c| shade(&c.code).map(|s| (c.code.clone(), s)))
+        .collect();
+    // Units with no land in Natural Earth's outline (the archipelagos) are drawn as points.
+    let markers: Vec<Marker> = offshore_units(registry, frame)
+        .into_iter()
+        .map(|u| Marker {
+            at: atlas
+                .projection
+                .project(u.lon.unwrap_or_default(), u.lat.unwrap_or_default()),
+            label: u.full_name(),
+            shade: shade(u.code.as_str()),
+        })
+        .collect();
+
+    let mut ranked: Vec<(String, f64)> = shades
+        .keys()
+        .filter_map(|c| Some((c.clone(), value(c)?)))
+        .collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let title = tr(
+        lang,
+        "map-title",
+        &[("unit", registry.name(frame.code.as_str()))],
+    );
+    let link = |m: Measure, by_district: bool| {
+        format!(
+            "/map?unit={}&measure={}{}",
+            focus.code,
+            m.slug(),
+            if by_district { "&level=district" } else { "" }
+        )
+    };
+    let body = html! {
+        h1 { (title) }
+        p.muted { (t(lang, &format!("map-measure-{}", measure.slug()))) " · " (t(lang, "map-how")) }
+        nav.tabs.noprint aria-label=(t(lang, "map-options")) {
+            @for m in [Measure::Incidence, Measure::Cases] {
+                a href=(link(m, by_district)) aria-current=[(m == measure).then_some("page")] { (t(lang, &format!("map-measure-{}", m.slug()))) }
+            }
+            @if frame.level == UnitLevel::Province {
+                a href=(link(measure, false)) aria-current=[(!by_district).then_some("page")] { (t(lang, "map-by-commune")) }
+                a href=(link(measure, true)) aria-current=[by_district.then_some("page")] { (t(lang, "map-by-district")) }
+            } @else {
+                a href={ "/map?unit=" (province.code) "&measure=" (measure.slug()) } { (registry.name(province.code.as_str())) }
+            }
+            button type="button" data-print { (t(lang, "print")) }
+        }
+        (choropleth(&title, &atlas, &shades, &markers, emphasis.as_deref()))
+        (legend(lang, measure))
+        h2 { (t(lang, "map-top")) }
+        @if ranked.is_empty() { p { (t(lang, "map-none")) } }
+        @else {
+            table {
+                thead { tr { th { (t(lang, "col-unit")) } th { (t(lang, "map-col-cases")) } th { (t(lang, "map-col-rate")) } } }
+                tbody { @for (code, _) in ranked.iter().take(15) {
+                    @let n = cases.get(code).copied().unwrap_or(0);
+                    @let r = residents.get(code).copied().unwrap_or(0);
+                    tr {
+                        td { a href={ "/map?unit=" (code) "&measure=" (measure.slug()) } { (registry.name(code)) } }
+                        td { a href={ "/cases?unit=" (code) } { (n) } }
+                        td { @if r > 0 { (format!("{:.1}", n as f64 * 100_000.0 / r as f64)) } }
+                    }
+                } }
+            }
+        }
+    };
+    ui.page(&title, body)
+}
+
+fn legend(lang: Lang, measure: Measure) -> maud::Markup {
+    let classes = measure.classes();
+    let label = |i: usize| -> String {
+        let lo = classes[i].0;
+        match (i, classes.get(i + 1)) {
+            (0, _) => "0".to_string(),
+            (_, Some((hi, _))) if lo <= f64::MIN_POSITIVE => format!("> 0 – < {hi}"),
+            (_, Some((hi, _))) => format!("{lo} – < {hi}"),
+            (_, None) => format!("≥ {lo}"),
+        }
+    };
+    html! {
+        ul.legend aria-label=(t(lang, "map-legend")) {
+            @for (i, (_, colour)) in classes.iter().enumerate() {
+                li { span.swatch style={ "background:" (colour) } {} (label(i)) }
+            }
+            li { span.swatch style={ "background:" (super::map_svg::NO_DATA) } {} (t(lang, "map-no-data")) }
+        }
+    }
+}
+
+/// Where a user's map opens: their jurisdiction, or for a national account the province
+/// with the most residents on record (the locality this system serves).
+fn default_focus<'r>(
+    ui: &Ui,
+    registry: &'r Registry,
+    residents: &[(String, i64)],
+) -> Option<&'r Unit> {
+    if let Some(root) = ui.me.scope.roots_in(STRUCTURE).next() {
+        let code = root.as_str().trim_end_matches('/').rsplit('/').next()?;
+        return registry.get(code);
+    }
+    let mut per_province: HashMap<String, i64> = HashMap::new();
+    for (code, n) in residents {
+        if let Some(p) = registry.ancestor_at(code, UnitLevel::Province) {
+            *per_province.entry(p.code.to_string()).or_default() += n;
+        }
+    }
+    let best = per_province
+        .into_iter()
+        .max_by_key(|(c, n)| (*n, std::cmp::Reverse(c.clone())));
+    match best {
+        Some((code, _)) => registry.get(&code),
+        None => registry.get("01"),
+    }
+}
+
+/// Units under `frame` whose point is off Natural Earth's land: districts without communes
+/// (Hoàng Sa) and communes whose cell came out empty (Trường Sa).
+fn offshore_units<'r>(registry: &'r Registry, frame: &'r Unit) -> Vec<&'r Unit> {
+    let Some(atlas) = province_atlas_cached(frame) else {
+        return Vec::new();
+    };
+    let drawn: std::collections::HashSet<&str> = atlas
+        .cells
+        .iter()
+        .filter(|c| !c.shape.0.is_empty())
+        .map(|c| c.code.as_str())
+        .collect();
+    let mut out: Vec<&Unit> = registry
+        .communes_under(frame.code.as_str())
+        .into_iter()
+        .filter(|u| !drawn.contains(u.code.as_str()))
+        .collect();
+    let districts = if frame.level == UnitLevel::Province {
+        registry.children(frame.code.as_str()).collect()
+    } else {
+        vec![frame]
+    };
+    out.extend(districts.into_iter().filter(|d| {
+        d.level == UnitLevel::District && registry.children(d.code.as_str()).next().is_none()
+    }));
+    out.retain(|u| u.lat.is_some() && u.lon.is_some());
+    out
+}
+
+fn province_atlas_cached(frame: &Unit) -> Option<Arc<Atlas>> {
+    let registry = Registry::of(STRUCTURE);
+    let province = registry.ancestor_at(frame.code.as_str(), UnitLevel::Province)?;
+    province_atlas(province.code.as_str(), false)
+}
+
+/// The cells of a province's communes (or districts), made once and kept: the geometry
+/// depends only on the embedded reference data.
+fn province_atlas(province: &str, by_district: bool) -> Option<Arc<Atlas>> {
+    type Cache = Mutex<HashMap<(String, bool), Arc<Atlas>>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let key = (province.to_string(), by_district);
+    if let Some(a) = cache.lock().ok()?.get(&key) {
+        return Some(a.clone());
+    }
+    let registry = Registry::of(STRUCTURE);
+    let atlas = if by_district {
+        let communes = province_atlas(province, false)?;
+        communes.dissolve(|code| {
+            registry
+                .ancestor_at(code, UnitLevel::District)
+                .map(|d| d.code.to_string())
+        })
+    } else {
+        let sites: Vec<Site> = registry
+            .communes_under(province)
+            .into_iter()
+            .filter_map(|u| {
+                Some(Site {
+                    code: u.code.to_string(),
+                    lon: u.lon?,
+                    lat: u.lat?,
+                })
+            })
+            .collect();
+        if sites.is_empty() {
+            return None;
+        }
+        Atlas::from_sites(&sites)
+            .map_err(|e| tracing::error!("map outline: {e}"))
+            .ok()?
+    };
+    let atlas = Arc::new(atlas);
+    cache.lock().ok()?.insert(key, atlas.clone());
+    Some(atlas)
+}
