@@ -735,39 +735,37 @@ impl Assessment<'_> {
     /// ≥1 mũi (<70%) → cấp 2 (4800/QĐ-BYT)".
     pub fn reason(&self, lang: Lang) -> String {
         let vi = lang == Lang::Vi;
-        let mut parts: Vec<String> = Vec::new();
-        for (ind, reading) in self.indicators() {
+        let mut s = String::with_capacity(256);
+        for (n, (ind, reading)) in self.indicators().enumerate() {
+            if n > 0 {
+                s.push_str(if vi { " và " } else { " and " });
+            }
             let (unit_vi, unit_en) = ind.unit();
             let unit = if vi { unit_vi } else { unit_en };
             let label = |band: Band| self.band_label(ind, band, lang);
-            parts.push(match reading {
-                Reading::Measured { value, band } => match ind {
-                    Indicator::CommuneReady => match (vi, value > 0.0) {
-                        (true, true) => "xã sẵn sàng chăm sóc F0 tại nhà".into(),
-                        (true, false) => "xã chưa sẵn sàng chăm sóc F0 tại nhà".into(),
-                        (false, true) => "commune ready to care for F0 at home".into(),
-                        (false, false) => "commune not ready to care for F0 at home".into(),
-                    },
-                    _ => format!("{} {unit} ({})", number(ind, value, lang), label(band)),
-                },
-                Reading::AssumedWorst { band } => {
-                    if vi {
-                        format!("thiếu số liệu {unit}: giả định {}", label(band))
-                    } else {
-                        format!("{unit}: missing, assumed {}", label(band))
-                    }
+            let _ = match (reading, vi) {
+                (Reading::Measured { value, .. }, _) if ind == Indicator::CommuneReady => {
+                    s.push_str(match (vi, value > 0.0) {
+                        (true, true) => "xã sẵn sàng chăm sóc F0 tại nhà",
+                        (true, false) => "xã chưa sẵn sàng chăm sóc F0 tại nhà",
+                        (false, true) => "commune ready to care for F0 at home",
+                        (false, false) => "commune not ready to care for F0 at home",
+                    });
+                    Ok(())
                 }
-                Reading::Skipped => {
-                    if vi {
-                        format!("thiếu số liệu {unit}: không tính")
-                    } else {
-                        format!("{unit}: missing, not used")
-                    }
+                (Reading::Measured { value, band }, _) => {
+                    write!(s, "{} {unit} ({})", number(ind, value, lang), label(band))
                 }
-            });
+                (Reading::AssumedWorst { band }, true) => {
+                    write!(s, "thiếu số liệu {unit}: giả định {}", label(band))
+                }
+                (Reading::AssumedWorst { band }, false) => {
+                    write!(s, "{unit}: missing, assumed {}", label(band))
+                }
+                (Reading::Skipped, true) => write!(s, "thiếu số liệu {unit}: không tính"),
+                (Reading::Skipped, false) => write!(s, "{unit}: missing, not used"),
+            };
         }
-        let and = if vi { " và " } else { " and " };
-        let mut s = parts.join(and);
         if self.capacity_unknown {
             s.push_str(if vi {
                 "; không có chỉ số năng lực: giả định thấp"
