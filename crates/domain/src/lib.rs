@@ -5,11 +5,14 @@
 //! it carries (`refdata`) is compiled in from `data/units/` with `include_str!`.
 
 pub mod auth;
+pub mod care;
 pub mod epi;
 pub mod ids;
+pub mod overrides;
 pub mod person;
 pub mod policy;
 pub mod refdata;
+pub mod risk;
 pub mod role;
 pub mod scope;
 mod slug;

@@ -16,6 +16,8 @@ pub enum Status {
     Verified,
     Partly,
     Assumed,
+    /// Set by the locality over the published value (see `overrides::OverrideRecord`).
+    Local,
 }
 
 impl Status {
@@ -24,6 +26,7 @@ impl Status {
             Status::Verified => "verified",
             Status::Partly => "partly",
             Status::Assumed => "assumed",
+            Status::Local => "local",
         }
     }
 }
@@ -102,6 +105,12 @@ struct TracingFile {
 pub enum PolicyError {
     #[error("data/policies/{file}: {message}")]
     Invalid { file: &'static str, message: String },
+    #[error("data/policies/{file}: override of {key}: {message}")]
+    Override {
+        file: &'static str,
+        key: String,
+        message: String,
+    },
     #[error("no {family} rule is in force on {date}")]
     NoneInForce {
         family: &'static str,
@@ -116,7 +125,8 @@ pub struct Policies {
     quarantine: Vec<QuarantineRule>,
 }
 
-trait Period {
+/// A rule in force over a period of dates (inclusive; no end: still in force).
+pub(crate) trait Period {
     fn from(&self) -> NaiveDate;
     fn to(&self) -> Option<NaiveDate>;
 }
@@ -139,7 +149,7 @@ impl Period for QuarantineRule {
     }
 }
 
-fn check_periods<P: Period>(family: &str, periods: &mut [P]) -> Result<(), String> {
+pub(crate) fn check_periods<P: Period>(family: &str, periods: &mut [P]) -> Result<(), String> {
     periods.sort_by_key(|p| p.from());
     for (i, p) in periods.iter().enumerate() {
         if p.to().is_some_and(|to| to < p.from()) {
@@ -171,7 +181,7 @@ fn check_periods<P: Period>(family: &str, periods: &mut [P]) -> Result<(), Strin
     Ok(())
 }
 
-fn in_force<P: Period>(periods: &[P], date: NaiveDate) -> Option<&P> {
+pub(crate) fn in_force<P: Period>(periods: &[P], date: NaiveDate) -> Option<&P> {
     periods
         .iter()
         .rev()
