@@ -20,25 +20,7 @@ pub const MAX_LOS_DAYS: u32 = 120;
 pub const MAX_SERIAL_INTERVAL_DAYS: usize = 60;
 
 /// Severity classes of 4689/QĐ-BYT, from least to most severe.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Asymptomatic,
-    Mild,
-    Moderate,
-    Severe,
-    Critical,
-}
-
-impl Severity {
-    pub const ALL: [Severity; 5] = [
-        Severity::Asymptomatic,
-        Severity::Mild,
-        Severity::Moderate,
-        Severity::Severe,
-        Severity::Critical,
-    ];
-}
+pub use crate::epi::Severity;
 
 /// The kind of bed a tier provides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
