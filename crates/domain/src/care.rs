@@ -204,7 +204,7 @@ impl TierModel {
             let n = self
                 .tiers
                 .iter()
-                .filter(|t| t.severities.value.contains(&s))
+                .filter(|t| t.severities.value.contains(s))
                 .count();
             if n != 1 {
                 return Err(format!("{name}: {s:?} is in {n} tiers, not 1"));
