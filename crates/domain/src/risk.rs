@@ -808,7 +808,7 @@ impl Assessment<'_> {
         s
     }
 
-    fn band_label(&self, ind: Indicator, band: Band, lang: Lang) -> String {
+    pub fn band_label(&self, ind: Indicator, band: Band, lang: Lang) -> String {
         // Cut-offs are shown as written: "20", not "20,0".
         let num = |c: &CutOff| {
             if ind.is_share() || c.value.fract() != 0.0 {

@@ -16,6 +16,7 @@ mod migrate;
 mod page;
 mod persons;
 mod residents;
+mod risk_inputs;
 mod sql;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -39,6 +40,7 @@ pub use checkins::{
 pub use contacts::{CaseTimes, ContactRow, DeclaredRow, Residence, StoredContact, VisitRow};
 pub use page::{Cursor, Page, PageRequest, LIMIT_DEFAULT, LIMIT_MAX};
 pub use persons::Merged;
+pub use risk_inputs::WeekCases;
 pub use units::{UnitFilter, UnitStats};
 pub use users::{Caller, LoginThrottle, NewUser, User, UserUnit};
 pub use venues::{Venue, VenueFilter};

@@ -23,7 +23,7 @@ impl PageRequest {
     }
 
     /// The limit to use, clamped to 1..=LIMIT_MAX.
-    pub(crate) fn limit(&self) -> i64 {
+    pub fn limit(&self) -> i64 {
         i64::from(self.limit.clamp(1, LIMIT_MAX))
     }
 }
@@ -39,7 +39,7 @@ const CURSOR_VERSION: &str = "c1";
 const SEP: char = '\u{1f}';
 
 impl Cursor {
-    pub(crate) fn new(parts: Vec<String>) -> Cursor {
+    pub fn new(parts: Vec<String>) -> Cursor {
         Cursor { parts }
     }
 
@@ -72,7 +72,7 @@ impl Cursor {
     }
 
     /// The parts, checked to be `n` long: a cursor from another list is malformed here.
-    pub(crate) fn expect(&self, n: usize) -> Result<&[String], StoreError> {
+    pub fn expect(&self, n: usize) -> Result<&[String], StoreError> {
         if self.parts.len() == n {
             Ok(&self.parts)
         } else {

@@ -15,6 +15,7 @@ mod messages;
 mod openapi;
 mod qr;
 pub mod registry;
+pub mod risk;
 mod ui;
 
 use std::net::SocketAddr;
@@ -99,6 +100,7 @@ pub fn router(state: AppState) -> Router {
         .route("/cases/{id}/contacts", get(api::tracing::contacts))
         .route("/cases/{id}/trace", post(api::tracing::trace_case))
         .route("/clusters", get(api::tracing::list_clusters))
+        .route("/risk-levels", get(api::risk::list))
         .route("/clusters/{id}", get(api::tracing::get_cluster))
         .route(
             "/checkins",

@@ -42,6 +42,7 @@ use crate::api;
         api::venues::get_one,
         api::venues::poster_svg,
         api::venues::qr_png,
+        api::risk::list,
     ),
     modifiers(&BearerAuth)
 )]

@@ -14,3 +14,6 @@ SELECT structure, unit_code, unit_path, COUNT(*)
 FROM persons
 WHERE merged_into IS NULL
 GROUP BY structure, unit_code, unit_path;
+
+-- Deaths of a week, for risk levels.
+CREATE INDEX cases_by_outcome ON cases (outcome_at_s);

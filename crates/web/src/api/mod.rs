@@ -8,6 +8,7 @@ pub mod casework;
 pub mod checkins;
 pub mod health;
 pub mod persons;
+pub mod risk;
 pub mod tracing;
 pub mod units;
 pub mod venues;

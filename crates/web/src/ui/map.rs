@@ -378,7 +378,7 @@ fn province_atlas_cached(frame: &Unit) -> Option<Arc<Atlas>> {
 
 /// The cells of a province's communes (or districts), made once and kept: the geometry
 /// depends only on the embedded reference data.
-fn province_atlas(province: &str, by_district: bool) -> Option<Arc<Atlas>> {
+pub(super) fn province_atlas(province: &str, by_district: bool) -> Option<Arc<Atlas>> {
     type Cache = Mutex<HashMap<(String, bool), Arc<Atlas>>>;
     static CACHE: OnceLock<Cache> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);

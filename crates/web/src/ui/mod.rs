@@ -11,6 +11,7 @@ mod dashboard;
 mod i18n;
 mod map;
 mod map_svg;
+mod risk;
 mod shell;
 mod venues;
 
@@ -31,6 +32,8 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}", get(cases::case_page))
         .route("/cases/{id}/trace", post(cases::trace_case))
         .route("/map", get(map::map_page))
+        .route("/risk", get(risk::risk_page))
+        .route("/public/risk", get(risk::public_risk_page))
         .route("/contacts", get(contacts::contacts))
         .route("/venues", get(venues::venues))
         .route("/clusters", get(clusters::clusters))

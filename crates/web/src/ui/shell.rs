@@ -20,6 +20,7 @@ const JS: &str = include_str!("app.js");
 const NAV: &[(&str, &str)] = &[
     ("/", "nav-dashboard"),
     ("/map", "nav-map"),
+    ("/risk", "nav-risk"),
     ("/cases", "nav-cases"),
     ("/contacts", "nav-contacts"),
     ("/clusters", "nav-clusters"),

@@ -326,3 +326,107 @@ async fn the_map_colours_the_callers_communes_only(store: Store) {
 }
 
 both_databases!(the_map_colours_the_callers_communes_only);
+
+/// Risk levels follow the inputs shown, under the decision in force on the chosen date.
+async fn risk_levels_follow_the_decision_in_force(store: Store) {
+    seed(&store).await;
+    let app = App::at(store.clone(), Some(NOW));
+    let token = app.login_as("cdc", Role::Tracer, &["VN"]).await;
+
+    // 20 Nov 2021, under 4800: Phúc Xá has 2 community cases among 3 residents this week
+    // (≥150 per 100,000) and no vaccination figures (the rule assumes <70%): level 4.
+    let r = app
+        .get("/api/v1/risk-levels?date=2021-11-20", Some(&token))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    let items = r.json["items"].as_array().unwrap();
+    let phuc_xa = items.iter().find(|i| i["unit_code"] == "00001").unwrap();
+    assert_eq!(phuc_xa["policy"], "4800/QĐ-BYT");
+    assert_eq!(phuc_xa["level"], 4);
+    assert_eq!(phuc_xa["inputs"][0]["indicator"], "cases_per_100k_week");
+    assert_eq!(phuc_xa["inputs"][0]["band"], "≥150");
+    assert!((phuc_xa["inputs"][0]["value"].as_f64().unwrap() - 66_666.67).abs() < 0.01);
+    assert_eq!(phuc_xa["inputs"][1]["reading"], "assumed_worst");
+    assert!(phuc_xa["reason"]
+        .as_str()
+        .unwrap()
+        .contains("→ cấp 4 (4800/QĐ-BYT)"));
+    // Districts roll their communes up: Ba Đình with its 4 residents.
+    let r = app
+        .get(
+            "/api/v1/risk-levels?date=2021-11-20&level=district",
+            Some(&token),
+        )
+        .await;
+    let ba_dinh = &r.json["items"][0];
+    assert_eq!(
+        (
+            ba_dinh["unit_code"].as_str(),
+            ba_dinh["population"].as_u64()
+        ),
+        (Some("001"), Some(4))
+    );
+
+    // Across 27 Jan 2022 the decision changes to 218, with its own inputs.
+    let r = app
+        .get("/api/v1/risk-levels?date=2022-01-28", Some(&token))
+        .await;
+    let phuc_xa = r.json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["unit_code"] == "00001")
+        .unwrap()
+        .clone();
+    assert_eq!(phuc_xa["policy"], "218/QĐ-BYT");
+    assert_eq!(phuc_xa["cases"], 0);
+    let r = app
+        .get("/api/v1/risk-levels?date=2022-01-26", Some(&token))
+        .await;
+    assert_eq!(r.json["items"][0]["policy"], "4800/QĐ-BYT");
+
+    // Bad input is refused by field; before any decision there is no level to give.
+    for (q, field) in [
+        ("level=ward", "level"),
+        ("date=20-11-2021", "date"),
+        ("date=2021-09-01", "date"),
+        ("structure=2025&level=district", "level"),
+    ] {
+        let r = app
+            .get(&format!("/api/v1/risk-levels?{q}"), Some(&token))
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{q}");
+        assert_eq!(crate::error_fields(&r), vec![field.to_string()], "{q}");
+    }
+    // The 2025 structure: Phúc Xá became part of the new Ba Đình ward.
+    let r = app
+        .get(
+            "/api/v1/risk-levels?date=2021-11-20&structure=2025",
+            Some(&token),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(!r.json["items"].as_array().unwrap().is_empty());
+
+    // The page, and the public one without signing in, show the same grounds.
+    let public = send(&app, Method::GET, "/public/risk?date=2021-11-20", "", None).await;
+    assert_eq!(public.status, StatusCode::OK);
+    assert!(public.html.contains("Áp dụng 4800/QĐ-BYT"));
+    assert!(public.html.contains("→ cấp 4 (4800/QĐ-BYT)"));
+    assert!(!public.html.contains("nav-label") && !public.html.contains("Đăng xuất"));
+    let public = send(
+        &app,
+        Method::GET,
+        "/public/risk?date=2022-02-03&level=district",
+        "lang=en",
+        None,
+    )
+    .await;
+    assert!(
+        public.html.contains("Under 218/QĐ-BYT"),
+        "{}",
+        &public.html[..public.html.len().min(3000)]
+    );
+}
+
+both_databases!(risk_levels_follow_the_decision_in_force);

@@ -1,0 +1,159 @@
+//! Risk levels by unit for a week (`GET /api/v1/risk-levels`).
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::Json;
+use chrono::NaiveDate;
+use domain::{Reason, Structure, UnitLevel};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{opt_param, ListResponse, PageParams};
+use crate::error::{ApiError, ErrorCode};
+use crate::extract::{ApiQuery, Auth};
+use crate::registry::Registry;
+use crate::risk::{levels, RiskFailure, UnitRisk};
+use crate::{AppState, Lang};
+
+#[derive(Serialize, ToSchema)]
+pub struct InputDto {
+    /// e.g. `cases_per_100k_week`, `adult_first_dose_share`.
+    indicator: &'static str,
+    value: Option<f64>,
+    /// The band the value falls in, as the decision writes it (e.g. `20–<50`).
+    band: Option<String>,
+    /// `measured`, `assumed_worst` (missing; the rule assumes the worst band) or `skipped`.
+    reading: &'static str,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RiskLevelDto {
+    unit_code: String,
+    unit_name: String,
+    /// 1 (low) to 4 (very high), Resolution 128/NQ-CP.
+    level: u8,
+    /// `green`, `yellow`, `orange` or `red`.
+    colour: &'static str,
+    /// The decision applied, e.g. `4800/QĐ-BYT`.
+    policy: String,
+    /// The week assessed: its first and last day.
+    week_from: String,
+    week_to: String,
+    population: u32,
+    cases: u32,
+    inputs: Vec<InputDto>,
+    /// Why, in the caller's language (Accept-Language).
+    reason: String,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct RiskQuery {
+    /// The week's last day, YYYY-MM-DD (default: today in the locality).
+    date: Option<String>,
+    /// `province`, `district` (2021 only) or `commune` (default).
+    level: Option<String>,
+    /// `2021` (default) or `2025`.
+    structure: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+/// Every unit's risk level for the week ending on `date`, with its inputs and reason, under
+/// the decision in force that day; by unit code, paged by cursor.
+#[utoipa::path(get, path = "/api/v1/risk-levels", params(RiskQuery), responses(
+    (status = 200, body = ListResponse<RiskLevelDto>),
+    (status = 400, body = crate::error::ErrorBody)
+), security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    _auth: Auth,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<RiskQuery>,
+) -> Result<Json<ListResponse<RiskLevelDto>>, ApiError> {
+    let lang = Lang::from_headers(&headers);
+    let date = opt_param("date", q.date.as_deref(), parse_date)?
+        .unwrap_or_else(|| crate::local_time::local_date(state.now_s()));
+    let structure = opt_param("structure", q.structure.as_deref(), str::parse::<Structure>)?
+        .unwrap_or(Structure::S2021);
+    let level = opt_param("level", q.level.as_deref(), |s| match s {
+        "province" => Ok(UnitLevel::Province),
+        "district" if structure == Structure::S2021 => Ok(UnitLevel::District),
+        "commune" => Ok(UnitLevel::Commune),
+        _ => Err(Reason::UnknownValue),
+    })?
+    .unwrap_or(UnitLevel::Commune);
+    let page = PageParams {
+        limit: q.limit,
+        cursor: q.cursor,
+    }
+    .parse()?;
+    let after = match &page.after {
+        Some(c) => match c.expect(1).map_err(ApiError::from)? {
+            [code] => Some(code.clone()),
+            _ => None,
+        },
+        None => None,
+    };
+    let all = levels(&state, structure, date, level)
+        .await
+        .map_err(failure)?;
+    let registry = Registry::of(structure);
+    let start = after.map_or(0, |a| all.partition_point(|u| u.unit_code <= a));
+    let limit = page.limit() as usize;
+    let rest = &all[start.min(all.len())..];
+    let items: Vec<RiskLevelDto> = rest
+        .iter()
+        .take(limit)
+        .map(|u| dto(u, registry, date, lang))
+        .collect();
+    let next_cursor = (rest.len() > limit)
+        .then(|| {
+            items
+                .last()
+                .map(|u| store::Cursor::new(vec![u.unit_code.clone()]).encode())
+        })
+        .flatten();
+    Ok(Json(ListResponse { items, next_cursor }))
+}
+
+fn parse_date(s: &str) -> Result<NaiveDate, Reason> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| Reason::InvalidFormat)
+}
+
+fn failure(e: RiskFailure) -> ApiError {
+    match e {
+        RiskFailure::NoRule(_) => ApiError::field("date", Reason::OutOfRange),
+        other => {
+            tracing::error!("risk levels: {other}");
+            ApiError::new(ErrorCode::Internal)
+        }
+    }
+}
+
+fn dto(u: &UnitRisk, registry: &Registry, date: NaiveDate, lang: Lang) -> RiskLevelDto {
+    RiskLevelDto {
+        unit_code: u.unit_code.clone(),
+        unit_name: registry.name(&u.unit_code),
+        level: u.level.number(),
+        colour: u.level.colour(),
+        policy: u.policy.clone(),
+        week_from: (date - chrono::Days::new(6)).to_string(),
+        week_to: date.to_string(),
+        population: u.population,
+        cases: u.cases,
+        inputs: u
+            .inputs
+            .iter()
+            .map(|i| InputDto {
+                indicator: i.indicator,
+                value: i.value,
+                band: i.band.clone(),
+                reading: i.reading,
+            })
+            .collect(),
+        reason: match lang {
+            Lang::Vi => u.reason_vi.clone(),
+            Lang::En => u.reason_en.clone(),
+        },
+    }
+}

@@ -1,0 +1,209 @@
+//! Risk levels of every unit for a week, from the store's counts under the decision in force
+//! (`domain::risk`). Communes are assessed from their own week; districts and provinces by
+//! the rule's roll-up of their children. The 2025 structure is reached through the official
+//! correspondence of communes (a split commune's figures go to the first new commune it lists).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
+
+use chrono::NaiveDate;
+use domain::risk::{self, Assessment, Reading, RiskLevel, RiskPolicies, UnitWeek};
+use domain::{Structure, UnitLevel};
+
+use crate::local_time::{day_end_s, day_start_s};
+use crate::registry::Registry;
+use crate::AppState;
+
+/// The embedded risk-level rules, read once.
+pub fn policies() -> Result<&'static RiskPolicies, &'static domain::policy::PolicyError> {
+    static P: OnceLock<Result<RiskPolicies, domain::policy::PolicyError>> = OnceLock::new();
+    P.get_or_init(RiskPolicies::embedded).as_ref()
+}
+
+/// One indicator as it entered an assessment.
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub indicator: &'static str,
+    pub value: Option<f64>,
+    /// The band, as the decision writes it ("20–<50").
+    pub band: Option<String>,
+    /// `measured`, `assumed_worst` or `skipped`.
+    pub reading: &'static str,
+}
+
+/// A unit's level for the week, with its grounds.
+#[derive(Debug, Clone)]
+pub struct UnitRisk {
+    pub unit_code: String,
+    pub level: RiskLevel,
+    pub policy: String,
+    pub population: u32,
+    pub cases: u32,
+    pub inputs: Vec<Input>,
+    pub reason_vi: String,
+    pub reason_en: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RiskFailure {
+    #[error("no risk-level rule is in force on {0}")]
+    NoRule(NaiveDate),
+    #[error("risk-level policies: {0}")]
+    Policies(String),
+    #[error("store: {0}")]
+    Store(#[from] store::StoreError),
+    #[error("assessment: {0}")]
+    Assess(String),
+}
+
+/// The levels of every unit of `level` in `structure` with residents on record, for the week
+/// ending on `date` (inclusive), in code order.
+pub async fn levels(
+    state: &AppState,
+    structure: Structure,
+    date: NaiveDate,
+    level: UnitLevel,
+) -> Result<Vec<UnitRisk>, RiskFailure> {
+    let policies = policies().map_err(|e| RiskFailure::Policies(e.to_string()))?;
+    let rule = policies.on(date).map_err(|_| RiskFailure::NoRule(date))?;
+    let from_s = day_start_s(date - chrono::Days::new(6));
+    let to_s = day_end_s(date) + 1;
+    let everything = domain::Scope::everything();
+    // Records are kept in the 2021 structure, the one COVID-era records use.
+    let (cases, residents) = tokio::join!(
+        state
+            .store
+            .week_cases_by_unit(Structure::S2021, from_s, to_s),
+        state.store.residents_by_unit(&everything, Structure::S2021),
+    );
+    let (cases, residents) = (cases?, residents?);
+
+    let to_structure = |code: &str| -> Option<String> {
+        match structure {
+            Structure::S2021 => Some(code.to_string()),
+            Structure::S2025 => new_commune_of(code).map(str::to_string),
+        }
+    };
+    let mut weeks: BTreeMap<String, UnitWeek> = BTreeMap::new();
+    for (code, n) in &residents {
+        if let Some(c) = to_structure(code) {
+            let w = weeks.entry(c).or_default();
+            w.population = w
+                .population
+                .saturating_add(u32::try_from(*n).unwrap_or(u32::MAX));
+        }
+    }
+    let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+    for c in &cases {
+        let Some(code) = to_structure(&c.unit_code) else {
+            continue;
+        };
+        // Cases of a commune without residents on record have no rate: left out.
+        if let Some(w) = weeks.get_mut(&code) {
+            w.cases_total += count(c.total);
+            w.cases_community += count(c.community);
+            *w.oxygen_cases.get_or_insert(0) += count(c.oxygen);
+            *w.deaths.get_or_insert(0) += count(c.deaths);
+        }
+    }
+    for w in weeks.values_mut() {
+        // No case, no oxygen case and no death is a measurement too.
+        w.oxygen_cases.get_or_insert(0);
+        w.deaths.get_or_insert(0);
+    }
+
+    let registry = Registry::of(structure);
+    let assess = |w: &UnitWeek| {
+        rule.assess(w)
+            .map_err(|e| RiskFailure::Assess(e.to_string()))
+    };
+    let mut communes: Vec<(String, UnitWeek, Assessment<'_>)> = Vec::new();
+    for (code, w) in &weeks {
+        if w.population > 0 {
+            communes.push((code.clone(), *w, assess(w)?));
+        }
+    }
+    if level == UnitLevel::Commune {
+        return Ok(communes
+            .iter()
+            .map(|(c, w, a)| unit_risk(c, w, a))
+            .collect());
+    }
+    // Roll up one level at a time: communes → districts (2021) → provinces.
+    let mut current = communes;
+    let mut current_level = UnitLevel::Commune;
+    let steps: &[UnitLevel] = match structure {
+        Structure::S2021 => &[UnitLevel::District, UnitLevel::Province],
+        Structure::S2025 => &[UnitLevel::Province],
+    };
+    for &parent_level in steps {
+        let mut groups: BTreeMap<String, (Vec<UnitWeek>, Vec<RiskLevel>)> = BTreeMap::new();
+        for (code, w, a) in &current {
+            if let Some(p) = registry.ancestor_at(code, parent_level) {
+                let g = groups.entry(p.code.to_string()).or_default();
+                g.0.push(*w);
+                g.1.push(a.level);
+            }
+        }
+        let mut next = Vec::new();
+        for (code, (children, child_levels)) in groups {
+            let a = rule
+                .assess_parent(&children, &child_levels)
+                .map_err(|e| RiskFailure::Assess(e.to_string()))?;
+            next.push((code, risk::pool(&children), a));
+        }
+        current = next;
+        current_level = parent_level;
+        if parent_level == level {
+            break;
+        }
+    }
+    if current_level != level {
+        return Ok(Vec::new());
+    }
+    Ok(current.iter().map(|(c, w, a)| unit_risk(c, w, a)).collect())
+}
+
+fn unit_risk(code: &str, w: &UnitWeek, a: &Assessment<'_>) -> UnitRisk {
+    let inputs = a
+        .indicators()
+        .map(|(ind, reading)| {
+            let (value, reading_name) = match reading {
+                Reading::Measured { value, .. } => (Some(value), "measured"),
+                Reading::AssumedWorst { .. } => (None, "assumed_worst"),
+                Reading::Skipped => (None, "skipped"),
+            };
+            Input {
+                indicator: ind.key(),
+                value,
+                band: reading.band().map(|b| a.band_label(ind, b, risk::Lang::Vi)),
+                reading: reading_name,
+            }
+        })
+        .collect();
+    UnitRisk {
+        unit_code: code.to_string(),
+        level: a.level,
+        policy: a.rule.document.clone(),
+        population: w.population,
+        cases: w.cases_total,
+        inputs,
+        reason_vi: a.reason(risk::Lang::Vi),
+        reason_en: a.reason(risk::Lang::En),
+    }
+}
+
+/// The 2025 commune that a 2021 commune became (the first listed, for a split commune).
+fn new_commune_of(old: &str) -> Option<&'static str> {
+    static MAP: OnceLock<HashMap<String, String>> = OnceLock::new();
+    MAP.get_or_init(|| {
+        let mut m = HashMap::new();
+        for c in domain::refdata::correspondence().unwrap_or_default() {
+            m.entry(c.old_unit.to_string())
+                .or_insert_with(|| c.new_commune.to_string());
+        }
+        m
+    })
+    .get(old)
+    .map(String::as_str)
+}

@@ -1,0 +1,236 @@
+//! Risk levels: the map and the table of a week's levels under the decision in force, for
+//! signed-in users and, read-only, for the public.
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
+use domain::risk::RiskLevel;
+use domain::{Structure, UnitLevel};
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use super::map::province_atlas;
+use super::map_svg::{choropleth, Shade};
+use super::shell::{failure, lang_of, page, page_of, Ui};
+use super::{t, tr};
+use crate::registry::Registry;
+use crate::risk::{levels, UnitRisk};
+use crate::{AppState, Lang};
+
+#[derive(Deserialize, Default)]
+pub(super) struct RiskQuery {
+    date: Option<String>,
+    level: Option<String>,
+    unit: Option<String>,
+    cursor: Option<String>,
+}
+
+/// Colours of the four levels (Resolution 128/NQ-CP: green, yellow, orange, red).
+pub fn level_colour(level: RiskLevel) -> &'static str {
+    match level {
+        RiskLevel::Low => "#43a047",
+        RiskLevel::Medium => "#fdd835",
+        RiskLevel::High => "#fb8c00",
+        RiskLevel::VeryHigh => "#e53935",
+    }
+}
+
+pub(super) async fn risk_page(
+    State(state): State<AppState>,
+    ui: Ui,
+    Query(q): Query<RiskQuery>,
+) -> Response {
+    match body(&state, ui.lang, &q, "/risk").await {
+        Ok((title, body)) => ui.page(&title, body),
+        Err(status) => ui.fail(status),
+    }
+}
+
+/// The same without signing in: risk levels are published figures about places.
+pub(super) async fn public_risk_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<RiskQuery>,
+) -> Response {
+    let lang = lang_of(&headers);
+    match body(&state, lang, &q, "/public/risk").await {
+        Ok((title, body)) => page(lang, &title, None, body).into_response(),
+        Err(status) => failure(lang, status),
+    }
+}
+
+const PAGE: u32 = 100;
+
+async fn body(
+    state: &AppState,
+    lang: Lang,
+    q: &RiskQuery,
+    path: &str,
+) -> Result<(String, Markup), StatusCode> {
+    let structure = Structure::S2021;
+    let registry = Registry::of(structure);
+    let today = crate::local_time::local_date(state.now_s());
+    let date = q
+        .date
+        .as_deref()
+        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .unwrap_or(today);
+    let level = match q.level.as_deref() {
+        Some("province") => UnitLevel::Province,
+        Some("district") => UnitLevel::District,
+        _ => UnitLevel::Commune,
+    };
+    let rule = crate::risk::policies()
+        .ok()
+        .and_then(|p| p.on(date).ok())
+        .ok_or(StatusCode::BAD_REQUEST)?;
+    let all = levels(state, structure, date, level).await.map_err(|e| {
+        tracing::error!("risk page: {e}");
+        StatusCode::INTERNAL_SERVER_ERROR
+    })?;
+    // The map: one province's communes or districts (the one asked, else the one with most
+    // residents assessed), coloured by level.
+    let province = q
+        .unit
+        .as_deref()
+        .and_then(|u| registry.ancestor_at(u, UnitLevel::Province))
+        .or_else(|| {
+            let mut pop: HashMap<String, u64> = HashMap::new();
+            for u in &all {
+                if let Some(p) = registry.ancestor_at(&u.unit_code, UnitLevel::Province) {
+                    *pop.entry(p.code.to_string()).or_default() += u64::from(u.population);
+                }
+            }
+            let best = pop
+                .into_iter()
+                .max_by_key(|(c, n)| (*n, std::cmp::Reverse(c.clone())))?;
+            registry.get(&best.0)
+        });
+    let map_level = if level == UnitLevel::District {
+        UnitLevel::District
+    } else {
+        UnitLevel::Commune
+    };
+    let map_levels = if map_level == level {
+        all.clone()
+    } else {
+        levels(state, structure, date, map_level)
+            .await
+            .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?
+    };
+    let by_code: HashMap<&str, &UnitRisk> = map_levels
+        .iter()
+        .map(|u| (u.unit_code.as_str(), u))
+        .collect();
+    let map = match province {
+        Some(p) => {
+            let code = p.code.to_string();
+            let by_district = map_level == UnitLevel::District;
+            let atlas = tokio::task::spawn_blocking(move || province_atlas(&code, by_district))
+                .await
+                .ok()
+                .flatten();
+            atlas.map(|atlas| {
+                let shades: HashMap<String, Shade> = atlas
+                    .cells
+                    .iter()
+                    .filter_map(|c| {
+                        let u = by_code.get(c.code.as_str())?;
+                        Some((
+                            c.code.clone(),
+                            Shade {
+                                fill: level_colour(u.level),
+                                title: format!("{}: {}", registry.name(&c.code), reason(lang, u)),
+                                href: None,
+                            },
+                        ))
+                    })
+                    .collect();
+                let title = tr(
+                    lang,
+                    "risk-map-title",
+                    &[("unit", registry.name(p.code.as_str()))],
+                );
+                choropleth(&title, &atlas, &shades, &[], None)
+            })
+        }
+        None => None,
+    };
+
+    let start = q
+        .cursor
+        .as_deref()
+        .and_then(|c| page_of(Some(c), PAGE).after)
+        .and_then(|c| c.expect(1).ok().map(|p| p[0].clone()))
+        .map_or(0, |after| all.partition_point(|u| u.unit_code <= after));
+    let rows = &all[start.min(all.len())..];
+    let shown = &rows[..rows.len().min(PAGE as usize)];
+    let counts: Vec<(RiskLevel, usize)> = RiskLevel::ALL
+        .iter()
+        .map(|l| (*l, all.iter().filter(|u| u.level == *l).count()))
+        .collect();
+    let level_slug = match level {
+        UnitLevel::Province => "province",
+        UnitLevel::District => "district",
+        _ => "commune",
+    };
+    let link = |extra: &str| format!("{path}?date={date}&level={level_slug}{extra}");
+    let title = t(lang, "risk-title");
+    let body = html! {
+        h1 { (title) }
+        p {
+            (tr(lang, "risk-policy", &[("doc", rule.document.clone()), ("title", rule.title.clone())]))
+            br;
+            span.muted { (tr(lang, "risk-week", &[("from", (date - chrono::Days::new(6)).format("%d/%m/%Y").to_string()), ("to", date.format("%d/%m/%Y").to_string())])) }
+        }
+        form.filters.noprint method="get" action=(path) {
+            div { label for="r-date" { (t(lang, "risk-date")) }
+                input id="r-date" name="date" type="date" value=(date.format("%Y-%m-%d")); }
+            div { label for="r-level" { (t(lang, "risk-level-of")) }
+                select id="r-level" name="level" {
+                    @for (slug, key) in [("commune", "risk-communes"), ("district", "risk-districts"), ("province", "risk-provinces")] {
+                        option value=(slug) selected[slug == level_slug] { (t(lang, key)) }
+                    }
+                }
+            }
+            div { button.primary type="submit" { (t(lang, "contacts-filter")) } }
+        }
+        ul.legend aria-label=(t(lang, "map-legend")) {
+            @for (l, n) in &counts {
+                li { span.swatch style={ "background:" (level_colour(*l)) } {} (t(lang, &format!("risk-level-{}", l.number()))) " — " (n) }
+            }
+        }
+        @if let Some(m) = map { (m) }
+        @if all.is_empty() { p { (t(lang, "risk-none")) } }
+        @else {
+            table {
+                thead { tr {
+                    th { (t(lang, "col-unit")) } th { (t(lang, "risk-col-level")) }
+                    th { (t(lang, "map-col-cases")) } th { (t(lang, "risk-col-population")) } th { (t(lang, "risk-col-reason")) }
+                } }
+                tbody { @for u in shown { tr {
+                    td { (registry.name(&u.unit_code)) }
+                    td { span.badge style={ "background:" (level_colour(u.level)) } { (u.level.number()) } }
+                    td { (u.cases) } td { (u.population) }
+                    td { (reason(lang, u)) }
+                } } }
+            }
+            @if rows.len() > shown.len() {
+                @if let Some(last) = shown.last() {
+                    p { a href=(link(&format!("&cursor={}", store::Cursor::new(vec![last.unit_code.clone()]).encode()))) { (t(lang, "cases-next")) " →" } }
+                }
+            }
+        }
+    };
+    Ok((title, body))
+}
+
+fn reason(lang: Lang, u: &UnitRisk) -> &str {
+    match lang {
+        Lang::Vi => &u.reason_vi,
+        Lang::En => &u.reason_en,
+    }
+}
