@@ -9,6 +9,7 @@ mod auth;
 pub mod contact_index;
 mod error;
 mod extract;
+pub mod forecast;
 mod lang;
 pub mod local_time;
 mod messages;
@@ -101,6 +102,7 @@ pub fn router(state: AppState) -> Router {
         .route("/cases/{id}/trace", post(api::tracing::trace_case))
         .route("/clusters", get(api::tracing::list_clusters))
         .route("/risk-levels", get(api::risk::list))
+        .route("/forecast", get(api::forecast::get))
         .route("/clusters/{id}", get(api::tracing::get_cluster))
         .route(
             "/checkins",

@@ -43,6 +43,7 @@ use crate::api;
         api::venues::poster_svg,
         api::venues::qr_png,
         api::risk::list,
+        api::forecast::get,
     ),
     modifiers(&BearerAuth)
 )]

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod cases;
 pub mod casework;
 pub mod checkins;
+pub mod forecast;
 pub mod health;
 pub mod persons;
 pub mod risk;

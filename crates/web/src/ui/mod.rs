@@ -8,6 +8,7 @@ mod chart;
 mod clusters;
 mod contacts;
 mod dashboard;
+mod forecast;
 mod i18n;
 mod map;
 mod map_svg;
@@ -33,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}/trace", post(cases::trace_case))
         .route("/map", get(map::map_page))
         .route("/risk", get(risk::risk_page))
+        .route("/forecast", get(forecast::forecast_page))
         .route("/public/risk", get(risk::public_risk_page))
         .route("/contacts", get(contacts::contacts))
         .route("/venues", get(venues::venues))

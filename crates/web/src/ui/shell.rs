@@ -21,6 +21,7 @@ const NAV: &[(&str, &str)] = &[
     ("/", "nav-dashboard"),
     ("/map", "nav-map"),
     ("/risk", "nav-risk"),
+    ("/forecast", "nav-forecast"),
     ("/cases", "nav-cases"),
     ("/contacts", "nav-contacts"),
     ("/clusters", "nav-clusters"),

@@ -6,6 +6,7 @@ mod casework;
 mod checkins;
 mod duplicates;
 mod errors;
+mod forecast;
 mod persons;
 mod tracing;
 mod ui;
@@ -84,6 +85,19 @@ impl App {
             req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
         }
         self.send(req.body(Body::empty()).unwrap()).await
+    }
+
+    /// A page as a signed-in browser gets it (the session in its cookie).
+    pub async fn get_html(&self, uri: &str, token: &str) -> String {
+        let req = Request::builder()
+            .uri(uri)
+            .header(header::COOKIE, format!("chongdich_token={token}"))
+            .body(Body::empty())
+            .unwrap();
+        let resp = self.router.clone().oneshot(req).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "{uri}");
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        String::from_utf8(bytes.to_vec()).unwrap()
     }
 
     pub async fn post_json(&self, uri: &str, token: Option<&str>, body: &Value) -> Resp {

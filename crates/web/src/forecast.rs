@@ -1,0 +1,191 @@
+//! The forecast of a unit: R(t) by the method of Cori et al. over its daily cases, and the
+//! projection of cases and bed demand by treatment tier against the beds it has, with the
+//! first day demand would exceed them (`crates/forecast`, rules from `data/policies/care.toml`).
+
+use std::sync::OnceLock;
+
+use chrono::NaiveDate;
+use domain::care::CarePolicies;
+use forecast::{estimate_rt, project, CoriConfig, ProjectionConfig, SerialInterval, TierDemand};
+
+use crate::local_time::{day_start_s, local_time};
+use crate::AppState;
+
+/// Days of history R(t) is estimated over.
+pub const HISTORY_DAYS: u64 = 90;
+/// Days projected.
+pub const HORIZON_DAYS: usize = 28;
+
+pub fn care() -> Result<&'static CarePolicies, &'static domain::policy::PolicyError> {
+    static P: OnceLock<Result<CarePolicies, domain::policy::PolicyError>> = OnceLock::new();
+    P.get_or_init(CarePolicies::embedded).as_ref()
+}
+
+/// A day's estimate with its 95% band (R, cases or occupied beds).
+pub struct DatedBand {
+    pub date: NaiveDate,
+    pub mean: f64,
+    pub lower: f64,
+    pub upper: f64,
+}
+
+pub struct TierForecast {
+    pub tier: usize,
+    pub name_vi: String,
+    pub name_en: String,
+    /// Beds of the tier's kind in the unit, if its facilities are on record.
+    pub capacity: Option<u32>,
+    pub demand: Vec<DatedBand>,
+    /// The first day mean (upper) demand exceeds the beds.
+    pub over_mean: Option<NaiveDate>,
+    pub over_upper: Option<NaiveDate>,
+}
+
+pub struct Forecast {
+    pub as_of: NaiveDate,
+    /// The variant rule whose serial interval and severity shares were used.
+    pub basis: String,
+    pub observed: Vec<(NaiveDate, u32)>,
+    pub rt: Vec<DatedBand>,
+    pub cases: Vec<DatedBand>,
+    pub tiers: Vec<TierForecast>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ForecastFailure {
+    #[error("no care policy in force on {0}")]
+    NoPolicy(NaiveDate),
+    #[error("store: {0}")]
+    Store(#[from] store::StoreError),
+    #[error("forecast: {0}")]
+    Model(#[from] forecast::ForecastError),
+}
+
+/// The forecast for the cases within `scope` (a unit's subtree intersected with the
+/// caller's), as of the day `as_of`; `capacity` gives the beds per tier where known.
+pub async fn forecast_for(
+    state: &AppState,
+    scope: &domain::Scope,
+    as_of: NaiveDate,
+    capacity: &[Option<u32>],
+) -> Result<Forecast, ForecastFailure> {
+    let care = care().map_err(|_| ForecastFailure::NoPolicy(as_of))?;
+    let variant = care
+        .variant_on(as_of)
+        .map_err(|_| ForecastFailure::NoPolicy(as_of))?;
+    let model = care
+        .tier_model(None)
+        .ok_or(ForecastFailure::NoPolicy(as_of))?;
+    let first = as_of - chrono::Days::new(HISTORY_DAYS - 1);
+    let end_s = day_start_s(as_of + chrono::Days::new(1));
+    let utc_offset_s = i64::from(chrono::Offset::fix(local_time(end_s).offset()).local_minus_utc());
+    let daily = state
+        .store
+        .daily_case_counts(
+            scope,
+            domain::Structure::S2021,
+            day_start_s(first),
+            end_s,
+            utc_offset_s,
+        )
+        .await?;
+    let epoch_day = first
+        .signed_duration_since(chrono::DateTime::UNIX_EPOCH.date_naive())
+        .num_days();
+    let mut history = vec![0u32; HISTORY_DAYS as usize];
+    for (day, n) in daily {
+        if let Some(slot) = usize::try_from(day - epoch_day)
+            .ok()
+            .and_then(|i| history.get_mut(i))
+        {
+            *slot = u32::try_from(n).unwrap_or(u32::MAX);
+        }
+    }
+    let date_of = |i: usize| first + chrono::Days::new(i as u64);
+    let si = SerialInterval::new(variant.serial_interval.value.clone())?;
+    let estimates = estimate_rt(&history, &si, &CoriConfig::default())?;
+    // A window with too little infectiousness says only what the prior says: left out.
+    let rt: Vec<DatedBand> = estimates
+        .iter()
+        .filter(|e| e.infectiousness >= 12.0)
+        .map(|e| DatedBand {
+            date: date_of(e.end_day),
+            mean: e.mean,
+            lower: e.lower,
+            upper: e.upper,
+        })
+        .collect();
+    let shares = model.demand(&variant.severity_shares.value);
+    let tiers_in: Vec<TierDemand> = shares
+        .iter()
+        .enumerate()
+        .map(|(i, t)| TierDemand {
+            share: t.share,
+            los_days: t.los_days,
+            beds: capacity.get(i).copied().flatten().unwrap_or(u32::MAX),
+        })
+        .collect();
+    let (cases, tiers) = match estimates.last() {
+        Some(last) => {
+            let cfg = ProjectionConfig {
+                horizon_days: HORIZON_DAYS,
+                ..ProjectionConfig::default()
+            };
+            let p = project(&history, &si, last.posterior(), &tiers_in, &cfg)?;
+            let ahead = |i: usize| as_of + chrono::Days::new(i as u64 + 1);
+            let bands = |v: &[forecast::Band]| -> Vec<DatedBand> {
+                v.iter()
+                    .enumerate()
+                    .map(|(i, b)| DatedBand {
+                        date: ahead(i),
+                        mean: b.mean,
+                        lower: b.lower,
+                        upper: b.upper,
+                    })
+                    .collect()
+            };
+            let tiers = p
+                .tiers
+                .iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    let cap = capacity.get(i).copied().flatten();
+                    let tier = &model.tiers[shares[i].tier];
+                    TierForecast {
+                        tier: i + 1,
+                        name_vi: tier.name_vi.clone(),
+                        name_en: tier.name_en.clone(),
+                        capacity: cap,
+                        demand: bands(&t.occupancy),
+                        over_mean: cap.and(t.first_day_over_mean).map(|d| ahead(d - 1)),
+                        over_upper: cap.and(t.first_day_over_upper).map(|d| ahead(d - 1)),
+                    }
+                })
+                .collect();
+            (bands(&p.cases), tiers)
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    Ok(Forecast {
+        as_of,
+        basis: variant.document.clone(),
+        observed: history
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (date_of(i), *n))
+            .collect(),
+        rt,
+        cases,
+        tiers,
+    })
+}
+
+/// Beds per tier of the default model within `scope`, where facilities are on record.
+pub async fn capacity(
+    _state: &AppState,
+    _scope: &domain::Scope,
+) -> Result<Vec<Option<u32>>, store::StoreError> {
+    // Facilities and their beds arrive with the facilities module; until then no tier has a
+    // known capacity and no alert is raised.
+    Ok(Vec::new())
+}
