@@ -44,15 +44,18 @@ impl Measure {
     }
 
     /// Class limits (lower bounds) and colours. The incidence classes are the case bands of
-    /// the risk-level rules (under 20, 20–50, 50–150, 150 and more per 100,000 a week).
+    /// the risk-level rules (under 20, 20–50, 50–150, 150 and more per 100,000 a week), with
+    /// two more above 150 so that a heavy wave still shows where it is heaviest.
     fn classes(self) -> &'static [(f64, &'static str)] {
         match self {
             Measure::Incidence => &[
                 (0.0, "#ffffff"),
                 (f64::MIN_POSITIVE, "#fee5d9"),
-                (20.0, "#fcae91"),
-                (50.0, "#fb6a4a"),
-                (150.0, "#cb181d"),
+                (20.0, "#fcbba1"),
+                (50.0, "#fc9272"),
+                (150.0, "#fb6a4a"),
+                (500.0, "#de2d26"),
+                (1500.0, "#a50f15"),
             ],
             Measure::Cases => &[
                 (0.0, "#ffffff"),

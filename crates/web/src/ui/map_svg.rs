@@ -73,7 +73,7 @@ pub fn choropleth(
                 @let shade = shades.get(&cell.code);
                 @let d = path_of(&cell.shape, &to_px);
                 @let fill = shade.map_or(NO_DATA, |s| s.fill);
-                @let stroke = if emphasis == Some(cell.code.as_str()) { "stroke:#111;stroke-width:2.5" } else { "stroke:#fff;stroke-width:0.6" };
+                @let stroke = if emphasis == Some(cell.code.as_str()) { "stroke:#111;stroke-width:2.5" } else { "stroke:#9e9e9e;stroke-width:0.4" };
                 @match shade.and_then(|s| s.href.as_ref().map(|h| (s, h))) {
                     Some((s, href)) => a href=(href) {
                         path.cell d=(d) fill=(fill) style=(stroke) { title { (s.title) } }

@@ -1,0 +1,146 @@
+// The command centre in a real browser: sign in, read the dashboard, open and trace a case,
+// the map, risk levels, the forecast, a QR poster printed to PDF, the language switch, and a
+// commune officer who sees only their commune. Screenshots go to e2e/artifacts/.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+import { startDemo } from "./server.mjs";
+import { launch, shot, ARTIFACTS } from "./browser.mjs";
+
+let demo;
+let browser;
+let page;
+
+before(async () => {
+  demo = await startDemo();
+  browser = await launch();
+  page = await (await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: "vi-VN" })).newPage();
+});
+
+after(async () => {
+  await browser?.close();
+  await demo?.stop();
+});
+
+async function signIn(p, username, password) {
+  await p.goto(`${demo.base}/login`);
+  await p.getByLabel(/Tên đăng nhập|Username/).fill(username);
+  await p.getByLabel(/Mật khẩu|Password/).fill(password);
+  await p.getByRole("button", { name: /Đăng nhập|Sign in/ }).click();
+}
+
+/** The number shown in a dashboard figure whose label matches. */
+async function figure(p, label) {
+  const text = await p.locator(".stat", { hasText: label }).locator("b").first().innerText();
+  return Number(text.replace(/\D/g, ""));
+}
+
+test("sign in and read the dashboard", async () => {
+  await signIn(page, "admin", demo.password);
+  await page.waitForURL(`${demo.base}/`);
+  assert.equal(await page.locator("h1").innerText(), "Tổng quan địa bàn");
+  assert.ok((await figure(page, "F0 mới 7 ngày qua")) > 0, "the demo has cases this week");
+  assert.ok((await page.locator("svg.chart rect").count()) >= 28, "the epidemic curve has a bar a day");
+  // The first Tab reaches the skip link: the page can be used from the keyboard.
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement?.className), "skip");
+  await shot(page, "01-dashboard-vi");
+});
+
+test("open a case and trace it", async () => {
+  await page.getByRole("link", { name: "Ca bệnh (F0)" }).click();
+  await page.locator("table tbody tr").first().waitFor();
+  await page.locator("table tbody tr td a").first().click();
+  await assert.doesNotReject(page.locator("h1", { hasText: "Ca bệnh số" }).waitFor());
+  await page.getByRole("button", { name: "Truy vết và lập danh sách cách ly" }).click();
+  await page.waitForURL(/traced=\d+/);
+  assert.match(await page.locator("[role=status]").innerText(), /Đã lưu \d+ người tiếp xúc mới\./);
+  await shot(page, "02-case-traced");
+});
+
+let officerCommune;
+
+test("open the map and follow a commune to its cases", async () => {
+  await page.getByRole("link", { name: "Bản đồ" }).click();
+  await page.locator("svg.map").waitFor();
+  assert.equal(await page.locator("svg.map path.cell").count(), 526, "Hà Nội's communes");
+  const linked = page.locator("svg.map a");
+  assert.ok((await linked.count()) > 100, "communes with residents are coloured and linked");
+  await shot(page, "03-map-incidence");
+  // The commune with the most cases heads the table; click its cell on the map.
+  const top = await page.locator("table tbody tr td a").first().getAttribute("href");
+  officerCommune = new URL(top, demo.base).searchParams.get("unit");
+  await page.locator(`svg.map a[href^="/cases?unit=${officerCommune}&"]`).click();
+  await page.waitForURL(new RegExp(`/cases\\?unit=${officerCommune}`));
+  assert.ok((await page.locator("table tbody tr").count()) > 0);
+  await shot(page, "04-cases-of-a-commune");
+});
+
+test("risk levels and the forecast", async () => {
+  await page.getByRole("link", { name: "Cấp độ dịch" }).click();
+  await page.locator("svg.map").waitFor();
+  assert.match(await page.locator("main p").first().innerText(), /Áp dụng 4800\/QĐ-BYT/);
+  assert.ok((await page.locator("table tbody tr").count()) > 0);
+  await shot(page, "05-risk-levels");
+  await page.getByRole("link", { name: "Dự báo" }).click();
+  await page.locator("svg.chart").first().waitFor();
+  assert.ok(await page.getByText("R = 1").isVisible());
+  await shot(page, "06-forecast");
+});
+
+test("print a venue's QR poster", async () => {
+  await page.getByRole("link", { name: "Địa điểm QR" }).click();
+  const href = await page.getByRole("link", { name: "In mã QR" }).first().getAttribute("href");
+  await page.goto(new URL(href, demo.base).href);
+  assert.ok((await page.locator("svg").count()) > 0);
+  await page.screenshot({ path: join(ARTIFACTS, "07-qr-poster.png") });
+  const pdf = await page.pdf({ path: join(ARTIFACTS, "07-qr-poster.pdf"), format: "A4" });
+  const pages = (pdf.toString("latin1").match(/\/Type\s*\/Page[^s]/g) ?? []).length;
+  assert.equal(pages, 1, "the poster prints on one A4 page");
+});
+
+test("switch to English and back", async () => {
+  await page.goto(`${demo.base}/`);
+  await page.getByRole("link", { name: "English" }).click();
+  await page.waitForLoadState();
+  assert.equal(await page.locator("h1").innerText(), "Locality overview");
+  assert.equal(await page.locator("html").getAttribute("lang"), "en");
+  await page.getByRole("link", { name: "Map" }).click();
+  await page.locator("svg.map").waitFor();
+  await shot(page, "08-map-en");
+  await page.getByRole("link", { name: "Tiếng Việt" }).click();
+  await page.waitForLoadState();
+  assert.equal(await page.locator("html").getAttribute("lang"), "vi");
+});
+
+test("a commune officer sees only their commune", async () => {
+  demo.addUser("canbo", "commune_officer", officerCommune, "mật khẩu của cán bộ xã");
+  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const phone = await ctx.newPage();
+  await signIn(phone, "canbo", "mật khẩu của cán bộ xã");
+  await phone.waitForURL(`${demo.base}/`);
+  await phone.goto(`${demo.base}/map`);
+  await phone.locator("svg.map").waitFor();
+  const links = phone.locator("svg.map a");
+  assert.equal(await links.count(), 1, "only their commune is coloured and linked");
+  assert.match(await links.first().getAttribute("href"), new RegExp(`unit=${officerCommune}&`));
+  await shot(phone, "09-officer-map-phone");
+  await phone.goto(`${demo.base}/cases`);
+  const units = await phone.locator("table tbody tr td:nth-child(3) a").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
+  assert.ok(units.length > 0);
+  assert.ok(units.every((h) => h === `/cases?unit=${officerCommune}`), "every case is theirs");
+  await ctx.close();
+});
+
+test("the public risk map needs no account", async () => {
+  const ctx = await browser.newContext();
+  const anon = await ctx.newPage();
+  await anon.goto(`${demo.base}/public/risk`);
+  await anon.locator("svg.map").waitFor();
+  assert.equal(await anon.locator("header nav").count(), 0, "no navigation of the signed-in pages");
+  await shot(anon, "10-public-risk");
+  await ctx.close();
+  assert.ok(readFileSync(join(ARTIFACTS, "01-dashboard-vi.png")).length > 10_000);
+});
