@@ -90,6 +90,19 @@ test("risk levels and the forecast", async () => {
   await shot(page, "06-forecast");
 });
 
+test("a cluster and its transmission graph", async () => {
+  await page.getByRole("link", { name: "Ổ dịch" }).click();
+  await page.locator("table tbody tr td a").first().click();
+  await page.locator("svg.graph").waitFor();
+  assert.match(await page.locator("h1").innerText(), /^Ổ dịch số \d+$/);
+  assert.ok((await page.locator("svg.graph circle").count()) > 1, "cases drawn");
+  assert.ok((await page.locator("svg.graph line").count()) > 0, "links drawn");
+  await shot(page, "06b-cluster-graph");
+  // A case in the graph opens its page.
+  await page.locator("svg.graph a").first().click();
+  await page.locator("h1", { hasText: "Ca bệnh số" }).waitFor();
+});
+
 test("print a venue's QR poster", async () => {
   await page.getByRole("link", { name: "Địa điểm QR" }).click();
   const href = await page.getByRole("link", { name: "In mã QR" }).first().getAttribute("href");

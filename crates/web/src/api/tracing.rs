@@ -373,14 +373,14 @@ pub struct ClusterDto {
     pub first_confirmed: String,
     pub last_confirmed: String,
     /// New cases per local day, "YYYY-MM-DD" → count.
-    growth: BTreeMap<String, usize>,
+    pub growth: BTreeMap<String, usize>,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct EdgeDto {
-    from_case: i64,
-    to_case: i64,
-    reason: ReasonDto,
+    pub from_case: i64,
+    pub to_case: i64,
+    pub reason: ReasonDto,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -388,7 +388,7 @@ pub struct ClusterDetailDto {
     #[serde(flatten)]
     pub cluster: ClusterDto,
     /// The transmission graph between cases in the caller's jurisdiction.
-    edges: Vec<EdgeDto>,
+    pub edges: Vec<EdgeDto>,
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -234,7 +234,7 @@ pub(super) async fn case_page(
     page(lang, &title, Some(&me), body).into_response()
 }
 
-fn reason_text(lang: Lang, r: &crate::api::tracing::ReasonDto) -> String {
+pub(super) fn reason_text(lang: Lang, r: &crate::api::tracing::ReasonDto) -> String {
     match r.kind {
         "venue" => tr(
             lang,

@@ -1,13 +1,17 @@
 //! Clusters of linked cases.
 
-use axum::extract::State;
+use std::collections::{HashMap, HashSet};
+
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::DateTime;
 use maud::html;
 
+use super::chart::epi_curve;
+use super::graph::{transmission_graph, Link, Node};
 use super::shell::{local, Ui};
-use super::t;
+use super::{t, tr};
 use crate::AppState;
 
 pub(super) async fn clusters(State(state): State<AppState>, ui: Ui) -> Response {
@@ -31,7 +35,7 @@ pub(super) async fn clusters(State(state): State<AppState>, ui: Ui) -> Response 
                     th { (t(lang, "col-first")) } th { (t(lang, "col-last")) }
                 } }
                 tbody { @for c in found.iter().take(200) { tr {
-                    td { a href={ "/cases/" (c.cluster.id) } { (c.cluster.id) } }
+                    td { a href={ "/clusters/" (c.cluster.id) } { (tr(lang, "cluster-name", &[("id", c.cluster.id.to_string())])) } }
                     td { (c.cluster.size) } td { (c.cluster.venues.len()) }
                     td { (when(&c.cluster.first_confirmed)) } td { (when(&c.cluster.last_confirmed)) }
                 } } }
@@ -39,4 +43,120 @@ pub(super) async fn clusters(State(state): State<AppState>, ui: Ui) -> Response 
         }
     };
     ui.page(&ui.t("clusters-title"), body)
+}
+
+/// Cases drawn in a cluster's graph at most: a bigger cluster shows its first cases.
+const GRAPH_MAX: usize = 300;
+
+/// One cluster: its growth, its transmission graph and its cases.
+pub(super) async fn cluster_page(
+    State(state): State<AppState>,
+    ui: Ui,
+    Path(id): Path<String>,
+) -> Response {
+    if let Some(no) = ui.forbidden_without(domain::role::Permission::ReadPersonal) {
+        return no;
+    }
+    let Ok(id) = id.parse::<i64>() else {
+        return ui.fail(StatusCode::NOT_FOUND);
+    };
+    let Ok(found) = crate::api::tracing::compute_clusters(&state, &ui.me, 28, 0).await else {
+        return ui.fail(StatusCode::INTERNAL_SERVER_ERROR);
+    };
+    let Some(c) = found.into_iter().find(|c| c.cluster.id == id) else {
+        return ui.fail(StatusCode::NOT_FOUND);
+    };
+    let Ok(times) = state.store.cases_since(state.now_s() - 29 * 86_400).await else {
+        return ui.fail(StatusCode::INTERNAL_SERVER_ERROR);
+    };
+    let lang = ui.lang;
+    let confirmed: HashMap<i64, i64> = times.iter().map(|t| (t.id.0, t.confirmed_at_s)).collect();
+    let local_day = |t_s: i64| {
+        crate::local_time::local_date(t_s)
+            .signed_duration_since(chrono::DateTime::UNIX_EPOCH.date_naive())
+            .num_days()
+    };
+    let mut shown: Vec<i64> = c.cluster.cases.clone();
+    shown.sort_by_key(|id| (confirmed.get(id).copied().unwrap_or(i64::MAX), *id));
+    shown.truncate(GRAPH_MAX);
+    let in_graph: HashSet<i64> = shown.iter().copied().collect();
+    let nodes: Vec<Node> = shown
+        .iter()
+        .filter_map(|id| {
+            let at = *confirmed.get(id)?;
+            Some(Node {
+                id: *id,
+                day: local_day(at),
+                label: id.to_string(),
+                title: tr(
+                    lang,
+                    "cluster-node",
+                    &[("id", id.to_string()), ("when", local(at, lang))],
+                ),
+                href: format!("/cases/{id}"),
+            })
+        })
+        .collect();
+    let links: Vec<Link> = c
+        .edges
+        .iter()
+        .filter(|e| in_graph.contains(&e.from_case) && in_graph.contains(&e.to_case))
+        .map(|e| Link {
+            from: e.from_case,
+            to: e.to_case,
+            title: format!(
+                "{} → {}: {}",
+                e.from_case,
+                e.to_case,
+                super::cases::reason_text(lang, &e.reason)
+            ),
+            kind: e.reason.kind,
+        })
+        .collect();
+    let day_label = |d: i64| {
+        let date = chrono::DateTime::UNIX_EPOCH.date_naive() + chrono::Days::new(d.max(0) as u64);
+        match lang {
+            crate::Lang::Vi => date.format("%d/%m").to_string(),
+            crate::Lang::En => date.format("%m-%d").to_string(),
+        }
+    };
+    let growth: Vec<(String, i64)> =
+        c.cluster
+            .growth
+            .iter()
+            .map(|(d, n)| {
+                let label =
+                    chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_or(d.clone(), |d| {
+                        match lang {
+                            crate::Lang::Vi => d.format("%d/%m").to_string(),
+                            crate::Lang::En => d.format("%m-%d").to_string(),
+                        }
+                    });
+                (label, *n as i64)
+            })
+            .collect();
+    let when = |s: &str| {
+        DateTime::parse_from_rfc3339(s).map_or(String::new(), |t| local(t.timestamp(), lang))
+    };
+    let title = tr(lang, "cluster-name", &[("id", id.to_string())]);
+    let body = html! {
+        h1 { (title) }
+        p {
+            (tr(lang, "cluster-summary", &[
+                ("size", c.cluster.size.to_string()),
+                ("venues", c.cluster.venues.len().to_string()),
+                ("first", when(&c.cluster.first_confirmed)),
+                ("last", when(&c.cluster.last_confirmed)),
+            ]))
+        }
+        h2 { (t(lang, "cluster-growth")) }
+        (epi_curve(&t(lang, "cluster-growth"), &t(lang, "chart-avg"), &growth))
+        h2 { (t(lang, "cluster-graph")) }
+        p.muted { (t(lang, "cluster-graph-how")) }
+        @if c.cluster.cases.len() > GRAPH_MAX {
+            p.muted { (tr(lang, "cluster-graph-cut", &[("shown", GRAPH_MAX.to_string()), ("size", c.cluster.cases.len().to_string())])) }
+        }
+        div.scroll { (transmission_graph(&t(lang, "cluster-graph"), &nodes, &links, day_label)) }
+    };
+    ui.page(&title, body)
 }

@@ -9,6 +9,7 @@ mod clusters;
 mod contacts;
 mod dashboard;
 mod forecast;
+mod graph;
 mod i18n;
 mod map;
 mod map_svg;
@@ -39,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/contacts", get(contacts::contacts))
         .route("/venues", get(venues::venues))
         .route("/clusters", get(clusters::clusters))
+        .route("/clusters/{id}", get(clusters::cluster_page))
         .route("/static/app.css", get(shell::css))
         .route("/static/app.js", get(shell::js))
 }
