@@ -69,6 +69,25 @@ pub async fn forecast_for(
     as_of: NaiveDate,
     capacity: &[Option<u32>],
 ) -> Result<Forecast, ForecastFailure> {
+    forecast_with(state, scope, as_of, capacity, true).await
+}
+
+/// R(t) alone (no projection), for the dashboard.
+pub async fn rt_for(
+    state: &AppState,
+    scope: &domain::Scope,
+    as_of: NaiveDate,
+) -> Result<Vec<DatedBand>, ForecastFailure> {
+    Ok(forecast_with(state, scope, as_of, &[], false).await?.rt)
+}
+
+async fn forecast_with(
+    state: &AppState,
+    scope: &domain::Scope,
+    as_of: NaiveDate,
+    capacity: &[Option<u32>],
+    projected: bool,
+) -> Result<Forecast, ForecastFailure> {
     let care = care().map_err(|_| ForecastFailure::NoPolicy(as_of))?;
     let variant = care
         .variant_on(as_of)
@@ -125,7 +144,7 @@ pub async fn forecast_for(
             beds: capacity.get(i).copied().flatten().unwrap_or(u32::MAX),
         })
         .collect();
-    let (cases, tiers) = match estimates.last() {
+    let (cases, tiers) = match estimates.last().filter(|_| projected) {
         Some(last) => {
             let cfg = ProjectionConfig {
                 horizon_days: HORIZON_DAYS,

@@ -141,3 +141,7 @@ cluster-growth = Số ca mới mỗi ngày của ổ dịch
 cluster-graph = Sơ đồ lây truyền
 cluster-graph-how = Mỗi chấm là một ca, xếp theo ngày xác nhận; đường liền: cùng hộ hoặc tiếp xúc khai báo, đường đứt: cùng địa điểm. Bấm một ca để mở.
 cluster-graph-cut = Sơ đồ vẽ { $shown } ca đầu tiên trong số { $size } ca.
+situation-heading = Tình hình
+stat-rt = R(t) gần nhất
+stat-high-risk = Xã, phường cấp 3–4 tuần này
+stat-new-clusters = Ổ dịch mới 7 ngày qua

@@ -434,16 +434,11 @@ pub async fn compute_clusters(
     let Ok(rule) = policies.tracing_on(local_date(now)).cloned() else {
         return Ok(Vec::new());
     };
-    let qs = queries.clone();
-    let clusters = tokio::task::spawn_blocking(move || {
-        let rules = links.rules(&rule);
-        let traced = trace::trace_batch(&snapshot, &rules, &links.households, &links.declared, &qs);
-        trace::clusters_with(&qs, &traced, venue_gap_s)
-    })
-    .await
-    .map_err(|_| ApiError::new(ErrorCode::Internal))?;
+    let clusters = cluster_memo::get_or_compute(snapshot, links, &rule, queries, venue_gap_s)
+        .await
+        .map_err(|_| ApiError::new(ErrorCode::Internal))?;
     let mut out = Vec::new();
-    for cl in clusters {
+    for cl in clusters.iter() {
         let members: Vec<&store::CaseTimes> = cl
             .members
             .iter()
@@ -515,6 +510,73 @@ pub async fn compute_clusters(
             .then(a.cluster.id.cmp(&b.cluster.id))
     });
     Ok(out)
+}
+
+/// The clusters of the last computation, kept while the index snapshot, the cases and their
+/// windows are the same: pages and the dashboard then read clusters without re-tracing every
+/// recent case (which costs about 0.1 s at demo scale).
+mod cluster_memo {
+    use std::hash::{Hash, Hasher};
+    use std::sync::{Arc, Mutex};
+
+    use domain::policy::TracingRule;
+    use trace::{CaseQuery, Cluster, Index};
+
+    use crate::contact_index::Links;
+
+    struct Memo {
+        index: Arc<Index>,
+        links: Arc<Links>,
+        key: u64,
+        clusters: Arc<Vec<Cluster>>,
+    }
+
+    static MEMO: Mutex<Option<Memo>> = Mutex::new(None);
+
+    fn key(rule: &TracingRule, queries: &[CaseQuery], gap_s: i64) -> u64 {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        rule.document.hash(&mut h);
+        gap_s.hash(&mut h);
+        for q in queries {
+            (q.person, q.infectious_from_s, q.infectious_to_s).hash(&mut h);
+        }
+        h.finish()
+    }
+
+    pub async fn get_or_compute(
+        index: Arc<Index>,
+        links: Arc<Links>,
+        rule: &TracingRule,
+        queries: Vec<CaseQuery>,
+        gap_s: i64,
+    ) -> Result<Arc<Vec<Cluster>>, tokio::task::JoinError> {
+        let key = key(rule, &queries, gap_s);
+        if let Ok(memo) = MEMO.lock() {
+            if let Some(m) = memo.as_ref().filter(|m| {
+                m.key == key && Arc::ptr_eq(&m.index, &index) && Arc::ptr_eq(&m.links, &links)
+            }) {
+                return Ok(m.clusters.clone());
+            }
+        }
+        let rule = rule.clone();
+        let (i, l) = (index.clone(), links.clone());
+        let clusters = tokio::task::spawn_blocking(move || {
+            let rules = l.rules(&rule);
+            let traced = trace::trace_batch(&i, &rules, &l.households, &l.declared, &queries);
+            trace::clusters_with(&queries, &traced, gap_s)
+        })
+        .await?;
+        let clusters = Arc::new(clusters);
+        if let Ok(mut memo) = MEMO.lock() {
+            *memo = Some(Memo {
+                index,
+                links,
+                key,
+                clusters: clusters.clone(),
+            });
+        }
+        Ok(clusters)
+    }
 }
 
 fn gap_param(q: &ClusterQuery) -> Result<i64, ApiError> {

@@ -26,6 +26,43 @@ pub(super) async fn dashboard(State(state): State<AppState>, ui: Ui) -> Response
             return failure(lang, StatusCode::INTERNAL_SERVER_ERROR);
         }
     };
+    // The situation: R(t), risk levels of the caller's communes, clusters (each cached or
+    // a few indexed queries).
+    let (rt, risk, clusters) = tokio::join!(
+        crate::forecast::rt_for(&state, &me.scope, today),
+        crate::risk::levels(
+            &state,
+            domain::Structure::S2021,
+            today,
+            domain::UnitLevel::Commune
+        ),
+        crate::api::tracing::compute_clusters(&state, &me, 28, 0),
+    );
+    let rt = rt.ok().and_then(|r| r.into_iter().last());
+    let registry = crate::registry::Registry::of(domain::Structure::S2021);
+    let high_risk = risk
+        .map(|all| {
+            all.iter()
+                .filter(|u| u.level >= domain::risk::RiskLevel::High)
+                .filter(|u| {
+                    registry
+                        .get(&u.unit_code)
+                        .is_some_and(|x| me.scope.contains(domain::Structure::S2021, &x.path))
+                })
+                .count() as i64
+        })
+        .unwrap_or(0);
+    let week_ago = day_start_s(today - chrono::Days::new(6));
+    let new_clusters = clusters
+        .map(|c| {
+            c.iter()
+                .filter(|c| {
+                    chrono::DateTime::parse_from_rfc3339(&c.cluster.first_confirmed)
+                        .is_ok_and(|t| t.timestamp() >= week_ago)
+                })
+                .count() as i64
+        })
+        .unwrap_or(0);
     let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
     // The epidemic curve: 28 local days ending today, days without cases as zero.
     let first = today - chrono::Days::new(27);
@@ -76,9 +113,19 @@ pub(super) async fn dashboard(State(state): State<AppState>, ui: Ui) -> Response
             (stat(&t(lang, "stat-new-today"), counts.new_today, Some(format!("/cases?from={}", day(today)))))
             (stat(&t(lang, "stat-new-7d"), counts.new_7d, Some(format!("/cases?from={}", day(today - chrono::Days::new(6))))))
             (stat(&t(lang, "stat-active"), counts.active, Some("/cases?status=active".into())))
-            (stat(&t(lang, "stat-quarantine"), counts.f1_in_quarantine, None))
+            (stat(&t(lang, "stat-quarantine"), counts.f1_in_quarantine, Some("/contacts".into())))
             (stat(&t(lang, "stat-recovered"), counts.recovered, Some("/cases?status=recovered".into())))
             (stat(&t(lang, "stat-died"), counts.died, Some("/cases?status=died".into())))
+        }
+        h2 { (t(lang, "situation-heading")) }
+        div.stats {
+            a.stat href="/forecast" {
+                b { @if let Some(r) = &rt { (format!("{:.2}", r.mean)) } @else { "–" } }
+                (t(lang, "stat-rt"))
+                @if let Some(r) = &rt { br; span.muted { (format!("95%: {:.2}–{:.2}", r.lower, r.upper)) } }
+            }
+            (stat(&t(lang, "stat-high-risk"), high_risk, Some("/risk".into())))
+            (stat(&t(lang, "stat-new-clusters"), new_clusters, Some("/clusters".into())))
         }
         h2 { (t(lang, "chart-curve")) }
         (chart::epi_curve(&t(lang, "chart-curve"), &t(lang, "chart-avg"), &curve))
@@ -88,7 +135,7 @@ pub(super) async fn dashboard(State(state): State<AppState>, ui: Ui) -> Response
                 let n = counts.active_by_severity.iter().find(|(k, _)| k == s.as_str()).map_or(0, |(_, n)| *n);
                 (s.as_str(), n)
             }) {
-                tr { td { (t(lang, &format!("severity-{severity}"))) } td { (n) } }
+                tr { td { (t(lang, &format!("severity-{severity}"))) } td { a href={ "/cases?status=active&severity=" (severity) } { (n) } } }
             }
         }
     };
