@@ -287,6 +287,14 @@ async fn app_state(store: Store) -> Result<web::AppState> {
         let as_of: i64 = clock.parse().context("malformed clock_as_of_s")?;
         state.clock_offset_s = as_of - chrono::Utc::now().timestamp();
     }
+    let overrides = state
+        .rules
+        .load(&store)
+        .await
+        .context("applying the locality's policy overrides")?;
+    if overrides > 0 {
+        tracing::info!("policies: {overrides} local overrides applied");
+    }
     let started = std::time::Instant::now();
     let n = state
         .contacts

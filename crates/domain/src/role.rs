@@ -24,6 +24,8 @@ pub enum Permission {
     WritePersonal,
     /// Manage accounts and read the audit log.
     Administer,
+    /// Correct a policy value for the locality (recorded as an override).
+    SetPolicy,
 }
 
 impl Role {
@@ -54,6 +56,7 @@ impl Role {
         use Role::*;
         match permission {
             Administer => self == Administrator,
+            SetPolicy => matches!(self, Administrator | Command),
             ReadPersonal => matches!(
                 self,
                 Administrator | Command | Tracer | CommuneOfficer | FacilityManager

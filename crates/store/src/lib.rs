@@ -13,6 +13,7 @@ mod cases;
 mod checkins;
 mod contacts;
 mod migrate;
+mod overrides;
 mod page;
 mod persons;
 mod residents;
@@ -38,6 +39,7 @@ pub use checkins::{
     CheckinItem, Ingested, ItemOutcome, PersonRef, VenueRef, BATCH_MAX as CHECKIN_BATCH_MAX,
 };
 pub use contacts::{CaseTimes, ContactRow, DeclaredRow, Residence, StoredContact, VisitRow};
+pub use overrides::StoredOverride;
 pub use page::{Cursor, Page, PageRequest, LIMIT_DEFAULT, LIMIT_MAX};
 pub use persons::Merged;
 pub use risk_inputs::WeekCases;

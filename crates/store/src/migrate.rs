@@ -47,6 +47,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_unit_residents.sql"),
         postgres: include_str!("../migrations/postgres/0007_unit_residents.sql"),
     },
+    Migration {
+        version: 8,
+        name: "policy_overrides",
+        sqlite: include_str!("../migrations/sqlite/0008_policy_overrides.sql"),
+        postgres: include_str!("../migrations/postgres/0008_policy_overrides.sql"),
+    },
 ];
 
 const REFDATA_KEY: &str = "units_fingerprint";

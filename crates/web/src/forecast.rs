@@ -2,10 +2,7 @@
 //! projection of cases and bed demand by treatment tier against the beds it has, with the
 //! first day demand would exceed them (`crates/forecast`, rules from `data/policies/care.toml`).
 
-use std::sync::OnceLock;
-
 use chrono::NaiveDate;
-use domain::care::CarePolicies;
 use forecast::{estimate_rt, project, CoriConfig, ProjectionConfig, SerialInterval, TierDemand};
 
 use crate::local_time::{day_start_s, local_time};
@@ -15,11 +12,6 @@ use crate::AppState;
 pub const HISTORY_DAYS: u64 = 90;
 /// Days projected.
 pub const HORIZON_DAYS: usize = 28;
-
-pub fn care() -> Result<&'static CarePolicies, &'static domain::policy::PolicyError> {
-    static P: OnceLock<Result<CarePolicies, domain::policy::PolicyError>> = OnceLock::new();
-    P.get_or_init(CarePolicies::embedded).as_ref()
-}
 
 /// A day's estimate with its 95% band (R, cases or occupied beds).
 pub struct DatedBand {
@@ -88,7 +80,7 @@ async fn forecast_with(
     capacity: &[Option<u32>],
     projected: bool,
 ) -> Result<Forecast, ForecastFailure> {
-    let care = care().map_err(|_| ForecastFailure::NoPolicy(as_of))?;
+    let care = state.rules.care();
     let variant = care
         .variant_on(as_of)
         .map_err(|_| ForecastFailure::NoPolicy(as_of))?;

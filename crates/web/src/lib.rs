@@ -17,6 +17,7 @@ mod openapi;
 mod qr;
 pub mod registry;
 pub mod risk;
+pub mod rules;
 mod ui;
 
 use std::net::SocketAddr;
@@ -47,6 +48,8 @@ pub struct AppState {
     pub policies: Arc<Policies>,
     /// The tracing engine's in-memory index of check-ins and links.
     pub contacts: Arc<contact_index::ContactIndex>,
+    /// Risk-level and care rules with the locality's overrides.
+    pub rules: Arc<rules::RuleSet>,
     /// Seconds added to the system clock to get the locality's "now". Zero in production;
     /// a demo of a 2021 outbreak runs its clock from the end of the simulated period.
     pub clock_offset_s: i64,
@@ -59,6 +62,7 @@ impl AppState {
             slow_failed_logins: true,
             policies: Arc::new(Policies::embedded()?),
             contacts: Arc::new(contact_index::ContactIndex::empty()),
+            rules: Arc::new(rules::RuleSet::embedded()?),
             clock_offset_s: 0,
         })
     }
@@ -103,6 +107,10 @@ pub fn router(state: AppState) -> Router {
         .route("/clusters", get(api::tracing::list_clusters))
         .route("/risk-levels", get(api::risk::list))
         .route("/forecast", get(api::forecast::get))
+        .route(
+            "/policies/overrides",
+            get(api::policies::list).post(api::policies::create),
+        )
         .route("/clusters/{id}", get(api::tracing::get_cluster))
         .route(
             "/checkins",

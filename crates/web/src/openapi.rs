@@ -44,6 +44,8 @@ use crate::api;
         api::venues::qr_png,
         api::risk::list,
         api::forecast::get,
+        api::policies::list,
+        api::policies::create,
     ),
     modifiers(&BearerAuth)
 )]

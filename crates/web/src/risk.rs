@@ -7,18 +7,12 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
 use chrono::NaiveDate;
-use domain::risk::{self, Assessment, Reading, RiskLevel, RiskPolicies, UnitWeek};
+use domain::risk::{self, Assessment, Reading, RiskLevel, UnitWeek};
 use domain::{Structure, UnitLevel};
 
 use crate::local_time::{day_end_s, day_start_s};
 use crate::registry::Registry;
 use crate::AppState;
-
-/// The embedded risk-level rules, read once.
-pub fn policies() -> Result<&'static RiskPolicies, &'static domain::policy::PolicyError> {
-    static P: OnceLock<Result<RiskPolicies, domain::policy::PolicyError>> = OnceLock::new();
-    P.get_or_init(RiskPolicies::embedded).as_ref()
-}
 
 /// One indicator as it entered an assessment.
 #[derive(Debug, Clone)]
@@ -48,8 +42,6 @@ pub struct UnitRisk {
 pub enum RiskFailure {
     #[error("no risk-level rule is in force on {0}")]
     NoRule(NaiveDate),
-    #[error("risk-level policies: {0}")]
-    Policies(String),
     #[error("store: {0}")]
     Store(#[from] store::StoreError),
     #[error("assessment: {0}")]
@@ -64,7 +56,7 @@ pub async fn levels(
     date: NaiveDate,
     level: UnitLevel,
 ) -> Result<Vec<UnitRisk>, RiskFailure> {
-    let policies = policies().map_err(|e| RiskFailure::Policies(e.to_string()))?;
+    let policies = state.rules.risk();
     let rule = policies.on(date).map_err(|_| RiskFailure::NoRule(date))?;
     let from_s = day_start_s(date - chrono::Days::new(6));
     let to_s = day_end_s(date) + 1;

@@ -9,6 +9,7 @@ pub mod checkins;
 pub mod forecast;
 pub mod health;
 pub mod persons;
+pub mod policies;
 pub mod risk;
 pub mod tracing;
 pub mod units;

@@ -83,10 +83,8 @@ async fn body(
         Some("district") => UnitLevel::District,
         _ => UnitLevel::Commune,
     };
-    let rule = crate::risk::policies()
-        .ok()
-        .and_then(|p| p.on(date).ok())
-        .ok_or(StatusCode::BAD_REQUEST)?;
+    let policies = state.rules.risk();
+    let rule = policies.on(date).map_err(|_| StatusCode::BAD_REQUEST)?;
     let all = levels(state, structure, date, level).await.map_err(|e| {
         tracing::error!("risk page: {e}");
         StatusCode::INTERNAL_SERVER_ERROR

@@ -430,3 +430,103 @@ async fn risk_levels_follow_the_decision_in_force(store: Store) {
 }
 
 both_databases!(risk_levels_follow_the_decision_in_force);
+
+/// A locality corrects an assumed value: the change is checked, recorded, applied at once and
+/// again after a restart; a bad one changes nothing.
+async fn policy_overrides_are_checked_recorded_and_applied(store: Store) {
+    seed(&store).await;
+    let app = App::at(store.clone(), Some(NOW));
+    let admin = app.login_as("chihuy", Role::Command, &["VN"]).await;
+    let tracer = app.login_as("cdc", Role::Tracer, &["VN"]).await;
+    let level = |r: &crate::Resp| {
+        r.json["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["unit_code"] == "00001")
+            .unwrap()["level"]
+            .as_u64()
+    };
+    let before = app
+        .get("/api/v1/risk-levels?date=2021-11-20", Some(&admin))
+        .await;
+    assert_eq!(level(&before), Some(4));
+
+    let body = |key: &str, value: &str| serde_json::json!({"file": "risk_levels", "document": "4800/QĐ-BYT", "key": key, "value": value, "note": "Quyết định của BCĐ thành phố"});
+    let key = "risk.transmission.cases_per_100k_week.cut_offs.2";
+    let r = app
+        .post_json(
+            "/api/v1/policies/overrides",
+            Some(&tracer),
+            &body(key, "100000.0"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    for (key, value, field) in [
+        ("risk.transmission.nothing.cut_offs.2", "1.0", "key"),
+        (key, "\"nhiều\"", "value"),
+        // Below the band under it: the bands would be out of order.
+        (key, "10.0", "value"),
+    ] {
+        let r = app
+            .post_json(
+                "/api/v1/policies/overrides",
+                Some(&admin),
+                &body(key, value),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::BAD_REQUEST,
+            "{key} = {value}: {}",
+            r.json
+        );
+        assert_eq!(
+            crate::error_fields(&r),
+            vec![field.to_string()],
+            "{key} = {value}"
+        );
+    }
+    let list = app.get("/api/v1/policies/overrides", Some(&admin)).await;
+    assert_eq!(
+        list.json["items"].as_array().unwrap().len(),
+        0,
+        "refused overrides change nothing"
+    );
+
+    // Raising the top band's cut-off moves Phúc Xá (66,667 per 100,000) from level 4 to 3.
+    let r = app
+        .post_json(
+            "/api/v1/policies/overrides",
+            Some(&admin),
+            &body(key, "100000.0"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.json);
+    assert_eq!(r.json["old_value"], "150.0");
+    assert_eq!(r.json["by"], "chihuy");
+    let after = app
+        .get("/api/v1/risk-levels?date=2021-11-20", Some(&admin))
+        .await;
+    assert_eq!(level(&after), Some(3));
+    let list = app.get("/api/v1/policies/overrides", Some(&tracer)).await;
+    assert_eq!(
+        list.json["items"][0]["note"],
+        "Quyết định của BCĐ thành phố"
+    );
+    // The rule of 218 is untouched.
+    let r = app
+        .get("/api/v1/risk-levels?date=2022-02-03", Some(&admin))
+        .await;
+    assert_eq!(r.json["items"][0]["policy"], "218/QĐ-BYT");
+
+    // After a restart the stored override applies again.
+    let restarted = App::at(store.clone(), Some(NOW));
+    assert_eq!(restarted.state.rules.load(&store).await.unwrap(), 1);
+    let again = restarted
+        .get("/api/v1/risk-levels?date=2021-11-20", Some(&admin))
+        .await;
+    assert_eq!(level(&again), Some(3));
+}
+
+both_databases!(policy_overrides_are_checked_recorded_and_applied);
