@@ -103,6 +103,7 @@ pub async fn build(store: &Store, params: &sim::Params) -> Result<bool> {
     // that day with its cases, not the empty day after.
     let clock_s = outcome.t0_s + i64::from(params.days) * 86_400 - 60;
     store.set_meta(META_CLOCK, &clock_s.to_string()).await?;
+    publish_weekly_risk_levels(store, clock_s, params.days).await?;
     eprintln!(
         "built the demo in {:.1} s: {} people, {} venues, {} check-ins kept, {} infections, {} cases",
         started.elapsed().as_secs_f64(),
@@ -113,6 +114,21 @@ pub async fn build(store: &Store, params: &sim::Params) -> Result<bool> {
         outcome.cases.len()
     );
     Ok(true)
+}
+
+/// Publishes the risk levels of every full week of the simulation, ending on its last day, as
+/// the command centre would have done each week.
+async fn publish_weekly_risk_levels(store: &Store, clock_s: i64, days: u32) -> Result<()> {
+    let mut state = web::AppState::new(store.clone()).context("loading the policies")?;
+    state.clock_offset_s = clock_s - chrono::Utc::now().timestamp();
+    let last = web::local_time::local_date(clock_s);
+    for week in 0..i64::from(days / 7) {
+        let end = last - chrono::Days::new(7 * week as u64);
+        web::risk::publish(&state, domain::Structure::S2021, end, "demo")
+            .await
+            .with_context(|| format!("publishing the risk levels of the week ending {end}"))?;
+    }
+    Ok(())
 }
 
 /// Writes a simulated locality through the store's bulk paths. Database ids are the

@@ -42,7 +42,7 @@ pub use contacts::{CaseTimes, ContactRow, DeclaredRow, Residence, StoredContact,
 pub use overrides::StoredOverride;
 pub use page::{Cursor, Page, PageRequest, LIMIT_DEFAULT, LIMIT_MAX};
 pub use persons::Merged;
-pub use risk_inputs::WeekCases;
+pub use risk_inputs::{PublishedLevel, WeekCases};
 pub use units::{UnitFilter, UnitStats};
 pub use users::{Caller, LoginThrottle, NewUser, User, UserUnit};
 pub use venues::{Venue, VenueFilter};

@@ -53,6 +53,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_policy_overrides.sql"),
         postgres: include_str!("../migrations/postgres/0008_policy_overrides.sql"),
     },
+    Migration {
+        version: 9,
+        name: "risk_history",
+        sqlite: include_str!("../migrations/sqlite/0009_risk_history.sql"),
+        postgres: include_str!("../migrations/postgres/0009_risk_history.sql"),
+    },
 ];
 
 const REFDATA_KEY: &str = "units_fingerprint";

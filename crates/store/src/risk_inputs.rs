@@ -70,3 +70,132 @@ impl Store {
             .collect()
     }
 }
+
+/// A published risk level: one unit, one assessed week.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublishedLevel {
+    pub structure: Structure,
+    pub unit_code: String,
+    /// `commune`, `district` or `province`.
+    pub unit_level: String,
+    pub week_end: chrono::NaiveDate,
+    pub level: u8,
+    pub policy: String,
+    pub population: i64,
+    pub cases: i64,
+    /// The inputs with their bands, as JSON.
+    pub inputs: String,
+    pub reason_vi: String,
+    pub reason_en: String,
+    pub published_at_s: i64,
+    pub published_by: String,
+}
+
+impl Store {
+    /// Publishes a week's levels: replaces whatever was published for the same units and
+    /// week, in one transaction.
+    pub async fn publish_risk_levels(&self, rows: &[PublishedLevel]) -> Result<u64> {
+        // Built before the first await: a borrowing iterator held across it would not be Send.
+        let values: Vec<Vec<Val>> = rows.iter().map(published_values).collect();
+        let mut tx = self.pool.begin().await?;
+        for r in rows {
+            sqlx::query(
+                "DELETE FROM risk_levels WHERE structure = $1 AND unit_code = $2 AND week_end = $3",
+            )
+            .bind(r.structure.as_str())
+            .bind(&r.unit_code)
+            .bind(r.week_end.to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
+        let n = crate::sql::insert_rows(
+            &mut tx,
+            self.dialect,
+            "risk_levels",
+            &[
+                "structure",
+                "unit_code",
+                "unit_level",
+                "week_end",
+                "level",
+                "policy",
+                "population",
+                "cases",
+                "inputs",
+                "reason_vi",
+                "reason_en",
+                "published_at_s",
+                "published_by",
+            ],
+            values,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// A unit's published levels, newest week first (at most `limit`).
+    pub async fn risk_history(
+        &self,
+        structure: Structure,
+        unit_code: &str,
+        limit: i64,
+    ) -> Result<Vec<PublishedLevel>> {
+        sqlx::query(
+            "SELECT structure, unit_code, unit_level, week_end, level, policy, population, cases,
+                    inputs, reason_vi, reason_en, published_at_s, published_by
+             FROM risk_levels WHERE structure = $1 AND unit_code = $2
+             ORDER BY week_end DESC LIMIT $3",
+        )
+        .bind(structure.as_str())
+        .bind(unit_code)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            let structure: String = r.try_get(0)?;
+            let week: String = r.try_get(3)?;
+            let level: i64 = r.try_get(4)?;
+            Ok(PublishedLevel {
+                structure: structure
+                    .parse()
+                    .map_err(|_| crate::StoreError::Corrupt("risk_levels.structure".into()))?,
+                unit_code: r.try_get(1)?,
+                unit_level: r.try_get(2)?,
+                week_end: week
+                    .parse()
+                    .map_err(|_| crate::StoreError::Corrupt("risk_levels.week_end".into()))?,
+                level: u8::try_from(level)
+                    .map_err(|_| crate::StoreError::Corrupt("risk_levels.level".into()))?,
+                policy: r.try_get(5)?,
+                population: r.try_get(6)?,
+                cases: r.try_get(7)?,
+                inputs: r.try_get(8)?,
+                reason_vi: r.try_get(9)?,
+                reason_en: r.try_get(10)?,
+                published_at_s: r.try_get(11)?,
+                published_by: r.try_get(12)?,
+            })
+        })
+        .collect()
+    }
+}
+
+fn published_values(r: &PublishedLevel) -> Vec<Val> {
+    vec![
+        Val::Text(r.structure.as_str().into()),
+        Val::Text(r.unit_code.clone()),
+        Val::Text(r.unit_level.clone()),
+        Val::Text(r.week_end.to_string()),
+        Val::Int(i64::from(r.level)),
+        Val::Text(r.policy.clone()),
+        Val::Int(r.population),
+        Val::Int(r.cases),
+        Val::Text(r.inputs.clone()),
+        Val::Text(r.reason_vi.clone()),
+        Val::Text(r.reason_en.clone()),
+        Val::Int(r.published_at_s),
+        Val::Text(r.published_by.clone()),
+    ]
+}

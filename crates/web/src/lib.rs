@@ -106,6 +106,8 @@ pub fn router(state: AppState) -> Router {
         .route("/cases/{id}/trace", post(api::tracing::trace_case))
         .route("/clusters", get(api::tracing::list_clusters))
         .route("/risk-levels", get(api::risk::list))
+        .route("/risk-levels/publish", post(api::risk::publish))
+        .route("/risk-levels/history", get(api::risk::history))
         .route("/forecast", get(api::forecast::get))
         .route(
             "/policies/overrides",

@@ -43,6 +43,8 @@ use crate::api;
         api::venues::poster_svg,
         api::venues::qr_png,
         api::risk::list,
+        api::risk::publish,
+        api::risk::history,
         api::forecast::get,
         api::policies::list,
         api::policies::create,

@@ -199,3 +199,48 @@ fn new_commune_of(old: &str) -> Option<&'static str> {
     .get(old)
     .map(String::as_str)
 }
+
+/// Publishes the levels of every commune, district and province with residents on record for
+/// the week ending on `date`, replacing an earlier publication of the same week.
+pub async fn publish(
+    state: &AppState,
+    structure: Structure,
+    date: NaiveDate,
+    by: &str,
+) -> Result<u64, RiskFailure> {
+    let levels_of: &[UnitLevel] = match structure {
+        Structure::S2021 => &[UnitLevel::Commune, UnitLevel::District, UnitLevel::Province],
+        Structure::S2025 => &[UnitLevel::Commune, UnitLevel::Province],
+    };
+    let mut rows = Vec::new();
+    for &level in levels_of {
+        for u in levels(state, structure, date, level).await? {
+            let inputs = serde_json::Value::Array(
+                u.inputs
+                    .iter()
+                    .map(|i| {
+                        serde_json::json!({
+                            "indicator": i.indicator, "value": i.value, "band": i.band, "reading": i.reading,
+                        })
+                    })
+                    .collect(),
+            );
+            rows.push(store::PublishedLevel {
+                structure,
+                unit_code: u.unit_code,
+                unit_level: level.as_str().to_string(),
+                week_end: date,
+                level: u.level.number(),
+                policy: u.policy,
+                population: i64::from(u.population),
+                cases: i64::from(u.cases),
+                inputs: inputs.to_string(),
+                reason_vi: u.reason_vi,
+                reason_en: u.reason_en,
+                published_at_s: state.now_s(),
+                published_by: by.to_string(),
+            });
+        }
+    }
+    Ok(state.store.publish_risk_levels(&rows).await?)
+}

@@ -157,3 +157,119 @@ fn dto(u: &UnitRisk, registry: &Registry, date: NaiveDate, lang: Lang) -> RiskLe
         },
     }
 }
+
+#[derive(Deserialize, ToSchema)]
+pub struct PublishRequest {
+    /// The week's last day, YYYY-MM-DD (default: today in the locality).
+    date: Option<String>,
+    /// `2021` (default) or `2025`.
+    structure: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Published {
+    week_from: String,
+    week_to: String,
+    /// Units published (communes, districts and provinces).
+    units: u64,
+}
+
+/// Publishes the week's levels of every unit, as they stand now; the history keeps them.
+#[utoipa::path(post, path = "/api/v1/risk-levels/publish", request_body = PublishRequest, responses(
+    (status = 200, body = Published),
+    (status = 400, body = crate::error::ErrorBody),
+    (status = 403, body = crate::error::ErrorBody)
+), security(("bearer" = [])))]
+pub async fn publish(
+    State(state): State<AppState>,
+    auth: Auth,
+    crate::extract::ApiJson(body): crate::extract::ApiJson<PublishRequest>,
+) -> Result<Json<Published>, ApiError> {
+    auth.require(domain::role::Permission::SetPolicy)?;
+    let date = opt_param("date", body.date.as_deref(), parse_date)?
+        .unwrap_or_else(|| crate::local_time::local_date(state.now_s()));
+    let structure = opt_param(
+        "structure",
+        body.structure.as_deref(),
+        str::parse::<Structure>,
+    )?
+    .unwrap_or(Structure::S2021);
+    let units = crate::risk::publish(&state, structure, date, &auth.0.user.username)
+        .await
+        .map_err(failure)?;
+    Ok(Json(Published {
+        week_from: (date - chrono::Days::new(6)).to_string(),
+        week_to: date.to_string(),
+        units,
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct HistoryQuery {
+    /// A unit code of the structure.
+    unit: Option<String>,
+    /// `2021` (default) or `2025`.
+    structure: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PublishedDto {
+    week_to: String,
+    level: u8,
+    policy: String,
+    population: i64,
+    cases: i64,
+    inputs: serde_json::Value,
+    reason: String,
+    published_at: String,
+    published_by: String,
+}
+
+/// A unit's published levels, newest week first (up to 104 weeks).
+#[utoipa::path(get, path = "/api/v1/risk-levels/history", params(HistoryQuery), responses(
+    (status = 200, body = ListResponse<PublishedDto>),
+    (status = 400, body = crate::error::ErrorBody)
+), security(("bearer" = [])))]
+pub async fn history(
+    State(state): State<AppState>,
+    _auth: Auth,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<HistoryQuery>,
+) -> Result<Json<ListResponse<PublishedDto>>, ApiError> {
+    let lang = Lang::from_headers(&headers);
+    let structure = opt_param("structure", q.structure.as_deref(), str::parse::<Structure>)?
+        .unwrap_or(Structure::S2021);
+    let unit = q
+        .unit
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .ok_or_else(|| ApiError::field("unit", Reason::Required))?;
+    if Registry::of(structure).get(unit).is_none() {
+        return Err(ApiError::field("unit", Reason::NotFound));
+    }
+    let items = state
+        .store
+        .risk_history(structure, unit, 104)
+        .await?
+        .into_iter()
+        .map(|p| PublishedDto {
+            week_to: p.week_end.to_string(),
+            level: p.level,
+            policy: p.policy,
+            population: p.population,
+            cases: p.cases,
+            inputs: serde_json::from_str(&p.inputs).unwrap_or(serde_json::Value::Null),
+            reason: match lang {
+                Lang::Vi => p.reason_vi,
+                Lang::En => p.reason_en,
+            },
+            published_at: crate::api::cases::iso(p.published_at_s),
+            published_by: p.published_by,
+        })
+        .collect();
+    Ok(Json(ListResponse {
+        items,
+        next_cursor: None,
+    }))
+}

@@ -35,6 +35,8 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}/trace", post(cases::trace_case))
         .route("/map", get(map::map_page))
         .route("/risk", get(risk::risk_page))
+        .route("/risk/publish", post(risk::publish))
+        .route("/risk/history", get(risk::history))
         .route("/forecast", get(forecast::forecast_page))
         .route("/public/risk", get(risk::public_risk_page))
         .route("/contacts", get(contacts::contacts))

@@ -43,8 +43,20 @@ pub(super) async fn risk_page(
     ui: Ui,
     Query(q): Query<RiskQuery>,
 ) -> Response {
+    let can_publish = ui.me.user.role.can(domain::role::Permission::SetPolicy);
     match body(&state, ui.lang, &q, "/risk").await {
-        Ok((title, body)) => ui.page(&title, body),
+        Ok((title, body)) => ui.page(
+            &title,
+            html! {
+                (body)
+                @if can_publish {
+                    form.noprint method="post" action="/risk/publish" {
+                        input type="hidden" name="date" value=(q.date.clone().unwrap_or_default());
+                        button.primary type="submit" { (t(ui.lang, "risk-publish")) }
+                    }
+                }
+            },
+        ),
         Err(status) => ui.fail(status),
     }
 }
@@ -70,6 +82,7 @@ async fn body(
     q: &RiskQuery,
     path: &str,
 ) -> Result<(String, Markup), StatusCode> {
+    let public = path.starts_with("/public");
     let structure = Structure::S2021;
     let registry = Registry::of(structure);
     let today = crate::local_time::local_date(state.now_s());
@@ -210,7 +223,7 @@ async fn body(
                     th { (t(lang, "map-col-cases")) } th { (t(lang, "risk-col-population")) } th { (t(lang, "risk-col-reason")) }
                 } }
                 tbody { @for u in shown { tr {
-                    td { (registry.name(&u.unit_code)) }
+                    td { @if public { (registry.name(&u.unit_code)) } @else { a href={ "/risk/history?unit=" (u.unit_code) } { (registry.name(&u.unit_code)) } } }
                     td { span.badge style={ "background:" (level_colour(u.level)) } { (u.level.number()) } }
                     td { (u.cases) } td { (u.population) }
                     td { (reason(lang, u)) }
@@ -231,4 +244,81 @@ fn reason(lang: Lang, u: &UnitRisk) -> &str {
         Lang::Vi => &u.reason_vi,
         Lang::En => &u.reason_en,
     }
+}
+
+#[derive(Deserialize)]
+pub(super) struct PublishForm {
+    date: Option<String>,
+}
+
+/// Publishes the week shown (a command account's button), then shows it.
+pub(super) async fn publish(
+    State(state): State<AppState>,
+    ui: Ui,
+    axum::extract::Form(f): axum::extract::Form<PublishForm>,
+) -> Response {
+    if let Some(no) = ui.forbidden_without(domain::role::Permission::SetPolicy) {
+        return no;
+    }
+    let date = f
+        .date
+        .as_deref()
+        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .unwrap_or_else(|| crate::local_time::local_date(state.now_s()));
+    match crate::risk::publish(&state, Structure::S2021, date, &ui.me.user.username).await {
+        Ok(_) => {
+            axum::response::Redirect::to(&format!("/risk?date={date}&published=1")).into_response()
+        }
+        Err(crate::risk::RiskFailure::NoRule(_)) => ui.fail(StatusCode::BAD_REQUEST),
+        Err(e) => {
+            tracing::error!("publish risk levels: {e}");
+            ui.fail(StatusCode::INTERNAL_SERVER_ERROR)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct HistoryQuery {
+    unit: Option<String>,
+}
+
+/// A unit's published levels, week by week.
+pub(super) async fn history(
+    State(state): State<AppState>,
+    ui: Ui,
+    Query(q): Query<HistoryQuery>,
+) -> Response {
+    let registry = Registry::of(Structure::S2021);
+    let Some(unit) = q.unit.as_deref().and_then(|u| registry.get(u)) else {
+        return ui.fail(StatusCode::NOT_FOUND);
+    };
+    let Ok(rows) = state
+        .store
+        .risk_history(Structure::S2021, unit.code.as_str(), 104)
+        .await
+    else {
+        return ui.fail(StatusCode::INTERNAL_SERVER_ERROR);
+    };
+    let lang = ui.lang;
+    let title = tr(lang, "risk-history-title", &[("unit", unit.full_name())]);
+    let body = html! {
+        h1 { (title) }
+        @if rows.is_empty() { p { (t(lang, "risk-history-none")) } }
+        @else {
+            table {
+                thead { tr {
+                    th { (t(lang, "risk-history-week")) } th { (t(lang, "risk-col-level")) }
+                    th { (t(lang, "map-col-cases")) } th { (t(lang, "risk-col-reason")) } th { (t(lang, "risk-history-published")) }
+                } }
+                tbody { @for r in &rows { tr {
+                    td { (r.week_end.format("%d/%m/%Y")) }
+                    td { @if let Some(l) = RiskLevel::from_number(r.level) { span.badge style={ "background:" (level_colour(l)) } { (r.level) } } }
+                    td { (r.cases) }
+                    td { (match lang { Lang::Vi => &r.reason_vi, Lang::En => &r.reason_en }) }
+                    td { (r.published_by) ", " (super::shell::local(r.published_at_s, lang)) }
+                } } }
+            }
+        }
+    };
+    ui.page(&title, body)
 }

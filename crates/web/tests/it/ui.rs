@@ -530,3 +530,63 @@ async fn policy_overrides_are_checked_recorded_and_applied(store: Store) {
 }
 
 both_databases!(policy_overrides_are_checked_recorded_and_applied);
+
+/// Publishing keeps a week's levels as they stood; a unit's history lists them newest first.
+async fn published_risk_levels_make_a_history(store: Store) {
+    seed(&store).await;
+    let app = App::at(store.clone(), Some(NOW));
+    let chief = app.login_as("chihuy", Role::Command, &["VN"]).await;
+    let tracer = app.login_as("cdc", Role::Tracer, &["VN"]).await;
+    let week = |d: &str| serde_json::json!({ "date": d });
+    let r = app
+        .post_json(
+            "/api/v1/risk-levels/publish",
+            Some(&tracer),
+            &week("2021-11-20"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app
+        .post_json(
+            "/api/v1/risk-levels/publish",
+            Some(&chief),
+            &week("2021-11-20"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    // Two communes, their district and their province.
+    assert_eq!(r.json["units"], 4);
+    let r = app
+        .post_json(
+            "/api/v1/risk-levels/publish",
+            Some(&chief),
+            &week("2021-11-20"),
+        )
+        .await;
+    assert_eq!(r.json["units"], 4, "publishing a week again replaces it");
+    app.post_json(
+        "/api/v1/risk-levels/publish",
+        Some(&chief),
+        &week("2021-11-13"),
+    )
+    .await;
+
+    let h = app
+        .get("/api/v1/risk-levels/history?unit=00001", Some(&tracer))
+        .await;
+    let items = h.json["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(
+        (items[0]["week_to"].as_str(), items[0]["level"].as_u64()),
+        (Some("2021-11-20"), Some(4))
+    );
+    assert_eq!(items[0]["published_by"], "chihuy");
+    assert_eq!(items[0]["inputs"][0]["band"], "≥150");
+    assert_eq!(items[1]["week_to"], "2021-11-13");
+    let r = app.get("/api/v1/risk-levels/history", Some(&tracer)).await;
+    assert_eq!(crate::error_fields(&r), vec!["unit".to_string()]);
+    let page = app.get_html("/risk/history?unit=00001", &tracer).await;
+    assert!(page.contains("Cấp độ dịch đã công bố: Phường Phúc Xá") && page.contains("20/11/2021"));
+}
+
+both_databases!(published_risk_levels_make_a_history);
