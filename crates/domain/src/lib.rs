@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod epi;
+pub mod facility;
 pub mod ids;
 pub mod person;
 pub mod policy;
@@ -14,6 +15,7 @@ pub mod role;
 pub mod scope;
 mod slug;
 pub mod units;
+pub mod vaccination;
 pub mod validation;
 
 pub use ids::{CaseId, PersonId, UserId, VenueId};

@@ -24,6 +24,9 @@ pub enum Permission {
     WritePersonal,
     /// Manage accounts and read the audit log.
     Administer,
+    /// Admit, transfer and discharge patients and quarantined people, and set facilities'
+    /// beds, within the scope.
+    ManageBeds,
 }
 
 impl Role {
@@ -59,6 +62,10 @@ impl Role {
                 Administrator | Command | Tracer | CommuneOfficer | FacilityManager
             ),
             WritePersonal => matches!(self, Administrator | Command | Tracer | CommuneOfficer),
+            ManageBeds => matches!(
+                self,
+                Administrator | Command | CommuneOfficer | FacilityManager
+            ),
         }
     }
 }

@@ -1,0 +1,76 @@
+-- Care: vaccination coverage kept as counts, facilities with their beds, and stays (admissions
+-- to a bed, home care, home quarantine) with their history.
+-- SQLite dialect; keep in step with ../postgres/0006_care.sql.
+
+-- A dose sent by a device or a register carries the sender's id: a retried batch is not
+-- stored twice. Doses of bulk imports have none. The unit of a dose is where it was given.
+ALTER TABLE vaccinations ADD COLUMN client_id TEXT;
+CREATE UNIQUE INDEX vaccinations_by_client ON vaccinations (client_id);
+
+-- Doses per day, counted by the person's residence and age group on the day of the dose,
+-- kept up to date in the transaction that stores the doses: coverage for every commune of a
+-- country is a sum over this table, never a recount of the doses.
+--   first_doses: doses numbered 1; full_doses: doses completing the product's primary series.
+CREATE TABLE vaccination_counts (
+    structure   TEXT NOT NULL,
+    unit_code   TEXT NOT NULL,
+    unit_path   TEXT NOT NULL,
+    given_on    TEXT NOT NULL,
+    age_group   TEXT NOT NULL,
+    first_doses INTEGER NOT NULL,
+    full_doses  INTEGER NOT NULL,
+    PRIMARY KEY (structure, unit_path, given_on, age_group)
+);
+
+CREATE TABLE facilities (
+    id           INTEGER PRIMARY KEY,
+    name         TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    structure    TEXT NOT NULL,
+    unit_code    TEXT NOT NULL,
+    unit_path    TEXT NOT NULL,
+    address      TEXT,
+    created_at_s INTEGER NOT NULL,
+    created_by   INTEGER REFERENCES users (id)
+);
+CREATE INDEX facilities_by_scope ON facilities (structure, unit_path, id);
+
+-- The one place a facility's occupancy is counted. An admission raises occupied with
+-- `UPDATE ... WHERE occupied < capacity` in its transaction, so concurrent admissions
+-- can never overfill a bed type; the CHECK is the last line of defence.
+CREATE TABLE facility_beds (
+    facility_id INTEGER NOT NULL REFERENCES facilities (id),
+    bed_type    TEXT NOT NULL,
+    capacity    INTEGER NOT NULL,
+    occupied    INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (facility_id, bed_type),
+    CHECK (occupied >= 0 AND occupied <= capacity)
+);
+
+-- A stay: a person (an F0 case, or an F1 contact) in a bed of a facility, or at home.
+-- A transfer ends one stay (reason 'transferred') and starts another that points back at it,
+-- so every stay keeps its own times. The unit is the facility's (home: the person's), for scope.
+CREATE TABLE stays (
+    id               INTEGER PRIMARY KEY,
+    person_id        INTEGER NOT NULL REFERENCES persons (id),
+    case_id          INTEGER REFERENCES cases (id),
+    contact_id       INTEGER REFERENCES contacts (id),
+    place            TEXT NOT NULL,
+    facility_id      INTEGER REFERENCES facilities (id),
+    bed_type         TEXT,
+    from_s           INTEGER NOT NULL,
+    until_s          INTEGER,
+    discharge_reason TEXT,
+    transferred_from INTEGER REFERENCES stays (id),
+    note             TEXT,
+    structure        TEXT NOT NULL,
+    unit_code        TEXT NOT NULL,
+    unit_path        TEXT NOT NULL,
+    created_at_s     INTEGER NOT NULL,
+    created_by       INTEGER REFERENCES users (id)
+);
+-- One open stay per person at a time.
+CREATE UNIQUE INDEX stays_open_by_person ON stays (person_id) WHERE until_s IS NULL;
+CREATE INDEX stays_by_facility ON stays (facility_id, from_s);
+CREATE INDEX stays_by_scope ON stays (structure, unit_path, from_s);
+CREATE INDEX stays_by_case ON stays (case_id);
