@@ -278,14 +278,17 @@ impl Store {
             self.dialect,
             "facility_beds",
             &["facility_id", "bed_type", "capacity", "occupied"],
-            new.beds.iter().map(|(b, c)| {
-                vec![
-                    Val::Int(id),
-                    Val::Text(b.as_str().into()),
-                    Val::Int(*c),
-                    Val::Int(0),
-                ]
-            }),
+            new.beds
+                .iter()
+                .map(|(b, c)| {
+                    vec![
+                        Val::Int(id),
+                        Val::Text(b.as_str().into()),
+                        Val::Int(*c),
+                        Val::Int(0),
+                    ]
+                })
+                .collect::<Vec<_>>(),
         )
         .await?;
         tx.commit().await?;
@@ -390,7 +393,8 @@ impl Store {
             self.dialect,
             stays
                 .iter()
-                .map(|s| audit_stay(caller, AuditAction::List, s.id, None)),
+                .map(|s| audit_stay(caller, AuditAction::List, s.id, None))
+                .collect::<Vec<_>>(),
             now_s,
         )
         .await?;

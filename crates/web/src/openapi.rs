@@ -42,6 +42,18 @@ use crate::api;
         api::venues::get_one,
         api::venues::poster_svg,
         api::venues::qr_png,
+        api::vaccination::record,
+        api::vaccination::of_person,
+        api::vaccination::coverage,
+        api::facilities::list,
+        api::facilities::create,
+        api::facilities::get_one,
+        api::facilities::admit,
+        api::facilities::home,
+        api::facilities::transfer,
+        api::facilities::discharge,
+        api::facilities::case_stays,
+        api::facilities::occupancy,
     ),
     modifiers(&BearerAuth)
 )]

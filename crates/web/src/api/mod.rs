@@ -6,10 +6,12 @@ pub mod auth;
 pub mod cases;
 pub mod casework;
 pub mod checkins;
+pub mod facilities;
 pub mod health;
 pub mod persons;
 pub mod tracing;
 pub mod units;
+pub mod vaccination;
 pub mod venues;
 
 use serde::{Deserialize, Serialize};
