@@ -671,6 +671,14 @@ impl Store {
         Ok(seen.then_some((stay, who)))
     }
 
+    /// The facility of a stay the caller may act on; None when not visible or at home.
+    pub async fn stay_facility(&self, caller: &Caller, stay_id: i64) -> Result<Option<i64>> {
+        let mut conn = self.pool.acquire().await?;
+        Ok(Self::open_stay_for(&mut conn, caller, stay_id)
+            .await?
+            .and_then(|(s, _)| s.facility_id))
+    }
+
     /// Ends an open stay (and frees its bed). False when the stay is not visible.
     /// A closed stay answers `stay: out_of_range`.
     pub async fn discharge(

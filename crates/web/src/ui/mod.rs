@@ -8,8 +8,10 @@ mod chart;
 mod clusters;
 mod contacts;
 mod dashboard;
+mod facilities;
 mod i18n;
 mod shell;
+mod vaccination;
 mod venues;
 
 use axum::routing::{get, post};
@@ -31,6 +33,12 @@ pub fn routes() -> Router<AppState> {
         .route("/contacts", get(contacts::contacts))
         .route("/venues", get(venues::venues))
         .route("/clusters", get(clusters::clusters))
+        .route("/facilities", get(facilities::list))
+        .route("/facilities/{id}", get(facilities::page))
+        .route("/facilities/{id}/admit", post(facilities::admit))
+        .route("/stays/{id}/discharge", post(facilities::discharge))
+        .route("/stays/{id}/transfer", post(facilities::transfer))
+        .route("/coverage", get(vaccination::coverage))
         .route("/static/app.css", get(shell::css))
         .route("/static/app.js", get(shell::js))
 }

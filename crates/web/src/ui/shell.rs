@@ -24,6 +24,8 @@ const NAV: &[(&str, &str)] = &[
     ("/contacts", "nav-contacts"),
     ("/clusters", "nav-clusters"),
     ("/venues", "nav-venues"),
+    ("/facilities", "nav-facilities"),
+    ("/coverage", "nav-coverage"),
 ];
 
 /// The page language: the `lang` cookie, else `Accept-Language`, else Vietnamese.

@@ -356,7 +356,143 @@ async fn doses_are_idempotent_and_counted(store: Store) {
     );
 }
 
+/// Every input and select of a page has a label naming it.
+fn every_input_labelled(html: &str) {
+    for tag in ["<input", "<select"] {
+        for (i, _) in html.match_indices(tag) {
+            let rest = &html[i..];
+            let end = rest.find('>').unwrap();
+            let element = &rest[..end];
+            if element.contains("type=\"hidden\"") {
+                continue;
+            }
+            let id = element
+                .split("id=\"")
+                .nth(1)
+                .expect(element)
+                .split('"')
+                .next()
+                .unwrap();
+            assert!(
+                html.contains(&format!("<label for=\"{id}\"")),
+                "no label for {id}"
+            );
+        }
+    }
+}
+
+async fn pages_show_beds_and_take_forms(store: Store) {
+    use crate::ui::{send, sign_in};
+    let app = App::at(store.clone(), Some(NOW));
+    cases_in(&store, "00001", 1, 2, Severity::Mild).await;
+    let admin = app.login_as("admin", Role::Administrator, &["VN"]).await;
+    let mine = new_facility(
+        &app,
+        &admin,
+        "00001",
+        "f0_isolation",
+        json!([{"bed_type": "f0_tier1", "capacity": 1}]),
+    )
+    .await;
+    let theirs = new_facility(
+        &app,
+        &admin,
+        "00004",
+        "f0_isolation",
+        json!([{"bed_type": "f0_tier1", "capacity": 1}]),
+    )
+    .await;
+    app.add_user("phucxa", Role::CommuneOfficer, &["00001"])
+        .await;
+    let cookie = sign_in(&app, "phucxa").await;
+    let list = send(&app, Method::GET, "/facilities", &cookie, None).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.html.contains("Cơ sở 00001") && !list.html.contains("Cơ sở 00004"));
+    assert!(
+        list.html.contains("<svg") && list.html.contains("Giường F0 tầng 1: 0 / 1"),
+        "{}",
+        list.html
+    );
+    let other = send(
+        &app,
+        Method::GET,
+        &format!("/facilities/{theirs}"),
+        &cookie,
+        None,
+    )
+    .await;
+    assert_eq!(other.status, StatusCode::NOT_FOUND);
+    let ok = send(
+        &app,
+        Method::POST,
+        &format!("/facilities/{mine}/admit"),
+        &cookie,
+        Some("case_id=1&bed_type="),
+    )
+    .await;
+    assert_eq!(
+        ok.location.as_deref(),
+        Some(format!("/facilities/{mine}?done=form-saved").as_str())
+    );
+    let full = send(
+        &app,
+        Method::POST,
+        &format!("/facilities/{mine}/admit"),
+        &cookie,
+        Some("case_id=2&bed_type=f0_tier1"),
+    )
+    .await;
+    assert_eq!(
+        full.location.as_deref(),
+        Some(format!("/facilities/{mine}?error=form-no_capacity").as_str())
+    );
+    let page = send(
+        &app,
+        Method::GET,
+        &format!("/facilities/{mine}?error=form-no_capacity"),
+        &cookie,
+        None,
+    )
+    .await;
+    assert!(page.html.contains("hết giường"), "{}", page.html);
+    assert!(page.html.contains("Giường F0 tầng 1: 1 / 1"));
+    every_input_labelled(&page.html);
+    let stay = page
+        .html
+        .split("/stays/")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let out = send(
+        &app,
+        Method::POST,
+        &format!("/stays/{stay}/discharge"),
+        &cookie,
+        Some("reason=recovered"),
+    )
+    .await;
+    assert_eq!(
+        out.location.as_deref(),
+        Some(format!("/facilities/{mine}?done=form-saved").as_str())
+    );
+    let cov = send(
+        &app,
+        Method::GET,
+        "/coverage?level=commune&as_of=2021-11-01",
+        &cookie,
+        None,
+    )
+    .await;
+    assert_eq!(cov.status, StatusCode::OK);
+    assert!(cov.html.contains("00001"));
+    every_input_labelled(&cov.html);
+}
+
 both_databases!(
+    pages_show_beds_and_take_forms,
     a_full_facility_refuses_in_both_languages,
     transfer_and_discharge_keep_the_history,
     officers_see_their_own_commune,
