@@ -595,3 +595,65 @@ both_databases!(
     a_commune_officer_sees_only_their_facilities,
     coverage_counts_follow_the_doses,
 );
+
+/// Times the per-unit queries the risk levels read, on a demo database:
+/// `CHONGDICH_CARE_DB=sqlite://chongdich-demo.db cargo nextest run -p store --run-ignored only measure_care_queries --no-capture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn measure_care_queries() {
+    let url = std::env::var("CHONGDICH_CARE_DB").expect("CHONGDICH_CARE_DB");
+    let store = Store::connect(&url).await.unwrap();
+    let clock: i64 = store
+        .meta("clock_as_of_s")
+        .await
+        .unwrap()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let as_of = chrono::DateTime::from_timestamp(clock, 0)
+        .unwrap()
+        .date_naive();
+    let all = Scope::everything();
+    let s = Structure::S2021;
+    let offset = 7 * 3600;
+    for level in [UnitLevel::Commune, UnitLevel::District, UnitLevel::Province] {
+        let mut ms = Vec::new();
+        let mut rows = [0; 4];
+        for _ in 0..5 {
+            let t = std::time::Instant::now();
+            rows[0] = store
+                .coverage_by_unit(&all, s, level, as_of)
+                .await
+                .unwrap()
+                .len();
+            let t1 = t.elapsed();
+            rows[1] = store
+                .beds_by_unit(&all, s, level, clock)
+                .await
+                .unwrap()
+                .len();
+            let t2 = t.elapsed();
+            rows[2] = store
+                .weekly_cases_by_unit(&all, s, level, clock - 8 * 7 * 86_400, clock, offset)
+                .await
+                .unwrap()
+                .len();
+            let t3 = t.elapsed();
+            rows[3] = store
+                .occupancy_series(&all, s, None, (clock + offset) / 86_400 - 55, 56, offset)
+                .await
+                .unwrap()
+                .len();
+            let t4 = t.elapsed();
+            ms.push([t1, t2 - t1, t3 - t2, t4 - t3].map(|d| d.as_secs_f64() * 1000.0));
+        }
+        // The best of five runs, warm.
+        let best: Vec<f64> = (0..4)
+            .map(|i| ms.iter().map(|m| m[i]).fold(f64::MAX, f64::min))
+            .collect();
+        println!(
+            "{level:?}: coverage {:.1} ms ({} rows), beds {:.1} ms ({}), weekly cases {:.1} ms ({}), occupancy series 56 d {:.1} ms ({})",
+            best[0], rows[0], best[1], rows[1], best[2], rows[2], best[3], rows[3]
+        );
+    }
+}
