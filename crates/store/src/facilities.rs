@@ -671,6 +671,21 @@ impl Store {
         Ok(seen.then_some((stay, who)))
     }
 
+    /// Whether the person was a known contact in quarantine (a stay of a contact, in a
+    /// facility or at home) at `at_s`: a case confirmed then is not a community case
+    /// (Decision 4800: community cases are found outside quarantine). [A] for home quarantine.
+    pub async fn quarantined_at(&self, person: PersonId, at_s: i64) -> Result<bool> {
+        let row = sqlx::query(
+            "SELECT 1 FROM stays WHERE person_id = $1 AND contact_id IS NOT NULL
+               AND from_s <= $2 AND (until_s IS NULL OR until_s > $2) LIMIT 1",
+        )
+        .bind(person.0)
+        .bind(at_s)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.is_some())
+    }
+
     /// The facility of a stay the caller may act on; None when not visible or at home.
     pub async fn stay_facility(&self, caller: &Caller, stay_id: i64) -> Result<Option<i64>> {
         let mut conn = self.pool.acquire().await?;

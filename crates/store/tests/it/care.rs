@@ -588,72 +588,90 @@ async fn coverage_counts_follow_the_doses(store: Store) {
         .is_none());
 }
 
+async fn f1_quarantine_at_home_or_in_a_facility(store: Store) {
+    people_with_cases(&store, "00001", 1, 3, "1980-01-01", Severity::Mild).await;
+    let admin = caller(&store, "admin", Role::Administrator, &["VN"]).await;
+    let home = store.residences(&[2, 3]).await.unwrap();
+    let contact = |person: i64| store::ContactRow {
+        person_id: person,
+        degree: 1,
+        via_person_id: 1,
+        first_exposure_s: NOW - 86_400,
+        exposure_s: 900,
+        reasons_json: "[]".into(),
+        status: "quarantine".into(),
+        quarantine_from_s: Some(NOW - 86_400),
+        quarantine_until_s: Some(NOW + 6 * 86_400),
+        test_days: "1,7".into(),
+        policy: "10696/BYT-MT".into(),
+    };
+    store
+        .persist_contacts(&admin, CaseId(1), &[contact(2), contact(3)], &home, NOW)
+        .await
+        .unwrap();
+    let listed = store
+        .list_contacts(
+            &admin,
+            Structure::S2021,
+            None,
+            None,
+            &store::PageRequest::first(10),
+            NOW,
+        )
+        .await
+        .unwrap();
+    let id_of = |p: i64| listed.items.iter().find(|c| c.person_id.0 == p).unwrap().id;
+    let q = facility(
+        &store,
+        "00001",
+        FacilityKind::F1Quarantine,
+        &[(BedType::Quarantine, 1)],
+    )
+    .await;
+    let in_facility = Admission {
+        occupant: Occupant::Contact(id_of(2)),
+        to: Some((q, BedType::Quarantine)),
+        at_s: NOW,
+        note: None,
+    };
+    store.admit(&admin, &in_facility, NOW).await.unwrap();
+    let at_home = Admission {
+        occupant: Occupant::Contact(id_of(3)),
+        to: None,
+        at_s: NOW,
+        note: None,
+    };
+    store.admit(&admin, &at_home, NOW).await.unwrap();
+    let stays = store.facility_stays(&admin, q, NOW).await.unwrap().unwrap();
+    assert_eq!(stays.len(), 1);
+    assert_eq!(
+        (stays[0].contact_id, stays[0].person_id),
+        (Some(id_of(2)), PersonId(2))
+    );
+    // Both are in quarantine now, not before it began nor after a release.
+    assert!(store.quarantined_at(PersonId(2), NOW + 60).await.unwrap());
+    assert!(store.quarantined_at(PersonId(3), NOW + 60).await.unwrap());
+    assert!(!store.quarantined_at(PersonId(2), NOW - 60).await.unwrap());
+    assert!(store
+        .discharge(
+            &admin,
+            stays[0].id,
+            DischargeReason::Released,
+            NOW + 3600,
+            None,
+            NOW
+        )
+        .await
+        .unwrap());
+    assert!(!store.quarantined_at(PersonId(2), NOW + 7200).await.unwrap());
+    assert!(!store.quarantined_at(PersonId(1), NOW + 60).await.unwrap());
+}
+
 both_databases!(
+    f1_quarantine_at_home_or_in_a_facility,
     concurrent_admissions_never_overfill,
     a_full_facility_refuses_and_writes_nothing,
     a_transfer_keeps_the_history,
     a_commune_officer_sees_only_their_facilities,
     coverage_counts_follow_the_doses,
 );
-
-/// Times the per-unit queries the risk levels read, on a demo database:
-/// `CHONGDICH_CARE_DB=sqlite://chongdich-demo.db cargo nextest run -p store --run-ignored only measure_care_queries --no-capture`.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore]
-async fn measure_care_queries() {
-    let url = std::env::var("CHONGDICH_CARE_DB").expect("CHONGDICH_CARE_DB");
-    let store = Store::connect(&url).await.unwrap();
-    let clock: i64 = store
-        .meta("clock_as_of_s")
-        .await
-        .unwrap()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let as_of = chrono::DateTime::from_timestamp(clock, 0)
-        .unwrap()
-        .date_naive();
-    let all = Scope::everything();
-    let s = Structure::S2021;
-    let offset = 7 * 3600;
-    for level in [UnitLevel::Commune, UnitLevel::District, UnitLevel::Province] {
-        let mut ms = Vec::new();
-        let mut rows = [0; 4];
-        for _ in 0..5 {
-            let t = std::time::Instant::now();
-            rows[0] = store
-                .coverage_by_unit(&all, s, level, as_of)
-                .await
-                .unwrap()
-                .len();
-            let t1 = t.elapsed();
-            rows[1] = store
-                .beds_by_unit(&all, s, level, clock)
-                .await
-                .unwrap()
-                .len();
-            let t2 = t.elapsed();
-            rows[2] = store
-                .weekly_cases_by_unit(&all, s, level, clock - 8 * 7 * 86_400, clock, offset)
-                .await
-                .unwrap()
-                .len();
-            let t3 = t.elapsed();
-            rows[3] = store
-                .occupancy_series(&all, s, None, (clock + offset) / 86_400 - 55, 56, offset)
-                .await
-                .unwrap()
-                .len();
-            let t4 = t.elapsed();
-            ms.push([t1, t2 - t1, t3 - t2, t4 - t3].map(|d| d.as_secs_f64() * 1000.0));
-        }
-        // The best of five runs, warm.
-        let best: Vec<f64> = (0..4)
-            .map(|i| ms.iter().map(|m| m[i]).fold(f64::MAX, f64::min))
-            .collect();
-        println!(
-            "{level:?}: coverage {:.1} ms ({} rows), beds {:.1} ms ({}), weekly cases {:.1} ms ({}), occupancy series 56 d {:.1} ms ({})",
-            best[0], rows[0], best[1], rows[1], best[2], rows[2], best[3], rows[3]
-        );
-    }
-}

@@ -74,7 +74,8 @@ pub struct NewCaseRequest {
     onset: Option<String>,
     test: Option<TestRequest>,
     isolation_at: Option<String>,
-    /// Found outside quarantine facilities and locked-down zones (default true).
+    /// Found outside quarantine facilities and locked-down zones (default: true unless the
+    /// person was in a recorded quarantine stay when sampled).
     community: Option<bool>,
 }
 
@@ -138,6 +139,17 @@ pub async fn create_case(
     else {
         return Err(ApiError::invalid(errors));
     };
+    // Unless the client says, a person in a recorded quarantine stay when sampled is not a
+    // community case.
+    let community = match r.community {
+        Some(c) => c,
+        None => {
+            !state
+                .store
+                .quarantined_at(PersonId(person), test.sample_s)
+                .await?
+        }
+    };
     let id = state
         .store
         .create_case(
@@ -148,7 +160,7 @@ pub async fn create_case(
                 onset_s: onset,
                 test,
                 isolation_s: isolation,
-                community: r.community.unwrap_or(true),
+                community,
             },
             now,
         )
