@@ -53,3 +53,7 @@ col-1dose = ≥1 dose
 col-full = Fully vaccinated
 col-high-risk = Aged 50+
 col-high-risk-full = Aged 50+ fully vaccinated
+case-stays = Where cared for
+case-stays-none = No stay recorded.
+col-stay-until = Until
+place-home = At home

@@ -53,3 +53,7 @@ col-1dose = Đã tiêm ≥1 mũi
 col-full = Tiêm đủ
 col-high-risk = Người từ 50 tuổi
 col-high-risk-full = Từ 50 tuổi tiêm đủ
+case-stays = Nơi điều trị, cách ly
+case-stays-none = Chưa ghi nhận nơi điều trị.
+col-stay-until = Đến
+place-home = Tại nhà

@@ -300,3 +300,42 @@ async fn stay_action(state: AppState, ui: Ui, stay: i64, f: StayForm, transfer: 
     };
     back(from, result)
 }
+
+/// The case page's section on where the case was cared for: every stay, transfers included.
+pub(super) async fn stays_of_case(
+    state: &AppState,
+    me: &store::Caller,
+    case: CaseId,
+    lang: Lang,
+) -> Markup {
+    let stays = state
+        .store
+        .case_stays(me, case, state.now_s())
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    html! {
+        h2 { (t(lang, "case-stays")) }
+        @if stays.is_empty() { p { (t(lang, "case-stays-none")) } }
+        @else {
+            table {
+                thead { tr {
+                    th { (t(lang, "col-facility")) } th { (t(lang, "field-bed-type")) } th { (t(lang, "col-since")) }
+                    th { (t(lang, "col-stay-until")) } th { (t(lang, "field-reason")) }
+                } }
+                tbody { @for s in &stays { tr {
+                    td { @match s.facility_id {
+                        Some(f) => a href={ "/facilities/" (f) } { (f) },
+                        None => (t(lang, "place-home")),
+                    } }
+                    td { (s.bed_type.map(|b| t(lang, &format!("bed-{}", b.as_str()))).unwrap_or_default()) }
+                    td { (local(s.from_s, lang)) }
+                    td { (s.until_s.map(|u| local(u, lang)).unwrap_or_default()) }
+                    td { (s.discharge_reason.map(|r| t(lang, &format!("reason-{}", r.as_str()))).unwrap_or_default())
+                         @if let Some(n) = &s.note { " " span.muted { (n) } } }
+                } } }
+            }
+        }
+    }
+}
