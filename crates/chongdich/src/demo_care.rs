@@ -86,6 +86,7 @@ pub async fn write(
     communes: &[UnitRef],
 ) -> Result<()> {
     let now = chrono::Utc::now().timestamp();
+    let started = std::time::Instant::now();
     let end_s = o.t0_s + i64::from(o.params.days) * 86_400;
     // Districts in order, each with its first commune (where its facilities stand), its
     // residents and its cases.
@@ -226,7 +227,8 @@ pub async fn write(
     }
     let counted = store.recount_vaccinations().await?;
     eprintln!(
-        "care: {} facilities, {} stays ({} in home care for want of a bed), {} coverage rows",
+        "care in {:.1} s: {} facilities, {} stays ({} in home care for want of a bed), {} coverage rows",
+        started.elapsed().as_secs_f64(),
         facilities.len(),
         stays.len(),
         at_home,

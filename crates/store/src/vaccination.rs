@@ -1,9 +1,10 @@
 //! Vaccine doses: recorded in batches (idempotent on the sender's id, answered per item),
 //! read per person within the scope (audited), and counted for coverage.
 //!
-//! Coverage is read from `vaccination_counts` (doses per day, residence and age group), which
-//! every write keeps up to date in its own transaction, so that the coverage of all ~10,000
-//! communes is one grouped sum and never a recount of the doses. Denominators (adults,
+//! Coverage is read from `vaccination_totals` (doses per residence and age group) less
+//! `vaccination_counts` (the same per day) after the date asked; every write keeps both up to
+//! date in its own transaction, so that the coverage of all ~10,000 communes is one grouped
+//! sum over about 30,000 rows and never a recount of the doses. Denominators (adults,
 //! people aged 50+) are counted from `persons` by birth date as of the date asked.
 
 use chrono::{Datelike, NaiveDate};
@@ -289,6 +290,22 @@ impl Store {
             .bind(i64::from(completes_series(item.product, item.dose_no)))
             .execute(&mut *tx)
             .await?;
+            sqlx::query(
+                "INSERT INTO vaccination_totals (structure, unit_code, unit_path, age_group,
+                                                 first_doses, full_doses)
+                 VALUES ($1, $2, $3, $4, $5, $6)
+                 ON CONFLICT (structure, unit_path, age_group) DO UPDATE SET
+                    first_doses = vaccination_totals.first_doses + excluded.first_doses,
+                    full_doses = vaccination_totals.full_doses + excluded.full_doses",
+            )
+            .bind(&structure)
+            .bind(&code)
+            .bind(&path)
+            .bind(group.as_str())
+            .bind(i64::from(item.dose_no == 1))
+            .bind(i64::from(completes_series(item.product, item.dose_no)))
+            .execute(&mut *tx)
+            .await?;
             audit_entries.push(entry(
                 caller,
                 AuditAction::Create,
@@ -371,6 +388,17 @@ impl Store {
         .execute(&mut *tx)
         .await?
         .rows_affected();
+        sqlx::query("DELETE FROM vaccination_totals")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO vaccination_totals (structure, unit_code, unit_path, age_group,
+                                             first_doses, full_doses)
+             SELECT structure, unit_code, unit_path, age_group, SUM(first_doses), SUM(full_doses)
+             FROM vaccination_counts GROUP BY structure, unit_code, unit_path, age_group",
+        )
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(n)
     }
@@ -399,8 +427,9 @@ impl Store {
             AgeGroup::Adult18To49.as_str(),
             AgeGroup::Adult50Plus.as_str(),
         );
-        // `len` is ours (a small integer), written into the text so that the SELECT and
-        // GROUP BY expressions are the same; PostgreSQL sums BIGINT as NUMERIC, hence the casts.
+        // Each part groups by the stored path, which its index returns in order (no sort), and
+        // the outer query sums the parts by the unit's prefix; `len` is ours, a small integer.
+        // PostgreSQL sums BIGINT as NUMERIC, hence the casts.
         let pre = format!("SUBSTR(unit_path, 1, {len})");
         let mut sql = Sql::new(
             self.dialect,
@@ -419,20 +448,26 @@ impl Store {
         )
         .bind(Val::Text(structure.as_str().into()));
         sql.push_scope("unit_path", scope, structure);
-        sql.push(&format!(
-            " GROUP BY {pre} UNION ALL SELECT {pre} AS pre, 0, "
-        ));
-        sql.push(&format!(
-            "SUM(CASE WHEN age_group IN ('{adult}', '{a}') THEN first_doses ELSE 0 END), \
-             SUM(CASE WHEN age_group IN ('{adult}', '{a}') THEN full_doses ELSE 0 END), 0, \
-             SUM(CASE WHEN age_group = '{a}' THEN full_doses ELSE 0 END) \
-             FROM vaccination_counts WHERE structure = "
-        ))
-        .bind(Val::Text(structure.as_str().into()));
-        sql.push(" AND given_on <= ")
-            .bind(Val::Text(as_of.format("%Y-%m-%d").to_string()));
-        sql.push_scope("unit_path", scope, structure);
-        sql.push(&format!(" GROUP BY {pre}) t GROUP BY pre ORDER BY pre"));
+        // Doses to date from the totals, less those given after `as_of` (none when it is
+        // today): a read of one row per commune and age group plus the days after.
+        for (table, sign) in [("vaccination_totals", ""), ("vaccination_counts", "-")] {
+            sql.push(&format!(
+                " GROUP BY unit_path UNION ALL SELECT {pre} AS pre, 0, "
+            ));
+            sql.push(&format!(
+                "{sign}SUM(CASE WHEN age_group IN ('{adult}', '{a}') THEN first_doses ELSE 0 END), \
+                 {sign}SUM(CASE WHEN age_group IN ('{adult}', '{a}') THEN full_doses ELSE 0 END), 0, \
+                 {sign}SUM(CASE WHEN age_group = '{a}' THEN full_doses ELSE 0 END) \
+                 FROM {table} WHERE structure = "
+            ))
+            .bind(Val::Text(structure.as_str().into()));
+            if !sign.is_empty() {
+                sql.push(" AND given_on > ")
+                    .bind(Val::Text(as_of.format("%Y-%m-%d").to_string()));
+            }
+            sql.push_scope("unit_path", scope, structure);
+        }
+        sql.push(" GROUP BY unit_path) t GROUP BY pre ORDER BY pre");
         sql.query()
             .fetch_all(&self.pool)
             .await?

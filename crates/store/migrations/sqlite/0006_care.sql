@@ -21,6 +21,23 @@ CREATE TABLE vaccination_counts (
     full_doses  INTEGER NOT NULL,
     PRIMARY KEY (structure, unit_path, given_on, age_group)
 );
+CREATE INDEX vaccination_counts_by_day ON vaccination_counts (structure, given_on);
+
+-- The same counts summed over all days, kept beside them: coverage today is a read of this
+-- table (one row per commune and age group), coverage on an earlier date subtracts the few
+-- days after it from vaccination_counts.
+CREATE TABLE vaccination_totals (
+    structure   TEXT NOT NULL,
+    unit_code   TEXT NOT NULL,
+    unit_path   TEXT NOT NULL,
+    age_group   TEXT NOT NULL,
+    first_doses INTEGER NOT NULL,
+    full_doses  INTEGER NOT NULL,
+    PRIMARY KEY (structure, unit_path, age_group)
+);
+
+-- Coverage denominators (residents by age on a date) read only this index, not the rows.
+CREATE INDEX persons_by_scope_birth ON persons (structure, unit_path, birth_date, merged_into);
 
 CREATE TABLE facilities (
     id           INTEGER PRIMARY KEY,
