@@ -491,7 +491,73 @@ async fn pages_show_beds_and_take_forms(store: Store) {
     every_input_labelled(&cov.html);
 }
 
+/// A person in a recorded quarantine stay when sampled becomes a non-community case unless
+/// the client says otherwise; one outside quarantine is a community case.
+async fn a_case_found_in_quarantine_is_not_community(store: Store) {
+    let app = App::at(store.clone(), Some(NOW));
+    cases_in(&store, "00001", 1, 3, Severity::Mild).await;
+    let token = app.login_as("tracer", Role::Command, &["01"]).await;
+    let me = store
+        .caller_by_token(
+            &domain::auth::token_hash(&token),
+            chrono::Utc::now().timestamp(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let homes = store.residences(&[2]).await.unwrap();
+    let f1 = store::ContactRow {
+        person_id: 2,
+        degree: 1,
+        via_person_id: 1,
+        first_exposure_s: NOW - 5 * 86_400,
+        exposure_s: 900,
+        reasons_json: "[]".into(),
+        status: "quarantine".into(),
+        quarantine_from_s: Some(NOW - 4 * 86_400),
+        quarantine_until_s: Some(NOW + 3 * 86_400),
+        test_days: "1,7".into(),
+        policy: "10696/BYT-MT".into(),
+    };
+    store
+        .persist_contacts(&me, domain::CaseId(1), &[f1], &homes, NOW)
+        .await
+        .unwrap();
+    let contact = app.all_items("/api/v1/contacts", &token).await[0]["id"]
+        .as_i64()
+        .unwrap();
+    let r = app
+        .post_json(
+            "/api/v1/home-stays",
+            Some(&token),
+            &json!({"contact_id": contact, "at": "2021-11-11T08:00:00+07:00"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.json);
+    let mut community = Vec::new();
+    for person in [2, 3] {
+        let r = app
+            .post_json(
+                "/api/v1/cases",
+                Some(&token),
+                &json!({"person_id": person, "severity": "mild",
+                        "test": {"kind": "antigen", "sample_at": "2021-11-14T08:00:00+07:00", "result_at": "2021-11-14T09:00:00+07:00"}}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.json);
+        let id = r.json["id"].as_i64().unwrap();
+        community.push(
+            app.get(&format!("/api/v1/cases/{id}"), Some(&token))
+                .await
+                .json["community"]
+                .clone(),
+        );
+    }
+    assert_eq!(community, vec![json!(false), json!(true)]);
+}
+
 both_databases!(
+    a_case_found_in_quarantine_is_not_community,
     pages_show_beds_and_take_forms,
     a_full_facility_refuses_in_both_languages,
     transfer_and_discharge_keep_the_history,
