@@ -57,3 +57,5 @@ case-stays = Where cared for
 case-stays-none = No stay recorded.
 col-stay-until = Until
 place-home = At home
+field-contact-id = or F1 contact id, for quarantine
+form-required = Enter a case id or an F1 contact id.

@@ -57,3 +57,5 @@ case-stays = Nơi điều trị, cách ly
 case-stays-none = Chưa ghi nhận nơi điều trị.
 col-stay-until = Đến
 place-home = Tại nhà
+field-contact-id = hoặc mã F1 (người tiếp xúc) đưa vào cách ly
+form-required = Cần nhập mã ca bệnh hoặc mã F1.

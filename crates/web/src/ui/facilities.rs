@@ -9,7 +9,7 @@ use domain::role::Permission;
 use domain::{CaseId, Structure};
 use maud::{html, Markup};
 use serde::Deserialize;
-use store::{Admission, Beds, Occupant, StoreError};
+use store::{Admission, Beds, StoreError};
 
 use super::shell::{local, Ui};
 use super::{t, tr};
@@ -124,7 +124,9 @@ pub(super) async fn page(
             h2 { (t(lang, "facility-admit")) }
             form.noprint method="post" action={ "/facilities/" (id) "/admit" } {
                 label for="case_id" { (t(lang, "field-case-id")) }
-                input id="case_id" name="case_id" type="number" min="1" required;
+                input id="case_id" name="case_id" type="number" min="1";
+                label for="contact_id" { (t(lang, "field-contact-id")) }
+                input id="contact_id" name="contact_id" type="number" min="1";
                 label for="bed_type" { (t(lang, "field-bed-type")) }
                 select id="bed_type" name="bed_type" {
                     option value="" { (t(lang, "bed-suggested")) }
@@ -181,7 +183,9 @@ pub(super) async fn page(
 
 #[derive(Deserialize)]
 pub(super) struct AdmitForm {
-    case_id: String,
+    case_id: Option<String>,
+    /// An F1 taken into quarantine, instead of a case.
+    contact_id: Option<String>,
     bed_type: Option<String>,
 }
 
@@ -207,16 +211,33 @@ pub(super) async fn admit(
     if let Some(no) = ui.forbidden_without(Permission::ManageBeds) {
         return no;
     }
-    let Ok(case) = f.case_id.trim().parse::<i64>() else {
+    let number = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(|v| v.parse::<i64>().map_err(|_| ()))
+            .transpose()
+    };
+    let mut errors = Vec::new();
+    let who = match (number(&f.case_id), number(&f.contact_id)) {
+        (Ok(case), Ok(contact)) => crate::api::facilities::occupant(case, contact, &mut errors),
+        _ => None,
+    };
+    let Some(who) = who else {
+        let field = errors
+            .first()
+            .map_or("case_id", |e| e.field.as_str())
+            .to_string();
+        let reason = errors
+            .first()
+            .map_or(domain::Reason::InvalidFormat, |e| e.reason);
         return back(
             id,
             Err(StoreError::Invalid(vec![domain::FieldError::new(
-                "case_id",
-                domain::Reason::InvalidFormat,
+                field, reason,
             )])),
         );
     };
-    let who = Occupant::Case(CaseId(case));
     let bed = match f.bed_type.as_deref().filter(|b| !b.is_empty()) {
         Some(b) => b.parse::<BedType>().ok(),
         None => crate::api::facilities::suggested_bed(&state, &ui.me, who)
