@@ -91,3 +91,30 @@ CREATE UNIQUE INDEX stays_open_by_person ON stays (person_id) WHERE until_s IS N
 CREATE INDEX stays_by_facility ON stays (facility_id, from_s);
 CREATE INDEX stays_by_scope ON stays (structure, unit_path, from_s);
 CREATE INDEX stays_by_case ON stays (case_id);
+
+-- Doses stored before this migration are counted once here, with the same rules as
+-- Store::recount_vaccinations (age on the day of the dose; Janssen one dose, Abdala three,
+-- others two); `recount_vaccinations` redoes it after bulk imports.
+INSERT INTO vaccination_counts (structure, unit_code, unit_path, given_on, age_group,
+                                first_doses, full_doses)
+SELECT p.structure, p.unit_code, p.unit_path, v.given_on, g.age_group,
+       SUM(CASE WHEN v.dose_no = 1 THEN 1 ELSE 0 END),
+       SUM(CASE WHEN v.dose_no = (CASE v.product WHEN 'janssen' THEN 1 WHEN 'abdala' THEN 3
+                                  ELSE 2 END) THEN 1 ELSE 0 END)
+FROM vaccinations v
+JOIN persons p ON p.id = v.person_id
+JOIN (SELECT v2.id AS id,
+             CASE WHEN p2.birth_date IS NULL THEN 'unknown'
+                  WHEN CAST(SUBSTR(v2.given_on, 1, 4) AS INTEGER) - CAST(SUBSTR(p2.birth_date, 1, 4) AS INTEGER)
+                       - (CASE WHEN SUBSTR(v2.given_on, 6, 5) < SUBSTR(p2.birth_date, 6, 5) THEN 1 ELSE 0 END) < 18
+                    THEN 'under_18'
+                  WHEN CAST(SUBSTR(v2.given_on, 1, 4) AS INTEGER) - CAST(SUBSTR(p2.birth_date, 1, 4) AS INTEGER)
+                       - (CASE WHEN SUBSTR(v2.given_on, 6, 5) < SUBSTR(p2.birth_date, 6, 5) THEN 1 ELSE 0 END) < 50
+                    THEN '18_49'
+                  ELSE '50_plus' END AS age_group
+      FROM vaccinations v2 JOIN persons p2 ON p2.id = v2.person_id) g ON g.id = v.id
+GROUP BY p.structure, p.unit_code, p.unit_path, v.given_on, g.age_group;
+
+INSERT INTO vaccination_totals (structure, unit_code, unit_path, age_group, first_doses, full_doses)
+SELECT structure, unit_code, unit_path, age_group, SUM(first_doses), SUM(full_doses)
+FROM vaccination_counts GROUP BY structure, unit_code, unit_path, age_group;
