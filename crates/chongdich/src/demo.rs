@@ -309,7 +309,8 @@ pub async fn write(store: &Store, o: &sim::Outcome) -> Result<()> {
         .map(|d| DoseRow {
             person_id: i64::from(d.person) + 1,
             dose_no: i64::from(d.dose_no),
-            product: d.product.to_string(),
+            product: domain::vaccination::Product::from_label(d.product)
+                .map_or_else(|| d.product.to_string(), |p| p.as_str().to_string()),
             given_on: web::local_time::local_date(d.t_s),
             structure: Structure::S2021,
             unit_code: commune_units[d.commune as usize].code.clone(),
@@ -319,6 +320,7 @@ pub async fn write(store: &Store, o: &sim::Outcome) -> Result<()> {
         store.bulk_doses(chunk, now).await?;
         tick(&pb, chunk.len());
     }
+    crate::demo_care::write(store, o, &cases, &commune_units).await?;
     store.sync_id_sequences().await?;
     pb.finish();
     Ok(())

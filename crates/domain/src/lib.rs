@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod care;
 pub mod epi;
+pub mod facility;
 pub mod ids;
 pub mod overrides;
 pub mod person;
@@ -17,6 +18,7 @@ pub mod role;
 pub mod scope;
 mod slug;
 pub mod units;
+pub mod vaccination;
 pub mod validation;
 
 pub use ids::{CaseId, PersonId, UserId, VenueId};

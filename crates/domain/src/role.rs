@@ -26,6 +26,9 @@ pub enum Permission {
     Administer,
     /// Correct a policy value for the locality (recorded as an override).
     SetPolicy,
+    /// Admit, transfer and discharge patients and quarantined people, and set facilities'
+    /// beds, within the scope.
+    ManageBeds,
 }
 
 impl Role {
@@ -62,6 +65,10 @@ impl Role {
                 Administrator | Command | Tracer | CommuneOfficer | FacilityManager
             ),
             WritePersonal => matches!(self, Administrator | Command | Tracer | CommuneOfficer),
+            ManageBeds => matches!(
+                self,
+                Administrator | Command | CommuneOfficer | FacilityManager
+            ),
         }
     }
 }

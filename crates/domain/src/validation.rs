@@ -15,6 +15,8 @@ pub enum Reason {
     NotFound,
     OutOfScope,
     Duplicate,
+    /// No free place left (a bed type of a facility is full).
+    NoCapacity,
 }
 
 impl Reason {
@@ -29,6 +31,7 @@ impl Reason {
             Reason::NotFound => "not_found",
             Reason::OutOfScope => "out_of_scope",
             Reason::Duplicate => "duplicate",
+            Reason::NoCapacity => "no_capacity",
         }
     }
 }

@@ -442,6 +442,8 @@ impl Store {
             "tests",
             "vaccinations",
             "case_status_history",
+            "facilities",
+            "stays",
         ] {
             sqlx::query(&format!(
                 "SELECT setval(pg_get_serial_sequence('{table}', 'id'),

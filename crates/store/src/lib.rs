@@ -12,6 +12,7 @@ mod bulk;
 mod cases;
 mod checkins;
 mod contacts;
+mod facilities;
 mod migrate;
 mod overrides;
 mod page;
@@ -23,6 +24,7 @@ mod sql;
 pub mod testing;
 mod units;
 mod users;
+mod vaccination;
 mod venues;
 
 use std::str::FromStr;
@@ -39,12 +41,17 @@ pub use checkins::{
     CheckinItem, Ingested, ItemOutcome, PersonRef, VenueRef, BATCH_MAX as CHECKIN_BATCH_MAX,
 };
 pub use contacts::{CaseTimes, ContactRow, DeclaredRow, Residence, StoredContact, VisitRow};
+pub use facilities::{
+    Admission, Beds, Facility, FacilityBeds, FacilityRow, NewFacility, OccupancyPoint, Occupant,
+    Stay, StayRow, UnitBeds, WeeklyCases, CAPACITY_MAX, SERIES_DAYS_MAX,
+};
 pub use overrides::StoredOverride;
 pub use page::{Cursor, Page, PageRequest, LIMIT_DEFAULT, LIMIT_MAX};
 pub use persons::Merged;
 pub use risk_inputs::{PublishedLevel, WeekCases};
 pub use units::{UnitFilter, UnitStats};
 pub use users::{Caller, LoginThrottle, NewUser, User, UserUnit};
+pub use vaccination::{Coverage, Dose, DoseItem, DOSE_BATCH_MAX, DOSE_NO_MAX};
 pub use venues::{Venue, VenueFilter};
 
 use domain::refdata::RefDataError;

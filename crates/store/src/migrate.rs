@@ -41,6 +41,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_person_merge.sql"),
         postgres: include_str!("../migrations/postgres/0004_person_merge.sql"),
     },
+    // 5 (aid) arrives from another branch; versions are applied by number, gaps allowed.
+    Migration {
+        version: 6,
+        name: "care",
+        sqlite: include_str!("../migrations/sqlite/0006_care.sql"),
+        postgres: include_str!("../migrations/postgres/0006_care.sql"),
+    },
     Migration {
         version: 7,
         name: "unit_residents",

@@ -31,6 +31,8 @@ pub enum ErrorCode {
     Forbidden,
     NotFound,
     Conflict,
+    /// No free bed of the type asked for: nothing was written.
+    CapacityFull,
     MethodNotAllowed,
     Unavailable,
     Internal,
@@ -50,6 +52,7 @@ impl ErrorCode {
             Forbidden => "forbidden",
             NotFound => "not_found",
             Conflict => "conflict",
+            CapacityFull => "capacity_full",
             MethodNotAllowed => "method_not_allowed",
             Unavailable => "unavailable",
             Internal => "internal",
@@ -66,7 +69,7 @@ impl ErrorCode {
             LoginLocked => StatusCode::TOO_MANY_REQUESTS,
             Forbidden => StatusCode::FORBIDDEN,
             NotFound => StatusCode::NOT_FOUND,
-            Conflict => StatusCode::CONFLICT,
+            Conflict | CapacityFull => StatusCode::CONFLICT,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -133,6 +136,16 @@ impl From<store::StoreError> for ApiError {
         use store::StoreError::*;
         match e {
             BadCursor => ApiError::field("cursor", domain::Reason::InvalidFormat),
+            Invalid(fields)
+                if fields
+                    .iter()
+                    .any(|f| f.reason == domain::Reason::NoCapacity) =>
+            {
+                ApiError {
+                    code: ErrorCode::CapacityFull,
+                    ..ApiError::invalid(fields)
+                }
+            }
             Invalid(fields) => ApiError::invalid(fields),
             Duplicate { field, existing } => ApiError {
                 code: ErrorCode::Conflict,

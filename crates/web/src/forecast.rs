@@ -191,12 +191,43 @@ async fn forecast_with(
     })
 }
 
-/// Beds per tier of the default model within `scope`, where facilities are on record.
+/// Beds per tier of the default model within `scope`, from the facilities on record: a
+/// tier cared for at home has no bed limit (`None`), as has a tier with no beds recorded.
 pub async fn capacity(
-    _state: &AppState,
-    _scope: &domain::Scope,
+    state: &AppState,
+    scope: &domain::Scope,
 ) -> Result<Vec<Option<u32>>, store::StoreError> {
-    // Facilities and their beds arrive with the facilities module; until then no tier has a
-    // known capacity and no alert is raised.
-    Ok(Vec::new())
+    use domain::care::BedType as Care;
+    use domain::facility::BedType as Bed;
+    let care = state.rules.care();
+    let Some(model) = care.tier_model(None) else {
+        return Ok(Vec::new());
+    };
+    let beds = state
+        .store
+        .beds_by_unit(
+            scope,
+            domain::Structure::S2021,
+            domain::UnitLevel::Province,
+            state.now_s(),
+        )
+        .await?;
+    let total = |kinds: &[Bed]| -> Option<u32> {
+        let n: i64 = beds
+            .iter()
+            .filter(|b| kinds.contains(&b.bed_type))
+            .map(|b| b.capacity)
+            .sum();
+        (n > 0).then(|| u32::try_from(n).unwrap_or(u32::MAX))
+    };
+    Ok(model
+        .tiers
+        .iter()
+        .map(|t| match t.bed.value {
+            Care::Home => None,
+            Care::Isolation => total(&[Bed::F0Tier1]),
+            Care::Oxygen => total(&[Bed::Oxygen, Bed::HighFlow]),
+            Care::Icu => total(&[Bed::Ventilator, Bed::Icu]),
+        })
+        .collect())
 }

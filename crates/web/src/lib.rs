@@ -114,6 +114,26 @@ pub fn router(state: AppState) -> Router {
             get(api::policies::list).post(api::policies::create),
         )
         .route("/clusters/{id}", get(api::tracing::get_cluster))
+        .route("/vaccinations", post(api::vaccination::record))
+        .route(
+            "/persons/{id}/vaccinations",
+            get(api::vaccination::of_person),
+        )
+        .route("/coverage", get(api::vaccination::coverage))
+        .route(
+            "/facilities",
+            get(api::facilities::list).post(api::facilities::create),
+        )
+        .route("/facilities/{id}", get(api::facilities::get_one))
+        .route("/facilities/{id}/admissions", post(api::facilities::admit))
+        .route("/home-stays", post(api::facilities::home))
+        .route("/admissions/{id}/transfer", post(api::facilities::transfer))
+        .route(
+            "/admissions/{id}/discharge",
+            post(api::facilities::discharge),
+        )
+        .route("/cases/{id}/stays", get(api::facilities::case_stays))
+        .route("/occupancy", get(api::facilities::occupancy))
         .route(
             "/checkins",
             post(api::checkins::ingest).layer(DefaultBodyLimit::max(

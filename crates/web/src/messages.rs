@@ -29,6 +29,12 @@ pub fn error_message(code: ErrorCode, lang: Lang) -> &'static str {
         (Forbidden, Lang::En) => "Your role is not allowed to do this.",
         (Conflict, Lang::Vi) => "Bản ghi đã tồn tại; không có gì được lưu.",
         (Conflict, Lang::En) => "The record already exists; nothing was saved.",
+        (CapacityFull, Lang::Vi) => {
+            "Cơ sở đã hết giường loại này; người bệnh chưa được tiếp nhận, không có gì được lưu."
+        }
+        (CapacityFull, Lang::En) => {
+            "No free bed of this type at the facility; the patient was not admitted and nothing was saved."
+        }
         (NotFound, Lang::Vi) => "Không tìm thấy.",
         (NotFound, Lang::En) => "Not found.",
         (MethodNotAllowed, Lang::Vi) => "Phương thức HTTP không được hỗ trợ ở địa chỉ này.",
@@ -61,5 +67,7 @@ pub fn reason_message(reason: Reason, lang: Lang) -> &'static str {
         (OutOfScope, Lang::En) => "Outside your jurisdiction.",
         (Duplicate, Lang::Vi) => "Đã tồn tại.",
         (Duplicate, Lang::En) => "Already exists.",
+        (NoCapacity, Lang::Vi) => "Hết giường trống loại này (số giường đang dùng bằng công suất).",
+        (NoCapacity, Lang::En) => "No free bed of this type (all beds are occupied).",
     }
 }

@@ -48,6 +48,18 @@ use crate::api;
         api::forecast::get,
         api::policies::list,
         api::policies::create,
+        api::vaccination::record,
+        api::vaccination::of_person,
+        api::vaccination::coverage,
+        api::facilities::list,
+        api::facilities::create,
+        api::facilities::get_one,
+        api::facilities::admit,
+        api::facilities::home,
+        api::facilities::transfer,
+        api::facilities::discharge,
+        api::facilities::case_stays,
+        api::facilities::occupancy,
     ),
     modifiers(&BearerAuth)
 )]

@@ -62,13 +62,19 @@ pub async fn levels(
     let to_s = day_end_s(date) + 1;
     let everything = domain::Scope::everything();
     // Records are kept in the 2021 structure, the one COVID-era records use.
-    let (cases, residents) = tokio::join!(
+    let (cases, residents, coverage, beds) = tokio::join!(
         state
             .store
             .week_cases_by_unit(Structure::S2021, from_s, to_s),
         state.store.residents_by_unit(&everything, Structure::S2021),
+        state
+            .store
+            .coverage_by_unit(&everything, Structure::S2021, UnitLevel::Commune, date),
+        state
+            .store
+            .beds_by_unit(&everything, Structure::S2021, UnitLevel::Commune, to_s - 1),
     );
-    let (cases, residents) = (cases?, residents?);
+    let (cases, residents, coverage, beds) = (cases?, residents?, coverage?, beds?);
 
     let to_structure = |code: &str| -> Option<String> {
         match structure {
@@ -103,8 +109,10 @@ pub async fn levels(
         w.oxygen_cases.get_or_insert(0);
         w.deaths.get_or_insert(0);
     }
-
     let registry = Registry::of(structure);
+    add_coverage(&mut weeks, &coverage, &to_structure);
+    add_beds(&mut weeks, &beds, &to_structure, registry, structure);
+
     let assess = |w: &UnitWeek| {
         rule.assess(w)
             .map_err(|e| RiskFailure::Assess(e.to_string()))
@@ -243,4 +251,125 @@ pub async fn publish(
         }
     }
     Ok(state.store.publish_risk_levels(&rows).await?)
+}
+
+/// Vaccination shares from the doses on record (counts summed first, so a 2025 commune made of
+/// several 2021 communes gets their pooled share). Communes without adults on record keep
+/// the share unknown.
+fn add_coverage(
+    weeks: &mut BTreeMap<String, UnitWeek>,
+    coverage: &[store::Coverage],
+    to_structure: &impl Fn(&str) -> Option<String>,
+) {
+    let mut sums: BTreeMap<String, [i64; 5]> = BTreeMap::new();
+    for c in coverage {
+        if let Some(code) = to_structure(&c.unit_code) {
+            let s = sums.entry(code).or_default();
+            for (k, v) in [
+                c.adults,
+                c.adults_1dose,
+                c.adults_full,
+                c.high_risk,
+                c.high_risk_full,
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                s[k] += v;
+            }
+        }
+    }
+    let share = |n: i64, of: i64| {
+        (of > 0)
+            .then(|| n as f64 / of as f64)
+            .and_then(risk::Share::new)
+    };
+    for (code, [adults, first, full, old, old_full]) in sums {
+        if let Some(w) = weeks.get_mut(&code) {
+            w.adult_first_dose_share = share(first, adults);
+            // The share of the population fully vaccinated is read among adults: the doses of
+            // 2021–22 in the records went to adults.
+            w.fully_vaccinated_share = share(full, adults);
+            w.high_risk_fully_vaccinated_share = share(old_full, old);
+        }
+    }
+}
+
+/// Free treatment beds and intensive-care beds, where facilities are on record. Decision 218
+/// measures free beds per district and ICU beds per province, so each commune is given its
+/// population's share of its district's (province's) beds: its rate per 100,000 is the
+/// district's (province's), and pooling the communes gives back the district's total (less
+/// rounding). A province without any facility on record leaves beds unknown.
+fn add_beds(
+    weeks: &mut BTreeMap<String, UnitWeek>,
+    beds: &[store::UnitBeds],
+    to_structure: &impl Fn(&str) -> Option<String>,
+    registry: &Registry,
+    structure: Structure,
+) {
+    use domain::facility::BedType as Bed;
+    if beds.is_empty() {
+        return;
+    }
+    let district_level = match structure {
+        Structure::S2021 => UnitLevel::District,
+        Structure::S2025 => UnitLevel::Province,
+    };
+    let area_of = |code: &str, level| {
+        registry
+            .ancestor_at(code, level)
+            .map(|u| u.code.to_string())
+    };
+    let mut free: HashMap<String, i64> = HashMap::new();
+    let mut icu: HashMap<String, i64> = HashMap::new();
+    let mut recorded: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for b in beds {
+        let Some(code) = to_structure(&b.unit_code) else {
+            continue;
+        };
+        if let Some(p) = area_of(&code, UnitLevel::Province) {
+            recorded.insert(p);
+        }
+        if b.bed_type != Bed::Quarantine {
+            if let Some(d) = area_of(&code, district_level) {
+                *free.entry(d).or_default() += (b.capacity - b.occupied).max(0);
+            }
+        }
+        if matches!(b.bed_type, Bed::Icu | Bed::Ventilator) {
+            if let Some(p) = area_of(&code, UnitLevel::Province) {
+                *icu.entry(p).or_default() += b.capacity;
+            }
+        }
+    }
+    let mut pop: HashMap<(UnitLevel, String), u64> = HashMap::new();
+    for (code, w) in weeks.iter() {
+        for level in [district_level, UnitLevel::Province] {
+            if let Some(a) = area_of(code, level) {
+                *pop.entry((level, a)).or_default() += u64::from(w.population);
+            }
+        }
+    }
+    let part = |total: i64, mine: u32, all: u64| -> u32 {
+        if all == 0 {
+            return 0;
+        }
+        u32::try_from((total.max(0) as u128 * u128::from(mine) / u128::from(all)) as u64)
+            .unwrap_or(u32::MAX)
+    };
+    for (code, w) in weeks.iter_mut() {
+        if !area_of(code, UnitLevel::Province).is_some_and(|p| recorded.contains(&p)) {
+            continue;
+        }
+        if let Some(d) = area_of(code, district_level) {
+            let all = pop.get(&(district_level, d.clone())).copied().unwrap_or(0);
+            w.free_beds = Some(part(free.get(&d).copied().unwrap_or(0), w.population, all));
+        }
+        if let Some(p) = area_of(code, UnitLevel::Province) {
+            let all = pop
+                .get(&(UnitLevel::Province, p.clone()))
+                .copied()
+                .unwrap_or(0);
+            w.icu_beds = Some(part(icu.get(&p).copied().unwrap_or(0), w.population, all));
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! The store's contract: every test runs on SQLite and on PostgreSQL.
 
 mod bulk;
+mod care;
 mod checkins;
 mod persons;
 mod units;

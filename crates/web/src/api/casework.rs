@@ -19,7 +19,7 @@ use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, Auth};
 use crate::AppState;
 
-fn time(field: &str, s: Option<&str>, errors: &mut Vec<FieldError>) -> Option<i64> {
+pub(crate) fn time(field: &str, s: Option<&str>, errors: &mut Vec<FieldError>) -> Option<i64> {
     match s {
         None | Some("") => None,
         Some(s) => match DateTime::parse_from_rfc3339(s) {
@@ -32,7 +32,7 @@ fn time(field: &str, s: Option<&str>, errors: &mut Vec<FieldError>) -> Option<i6
     }
 }
 
-fn required<T>(field: &str, v: Option<T>, errors: &mut Vec<FieldError>) -> Option<T> {
+pub(crate) fn required<T>(field: &str, v: Option<T>, errors: &mut Vec<FieldError>) -> Option<T> {
     if v.is_none() && !errors.iter().any(|e| e.field == field) {
         errors.push(FieldError::new(field, Reason::Required));
     }
@@ -40,7 +40,7 @@ fn required<T>(field: &str, v: Option<T>, errors: &mut Vec<FieldError>) -> Optio
 }
 
 /// A required field holding one of an enum's slugs.
-fn slug<T: std::str::FromStr<Err = Reason>>(
+pub(crate) fn slug<T: std::str::FromStr<Err = Reason>>(
     field: &str,
     s: Option<&str>,
     errors: &mut Vec<FieldError>,
@@ -74,7 +74,8 @@ pub struct NewCaseRequest {
     onset: Option<String>,
     test: Option<TestRequest>,
     isolation_at: Option<String>,
-    /// Found outside quarantine facilities and locked-down zones (default true).
+    /// Found outside quarantine facilities and locked-down zones (default: true unless the
+    /// person was in a recorded quarantine stay when sampled).
     community: Option<bool>,
 }
 
@@ -138,6 +139,17 @@ pub async fn create_case(
     else {
         return Err(ApiError::invalid(errors));
     };
+    // Unless the client says, a person in a recorded quarantine stay when sampled is not a
+    // community case.
+    let community = match r.community {
+        Some(c) => c,
+        None => {
+            !state
+                .store
+                .quarantined_at(PersonId(person), test.sample_s)
+                .await?
+        }
+    };
     let id = state
         .store
         .create_case(
@@ -148,7 +160,7 @@ pub async fn create_case(
                 onset_s: onset,
                 test,
                 isolation_s: isolation,
-                community: r.community.unwrap_or(true),
+                community,
             },
             now,
         )

@@ -76,10 +76,9 @@ fn parse_time(field: &str, s: Option<&str>, errors: &mut Vec<FieldError>) -> Opt
     }
 }
 
-/// Checks one item's form; the store then checks what needs the database.
-fn parse_item(r: &CheckinRequest, now_s: i64) -> Result<CheckinItem, Vec<FieldError>> {
-    let mut errors = Vec::new();
-    let id = match &r.id {
+/// The sender's id of a batch item: a string of 1–64 bytes or a number.
+pub(crate) fn item_id(v: &Option<Value>, errors: &mut Vec<FieldError>) -> Option<String> {
+    match v {
         Some(Value::String(s)) if !s.is_empty() && s.len() <= 64 => Some(s.clone()),
         Some(Value::Number(n)) => Some(n.to_string()),
         Some(Value::String(s)) if s.len() > 64 => {
@@ -94,7 +93,13 @@ fn parse_item(r: &CheckinRequest, now_s: i64) -> Result<CheckinItem, Vec<FieldEr
             errors.push(FieldError::new("id", Reason::InvalidFormat));
             None
         }
-    };
+    }
+}
+
+/// Checks one item's form; the store then checks what needs the database.
+fn parse_item(r: &CheckinRequest, now_s: i64) -> Result<CheckinItem, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let id = item_id(&r.id, &mut errors);
     let person = match &r.person {
         Some(Value::Number(n)) => n.as_i64().filter(|&i| i > 0).map(PersonRef::Id),
         Some(Value::String(s)) if !s.is_empty() && s.len() <= 512 => Some(PersonRef::Qr(s.clone())),
@@ -215,27 +220,38 @@ pub async fn ingest(
             ingested.stored.len()
         );
     }
-    let outcomes = ingested.outcomes;
-    let mut stored: Vec<Option<ItemOutcome>> = vec![None; batch.len()];
-    for (k, o) in valid_index.into_iter().zip(outcomes) {
+    let ids = batch.iter().map(|r| {
+        r.id.as_ref().and_then(|v| match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        })
+    });
+    let resp = answer_items(ids, results, valid_index, ingested.outcomes, lang);
+    Ok(Json(resp))
+}
+
+/// The per-item answer of a batch (check-ins, doses): `form` holds each item's form errors
+/// (None when it went to the store), `stored` the store's outcomes of the items at
+/// `stored_index`, in order.
+pub(crate) fn answer_items(
+    ids: impl Iterator<Item = Option<String>>,
+    form: Vec<Option<Vec<FieldError>>>,
+    stored_index: Vec<usize>,
+    outcomes: Vec<ItemOutcome>,
+    lang: Lang,
+) -> CheckinResponse {
+    let mut stored: Vec<Option<ItemOutcome>> = vec![None; form.len()];
+    for (k, o) in stored_index.into_iter().zip(outcomes) {
         stored[k] = Some(o);
     }
     let mut resp = CheckinResponse {
         accepted: 0,
         duplicates: 0,
         rejected: 0,
-        items: Vec::with_capacity(batch.len()),
+        items: Vec::with_capacity(form.len()),
     };
-    for (index, (r, (form, outcome))) in batch
-        .iter()
-        .zip(results.into_iter().zip(stored))
-        .enumerate()
-    {
-        let id = r.id.as_ref().and_then(|v| match v {
-            Value::String(s) => Some(s.clone()),
-            Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        });
+    for (index, (id, (form, outcome))) in ids.zip(form.into_iter().zip(stored)).enumerate() {
         let (status, errors) = match (form, outcome) {
             (Some(errors), _) => ("rejected", errors),
             (None, Some(ItemOutcome::Accepted)) => ("accepted", Vec::new()),
@@ -265,5 +281,5 @@ pub async fn ingest(
                 .collect(),
         });
     }
-    Ok(Json(resp))
+    resp
 }

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod cases;
 pub mod casework;
 pub mod checkins;
+pub mod facilities;
 pub mod forecast;
 pub mod health;
 pub mod persons;
@@ -13,6 +14,7 @@ pub mod policies;
 pub mod risk;
 pub mod tracing;
 pub mod units;
+pub mod vaccination;
 pub mod venues;
 
 use serde::{Deserialize, Serialize};

@@ -181,6 +181,7 @@ pub(super) async fn case_page(
     let contacts = crate::api::tracing::contacts_for(&state, &me, &id, 2)
         .await
         .ok();
+    let stays = super::facilities::stays_of_case(&state, &me, detail.case.id, lang).await;
     let (from, to, policy) = infectious_window(&state.policies, &detail.case);
     let c = &detail.case;
     let title = tr(lang, "case-title", &[("id", c.id.to_string())]);
@@ -208,6 +209,7 @@ pub(super) async fn case_page(
             td { (local(h.at.timestamp(), lang)) } td { (t(lang, &format!("status-{}", h.status.as_str()))) }
             td { (h.actor) } td { (h.note.clone().unwrap_or_default()) }
         } } }
+        (stays)
         h2 { (t(lang, "case-contacts")) }
         form.noprint method="post" action={ "/cases/" (c.id) "/trace" } {
             button.primary type="submit" { (t(lang, "case-trace")) }

@@ -8,6 +8,7 @@ mod chart;
 mod clusters;
 mod contacts;
 mod dashboard;
+mod facilities;
 mod forecast;
 mod graph;
 mod i18n;
@@ -15,6 +16,7 @@ mod map;
 mod map_svg;
 mod risk;
 mod shell;
+mod vaccination;
 mod venues;
 
 use axum::routing::{get, post};
@@ -43,6 +45,12 @@ pub fn routes() -> Router<AppState> {
         .route("/venues", get(venues::venues))
         .route("/clusters", get(clusters::clusters))
         .route("/clusters/{id}", get(clusters::cluster_page))
+        .route("/facilities", get(facilities::list))
+        .route("/facilities/{id}", get(facilities::page))
+        .route("/facilities/{id}/admit", post(facilities::admit))
+        .route("/stays/{id}/discharge", post(facilities::discharge))
+        .route("/stays/{id}/transfer", post(facilities::transfer))
+        .route("/coverage", get(vaccination::coverage))
         .route("/static/app.css", get(shell::css))
         .route("/static/app.js", get(shell::js))
 }

@@ -26,6 +26,8 @@ const NAV: &[(&str, &str)] = &[
     ("/contacts", "nav-contacts"),
     ("/clusters", "nav-clusters"),
     ("/venues", "nav-venues"),
+    ("/facilities", "nav-facilities"),
+    ("/coverage", "nav-coverage"),
 ];
 
 /// The page language: the `lang` cookie, else `Accept-Language`, else Vietnamese.

@@ -1,6 +1,7 @@
 //! The HTTP API driven in-process (no socket), on SQLite and on PostgreSQL.
 
 mod auth;
+mod care;
 mod cases;
 mod casework;
 mod checkins;

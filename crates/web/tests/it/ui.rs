@@ -76,14 +76,20 @@ async fn seed(store: &Store) {
         .unwrap();
 }
 
-struct Page {
-    status: StatusCode,
-    location: Option<String>,
-    cookie: Option<String>,
-    html: String,
+pub(crate) struct Page {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub cookie: Option<String>,
+    pub html: String,
 }
 
-async fn send(app: &App, method: Method, uri: &str, cookie: &str, form: Option<&str>) -> Page {
+pub(crate) async fn send(
+    app: &App,
+    method: Method,
+    uri: &str,
+    cookie: &str,
+    form: Option<&str>,
+) -> Page {
     let mut req = Request::builder()
         .method(method)
         .uri(uri)
@@ -124,7 +130,7 @@ async fn send(app: &App, method: Method, uri: &str, cookie: &str, form: Option<&
     }
 }
 
-async fn sign_in(app: &App, username: &str) -> String {
+pub(crate) async fn sign_in(app: &App, username: &str) -> String {
     let form = format!(
         "username={username}&password={}",
         PASSWORD.replace(' ', "+")

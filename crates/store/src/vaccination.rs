@@ -1,0 +1,504 @@
+//! Vaccine doses: recorded in batches (idempotent on the sender's id, answered per item),
+//! read per person within the scope (audited), and counted for coverage.
+//!
+//! Coverage is read from `vaccination_totals` (doses per residence and age group) less
+//! `vaccination_counts` (the same per day) after the date asked; every write keeps both up to
+//! date in its own transaction, so that the coverage of all ~10,000 communes is one grouped
+//! sum over about 30,000 rows and never a recount of the doses. Denominators (adults,
+//! people aged 50+) are counted from `persons` by birth date as of the date asked.
+
+use chrono::{Datelike, NaiveDate};
+use sqlx::Row;
+
+use domain::vaccination::{completes_series, AgeGroup, Product};
+use domain::{FieldError, PersonId, Reason, Scope, Structure, UnitCode, UnitLevel, UnitPath};
+
+use crate::audit::{self, AuditAction, AuditEntry};
+use crate::checkins::ItemOutcome;
+use crate::sql::{Sql, Val};
+use crate::users::Caller;
+use crate::{Result, Store, StoreError};
+
+/// Most doses one batch may carry.
+pub const DOSE_BATCH_MAX: usize = 1_000;
+/// Highest dose number accepted (primary series and boosters).
+pub const DOSE_NO_MAX: u8 = 5;
+
+/// One dose of a batch, already checked for form by the edge.
+#[derive(Debug, Clone)]
+pub struct DoseItem {
+    pub client_id: String,
+    pub person_id: PersonId,
+    pub product: Product,
+    pub dose_no: u8,
+    pub given_on: NaiveDate,
+    /// Where the dose was given.
+    pub place: UnitCode,
+}
+
+/// A stored dose.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dose {
+    pub dose_no: u8,
+    /// The product slug; doses imported before slugs were used may hold a label.
+    pub product: String,
+    pub given_on: NaiveDate,
+    pub place: UnitCode,
+}
+
+/// Coverage of one unit as of a date.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Coverage {
+    pub unit_code: String,
+    /// Residents aged 18+ on the date (persons with a birth date).
+    pub adults: i64,
+    /// First doses given to residents aged 18+ on the day of the dose.
+    pub adults_1dose: i64,
+    /// Primary series completed by residents aged 18+ (2 doses, or per product).
+    pub adults_full: i64,
+    /// Residents aged 50+ (the high-risk group, see `domain::vaccination::HIGH_RISK_AGE`).
+    pub high_risk: i64,
+    pub high_risk_full: i64,
+}
+
+/// The length of the materialised path of a unit of `level`: `/01/` province, `/01/001/`
+/// district, `/01/001/00001/` commune (2021); `/01/00001/` commune (2025, no districts).
+pub(crate) fn path_len(structure: Structure, level: UnitLevel) -> Option<i64> {
+    match (structure, level) {
+        (_, UnitLevel::Province) => Some(4),
+        (Structure::S2021, UnitLevel::District) => Some(8),
+        (Structure::S2021, UnitLevel::Commune) => Some(14),
+        (Structure::S2025, UnitLevel::Commune) => Some(10),
+        _ => None,
+    }
+}
+
+/// The code of the unit whose path is `path` (its last segment).
+pub(crate) fn code_of_path(path: &str) -> String {
+    path.trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn age_on(birth: NaiveDate, day: NaiveDate) -> Option<u32> {
+    let mut age = day.year() - birth.year();
+    if (day.month(), day.day()) < (birth.month(), birth.day()) {
+        age -= 1;
+    }
+    u32::try_from(age).ok()
+}
+
+/// `CASE product WHEN 'janssen' THEN 1 ... ELSE 2 END`: the primary series in SQL, from the
+/// one definition in `domain`.
+fn series_sql() -> String {
+    let mut s = String::from("(CASE product");
+    for p in Product::ALL {
+        if p.primary_doses() != 2 {
+            s.push_str(&format!(
+                " WHEN '{}' THEN {}",
+                p.as_str(),
+                p.primary_doses()
+            ));
+        }
+    }
+    s.push_str(" ELSE 2 END)");
+    s
+}
+
+/// The age group in SQL of a person born `birth` (TEXT date) on day `day` (TEXT date), the
+/// same as `AgeGroup::of_age` (text dates compare as dates).
+fn age_group_sql(birth: &str, day: &str) -> String {
+    let age = format!(
+        "(CAST(SUBSTR({day}, 1, 4) AS INTEGER) - CAST(SUBSTR({birth}, 1, 4) AS INTEGER) \
+         - (CASE WHEN SUBSTR({day}, 6, 5) < SUBSTR({birth}, 6, 5) THEN 1 ELSE 0 END))"
+    );
+    format!(
+        "(CASE WHEN {birth} IS NULL THEN '{u}' WHEN {age} < 18 THEN '{m}' \
+         WHEN {age} < 50 THEN '{a}' ELSE '{h}' END)",
+        u = AgeGroup::Unknown.as_str(),
+        m = AgeGroup::Under18.as_str(),
+        a = AgeGroup::Adult18To49.as_str(),
+        h = AgeGroup::Adult50Plus.as_str(),
+    )
+}
+
+/// An audit row of `caller` (the system caller, id 0, is recorded without a user id).
+pub(crate) fn entry(
+    caller: &Caller,
+    action: AuditAction,
+    entity: &'static str,
+    id: i64,
+    detail: Option<String>,
+) -> AuditEntry {
+    AuditEntry {
+        user: (caller.user.id.0 != 0).then_some(caller.user.id),
+        actor: caller.user.username.clone(),
+        action,
+        entity,
+        entity_id: id.to_string(),
+        detail,
+    }
+}
+
+/// Whether row `id` of `table` (a table with `structure` and `unit_path`) exists within
+/// `scope`. `table` is one of ours, never input.
+pub(crate) async fn row_in_scope(
+    conn: &mut sqlx::AnyConnection,
+    table: &'static str,
+    id: i64,
+    scope: &Scope,
+) -> Result<bool> {
+    let row = sqlx::query(&format!(
+        "SELECT structure, unit_path FROM {table} WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(r) = row else { return Ok(false) };
+    let (s, p): (String, String) = (r.try_get(0)?, r.try_get(1)?);
+    Ok(s.parse::<Structure>()
+        .ok()
+        .zip(UnitPath::from_stored(&p))
+        .is_some_and(|(s, p)| scope.contains(s, &p)))
+}
+
+/// A count column that SUM leaves NULL when there was nothing to add.
+pub(crate) fn count(r: &sqlx::any::AnyRow, i: usize) -> Result<i64> {
+    Ok(r.try_get::<Option<i64>, _>(i)?.unwrap_or(0))
+}
+
+fn date_col(r: &sqlx::any::AnyRow, col: &str) -> Result<NaiveDate> {
+    let s: String = r.try_get(col)?;
+    NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+        .map_err(|_| StoreError::Corrupt(format!("vaccinations.{col}")))
+}
+
+impl Store {
+    /// Stores the valid doses of a batch in one transaction (with their coverage counts)
+    /// and answers each item: a dose of a person outside the caller's scope answers as a
+    /// missing person; a dose number the person already has is a duplicate `dose_no`; an id
+    /// sent before is `Duplicate` and not stored twice.
+    pub async fn record_doses(
+        &self,
+        caller: &Caller,
+        items: &[DoseItem],
+        now_s: i64,
+    ) -> Result<Vec<ItemOutcome>> {
+        debug_assert!(items.len() <= DOSE_BATCH_MAX);
+        let mut tx = self.pool.begin().await?;
+        let mut out = Vec::with_capacity(items.len());
+        let mut audit_entries = Vec::new();
+        let mut seen_in_batch = std::collections::HashSet::new();
+        for item in items {
+            if !seen_in_batch.insert(item.client_id.as_str()) {
+                out.push(ItemOutcome::Duplicate);
+                continue;
+            }
+            let known = sqlx::query("SELECT 1 FROM vaccinations WHERE client_id = $1")
+                .bind(&item.client_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if known.is_some() {
+                out.push(ItemOutcome::Duplicate);
+                continue;
+            }
+            let person = sqlx::query(
+                "SELECT structure, unit_code, unit_path, birth_date, merged_into
+                 FROM persons WHERE id = $1",
+            )
+            .bind(item.person_id.0)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let mut errors = Vec::new();
+            let mut residence = None;
+            if let Some(p) = &person {
+                let structure: String = p.try_get(0)?;
+                let code: String = p.try_get(1)?;
+                let path: String = p.try_get(2)?;
+                let birth: Option<String> = p.try_get(3)?;
+                let merged: Option<i64> = p.try_get(4)?;
+                let s = structure.parse::<Structure>().ok();
+                let visible = s
+                    .zip(UnitPath::from_stored(&path))
+                    .is_some_and(|(s, p)| caller.scope.contains(s, &p));
+                if visible && merged.is_none() {
+                    residence = Some((structure, code, path, birth));
+                }
+            }
+            let Some((structure, code, path, birth)) = residence else {
+                out.push(ItemOutcome::Rejected(vec![FieldError::new(
+                    "person_id",
+                    Reason::NotFound,
+                )]));
+                continue;
+            };
+            let place_known = sqlx::query("SELECT 1 FROM units WHERE structure = $1 AND code = $2")
+                .bind(&structure)
+                .bind(item.place.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+            if place_known.is_none() {
+                errors.push(FieldError::new("unit", Reason::NotFound));
+            }
+            let had =
+                sqlx::query("SELECT 1 FROM vaccinations WHERE person_id = $1 AND dose_no = $2")
+                    .bind(item.person_id.0)
+                    .bind(i64::from(item.dose_no))
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if had.is_some() {
+                errors.push(FieldError::new("dose_no", Reason::Duplicate));
+            }
+            if !errors.is_empty() {
+                out.push(ItemOutcome::Rejected(errors));
+                continue;
+            }
+            let given_on = item.given_on.format("%Y-%m-%d").to_string();
+            sqlx::query(
+                "INSERT INTO vaccinations (person_id, dose_no, product, given_on, structure,
+                                           unit_code, created_at_s, client_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(item.person_id.0)
+            .bind(i64::from(item.dose_no))
+            .bind(item.product.as_str())
+            .bind(&given_on)
+            .bind(&structure)
+            .bind(item.place.as_str())
+            .bind(now_s)
+            .bind(&item.client_id)
+            .execute(&mut *tx)
+            .await?;
+            let birth = birth.and_then(|b| NaiveDate::parse_from_str(&b, "%Y-%m-%d").ok());
+            let group = AgeGroup::of_age(birth.and_then(|b| age_on(b, item.given_on)));
+            sqlx::query(
+                "INSERT INTO vaccination_counts (structure, unit_code, unit_path, given_on,
+                                                 age_group, first_doses, full_doses)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 ON CONFLICT (structure, unit_path, given_on, age_group) DO UPDATE SET
+                    first_doses = vaccination_counts.first_doses + excluded.first_doses,
+                    full_doses = vaccination_counts.full_doses + excluded.full_doses",
+            )
+            .bind(&structure)
+            .bind(&code)
+            .bind(&path)
+            .bind(&given_on)
+            .bind(group.as_str())
+            .bind(i64::from(item.dose_no == 1))
+            .bind(i64::from(completes_series(item.product, item.dose_no)))
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO vaccination_totals (structure, unit_code, unit_path, age_group,
+                                                 first_doses, full_doses)
+                 VALUES ($1, $2, $3, $4, $5, $6)
+                 ON CONFLICT (structure, unit_path, age_group) DO UPDATE SET
+                    first_doses = vaccination_totals.first_doses + excluded.first_doses,
+                    full_doses = vaccination_totals.full_doses + excluded.full_doses",
+            )
+            .bind(&structure)
+            .bind(&code)
+            .bind(&path)
+            .bind(group.as_str())
+            .bind(i64::from(item.dose_no == 1))
+            .bind(i64::from(completes_series(item.product, item.dose_no)))
+            .execute(&mut *tx)
+            .await?;
+            audit_entries.push(entry(
+                caller,
+                AuditAction::Create,
+                "vaccination",
+                item.person_id.0,
+                Some(format!("dose {}", item.dose_no)),
+            ));
+            out.push(ItemOutcome::Accepted);
+        }
+        audit::append(&mut tx, self.dialect, audit_entries, now_s).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// A person's doses, oldest first, or None when the person is not in the caller's
+    /// scope. Audited as a read of the person's vaccinations.
+    pub async fn person_doses(
+        &self,
+        caller: &Caller,
+        person: PersonId,
+        now_s: i64,
+    ) -> Result<Option<Vec<Dose>>> {
+        let mut conn = self.pool.acquire().await?;
+        if !row_in_scope(&mut conn, "persons", person.0, &caller.scope).await? {
+            return Ok(None);
+        }
+        let doses = sqlx::query(
+            "SELECT dose_no, product, given_on, unit_code FROM vaccinations
+             WHERE person_id = $1 ORDER BY dose_no",
+        )
+        .bind(person.0)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Dose {
+                dose_no: u8::try_from(r.try_get::<i64, _>(0)?)
+                    .map_err(|_| StoreError::Corrupt("vaccinations.dose_no".into()))?,
+                product: r.try_get(1)?,
+                given_on: date_col(r, "given_on")?,
+                place: crate::units::code_col(r, "unit_code")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+        audit::append(
+            &mut conn,
+            self.dialect,
+            [entry(
+                caller,
+                AuditAction::Read,
+                "vaccination",
+                person.0,
+                None,
+            )],
+            now_s,
+        )
+        .await?;
+        Ok(Some(doses))
+    }
+
+    /// Recounts `vaccination_counts` from the doses and the persons' residences and birth
+    /// dates in one statement: the bulk path's counterpart of the per-dose update of
+    /// `record_doses` (an import writes doses with `bulk_doses`, then calls this).
+    pub async fn recount_vaccinations(&self) -> Result<u64> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM vaccination_counts")
+            .execute(&mut *tx)
+            .await?;
+        let group = age_group_sql("p.birth_date", "v.given_on");
+        let series = series_sql().replace("product", "v.product");
+        let n = sqlx::query(&format!(
+            "INSERT INTO vaccination_counts (structure, unit_code, unit_path, given_on,
+                                             age_group, first_doses, full_doses)
+             SELECT p.structure, p.unit_code, p.unit_path, v.given_on, {group},
+                    SUM(CASE WHEN v.dose_no = 1 THEN 1 ELSE 0 END),
+                    SUM(CASE WHEN v.dose_no = {series} THEN 1 ELSE 0 END)
+             FROM vaccinations v JOIN persons p ON p.id = v.person_id
+             GROUP BY p.structure, p.unit_code, p.unit_path, v.given_on, {group}"
+        ))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        sqlx::query("DELETE FROM vaccination_totals")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO vaccination_totals (structure, unit_code, unit_path, age_group,
+                                             first_doses, full_doses)
+             SELECT structure, unit_code, unit_path, age_group, SUM(first_doses), SUM(full_doses)
+             FROM vaccination_counts GROUP BY structure, unit_code, unit_path, age_group",
+        )
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// Coverage as of `as_of` (doses given on or before it) of every unit of `level` in
+    /// `scope`, in one query: sums of `vaccination_counts` beside counts of residents by
+    /// birth date, grouped by the unit's path prefix. Units without residents are absent.
+    pub async fn coverage_by_unit(
+        &self,
+        scope: &Scope,
+        structure: Structure,
+        level: UnitLevel,
+        as_of: NaiveDate,
+    ) -> Result<Vec<Coverage>> {
+        let Some(len) = path_len(structure, level) else {
+            return Ok(Vec::new());
+        };
+        let cut = |years: i32| {
+            as_of
+                .with_year(as_of.year() - years)
+                .unwrap_or_else(|| as_of - chrono::Days::new(365 * years as u64))
+                .format("%Y-%m-%d")
+                .to_string()
+        };
+        let (adult, a) = (
+            AgeGroup::Adult18To49.as_str(),
+            AgeGroup::Adult50Plus.as_str(),
+        );
+        // Each part groups by the stored path, which its index returns in order (no sort), and
+        // the outer query sums the parts by the unit's prefix; `len` is ours, a small integer.
+        // PostgreSQL sums BIGINT as NUMERIC, hence the casts.
+        let pre = format!("SUBSTR(unit_path, 1, {len})");
+        let mut sql = Sql::new(
+            self.dialect,
+            "SELECT pre, CAST(SUM(adults) AS BIGINT), CAST(SUM(a1) AS BIGINT), \
+             CAST(SUM(af) AS BIGINT), CAST(SUM(hr) AS BIGINT), CAST(SUM(hrf) AS BIGINT) FROM (",
+        );
+        sql.push(&format!(
+            "SELECT {pre} AS pre, SUM(CASE WHEN birth_date <= "
+        ))
+        .bind(Val::Text(cut(18)));
+        sql.push(" THEN 1 ELSE 0 END) AS adults, 0 AS a1, 0 AS af, SUM(CASE WHEN birth_date <= ")
+            .bind(Val::Text(cut(50)));
+        sql.push(
+            " THEN 1 ELSE 0 END) AS hr, 0 AS hrf FROM persons \
+             WHERE merged_into IS NULL AND structure = ",
+        )
+        .bind(Val::Text(structure.as_str().into()));
+        sql.push_scope("unit_path", scope, structure);
+        // Doses to date from the totals, less those given after `as_of` (none when it is
+        // today): a read of one row per commune and age group plus the days after.
+        for (table, sign) in [("vaccination_totals", ""), ("vaccination_counts", "-")] {
+            sql.push(&format!(
+                " GROUP BY unit_path UNION ALL SELECT {pre} AS pre, 0, "
+            ));
+            sql.push(&format!(
+                "{sign}SUM(CASE WHEN age_group IN ('{adult}', '{a}') THEN first_doses ELSE 0 END), \
+                 {sign}SUM(CASE WHEN age_group IN ('{adult}', '{a}') THEN full_doses ELSE 0 END), 0, \
+                 {sign}SUM(CASE WHEN age_group = '{a}' THEN full_doses ELSE 0 END) \
+                 FROM {table} WHERE structure = "
+            ))
+            .bind(Val::Text(structure.as_str().into()));
+            if !sign.is_empty() {
+                sql.push(" AND given_on > ")
+                    .bind(Val::Text(as_of.format("%Y-%m-%d").to_string()));
+            }
+            sql.push_scope("unit_path", scope, structure);
+        }
+        sql.push(" GROUP BY unit_path) t GROUP BY pre ORDER BY pre");
+        sql.query()
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                let pre: String = r.try_get(0)?;
+                let n = |i: usize| count(r, i);
+                Ok(Coverage {
+                    unit_code: code_of_path(&pre),
+                    adults: n(1)?,
+                    adults_1dose: n(2)?,
+                    adults_full: n(3)?,
+                    high_risk: n(4)?,
+                    high_risk_full: n(5)?,
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_and_ages() {
+        assert_eq!(code_of_path("/01/001/00001/"), "00001");
+        assert_eq!(code_of_path("/01/"), "01");
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert_eq!(age_on(d("2003-11-02"), d("2021-11-01")), Some(17));
+        assert_eq!(age_on(d("2003-11-01"), d("2021-11-01")), Some(18));
+        assert!(series_sql().contains("'janssen' THEN 1"));
+    }
+}

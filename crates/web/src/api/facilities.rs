@@ -1,0 +1,613 @@
+//! Facilities and beds: the list with occupancy, a facility with its patients, admissions
+//! (refused when the bed type is full), transfers, discharges, home care and home quarantine,
+//! and occupancy over time.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::NaiveDate;
+use domain::epi::Severity;
+use domain::facility::{triage, BedType, DischargeReason, FacilityKind};
+use domain::role::Permission;
+use domain::{CaseId, FieldError, Reason, Scope, Structure, UnitCode};
+use serde::{Deserialize, Serialize};
+use store::{Admission, FacilityBeds, Occupant, Stay, CAPACITY_MAX, SERIES_DAYS_MAX};
+use utoipa::{IntoParams, ToSchema};
+
+use super::cases::iso;
+use super::casework::{required, slug, time};
+use super::opt_param;
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiQuery, Auth};
+use crate::AppState;
+
+#[derive(Serialize, ToSchema)]
+pub struct BedsDto {
+    /// `quarantine`, `f0_tier1`, `oxygen`, `high_flow`, `ventilator` or `icu`.
+    bed_type: &'static str,
+    capacity: i64,
+    occupied: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FacilityDto {
+    id: i64,
+    name: String,
+    /// `f1_quarantine`, `f0_isolation` (tier 1), `field_hospital` (tier 2), `hospital` (tier 3).
+    kind: &'static str,
+    tier: u8,
+    structure: &'static str,
+    unit_code: String,
+    address: Option<String>,
+    beds: Vec<BedsDto>,
+}
+
+pub(crate) fn facility_dto(f: FacilityBeds) -> FacilityDto {
+    FacilityDto {
+        id: f.facility.id,
+        name: f.facility.name,
+        kind: f.facility.kind.as_str(),
+        tier: f.facility.kind.tier(),
+        structure: f.facility.structure.as_str(),
+        unit_code: f.facility.unit_code.to_string(),
+        address: f.facility.address,
+        beds: f
+            .beds
+            .iter()
+            .map(|b| BedsDto {
+                bed_type: b.bed_type.as_str(),
+                capacity: b.capacity,
+                occupied: b.occupied,
+            })
+            .collect(),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StayDto {
+    id: i64,
+    person_id: i64,
+    case_id: Option<i64>,
+    contact_id: Option<i64>,
+    /// `facility` or `home`.
+    place: &'static str,
+    facility_id: Option<i64>,
+    bed_type: Option<&'static str>,
+    from: String,
+    until: Option<String>,
+    /// `recovered`, `transferred`, `died` or `released`.
+    discharge_reason: Option<&'static str>,
+    transferred_from: Option<i64>,
+    note: Option<String>,
+}
+
+pub(crate) fn stay_dto(s: Stay) -> StayDto {
+    StayDto {
+        id: s.id,
+        person_id: s.person_id.0,
+        case_id: s.case_id.map(|c| c.0),
+        contact_id: s.contact_id,
+        place: s.place.as_str(),
+        facility_id: s.facility_id,
+        bed_type: s.bed_type.map(BedType::as_str),
+        from: iso(s.from_s),
+        until: s.until_s.map(iso),
+        discharge_reason: s.discharge_reason.map(DischargeReason::as_str),
+        transferred_from: s.transferred_from,
+        note: s.note,
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct StructureQuery {
+    /// `2021` (default) or `2025`.
+    structure: Option<String>,
+}
+
+/// Facilities in the caller's jurisdiction with their beds and occupancy.
+#[utoipa::path(get, path = "/api/v1/facilities", params(StructureQuery), responses(
+    (status = 200, body = Vec<FacilityDto>)
+), security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<StructureQuery>,
+) -> Result<Json<Vec<FacilityDto>>, ApiError> {
+    let structure = opt_param("structure", q.structure.as_deref(), str::parse::<Structure>)?
+        .unwrap_or(Structure::S2021);
+    let all = state
+        .store
+        .list_facilities(&auth.0.scope, structure)
+        .await?;
+    Ok(Json(all.into_iter().map(facility_dto).collect()))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct BedsRequest {
+    bed_type: Option<String>,
+    capacity: Option<i64>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewFacilityRequest {
+    name: Option<String>,
+    kind: Option<String>,
+    /// Unit code (2021 structure unless `structure` says 2025).
+    unit: Option<String>,
+    structure: Option<String>,
+    address: Option<String>,
+    beds: Option<Vec<BedsRequest>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Created {
+    id: i64,
+}
+
+/// Registers a facility with its beds in a unit of the caller's jurisdiction.
+#[utoipa::path(post, path = "/api/v1/facilities", request_body = NewFacilityRequest, responses(
+    (status = 201, body = Created),
+    (status = 400, body = crate::error::ErrorBody)
+), security(("bearer" = [])))]
+pub async fn create(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(r): ApiJson<NewFacilityRequest>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    auth.require(Permission::ManageBeds)?;
+    let mut errors = Vec::new();
+    let name = r.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    let name = required("name", name, &mut errors);
+    if name.is_some_and(|n| n.chars().count() > 200) {
+        errors.push(FieldError::new("name", Reason::TooLong));
+    }
+    let kind = slug::<FacilityKind>("kind", r.kind.as_deref(), &mut errors);
+    let structure = opt_param("structure", r.structure.as_deref(), str::parse::<Structure>)?
+        .unwrap_or(Structure::S2021);
+    let unit = match r.unit.as_deref() {
+        None | Some("") => required::<UnitCode>("unit", None, &mut errors),
+        Some(u) => UnitCode::parse(u)
+            .map_err(|e| errors.push(FieldError::new("unit", e)))
+            .ok(),
+    };
+    let mut beds = Vec::new();
+    for (i, b) in r.beds.iter().flatten().enumerate() {
+        let bed = slug::<BedType>(
+            &format!("beds[{i}].bed_type"),
+            b.bed_type.as_deref(),
+            &mut errors,
+        );
+        let cap = b.capacity.filter(|c| (0..=CAPACITY_MAX).contains(c));
+        if cap.is_none() {
+            errors.push(FieldError::new(
+                format!("beds[{i}].capacity"),
+                Reason::OutOfRange,
+            ));
+        }
+        if bed.is_some_and(|t| beds.iter().any(|(x, _)| *x == t)) {
+            errors.push(FieldError::new(
+                format!("beds[{i}].bed_type"),
+                Reason::Duplicate,
+            ));
+        }
+        if let (Some(bed), Some(cap)) = (bed, cap) {
+            beds.push((bed, cap));
+        }
+    }
+    if r.address
+        .as_deref()
+        .is_some_and(|a| a.chars().count() > 500)
+    {
+        errors.push(FieldError::new("address", Reason::TooLong));
+    }
+    let (Some(name), Some(kind), Some(unit_code), true) = (name, kind, unit, errors.is_empty())
+    else {
+        return Err(ApiError::invalid(errors));
+    };
+    let new = store::NewFacility {
+        name: name.to_string(),
+        kind,
+        structure,
+        unit_code,
+        address: r.address.clone(),
+        beds,
+    };
+    let id = state
+        .store
+        .create_facility(&auth.0, &new, state.now_s())
+        .await?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FacilityDetail {
+    facility: FacilityDto,
+    /// The people in it now; absent for roles that may not read personal data.
+    patients: Option<Vec<StayDto>>,
+}
+
+/// A facility with its beds and, for roles that read personal data, its patients (audited).
+#[utoipa::path(get, path = "/api/v1/facilities/{id}", params(("id" = i64, Path)), responses(
+    (status = 200, body = FacilityDetail),
+    (status = 404, body = crate::error::ErrorBody)
+), security(("bearer" = [])))]
+pub async fn get_one(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Json<FacilityDetail>, ApiError> {
+    let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
+    let facility = state
+        .store
+        .get_facility(&auth.0.scope, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let patients = if auth.0.user.role.can(Permission::ReadPersonal) {
+        state
+            .store
+            .facility_stays(&auth.0, id, state.now_s())
+            .await?
+            .map(|s| s.into_iter().map(stay_dto).collect())
+    } else {
+        None
+    };
+    Ok(Json(FacilityDetail {
+        facility: facility_dto(facility),
+        patients,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct AdmitRequest {
+    /// The F0 case admitted; or `contact_id` for an F1 taken into quarantine.
+    case_id: Option<i64>,
+    contact_id: Option<i64>,
+    /// Default: the triage suggestion for the case's severity (`quarantine` for a contact).
+    bed_type: Option<String>,
+    /// RFC 3339; default now.
+    at: Option<String>,
+    note: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Admitted {
+    id: i64,
+    bed_type: Option<&'static str>,
+}
+
+/// The case or contact of a request, with its field name.
+pub(crate) fn occupant(
+    case_id: Option<i64>,
+    contact_id: Option<i64>,
+    errors: &mut Vec<FieldError>,
+) -> Option<Occupant> {
+    match (case_id.filter(|&c| c > 0), contact_id.filter(|&c| c > 0)) {
+        (Some(c), None) => Some(Occupant::Case(CaseId(c))),
+        (None, Some(c)) => Some(Occupant::Contact(c)),
+        (Some(_), Some(_)) => {
+            errors.push(FieldError::new("contact_id", Reason::OutOfRange));
+            None
+        }
+        (None, None) => required("case_id", None, errors),
+    }
+}
+
+fn note(n: Option<&str>, errors: &mut Vec<FieldError>) -> Option<String> {
+    let n = n.map(str::trim).filter(|n| !n.is_empty())?;
+    if n.chars().count() > 1000 {
+        errors.push(FieldError::new("note", Reason::TooLong));
+    }
+    Some(n.to_string())
+}
+
+/// The bed a case of this severity is suggested (`domain::facility::triage`), or quarantine.
+pub(crate) async fn suggested_bed(
+    state: &AppState,
+    caller: &store::Caller,
+    who: Occupant,
+) -> Result<BedType, ApiError> {
+    match who {
+        Occupant::Contact(_) => Ok(BedType::Quarantine),
+        Occupant::Case(c) => {
+            let severity = state
+                .store
+                .get_case(caller, c, state.now_s())
+                .await?
+                .map_or(Severity::Mild, |d| d.case.severity);
+            Ok(triage(severity).1)
+        }
+    }
+}
+
+/// Admits a case (or an F1 contact) to a bed of the facility. A full bed type is refused
+/// with 409 `capacity_full` and the field `bed_type` (`no_capacity`); nothing is written.
+#[utoipa::path(post, path = "/api/v1/facilities/{id}/admissions", params(("id" = i64, Path)), request_body = AdmitRequest, responses(
+    (status = 201, body = Admitted),
+    (status = 400, body = crate::error::ErrorBody),
+    (status = 404, body = crate::error::ErrorBody),
+    (status = 409, body = crate::error::ErrorBody)
+), security(("bearer" = [])))]
+pub async fn admit(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    ApiJson(r): ApiJson<AdmitRequest>,
+) -> Result<(StatusCode, Json<Admitted>), ApiError> {
+    auth.require(Permission::ManageBeds)?;
+    let facility = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
+    let mut errors = Vec::new();
+    let who = occupant(r.case_id, r.contact_id, &mut errors);
+    let bed = match r.bed_type.as_deref() {
+        None | Some("") => None,
+        b => slug::<BedType>("bed_type", b, &mut errors),
+    };
+    let at_s = time("at", r.at.as_deref(), &mut errors).unwrap_or_else(|| state.now_s());
+    let note = note(r.note.as_deref(), &mut errors);
+    let (Some(who), true) = (who, errors.is_empty()) else {
+        return Err(ApiError::invalid(errors));
+    };
+    let bed = match bed {
+        Some(b) => b,
+        None => suggested_bed(&state, &auth.0, who).await?,
+    };
+    let a = Admission {
+        occupant: who,
+        to: Some((facility, bed)),
+        at_s,
+        note,
+    };
+    let id = state.store.admit(&auth.0, &a, state.now_s()).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Admitted {
+            id,
+            bed_type: Some(bed.as_str()),
+        }),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct HomeRequest {
+    case_id: Option<i64>,
+    contact_id: Option<i64>,
+    at: Option<String>,
+    note: Option<String>,
+}
+
+/// Places an F0 in home care or an F1 in home quarantine (a stay that takes no bed).
+#[utoipa::path(post, path = "/api/v1/home-stays", request_body = HomeRequest, responses(
+    (status = 201, body = Admitted),
+    (status = 400, body = crate::error::ErrorBody)
+), security(("bearer" = [])))]
+pub async fn home(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(r): ApiJson<HomeRequest>,
+) -> Result<(StatusCode, Json<Admitted>), ApiError> {
+    auth.require(Permission::ManageBeds)?;
+    let mut errors = Vec::new();
+    let who = occupant(r.case_id, r.contact_id, &mut errors);
+    let at_s = time("at", r.at.as_deref(), &mut errors).unwrap_or_else(|| state.now_s());
+    let note = note(r.note.as_deref(), &mut errors);
+    let (Some(who), true) = (who, errors.is_empty()) else {
+        return Err(ApiError::invalid(errors));
+    };
+    let a = Admission {
+        occupant: who,
+        to: None,
+        at_s,
+        note,
+    };
+    let id = state.store.admit(&auth.0, &a, state.now_s()).await?;
+    Ok((StatusCode::CREATED, Json(Admitted { id, bed_type: None })))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct TransferRequest {
+    facility_id: Option<i64>,
+    bed_type: Option<String>,
+    at: Option<String>,
+    note: Option<String>,
+}
+
+/// Moves a patient to a bed of another facility (possibly in another province); the old
+/// stay ends as `transferred` and the new one points back at it.
+#[utoipa::path(post, path = "/api/v1/admissions/{id}/transfer", params(("id" = i64, Path)), request_body = TransferRequest, responses(
+    (status = 201, body = Admitted),
+    (status = 400, body = crate::error::ErrorBody),
+    (status = 404, body = crate::error::ErrorBody),
+    (status = 409, body = crate::error::ErrorBody)
+), security(("bearer" = [])))]
+pub async fn transfer(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    ApiJson(r): ApiJson<TransferRequest>,
+) -> Result<(StatusCode, Json<Admitted>), ApiError> {
+    auth.require(Permission::ManageBeds)?;
+    let stay = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
+    let mut errors = Vec::new();
+    let facility = required("facility_id", r.facility_id.filter(|&f| f > 0), &mut errors);
+    let bed = slug::<BedType>("bed_type", r.bed_type.as_deref(), &mut errors);
+    let at_s = time("at", r.at.as_deref(), &mut errors).unwrap_or_else(|| state.now_s());
+    let note = note(r.note.as_deref(), &mut errors);
+    let (Some(facility), Some(bed), true) = (facility, bed, errors.is_empty()) else {
+        return Err(ApiError::invalid(errors));
+    };
+    let id = state
+        .store
+        .transfer(&auth.0, stay, (facility, bed), at_s, note, state.now_s())
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Admitted {
+            id,
+            bed_type: Some(bed.as_str()),
+        }),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct DischargeRequest {
+    /// `recovered`, `died` or `released` (a transfer has its own route).
+    reason: Option<String>,
+    at: Option<String>,
+    note: Option<String>,
+}
+
+/// Ends a stay and frees its bed.
+#[utoipa::path(post, path = "/api/v1/admissions/{id}/discharge", params(("id" = i64, Path)), request_body = DischargeRequest, responses(
+    (status = 204),
+    (status = 400, body = crate::error::ErrorBody),
+    (status = 404, body = crate::error::ErrorBody)
+), security(("bearer" = [])))]
+pub async fn discharge(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    ApiJson(r): ApiJson<DischargeRequest>,
+) -> Result<StatusCode, ApiError> {
+    auth.require(Permission::ManageBeds)?;
+    let stay = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
+    let mut errors = Vec::new();
+    let reason = slug::<DischargeReason>("reason", r.reason.as_deref(), &mut errors);
+    if reason == Some(DischargeReason::Transferred) {
+        errors.push(FieldError::new("reason", Reason::UnknownValue));
+    }
+    let at_s = time("at", r.at.as_deref(), &mut errors).unwrap_or_else(|| state.now_s());
+    let note = note(r.note.as_deref(), &mut errors);
+    let (Some(reason), true) = (reason, errors.is_empty()) else {
+        return Err(ApiError::invalid(errors));
+    };
+    if state
+        .store
+        .discharge(&auth.0, stay, reason, at_s, note, state.now_s())
+        .await?
+    {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found())
+    }
+}
+
+/// Every stay of a case, oldest first: where it was cared for, moved and discharged.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/stays", params(("id" = i64, Path)), responses(
+    (status = 200, body = Vec<StayDto>),
+    (status = 404, body = crate::error::ErrorBody)
+), security(("bearer" = [])))]
+pub async fn case_stays(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<StayDto>>, ApiError> {
+    auth.require(Permission::ReadPersonal)?;
+    let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
+    let stays = state
+        .store
+        .case_stays(&auth.0, CaseId(id), state.now_s())
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    Ok(Json(stays.into_iter().map(stay_dto).collect()))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct OccupancyQuery {
+    /// A unit code in the caller's jurisdiction (default: the whole jurisdiction).
+    unit: Option<String>,
+    structure: Option<String>,
+    /// The last day (YYYY-MM-DD, local), default today.
+    date: Option<String>,
+    /// Days of the series ending on `date`, 1–400, default 1.
+    days: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OccupancyPointDto {
+    date: String,
+    facility_id: i64,
+    bed_type: &'static str,
+    occupied: i64,
+}
+
+/// Occupied beds at the end of each day per facility and bed type, within a unit.
+#[utoipa::path(get, path = "/api/v1/occupancy", params(OccupancyQuery), responses(
+    (status = 200, body = Vec<OccupancyPointDto>),
+    (status = 400, body = crate::error::ErrorBody),
+    (status = 404, body = crate::error::ErrorBody)
+), security(("bearer" = [])))]
+pub async fn occupancy(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<OccupancyQuery>,
+) -> Result<Json<Vec<OccupancyPointDto>>, ApiError> {
+    let structure = opt_param("structure", q.structure.as_deref(), str::parse::<Structure>)?
+        .unwrap_or(Structure::S2021);
+    let date = opt_param("date", q.date.as_deref(), |d| {
+        NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| Reason::InvalidFormat)
+    })?
+    .unwrap_or_else(|| crate::local_time::local_date(state.now_s()));
+    let days = opt_param("days", q.days.as_deref(), |d| {
+        d.parse::<i64>()
+            .ok()
+            .filter(|d| (1..=SERIES_DAYS_MAX).contains(d))
+            .ok_or(Reason::OutOfRange)
+    })?
+    .unwrap_or(1);
+    let scope = unit_scope(&state, &auth.0.scope, structure, q.unit.as_deref()).await?;
+    let points = occupancy_points(&state, &scope, structure, date, days).await?;
+    Ok(Json(
+        points
+            .into_iter()
+            .map(|(date, p)| OccupancyPointDto {
+                date: date.to_string(),
+                facility_id: p.facility_id,
+                bed_type: p.bed_type.as_str(),
+                occupied: p.occupied,
+            })
+            .collect(),
+    ))
+}
+
+/// The subtree of `unit` when the caller's scope holds it (else 404), or the caller's scope.
+pub(crate) async fn unit_scope(
+    state: &AppState,
+    scope: &Scope,
+    structure: Structure,
+    unit: Option<&str>,
+) -> Result<Scope, ApiError> {
+    let Some(code) = unit.filter(|u| !u.is_empty()) else {
+        return Ok(scope.clone());
+    };
+    let code = UnitCode::parse(code).map_err(|r| ApiError::field("unit", r))?;
+    let unit = state
+        .store
+        .get_unit(scope, structure, &code)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    Ok(Scope::of([(structure, unit.path)]))
+}
+
+/// The occupancy series of `days` days ending on `last`, each point with its local date.
+pub(crate) async fn occupancy_points(
+    state: &AppState,
+    scope: &Scope,
+    structure: Structure,
+    last: NaiveDate,
+    days: i64,
+) -> Result<Vec<(NaiveDate, store::OccupancyPoint)>, ApiError> {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+    let last_day = (last - epoch).num_days();
+    let offset = i64::from(
+        chrono::Offset::fix(crate::local_time::local_time(state.now_s()).offset())
+            .local_minus_utc(),
+    );
+    let points = state
+        .store
+        .occupancy_series(scope, structure, None, last_day - days + 1, days, offset)
+        .await?;
+    Ok(points
+        .into_iter()
+        .map(|p| (epoch + chrono::Days::new(p.day.max(0) as u64), p))
+        .collect())
+}

@@ -1,0 +1,362 @@
+//! Facilities: the list with occupancy bars, a facility's beds and patients with the admit,
+//! transfer and discharge forms (plain HTML forms, every input labelled).
+
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::facility::{BedType, DischargeReason};
+use domain::role::Permission;
+use domain::{CaseId, Structure};
+use maud::{html, Markup};
+use serde::Deserialize;
+use store::{Admission, Beds, StoreError};
+
+use super::shell::{local, Ui};
+use super::{t, tr};
+use crate::{AppState, Lang};
+
+/// A bar of occupied over capacity; red from 90 % (a facility about to refuse patients).
+fn bar(lang: Lang, b: &Beds) -> Markup {
+    let pct = if b.capacity > 0 {
+        (b.occupied * 100 / b.capacity).clamp(0, 100)
+    } else {
+        100
+    };
+    let label = tr(
+        lang,
+        "beds-occupancy",
+        &[
+            ("type", t(lang, &format!("bed-{}", b.bed_type.as_str()))),
+            ("occupied", b.occupied.to_string()),
+            ("capacity", b.capacity.to_string()),
+        ],
+    );
+    html! {
+        div.bed {
+            span { (label) }
+            svg.bar width="100%" height="12" role="img" aria-label=(label) viewBox="0 0 100 12" preserveAspectRatio="none" {
+                rect x="0" y="0" width="100" height="12" fill="#eceff1" {}
+                rect x="0" y="0" width=(pct) height="12" fill=(if pct >= 90 { "#b71c1c" } else { "#2e7d32" }) {}
+            }
+        }
+    }
+}
+
+pub(super) async fn list(State(state): State<AppState>, ui: Ui) -> Response {
+    let Ok(all) = state
+        .store
+        .list_facilities(&ui.me.scope, Structure::S2021)
+        .await
+    else {
+        return ui.fail(StatusCode::INTERNAL_SERVER_ERROR);
+    };
+    let lang = ui.lang;
+    let body = html! {
+        h1 { (t(lang, "facilities-title")) }
+        @if all.is_empty() { p { (t(lang, "facilities-empty")) } }
+        @else {
+            table {
+                thead { tr {
+                    th { (t(lang, "col-facility")) } th { (t(lang, "col-kind")) } th { (t(lang, "col-unit")) }
+                    th { (t(lang, "col-beds")) }
+                } }
+                tbody { @for f in &all { tr {
+                    td { a href={ "/facilities/" (f.facility.id) } { (f.facility.name) } }
+                    td { (t(lang, &format!("kind-{}", f.facility.kind.as_str()))) }
+                    td { (f.facility.unit_code) }
+                    td { @for b in &f.beds { (bar(lang, b)) } }
+                } } }
+            }
+        }
+    };
+    ui.page(&ui.t("facilities-title"), body)
+}
+
+#[derive(Deserialize)]
+pub(super) struct PageQuery {
+    /// A message id to show (the outcome of a form).
+    done: Option<String>,
+    error: Option<String>,
+}
+
+fn bed_options(lang: Lang, beds: &[Beds]) -> Markup {
+    html! { @for b in beds { option value=(b.bed_type.as_str()) { (t(lang, &format!("bed-{}", b.bed_type.as_str()))) } } }
+}
+
+pub(super) async fn page(
+    State(state): State<AppState>,
+    ui: Ui,
+    Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return ui.fail(StatusCode::NOT_FOUND);
+    };
+    let f = match state.store.get_facility(&ui.me.scope, id).await {
+        Ok(Some(f)) => f,
+        Ok(None) => return ui.fail(StatusCode::NOT_FOUND),
+        Err(_) => return ui.fail(StatusCode::INTERNAL_SERVER_ERROR),
+    };
+    let reads = ui.me.user.role.can(Permission::ReadPersonal);
+    let manages = ui.me.user.role.can(Permission::ManageBeds);
+    let patients = if reads {
+        match state.store.facility_stays(&ui.me, id, state.now_s()).await {
+            Ok(p) => p.unwrap_or_default(),
+            Err(_) => return ui.fail(StatusCode::INTERNAL_SERVER_ERROR),
+        }
+    } else {
+        Vec::new()
+    };
+    let others = state
+        .store
+        .list_facilities(&ui.me.scope, f.facility.structure)
+        .await
+        .unwrap_or_default();
+    let lang = ui.lang;
+    let body = html! {
+        h1 { (f.facility.name) }
+        @if let Some(d) = &q.done { p.ok role="status" { (t(lang, d)) } }
+        @if let Some(e) = &q.error { p.error role="alert" { (t(lang, e)) } }
+        p { (t(lang, &format!("kind-{}", f.facility.kind.as_str()))) " · " (f.facility.unit_code) }
+        h2 { (t(lang, "facility-beds")) }
+        @for b in &f.beds { (bar(lang, b)) }
+        @if manages {
+            h2 { (t(lang, "facility-admit")) }
+            form.noprint method="post" action={ "/facilities/" (id) "/admit" } {
+                label for="case_id" { (t(lang, "field-case-id")) }
+                input id="case_id" name="case_id" type="number" min="1";
+                label for="contact_id" { (t(lang, "field-contact-id")) }
+                input id="contact_id" name="contact_id" type="number" min="1";
+                label for="bed_type" { (t(lang, "field-bed-type")) }
+                select id="bed_type" name="bed_type" {
+                    option value="" { (t(lang, "bed-suggested")) }
+                    (bed_options(lang, &f.beds))
+                }
+                button.primary type="submit" { (t(lang, "facility-admit")) }
+            }
+        }
+        @if reads {
+            h2 { (t(lang, "facility-patients")) }
+            @if patients.is_empty() { p { (t(lang, "facility-patients-none")) } }
+            @else {
+                table {
+                    thead { tr {
+                        th { (t(lang, "col-case")) } th { (t(lang, "col-person")) } th { (t(lang, "field-bed-type")) }
+                        th { (t(lang, "col-since")) } @if manages { th { (t(lang, "col-actions")) } }
+                    } }
+                    tbody { @for s in patients.iter().take(500) { tr {
+                        td { @if let Some(c) = s.case_id { a href={ "/cases/" (c) } { (c) } } @else { "F1 " (s.contact_id.unwrap_or_default()) } }
+                        td { (s.person_id) }
+                        td { (s.bed_type.map(|b| t(lang, &format!("bed-{}", b.as_str()))).unwrap_or_default()) }
+                        td { (local(s.from_s, lang)) }
+                        @if manages { td {
+                            form.inline method="post" action={ "/stays/" (s.id) "/discharge" } {
+                                label for={ "reason-" (s.id) } { (t(lang, "field-reason")) }
+                                select id={ "reason-" (s.id) } name="reason" {
+                                    @for r in [DischargeReason::Recovered, DischargeReason::Released, DischargeReason::Died] {
+                                        option value=(r.as_str()) { (t(lang, &format!("reason-{}", r.as_str()))) }
+                                    }
+                                }
+                                button type="submit" { (t(lang, "facility-discharge")) }
+                            }
+                            form.inline method="post" action={ "/stays/" (s.id) "/transfer" } {
+                                label for={ "to-" (s.id) } { (t(lang, "field-to-facility")) }
+                                select id={ "to-" (s.id) } name="facility_id" {
+                                    @for o in others.iter().filter(|o| o.facility.id != id) {
+                                        option value=(o.facility.id) { (o.facility.name) }
+                                    }
+                                }
+                                label for={ "tobed-" (s.id) } { (t(lang, "field-bed-type")) }
+                                select id={ "tobed-" (s.id) } name="bed_type" {
+                                    @for b in BedType::ALL { option value=(b.as_str()) { (t(lang, &format!("bed-{}", b.as_str()))) } }
+                                }
+                                button type="submit" { (t(lang, "facility-transfer")) }
+                            }
+                        } }
+                    } } }
+                }
+            }
+        }
+    };
+    ui.page(&f.facility.name, body)
+}
+
+#[derive(Deserialize)]
+pub(super) struct AdmitForm {
+    case_id: Option<String>,
+    /// An F1 taken into quarantine, instead of a case.
+    contact_id: Option<String>,
+    bed_type: Option<String>,
+}
+
+/// Where a form sends the user back: the facility page with the outcome's message id.
+fn back(facility: i64, result: Result<(), StoreError>) -> Response {
+    let q = match result {
+        Ok(()) => "done=form-saved".to_string(),
+        Err(StoreError::Invalid(e)) => format!(
+            "error=form-{}",
+            e.first().map_or("invalid_format", |f| f.reason.code())
+        ),
+        Err(_) => "error=form-failed".to_string(),
+    };
+    Redirect::to(&format!("/facilities/{facility}?{q}")).into_response()
+}
+
+pub(super) async fn admit(
+    State(state): State<AppState>,
+    ui: Ui,
+    Path(id): Path<i64>,
+    Form(f): Form<AdmitForm>,
+) -> Response {
+    if let Some(no) = ui.forbidden_without(Permission::ManageBeds) {
+        return no;
+    }
+    let number = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(|v| v.parse::<i64>().map_err(|_| ()))
+            .transpose()
+    };
+    let mut errors = Vec::new();
+    let who = match (number(&f.case_id), number(&f.contact_id)) {
+        (Ok(case), Ok(contact)) => crate::api::facilities::occupant(case, contact, &mut errors),
+        _ => None,
+    };
+    let Some(who) = who else {
+        let field = errors
+            .first()
+            .map_or("case_id", |e| e.field.as_str())
+            .to_string();
+        let reason = errors
+            .first()
+            .map_or(domain::Reason::InvalidFormat, |e| e.reason);
+        return back(
+            id,
+            Err(StoreError::Invalid(vec![domain::FieldError::new(
+                field, reason,
+            )])),
+        );
+    };
+    let bed = match f.bed_type.as_deref().filter(|b| !b.is_empty()) {
+        Some(b) => b.parse::<BedType>().ok(),
+        None => crate::api::facilities::suggested_bed(&state, &ui.me, who)
+            .await
+            .ok(),
+    };
+    let Some(bed) = bed else {
+        return ui.fail(StatusCode::BAD_REQUEST);
+    };
+    let a = Admission {
+        occupant: who,
+        to: Some((id, bed)),
+        at_s: state.now_s(),
+        note: None,
+    };
+    back(
+        id,
+        state
+            .store
+            .admit(&ui.me, &a, state.now_s())
+            .await
+            .map(|_| ()),
+    )
+}
+
+#[derive(Deserialize)]
+pub(super) struct StayForm {
+    reason: Option<String>,
+    facility_id: Option<i64>,
+    bed_type: Option<String>,
+}
+
+pub(super) async fn discharge(
+    State(state): State<AppState>,
+    ui: Ui,
+    Path(stay): Path<i64>,
+    Form(f): Form<StayForm>,
+) -> Response {
+    stay_action(state, ui, stay, f, false).await
+}
+
+pub(super) async fn transfer(
+    State(state): State<AppState>,
+    ui: Ui,
+    Path(stay): Path<i64>,
+    Form(f): Form<StayForm>,
+) -> Response {
+    stay_action(state, ui, stay, f, true).await
+}
+
+async fn stay_action(state: AppState, ui: Ui, stay: i64, f: StayForm, transfer: bool) -> Response {
+    if let Some(no) = ui.forbidden_without(Permission::ManageBeds) {
+        return no;
+    }
+    let now = state.now_s();
+    // The facility page to return to: the stay's, read before it changes.
+    let Ok(Some(from)) = state.store.stay_facility(&ui.me, stay).await else {
+        return ui.fail(StatusCode::NOT_FOUND);
+    };
+    let result = if transfer {
+        let (Some(to), Some(bed)) = (
+            f.facility_id,
+            f.bed_type.and_then(|b| b.parse::<BedType>().ok()),
+        ) else {
+            return ui.fail(StatusCode::BAD_REQUEST);
+        };
+        state
+            .store
+            .transfer(&ui.me, stay, (to, bed), now, None, now)
+            .await
+            .map(|_| ())
+    } else {
+        let Some(reason) = f.reason.and_then(|r| r.parse::<DischargeReason>().ok()) else {
+            return ui.fail(StatusCode::BAD_REQUEST);
+        };
+        state
+            .store
+            .discharge(&ui.me, stay, reason, now, None, now)
+            .await
+            .map(|_| ())
+    };
+    back(from, result)
+}
+
+/// The case page's section on where the case was cared for: every stay, transfers included.
+pub(super) async fn stays_of_case(
+    state: &AppState,
+    me: &store::Caller,
+    case: CaseId,
+    lang: Lang,
+) -> Markup {
+    let stays = state
+        .store
+        .case_stays(me, case, state.now_s())
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    html! {
+        h2 { (t(lang, "case-stays")) }
+        @if stays.is_empty() { p { (t(lang, "case-stays-none")) } }
+        @else {
+            table {
+                thead { tr {
+                    th { (t(lang, "col-facility")) } th { (t(lang, "field-bed-type")) } th { (t(lang, "col-since")) }
+                    th { (t(lang, "col-stay-until")) } th { (t(lang, "field-reason")) }
+                } }
+                tbody { @for s in &stays { tr {
+                    td { @match s.facility_id {
+                        Some(f) => a href={ "/facilities/" (f) } { (f) },
+                        None => (t(lang, "place-home")),
+                    } }
+                    td { (s.bed_type.map(|b| t(lang, &format!("bed-{}", b.as_str()))).unwrap_or_default()) }
+                    td { (local(s.from_s, lang)) }
+                    td { (s.until_s.map(|u| local(u, lang)).unwrap_or_default()) }
+                    td { (s.discharge_reason.map(|r| t(lang, &format!("reason-{}", r.as_str()))).unwrap_or_default())
+                         @if let Some(n) = &s.note { " " span.muted { (n) } } }
+                } } }
+            }
+        }
+    }
+}
