@@ -103,6 +103,23 @@ test("a cluster and its transmission graph", async () => {
   await page.locator("h1", { hasText: "Ca bệnh số" }).waitFor();
 });
 
+test("beds and vaccination", async () => {
+  await page.goto(`${demo.base}/`);
+  const beds = await page.locator(".stat", { hasText: "Giường điều trị F0" }).locator("b").innerText();
+  const [used, all] = beds.split("/").map((x) => Number(x.trim()));
+  assert.ok(all > 0 && used >= 0 && used <= all, `beds ${beds}`);
+  await page.locator(".stat", { hasText: "Giường điều trị F0" }).click();
+  await page.waitForURL(/\/facilities/);
+  assert.ok((await page.locator("table tbody tr").count()) > 10, "the demo's facilities");
+  await shot(page, "06c-facilities");
+  await page.locator("table tbody tr td a").first().click();
+  await page.locator("h1").waitFor();
+  await shot(page, "06d-facility");
+  await page.goto(`${demo.base}/coverage`);
+  assert.ok((await page.locator("table tbody tr").count()) > 0);
+  await shot(page, "06e-coverage");
+});
+
 test("print a venue's QR poster", async () => {
   await page.getByRole("link", { name: "Địa điểm QR" }).click();
   const href = await page.getByRole("link", { name: "In mã QR" }).first().getAttribute("href");

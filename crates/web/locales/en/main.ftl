@@ -150,3 +150,5 @@ risk-history-title = Published risk levels: { $unit }
 risk-history-none = No week has been published for this area yet.
 risk-history-week = Week ending
 risk-history-published = Published by, at
+stat-beds = F0 treatment beds in use / available
+stat-first-dose = Adults (18+) with at least one dose

@@ -150,3 +150,5 @@ risk-history-title = Cấp độ dịch đã công bố: { $unit }
 risk-history-none = Chưa công bố tuần nào cho địa bàn này.
 risk-history-week = Tuần kết thúc
 risk-history-published = Người và thời điểm công bố
+stat-beds = Giường điều trị F0 đang dùng / hiện có
+stat-first-dose = Người ≥18 tuổi đã tiêm ≥1 mũi

@@ -28,16 +28,29 @@ pub(super) async fn dashboard(State(state): State<AppState>, ui: Ui) -> Response
     };
     // The situation: R(t), risk levels of the caller's communes, clusters (each cached or
     // a few indexed queries).
-    let (rt, risk, clusters) = tokio::join!(
+    let structure = domain::Structure::S2021;
+    let province = domain::UnitLevel::Province;
+    let (rt, risk, clusters, beds, coverage) = tokio::join!(
         crate::forecast::rt_for(&state, &me.scope, today),
-        crate::risk::levels(
-            &state,
-            domain::Structure::S2021,
-            today,
-            domain::UnitLevel::Commune
-        ),
+        crate::risk::levels(&state, structure, today, domain::UnitLevel::Commune),
         crate::api::tracing::compute_clusters(&state, &me, 28, 0),
+        state
+            .store
+            .beds_by_unit(&me.scope, structure, province, now),
+        state
+            .store
+            .coverage_by_unit(&me.scope, structure, province, today),
     );
+    // Treatment beds (quarantine beds are for F1, not patients) and adult first-dose coverage.
+    let (beds_used, beds_all) = beds
+        .unwrap_or_default()
+        .iter()
+        .filter(|b| b.bed_type != domain::facility::BedType::Quarantine)
+        .fold((0, 0), |(u, a), b| (u + b.occupied, a + b.capacity));
+    let (adults, first_dose) = coverage
+        .unwrap_or_default()
+        .iter()
+        .fold((0, 0), |(a, f), c| (a + c.adults, f + c.adults_1dose));
     let rt = rt.ok().and_then(|r| r.into_iter().last());
     let registry = crate::registry::Registry::of(domain::Structure::S2021);
     let high_risk = risk
@@ -126,6 +139,14 @@ pub(super) async fn dashboard(State(state): State<AppState>, ui: Ui) -> Response
             }
             (stat(&t(lang, "stat-high-risk"), high_risk, Some("/risk".into())))
             (stat(&t(lang, "stat-new-clusters"), new_clusters, Some("/clusters".into())))
+            a.stat href="/facilities" {
+                b { (beds_used) " / " (beds_all) }
+                (t(lang, "stat-beds"))
+            }
+            a.stat href="/coverage" {
+                b { @if adults > 0 { (format!("{:.0}%", 100.0 * first_dose as f64 / adults as f64)) } @else { "–" } }
+                (t(lang, "stat-first-dose"))
+            }
         }
         h2 { (t(lang, "chart-curve")) }
         (chart::epi_curve(&t(lang, "chart-curve"), &t(lang, "chart-avg"), &curve))
