@@ -152,3 +152,4 @@ risk-history-week = Week ending
 risk-history-published = Published by, at
 stat-beds = F0 treatment beds in use / available
 stat-first-dose = Adults (18+) with at least one dose
+table-filter = Filter the table by name

@@ -152,3 +152,4 @@ risk-history-week = Tuần kết thúc
 risk-history-published = Người và thời điểm công bố
 stat-beds = Giường điều trị F0 đang dùng / hiện có
 stat-first-dose = Người ≥18 tuổi đã tiêm ≥1 mũi
+table-filter = Lọc bảng theo tên

@@ -10,6 +10,8 @@ for (const table of document.querySelectorAll("table[data-filter-by]")) {
   const input = document.getElementById(table.dataset.filterBy);
   if (!input) continue;
   input.hidden = false;
+  const label = document.querySelector(`label[for="${input.id}"]`);
+  if (label) label.hidden = false;
   input.addEventListener("input", () => {
     const q = input.value.trim().toLowerCase();
     for (const row of table.tBodies[0]?.rows ?? []) {

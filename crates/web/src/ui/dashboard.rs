@@ -51,6 +51,26 @@ pub(super) async fn dashboard(State(state): State<AppState>, ui: Ui) -> Response
         .unwrap_or_default()
         .iter()
         .fold((0, 0), |(a, f), c| (a + c.adults, f + c.adults_1dose));
+    // R(t) of the last four weeks for the chart; the latest for the figure.
+    let rt_series: Vec<chart::BandPoint> = rt
+        .as_ref()
+        .map(|r| {
+            r.iter()
+                .rev()
+                .take(28)
+                .rev()
+                .map(|p| chart::BandPoint {
+                    label: match lang {
+                        crate::Lang::Vi => p.date.format("%d/%m").to_string(),
+                        crate::Lang::En => p.date.format("%m-%d").to_string(),
+                    },
+                    mean: p.mean,
+                    lower: p.lower,
+                    upper: p.upper,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let rt = rt.ok().and_then(|r| r.into_iter().last());
     let registry = crate::registry::Registry::of(domain::Structure::S2021);
     let high_risk = risk
@@ -150,6 +170,10 @@ pub(super) async fn dashboard(State(state): State<AppState>, ui: Ui) -> Response
         }
         h2 { (t(lang, "chart-curve")) }
         (chart::epi_curve(&t(lang, "chart-curve"), &t(lang, "chart-avg"), &curve))
+        @if !rt_series.is_empty() {
+            h2 { a href="/forecast" { (t(lang, "forecast-rt")) } }
+            (chart::band_chart(&t(lang, "forecast-rt"), &rt_series, Some((1.0, "R = 1")), None))
+        }
         h2 { (t(lang, "severity-heading")) }
         table {
             @for (severity, n) in domain::epi::Severity::ALL.iter().map(|s| {

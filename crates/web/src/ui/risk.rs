@@ -217,7 +217,10 @@ async fn body(
         @if let Some(m) = map { (m) }
         @if all.is_empty() { p { (t(lang, "risk-none")) } }
         @else {
-            table {
+            // The filter box shows only with JavaScript (app.js), which makes it work.
+            label.noprint for="risk-filter" hidden { (t(lang, "table-filter")) }
+            input.noprint id="risk-filter" type="search" hidden;
+            table data-filter-by="risk-filter" {
                 thead { tr {
                     th { (t(lang, "col-unit")) } th { (t(lang, "risk-col-level")) }
                     th { (t(lang, "map-col-cases")) } th { (t(lang, "risk-col-population")) } th { (t(lang, "risk-col-reason")) }
