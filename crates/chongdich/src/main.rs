@@ -3,6 +3,7 @@
 
 mod bench;
 mod demo;
+mod demo_aid;
 mod export;
 
 use std::io::{BufRead, IsTerminal, Write};

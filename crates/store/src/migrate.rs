@@ -41,6 +41,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_person_merge.sql"),
         postgres: include_str!("../migrations/postgres/0004_person_merge.sql"),
     },
+    Migration {
+        version: 5,
+        name: "aid",
+        sqlite: include_str!("../migrations/sqlite/0005_aid.sql"),
+        postgres: include_str!("../migrations/postgres/0005_aid.sql"),
+    },
 ];
 
 const REFDATA_KEY: &str = "units_fingerprint";

@@ -31,6 +31,10 @@ pub enum ErrorCode {
     Forbidden,
     NotFound,
     Conflict,
+    /// A household's second package in the same relief round.
+    PackageAlreadyGiven,
+    /// A gift's status may only move one step forward.
+    StatusStepNotAllowed,
     MethodNotAllowed,
     Unavailable,
     Internal,
@@ -50,6 +54,8 @@ impl ErrorCode {
             Forbidden => "forbidden",
             NotFound => "not_found",
             Conflict => "conflict",
+            PackageAlreadyGiven => "package_already_given",
+            StatusStepNotAllowed => "status_step_not_allowed",
             MethodNotAllowed => "method_not_allowed",
             Unavailable => "unavailable",
             Internal => "internal",
@@ -66,7 +72,7 @@ impl ErrorCode {
             LoginLocked => StatusCode::TOO_MANY_REQUESTS,
             Forbidden => StatusCode::FORBIDDEN,
             NotFound => StatusCode::NOT_FOUND,
-            Conflict => StatusCode::CONFLICT,
+            Conflict | PackageAlreadyGiven | StatusStepNotAllowed => StatusCode::CONFLICT,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -140,6 +146,18 @@ impl From<store::StoreError> for ApiError {
                 retry_after_s: None,
                 existing_id: existing.map(|p| p.0),
             },
+            Refused(r) => {
+                let (code, field) = match r {
+                    store::aid::Refusal::PackageAlreadyGiven => {
+                        (ErrorCode::PackageAlreadyGiven, "household_id")
+                    }
+                    store::aid::Refusal::StatusStep => (ErrorCode::StatusStepNotAllowed, "status"),
+                };
+                let mut e = ApiError::new(code);
+                e.fields
+                    .push(FieldError::new(field, domain::Reason::Duplicate));
+                e
+            }
             e if e.is_unavailable() => {
                 tracing::error!("database unavailable: {e}");
                 ApiError::new(ErrorCode::Unavailable)

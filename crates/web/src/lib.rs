@@ -100,6 +100,24 @@ pub fn router(state: AppState) -> Router {
         .route("/clusters", get(api::tracing::list_clusters))
         .route("/clusters/{id}", get(api::tracing::get_cluster))
         .route(
+            "/aid/donations",
+            get(api::aid::list_donations).post(api::aid::create_donation),
+        )
+        .route("/aid/donations/{id}", get(api::aid::get_donation))
+        .route("/aid/donations/{id}/status", post(api::aid::advance))
+        .route("/aid/totals", get(api::aid::totals))
+        .route(
+            "/aid/rates",
+            get(api::aid::list_rates).post(api::aid::put_rate),
+        )
+        .route("/aid/organisations", post(api::aid::create_org))
+        .route(
+            "/relief/zones",
+            get(api::aid::list_zones).post(api::aid::create_zone),
+        )
+        .route("/relief/zones/{id}/rounds", post(api::aid::create_round))
+        .route("/relief/rounds/{id}/packages", post(api::aid::give_package))
+        .route(
             "/checkins",
             post(api::checkins::ingest).layer(DefaultBodyLimit::max(
                 api::checkins::CHECKIN_BODY_LIMIT_BYTES,

@@ -42,6 +42,18 @@ use crate::api;
         api::venues::get_one,
         api::venues::poster_svg,
         api::venues::qr_png,
+        api::aid::list_donations,
+        api::aid::create_donation,
+        api::aid::get_donation,
+        api::aid::advance,
+        api::aid::totals,
+        api::aid::list_rates,
+        api::aid::put_rate,
+        api::aid::create_org,
+        api::aid::create_zone,
+        api::aid::list_zones,
+        api::aid::create_round,
+        api::aid::give_package,
     ),
     modifiers(&BearerAuth)
 )]

@@ -32,7 +32,7 @@ fn time(field: &str, s: Option<&str>, errors: &mut Vec<FieldError>) -> Option<i6
     }
 }
 
-fn required<T>(field: &str, v: Option<T>, errors: &mut Vec<FieldError>) -> Option<T> {
+pub(crate) fn required<T>(field: &str, v: Option<T>, errors: &mut Vec<FieldError>) -> Option<T> {
     if v.is_none() && !errors.iter().any(|e| e.field == field) {
         errors.push(FieldError::new(field, Reason::Required));
     }
@@ -40,7 +40,7 @@ fn required<T>(field: &str, v: Option<T>, errors: &mut Vec<FieldError>) -> Optio
 }
 
 /// A required field holding one of an enum's slugs.
-fn slug<T: std::str::FromStr<Err = Reason>>(
+pub(crate) fn slug<T: std::str::FromStr<Err = Reason>>(
     field: &str,
     s: Option<&str>,
     errors: &mut Vec<FieldError>,

@@ -2,6 +2,7 @@
 //! forms that work without JavaScript. The session is the same token as the API's, in an
 //! HttpOnly cookie. One module per area; `shell` holds the layout and the `Ui` extractor.
 
+mod aid;
 mod auth;
 mod cases;
 mod chart;
@@ -31,6 +32,12 @@ pub fn routes() -> Router<AppState> {
         .route("/contacts", get(contacts::contacts))
         .route("/venues", get(venues::venues))
         .route("/clusters", get(clusters::clusters))
+        .route("/aid", get(aid::aid_page))
+        .route("/aid/donations/{id}", get(aid::donation_page))
+        .route(
+            "/aid/donations/{id}/letter",
+            get(aid::letter).post(aid::letter_sent),
+        )
         .route("/static/app.css", get(shell::css))
         .route("/static/app.js", get(shell::js))
 }

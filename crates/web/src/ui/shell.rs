@@ -24,6 +24,7 @@ const NAV: &[(&str, &str)] = &[
     ("/contacts", "nav-contacts"),
     ("/clusters", "nav-clusters"),
     ("/venues", "nav-venues"),
+    ("/aid", "nav-aid"),
 ];
 
 /// The page language: the `lang` cookie, else `Accept-Language`, else Vietnamese.

@@ -1,0 +1,462 @@
+//! Aid between localities: flows and totals, the list of gifts, a gift's page, relief
+//! progress of lockdown zones, and the printable thank-you letter (A4, Vietnamese or
+//! English) recorded as sent by a form.
+
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::aid::{self, Currency, Money};
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+use serde::Deserialize;
+use store::aid::{Donation, GoodsRow};
+
+use super::shell::{failure, local, page_of, Ui};
+use super::{t, tr};
+use crate::api::aid::{totals_of, AidQuery};
+use crate::local_time::local_date;
+use crate::{AppState, Lang};
+
+/// An amount the way each language writes it: "15.000 USD", "15,000 USD"; cents only when
+/// there are any.
+pub(crate) fn fmt_money(lang: Lang, m: Money) -> String {
+    let mut s = m.currency.format_minor(m.amount_minor);
+    if let Some(whole) = s.strip_suffix(".00") {
+        s = whole.to_string();
+    }
+    format!("{} {}", localise_number(lang, &s), m.currency.code())
+}
+
+fn localise_number(lang: Lang, s: &str) -> String {
+    match lang {
+        Lang::En => s.to_string(),
+        Lang::Vi => s
+            .chars()
+            .map(|c| match c {
+                ',' => '.',
+                '.' => ',',
+                c => c,
+            })
+            .collect(),
+    }
+}
+
+fn fmt_count(lang: Lang, n: i64) -> String {
+    localise_number(lang, &Currency::VND.format_minor(n))
+}
+
+/// "30.000 khẩu trang y tế" / "30,000 medical masks"; unknown items by slug and unit.
+fn fmt_goods(lang: Lang, item: &str, unit: &str, quantity: i64) -> String {
+    match aid::item(item) {
+        Some(i) => format!(
+            "{} {}",
+            fmt_count(lang, quantity),
+            match lang {
+                Lang::Vi => i.name_vi,
+                Lang::En => i.name_en,
+            }
+        ),
+        None => format!("{} {unit} {item}", fmt_count(lang, quantity)),
+    }
+}
+
+/// Money and goods of a gift in words: "15.000 USD, 30.000 khẩu trang y tế".
+fn gift_words(lang: Lang, d: &Donation) -> String {
+    d.money
+        .map(|m| fmt_money(lang, m))
+        .into_iter()
+        .chain(d.goods.iter().map(
+            |GoodsRow {
+                 item,
+                 unit,
+                 quantity,
+                 ..
+             }| fmt_goods(lang, item, unit, *quantity),
+        ))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn status_word(lang: Lang, s: aid::AidStatus) -> String {
+    t(lang, &format!("aid-status-{}", s.as_str()))
+}
+
+pub(super) async fn aid_page(
+    State(state): State<AppState>,
+    ui: Ui,
+    Query(q): Query<AidQuery>,
+) -> Response {
+    let lang = ui.lang;
+    let filter = q.filter().unwrap_or_default();
+    let me = &ui.me;
+    let page_req = page_of(q.cursor.as_deref(), 100);
+    let (flows, list, usd, vnd, zones) = match tokio::try_join!(
+        async { state.store.aid_flows(me, &filter).await.map_err(|_| ()) },
+        async {
+            state
+                .store
+                .list_donations(me, &filter, &page_req)
+                .await
+                .map_err(|_| ())
+        },
+        async {
+            totals_of(&state, me, &filter, Currency::USD, None)
+                .await
+                .map_err(|_| ())
+        },
+        async {
+            totals_of(&state, me, &filter, Currency::VND, None)
+                .await
+                .map_err(|_| ())
+        },
+        async {
+            state
+                .store
+                .relief_progress(me, domain::Structure::S2021)
+                .await
+                .map_err(|_| ())
+        },
+    ) {
+        Ok(v) => v,
+        Err(()) => return ui.fail(StatusCode::INTERNAL_SERVER_ERROR),
+    };
+    let mut rates: Vec<_> = usd
+        .by_currency
+        .iter()
+        .chain(&vnd.by_currency)
+        .filter_map(|c| c.rate.as_ref())
+        .map(|r| {
+            (
+                r.base.clone(),
+                r.quote.clone(),
+                r.rate.clone(),
+                r.date.clone(),
+                r.source.clone(),
+                r.assumed,
+            )
+        })
+        .collect();
+    rates.sort();
+    rates.dedup();
+    let body = html! {
+        h1 { (t(lang, "aid-title")) }
+        h2 { (t(lang, "aid-flows")) }
+        @if flows.is_empty() { p { (t(lang, "aid-empty")) } } @else {
+            table.flows {
+                thead { tr {
+                    th { (t(lang, "aid-col-donor")) } th { (t(lang, "aid-col-recipients")) }
+                    th { (t(lang, "aid-col-money")) } th { (t(lang, "aid-col-goods")) } th { (t(lang, "aid-col-count")) }
+                } }
+                tbody { @for f in &flows { tr {
+                    td { (f.donor.name) }
+                    td { "→ " (f.recipient_root_name)
+                        @if f.recipients > 1 { " " span.muted { (tr(lang, "aid-recipients-n", &[("n", f.recipients.to_string())])) } } }
+                    td { @for m in &f.money { (fmt_money(lang, *m)) br; } }
+                    td { @for (item, unit, q) in &f.goods { (fmt_goods(lang, item, unit, *q)) br; } }
+                    td { (f.donations) }
+                } } }
+            }
+        }
+        h2 { (t(lang, "aid-totals")) }
+        table.totals {
+            thead { tr { th { (t(lang, "aid-col-currency")) } th { (t(lang, "aid-col-amount")) } th { "≈ USD" } th { "≈ VND" } } }
+            tbody {
+                @for (a, b) in usd.by_currency.iter().zip(&vnd.by_currency) { tr {
+                    td { (a.currency) }
+                    td { (money_cell(lang, &a.currency, Some(a.amount_minor))) }
+                    td { (money_cell(lang, "USD", a.converted_minor)) }
+                    td { (money_cell(lang, "VND", b.converted_minor)) }
+                } }
+                tr.total {
+                    th { (t(lang, "aid-total")) } td {}
+                    td { (money_cell(lang, "USD", usd.total_minor)) }
+                    td { (money_cell(lang, "VND", vnd.total_minor)) }
+                }
+            }
+        }
+        p.muted { (tr(lang, "aid-rounding", &[("rule", aid::ROUNDING_RULE.to_string())])) }
+        @if !rates.is_empty() {
+            ul.rates { @for (base, quote, rate, date, source, assumed) in &rates {
+                li { "1 " (base) " = " (fmt_rate(lang, rate)) " " (quote) " (" (date) "; " (source) ")"
+                    @if *assumed { " " em.assumed { (t(lang, "aid-assumed")) } } }
+            } }
+        }
+        @if !usd.goods.is_empty() {
+            p { (t(lang, "aid-goods-total")) ": "
+                (usd.goods.iter().map(|g| fmt_goods(lang, &g.item, &g.unit, g.quantity)).collect::<Vec<_>>().join("; ")) }
+        }
+        h2 { (t(lang, "aid-donations")) }
+        table {
+            thead { tr {
+                th { (t(lang, "aid-col-date")) } th { (t(lang, "aid-col-donor")) } th { (t(lang, "aid-col-recipient")) }
+                th { (t(lang, "aid-col-gift")) } th { (t(lang, "aid-col-status")) } th { (t(lang, "aid-col-source")) }
+            } }
+            tbody { @for d in &list.items { tr {
+                td { a href={ "/aid/donations/" (d.id) } { (d.on_date) } }
+                td { (d.donor.name) } td { (d.recipient.name) }
+                td { (gift_words(lang, d)) }
+                td { (status_word(lang, d.status)) }
+                td.muted { (d.source) }
+            } } }
+        }
+        @if let Some(n) = &list.next { p { a href={ "/aid?cursor=" (n.encode()) } { (t(lang, "cases-next")) " →" } } }
+        h2 { (t(lang, "relief-title")) }
+        @if zones.is_empty() { p { (t(lang, "relief-empty")) } } @else {
+            table {
+                thead { tr {
+                    th { (t(lang, "relief-zone")) } th { (t(lang, "col-unit")) } th { (t(lang, "relief-period")) }
+                    th { (t(lang, "relief-households")) } th { (t(lang, "relief-round")) } th { (t(lang, "relief-given")) } th { (t(lang, "relief-gap")) }
+                } }
+                tbody { @for z in &zones { @for r in &z.rounds { tr {
+                    td { (z.name) } td { (z.unit_code) }
+                    td { (z.starts_on) " → " (z.ends_on.clone().unwrap_or_default()) }
+                    td { (fmt_count(lang, z.households)) }
+                    td { (r.name) " (" (t(lang, &format!("relief-kind-{}", r.kind))) ")" }
+                    td { (fmt_count(lang, r.given)) }
+                    td { (fmt_count(lang, (z.households - r.given).max(0))) }
+                } } } }
+            }
+        }
+    };
+    ui.page(&t(lang, "aid-title"), body)
+}
+
+/// "23000" → "23.000" (vi) / "23,000" (en); a fractional rate keeps its decimals.
+fn fmt_rate(lang: Lang, rate: &str) -> String {
+    match rate.parse::<i64>() {
+        Ok(whole) => fmt_count(lang, whole),
+        Err(_) => localise_number(lang, rate),
+    }
+}
+
+fn money_cell(lang: Lang, currency: &str, minor: Option<i64>) -> Markup {
+    match (currency.parse::<Currency>(), minor) {
+        (Ok(c), Some(m)) => html! { (fmt_money(lang, Money { amount_minor: m, currency: c })) },
+        _ => html! { span.muted { (t(lang, "aid-no-rate")) } },
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct DonationQuery {
+    sent: Option<String>,
+}
+
+pub(super) async fn donation_page(
+    State(state): State<AppState>,
+    ui: Ui,
+    Path(id): Path<String>,
+    Query(q): Query<DonationQuery>,
+) -> Response {
+    let lang = ui.lang;
+    let Ok(id) = id.parse::<i64>() else {
+        return ui.fail(StatusCode::NOT_FOUND);
+    };
+    let detail = match state.store.get_donation(&ui.me, id).await {
+        Ok(Some(d)) => d,
+        Ok(None) => return ui.fail(StatusCode::NOT_FOUND),
+        Err(_) => return ui.fail(StatusCode::INTERNAL_SERVER_ERROR),
+    };
+    let d = &detail.donation;
+    let title = tr(lang, "aid-donation-title", &[("id", d.id.to_string())]);
+    let body = html! {
+        h1 { (title) }
+        @if q.sent.is_some() { p.ok role="status" { (t(lang, "letter-sent-ok")) } }
+        table {
+            tr { th { (t(lang, "aid-col-donor")) } td { (d.donor.name) " " span.muted { "(" (t(lang, &format!("aid-kind-{}", d.donor.kind.as_str()))) ")" } } }
+            tr { th { (t(lang, "aid-col-recipient")) } td { (d.recipient.name) " " span.muted { "(" (t(lang, &format!("aid-kind-{}", d.recipient.kind.as_str()))) ")" } } }
+            tr { th { (t(lang, "aid-col-gift")) } td { (gift_words(lang, d)) } }
+            @if let (Some(m), Some(short)) = (d.money, d.money_shortfall_minor()) {
+                tr { th { (t(lang, "aid-shortfall")) } td { (fmt_money(lang, Money { amount_minor: short, currency: m.currency })) } }
+            }
+            @for g in d.goods.iter().filter(|g| g.received_quantity.is_some_and(|r| r < g.quantity)) {
+                tr { th { (t(lang, "aid-shortfall")) } td { (fmt_goods(lang, &g.item, &g.unit, g.quantity - g.received_quantity.unwrap_or(0))) } }
+            }
+            tr { th { (t(lang, "aid-col-date")) } td { (d.on_date) } }
+            tr { th { (t(lang, "aid-col-status")) } td { (status_word(lang, d.status)) } }
+            tr { th { (t(lang, "aid-col-source")) } td { (d.source)
+                @if let Some(quote) = &d.source_quote { blockquote lang="vi" { (quote) } } } }
+            @if let Some(n) = &d.note { tr { th { (t(lang, "aid-note")) } td { (n) } } }
+        }
+        h2 { (t(lang, "aid-history")) }
+        table { @for h in &detail.history { tr {
+            td { (local(h.at_s, lang)) } td { (status_word(lang, h.status)) } td { (h.actor) } td { (h.note.clone().unwrap_or_default()) }
+        } } }
+        h2 { (t(lang, "letter-heading")) }
+        p {
+            a href={ "/aid/donations/" (d.id) "/letter?lang=vi" } { (t(lang, "letter-open-vi")) }
+            " · "
+            a href={ "/aid/donations/" (d.id) "/letter?lang=en" } { (t(lang, "letter-open-en")) }
+        }
+        @if !detail.letters.is_empty() {
+            ul { @for l in &detail.letters { li { (tr(lang, "letter-sent-line", &[("lang", l.lang.clone()), ("at", local(l.sent_at_s, lang)), ("actor", l.actor.clone())])) } } }
+        }
+    };
+    ui.page(&title, body)
+}
+
+#[derive(Deserialize)]
+pub(super) struct LetterQuery {
+    lang: Option<String>,
+}
+
+fn letter_lang(s: Option<&str>, fallback: Lang) -> Lang {
+    match s {
+        Some("en") => Lang::En,
+        Some("vi") => Lang::Vi,
+        _ => fallback,
+    }
+}
+
+/// One A4 page: the margins of a Vietnamese administrative letter (Circular 01/2011/TT-BNV:
+/// top and bottom 20 mm, left 30 mm, right 15 mm), 13 pt serif, nothing but the letter in
+/// print.
+const LETTER_CSS: &str = "@page { size: A4; margin: 20mm 15mm 20mm 30mm; }
+html { background: #ddd; }
+body { box-sizing: border-box; width: 210mm; min-height: 297mm; margin: 8mm auto; padding: 20mm 15mm 20mm 30mm;
+  background: #fff; font: 13pt/1.45 'Times New Roman', Times, serif; color: #000; }
+.head { display: flex; justify-content: space-between; text-align: center; }
+.head p { margin: 0; } .motto { font-weight: bold; text-decoration: underline; }
+.date { text-align: right; font-style: italic; margin: 6mm 0; }
+h1 { text-align: center; font-size: 15pt; margin: 8mm 0 6mm; }
+.to { font-weight: bold; } .body p { text-align: justify; text-indent: 10mm; margin: 0 0 3mm; }
+.sign { margin: 10mm 0 0 50%; text-align: center; font-weight: bold; }
+.ref { margin-top: 18mm; font-size: 9pt; color: #444; }
+.noprint { font: 11pt sans-serif; margin: 0 0 8mm; padding: 3mm; background: #f4f4f4; }
+@media print { html { background: none; } body { width: auto; min-height: 0; margin: 0; padding: 0; }
+  .noprint { display: none; } .letter { break-inside: avoid; page-break-inside: avoid; } }";
+
+pub(super) async fn letter(
+    State(state): State<AppState>,
+    ui: Ui,
+    Path(id): Path<String>,
+    Query(q): Query<LetterQuery>,
+) -> Response {
+    let lang = letter_lang(q.lang.as_deref(), ui.lang);
+    let Ok(id) = id.parse::<i64>() else {
+        return ui.fail(StatusCode::NOT_FOUND);
+    };
+    let d = match state.store.get_donation(&ui.me, id).await {
+        Ok(Some(d)) => d.donation,
+        Ok(None) => return ui.fail(StatusCode::NOT_FOUND),
+        Err(_) => return ui.fail(StatusCode::INTERNAL_SERVER_ERROR),
+    };
+    let today = local_date(state.now_s());
+    let date_words = |date: chrono::NaiveDate| match lang {
+        Lang::Vi => date.format("%d/%m/%Y").to_string(),
+        Lang::En => date.format("%-d %B %Y").to_string(),
+    };
+    let args = [
+        ("donor", d.donor.name.clone()),
+        ("recipient", d.recipient.name.clone()),
+        ("gift", gift_words(lang, &d)),
+        ("date", date_words(d.on_date)),
+        ("place", d.recipient.name.clone()),
+        ("day", today.format("%d").to_string()),
+        ("month", today.format("%m").to_string()),
+        ("year", today.format("%Y").to_string()),
+        ("today", date_words(today)),
+    ];
+    let lang_code = match lang {
+        Lang::Vi => "vi",
+        Lang::En => "en",
+    };
+    let markup = html! {
+        (DOCTYPE)
+        html lang=(lang_code) {
+            head {
+                meta charset="utf-8";
+                title { (t(lang, "letter-title")) " — " (d.donor.name) }
+                style { (PreEscaped(LETTER_CSS)) }
+            }
+            body {
+                div.noprint {
+                    form method="post" action={ "/aid/donations/" (d.id) "/letter" } {
+                        input type="hidden" name="lang" value=(lang_code);
+                        (t(lang, "letter-print-hint")) " "
+                        button type="submit" { (t(lang, "letter-mark-sent")) }
+                        " · " a href={ "/aid/donations/" (d.id) } { (t(lang, "letter-back")) }
+                    }
+                }
+                article.letter {
+                    div.head {
+                        div { p { (d.recipient.name) } }
+                        div { p.country { (t(lang, "letter-country")) } p.motto { (t(lang, "letter-motto")) } }
+                    }
+                    p.date { (tr(lang, "letter-place-date", &args)) }
+                    h1 { (t(lang, "letter-title")) }
+                    p.to { (tr(lang, "letter-to", &args)) }
+                    div.body {
+                        p { (tr(lang, "letter-body-1", &args)) }
+                        p { (tr(lang, "letter-body-2", &args)) }
+                        p { (tr(lang, "letter-body-3", &args)) }
+                    }
+                    p.sign { (t(lang, "letter-close")) br; br; (tr(lang, "letter-sign", &args)) }
+                    p.ref { (tr(lang, "letter-ref", &[("id", d.id.to_string()), ("source", d.source.clone())])) }
+                }
+            }
+        }
+    };
+    (
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        markup.into_string(),
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+pub(super) struct LetterForm {
+    lang: Option<String>,
+}
+
+pub(super) async fn letter_sent(
+    State(state): State<AppState>,
+    ui: Ui,
+    Path(id): Path<String>,
+    Form(f): Form<LetterForm>,
+) -> Response {
+    if !aid::may_record_aid(ui.me.user.role) {
+        return ui.fail(StatusCode::FORBIDDEN);
+    }
+    let Ok(id) = id.parse::<i64>() else {
+        return ui.fail(StatusCode::NOT_FOUND);
+    };
+    let lang = match letter_lang(f.lang.as_deref(), ui.lang) {
+        Lang::Vi => "vi",
+        Lang::En => "en",
+    };
+    match state
+        .store
+        .record_letter_sent(&ui.me, id, lang, state.now_s())
+        .await
+    {
+        Ok(Some(_)) => Redirect::to(&format!("/aid/donations/{id}?sent={lang}")).into_response(),
+        Ok(None) => ui.fail(StatusCode::NOT_FOUND),
+        Err(_) => failure(ui.lang, StatusCode::INTERNAL_SERVER_ERROR),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::aid::decimal_micro;
+
+    #[test]
+    fn money_reads_as_each_language_writes_it() {
+        let usd = Money {
+            amount_minor: 1_500_000,
+            currency: Currency::USD,
+        };
+        assert_eq!(fmt_money(Lang::Vi, usd), "15.000 USD");
+        assert_eq!(fmt_money(Lang::En, usd), "15,000 USD");
+        let cents = Money {
+            amount_minor: 1_500_050,
+            currency: Currency::USD,
+        };
+        assert_eq!(fmt_money(Lang::Vi, cents), "15.000,50 USD");
+        assert_eq!(
+            fmt_goods(Lang::Vi, "masks", "pieces", 30_000),
+            "30.000 khẩu trang y tế"
+        );
+        assert_eq!(decimal_micro(23_000_000_000), "23000");
+        assert_eq!(decimal_micro(1_500_000), "1.5");
+    }
+}

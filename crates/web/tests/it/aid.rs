@@ -1,0 +1,507 @@
+//! Aid between localities and relief rounds through the API and the pages.
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use domain::{Role, Structure, UnitCode};
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use store::{both_databases, HouseholdRow, Store, UnitRef};
+use tower::ServiceExt;
+
+use crate::{error_code, error_fields, App};
+
+/// 2021-11-20T03:00:00Z.
+const NOW: i64 = 1_637_377_200;
+
+const LAO_PROVINCES: [&str; 8] = [
+    "LA-BK", "LA-HO", "LA-LM", "LA-LP", "LA-OU", "LA-PH", "LA-XA", "LA-XI",
+];
+
+fn locality(code: &str) -> Value {
+    json!({"kind": "locality", "code_or_id": code})
+}
+
+async fn gift(app: &App, token: &str, body: Value) -> i64 {
+    let r = app
+        .post_json("/api/v1/aid/donations", Some(token), &body)
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.json);
+    r.json["id"].as_i64().unwrap()
+}
+
+/// The reports' gifts recorded through the API; returns (command token, Vientiane gift id).
+async fn record_the_reports(app: &App) -> (String, i64) {
+    let command = app.login_as("command", Role::Command, &["VN"]).await;
+    let source = "001_dcb2878248db2b41.txt";
+    gift(app, &command, json!({
+        "donor": locality("01"), "recipient": locality("LA-VT"),
+        "money": {"amount_minor": 4_000_000, "currency": "USD"},
+        "goods": [{"item": "masks", "quantity": 30000}, {"item": "antigen_test_kits", "quantity": 10000}],
+        "date": "2021-08-26", "source": source})).await;
+    for p in LAO_PROVINCES {
+        gift(app, &command, json!({
+            "donor": locality("01"), "recipient": locality(p),
+            "money": {"amount_minor": 2_000_000, "currency": "usd"}, "date": "2021-08-26", "source": source})).await;
+    }
+    let vientiane = gift(
+        app,
+        &command,
+        json!({
+        "donor": locality("LA-VT"), "recipient": locality("01"),
+        "money": {"amount_minor": 1_500_000, "currency": "USD"}, "date": "2021-08-26",
+        "status": "received", "source": source}),
+    )
+    .await;
+    let police = app
+        .post_json(
+            "/api/v1/aid/organisations",
+            Some(&command),
+            &json!({"kind": "police", "name": "Công an TP Hồ Chí Minh", "unit": "79"}),
+        )
+        .await;
+    assert_eq!(police.status, StatusCode::CREATED, "{}", police.json);
+    let police = police.json["id"].as_i64().unwrap().to_string();
+    gift(
+        app,
+        &command,
+        json!({
+        "donor": {"kind": "police", "code_or_id": police}, "recipient": locality("93"),
+        "money": {"amount_minor": 500_000_000, "currency": "VND"}, "date": "2021-11-01",
+        "source": "002_facca2dd8b6e4cbc.txt"}),
+    )
+    .await;
+    let rate = app
+        .post_json("/api/v1/aid/rates", Some(&command),
+            &json!({"base": "USD", "quote": "VND", "rate": "23000", "date": "2021-08-26", "source": "assumed", "assumed": true}))
+        .await;
+    assert_eq!(rate.status, StatusCode::NO_CONTENT, "{}", rate.json);
+    (command, vientiane)
+}
+
+async fn the_ledger_answers_the_interfaces_of_the_issue(store: Store) {
+    let app = App::at(store, Some(NOW));
+    let (command, vientiane) = record_the_reports(&app).await;
+
+    // Bad input: every bad field named, nothing recorded.
+    let bad = app
+        .post_json(
+            "/api/v1/aid/donations",
+            Some(&command),
+            &json!({
+            "donor": {"kind": "army", "code_or_id": "01"}, "recipient": locality("LA-VT"),
+            "money": {"amount_minor": -5, "currency": "XXX"},
+            "goods": [{"item": "rice", "quantity": 1}], "date": "26/8/2021"}),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        error_fields(&bad),
+        [
+            "donor.kind",
+            "money.amount_minor",
+            "money.currency",
+            "goods[0].item",
+            "date",
+            "source"
+        ]
+    );
+    let unknown = app
+        .post_json(
+            "/api/v1/aid/donations",
+            Some(&command),
+            &json!({
+            "donor": locality("01"), "recipient": locality("LA-ZZ"),
+            "money": {"amount_minor": 5, "currency": "USD"}, "date": "2021-08-26", "source": "x"}),
+        )
+        .await;
+    assert_eq!(error_fields(&unknown), ["recipient.code_or_id"]);
+
+    // The list: the interface's fields, paged by cursor.
+    let items = app
+        .all_items("/api/v1/aid/donations?limit=4", &command)
+        .await;
+    assert_eq!(items.len(), 11);
+    let vt = items.iter().find(|i| i["id"] == vientiane).unwrap();
+    assert_eq!(
+        vt["donor"],
+        json!({"kind": "locality", "code_or_id": "LA-VT", "name": "Thủ đô Viêng Chăn"})
+    );
+    assert_eq!(
+        vt["recipient"],
+        json!({"kind": "locality", "code_or_id": "01", "name": "Hà Nội"})
+    );
+    assert_eq!(
+        vt["money"],
+        json!({"amount_minor": 1_500_000, "currency": "USD"})
+    );
+    assert_eq!(vt["status"], "received");
+    assert_eq!(vt["date"], "2021-08-26");
+    assert_eq!(vt["source"], "001_dcb2878248db2b41.txt");
+    assert_eq!(vt["goods"], json!([]));
+    let police = items
+        .iter()
+        .find(|i| i["donor"]["kind"] == "police")
+        .unwrap();
+    assert_eq!(police["recipient"]["name"], "Hậu Giang");
+    let to_laos = app
+        .all_items("/api/v1/aid/donations?donor=01&recipient=LA", &command)
+        .await;
+    assert_eq!(to_laos.len(), 9);
+    let with_goods = to_laos
+        .iter()
+        .find(|i| i["recipient"]["code_or_id"] == "LA-VT")
+        .unwrap();
+    assert_eq!(
+        with_goods["goods"][0],
+        json!({"item": "masks", "quantity": 30000, "unit": "pieces"})
+    );
+    let bad = app
+        .get("/api/v1/aid/donations?donor=org:x&limit=0", Some(&command))
+        .await;
+    assert_eq!(error_code(&bad), "invalid_input");
+
+    // Totals: Hà Nội → Laos 200,000 USD, 30,000 masks, 10,000 kits.
+    let t = app
+        .get(
+            "/api/v1/aid/totals?donor=01&recipient=LA&currency=USD",
+            Some(&command),
+        )
+        .await;
+    assert_eq!(t.status, StatusCode::OK, "{}", t.json);
+    assert_eq!(t.json["total_minor"], 20_000_000);
+    assert_eq!(t.json["donations"], 9);
+    assert_eq!(
+        t.json["goods"],
+        json!([
+        {"item": "antigen_test_kits", "quantity": 10000, "unit": "kits"},
+        {"item": "masks", "quantity": 30000, "unit": "pieces"}])
+    );
+    // Everything in USD: 215,000 USD + 500,000,000 VND at 23,000 VND/USD (21,739.13 USD).
+    let all = app
+        .get("/api/v1/aid/totals?currency=USD", Some(&command))
+        .await;
+    assert_eq!(
+        all.json["total_minor"],
+        21_500_000 + 2_173_913,
+        "{}",
+        all.json
+    );
+    let vnd = all.json["by_currency"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["currency"] == "VND")
+        .unwrap();
+    assert_eq!(vnd["amount_minor"], 500_000_000);
+    assert_eq!(vnd["converted_minor"], 2_173_913);
+    assert_eq!(vnd["rate"]["rate"], "23000");
+    assert_eq!(vnd["rate"]["date"], "2021-08-26");
+    assert_eq!(vnd["rate"]["assumed"], true);
+    assert!(all.json["rounding"]
+        .as_str()
+        .unwrap()
+        .contains("halves away from zero"));
+    // Into VND: 215,000 × 23,000 + 500,000,000.
+    let in_vnd = app
+        .get("/api/v1/aid/totals?currency=VND", Some(&command))
+        .await;
+    assert_eq!(
+        in_vnd.json["total_minor"],
+        215_000_i64 * 23_000 + 500_000_000
+    );
+    // A currency with no rate leaves no total, and says which.
+    let lak = app
+        .get("/api/v1/aid/totals?currency=LAK", Some(&command))
+        .await;
+    assert_eq!(lak.json["total_minor"], Value::Null);
+    assert_eq!(lak.json["missing_rates"], json!(["USD", "VND"]));
+    let bad = app
+        .get(
+            "/api/v1/aid/totals?currency=usdollar&as_of=yesterday",
+            Some(&command),
+        )
+        .await;
+    assert_eq!(error_fields(&bad), ["currency", "as_of"]);
+
+    // Scope: Hậu Giang sees the police's gift only; Vientiane's partner account its two gifts.
+    let haugiang = app.login_as("haugiang", Role::Partner, &["93"]).await;
+    assert_eq!(
+        app.all_items("/api/v1/aid/donations", &haugiang)
+            .await
+            .len(),
+        1
+    );
+    let vt_partner = app.login_as("vientiane", Role::Partner, &["LA-VT"]).await;
+    assert_eq!(
+        app.all_items("/api/v1/aid/donations", &vt_partner)
+            .await
+            .len(),
+        2
+    );
+    let hidden = app
+        .get(
+            &format!("/api/v1/aid/donations/{vientiane}"),
+            Some(&haugiang),
+        )
+        .await;
+    assert_eq!(hidden.status, StatusCode::NOT_FOUND);
+
+    // Lifecycle: no skipping, recipient's side acknowledges, history kept.
+    let step = |id: i64, status: &str| {
+        let body = json!({"status": status});
+        let uri = format!("/api/v1/aid/donations/{id}/status");
+        (uri, body)
+    };
+    let (uri, body) = step(vientiane, "dispatched");
+    let r = app.post_json(&uri, Some(&command), &body).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(error_code(&r), "status_step_not_allowed");
+    let (uri, body) = step(vientiane, "acknowledged");
+    let r = app.post_json(&uri, Some(&vt_partner), &body).await;
+    assert_eq!(
+        r.status,
+        StatusCode::BAD_REQUEST,
+        "Vientiane is the donor: {}",
+        r.json
+    );
+    let r = app.post_json(&uri, Some(&command), &body).await;
+    assert_eq!(r.json["status"], "acknowledged", "{}", r.json);
+    let d = app
+        .get(
+            &format!("/api/v1/aid/donations/{vientiane}"),
+            Some(&command),
+        )
+        .await;
+    let steps: Vec<&str> = d.json["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps, ["pledged", "dispatched", "received", "acknowledged"]);
+    // Recording needs a command or partner role.
+    let viewer = app.login_as("viewer", Role::Viewer, &["VN"]).await;
+    let r = app
+        .post_json("/api/v1/aid/donations", Some(&viewer), &json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let openapi = app.get("/openapi.json", None).await;
+    assert!(openapi.json["paths"]["/api/v1/aid/totals"].is_object());
+}
+
+/// A page's status and HTML, signed in with `token`, optionally as a form POST.
+async fn html(
+    app: &App,
+    method: Method,
+    uri: &str,
+    token: &str,
+    form: Option<&str>,
+) -> (StatusCode, String, Option<String>) {
+    let mut req = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"));
+    if form.is_some() {
+        req = req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    }
+    let req = req
+        .body(Body::from(form.unwrap_or("").to_string()))
+        .unwrap();
+    let resp = app.router.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let location = resp
+        .headers()
+        .get(header::LOCATION)
+        .map(|v| v.to_str().unwrap().to_string());
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8(bytes.to_vec()).unwrap(), location)
+}
+
+async fn the_aid_page_and_the_thank_you_letter(store: Store) {
+    let app = App::at(store, Some(NOW));
+    let (command, vientiane) = record_the_reports(&app).await;
+    let (status, page, _) = html(&app, Method::GET, "/aid", &command, None).await;
+    assert_eq!(status, StatusCode::OK);
+    // Hà Nội → Laos (9 recipients): 200.000 USD, 30.000 masks, 10.000 kits.
+    assert!(page.contains("→ Lào"), "{page}");
+    assert!(page.contains("(9 nơi nhận)"));
+    assert!(page.contains("200.000 USD"));
+    assert!(page.contains("30.000 khẩu trang y tế"));
+    assert!(page.contains("10.000 bộ xét nghiệm kháng nguyên"));
+    assert!(page.contains("15.000 USD"));
+    assert!(page.contains("Công an TP Hồ Chí Minh") && page.contains("500.000.000 VND"));
+    assert!(page.contains("1 USD = 23.000 VND (2021-08-26"));
+
+    for (lang, must) in [
+        (
+            "vi",
+            [
+                "THƯ CẢM ƠN",
+                "Kính gửi: Thủ đô Viêng Chăn",
+                "Thay mặt Hà Nội",
+                "15.000 USD",
+                "TM. Hà Nội",
+            ],
+        ),
+        (
+            "en",
+            [
+                "LETTER OF THANKS",
+                "To: Thủ đô Viêng Chăn",
+                "On behalf of Hà Nội",
+                "15,000 USD",
+                "26 August 2021",
+            ],
+        ),
+    ] {
+        let (status, letter, _) = html(
+            &app,
+            Method::GET,
+            &format!("/aid/donations/{vientiane}/letter?lang={lang}"),
+            &command,
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(letter.contains(&format!("<html lang=\"{lang}\">")));
+        assert!(
+            letter.contains("@page { size: A4;"),
+            "an A4 print stylesheet"
+        );
+        for m in must {
+            assert!(letter.contains(m), "{lang} letter lacks {m:?}");
+        }
+        // One page: the letter's text is far below what 13 pt on A4 holds (~3,000 characters).
+        let article = letter.split("<article").nth(1).unwrap();
+        let text: String = article
+            .split('<')
+            .map(|p| p.split_once('>').map_or("", |x| x.1))
+            .collect();
+        assert!(
+            text.chars().count() < 1600,
+            "{} characters",
+            text.chars().count()
+        );
+    }
+    // Recorded as sent by the form: the received gift becomes acknowledged.
+    let (status, _, location) = html(
+        &app,
+        Method::POST,
+        &format!("/aid/donations/{vientiane}/letter"),
+        &command,
+        Some("lang=en"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        location.unwrap(),
+        format!("/aid/donations/{vientiane}?sent=en")
+    );
+    let d = app
+        .get(
+            &format!("/api/v1/aid/donations/{vientiane}"),
+            Some(&command),
+        )
+        .await;
+    assert_eq!(d.json["status"], "acknowledged");
+    assert_eq!(d.json["letters"][0]["lang"], "en");
+    let (_, page, _) = html(
+        &app,
+        Method::GET,
+        &format!("/aid/donations/{vientiane}"),
+        &command,
+        None,
+    )
+    .await;
+    assert!(page.contains("Đã cảm ơn"));
+}
+
+async fn a_second_package_is_refused_even_when_two_requests_race(store: Store) {
+    let app = App::at(store.clone(), Some(NOW));
+    let officer = app
+        .login_as("phuong", Role::CommuneOfficer, &["00001"])
+        .await;
+    let unit = store
+        .unit_unscoped(Structure::S2021, &UnitCode::parse("00001").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .bulk_households(
+            &[HouseholdRow {
+                id: 7,
+                unit: UnitRef::from(&unit),
+                address: None,
+                synthetic: true,
+            }],
+            0,
+        )
+        .await
+        .unwrap();
+    let zone = app
+        .post_json("/api/v1/relief/zones", Some(&officer), &json!({
+            "name": "Phúc Xá", "unit": "00001", "starts_on": "2021-08-01", "population": 9000, "households": 1}))
+        .await;
+    assert_eq!(zone.status, StatusCode::CREATED, "{}", zone.json);
+    let bad = app
+        .post_json(
+            "/api/v1/relief/zones",
+            Some(&officer),
+            &json!({"unit": "00004", "starts_on": "x", "population": -1}),
+        )
+        .await;
+    assert_eq!(
+        error_fields(&bad),
+        ["name", "starts_on", "population", "households"]
+    );
+    let round = app
+        .post_json(
+            &format!("/api/v1/relief/zones/{}/rounds", zone.json["id"]),
+            Some(&officer),
+            &json!({"name": "Đợt 1", "kind": "gift_pack", "starts_on": "2021-08-02"}),
+        )
+        .await;
+    assert_eq!(round.status, StatusCode::CREATED, "{}", round.json);
+    let uri = format!("/api/v1/relief/rounds/{}/packages", round.json["id"]);
+    let request = |lang: &'static str| {
+        Request::builder()
+            .method(Method::POST)
+            .uri(&uri)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::ACCEPT_LANGUAGE, lang)
+            .header(header::AUTHORIZATION, format!("Bearer {officer}"))
+            .body(Body::from(json!({"household_id": 7}).to_string()))
+            .unwrap()
+    };
+    let (a, b) = tokio::join!(app.send(request("vi")), app.send(request("en")));
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::CREATED, StatusCode::CONFLICT]);
+    let refused = if a.status == StatusCode::CONFLICT {
+        &a
+    } else {
+        &b
+    };
+    assert_eq!(error_code(refused), "package_already_given");
+    assert_eq!(error_fields(refused), ["household_id"]);
+    // Clear in both languages.
+    let vi = app.send(request("vi")).await;
+    assert!(vi.json["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("đã nhận gói hỗ trợ của đợt này"));
+    let en = app.send(request("en")).await;
+    assert!(en.json["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("already received this round's package"));
+    let zones = app.get("/api/v1/relief/zones", Some(&officer)).await;
+    assert_eq!(zones.json[0]["rounds"][0]["given"], 1);
+    assert_eq!(zones.json[0]["rounds"][0]["gap"], 0);
+}
+
+both_databases!(
+    the_ledger_answers_the_interfaces_of_the_issue,
+    the_aid_page_and_the_thank_you_letter,
+    a_second_package_is_refused_even_when_two_requests_race
+);
