@@ -6,7 +6,10 @@ use chrono::{Duration, NaiveDate};
 use domain::aid::{self, AidStatus, Currency, FxRate, GoodsLine, Money, PartyKind, ReliefKind};
 use domain::{Structure, UnitCode};
 use serde::Deserialize;
-use store::aid::{NewDonation, NewOrg, NewRound, NewZone, PartyRef};
+use store::aid::{
+    CampaignTask, NewActivity, NewAgreement, NewCampaign, NewDonation, NewOrg, NewRound, NewZone,
+    PartyRef,
+};
 use store::{Caller, Store};
 
 const SEEDS: &str = include_str!("../../../data/seeds/aid.toml");
@@ -17,7 +20,68 @@ struct Seeds {
     rate: Vec<Rate>,
     org: Vec<Org>,
     donation: Vec<Gift>,
+    activity: Vec<Meeting>,
+    agreement: Vec<Mou>,
+    campaign: Vec<Movement>,
     relief: Relief,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Meeting {
+    kind: String,
+    date: NaiveDate,
+    host: String,
+    guest: String,
+    agreement: Option<String>,
+    title: String,
+    participants: Option<String>,
+    outcome: Option<String>,
+    #[serde(default)]
+    gifts: Vec<String>,
+    source: String,
+    quote: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Mou {
+    key: String,
+    title: String,
+    party_a: String,
+    party_b: String,
+    signed_on: NaiveDate,
+    starts_on: NaiveDate,
+    ends_on: Option<NaiveDate>,
+    fields: Vec<String>,
+    source: String,
+    quote: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Movement {
+    name: String,
+    launched_on: NaiveDate,
+    launched_by: String,
+    unit: String,
+    units: Vec<String>,
+    tasks: Vec<Task>,
+    source: String,
+    quote: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Task {
+    title: String,
+    indicator: Option<String>,
+    target: Option<i64>,
+    progress: Option<i64>,
+}
+
+fn code(s: &str) -> Result<UnitCode> {
+    UnitCode::parse(s).map_err(|e| anyhow::anyhow!("unit {s}: {}", e.code()))
 }
 
 #[derive(Deserialize)]
@@ -43,6 +107,8 @@ struct Org {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Gift {
+    /// For activities to name the gifts they carried.
+    key: Option<String>,
     donor: String,
     /// One recipient, or the same gift to each of several.
     recipient: Option<String>,
@@ -118,8 +184,7 @@ pub async fn load(store: &Store, o: &sim::Outcome) -> Result<()> {
                         .parse()
                         .map_err(|_| anyhow::anyhow!("org kind {}", org.kind))?,
                     name: org.name.clone(),
-                    unit: UnitCode::parse(&org.unit)
-                        .map_err(|_| anyhow::anyhow!("org unit {}", org.unit))?,
+                    unit: code(&org.unit)?,
                 },
                 now,
             )
@@ -146,7 +211,7 @@ pub async fn load(store: &Store, o: &sim::Outcome) -> Result<()> {
             _ => bail!("party {s:?}: expected locality:CODE or org:KEY"),
         }
     };
-    let mut gifts = 0;
+    let mut gift_ids: std::collections::HashMap<&str, Vec<i64>> = std::collections::HashMap::new();
     for g in &seeds.donation {
         let money = g.money.as_deref().map(parse_money).transpose()?;
         let goods = g
@@ -175,16 +240,102 @@ pub async fn load(store: &Store, o: &sim::Outcome) -> Result<()> {
                 source_quote: Some(g.quote.clone()),
                 note: g.note.clone(),
             };
-            store
+            let id = store
                 .create_donation(&system, &new, now)
                 .await
                 .with_context(|| format!("gift {} → {recipient}", g.donor))?;
-            gifts += 1;
+            gift_ids
+                .entry(g.key.as_deref().unwrap_or(""))
+                .or_default()
+                .push(id);
         }
+    }
+    let gifts: usize = gift_ids.values().map(Vec::len).sum();
+    let mut agreements = std::collections::HashMap::new();
+    for a in &seeds.agreement {
+        let new = NewAgreement {
+            title: a.title.clone(),
+            party_a: code(&a.party_a)?,
+            party_b: code(&a.party_b)?,
+            signed_on: a.signed_on,
+            starts_on: a.starts_on,
+            ends_on: a.ends_on,
+            fields: a.fields.clone(),
+            commitments: Vec::new(),
+            source: a.source.clone(),
+            source_quote: Some(a.quote.clone()),
+        };
+        agreements.insert(
+            a.key.as_str(),
+            store.create_agreement(&system, &new, now).await?,
+        );
+    }
+    for m in &seeds.activity {
+        let mut donation_ids = Vec::new();
+        for key in &m.gifts {
+            donation_ids.extend(
+                gift_ids
+                    .get(key.as_str())
+                    .with_context(|| format!("unknown gift {key}"))?,
+            );
+        }
+        let agreement_id = match &m.agreement {
+            Some(k) => Some(
+                *agreements
+                    .get(k.as_str())
+                    .with_context(|| format!("unknown agreement {k}"))?,
+            ),
+            None => None,
+        };
+        let new = NewActivity {
+            agreement_id,
+            kind: m
+                .kind
+                .parse()
+                .map_err(|_| anyhow::anyhow!("activity kind {}", m.kind))?,
+            on_date: m.date,
+            host: code(&m.host)?,
+            guest: code(&m.guest)?,
+            title: m.title.clone(),
+            participants: m.participants.clone(),
+            outcome: m.outcome.clone(),
+            donation_ids,
+            source: m.source.clone(),
+            source_quote: Some(m.quote.clone()),
+        };
+        store.add_activity(&system, &new, now).await?;
+    }
+    for c in &seeds.campaign {
+        let new = NewCampaign {
+            name: c.name.clone(),
+            launched_on: c.launched_on,
+            launched_by: c.launched_by.clone(),
+            unit: code(&c.unit)?,
+            tasks: c
+                .tasks
+                .iter()
+                .map(|t| CampaignTask {
+                    no: 0,
+                    title: t.title.clone(),
+                    indicator: t.indicator.clone(),
+                    target: t.target,
+                    progress: t.progress,
+                })
+                .collect(),
+            units: c.units.iter().map(|u| code(u)).collect::<Result<_>>()?,
+            source: c.source.clone(),
+            source_quote: Some(c.quote.clone()),
+        };
+        store.create_campaign(&system, &new, now).await?;
     }
     let zones = simulate_relief(store, &system, o, &seeds.relief, now).await?;
     store.set_meta(META_AID, "1").await?;
-    eprintln!("aid: {gifts} gifts from the reports, {zones} lockdown zones with relief rounds");
+    eprintln!(
+        "aid: {gifts} gifts, {} activities, {} agreements, {} campaigns from the reports; {zones} lockdown zones with relief rounds",
+        seeds.activity.len(),
+        seeds.agreement.len(),
+        seeds.campaign.len()
+    );
     Ok(())
 }
 

@@ -117,6 +117,17 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/relief/zones/{id}/rounds", post(api::aid::create_round))
         .route("/relief/rounds/{id}/packages", post(api::aid::give_package))
+        .route("/cooperation", get(api::aid::list_cooperation))
+        .route("/cooperation/agreements", post(api::aid::create_agreement))
+        .route("/cooperation/activities", post(api::aid::create_activity))
+        .route(
+            "/campaigns",
+            get(api::aid::list_campaigns).post(api::aid::create_campaign),
+        )
+        .route(
+            "/campaigns/{id}/tasks/{no}/progress",
+            post(api::aid::report_progress),
+        )
         .route(
             "/checkins",
             post(api::checkins::ingest).layer(DefaultBodyLimit::max(

@@ -54,6 +54,12 @@ use crate::api;
         api::aid::list_zones,
         api::aid::create_round,
         api::aid::give_package,
+        api::aid::list_cooperation,
+        api::aid::create_agreement,
+        api::aid::create_activity,
+        api::aid::list_campaigns,
+        api::aid::create_campaign,
+        api::aid::report_progress,
     ),
     modifiers(&BearerAuth)
 )]

@@ -126,3 +126,107 @@ CREATE TABLE relief_packages (
     actor        TEXT NOT NULL,
     UNIQUE (round_id, household_id)
 );
+
+-- Cooperation between two localities: agreements (an MoU with its fields, period and
+-- commitments) and activities (delegation visits, online talks, conferences), which may
+-- carry gifts.
+CREATE TABLE coop_agreements (
+    id           INTEGER PRIMARY KEY,
+    title        TEXT NOT NULL,
+    structure    TEXT NOT NULL,
+    party_a      TEXT NOT NULL,
+    party_a_name TEXT NOT NULL,
+    party_a_path TEXT NOT NULL,
+    party_b      TEXT NOT NULL,
+    party_b_name TEXT NOT NULL,
+    party_b_path TEXT NOT NULL,
+    signed_on    TEXT NOT NULL,
+    starts_on    TEXT NOT NULL,
+    ends_on      TEXT,
+    source       TEXT NOT NULL,
+    source_quote TEXT,
+    created_at_s INTEGER NOT NULL
+);
+
+CREATE TABLE coop_fields (
+    agreement_id INTEGER NOT NULL REFERENCES coop_agreements (id),
+    line_no      INTEGER NOT NULL,
+    name         TEXT NOT NULL,
+    PRIMARY KEY (agreement_id, line_no)
+);
+
+CREATE TABLE coop_commitments (
+    id           INTEGER PRIMARY KEY,
+    agreement_id INTEGER NOT NULL REFERENCES coop_agreements (id),
+    text         TEXT NOT NULL,
+    owner        TEXT NOT NULL,
+    progress_pct INTEGER NOT NULL CHECK (progress_pct BETWEEN 0 AND 100)
+);
+
+CREATE TABLE coop_activities (
+    id           INTEGER PRIMARY KEY,
+    agreement_id INTEGER REFERENCES coop_agreements (id),
+    kind         TEXT NOT NULL,
+    on_date      TEXT NOT NULL,
+    structure    TEXT NOT NULL,
+    host         TEXT NOT NULL,
+    host_name    TEXT NOT NULL,
+    host_path    TEXT NOT NULL,
+    guest        TEXT NOT NULL,
+    guest_name   TEXT NOT NULL,
+    guest_path   TEXT NOT NULL,
+    title        TEXT NOT NULL,
+    participants TEXT,
+    outcome      TEXT,
+    source       TEXT NOT NULL,
+    source_quote TEXT,
+    created_at_s INTEGER NOT NULL
+);
+
+CREATE TABLE coop_activity_donations (
+    activity_id INTEGER NOT NULL REFERENCES coop_activities (id),
+    donation_id INTEGER NOT NULL REFERENCES aid_donations (id),
+    PRIMARY KEY (activity_id, donation_id)
+);
+
+-- Emulation campaigns: key tasks with an indicator, target and reported progress, the
+-- units taking part, commendations.
+CREATE TABLE campaigns (
+    id           INTEGER PRIMARY KEY,
+    name         TEXT NOT NULL,
+    launched_on  TEXT NOT NULL,
+    launched_by  TEXT NOT NULL,
+    structure    TEXT NOT NULL,
+    unit_code    TEXT NOT NULL,
+    unit_path    TEXT NOT NULL,
+    source       TEXT NOT NULL,
+    source_quote TEXT,
+    created_at_s INTEGER NOT NULL
+);
+CREATE INDEX campaigns_by_scope ON campaigns (structure, unit_path);
+
+CREATE TABLE campaign_tasks (
+    campaign_id INTEGER NOT NULL REFERENCES campaigns (id),
+    task_no     INTEGER NOT NULL,
+    title       TEXT NOT NULL,
+    indicator   TEXT,
+    target      INTEGER,
+    progress    INTEGER,
+    PRIMARY KEY (campaign_id, task_no)
+);
+
+CREATE TABLE campaign_units (
+    campaign_id INTEGER NOT NULL REFERENCES campaigns (id),
+    unit_code   TEXT NOT NULL,
+    unit_name   TEXT NOT NULL,
+    PRIMARY KEY (campaign_id, unit_code)
+);
+
+CREATE TABLE commendations (
+    id          INTEGER PRIMARY KEY,
+    campaign_id INTEGER NOT NULL REFERENCES campaigns (id),
+    recipient   TEXT NOT NULL,
+    collective  INTEGER NOT NULL,
+    reason      TEXT NOT NULL,
+    on_date     TEXT NOT NULL
+);

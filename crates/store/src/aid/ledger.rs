@@ -8,18 +8,15 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use domain::aid::{AidStatus, Currency, FxRate, GoodsLine, Money, PartyKind};
-use domain::{FieldError, Reason, Structure, UnitCode, UnitPath};
+use domain::{FieldError, Reason, UnitCode, UnitPath};
 
-use super::{audit_entry, commit_audited, Refusal};
+use super::{audit_entry, commit_audited, push_either, Refusal, STRUCTURE};
 use crate::audit::AuditAction;
 use crate::page::{Cursor, Page, PageRequest};
 use crate::sql::{insert_rows, Sql, Val};
 use crate::users::Caller;
 use crate::{Result, Store, StoreError};
 
-/// Aid is recorded in the structure of the COVID-19 years; foreign partners are units of
-/// both structures.
-const STRUCTURE: Structure = Structure::S2021;
 /// Goods lines per gift, and flows on the summary: bounded like every list.
 pub const GOODS_LINES_MAX: usize = 50;
 const FLOWS_MAX: i64 = 500;
@@ -423,15 +420,13 @@ impl Store {
         caller: &Caller,
         f: &AidFilter,
     ) -> Result<()> {
-        sql.push(&format!(" AND {t}.structure = "))
-            .bind(Val::Text(STRUCTURE.as_str().into()));
-        if !caller.scope.is_everything() {
-            sql.push(" AND ((1 = 1");
-            sql.push_scope(&format!("{t}.donor_path"), &caller.scope, STRUCTURE);
-            sql.push(") OR (1 = 1");
-            sql.push_scope(&format!("{t}.recipient_path"), &caller.scope, STRUCTURE);
-            sql.push("))");
-        }
+        push_either(
+            sql,
+            caller,
+            &format!("{t}."),
+            "donor_path",
+            "recipient_path",
+        );
         for (field, end, sel) in [
             ("donor", "donor", &f.donor),
             ("recipient", "recipient", &f.recipient),

@@ -500,7 +500,118 @@ async fn a_second_package_is_refused_even_when_two_requests_race(store: Store) {
     assert_eq!(zones.json[0]["rounds"][0]["gap"], 0);
 }
 
+async fn cooperation_and_campaigns_are_recorded_and_scoped(store: Store) {
+    let app = App::at(store, Some(NOW));
+    let (command, vientiane) = record_the_reports(&app).await;
+    let hanoi = app.login_as("hanoi", Role::Command, &["01"]).await;
+    // Without fields, an agreement gets the nine of the 2023 Hà Nội – HCMC MoU.
+    let mou = app
+        .post_json("/api/v1/cooperation/agreements", Some(&hanoi), &json!({
+            "title": "Biên bản ghi nhớ hợp tác toàn diện 2023-2025", "party_a": "01", "party_b": "79",
+            "signed_on": "2023-10-18", "starts_on": "2023-10-18",
+            "commitments": [{"text": "Trao đổi kinh nghiệm y tế", "owner": "Sở Y tế", "progress_pct": 40}],
+            "source": "003_52fbfdc20aeeac35.txt"}))
+        .await;
+    assert_eq!(mou.status, StatusCode::CREATED, "{}", mou.json);
+    let bad = app
+        .post_json(
+            "/api/v1/cooperation/agreements",
+            Some(&hanoi),
+            &json!({
+            "title": "x", "party_a": "93", "party_b": "79", "signed_on": "2023-10-18",
+            "starts_on": "2023-10-18", "ends_on": "2020-01-01", "source": "x"}),
+        )
+        .await;
+    assert_eq!(error_fields(&bad), ["ends_on"]);
+    let outside = app
+        .post_json(
+            "/api/v1/cooperation/agreements",
+            Some(&hanoi),
+            &json!({
+            "title": "x", "party_a": "93", "party_b": "79", "signed_on": "2023-10-18",
+            "starts_on": "2023-10-18", "source": "x"}),
+        )
+        .await;
+    assert_eq!(
+        error_fields(&outside),
+        ["party_a"],
+        "neither party is Hà Nội's"
+    );
+    let visit = app
+        .post_json("/api/v1/cooperation/activities", Some(&command), &json!({
+            "kind": "delegation_visit", "date": "2021-08-26", "host": "01", "guest": "LA",
+            "title": "Đại sứ Lào thăm Hà Nội", "donation_ids": [vientiane], "source": "001_dcb2878248db2b41.txt"}))
+        .await;
+    assert_eq!(visit.status, StatusCode::CREATED, "{}", visit.json);
+    let coop = app.get("/api/v1/cooperation", Some(&hanoi)).await;
+    assert_eq!(
+        coop.json["agreements"][0]["fields"]
+            .as_array()
+            .unwrap()
+            .len(),
+        9
+    );
+    assert_eq!(coop.json["agreements"][0]["fields"][5], "Giáo dục và y tế");
+    assert_eq!(
+        coop.json["agreements"][0]["commitments"][0]["progress_pct"],
+        40
+    );
+    assert_eq!(
+        coop.json["activities"][0]["donation_ids"],
+        json!([vientiane])
+    );
+    let haugiang = app.login_as("haugiang", Role::Partner, &["93"]).await;
+    let none = app.get("/api/v1/cooperation", Some(&haugiang)).await;
+    assert_eq!(none.json["agreements"], json!([]));
+
+    let campaign = app
+        .post_json("/api/v1/campaigns", Some(&hanoi), &json!({
+            "name": "Toàn dân đoàn kết, chung sức thi đua phòng, chống và chiến thắng đại dịch Covid-19",
+            "launched_on": "2021-08-31", "launched_by": "Chủ tịch UBND TP Hà Nội", "unit": "01", "units": ["01"],
+            "tasks": [{"title": "Đẩy nhanh tiêm vắc xin"}, {"title": "Bảo đảm an sinh xã hội", "indicator": "Túi an sinh", "target": 2000}],
+            "source": "004_a45b389b71664968.txt"}))
+        .await;
+    assert_eq!(campaign.status, StatusCode::CREATED, "{}", campaign.json);
+    let id = campaign.json["id"].as_i64().unwrap();
+    let r = app
+        .post_json(
+            &format!("/api/v1/campaigns/{id}/tasks/2/progress"),
+            Some(&hanoi),
+            &json!({"progress": 1114}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let r = app
+        .post_json(
+            &format!("/api/v1/campaigns/{id}/tasks/9/progress"),
+            Some(&hanoi),
+            &json!({"progress": 1}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let list = app.get("/api/v1/campaigns", Some(&hanoi)).await;
+    assert_eq!(list.json[0]["tasks"][1]["progress"], 1114);
+    assert_eq!(list.json[0]["tasks"][1]["no"], 2);
+    let r = app
+        .post_json(
+            &format!("/api/v1/campaigns/{id}/tasks/2/progress"),
+            Some(&haugiang),
+            &json!({"progress": 1}),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::NOT_FOUND,
+        "outside Hậu Giang's jurisdiction"
+    );
+    let (_, page, _) = html(&app, Method::GET, "/aid/campaigns", &hanoi, None).await;
+    assert!(page.contains("Bảo đảm an sinh xã hội") && page.contains("1114"));
+    let (_, page, _) = html(&app, Method::GET, "/aid/cooperation", &hanoi, None).await;
+    assert!(page.contains("9 lĩnh vực hợp tác") && page.contains("Báo chí, tuyên truyền"));
+}
+
 both_databases!(
+    cooperation_and_campaigns_are_recorded_and_scoped,
     the_ledger_answers_the_interfaces_of_the_issue,
     the_aid_page_and_the_thank_you_letter,
     a_second_package_is_refused_even_when_two_requests_race

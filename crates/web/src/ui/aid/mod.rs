@@ -16,6 +16,9 @@ use crate::api::aid::{totals_of, AidQuery};
 use crate::local_time::local_date;
 use crate::{AppState, Lang};
 
+mod cooperation;
+pub(super) use cooperation::{campaigns_page, cooperation_page};
+
 /// An amount the way each language writes it: "15.000 USD", "15,000 USD"; cents only when
 /// there are any.
 pub(crate) fn fmt_money(lang: Lang, m: Money) -> String {
@@ -47,6 +50,15 @@ fn fmt_count(lang: Lang, n: i64) -> String {
 /// "30.000 khẩu trang y tế" / "30,000 medical masks"; unknown items by slug and unit.
 fn fmt_goods(lang: Lang, item: &str, unit: &str, quantity: i64) -> String {
     match aid::item(item) {
+        // A measure is written before the item ("100.000 kg nông sản"); a count is not.
+        Some(i) if i.unit == "kg" => format!(
+            "{} kg {}",
+            fmt_count(lang, quantity),
+            match lang {
+                Lang::Vi => i.name_vi,
+                Lang::En => i.name_en,
+            }
+        ),
         Some(i) => format!(
             "{} {}",
             fmt_count(lang, quantity),
@@ -139,6 +151,7 @@ pub(super) async fn aid_page(
     rates.dedup();
     let body = html! {
         h1 { (t(lang, "aid-title")) }
+        p { a href="/aid/cooperation" { (t(lang, "coop-title")) } " · " a href="/aid/campaigns" { (t(lang, "campaigns-title")) } }
         h2 { (t(lang, "aid-flows")) }
         @if flows.is_empty() { p { (t(lang, "aid-empty")) } } @else {
             table.flows {
@@ -173,7 +186,7 @@ pub(super) async fn aid_page(
                 }
             }
         }
-        p.muted { (tr(lang, "aid-rounding", &[("rule", aid::ROUNDING_RULE.to_string())])) }
+        p.muted { (t(lang, "aid-rounding")) }
         @if !rates.is_empty() {
             ul.rates { @for (base, quote, rate, date, source, assumed) in &rates {
                 li { "1 " (base) " = " (fmt_rate(lang, rate)) " " (quote) " (" (date) "; " (source) ")"

@@ -20,6 +20,9 @@ use crate::error::{ApiError, ErrorCode};
 use crate::extract::{ApiJson, ApiQuery, Auth};
 use crate::AppState;
 
+mod cooperation;
+pub use cooperation::*;
+
 /// Text fields of a gift: long enough for a quoted sentence, bounded.
 const TEXT_MAX_CHARS: usize = 2000;
 
@@ -152,6 +155,22 @@ fn party_sel(s: &str) -> Result<PartySel, Reason> {
 
 fn date(s: &str) -> Result<NaiveDate, Reason> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| Reason::InvalidFormat)
+}
+
+/// An optional YYYY-MM-DD field.
+fn opt_date(field: &str, v: Option<&str>, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
+    match v {
+        None | Some("") => None,
+        Some(d) => date(d)
+            .map_err(|e| errors.push(FieldError::new(field, e)))
+            .ok(),
+    }
+}
+
+/// A required YYYY-MM-DD field.
+fn req_date(field: &str, v: Option<&str>, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
+    let d = opt_date(field, v, errors);
+    required(field, d, errors)
 }
 
 #[derive(Deserialize, IntoParams, Default)]
@@ -396,12 +415,7 @@ pub async fn create_donation(
     if r.money.as_ref().is_none_or(|m| m.is_null()) && r.goods.is_empty() {
         errors.push(FieldError::new("money", Reason::Required));
     }
-    let on_date = match r.date.as_deref() {
-        None | Some("") => required::<NaiveDate>("date", None, &mut errors),
-        Some(d) => date(d)
-            .map_err(|e| errors.push(FieldError::new("date", e)))
-            .ok(),
-    };
+    let on_date = req_date("date", r.date.as_deref(), &mut errors);
     let status = match r.status.as_deref() {
         None | Some("") => Some(AidStatus::Pledged),
         s => slug::<AidStatus>("status", s, &mut errors),
@@ -703,12 +717,7 @@ pub async fn put_rate(
             None
         }),
     };
-    let on_date = match r.date.as_deref() {
-        None | Some("") => required::<NaiveDate>("date", None, &mut errors),
-        Some(d) => date(d)
-            .map_err(|e| errors.push(FieldError::new("date", e)))
-            .ok(),
-    };
+    let on_date = req_date("date", r.date.as_deref(), &mut errors);
     let source = text("source", r.source.as_deref(), &mut errors);
     let source = required("source", source, &mut errors);
     if base.is_some() && base == quote {
@@ -820,15 +829,8 @@ pub async fn create_zone(
             .map_err(|e| errors.push(e))
             .ok(),
     };
-    let day = |field: &str, v: Option<&str>, errors: &mut Vec<FieldError>| match v {
-        None | Some("") => None,
-        Some(d) => date(d)
-            .map_err(|e| errors.push(FieldError::new(field, e)))
-            .ok(),
-    };
-    let starts_on = day("starts_on", r.starts_on.as_deref(), &mut errors);
-    let starts_on = required("starts_on", starts_on, &mut errors);
-    let ends_on = day("ends_on", r.ends_on.as_deref(), &mut errors);
+    let starts_on = req_date("starts_on", r.starts_on.as_deref(), &mut errors);
+    let ends_on = opt_date("ends_on", r.ends_on.as_deref(), &mut errors);
     if let (Some(a), Some(b)) = (starts_on, ends_on) {
         if b < a {
             errors.push(FieldError::new("ends_on", Reason::OutOfRange));
@@ -907,12 +909,7 @@ pub async fn create_round(
     let name = text("name", r.name.as_deref(), &mut errors);
     let name = required("name", name, &mut errors);
     let kind = slug::<ReliefKind>("kind", r.kind.as_deref(), &mut errors);
-    let starts_on = match r.starts_on.as_deref() {
-        None | Some("") => required::<NaiveDate>("starts_on", None, &mut errors),
-        Some(d) => date(d)
-            .map_err(|e| errors.push(FieldError::new("starts_on", e)))
-            .ok(),
-    };
+    let starts_on = req_date("starts_on", r.starts_on.as_deref(), &mut errors);
     let (Some(name), Some(kind), Some(starts_on), true) =
         (name, kind, starts_on, errors.is_empty())
     else {
