@@ -525,6 +525,87 @@ pub const DEFAULT_COOPERATION_FIELDS: [&str; 9] = [
     "Báo chí, tuyên truyền",
 ];
 
+/// Where a need stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NeedStatus {
+    Open,
+    Met,
+    Withdrawn,
+}
+
+impl NeedStatus {
+    pub const ALL: [NeedStatus; 3] = [NeedStatus::Open, NeedStatus::Met, NeedStatus::Withdrawn];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NeedStatus::Open => "open",
+            NeedStatus::Met => "met",
+            NeedStatus::Withdrawn => "withdrawn",
+        }
+    }
+}
+
+impl FromStr for NeedStatus {
+    type Err = Reason;
+    fn from_str(s: &str) -> Result<Self, Reason> {
+        NeedStatus::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or(Reason::UnknownValue)
+    }
+}
+
+/// What is known of a needing locality's situation when an offer is matched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NeedSituation {
+    /// Cases confirmed in its territory in the last 7 days, and in the 7 days before.
+    pub cases_7d: i64,
+    pub cases_prev_7d: i64,
+    /// Great-circle distance from the offering locality, when both have centroids.
+    pub distance_km: Option<f64>,
+}
+
+impl NeedSituation {
+    /// Week-on-week growth of cases, smoothed by one case so an empty week is not a
+    /// division by zero: (c7 + 1) / (prev + 1).
+    pub fn growth(&self) -> f64 {
+        (self.cases_7d as f64 + 1.0) / (self.cases_prev_7d as f64 + 1.0)
+    }
+}
+
+/// The order in which needs should receive an offer: the heaviest epidemic load first
+/// (cases in the last 7 days), then the fastest growth, then the nearest. Risk levels and
+/// bed shortfalls are not yet recorded by the system; when they are, they rank first.
+pub fn rank_needs(situations: &[NeedSituation]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..situations.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (x, y) = (&situations[a], &situations[b]);
+        y.cases_7d
+            .cmp(&x.cases_7d)
+            .then(y.growth().total_cmp(&x.growth()))
+            .then(
+                x.distance_km
+                    .unwrap_or(f64::INFINITY)
+                    .total_cmp(&y.distance_km.unwrap_or(f64::INFINITY)),
+            )
+            .then(a.cmp(&b))
+    });
+    order
+}
+
+/// Haversine distance between two (lat, lon) points in degrees, on a 6,371 km sphere.
+pub fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (la1, lo1, la2, lo2) = (
+        a.0.to_radians(),
+        a.1.to_radians(),
+        b.0.to_radians(),
+        b.1.to_radians(),
+    );
+    let h = ((la2 - la1) / 2.0).sin().powi(2)
+        + la1.cos() * la2.cos() * ((lo2 - lo1) / 2.0).sin().powi(2);
+    2.0 * 6371.0 * h.sqrt().asin()
+}
+
 /// Who may record gifts and move them along: command centres and partner localities
 /// (within their scope), and administrators.
 pub fn may_record_aid(role: crate::Role) -> bool {
@@ -617,6 +698,26 @@ mod tests {
         assert_eq!(Currency::USD.format_minor(20_000_000), "200,000.00");
         assert_eq!(Currency::VND.format_minor(500_000_000), "500,000,000");
         assert_eq!(Currency::USD.format_minor(-5), "-0.05");
+    }
+
+    #[test]
+    fn needs_rank_by_load_then_growth_then_distance() {
+        let s = |c7, prev, d| NeedSituation {
+            cases_7d: c7,
+            cases_prev_7d: prev,
+            distance_km: d,
+        };
+        let needs = [
+            s(10, 10, Some(5.0)),
+            s(500, 100, Some(900.0)),
+            s(10, 2, Some(50.0)),
+            s(10, 2, Some(20.0)),
+            s(0, 0, None),
+        ];
+        assert_eq!(rank_needs(&needs), vec![1, 3, 2, 0, 4]);
+        // Hà Nội – Vientiane is about 480 km.
+        let d = distance_km((21.03, 105.83), (18.1, 102.7));
+        assert!((440.0..520.0).contains(&d), "{d}");
     }
 
     #[test]

@@ -117,6 +117,12 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/relief/zones/{id}/rounds", post(api::aid::create_round))
         .route("/relief/rounds/{id}/packages", post(api::aid::give_package))
+        .route(
+            "/aid/needs",
+            get(api::aid::list_needs).post(api::aid::post_need),
+        )
+        .route("/aid/needs/matches", get(api::aid::match_needs))
+        .route("/aid/needs/{id}/status", post(api::aid::close_need))
         .route("/cooperation", get(api::aid::list_cooperation))
         .route("/cooperation/agreements", post(api::aid::create_agreement))
         .route("/cooperation/activities", post(api::aid::create_activity))

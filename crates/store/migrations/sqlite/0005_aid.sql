@@ -80,6 +80,25 @@ CREATE TABLE aid_fx_rates (
     UNIQUE (base, quote, on_date)
 );
 
+-- A locality's posted need: an item, how much, by when. Visible to every signed-in account
+-- (donors look for them); posted and closed within one's jurisdiction.
+CREATE TABLE aid_needs (
+    id           INTEGER PRIMARY KEY,
+    structure    TEXT NOT NULL,
+    unit_code    TEXT NOT NULL,
+    unit_name    TEXT NOT NULL,
+    unit_path    TEXT NOT NULL,
+    item         TEXT NOT NULL,
+    quantity     INTEGER NOT NULL CHECK (quantity > 0),
+    unit         TEXT NOT NULL,
+    by_date      TEXT NOT NULL,
+    note         TEXT,
+    status       TEXT NOT NULL,
+    created_at_s INTEGER NOT NULL,
+    created_by   INTEGER REFERENCES users (id)
+);
+CREATE INDEX aid_needs_open ON aid_needs (status, item, by_date);
+
 -- A thank-you letter recorded as sent, in one language.
 CREATE TABLE aid_letters (
     id           INTEGER PRIMARY KEY,

@@ -5,6 +5,7 @@
 mod cooperation;
 mod ledger;
 mod letters;
+mod needs;
 mod relief;
 
 pub use cooperation::{
@@ -16,6 +17,7 @@ pub use ledger::{
     PartyRef, PartySel, Receipt, StatusStep, GOODS_LINES_MAX,
 };
 pub use letters::LetterSent;
+pub use needs::{Need, NewNeed};
 pub use relief::{NewRound, NewZone, RoundProgress, ZoneProgress};
 
 use crate::audit::{self, AuditAction, AuditEntry};

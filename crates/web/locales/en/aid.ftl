@@ -92,3 +92,6 @@ campaign-target = Target
 campaign-progress = Reported
 campaign-units = Units taking part
 campaign-commendations = Commendations
+needs-title = Unmet needs
+needs-none = No open needs.
+needs-by = Needed by

@@ -92,3 +92,6 @@ campaign-target = Mục tiêu
 campaign-progress = Kết quả
 campaign-units = Đơn vị tham gia
 campaign-commendations = Khen thưởng
+needs-title = Nhu cầu chưa được đáp ứng
+needs-none = Không có nhu cầu nào đang mở.
+needs-by = Cần trước ngày

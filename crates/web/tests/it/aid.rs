@@ -610,7 +610,139 @@ async fn cooperation_and_campaigns_are_recorded_and_scoped(store: Store) {
     assert!(page.contains("9 lĩnh vực hợp tác") && page.contains("Báo chí, tuyên truyền"));
 }
 
+/// People and cases in the last fortnight: `(province, cases in the last 7 days, in the 7 before)`.
+async fn cases_in(store: &Store, plan: &[(&str, usize, usize)]) {
+    use domain::epi::{CaseStatus, Severity};
+    let (mut persons, mut cases) = (Vec::new(), Vec::new());
+    for (province, recent, earlier) in plan {
+        let units = store
+            .subtree(Structure::S2021, &UnitCode::parse(province).unwrap())
+            .await
+            .unwrap();
+        let unit = UnitRef::from(units.last().unwrap());
+        for k in 0..recent + earlier {
+            let id = persons.len() as i64 + 1;
+            persons.push(store::PersonRow {
+                id,
+                full_name: format!("Người {id}"),
+                national_id: None,
+                phone: None,
+                birth_date: None,
+                sex: domain::person::Sex::Unknown,
+                unit: unit.clone(),
+                household_id: None,
+                synthetic: true,
+            });
+            let t = if k < *recent {
+                NOW - 86_400
+            } else {
+                NOW - 10 * 86_400
+            };
+            cases.push(store::CaseRow {
+                id,
+                person_id: id,
+                unit: unit.clone(),
+                status: CaseStatus::Active,
+                severity: Severity::Mild,
+                onset_s: None,
+                first_sample_s: t - 3600,
+                confirmed_at_s: t,
+                isolation_s: None,
+                community: true,
+                outcome_at_s: None,
+            });
+        }
+    }
+    store.bulk_persons(&persons, 0).await.unwrap();
+    store.bulk_cases(&cases, 0).await.unwrap();
+    store.sync_id_sequences().await.unwrap();
+}
+
+async fn offers_are_matched_to_the_needs_of_the_hardest_hit_first(store: Store) {
+    let app = App::at(store.clone(), Some(NOW));
+    // Hồ Chí Minh: 4 cases this week (2 the week before); Hậu Giang 4 (0 before); Hà Nội 1.
+    cases_in(&store, &[("79", 4, 2), ("93", 4, 0), ("01", 1, 0)]).await;
+    let command = app.login_as("command", Role::Command, &["VN"]).await;
+    for unit in ["01", "79", "93"] {
+        let r = app
+            .post_json("/api/v1/aid/needs", Some(&command), &json!({
+                "unit": unit, "item": "oxygen_concentrators", "quantity": 100, "by_date": "2021-12-01"}))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.json);
+    }
+    let haugiang = app.login_as("haugiang", Role::Partner, &["93"]).await;
+    let bad = app
+        .post_json(
+            "/api/v1/aid/needs",
+            Some(&haugiang),
+            &json!({"unit": "79", "item": "gold", "quantity": 0}),
+        )
+        .await;
+    assert_eq!(error_fields(&bad), ["item", "quantity", "by_date"]);
+    let outside = app
+        .post_json(
+            "/api/v1/aid/needs",
+            Some(&haugiang),
+            &json!({"unit": "79", "item": "masks", "quantity": 5, "by_date": "2021-12-01"}),
+        )
+        .await;
+    assert_eq!(
+        error_fields(&outside),
+        ["unit"],
+        "Hồ Chí Minh is not Hậu Giang's to speak for"
+    );
+    // Equal load; Hậu Giang grows faster (5× against 1.67×); Hà Nội, offering, is last.
+    let m = app
+        .get(
+            "/api/v1/aid/needs/matches?item=oxygen_concentrators&from=01",
+            Some(&haugiang),
+        )
+        .await;
+    assert_eq!(m.status, StatusCode::OK, "{}", m.json);
+    let order: Vec<&str> = m
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["unit_code"].as_str().unwrap())
+        .collect();
+    assert_eq!(order, ["93", "79", "01"]);
+    assert_eq!(m.json[0]["situation"]["cases_7d"], 4);
+    assert_eq!(m.json[0]["situation"]["growth"], 5.0);
+    assert_eq!(m.json[2]["situation"]["distance_km"], 0.0);
+    assert!(
+        m.json[1]["situation"]["distance_km"].as_f64().unwrap() > 1000.0,
+        "Hà Nội – HCMC"
+    );
+    // Met needs leave the list.
+    let first = m.json[0]["id"].as_i64().unwrap();
+    let r = app
+        .post_json(
+            &format!("/api/v1/aid/needs/{first}/status"),
+            Some(&haugiang),
+            &json!({"status": "met"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let open = app
+        .get(
+            "/api/v1/aid/needs?item=oxygen_concentrators",
+            Some(&haugiang),
+        )
+        .await;
+    assert_eq!(open.json.as_array().unwrap().len(), 2);
+    let r = app
+        .post_json(
+            &format!("/api/v1/aid/needs/{}/status", m.json[1]["id"]),
+            Some(&haugiang),
+            &json!({"status": "met"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
 both_databases!(
+    offers_are_matched_to_the_needs_of_the_hardest_hit_first,
     cooperation_and_campaigns_are_recorded_and_scoped,
     the_ledger_answers_the_interfaces_of_the_issue,
     the_aid_page_and_the_thank_you_letter,

@@ -21,7 +21,9 @@ use crate::extract::{ApiJson, ApiQuery, Auth};
 use crate::AppState;
 
 mod cooperation;
+mod needs;
 pub use cooperation::*;
+pub use needs::*;
 
 /// Text fields of a gift: long enough for a quoted sentence, bounded.
 const TEXT_MAX_CHARS: usize = 2000;

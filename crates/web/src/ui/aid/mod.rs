@@ -92,6 +92,9 @@ fn status_word(lang: Lang, s: aid::AidStatus) -> String {
     t(lang, &format!("aid-status-{}", s.as_str()))
 }
 
+/// Unmet needs shown on the page; the API lists them all.
+const NEEDS_SHOWN: usize = 50;
+
 pub(super) async fn aid_page(
     State(state): State<AppState>,
     ui: Ui,
@@ -101,7 +104,7 @@ pub(super) async fn aid_page(
     let filter = q.filter().unwrap_or_default();
     let me = &ui.me;
     let page_req = page_of(q.cursor.as_deref(), 100);
-    let (flows, list, usd, vnd, zones) = match tokio::try_join!(
+    let (flows, list, usd, vnd, zones, needs) = match tokio::try_join!(
         async { state.store.aid_flows(me, &filter).await.map_err(|_| ()) },
         async {
             state
@@ -127,6 +130,7 @@ pub(super) async fn aid_page(
                 .await
                 .map_err(|_| ())
         },
+        async { state.store.open_needs(None).await.map_err(|_| ()) },
     ) {
         Ok(v) => v,
         Err(()) => return ui.fail(StatusCode::INTERNAL_SERVER_ERROR),
@@ -212,6 +216,16 @@ pub(super) async fn aid_page(
             } } }
         }
         @if let Some(n) = &list.next { p { a href={ "/aid?cursor=" (n.encode()) } { (t(lang, "cases-next")) " →" } } }
+        h2 { (t(lang, "needs-title")) }
+        @if needs.is_empty() { p { (t(lang, "needs-none")) } } @else {
+            table {
+                thead { tr { th { (t(lang, "col-unit")) } th { (t(lang, "aid-col-goods")) } th { (t(lang, "needs-by")) } th { (t(lang, "aid-note")) } } }
+                tbody { @for n in needs.iter().take(NEEDS_SHOWN) { tr {
+                    td { (n.unit_name) } td { (fmt_goods(lang, &n.item, &n.unit, n.quantity)) }
+                    td { (n.by_date) } td { (n.note.clone().unwrap_or_default()) }
+                } } }
+            }
+        }
         h2 { (t(lang, "relief-title")) }
         @if zones.is_empty() { p { (t(lang, "relief-empty")) } } @else {
             table {
