@@ -103,6 +103,8 @@ pub fn router(state: AppState) -> Router {
             "/aid/donations",
             get(api::aid::list_donations).post(api::aid::create_donation),
         )
+        .route("/aid/donations.csv", get(api::aid::donations_csv))
+        .route("/aid/donations.xlsx", get(api::aid::donations_xlsx))
         .route("/aid/donations/{id}", get(api::aid::get_donation))
         .route("/aid/donations/{id}/status", post(api::aid::advance))
         .route("/aid/totals", get(api::aid::totals))

@@ -45,6 +45,8 @@ use crate::api;
         api::aid::list_donations,
         api::aid::create_donation,
         api::aid::get_donation,
+        api::aid::donations_csv,
+        api::aid::donations_xlsx,
         api::aid::advance,
         api::aid::totals,
         api::aid::list_rates,

@@ -95,3 +95,5 @@ campaign-commendations = Commendations
 needs-title = Unmet needs
 needs-none = No open needs.
 needs-by = Needed by
+aid-public = Public aid transparency report
+aid-public-intro = Aid between localities summed by donor, recipient and currency; individuals are not named.

@@ -95,3 +95,5 @@ campaign-commendations = Khen thưởng
 needs-title = Nhu cầu chưa được đáp ứng
 needs-none = Không có nhu cầu nào đang mở.
 needs-by = Cần trước ngày
+aid-public = Báo cáo công khai về hỗ trợ
+aid-public-intro = Tổng hợp các khoản hỗ trợ giữa các địa phương theo nơi tặng, nơi nhận và loại tiền; không nêu tên cá nhân.

@@ -33,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/venues", get(venues::venues))
         .route("/clusters", get(clusters::clusters))
         .route("/aid", get(aid::aid_page))
+        .route("/public/aid", get(aid::public_aid))
         .route("/aid/cooperation", get(aid::cooperation_page))
         .route("/aid/campaigns", get(aid::campaigns_page))
         .route("/aid/donations/{id}", get(aid::donation_page))

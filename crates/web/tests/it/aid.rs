@@ -289,18 +289,19 @@ async fn the_ledger_answers_the_interfaces_of_the_issue(store: Store) {
     assert!(openapi.json["paths"]["/api/v1/aid/totals"].is_object());
 }
 
-/// A page's status and HTML, signed in with `token`, optionally as a form POST.
-async fn html(
+/// A response's status, body bytes and `Location`, signed in with `token` if any, optionally
+/// as a form POST.
+async fn raw(
     app: &App,
     method: Method,
     uri: &str,
-    token: &str,
+    token: Option<&str>,
     form: Option<&str>,
-) -> (StatusCode, String, Option<String>) {
-    let mut req = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header(header::AUTHORIZATION, format!("Bearer {token}"));
+) -> (StatusCode, Vec<u8>, Option<String>) {
+    let mut req = Request::builder().method(method).uri(uri);
+    if let Some(token) = token {
+        req = req.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    }
     if form.is_some() {
         req = req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
     }
@@ -314,7 +315,19 @@ async fn html(
         .get(header::LOCATION)
         .map(|v| v.to_str().unwrap().to_string());
     let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-    (status, String::from_utf8(bytes.to_vec()).unwrap(), location)
+    (status, bytes.to_vec(), location)
+}
+
+/// A page's status and HTML, signed in with `token`, optionally as a form POST.
+async fn html(
+    app: &App,
+    method: Method,
+    uri: &str,
+    token: &str,
+    form: Option<&str>,
+) -> (StatusCode, String, Option<String>) {
+    let (status, bytes, location) = raw(app, method, uri, Some(token), form).await;
+    (status, String::from_utf8(bytes).unwrap(), location)
 }
 
 async fn the_aid_page_and_the_thank_you_letter(store: Store) {
@@ -331,6 +344,53 @@ async fn the_aid_page_and_the_thank_you_letter(store: Store) {
     assert!(page.contains("15.000 USD"));
     assert!(page.contains("Công an TP Hồ Chí Minh") && page.contains("500.000.000 VND"));
     assert!(page.contains("1 USD = 23.000 VND (2021-08-26"));
+
+    // Export: the same gifts as CSV (BOM, header, one line each) and XLSX.
+    let (status, csv, _) = html(
+        &app,
+        Method::GET,
+        "/api/v1/aid/donations.csv?donor=01&recipient=LA",
+        &command,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(csv.starts_with('\u{feff}'));
+    let lines: Vec<&str> = csv.trim_end().lines().collect();
+    assert_eq!(lines.len(), 10, "{csv}");
+    assert!(lines[0].starts_with("\u{feff}id,date,donor_kind"));
+    assert!(lines.iter().any(|l| l.contains(",LA-VT,Thủ đô Viêng Chăn,pledged,4000000,USD,40000.00,30000 pieces masks; 10000 kits antigen_test_kits,")), "{csv}");
+    let (status, xlsx, _) = raw(
+        &app,
+        Method::GET,
+        "/api/v1/aid/donations.xlsx",
+        Some(&command),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        xlsx.starts_with(b"PK") && xlsx.len() > 2000,
+        "a zip of {} bytes",
+        xlsx.len()
+    );
+
+    // The public report: totals without signing in, individuals not named.
+    let person = app
+        .post_json(
+            "/api/v1/aid/organisations",
+            Some(&command),
+            &json!({"kind": "individual", "name": "Nguyễn Văn A", "unit": "01"}),
+        )
+        .await;
+    let person = person.json["id"].as_i64().unwrap().to_string();
+    gift(&app, &command, json!({"donor": {"kind": "individual", "code_or_id": person}, "recipient": locality("79"),
+        "money": {"amount_minor": 10_000_000, "currency": "VND"}, "date": "2021-09-01", "source": "test"})).await;
+    let (status, public, _) = raw(&app, Method::GET, "/public/aid", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let public = String::from_utf8(public).unwrap();
+    assert!(public.contains("200.000 USD") && public.contains("→ Lào"));
+    assert!(!public.contains("Nguyễn Văn A") && public.contains("cá nhân"));
 
     for (lang, must) in [
         (

@@ -21,8 +21,10 @@ use crate::extract::{ApiJson, ApiQuery, Auth};
 use crate::AppState;
 
 mod cooperation;
+mod export;
 mod needs;
 pub use cooperation::*;
+pub use export::*;
 pub use needs::*;
 
 /// Text fields of a gift: long enough for a quoted sentence, bounded.

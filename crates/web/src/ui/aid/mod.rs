@@ -12,12 +12,14 @@ use store::aid::{Donation, GoodsRow};
 
 use super::shell::{failure, local, page_of, Ui};
 use super::{t, tr};
-use crate::api::aid::{totals_of, AidQuery};
+use crate::api::aid::{totals_of, AidQuery, TotalsDto};
 use crate::local_time::local_date;
 use crate::{AppState, Lang};
 
 mod cooperation;
+mod public;
 pub(super) use cooperation::{campaigns_page, cooperation_page};
+pub(super) use public::public_aid;
 
 /// An amount the way each language writes it: "15.000 USD", "15,000 USD"; cents only when
 /// there are any.
@@ -135,72 +137,11 @@ pub(super) async fn aid_page(
         Ok(v) => v,
         Err(()) => return ui.fail(StatusCode::INTERNAL_SERVER_ERROR),
     };
-    let mut rates: Vec<_> = usd
-        .by_currency
-        .iter()
-        .chain(&vnd.by_currency)
-        .filter_map(|c| c.rate.as_ref())
-        .map(|r| {
-            (
-                r.base.clone(),
-                r.quote.clone(),
-                r.rate.clone(),
-                r.date.clone(),
-                r.source.clone(),
-                r.assumed,
-            )
-        })
-        .collect();
-    rates.sort();
-    rates.dedup();
     let body = html! {
         h1 { (t(lang, "aid-title")) }
         p { a href="/aid/cooperation" { (t(lang, "coop-title")) } " · " a href="/aid/campaigns" { (t(lang, "campaigns-title")) } }
-        h2 { (t(lang, "aid-flows")) }
-        @if flows.is_empty() { p { (t(lang, "aid-empty")) } } @else {
-            table.flows {
-                thead { tr {
-                    th { (t(lang, "aid-col-donor")) } th { (t(lang, "aid-col-recipients")) }
-                    th { (t(lang, "aid-col-money")) } th { (t(lang, "aid-col-goods")) } th { (t(lang, "aid-col-count")) }
-                } }
-                tbody { @for f in &flows { tr {
-                    td { (f.donor.name) }
-                    td { "→ " (f.recipient_root_name)
-                        @if f.recipients > 1 { " " span.muted { (tr(lang, "aid-recipients-n", &[("n", f.recipients.to_string())])) } } }
-                    td { @for m in &f.money { (fmt_money(lang, *m)) br; } }
-                    td { @for (item, unit, q) in &f.goods { (fmt_goods(lang, item, unit, *q)) br; } }
-                    td { (f.donations) }
-                } } }
-            }
-        }
-        h2 { (t(lang, "aid-totals")) }
-        table.totals {
-            thead { tr { th { (t(lang, "aid-col-currency")) } th { (t(lang, "aid-col-amount")) } th { "≈ USD" } th { "≈ VND" } } }
-            tbody {
-                @for (a, b) in usd.by_currency.iter().zip(&vnd.by_currency) { tr {
-                    td { (a.currency) }
-                    td { (money_cell(lang, &a.currency, Some(a.amount_minor))) }
-                    td { (money_cell(lang, "USD", a.converted_minor)) }
-                    td { (money_cell(lang, "VND", b.converted_minor)) }
-                } }
-                tr.total {
-                    th { (t(lang, "aid-total")) } td {}
-                    td { (money_cell(lang, "USD", usd.total_minor)) }
-                    td { (money_cell(lang, "VND", vnd.total_minor)) }
-                }
-            }
-        }
-        p.muted { (t(lang, "aid-rounding")) }
-        @if !rates.is_empty() {
-            ul.rates { @for (base, quote, rate, date, source, assumed) in &rates {
-                li { "1 " (base) " = " (fmt_rate(lang, rate)) " " (quote) " (" (date) "; " (source) ")"
-                    @if *assumed { " " em.assumed { (t(lang, "aid-assumed")) } } }
-            } }
-        }
-        @if !usd.goods.is_empty() {
-            p { (t(lang, "aid-goods-total")) ": "
-                (usd.goods.iter().map(|g| fmt_goods(lang, &g.item, &g.unit, g.quantity)).collect::<Vec<_>>().join("; ")) }
-        }
+        (summary(lang, &flows, &usd, &vnd, false))
+        p { a href="/api/v1/aid/donations.csv" { "CSV" } " · " a href="/api/v1/aid/donations.xlsx" { "XLSX" } " · " a href="/public/aid" { (t(lang, "aid-public")) } }
         h2 { (t(lang, "aid-donations")) }
         table {
             thead { tr {
@@ -252,6 +193,91 @@ fn fmt_rate(lang: Lang, rate: &str) -> String {
     match rate.parse::<i64>() {
         Ok(whole) => fmt_count(lang, whole),
         Err(_) => localise_number(lang, rate),
+    }
+}
+
+/// A donor's name; on the public page an individual is not named (Decree 13/2023).
+fn party_name(lang: Lang, p: &store::aid::Party, public: bool) -> String {
+    if public && p.kind == aid::PartyKind::Individual {
+        t(lang, "aid-kind-individual")
+    } else {
+        p.name.clone()
+    }
+}
+
+/// Flows by donor and recipients, totals per currency converted at the recorded rates (with
+/// the rates and the rounding rule), and goods: the aid page and the public report share it.
+pub(crate) fn summary(
+    lang: Lang,
+    flows: &[store::aid::Flow],
+    usd: &TotalsDto,
+    vnd: &TotalsDto,
+    public: bool,
+) -> Markup {
+    let mut rates: Vec<_> = usd
+        .by_currency
+        .iter()
+        .chain(&vnd.by_currency)
+        .filter_map(|c| c.rate.as_ref())
+        .map(|r| {
+            (
+                r.base.clone(),
+                r.quote.clone(),
+                r.rate.clone(),
+                r.date.clone(),
+                r.source.clone(),
+                r.assumed,
+            )
+        })
+        .collect();
+    rates.sort();
+    rates.dedup();
+    html! {
+        h2 { (t(lang, "aid-flows")) }
+        @if flows.is_empty() { p { (t(lang, "aid-empty")) } } @else {
+            table.flows {
+                thead { tr {
+                    th { (t(lang, "aid-col-donor")) } th { (t(lang, "aid-col-recipients")) }
+                    th { (t(lang, "aid-col-money")) } th { (t(lang, "aid-col-goods")) } th { (t(lang, "aid-col-count")) }
+                } }
+                tbody { @for f in flows { tr {
+                    td { (party_name(lang, &f.donor, public)) }
+                    td { "→ " (f.recipient_root_name)
+                        @if f.recipients > 1 { " " span.muted { (tr(lang, "aid-recipients-n", &[("n", f.recipients.to_string())])) } } }
+                    td { @for m in &f.money { (fmt_money(lang, *m)) br; } }
+                    td { @for (item, unit, q) in &f.goods { (fmt_goods(lang, item, unit, *q)) br; } }
+                    td { (f.donations) }
+                } } }
+            }
+        }
+        h2 { (t(lang, "aid-totals")) }
+        table.totals {
+            thead { tr { th { (t(lang, "aid-col-currency")) } th { (t(lang, "aid-col-amount")) } th { "≈ USD" } th { "≈ VND" } } }
+            tbody {
+                @for (a, b) in usd.by_currency.iter().zip(&vnd.by_currency) { tr {
+                    td { (a.currency) }
+                    td { (money_cell(lang, &a.currency, Some(a.amount_minor))) }
+                    td { (money_cell(lang, "USD", a.converted_minor)) }
+                    td { (money_cell(lang, "VND", b.converted_minor)) }
+                } }
+                tr.total {
+                    th { (t(lang, "aid-total")) } td {}
+                    td { (money_cell(lang, "USD", usd.total_minor)) }
+                    td { (money_cell(lang, "VND", vnd.total_minor)) }
+                }
+            }
+        }
+        p.muted { (t(lang, "aid-rounding")) }
+        @if !rates.is_empty() {
+            ul.rates { @for (base, quote, rate, date, source, assumed) in &rates {
+                li { "1 " (base) " = " (fmt_rate(lang, rate)) " " (quote) " (" (date) "; " (source) ")"
+                    @if *assumed { " " em.assumed { (t(lang, "aid-assumed")) } } }
+            } }
+        }
+        @if !usd.goods.is_empty() {
+            p { (t(lang, "aid-goods-total")) ": "
+                (usd.goods.iter().map(|g| fmt_goods(lang, &g.item, &g.unit, g.quantity)).collect::<Vec<_>>().join("; ")) }
+        }
     }
 }
 
