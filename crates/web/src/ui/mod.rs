@@ -37,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/aid/cooperation", get(aid::cooperation_page))
         .route("/aid/campaigns", get(aid::campaigns_page))
         .route("/aid/donations/{id}", get(aid::donation_page))
+        .route("/aid/donations/{id}/status", post(aid::advance_form))
         .route(
             "/aid/donations/{id}/letter",
             get(aid::letter).post(aid::letter_sent),

@@ -407,8 +407,8 @@ async fn the_aid_page_and_the_thank_you_letter(store: Store) {
             "en",
             [
                 "LETTER OF THANKS",
-                "To: Thủ đô Viêng Chăn",
-                "On behalf of Hà Nội",
+                "To: Vientiane Capital",
+                "On behalf of Hanoi",
                 "15,000 USD",
                 "26 August 2021",
             ],
@@ -443,6 +443,61 @@ async fn the_aid_page_and_the_thank_you_letter(store: Store) {
             text.chars().count()
         );
     }
+    // The page's button moves a gift one step, with what arrived.
+    let first = app
+        .all_items("/api/v1/aid/donations?donor=01&recipient=LA-VT", &command)
+        .await;
+    let to_vt = first[0]["id"].as_i64().unwrap();
+    let (_, page, _) = html(
+        &app,
+        Method::GET,
+        &format!("/aid/donations/{to_vt}"),
+        &command,
+        None,
+    )
+    .await;
+    assert!(page.contains("value=\"dispatched\""));
+    for (status, form) in [
+        ("dispatched", "status=dispatched"),
+        ("received", "status=received&received_money_minor=3900000"),
+    ] {
+        let (code, _, location) = html(
+            &app,
+            Method::POST,
+            &format!("/aid/donations/{to_vt}/status"),
+            &command,
+            Some(form),
+        )
+        .await;
+        assert_eq!(
+            (code, location.unwrap()),
+            (StatusCode::SEE_OTHER, format!("/aid/donations/{to_vt}")),
+            "{status}"
+        );
+    }
+    let d = app
+        .get(&format!("/api/v1/aid/donations/{to_vt}"), Some(&command))
+        .await;
+    assert_eq!(
+        (
+            d.json["status"].as_str(),
+            d.json["shortfall_minor"].as_i64()
+        ),
+        (Some("received"), Some(100_000))
+    );
+    let (_, _, location) = html(
+        &app,
+        Method::POST,
+        &format!("/aid/donations/{to_vt}/status"),
+        &command,
+        Some("status=received"),
+    )
+    .await;
+    assert_eq!(
+        location.unwrap(),
+        format!("/aid/donations/{to_vt}?error=aid-error-step")
+    );
+
     // Recorded as sent by the form: the received gift becomes acknowledged.
     let (status, _, location) = html(
         &app,

@@ -291,6 +291,8 @@ fn money_cell(lang: Lang, currency: &str, minor: Option<i64>) -> Markup {
 #[derive(Deserialize)]
 pub(super) struct DonationQuery {
     sent: Option<String>,
+    /// A message id set by a refused form.
+    error: Option<String>,
 }
 
 pub(super) async fn donation_page(
@@ -329,6 +331,18 @@ pub(super) async fn donation_page(
                 @if let Some(quote) = &d.source_quote { blockquote lang="vi" { (quote) } } } }
             @if let Some(n) = &d.note { tr { th { (t(lang, "aid-note")) } td { (n) } } }
         }
+        @if let (Some(next), true) = (d.status.next(), aid::may_record_aid(ui.me.user.role)) {
+            form.noprint method="post" action={ "/aid/donations/" (d.id) "/status" } {
+                input type="hidden" name="status" value=(next.as_str());
+                @if next == aid::AidStatus::Received && d.money.is_some() {
+                    label { (t(lang, "aid-received-money")) " "
+                        input type="number" name="received_money_minor" min="0" max=(d.money.map_or(0, |m| m.amount_minor)) placeholder=(d.money.map_or(0, |m| m.amount_minor)); }
+                    " "
+                }
+                button.primary type="submit" { (tr(lang, "aid-advance", &[("status", status_word(lang, next))])) }
+            }
+        }
+        @if let Some(e) = &q.error { p.error role="alert" { (t(lang, e)) } }
         h2 { (t(lang, "aid-history")) }
         table { @for h in &detail.history { tr {
             td { (local(h.at_s, lang)) } td { (status_word(lang, h.status)) } td { (h.actor) } td { (h.note.clone().unwrap_or_default()) }
@@ -377,6 +391,16 @@ h1 { text-align: center; font-size: 15pt; margin: 8mm 0 6mm; }
 @media print { html { background: none; } body { width: auto; min-height: 0; margin: 0; padding: 0; }
   .noprint { display: none; } .letter { break-inside: avoid; page-break-inside: avoid; } }";
 
+/// A party's name in a letter: a locality by its name in the letter's language
+/// (`locality-<code>` in aid.ftl: "Vientiane Capital", "Hanoi"), anything else as recorded.
+fn letter_name(lang: Lang, p: &store::aid::Party) -> String {
+    let id = format!("locality-{}", p.code_or_id);
+    match t(lang, &id) {
+        name if p.kind == aid::PartyKind::Locality && name != id => name,
+        _ => p.name.clone(),
+    }
+}
+
 pub(super) async fn letter(
     State(state): State<AppState>,
     ui: Ui,
@@ -398,11 +422,11 @@ pub(super) async fn letter(
         Lang::En => date.format("%-d %B %Y").to_string(),
     };
     let args = [
-        ("donor", d.donor.name.clone()),
-        ("recipient", d.recipient.name.clone()),
+        ("donor", letter_name(lang, &d.donor)),
+        ("recipient", letter_name(lang, &d.recipient)),
         ("gift", gift_words(lang, &d)),
         ("date", date_words(d.on_date)),
-        ("place", d.recipient.name.clone()),
+        ("place", letter_name(lang, &d.recipient)),
         ("day", today.format("%d").to_string()),
         ("month", today.format("%m").to_string()),
         ("year", today.format("%Y").to_string()),
@@ -431,7 +455,7 @@ pub(super) async fn letter(
                 }
                 article.letter {
                     div.head {
-                        div { p { (d.recipient.name) } }
+                        div { p { (letter_name(lang, &d.recipient)) } }
                         div { p.country { (t(lang, "letter-country")) } p.motto { (t(lang, "letter-motto")) } }
                     }
                     p.date { (tr(lang, "letter-place-date", &args)) }
@@ -453,6 +477,58 @@ pub(super) async fn letter(
         markup.into_string(),
     )
         .into_response()
+}
+
+#[derive(Deserialize)]
+pub(super) struct StatusForm {
+    status: Option<String>,
+    received_money_minor: Option<String>,
+}
+
+/// The donation page's button: the next step of the gift's life.
+pub(super) async fn advance_form(
+    State(state): State<AppState>,
+    ui: Ui,
+    Path(id): Path<String>,
+    Form(f): Form<StatusForm>,
+) -> Response {
+    if !aid::may_record_aid(ui.me.user.role) {
+        return ui.fail(StatusCode::FORBIDDEN);
+    }
+    let (Ok(id), Some(Ok(to))) = (
+        id.parse::<i64>(),
+        f.status.as_deref().map(str::parse::<aid::AidStatus>),
+    ) else {
+        return ui.fail(StatusCode::BAD_REQUEST);
+    };
+    let receipt = match f.received_money_minor.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(m) => match m.parse::<i64>() {
+            Ok(m) => Some(store::aid::Receipt {
+                money_minor: Some(m),
+                goods: Vec::new(),
+            }),
+            Err(_) => {
+                return Redirect::to(&format!("/aid/donations/{id}?error=aid-error-input"))
+                    .into_response()
+            }
+        },
+    };
+    let result = state
+        .store
+        .advance_donation(&ui.me, id, to, receipt.as_ref(), None, state.now_s())
+        .await;
+    match result {
+        Ok(Some(_)) => Redirect::to(&format!("/aid/donations/{id}")).into_response(),
+        Ok(None) => ui.fail(StatusCode::NOT_FOUND),
+        Err(store::StoreError::Refused(_)) => {
+            Redirect::to(&format!("/aid/donations/{id}?error=aid-error-step")).into_response()
+        }
+        Err(store::StoreError::Invalid(_)) => {
+            Redirect::to(&format!("/aid/donations/{id}?error=aid-error-input")).into_response()
+        }
+        Err(_) => ui.fail(StatusCode::INTERNAL_SERVER_ERROR),
+    }
 }
 
 #[derive(Deserialize)]
