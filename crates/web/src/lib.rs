@@ -133,6 +133,11 @@ pub fn router(state: AppState) -> Router {
             get(api::aid::list_campaigns).post(api::aid::create_campaign),
         )
         .route(
+            "/cooperation/commitments/{id}/progress",
+            post(api::aid::report_commitment),
+        )
+        .route("/campaigns/{id}/commendations", post(api::aid::commend))
+        .route(
             "/campaigns/{id}/tasks/{no}/progress",
             post(api::aid::report_progress),
         )

@@ -66,6 +66,8 @@ use crate::api;
         api::aid::list_campaigns,
         api::aid::create_campaign,
         api::aid::report_progress,
+        api::aid::report_commitment,
+        api::aid::commend,
     ),
     modifiers(&BearerAuth)
 )]

@@ -42,9 +42,18 @@ pub struct Agreement {
     pub starts_on: String,
     pub ends_on: Option<String>,
     pub fields: Vec<String>,
-    pub commitments: Vec<(String, String, i64)>,
+    pub commitments: Vec<Commitment>,
     pub source: String,
     pub source_quote: Option<String>,
+}
+
+/// What a party undertook in an agreement, who answers for it, and how far it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Commitment {
+    pub id: i64,
+    pub text: String,
+    pub owner: String,
+    pub progress_pct: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -341,10 +350,17 @@ impl Store {
                 .iter()
                 .map(|f| f.try_get(0))
                 .collect::<Result<Vec<String>, _>>()?;
-            let commitments = self.children("SELECT text, owner, progress_pct FROM coop_commitments WHERE agreement_id = $1 ORDER BY id", id)
+            let commitments = self.children("SELECT text, owner, progress_pct, id FROM coop_commitments WHERE agreement_id = $1 ORDER BY id", id)
             .await?
             .iter()
-            .map(|c| Ok((c.try_get(0)?, c.try_get(1)?, c.try_get(2)?)))
+            .map(|c| {
+                Ok(Commitment {
+                    id: c.try_get(3)?,
+                    text: c.try_get(0)?,
+                    owner: c.try_get(1)?,
+                    progress_pct: c.try_get(2)?,
+                })
+            })
             .collect::<Result<Vec<_>>>()?;
             agreements.push(Agreement {
                 id,
@@ -515,6 +531,44 @@ impl Store {
             "campaign",
             campaign_id,
             Some(format!("task {task_no} progress {progress}")),
+        );
+        commit_audited(tx, self.dialect, entry, now_s).await?;
+        Ok(true)
+    }
+
+    /// Reports a commitment's progress (percent). False when its agreement is not in scope.
+    pub async fn report_commitment(
+        &self,
+        caller: &Caller,
+        commitment_id: i64,
+        progress_pct: i64,
+        now_s: i64,
+    ) -> Result<bool> {
+        if !(0..=100).contains(&progress_pct) {
+            return Err(invalid("progress_pct", Reason::OutOfRange));
+        }
+        let mut sql = Sql::new(
+            self.dialect,
+            "SELECT c.id FROM coop_commitments c JOIN coop_agreements a ON a.id = c.agreement_id
+             WHERE c.id = ",
+        );
+        sql.bind(Val::Int(commitment_id));
+        push_either(&mut sql, caller, "a.", "party_a_path", "party_b_path");
+        if sql.query().fetch_optional(&self.pool).await?.is_none() {
+            return Ok(false);
+        }
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE coop_commitments SET progress_pct = $1 WHERE id = $2")
+            .bind(progress_pct)
+            .bind(commitment_id)
+            .execute(&mut *tx)
+            .await?;
+        let entry = audit_entry(
+            caller,
+            AuditAction::Update,
+            "coop_commitment",
+            commitment_id,
+            Some(format!("progress {progress_pct} %")),
         );
         commit_audited(tx, self.dialect, entry, now_s).await?;
         Ok(true)

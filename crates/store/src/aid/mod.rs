@@ -9,8 +9,8 @@ mod needs;
 mod relief;
 
 pub use cooperation::{
-    Activity, Agreement, Campaign, CampaignTask, Commendation, NewActivity, NewAgreement,
-    NewCampaign,
+    Activity, Agreement, Campaign, CampaignTask, Commendation, Commitment, NewActivity,
+    NewAgreement, NewCampaign,
 };
 pub use ledger::{
     AidFilter, AidTotals, Donation, DonationDetail, Flow, GoodsRow, NewDonation, NewOrg, Party,

@@ -671,6 +671,18 @@ async fn cooperation_and_campaigns_are_recorded_and_scoped(store: Store) {
         coop.json["agreements"][0]["commitments"][0]["progress_pct"],
         40
     );
+    let commitment = coop.json["agreements"][0]["commitments"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let uri = format!("/api/v1/cooperation/commitments/{commitment}/progress");
+    let r = app
+        .post_json(&uri, Some(&hanoi), &json!({"progress_pct": 75}))
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let r = app
+        .post_json(&uri, Some(&hanoi), &json!({"progress_pct": 101}))
+        .await;
+    assert_eq!(error_fields(&r), ["progress_pct"]);
     assert_eq!(
         coop.json["activities"][0]["donation_ids"],
         json!([vientiane])
@@ -704,7 +716,13 @@ async fn cooperation_and_campaigns_are_recorded_and_scoped(store: Store) {
         )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = app
+        .post_json(&format!("/api/v1/campaigns/{id}/commendations"), Some(&hanoi),
+            &json!({"recipient": "Liên đoàn Lao động TP Hà Nội", "collective": true, "reason": "1.114 túi an sinh", "on_date": "2021-09-30"}))
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.json);
     let list = app.get("/api/v1/campaigns", Some(&hanoi)).await;
+    assert_eq!(list.json[0]["commendations"][0]["collective"], true);
     assert_eq!(list.json[0]["tasks"][1]["progress"], 1114);
     assert_eq!(list.json[0]["tasks"][1]["no"], 2);
     let r = app

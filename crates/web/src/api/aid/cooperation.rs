@@ -6,7 +6,7 @@ use axum::Json;
 use domain::aid::{ActivityKind, DEFAULT_COOPERATION_FIELDS};
 use domain::{FieldError, Reason, UnitCode};
 use serde::{Deserialize, Serialize};
-use store::aid::{CampaignTask, NewActivity, NewAgreement, NewCampaign};
+use store::aid::{CampaignTask, Commendation, NewActivity, NewAgreement, NewCampaign};
 use utoipa::ToSchema;
 
 use super::{id_of, opt_date, req_date, require_aid_role, text, Created};
@@ -35,6 +35,9 @@ fn bounded<T>(field: &str, v: &[T], errors: &mut Vec<FieldError>) {
 
 #[derive(Deserialize, Serialize, ToSchema, Clone)]
 pub struct CommitmentDto {
+    /// Set by the server.
+    #[serde(default)]
+    pub id: i64,
     pub text: String,
     pub owner: String,
     /// 0–100.
@@ -271,10 +274,11 @@ pub async fn list_cooperation(
                 commitments: a
                     .commitments
                     .into_iter()
-                    .map(|(text, owner, progress_pct)| CommitmentDto {
-                        text,
-                        owner,
-                        progress_pct,
+                    .map(|c| CommitmentDto {
+                        id: c.id,
+                        text: c.text,
+                        owner: c.owner,
+                        progress_pct: c.progress_pct,
                     })
                     .collect(),
                 source: a.source,
@@ -497,4 +501,91 @@ pub async fn list_campaigns(
             })
             .collect(),
     ))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CommitmentProgressRequest {
+    /// 0–100.
+    pub progress_pct: Option<i64>,
+}
+
+/// Reports how far a commitment of an agreement has come.
+#[utoipa::path(post, path = "/api/v1/cooperation/commitments/{id}/progress", params(("id" = i64, Path)), request_body = CommitmentProgressRequest, responses(
+    (status = 204),
+    (status = 400, body = crate::error::ErrorBody),
+    (status = 404, body = crate::error::ErrorBody)
+), security(("bearer" = [])))]
+pub async fn report_commitment(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    ApiJson(r): ApiJson<CommitmentProgressRequest>,
+) -> Result<StatusCode, ApiError> {
+    require_aid_role(&auth)?;
+    let id = id_of(&id)?;
+    let mut errors = Vec::new();
+    let Some(pct) = required("progress_pct", r.progress_pct, &mut errors) else {
+        return Err(ApiError::invalid(errors));
+    };
+    if state
+        .store
+        .report_commitment(&auth.0, id, pct, state.now_s())
+        .await?
+    {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found())
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CommendationRequest {
+    pub recipient: Option<String>,
+    /// A collective (unit, team) rather than a person.
+    #[serde(default)]
+    pub collective: bool,
+    pub reason: Option<String>,
+    pub on_date: Option<String>,
+}
+
+/// Commends an individual or a collective in a campaign of the caller's jurisdiction.
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/commendations", params(("id" = i64, Path)), request_body = CommendationRequest, responses(
+    (status = 204),
+    (status = 400, body = crate::error::ErrorBody),
+    (status = 404, body = crate::error::ErrorBody)
+), security(("bearer" = [])))]
+pub async fn commend(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    ApiJson(r): ApiJson<CommendationRequest>,
+) -> Result<StatusCode, ApiError> {
+    require_aid_role(&auth)?;
+    let id = id_of(&id)?;
+    let mut errors = Vec::new();
+    let recipient = text("recipient", r.recipient.as_deref(), &mut errors);
+    let recipient = required("recipient", recipient, &mut errors);
+    let reason = text("reason", r.reason.as_deref(), &mut errors);
+    let reason = required("reason", reason, &mut errors);
+    let on_date = req_date("on_date", r.on_date.as_deref(), &mut errors);
+    let (Some(recipient), Some(reason), Some(on_date), true) =
+        (recipient, reason, on_date, errors.is_empty())
+    else {
+        return Err(ApiError::invalid(errors));
+    };
+    let c = Commendation {
+        recipient,
+        collective: r.collective,
+        reason,
+        on_date: on_date.to_string(),
+    };
+    if state
+        .store
+        .add_commendation(&auth.0, id, &c, state.now_s())
+        .await?
+    {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found())
+    }
 }

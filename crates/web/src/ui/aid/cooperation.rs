@@ -28,7 +28,7 @@ pub(in crate::ui) async fn cooperation_page(State(state): State<AppState>, ui: U
                 h4 { (tr(lang, "coop-fields", &[("n", a.fields.len().to_string())])) }
                 ol { @for f in &a.fields { li { (f) } } }
                 @if !a.commitments.is_empty() {
-                    table { @for (text, owner, pct) in &a.commitments { tr { td { (text) } td { (owner) } td { (pct) " %" } } } }
+                    table { @for c in &a.commitments { tr { td { (c.text) } td { (c.owner) } td { (c.progress_pct) " %" } } } }
                 }
                 p.muted { (a.source) }
             }
