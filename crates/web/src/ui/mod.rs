@@ -34,6 +34,10 @@ pub fn routes() -> Router<AppState> {
         .route("/clusters", get(clusters::clusters))
         .route("/aid", get(aid::aid_page))
         .route("/public/aid", get(aid::public_aid))
+        .route(
+            "/aid/relief/rounds/{id}/packages",
+            post(aid::give_package_form),
+        )
         .route("/aid/cooperation", get(aid::cooperation_page))
         .route("/aid/campaigns", get(aid::campaigns_page))
         .route("/aid/donations/{id}", get(aid::donation_page))

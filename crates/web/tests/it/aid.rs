@@ -610,8 +610,30 @@ async fn a_second_package_is_refused_even_when_two_requests_race(store: Store) {
         .as_str()
         .unwrap()
         .contains("already received this round's package"));
+    // The page's form gives a package once and explains a second one.
+    let round_id = round.json["id"].as_i64().unwrap();
+    store
+        .bulk_households(
+            &[HouseholdRow {
+                id: 8,
+                unit: UnitRef::from(&unit),
+                address: None,
+                synthetic: true,
+            }],
+            0,
+        )
+        .await
+        .unwrap();
+    let form = format!("/aid/relief/rounds/{round_id}/packages");
+    let (_, _, first) = html(&app, Method::POST, &form, &officer, Some("household_id=8")).await;
+    assert!(first.unwrap().starts_with("/aid?given="));
+    let (_, _, second) = html(&app, Method::POST, &form, &officer, Some("household_id=8")).await;
+    let second = second.unwrap();
+    assert_eq!(second, "/aid?relief_error=relief-already-given#relief");
+    let (_, page, _) = html(&app, Method::GET, &second, &officer, None).await;
+    assert!(page.contains("đã nhận gói hỗ trợ của đợt này"));
     let zones = app.get("/api/v1/relief/zones", Some(&officer)).await;
-    assert_eq!(zones.json[0]["rounds"][0]["given"], 1);
+    assert_eq!(zones.json[0]["rounds"][0]["given"], 2);
     assert_eq!(zones.json[0]["rounds"][0]["gap"], 0);
 }
 

@@ -97,11 +97,21 @@ fn status_word(lang: Lang, s: aid::AidStatus) -> String {
 /// Unmet needs shown on the page; the API lists them all.
 const NEEDS_SHOWN: usize = 50;
 
+#[derive(Deserialize)]
+pub(super) struct AidPageQuery {
+    #[serde(flatten)]
+    aid: AidQuery,
+    /// After the relief form: a package was given (its id), or a message id of a refusal.
+    given: Option<String>,
+    relief_error: Option<String>,
+}
+
 pub(super) async fn aid_page(
     State(state): State<AppState>,
     ui: Ui,
-    Query(q): Query<AidQuery>,
+    Query(page_q): Query<AidPageQuery>,
 ) -> Response {
+    let q = &page_q.aid;
     let lang = ui.lang;
     let filter = q.filter().unwrap_or_default();
     let me = &ui.me;
@@ -137,8 +147,14 @@ pub(super) async fn aid_page(
         Ok(v) => v,
         Err(()) => return ui.fail(StatusCode::INTERNAL_SERVER_ERROR),
     };
+    let may_give = ui.me.user.role.can(domain::role::Permission::WritePersonal);
     let body = html! {
         h1 { (t(lang, "aid-title")) }
+        form.filters method="get" action="/aid" {
+            label { (t(lang, "aid-col-donor")) " " input name="donor" size="8" value=(q.donor.clone().unwrap_or_default()) placeholder="01, org:5"; }
+            " " label { (t(lang, "aid-col-recipient")) " " input name="recipient" size="8" value=(q.recipient.clone().unwrap_or_default()) placeholder="LA"; }
+            " " button type="submit" { (t(lang, "aid-filter")) }
+        }
         p { a href="/aid/cooperation" { (t(lang, "coop-title")) } " · " a href="/aid/campaigns" { (t(lang, "campaigns-title")) } }
         (summary(lang, &flows, &usd, &vnd, false))
         p { a href="/api/v1/aid/donations.csv" { "CSV" } " · " a href="/api/v1/aid/donations.xlsx" { "XLSX" } " · " a href="/public/aid" { (t(lang, "aid-public")) } }
@@ -167,12 +183,15 @@ pub(super) async fn aid_page(
                 } } }
             }
         }
-        h2 { (t(lang, "relief-title")) }
+        h2 id="relief" { (t(lang, "relief-title")) }
+        @if page_q.given.is_some() { p.ok role="status" { (t(lang, "relief-given-ok")) } }
+        @if let Some(e) = &page_q.relief_error { p.error role="alert" { (t(lang, e)) } }
         @if zones.is_empty() { p { (t(lang, "relief-empty")) } } @else {
             table {
                 thead { tr {
                     th { (t(lang, "relief-zone")) } th { (t(lang, "col-unit")) } th { (t(lang, "relief-period")) }
                     th { (t(lang, "relief-households")) } th { (t(lang, "relief-round")) } th { (t(lang, "relief-given")) } th { (t(lang, "relief-gap")) }
+                    @if may_give { th { (t(lang, "relief-give")) } }
                 } }
                 tbody { @for z in &zones { @for r in &z.rounds { tr {
                     td { (z.name) } td { (z.unit_code) }
@@ -181,6 +200,10 @@ pub(super) async fn aid_page(
                     td { (r.name) " (" (t(lang, &format!("relief-kind-{}", r.kind))) ")" }
                     td { (fmt_count(lang, r.given)) }
                     td { (fmt_count(lang, (z.households - r.given).max(0))) }
+                    @if may_give { td { form.noprint method="post" action={ "/aid/relief/rounds/" (r.id) "/packages" } {
+                        input type="number" name="household_id" min="1" required aria-label=(t(lang, "relief-household-id")) placeholder=(t(lang, "relief-household-id"));
+                        " " button type="submit" { (t(lang, "relief-give")) }
+                    } } }
                 } } } }
             }
         }
@@ -477,6 +500,42 @@ pub(super) async fn letter(
         markup.into_string(),
     )
         .into_response()
+}
+
+#[derive(Deserialize)]
+pub(super) struct PackageForm {
+    household_id: Option<String>,
+}
+
+/// The relief table's form: one package for a household in a round. A second one is refused
+/// by the database and explained on the page.
+pub(super) async fn give_package_form(
+    State(state): State<AppState>,
+    ui: Ui,
+    Path(round): Path<String>,
+    Form(f): Form<PackageForm>,
+) -> Response {
+    if let Some(r) = ui.forbidden_without(domain::role::Permission::WritePersonal) {
+        return r;
+    }
+    let back = |query: &str| Redirect::to(&format!("/aid?{query}#relief")).into_response();
+    let (Ok(round), Some(Ok(household))) = (
+        round.parse::<i64>(),
+        f.household_id.as_deref().map(|h| h.trim().parse::<i64>()),
+    ) else {
+        return back("relief_error=aid-error-input");
+    };
+    match state
+        .store
+        .give_package(&ui.me, round, household, state.now_s())
+        .await
+    {
+        Ok(Some(id)) => back(&format!("given={id}")),
+        Ok(None) => ui.fail(StatusCode::NOT_FOUND),
+        Err(store::StoreError::Refused(_)) => back("relief_error=relief-already-given"),
+        Err(store::StoreError::Invalid(_)) => back("relief_error=aid-error-input"),
+        Err(_) => ui.fail(StatusCode::INTERNAL_SERVER_ERROR),
+    }
 }
 
 #[derive(Deserialize)]
