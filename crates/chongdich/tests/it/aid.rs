@@ -14,20 +14,23 @@ fn sel(code: &str) -> Option<PartySel> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_holds_the_reports_gifts_and_converts_them() {
     let (db, path) = temp_sqlite("aid");
-    let built = run(
-        &[
-            "demo",
-            "--db",
-            &db,
-            "--no-serve",
-            "--people",
-            "3000",
-            "--days",
-            "14",
-        ],
-        None,
-    );
-    assert!(built.status.success(), "{}", stderr(&built));
+    let build = || {
+        let built = run(
+            &[
+                "demo",
+                "--db",
+                &db,
+                "--no-serve",
+                "--people",
+                "3000",
+                "--days",
+                "14",
+            ],
+            None,
+        );
+        assert!(built.status.success(), "{}", stderr(&built));
+    };
+    build();
     let store = Store::connect(&db).await.unwrap();
     let all = Caller::system("test");
     let totals = |donor: &str, recipient: &str| {
@@ -87,20 +90,7 @@ async fn the_demo_holds_the_reports_gifts_and_converts_them() {
     let campaigns = store.list_campaigns(&all).await.unwrap();
     assert_eq!(campaigns[0].tasks.len(), 8);
     // A second build of the same demo adds nothing twice.
-    let again = run(
-        &[
-            "demo",
-            "--db",
-            &db,
-            "--no-serve",
-            "--people",
-            "3000",
-            "--days",
-            "14",
-        ],
-        None,
-    );
-    assert!(again.status.success(), "{}", stderr(&again));
+    build();
     let page = store
         .list_donations(&all, &AidFilter::default(), &store::PageRequest::first(100))
         .await
