@@ -35,6 +35,10 @@ pub fn routes() -> Router<AppState> {
         .route("/aid", get(aid::aid_page))
         .route("/public/aid", get(aid::public_aid))
         .route(
+            "/aid/letters",
+            get(aid::set_letter).post(aid::set_letter_sent),
+        )
+        .route(
             "/aid/relief/rounds/{id}/packages",
             post(aid::give_package_form),
         )

@@ -498,6 +498,34 @@ async fn the_aid_page_and_the_thank_you_letter(store: Store) {
         format!("/aid/donations/{to_vt}?error=aid-error-step")
     );
 
+    // One letter for a set: Hà Nội's nine gifts to Laos are not one donor-recipient pair;
+    // the eight gifts of one pair are thanked together.
+    let (status, _, _) = html(
+        &app,
+        Method::GET,
+        "/aid/letters?donor=01&recipient=LA&lang=vi",
+        &command,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    gift(&app, &command, json!({"donor": locality("LA-VT"), "recipient": locality("01"),
+        "money": {"amount_minor": 500_000, "currency": "USD"}, "date": "2021-09-10", "source": "test"})).await;
+    let (status, set, _) = html(
+        &app,
+        Method::GET,
+        "/aid/letters?donor=LA-VT&recipient=01&lang=en",
+        &command,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        set.contains("15,000 USD; ") || set.contains("5,000 USD; 15,000 USD"),
+        "both gifts named"
+    );
+    assert!(set.contains("26 August 2021 – 10 September 2021"));
+
     // Recorded as sent by the form: the received gift becomes acknowledged.
     let (status, _, location) = html(
         &app,

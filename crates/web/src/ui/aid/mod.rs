@@ -439,22 +439,162 @@ pub(super) async fn letter(
         Ok(None) => return ui.fail(StatusCode::NOT_FOUND),
         Err(_) => return ui.fail(StatusCode::INTERNAL_SERVER_ERROR),
     };
+    let action = format!("/aid/donations/{id}/letter");
+    let back = format!("/aid/donations/{id}");
+    letter_page(&state, lang, &[d], &action, &back, &[])
+}
+
+#[derive(Deserialize)]
+pub(super) struct SetLetterQuery {
+    donor: Option<String>,
+    recipient: Option<String>,
+    lang: Option<String>,
+}
+
+/// Gifts between one donor and one recipient thanked in one letter (at most a page's worth).
+const LETTER_GIFTS_MAX: u32 = 12;
+
+async fn gifts_between(
+    state: &AppState,
+    ui: &Ui,
+    donor: Option<&str>,
+    recipient: Option<&str>,
+) -> Result<Vec<Donation>, StatusCode> {
+    let q = AidQuery {
+        donor: donor.map(str::to_string),
+        recipient: recipient.map(str::to_string),
+        ..AidQuery::default()
+    };
+    let filter = q.filter().map_err(|_| StatusCode::BAD_REQUEST)?;
+    if filter.donor.is_none() || filter.recipient.is_none() {
+        return Err(StatusCode::BAD_REQUEST);
+    }
+    let page = store::PageRequest::first(LETTER_GIFTS_MAX);
+    let found = state
+        .store
+        .list_donations(&ui.me, &filter, &page)
+        .await
+        .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
+    let gifts = found.items;
+    // One letter thanks one donor on behalf of one recipient.
+    match gifts.first() {
+        None => Err(StatusCode::NOT_FOUND),
+        Some(f)
+            if gifts
+                .iter()
+                .any(|g| g.donor != f.donor || g.recipient != f.recipient) =>
+        {
+            Err(StatusCode::BAD_REQUEST)
+        }
+        Some(_) => Ok(gifts),
+    }
+}
+
+/// One letter for every gift from `donor` to `recipient` (unit codes or `org:ID`).
+pub(super) async fn set_letter(
+    State(state): State<AppState>,
+    ui: Ui,
+    Query(q): Query<SetLetterQuery>,
+) -> Response {
+    let lang = letter_lang(q.lang.as_deref(), ui.lang);
+    let gifts = match gifts_between(&state, &ui, q.donor.as_deref(), q.recipient.as_deref()).await {
+        Ok(g) => g,
+        Err(status) => return ui.fail(status),
+    };
+    let hidden = [
+        ("donor", q.donor.clone().unwrap_or_default()),
+        ("recipient", q.recipient.clone().unwrap_or_default()),
+    ];
+    letter_page(&state, lang, &gifts, "/aid/letters", "/aid", &hidden)
+}
+
+#[derive(Deserialize)]
+pub(super) struct SetLetterForm {
+    donor: Option<String>,
+    recipient: Option<String>,
+    lang: Option<String>,
+}
+
+/// Records the letter of a set of gifts as sent: each gift gets its line.
+pub(super) async fn set_letter_sent(
+    State(state): State<AppState>,
+    ui: Ui,
+    Form(f): Form<SetLetterForm>,
+) -> Response {
+    if !aid::may_record_aid(ui.me.user.role) {
+        return ui.fail(StatusCode::FORBIDDEN);
+    }
+    let gifts = match gifts_between(&state, &ui, f.donor.as_deref(), f.recipient.as_deref()).await {
+        Ok(g) => g,
+        Err(status) => return ui.fail(status),
+    };
+    let lang = match letter_lang(f.lang.as_deref(), ui.lang) {
+        Lang::Vi => "vi",
+        Lang::En => "en",
+    };
+    for g in &gifts {
+        if state
+            .store
+            .record_letter_sent(&ui.me, g.id, lang, state.now_s())
+            .await
+            .is_err()
+        {
+            return ui.fail(StatusCode::INTERNAL_SERVER_ERROR);
+        }
+    }
+    Redirect::to(&format!("/aid/donations/{}?sent={lang}", gifts[0].id)).into_response()
+}
+
+/// The A4 letter thanking `gifts` (one donor, one recipient), with the form that records it
+/// as sent (`action`, plus `hidden` fields).
+fn letter_page(
+    state: &AppState,
+    lang: Lang,
+    gifts: &[Donation],
+    action: &str,
+    back: &str,
+    hidden: &[(&str, String)],
+) -> Response {
+    let d = &gifts[0];
     let today = local_date(state.now_s());
     let date_words = |date: chrono::NaiveDate| match lang {
         Lang::Vi => date.format("%d/%m/%Y").to_string(),
         Lang::En => date.format("%-d %B %Y").to_string(),
     };
+    let (first, last) = gifts.iter().fold((d.on_date, d.on_date), |(a, b), g| {
+        (a.min(g.on_date), b.max(g.on_date))
+    });
+    let dates = if first == last {
+        date_words(first)
+    } else {
+        format!("{} – {}", date_words(first), date_words(last))
+    };
+    let gift = gifts
+        .iter()
+        .map(|g| gift_words(lang, g))
+        .collect::<Vec<_>>()
+        .join("; ");
     let args = [
         ("donor", letter_name(lang, &d.donor)),
         ("recipient", letter_name(lang, &d.recipient)),
-        ("gift", gift_words(lang, &d)),
-        ("date", date_words(d.on_date)),
+        ("gift", gift),
+        ("date", dates),
         ("place", letter_name(lang, &d.recipient)),
         ("day", today.format("%d").to_string()),
         ("month", today.format("%m").to_string()),
         ("year", today.format("%Y").to_string()),
         ("today", date_words(today)),
     ];
+    let ids = gifts
+        .iter()
+        .map(|g| g.id.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sources = {
+        let mut s: Vec<&str> = gifts.iter().map(|g| g.source.as_str()).collect();
+        s.dedup();
+        s.join(", ")
+    };
     let lang_code = match lang {
         Lang::Vi => "vi",
         Lang::En => "en",
@@ -469,11 +609,12 @@ pub(super) async fn letter(
             }
             body {
                 div.noprint {
-                    form method="post" action={ "/aid/donations/" (d.id) "/letter" } {
+                    form method="post" action=(action) {
                         input type="hidden" name="lang" value=(lang_code);
+                        @for (k, v) in hidden { input type="hidden" name=(k) value=(v); }
                         (t(lang, "letter-print-hint")) " "
                         button type="submit" { (t(lang, "letter-mark-sent")) }
-                        " · " a href={ "/aid/donations/" (d.id) } { (t(lang, "letter-back")) }
+                        " · " a href=(back) { (t(lang, "letter-back")) }
                     }
                 }
                 article.letter {
@@ -490,7 +631,7 @@ pub(super) async fn letter(
                         p { (tr(lang, "letter-body-3", &args)) }
                     }
                     p.sign { (t(lang, "letter-close")) br; br; (tr(lang, "letter-sign", &args)) }
-                    p.ref { (tr(lang, "letter-ref", &[("id", d.id.to_string()), ("source", d.source.clone())])) }
+                    p.ref { (tr(lang, "letter-ref", &[("id", ids), ("source", sources)])) }
                 }
             }
         }
