@@ -11,7 +11,7 @@ use domain::aid::{AidStatus, Currency, FxRate, GoodsLine, Money, PartyKind};
 use domain::{FieldError, Reason, UnitCode, UnitPath};
 
 use super::{audit_entry, commit_audited, push_either, Refusal, STRUCTURE};
-use crate::audit::AuditAction;
+use crate::audit::{self, AuditAction};
 use crate::page::{Cursor, Page, PageRequest};
 use crate::sql::{insert_rows, Sql, Val};
 use crate::users::Caller;
@@ -493,9 +493,34 @@ impl Store {
             .map(donation_from_row)
             .collect::<Result<Vec<_>>>()?;
         self.attach_goods(&mut items).await?;
-        Ok(Page::from_overfetch(items, limit, |d| {
+        let page = Page::from_overfetch(items, limit, |d| {
             Cursor::new(vec![d.on_date.to_string(), d.id.to_string()])
-        }))
+        });
+        self.audit_individuals(caller, AuditAction::List, &page.items)
+            .await?;
+        Ok(page)
+    }
+
+    /// A gift from or to an individual is personal data: its reads and listings are audited
+    /// like a person's (at the system clock: these reads take no locality time).
+    async fn audit_individuals(
+        &self,
+        caller: &Caller,
+        action: AuditAction,
+        items: &[Donation],
+    ) -> Result<()> {
+        let entries: Vec<_> = items
+            .iter()
+            .filter(|d| {
+                d.donor.kind == PartyKind::Individual || d.recipient.kind == PartyKind::Individual
+            })
+            .map(|d| audit_entry(caller, action, "aid_donation", d.id, None))
+            .collect();
+        if !entries.is_empty() {
+            let mut conn = self.pool.acquire().await?;
+            audit::append(&mut conn, self.dialect, entries, crate::now_s()).await?;
+        }
+        Ok(())
     }
 
     async fn attach_goods(&self, items: &mut [Donation]) -> Result<()> {
@@ -543,6 +568,8 @@ impl Store {
         };
         let mut donation = [donation_from_row(&row)?];
         self.attach_goods(&mut donation).await?;
+        self.audit_individuals(caller, AuditAction::Read, &donation)
+            .await?;
         let [donation] = donation;
         let history = sqlx::query(
             "SELECT at_s, status, actor, note FROM aid_status_history

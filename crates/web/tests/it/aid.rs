@@ -391,6 +391,32 @@ async fn the_aid_page_and_the_thank_you_letter(store: Store) {
     let public = String::from_utf8(public).unwrap();
     assert!(public.contains("200.000 USD") && public.contains("→ Lào"));
     assert!(!public.contains("Nguyễn Văn A") && public.contains("cá nhân"));
+    // Gifts of individuals are personal data: listing them is audited.
+    let listed = app
+        .all_items("/api/v1/aid/donations?donor=01", &command)
+        .await;
+    let individual = listed
+        .iter()
+        .find(|d| d["donor"]["kind"] == "individual")
+        .unwrap()["id"]
+        .to_string();
+    let admin = app.login_as("admin", Role::Administrator, &["VN"]).await;
+    let trail = app
+        .get(
+            &format!("/api/v1/audit?entity=aid_donation&entity_id={individual}"),
+            Some(&admin),
+        )
+        .await;
+    let actions: Vec<&str> = trail.json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["action"].as_str().unwrap())
+        .collect();
+    assert!(
+        actions.contains(&"list") && actions.contains(&"create"),
+        "{actions:?}"
+    );
 
     for (lang, must) in [
         (
