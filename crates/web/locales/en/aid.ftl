@@ -119,3 +119,5 @@ relief-give = Give package
 relief-household-id = Household id
 relief-given-ok = The package is recorded as given.
 relief-already-given = This household has already received this round's package; one package per household per round. Nothing was saved.
+aid-record = Record a gift
+aid-record-invalid = The input is not valid; nothing was saved. To fix:

@@ -119,3 +119,5 @@ relief-give = Trao gói
 relief-household-id = Mã hộ
 relief-given-ok = Đã ghi nhận trao gói hỗ trợ.
 relief-already-given = Hộ gia đình này đã nhận gói hỗ trợ của đợt này; mỗi hộ chỉ nhận một gói mỗi đợt. Không có gì được lưu.
+aid-record = Ghi nhận khoản hỗ trợ
+aid-record-invalid = Dữ liệu chưa hợp lệ; không có gì được lưu. Cần sửa:

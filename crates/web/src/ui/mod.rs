@@ -33,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/venues", get(venues::venues))
         .route("/clusters", get(clusters::clusters))
         .route("/aid", get(aid::aid_page))
+        .route("/aid/donations", post(aid::record_gift))
         .route("/public/aid", get(aid::public_aid))
         .route(
             "/aid/letters",

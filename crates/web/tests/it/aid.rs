@@ -345,6 +345,26 @@ async fn the_aid_page_and_the_thank_you_letter(store: Store) {
     assert!(page.contains("Công an TP Hồ Chí Minh") && page.contains("500.000.000 VND"));
     assert!(page.contains("1 USD = 23.000 VND (2021-08-26"));
 
+    // The page's form records a gift with the API's rules; bad fields are named.
+    let (status, _, location) = html(&app, Method::POST, "/aid/donations", &command,
+        Some("donor_kind=locality&donor=79&recipient_kind=locality&recipient=01&amount=1000.5&currency=USD&item=masks&quantity=500&date=2021-09-02&status=pledged&source=form")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let id = location.unwrap().rsplit('/').next().unwrap().to_string();
+    let d = app
+        .get(&format!("/api/v1/aid/donations/{id}"), Some(&command))
+        .await;
+    assert_eq!(
+        d.json["money"],
+        json!({"amount_minor": 100_050, "currency": "USD"})
+    );
+    assert_eq!(d.json["goods"][0]["quantity"], 500);
+    let (status, page, _) = html(&app, Method::POST, "/aid/donations", &command,
+        Some("donor_kind=locality&donor=ZZ&recipient_kind=army&recipient=01&amount=1.234&currency=USD&date=&source=x")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    for field in ["money.amount_minor", "recipient.kind", "date"] {
+        assert!(page.contains(field), "{field} not named: {page}");
+    }
+
     // Export: the same gifts as CSV (BOM, header, one line each) and XLSX.
     let (status, csv, _) = html(
         &app,

@@ -380,19 +380,8 @@ pub struct Created {
     pub id: i64,
 }
 
-/// Records a gift of money and/or goods. The caller's jurisdiction must hold the donor or the
-/// recipient.
-#[utoipa::path(post, path = "/api/v1/aid/donations", request_body = NewDonationRequest, responses(
-    (status = 201, body = Created),
-    (status = 400, body = crate::error::ErrorBody),
-    (status = 403, body = crate::error::ErrorBody)
-), security(("bearer" = [])))]
-pub async fn create_donation(
-    State(state): State<AppState>,
-    auth: Auth,
-    ApiJson(r): ApiJson<NewDonationRequest>,
-) -> Result<(StatusCode, Json<Created>), ApiError> {
-    require_aid_role(&auth)?;
+/// Validates a gift: every bad field named at once.
+pub(crate) fn new_donation(r: &NewDonationRequest) -> Result<NewDonation, Vec<FieldError>> {
     let mut errors = Vec::new();
     let donor = party_ref("donor", r.donor.as_ref(), &mut errors);
     let recipient = party_ref("recipient", r.recipient.as_ref(), &mut errors);
@@ -431,9 +420,9 @@ pub async fn create_donation(
     let (Some(donor), Some(recipient), Some(on_date), Some(status), Some(source), true) =
         (donor, recipient, on_date, status, source, errors.is_empty())
     else {
-        return Err(ApiError::invalid(errors));
+        return Err(errors);
     };
-    let new = NewDonation {
+    Ok(NewDonation {
         donor,
         recipient,
         money,
@@ -443,7 +432,23 @@ pub async fn create_donation(
         source,
         source_quote,
         note,
-    };
+    })
+}
+
+/// Records a gift of money and/or goods. The caller's jurisdiction must hold the donor or the
+/// recipient.
+#[utoipa::path(post, path = "/api/v1/aid/donations", request_body = NewDonationRequest, responses(
+    (status = 201, body = Created),
+    (status = 400, body = crate::error::ErrorBody),
+    (status = 403, body = crate::error::ErrorBody)
+), security(("bearer" = [])))]
+pub async fn create_donation(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(r): ApiJson<NewDonationRequest>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    require_aid_role(&auth)?;
+    let new = new_donation(&r).map_err(ApiError::invalid)?;
     let id = state
         .store
         .create_donation(&auth.0, &new, state.now_s())

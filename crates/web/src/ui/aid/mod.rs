@@ -18,8 +18,10 @@ use crate::{AppState, Lang};
 
 mod cooperation;
 mod public;
+mod record;
 pub(super) use cooperation::{campaigns_page, cooperation_page};
 pub(super) use public::public_aid;
+pub(super) use record::record_gift;
 
 /// An amount the way each language writes it: "15.000 USD", "15,000 USD"; cents only when
 /// there are any.
@@ -155,6 +157,7 @@ pub(super) async fn aid_page(
             " " label { (t(lang, "aid-col-recipient")) " " input name="recipient" size="8" value=(q.recipient.clone().unwrap_or_default()) placeholder="LA"; }
             " " button type="submit" { (t(lang, "aid-filter")) }
         }
+        @if aid::may_record_aid(ui.me.user.role) { (record::gift_form(lang)) }
         p { a href="/aid/cooperation" { (t(lang, "coop-title")) } " · " a href="/aid/campaigns" { (t(lang, "campaigns-title")) } }
         (summary(lang, &flows, &usd, &vnd, false))
         p { a href="/api/v1/aid/donations.csv" { "CSV" } " · " a href="/api/v1/aid/donations.xlsx" { "XLSX" } " · " a href="/public/aid" { (t(lang, "aid-public")) } }
