@@ -266,13 +266,17 @@ impl Store {
         .collect()
     }
 
-    /// Zones in scope with each round's packages handed out (progress against the zone's
-    /// households; the gap is the rest).
-    pub async fn relief_progress(
-        &self,
-        caller: &Caller,
-        structure: Structure,
-    ) -> Result<Vec<ZoneProgress>> {
+    /// Zones in scope, in both structures, with each round's packages handed out (progress
+    /// against the zone's households; the gap is the rest).
+    pub async fn relief_progress(&self, caller: &Caller) -> Result<Vec<ZoneProgress>> {
+        let mut zones = Vec::new();
+        for structure in Structure::ALL {
+            zones.extend(self.zones_of(caller, structure).await?);
+        }
+        Ok(zones)
+    }
+
+    async fn zones_of(&self, caller: &Caller, structure: Structure) -> Result<Vec<ZoneProgress>> {
         let mut sql = Sql::new(
             self.dialect,
             "SELECT id, name, unit_code, starts_on, ends_on, population, households

@@ -8,7 +8,7 @@ use axum::Json;
 use chrono::NaiveDate;
 use domain::aid::{self, AidStatus, Currency, FxRate, GoodsLine, Money, PartyKind, ReliefKind};
 use domain::role::Permission;
-use domain::{FieldError, Reason, Structure, UnitCode};
+use domain::{FieldError, Reason, UnitCode};
 use serde::{Deserialize, Serialize};
 use store::aid::{AidFilter, NewDonation, NewOrg, NewRound, NewZone, PartyRef, PartySel, Receipt};
 use utoipa::{IntoParams, ToSchema};
@@ -1009,10 +1009,7 @@ pub async fn list_zones(
     State(state): State<AppState>,
     auth: Auth,
 ) -> Result<Json<Vec<ZoneDto>>, ApiError> {
-    let zones = state
-        .store
-        .relief_progress(&auth.0, Structure::S2021)
-        .await?;
+    let zones = state.store.relief_progress(&auth.0).await?;
     Ok(Json(
         zones
             .into_iter()

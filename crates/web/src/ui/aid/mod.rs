@@ -137,13 +137,7 @@ pub(super) async fn aid_page(
                 .await
                 .map_err(|_| ())
         },
-        async {
-            state
-                .store
-                .relief_progress(me, domain::Structure::S2021)
-                .await
-                .map_err(|_| ())
-        },
+        async { state.store.relief_progress(me).await.map_err(|_| ()) },
         async { state.store.open_needs(None).await.map_err(|_| ()) },
     ) {
         Ok(v) => v,
