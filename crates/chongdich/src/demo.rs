@@ -104,6 +104,7 @@ pub async fn build(store: &Store, params: &sim::Params) -> Result<bool> {
     let clock_s = outcome.t0_s + i64::from(params.days) * 86_400 - 60;
     store.set_meta(META_CLOCK, &clock_s.to_string()).await?;
     publish_weekly_risk_levels(store, clock_s, params.days).await?;
+    crate::demo_aid::load(store, &outcome).await?;
     eprintln!(
         "built the demo in {:.1} s: {} people, {} venues, {} check-ins kept, {} infections, {} cases",
         started.elapsed().as_secs_f64(),

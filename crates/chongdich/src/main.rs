@@ -3,6 +3,7 @@
 
 mod bench;
 mod demo;
+mod demo_aid;
 mod demo_care;
 mod export;
 

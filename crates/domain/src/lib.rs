@@ -4,6 +4,7 @@
 //! This crate performs no I/O: no database, no HTTP, no async runtime. The reference data
 //! it carries (`refdata`) is compiled in from `data/units/` with `include_str!`.
 
+pub mod aid;
 pub mod auth;
 pub mod care;
 pub mod epi;

@@ -6,6 +6,7 @@
 //! and run through sqlx's `Any` driver. Where the dialects differ — the migrations — each has
 //! its own file. Rows are mapped to `domain` types here and nowhere else.
 
+pub mod aid;
 mod audit;
 mod bench;
 mod bulk;
@@ -84,6 +85,9 @@ pub enum StoreError {
         field: &'static str,
         existing: Option<domain::PersonId>,
     },
+    /// The record's current state does not allow the change (see `aid::Refusal`).
+    #[error("refused: {0:?}")]
+    Refused(aid::Refusal),
     #[error("writing the export failed: {0}")]
     Write(#[from] std::io::Error),
 }

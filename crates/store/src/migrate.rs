@@ -41,7 +41,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_person_merge.sql"),
         postgres: include_str!("../migrations/postgres/0004_person_merge.sql"),
     },
-    // 5 (aid) arrives from another branch; versions are applied by number, gaps allowed.
+    Migration {
+        version: 5,
+        name: "aid",
+        sqlite: include_str!("../migrations/sqlite/0005_aid.sql"),
+        postgres: include_str!("../migrations/postgres/0005_aid.sql"),
+    },
     Migration {
         version: 6,
         name: "care",

@@ -33,6 +33,10 @@ pub enum ErrorCode {
     Conflict,
     /// No free bed of the type asked for: nothing was written.
     CapacityFull,
+    /// A household's second package in the same relief round.
+    PackageAlreadyGiven,
+    /// A gift's status may only move one step forward.
+    StatusStepNotAllowed,
     MethodNotAllowed,
     Unavailable,
     Internal,
@@ -53,6 +57,8 @@ impl ErrorCode {
             NotFound => "not_found",
             Conflict => "conflict",
             CapacityFull => "capacity_full",
+            PackageAlreadyGiven => "package_already_given",
+            StatusStepNotAllowed => "status_step_not_allowed",
             MethodNotAllowed => "method_not_allowed",
             Unavailable => "unavailable",
             Internal => "internal",
@@ -69,7 +75,9 @@ impl ErrorCode {
             LoginLocked => StatusCode::TOO_MANY_REQUESTS,
             Forbidden => StatusCode::FORBIDDEN,
             NotFound => StatusCode::NOT_FOUND,
-            Conflict | CapacityFull => StatusCode::CONFLICT,
+            Conflict | CapacityFull | PackageAlreadyGiven | StatusStepNotAllowed => {
+                StatusCode::CONFLICT
+            }
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -153,6 +161,18 @@ impl From<store::StoreError> for ApiError {
                 retry_after_s: None,
                 existing_id: existing.map(|p| p.0),
             },
+            Refused(r) => {
+                let (code, field) = match r {
+                    store::aid::Refusal::PackageAlreadyGiven => {
+                        (ErrorCode::PackageAlreadyGiven, "household_id")
+                    }
+                    store::aid::Refusal::StatusStep => (ErrorCode::StatusStepNotAllowed, "status"),
+                };
+                let mut e = ApiError::new(code);
+                e.fields
+                    .push(FieldError::new(field, domain::Reason::Duplicate));
+                e
+            }
             e if e.is_unavailable() => {
                 tracing::error!("database unavailable: {e}");
                 ApiError::new(ErrorCode::Unavailable)

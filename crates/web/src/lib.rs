@@ -135,6 +135,48 @@ pub fn router(state: AppState) -> Router {
         .route("/cases/{id}/stays", get(api::facilities::case_stays))
         .route("/occupancy", get(api::facilities::occupancy))
         .route(
+            "/aid/donations",
+            get(api::aid::list_donations).post(api::aid::create_donation),
+        )
+        .route("/aid/donations.csv", get(api::aid::donations_csv))
+        .route("/aid/donations.xlsx", get(api::aid::donations_xlsx))
+        .route("/aid/donations/{id}", get(api::aid::get_donation))
+        .route("/aid/donations/{id}/status", post(api::aid::advance))
+        .route("/aid/totals", get(api::aid::totals))
+        .route(
+            "/aid/rates",
+            get(api::aid::list_rates).post(api::aid::put_rate),
+        )
+        .route("/aid/organisations", post(api::aid::create_org))
+        .route(
+            "/relief/zones",
+            get(api::aid::list_zones).post(api::aid::create_zone),
+        )
+        .route("/relief/zones/{id}/rounds", post(api::aid::create_round))
+        .route("/relief/rounds/{id}/packages", post(api::aid::give_package))
+        .route(
+            "/aid/needs",
+            get(api::aid::list_needs).post(api::aid::post_need),
+        )
+        .route("/aid/needs/matches", get(api::aid::match_needs))
+        .route("/aid/needs/{id}/status", post(api::aid::close_need))
+        .route("/cooperation", get(api::aid::list_cooperation))
+        .route("/cooperation/agreements", post(api::aid::create_agreement))
+        .route("/cooperation/activities", post(api::aid::create_activity))
+        .route(
+            "/campaigns",
+            get(api::aid::list_campaigns).post(api::aid::create_campaign),
+        )
+        .route(
+            "/cooperation/commitments/{id}/progress",
+            post(api::aid::report_commitment),
+        )
+        .route("/campaigns/{id}/commendations", post(api::aid::commend))
+        .route(
+            "/campaigns/{id}/tasks/{no}/progress",
+            post(api::aid::report_progress),
+        )
+        .route(
             "/checkins",
             post(api::checkins::ingest).layer(DefaultBodyLimit::max(
                 api::checkins::CHECKIN_BODY_LIMIT_BYTES,

@@ -35,6 +35,18 @@ pub fn error_message(code: ErrorCode, lang: Lang) -> &'static str {
         (CapacityFull, Lang::En) => {
             "No free bed of this type at the facility; the patient was not admitted and nothing was saved."
         }
+        (PackageAlreadyGiven, Lang::Vi) => {
+            "Hộ gia đình này đã nhận gói hỗ trợ của đợt này; mỗi hộ chỉ nhận một gói mỗi đợt. Không có gì được lưu."
+        }
+        (PackageAlreadyGiven, Lang::En) => {
+            "This household has already received this round's package; one package per household per round. Nothing was saved."
+        }
+        (StatusStepNotAllowed, Lang::Vi) => {
+            "Trạng thái khoản hỗ trợ chỉ được chuyển sang bước kế tiếp (cam kết → đã gửi → đã nhận → đã cảm ơn). Không có gì được lưu."
+        }
+        (StatusStepNotAllowed, Lang::En) => {
+            "A gift's status can only move to the next step (pledged → dispatched → received → acknowledged). Nothing was saved."
+        }
         (NotFound, Lang::Vi) => "Không tìm thấy.",
         (NotFound, Lang::En) => "Not found.",
         (MethodNotAllowed, Lang::Vi) => "Phương thức HTTP không được hỗ trợ ở địa chỉ này.",

@@ -1,5 +1,7 @@
 //! The `chongdich` binary as a user runs it: migrate, accounts, units, demo and serve.
 
+mod aid;
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Output, Stdio};

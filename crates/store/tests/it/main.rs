@@ -1,5 +1,6 @@
 //! The store's contract: every test runs on SQLite and on PostgreSQL.
 
+mod aid;
 mod bulk;
 mod care;
 mod checkins;

@@ -1,6 +1,7 @@
 //! Handlers of the JSON API and their wire types. Each module owns its request and response
 //! types and converts from `domain`/`store` types; nothing else here knows JSON.
 
+pub mod aid;
 pub mod audit;
 pub mod auth;
 pub mod cases;

@@ -2,6 +2,7 @@
 //! forms that work without JavaScript. The session is the same token as the API's, in an
 //! HttpOnly cookie. One module per area; `shell` holds the layout and the `Ui` extractor.
 
+mod aid;
 mod auth;
 mod cases;
 mod chart;
@@ -51,6 +52,25 @@ pub fn routes() -> Router<AppState> {
         .route("/stays/{id}/discharge", post(facilities::discharge))
         .route("/stays/{id}/transfer", post(facilities::transfer))
         .route("/coverage", get(vaccination::coverage))
+        .route("/aid", get(aid::aid_page))
+        .route("/aid/donations", post(aid::record_gift))
+        .route("/public/aid", get(aid::public_aid))
+        .route(
+            "/aid/letters",
+            get(aid::set_letter).post(aid::set_letter_sent),
+        )
+        .route(
+            "/aid/relief/rounds/{id}/packages",
+            post(aid::give_package_form),
+        )
+        .route("/aid/cooperation", get(aid::cooperation_page))
+        .route("/aid/campaigns", get(aid::campaigns_page))
+        .route("/aid/donations/{id}", get(aid::donation_page))
+        .route("/aid/donations/{id}/status", post(aid::advance_form))
+        .route(
+            "/aid/donations/{id}/letter",
+            get(aid::letter).post(aid::letter_sent),
+        )
         .route("/static/app.css", get(shell::css))
         .route("/static/app.js", get(shell::js))
 }

@@ -28,6 +28,7 @@ const NAV: &[(&str, &str)] = &[
     ("/venues", "nav-venues"),
     ("/facilities", "nav-facilities"),
     ("/coverage", "nav-coverage"),
+    ("/aid", "nav-aid"),
 ];
 
 /// The page language: the `lang` cookie, else `Accept-Language`, else Vietnamese.

@@ -1,5 +1,6 @@
 //! The HTTP API driven in-process (no socket), on SQLite and on PostgreSQL.
 
+mod aid;
 mod auth;
 mod care;
 mod cases;
