@@ -138,6 +138,29 @@ test("print a venue's QR poster", async () => {
   assert.equal(pages, 1, "the poster prints on one A4 page");
 });
 
+test("aid between localities and a thank-you letter on one A4 page", async () => {
+  await page.goto(`${demo.base}/aid`);
+  const text = await page.locator("main").innerText();
+  for (const figure of ["200.000 USD", "15.000 USD", "500.000.000 VND"]) {
+    assert.ok(text.includes(figure), `the aid page shows ${figure}`);
+  }
+  await shot(page, "11-aid");
+  const res = await page.request.get(`${demo.base}/api/v1/aid/donations?limit=100`);
+  const gifts = (await res.json()).items;
+  const vientiane = gifts.find((g) => g.donor.code_or_id === "LA-VT" && g.recipient.code_or_id === "01");
+  assert.ok(vientiane, "Vientiane's gift to Hà Nội");
+  for (const lang of ["vi", "en"]) {
+    await page.goto(`${demo.base}/aid/donations/${vientiane.id}/letter?lang=${lang}`);
+    await page.emulateMedia({ media: "print" });
+    const pdf = await page.pdf({ path: join(ARTIFACTS, `12-letter-${lang}.pdf`), preferCSSPageSize: true });
+    await page.emulateMedia({ media: "screen" });
+    const pages = (pdf.toString("latin1").match(/\/Type\s*\/Page[^s]/g) ?? []).length;
+    assert.equal(pages, 1, `the ${lang} letter prints on one A4 page`);
+    assert.match(await page.locator("body").innerText(), lang === "vi" ? /THƯ CẢM ƠN|Thư cảm ơn/ : /LETTER OF THANKS/);
+    await shot(page, `12-letter-${lang}`);
+  }
+});
+
 test("switch to English and back", async () => {
   await page.goto(`${demo.base}/`);
   await page.getByRole("link", { name: "English" }).click();
