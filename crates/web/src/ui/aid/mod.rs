@@ -601,7 +601,7 @@ fn letter_page(
         html lang=(lang_code) {
             head {
                 meta charset="utf-8";
-                title { (t(lang, "letter-title")) " — " (d.donor.name) }
+                title { (t(lang, "letter-title")) " — " (letter_name(lang, &d.donor)) }
                 style { (PreEscaped(LETTER_CSS)) }
             }
             body {
