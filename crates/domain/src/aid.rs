@@ -563,6 +563,10 @@ pub struct NeedSituation {
     pub cases_prev_7d: i64,
     /// Great-circle distance from the offering locality, when both have centroids.
     pub distance_km: Option<f64>,
+    /// The locality's latest published risk level (1–4), if any was published.
+    pub risk_level: Option<u8>,
+    /// Free F0 treatment beds in its territory, when facilities are on record there.
+    pub free_beds: Option<i64>,
 }
 
 impl NeedSituation {
@@ -573,15 +577,23 @@ impl NeedSituation {
     }
 }
 
-/// The order in which needs should receive an offer: the heaviest epidemic load first
-/// (cases in the last 7 days), then the fastest growth, then the nearest. Risk levels and
-/// bed shortfalls are not yet recorded by the system; when they are, they rank first.
+/// The order in which needs should receive an offer: the highest published risk level
+/// first, then a locality out of free treatment beds before one with beds (fewest free
+/// first; unknown after known), then the heaviest load (cases in the last 7 days), the
+/// fastest growth, and the nearest.
 pub fn rank_needs(situations: &[NeedSituation]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..situations.len()).collect();
     order.sort_by(|&a, &b| {
         let (x, y) = (&situations[a], &situations[b]);
-        y.cases_7d
-            .cmp(&x.cases_7d)
+        y.risk_level
+            .unwrap_or(0)
+            .cmp(&x.risk_level.unwrap_or(0))
+            .then(
+                x.free_beds
+                    .unwrap_or(i64::MAX)
+                    .cmp(&y.free_beds.unwrap_or(i64::MAX)),
+            )
+            .then(y.cases_7d.cmp(&x.cases_7d))
             .then(y.growth().total_cmp(&x.growth()))
             .then(
                 x.distance_km
@@ -706,6 +718,8 @@ mod tests {
             cases_7d: c7,
             cases_prev_7d: prev,
             distance_km: d,
+            risk_level: None,
+            free_beds: None,
         };
         let needs = [
             s(10, 10, Some(5.0)),
@@ -715,6 +729,14 @@ mod tests {
             s(0, 0, None),
         ];
         assert_eq!(rank_needs(&needs), vec![1, 3, 2, 0, 4]);
+        // A higher risk level outranks any load; then a locality out of beds comes first.
+        let mut with_level = needs.clone();
+        with_level[4].risk_level = Some(4);
+        with_level[0].risk_level = Some(3);
+        with_level[2].risk_level = Some(3);
+        with_level[2].free_beds = Some(0);
+        with_level[0].free_beds = Some(40);
+        assert_eq!(rank_needs(&with_level), vec![4, 2, 0, 1, 3]);
         // Hà Nội – Vientiane is about 480 km.
         let d = distance_km((21.03, 105.83), (18.1, 102.7));
         assert!((440.0..520.0).contains(&d), "{d}");

@@ -200,10 +200,41 @@ impl Store {
                         }
                         _ => None,
                     });
+            // The latest published level, and the free treatment beds (not F1 quarantine).
+            let risk_level: Option<i64> = sqlx::query(
+                "SELECT level FROM risk_levels WHERE structure = $1 AND unit_code = $2
+                   AND published_at_s <= $3 ORDER BY week_end DESC LIMIT 1",
+            )
+            .bind(STRUCTURE.as_str())
+            .bind(unit.code.as_str())
+            .bind(now_s)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?;
+            let beds = sqlx::query(
+                "SELECT COUNT(*), SUM(b.capacity - b.occupied) FROM facility_beds b
+                 JOIN facilities f ON f.id = b.facility_id
+                 WHERE f.structure = $1 AND f.unit_path >= $2 AND f.unit_path < $3
+                   AND b.bed_type <> 'quarantine'",
+            )
+            .bind(STRUCTURE.as_str())
+            .bind(unit.path.as_str())
+            .bind(unit.path.subtree_upper_bound())
+            .fetch_one(&self.pool)
+            .await?;
+            let bed_rows: i64 = beds.try_get(0)?;
+            let free_beds = if bed_rows > 0 {
+                beds.try_get::<Option<i64>, _>(1)?
+            } else {
+                None
+            };
             n.situation = Some(NeedSituation {
                 cases_7d: counts.try_get::<Option<i64>, _>(0)?.unwrap_or(0),
                 cases_prev_7d: counts.try_get::<Option<i64>, _>(1)?.unwrap_or(0),
                 distance_km,
+                risk_level: risk_level.and_then(|l| u8::try_from(l).ok()),
+                free_beds,
             });
         }
         let situations: Vec<NeedSituation> = needs
@@ -213,6 +244,8 @@ impl Store {
                     cases_7d: 0,
                     cases_prev_7d: 0,
                     distance_km: None,
+                    risk_level: None,
+                    free_beds: None,
                 })
             })
             .collect();

@@ -943,6 +943,37 @@ async fn offers_are_matched_to_the_needs_of_the_hardest_hit_first(store: Store) 
         m.json[1]["situation"]["distance_km"].as_f64().unwrap() > 1000.0,
         "Hà Nội – HCMC"
     );
+    // A published risk level outranks the case counts: Hà Nội at level 4 comes first.
+    store
+        .publish_risk_levels(&[store::PublishedLevel {
+            structure: domain::Structure::S2021,
+            unit_code: "01".into(),
+            unit_level: "province".into(),
+            week_end: chrono::NaiveDate::from_ymd_opt(2021, 11, 20).unwrap(),
+            level: 4,
+            policy: "4800/QĐ-BYT".into(),
+            population: 1,
+            cases: 1,
+            inputs: "[]".into(),
+            reason_vi: String::new(),
+            reason_en: String::new(),
+            published_at_s: NOW - 3600,
+            published_by: "test".into(),
+        }])
+        .await
+        .unwrap();
+    let ranked = app
+        .get(
+            "/api/v1/aid/needs/matches?item=oxygen_concentrators&from=79",
+            Some(&haugiang),
+        )
+        .await;
+    assert_eq!(ranked.json[0]["unit_code"], "01", "{}", ranked.json);
+    assert_eq!(ranked.json[0]["situation"]["risk_level"], 4);
+    assert_eq!(
+        ranked.json[1]["situation"]["risk_level"],
+        serde_json::Value::Null
+    );
     // Met needs leave the list.
     let first = m.json[0]["id"].as_i64().unwrap();
     let r = app

@@ -134,6 +134,10 @@ pub struct SituationDto {
     /// Week-on-week growth, (c7 + 1) / (prev + 1), rounded to 2 decimals.
     pub growth: f64,
     pub distance_km: Option<f64>,
+    /// The locality's latest published risk level (1–4).
+    pub risk_level: Option<u8>,
+    /// Free F0 treatment beds in its territory, where facilities are on record.
+    pub free_beds: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -168,6 +172,8 @@ pub(crate) fn need_dto(n: Need) -> NeedDto {
             cases_7d: s.cases_7d,
             cases_prev_7d: s.cases_prev_7d,
             distance_km: s.distance_km.map(|d| d.round()),
+            risk_level: s.risk_level,
+            free_beds: s.free_beds,
         }),
     }
 }
