@@ -21,7 +21,8 @@ cluster_id=$(curl -s -H "Authorization: Bearer $token" "http://127.0.0.1:$port/a
 echo "| page | median ms | max ms | bytes |"
 echo "|---|---:|---:|---:|"
 for path in / /map "/map?level=district" /risk "/risk?level=district" /public/risk /forecast /cases "/cases/$case_id" \
-            /contacts /venues /clusters "/clusters/$cluster_id"; do
+            /contacts /venues /clusters "/clusters/$cluster_id" /facilities /coverage /aid /public/aid \
+            /aid/cooperation /aid/campaigns; do
   curl -s -o /dev/null -H "Cookie: chongdich_token=$token" "http://127.0.0.1:$port$path"
   for _ in $(seq 1 20); do
     curl -s -o /dev/null -w "%{time_total} %{size_download}\n" -H "Cookie: chongdich_token=$token" "http://127.0.0.1:$port$path"

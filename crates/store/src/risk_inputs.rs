@@ -199,3 +199,39 @@ fn published_values(r: &PublishedLevel) -> Vec<Val> {
         Val::Text(r.published_by.clone()),
     ]
 }
+
+impl Store {
+    /// The levels of the latest published week ending on or before `date`, for units of
+    /// `unit_level` (`commune`, `district`, `province`): the week and (unit code, level).
+    pub async fn latest_published_levels(
+        &self,
+        structure: Structure,
+        unit_level: &str,
+        date: chrono::NaiveDate,
+    ) -> Result<Option<(chrono::NaiveDate, Vec<(String, i64)>)>> {
+        let week: Option<String> = sqlx::query(
+            "SELECT MAX(week_end) FROM risk_levels
+             WHERE structure = $1 AND unit_level = $2 AND week_end <= $3",
+        )
+        .bind(structure.as_str())
+        .bind(unit_level)
+        .bind(date.to_string())
+        .fetch_one(&self.pool)
+        .await?
+        .try_get(0)?;
+        let Some(week) = week else { return Ok(None) };
+        let mut sql = Sql::new(
+            self.dialect,
+            "SELECT unit_code, level FROM risk_levels WHERE structure = ",
+        );
+        sql.bind(Val::Text(structure.as_str().into()));
+        sql.push(" AND week_end = ").bind(Val::Text(week.clone()));
+        sql.push(" AND unit_level = ")
+            .bind(Val::Text(unit_level.into()));
+        let rows = sql.fetch_pairs(&self.pool).await?;
+        let week = week
+            .parse()
+            .map_err(|_| crate::StoreError::Corrupt("risk_levels.week_end".into()))?;
+        Ok(Some((week, rows)))
+    }
+}

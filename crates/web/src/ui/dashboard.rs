@@ -32,7 +32,9 @@ pub(super) async fn dashboard(State(state): State<AppState>, ui: Ui) -> Response
     let province = domain::UnitLevel::Province;
     let (rt, risk, clusters, beds, coverage) = tokio::join!(
         crate::forecast::rt_for(&state, &me.scope, today),
-        crate::risk::levels(&state, structure, today, domain::UnitLevel::Commune),
+        state
+            .store
+            .latest_published_levels(structure, "commune", today),
         crate::api::tracing::compute_clusters(&state, &me, 28, 0),
         state
             .store
@@ -73,14 +75,18 @@ pub(super) async fn dashboard(State(state): State<AppState>, ui: Ui) -> Response
         .unwrap_or_default();
     let rt = rt.ok().and_then(|r| r.into_iter().last());
     let registry = crate::registry::Registry::of(domain::Structure::S2021);
+    // Communes at level 3–4 in the latest published week (as the public saw them).
     let high_risk = risk
-        .map(|all| {
-            all.iter()
-                .filter(|u| u.level >= domain::risk::RiskLevel::High)
-                .filter(|u| {
+        .ok()
+        .flatten()
+        .map(|(_, levels)| {
+            levels
+                .iter()
+                .filter(|(_, level)| *level >= 3)
+                .filter(|(code, _)| {
                     registry
-                        .get(&u.unit_code)
-                        .is_some_and(|x| me.scope.contains(domain::Structure::S2021, &x.path))
+                        .get(code)
+                        .is_some_and(|x| me.scope.contains(structure, &x.path))
                 })
                 .count() as i64
         })
