@@ -175,6 +175,37 @@ test("switch to English and back", async () => {
   assert.equal(await page.locator("html").getAttribute("lang"), "vi");
 });
 
+test("the case, cluster, risk, forecast, facilities and aid pages in English", async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+  const en = await ctx.newPage();
+  await ctx.addCookies([{ name: "lang", value: "en", url: demo.base }]);
+  await signIn(en, "admin", demo.password);
+  await en.waitForURL(`${demo.base}/`);
+  const pages = [
+    ["/cases", "Cases"],
+    ["/clusters", "Clusters in the last 28 days"],
+    ["/risk", "Risk levels by area"],
+    ["/forecast", "Forecast"],
+    ["/aid", null],
+  ];
+  for (const [path, heading] of pages) {
+    await en.goto(`${demo.base}${path}`);
+    assert.equal(await en.locator("html").getAttribute("lang"), "en", path);
+    if (heading) assert.match(await en.locator("h1").innerText(), new RegExp(heading), path);
+  }
+  await en.goto(`${demo.base}/cases`);
+  await en.locator("table tbody tr td a").first().click();
+  await en.locator("h1", { hasText: /^Case \d+/ }).waitFor();
+  assert.ok(await en.getByRole("button", { name: "Trace and list for quarantine" }).isVisible());
+  await shot(en, "13-case-en");
+  await en.goto(`${demo.base}/clusters`);
+  await en.locator("table tbody tr td a").first().click();
+  await en.locator("svg.graph").waitFor();
+  assert.match(await en.locator("h1").innerText(), /^Cluster \d+$/);
+  await shot(en, "14-cluster-en");
+  await ctx.close();
+});
+
 test("a commune officer sees only their commune", async () => {
   demo.addUser("canbo", "commune_officer", officerCommune, "mật khẩu của cán bộ xã");
   const ctx = await browser.newContext({ viewport: { width: 390, height: 844 } });
