@@ -121,3 +121,6 @@ relief-given-ok = The package is recorded as given.
 relief-already-given = This household has already received this round's package; one package per household per round. Nothing was saved.
 aid-record = Record a gift
 aid-record-invalid = The input is not valid; nothing was saved. To fix:
+needs-post = Post a need
+needs-quantity = Quantity
+needs-posted = The need was posted.

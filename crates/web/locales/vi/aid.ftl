@@ -121,3 +121,6 @@ relief-given-ok = Đã ghi nhận trao gói hỗ trợ.
 relief-already-given = Hộ gia đình này đã nhận gói hỗ trợ của đợt này; mỗi hộ chỉ nhận một gói mỗi đợt. Không có gì được lưu.
 aid-record = Ghi nhận khoản hỗ trợ
 aid-record-invalid = Dữ liệu chưa hợp lệ; không có gì được lưu. Cần sửa:
+needs-post = Đăng nhu cầu hỗ trợ
+needs-quantity = Số lượng
+needs-posted = Đã đăng nhu cầu.

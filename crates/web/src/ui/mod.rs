@@ -54,6 +54,7 @@ pub fn routes() -> Router<AppState> {
         .route("/coverage", get(vaccination::coverage))
         .route("/aid", get(aid::aid_page))
         .route("/aid/donations", post(aid::record_gift))
+        .route("/aid/needs", post(aid::record_need))
         .route("/public/aid", get(aid::public_aid))
         .route(
             "/aid/letters",

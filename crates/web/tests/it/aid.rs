@@ -1008,3 +1008,54 @@ both_databases!(
     the_aid_page_and_the_thank_you_letter,
     a_second_package_is_refused_even_when_two_requests_race
 );
+
+/// The aid page's needs form: the API's checks, errors in words, and the need listed after.
+async fn the_needs_form_posts_a_need_or_says_what_is_wrong(store: Store) {
+    let app = App::at(store.clone(), Some(NOW));
+    app.add_user("haugiang", Role::Command, &["93"]).await;
+    let cookie = crate::ui::sign_in(&app, "haugiang").await;
+    let bad = crate::ui::send(
+        &app,
+        Method::POST,
+        "/aid/needs",
+        &cookie,
+        Some("unit=93&item=masks&quantity=&by_date=2021-12-01"),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.html.contains("<code>quantity</code>"), "{}", bad.html);
+    let outside = crate::ui::send(
+        &app,
+        Method::POST,
+        "/aid/needs",
+        &cookie,
+        Some("unit=79&item=masks&quantity=5&by_date=2021-12-01"),
+    )
+    .await;
+    assert_eq!(outside.status, StatusCode::BAD_REQUEST);
+    assert!(outside.html.contains("<code>unit</code>"));
+    let ok = crate::ui::send(
+        &app,
+        Method::POST,
+        "/aid/needs",
+        &cookie,
+        Some("unit=93&item=masks&quantity=20000&by_date=2021-12-01&note=Cho+c%C3%A1c+ch%E1%BB%91t"),
+    )
+    .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.html);
+    let page = crate::ui::send(&app, Method::GET, "/aid?need_posted=1", &cookie, None).await;
+    assert!(
+        page.html.contains("Đã đăng nhu cầu.") && page.html.contains("Cho các chốt"),
+        "{}",
+        page.html
+    );
+    let open = app
+        .get(
+            "/api/v1/aid/needs?item=masks",
+            Some(&app.login_as("cdc", Role::Command, &["VN"]).await),
+        )
+        .await;
+    assert_eq!(open.json.as_array().map_or(0, Vec::len), 1, "{}", open.json);
+}
+
+both_databases!(the_needs_form_posts_a_need_or_says_what_is_wrong);

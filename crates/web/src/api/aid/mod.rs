@@ -22,7 +22,7 @@ use crate::AppState;
 
 mod cooperation;
 mod export;
-mod needs;
+pub(crate) mod needs;
 pub use cooperation::*;
 pub use export::*;
 pub use needs::*;

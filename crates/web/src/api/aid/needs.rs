@@ -27,17 +27,9 @@ pub struct NeedRequest {
     pub note: Option<String>,
 }
 
-/// Posts a need (item, quantity, by when) of a locality of the caller's.
-#[utoipa::path(post, path = "/api/v1/aid/needs", request_body = NeedRequest, responses(
-    (status = 201, body = Created),
-    (status = 400, body = crate::error::ErrorBody)
-), security(("bearer" = [])))]
-pub async fn post_need(
-    State(state): State<AppState>,
-    auth: Auth,
-    ApiJson(r): ApiJson<NeedRequest>,
-) -> Result<(StatusCode, Json<Created>), ApiError> {
-    require_aid_role(&auth)?;
+/// A need from its request: every field checked, every error reported at once (the API and
+/// the aid page's form share it).
+pub(crate) fn new_need(r: &NeedRequest) -> Result<NewNeed, Vec<FieldError>> {
     let mut errors = Vec::new();
     let unit = match r.unit.as_deref() {
         None | Some("") => required::<UnitCode>("unit", None, &mut errors),
@@ -65,22 +57,30 @@ pub async fn post_need(
     let (Some(unit), Some(item), Some(quantity), Some(by_date), true) =
         (unit, item, quantity, by_date, errors.is_empty())
     else {
-        return Err(ApiError::invalid(errors));
+        return Err(errors);
     };
-    let id = state
-        .store
-        .post_need(
-            &auth.0,
-            &NewNeed {
-                unit,
-                item,
-                quantity,
-                by_date,
-                note,
-            },
-            state.now_s(),
-        )
-        .await?;
+    Ok(NewNeed {
+        unit,
+        item,
+        quantity,
+        by_date,
+        note,
+    })
+}
+
+/// Posts a need (item, quantity, by when) of a locality of the caller's.
+#[utoipa::path(post, path = "/api/v1/aid/needs", request_body = NeedRequest, responses(
+    (status = 201, body = Created),
+    (status = 400, body = crate::error::ErrorBody)
+), security(("bearer" = [])))]
+pub async fn post_need(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(r): ApiJson<NeedRequest>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    require_aid_role(&auth)?;
+    let new = new_need(&r).map_err(ApiError::invalid)?;
+    let id = state.store.post_need(&auth.0, &new, state.now_s()).await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
 

@@ -21,7 +21,7 @@ mod public;
 mod record;
 pub(super) use cooperation::{campaigns_page, cooperation_page};
 pub(super) use public::public_aid;
-pub(super) use record::record_gift;
+pub(super) use record::{record_gift, record_need};
 
 /// An amount the way each language writes it: "15.000 USD", "15,000 USD"; cents only when
 /// there are any.
@@ -106,6 +106,8 @@ pub(super) struct AidPageQuery {
     /// After the relief form: a package was given (its id), or a message id of a refusal.
     given: Option<String>,
     relief_error: Option<String>,
+    /// After the needs form: the need was posted.
+    need_posted: Option<String>,
 }
 
 pub(super) async fn aid_page(
@@ -170,7 +172,8 @@ pub(super) async fn aid_page(
             } } }
         }
         @if let Some(n) = &list.next { p { a href={ "/aid?cursor=" (n.encode()) } { (t(lang, "cases-next")) " →" } } }
-        h2 { (t(lang, "needs-title")) }
+        h2 id="needs" { (t(lang, "needs-title")) }
+        @if page_q.need_posted.is_some() { p.ok role="status" { (t(lang, "needs-posted")) } }
         @if needs.is_empty() { p { (t(lang, "needs-none")) } } @else {
             table {
                 thead { tr { th { (t(lang, "col-unit")) } th { (t(lang, "aid-col-goods")) } th { (t(lang, "needs-by")) } th { (t(lang, "aid-note")) } } }
@@ -180,6 +183,7 @@ pub(super) async fn aid_page(
                 } } }
             }
         }
+        @if aid::may_record_aid(ui.me.user.role) { (record::need_form(lang)) }
         h2 id="relief" { (t(lang, "relief-title")) }
         @if page_q.given.is_some() { p.ok role="status" { (t(lang, "relief-given-ok")) } }
         @if let Some(e) = &page_q.relief_error { p.error role="alert" { (t(lang, e)) } }

@@ -72,7 +72,6 @@ pub(in crate::ui) async fn record_gift(
     ui: Ui,
     Form(f): Form<GiftForm>,
 ) -> Response {
-    let lang = ui.lang;
     if !aid::may_record_aid(ui.me.user.role) {
         return ui.fail(StatusCode::FORBIDDEN);
     }
@@ -135,18 +134,80 @@ pub(in crate::ui) async fn record_gift(
     match stored {
         Ok(id) => Redirect::to(&format!("/aid/donations/{id}")).into_response(),
         Err(fields) if fields.is_empty() => ui.fail(StatusCode::INTERNAL_SERVER_ERROR),
-        Err(fields) => {
-            let body = html! {
-                h1 { (t(lang, "aid-record")) }
-                p.error role="alert" { (t(lang, "aid-record-invalid")) }
-                ul { @for e in &fields { li { code { (e.field) } ": " (reason_message(e.reason, lang)) } } }
-                p { a href="/aid" { (t(lang, "letter-back")) } }
-            };
-            (
-                StatusCode::BAD_REQUEST,
-                ui.page(&t(lang, "aid-record"), body),
-            )
-                .into_response()
+        Err(fields) => refused(&ui, "aid-record", &fields),
+    }
+}
+
+/// The form that posts a locality's need, under the unmet needs.
+pub(super) fn need_form(lang: Lang) -> Markup {
+    html! {
+        details.noprint {
+            summary { (t(lang, "needs-post")) }
+            form.gift method="post" action="/aid/needs" {
+                p { label { (t(lang, "col-unit")) " " input name="unit" required size="8" placeholder="93"; } }
+                p { label { (t(lang, "aid-col-goods")) " " select name="item" required {
+                        @for i in aid::ITEMS { option value=(i.slug) { (match lang { Lang::Vi => i.name_vi, Lang::En => i.name_en }) " (" (i.unit) ")" } } } } " "
+                    label { (t(lang, "needs-quantity")) " " input name="quantity" type="number" min="1" required size="10"; } }
+                p { label { (t(lang, "needs-by")) " " input name="by_date" type="date" required; } }
+                p { label { (t(lang, "aid-note")) " " input name="note" size="40"; } }
+                button.primary type="submit" { (t(lang, "needs-post")) }
+            }
         }
     }
+}
+
+#[derive(Deserialize)]
+pub(in crate::ui) struct NeedForm {
+    unit: Option<String>,
+    item: Option<String>,
+    quantity: Option<String>,
+    by_date: Option<String>,
+    note: Option<String>,
+}
+
+/// Posts a need from the form: the API's checks, its field errors in words on failure.
+pub(in crate::ui) async fn record_need(
+    State(state): State<AppState>,
+    ui: Ui,
+    Form(f): Form<NeedForm>,
+) -> Response {
+    if !aid::may_record_aid(ui.me.user.role) {
+        return ui.fail(StatusCode::FORBIDDEN);
+    }
+    let quantity = filled(&f.quantity).map(|q| q.parse::<i64>().unwrap_or(0));
+    let request = crate::api::aid::needs::NeedRequest {
+        unit: filled(&f.unit).map(str::to_string),
+        item: filled(&f.item).map(str::to_string),
+        quantity,
+        by_date: filled(&f.by_date).map(str::to_string),
+        note: filled(&f.note).map(str::to_string),
+    };
+    let stored = match crate::api::aid::needs::new_need(&request) {
+        Ok(new) => state
+            .store
+            .post_need(&ui.me, &new, state.now_s())
+            .await
+            .map_err(|e| match e {
+                store::StoreError::Invalid(fields) => fields,
+                _ => Vec::new(),
+            }),
+        Err(fields) => Err(fields),
+    };
+    match stored {
+        Ok(_) => Redirect::to("/aid?need_posted=1#needs").into_response(),
+        Err(fields) if fields.is_empty() => ui.fail(StatusCode::INTERNAL_SERVER_ERROR),
+        Err(fields) => refused(&ui, "needs-post", &fields),
+    }
+}
+
+/// A form's refusal: what was wrong with which field, in the page's language; nothing saved.
+fn refused(ui: &Ui, title: &str, fields: &[FieldError]) -> Response {
+    let lang = ui.lang;
+    let body = html! {
+        h1 { (t(lang, title)) }
+        p.error role="alert" { (t(lang, "aid-record-invalid")) }
+        ul { @for e in fields { li { code { (e.field) } ": " (reason_message(e.reason, lang)) } } }
+        p { a href="/aid" { (t(lang, "letter-back")) } }
+    };
+    (StatusCode::BAD_REQUEST, ui.page(&t(lang, title), body)).into_response()
 }
