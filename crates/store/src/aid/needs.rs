@@ -213,7 +213,7 @@ impl Store {
             .map(|r| r.try_get(0))
             .transpose()?;
             let beds = sqlx::query(
-                "SELECT COUNT(*), SUM(b.capacity - b.occupied) FROM facility_beds b
+                "SELECT COUNT(*), CAST(SUM(b.capacity - b.occupied) AS BIGINT) FROM facility_beds b
                  JOIN facilities f ON f.id = b.facility_id
                  WHERE f.structure = $1 AND f.unit_path >= $2 AND f.unit_path < $3
                    AND b.bed_type <> 'quarantine'",
