@@ -42,6 +42,7 @@ test("sign in and read the dashboard", async () => {
   await page.waitForURL(`${demo.base}/`);
   assert.equal(await page.locator("h1").innerText(), "Tổng quan địa bàn");
   assert.ok((await figure(page, "F0 mới 7 ngày qua")) > 0, "the demo has cases this week");
+  assert.ok((await figure(page, "F1 đang cách ly")) > 0, "the demo traced its last cases");
   assert.ok((await page.locator("svg.chart rect").count()) >= 28, "the epidemic curve has a bar a day");
   // The first Tab reaches the skip link: the page can be used from the keyboard.
   await page.keyboard.press("Tab");
@@ -58,6 +59,11 @@ test("open a case and trace it", async () => {
   await page.waitForURL(/traced=\d+/);
   assert.match(await page.locator("[role=status]").innerText(), /Đã lưu \d+ người tiếp xúc mới\./);
   await shot(page, "02-case-traced");
+  // The follow-up list has the F1 to quarantine, with the day their quarantine ends.
+  await page.getByRole("link", { name: "Theo dõi F1, F2" }).click();
+  await page.locator("table tbody tr").first().waitFor();
+  assert.ok((await page.locator("table tbody tr", { hasText: "F1" }).count()) > 0);
+  await shot(page, "02b-follow-up");
 });
 
 let officerCommune;

@@ -104,6 +104,7 @@ pub async fn build(store: &Store, params: &sim::Params) -> Result<bool> {
     let clock_s = outcome.t0_s + i64::from(params.days) * 86_400 - 60;
     store.set_meta(META_CLOCK, &clock_s.to_string()).await?;
     publish_weekly_risk_levels(store, clock_s, params.days).await?;
+    trace_last_day(store, clock_s).await?;
     crate::demo_aid::load(store, &outcome).await?;
     eprintln!(
         "built the demo in {:.1} s: {} people, {} venues, {} check-ins kept, {} infections, {} cases",
@@ -115,6 +116,62 @@ pub async fn build(store: &Store, params: &sim::Params) -> Result<bool> {
         outcome.cases.len()
     );
     Ok(true)
+}
+
+/// Cases the demo traces on its last day.
+const DEMO_TRACED_CASES: usize = 12;
+
+/// Traces the last cases confirmed on the last simulated day, as the tracers would have that
+/// day, so that the F1/F2 follow-up list and the quarantine figures start with real work in
+/// them. Only the last few: in this dense wave each case brings about 1,600 F1 and F2.
+async fn trace_last_day(store: &Store, clock_s: i64) -> Result<()> {
+    let mut state = web::AppState::new(store.clone()).context("loading the policies")?;
+    state.clock_offset_s = clock_s - chrono::Utc::now().timestamp();
+    state
+        .contacts
+        .rebuild(store)
+        .await
+        .context("building the tracing index")?;
+    let day_start = web::local_time::day_start_s(web::local_time::local_date(clock_s));
+    // The contacts are recorded under an account, as every change of personal data is: the
+    // demo's tracer, who cannot sign in (no password was ever set for it).
+    let unusable = domain::auth::hash_password(&domain::auth::generate_password())?;
+    let tracer = store
+        .create_user(
+            &store::NewUser {
+                username: "cdc.demo".into(),
+                password_hash: unusable,
+                role: domain::Role::Tracer,
+                units: vec![store::UserUnit {
+                    structure: Structure::S2021,
+                    code: UnitCode::parse("VN")
+                        .map_err(|r| anyhow::anyhow!("unit VN: {}", r.code()))?,
+                }],
+            },
+            clock_s,
+        )
+        .await?;
+    let caller = store::Caller {
+        user: tracer,
+        scope: domain::Scope::everything(),
+        expires_at: chrono::DateTime::from_timestamp(clock_s + 3600, 0).unwrap_or_default(),
+    };
+    let (mut traced, mut contacts) = (0, 0);
+    let mut today = store.cases_since(day_start).await?;
+    today.sort_by_key(|c| std::cmp::Reverse((c.confirmed_at_s, c.id.0)));
+    for case in today
+        .iter()
+        .filter(|c| c.confirmed_at_s <= clock_s)
+        .take(DEMO_TRACED_CASES)
+    {
+        let r = web::trace_and_persist(&state, &caller, &case.id.0.to_string())
+            .await
+            .map_err(|e| anyhow::anyhow!("tracing case {}: {}", case.id.0, e.code.as_str()))?;
+        traced += 1;
+        contacts += r.new_contacts;
+    }
+    eprintln!("traced the last {traced} cases of the last day: {contacts} contacts to follow up");
+    Ok(())
 }
 
 /// Publishes the risk levels of every full week of the simulation, ending on its last day, as

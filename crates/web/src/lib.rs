@@ -16,6 +16,8 @@ mod messages;
 mod openapi;
 mod qr;
 pub mod registry;
+/// Tracing a case and recording its contacts, for callers outside HTTP (the demo).
+pub use api::tracing::{trace_and_persist, TraceResponse};
 pub mod risk;
 pub mod rules;
 mod ui;
