@@ -11,9 +11,11 @@
 //! Coordinates are projected once, equirectangular around the sites' mean latitude, in
 //! kilometres with y pointing south (SVG's orientation).
 
+mod boundary;
 mod cells;
 mod outline;
 
+pub use boundary::{check_boundary, BoundaryError, MAX_CENTRE_DISTANCE_KM};
 pub use cells::{Atlas, Cell, Site};
 pub use outline::{country_outline, OutlineError};
 

@@ -24,7 +24,14 @@ pub fn country_outline() -> Result<&'static MultiPolygon<f64>, &'static OutlineE
 /// A GeoJSON Feature or geometry whose geometry is a Polygon or MultiPolygon.
 pub(crate) fn parse_multipolygon(text: &str) -> Result<MultiPolygon<f64>, OutlineError> {
     let value: serde_json::Value = serde_json::from_str(text)?;
-    let geometry = value.get("geometry").unwrap_or(&value);
+    multipolygon_of(&value)
+}
+
+/// [`parse_multipolygon`] of JSON already parsed.
+pub(crate) fn multipolygon_of(
+    value: &serde_json::Value,
+) -> Result<MultiPolygon<f64>, OutlineError> {
+    let geometry = value.get("geometry").unwrap_or(value);
     let kind = geometry
         .get("type")
         .and_then(|t| t.as_str())

@@ -184,6 +184,24 @@ enum UnitsCommand {
         #[command(flatten)]
         db: DbArg,
     },
+    /// Store real unit boundaries from a GeoJSON FeatureCollection (all or none); the map
+    /// draws a province from them once every commune in it has one. The same checks as
+    /// `POST /api/v1/boundaries`.
+    Boundaries {
+        #[command(flatten)]
+        db: DbArg,
+        /// The GeoJSON file.
+        file: PathBuf,
+        /// Where the boundaries come from (the survey, the department, the year).
+        #[arg(long)]
+        source: String,
+        /// The feature property holding the unit code.
+        #[arg(long, default_value = "code")]
+        code_property: String,
+        /// `2021` or `2025`.
+        #[arg(long, default_value = "2021")]
+        structure: String,
+    },
 }
 
 #[tokio::main]
@@ -247,6 +265,49 @@ async fn main() -> Result<()> {
             let state = app_state(store.clone()).await?;
             let n = web::purge_expired_checkins(&store, &state.policies, state.now_s()).await?;
             println!("deleted {n} check-ins past the retention period");
+            Ok(())
+        }
+        Command::Units {
+            command:
+                UnitsCommand::Boundaries {
+                    db,
+                    file,
+                    source,
+                    code_property,
+                    structure,
+                },
+        } => {
+            let structure: domain::Structure = structure
+                .parse()
+                .map_err(|_| anyhow::anyhow!("--structure: expected 2021 or 2025"))?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let body: serde_json::Value = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not JSON", file.display()))?;
+            let source = source.trim();
+            anyhow::ensure!(
+                !source.is_empty(),
+                "--source: say where the boundaries come from"
+            );
+            let store = open_migrated(&db.db).await?;
+            let rows = web::check_boundaries(
+                &domain::Scope::everything(),
+                structure,
+                &code_property,
+                &body,
+                source,
+                chrono::Utc::now().timestamp(),
+                "cli",
+            )
+            .map_err(|errors| {
+                let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                anyhow::anyhow!(
+                    "nothing was stored; the file has faults:\n  {}",
+                    list.join("\n  ")
+                )
+            })?;
+            let n = store.put_boundaries(&rows).await?;
+            println!("stored the boundaries of {n} units (structure {structure})");
             Ok(())
         }
         Command::Units {

@@ -24,7 +24,8 @@ pub enum Permission {
     WritePersonal,
     /// Manage accounts and read the audit log.
     Administer,
-    /// Correct a policy value for the locality (recorded as an override).
+    /// Correct a policy value for the locality (recorded as an override), and supply its
+    /// reference data (unit boundaries).
     SetPolicy,
     /// Admit, transfer and discharge patients and quarantined people, and set facilities'
     /// beds, within the scope.

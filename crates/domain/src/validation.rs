@@ -17,6 +17,8 @@ pub enum Reason {
     Duplicate,
     /// No free place left (a bed type of a facility is full).
     NoCapacity,
+    /// A shape that lies away from where its unit is (a boundary filed under the wrong code).
+    Misplaced,
 }
 
 impl Reason {
@@ -32,6 +34,7 @@ impl Reason {
             Reason::OutOfScope => "out_of_scope",
             Reason::Duplicate => "duplicate",
             Reason::NoCapacity => "no_capacity",
+            Reason::Misplaced => "misplaced",
         }
     }
 }

@@ -9,6 +9,7 @@
 pub mod aid;
 mod audit;
 mod bench;
+mod boundaries;
 mod bulk;
 mod cases;
 mod checkins;
@@ -34,6 +35,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 pub use audit::{AuditAction, AuditEntry, AuditRecord};
+pub use boundaries::{BoundaryRow, BoundaryStamp, StoredBoundary};
 pub use bulk::{CaseRow, CheckinRow, DoseRow, HouseholdRow, PersonRow, TestRow, UnitRef, VenueRow};
 pub use cases::{
     Case, CaseCounts, CaseDetail, CaseFilter, NewCase, StatusChange, StatusUpdate, TestResult,

@@ -71,6 +71,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0009_risk_history.sql"),
         postgres: include_str!("../migrations/postgres/0009_risk_history.sql"),
     },
+    Migration {
+        version: 11,
+        name: "unit_boundaries",
+        sqlite: include_str!("../migrations/sqlite/0011_unit_boundaries.sql"),
+        postgres: include_str!("../migrations/postgres/0011_unit_boundaries.sql"),
+    },
 ];
 
 const REFDATA_KEY: &str = "units_fingerprint";

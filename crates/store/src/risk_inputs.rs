@@ -134,6 +134,25 @@ impl Store {
         Ok(n)
     }
 
+    /// The latest week published in `structure`, if any: the weekly job continues the
+    /// locality's cadence from it.
+    pub async fn last_published_week(
+        &self,
+        structure: Structure,
+    ) -> Result<Option<chrono::NaiveDate>> {
+        let week: Option<String> =
+            sqlx::query("SELECT MAX(week_end) FROM risk_levels WHERE structure = $1")
+                .bind(structure.as_str())
+                .fetch_one(&self.pool)
+                .await?
+                .try_get(0)?;
+        week.map(|w| {
+            w.parse()
+                .map_err(|_| crate::StoreError::Corrupt("risk_levels.week_end".into()))
+        })
+        .transpose()
+    }
+
     /// A unit's published levels, newest week first (at most `limit`).
     pub async fn risk_history(
         &self,

@@ -31,6 +31,8 @@ use axum::routing::{get, post};
 use axum::Router;
 use domain::policy::{Policies, PolicyError};
 
+/// The checks of a boundary import, for the CLI.
+pub use api::boundaries::check as check_boundaries;
 pub use api::tracing::{contacts_for, ContactsResponse};
 pub use error::{ApiError, ErrorCode};
 pub use lang::Lang;
@@ -82,6 +84,14 @@ pub fn router(state: AppState) -> Router {
         .route("/me", get(api::auth::me))
         .route("/units", get(api::units::list))
         .route("/units/{structure}/{code}", get(api::units::get_one))
+        .route(
+            "/boundaries",
+            get(api::boundaries::list)
+                .post(api::boundaries::import)
+                .layer(DefaultBodyLimit::max(
+                    api::boundaries::BOUNDARY_BODY_LIMIT_BYTES,
+                )),
+        )
         .route(
             "/persons",
             get(api::persons::list).post(api::persons::create),
@@ -225,6 +235,25 @@ pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
                 Ok(n) if n > 0 => tracing::info!("retention: deleted {n} check-ins"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!("retention job failed: {e}"),
+            }
+        }
+    });
+    // Resolution 128 assesses every unit weekly: once a week has ended its levels are
+    // published (checked hourly; see `risk::due_weeks` for which weeks are due).
+    let weekly = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            match risk::publish_due_weeks(&weekly).await {
+                Ok(done) => {
+                    for (structure, week, n) in done {
+                        tracing::info!(
+                            "risk levels: published {n} units of structure {structure} for the week to {week}"
+                        );
+                    }
+                }
+                Err(e) => tracing::warn!("weekly risk levels failed: {e}"),
             }
         }
     });

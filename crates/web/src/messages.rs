@@ -81,5 +81,11 @@ pub fn reason_message(reason: Reason, lang: Lang) -> &'static str {
         (Duplicate, Lang::En) => "Already exists.",
         (NoCapacity, Lang::Vi) => "Hết giường trống loại này (số giường đang dùng bằng công suất).",
         (NoCapacity, Lang::En) => "No free bed of this type (all beds are occupied).",
+        (Misplaced, Lang::Vi) => {
+            "Ranh giới nằm xa tâm chính thức của đơn vị: kiểm tra lại mã đơn vị."
+        }
+        (Misplaced, Lang::En) => {
+            "The boundary lies away from the unit's official centre: check the unit code."
+        }
     }
 }

@@ -48,6 +48,8 @@ use crate::api;
         api::forecast::get,
         api::policies::list,
         api::policies::create,
+        api::boundaries::import,
+        api::boundaries::list,
         api::vaccination::record,
         api::vaccination::of_person,
         api::vaccination::coverage,

@@ -253,6 +253,54 @@ pub async fn publish(
     Ok(state.store.publish_risk_levels(&rows).await?)
 }
 
+/// The weeks the weekly job should publish on `today` (the locality's date), oldest first.
+/// A week is due once it has ended. Weeks end on Sunday (ISO weeks) until the locality has
+/// published; then its own cadence continues, seven days after its latest published week.
+/// After a long outage only the last [`MAX_CATCH_UP_WEEKS`] are published; older weeks can
+/// still be published on demand.
+pub fn due_weeks(last: Option<NaiveDate>, today: NaiveDate) -> Vec<NaiveDate> {
+    use chrono::Datelike;
+    let mut next = match last {
+        Some(last) => last + chrono::Days::new(7),
+        None => {
+            // The Sunday before today: the last week that has ended.
+            let back = u64::from(today.weekday().num_days_from_sunday());
+            let back = if back == 0 { 7 } else { back };
+            today - chrono::Days::new(back)
+        }
+    };
+    let mut due = Vec::new();
+    while next < today {
+        due.push(next);
+        next = next + chrono::Days::new(7);
+    }
+    let skip = due.len().saturating_sub(MAX_CATCH_UP_WEEKS);
+    due.split_off(skip)
+}
+
+/// Weeks the weekly job catches up after an outage.
+pub const MAX_CATCH_UP_WEEKS: usize = 8;
+
+/// Who the weekly job publishes as, in `risk_levels.published_by`.
+pub const WEEKLY_PUBLISHER: &str = "weekly job";
+
+/// Publishes every due week (see [`due_weeks`]) in both structures, as the weekly job; the
+/// weeks and how many units each got.
+pub async fn publish_due_weeks(
+    state: &AppState,
+) -> Result<Vec<(Structure, NaiveDate, u64)>, RiskFailure> {
+    let today = crate::local_time::local_date(state.now_s());
+    let mut done = Vec::new();
+    for structure in [Structure::S2021, Structure::S2025] {
+        let last = state.store.last_published_week(structure).await?;
+        for week in due_weeks(last, today) {
+            let n = publish(state, structure, week, WEEKLY_PUBLISHER).await?;
+            done.push((structure, week, n));
+        }
+    }
+    Ok(done)
+}
+
 /// Vaccination shares from the doses on record (counts summed first, so a 2025 commune made of
 /// several 2021 communes gets their pooled share). Communes without adults on record keep
 /// the share unknown.
@@ -371,5 +419,38 @@ fn add_beds(
                 .unwrap_or(0);
             w.icu_beds = Some(part(icu.get(&p).copied().unwrap_or(0), w.population, all));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn weeks_end_on_sunday_until_the_locality_sets_its_own_cadence() {
+        // Saturday 20 Nov 2021: the last week that has ended is the one to Sunday 14 Nov.
+        assert_eq!(due_weeks(None, d("2021-11-20")), vec![d("2021-11-14")]);
+        // On Monday the week that ended yesterday is due.
+        assert_eq!(due_weeks(None, d("2021-11-22")), vec![d("2021-11-21")]);
+        // On Sunday that week has not ended yet.
+        assert_eq!(due_weeks(None, d("2021-11-21")), vec![d("2021-11-14")]);
+        // A locality publishing weeks to Thursday keeps to Thursdays.
+        assert!(due_weeks(Some(d("2021-11-18")), d("2021-11-25")).is_empty());
+        assert_eq!(
+            due_weeks(Some(d("2021-11-18")), d("2021-11-26")),
+            vec![d("2021-11-25")]
+        );
+    }
+
+    #[test]
+    fn a_long_outage_catches_up_the_last_eight_weeks() {
+        let due = due_weeks(Some(d("2021-01-03")), d("2021-12-01"));
+        assert_eq!(due.len(), MAX_CATCH_UP_WEEKS);
+        assert_eq!(due.last(), Some(&d("2021-11-28")));
+        assert_eq!(due[0], d("2021-10-10"));
     }
 }

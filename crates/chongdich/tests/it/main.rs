@@ -86,6 +86,63 @@ async fn migrate_and_units_stats_on_postgres() {
     assert!(stdout(&stats).contains("2025       domestic   province        34"));
 }
 
+/// `units boundaries` stores a FeatureCollection whole, or names every fault and stores
+/// nothing.
+#[test]
+fn units_boundaries_stores_a_file_whole_or_not_at_all() {
+    let (db, path) = temp_sqlite("boundaries");
+    let square = |code: &str, lon: f64, lat: f64| {
+        format!(
+            r#"{{"type":"Feature","properties":{{"ma_xa":"{code}"}},"geometry":{{"type":"Polygon","coordinates":[[[{a},{b}],[{c},{b}],[{c},{d}],[{a},{d}],[{a},{b}]]]}}}}"#,
+            a = lon - 0.001,
+            b = lat - 0.001,
+            c = lon + 0.001,
+            d = lat + 0.001
+        )
+    };
+    let file = std::env::temp_dir().join(format!("chongdich-cli-{}-b.geojson", std::process::id()));
+    let write = |features: &[String]| {
+        std::fs::write(
+            &file,
+            format!(
+                r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+                features.join(",")
+            ),
+        )
+        .unwrap();
+    };
+    let phuc_xa = square("00001", 105.848112, 21.046798);
+    let args = |file: &std::path::Path| {
+        vec![
+            "units".to_string(),
+            "boundaries".into(),
+            "--db".into(),
+            db.clone(),
+            file.display().to_string(),
+            "--source".into(),
+            "Sở TN&MT".into(),
+            "--code-property".into(),
+            "ma_xa".into(),
+        ]
+    };
+    let run_args = |a: Vec<String>| run(&a.iter().map(String::as_str).collect::<Vec<_>>(), None);
+
+    write(&[phuc_xa.clone(), square("00004", 106.7, 10.78)]);
+    let refused = run_args(args(&file));
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("features[1].geometry: misplaced"),
+        "{}",
+        stderr(&refused)
+    );
+    write(&[phuc_xa, square("00004", 105.843174, 21.044395)]);
+    let stored = run_args(args(&file));
+    assert!(stored.status.success(), "{}", stderr(&stored));
+    assert!(stdout(&stored).contains("stored the boundaries of 2 units"));
+    let _ = std::fs::remove_file(&file);
+    let _ = std::fs::remove_file(&path);
+}
+
 #[test]
 fn user_add_reads_the_password_from_stdin() {
     let (db, _) = temp_sqlite("users");

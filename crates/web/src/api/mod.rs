@@ -4,6 +4,7 @@
 pub mod aid;
 pub mod audit;
 pub mod auth;
+pub mod boundaries;
 pub mod cases;
 pub mod casework;
 pub mod checkins;

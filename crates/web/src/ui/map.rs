@@ -130,14 +130,11 @@ pub(super) async fn map_page(
     };
     let by_district = q.level.as_deref() == Some("district") && frame.level == UnitLevel::Province;
 
-    let province_code = province.code.to_string();
-    let atlas = match tokio::task::spawn_blocking(move || {
-        province_atlas(&province_code, by_district)
-    })
-    .await
-    {
-        Ok(Some(a)) => a,
-        _ => return ui.fail(StatusCode::INTERNAL_SERVER_ERROR),
+    let (Some((atlas, drawing)), Some((communes, _))) = (
+        atlas_for(&state, province, by_district).await,
+        atlas_for(&state, province, false).await,
+    ) else {
+        return ui.fail(StatusCode::INTERNAL_SERVER_ERROR);
     };
     // Only the frame's units are drawn.
     let in_frame = |code: &str| {
@@ -231,7 +228,7 @@ pub(super) async fn map_page(
         .filter_map(|c| shade(&c.code).map(|s| (c.code.clone(), s)))
         .collect();
     // Units with no land in Natural Earth's outline (the archipelagos) are drawn as points.
-    let markers: Vec<Marker> = offshore_units(registry, frame)
+    let markers: Vec<Marker> = offshore_units(registry, frame, &communes)
         .into_iter()
         .map(|u| Marker {
             at: atlas
@@ -262,7 +259,7 @@ pub(super) async fn map_page(
     };
     let body = html! {
         h1 { (title) }
-        p.muted { (t(lang, &format!("map-measure-{}", measure.slug()))) " · " (t(lang, "map-how")) }
+        p.muted { (t(lang, &format!("map-measure-{}", measure.slug()))) " · " (drawing.describe(lang)) }
         nav.tabs.noprint aria-label=(t(lang, "map-options")) {
             @for m in [Measure::Incidence, Measure::Cases] {
                 a href=(link(m, by_district)) aria-current=[(m == measure).then_some("page")] { (t(lang, &format!("map-measure-{}", m.slug()))) }
@@ -346,10 +343,7 @@ fn default_focus<'r>(
 
 /// Units under `frame` whose point is off Natural Earth's land: districts without communes
 /// (Hoàng Sa) and communes whose cell came out empty (Trường Sa).
-fn offshore_units<'r>(registry: &'r Registry, frame: &'r Unit) -> Vec<&'r Unit> {
-    let Some(atlas) = province_atlas_cached(frame) else {
-        return Vec::new();
-    };
+fn offshore_units<'r>(registry: &'r Registry, frame: &'r Unit, atlas: &Atlas) -> Vec<&'r Unit> {
     let drawn: std::collections::HashSet<&str> = atlas
         .cells
         .iter()
@@ -373,15 +367,160 @@ fn offshore_units<'r>(registry: &'r Registry, frame: &'r Unit) -> Vec<&'r Unit> 
     out
 }
 
-fn province_atlas_cached(frame: &Unit) -> Option<Arc<Atlas>> {
+/// What a province's map is drawn from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Drawing {
+    /// Cells built around the official centres (no boundaries supplied).
+    Cells,
+    /// The boundaries the locality supplied (`/api/v1/boundaries`).
+    Boundaries,
+    /// Some boundaries supplied but not every unit's: cells until the set is complete, since
+    /// a map of both would overlap.
+    Partial { have: usize, need: usize },
+}
+
+impl Drawing {
+    pub(super) fn describe(self, lang: Lang) -> String {
+        match self {
+            Drawing::Cells => t(lang, "map-how"),
+            Drawing::Boundaries => t(lang, "map-how-boundaries"),
+            Drawing::Partial { have, need } => tr(
+                lang,
+                "map-how-partial",
+                &[("have", have.to_string()), ("need", need.to_string())],
+            ),
+        }
+    }
+}
+
+/// A province's map: its units' supplied boundaries when every unit drawn has one, else the
+/// cells around the official centres. Kept until a boundary under the province changes.
+pub(super) async fn atlas_for(
+    state: &AppState,
+    province: &Unit,
+    by_district: bool,
+) -> Option<(Arc<Atlas>, Drawing)> {
+    type Cache = Mutex<HashMap<(String, bool), (store::BoundaryStamp, Arc<Atlas>, Drawing)>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let cells = |code: String| async move {
+        tokio::task::spawn_blocking(move || province_atlas(&code, by_district))
+            .await
+            .ok()
+            .flatten()
+            .map(|a| (a, Drawing::Cells))
+    };
+    let code = province.code.to_string();
+    let stamp = match state.store.boundary_stamp(STRUCTURE, &province.path).await {
+        Ok(s) if s.count > 0 => s,
+        Ok(_) => return cells(code).await,
+        Err(e) => {
+            tracing::warn!("map boundaries: {e}; drawing cells");
+            return cells(code).await;
+        }
+    };
+    let cache = CACHE.get_or_init(Default::default);
+    let key = (code.clone(), by_district);
+    if let Some((s, a, d)) = cache.lock().ok()?.get(&key) {
+        if *s == stamp {
+            return Some((a.clone(), *d));
+        }
+    }
+    let supplied = match state
+        .store
+        .boundaries_under(STRUCTURE, &province.path)
+        .await
+    {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::warn!("map boundaries: {e}; drawing cells");
+            return cells(code).await;
+        }
+    };
     let registry = Registry::of(STRUCTURE);
-    let province = registry.ancestor_at(frame.code.as_str(), UnitLevel::Province)?;
-    province_atlas(province.code.as_str(), false)
+    let have: HashMap<&str, &str> = supplied
+        .iter()
+        .map(|b| (b.unit_code.as_str(), b.geometry.as_str()))
+        .collect();
+    // The units the map draws: those with an official centre (the others are markers).
+    let wanted = |level: UnitLevel| -> Vec<&Unit> {
+        registry
+            .communes_under(&code)
+            .into_iter()
+            .filter(|u| u.lat.is_some() && u.lon.is_some())
+            .filter_map(|u| match level {
+                UnitLevel::Commune => Some(u),
+                _ => registry.ancestor_at(u.code.as_str(), level),
+            })
+            .fold(Vec::new(), |mut acc: Vec<&Unit>, u| {
+                if !acc.iter().any(|a| a.code == u.code) {
+                    acc.push(u);
+                }
+                acc
+            })
+    };
+    let communes = wanted(UnitLevel::Commune);
+    let districts = wanted(UnitLevel::District);
+    let complete = |units: &[&Unit]| units.iter().all(|u| have.contains_key(u.code.as_str()));
+    let shapes = |units: &[&Unit]| -> Vec<(String, String)> {
+        units
+            .iter()
+            .filter_map(|u| Some((u.code.to_string(), have.get(u.code.as_str())?.to_string())))
+            .collect()
+    };
+    // Districts are drawn from their own boundaries, or dissolved from their communes'.
+    let (source, dissolve) = if by_district && complete(&districts) {
+        (Some(shapes(&districts)), false)
+    } else if complete(&communes) {
+        (Some(shapes(&communes)), by_district)
+    } else {
+        (None, false)
+    };
+    let (atlas, drawing) = match source {
+        Some(units) => {
+            let built = tokio::task::spawn_blocking(move || {
+                Atlas::from_geojson(&units).map(|a| {
+                    if dissolve {
+                        let registry = Registry::of(STRUCTURE);
+                        a.dissolve(|c| {
+                            registry
+                                .ancestor_at(c, UnitLevel::District)
+                                .map(|d| d.code.to_string())
+                        })
+                    } else {
+                        a
+                    }
+                })
+            })
+            .await
+            .ok()?;
+            match built {
+                Ok(a) => (Arc::new(a), Drawing::Boundaries),
+                Err(e) => {
+                    tracing::warn!("map boundaries of {code}: {e}; drawing cells");
+                    cells(code.clone()).await?
+                }
+            }
+        }
+        None => {
+            let need = communes.len();
+            let have = communes
+                .iter()
+                .filter(|u| have.contains_key(u.code.as_str()))
+                .count();
+            let (a, _) = cells(code.clone()).await?;
+            (a, Drawing::Partial { have, need })
+        }
+    };
+    cache
+        .lock()
+        .ok()?
+        .insert(key, (stamp, atlas.clone(), drawing));
+    Some((atlas, drawing))
 }
 
 /// The cells of a province's communes (or districts), made once and kept: the geometry
 /// depends only on the embedded reference data.
-pub(super) fn province_atlas(province: &str, by_district: bool) -> Option<Arc<Atlas>> {
+fn province_atlas(province: &str, by_district: bool) -> Option<Arc<Atlas>> {
     type Cache = Mutex<HashMap<(String, bool), Arc<Atlas>>>;
     static CACHE: OnceLock<Cache> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);

@@ -12,7 +12,7 @@ use domain::{Structure, UnitLevel};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::map::province_atlas;
+use super::map::atlas_for;
 use super::map_svg::{choropleth, Shade};
 use super::shell::{failure, lang_of, page, page_of, Ui};
 use super::{t, tr};
@@ -138,13 +138,9 @@ async fn body(
         .collect();
     let map = match province {
         Some(p) => {
-            let code = p.code.to_string();
             let by_district = map_level == UnitLevel::District;
-            let atlas = tokio::task::spawn_blocking(move || province_atlas(&code, by_district))
-                .await
-                .ok()
-                .flatten();
-            atlas.map(|atlas| {
+            let atlas = atlas_for(state, p, by_district).await;
+            atlas.map(|(atlas, _)| {
                 let shades: HashMap<String, Shade> = atlas
                     .cells
                     .iter()

@@ -333,6 +333,163 @@ async fn the_map_colours_the_callers_communes_only(store: Store) {
 
 both_databases!(the_map_colours_the_callers_communes_only);
 
+/// A square of `side` degrees around a unit's official centre, as a GeoJSON Feature.
+fn square_around(code: &str, lon: f64, lat: f64, side: f64) -> serde_json::Value {
+    let h = side / 2.0;
+    serde_json::json!({"type": "Feature", "properties": {"ma": code}, "geometry": {"type": "Polygon", "coordinates": [[
+        [lon - h, lat - h], [lon + h, lat - h], [lon + h, lat + h], [lon - h, lat + h], [lon - h, lat - h]
+    ]]}})
+}
+
+/// Boundaries a locality supplies replace the cells once every commune of the province has
+/// one; a bad file is refused whole, each fault named by its feature.
+async fn supplied_boundaries_replace_the_cells(store: Store) {
+    seed(&store).await;
+    let app = App::at(store.clone(), Some(NOW));
+    let chief = app.login_as("chihuy", Role::Command, &["VN"]).await;
+    let tracer = app.login_as("cdc", Role::Tracer, &["VN"]).await;
+    let officer = app.login_as("badinh", Role::Command, &["001"]).await;
+    let cookie = sign_in(&app, "chihuy").await;
+    let registry = web::registry::Registry::of(Structure::S2021);
+    let communes: Vec<(String, f64, f64)> = registry
+        .communes_under("01")
+        .into_iter()
+        .filter_map(|u| Some((u.code.to_string(), u.lon?, u.lat?)))
+        .collect();
+    let collection = |features: Vec<serde_json::Value>| serde_json::json!({"type": "FeatureCollection", "features": features});
+    let squares = |filter: &dyn Fn(&str) -> bool| {
+        collection(
+            communes
+                .iter()
+                .filter(|(c, _, _)| filter(c))
+                .map(|(c, lon, lat)| square_around(c, *lon, *lat, 0.002))
+                .collect(),
+        )
+    };
+    let url = "/api/v1/boundaries?code_property=ma&source=S%E1%BB%9F%20TN%26MT%202021";
+    async fn stored(app: &App, token: &str) -> usize {
+        app.get("/api/v1/boundaries?unit=01", Some(token))
+            .await
+            .json["features"]
+            .as_array()
+            .unwrap()
+            .len()
+    }
+    // Refused: a tracer may not; the source is required; an unknown code, a boundary filed
+    // under the wrong code (Phúc Xá's code on a square in Hồ Chí Minh City), a commune twice.
+    let ba_dinh = squares(&|c| {
+        registry
+            .ancestor_at(c, domain::UnitLevel::District)
+            .is_some_and(|d| d.code.as_str() == "001")
+    });
+    assert_eq!(
+        app.post_json(url, Some(&tracer), &ba_dinh).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = app
+        .post_json(
+            "/api/v1/boundaries?code_property=ma",
+            Some(&chief),
+            &ba_dinh,
+        )
+        .await;
+    assert_eq!(crate::error_fields(&r), vec!["source".to_string()]);
+    let (phuc_xa_lon, phuc_xa_lat) = (105.848112, 21.046798);
+    let bad = collection(vec![
+        square_around("99999", phuc_xa_lon, phuc_xa_lat, 0.002),
+        square_around("00004", 106.70, 10.78, 0.002),
+        square_around("00001", phuc_xa_lon, phuc_xa_lat, 0.002),
+        square_around("00001", phuc_xa_lon, phuc_xa_lat, 0.002),
+    ]);
+    let r = app.post_json(url, Some(&chief), &bad).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        crate::error_fields(&r),
+        vec![
+            "features[0].properties.ma".to_string(),
+            "features[1].geometry".to_string(),
+            "features[3].properties.ma".to_string(),
+        ]
+    );
+    assert_eq!(r.json["error"]["fields"][0]["code"], "not_found");
+    assert_eq!(r.json["error"]["fields"][2]["code"], "duplicate");
+    assert_eq!(r.json["error"]["fields"][1]["code"], "misplaced");
+    assert!(r.json["error"]["fields"][1]["message"]
+        .as_str()
+        .unwrap()
+        .contains("tâm chính thức"));
+    // A district's command may not file boundaries outside its district.
+    let r = app
+        .post_json(
+            url,
+            Some(&officer),
+            &squares(&|c| {
+                c == "00001" || c == "00004" || c == "00006" || c == "00007" || c == "00037"
+            }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.json["error"]["fields"][0]["code"], "out_of_scope");
+    assert_eq!(
+        stored(&app, &tracer).await,
+        0,
+        "a refused file stores nothing"
+    );
+
+    // Ba Đình's communes only: the map still draws cells and says how many are supplied.
+    let map = send(&app, Method::GET, "/map?unit=01", &cookie, None).await;
+    assert!(map.html.contains("dựng từ tọa độ chính thức"));
+    let r = app.post_json(url, Some(&chief), &ba_dinh).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.json);
+    let in_ba_dinh = r.json["imported"].as_u64().unwrap() as usize;
+    assert_eq!(in_ba_dinh, ba_dinh["features"].as_array().unwrap().len());
+    let map = send(&app, Method::GET, "/map?unit=01", &cookie, None).await;
+    assert!(map.html.contains(&format!(
+        "Mới có ranh giới của {in_ba_dinh}/{}",
+        communes.len()
+    )));
+    assert_eq!(map.html.matches("class=\"cell\"").count(), 526);
+
+    // Every commune: the map draws the supplied squares, one per commune, still coloured by
+    // the caller's figures; the district map dissolves them.
+    let r = app.post_json(url, Some(&chief), &squares(&|_| true)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.json);
+    assert_eq!(stored(&app, &tracer).await, communes.len());
+    let map = send(&app, Method::GET, "/map?unit=01", &cookie, None).await;
+    assert!(
+        map.html
+            .contains("vẽ theo ranh giới do địa phương cung cấp"),
+        "{}",
+        map.html
+    );
+    assert_eq!(map.html.matches("class=\"cell\"").count(), communes.len());
+    assert!(map
+        .html
+        .contains("Phường Phúc Xá: 2 ca mới trong 7 ngày, 66666.7 ca/100.000 dân"));
+    let by_district = send(
+        &app,
+        Method::GET,
+        "/map?unit=01&level=district",
+        &cookie,
+        None,
+    )
+    .await;
+    assert_eq!(by_district.html.matches("class=\"cell\"").count(), 30);
+    let one = app
+        .get("/api/v1/boundaries?unit=00001", Some(&tracer))
+        .await;
+    assert_eq!(
+        one.json["features"][0]["properties"]["source"],
+        "Sở TN&MT 2021"
+    );
+    assert_eq!(
+        one.json["features"][0]["properties"]["imported_by"],
+        "chihuy"
+    );
+}
+
+both_databases!(supplied_boundaries_replace_the_cells);
+
 /// Risk levels follow the inputs shown, under the decision in force on the chosen date.
 async fn risk_levels_follow_the_decision_in_force(store: Store) {
     seed(&store).await;
@@ -596,3 +753,82 @@ async fn published_risk_levels_make_a_history(store: Store) {
 }
 
 both_databases!(published_risk_levels_make_a_history);
+
+/// The weekly job publishes each week once it has ended, in both structures, and only once.
+async fn the_weekly_job_publishes_each_ended_week_once(store: Store) {
+    seed(&store).await;
+    let app = App::at(store.clone(), Some(NOW));
+    let weeks = |done: &[(Structure, chrono::NaiveDate, u64)]| -> Vec<(String, String)> {
+        done.iter()
+            .map(|(s, w, _)| (s.as_str().to_string(), w.to_string()))
+            .collect()
+    };
+    // Saturday 20 Nov 2021: the week that has ended is the one to Sunday 14 Nov.
+    let done = web::risk::publish_due_weeks(&app.state).await.unwrap();
+    assert_eq!(
+        weeks(&done),
+        vec![
+            ("2021".to_string(), "2021-11-14".to_string()),
+            ("2025".to_string(), "2021-11-14".to_string())
+        ]
+    );
+    assert_eq!(done[0].2, 4, "two communes, their district and province");
+    assert!(done[1].2 > 0);
+    assert!(web::risk::publish_due_weeks(&app.state)
+        .await
+        .unwrap()
+        .is_empty());
+
+    let tracer = app.login_as("cdc", Role::Tracer, &["VN"]).await;
+    let h = app
+        .get("/api/v1/risk-levels/history?unit=00001", Some(&tracer))
+        .await;
+    let items = h.json["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["week_to"], "2021-11-14");
+    assert_eq!(items[0]["published_by"], web::risk::WEEKLY_PUBLISHER);
+
+    // Eight days on, the week to 21 Nov has ended too; the one to 28 Nov has not.
+    let later = App::at(store.clone(), Some(NOW + 8 * 86_400));
+    let done = web::risk::publish_due_weeks(&later.state).await.unwrap();
+    assert_eq!(
+        weeks(&done),
+        vec![
+            ("2021".to_string(), "2021-11-21".to_string()),
+            ("2025".to_string(), "2021-11-21".to_string())
+        ]
+    );
+}
+
+both_databases!(the_weekly_job_publishes_each_ended_week_once);
+
+/// Hoàng Sa and Trường Sa are not in Natural Earth's outline of Vietnam: their units are
+/// drawn as labelled markers in an inset of their province's map.
+async fn the_archipelagos_are_drawn_on_their_provinces_maps(store: Store) {
+    let app = App::at(store.clone(), Some(NOW));
+    app.add_user("cdc", Role::Tracer, &["VN"]).await;
+    let cdc = sign_in(&app, "cdc").await;
+    let da_nang = send(&app, Method::GET, "/map?unit=48", &cdc, None).await;
+    assert_eq!(da_nang.status, StatusCode::OK);
+    assert!(
+        da_nang.html.contains(">Huyện Hoàng Sa</text>"),
+        "{}",
+        da_nang.html
+    );
+    assert!(
+        da_nang.html.contains("stroke-dasharray=\"4 3\""),
+        "in an inset"
+    );
+    let khanh_hoa = send(&app, Method::GET, "/map?unit=56", &cdc, None).await;
+    for commune in ["Thị trấn Trường Sa", "Xã Song Tử Tây", "Xã Sinh Tồn"] {
+        assert!(
+            khanh_hoa.html.contains(&format!(">{commune}</text>")),
+            "{commune}"
+        );
+    }
+    // The district view of Đà Nẵng still shows Hoàng Sa, which has no communes.
+    let by_district = send(&app, Method::GET, "/map?unit=48&level=district", &cdc, None).await;
+    assert!(by_district.html.contains(">Huyện Hoàng Sa</text>"));
+}
+
+both_databases!(the_archipelagos_are_drawn_on_their_provinces_maps);
