@@ -438,43 +438,37 @@ pub struct CaseCounts {
     pub died: i64,
     /// Active cases per severity slug.
     pub active_by_severity: Vec<(String, i64)>,
-    /// F1 whose quarantine has not ended.
+    /// Contacts in quarantine whose quarantine has not ended.
     pub f1_in_quarantine: i64,
 }
 
 impl Store {
-    /// Counts for the dashboard, filtered by scope in SQL (indexed on the scope path).
+    /// Counts for the dashboard within a scope, from the tallies the triggers keep
+    /// (`case_tallies`, `case_days`, `quarantine_ends`): a sum over the scope's units,
+    /// however many cases and contacts there are.
     pub async fn case_counts(
         &self,
         scope: &domain::Scope,
         structure: Structure,
-        today_start_s: i64,
         now_s: i64,
     ) -> Result<CaseCounts> {
+        let today = crate::local_day(now_s);
+        let mut c = CaseCounts::default();
+
         let mut sql = Sql::new(
             self.dialect,
-            "SELECT status, severity, COUNT(*) AS n,
-                    SUM(CASE WHEN confirmed_at_s >= ",
+            "SELECT status, severity, CAST(SUM(n) AS BIGINT) FROM case_tallies WHERE structure = ",
         );
-        sql.bind(Val::Int(today_start_s));
-        sql.push(" AND confirmed_at_s <= ").bind(Val::Int(now_s));
-        sql.push(" THEN 1 ELSE 0 END) AS today, SUM(CASE WHEN confirmed_at_s >= ")
-            .bind(Val::Int(today_start_s - 6 * 86_400));
-        sql.push(" AND confirmed_at_s <= ").bind(Val::Int(now_s));
-        sql.push(" THEN 1 ELSE 0 END) AS week FROM cases WHERE structure = ")
-            .bind(Val::Text(structure.as_str().into()));
+        sql.bind(Val::Text(structure.as_str().into()));
         sql.push_scope("unit_path", scope, structure);
-        sql.push(" AND confirmed_at_s <= ").bind(Val::Int(now_s));
         sql.push(" GROUP BY status, severity ORDER BY status, severity");
-        let mut c = CaseCounts::default();
         for r in sql.query().fetch_all(&self.pool).await? {
             let status: String = r.try_get(0)?;
             let severity: String = r.try_get(1)?;
             let n: i64 = r.try_get(2)?;
-            let today: i64 = r.try_get::<Option<i64>, _>(3)?.unwrap_or(0);
-            let week: i64 = r.try_get::<Option<i64>, _>(4)?.unwrap_or(0);
-            c.new_today += today;
-            c.new_7d += week;
+            if n == 0 {
+                continue;
+            }
             match status.as_str() {
                 "active" => {
                     c.active += n;
@@ -485,62 +479,90 @@ impl Store {
                 _ => {}
             }
         }
+
+        let mut sql = Sql::new(self.dialect, "SELECT CAST(COALESCE(SUM(CASE WHEN day = ");
+        sql.bind(Val::Int(today));
+        sql.push(" THEN n ELSE 0 END), 0) AS BIGINT), CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM case_days WHERE structure = ")
+            .bind(Val::Text(structure.as_str().into()));
+        sql.push_scope("unit_path", scope, structure);
+        sql.push(" AND day >= ").bind(Val::Int(today - 6));
+        sql.push(" AND day <= ").bind(Val::Int(today));
+        let r = sql.query().fetch_one(&self.pool).await?;
+        c.new_today = r.try_get(0)?;
+        c.new_7d = r.try_get(1)?;
+
+        // In quarantine now: those whose quarantine ends on a later day (tallied), and those
+        // ending later today (counted: a day's releases at most).
+        let mut sql = Sql::new(
+            self.dialect,
+            "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM quarantine_ends WHERE structure = ",
+        );
+        sql.bind(Val::Text(structure.as_str().into()));
+        sql.push_scope("unit_path", scope, structure);
+        sql.push(" AND day > ").bind(Val::Int(today));
+        let later: i64 = sql.query().fetch_one(&self.pool).await?.try_get(0)?;
         let mut sql = Sql::new(
             self.dialect,
             "SELECT COUNT(*) FROM contacts WHERE status = 'quarantine' AND quarantine_until_s > ",
         );
         sql.bind(Val::Int(now_s));
+        sql.push(" AND quarantine_until_s < ")
+            .bind(Val::Int(crate::local_day_start_s(today + 1)));
         sql.push(" AND structure = ")
             .bind(Val::Text(structure.as_str().into()));
         sql.push_scope("unit_path", scope, structure);
-        c.f1_in_quarantine = sql.query().fetch_one(&self.pool).await?.try_get(0)?;
+        let today_left: i64 = sql.query().fetch_one(&self.pool).await?.try_get(0)?;
+        c.f1_in_quarantine = later + today_left;
         Ok(c)
     }
 }
 
 impl Store {
-    /// Cases confirmed per local day in `[from_s, to_s)`, within a scope, for a locality
-    /// `utc_offset_s` ahead of UTC: `(day number since 1970-01-01 local, count)`, days
-    /// without cases left out.
+    /// Cases confirmed per local day from `first` to `last` (inclusive), within a scope, from
+    /// the `case_days` tally: `(day number since 1970-01-01 local, count)`, days without
+    /// cases left out.
     pub async fn daily_case_counts(
         &self,
         scope: &domain::Scope,
         structure: Structure,
-        from_s: i64,
-        to_s: i64,
-        utc_offset_s: i64,
+        first: chrono::NaiveDate,
+        last: chrono::NaiveDate,
     ) -> Result<Vec<(i64, i64)>> {
-        // Integer division on BIGINT is floor division for these positive times in both
-        // dialects; the offset moves UTC to the locality's day.
-        let mut sql = Sql::new(self.dialect, "SELECT (confirmed_at_s + ");
-        sql.bind(Val::Int(utc_offset_s));
-        sql.push(") / 86400 AS day, COUNT(*) FROM cases WHERE structure = ");
+        let mut sql = Sql::new(
+            self.dialect,
+            "SELECT day, CAST(SUM(n) AS BIGINT) FROM case_days WHERE structure = ",
+        );
         sql.bind(Val::Text(structure.as_str().into()));
         sql.push_scope("unit_path", scope, structure);
-        sql.push(" AND confirmed_at_s >= ").bind(Val::Int(from_s));
-        sql.push(" AND confirmed_at_s < ").bind(Val::Int(to_s));
-        sql.push(" GROUP BY day ORDER BY day");
+        sql.push(" AND day >= ")
+            .bind(Val::Int(crate::day_number(first)));
+        sql.push(" AND day <= ")
+            .bind(Val::Int(crate::day_number(last)));
+        sql.push(" GROUP BY day HAVING SUM(n) > 0 ORDER BY day");
         sql.fetch_pairs(&self.pool).await
     }
 
-    /// Cases confirmed in `[from_s, to_s)` per unit of record (the commune), within the
-    /// scope. One indexed pass; the map and risk levels roll communes up themselves.
+    /// Cases confirmed from local day `first` to `last` (inclusive) per unit of record (the
+    /// commune), within the scope, from the `case_days` tally; the map and risk levels roll
+    /// communes up themselves.
     pub async fn cases_by_unit(
         &self,
         scope: &domain::Scope,
         structure: Structure,
-        from_s: i64,
-        to_s: i64,
+        first: chrono::NaiveDate,
+        last: chrono::NaiveDate,
     ) -> Result<Vec<(String, i64)>> {
         let mut sql = Sql::new(
             self.dialect,
-            "SELECT unit_code, COUNT(*) FROM cases WHERE structure = ",
+            "SELECT unit_code, CAST(SUM(n) AS BIGINT) FROM case_days WHERE structure = ",
         );
         sql.bind(Val::Text(structure.as_str().into()));
         sql.push_scope("unit_path", scope, structure);
-        sql.push(" AND confirmed_at_s >= ").bind(Val::Int(from_s));
-        sql.push(" AND confirmed_at_s < ").bind(Val::Int(to_s));
-        sql.push(" GROUP BY unit_code");
+        sql.push(" AND day >= ")
+            .bind(Val::Int(crate::day_number(first)));
+        sql.push(" AND day <= ")
+            .bind(Val::Int(crate::day_number(last)));
+        sql.push(" GROUP BY unit_code HAVING SUM(n) > 0");
         sql.fetch_pairs(&self.pool).await
     }
 }

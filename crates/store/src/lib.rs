@@ -194,6 +194,26 @@ impl Store {
 
 pub use migrate::MigrateReport;
 
+/// The locality's offset from UTC, in seconds: Vietnam is UTC+7 all year (since 1975). The tallies'
+/// day numbers (migration 0012) are local days, so the triggers hold the same number.
+pub const LOCAL_UTC_OFFSET_S: i64 = 25_200;
+
+/// The local day (days since 1970-01-01 in the locality) of a UTC time.
+pub fn local_day(t_s: i64) -> i64 {
+    (t_s + LOCAL_UTC_OFFSET_S).div_euclid(86_400)
+}
+
+/// The first second (UTC) of a local day number.
+pub fn local_day_start_s(day: i64) -> i64 {
+    day * 86_400 - LOCAL_UTC_OFFSET_S
+}
+
+/// The local day number of a calendar date.
+pub fn day_number(d: chrono::NaiveDate) -> i64 {
+    d.signed_duration_since(chrono::DateTime::UNIX_EPOCH.date_naive())
+        .num_days()
+}
+
 pub(crate) fn now_s() -> i64 {
     chrono::Utc::now().timestamp()
 }

@@ -77,6 +77,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_unit_boundaries.sql"),
         postgres: include_str!("../migrations/postgres/0011_unit_boundaries.sql"),
     },
+    Migration {
+        version: 12,
+        name: "tallies",
+        sqlite: include_str!("../migrations/sqlite/0012_tallies.sql"),
+        postgres: include_str!("../migrations/postgres/0012_tallies.sql"),
+    },
 ];
 
 const REFDATA_KEY: &str = "units_fingerprint";

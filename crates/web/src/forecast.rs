@@ -5,7 +5,6 @@
 use chrono::NaiveDate;
 use forecast::{estimate_rt, project, CoriConfig, ProjectionConfig, SerialInterval, TierDemand};
 
-use crate::local_time::{day_start_s, local_time};
 use crate::AppState;
 
 /// Days of history R(t) is estimated over.
@@ -88,17 +87,9 @@ async fn forecast_with(
         .tier_model(None)
         .ok_or(ForecastFailure::NoPolicy(as_of))?;
     let first = as_of - chrono::Days::new(HISTORY_DAYS - 1);
-    let end_s = day_start_s(as_of + chrono::Days::new(1));
-    let utc_offset_s = i64::from(chrono::Offset::fix(local_time(end_s).offset()).local_minus_utc());
     let daily = state
         .store
-        .daily_case_counts(
-            scope,
-            domain::Structure::S2021,
-            day_start_s(first),
-            end_s,
-            utc_offset_s,
-        )
+        .daily_case_counts(scope, domain::Structure::S2021, first, as_of)
         .await?;
     let epoch_day = first
         .signed_duration_since(chrono::DateTime::UNIX_EPOCH.date_naive())

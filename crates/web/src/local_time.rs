@@ -38,6 +38,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_stores_day_numbers_are_this_time_zones_days() {
+        // The tallies number local days with a fixed offset (store::LOCAL_UTC_OFFSET_S), which
+        // holds since 13 June 1975 (the south kept UTC+8 until then).
+        for t in [
+            200_000_000_i64,
+            1_637_377_200,
+            1_640_537_999,
+            1_640_538_000,
+            1_900_000_000,
+        ] {
+            let offset = chrono::Offset::fix(local_time(t).offset()).local_minus_utc();
+            assert_eq!(i64::from(offset), store::LOCAL_UTC_OFFSET_S, "at {t}");
+            assert_eq!(store::local_day(t), store::day_number(local_date(t)));
+            assert_eq!(
+                store::local_day_start_s(store::local_day(t)),
+                day_start_s(local_date(t))
+            );
+        }
+    }
+
+    #[test]
     fn days_are_vietnamese_days() {
         let d = NaiveDate::from_ymd_opt(2021, 11, 20).unwrap();
         // 2021-11-20T00:00 in Hà Nội is 2021-11-19T17:00Z.

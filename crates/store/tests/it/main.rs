@@ -5,6 +5,7 @@ mod bulk;
 mod care;
 mod checkins;
 mod persons;
+mod tallies;
 mod units;
 mod users;
 

@@ -7,17 +7,16 @@ use maud::html;
 
 use super::shell::{failure, local, page, Ui};
 use super::{chart, t, tr};
-use crate::local_time::{day_start_s, local_date, local_time};
+use crate::local_time::{day_start_s, local_date};
 use crate::{AppState, Lang};
 
 pub(super) async fn dashboard(State(state): State<AppState>, ui: Ui) -> Response {
     let Ui { lang, me } = ui;
     let now = state.now_s();
     let today = local_date(now);
-    let today_start = day_start_s(today);
     let counts = match state
         .store
-        .case_counts(&me.scope, domain::Structure::S2021, today_start, now)
+        .case_counts(&me.scope, domain::Structure::S2021, now)
         .await
     {
         Ok(c) => c,
@@ -105,17 +104,9 @@ pub(super) async fn dashboard(State(state): State<AppState>, ui: Ui) -> Response
     let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
     // The epidemic curve: 28 local days ending today, days without cases as zero.
     let first = today - chrono::Days::new(27);
-    let first_start = day_start_s(first);
-    let utc_offset_s = i64::from(chrono::Offset::fix(local_time(now).offset()).local_minus_utc());
     let daily = state
         .store
-        .daily_case_counts(
-            &me.scope,
-            domain::Structure::S2021,
-            first_start,
-            now + 1,
-            utc_offset_s,
-        )
+        .daily_case_counts(&me.scope, domain::Structure::S2021, first, today)
         .await
         .unwrap_or_else(|e| {
             tracing::error!("dashboard curve: {e}");

@@ -96,9 +96,12 @@ pub(super) async fn map_page(
     let now = state.now_s();
     let week_from = day_start_s(local_date(now) - chrono::Days::new(6));
     let (cases, residents) = tokio::join!(
-        state
-            .store
-            .cases_by_unit(&ui.me.scope, STRUCTURE, week_from, now + 1),
+        state.store.cases_by_unit(
+            &ui.me.scope,
+            STRUCTURE,
+            local_date(week_from),
+            local_date(now)
+        ),
         state.store.residents_by_unit(&ui.me.scope, STRUCTURE),
     );
     let (Ok(cases), Ok(residents)) = (cases, residents) else {

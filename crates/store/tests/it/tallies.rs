@@ -1,0 +1,212 @@
+//! The tallies the triggers keep (migration 0012) agree with a plain count of the rows, after
+//! bulk loads, status changes and traced contacts, on both databases and within a scope.
+
+use std::collections::{BTreeMap, HashMap};
+
+use domain::epi::{CaseStatus, Severity};
+use domain::person::Sex;
+use domain::{CaseId, Role, Scope, Structure, UnitCode};
+use store::{
+    both_databases, CaseRow, ContactRow, PersonRow, Residence, StatusUpdate, Store, UnitRef,
+};
+
+use crate::{caller, NOW};
+
+async fn unit(store: &Store, code: &str) -> UnitRef {
+    let u = store
+        .unit_unscoped(Structure::S2021, &UnitCode::parse(code).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    UnitRef::from(&u)
+}
+
+const SEVERITIES: [Severity; 3] = [Severity::Mild, Severity::Moderate, Severity::Severe];
+
+async fn tallies_agree_with_the_rows(store: Store) {
+    let units = [unit(&store, "00001").await, unit(&store, "00004").await];
+    let persons: Vec<PersonRow> = (1..=40)
+        .map(|i| PersonRow {
+            id: i,
+            full_name: format!("Người {i}"),
+            national_id: None,
+            phone: None,
+            birth_date: None,
+            sex: Sex::Unknown,
+            unit: units[(i % 2) as usize].clone(),
+            household_id: None,
+            synthetic: true,
+        })
+        .collect();
+    store.bulk_persons(&persons, NOW).await.unwrap();
+    // 30 cases over 12 days, in both communes, of several statuses and severities; some
+    // confirmed just before and after a local midnight.
+    let today = store::local_day(NOW);
+    let cases: Vec<CaseRow> = (1..=30)
+        .map(|i: i64| {
+            let confirmed = store::local_day_start_s(today - i % 12) + (i * 3_517) % 86_400;
+            CaseRow {
+                id: i,
+                person_id: i,
+                unit: units[(i % 2) as usize].clone(),
+                status: match i % 5 {
+                    0 => CaseStatus::Recovered,
+                    1 if i > 20 => CaseStatus::Died,
+                    _ => CaseStatus::Active,
+                },
+                severity: SEVERITIES[(i % 3) as usize],
+                onset_s: None,
+                first_sample_s: confirmed - 3_600,
+                confirmed_at_s: confirmed.min(NOW),
+                isolation_s: None,
+                community: true,
+                outcome_at_s: None,
+            }
+        })
+        .collect();
+    store.bulk_cases(&cases, NOW).await.unwrap();
+    let mut truth: HashMap<i64, (usize, CaseStatus, Severity, i64)> = cases
+        .iter()
+        .map(|c| {
+            (
+                c.id,
+                ((c.id % 2) as usize, c.status, c.severity, c.confirmed_at_s),
+            )
+        })
+        .collect();
+
+    // Status and severity changes move cases between tallies.
+    let admin = caller(&store, "admin", Role::Administrator, &["VN"]).await;
+    for (id, status, severity) in [
+        (2, CaseStatus::Recovered, Severity::Mild),
+        (3, CaseStatus::Active, Severity::Critical),
+        (4, CaseStatus::Died, Severity::Critical),
+        (6, CaseStatus::Active, Severity::Mild),
+    ] {
+        let change = StatusUpdate {
+            status,
+            severity,
+            isolation_s: None,
+            note: None,
+            at_s: NOW,
+        };
+        assert!(store
+            .update_case_status(&admin, CaseId(id), &change, NOW)
+            .await
+            .unwrap());
+        let t = truth.get_mut(&id).unwrap();
+        t.1 = status;
+        t.2 = severity;
+    }
+
+    // Contacts of case 1: in quarantine until earlier today, later today, later days; one
+    // under monitoring only.
+    let residences: HashMap<i64, Residence> = (31..=40)
+        .map(|p| {
+            let u = &units[(p % 2) as usize];
+            (
+                p,
+                Residence {
+                    structure: u.structure,
+                    unit_code: u.code.to_string(),
+                    unit_path: u.path.clone(),
+                },
+            )
+        })
+        .collect();
+    let until = [
+        Some(NOW - 60),
+        Some(NOW + 60),
+        Some(store::local_day_start_s(today + 1) - 1),
+        Some(store::local_day_start_s(today + 1)),
+        Some(NOW + 3 * 86_400),
+        Some(NOW + 9 * 86_400),
+        None,
+        Some(NOW + 86_400),
+        Some(NOW + 2 * 86_400),
+        Some(NOW + 5),
+    ];
+    let rows: Vec<ContactRow> = (31..=40)
+        .zip(until)
+        .map(|(p, until)| ContactRow {
+            person_id: p,
+            degree: 1,
+            via_person_id: 1,
+            first_exposure_s: NOW - 86_400,
+            exposure_s: 3_600,
+            reasons_json: "[]".into(),
+            status: if p == 38 { "monitor" } else { "quarantine" }.into(),
+            quarantine_from_s: until.map(|_| NOW - 86_400),
+            quarantine_until_s: until,
+            test_days: "1,7".into(),
+            policy: "test".into(),
+        })
+        .collect();
+    store
+        .persist_contacts(&admin, CaseId(1), &rows, &residences, NOW)
+        .await
+        .unwrap();
+
+    for (scope, units_in) in [
+        (Scope::everything(), vec![0, 1]),
+        (
+            Scope::of([(Structure::S2021, units[1].path.clone())]),
+            vec![1],
+        ),
+    ] {
+        let counts = store
+            .case_counts(&scope, Structure::S2021, NOW)
+            .await
+            .unwrap();
+        let mine: Vec<_> = truth.values().filter(|t| units_in.contains(&t.0)).collect();
+        let count = |f: &dyn Fn(&&&(usize, CaseStatus, Severity, i64)) -> bool| {
+            mine.iter().filter(f).count() as i64
+        };
+        assert_eq!(counts.active, count(&|t| t.1 == CaseStatus::Active));
+        assert_eq!(counts.recovered, count(&|t| t.1 == CaseStatus::Recovered));
+        assert_eq!(counts.died, count(&|t| t.1 == CaseStatus::Died));
+        assert_eq!(counts.new_today, count(&|t| store::local_day(t.3) == today));
+        assert_eq!(counts.new_7d, count(&|t| store::local_day(t.3) > today - 7));
+        let mut by_severity: BTreeMap<String, i64> = BTreeMap::new();
+        for t in mine.iter().filter(|t| t.1 == CaseStatus::Active) {
+            *by_severity.entry(t.2.as_str().to_string()).or_default() += 1;
+        }
+        let got: BTreeMap<String, i64> = counts.active_by_severity.iter().cloned().collect();
+        assert_eq!(got, by_severity);
+        let quarantined = rows
+            .iter()
+            .filter(|r| {
+                r.status == "quarantine"
+                    && r.quarantine_until_s.is_some_and(|u| u > NOW)
+                    && units_in.contains(&((r.person_id % 2) as usize))
+            })
+            .count() as i64;
+        assert_eq!(counts.f1_in_quarantine, quarantined);
+
+        // The curve and the map: per day and per unit over the last 12 days.
+        let first =
+            chrono::DateTime::UNIX_EPOCH.date_naive() + chrono::Days::new((today - 11) as u64);
+        let last = chrono::DateTime::UNIX_EPOCH.date_naive() + chrono::Days::new(today as u64);
+        let daily = store
+            .daily_case_counts(&scope, Structure::S2021, first, last)
+            .await
+            .unwrap();
+        let mut want: BTreeMap<i64, i64> = BTreeMap::new();
+        for t in &mine {
+            *want.entry(store::local_day(t.3)).or_default() += 1;
+        }
+        assert_eq!(daily, want.into_iter().collect::<Vec<_>>());
+        let mut by_unit = store
+            .cases_by_unit(&scope, Structure::S2021, first, last)
+            .await
+            .unwrap();
+        by_unit.sort();
+        let mut want: BTreeMap<String, i64> = BTreeMap::new();
+        for t in &mine {
+            *want.entry(units[t.0].code.to_string()).or_default() += 1;
+        }
+        assert_eq!(by_unit, want.into_iter().collect::<Vec<_>>());
+    }
+}
+
+both_databases!(tallies_agree_with_the_rows);
