@@ -21,6 +21,9 @@ async fn unit(store: &Store, code: &str) -> UnitRef {
     UnitRef::from(&u)
 }
 
+/// A case as the test knows it: (unit index, status, severity, confirmed at).
+type Truth = (usize, CaseStatus, Severity, i64);
+
 const SEVERITIES: [Severity; 3] = [Severity::Mild, Severity::Moderate, Severity::Severe];
 
 async fn tallies_agree_with_the_rows(store: Store) {
@@ -65,7 +68,7 @@ async fn tallies_agree_with_the_rows(store: Store) {
         })
         .collect();
     store.bulk_cases(&cases, NOW).await.unwrap();
-    let mut truth: HashMap<i64, (usize, CaseStatus, Severity, i64)> = cases
+    let mut truth: HashMap<i64, Truth> = cases
         .iter()
         .map(|c| {
             (
@@ -159,9 +162,7 @@ async fn tallies_agree_with_the_rows(store: Store) {
             .await
             .unwrap();
         let mine: Vec<_> = truth.values().filter(|t| units_in.contains(&t.0)).collect();
-        let count = |f: &dyn Fn(&&&(usize, CaseStatus, Severity, i64)) -> bool| {
-            mine.iter().filter(f).count() as i64
-        };
+        let count = |f: &dyn Fn(&&&Truth) -> bool| mine.iter().filter(f).count() as i64;
         assert_eq!(counts.active, count(&|t| t.1 == CaseStatus::Active));
         assert_eq!(counts.recovered, count(&|t| t.1 == CaseStatus::Recovered));
         assert_eq!(counts.died, count(&|t| t.1 == CaseStatus::Died));
