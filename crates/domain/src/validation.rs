@@ -17,6 +17,8 @@ pub enum Reason {
     Duplicate,
     /// No free place left (a bed type of a facility is full).
     NoCapacity,
+    /// The household lies outside the relief round's lockdown zone (its units or addresses).
+    OutsideZone,
 }
 
 impl Reason {
@@ -32,6 +34,7 @@ impl Reason {
             Reason::OutOfScope => "out_of_scope",
             Reason::Duplicate => "duplicate",
             Reason::NoCapacity => "no_capacity",
+            Reason::OutsideZone => "outside_zone",
         }
     }
 }

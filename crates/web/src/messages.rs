@@ -81,5 +81,11 @@ pub fn reason_message(reason: Reason, lang: Lang) -> &'static str {
         (Duplicate, Lang::En) => "Already exists.",
         (NoCapacity, Lang::Vi) => "Hết giường trống loại này (số giường đang dùng bằng công suất).",
         (NoCapacity, Lang::En) => "No free bed of this type (all beds are occupied).",
+        (OutsideZone, Lang::Vi) => {
+            "Hộ gia đình không thuộc vùng phong tỏa của đợt này (ngoài các đơn vị hoặc địa chỉ của vùng); không trao gói."
+        }
+        (OutsideZone, Lang::En) => {
+            "The household is not in this round's lockdown zone (outside its units or addresses); no package given."
+        }
     }
 }
