@@ -191,6 +191,20 @@ async fn publish_weekly_risk_levels(store: &Store, clock_s: i64, days: u32) -> R
 
 /// Writes a simulated locality through the store's bulk paths. Database ids are the
 /// simulator's indices + 1, as `export truth` and `export checkins` both use them.
+/// The house number of the simulated household `h` (0-based) on its commune's one street.
+pub fn house_number(h: usize) -> usize {
+    h % 400 + 1
+}
+
+/// A synthetic address: "Số 17, Phúc Xá".
+pub fn house_address(number: usize, commune: &str) -> String {
+    format!("Số {number}, {commune}")
+}
+
+fn household_address(h: usize, commune: &str) -> String {
+    house_address(house_number(h), commune)
+}
+
 pub async fn write(store: &Store, o: &sim::Outcome) -> Result<()> {
     let now = Utc::now().timestamp();
     let province = UnitCode::parse(&o.params.province_code)
@@ -227,10 +241,9 @@ pub async fn write(store: &Store, o: &sim::Outcome) -> Result<()> {
             let unit = commune_units[o.households.commune[h] as usize].clone();
             HouseholdRow {
                 id: h as i64 + 1,
-                address: Some(format!(
-                    "Số {}, {}",
-                    h % 400 + 1,
-                    o.communes[o.households.commune[h] as usize].name
+                address: Some(household_address(
+                    h,
+                    &o.communes[o.households.commune[h] as usize].name,
                 )),
                 unit,
                 synthetic: true,

@@ -134,11 +134,19 @@ struct Goods {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Relief {
-    zones: usize,
+    zones: Vec<ReliefZone>,
     round_name: String,
     kind: String,
     given_percent: u64,
     households_max: usize,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReliefZone {
+    communes: usize,
+    /// Only the households numbered 1 to this on their street (an address-limited zone).
+    house_numbers: Option<usize>,
 }
 
 /// Marks a database whose aid facts are loaded, so a rerun adds nothing twice.
@@ -353,7 +361,8 @@ fn parse_money(s: &str) -> Result<Money> {
     })
 }
 
-/// Locks down the communes with the most households and hands most of them a package.
+/// Locks down the communes with the most households (several communes in one zone, or a
+/// few addresses of one) and hands most of each zone's households a package.
 async fn simulate_relief(
     store: &Store,
     system: &Caller,
@@ -369,30 +378,65 @@ async fn simulate_relief(
     for &c in &o.households.commune {
         households[c as usize] += 1;
     }
-    let mut people = vec![0_i64; o.communes.len()];
-    for i in 0..o.people.len() {
-        people[o.people.commune(i as u32) as usize] += 1;
+    let mut residents = vec![0_i64; o.households.len()];
+    for &h in &o.people.household {
+        residents[h as usize] += 1;
     }
-    let mut order: Vec<usize> = (0..o.communes.len()).collect();
+    let mut order: Vec<usize> = (0..o.communes.len())
+        .filter(|&c| households[c] > 0)
+        .collect();
     order.sort_by_key(|&c| (std::cmp::Reverse(households[c]), c));
     let starts_on = o.params.start_date;
     let ends_on = starts_on + Duration::days(i64::from(o.params.days));
+    let mut communes = order.into_iter();
     let mut made = 0;
-    for &c in order.iter().take(r.zones).filter(|&&c| households[c] > 0) {
-        let commune = &o.communes[c];
-        let code = UnitCode::parse(&commune.code)
-            .map_err(|_| anyhow::anyhow!("commune {}", commune.code))?;
+    for spec in &r.zones {
+        let picked: Vec<usize> = communes.by_ref().take(spec.communes).collect();
+        if picked.is_empty() {
+            break;
+        }
+        let numbers = spec.house_numbers.unwrap_or(usize::MAX);
+        // The declared figures: the simulated households (and their people) of the zone.
+        let (mut hh, mut people) = (0, 0);
+        for (h, &c) in o.households.commune.iter().enumerate() {
+            if picked.contains(&(c as usize)) && crate::demo::house_number(h) <= numbers {
+                hh += 1;
+                people += residents[h];
+            }
+        }
+        let names: Vec<&str> = picked
+            .iter()
+            .map(|&c| o.communes[c].name.as_str())
+            .collect();
+        let addresses: Vec<String> = match spec.house_numbers {
+            Some(n) => (1..=n)
+                .flat_map(|k| names.iter().map(move |c| crate::demo::house_address(k, c)))
+                .collect(),
+            None => Vec::new(),
+        };
+        let units = picked
+            .iter()
+            .map(|&c| {
+                UnitCode::parse(&o.communes[c].code)
+                    .map_err(|_| anyhow::anyhow!("commune {}", o.communes[c].code))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let name = match spec.house_numbers {
+            Some(n) => format!("Vùng phong tỏa số 1–{n}, {}", names.join(" – ")),
+            None => format!("Vùng phong tỏa {}", names.join(" – ")),
+        };
         let zone = store
             .create_zone(
                 system,
                 &NewZone {
-                    name: format!("Vùng phong tỏa {}", commune.name),
+                    name,
                     structure: Structure::S2021,
-                    unit: code.clone(),
+                    units,
+                    addresses,
                     starts_on,
                     ends_on: Some(ends_on),
-                    population: people[c],
-                    households: households[c],
+                    population: people,
+                    households: hh,
                 },
                 now,
             )
@@ -410,12 +454,8 @@ async fn simulate_relief(
             )
             .await?
             .context("the system sees every zone")?;
-        let unit = store
-            .unit_unscoped(Structure::S2021, &code)
-            .await?
-            .with_context(|| format!("commune {code} is not in the registry"))?;
         let ids = store
-            .household_ids_in(Structure::S2021, &unit.path, r.households_max as i64)
+            .zone_household_ids(zone, r.households_max as i64)
             .await?;
         // Every household but the last (100 - given_percent) % in id order: the gap to close.
         let given = ids.len() * r.given_percent.min(100) as usize / 100;

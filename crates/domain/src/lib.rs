@@ -18,9 +18,11 @@ pub mod risk;
 pub mod role;
 pub mod scope;
 mod slug;
+pub mod text;
 pub mod units;
 pub mod vaccination;
 pub mod validation;
+pub mod zone;
 
 pub use ids::{CaseId, PersonId, UserId, VenueId};
 pub use role::Role;

@@ -19,6 +19,8 @@ pub enum Reason {
     NoCapacity,
     /// A shape that lies away from where its unit is (a boundary filed under the wrong code).
     Misplaced,
+    /// The household lies outside the relief round's lockdown zone (its units or addresses).
+    OutsideZone,
 }
 
 impl Reason {
@@ -35,6 +37,7 @@ impl Reason {
             Reason::Duplicate => "duplicate",
             Reason::NoCapacity => "no_capacity",
             Reason::Misplaced => "misplaced",
+            Reason::OutsideZone => "outside_zone",
         }
     }
 }

@@ -134,6 +134,7 @@ fn date(d: NaiveDate) -> String {
 }
 
 impl Store {
+    /// Households, each with its address's matching key (`domain::zone::address_key`).
     pub async fn bulk_households(&self, rows: &[HouseholdRow], now_s: i64) -> Result<u64> {
         self.bulk(
             "households",
@@ -143,6 +144,7 @@ impl Store {
                 "unit_code",
                 "unit_path",
                 "address",
+                "address_key",
                 "synthetic",
                 "created_at_s",
             ],
@@ -154,6 +156,12 @@ impl Store {
                     c,
                     p,
                     Val::OptText(r.address.clone()),
+                    Val::OptText(
+                        r.address
+                            .as_deref()
+                            .map(domain::zone::address_key)
+                            .filter(|k| !k.is_empty()),
+                    ),
                     b(r.synthetic),
                     Val::Int(now_s),
                 ]

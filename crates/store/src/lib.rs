@@ -178,7 +178,14 @@ impl Store {
     /// Applies pending migrations and (re)loads the administrative units if the embedded
     /// reference data changed. Safe to run at every start.
     pub async fn migrate(&self) -> Result<migrate::MigrateReport> {
-        migrate::run(self).await
+        migrate::run(self, i64::MAX).await
+    }
+
+    /// Applies the migrations up to `version` only: for tests of a later migration's move of
+    /// existing data.
+    #[cfg(feature = "testing")]
+    pub async fn migrate_through(&self, version: i64) -> Result<migrate::MigrateReport> {
+        migrate::run(self, version).await
     }
 
     pub async fn close(&self) {

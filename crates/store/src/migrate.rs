@@ -6,7 +6,7 @@ use sqlx::Row;
 use domain::refdata;
 use domain::Structure;
 
-use crate::sql::{insert_rows, Val};
+use crate::sql::{insert_rows, Sql, Val};
 use crate::{now_s, Dialect, Result, Store};
 
 struct Migration {
@@ -14,6 +14,14 @@ struct Migration {
     name: &'static str,
     sqlite: &'static str,
     postgres: &'static str,
+    /// Work SQL cannot do in both dialects, run in the migration's transaction after its SQL.
+    then: Option<Step>,
+}
+
+#[derive(Clone, Copy)]
+enum Step {
+    /// Fills `households.address_key` for the addresses already stored.
+    AddressKeys,
 }
 
 const MIGRATIONS: &[Migration] = &[
@@ -22,66 +30,84 @@ const MIGRATIONS: &[Migration] = &[
         name: "foundation",
         sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
         postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+        then: None,
     },
     Migration {
         version: 2,
         name: "locality",
         sqlite: include_str!("../migrations/sqlite/0002_locality.sql"),
         postgres: include_str!("../migrations/postgres/0002_locality.sql"),
+        then: None,
     },
     Migration {
         version: 3,
         name: "contacts",
         sqlite: include_str!("../migrations/sqlite/0003_contacts.sql"),
         postgres: include_str!("../migrations/postgres/0003_contacts.sql"),
+        then: None,
     },
     Migration {
         version: 4,
         name: "person_merge",
         sqlite: include_str!("../migrations/sqlite/0004_person_merge.sql"),
         postgres: include_str!("../migrations/postgres/0004_person_merge.sql"),
+        then: None,
     },
     Migration {
         version: 5,
         name: "aid",
         sqlite: include_str!("../migrations/sqlite/0005_aid.sql"),
         postgres: include_str!("../migrations/postgres/0005_aid.sql"),
+        then: None,
     },
     Migration {
         version: 6,
         name: "care",
         sqlite: include_str!("../migrations/sqlite/0006_care.sql"),
         postgres: include_str!("../migrations/postgres/0006_care.sql"),
+        then: None,
     },
     Migration {
         version: 7,
         name: "unit_residents",
         sqlite: include_str!("../migrations/sqlite/0007_unit_residents.sql"),
         postgres: include_str!("../migrations/postgres/0007_unit_residents.sql"),
+        then: None,
     },
     Migration {
         version: 8,
         name: "policy_overrides",
         sqlite: include_str!("../migrations/sqlite/0008_policy_overrides.sql"),
         postgres: include_str!("../migrations/postgres/0008_policy_overrides.sql"),
+        then: None,
     },
     Migration {
         version: 9,
         name: "risk_history",
         sqlite: include_str!("../migrations/sqlite/0009_risk_history.sql"),
         postgres: include_str!("../migrations/postgres/0009_risk_history.sql"),
+        then: None,
+    },
+    Migration {
+        version: 10,
+        name: "zone_units",
+        sqlite: include_str!("../migrations/sqlite/0010_zone_units.sql"),
+        postgres: include_str!("../migrations/postgres/0010_zone_units.sql"),
+        then: Some(Step::AddressKeys),
     },
     Migration {
         version: 11,
         name: "unit_boundaries",
         sqlite: include_str!("../migrations/sqlite/0011_unit_boundaries.sql"),
         postgres: include_str!("../migrations/postgres/0011_unit_boundaries.sql"),
+        then: None,
     },
     Migration {
         version: 12,
         name: "tallies",
         sqlite: include_str!("../migrations/sqlite/0012_tallies.sql"),
         postgres: include_str!("../migrations/postgres/0012_tallies.sql"),
+        then: None,
     },
 ];
 
@@ -96,7 +122,8 @@ pub struct MigrateReport {
     pub correspondence_loaded: u64,
 }
 
-pub(crate) async fn run(store: &Store) -> Result<MigrateReport> {
+/// Applies the pending migrations up to `through` (a version), then reloads the units.
+pub(crate) async fn run(store: &Store, through: i64) -> Result<MigrateReport> {
     let mut report = MigrateReport::default();
     let mut conn = store.pool.acquire().await?;
     if store.dialect == Dialect::Postgres {
@@ -105,7 +132,7 @@ pub(crate) async fn run(store: &Store) -> Result<MigrateReport> {
             .execute(&mut *conn)
             .await?;
     }
-    let result = apply(store, &mut conn, &mut report).await;
+    let result = apply(store, &mut conn, &mut report, through).await;
     if store.dialect == Dialect::Postgres {
         sqlx::query("SELECT pg_advisory_unlock(7305171)")
             .execute(&mut *conn)
@@ -119,6 +146,7 @@ async fn apply(
     store: &Store,
     conn: &mut sqlx::AnyConnection,
     report: &mut MigrateReport,
+    through: i64,
 ) -> Result<()> {
     sqlx::query(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -135,7 +163,7 @@ async fn apply(
         .iter()
         .map(|r| r.try_get::<i64, _>(0))
         .collect::<Result<_, _>>()?;
-    for m in MIGRATIONS {
+    for m in MIGRATIONS.iter().take_while(|m| m.version <= through) {
         if applied.contains(&m.version) {
             continue;
         }
@@ -145,6 +173,10 @@ async fn apply(
         };
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         sqlx::raw_sql(text).execute(&mut *tx).await?;
+        match m.then {
+            Some(Step::AddressKeys) => fill_address_keys(&mut tx, store.dialect).await?,
+            None => {}
+        }
         sqlx::query(
             "INSERT INTO schema_migrations (version, name, applied_at_s) VALUES ($1, $2, $3)",
         )
@@ -157,6 +189,45 @@ async fn apply(
         report.applied.push(format!("{:04}_{}", m.version, m.name));
     }
     load_units(conn, store.dialect, report).await
+}
+
+/// Households' address keys computed from their stored addresses, in batches by id.
+async fn fill_address_keys(conn: &mut sqlx::AnyConnection, dialect: Dialect) -> Result<()> {
+    const BATCH: i64 = 2000;
+    let mut after = 0_i64;
+    loop {
+        let rows = sqlx::query(
+            "SELECT id, address FROM households WHERE address IS NOT NULL AND id > $1
+             ORDER BY id LIMIT $2",
+        )
+        .bind(after)
+        .bind(BATCH)
+        .fetch_all(&mut *conn)
+        .await?;
+        let Some(last) = rows.last() else {
+            return Ok(());
+        };
+        after = last.try_get(0)?;
+        let mut sql = Sql::new(
+            dialect,
+            "UPDATE households SET address_key = v.column2 FROM (VALUES ",
+        );
+        let mut any = false;
+        for r in &rows {
+            let key = domain::zone::address_key(&r.try_get::<String, _>(1)?);
+            if key.is_empty() {
+                continue;
+            }
+            sql.push(if any { ", (" } else { "(" });
+            sql.bind(Val::Int(r.try_get(0)?)).push(", ");
+            sql.bind(Val::Text(key)).push(")");
+            any = true;
+        }
+        sql.push(") AS v WHERE households.id = v.column1");
+        if any {
+            sql.query().execute(&mut *conn).await?;
+        }
+    }
 }
 
 /// Replaces the registry when the embedded data differs from what was loaded last.

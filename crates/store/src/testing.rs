@@ -32,10 +32,18 @@ fn unique_name() -> String {
 }
 
 pub async fn sqlite() -> TestDb {
+    sqlite_through(i64::MAX).await
+}
+
+/// A SQLite database migrated up to `version` only.
+pub async fn sqlite_through(version: i64) -> TestDb {
     let path = std::env::temp_dir().join(format!("{}.db", unique_name()));
     let url = format!("sqlite://{}", path.display());
     let store = Store::connect(&url).await.expect("open test SQLite");
-    store.migrate().await.expect("migrate test SQLite");
+    store
+        .migrate_through(version)
+        .await
+        .expect("migrate test SQLite");
     TestDb {
         store,
         url,
@@ -45,6 +53,11 @@ pub async fn sqlite() -> TestDb {
 
 /// None (and a note on stderr) when no server is configured outside CI.
 pub async fn postgres() -> Option<TestDb> {
+    postgres_through(i64::MAX).await
+}
+
+/// A PostgreSQL database migrated up to `version` only; None as for `postgres`.
+pub async fn postgres_through(version: i64) -> Option<TestDb> {
     let admin_url = match std::env::var("CHONGDICH_TEST_PG") {
         Ok(u) if !u.is_empty() => u,
         _ => {
@@ -69,7 +82,10 @@ pub async fn postgres() -> Option<TestDb> {
         None => panic!("CHONGDICH_TEST_PG must end in /DATABASE"),
     };
     let store = Store::connect(&url).await.expect("open test database");
-    store.migrate().await.expect("migrate test PostgreSQL");
+    store
+        .migrate_through(version)
+        .await
+        .expect("migrate test PostgreSQL");
     Some(TestDb {
         store,
         url,

@@ -87,5 +87,11 @@ pub fn reason_message(reason: Reason, lang: Lang) -> &'static str {
         (Misplaced, Lang::En) => {
             "The boundary lies away from the unit's official centre: check the unit code."
         }
+        (OutsideZone, Lang::Vi) => {
+            "Hộ gia đình không thuộc vùng phong tỏa của đợt này (ngoài các đơn vị hoặc địa chỉ của vùng); không trao gói."
+        }
+        (OutsideZone, Lang::En) => {
+            "The household is not in this round's lockdown zone (outside its units or addresses); no package given."
+        }
     }
 }

@@ -89,6 +89,21 @@ async fn the_demo_holds_the_reports_gifts_and_converts_them() {
     assert_eq!((agreements[0].fields.len(), activities.len()), (9, 4));
     let campaigns = store.list_campaigns(&all).await.unwrap();
     assert_eq!(campaigns[0].tasks.len(), 8);
+    // Relief: a zone of two communes, one of one commune, one of 20 house numbers of a
+    // commune; each zone's declared households (counted in the simulation) are those its
+    // units and addresses find in the database, and 85 % of them have their package.
+    let zones = store.relief_progress(&all).await.unwrap();
+    assert_eq!(zones.len(), 3, "{zones:?}");
+    assert!(zones
+        .iter()
+        .any(|z| z.units.len() == 2 && z.addresses.is_empty()));
+    let street = zones.iter().find(|z| !z.addresses.is_empty()).unwrap();
+    assert_eq!((street.units.len(), street.addresses.len()), (1, 20));
+    for z in &zones {
+        assert!(z.households_in_zone > 0, "{z:?}");
+        assert_eq!(z.households, z.households_in_zone, "{z:?}");
+        assert_eq!(z.rounds[0].given, z.households_in_zone * 85 / 100);
+    }
     // A second build of the same demo adds nothing twice.
     build();
     let page = store

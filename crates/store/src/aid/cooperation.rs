@@ -609,8 +609,18 @@ impl Store {
     }
 
     /// The rows of a record's child table (`$1` is the record's id).
-    async fn children(&self, sql: &str, id: i64) -> Result<Vec<sqlx::any::AnyRow>> {
+    pub(super) async fn children(&self, sql: &str, id: i64) -> Result<Vec<sqlx::any::AnyRow>> {
         Ok(sqlx::query(sql).bind(id).fetch_all(&self.pool).await?)
+    }
+
+    /// The rows of a record's child table (`$1` is the record's id), each read by `read`.
+    pub(super) async fn children_as<T>(
+        &self,
+        sql: &str,
+        id: i64,
+        read: impl Fn(&sqlx::any::AnyRow) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        self.children(sql, id).await?.iter().map(read).collect()
     }
 
     async fn campaign_in_scope(&self, caller: &Caller, id: i64) -> Result<bool> {

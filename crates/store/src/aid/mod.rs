@@ -18,7 +18,7 @@ pub use ledger::{
 };
 pub use letters::LetterSent;
 pub use needs::{Need, NewNeed};
-pub use relief::{NewRound, NewZone, RoundProgress, ZoneProgress};
+pub use relief::{NewRound, NewZone, RoundProgress, ZoneProgress, ZoneUnit};
 
 use crate::audit::{self, AuditAction, AuditEntry};
 use crate::sql::{Sql, Val};

@@ -3,7 +3,9 @@
 use chrono::NaiveDate;
 use domain::aid::{item, AidStatus, Currency, FxRate, GoodsLine, Money, PartyKind};
 use domain::{Role, Structure, UnitCode};
-use store::aid::{AidFilter, NewDonation, NewOrg, NewRound, NewZone, PartyRef, PartySel, Refusal};
+use store::aid::{
+    AidFilter, NewDonation, NewOrg, NewRound, NewZone, PartyRef, PartySel, Refusal, ZoneUnit,
+};
 use store::{both_databases, HouseholdRow, Store, StoreError, UnitRef};
 
 use crate::{caller, NOW};
@@ -330,7 +332,8 @@ async fn one_package_per_household_per_round_even_when_requests_race(store: Stor
             &NewZone {
                 name: "Phúc Xá".into(),
                 structure: Structure::S2021,
-                unit: unit.code.clone(),
+                units: vec![unit.code.clone()],
+                addresses: Vec::new(),
                 starts_on: NaiveDate::from_ymd_opt(2021, 8, 1).unwrap(),
                 ends_on: None,
                 population: 9_000,
@@ -427,3 +430,99 @@ both_databases!(
     gifts_are_scoped_summed_and_move_one_step_at_a_time,
     one_package_per_household_per_round_even_when_requests_race
 );
+
+/// Migration 0010 on a database holding a zone of 0005's shape: the zone keeps its unit (now
+/// in relief_zone_units, named) and its round, and stored addresses get their keys.
+async fn zone_units_migration_moves_zones_and_keys_addresses(db: store::testing::TestDb) {
+    let phuc_xa = db
+        .store
+        .unit_unscoped(Structure::S2021, &UnitCode::parse("00001").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let path = phuc_xa.path.as_str();
+    let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
+    for sql in [
+        format!(
+            "INSERT INTO households (id, structure, unit_code, unit_path, address, synthetic,
+                                     created_at_s)
+             VALUES (1, '2021', '00001', '{path}', 'Số 5, Ngõ 328 Lê Trọng Tấn', 1, 0),
+                    (2, '2021', '00001', '{path}', NULL, 1, 0),
+                    (3, '2021', '00001', '{path}', 'Số 5, ngõ 32 Lê Trọng Tấn', 1, 0)"
+        ),
+        format!(
+            "INSERT INTO relief_zones (name, structure, unit_code, unit_path, starts_on,
+                                       population, households, created_at_s)
+             VALUES ('Phúc Xá', '2021', '00001', '{path}', '2021-08-01', 9000, 3, 0)"
+        ),
+        "INSERT INTO relief_rounds (zone_id, name, kind, starts_on, created_at_s)
+         SELECT id, 'Đợt 1', 'gift_pack', '2021-08-02', 0 FROM relief_zones"
+            .to_string(),
+    ] {
+        sqlx::query(&sql).execute(&pool).await.unwrap();
+    }
+    pool.close().await;
+    let report = db.store.migrate().await.unwrap();
+    assert_eq!(
+        report.applied,
+        ["0010_zone_units", "0011_unit_boundaries", "0012_tallies"]
+    );
+    db.store.sync_id_sequences().await.unwrap();
+    let officer = caller(&db.store, "phuong", Role::CommuneOfficer, &["00001"]).await;
+    let zones = db.store.relief_progress(&officer).await.unwrap();
+    assert_eq!(zones.len(), 1);
+    assert_eq!(
+        zones[0].units,
+        [ZoneUnit {
+            code: "00001".into(),
+            name: phuc_xa.name.clone()
+        }]
+    );
+    assert_eq!(zones[0].households_in_zone, 3);
+    assert_eq!(zones[0].rounds[0].given, 0);
+    let round = zones[0].rounds[0].id;
+    assert!(db
+        .store
+        .give_package(&officer, round, 2, NOW)
+        .await
+        .unwrap()
+        .is_some());
+    // The addresses stored before the migration match by their keys.
+    let alley = db
+        .store
+        .create_zone(
+            &officer,
+            &NewZone {
+                name: "Ngõ 328".into(),
+                structure: Structure::S2021,
+                units: vec![phuc_xa.code.clone()],
+                addresses: vec!["ngo 328 LE TRONG TAN".into()],
+                starts_on: NaiveDate::from_ymd_opt(2021, 8, 1).unwrap(),
+                ends_on: None,
+                population: 10,
+                households: 1,
+            },
+            NOW,
+        )
+        .await
+        .unwrap();
+    let zones = db.store.relief_progress(&officer).await.unwrap();
+    let alley = zones.iter().find(|z| z.id == alley).unwrap();
+    assert_eq!(alley.households_in_zone, 1);
+}
+
+mod zone_units_migration {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        let db = store::testing::sqlite_through(9).await;
+        super::zone_units_migration_moves_zones_and_keys_addresses(db).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        let Some(db) = store::testing::postgres_through(9).await else {
+            return;
+        };
+        super::zone_units_migration_moves_zones_and_keys_addresses(db).await;
+    }
+}

@@ -211,3 +211,90 @@ async fn tallies_agree_with_the_rows(store: Store) {
 }
 
 both_databases!(tallies_agree_with_the_rows);
+
+/// Migration 0012 on a database that already holds cases and contacts: the tallies start
+/// from what is there.
+async fn tallies_start_from_the_rows_already_there(db: store::testing::TestDb) {
+    let store = &db.store;
+    let units = [unit(store, "00001").await, unit(store, "00004").await];
+    let persons: Vec<PersonRow> = (1..=6)
+        .map(|i| PersonRow {
+            id: i,
+            full_name: format!("Người {i}"),
+            national_id: None,
+            phone: None,
+            birth_date: None,
+            sex: Sex::Unknown,
+            unit: units[(i % 2) as usize].clone(),
+            household_id: None,
+            synthetic: true,
+        })
+        .collect();
+    store.bulk_persons(&persons, NOW).await.unwrap();
+    let today = store::local_day(NOW);
+    let cases: Vec<CaseRow> = (1..=5)
+        .map(|i: i64| CaseRow {
+            id: i,
+            person_id: i,
+            unit: units[(i % 2) as usize].clone(),
+            status: if i == 5 {
+                CaseStatus::Recovered
+            } else {
+                CaseStatus::Active
+            },
+            severity: Severity::Mild,
+            onset_s: None,
+            first_sample_s: NOW - i * 86_400 - 60,
+            confirmed_at_s: NOW - i * 86_400,
+            isolation_s: None,
+            community: true,
+            outcome_at_s: None,
+        })
+        .collect();
+    store.bulk_cases(&cases, NOW).await.unwrap();
+    let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
+    sqlx::query(&format!(
+        "INSERT INTO contacts (case_id, person_id, degree, via_person_id, first_exposure_s,
+                               exposure_s, reasons, status, quarantine_from_s, quarantine_until_s,
+                               test_days, policy, structure, unit_code, unit_path, created_at_s)
+         VALUES (1, 6, 1, 1, 0, 60, '[]', 'quarantine', 0, {}, '', 'x', '2021', '00004', '{}', 0)",
+        NOW + 3 * 86_400,
+        units[0].path.as_str()
+    ))
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    let report = store.migrate().await.unwrap();
+    assert_eq!(report.applied, ["0012_tallies"]);
+    let counts = store
+        .case_counts(&Scope::everything(), Structure::S2021, NOW)
+        .await
+        .unwrap();
+    assert_eq!((counts.active, counts.recovered), (4, 1));
+    assert_eq!(counts.new_7d, 5);
+    assert_eq!(counts.new_today, 0);
+    assert_eq!(counts.f1_in_quarantine, 1);
+    let first = chrono::DateTime::UNIX_EPOCH.date_naive() + chrono::Days::new((today - 2) as u64);
+    let daily = store
+        .daily_case_counts(&Scope::everything(), Structure::S2021, first, first)
+        .await
+        .unwrap();
+    assert_eq!(daily, vec![(today - 2, 1)]);
+}
+
+mod tallies_migration {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        let db = store::testing::sqlite_through(11).await;
+        super::tallies_start_from_the_rows_already_there(db).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        let Some(db) = store::testing::postgres_through(11).await else {
+            return;
+        };
+        super::tallies_start_from_the_rows_already_there(db).await;
+    }
+}

@@ -94,7 +94,7 @@ pub async fn list(
     let name_contains = match q.q.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(s) if s.chars().count() > 100 => return Err(ApiError::field("q", Reason::TooLong)),
-        Some(s) => Some(fold_diacritics(s)),
+        Some(s) => Some(domain::text::fold_diacritics(s)),
     };
     let page = PageParams {
         limit: q.limit,
@@ -137,29 +137,4 @@ pub async fn get_one(
         .await?
         .ok_or_else(ApiError::not_found)?;
     Ok(Json(unit.into()))
-}
-
-/// "Phúc Xá" → "phuc xa": names are searched on their ASCII form.
-pub fn fold_diacritics(s: &str) -> String {
-    const FROM: &str = "àáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễìíịỉĩòóọỏõôồốộổỗơờớợởỡùúụủũưừứựửữỳýỵỷỹđ";
-    const TO: &str = "aaaaaaaaaaaaaaaaaeeeeeeeeeeeiiiiiooooooooooooooooouuuuuuuuuuuyyyyyd";
-    s.to_lowercase()
-        .chars()
-        .map(|c| match FROM.chars().position(|f| f == c) {
-            Some(i) => TO.as_bytes()[i] as char,
-            None => c,
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn folds_vietnamese_diacritics() {
-        assert_eq!(super::fold_diacritics("Phúc Xá"), "phuc xa");
-        assert_eq!(
-            super::fold_diacritics("ĐẶC KHU Trường Sa"),
-            "dac khu truong sa"
-        );
-    }
 }

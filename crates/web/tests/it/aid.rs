@@ -319,7 +319,7 @@ async fn raw(
 }
 
 /// A page's status and HTML, signed in with `token`, optionally as a form POST.
-async fn html(
+pub(crate) async fn html(
     app: &App,
     method: Method,
     uri: &str,

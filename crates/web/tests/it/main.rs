@@ -10,6 +10,7 @@ mod duplicates;
 mod errors;
 mod forecast;
 mod persons;
+mod relief;
 mod tracing;
 mod ui;
 mod units;

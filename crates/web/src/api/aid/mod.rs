@@ -8,7 +8,7 @@ use axum::Json;
 use chrono::NaiveDate;
 use domain::aid::{self, AidStatus, Currency, FxRate, GoodsLine, Money, PartyKind, ReliefKind};
 use domain::role::Permission;
-use domain::{FieldError, Reason, UnitCode};
+use domain::{FieldError, Reason, Structure, UnitCode};
 use serde::{Deserialize, Serialize};
 use store::aid::{AidFilter, NewDonation, NewOrg, NewRound, NewZone, PartyRef, PartySel, Receipt};
 use utoipa::{IntoParams, ToSchema};
@@ -810,15 +810,77 @@ pub async fn create_org(
 #[derive(Deserialize, ToSchema)]
 pub struct ZoneRequest {
     pub name: Option<String>,
-    /// A unit code, optionally `2025:`-prefixed.
+    /// The zone's units, each meaning its subtree: codes, optionally `2025:`-prefixed, all of
+    /// one structure; 1 to 50, none twice or inside another, all in the caller's jurisdiction.
+    pub units: Option<Vec<String>>,
+    /// The older one-unit form, read as `units: [unit]`; not together with `units`.
     pub unit: Option<String>,
+    /// Address lines narrowing the zone (at most 100, each up to 200 characters): a household
+    /// is in the zone when its address contains one of them word for word, ignoring case,
+    /// diacritics and punctuation ("ngõ 328 Lê Trọng Tấn", "Chung cư Hồ Gươm Plaza").
+    /// Absent or empty: every household of the units.
+    pub addresses: Option<Vec<String>>,
     pub starts_on: Option<String>,
     pub ends_on: Option<String>,
+    /// Population affected, as declared.
     pub population: Option<i64>,
+    /// Households affected, as declared.
     pub households: Option<i64>,
 }
 
-/// Declares a lockdown zone over a unit of the caller's jurisdiction.
+/// A zone's unit list as given: `units`, or `unit` alone (its errors then name `unit`).
+/// Returns the structure, the codes, and whether `unit` was used.
+fn zone_units(
+    r: &ZoneRequest,
+    errors: &mut Vec<FieldError>,
+) -> Option<(Structure, Vec<UnitCode>, bool)> {
+    let (given, short): (Vec<(String, &str)>, bool) = match (&r.units, r.unit.as_deref()) {
+        (Some(list), Some(_)) if !list.is_empty() => {
+            errors.push(FieldError::new("unit", Reason::Duplicate));
+            return None;
+        }
+        (_, Some(u)) if !u.is_empty() => (vec![("unit".into(), u)], true),
+        (list, _) => (
+            list.iter()
+                .flatten()
+                .enumerate()
+                .map(|(i, u)| (format!("units[{i}]"), u.as_str()))
+                .collect(),
+            false,
+        ),
+    };
+    let mut structure = None;
+    let mut codes = Vec::with_capacity(given.len());
+    let mut ok = true;
+    for (field, u) in &given {
+        match domain::units::parse_unit_ref(u) {
+            Err(e) => {
+                errors.push(FieldError::new(field.as_str(), e.reason));
+                ok = false;
+            }
+            Ok((s, _)) if structure.is_some_and(|first| first != s) => {
+                errors.push(FieldError::new(field.as_str(), Reason::OutOfRange));
+                ok = false;
+            }
+            Ok((s, code)) => {
+                structure = Some(s);
+                codes.push(code);
+            }
+        }
+    }
+    if ok {
+        errors.extend(domain::zone::check_units(&codes).into_iter().map(|mut e| {
+            if short {
+                e.field = "unit".into();
+            }
+            e
+        }));
+    }
+    Some((structure.unwrap_or(Structure::S2021), codes, short))
+}
+
+/// Declares a lockdown zone: units of the caller's jurisdiction, optionally narrowed to
+/// addresses. Every bad field is reported at once and nothing is saved.
 #[utoipa::path(post, path = "/api/v1/relief/zones", request_body = ZoneRequest, responses(
     (status = 201, body = Created),
     (status = 400, body = crate::error::ErrorBody)
@@ -832,12 +894,11 @@ pub async fn create_zone(
     let mut errors = Vec::new();
     let name = text("name", r.name.as_deref(), &mut errors);
     let name = required("name", name, &mut errors);
-    let unit = match r.unit.as_deref() {
-        None | Some("") => required("unit", None, &mut errors),
-        Some(u) => domain::units::parse_unit_ref(u)
-            .map_err(|e| errors.push(e))
-            .ok(),
-    };
+    let units = zone_units(&r, &mut errors);
+    let addresses = r.addresses.clone().unwrap_or_default();
+    if let Err(e) = domain::zone::zone_addresses(&addresses) {
+        errors.extend(e);
+    }
     let starts_on = req_date("starts_on", r.starts_on.as_deref(), &mut errors);
     let ends_on = opt_date("ends_on", r.ends_on.as_deref(), &mut errors);
     if let (Some(a), Some(b)) = (starts_on, ends_on) {
@@ -857,14 +918,14 @@ pub async fn create_zone(
     let households = count("households", r.households, &mut errors);
     let (
         Some(name),
-        Some((structure, unit)),
+        Some((structure, units, short)),
         Some(starts_on),
         Some(population),
         Some(households),
         true,
     ) = (
         name,
-        unit,
+        units,
         starts_on,
         population,
         households,
@@ -873,22 +934,27 @@ pub async fn create_zone(
     else {
         return Err(ApiError::invalid(errors));
     };
-    let id = state
-        .store
-        .create_zone(
-            &auth.0,
-            &NewZone {
-                name,
-                structure,
-                unit,
-                starts_on,
-                ends_on,
-                population,
-                households,
-            },
-            state.now_s(),
-        )
-        .await?;
+    let new = NewZone {
+        name,
+        structure,
+        units,
+        addresses,
+        starts_on,
+        ends_on,
+        population,
+        households,
+    };
+    let id = match state.store.create_zone(&auth.0, &new, state.now_s()).await {
+        Err(store::StoreError::Invalid(mut fields)) if short => {
+            for f in &mut fields {
+                if f.field.starts_with("units") {
+                    f.field = "unit".into();
+                }
+            }
+            return Err(ApiError::invalid(fields));
+        }
+        other => other?,
+    };
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
@@ -990,18 +1056,35 @@ pub struct RoundDto {
 }
 
 #[derive(Serialize, ToSchema)]
+pub struct ZoneUnitDto {
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct ZoneDto {
     pub id: i64,
     pub name: String,
+    /// The first of `units` (for clients of the one-unit zones).
     pub unit_code: String,
+    /// The zone's units, each with its subtree, in the order declared.
+    pub units: Vec<ZoneUnitDto>,
+    /// Address lines narrowing the zone; empty when it is its units whole.
+    pub addresses: Vec<String>,
     pub starts_on: String,
     pub ends_on: Option<String>,
+    /// Population affected, as declared.
     pub population: i64,
+    /// Households affected, as declared.
     pub households: i64,
+    /// Households in the zone now, counted by its units and addresses: each round's target.
+    pub households_in_zone: i64,
     pub rounds: Vec<RoundDto>,
 }
 
-/// Lockdown zones in the caller's jurisdiction with each round's progress and gap.
+/// Lockdown zones touching the caller's jurisdiction (a unit of the zone in it, or it in a
+/// unit of the zone), with the households in each and each round's progress and gap. Counts
+/// only: no household is listed.
 #[utoipa::path(get, path = "/api/v1/relief/zones", responses(
     (status = 200, body = Vec<ZoneDto>)
 ), security(("bearer" = [])))]
@@ -1018,7 +1101,7 @@ pub async fn list_zones(
                     .rounds
                     .into_iter()
                     .map(|r| RoundDto {
-                        gap: (z.households - r.given).max(0),
+                        gap: (z.households_in_zone - r.given).max(0),
                         id: r.id,
                         name: r.name,
                         kind: r.kind,
@@ -1028,11 +1111,21 @@ pub async fn list_zones(
                     .collect(),
                 id: z.id,
                 name: z.name,
-                unit_code: z.unit_code,
+                unit_code: z.units.first().map(|u| u.code.clone()).unwrap_or_default(),
+                units: z
+                    .units
+                    .into_iter()
+                    .map(|u| ZoneUnitDto {
+                        code: u.code,
+                        name: u.name,
+                    })
+                    .collect(),
+                addresses: z.addresses,
                 starts_on: z.starts_on,
                 ends_on: z.ends_on,
                 population: z.population,
                 households: z.households,
+                households_in_zone: z.households_in_zone,
             })
             .collect(),
     ))

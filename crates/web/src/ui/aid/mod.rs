@@ -190,22 +190,37 @@ pub(super) async fn aid_page(
         @if zones.is_empty() { p { (t(lang, "relief-empty")) } } @else {
             table {
                 thead { tr {
-                    th { (t(lang, "relief-zone")) } th { (t(lang, "col-unit")) } th { (t(lang, "relief-period")) }
-                    th { (t(lang, "relief-households")) } th { (t(lang, "relief-round")) } th { (t(lang, "relief-given")) } th { (t(lang, "relief-gap")) }
+                    th { (t(lang, "relief-zone")) } th { (t(lang, "relief-units")) } th { (t(lang, "relief-addresses")) }
+                    th { (t(lang, "relief-period")) } th { (t(lang, "relief-households")) }
+                    th { (t(lang, "relief-round")) } th { (t(lang, "relief-given")) } th { (t(lang, "relief-gap")) }
                     @if may_give { th { (t(lang, "relief-give")) } }
                 } }
-                tbody { @for z in &zones { @for r in &z.rounds { tr {
-                    td { (z.name) } td { (z.unit_code) }
-                    td { (z.starts_on) " → " (z.ends_on.clone().unwrap_or_default()) }
-                    td { (fmt_count(lang, z.households)) }
-                    td { (r.name) " (" (t(lang, &format!("relief-kind-{}", r.kind))) ")" }
-                    td { (fmt_count(lang, r.given)) }
-                    td { (fmt_count(lang, (z.households - r.given).max(0))) }
-                    @if may_give { td { form.noprint method="post" action={ "/aid/relief/rounds/" (r.id) "/packages" } {
-                        input type="number" name="household_id" min="1" required aria-label=(t(lang, "relief-household-id")) placeholder=(t(lang, "relief-household-id"));
-                        " " button type="submit" { (t(lang, "relief-give")) }
-                    } } }
-                } } } }
+                tbody { @for z in &zones {
+                    // A zone without rounds yet still shows its row.
+                    @let rounds: Vec<Option<&store::aid::RoundProgress>> = if z.rounds.is_empty() { vec![None] } else { z.rounds.iter().map(Some).collect() };
+                    @for r in rounds { tr {
+                        td { (z.name) }
+                        td { (z.units.iter().map(|u| u.name.as_str()).collect::<Vec<_>>().join(", ")) }
+                        td { @if z.addresses.is_empty() { span.muted { (t(lang, "relief-all-addresses")) } } @else { (z.addresses.join("; ")) } }
+                        td { (z.starts_on) " → " (z.ends_on.clone().unwrap_or_default()) }
+                        td title=(t(lang, "relief-households-declared")) {
+                            (fmt_count(lang, z.households_in_zone))
+                            " " span.muted { "(" (t(lang, "relief-declared")) " " (fmt_count(lang, z.households)) ")" }
+                        }
+                        @if let Some(r) = r {
+                            td { (r.name) " (" (t(lang, &format!("relief-kind-{}", r.kind))) ")" }
+                            td { (fmt_count(lang, r.given)) }
+                            td { (fmt_count(lang, (z.households_in_zone - r.given).max(0))) }
+                            @if may_give { td { form.noprint method="post" action={ "/aid/relief/rounds/" (r.id) "/packages" } {
+                                input type="number" name="household_id" min="1" required aria-label=(t(lang, "relief-household-id")) placeholder=(t(lang, "relief-household-id"));
+                                " " button type="submit" { (t(lang, "relief-give")) }
+                            } } }
+                        } @else {
+                            td.muted { (t(lang, "relief-no-round")) } td {} td {}
+                            @if may_give { td {} }
+                        }
+                    } }
+                } }
             }
         }
     };
@@ -675,6 +690,11 @@ pub(super) async fn give_package_form(
         Ok(Some(id)) => back(&format!("given={id}")),
         Ok(None) => ui.fail(StatusCode::NOT_FOUND),
         Err(store::StoreError::Refused(_)) => back("relief_error=relief-already-given"),
+        Err(store::StoreError::Invalid(e))
+            if e.iter().any(|f| f.reason == domain::Reason::OutsideZone) =>
+        {
+            back("relief_error=relief-outside-zone")
+        }
         Err(store::StoreError::Invalid(_)) => back("relief_error=aid-error-input"),
         Err(_) => ui.fail(StatusCode::INTERNAL_SERVER_ERROR),
     }
