@@ -13,6 +13,6 @@ trap 'rm -rf "$dir"' EXIT
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 echo '*' > "$venv/.gitignore"
 "$venv/bin/python" -c 'import duckdb' 2>/dev/null || "$venv/bin/pip" install --quiet duckdb
-(cd "$root" && cargo run --quiet --release -p trace --example bench -- \
+(cd "$root" && cargo run --quiet --release -p trace --example trace_bench -- \
     --checkins "$checkins" --people "$people" --venues "$venues" --days 21 --f0s 1000 --csv-out "$dir")
 "$venv/bin/python" "$here/duckdb_peer.py" "$dir" 200

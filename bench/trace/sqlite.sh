@@ -2,7 +2,7 @@
 # Loads the bench's CSV files into SQLite, runs f1.sql and compares its answer with the
 # engine's (expected_f1.csv). Usage: bash bench/trace/sqlite.sh DIR
 set -euo pipefail
-dir="${1:?usage: sqlite.sh DIR (written by: cargo run --release -p trace --example bench -- --csv-out DIR)}"
+dir="${1:?usage: sqlite.sh DIR (written by: cargo run --release -p trace --example trace_bench -- --csv-out DIR)}"
 here="$(cd "$(dirname "$0")" && pwd)"
 db="$dir/peer.sqlite"
 rm -f "$db"

@@ -41,6 +41,12 @@ CREATE TABLE quarantine_ends (
 );
 CREATE INDEX quarantine_ends_by_path ON quarantine_ends (structure, unit_path, day);
 
+-- The follow-up count of those released later today, and the tallies read without a
+-- scope (the whole locality), each by an index the planner picks without statistics.
+CREATE INDEX contacts_in_quarantine ON contacts (status, quarantine_until_s);
+CREATE INDEX case_days_by_day ON case_days (structure, day);
+CREATE INDEX quarantine_ends_by_day ON quarantine_ends (structure, day);
+
 INSERT INTO case_tallies (structure, unit_code, unit_path, status, severity, n)
 SELECT structure, unit_code, MIN(unit_path), status, severity, COUNT(*)
 FROM cases GROUP BY structure, unit_code, status, severity;

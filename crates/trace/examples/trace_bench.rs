@@ -1,7 +1,7 @@
 //! Benchmark of the tracing engine on generated check-ins.
 //!
 //! ```text
-//! cargo run --release -p trace --example bench -- \
+//! cargo run --release -p trace --example trace_bench -- \
 //!     --checkins 50000000 --people 10000000 --venues 500000 --days 21 [--csv-out DIR]
 //! ```
 //!

@@ -1,6 +1,6 @@
 //! Runs one scenario and prints speed, peak memory and the epidemic's shape.
 //!
-//! cargo run --release -p sim --example bench -- --people 1000000 --days 60
+//! cargo run --release -p sim --example sim_bench -- --people 1000000 --days 60
 //!
 //! Options: --people N, --days N, --seed N, --threads N, --keep-checkin-days N,
 //! --no-response, --no-tracing, --no-vaccination, --quiet (summary line only),
