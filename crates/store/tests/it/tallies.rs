@@ -281,6 +281,23 @@ async fn tallies_start_from_the_rows_already_there(db: store::testing::TestDb) {
         .await
         .unwrap();
     assert_eq!(daily, vec![(today - 2, 1)]);
+
+    // Deletions are counted out too.
+    let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
+    for sql in [
+        "DELETE FROM contacts",
+        "DELETE FROM case_status_history WHERE case_id = 5",
+        "DELETE FROM cases WHERE id = 5",
+    ] {
+        sqlx::query(sql).execute(&pool).await.unwrap();
+    }
+    pool.close().await;
+    let counts = store
+        .case_counts(&Scope::everything(), Structure::S2021, NOW)
+        .await
+        .unwrap();
+    assert_eq!((counts.active, counts.recovered, counts.new_7d), (4, 0, 4));
+    assert_eq!(counts.f1_in_quarantine, 0);
 }
 
 mod tallies_migration {
