@@ -315,3 +315,82 @@ mod tallies_migration {
         super::tallies_start_from_the_rows_already_there(db).await;
     }
 }
+
+/// Status changes racing in opposite directions between the same tallies all succeed (no
+/// deadlock on PostgreSQL) and leave the tallies equal to the rows.
+async fn racing_status_changes_keep_the_tallies(store: Store) {
+    let unit = unit(&store, "00001").await;
+    let persons: Vec<PersonRow> = (1..=16)
+        .map(|i| PersonRow {
+            id: i,
+            full_name: format!("Người {i}"),
+            national_id: None,
+            phone: None,
+            birth_date: None,
+            sex: Sex::Unknown,
+            unit: unit.clone(),
+            household_id: None,
+            synthetic: true,
+        })
+        .collect();
+    store.bulk_persons(&persons, NOW).await.unwrap();
+    let cases: Vec<CaseRow> = (1..=16)
+        .map(|i: i64| CaseRow {
+            id: i,
+            person_id: i,
+            unit: unit.clone(),
+            status: CaseStatus::Active,
+            severity: if i % 2 == 0 {
+                Severity::Mild
+            } else {
+                Severity::Severe
+            },
+            onset_s: None,
+            first_sample_s: NOW - 7_200,
+            confirmed_at_s: NOW - 3_600,
+            isolation_s: None,
+            community: true,
+            outcome_at_s: None,
+        })
+        .collect();
+    store.bulk_cases(&cases, NOW).await.unwrap();
+    let admin = caller(&store, "admin", Role::Administrator, &["VN"]).await;
+    // Each round swaps every case's severity: mild ↔ severe, all at once.
+    for round in 0..3 {
+        let tasks: Vec<_> = (1..=16_i64)
+            .map(|i| {
+                let (store, admin) = (store.clone(), admin.clone());
+                let severity = if (i + round) % 2 == 0 {
+                    Severity::Severe
+                } else {
+                    Severity::Mild
+                };
+                tokio::spawn(async move {
+                    let change = StatusUpdate {
+                        status: CaseStatus::Active,
+                        severity,
+                        isolation_s: None,
+                        note: None,
+                        at_s: NOW,
+                    };
+                    store
+                        .update_case_status(&admin, CaseId(i), &change, NOW)
+                        .await
+                })
+            })
+            .collect();
+        for t in tasks {
+            assert!(t.await.unwrap().expect("no change fails"));
+        }
+        let counts = store
+            .case_counts(&Scope::everything(), Structure::S2021, NOW)
+            .await
+            .unwrap();
+        let by: BTreeMap<String, i64> = counts.active_by_severity.into_iter().collect();
+        assert_eq!(by.get("mild"), Some(&8), "round {round}: {by:?}");
+        assert_eq!(by.get("severe"), Some(&8), "round {round}: {by:?}");
+        assert_eq!(counts.active, 16);
+    }
+}
+
+both_databases!(racing_status_changes_keep_the_tallies);
