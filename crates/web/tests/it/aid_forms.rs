@@ -326,6 +326,26 @@ async fn exchange_rates_are_recorded_through_the_form(store: Store) {
         )
     );
 
+    // Recorded in the audit log, by the signed-in user.
+    let admin = app.login_as("admin", Role::Administrator, &["VN"]).await;
+    let trail = app.all_items("/api/v1/audit", &admin).await;
+    let rows: Vec<(&str, &str, &str)> = trail
+        .iter()
+        .filter(|a| a["entity"] == "aid_fx_rate")
+        .map(|a| {
+            let s = |k: &str| a[k].as_str().unwrap();
+            (s("actor"), s("action"), s("detail"))
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [(
+            "command",
+            "create",
+            "1 USD = 20500500000 micro LAK on 2021-08-26"
+        )]
+    );
+
     // A partner sees the rates but has no form, and a post is refused.
     let aid = page(&app, &partner, "/aid").await;
     assert!(aid.contains("1 USD → LAK") && !aid.contains(r#"action="/aid/rates""#));

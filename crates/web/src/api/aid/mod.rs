@@ -731,7 +731,10 @@ pub async fn put_rate(
         return Err(ApiError::new(ErrorCode::Forbidden));
     }
     let rate = new_rate(&r).map_err(ApiError::invalid)?;
-    state.store.put_fx_rate(&rate).await?;
+    state
+        .store
+        .put_fx_rate(&auth.0, &rate, state.now_s())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

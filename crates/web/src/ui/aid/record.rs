@@ -290,7 +290,10 @@ pub(in crate::ui) async fn record_rate(
     };
     let saved = async {
         let rate = checked(Vec::new(), new_rate(&request))?;
-        state.store.put_fx_rate(&rate).await?;
+        state
+            .store
+            .put_fx_rate(&ui.me, &rate, state.now_s())
+            .await?;
         Ok::<_, Unsaved>("/aid?rate_recorded=1#rates".to_string())
     };
     answer(&ui, &RATE_FORM, saved.await)
