@@ -1,6 +1,7 @@
 // The command centre in a real browser: sign in, read the dashboard, open and trace a case,
-// the map, risk levels, the forecast, a QR poster printed to PDF, the language switch, and a
-// commune officer who sees only their commune. Screenshots go to e2e/artifacts/.
+// the map, risk levels, the forecast, a QR poster printed to PDF, a lockdown zone declared through
+// its form, the language switch, and a commune officer who sees only their commune. Screenshots
+// go to e2e/artifacts/.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -165,6 +166,39 @@ test("aid between localities and a thank-you letter on one A4 page", async () =>
     assert.match(await page.locator("body").innerText(), lang === "vi" ? /THƯ CẢM ƠN|Thư cảm ơn/ : /LETTER OF THANKS/);
     await shot(page, `12-letter-${lang}`);
   }
+});
+
+test("declare a lockdown zone through the form, in Vietnamese, by keyboard", async () => {
+  const zoneForm = async (units) => {
+    await page.goto(`${demo.base}/aid`);
+    assert.equal(await page.locator("html").getAttribute("lang"), "vi");
+    await page.locator("summary", { hasText: "Công bố vùng phong tỏa" }).focus();
+    await page.keyboard.press("Enter");
+    const form = page.locator('form[action="/aid/relief/zones"]');
+    await form.getByLabel("Tên vùng").fill("Vùng phong tỏa thử nghiệm");
+    await form.getByLabel(/^Đơn vị/).fill(units);
+    await form.getByLabel("Từ ngày").fill("2021-08-01");
+    await form.getByLabel("Số dân bị ảnh hưởng").fill("1200");
+    // Enter in the last field sends the form.
+    await form.getByLabel(/^Số hộ bị ảnh hưởng/).fill("300");
+    await form.getByLabel(/^Số hộ bị ảnh hưởng/).press("Enter");
+    await page.waitForLoadState();
+  };
+  // A unit code that is none: the refusal names the field and why, and nothing is saved.
+  await zoneForm(`${officerCommune}\n0x`);
+  assert.match(await page.locator("main").innerText(), /units\[1\]: Sai định dạng\./);
+  const before = await (await page.request.get(`${demo.base}/api/v1/relief/zones`)).json();
+  assert.ok(!before.some((z) => z.name === "Vùng phong tỏa thử nghiệm"), "nothing saved");
+  await zoneForm(officerCommune);
+  await page.waitForURL(/zone_declared=\d+/);
+  assert.match(await page.locator("main").innerText(), /Đã công bố vùng phong tỏa\./);
+  assert.ok(await page.locator("table tr", { hasText: "Vùng phong tỏa thử nghiệm" }).first().isVisible());
+  await shot(page, "15-zone-declared");
+  const zones = await (await page.request.get(`${demo.base}/api/v1/relief/zones`)).json();
+  const zone = zones.find((z) => z.name === "Vùng phong tỏa thử nghiệm");
+  assert.ok(zone, "the API lists the zone");
+  assert.deepEqual(zone.units.map((u) => u.code), [officerCommune]);
+  assert.equal(zone.population, 1200);
 });
 
 test("switch to English and back", async () => {

@@ -171,14 +171,18 @@ pub async fn load(store: &Store, o: &sim::Outcome) -> Result<()> {
             .map_err(|e| anyhow::anyhow!("rate {}: {}", r.rate, e.code()))?
             * 10_000;
         store
-            .put_fx_rate(&FxRate {
-                base: currency(&r.base)?,
-                quote: currency(&r.quote)?,
-                rate_micro: micro,
-                on_date: r.date,
-                source: r.source.clone(),
-                assumed: r.assumed,
-            })
+            .put_fx_rate(
+                &system,
+                &FxRate {
+                    base: currency(&r.base)?,
+                    quote: currency(&r.quote)?,
+                    rate_micro: micro,
+                    on_date: r.date,
+                    source: r.source.clone(),
+                    assumed: r.assumed,
+                },
+                now,
+            )
             .await?;
     }
     let mut orgs = std::collections::HashMap::new();

@@ -853,13 +853,16 @@ impl Store {
         Ok(flows)
     }
 
-    /// Records an exchange rate (replacing the one of the same pair and date).
-    pub async fn put_fx_rate(&self, rate: &FxRate) -> Result<()> {
-        sqlx::query(
+    /// Records an exchange rate (replacing the one of the same pair and date), audited with
+    /// the caller; returns the rate's id.
+    pub async fn put_fx_rate(&self, caller: &Caller, rate: &FxRate, now_s: i64) -> Result<i64> {
+        let mut tx = self.pool.begin().await?;
+        let id: i64 = sqlx::query(
             "INSERT INTO aid_fx_rates (base, quote, rate_micro, on_date, source, assumed)
              VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (base, quote, on_date) DO UPDATE SET rate_micro = excluded.rate_micro,
-                 source = excluded.source, assumed = excluded.assumed",
+                 source = excluded.source, assumed = excluded.assumed
+             RETURNING id",
         )
         .bind(rate.base.code())
         .bind(rate.quote.code())
@@ -867,9 +870,19 @@ impl Store {
         .bind(rate.on_date.to_string())
         .bind(&rate.source)
         .bind(i64::from(rate.assumed))
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+        let detail = format!(
+            "1 {} = {} micro {} on {}",
+            rate.base.code(),
+            rate.rate_micro,
+            rate.quote.code(),
+            rate.on_date
+        );
+        let entry = audit_entry(caller, AuditAction::Create, "aid_fx_rate", id, Some(detail));
+        commit_audited(tx, self.dialect, entry, now_s).await?;
+        Ok(id)
     }
 
     /// Every recorded rate (a short table: a few pairs, a few dates each).

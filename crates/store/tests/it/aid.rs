@@ -272,17 +272,17 @@ async fn gifts_are_scoped_summed_and_move_one_step_at_a_time(store: Store) {
     assert_eq!(d.donation.status, AidStatus::Acknowledged);
 
     // Rates: the latest on or before the date asked.
-    store
-        .put_fx_rate(&FxRate {
-            base: Currency::USD,
-            quote: Currency::VND,
-            rate_micro: 23_000_000_000,
-            on_date: NaiveDate::from_ymd_opt(2021, 8, 26).unwrap(),
-            source: "test".into(),
-            assumed: true,
-        })
-        .await
-        .unwrap();
+    let rate = FxRate {
+        base: Currency::USD,
+        quote: Currency::VND,
+        rate_micro: 23_000_000_000,
+        on_date: NaiveDate::from_ymd_opt(2021, 8, 26).unwrap(),
+        source: "test".into(),
+        assumed: true,
+    };
+    let id = store.put_fx_rate(&command, &rate, NOW).await.unwrap();
+    // The same pair and date again replaces the rate: one row, the same id.
+    assert_eq!(store.put_fx_rate(&command, &rate, NOW).await.unwrap(), id);
     assert_eq!(store.fx_rates().await.unwrap().len(), 1);
 }
 

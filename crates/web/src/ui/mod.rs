@@ -55,6 +55,9 @@ pub fn routes() -> Router<AppState> {
         .route("/aid", get(aid::aid_page))
         .route("/aid/donations", post(aid::record_gift))
         .route("/aid/needs", post(aid::record_need))
+        .route("/aid/rates", post(aid::record_rate))
+        .route("/aid/relief/zones", post(aid::declare_zone))
+        .route("/aid/relief/rounds", post(aid::open_round))
         .route("/public/aid", get(aid::public_aid))
         .route(
             "/aid/letters",
@@ -66,6 +69,16 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/aid/cooperation", get(aid::cooperation_page))
         .route("/aid/campaigns", get(aid::campaigns_page))
+        .route("/aid/cooperation/activities", post(aid::record_activity))
+        .route(
+            "/aid/cooperation/commitments/{id}/progress",
+            post(aid::report_commitment),
+        )
+        .route(
+            "/aid/campaigns/{id}/tasks/{no}/progress",
+            post(aid::report_task_progress),
+        )
+        .route("/aid/campaigns/{id}/commendations", post(aid::commend))
         .route("/aid/donations/{id}", get(aid::donation_page))
         .route("/aid/donations/{id}/status", post(aid::advance_form))
         .route(

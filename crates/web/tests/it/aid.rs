@@ -711,19 +711,40 @@ async fn a_second_package_is_refused_even_when_two_requests_race(store: Store) {
     assert_eq!(zones.json[0]["rounds"][0]["gap"], 0);
 }
 
-async fn cooperation_and_campaigns_are_recorded_and_scoped(store: Store) {
-    let app = App::at(store, Some(NOW));
-    let (command, vientiane) = record_the_reports(&app).await;
-    let hanoi = app.login_as("hanoi", Role::Command, &["01"]).await;
-    // Without fields, an agreement gets the nine of the 2023 Hà Nội – HCMC MoU.
+/// The Hà Nội – Hồ Chí Minh City MoU of 2023 (report 003) with one commitment at 40 %,
+/// recorded by `token` (of Hà Nội); its id.
+pub(crate) async fn hanoi_mou(app: &App, token: &str) -> i64 {
     let mou = app
-        .post_json("/api/v1/cooperation/agreements", Some(&hanoi), &json!({
+        .post_json("/api/v1/cooperation/agreements", Some(token), &json!({
             "title": "Biên bản ghi nhớ hợp tác toàn diện 2023-2025", "party_a": "01", "party_b": "79",
             "signed_on": "2023-10-18", "starts_on": "2023-10-18",
             "commitments": [{"text": "Trao đổi kinh nghiệm y tế", "owner": "Sở Y tế", "progress_pct": 40}],
             "source": "003_52fbfdc20aeeac35.txt"}))
         .await;
     assert_eq!(mou.status, StatusCode::CREATED, "{}", mou.json);
+    mou.json["id"].as_i64().unwrap()
+}
+
+/// Hà Nội's emulation campaign of 2021 (report 004) with two key tasks, launched by `token`
+/// (of Hà Nội); its id.
+pub(crate) async fn hanoi_campaign(app: &App, token: &str) -> i64 {
+    let campaign = app
+        .post_json("/api/v1/campaigns", Some(token), &json!({
+            "name": "Toàn dân đoàn kết, chung sức thi đua phòng, chống và chiến thắng đại dịch Covid-19",
+            "launched_on": "2021-08-31", "launched_by": "Chủ tịch UBND TP Hà Nội", "unit": "01", "units": ["01"],
+            "tasks": [{"title": "Đẩy nhanh tiêm vắc xin"}, {"title": "Bảo đảm an sinh xã hội", "indicator": "Túi an sinh", "target": 2000}],
+            "source": "004_a45b389b71664968.txt"}))
+        .await;
+    assert_eq!(campaign.status, StatusCode::CREATED, "{}", campaign.json);
+    campaign.json["id"].as_i64().unwrap()
+}
+
+async fn cooperation_and_campaigns_are_recorded_and_scoped(store: Store) {
+    let app = App::at(store, Some(NOW));
+    let (command, vientiane) = record_the_reports(&app).await;
+    let hanoi = app.login_as("hanoi", Role::Command, &["01"]).await;
+    // Without fields, an agreement gets the nine of the 2023 Hà Nội – HCMC MoU.
+    hanoi_mou(&app, &hanoi).await;
     let bad = app
         .post_json(
             "/api/v1/cooperation/agreements",
@@ -787,15 +808,7 @@ async fn cooperation_and_campaigns_are_recorded_and_scoped(store: Store) {
     let none = app.get("/api/v1/cooperation", Some(&haugiang)).await;
     assert_eq!(none.json["agreements"], json!([]));
 
-    let campaign = app
-        .post_json("/api/v1/campaigns", Some(&hanoi), &json!({
-            "name": "Toàn dân đoàn kết, chung sức thi đua phòng, chống và chiến thắng đại dịch Covid-19",
-            "launched_on": "2021-08-31", "launched_by": "Chủ tịch UBND TP Hà Nội", "unit": "01", "units": ["01"],
-            "tasks": [{"title": "Đẩy nhanh tiêm vắc xin"}, {"title": "Bảo đảm an sinh xã hội", "indicator": "Túi an sinh", "target": 2000}],
-            "source": "004_a45b389b71664968.txt"}))
-        .await;
-    assert_eq!(campaign.status, StatusCode::CREATED, "{}", campaign.json);
-    let id = campaign.json["id"].as_i64().unwrap();
+    let id = hanoi_campaign(&app, &hanoi).await;
     let r = app
         .post_json(
             &format!("/api/v1/campaigns/{id}/tasks/2/progress"),

@@ -1,6 +1,7 @@
 //! The HTTP API driven in-process (no socket), on SQLite and on PostgreSQL.
 
 mod aid;
+mod aid_forms;
 mod auth;
 mod care;
 mod cases;

@@ -14,7 +14,7 @@ use crate::{error_code, error_fields, App, Resp};
 const NOW: i64 = 1_637_377_200;
 
 /// Households with the given ids, communes (codes of district 001, Ba Đình) and addresses.
-async fn households(store: &Store, rows: &[(i64, &str, Option<&str>)]) {
+pub(crate) async fn households(store: &Store, rows: &[(i64, &str, Option<&str>)]) {
     let mut out = Vec::new();
     for &(id, commune, address) in rows {
         let unit = store
@@ -70,7 +70,7 @@ fn give(token: &str, round: i64, household: i64, lang: &str) -> Request<Body> {
         .unwrap()
 }
 
-async fn zones(app: &App, token: &str) -> Vec<Value> {
+pub(crate) async fn zones(app: &App, token: &str) -> Vec<Value> {
     let r = app.get("/api/v1/relief/zones", Some(token)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.json);
     r.json.as_array().unwrap().clone()

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use store::aid::{CampaignTask, Commendation, NewActivity, NewAgreement, NewCampaign};
 use utoipa::ToSchema;
 
-use super::{id_of, opt_date, req_date, require_aid_role, text, Created};
+use super::{id_of, in_range, opt_date, req_date, require_aid_role, text, Created};
 use crate::api::casework::{required, slug};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Auth};
@@ -177,6 +177,17 @@ pub async fn create_activity(
     ApiJson(r): ApiJson<ActivityRequest>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     require_aid_role(&auth)?;
+    let new = new_activity(&r).map_err(ApiError::invalid)?;
+    let id = state
+        .store
+        .add_activity(&auth.0, &new, state.now_s())
+        .await?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+/// An activity from its request: every field checked, every error reported at once (the API
+/// and the cooperation page's form share it).
+pub(crate) fn new_activity(r: &ActivityRequest) -> Result<NewActivity, Vec<FieldError>> {
     let mut errors = Vec::new();
     let kind = slug::<ActivityKind>("kind", r.kind.as_deref(), &mut errors);
     let on_date = req_date("date", r.date.as_deref(), &mut errors);
@@ -193,9 +204,9 @@ pub async fn create_activity(
     let (Some(kind), Some(on_date), Some(host), Some(guest), Some(title), Some(source), true) =
         (kind, on_date, host, guest, title, source, errors.is_empty())
     else {
-        return Err(ApiError::invalid(errors));
+        return Err(errors);
     };
-    let new = NewActivity {
+    Ok(NewActivity {
         agreement_id: r.agreement_id,
         kind,
         on_date,
@@ -207,12 +218,7 @@ pub async fn create_activity(
         donation_ids: r.donation_ids.clone(),
         source,
         source_quote,
-    };
-    let id = state
-        .store
-        .add_activity(&auth.0, &new, state.now_s())
-        .await?;
-    Ok((StatusCode::CREATED, Json(Created { id })))
+    })
 }
 
 #[derive(Serialize, ToSchema)]
@@ -419,10 +425,7 @@ pub async fn report_progress(
 ) -> Result<StatusCode, ApiError> {
     require_aid_role(&auth)?;
     let (id, no) = (id_of(&id)?, id_of(&no)?);
-    let mut errors = Vec::new();
-    let Some(progress) = required("progress", r.progress.filter(|p| *p >= 0), &mut errors) else {
-        return Err(ApiError::invalid(errors));
-    };
+    let progress = task_progress(&r).map_err(ApiError::invalid)?;
     if state
         .store
         .report_task_progress(&auth.0, id, no, progress, state.now_s())
@@ -432,6 +435,13 @@ pub async fn report_progress(
     } else {
         Err(ApiError::not_found())
     }
+}
+
+/// A task's progress: a count in the task's indicator, never negative (the API and the
+/// campaigns page's form share it).
+pub(crate) fn task_progress(r: &ProgressRequest) -> Result<i64, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    in_range("progress", r.progress, 0..=i64::MAX, &mut errors).ok_or(errors)
 }
 
 #[derive(Serialize, ToSchema)]
@@ -523,10 +533,7 @@ pub async fn report_commitment(
 ) -> Result<StatusCode, ApiError> {
     require_aid_role(&auth)?;
     let id = id_of(&id)?;
-    let mut errors = Vec::new();
-    let Some(pct) = required("progress_pct", r.progress_pct, &mut errors) else {
-        return Err(ApiError::invalid(errors));
-    };
+    let pct = commitment_progress(&r).map_err(ApiError::invalid)?;
     if state
         .store
         .report_commitment(&auth.0, id, pct, state.now_s())
@@ -536,6 +543,12 @@ pub async fn report_commitment(
     } else {
         Err(ApiError::not_found())
     }
+}
+
+/// A commitment's progress, 0–100 % (the API and the cooperation page's form share it).
+pub(crate) fn commitment_progress(r: &CommitmentProgressRequest) -> Result<i64, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    in_range("progress_pct", r.progress_pct, 0..=100, &mut errors).ok_or(errors)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -562,23 +575,7 @@ pub async fn commend(
 ) -> Result<StatusCode, ApiError> {
     require_aid_role(&auth)?;
     let id = id_of(&id)?;
-    let mut errors = Vec::new();
-    let recipient = text("recipient", r.recipient.as_deref(), &mut errors);
-    let recipient = required("recipient", recipient, &mut errors);
-    let reason = text("reason", r.reason.as_deref(), &mut errors);
-    let reason = required("reason", reason, &mut errors);
-    let on_date = req_date("on_date", r.on_date.as_deref(), &mut errors);
-    let (Some(recipient), Some(reason), Some(on_date), true) =
-        (recipient, reason, on_date, errors.is_empty())
-    else {
-        return Err(ApiError::invalid(errors));
-    };
-    let c = Commendation {
-        recipient,
-        collective: r.collective,
-        reason,
-        on_date: on_date.to_string(),
-    };
+    let c = new_commendation(&r).map_err(ApiError::invalid)?;
     if state
         .store
         .add_commendation(&auth.0, id, &c, state.now_s())
@@ -588,4 +585,25 @@ pub async fn commend(
     } else {
         Err(ApiError::not_found())
     }
+}
+
+/// A commendation from its request (the API and the campaigns page's form share it).
+pub(crate) fn new_commendation(r: &CommendationRequest) -> Result<Commendation, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let recipient = text("recipient", r.recipient.as_deref(), &mut errors);
+    let recipient = required("recipient", recipient, &mut errors);
+    let reason = text("reason", r.reason.as_deref(), &mut errors);
+    let reason = required("reason", reason, &mut errors);
+    let on_date = req_date("on_date", r.on_date.as_deref(), &mut errors);
+    let (Some(recipient), Some(reason), Some(on_date), true) =
+        (recipient, reason, on_date, errors.is_empty())
+    else {
+        return Err(errors);
+    };
+    Ok(Commendation {
+        recipient,
+        collective: r.collective,
+        reason,
+        on_date: on_date.to_string(),
+    })
 }

@@ -310,6 +310,23 @@ fn require_aid_role(auth: &Auth) -> Result<(), ApiError> {
     }
 }
 
+/// A required whole number within `range`.
+pub(crate) fn in_range(
+    field: &str,
+    v: Option<i64>,
+    range: std::ops::RangeInclusive<i64>,
+    errors: &mut Vec<FieldError>,
+) -> Option<i64> {
+    match v {
+        Some(n) if range.contains(&n) => Some(n),
+        Some(_) => {
+            errors.push(FieldError::new(field, Reason::OutOfRange));
+            None
+        }
+        None => required(field, None, errors),
+    }
+}
+
 fn text(field: &str, v: Option<&str>, errors: &mut Vec<FieldError>) -> Option<String> {
     let v = v.map(str::trim).filter(|s| !s.is_empty())?;
     if v.chars().count() > TEXT_MAX_CHARS {
@@ -710,12 +727,25 @@ pub async fn put_rate(
     auth: Auth,
     ApiJson(r): ApiJson<RateRequest>,
 ) -> Result<StatusCode, ApiError> {
-    if !matches!(
-        auth.0.user.role,
-        domain::Role::Administrator | domain::Role::Command
-    ) {
+    if !may_record_rates(auth.0.user.role) {
         return Err(ApiError::new(ErrorCode::Forbidden));
     }
+    let rate = new_rate(&r).map_err(ApiError::invalid)?;
+    state
+        .store
+        .put_fx_rate(&auth.0, &rate, state.now_s())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Exchange rates are recorded by command centres and administrators.
+pub(crate) fn may_record_rates(role: domain::Role) -> bool {
+    matches!(role, domain::Role::Administrator | domain::Role::Command)
+}
+
+/// A rate from its request: every field checked, every error reported at once (the API and
+/// the aid page's form share it).
+pub(crate) fn new_rate(r: &RateRequest) -> Result<FxRate, Vec<FieldError>> {
     let mut errors = Vec::new();
     let base = slug::<Currency>("base", r.base.as_deref(), &mut errors);
     let quote = slug::<Currency>("quote", r.quote.as_deref(), &mut errors);
@@ -735,20 +765,16 @@ pub async fn put_rate(
     let (Some(base), Some(quote), Some(rate_micro), Some(on_date), Some(source), true) =
         (base, quote, rate_micro, on_date, source, errors.is_empty())
     else {
-        return Err(ApiError::invalid(errors));
+        return Err(errors);
     };
-    state
-        .store
-        .put_fx_rate(&FxRate {
-            base,
-            quote,
-            rate_micro,
-            on_date,
-            source,
-            assumed: r.assumed,
-        })
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(FxRate {
+        base,
+        quote,
+        rate_micro,
+        on_date,
+        source,
+        assumed: r.assumed,
+    })
 }
 
 /// "23000" or "0.000043" in millionths.
@@ -891,10 +917,29 @@ pub async fn create_zone(
     ApiJson(r): ApiJson<ZoneRequest>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     auth.require(Permission::WritePersonal)?;
+    let (new, short) = new_zone(&r).map_err(ApiError::invalid)?;
+    let id = match state.store.create_zone(&auth.0, &new, state.now_s()).await {
+        Err(store::StoreError::Invalid(mut fields)) if short => {
+            for f in &mut fields {
+                if f.field.starts_with("units") {
+                    f.field = "unit".into();
+                }
+            }
+            return Err(ApiError::invalid(fields));
+        }
+        other => other?,
+    };
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+/// A zone from its request: every field checked, every error reported at once (the API and
+/// the aid page's form share it). The flag says the older one-unit form (`unit`) was used,
+/// so that the store's refusals of `units[0]` can be named `unit` too.
+pub(crate) fn new_zone(r: &ZoneRequest) -> Result<(NewZone, bool), Vec<FieldError>> {
     let mut errors = Vec::new();
     let name = text("name", r.name.as_deref(), &mut errors);
     let name = required("name", name, &mut errors);
-    let units = zone_units(&r, &mut errors);
+    let units = zone_units(r, &mut errors);
     let addresses = r.addresses.clone().unwrap_or_default();
     if let Err(e) = domain::zone::zone_addresses(&addresses) {
         errors.extend(e);
@@ -906,16 +951,8 @@ pub async fn create_zone(
             errors.push(FieldError::new("ends_on", Reason::OutOfRange));
         }
     }
-    let count = |field: &str, v: Option<i64>, errors: &mut Vec<FieldError>| match v {
-        Some(n) if (0..=100_000_000).contains(&n) => Some(n),
-        Some(_) => {
-            errors.push(FieldError::new(field, Reason::OutOfRange));
-            None
-        }
-        None => required(field, None, errors),
-    };
-    let population = count("population", r.population, &mut errors);
-    let households = count("households", r.households, &mut errors);
+    let population = in_range("population", r.population, 0..=100_000_000, &mut errors);
+    let households = in_range("households", r.households, 0..=100_000_000, &mut errors);
     let (
         Some(name),
         Some((structure, units, short)),
@@ -932,7 +969,7 @@ pub async fn create_zone(
         errors.is_empty(),
     )
     else {
-        return Err(ApiError::invalid(errors));
+        return Err(errors);
     };
     let new = NewZone {
         name,
@@ -944,18 +981,7 @@ pub async fn create_zone(
         population,
         households,
     };
-    let id = match state.store.create_zone(&auth.0, &new, state.now_s()).await {
-        Err(store::StoreError::Invalid(mut fields)) if short => {
-            for f in &mut fields {
-                if f.field.starts_with("units") {
-                    f.field = "unit".into();
-                }
-            }
-            return Err(ApiError::invalid(fields));
-        }
-        other => other?,
-    };
-    Ok((StatusCode::CREATED, Json(Created { id })))
+    Ok((new, short))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -980,6 +1006,17 @@ pub async fn create_round(
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     auth.require(Permission::WritePersonal)?;
     let zone = id_of(&id)?;
+    let new = new_round(&r).map_err(ApiError::invalid)?;
+    let id = state
+        .store
+        .create_round(&auth.0, zone, &new, state.now_s())
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+/// A round from its request (the API and the aid page's form share it).
+pub(crate) fn new_round(r: &RoundRequest) -> Result<NewRound, Vec<FieldError>> {
     let mut errors = Vec::new();
     let name = text("name", r.name.as_deref(), &mut errors);
     let name = required("name", name, &mut errors);
@@ -988,23 +1025,13 @@ pub async fn create_round(
     let (Some(name), Some(kind), Some(starts_on), true) =
         (name, kind, starts_on, errors.is_empty())
     else {
-        return Err(ApiError::invalid(errors));
+        return Err(errors);
     };
-    let id = state
-        .store
-        .create_round(
-            &auth.0,
-            zone,
-            &NewRound {
-                name,
-                kind,
-                starts_on,
-            },
-            state.now_s(),
-        )
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    Ok((StatusCode::CREATED, Json(Created { id })))
+    Ok(NewRound {
+        name,
+        kind,
+        starts_on,
+    })
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use store::aid::{Need, NewNeed};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{id_of, opt_param, req_date, require_aid_role, text, Created};
+use super::{id_of, in_range, opt_param, req_date, require_aid_role, text, Created};
 use crate::api::casework::{required, slug};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, Auth};
@@ -44,14 +44,7 @@ pub(crate) fn new_need(r: &NeedRequest) -> Result<NewNeed, Vec<FieldError>> {
             None
         }),
     };
-    let quantity = match r.quantity {
-        Some(q) if (1..=1_000_000_000_000).contains(&q) => Some(q),
-        Some(_) => {
-            errors.push(FieldError::new("quantity", Reason::OutOfRange));
-            None
-        }
-        None => required("quantity", None, &mut errors),
-    };
+    let quantity = in_range("quantity", r.quantity, 1..=1_000_000_000_000, &mut errors);
     let by_date = req_date("by_date", r.by_date.as_deref(), &mut errors);
     let note = text("note", r.note.as_deref(), &mut errors);
     let (Some(unit), Some(item), Some(quantity), Some(by_date), true) =

@@ -12,16 +12,22 @@ use store::aid::{Donation, GoodsRow};
 
 use super::shell::{failure, local, page_of, Ui};
 use super::{t, tr};
-use crate::api::aid::{totals_of, AidQuery, TotalsDto};
+use crate::api::aid::{may_record_rates, totals_of, AidQuery, TotalsDto};
 use crate::local_time::local_date;
 use crate::{AppState, Lang};
 
 mod cooperation;
+mod form;
 mod public;
 mod record;
-pub(super) use cooperation::{campaigns_page, cooperation_page};
+mod relief;
+pub(super) use cooperation::{
+    campaigns_page, commend, cooperation_page, record_activity, report_commitment,
+    report_task_progress,
+};
 pub(super) use public::public_aid;
-pub(super) use record::{record_gift, record_need};
+pub(super) use record::{record_gift, record_need, record_rate};
+pub(super) use relief::{declare_zone, open_round};
 
 /// An amount the way each language writes it: "15.000 USD", "15,000 USD"; cents only when
 /// there are any.
@@ -108,6 +114,11 @@ pub(super) struct AidPageQuery {
     relief_error: Option<String>,
     /// After the needs form: the need was posted.
     need_posted: Option<String>,
+    /// After the relief forms: the zone declared, the round opened (their ids).
+    zone_declared: Option<String>,
+    round_opened: Option<String>,
+    /// After the rate form: a rate was recorded.
+    rate_recorded: Option<String>,
 }
 
 pub(super) async fn aid_page(
@@ -120,7 +131,7 @@ pub(super) async fn aid_page(
     let filter = q.filter().unwrap_or_default();
     let me = &ui.me;
     let page_req = page_of(q.cursor.as_deref(), 100);
-    let (flows, list, usd, vnd, zones, needs) = match tokio::try_join!(
+    let (flows, list, usd, vnd, zones, needs, fx_rates) = match tokio::try_join!(
         async { state.store.aid_flows(me, &filter).await.map_err(|_| ()) },
         async {
             state
@@ -141,6 +152,7 @@ pub(super) async fn aid_page(
         },
         async { state.store.relief_progress(me).await.map_err(|_| ()) },
         async { state.store.open_needs(None).await.map_err(|_| ()) },
+        async { state.store.fx_rates().await.map_err(|_| ()) },
     ) {
         Ok(v) => v,
         Err(()) => return ui.fail(StatusCode::INTERNAL_SERVER_ERROR),
@@ -156,6 +168,7 @@ pub(super) async fn aid_page(
         @if aid::may_record_aid(ui.me.user.role) { (record::gift_form(lang)) }
         p { a href="/aid/cooperation" { (t(lang, "coop-title")) } " · " a href="/aid/campaigns" { (t(lang, "campaigns-title")) } }
         (summary(lang, &flows, &usd, &vnd, false))
+        (record::rates(lang, &fx_rates, may_record_rates(ui.me.user.role), page_q.rate_recorded.is_some()))
         p { a href="/api/v1/aid/donations.csv" { "CSV" } " · " a href="/api/v1/aid/donations.xlsx" { "XLSX" } " · " a href="/public/aid" { (t(lang, "aid-public")) } }
         h2 { (t(lang, "aid-donations")) }
         table {
@@ -186,6 +199,8 @@ pub(super) async fn aid_page(
         @if aid::may_record_aid(ui.me.user.role) { (record::need_form(lang)) }
         h2 id="relief" { (t(lang, "relief-title")) }
         @if page_q.given.is_some() { p.ok role="status" { (t(lang, "relief-given-ok")) } }
+        @if page_q.zone_declared.is_some() { p.ok role="status" { (t(lang, "relief-declared-ok")) } }
+        @if page_q.round_opened.is_some() { p.ok role="status" { (t(lang, "relief-opened-ok")) } }
         @if let Some(e) = &page_q.relief_error { p.error role="alert" { (t(lang, e)) } }
         @if zones.is_empty() { p { (t(lang, "relief-empty")) } } @else {
             table {
@@ -223,14 +238,22 @@ pub(super) async fn aid_page(
                 } }
             }
         }
+        @if may_give { (relief::relief_forms(lang, &zones)) }
     };
     ui.page(&t(lang, "aid-title"), body)
 }
 
-/// "23000" → "23.000" (vi) / "23,000" (en); a fractional rate keeps its decimals.
+/// "23000" → "23.000" (vi) / "23,000" (en); a fractional rate keeps its decimals
+/// ("20500.5" → "20.500,5" / "20,500.5").
 fn fmt_rate(lang: Lang, rate: &str) -> String {
-    match rate.parse::<i64>() {
-        Ok(whole) => fmt_count(lang, whole),
+    let (whole, frac) = rate.split_once('.').unwrap_or((rate, ""));
+    match whole.parse::<i64>() {
+        Ok(whole) if frac.is_empty() => fmt_count(lang, whole),
+        Ok(whole) => format!(
+            "{}{}",
+            fmt_count(lang, whole),
+            localise_number(lang, &format!(".{frac}"))
+        ),
         Err(_) => localise_number(lang, rate),
     }
 }
@@ -808,5 +831,8 @@ mod tests {
         );
         assert_eq!(decimal_micro(23_000_000_000), "23000");
         assert_eq!(decimal_micro(1_500_000), "1.5");
+        assert_eq!(fmt_rate(Lang::Vi, "20500.5"), "20.500,5");
+        assert_eq!(fmt_rate(Lang::En, "20500.5"), "20,500.5");
+        assert_eq!(fmt_rate(Lang::Vi, "0.000043"), "0,000043");
     }
 }

@@ -1,18 +1,21 @@
-//! The form that records a gift from the aid page: the same validation as the API.
+//! The aid page's forms for gifts, needs and exchange rates: the same validation as the API.
 
 use axum::extract::{Form, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
-use domain::aid::{self, AidStatus, Currency, PartyKind};
+use axum::response::Response;
+use domain::aid::{self, AidStatus, Currency, FxRate, PartyKind};
 use domain::{FieldError, Reason};
 use maud::{html, Markup};
 use serde::Deserialize;
 use serde_json::json;
 
 use super::super::shell::Ui;
-use super::super::t;
-use crate::api::aid::{new_donation, GoodsDto, NewDonationRequest, PartyDto};
-use crate::messages::reason_message;
+use super::super::{t, tr};
+use super::form::{answer, checked, filled, number, owned, ticked, FormSpec, Unsaved};
+use crate::api::aid::{
+    decimal_micro, may_record_rates, new_donation, new_need, new_rate, GoodsDto, NeedRequest,
+    NewDonationRequest, PartyDto, RateRequest,
+};
 use crate::{AppState, Lang};
 
 /// Currencies offered by the form (the API takes every one of `domain::aid`).
@@ -63,9 +66,21 @@ pub(in crate::ui) struct GiftForm {
     note: Option<String>,
 }
 
-fn filled(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
-}
+const GIFT_FORM: FormSpec = FormSpec {
+    title: "aid-record",
+    back: "/aid",
+    back_title: "aid-title",
+    labels: &[
+        ("donor", "aid-col-donor"),
+        ("recipient", "aid-col-recipient"),
+        ("money", "aid-col-money"),
+        ("goods", "aid-col-goods"),
+        ("date", "aid-col-date"),
+        ("status", "aid-col-status"),
+        ("source", "aid-col-source"),
+        ("note", "aid-note"),
+    ],
+};
 
 pub(in crate::ui) async fn record_gift(
     State(state): State<AppState>,
@@ -94,14 +109,14 @@ pub(in crate::ui) async fn record_gift(
             None
         }
     };
-    let goods = match (filled(&f.item), filled(&f.quantity)) {
-        (Some(item), q) => vec![GoodsDto {
+    let goods = match filled(&f.item) {
+        Some(item) => vec![GoodsDto {
             item: item.to_string(),
-            quantity: q.and_then(|q| q.parse().ok()).unwrap_or(0),
+            quantity: number("goods[0].quantity", &f.quantity, &mut errors).unwrap_or(0),
             unit: String::new(),
             received_quantity: None,
         }],
-        (None, _) => Vec::new(),
+        None => Vec::new(),
     };
     let party = |kind: &str, code: &str| PartyDto {
         kind: kind.to_string(),
@@ -119,23 +134,15 @@ pub(in crate::ui) async fn record_gift(
         source_quote: None,
         note: f.note.clone(),
     };
-    let stored = match (new_donation(&request), errors.is_empty()) {
-        (Ok(new), true) => state
+    let saved = async {
+        let new = checked(errors, new_donation(&request))?;
+        let id = state
             .store
             .create_donation(&ui.me, &new, state.now_s())
-            .await
-            .map_err(|e| match e {
-                store::StoreError::Invalid(fields) => fields,
-                _ => Vec::new(),
-            }),
-        (Ok(_), false) => Err(errors),
-        (Err(more), _) => Err(errors.into_iter().chain(more).collect()),
+            .await?;
+        Ok::<_, Unsaved>(format!("/aid/donations/{id}"))
     };
-    match stored {
-        Ok(id) => Redirect::to(&format!("/aid/donations/{id}")).into_response(),
-        Err(fields) if fields.is_empty() => ui.fail(StatusCode::INTERNAL_SERVER_ERROR),
-        Err(fields) => refused(&ui, "aid-record", &fields),
-    }
+    answer(&ui, &GIFT_FORM, saved.await)
 }
 
 /// The form that posts a locality's need, under the unmet needs.
@@ -165,6 +172,19 @@ pub(in crate::ui) struct NeedForm {
     note: Option<String>,
 }
 
+const NEED_FORM: FormSpec = FormSpec {
+    title: "needs-post",
+    back: "/aid#needs",
+    back_title: "aid-title",
+    labels: &[
+        ("unit", "col-unit"),
+        ("item", "aid-col-goods"),
+        ("quantity", "needs-quantity"),
+        ("by_date", "needs-by"),
+        ("note", "aid-note"),
+    ],
+};
+
 /// Posts a need from the form: the API's checks, its field errors in words on failure.
 pub(in crate::ui) async fn record_need(
     State(state): State<AppState>,
@@ -174,40 +194,107 @@ pub(in crate::ui) async fn record_need(
     if !aid::may_record_aid(ui.me.user.role) {
         return ui.fail(StatusCode::FORBIDDEN);
     }
-    let quantity = filled(&f.quantity).map(|q| q.parse::<i64>().unwrap_or(0));
-    let request = crate::api::aid::needs::NeedRequest {
-        unit: filled(&f.unit).map(str::to_string),
-        item: filled(&f.item).map(str::to_string),
-        quantity,
-        by_date: filled(&f.by_date).map(str::to_string),
-        note: filled(&f.note).map(str::to_string),
+    let mut errors = Vec::new();
+    let request = NeedRequest {
+        unit: owned(&f.unit),
+        item: owned(&f.item),
+        quantity: number("quantity", &f.quantity, &mut errors),
+        by_date: owned(&f.by_date),
+        note: owned(&f.note),
     };
-    let stored = match crate::api::aid::needs::new_need(&request) {
-        Ok(new) => state
-            .store
-            .post_need(&ui.me, &new, state.now_s())
-            .await
-            .map_err(|e| match e {
-                store::StoreError::Invalid(fields) => fields,
-                _ => Vec::new(),
-            }),
-        Err(fields) => Err(fields),
+    let saved = async {
+        let new = checked(errors, new_need(&request))?;
+        state.store.post_need(&ui.me, &new, state.now_s()).await?;
+        Ok::<_, Unsaved>("/aid?need_posted=1#needs".to_string())
     };
-    match stored {
-        Ok(_) => Redirect::to("/aid?need_posted=1#needs").into_response(),
-        Err(fields) if fields.is_empty() => ui.fail(StatusCode::INTERNAL_SERVER_ERROR),
-        Err(fields) => refused(&ui, "needs-post", &fields),
+    answer(&ui, &NEED_FORM, saved.await)
+}
+
+/// Currencies suggested by the rate form; any ISO 4217 code may be typed.
+const RATE_CURRENCIES: [&str; 8] = ["USD", "VND", "LAK", "EUR", "JPY", "KRW", "CNY", "THB"];
+
+/// The recorded exchange rates, with the form that records one (command centres and
+/// administrators), next to the totals; open after a rate was recorded.
+pub(super) fn rates(lang: Lang, rates: &[FxRate], may_record: bool, open: bool) -> Markup {
+    html! {
+        details.rates id="rates" open[open] {
+            summary { (tr(lang, "rates-recorded", &[("n", rates.len().to_string())])) }
+            @if open { p.ok role="status" { (t(lang, "rates-ok")) } }
+            @if !rates.is_empty() {
+                table {
+                    thead { tr { th { (t(lang, "rates-pair")) } th { (t(lang, "rates-rate")) } th { (t(lang, "aid-col-date")) } th { (t(lang, "aid-col-source")) } } }
+                    tbody { @for r in rates { tr {
+                        td { "1 " (r.base.code()) " → " (r.quote.code()) }
+                        td { (super::fmt_rate(lang, &decimal_micro(r.rate_micro))) }
+                        td { (r.on_date) }
+                        td { (r.source) @if r.assumed { " " em.assumed { (t(lang, "aid-assumed")) } } }
+                    } } }
+                }
+            }
+            @if may_record {
+                form.gift.noprint method="post" action="/aid/rates" {
+                    datalist id="currencies" { @for c in RATE_CURRENCIES { option value=(c) {} } }
+                    label { (t(lang, "rates-base")) " " input name="base" list="currencies" required maxlength="3" size="4" autocomplete="off" placeholder="USD"; }
+                    label { (t(lang, "rates-quote")) " " input name="quote" list="currencies" required maxlength="3" size="4" autocomplete="off" placeholder="VND"; }
+                    label { (t(lang, "rates-rate")) " " span.muted { (t(lang, "rates-rate-hint")) }
+                        input name="rate" inputmode="decimal" required placeholder="23000"; }
+                    label { (t(lang, "aid-col-date")) " " input name="date" type="date" required; }
+                    label { (t(lang, "aid-col-source")) " " input name="source" required maxlength="2000"; }
+                    label.check { input name="assumed" type="checkbox" value="on"; " " (t(lang, "rates-assumed")) }
+                    button.primary type="submit" { (t(lang, "rates-record")) }
+                }
+            }
+        }
     }
 }
 
-/// A form's refusal: what was wrong with which field, in the page's language; nothing saved.
-fn refused(ui: &Ui, title: &str, fields: &[FieldError]) -> Response {
-    let lang = ui.lang;
-    let body = html! {
-        h1 { (t(lang, title)) }
-        p.error role="alert" { (t(lang, "aid-record-invalid")) }
-        ul { @for e in fields { li { code { (e.field) } ": " (reason_message(e.reason, lang)) } } }
-        p { a href="/aid" { (t(lang, "letter-back")) } }
+#[derive(Deserialize)]
+pub(in crate::ui) struct RateForm {
+    base: Option<String>,
+    quote: Option<String>,
+    rate: Option<String>,
+    date: Option<String>,
+    source: Option<String>,
+    assumed: Option<String>,
+}
+
+const RATE_FORM: FormSpec = FormSpec {
+    title: "rates-record",
+    back: "/aid#rates",
+    back_title: "aid-title",
+    labels: &[
+        ("base", "rates-base"),
+        ("quote", "rates-quote"),
+        ("rate", "rates-rate"),
+        ("date", "aid-col-date"),
+        ("source", "aid-col-source"),
+    ],
+};
+
+/// Records an exchange rate from the form, as `POST /api/v1/aid/rates` does.
+pub(in crate::ui) async fn record_rate(
+    State(state): State<AppState>,
+    ui: Ui,
+    Form(f): Form<RateForm>,
+) -> Response {
+    if !may_record_rates(ui.me.user.role) {
+        return ui.fail(StatusCode::FORBIDDEN);
+    }
+    let request = RateRequest {
+        base: owned(&f.base),
+        quote: owned(&f.quote),
+        rate: owned(&f.rate),
+        date: owned(&f.date),
+        source: owned(&f.source),
+        assumed: ticked(&f.assumed),
     };
-    (StatusCode::BAD_REQUEST, ui.page(&t(lang, title), body)).into_response()
+    let saved = async {
+        let rate = checked(Vec::new(), new_rate(&request))?;
+        state
+            .store
+            .put_fx_rate(&ui.me, &rate, state.now_s())
+            .await?;
+        Ok::<_, Unsaved>("/aid?rate_recorded=1#rates".to_string())
+    };
+    answer(&ui, &RATE_FORM, saved.await)
 }
