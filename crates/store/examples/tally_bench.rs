@@ -224,7 +224,71 @@ async fn run(name: &str, (store, url): (&Store, &str), (bare, bare_url): (&Store
             slow.as_secs_f64() / fast.as_secs_f64()
         );
     }
+    // Coverage's denominators: residents 18+ and 50+ on the day, per province.
+    let as_of = today;
+    for (label, scope, bounds) in [
+        ("Hà Nội", Scope::everything(), None),
+        (
+            "Ba Đình",
+            ba_dinh.clone(),
+            Some(ba_dinh_bounds(store).await),
+        ),
+    ] {
+        let fast = median(RUNS, || async {
+            store
+                .coverage_by_unit(&scope, Structure::S2021, domain::UnitLevel::Province, as_of)
+                .await
+                .unwrap()
+        })
+        .await;
+        let got = store
+            .coverage_by_unit(&scope, Structure::S2021, domain::UnitLevel::Province, as_of)
+            .await
+            .unwrap();
+        let slow = median(RUNS, || count_adults(&pool, as_of, bounds.clone())).await;
+        let counted = count_adults(&pool, as_of, bounds.clone()).await;
+        assert_eq!(
+            (got[0].adults, got[0].high_risk),
+            counted,
+            "the birth tallies agree with the rows"
+        );
+        println!(
+            "| coverage denominators (residents 18+ and 50+) | {label} | {} | {} | {:.0}× |",
+            ms(fast),
+            ms(slow),
+            slow.as_secs_f64() / fast.as_secs_f64()
+        );
+    }
     pool.close().await;
+}
+
+/// Residents 18+ and 50+ on `as_of` counted from every resident, as coverage did before the
+/// birth tallies (migration 0013).
+async fn count_adults(
+    pool: &sqlx::AnyPool,
+    as_of: chrono::NaiveDate,
+    bounds: Option<(String, String)>,
+) -> (i64, i64) {
+    use chrono::Datelike;
+    use sqlx::Row;
+    let cut = |y: i32| {
+        as_of
+            .with_year(as_of.year() - y)
+            .unwrap()
+            .format("%Y-%m-%d")
+    };
+    let r = sqlx::query(&format!(
+        "SELECT CAST(SUM(CASE WHEN birth_date <= '{}' THEN 1 ELSE 0 END) AS BIGINT),
+                CAST(SUM(CASE WHEN birth_date <= '{}' THEN 1 ELSE 0 END) AS BIGINT)
+         FROM persons WHERE merged_into IS NULL AND structure = '2021'{}",
+        cut(18),
+        cut(50),
+        scope_sql(&bounds)
+    ))
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    (r.get(0), r.get(1))
 }
 
 fn unit_of(units: &[UnitRef], i: i64) -> &UnitRef {
@@ -241,7 +305,8 @@ async fn persons(store: &Store, units: &[UnitRef], n: i64, now: i64) {
                 full_name: format!("Người {i}"),
                 national_id: None,
                 phone: None,
-                birth_date: None,
+                birth_date: chrono::NaiveDate::from_ymd_opt(1930, 1, 1)
+                    .map(|d| d + chrono::Days::new((i * 7_919 % 30_000) as u64)),
                 sex: Sex::Unknown,
                 unit: unit_of(units, i).clone(),
                 household_id: None,

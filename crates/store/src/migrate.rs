@@ -109,6 +109,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0012_tallies.sql"),
         then: None,
     },
+    Migration {
+        version: 13,
+        name: "birth_tallies",
+        sqlite: include_str!("../migrations/sqlite/0013_birth_tallies.sql"),
+        postgres: include_str!("../migrations/postgres/0013_birth_tallies.sql"),
+        then: None,
+    },
 ];
 
 const REFDATA_KEY: &str = "units_fingerprint";

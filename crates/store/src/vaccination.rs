@@ -436,17 +436,41 @@ impl Store {
             "SELECT pre, CAST(SUM(adults) AS BIGINT), CAST(SUM(a1) AS BIGINT), \
              CAST(SUM(af) AS BIGINT), CAST(SUM(hr) AS BIGINT), CAST(SUM(hrf) AS BIGINT) FROM (",
         );
+        // Residents by age: whole years of birth from the `birth_tallies` the triggers keep,
+        // and from `persons` only the year that straddles each cut (born in that year on or
+        // before the cut's date).
+        let (cut18, cut50) = (cut(18), cut(50));
+        let year_of = |d: &str| d.get(..4).and_then(|y| y.parse::<i64>().ok()).unwrap_or(0);
+        let (y18, y50) = (year_of(&cut18), year_of(&cut50));
+        sql.push(&format!("SELECT {pre} AS pre, SUM(CASE WHEN birth_year < "))
+            .bind(Val::Int(y18));
+        sql.push(" THEN n ELSE 0 END) AS adults, 0 AS a1, 0 AS af, SUM(CASE WHEN birth_year < ")
+            .bind(Val::Int(y50));
+        sql.push(" THEN n ELSE 0 END) AS hr, 0 AS hrf FROM birth_tallies WHERE structure = ")
+            .bind(Val::Text(structure.as_str().into()));
+        sql.push_scope("unit_path", scope, structure);
+        let in_year = |sql: &mut Sql, year: i64, cut: &str| {
+            sql.push("birth_date >= ")
+                .bind(Val::Text(format!("{year:04}-01-01")));
+            sql.push(" AND birth_date <= ")
+                .bind(Val::Text(cut.to_string()));
+        };
         sql.push(&format!(
-            "SELECT {pre} AS pre, SUM(CASE WHEN birth_date <= "
-        ))
-        .bind(Val::Text(cut(18)));
-        sql.push(" THEN 1 ELSE 0 END) AS adults, 0 AS a1, 0 AS af, SUM(CASE WHEN birth_date <= ")
-            .bind(Val::Text(cut(50)));
+            " GROUP BY unit_path UNION ALL SELECT {pre} AS pre, SUM(CASE WHEN "
+        ));
+        in_year(&mut sql, y18, &cut18);
+        sql.push(" THEN 1 ELSE 0 END), 0, 0, SUM(CASE WHEN ");
+        in_year(&mut sql, y50, &cut50);
         sql.push(
-            " THEN 1 ELSE 0 END) AS hr, 0 AS hrf FROM persons \
+            " THEN 1 ELSE 0 END), 0 FROM persons \
              WHERE merged_into IS NULL AND structure = ",
         )
         .bind(Val::Text(structure.as_str().into()));
+        sql.push(" AND ((");
+        in_year(&mut sql, y18, &cut18);
+        sql.push(") OR (");
+        in_year(&mut sql, y50, &cut50);
+        sql.push("))");
         sql.push_scope("unit_path", scope, structure);
         // Doses to date from the totals, less those given after `as_of` (none when it is
         // today): a read of one row per commune and age group plus the days after.

@@ -1,0 +1,51 @@
+-- Residents per unit and year of birth (merged-away records left out), kept by triggers on
+-- `persons` as the case tallies are (0012): vaccination coverage counts the adults and the
+-- 50-and-over of a unit from whole years here and only the year that straddles the age cut
+-- from `persons`, instead of counting every resident per request.
+CREATE TABLE birth_tallies (
+    structure  TEXT NOT NULL,
+    unit_code  TEXT NOT NULL,
+    unit_path  TEXT NOT NULL,
+    birth_year BIGINT NOT NULL,
+    n          BIGINT NOT NULL,
+    PRIMARY KEY (structure, unit_code, birth_year)
+);
+CREATE INDEX birth_tallies_by_path ON birth_tallies (structure, unit_path);
+-- The straddling year's residents, read by date.
+CREATE INDEX persons_by_birth ON persons (structure, birth_date);
+
+INSERT INTO birth_tallies (structure, unit_code, unit_path, birth_year, n)
+SELECT structure, unit_code, MIN(unit_path), CAST(SUBSTR(birth_date, 1, 4) AS BIGINT), COUNT(*)
+FROM persons WHERE merged_into IS NULL AND birth_date IS NOT NULL
+GROUP BY structure, unit_code, CAST(SUBSTR(birth_date, 1, 4) AS BIGINT);
+
+-- Per statement over the transition tables, signed counts upserted in key order (see 0012).
+CREATE FUNCTION persons_tally() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    cols CONSTANT TEXT := 'structure, unit_code, unit_path,
+                           CAST(SUBSTR(birth_date, 1, 4) AS BIGINT) AS birth_year';
+    held CONSTANT TEXT := 'merged_into IS NULL AND birth_date IS NOT NULL';
+    changed TEXT := CASE TG_OP
+        WHEN 'INSERT' THEN format('SELECT %s, 1 AS d FROM new_rows WHERE %s', cols, held)
+        WHEN 'DELETE' THEN format('SELECT %s, -1 AS d FROM old_rows WHERE %s', cols, held)
+        ELSE format('SELECT %s, 1 AS d FROM new_rows WHERE %s
+                     UNION ALL SELECT %s, -1 FROM old_rows WHERE %s', cols, held, cols, held)
+    END;
+BEGIN
+    EXECUTE format('WITH changed AS (%s)
+        INSERT INTO birth_tallies (structure, unit_code, unit_path, birth_year, n)
+        SELECT structure, unit_code, MIN(unit_path), birth_year, SUM(d)
+        FROM changed GROUP BY structure, unit_code, birth_year HAVING SUM(d) <> 0
+        ORDER BY structure, unit_code, birth_year
+        ON CONFLICT (structure, unit_code, birth_year) DO UPDATE SET n = birth_tallies.n + excluded.n',
+        changed);
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER persons_tally_insert AFTER INSERT ON persons
+REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION persons_tally();
+CREATE TRIGGER persons_tally_delete AFTER DELETE ON persons
+REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION persons_tally();
+CREATE TRIGGER persons_tally_update AFTER UPDATE ON persons
+REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION persons_tally();
