@@ -449,29 +449,25 @@ impl Store {
         sql.push(" THEN n ELSE 0 END) AS hr, 0 AS hrf FROM birth_tallies WHERE structure = ")
             .bind(Val::Text(structure.as_str().into()));
         sql.push_scope("unit_path", scope, structure);
-        let in_year = |sql: &mut Sql, year: i64, cut: &str| {
-            sql.push("birth_date >= ")
+        // One part per cut, each a single range of birth dates, so that the whole locality's
+        // read takes `persons_by_birth` (a year's residents) rather than every resident.
+        for (year, cut, adults) in [(y18, &cut18, true), (y50, &cut50, false)] {
+            let (a, h) = if adults {
+                ("COUNT(*)", "0")
+            } else {
+                ("0", "COUNT(*)")
+            };
+            sql.push(&format!(
+                " GROUP BY unit_path UNION ALL SELECT {pre} AS pre, {a}, 0, 0, {h}, 0 \
+                 FROM persons WHERE merged_into IS NULL AND structure = "
+            ))
+            .bind(Val::Text(structure.as_str().into()));
+            sql.push(" AND birth_date >= ")
                 .bind(Val::Text(format!("{year:04}-01-01")));
             sql.push(" AND birth_date <= ")
                 .bind(Val::Text(cut.to_string()));
-        };
-        sql.push(&format!(
-            " GROUP BY unit_path UNION ALL SELECT {pre} AS pre, SUM(CASE WHEN "
-        ));
-        in_year(&mut sql, y18, &cut18);
-        sql.push(" THEN 1 ELSE 0 END), 0, 0, SUM(CASE WHEN ");
-        in_year(&mut sql, y50, &cut50);
-        sql.push(
-            " THEN 1 ELSE 0 END), 0 FROM persons \
-             WHERE merged_into IS NULL AND structure = ",
-        )
-        .bind(Val::Text(structure.as_str().into()));
-        sql.push(" AND ((");
-        in_year(&mut sql, y18, &cut18);
-        sql.push(") OR (");
-        in_year(&mut sql, y50, &cut50);
-        sql.push("))");
-        sql.push_scope("unit_path", scope, structure);
+            sql.push_scope("unit_path", scope, structure);
+        }
         // Doses to date from the totals, less those given after `as_of` (none when it is
         // today): a read of one row per commune and age group plus the days after.
         for (table, sign) in [("vaccination_totals", ""), ("vaccination_counts", "-")] {

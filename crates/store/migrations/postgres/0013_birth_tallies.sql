@@ -8,16 +8,16 @@ CREATE TABLE birth_tallies (
     unit_path  TEXT NOT NULL,
     birth_year BIGINT NOT NULL,
     n          BIGINT NOT NULL,
-    PRIMARY KEY (structure, unit_code, birth_year)
+    -- Keyed by path (a unit's path names it as its code does): a scope's rows lie together.
+    PRIMARY KEY (structure, unit_path, birth_year) INCLUDE (n)
 );
-CREATE INDEX birth_tallies_by_path ON birth_tallies (structure, unit_path);
--- The straddling year's residents, read by date.
-CREATE INDEX persons_by_birth ON persons (structure, birth_date);
+-- The straddling year's residents, read by date without touching the table.
+CREATE INDEX persons_by_birth ON persons (structure, birth_date, merged_into, unit_path);
 
 INSERT INTO birth_tallies (structure, unit_code, unit_path, birth_year, n)
-SELECT structure, unit_code, MIN(unit_path), CAST(SUBSTR(birth_date, 1, 4) AS BIGINT), COUNT(*)
+SELECT structure, MIN(unit_code), unit_path, CAST(SUBSTR(birth_date, 1, 4) AS BIGINT), COUNT(*)
 FROM persons WHERE merged_into IS NULL AND birth_date IS NOT NULL
-GROUP BY structure, unit_code, CAST(SUBSTR(birth_date, 1, 4) AS BIGINT);
+GROUP BY structure, unit_path, CAST(SUBSTR(birth_date, 1, 4) AS BIGINT);
 
 -- Per statement over the transition tables, signed counts upserted in key order (see 0012).
 CREATE FUNCTION persons_tally() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -34,10 +34,10 @@ DECLARE
 BEGIN
     EXECUTE format('WITH changed AS (%s)
         INSERT INTO birth_tallies (structure, unit_code, unit_path, birth_year, n)
-        SELECT structure, unit_code, MIN(unit_path), birth_year, SUM(d)
-        FROM changed GROUP BY structure, unit_code, birth_year HAVING SUM(d) <> 0
-        ORDER BY structure, unit_code, birth_year
-        ON CONFLICT (structure, unit_code, birth_year) DO UPDATE SET n = birth_tallies.n + excluded.n',
+        SELECT structure, MIN(unit_code), unit_path, birth_year, SUM(d)
+        FROM changed GROUP BY structure, unit_path, birth_year HAVING SUM(d) <> 0
+        ORDER BY structure, unit_path, birth_year
+        ON CONFLICT (structure, unit_path, birth_year) DO UPDATE SET n = birth_tallies.n + excluded.n',
         changed);
     RETURN NULL;
 END $$;

@@ -8,30 +8,30 @@ CREATE TABLE birth_tallies (
     unit_path  TEXT NOT NULL,
     birth_year INTEGER NOT NULL,
     n          INTEGER NOT NULL,
-    PRIMARY KEY (structure, unit_code, birth_year)
-);
-CREATE INDEX birth_tallies_by_path ON birth_tallies (structure, unit_path);
--- The straddling year's residents, read by date.
-CREATE INDEX persons_by_birth ON persons (structure, birth_date);
+    -- Keyed by path (a unit's path names it as its code does): a scope's rows lie together.
+    PRIMARY KEY (structure, unit_path, birth_year)
+) WITHOUT ROWID;
+-- The straddling year's residents, read by date without touching the table.
+CREATE INDEX persons_by_birth ON persons (structure, birth_date, merged_into, unit_path);
 
 INSERT INTO birth_tallies (structure, unit_code, unit_path, birth_year, n)
-SELECT structure, unit_code, MIN(unit_path), CAST(SUBSTR(birth_date, 1, 4) AS INTEGER), COUNT(*)
+SELECT structure, MIN(unit_code), unit_path, CAST(SUBSTR(birth_date, 1, 4) AS INTEGER), COUNT(*)
 FROM persons WHERE merged_into IS NULL AND birth_date IS NOT NULL
-GROUP BY structure, unit_code, CAST(SUBSTR(birth_date, 1, 4) AS INTEGER);
+GROUP BY structure, unit_path, CAST(SUBSTR(birth_date, 1, 4) AS INTEGER);
 
 CREATE TRIGGER persons_tally_insert AFTER INSERT ON persons
 WHEN NEW.merged_into IS NULL AND NEW.birth_date IS NOT NULL
 BEGIN
     INSERT INTO birth_tallies (structure, unit_code, unit_path, birth_year, n)
     VALUES (NEW.structure, NEW.unit_code, NEW.unit_path, CAST(SUBSTR(NEW.birth_date, 1, 4) AS INTEGER), 1)
-    ON CONFLICT (structure, unit_code, birth_year) DO UPDATE SET n = birth_tallies.n + 1;
+    ON CONFLICT (structure, unit_path, birth_year) DO UPDATE SET n = birth_tallies.n + 1;
 END;
 
 CREATE TRIGGER persons_tally_delete AFTER DELETE ON persons
 WHEN OLD.merged_into IS NULL AND OLD.birth_date IS NOT NULL
 BEGIN
     UPDATE birth_tallies SET n = n - 1
-    WHERE structure = OLD.structure AND unit_code = OLD.unit_code
+    WHERE structure = OLD.structure AND unit_path = OLD.unit_path
       AND birth_year = CAST(SUBSTR(OLD.birth_date, 1, 4) AS INTEGER);
 END;
 
@@ -40,7 +40,7 @@ AFTER UPDATE OF structure, unit_code, unit_path, birth_date, merged_into ON pers
 WHEN OLD.merged_into IS NULL AND OLD.birth_date IS NOT NULL
 BEGIN
     UPDATE birth_tallies SET n = n - 1
-    WHERE structure = OLD.structure AND unit_code = OLD.unit_code
+    WHERE structure = OLD.structure AND unit_path = OLD.unit_path
       AND birth_year = CAST(SUBSTR(OLD.birth_date, 1, 4) AS INTEGER);
 END;
 
@@ -50,5 +50,5 @@ WHEN NEW.merged_into IS NULL AND NEW.birth_date IS NOT NULL
 BEGIN
     INSERT INTO birth_tallies (structure, unit_code, unit_path, birth_year, n)
     VALUES (NEW.structure, NEW.unit_code, NEW.unit_path, CAST(SUBSTR(NEW.birth_date, 1, 4) AS INTEGER), 1)
-    ON CONFLICT (structure, unit_code, birth_year) DO UPDATE SET n = birth_tallies.n + 1;
+    ON CONFLICT (structure, unit_path, birth_year) DO UPDATE SET n = birth_tallies.n + 1;
 END;
