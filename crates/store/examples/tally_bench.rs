@@ -155,15 +155,18 @@ async fn run(name: &str, (store, url): (&Store, &str), (bare, bare_url): (&Store
         with.as_secs_f64() / bare_s.as_secs_f64()
     );
 
-    let ba_dinh = Scope::of([(
-        Structure::S2021,
-        store
-            .unit_unscoped(Structure::S2021, &UnitCode::parse("001").unwrap())
-            .await
-            .unwrap()
-            .unwrap()
-            .path,
-    )]);
+    let ba_dinh_path = store
+        .unit_unscoped(Structure::S2021, &UnitCode::parse("001").unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .path;
+    let ba_dinh = Scope::of([(Structure::S2021, ba_dinh_path.clone())]);
+    // The same district for the peer's SQL: its path range.
+    let ba_dinh_bounds = (
+        ba_dinh_path.as_str().to_string(),
+        ba_dinh_path.subtree_upper_bound(),
+    );
     let today = chrono::DateTime::from_timestamp(now + 25_200, 0)
         .unwrap()
         .date_naive();
@@ -172,11 +175,7 @@ async fn run(name: &str, (store, url): (&Store, &str), (bare, bare_url): (&Store
     println!("|---|---|---|---|---|");
     for (label, scope, bounds) in [
         ("Hà Nội", Scope::everything(), None),
-        (
-            "Ba Đình",
-            ba_dinh.clone(),
-            Some(ba_dinh_bounds(store).await),
-        ),
+        ("Ba Đình", ba_dinh.clone(), Some(ba_dinh_bounds.clone())),
     ] {
         let fast = median(RUNS, || async {
             store
@@ -228,11 +227,7 @@ async fn run(name: &str, (store, url): (&Store, &str), (bare, bare_url): (&Store
     let as_of = today;
     for (label, scope, bounds) in [
         ("Hà Nội", Scope::everything(), None),
-        (
-            "Ba Đình",
-            ba_dinh.clone(),
-            Some(ba_dinh_bounds(store).await),
-        ),
+        ("Ba Đình", ba_dinh.clone(), Some(ba_dinh_bounds.clone())),
     ] {
         let fast = median(RUNS, || async {
             store
@@ -335,16 +330,6 @@ where
     }
     times.sort();
     times[runs / 2]
-}
-
-async fn ba_dinh_bounds(store: &Store) -> (String, String) {
-    let path = store
-        .unit_unscoped(Structure::S2021, &UnitCode::parse("001").unwrap())
-        .await
-        .unwrap()
-        .unwrap()
-        .path;
-    (path.as_str().to_string(), path.subtree_upper_bound())
 }
 
 fn scope_sql(bounds: &Option<(String, String)>) -> String {

@@ -527,28 +527,35 @@ impl Store {
 }
 
 impl Store {
-    /// Cases confirmed per local day from `first` to `last` (inclusive), within a scope, from
-    /// the `case_days` tally: `(day number since 1970-01-01 local, count)`, days without
-    /// cases left out.
+    /// Cases confirmed on each local day from `first` to `last` (inclusive), within a scope,
+    /// from the `case_days` tally: one count per day, days without cases as zero.
     pub async fn daily_case_counts(
         &self,
         scope: &domain::Scope,
         structure: Structure,
         first: chrono::NaiveDate,
         last: chrono::NaiveDate,
-    ) -> Result<Vec<(i64, i64)>> {
+    ) -> Result<Vec<i64>> {
+        let (from, to) = (crate::day_number(first), crate::day_number(last));
         let mut sql = Sql::new(
             self.dialect,
             "SELECT day, CAST(SUM(n) AS BIGINT) FROM case_days WHERE structure = ",
         );
         sql.bind(Val::Text(structure.as_str().into()));
         sql.push_scope("unit_path", scope, structure);
-        sql.push(&day_col(scope, " >= "))
-            .bind(Val::Int(crate::day_number(first)));
-        sql.push(&day_col(scope, " <= "))
-            .bind(Val::Int(crate::day_number(last)));
-        sql.push(" GROUP BY day HAVING SUM(n) > 0 ORDER BY day");
-        sql.fetch_pairs(&self.pool).await
+        sql.push(&day_col(scope, " >= ")).bind(Val::Int(from));
+        sql.push(&day_col(scope, " <= ")).bind(Val::Int(to));
+        sql.push(" GROUP BY day");
+        let mut days = vec![0; usize::try_from(to - from + 1).unwrap_or(0)];
+        for (day, n) in sql.fetch_pairs::<i64, i64>(&self.pool).await? {
+            if let Some(slot) = usize::try_from(day - from)
+                .ok()
+                .and_then(|i| days.get_mut(i))
+            {
+                *slot = n;
+            }
+        }
+        Ok(days)
     }
 
     /// Cases confirmed from local day `first` to `last` (inclusive) per unit of record (the

@@ -91,18 +91,10 @@ async fn forecast_with(
         .store
         .daily_case_counts(scope, domain::Structure::S2021, first, as_of)
         .await?;
-    let epoch_day = first
-        .signed_duration_since(chrono::DateTime::UNIX_EPOCH.date_naive())
-        .num_days();
-    let mut history = vec![0u32; HISTORY_DAYS as usize];
-    for (day, n) in daily {
-        if let Some(slot) = usize::try_from(day - epoch_day)
-            .ok()
-            .and_then(|i| history.get_mut(i))
-        {
-            *slot = u32::try_from(n).unwrap_or(u32::MAX);
-        }
-    }
+    let history: Vec<u32> = daily
+        .iter()
+        .map(|&n| u32::try_from(n).unwrap_or(u32::MAX))
+        .collect();
     let date_of = |i: usize| first + chrono::Days::new(i as u64);
     let si = SerialInterval::new(variant.serial_interval.value.clone())?;
     let estimates = estimate_rt(&history, &si, &CoriConfig::default())?;

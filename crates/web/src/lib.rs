@@ -208,58 +208,58 @@ pub fn router(state: AppState) -> Router {
 /// Serves until Ctrl-C or SIGTERM, then lets requests in flight finish.
 pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    let store = state.store.clone();
-    // Expired sessions are deleted hourly so the table does not grow without bound.
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(3600));
-        loop {
-            tick.tick().await;
-            if let Err(e) = store
-                .purge_expired_sessions(chrono::Utc::now().timestamp())
-                .await
-            {
-                tracing::warn!("purging expired sessions failed: {e}");
-            }
+    // Expired sessions are deleted so the table does not grow without bound.
+    every_hour(&state, |s| async move {
+        if let Err(e) = s
+            .store
+            .purge_expired_sessions(chrono::Utc::now().timestamp())
+            .await
+        {
+            tracing::warn!("purging expired sessions failed: {e}");
         }
     });
-    // Check-ins older than the policy's retention are deleted hourly (Decree 13/2023: no
-    // longer than the response needs).
-    let retention = state.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(3600));
-        loop {
-            tick.tick().await;
-            match purge_expired_checkins(&retention.store, &retention.policies, retention.now_s())
-                .await
-            {
-                Ok(n) if n > 0 => tracing::info!("retention: deleted {n} check-ins"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!("retention job failed: {e}"),
-            }
+    // Check-ins older than the policy's retention are deleted (Decree 13/2023: no longer
+    // than the response needs).
+    every_hour(&state, |s| async move {
+        match purge_expired_checkins(&s.store, &s.policies, s.now_s()).await {
+            Ok(n) if n > 0 => tracing::info!("retention: deleted {n} check-ins"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!("retention job failed: {e}"),
         }
     });
     // Resolution 128 assesses every unit weekly: once a week has ended its levels are
-    // published (checked hourly; see `risk::due_weeks` for which weeks are due).
-    let weekly = state.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(3600));
-        loop {
-            tick.tick().await;
-            match risk::publish_due_weeks(&weekly).await {
-                Ok(done) => {
-                    for (structure, week, n) in done {
-                        tracing::info!(
-                            "risk levels: published {n} units of structure {structure} for the week to {week}"
-                        );
-                    }
+    // published (see `risk::due_weeks` for which weeks are due).
+    every_hour(&state, |s| async move {
+        match risk::publish_due_weeks(&s).await {
+            Ok(done) => {
+                for (structure, week, n) in done {
+                    tracing::info!(
+                        "risk levels: published {n} units of structure {structure} for the week to {week}"
+                    );
                 }
-                Err(e) => tracing::warn!("weekly risk levels failed: {e}"),
             }
+            Err(e) => tracing::warn!("weekly risk levels failed: {e}"),
         }
     });
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await
+}
+
+/// Runs `job` in the background at start and then every hour, while the server runs.
+fn every_hour<F, Fut>(state: &AppState, job: F)
+where
+    F: Fn(AppState) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    let state = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            job(state.clone()).await;
+        }
+    });
 }
 
 /// Deletes the check-ins older than the retention of the tracing rule in force at `now_s`

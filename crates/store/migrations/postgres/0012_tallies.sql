@@ -60,32 +60,35 @@ CREATE INDEX contacts_in_quarantine ON contacts (status, quarantine_until_s);
 CREATE INDEX case_days_by_day ON case_days (structure, day);
 CREATE INDEX quarantine_ends_by_day ON quarantine_ends (structure, day);
 
--- One function for the three triggers of a table: a transition table exists only for the
--- events that declare it, so the event chooses the rows (+1 new, -1 old) and the upserts
--- are built around them (EXECUTE sees the transition tables too).
+-- The statement that adds a trigger statement's rows to a tally: +1 for each new row and -1
+-- for each old one (rows where `held`), grouped by `keys` (the tally's primary key) and
+-- upserted in key order, `carried` (a column the key determines) taken along. The trigger
+-- EXECUTEs it: only the trigger function's own statements see its transition tables, which
+-- exist for the events that declare them (new_rows: INSERT, UPDATE; old_rows: UPDATE, DELETE).
+CREATE FUNCTION tally_sql(op TEXT, tally TEXT, keys TEXT, carried TEXT, cols TEXT, held TEXT)
+RETURNS TEXT LANGUAGE sql IMMUTABLE AS $$
+    SELECT format(
+        'WITH changed AS (%s)
+         INSERT INTO %I (%s, %s, n)
+         SELECT %s, MIN(%s), SUM(d) FROM changed GROUP BY %s HAVING SUM(d) <> 0 ORDER BY %s
+         ON CONFLICT (%s) DO UPDATE SET n = %I.n + excluded.n',
+        CASE op
+            WHEN 'INSERT' THEN format('SELECT %s, 1 AS d FROM new_rows WHERE %s', cols, held)
+            WHEN 'DELETE' THEN format('SELECT %s, -1 AS d FROM old_rows WHERE %s', cols, held)
+            ELSE format('SELECT %s, 1 AS d FROM new_rows WHERE %s
+                         UNION ALL SELECT %s, -1 FROM old_rows WHERE %s', cols, held, cols, held)
+        END,
+        tally, keys, carried, keys, carried, keys, keys, keys, tally)
+$$;
+
 CREATE FUNCTION cases_tally() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     cols CONSTANT TEXT := 'structure, unit_code, unit_path, status, severity,
                            (confirmed_at_s + 25200) / 86400 AS day';
-    changed TEXT := CASE TG_OP
-        WHEN 'INSERT' THEN format('SELECT %s, 1 AS d FROM new_rows', cols)
-        WHEN 'DELETE' THEN format('SELECT %s, -1 AS d FROM old_rows', cols)
-        ELSE format('SELECT %s, 1 AS d FROM new_rows UNION ALL SELECT %s, -1 FROM old_rows', cols, cols)
-    END;
 BEGIN
-    EXECUTE format('WITH changed AS (%s)
-        INSERT INTO case_tallies (structure, unit_code, unit_path, status, severity, n)
-        SELECT structure, unit_code, MIN(unit_path), status, severity, SUM(d)
-        FROM changed GROUP BY structure, unit_code, status, severity HAVING SUM(d) <> 0
-        ORDER BY structure, unit_code, status, severity
-        ON CONFLICT (structure, unit_code, status, severity)
-        DO UPDATE SET n = case_tallies.n + excluded.n', changed);
-    EXECUTE format('WITH changed AS (%s)
-        INSERT INTO case_days (structure, unit_code, unit_path, day, n)
-        SELECT structure, unit_code, MIN(unit_path), day, SUM(d)
-        FROM changed GROUP BY structure, unit_code, day HAVING SUM(d) <> 0
-        ORDER BY structure, unit_code, day
-        ON CONFLICT (structure, unit_code, day) DO UPDATE SET n = case_days.n + excluded.n', changed);
+    EXECUTE tally_sql(TG_OP, 'case_tallies', 'structure, unit_code, status, severity',
+                      'unit_path', cols, 'TRUE');
+    EXECUTE tally_sql(TG_OP, 'case_days', 'structure, unit_code, day', 'unit_path', cols, 'TRUE');
     RETURN NULL;
 END $$;
 
@@ -98,23 +101,10 @@ REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
 FOR EACH STATEMENT EXECUTE FUNCTION cases_tally();
 
 CREATE FUNCTION contacts_tally() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    cols CONSTANT TEXT := 'structure, unit_code, unit_path, (quarantine_until_s + 25200) / 86400 AS day';
-    held CONSTANT TEXT := 'status = ''quarantine'' AND quarantine_until_s IS NOT NULL';
-    changed TEXT := CASE TG_OP
-        WHEN 'INSERT' THEN format('SELECT %s, 1 AS d FROM new_rows WHERE %s', cols, held)
-        WHEN 'DELETE' THEN format('SELECT %s, -1 AS d FROM old_rows WHERE %s', cols, held)
-        ELSE format('SELECT %s, 1 AS d FROM new_rows WHERE %s
-                     UNION ALL SELECT %s, -1 FROM old_rows WHERE %s', cols, held, cols, held)
-    END;
 BEGIN
-    EXECUTE format('WITH changed AS (%s)
-        INSERT INTO quarantine_ends (structure, unit_code, unit_path, day, n)
-        SELECT structure, unit_code, MIN(unit_path), day, SUM(d)
-        FROM changed GROUP BY structure, unit_code, day HAVING SUM(d) <> 0
-        ORDER BY structure, unit_code, day
-        ON CONFLICT (structure, unit_code, day) DO UPDATE SET n = quarantine_ends.n + excluded.n',
-        changed);
+    EXECUTE tally_sql(TG_OP, 'quarantine_ends', 'structure, unit_code, day', 'unit_path',
+                      'structure, unit_code, unit_path, (quarantine_until_s + 25200) / 86400 AS day',
+                      'status = ''quarantine'' AND quarantine_until_s IS NOT NULL');
     RETURN NULL;
 END $$;
 

@@ -19,26 +19,13 @@ SELECT structure, MIN(unit_code), unit_path, CAST(SUBSTR(birth_date, 1, 4) AS BI
 FROM persons WHERE merged_into IS NULL AND birth_date IS NOT NULL
 GROUP BY structure, unit_path, CAST(SUBSTR(birth_date, 1, 4) AS BIGINT);
 
--- Per statement over the transition tables, signed counts upserted in key order (see 0012).
+-- Per statement over the transition tables, signed counts upserted in key order (see
+-- tally_sql in 0012).
 CREATE FUNCTION persons_tally() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    cols CONSTANT TEXT := 'structure, unit_code, unit_path,
-                           CAST(SUBSTR(birth_date, 1, 4) AS BIGINT) AS birth_year';
-    held CONSTANT TEXT := 'merged_into IS NULL AND birth_date IS NOT NULL';
-    changed TEXT := CASE TG_OP
-        WHEN 'INSERT' THEN format('SELECT %s, 1 AS d FROM new_rows WHERE %s', cols, held)
-        WHEN 'DELETE' THEN format('SELECT %s, -1 AS d FROM old_rows WHERE %s', cols, held)
-        ELSE format('SELECT %s, 1 AS d FROM new_rows WHERE %s
-                     UNION ALL SELECT %s, -1 FROM old_rows WHERE %s', cols, held, cols, held)
-    END;
 BEGIN
-    EXECUTE format('WITH changed AS (%s)
-        INSERT INTO birth_tallies (structure, unit_code, unit_path, birth_year, n)
-        SELECT structure, MIN(unit_code), unit_path, birth_year, SUM(d)
-        FROM changed GROUP BY structure, unit_path, birth_year HAVING SUM(d) <> 0
-        ORDER BY structure, unit_path, birth_year
-        ON CONFLICT (structure, unit_path, birth_year) DO UPDATE SET n = birth_tallies.n + excluded.n',
-        changed);
+    EXECUTE tally_sql(TG_OP, 'birth_tallies', 'structure, unit_path, birth_year', 'unit_code',
+                      'structure, unit_code, unit_path, CAST(SUBSTR(birth_date, 1, 4) AS BIGINT) AS birth_year',
+                      'merged_into IS NULL AND birth_date IS NOT NULL');
     RETURN NULL;
 END $$;
 

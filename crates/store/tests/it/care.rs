@@ -8,19 +8,10 @@ use domain::vaccination::Product;
 use domain::{CaseId, PersonId, Reason, Role, Scope, Structure, UnitCode, UnitLevel};
 use store::{
     both_databases, Admission, CaseRow, DoseItem, ItemOutcome, NewFacility, Occupant, PersonRow,
-    Store, StoreError, UnitRef,
+    Store, StoreError,
 };
 
-use crate::{caller, NOW};
-
-pub async fn unit(store: &Store, code: &str) -> UnitRef {
-    let u = store
-        .unit_unscoped(Structure::S2021, &UnitCode::parse(code).unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    UnitRef::from(&u)
-}
+use crate::{caller, unit, NOW};
 
 fn day(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()

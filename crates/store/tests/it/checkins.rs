@@ -1,22 +1,12 @@
 use domain::epi::{ScanMode, VenueKind};
 use domain::person::Sex;
-use domain::{Reason, Role, Structure, UnitCode};
+use domain::{Reason, Role};
 use store::{
     both_databases, CheckinItem, ItemOutcome, PersonRef, PersonRow, Store, UnitRef, VenueRef,
     VenueRow,
 };
 
-use crate::{caller, NOW};
-
-async fn unit(store: &Store, code: &str) -> UnitRef {
-    UnitRef::from(
-        &store
-            .unit_unscoped(Structure::S2021, &UnitCode::parse(code).unwrap())
-            .await
-            .unwrap()
-            .unwrap(),
-    )
-}
+use crate::{caller, unit, NOW};
 
 async fn seed(store: &Store) {
     let phuc_xa = unit(store, "00001").await;

@@ -10,10 +10,20 @@ mod units;
 mod users;
 
 use domain::units::parse_unit_ref;
-use domain::{Role, Scope, Structure};
-use store::{Caller, NewUser, Store, UserUnit};
+use domain::{Role, Scope, Structure, UnitCode};
+use store::{Caller, NewUser, Store, UnitRef, UserUnit};
 
 pub const NOW: i64 = 1_700_000_000;
+
+/// A 2021 unit by its code, as the bulk rows refer to it.
+pub async fn unit(store: &Store, code: &str) -> UnitRef {
+    let u = store
+        .unit_unscoped(Structure::S2021, &UnitCode::parse(code).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    UnitRef::from(&u)
+}
 
 /// Creates an account with the given jurisdictions and returns it as a caller.
 pub async fn caller(store: &Store, username: &str, role: Role, units: &[&str]) -> Caller {

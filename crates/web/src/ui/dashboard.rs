@@ -110,18 +110,13 @@ pub(super) async fn dashboard(State(state): State<AppState>, ui: Ui) -> Response
         .await
         .unwrap_or_else(|e| {
             tracing::error!("dashboard curve: {e}");
-            Vec::new()
+            vec![0; 28]
         });
-    let epoch_day = first
-        .signed_duration_since(chrono::DateTime::UNIX_EPOCH.date_naive())
-        .num_days();
-    let curve: Vec<(String, i64)> = (0..28)
-        .map(|k| {
+    let curve: Vec<(String, i64)> = daily
+        .iter()
+        .enumerate()
+        .map(|(k, &n)| {
             let d = first + chrono::Days::new(k as u64);
-            let n = daily
-                .iter()
-                .find(|(dn, _)| *dn == epoch_day + k)
-                .map_or(0, |(_, n)| *n);
             let label = match lang {
                 Lang::Vi => d.format("%d/%m").to_string(),
                 Lang::En => d.format("%m-%d").to_string(),

@@ -444,25 +444,19 @@ pub(super) async fn atlas_for(
         .iter()
         .map(|b| (b.unit_code.as_str(), b.geometry.as_str()))
         .collect();
-    // The units the map draws: those with an official centre (the others are markers).
-    let wanted = |level: UnitLevel| -> Vec<&Unit> {
-        registry
-            .communes_under(&code)
-            .into_iter()
-            .filter(|u| u.lat.is_some() && u.lon.is_some())
-            .filter_map(|u| match level {
-                UnitLevel::Commune => Some(u),
-                _ => registry.ancestor_at(u.code.as_str(), level),
-            })
-            .fold(Vec::new(), |mut acc: Vec<&Unit>, u| {
-                if !acc.iter().any(|a| a.code == u.code) {
-                    acc.push(u);
-                }
-                acc
-            })
-    };
-    let communes = wanted(UnitLevel::Commune);
-    let districts = wanted(UnitLevel::District);
+    // The units the map draws: communes with an official centre (the others are markers)
+    // and their districts.
+    let communes: Vec<&Unit> = registry
+        .communes_under(&code)
+        .into_iter()
+        .filter(|u| u.lat.is_some() && u.lon.is_some())
+        .collect();
+    let mut districts: Vec<&Unit> = communes
+        .iter()
+        .filter_map(|u| registry.ancestor_at(u.code.as_str(), UnitLevel::District))
+        .collect();
+    districts.sort_by(|a, b| a.code.cmp(&b.code));
+    districts.dedup_by(|a, b| a.code == b.code);
     let complete = |units: &[&Unit]| units.iter().all(|u| have.contains_key(u.code.as_str()));
     let shapes = |units: &[&Unit]| -> Vec<(String, String)> {
         units
@@ -481,18 +475,7 @@ pub(super) async fn atlas_for(
     let (atlas, drawing) = match source {
         Some(units) => {
             let built = tokio::task::spawn_blocking(move || {
-                Atlas::from_geojson(&units).map(|a| {
-                    if dissolve {
-                        let registry = Registry::of(STRUCTURE);
-                        a.dissolve(|c| {
-                            registry
-                                .ancestor_at(c, UnitLevel::District)
-                                .map(|d| d.code.to_string())
-                        })
-                    } else {
-                        a
-                    }
-                })
+                Atlas::from_geojson(&units).map(|a| if dissolve { by_districts(&a) } else { a })
             })
             .await
             .ok()?;
@@ -521,6 +504,16 @@ pub(super) async fn atlas_for(
     Some((atlas, drawing))
 }
 
+/// Commune shapes joined into their districts'.
+fn by_districts(communes: &Atlas) -> Atlas {
+    let registry = Registry::of(STRUCTURE);
+    communes.dissolve(|code| {
+        registry
+            .ancestor_at(code, UnitLevel::District)
+            .map(|d| d.code.to_string())
+    })
+}
+
 /// The cells of a province's communes (or districts), made once and kept: the geometry
 /// depends only on the embedded reference data.
 fn province_atlas(province: &str, by_district: bool) -> Option<Arc<Atlas>> {
@@ -533,12 +526,7 @@ fn province_atlas(province: &str, by_district: bool) -> Option<Arc<Atlas>> {
     }
     let registry = Registry::of(STRUCTURE);
     let atlas = if by_district {
-        let communes = province_atlas(province, false)?;
-        communes.dissolve(|code| {
-            registry
-                .ancestor_at(code, UnitLevel::District)
-                .map(|d| d.code.to_string())
-        })
+        by_districts(&*province_atlas(province, false)?)
     } else {
         let sites: Vec<Site> = registry
             .communes_under(province)
