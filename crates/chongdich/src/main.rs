@@ -359,15 +359,23 @@ async fn app_state(store: Store) -> Result<web::AppState> {
         tracing::info!("policies: {overrides} local overrides applied");
     }
     let started = std::time::Instant::now();
-    let n = state
+    let built = state
         .contacts
         .rebuild(&store)
         .await
         .context("building the tracing index")?;
     tracing::info!(
-        "tracing index: {n} check-ins in {:.1} s",
+        "tracing index: {} check-ins in {:.1} s",
+        built.indexed,
         started.elapsed().as_secs_f64()
     );
+    if built.skipped.count > 0 {
+        // Said on the terminal too: an operator should see that rows were left out.
+        eprintln!(
+            "warning: {} stored check-in(s) could not be indexed and were skipped (see the log)",
+            built.skipped.count
+        );
+    }
     Ok(state)
 }
 

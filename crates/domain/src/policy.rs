@@ -225,6 +225,16 @@ impl Policies {
         })
     }
 
+    /// The tracing rule in force on `date`, else the nearest one: the first rule for a date
+    /// before any rule, the last for a date after a gap. A value the system needs on every
+    /// date (how long check-ins are kept, a check-in's default stay) comes from the rules'
+    /// files this way rather than from a constant in code. `None` only with no rule at all.
+    pub fn tracing_nearest(&self, date: NaiveDate) -> Option<&TracingRule> {
+        in_force(&self.tracing, date)
+            .or_else(|| self.tracing.iter().rev().find(|p| p.from() <= date))
+            .or_else(|| self.tracing.first())
+    }
+
     pub fn quarantine_on(&self, date: NaiveDate) -> Result<&QuarantineRule, PolicyError> {
         in_force(&self.quarantine, date).ok_or(PolicyError::NoneInForce {
             family: "quarantine",

@@ -37,3 +37,52 @@ pub enum TraceError {
     #[error("group {at} has {len} members, more than {max}")]
     GroupTooLarge { at: usize, len: usize, max: usize },
 }
+
+impl TraceError {
+    /// The same error at another position (a per-visit check's error placed in its batch).
+    pub fn at(self, position: usize) -> TraceError {
+        use TraceError::*;
+        match self {
+            NotAfter {
+                t_in_s, t_out_s, ..
+            } => NotAfter {
+                at: position,
+                t_in_s,
+                t_out_s,
+            },
+            TooLong { dur_s, max_s, .. } => TooLong {
+                at: position,
+                dur_s,
+                max_s,
+            },
+            TimeOutOfRange {
+                t_s, min_s, max_s, ..
+            } => TimeOutOfRange {
+                at: position,
+                t_s,
+                min_s,
+                max_s,
+            },
+            PersonOutOfRange {
+                person, n_people, ..
+            } => PersonOutOfRange {
+                at: position,
+                person,
+                n_people,
+            },
+            VenueOutOfRange {
+                venue, n_venues, ..
+            } => VenueOutOfRange {
+                at: position,
+                venue,
+                n_venues,
+            },
+            GroupTooLarge { len, max, .. } => GroupTooLarge {
+                at: position,
+                len,
+                max,
+            },
+            TooMany { len, max } => TooMany { len, max },
+        }
+    }
+}

@@ -352,44 +352,54 @@ fn for_each_segment<T: Send>(data: &mut [T], offsets: &[u32], f: impl Fn(&mut [T
 
 fn check(visits: &[Visit], n_people: u32, n_venues: u32) -> Result<(), TraceError> {
     for (at, v) in visits.iter().enumerate() {
-        if v.person >= n_people {
-            return Err(TraceError::PersonOutOfRange {
+        check_visit(v, n_people, n_venues).map_err(|e| e.at(at))?;
+    }
+    Ok(())
+}
+
+/// Whether the index can hold one visit: its person and venue within the counts, its times
+/// within [`T_MIN_S`]`..=`[`T_MAX_S`], its check-out after its check-in and at most
+/// [`MAX_VISIT_S`] later. Callers that load stored rows use it to skip (and report) a row the
+/// index cannot hold instead of failing the whole build on it; the error's position is 0.
+pub fn check_visit(v: &Visit, n_people: u32, n_venues: u32) -> Result<(), TraceError> {
+    let at = 0;
+    if v.person >= n_people {
+        return Err(TraceError::PersonOutOfRange {
+            at,
+            person: v.person,
+            n_people,
+        });
+    }
+    if v.venue >= n_venues {
+        return Err(TraceError::VenueOutOfRange {
+            at,
+            venue: v.venue,
+            n_venues,
+        });
+    }
+    for t_s in [v.t_in_s, v.t_out_s] {
+        if !(T_MIN_S..=T_MAX_S).contains(&t_s) {
+            return Err(TraceError::TimeOutOfRange {
                 at,
-                person: v.person,
-                n_people,
+                t_s,
+                min_s: T_MIN_S,
+                max_s: T_MAX_S,
             });
         }
-        if v.venue >= n_venues {
-            return Err(TraceError::VenueOutOfRange {
-                at,
-                venue: v.venue,
-                n_venues,
-            });
-        }
-        for t_s in [v.t_in_s, v.t_out_s] {
-            if !(T_MIN_S..=T_MAX_S).contains(&t_s) {
-                return Err(TraceError::TimeOutOfRange {
-                    at,
-                    t_s,
-                    min_s: T_MIN_S,
-                    max_s: T_MAX_S,
-                });
-            }
-        }
-        if v.t_out_s <= v.t_in_s {
-            return Err(TraceError::NotAfter {
-                at,
-                t_in_s: v.t_in_s,
-                t_out_s: v.t_out_s,
-            });
-        }
-        if v.t_out_s - v.t_in_s > MAX_VISIT_S {
-            return Err(TraceError::TooLong {
-                at,
-                dur_s: v.t_out_s - v.t_in_s,
-                max_s: MAX_VISIT_S,
-            });
-        }
+    }
+    if v.t_out_s <= v.t_in_s {
+        return Err(TraceError::NotAfter {
+            at,
+            t_in_s: v.t_in_s,
+            t_out_s: v.t_out_s,
+        });
+    }
+    if v.t_out_s - v.t_in_s > MAX_VISIT_S {
+        return Err(TraceError::TooLong {
+            at,
+            dur_s: v.t_out_s - v.t_in_s,
+            max_s: MAX_VISIT_S,
+        });
     }
     Ok(())
 }

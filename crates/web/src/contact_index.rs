@@ -79,16 +79,65 @@ pub fn id_of(idx: u32) -> i64 {
 }
 
 /// A stored check-in as the engine takes it. A stay longer than the engine's bound (a
-/// forgotten check-out) is cut to it rather than dropped.
-fn visit(r: &VisitRow) -> Option<Visit> {
-    let (person, venue) = (idx(r.person_id)?, idx(r.venue_id)?);
-    let t_out_s = r.t_out_s.min(r.t_in_s + MAX_VISIT_S);
-    (t_out_s > r.t_in_s).then_some(Visit {
+/// forgotten check-out) is cut to it rather than dropped. A row the engine cannot hold (a
+/// time outside its range, a check-out before the check-in, an id out of range) is refused
+/// with the engine's reason, so that one bad row is skipped and reported, never fatal.
+fn visit(r: &VisitRow) -> Result<Visit, trace::TraceError> {
+    let out_of_range = |id: i64| trace::TraceError::PersonOutOfRange {
+        at: 0,
+        person: u32::try_from(id).unwrap_or(u32::MAX),
+        n_people: u32::MAX,
+    };
+    let person = idx(r.person_id).ok_or_else(|| out_of_range(r.person_id))?;
+    let venue = idx(r.venue_id).ok_or_else(|| out_of_range(r.venue_id))?;
+    let v = Visit {
         person,
         venue,
         t_in_s: r.t_in_s,
-        t_out_s,
-    })
+        t_out_s: r.t_out_s.min(r.t_in_s.saturating_add(MAX_VISIT_S)),
+    };
+    // u32::MAX stays free, as the engine requires.
+    trace::check_visit(&v, u32::MAX, u32::MAX)?;
+    Ok(v)
+}
+
+/// Check-ins the index could not hold, reported rather than fatal.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub count: usize,
+    /// The first few, with the engine's reason, for the log.
+    pub examples: Vec<String>,
+}
+
+impl Skipped {
+    const EXAMPLES: usize = 5;
+
+    fn note(&mut self, r: &VisitRow, e: &trace::TraceError) {
+        self.count += 1;
+        if self.examples.len() < Self::EXAMPLES {
+            self.examples.push(format!(
+                "person {} at venue {} from {} to {}: {e}",
+                r.person_id, r.venue_id, r.t_in_s, r.t_out_s
+            ));
+        }
+    }
+
+    fn log(&self, when: &str) {
+        if self.count > 0 {
+            tracing::warn!(
+                "tracing index ({when}): skipped {} check-in(s) it cannot hold, e.g. {}",
+                self.count,
+                self.examples.join("; ")
+            );
+        }
+    }
+}
+
+/// What a rebuild took in and what it skipped.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Rebuilt {
+    pub indexed: usize,
+    pub skipped: Skipped,
 }
 
 impl ContactIndex {
@@ -103,23 +152,32 @@ impl ContactIndex {
         }
     }
 
-    /// Reads every check-in and link from the store and swaps the new index in.
-    pub async fn rebuild(&self, store: &Store) -> Result<usize, IndexError> {
+    /// Reads every check-in and link from the store and swaps the new index in. A stored row
+    /// the engine cannot hold is skipped, logged and counted in the answer: one bad row never
+    /// stops the server from starting.
+    pub async fn rebuild(&self, store: &Store) -> Result<Rebuilt, IndexError> {
         let (max_person, max_venue) = store.max_ids().await?;
         let mut visits = Vec::new();
+        let mut skipped = Skipped::default();
         store
             .for_each_visit_page(200_000, |page| {
-                visits.extend(page.iter().filter_map(visit));
+                for r in page {
+                    match visit(r) {
+                        Ok(v) => visits.push(v),
+                        Err(e) => skipped.note(r, &e),
+                    }
+                }
                 Ok(())
             })
             .await?;
         let n_people = u32::try_from(max_person).unwrap_or(u32::MAX);
         let n_venues = u32::try_from(max_venue).unwrap_or(u32::MAX);
         let index = Index::build(&visits, n_people, n_venues)?;
-        let n = index.len();
+        let indexed = index.len();
         self.live.replace(index);
         self.reload_links(store).await?;
-        Ok(n)
+        skipped.log("rebuild");
+        Ok(Rebuilt { indexed, skipped })
     }
 
     /// Rebuilds households, declared contacts and venue kinds (after one of them changed).
@@ -173,13 +231,22 @@ impl ContactIndex {
         Ok(())
     }
 
-    /// Adds check-ins that were just stored.
-    pub fn add(&self, rows: &[VisitRow]) -> Result<(), IndexError> {
-        let visits: Vec<Visit> = rows.iter().filter_map(visit).collect();
+    /// Adds check-ins that were just stored; a row the engine cannot hold is skipped and
+    /// logged, and the rest of its batch is still added. Returns what was skipped.
+    pub fn add(&self, rows: &[VisitRow]) -> Result<Skipped, IndexError> {
+        let mut skipped = Skipped::default();
+        let mut visits = Vec::with_capacity(rows.len());
+        for r in rows {
+            match visit(r) {
+                Ok(v) => visits.push(v),
+                Err(e) => skipped.note(r, &e),
+            }
+        }
         if !visits.is_empty() {
             self.live.add(&visits)?;
         }
-        Ok(())
+        skipped.log("new check-ins");
+        Ok(skipped)
     }
 
     pub fn snapshot(&self) -> (Arc<Index>, Arc<Links>) {
@@ -200,4 +267,38 @@ pub const SETTINGS: [&str; 4] = ["household", "care", "face_to_face", "other"];
 
 pub fn setting_code(s: &str) -> u8 {
     SETTINGS.iter().position(|x| *x == s).unwrap_or(3) as u8
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(person_id: i64, t_in_s: i64) -> VisitRow {
+        VisitRow {
+            person_id,
+            venue_id: 1,
+            t_in_s,
+            t_out_s: t_in_s + 3600,
+        }
+    }
+
+    #[test]
+    fn a_row_the_index_cannot_hold_is_skipped_and_the_rest_of_its_batch_kept() {
+        let index = ContactIndex::empty();
+        let t = 1_636_502_400; // 2021-11-10
+        let skipped = index
+            .add(&[
+                row(1, t),
+                row(2, -2_208_988_800), // 1900-01-01
+                row(3, t + 600),
+                row(0, t),             // no such person id
+                row(4, 5_000_000_000), // past 2100
+            ])
+            .unwrap();
+        assert_eq!(skipped.count, 3);
+        assert_eq!(skipped.examples.len(), 3);
+        assert!(skipped.examples[0].contains("-2208988800"));
+        let (snapshot, _) = index.snapshot();
+        assert_eq!(snapshot.len(), 2);
+    }
 }

@@ -269,12 +269,9 @@ pub async fn purge_expired_checkins(
     policies: &Policies,
     now_s: i64,
 ) -> Result<u64, store::StoreError> {
-    let today = local_time::local_date(now_s);
-    // With no rule in force (before the first one), keep the assumed 21 days.
-    let days = policies
-        .tracing_on(today)
-        .map_or(21, |r| r.checkin_retention_days.value);
-    store.purge_checkins_before(now_s - days * 86_400).await
+    store
+        .purge_checkins_before(now_s - api::checkins::retention_s(policies, now_s))
+        .await
 }
 
 async fn shutdown_signal() {

@@ -397,8 +397,19 @@ async fn trace_and_purge_from_the_command_line() {
         t_out_default: false,
         mode: ScanMode::SelfScan,
     };
+    // One row an older version let in: a check-in dated 1900-01-01, outside the range the
+    // tracing index holds. It must be skipped and reported, never stop a command.
+    let bad = CheckinRow {
+        client_id: Some("1900".into()),
+        t_in_s: -2_208_988_800,
+        t_out_s: -2_208_988_800 + 3600,
+        ..visit(3, 0, 1)
+    };
     store
-        .bulk_checkins(&[visit(1, 0, 60), visit(2, 30, 90), visit(3, 55, 120)], 0)
+        .bulk_checkins(
+            &[visit(1, 0, 60), visit(2, 30, 90), visit(3, 55, 120), bad],
+            0,
+        )
         .await
         .unwrap();
     store
@@ -424,6 +435,11 @@ async fn trace_and_purge_from_the_command_line() {
 
     let out = run(&["trace", "--db", &db, "--case", "1", "--depth", "1"], None);
     assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("1 stored check-in(s) could not be indexed"),
+        "{}",
+        stderr(&out)
+    );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["policy"], "3638/QĐ-BYT");
     let people: Vec<i64> = json["contacts"]
@@ -443,7 +459,7 @@ async fn trace_and_purge_from_the_command_line() {
     assert!(purge.status.success(), "{}", stderr(&purge));
     assert_eq!(
         stdout(&purge).trim(),
-        "deleted 3 check-ins past the retention period"
+        "deleted 4 check-ins past the retention period"
     );
 }
 

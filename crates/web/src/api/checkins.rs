@@ -96,8 +96,44 @@ pub(crate) fn item_id(v: &Option<Value>, errors: &mut Vec<FieldError>) -> Option
     }
 }
 
+/// How far a device clock may run ahead of the locality's: a few minutes fast is tolerated, a
+/// check-in from the future is not.
+pub const CLOCK_SKEW_S: i64 = 300;
+
+/// The times a check-in may have, as of `now_s`: from the start of the retention window of
+/// the tracing rule (a check-in older than that would be deleted at once, and is of no use
+/// for tracing) to a little past now. Every stored check-in then lies in a range the tracing
+/// index can hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckinWindow {
+    pub from_s: i64,
+    pub to_s: i64,
+}
+
+impl CheckinWindow {
+    pub fn at(policies: &domain::policy::Policies, now_s: i64) -> CheckinWindow {
+        CheckinWindow {
+            from_s: now_s - retention_s(policies, now_s),
+            to_s: now_s + CLOCK_SKEW_S,
+        }
+    }
+
+    fn holds(&self, t_s: i64) -> bool {
+        (self.from_s..=self.to_s).contains(&t_s)
+    }
+}
+
+/// How long check-ins are kept under the tracing rule of `now_s` (the nearest rule outside
+/// every rule's period), in seconds.
+pub fn retention_s(policies: &domain::policy::Policies, now_s: i64) -> i64 {
+    policies
+        .tracing_nearest(crate::local_time::local_date(now_s))
+        .map_or(0, |r| r.checkin_retention_days.value)
+        .saturating_mul(86_400)
+}
+
 /// Checks one item's form; the store then checks what needs the database.
-fn parse_item(r: &CheckinRequest, now_s: i64) -> Result<CheckinItem, Vec<FieldError>> {
+fn parse_item(r: &CheckinRequest, window: CheckinWindow) -> Result<CheckinItem, Vec<FieldError>> {
     let mut errors = Vec::new();
     let id = item_id(&r.id, &mut errors);
     let person = match &r.person {
@@ -129,8 +165,7 @@ fn parse_item(r: &CheckinRequest, now_s: i64) -> Result<CheckinItem, Vec<FieldEr
         errors.push(FieldError::new("t_in", Reason::Required));
     }
     let t_out = parse_time("t_out", r.t_out.as_deref(), &mut errors);
-    // A device clock a few minutes fast is tolerated; a check-in from the future is not.
-    if t_in.is_some_and(|t| t > now_s + 300) {
+    if t_in.is_some_and(|t| !window.holds(t)) {
         errors.push(FieldError::new("t_in", Reason::OutOfRange));
     }
     if let (Some(a), Some(b)) = (t_in, t_out) {
@@ -186,12 +221,12 @@ pub async fn ingest(
     if batch.len() > CHECKIN_BATCH_MAX {
         return Err(ApiError::field("items", Reason::TooLong));
     }
-    let now = state.now_s();
+    let window = CheckinWindow::at(&state.policies, state.now_s());
     let mut results: Vec<Option<Vec<FieldError>>> = Vec::with_capacity(batch.len());
     let mut valid = Vec::with_capacity(batch.len());
     let mut valid_index = Vec::with_capacity(batch.len());
     for (i, r) in batch.iter().enumerate() {
-        match parse_item(r, now) {
+        match parse_item(r, window) {
             Ok(item) => {
                 valid.push(item);
                 valid_index.push(i);
@@ -203,10 +238,10 @@ pub async fn ingest(
     let policies = state.policies.clone();
     let default_stay = move |t_in_s: i64| {
         let date = crate::local_time::local_date(t_in_s);
-        // Outside every tracing period the last known stay still bounds an open check-in.
+        // Outside every tracing period the nearest rule's stay still bounds an open check-in.
         policies
-            .tracing_on(date)
-            .map_or(60, |r| r.default_stay_min.value)
+            .tracing_nearest(date)
+            .map_or(0, |r| r.default_stay_min.value)
             * 60
     };
     let ingested = state

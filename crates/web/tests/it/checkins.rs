@@ -57,9 +57,12 @@ async fn seed(store: &Store) {
         .unwrap();
 }
 
+/// 2021-11-21T00:00Z: the locality's clock in these tests.
+const NOW_S: i64 = 1_637_452_800;
+
 async fn batch_is_answered_per_item_and_retry_is_not_double_counted(store: Store) {
     seed(&store).await;
-    let app = App::new(store);
+    let app = App::at(store, Some(NOW_S));
     let token = app
         .login_as("phucxa", Role::CommuneOfficer, &["00001"])
         .await;
@@ -125,7 +128,7 @@ async fn batch_is_answered_per_item_and_retry_is_not_double_counted(store: Store
 
 async fn whole_batch_errors(store: Store) {
     seed(&store).await;
-    let app = App::new(store);
+    let app = App::at(store, Some(NOW_S));
     let token = app
         .login_as("phucxa", Role::CommuneOfficer, &["00001"])
         .await;
@@ -155,20 +158,64 @@ async fn whole_batch_errors(store: Store) {
     assert_eq!(app.store.count_checkins().await.unwrap(), 0);
 }
 
+/// Every time a check-in carries lies in the retention window of the rule in force (21 days
+/// under 3638/QĐ-BYT) and at most five minutes ahead of the clock: a check-in from 1900 once
+/// stopped the server from starting.
+async fn checkin_times_outside_the_retention_window_are_refused(store: Store) {
+    seed(&store).await;
+    let app = App::at(store, Some(NOW_S));
+    let token = app
+        .login_as("phucxa", Role::CommuneOfficer, &["00001"])
+        .await;
+    let at = |id: &str, t_in: &str| json!({"id": id, "person": 1, "venue": 1, "t_in": t_in, "mode": "self_scan"});
+    let batch = json!([
+        at("1900", "1900-01-01T00:00:00Z"),
+        at("epoch", "1970-01-01T00:00:00Z"),
+        at("22-days", "2021-10-30T23:59:00Z"),
+        at("21-days", "2021-10-31T00:00:01Z"),
+        at("skew", "2021-11-21T00:04:00Z"),
+        at("future", "2021-11-21T00:06:00Z"),
+        at("9999", "9999-12-31T23:59:59Z"),
+    ]);
+    let r = app
+        .post_json("/api/v1/checkins", Some(&token), &batch)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    let statuses: Vec<&str> = r.json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        vec!["rejected", "rejected", "rejected", "accepted", "accepted", "rejected", "rejected"]
+    );
+    for i in [0, 1, 2, 5, 6] {
+        assert_eq!(r.json["items"][i]["errors"][0]["field"], "t_in");
+        assert_eq!(r.json["items"][i]["errors"][0]["code"], "out_of_range");
+    }
+    assert_eq!(app.store.count_checkins().await.unwrap(), 2);
+    // What was stored is what the index holds.
+    assert_eq!(app.state.contacts.snapshot().0.len(), 2);
+}
+
 both_databases!(
     batch_is_answered_per_item_and_retry_is_not_double_counted,
-    whole_batch_errors
+    whole_batch_errors,
+    checkin_times_outside_the_retention_window_are_refused
 );
 
 async fn retention_deletes_what_the_policy_no_longer_allows(store: Store) {
     seed(&store).await;
-    let app = App::new(store.clone());
+    // Sent on 2021-10-02, when both were recent.
+    let app = App::at(store.clone(), Some(1_633_176_000));
     let token = app
         .login_as("phucxa", Role::CommuneOfficer, &["00001"])
         .await;
     let batch = json!([
         {"id": "old", "person": 1, "venue": 1, "t_in": "2021-10-01T08:00:00Z", "t_out": "2021-10-01T09:00:00Z", "mode": "self_scan"},
-        {"id": "new", "person": 1, "venue": 1, "t_in": "2021-11-15T08:00:00Z", "t_out": "2021-11-15T09:00:00Z", "mode": "self_scan"}
+        {"id": "new", "person": 1, "venue": 1, "t_in": "2021-10-02T08:00:00Z", "t_out": "2021-10-02T09:00:00Z", "mode": "self_scan"}
     ]);
     assert_eq!(
         app.post_json("/api/v1/checkins", Some(&token), &batch)
@@ -177,8 +224,8 @@ async fn retention_deletes_what_the_policy_no_longer_allows(store: Store) {
         2
     );
     let policies = domain::policy::Policies::embedded().unwrap();
-    // 2021-11-20T00:00Z: 3638/QĐ-BYT keeps 21 days, back to 30 Oct.
-    let deleted = web::purge_expired_checkins(&store, &policies, 1_637_366_400)
+    // 2021-10-22T12:00Z: 3638/QĐ-BYT keeps 21 days, back to 1 Oct 12:00.
+    let deleted = web::purge_expired_checkins(&store, &policies, 1_634_904_000)
         .await
         .unwrap();
     assert_eq!(deleted, 1);
