@@ -621,8 +621,7 @@ pub fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
 /// Who may record gifts and move them along: command centres and partner localities
 /// (within their scope), and administrators.
 pub fn may_record_aid(role: crate::Role) -> bool {
-    use crate::Role::*;
-    matches!(role, Administrator | Command | Partner)
+    role.can(crate::role::Permission::RecordAid)
 }
 
 #[cfg(test)]

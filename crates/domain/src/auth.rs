@@ -78,6 +78,16 @@ pub fn token_hash(token: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The anti-forgery (CSRF) token of a session: SHA-256 of the session's secret token under a
+/// fixed label, base64url (43 characters). Another site cannot read the session token, so it
+/// cannot compute this; it needs no storage and ends with the session.
+pub fn csrf_token(session_token: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(b"chongdich csrf v1\0");
+    h.update(session_token.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(h.finalize())
+}
+
 /// A password for generated accounts (the demo's administrator): 20 characters of base64url.
 pub fn generate_password() -> String {
     let mut bytes = [0u8; 15];

@@ -30,6 +30,11 @@ pub enum Permission {
     /// Admit, transfer and discharge patients and quarantined people, and set facilities'
     /// beds, within the scope.
     ManageBeds,
+    /// Record gifts, needs, organisations, cooperation and campaigns between localities (a
+    /// partner province records what it gives and receives).
+    RecordAid,
+    /// Record the exchange rates aid totals are converted at.
+    RecordRates,
 }
 
 impl Role {
@@ -70,6 +75,8 @@ impl Role {
                 self,
                 Administrator | Command | CommuneOfficer | FacilityManager
             ),
+            RecordAid => matches!(self, Administrator | Command | Partner),
+            RecordRates => matches!(self, Administrator | Command),
         }
     }
 }

@@ -30,13 +30,16 @@ fn valid_token(t: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// The session cookie: HttpOnly (no script reads it) and `SameSite=Strict` (no other site's
+/// page sends it); `Secure` is added when the server is reached over TLS
+/// (`csrf::secure_cookies`).
 pub fn session_cookie(token: &str, max_age_s: i64) -> HeaderValue {
     HeaderValue::from_str(&format!(
-        "{COOKIE_NAME}={token}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age_s}"
+        "{COOKIE_NAME}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age_s}"
     ))
     .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
 pub fn clear_cookie() -> HeaderValue {
-    HeaderValue::from_static("chongdich_token=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0")
+    HeaderValue::from_static("chongdich_token=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0")
 }

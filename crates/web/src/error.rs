@@ -38,6 +38,9 @@ pub enum ErrorCode {
     /// A gift's status may only move one step forward.
     StatusStepNotAllowed,
     MethodNotAllowed,
+    /// A state-changing request riding on the session cookie that did not come from our own
+    /// page (no matching CSRF token, or another Origin).
+    CrossSite,
     Unavailable,
     Internal,
 }
@@ -60,6 +63,7 @@ impl ErrorCode {
             PackageAlreadyGiven => "package_already_given",
             StatusStepNotAllowed => "status_step_not_allowed",
             MethodNotAllowed => "method_not_allowed",
+            CrossSite => "cross_site",
             Unavailable => "unavailable",
             Internal => "internal",
         }
@@ -73,7 +77,7 @@ impl ErrorCode {
             PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Unauthorized | InvalidCredentials => StatusCode::UNAUTHORIZED,
             LoginLocked => StatusCode::TOO_MANY_REQUESTS,
-            Forbidden => StatusCode::FORBIDDEN,
+            Forbidden | CrossSite => StatusCode::FORBIDDEN,
             NotFound => StatusCode::NOT_FOUND,
             Conflict | CapacityFull | PackageAlreadyGiven | StatusStepNotAllowed => {
                 StatusCode::CONFLICT

@@ -4,12 +4,15 @@
 //! (`api::*`), converts them to and from `domain` types, and renders every error in one
 //! shape in the caller's language (`error`).
 
+pub mod access;
 mod api;
 mod auth;
 pub mod contact_index;
+mod csrf;
 mod error;
 mod extract;
 pub mod forecast;
+mod headers;
 mod lang;
 pub mod local_time;
 mod messages;
@@ -26,14 +29,17 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use access::Routes;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::post;
 use axum::Router;
 use domain::policy::{Policies, PolicyError};
 
 /// The checks of a boundary import, for the CLI.
 pub use api::boundaries::check as check_boundaries;
 pub use api::tracing::{contacts_for, ContactsResponse};
+/// A session's anti-forgery token, for clients that post forms with the session cookie.
+pub use csrf::token_for_session as csrf_token;
 pub use error::{ApiError, ErrorCode};
 pub use lang::Lang;
 
@@ -57,6 +63,10 @@ pub struct AppState {
     /// Seconds added to the system clock to get the locality's "now". Zero in production;
     /// a demo of a 2021 outbreak runs its clock from the end of the simulated period.
     pub clock_offset_s: i64,
+    /// The address users reach the server at (`https://chongdich.example.vn`), when it sits
+    /// behind a proxy: state-changing requests must come from it (`csrf`), and when it is
+    /// https every cookie is `Secure`. `None`: the request's own `Host`, cookies not `Secure`.
+    pub public_origin: Option<String>,
 }
 
 impl AppState {
@@ -68,7 +78,15 @@ impl AppState {
             contacts: Arc::new(contact_index::ContactIndex::empty()),
             rules: Arc::new(rules::RuleSet::embedded()?),
             clock_offset_s: 0,
+            public_origin: None,
         })
+    }
+
+    /// Whether users reach the server over TLS (its public origin is https).
+    pub fn served_over_tls(&self) -> bool {
+        self.public_origin
+            .as_deref()
+            .is_some_and(|o| o.starts_with("https://"))
     }
 
     /// The locality's current time, Unix seconds.
@@ -77,129 +95,168 @@ impl AppState {
     }
 }
 
-pub fn router(state: AppState) -> Router {
-    let api = Router::new()
-        .route("/auth/login", post(api::auth::login))
-        .route("/auth/logout", post(api::auth::logout))
-        .route("/me", get(api::auth::me))
-        .route("/units", get(api::units::list))
-        .route("/units/{structure}/{code}", get(api::units::get_one))
-        .route(
+/// Every route with who may use it (`access`): the API under `/api/v1`, the pages, health and
+/// the OpenAPI document. The router and the route table both come from here.
+pub(crate) fn routes() -> Routes {
+    use access::Access::{Can, Public, SignedIn};
+    use access::Verb;
+    use domain::role::Permission::{
+        Administer, ManageBeds, ReadPersonal, RecordAid, RecordRates, SetPolicy, WritePersonal,
+    };
+    let read = Can(ReadPersonal);
+    let write = Can(WritePersonal);
+    let api = Routes::under("/api/v1")
+        .post("/auth/login", Public, api::auth::login)
+        .post("/auth/logout", SignedIn, api::auth::logout)
+        .get("/me", SignedIn, api::auth::me)
+        .get("/units", SignedIn, api::units::list)
+        .get("/units/{structure}/{code}", SignedIn, api::units::get_one)
+        .get("/boundaries", SignedIn, api::boundaries::list)
+        .add(
+            Verb::Post,
             "/boundaries",
-            get(api::boundaries::list)
-                .post(api::boundaries::import)
-                .layer(DefaultBodyLimit::max(
-                    api::boundaries::BOUNDARY_BODY_LIMIT_BYTES,
-                )),
+            Can(SetPolicy),
+            post(api::boundaries::import).layer(DefaultBodyLimit::max(
+                api::boundaries::BOUNDARY_BODY_LIMIT_BYTES,
+            )),
         )
-        .route(
-            "/persons",
-            get(api::persons::list).post(api::persons::create),
-        )
-        .route("/persons/{id}", get(api::persons::get_one))
-        .route("/persons/{id}/merge", post(api::persons::merge))
-        .route("/audit", get(api::audit::list))
-        .route("/venues", get(api::venues::list))
-        .route("/venues/{id}", get(api::venues::get_one))
-        .route("/venues/{id}/poster.svg", get(api::venues::poster_svg))
-        .route("/venues/{id}/qr.png", get(api::venues::qr_png))
-        .route(
-            "/cases",
-            get(api::cases::list).post(api::casework::create_case),
-        )
-        .route("/cases/{id}/status", post(api::casework::update_status))
-        .route(
+        .get("/persons", read, api::persons::list)
+        .post("/persons", write, api::persons::create)
+        .get("/persons/{id}", read, api::persons::get_one)
+        .post("/persons/{id}/merge", write, api::persons::merge)
+        .get("/audit", Can(Administer), api::audit::list)
+        .get("/venues", SignedIn, api::venues::list)
+        .get("/venues/{id}", SignedIn, api::venues::get_one)
+        .get("/venues/{id}/poster.svg", SignedIn, api::venues::poster_svg)
+        .get("/venues/{id}/qr.png", SignedIn, api::venues::qr_png)
+        .get("/cases", read, api::cases::list)
+        .post("/cases", write, api::casework::create_case)
+        .post("/cases/{id}/status", write, api::casework::update_status)
+        .post(
             "/persons/{id}/declared-contacts",
-            post(api::casework::declare_contact),
+            write,
+            api::casework::declare_contact,
         )
-        .route("/contacts", get(api::casework::follow_up))
-        .route("/cases/{id}", get(api::cases::get_one))
-        .route("/cases/{id}/contacts", get(api::tracing::contacts))
-        .route("/cases/{id}/trace", post(api::tracing::trace_case))
-        .route("/clusters", get(api::tracing::list_clusters))
-        .route("/risk-levels", get(api::risk::list))
-        .route("/risk-levels/publish", post(api::risk::publish))
-        .route("/risk-levels/history", get(api::risk::history))
-        .route("/forecast", get(api::forecast::get))
-        .route(
-            "/policies/overrides",
-            get(api::policies::list).post(api::policies::create),
-        )
-        .route("/clusters/{id}", get(api::tracing::get_cluster))
-        .route("/vaccinations", post(api::vaccination::record))
-        .route(
+        .get("/contacts", read, api::casework::follow_up)
+        .get("/cases/{id}", read, api::cases::get_one)
+        .get("/cases/{id}/contacts", read, api::tracing::contacts)
+        .post("/cases/{id}/trace", write, api::tracing::trace_case)
+        .get("/clusters", read, api::tracing::list_clusters)
+        .get("/clusters/{id}", read, api::tracing::get_cluster)
+        .get("/risk-levels", SignedIn, api::risk::list)
+        .post("/risk-levels/publish", Can(SetPolicy), api::risk::publish)
+        .get("/risk-levels/history", SignedIn, api::risk::history)
+        .get("/forecast", SignedIn, api::forecast::get)
+        .get("/policies/overrides", SignedIn, api::policies::list)
+        .post("/policies/overrides", Can(SetPolicy), api::policies::create)
+        .post("/vaccinations", write, api::vaccination::record)
+        .get(
             "/persons/{id}/vaccinations",
-            get(api::vaccination::of_person),
+            read,
+            api::vaccination::of_person,
         )
-        .route("/coverage", get(api::vaccination::coverage))
-        .route(
-            "/facilities",
-            get(api::facilities::list).post(api::facilities::create),
+        .get("/coverage", SignedIn, api::vaccination::coverage)
+        .get("/facilities", SignedIn, api::facilities::list)
+        .post("/facilities", Can(ManageBeds), api::facilities::create)
+        .get("/facilities/{id}", SignedIn, api::facilities::get_one)
+        .post(
+            "/facilities/{id}/admissions",
+            Can(ManageBeds),
+            api::facilities::admit,
         )
-        .route("/facilities/{id}", get(api::facilities::get_one))
-        .route("/facilities/{id}/admissions", post(api::facilities::admit))
-        .route("/home-stays", post(api::facilities::home))
-        .route("/admissions/{id}/transfer", post(api::facilities::transfer))
-        .route(
+        .post("/home-stays", Can(ManageBeds), api::facilities::home)
+        .post(
+            "/admissions/{id}/transfer",
+            Can(ManageBeds),
+            api::facilities::transfer,
+        )
+        .post(
             "/admissions/{id}/discharge",
-            post(api::facilities::discharge),
+            Can(ManageBeds),
+            api::facilities::discharge,
         )
-        .route("/cases/{id}/stays", get(api::facilities::case_stays))
-        .route("/occupancy", get(api::facilities::occupancy))
-        .route(
-            "/aid/donations",
-            get(api::aid::list_donations).post(api::aid::create_donation),
+        .get("/cases/{id}/stays", read, api::facilities::case_stays)
+        .get("/occupancy", SignedIn, api::facilities::occupancy)
+        .get("/aid/donations", SignedIn, api::aid::list_donations)
+        .post("/aid/donations", Can(RecordAid), api::aid::create_donation)
+        .get("/aid/donations.csv", SignedIn, api::aid::donations_csv)
+        .get("/aid/donations.xlsx", SignedIn, api::aid::donations_xlsx)
+        .get("/aid/donations/{id}", SignedIn, api::aid::get_donation)
+        .post(
+            "/aid/donations/{id}/status",
+            Can(RecordAid),
+            api::aid::advance,
         )
-        .route("/aid/donations.csv", get(api::aid::donations_csv))
-        .route("/aid/donations.xlsx", get(api::aid::donations_xlsx))
-        .route("/aid/donations/{id}", get(api::aid::get_donation))
-        .route("/aid/donations/{id}/status", post(api::aid::advance))
-        .route("/aid/totals", get(api::aid::totals))
-        .route(
-            "/aid/rates",
-            get(api::aid::list_rates).post(api::aid::put_rate),
+        .get("/aid/totals", SignedIn, api::aid::totals)
+        .get("/aid/rates", SignedIn, api::aid::list_rates)
+        .post("/aid/rates", Can(RecordRates), api::aid::put_rate)
+        .post("/aid/organisations", Can(RecordAid), api::aid::create_org)
+        .get("/relief/zones", SignedIn, api::aid::list_zones)
+        .post("/relief/zones", write, api::aid::create_zone)
+        .post("/relief/zones/{id}/rounds", write, api::aid::create_round)
+        .post(
+            "/relief/rounds/{id}/packages",
+            write,
+            api::aid::give_package,
         )
-        .route("/aid/organisations", post(api::aid::create_org))
-        .route(
-            "/relief/zones",
-            get(api::aid::list_zones).post(api::aid::create_zone),
+        .get("/aid/needs", SignedIn, api::aid::list_needs)
+        .post("/aid/needs", Can(RecordAid), api::aid::post_need)
+        .get("/aid/needs/matches", SignedIn, api::aid::match_needs)
+        .post(
+            "/aid/needs/{id}/status",
+            Can(RecordAid),
+            api::aid::close_need,
         )
-        .route("/relief/zones/{id}/rounds", post(api::aid::create_round))
-        .route("/relief/rounds/{id}/packages", post(api::aid::give_package))
-        .route(
-            "/aid/needs",
-            get(api::aid::list_needs).post(api::aid::post_need),
+        .get("/cooperation", SignedIn, api::aid::list_cooperation)
+        .post(
+            "/cooperation/agreements",
+            Can(RecordAid),
+            api::aid::create_agreement,
         )
-        .route("/aid/needs/matches", get(api::aid::match_needs))
-        .route("/aid/needs/{id}/status", post(api::aid::close_need))
-        .route("/cooperation", get(api::aid::list_cooperation))
-        .route("/cooperation/agreements", post(api::aid::create_agreement))
-        .route("/cooperation/activities", post(api::aid::create_activity))
-        .route(
-            "/campaigns",
-            get(api::aid::list_campaigns).post(api::aid::create_campaign),
+        .post(
+            "/cooperation/activities",
+            Can(RecordAid),
+            api::aid::create_activity,
         )
-        .route(
+        .get("/campaigns", SignedIn, api::aid::list_campaigns)
+        .post("/campaigns", Can(RecordAid), api::aid::create_campaign)
+        .post(
             "/cooperation/commitments/{id}/progress",
-            post(api::aid::report_commitment),
+            Can(RecordAid),
+            api::aid::report_commitment,
         )
-        .route("/campaigns/{id}/commendations", post(api::aid::commend))
-        .route(
+        .post(
+            "/campaigns/{id}/commendations",
+            Can(RecordAid),
+            api::aid::commend,
+        )
+        .post(
             "/campaigns/{id}/tasks/{no}/progress",
-            post(api::aid::report_progress),
+            Can(RecordAid),
+            api::aid::report_progress,
         )
-        .route(
+        .add(
+            Verb::Post,
             "/checkins",
+            write,
             post(api::checkins::ingest).layer(DefaultBodyLimit::max(
                 api::checkins::CHECKIN_BODY_LIMIT_BYTES,
             )),
         );
-    Router::new()
+    Routes::under("")
         .merge(ui::routes())
-        .route("/healthz", get(api::health::healthz))
-        .route("/openapi.json", get(openapi::openapi_json))
-        .nest("/api/v1", api)
+        .get("/healthz", Public, api::health::healthz)
+        .get("/openapi.json", Public, openapi::openapi_json)
+        .merge(api)
+}
+
+pub fn router(state: AppState) -> Router {
+    let (router, table) = routes().into_parts();
+    let guard = access::Guard::new(state.clone(), &table);
+    router
         .fallback(api::health::not_found)
+        .layer(axum::middleware::from_fn_with_state(guard, access::guard))
+        .layer(axum::middleware::from_fn(headers::secure_headers))
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(axum::middleware::from_fn(error::render_errors))
         .with_state(state)

@@ -51,6 +51,12 @@ pub fn error_message(code: ErrorCode, lang: Lang) -> &'static str {
         (NotFound, Lang::En) => "Not found.",
         (MethodNotAllowed, Lang::Vi) => "Phương thức HTTP không được hỗ trợ ở địa chỉ này.",
         (MethodNotAllowed, Lang::En) => "This HTTP method is not supported here.",
+        (CrossSite, Lang::Vi) => {
+            "Yêu cầu không đến từ trang của hệ thống (thiếu mã chống giả mạo hoặc sai nguồn); không có gì thay đổi. Hãy tải lại trang và thử lại."
+        }
+        (CrossSite, Lang::En) => {
+            "The request did not come from this system's own page (missing anti-forgery token or another origin); nothing was changed. Reload the page and try again."
+        }
         (Unavailable, Lang::Vi) => "Cơ sở dữ liệu tạm thời không phản hồi.",
         (Unavailable, Lang::En) => "The database is not answering.",
         (Internal, Lang::Vi) => "Lỗi hệ thống; thao tác chưa được thực hiện.",

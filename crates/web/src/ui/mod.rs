@@ -20,71 +20,85 @@ mod shell;
 mod vaccination;
 mod venues;
 
-use axum::routing::{get, post};
-use axum::Router;
-
 pub use i18n::{t, tr};
+pub(crate) use shell::{failure, forged, lang_of, to_login};
 
-use crate::AppState;
+use crate::access::Access::{Can, Public, SignedIn};
+use crate::access::Routes;
+use domain::role::Permission::{
+    ManageBeds, ReadPersonal, RecordAid, RecordRates, SetPolicy, WritePersonal,
+};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(dashboard::dashboard))
-        .route("/login", get(auth::login_form).post(auth::login))
-        .route("/logout", post(auth::logout))
-        .route("/lang/{code}", get(shell::set_lang))
-        .route("/cases", get(cases::cases))
-        .route("/cases/{id}", get(cases::case_page))
-        .route("/cases/{id}/trace", post(cases::trace_case))
-        .route("/map", get(map::map_page))
-        .route("/risk", get(risk::risk_page))
-        .route("/risk/publish", post(risk::publish))
-        .route("/risk/history", get(risk::history))
-        .route("/forecast", get(forecast::forecast_page))
-        .route("/public/risk", get(risk::public_risk_page))
-        .route("/contacts", get(contacts::contacts))
-        .route("/venues", get(venues::venues))
-        .route("/clusters", get(clusters::clusters))
-        .route("/clusters/{id}", get(clusters::cluster_page))
-        .route("/facilities", get(facilities::list))
-        .route("/facilities/{id}", get(facilities::page))
-        .route("/facilities/{id}/admit", post(facilities::admit))
-        .route("/stays/{id}/discharge", post(facilities::discharge))
-        .route("/stays/{id}/transfer", post(facilities::transfer))
-        .route("/coverage", get(vaccination::coverage))
-        .route("/aid", get(aid::aid_page))
-        .route("/aid/donations", post(aid::record_gift))
-        .route("/aid/needs", post(aid::record_need))
-        .route("/aid/rates", post(aid::record_rate))
-        .route("/aid/relief/zones", post(aid::declare_zone))
-        .route("/aid/relief/rounds", post(aid::open_round))
-        .route("/public/aid", get(aid::public_aid))
-        .route(
-            "/aid/letters",
-            get(aid::set_letter).post(aid::set_letter_sent),
+/// The pages, each with who may use it (`crate::access`).
+pub fn routes() -> Routes {
+    let read = Can(ReadPersonal);
+    let write = Can(WritePersonal);
+    let aid = Can(RecordAid);
+    Routes::under("")
+        .get("/", SignedIn, dashboard::dashboard)
+        .get("/login", Public, auth::login_form)
+        .post("/login", Public, auth::login)
+        .post("/logout", Public, auth::logout)
+        .get("/lang/{code}", Public, shell::set_lang)
+        .get("/cases", read, cases::cases)
+        .get("/cases/{id}", read, cases::case_page)
+        .post("/cases/{id}/trace", write, cases::trace_case)
+        .get("/map", SignedIn, map::map_page)
+        .get("/risk", SignedIn, risk::risk_page)
+        .post("/risk/publish", Can(SetPolicy), risk::publish)
+        .get("/risk/history", SignedIn, risk::history)
+        .get("/forecast", SignedIn, forecast::forecast_page)
+        .get("/public/risk", Public, risk::public_risk_page)
+        .get("/contacts", read, contacts::contacts)
+        .get("/venues", SignedIn, venues::venues)
+        .get("/clusters", read, clusters::clusters)
+        .get("/clusters/{id}", read, clusters::cluster_page)
+        .get("/facilities", SignedIn, facilities::list)
+        .get("/facilities/{id}", SignedIn, facilities::page)
+        .post("/facilities/{id}/admit", Can(ManageBeds), facilities::admit)
+        .post(
+            "/stays/{id}/discharge",
+            Can(ManageBeds),
+            facilities::discharge,
         )
-        .route(
+        .post(
+            "/stays/{id}/transfer",
+            Can(ManageBeds),
+            facilities::transfer,
+        )
+        .get("/coverage", SignedIn, vaccination::coverage)
+        .get("/aid", SignedIn, aid::aid_page)
+        .post("/aid/donations", aid, aid::record_gift)
+        .post("/aid/needs", aid, aid::record_need)
+        .post("/aid/rates", Can(RecordRates), aid::record_rate)
+        .post("/aid/relief/zones", write, aid::declare_zone)
+        .post("/aid/relief/rounds", write, aid::open_round)
+        .get("/public/aid", Public, aid::public_aid)
+        .get("/aid/letters", SignedIn, aid::set_letter)
+        .post("/aid/letters", aid, aid::set_letter_sent)
+        .post(
             "/aid/relief/rounds/{id}/packages",
-            post(aid::give_package_form),
+            write,
+            aid::give_package_form,
         )
-        .route("/aid/cooperation", get(aid::cooperation_page))
-        .route("/aid/campaigns", get(aid::campaigns_page))
-        .route("/aid/cooperation/activities", post(aid::record_activity))
-        .route(
+        .get("/aid/cooperation", SignedIn, aid::cooperation_page)
+        .get("/aid/campaigns", SignedIn, aid::campaigns_page)
+        .post("/aid/cooperation/activities", aid, aid::record_activity)
+        .post(
             "/aid/cooperation/commitments/{id}/progress",
-            post(aid::report_commitment),
+            aid,
+            aid::report_commitment,
         )
-        .route(
+        .post(
             "/aid/campaigns/{id}/tasks/{no}/progress",
-            post(aid::report_task_progress),
+            aid,
+            aid::report_task_progress,
         )
-        .route("/aid/campaigns/{id}/commendations", post(aid::commend))
-        .route("/aid/donations/{id}", get(aid::donation_page))
-        .route("/aid/donations/{id}/status", post(aid::advance_form))
-        .route(
-            "/aid/donations/{id}/letter",
-            get(aid::letter).post(aid::letter_sent),
-        )
-        .route("/static/app.css", get(shell::css))
-        .route("/static/app.js", get(shell::js))
+        .post("/aid/campaigns/{id}/commendations", aid, aid::commend)
+        .get("/aid/donations/{id}", SignedIn, aid::donation_page)
+        .post("/aid/donations/{id}/status", aid, aid::advance_form)
+        .get("/aid/donations/{id}/letter", SignedIn, aid::letter)
+        .post("/aid/donations/{id}/letter", aid, aid::letter_sent)
+        .get("/static/app.css", Public, shell::css)
+        .get("/static/app.js", Public, shell::js)
 }

@@ -60,6 +60,13 @@ impl FromRequestParts<AppState> for Ui {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let lang = lang_of(&parts.headers);
+        // The guard (`access::guard`) has signed the caller in already.
+        if let Some(me) = parts.extensions.get::<Caller>() {
+            return Ok(Ui {
+                lang,
+                me: me.clone(),
+            });
+        }
         let Some(token) = token_from_headers(&parts.headers) else {
             return Err(to_login());
         };
@@ -169,6 +176,16 @@ pub fn failure(lang: Lang, status: StatusCode) -> Response {
     };
     (
         status,
+        page(lang, text, None, html! { p.error role="alert" { (text) } }),
+    )
+        .into_response()
+}
+
+/// The page for a form that did not come from our own page (`csrf`).
+pub fn forged(lang: Lang) -> Response {
+    let text = "Biểu mẫu không đến từ trang của hệ thống hoặc đã cũ; không có gì thay đổi. Hãy tải lại trang và gửi lại. / The form did not come from this system's page, or is stale; nothing was changed. Reload the page and send it again.";
+    (
+        StatusCode::FORBIDDEN,
         page(lang, text, None, html! { p.error role="alert" { (text) } }),
     )
         .into_response()

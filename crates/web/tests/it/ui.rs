@@ -83,6 +83,9 @@ pub(crate) struct Page {
     pub html: String,
 }
 
+/// A request as a browser sends it from one of our own pages: a form POST carries the
+/// page's anti-forgery token (the session's, or before sign-in the pre-session cookie's) and
+/// names this server as its origin.
 pub(crate) async fn send(
     app: &App,
     method: Method,
@@ -90,10 +93,51 @@ pub(crate) async fn send(
     cookie: &str,
     form: Option<&str>,
 ) -> Page {
+    let Some(form) = form.filter(|_| method == Method::POST) else {
+        return send_raw(app, method, uri, cookie, form, &[]).await;
+    };
+    let session = cookie
+        .split(';')
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == "chongdich_token")
+        .map(|(_, v)| v.to_string());
+    let (cookie, token) = match session {
+        Some(s) => (cookie.to_string(), web::csrf_token(&s)),
+        None => {
+            let t = "p".repeat(43);
+            let sep = if cookie.is_empty() { "" } else { "; " };
+            (format!("{cookie}{sep}chongdich_csrf={t}"), t)
+        }
+    };
+    let sep = if form.is_empty() { "" } else { "&" };
+    let form = format!("{form}{sep}csrf={token}");
+    send_raw(
+        app,
+        method,
+        uri,
+        &cookie,
+        Some(&form),
+        &[("host", "localhost"), ("origin", "http://localhost")],
+    )
+    .await
+}
+
+/// A request exactly as given: no token, no origin unless in `headers`.
+pub(crate) async fn send_raw(
+    app: &App,
+    method: Method,
+    uri: &str,
+    cookie: &str,
+    form: Option<&str>,
+    headers: &[(&str, &str)],
+) -> Page {
     let mut req = Request::builder()
         .method(method)
         .uri(uri)
         .header(header::COOKIE, cookie);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
     if form.is_some() {
         req = req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
     }

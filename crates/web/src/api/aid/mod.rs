@@ -740,7 +740,7 @@ pub async fn put_rate(
 
 /// Exchange rates are recorded by command centres and administrators.
 pub(crate) fn may_record_rates(role: domain::Role) -> bool {
-    matches!(role, domain::Role::Administrator | domain::Role::Command)
+    role.can(Permission::RecordRates)
 }
 
 /// A rate from its request: every field checked, every error reported at once (the API and
