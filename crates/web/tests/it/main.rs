@@ -1,5 +1,6 @@
 //! The HTTP API driven in-process (no socket), on SQLite and on PostgreSQL.
 
+mod access;
 mod aid;
 mod aid_forms;
 mod auth;
