@@ -6,6 +6,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { createServer } from "node:http";
 
 import { startDemo } from "./server.mjs";
 import { launch, shot, ARTIFACTS } from "./browser.mjs";
@@ -49,6 +50,37 @@ test("sign in and read the dashboard", async () => {
   await page.keyboard.press("Tab");
   assert.equal(await page.evaluate(() => document.activeElement?.className), "skip");
   await shot(page, "01-dashboard-vi");
+});
+
+test("a form forged on another origin is refused and changes nothing", async () => {
+  // The review's attack: a page elsewhere on the same site (another port of 127.0.0.1 is the
+  // same site, so SameSite cookies alone do not stop it) makes the signed-in officer's
+  // browser post one of our forms.
+  const rates = async () => (await (await page.request.get(`${demo.base}/api/v1/aid/rates`)).json()).length;
+  const before = await rates();
+  const evil = createServer((req, res) => {
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+    res.end(`<!doctype html><title>Khuyến mãi</title>
+      <form method="post" action="${demo.base}/aid/rates">
+        <input name="base" value="USD"><input name="quote" value="VND"><input name="rate" value="1">
+        <input name="date" value="2021-11-20"><input name="source" value="forged">
+      </form><script>document.forms[0].submit()</script>`);
+  });
+  await new Promise((r) => evil.listen(0, "127.0.0.1", r));
+  try {
+    const posted = page.waitForResponse((r) => r.url().endsWith("/aid/rates") && r.request().method() === "POST");
+    await page.goto(`http://127.0.0.1:${evil.address().port}/`);
+    const resp = await posted;
+    assert.equal(resp.status(), 403);
+    await page.waitForLoadState();
+    assert.match(await page.locator("main").innerText(), /không đến từ trang của hệ thống/);
+    await shot(page, "01b-forged-form-refused");
+  } finally {
+    evil.close();
+  }
+  assert.equal(await rates(), before, "the forged rate was not recorded");
+  // Back to our own dashboard for the tests that follow.
+  await page.goto(`${demo.base}/`);
 });
 
 test("open a case and trace it", async () => {

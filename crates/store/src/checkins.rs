@@ -59,6 +59,13 @@ pub const BATCH_MAX: usize = 10_000;
 /// Ids per look-up statement: a whole batch in one (SQLite takes 32,766 parameters).
 const LOOKUP_CHUNK: usize = 10_000;
 
+/// Who an item names.
+enum Who {
+    Person(i64),
+    /// A national ID no person here has (yet).
+    Visitor(String),
+}
+
 fn national_id_of(qr: &str) -> Option<&str> {
     let id = qr.split('|').next()?.trim();
     (matches!(id.len(), 9 | 12) && id.bytes().all(|b| b.is_ascii_digit())).then_some(id)
@@ -163,15 +170,28 @@ impl Store {
             }
         }
 
-        // Decide each item; collect the rows to insert.
+        // Decide each item; collect the rows to insert. A personal QR whose national ID no
+        // person here has is stored as an unresolved visitor and answered like any other
+        // check-in: the answer never tells whether someone is registered.
+        let submitter = Val::OptInt((caller.user.id.0 > 0).then_some(caller.user.id.0));
         let mut outcomes = Vec::with_capacity(items.len());
         let mut rows: Vec<(usize, Vec<Val>)> = Vec::new();
+        let mut visitors: Vec<(usize, Vec<Val>)> = Vec::new();
         let mut visits: HashMap<usize, crate::VisitRow> = HashMap::new();
         let mut seen_in_batch: HashMap<&str, usize> = HashMap::new();
         for (idx, item) in items.iter().enumerate() {
-            let person = match &item.person {
-                PersonRef::Id(id) => known_persons.contains(id).then_some(*id),
-                PersonRef::Qr(q) => national_id_of(q).and_then(|n| by_nid.get(n).copied()),
+            let person: std::result::Result<Who, Reason> = match &item.person {
+                PersonRef::Id(id) => known_persons
+                    .contains(id)
+                    .then_some(Who::Person(*id))
+                    .ok_or(Reason::NotFound),
+                PersonRef::Qr(q) => match national_id_of(q) {
+                    Some(n) => Ok(match by_nid.get(n) {
+                        Some(id) => Who::Person(*id),
+                        None => Who::Visitor(n.to_string()),
+                    }),
+                    None => Err(Reason::InvalidFormat),
+                },
             };
             let venue = match &item.venue {
                 VenueRef::Id(id) => Some(*id),
@@ -190,11 +210,11 @@ impl Store {
             }
             seen_in_batch.insert(&item.client_id, idx);
             let (person, venue) = match (person, venue) {
-                (Some(p), Some((v, (s, path)))) if caller.scope.contains(*s, path) => (p, v),
+                (Ok(who), Some((v, (s, path)))) if caller.scope.contains(*s, path) => (who, v),
                 (person, venue) => {
                     let mut errors = Vec::new();
-                    if person.is_none() {
-                        errors.push(FieldError::new("person", Reason::NotFound));
+                    if let Err(reason) = person {
+                        errors.push(FieldError::new("person", reason));
                     }
                     match venue {
                         None => errors.push(FieldError::new("venue", Reason::NotFound)),
@@ -210,70 +230,173 @@ impl Store {
             let t_out_s = item
                 .t_out_s
                 .unwrap_or_else(|| item.t_in_s + default_stay_s(item.t_in_s));
-            visits.insert(
-                idx,
-                crate::VisitRow {
-                    person_id: person,
-                    venue_id: venue,
-                    t_in_s: item.t_in_s,
-                    t_out_s,
-                },
-            );
             outcomes.push(ItemOutcome::Duplicate); // until the insert says it is new
-            rows.push((
-                idx,
-                vec![
-                    Val::Text(item.client_id.clone()),
-                    Val::Int(person),
-                    Val::Int(venue),
-                    Val::Int(item.t_in_s),
-                    Val::Int(t_out_s),
-                    Val::Int(i64::from(item.t_out_s.is_none())),
-                    Val::Text(item.mode.as_str().into()),
-                    Val::Int(now_s),
-                ],
-            ));
+            let times = [
+                Val::Int(venue),
+                Val::Int(item.t_in_s),
+                Val::Int(t_out_s),
+                Val::Int(i64::from(item.t_out_s.is_none())),
+                Val::Text(item.mode.as_str().into()),
+                Val::Int(now_s),
+            ];
+            let head = [Val::Text(item.client_id.clone()), submitter.clone()];
+            match person {
+                Who::Person(person) => {
+                    visits.insert(
+                        idx,
+                        crate::VisitRow {
+                            person_id: person,
+                            venue_id: venue,
+                            t_in_s: item.t_in_s,
+                            t_out_s,
+                        },
+                    );
+                    let mut row = head.to_vec();
+                    row.push(Val::Int(person));
+                    row.extend(times);
+                    rows.push((idx, row));
+                }
+                Who::Visitor(nid) => {
+                    let mut row = head.to_vec();
+                    row.push(Val::Text(nid));
+                    row.extend(times);
+                    visitors.push((idx, row));
+                }
+            }
         }
 
         // One transaction: either every accepted item is durable, or none is acknowledged.
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         let mut stored = Vec::new();
-        let index_of: HashMap<String, usize> = rows
-            .iter()
-            .map(|(idx, _)| (items[*idx].client_id.clone(), *idx))
-            .collect();
-        // 8 columns × 4,000 rows = 32,000 parameters: under SQLite's 32,766 and PostgreSQL's
-        // 65,535; fewer, larger statements cost less per row.
-        for chunk in rows.chunks(4_000) {
-            let mut sql = Sql::new(
-                self.dialect,
-                "INSERT INTO checkins (client_id, person_id, venue_id, t_in_s, t_out_s, t_out_default, mode, received_at_s) VALUES ",
-            );
-            for (i, (_, vals)) in chunk.iter().enumerate() {
-                sql.push(if i == 0 { "(" } else { ", (" });
-                for (j, v) in vals.iter().enumerate() {
-                    if j > 0 {
-                        sql.push(", ");
+        let mut accepted = 0usize;
+        for (table, person_col, batch) in [
+            ("checkins", "person_id", &rows),
+            ("unresolved_checkins", "national_id", &visitors),
+        ] {
+            let index_of: HashMap<String, usize> = batch
+                .iter()
+                .map(|(idx, _)| (items[*idx].client_id.clone(), *idx))
+                .collect();
+            // 9 columns × 3,500 rows = 31,500 parameters: under SQLite's 32,766 and
+            // PostgreSQL's 65,535; fewer, larger statements cost less per row.
+            for chunk in batch.chunks(3_500) {
+                let mut sql = Sql::new(
+                    self.dialect,
+                    &format!(
+                        "INSERT INTO {table} (client_id, submitted_by, {person_col}, venue_id, t_in_s, t_out_s, t_out_default, mode, received_at_s) VALUES "
+                    ),
+                );
+                for (i, (_, vals)) in chunk.iter().enumerate() {
+                    sql.push(if i == 0 { "(" } else { ", (" });
+                    for (j, v) in vals.iter().enumerate() {
+                        if j > 0 {
+                            sql.push(", ");
+                        }
+                        sql.bind(v.clone());
                     }
-                    sql.bind(v.clone());
+                    sql.push(")");
                 }
-                sql.push(")");
-            }
-            sql.push(" ON CONFLICT (client_id) DO NOTHING RETURNING client_id");
-            for r in sql.query().fetch_all(&mut *tx).await? {
-                let cid: String = r.try_get(0)?;
-                if let Some(&idx) = index_of.get(&cid) {
-                    outcomes[idx] = ItemOutcome::Accepted;
-                    stored.extend(visits.get(&idx).copied());
+                sql.push(" ON CONFLICT (submitted_by, client_id) DO NOTHING RETURNING client_id");
+                for r in sql.query().fetch_all(&mut *tx).await? {
+                    let cid: String = r.try_get(0)?;
+                    if let Some(&idx) = index_of.get(&cid) {
+                        outcomes[idx] = ItemOutcome::Accepted;
+                        accepted += 1;
+                        stored.extend(visits.get(&idx).copied());
+                    }
                 }
             }
+        }
+        // Check-ins are personal data: every batch leaves one audit row (who sent how many,
+        // at which venues), written in the batch's transaction.
+        if !items.is_empty() {
+            let venues: std::collections::BTreeSet<i64> = rows
+                .iter()
+                .chain(&visitors)
+                .filter_map(|(_, v)| match v.get(3) {
+                    Some(Val::Int(id)) => Some(*id),
+                    _ => None,
+                })
+                .collect();
+            crate::audit::append(
+                &mut tx,
+                self.dialect,
+                [crate::audit::AuditEntry {
+                    user: (caller.user.id.0 > 0).then_some(caller.user.id),
+                    actor: caller.user.username.clone(),
+                    action: crate::audit::AuditAction::Create,
+                    entity: "checkin_batch",
+                    entity_id: format!("{}", items.len()),
+                    detail: Some(format!(
+                        "items {}, accepted {accepted}, venues {}",
+                        items.len(),
+                        venues
+                            .iter()
+                            .map(i64::to_string)
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    )),
+                }],
+                now_s,
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(Ingested { outcomes, stored })
     }
 
+    /// Moves the check-ins of unresolved visitors carrying `national_id` to `person_id` (a
+    /// person with that ID was just added) and returns them for the tracing index.
+    pub async fn resolve_visitors(
+        &self,
+        person_id: i64,
+        national_id: &str,
+    ) -> Result<Vec<crate::VisitRow>> {
+        let mut tx = self.pool.begin().await?;
+        let moved = sqlx::query(
+            "INSERT INTO checkins (client_id, submitted_by, person_id, venue_id, t_in_s, t_out_s, t_out_default, mode, received_at_s)
+             SELECT client_id, submitted_by, CAST($1 AS BIGINT), venue_id, t_in_s, t_out_s, t_out_default, mode, received_at_s
+               FROM unresolved_checkins WHERE national_id = $2
+             ON CONFLICT (submitted_by, client_id) DO NOTHING
+             RETURNING venue_id, t_in_s, t_out_s",
+        )
+        .bind(person_id)
+        .bind(national_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM unresolved_checkins WHERE national_id = $1")
+            .bind(national_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        moved
+            .iter()
+            .map(|r| {
+                Ok(crate::VisitRow {
+                    person_id,
+                    venue_id: r.try_get(0)?,
+                    t_in_s: r.try_get(1)?,
+                    t_out_s: r.try_get(2)?,
+                })
+            })
+            .collect()
+    }
+
+    /// How many check-ins wait for their person to be registered.
+    pub async fn count_unresolved_checkins(&self) -> Result<i64> {
+        Ok(sqlx::query("SELECT COUNT(*) FROM unresolved_checkins")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?)
+    }
+
     /// Deletes check-ins that entered before `before_s`; returns how many.
     pub async fn purge_checkins_before(&self, before_s: i64) -> Result<u64> {
+        // Unresolved visitors' check-ins are kept no longer than anyone's.
+        sqlx::query("DELETE FROM unresolved_checkins WHERE t_in_s < $1")
+            .bind(before_s)
+            .execute(&self.pool)
+            .await?;
         Ok(sqlx::query("DELETE FROM checkins WHERE t_in_s < $1")
             .bind(before_s)
             .execute(&self.pool)

@@ -116,6 +116,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0013_birth_tallies.sql"),
         then: None,
     },
+    Migration {
+        version: 18,
+        name: "checkin_submitters",
+        sqlite: include_str!("../migrations/sqlite/0018_checkin_submitters.sql"),
+        postgres: include_str!("../migrations/postgres/0018_checkin_submitters.sql"),
+        then: None,
+    },
 ];
 
 const REFDATA_KEY: &str = "units_fingerprint";

@@ -41,6 +41,8 @@ pub enum ErrorCode {
     /// A state-changing request riding on the session cookie that did not come from our own
     /// page (no matching CSRF token, or another Origin).
     CrossSite,
+    /// The account sent more than its allowance for now (`quota`).
+    RateLimited,
     Unavailable,
     Internal,
 }
@@ -64,6 +66,7 @@ impl ErrorCode {
             StatusStepNotAllowed => "status_step_not_allowed",
             MethodNotAllowed => "method_not_allowed",
             CrossSite => "cross_site",
+            RateLimited => "rate_limited",
             Unavailable => "unavailable",
             Internal => "internal",
         }
@@ -76,7 +79,7 @@ impl ErrorCode {
             UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Unauthorized | InvalidCredentials => StatusCode::UNAUTHORIZED,
-            LoginLocked => StatusCode::TOO_MANY_REQUESTS,
+            LoginLocked | RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Forbidden | CrossSite => StatusCode::FORBIDDEN,
             NotFound => StatusCode::NOT_FOUND,
             Conflict | CapacityFull | PackageAlreadyGiven | StatusStepNotAllowed => {

@@ -18,6 +18,7 @@ pub mod local_time;
 mod messages;
 mod openapi;
 mod qr;
+pub mod quota;
 pub mod registry;
 /// Tracing a case and recording its contacts, for callers outside HTTP (the demo).
 pub use api::tracing::{trace_and_persist, TraceResponse};
@@ -67,7 +68,13 @@ pub struct AppState {
     /// behind a proxy: state-changing requests must come from it (`csrf`), and when it is
     /// https every cookie is `Secure`. `None`: the request's own `Host`, cookies not `Secure`.
     pub public_origin: Option<String>,
+    /// Check-in items each account may send per hour (`CHECKINS_PER_HOUR`).
+    pub checkin_quota: Arc<quota::Quota>,
 }
+
+/// Check-in items one account may send in an hour: ten full batches, far above a scanner's
+/// busiest hour (a market gate scans a few thousand), so only a misused account meets it.
+pub const CHECKINS_PER_HOUR: u64 = 100_000;
 
 impl AppState {
     pub fn new(store: store::Store) -> Result<AppState, PolicyError> {
@@ -79,6 +86,7 @@ impl AppState {
             rules: Arc::new(rules::RuleSet::embedded()?),
             clock_offset_s: 0,
             public_origin: None,
+            checkin_quota: Arc::new(quota::Quota::new(CHECKINS_PER_HOUR, 3600)),
         })
     }
 

@@ -51,6 +51,12 @@ pub fn error_message(code: ErrorCode, lang: Lang) -> &'static str {
         (NotFound, Lang::En) => "Not found.",
         (MethodNotAllowed, Lang::Vi) => "Phương thức HTTP không được hỗ trợ ở địa chỉ này.",
         (MethodNotAllowed, Lang::En) => "This HTTP method is not supported here.",
+        (RateLimited, Lang::Vi) => {
+            "Tài khoản đã gửi quá số lượng cho phép trong giờ này; không có gì được lưu. Hãy thử lại sau."
+        }
+        (RateLimited, Lang::En) => {
+            "This account has sent more than it may in this hour; nothing was stored. Try again later."
+        }
         (CrossSite, Lang::Vi) => {
             "Yêu cầu không đến từ trang của hệ thống (thiếu mã chống giả mạo hoặc sai nguồn); không có gì thay đổi. Hãy tải lại trang và thử lại."
         }

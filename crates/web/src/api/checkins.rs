@@ -221,6 +221,14 @@ pub async fn ingest(
     if batch.len() > CHECKIN_BATCH_MAX {
         return Err(ApiError::field("items", Reason::TooLong));
     }
+    // Counted in wall-clock hours: the locality's clock may stand in the past.
+    if !state.checkin_quota.take(
+        auth.0.user.id.0,
+        batch.len() as u64,
+        chrono::Utc::now().timestamp(),
+    ) {
+        return Err(ApiError::new(crate::ErrorCode::RateLimited));
+    }
     let window = CheckinWindow::at(&state.policies, state.now_s());
     let mut results: Vec<Option<Vec<FieldError>>> = Vec::with_capacity(batch.len());
     let mut valid = Vec::with_capacity(batch.len());

@@ -103,6 +103,19 @@ pub async fn create(
     };
     let new = input.validate(local_today()).map_err(ApiError::invalid)?;
     let person = state.store.create_person(&auth.0, &new, now_s()).await?;
+    // Check-ins made with this national ID before the person was registered are theirs now,
+    // and traceable.
+    if let Some(nid) = &person.national_id {
+        let visits = state
+            .store
+            .resolve_visitors(person.id.0, nid.as_str())
+            .await?;
+        if !visits.is_empty() {
+            if let Err(e) = state.contacts.add(&visits) {
+                tracing::error!("tracing index did not take resolved check-ins: {e}");
+            }
+        }
+    }
     let possible_duplicates = state
         .store
         .similar_persons(&auth.0, &new, Some(person.id))

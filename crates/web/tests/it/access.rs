@@ -241,6 +241,9 @@ fn no_route_is_added_outside_the_table() {
     );
 }
 
+/// One forged request: what it tries, its headers and its form.
+type Forgery<'a> = (&'a str, Vec<(&'a str, &'a str)>, String);
+
 /// A POST to a page that another site's page made the browser send (the review's forged
 /// discharge): refused, and nothing changes; the same form from our own page goes through.
 async fn forged_forms_are_refused(store: Store) {
@@ -251,7 +254,7 @@ async fn forged_forms_are_refused(store: Store) {
     // a command account may make), which the store lists back.
     let form = "base=USD&quote=VND&rate=22800&date=2021-11-20&source=SBV";
     let good = web::csrf_token(&token);
-    let cases: [(&str, Vec<(&str, &str)>, String); 5] = [
+    let cases: [Forgery; 5] = [
         // Another origin, even with the right token.
         (
             "other origin",

@@ -233,3 +233,126 @@ async fn retention_deletes_what_the_policy_no_longer_allows(store: Store) {
 }
 
 both_databases!(retention_deletes_what_the_policy_no_longer_allows);
+
+/// A check-in answers the same whether its national ID is registered or not: an unknown ID
+/// is kept as an unresolved visitor (not a "not found" that tells who exists), and becomes
+/// the person's check-in, traceable, once a person with that ID is added. Every batch leaves
+/// one audit row.
+async fn an_unknown_national_id_is_a_visitor_not_an_oracle(store: Store) {
+    seed(&store).await;
+    let app = App::at(store, Some(NOW_S));
+    let token = app
+        .login_as("phucxa", Role::CommuneOfficer, &["00001"])
+        .await;
+    let item = |id: &str, nid: &str| {
+        json!({"id": id, "person": format!("{nid}|Họ Tên|01011990"), "venue": 1,
+               "t_in": "2021-11-20T08:00:00Z", "t_out": "2021-11-20T09:00:00Z", "mode": "staff_scan"})
+    };
+    let r = app
+        .post_json(
+            "/api/v1/checkins",
+            Some(&token),
+            &json!([item("k", "001090012345"), item("u", "079203000111")]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    let items = r.json["items"].as_array().unwrap();
+    // Registered or not, the two answers differ only in their ids.
+    for i in items {
+        assert_eq!(i["status"], "accepted");
+        assert_eq!(i["errors"], json!([]));
+    }
+    assert_eq!(app.store.count_checkins().await.unwrap(), 1);
+    assert_eq!(app.store.count_unresolved_checkins().await.unwrap(), 1);
+    // A retry is a duplicate for both.
+    let again = app
+        .post_json(
+            "/api/v1/checkins",
+            Some(&token),
+            &json!([item("k", "001090012345"), item("u", "079203000111")]),
+        )
+        .await;
+    assert_eq!(again.json["duplicates"], 2);
+    // The visitor registers: the check-in is theirs, and the tracing index has it.
+    let before = app.state.contacts.snapshot().0.len();
+    // The seed wrote persons with explicit ids, as the demo does.
+    app.store.sync_id_sequences().await.unwrap();
+    let p = app
+        .post_json(
+            "/api/v1/persons",
+            Some(&token),
+            &json!({"full_name": "Trần Thị Bình", "national_id": "079203000111", "sex": "female", "unit": "00001"}),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::CREATED, "{}", p.json);
+    assert_eq!(app.store.count_unresolved_checkins().await.unwrap(), 0);
+    assert_eq!(app.store.count_checkins().await.unwrap(), 2);
+    assert_eq!(app.state.contacts.snapshot().0.len(), before + 1);
+    // Each batch was audited once, by its sender.
+    let audit = app
+        .store
+        .list_audit(
+            None,
+            &store::PageRequest {
+                limit: 100,
+                after: None,
+            },
+        )
+        .await
+        .unwrap();
+    let batches: Vec<_> = audit
+        .items
+        .iter()
+        .filter(|a| a.entity == "checkin_batch")
+        .collect();
+    assert_eq!(batches.len(), 2);
+    assert!(batches.iter().all(|a| a.actor == "phucxa"));
+    assert!(batches[1].detail.as_deref().unwrap().contains("accepted 2"));
+}
+
+/// A device id is its sender's: another account using the same id stores its own check-in.
+/// An account cannot send more than its hourly allowance.
+async fn checkin_ids_belong_to_their_account_and_accounts_have_a_quota(store: Store) {
+    seed(&store).await;
+    let app = App::at(store, Some(NOW_S));
+    let a = app.login_as("a", Role::CommuneOfficer, &["00001"]).await;
+    let b = app.login_as("b", Role::CommuneOfficer, &["00001"]).await;
+    let batch = json!([{"id": "1", "person": 1, "venue": 1, "t_in": "2021-11-20T08:00:00Z", "mode": "self_scan"}]);
+    for token in [&a, &b] {
+        let r = app.post_json("/api/v1/checkins", Some(token), &batch).await;
+        assert_eq!(r.json["accepted"], 1, "{}", r.json);
+    }
+    assert_eq!(app.store.count_checkins().await.unwrap(), 2);
+    let r = app.post_json("/api/v1/checkins", Some(&a), &batch).await;
+    assert_eq!(r.json["duplicates"], 1);
+
+    let small = web::AppState {
+        checkin_quota: std::sync::Arc::new(web::quota::Quota::new(3, 3600)),
+        ..app.state.clone()
+    };
+    let router = web::router(small);
+    let two = json!([
+        {"id": "q1", "person": 1, "venue": 1, "t_in": "2021-11-20T10:00:00Z", "mode": "self_scan"},
+        {"id": "q2", "person": 1, "venue": 1, "t_in": "2021-11-20T11:00:00Z", "mode": "self_scan"}
+    ]);
+    let send = |body: serde_json::Value| {
+        axum::http::Request::builder()
+            .method("POST")
+            .uri("/api/v1/checkins")
+            .header("content-type", "application/json")
+            .header("authorization", format!("Bearer {a}"))
+            .body(axum::body::Body::from(body.to_string()))
+            .unwrap()
+    };
+    use tower::ServiceExt;
+    let first = router.clone().oneshot(send(two.clone())).await.unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    let second = router.clone().oneshot(send(two)).await.unwrap();
+    assert_eq!(second.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(app.store.count_checkins().await.unwrap(), 4);
+}
+
+both_databases!(
+    an_unknown_national_id_is_a_visitor_not_an_oracle,
+    checkin_ids_belong_to_their_account_and_accounts_have_a_quota
+);
