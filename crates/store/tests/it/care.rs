@@ -226,7 +226,10 @@ async fn a_full_facility_refuses_and_writes_nothing(store: Store) {
         .admit(&admin, &to_bed(1, f, BedType::Icu), NOW)
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::Invalid(ref e) if e[0].reason == Reason::Duplicate));
+    assert!(
+        matches!(err, StoreError::Duplicate { field: "case_id", .. }),
+        "{err}"
+    );
     // Home care takes no bed; a later admission moves the person from home.
     let home = store
         .admit(
@@ -240,6 +243,7 @@ async fn a_full_facility_refuses_and_writes_nothing(store: Store) {
             NOW,
         )
         .await
+        .unwrap()
         .unwrap();
     let f2 = facility(
         &store,
@@ -286,6 +290,7 @@ async fn a_transfer_keeps_the_history(store: Store) {
     let first = store
         .admit(&admin, &to_bed(1, hanoi, BedType::Oxygen), NOW)
         .await
+        .unwrap()
         .unwrap();
     let second = store
         .transfer(
@@ -441,19 +446,21 @@ async fn a_commune_officer_sees_only_their_facilities(store: Store) {
         .unwrap();
     assert_eq!(beds.len(), 1);
     assert_eq!((beds[0].unit_code.as_str(), beds[0].occupied), ("00001", 1));
-    // Neither the case nor the facility in scope: it answers as missing.
-    let err = store
-        .admit(&officer, &to_bed(4, truc_bach, BedType::F0Tier1), NOW)
+    // The case, the facility or both outside the scope: it answers as missing, and
+    // nothing is written.
+    for (case, f) in [(4, truc_bach), (2, truc_bach), (4, phuc_xa), (99, phuc_xa)] {
+        let admitted = store
+            .admit(&officer, &to_bed(case, f, BedType::F0Tier1), NOW)
+            .await
+            .unwrap();
+        assert_eq!(admitted, None, "case {case} into {f}");
+    }
+    assert!(store
+        .case_stays(&admin, CaseId(4), NOW)
         .await
-        .unwrap_err();
-    assert!(
-        matches!(err, StoreError::Invalid(ref e) if e[0].field == "case_id" && e[0].reason == Reason::NotFound)
-    );
-    // Their own case may be referred to a facility elsewhere.
-    store
-        .admit(&officer, &to_bed(2, truc_bach, BedType::F0Tier1), NOW)
-        .await
-        .unwrap();
+        .unwrap()
+        .unwrap()
+        .is_empty());
 }
 
 fn dose(id: &str, person: i64, product: Product, dose_no: u8, on: &str) -> DoseItem {
