@@ -542,12 +542,7 @@ impl Store {
         crate::conflict::retrying(|| self.admit_once(caller, a, now_s)).await
     }
 
-    async fn admit_once(
-        &self,
-        caller: &Caller,
-        a: &Admission,
-        now_s: i64,
-    ) -> Result<Option<i64>> {
+    async fn admit_once(&self, caller: &Caller, a: &Admission, now_s: i64) -> Result<Option<i64>> {
         let occupant_field = match a.occupant {
             Occupant::Case(_) => "case_id",
             Occupant::Contact(_) => "contact_id",
