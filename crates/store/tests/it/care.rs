@@ -683,7 +683,10 @@ async fn unique_violations_name_their_field(store: Store) {
         structure: Structure::S2021,
         unit_code: UnitCode::parse("00001").unwrap(),
     };
-    store.bulk_doses(&[dose.clone()], NOW).await.unwrap();
+    store
+        .bulk_doses(std::slice::from_ref(&dose), NOW)
+        .await
+        .unwrap();
     let err = store.bulk_doses(&[dose], NOW).await.unwrap_err();
     assert_eq!(err.unique_field(), Some("dose_no"), "{err}");
     assert!(!err.is_serialization_failure());
