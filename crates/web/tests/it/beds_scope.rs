@@ -70,20 +70,28 @@ async fn facility(app: &App, token: &str, unit: &str) -> i64 {
 }
 
 /// A response as the client receives it: status, headers but the date, and the body's bytes.
+/// `auth` is the bearer header (a JSON body) or the session cookie (a form, sent as our own
+/// page sends it: with the session's anti-forgery token and our origin).
 async fn raw(app: &App, method: Method, uri: &str, auth: (&str, &str), body: String) -> String {
-    let content_type = if body.starts_with('{') {
-        "application/json"
-    } else {
-        "application/x-www-form-urlencoded"
-    };
-    let req = Request::builder()
+    let mut req = Request::builder()
         .method(method)
         .uri(uri)
         .header(auth.0, auth.1)
-        .header(header::CONTENT_TYPE, content_type)
-        .header(header::ACCEPT_LANGUAGE, "en")
-        .body(Body::from(body))
-        .unwrap();
+        .header(header::ACCEPT_LANGUAGE, "en");
+    let body = match auth.1.strip_prefix("chongdich_token=") {
+        Some(session) => {
+            req = req
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::HOST, "localhost")
+                .header(header::ORIGIN, "http://localhost");
+            format!("{body}&csrf={}", web::csrf_token(session))
+        }
+        None => {
+            req = req.header(header::CONTENT_TYPE, "application/json");
+            body
+        }
+    };
+    let req = req.body(Body::from(body)).unwrap();
     let resp = app.router.clone().oneshot(req).await.unwrap();
     let mut out = format!("{}\n", resp.status());
     for (k, v) in resp.headers() {
