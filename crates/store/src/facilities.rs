@@ -532,59 +532,73 @@ impl Store {
             .transpose()
     }
 
-    /// Admits a case (or an F1 contact) to a bed, or places it at home. The caller must see
-    /// the case or contact, or the facility. A person at home is moved (the home stay ends as
-    /// `transferred`); a person already in a facility must be transferred instead.
-    /// A full bed type is refused with `bed_type: no_capacity` and nothing is written.
-    pub async fn admit(&self, caller: &Caller, a: &Admission, now_s: i64) -> Result<i64> {
+    /// Admits a case (or an F1 contact) to a bed, or places it at home. None — before any
+    /// other check, so that nothing tells a record elsewhere from no record — when the case
+    /// or contact is not in the caller's scope, or the facility is not. A person at home is
+    /// moved (the home stay ends as `transferred`); a person already in a facility must be
+    /// transferred instead (`Duplicate`, 409). A full bed type is refused with
+    /// `bed_type: no_capacity` and nothing is written. The API and the page both come here.
+    pub async fn admit(&self, caller: &Caller, a: &Admission, now_s: i64) -> Result<Option<i64>> {
+        crate::conflict::retrying(|| self.admit_once(caller, a, now_s)).await
+    }
+
+    async fn admit_once(&self, caller: &Caller, a: &Admission, now_s: i64) -> Result<Option<i64>> {
         let occupant_field = match a.occupant {
             Occupant::Case(_) => "case_id",
             Occupant::Contact(_) => "contact_id",
         };
         let mut tx = self.pool.begin().await?;
-        let Some((who, status)) = Self::resolve_occupant(&mut tx, a.occupant).await? else {
-            return Err(invalid(occupant_field, Reason::NotFound));
+        let Some((who, status)) = Self::occupant_in_scope(&mut tx, caller, a.occupant).await?
+        else {
+            return Ok(None);
         };
-        let who_visible = visible(&caller.scope, &who.structure, &who.unit_path);
         let unit = match a.to {
-            Some((f, _)) => {
-                let Some(u) = Self::facility_unit(&mut tx, f).await? else {
-                    return Err(invalid("facility_id", Reason::NotFound));
-                };
-                if !who_visible && !visible(&caller.scope, &u.0, &u.2) {
-                    return Err(invalid(occupant_field, Reason::NotFound));
-                }
-                u
-            }
-            None if who_visible => (
+            Some((f, _)) => match Self::facility_in_scope(&mut tx, caller, f).await? {
+                Some(u) => u,
+                None => return Ok(None),
+            },
+            None => (
                 who.structure.clone(),
                 who.unit_code.clone(),
                 who.unit_path.clone(),
             ),
-            None => return Err(invalid(occupant_field, Reason::NotFound)),
         };
         if status.is_some_and(|s| s != CaseStatus::Active) {
             return Err(invalid(occupant_field, Reason::OutOfRange));
         }
-        let open = sqlx::query(
-            "SELECT id, place, facility_id, bed_type FROM stays WHERE person_id = $1 AND until_s IS NULL",
-        )
+        // Locked (PostgreSQL): a concurrent admission moving the same person from home waits
+        // here, then finds the home stay ended and loses on `stays_open_by_person`.
+        let open = sqlx::query(&format!(
+            "SELECT id, place FROM stays WHERE person_id = $1 AND until_s IS NULL{}",
+            self.for_update()
+        ))
         .bind(who.person_id)
         .fetch_optional(&mut *tx)
         .await?;
+        let already = StoreError::Duplicate {
+            field: occupant_field,
+            existing: None,
+        };
         let mut from_home = None;
         if let Some(o) = open {
             let place: String = o.try_get(1)?;
             if place != Place::Home.as_str() || a.to.is_none() {
-                return Err(invalid(occupant_field, Reason::Duplicate));
+                return Err(already);
             }
             let home_id: i64 = o.try_get(0)?;
-            sqlx::query("UPDATE stays SET until_s = $1, discharge_reason = $2 WHERE id = $3")
-                .bind(a.at_s)
-                .bind(DischargeReason::Transferred.as_str())
-                .bind(home_id)
-                .execute(&mut *tx)
-                .await?;
+            let n = sqlx::query(
+                "UPDATE stays SET until_s = $1, discharge_reason = $2
+                 WHERE id = $3 AND until_s IS NULL",
+            )
+            .bind(a.at_s)
+            .bind(DischargeReason::Transferred.as_str())
+            .bind(home_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n != 1 {
+                return Err(already);
+            }
             from_home = Some(home_id);
         }
         if let Some((f, bed)) = a.to {
@@ -599,7 +613,40 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        Ok(id)
+        Ok(Some(id))
+    }
+
+    /// ` FOR UPDATE` on PostgreSQL; nothing on SQLite, whose one connection runs a
+    /// transaction alone.
+    fn for_update(&self) -> &'static str {
+        match self.dialect {
+            crate::Dialect::Postgres => " FOR UPDATE",
+            crate::Dialect::Sqlite => "",
+        }
+    }
+
+    /// The case or contact when it exists in the caller's scope; None alike when it does not
+    /// exist and when it lies elsewhere (the one check every bed action starts with).
+    async fn occupant_in_scope(
+        conn: &mut sqlx::AnyConnection,
+        caller: &Caller,
+        occupant: Occupant,
+    ) -> Result<Option<(Resolved, Option<CaseStatus>)>> {
+        Ok(Self::resolve_occupant(conn, occupant)
+            .await?
+            .filter(|(who, _)| visible(&caller.scope, &who.structure, &who.unit_path)))
+    }
+
+    /// A facility's unit when the facility exists in the caller's scope; None alike when it
+    /// does not exist and when it lies elsewhere.
+    async fn facility_in_scope(
+        conn: &mut sqlx::AnyConnection,
+        caller: &Caller,
+        facility_id: i64,
+    ) -> Result<Option<(String, String, String)>> {
+        Ok(Self::facility_unit(conn, facility_id)
+            .await?
+            .filter(|(s, _, p)| visible(&caller.scope, s, p)))
     }
 
     async fn insert_stay(
@@ -642,8 +689,8 @@ impl Store {
         .try_get(0)?)
     }
 
-    /// An open stay the caller may act on: it sees the stay's facility (or home unit), or
-    /// the case or contact. None otherwise.
+    /// A stay the caller may act on: it sees the case or contact AND the stay's facility (or
+    /// home unit). None otherwise, alike for a stay that does not exist.
     async fn open_stay_for(
         conn: &mut sqlx::AnyConnection,
         caller: &Caller,
@@ -663,12 +710,10 @@ impl Store {
             (None, Some(c)) => Occupant::Contact(c),
             (None, None) => return Ok(None),
         };
-        let Some((who, _)) = Self::resolve_occupant(conn, occupant).await? else {
+        let Some((who, _)) = Self::occupant_in_scope(conn, caller, occupant).await? else {
             return Ok(None);
         };
-        let seen = visible(&caller.scope, &s, &p)
-            || visible(&caller.scope, &who.structure, &who.unit_path);
-        Ok(seen.then_some((stay, who)))
+        Ok(visible(&caller.scope, &s, &p).then_some((stay, who)))
     }
 
     /// Whether the person was a known contact in quarantine (a stay of a contact, in a
@@ -694,9 +739,24 @@ impl Store {
             .and_then(|(s, _)| s.facility_id))
     }
 
-    /// Ends an open stay (and frees its bed). False when the stay is not visible.
-    /// A closed stay answers `stay: out_of_range`.
+    /// Ends an open stay (and frees its bed). False when the stay is not visible (see
+    /// `open_stay_for`). A closed stay answers `stay: out_of_range`.
     pub async fn discharge(
+        &self,
+        caller: &Caller,
+        stay_id: i64,
+        reason: DischargeReason,
+        at_s: i64,
+        note: Option<String>,
+        now_s: i64,
+    ) -> Result<bool> {
+        crate::conflict::retrying(|| {
+            self.discharge_once(caller, stay_id, reason, at_s, note.clone(), now_s)
+        })
+        .await
+    }
+
+    async fn discharge_once(
         &self,
         caller: &Caller,
         stay_id: i64,
@@ -760,10 +820,28 @@ impl Store {
         Ok(())
     }
 
-    /// Moves the person of an open stay to a bed of another facility (possibly in another
-    /// province): the stay ends as `transferred` and a new one starts that points back at it.
-    /// None when the stay is not visible; a full destination is refused like an admission.
+    /// Moves the person of an open stay to a bed of another facility: the stay ends as
+    /// `transferred` and a new one starts that points back at it. None when the stay is not
+    /// visible (see `open_stay_for`) or the destination is not in the caller's scope: a
+    /// transfer between two jurisdictions needs an account holding both (a transfer offered
+    /// by one locality and accepted by the other is not built). A full destination is
+    /// refused like an admission.
     pub async fn transfer(
+        &self,
+        caller: &Caller,
+        stay_id: i64,
+        to: (i64, BedType),
+        at_s: i64,
+        note: Option<String>,
+        now_s: i64,
+    ) -> Result<Option<i64>> {
+        crate::conflict::retrying(|| {
+            self.transfer_once(caller, stay_id, to, at_s, note.clone(), now_s)
+        })
+        .await
+    }
+
+    async fn transfer_once(
         &self,
         caller: &Caller,
         stay_id: i64,
@@ -776,15 +854,15 @@ impl Store {
         let Some((stay, who)) = Self::open_stay_for(&mut tx, caller, stay_id).await? else {
             return Ok(None);
         };
+        let Some(unit) = Self::facility_in_scope(&mut tx, caller, to.0).await? else {
+            return Ok(None);
+        };
         if stay.until_s.is_some() {
             return Err(invalid("stay", Reason::OutOfRange));
         }
         if at_s < stay.from_s {
             return Err(invalid("at", Reason::OutOfRange));
         }
-        let Some(unit) = Self::facility_unit(&mut tx, to.0).await? else {
-            return Err(invalid("facility_id", Reason::NotFound));
-        };
         Self::close_stay(&mut tx, &stay, DischargeReason::Transferred, at_s, None).await?;
         Self::take_bed(&mut tx, to.0, to.1).await?;
         let a = Admission {

@@ -13,6 +13,7 @@ mod boundaries;
 mod bulk;
 mod cases;
 mod checkins;
+mod conflict;
 mod contacts;
 mod facilities;
 mod migrate;
@@ -87,6 +88,10 @@ pub enum StoreError {
         field: &'static str,
         existing: Option<domain::PersonId>,
     },
+    /// The record's current state conflicts with the change (e.g. a merge into a record
+    /// that was itself merged): the fields say which. Answered 409.
+    #[error("conflict: {}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", "))]
+    Conflict(Vec<FieldError>),
     /// The record's current state does not allow the change (see `aid::Refusal`).
     #[error("refused: {0:?}")]
     Refused(aid::Refusal),

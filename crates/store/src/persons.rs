@@ -13,7 +13,7 @@ use crate::page::{Cursor, Page, PageRequest};
 use crate::sql::{Sql, Val};
 use crate::units::code_col;
 use crate::users::Caller;
-use crate::{Result, Store, StoreError};
+use crate::{Dialect, Result, Store, StoreError};
 
 const PERSON_COLUMNS: &str = "id, full_name, national_id, phone, birth_date, sex, structure, \
                               unit_code, unit_path, created_at_s, merged_into";
@@ -265,7 +265,12 @@ impl Store {
     /// Merges the record `duplicate` into `kept`: every case, test, check-in, dose, contact
     /// and declared contact moves to `kept`, `kept` takes the identifiers it lacked, and the
     /// duplicate stays, marked `merged_into`, with the moves recorded. Both must be in scope
-    /// and unmerged (else `NotFound`).
+    /// (else `id`/`into: not_found`) and unmerged (else `Conflict`, `merged`).
+    ///
+    /// Both person rows are locked first, in the order of their ids (PostgreSQL), so that
+    /// concurrent merges of the same two records (A into B, B into A) run one after the
+    /// other and the second sees the first's `merged_into`; a deadlock or serialization
+    /// failure with other writers re-runs the merge (`conflict::retrying`).
     pub async fn merge_persons(
         &self,
         caller: &Caller,
@@ -279,31 +284,38 @@ impl Store {
                 Reason::InvalidFormat,
             )]));
         }
+        crate::conflict::retrying(|| self.merge_once(caller, duplicate, kept, now_s)).await
+    }
+
+    async fn merge_once(
+        &self,
+        caller: &Caller,
+        duplicate: PersonId,
+        kept: PersonId,
+        now_s: i64,
+    ) -> Result<Merged> {
         let mut tx = self.pool.begin().await?;
-        let mut leaving = None;
-        for (field, id) in [("id", duplicate), ("into", kept)] {
-            let row = sqlx::query(&format!(
-                "SELECT {PERSON_COLUMNS} FROM persons WHERE id = $1"
-            ))
-            .bind(id.0)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let p = row.as_ref().map(person_from_row).transpose()?;
-            match p {
-                Some(p)
-                    if caller.scope.contains(p.structure, &p.unit_path)
-                        && p.merged_into.is_none() =>
-                {
-                    if id == duplicate {
-                        // The duplicate record stops counting as a resident of its unit.
-                        leaving = Some(crate::residents::Delta::one(
-                            p.structure,
-                            p.unit_code.as_str(),
-                            p.unit_path.as_str(),
-                            -1,
-                        ));
-                    }
-                }
+        let lock = match self.dialect {
+            Dialect::Postgres => " FOR UPDATE",
+            // One connection: the transaction already runs alone.
+            Dialect::Sqlite => "",
+        };
+        let rows = sqlx::query(&format!(
+            "SELECT {PERSON_COLUMNS} FROM persons WHERE id IN ($1, $2) ORDER BY id{lock}"
+        ))
+        .bind(duplicate.0)
+        .bind(kept.0)
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(person_from_row)
+        .collect::<Result<Vec<_>>>()?;
+        let fields = [("id", duplicate), ("into", kept)];
+        // Scope before state: a merged record outside the scope answers as missing.
+        let mut found = Vec::new();
+        for (field, id) in fields {
+            match rows.iter().find(|p| p.id == id) {
+                Some(p) if caller.scope.contains(p.structure, &p.unit_path) => found.push(p),
                 _ => {
                     return Err(StoreError::Invalid(vec![FieldError::new(
                         field,
@@ -312,6 +324,24 @@ impl Store {
                 }
             }
         }
+        let merged: Vec<FieldError> = fields
+            .iter()
+            .zip(&found)
+            .filter(|(_, p)| p.merged_into.is_some())
+            .map(|((field, _), _)| FieldError::new(*field, Reason::Merged))
+            .collect();
+        if !merged.is_empty() {
+            return Err(StoreError::Conflict(merged));
+        }
+        // The duplicate record stops counting as a resident of its unit.
+        let leaving = found.first().map(|p| {
+            crate::residents::Delta::one(
+                p.structure,
+                p.unit_code.as_str(),
+                p.unit_path.as_str(),
+                -1,
+            )
+        });
         let (d, k) = (duplicate.0, kept.0);
         // Rows that would collide with one the kept person already has are the same fact twice.
         sqlx::query("DELETE FROM contacts WHERE person_id = $1 AND case_id IN (SELECT case_id FROM contacts WHERE person_id = $2)")

@@ -180,6 +180,10 @@ impl Store {
     /// and answers each item: a dose of a person outside the caller's scope answers as a
     /// missing person; a dose number the person already has is a duplicate `dose_no`; an id
     /// sent before is `Duplicate` and not stored twice.
+    ///
+    /// A batch that loses a race on the same dose (a unique violation: both checked, then
+    /// both inserted) runs again and sees the winner's dose, so every item is answered as if
+    /// the batches had come one after the other (`conflict::retrying`).
     pub async fn record_doses(
         &self,
         caller: &Caller,
@@ -187,6 +191,15 @@ impl Store {
         now_s: i64,
     ) -> Result<Vec<ItemOutcome>> {
         debug_assert!(items.len() <= DOSE_BATCH_MAX);
+        crate::conflict::retrying(|| self.record_doses_once(caller, items, now_s)).await
+    }
+
+    async fn record_doses_once(
+        &self,
+        caller: &Caller,
+        items: &[DoseItem],
+        now_s: i64,
+    ) -> Result<Vec<ItemOutcome>> {
         let mut tx = self.pool.begin().await?;
         let mut out = Vec::with_capacity(items.len());
         let mut audit_entries = Vec::new();

@@ -149,6 +149,18 @@ impl ApiError {
 impl From<store::StoreError> for ApiError {
     fn from(e: store::StoreError) -> ApiError {
         use store::StoreError::*;
+        // A write another request won: the unique constraint's field, never a 500.
+        if let Some(field) = e.unique_field() {
+            let mut conflict = ApiError::new(ErrorCode::Conflict);
+            conflict
+                .fields
+                .push(FieldError::new(field, domain::Reason::Duplicate));
+            return conflict;
+        }
+        if e.is_serialization_failure() {
+            tracing::warn!("conflict left after the store's retries: {e}");
+            return ApiError::new(ErrorCode::Conflict);
+        }
         match e {
             BadCursor => ApiError::field("cursor", domain::Reason::InvalidFormat),
             Invalid(fields)
@@ -167,6 +179,10 @@ impl From<store::StoreError> for ApiError {
                 fields: vec![FieldError::new(field, domain::Reason::Duplicate)],
                 retry_after_s: None,
                 existing_id: existing.map(|p| p.0),
+            },
+            Conflict(fields) => ApiError {
+                code: ErrorCode::Conflict,
+                ..ApiError::invalid(fields)
             },
             Refused(r) => {
                 let (code, field) = match r {

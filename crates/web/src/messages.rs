@@ -105,5 +105,7 @@ pub fn reason_message(reason: Reason, lang: Lang) -> &'static str {
         (OutsideZone, Lang::En) => {
             "The household is not in this round's lockdown zone (outside its units or addresses); no package given."
         }
+        (Merged, Lang::Vi) => "Bản ghi đã được gộp vào một bản ghi khác; không thể thay đổi.",
+        (Merged, Lang::En) => "The record was merged into another; it cannot be changed.",
     }
 }

@@ -7,8 +7,8 @@ use domain::person::Sex;
 use domain::vaccination::Product;
 use domain::{CaseId, PersonId, Reason, Role, Scope, Structure, UnitCode, UnitLevel};
 use store::{
-    both_databases, Admission, CaseRow, DoseItem, ItemOutcome, NewFacility, Occupant, PersonRow,
-    Store, StoreError,
+    both_databases, Admission, CaseRow, DoseItem, DoseRow, ItemOutcome, NewFacility, Occupant,
+    PersonRow, StayRow, Store, StoreError,
 };
 
 use crate::{caller, unit, NOW};
@@ -226,7 +226,16 @@ async fn a_full_facility_refuses_and_writes_nothing(store: Store) {
         .admit(&admin, &to_bed(1, f, BedType::Icu), NOW)
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::Invalid(ref e) if e[0].reason == Reason::Duplicate));
+    assert!(
+        matches!(
+            err,
+            StoreError::Duplicate {
+                field: "case_id",
+                ..
+            }
+        ),
+        "{err}"
+    );
     // Home care takes no bed; a later admission moves the person from home.
     let home = store
         .admit(
@@ -240,6 +249,7 @@ async fn a_full_facility_refuses_and_writes_nothing(store: Store) {
             NOW,
         )
         .await
+        .unwrap()
         .unwrap();
     let f2 = facility(
         &store,
@@ -286,6 +296,7 @@ async fn a_transfer_keeps_the_history(store: Store) {
     let first = store
         .admit(&admin, &to_bed(1, hanoi, BedType::Oxygen), NOW)
         .await
+        .unwrap()
         .unwrap();
     let second = store
         .transfer(
@@ -441,19 +452,21 @@ async fn a_commune_officer_sees_only_their_facilities(store: Store) {
         .unwrap();
     assert_eq!(beds.len(), 1);
     assert_eq!((beds[0].unit_code.as_str(), beds[0].occupied), ("00001", 1));
-    // Neither the case nor the facility in scope: it answers as missing.
-    let err = store
-        .admit(&officer, &to_bed(4, truc_bach, BedType::F0Tier1), NOW)
+    // The case, the facility or both outside the scope: it answers as missing, and
+    // nothing is written.
+    for (case, f) in [(4, truc_bach), (2, truc_bach), (4, phuc_xa), (99, phuc_xa)] {
+        let admitted = store
+            .admit(&officer, &to_bed(case, f, BedType::F0Tier1), NOW)
+            .await
+            .unwrap();
+        assert_eq!(admitted, None, "case {case} into {f}");
+    }
+    assert!(store
+        .case_stays(&admin, CaseId(4), NOW)
         .await
-        .unwrap_err();
-    assert!(
-        matches!(err, StoreError::Invalid(ref e) if e[0].field == "case_id" && e[0].reason == Reason::NotFound)
-    );
-    // Their own case may be referred to a facility elsewhere.
-    store
-        .admit(&officer, &to_bed(2, truc_bach, BedType::F0Tier1), NOW)
-        .await
-        .unwrap();
+        .unwrap()
+        .unwrap()
+        .is_empty());
 }
 
 fn dose(id: &str, person: i64, product: Product, dose_no: u8, on: &str) -> DoseItem {
@@ -658,7 +671,50 @@ async fn f1_quarantine_at_home_or_in_a_facility(store: Store) {
     assert!(!store.quarantined_at(PersonId(1), NOW + 60).await.unwrap());
 }
 
+/// A write refused by a unique constraint names the field it guards, on both databases
+/// (PostgreSQL names the constraint, SQLite its columns): the edge answers 409, not 500.
+async fn unique_violations_name_their_field(store: Store) {
+    people_with_cases(&store, "00001", 1, 1, "1980-01-01", Severity::Mild).await;
+    let dose = DoseRow {
+        person_id: 1,
+        dose_no: 1,
+        product: "pfizer".into(),
+        given_on: day("2021-08-01"),
+        structure: Structure::S2021,
+        unit_code: UnitCode::parse("00001").unwrap(),
+    };
+    store
+        .bulk_doses(std::slice::from_ref(&dose), NOW)
+        .await
+        .unwrap();
+    let err = store.bulk_doses(&[dose], NOW).await.unwrap_err();
+    assert_eq!(err.unique_field(), Some("dose_no"), "{err}");
+    assert!(!err.is_serialization_failure());
+    let u = unit(&store, "00001").await;
+    let home = |id| StayRow {
+        id,
+        person_id: 1,
+        case_id: Some(1),
+        place: Place::Home,
+        facility_id: None,
+        bed_type: None,
+        from_s: NOW,
+        until_s: None,
+        discharge_reason: None,
+        transferred_from: None,
+        note: None,
+        unit: u.clone(),
+    };
+    let err = store
+        .bulk_stays(&[home(1), home(2)], NOW)
+        .await
+        .unwrap_err();
+    assert_eq!(err.unique_field(), Some("case_id"), "{err}");
+    assert_eq!(StoreError::BadCursor.unique_field(), None);
+}
+
 both_databases!(
+    unique_violations_name_their_field,
     f1_quarantine_at_home_or_in_a_facility,
     concurrent_admissions_never_overfill,
     a_full_facility_refuses_and_writes_nothing,

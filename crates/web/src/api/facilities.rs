@@ -319,8 +319,11 @@ pub(crate) async fn suggested_bed(
     }
 }
 
-/// Admits a case (or an F1 contact) to a bed of the facility. A full bed type is refused
-/// with 409 `capacity_full` and the field `bed_type` (`no_capacity`); nothing is written.
+/// Admits a case (or an F1 contact) to a bed of the facility. The case (or contact) and the
+/// facility must both be in the caller's jurisdiction: else 404, the same whether the case
+/// exists elsewhere or not at all. A person already in a facility is 409 `conflict`; a full
+/// bed type is 409 `capacity_full` with the field `bed_type` (`no_capacity`); nothing is
+/// written.
 #[utoipa::path(post, path = "/api/v1/facilities/{id}/admissions", params(("id" = i64, Path)), request_body = AdmitRequest, responses(
     (status = 201, body = Admitted),
     (status = 400, body = crate::error::ErrorBody),
@@ -356,7 +359,11 @@ pub async fn admit(
         at_s,
         note,
     };
-    let id = state.store.admit(&auth.0, &a, state.now_s()).await?;
+    let id = state
+        .store
+        .admit(&auth.0, &a, state.now_s())
+        .await?
+        .ok_or_else(ApiError::not_found)?;
     Ok((
         StatusCode::CREATED,
         Json(Admitted {
@@ -377,7 +384,9 @@ pub struct HomeRequest {
 /// Places an F0 in home care or an F1 in home quarantine (a stay that takes no bed).
 #[utoipa::path(post, path = "/api/v1/home-stays", request_body = HomeRequest, responses(
     (status = 201, body = Admitted),
-    (status = 400, body = crate::error::ErrorBody)
+    (status = 400, body = crate::error::ErrorBody),
+    (status = 404, body = crate::error::ErrorBody),
+    (status = 409, body = crate::error::ErrorBody)
 ), security(("bearer" = [])))]
 pub async fn home(
     State(state): State<AppState>,
@@ -398,7 +407,11 @@ pub async fn home(
         at_s,
         note,
     };
-    let id = state.store.admit(&auth.0, &a, state.now_s()).await?;
+    let id = state
+        .store
+        .admit(&auth.0, &a, state.now_s())
+        .await?
+        .ok_or_else(ApiError::not_found)?;
     Ok((StatusCode::CREATED, Json(Admitted { id, bed_type: None })))
 }
 
@@ -410,8 +423,9 @@ pub struct TransferRequest {
     note: Option<String>,
 }
 
-/// Moves a patient to a bed of another facility (possibly in another province); the old
-/// stay ends as `transferred` and the new one points back at it.
+/// Moves a patient to a bed of another facility; the old stay ends as `transferred` and the
+/// new one points back at it. The case, the stay's facility and the destination must all be
+/// in the caller's jurisdiction (else 404).
 #[utoipa::path(post, path = "/api/v1/admissions/{id}/transfer", params(("id" = i64, Path)), request_body = TransferRequest, responses(
     (status = 201, body = Admitted),
     (status = 400, body = crate::error::ErrorBody),

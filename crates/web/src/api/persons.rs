@@ -201,9 +201,11 @@ pub struct MergeResponse {
 
 /// Merges a duplicate record into the person to keep: cases, tests, check-ins, doses and
 /// contacts move; the duplicate stays with `merged_into` set, and the merge is recorded.
+/// A record already merged (either side) is 409 `conflict` with its field `merged`.
 #[utoipa::path(post, path = "/api/v1/persons/{id}/merge", params(("id" = i64, Path)), request_body = MergeRequest, responses(
     (status = 200, body = MergeResponse),
-    (status = 400, body = crate::error::ErrorBody)
+    (status = 400, body = crate::error::ErrorBody),
+    (status = 409, body = crate::error::ErrorBody)
 ), security(("bearer" = [])))]
 pub async fn merge(
     State(state): State<AppState>,

@@ -190,13 +190,17 @@ pub(super) struct AdmitForm {
 }
 
 /// Where a form sends the user back: the facility page with the outcome's message id.
-fn back(facility: i64, result: Result<(), StoreError>) -> Response {
+/// `Ok(None)` is a record outside the caller's scope, answered as one that does not exist.
+fn back(facility: i64, result: Result<Option<()>, StoreError>) -> Response {
     let q = match result {
-        Ok(()) => "done=form-saved".to_string(),
-        Err(StoreError::Invalid(e)) => format!(
+        Ok(Some(())) => "done=form-saved".to_string(),
+        Ok(None) => "error=form-not_found".to_string(),
+        Err(StoreError::Invalid(e) | StoreError::Conflict(e)) => format!(
             "error=form-{}",
             e.first().map_or("invalid_format", |f| f.reason.code())
         ),
+        Err(StoreError::Duplicate { .. }) => "error=form-duplicate".to_string(),
+        Err(e) if e.unique_field().is_some() => "error=form-duplicate".to_string(),
         Err(_) => "error=form-failed".to_string(),
     };
     Redirect::to(&format!("/facilities/{facility}?{q}")).into_response()
@@ -259,7 +263,7 @@ pub(super) async fn admit(
             .store
             .admit(&ui.me, &a, state.now_s())
             .await
-            .map(|_| ()),
+            .map(|s| s.map(|_| ())),
     )
 }
 
@@ -308,7 +312,7 @@ async fn stay_action(state: AppState, ui: Ui, stay: i64, f: StayForm, transfer: 
             .store
             .transfer(&ui.me, stay, (to, bed), now, None, now)
             .await
-            .map(|_| ())
+            .map(|s| s.map(|_| ()))
     } else {
         let Some(reason) = f.reason.and_then(|r| r.parse::<DischargeReason>().ok()) else {
             return ui.fail(StatusCode::BAD_REQUEST);
@@ -317,7 +321,7 @@ async fn stay_action(state: AppState, ui: Ui, stay: i64, f: StayForm, transfer: 
             .store
             .discharge(&ui.me, stay, reason, now, None, now)
             .await
-            .map(|_| ())
+            .map(|done| done.then_some(()))
     };
     back(from, result)
 }

@@ -142,7 +142,9 @@ async fn duplicates_are_refused_or_flagged_and_merge_keeps_history(store: Store)
             &json!({"into": a_id}),
         )
         .await;
-    assert_eq!(again.status, StatusCode::BAD_REQUEST);
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.json);
+    assert_eq!(again.json["error"]["fields"][0]["field"], "id");
+    assert_eq!(again.json["error"]["fields"][0]["code"], "merged");
     let itself = app
         .post_json(
             &format!("/api/v1/persons/{a_id}/merge"),
