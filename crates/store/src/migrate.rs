@@ -116,6 +116,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0013_birth_tallies.sql"),
         then: None,
     },
+    Migration {
+        version: 14,
+        name: "login_limits",
+        sqlite: include_str!("../migrations/sqlite/0014_login_limits.sql"),
+        postgres: include_str!("../migrations/postgres/0014_login_limits.sql"),
+        then: None,
+    },
 ];
 
 const REFDATA_KEY: &str = "units_fingerprint";
