@@ -67,6 +67,8 @@ pub struct AppState {
     /// behind a proxy: state-changing requests must come from it (`csrf`), and when it is
     /// https every cookie is `Secure`. `None`: the request's own `Host`, cookies not `Secure`.
     pub public_origin: Option<String>,
+    /// Argon2 verifications run by sign-ins (tests count them against the limits).
+    pub password_checks: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl AppState {
@@ -79,6 +81,7 @@ impl AppState {
             rules: Arc::new(rules::RuleSet::embedded()?),
             clock_offset_s: 0,
             public_origin: None,
+            password_checks: Arc::default(),
         })
     }
 
@@ -298,9 +301,12 @@ pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
             Err(e) => tracing::warn!("weekly risk levels failed: {e}"),
         }
     });
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
 }
 
 /// Runs `job` in the background at start and then every hour, while the server runs.
