@@ -37,16 +37,21 @@ async fn login_from(app: &App, addr: &str, username: &str, password: &str) -> Re
     app.send(login_request(addr, username, password)).await
 }
 
-/// The sign-in page's form as if sent from `addr`: its status.
+/// The sign-in page's form as if sent from `addr` by a browser (with the pre-session
+/// anti-forgery cookie and token, and our origin): its status.
 async fn page_login_from(app: &App, addr: &str, username: &str, password: &str) -> StatusCode {
+    let csrf = "p".repeat(43);
     let body = format!(
-        "username={username}&password={}",
+        "username={username}&password={}&csrf={csrf}",
         password.replace(' ', "+")
     );
     let mut req = Request::builder()
         .method(Method::POST)
         .uri("/login")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, format!("chongdich_csrf={csrf}"))
+        .header(header::HOST, "localhost")
+        .header(header::ORIGIN, "http://localhost")
         .body(Body::from(body))
         .unwrap();
     req.extensions_mut()
