@@ -170,6 +170,20 @@ enum UserCommand {
         #[arg(long)]
         username: String,
     },
+    /// Deactivate an account: it can no longer sign in, and its sessions end now.
+    Deactivate {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long)]
+        username: String,
+    },
+    /// Activate a deactivated account again (it signs in anew).
+    Activate {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long)]
+        username: String,
+    },
     /// List accounts.
     List {
         #[command(flatten)]
@@ -475,6 +489,8 @@ async fn user(command: UserCommand) -> Result<()> {
             println!("password changed for {username}; its sessions were ended");
             Ok(())
         }
+        UserCommand::Deactivate { db, username } => set_active(&db.db, &username, false).await,
+        UserCommand::Activate { db, username } => set_active(&db.db, &username, true).await,
         UserCommand::List { db } => {
             let store = open_migrated(&db.db).await?;
             println!("{:<24} {:<17} {:<7} units", "username", "role", "active");
@@ -501,6 +517,21 @@ async fn user(command: UserCommand) -> Result<()> {
             Ok(())
         }
     }
+}
+
+async fn set_active(db: &str, username: &str, active: bool) -> Result<()> {
+    let username = auth::normalize_username(username)
+        .map_err(|r| anyhow::anyhow!("--username: {}", r.code()))?;
+    let store = open_migrated(db).await?;
+    if !store.set_active(&username, active).await? {
+        bail!("no user named {username:?}");
+    }
+    if active {
+        println!("{username} is active");
+    } else {
+        println!("{username} is deactivated; its sessions were ended");
+    }
+    Ok(())
 }
 
 /// The first line of standard input, without its line ending.

@@ -1,6 +1,8 @@
 //! Password hashing (Argon2id) and session tokens. Pure computation: the store keeps only
 //! the hashes, never a password or a token.
 
+use std::net::IpAddr;
+
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
@@ -9,10 +11,17 @@ use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-/// Passwords shorter than this are refused: a command centre's accounts open personal data.
-pub const PASSWORD_LEN_MIN: usize = 10;
+/// Passwords shorter than this are refused: a command centre's accounts open personal data,
+/// and a long password is the one defence that does not depend on the throttle (NIST SP
+/// 800-63B §5.1.1.2 asks for at least 8; OWASP's Authentication Cheat Sheet for 12 or more
+/// when there is no second factor, as here).
+pub const PASSWORD_LEN_MIN: usize = 12;
 /// Longer input is refused before hashing so a request cannot make the server hash megabytes.
 pub const PASSWORD_LEN_MAX: usize = 256;
+
+/// Passwords seen most often in breaches, of at least `PASSWORD_LEN_MIN` characters, in
+/// lower case (`data/passwords/README.md` says where from).
+const COMMON_PASSWORDS: &str = include_str!("../../../data/passwords/common.txt");
 
 #[derive(Debug, thiserror::Error)]
 pub enum PasswordError {
@@ -20,10 +29,16 @@ pub enum PasswordError {
     TooShort,
     #[error("password must be at most {PASSWORD_LEN_MAX} characters")]
     TooLong,
+    #[error("password is one of the most common passwords; choose another")]
+    Common,
+    #[error("password is one character repeated, a short pattern repeated or a simple sequence")]
+    Simple,
     #[error("password hashing failed: {0}")]
     Hash(String),
 }
 
+/// The rules a new password must meet: length, not a well-known breached password, not a
+/// repetition or sequence (NIST SP 800-63B §5.1.1.2).
 pub fn check_password_policy(password: &str) -> Result<(), PasswordError> {
     let n = password.chars().count();
     if n < PASSWORD_LEN_MIN {
@@ -32,7 +47,35 @@ pub fn check_password_policy(password: &str) -> Result<(), PasswordError> {
     if password.len() > PASSWORD_LEN_MAX {
         return Err(PasswordError::TooLong);
     }
+    let lower = password.to_lowercase();
+    if is_simple(&lower) {
+        return Err(PasswordError::Simple);
+    }
+    if COMMON_PASSWORDS.lines().any(|l| l == lower) {
+        return Err(PasswordError::Common);
+    }
     Ok(())
+}
+
+/// A block of at most four characters repeated (`aaaa…`, `abab…`, `123123…`), or a run
+/// stepping by one up or down (`abcdef…`, `987654…`; digits wrap, `…7890123`).
+fn is_simple(s: &str) -> bool {
+    let c: Vec<char> = s.chars().collect();
+    let repeated = (1..=4).any(|p| (p..c.len()).all(|i| c[i] == c[i - p]));
+    let step = |a: char, b: char| -> i64 {
+        match (a.to_digit(10), b.to_digit(10)) {
+            (Some(x), Some(y)) => match (y as i64 - x as i64).rem_euclid(10) {
+                1 => 1,
+                9 => -1,
+                _ => 0,
+            },
+            _ => b as i64 - a as i64,
+        }
+    };
+    let sequence = [1, -1]
+        .iter()
+        .any(|&d| c.windows(2).all(|w| step(w[0], w[1]) == d));
+    repeated || sequence
 }
 
 /// Argon2id with the crate's defaults (OWASP's recommended m=19 MiB, t=2, p=1), PHC string.
@@ -115,7 +158,61 @@ mod tests {
             hash_password("short"),
             Err(PasswordError::TooShort)
         ));
+        // Ten characters were once enough.
+        assert!(matches!(
+            check_password_policy("kx7-pq2!mz"),
+            Err(PasswordError::TooShort)
+        ));
         assert!(check_password_policy(&"x".repeat(PASSWORD_LEN_MAX + 1)).is_err());
+    }
+
+    #[test]
+    fn common_repeated_and_sequential_passwords_are_refused() {
+        for p in [
+            "aaaaaaaaaaaa",
+            "ĐĐĐĐĐĐĐĐĐĐĐĐ",
+            "abababababab",
+            "123123123123",
+            "abcdabcdabcd",
+            "abcdefghijklm",
+            "ZYXWVUTSRQPO",
+            "123456789012",
+            "098765432109",
+        ] {
+            assert!(
+                matches!(check_password_policy(p), Err(PasswordError::Simple)),
+                "{p}"
+            );
+        }
+        for p in [
+            "1qaz2wsx3edc",
+            "Password1234",
+            "QWERTY123456",
+            "administrator",
+        ] {
+            assert!(
+                matches!(check_password_policy(p), Err(PasswordError::Common)),
+                "{p}"
+            );
+        }
+        for p in ["correct horse battery", "mật khẩu đủ dài", "kx7-pq2!mz4w"] {
+            assert!(check_password_policy(p).is_ok(), "{p}");
+        }
+        // The list holds only what the length rule lets through, in lower case, once each.
+        let mut seen = std::collections::HashSet::new();
+        for l in COMMON_PASSWORDS.lines() {
+            assert!(l.chars().count() >= PASSWORD_LEN_MIN, "{l}");
+            assert_eq!(l, l.to_lowercase());
+            assert!(seen.insert(l), "{l} twice");
+        }
+        assert!(seen.len() > 1000);
+    }
+
+    #[test]
+    fn generated_passwords_meet_the_policy() {
+        for _ in 0..200 {
+            assert!(check_password_policy(&generate_password()).is_ok());
+        }
     }
 
     #[test]
@@ -129,11 +226,75 @@ mod tests {
     }
 }
 
-/// Login throttling: after `LOGIN_FAILURES_MAX` failures within `LOGIN_WINDOW_S` the
-/// username is locked for `LOGIN_LOCK_S`; each failure before that is answered more slowly.
-pub const LOGIN_FAILURES_MAX: i64 = 5;
-pub const LOGIN_WINDOW_S: i64 = 15 * 60;
-pub const LOGIN_LOCK_S: i64 = 15 * 60;
+/// At most `attempts` sign-ins pending or failed within a window of `window_s` seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit {
+    pub attempts: i64,
+    pub window_s: i64,
+}
+
+/// Sign-in throttling. Every attempt first reserves a place, atomically, in three counters —
+/// the (account, source address) pair, the source address, and the account — and is refused
+/// (429, `Retry-After`) without the password being checked when any is full; so no more than
+/// `pair.attempts` Argon2 verifications per window can run for one account from one address,
+/// however many requests arrive together. A failure keeps its places; a success gives them
+/// back (and clears its pair). Unknown usernames are counted like real ones.
+///
+/// The lock applies to the pair, so an attacker's guesses do not lock the owner out from
+/// another address; the address limit stops one address from spraying guesses over many
+/// accounts; the account ceiling bounds guessing from many addresses, at the price of locking
+/// the owner out once it is reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginLimits {
+    pub pair: Limit,
+    pub source: Limit,
+    pub account: Limit,
+}
+
+/// The limits in force.
+pub const LOGIN_LIMITS: LoginLimits = LoginLimits {
+    // Five tries in 15 minutes for one account from one address: OWASP Authentication Cheat
+    // Sheet ("account lockout": a threshold of a few failures, a lock of minutes), and this
+    // service's rule since its first release.
+    pair: Limit {
+        attempts: 5,
+        window_s: 15 * 60,
+    },
+    // Twenty failures in 15 minutes from one address over all accounts: stops spraying one
+    // common password over many accounts, and leaves room for a commune office whose staff
+    // sign in through one NAT address (their successes give their places back).
+    source: Limit {
+        attempts: 20,
+        window_s: 15 * 60,
+    },
+    // A hundred failures in an hour on one account from all addresses: NIST SP 800-63B
+    // §5.2.2 caps failed attempts on one account at 100. Generous, so that only a spread
+    // attack (twenty addresses or more) reaches it.
+    account: Limit {
+        attempts: 100,
+        window_s: 60 * 60,
+    },
+};
+
+/// The source of a sign-in when the server cannot tell (in-process calls, tests).
+pub const UNKNOWN_SOURCE: &str = "unknown";
+
+/// The key a source address is throttled under: an IPv4 address as is, an IPv6 address by
+/// its /64 network (one subscriber usually holds a whole /64, so counting single addresses
+/// would give them 2^64 fresh starts).
+pub fn login_source(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                let net = std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0);
+                format!("{net}/64")
+            }
+        },
+    }
+}
 
 /// The pause before answering the n-th consecutive failure: 250 ms doubling, at most 4 s.
 pub fn login_failure_delay_ms(failures: i64) -> u64 {
@@ -141,8 +302,15 @@ pub fn login_failure_delay_ms(failures: i64) -> u64 {
     (250u64 << exp).min(4_000)
 }
 
-/// How long a session token lives.
+/// How long a session token lives at most.
 pub const SESSION_TTL_S: i64 = 12 * 60 * 60;
+/// A session unused for this long ends, whatever its lifetime left: a browser left open on
+/// a shared office computer. OWASP Session Management Cheat Sheet: 15–30 minutes of idle
+/// time for applications handling sensitive data.
+pub const SESSION_IDLE_S: i64 = 30 * 60;
+/// A session's last use is written at most this often, so that every request does not
+/// write; the idle timeout is therefore exact to within this.
+pub const SESSION_TOUCH_S: i64 = 60;
 
 /// Usernames: 3–64 of a–z, 0–9, '.', '_', '-', compared in lower case.
 pub fn normalize_username(s: &str) -> Result<String, crate::Reason> {
@@ -175,6 +343,21 @@ mod throttle_tests {
         assert_eq!(login_failure_delay_ms(2), 500);
         assert_eq!(login_failure_delay_ms(5), 4_000);
         assert_eq!(login_failure_delay_ms(50), 4_000);
+    }
+
+    #[test]
+    fn sources_are_addresses_and_ipv6_networks() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert_eq!(login_source(ip("203.0.113.7")), "203.0.113.7");
+        assert_eq!(login_source(ip("::ffff:203.0.113.7")), "203.0.113.7");
+        assert_eq!(
+            login_source(ip("2001:db8:1:2:3:4:5:6")),
+            "2001:db8:1:2::/64"
+        );
+        assert_eq!(
+            login_source(ip("2001:db8:1:2:ffff::1")),
+            login_source(ip("2001:db8:1:2::9"))
+        );
     }
 
     #[test]

@@ -54,7 +54,7 @@ pub use page::{Cursor, Page, PageRequest, LIMIT_DEFAULT, LIMIT_MAX};
 pub use persons::Merged;
 pub use risk_inputs::{PublishedLevel, WeekCases};
 pub use units::{UnitFilter, UnitStats};
-pub use users::{Caller, LoginThrottle, NewUser, User, UserUnit};
+pub use users::{Caller, LoginAttempt, NewUser, User, UserUnit};
 pub use vaccination::{Coverage, Dose, DoseItem, DOSE_BATCH_MAX, DOSE_NO_MAX};
 pub use venues::{Venue, VenueFilter};
 

@@ -117,6 +117,13 @@ const MIGRATIONS: &[Migration] = &[
         then: None,
     },
     Migration {
+        version: 14,
+        name: "login_limits",
+        sqlite: include_str!("../migrations/sqlite/0014_login_limits.sql"),
+        postgres: include_str!("../migrations/postgres/0014_login_limits.sql"),
+        then: None,
+    },
+    Migration {
         version: 18,
         name: "checkin_submitters",
         sqlite: include_str!("../migrations/sqlite/0018_checkin_submitters.sql"),

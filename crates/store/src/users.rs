@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use domain::auth::{LOGIN_FAILURES_MAX, LOGIN_LOCK_S, LOGIN_WINDOW_S};
+use domain::auth::{Limit, LoginLimits, SESSION_IDLE_S, SESSION_TOUCH_S};
 use domain::{FieldError, Reason, Role, Scope, Structure, UnitCode, UnitPath, UserId};
 
 use crate::units::code_col;
@@ -64,11 +64,19 @@ impl Caller {
     }
 }
 
-/// The throttling state of a username after a failed login.
+/// The answer to a sign-in's request for a place (`Store::reserve_login_attempt`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LoginThrottle {
-    pub failures: i64,
-    pub locked_until_s: Option<i64>,
+pub enum LoginAttempt {
+    /// The password may be checked.
+    Granted {
+        /// Attempts of this account from this source in the window, this one included.
+        pair_attempts: i64,
+        /// When this attempt filled a counter: the end of that counter's window (the lock
+        /// to report if the attempt fails).
+        full_until_s: Option<i64>,
+    },
+    /// A counter is full: answer without checking the password.
+    Refused { until_s: i64 },
 }
 
 fn ts(s: i64) -> DateTime<Utc> {
@@ -161,10 +169,35 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM login_throttle WHERE username = $1")
+        // A new password from the operator also lifts the account's locks.
+        sqlx::query("DELETE FROM login_limits WHERE username = $1")
             .bind(username)
             .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Activates or deactivates an account; deactivating ends its sessions (a deactivated
+    /// account cannot sign in, and `caller_by_token` refuses its tokens anyway). False if
+    /// there is no such user.
+    pub async fn set_active(&self, username: &str, active: bool) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query("UPDATE users SET active = $1 WHERE username = $2 RETURNING id")
+            .bind(i64::from(active))
+            .bind(username)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(row) = row else {
+            return Ok(false);
+        };
+        if !active {
+            let id: i64 = row.try_get(0)?;
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
         Ok(true)
     }
@@ -214,8 +247,8 @@ impl Store {
     ) -> Result<DateTime<Utc>> {
         let expires = now_s + ttl_s;
         sqlx::query(
-            "INSERT INTO sessions (token_hash, user_id, created_at_s, expires_at_s)
-             VALUES ($1, $2, $3, $4)",
+            "INSERT INTO sessions (token_hash, user_id, created_at_s, expires_at_s, last_used_at_s)
+             VALUES ($1, $2, $3, $4, $3)",
         )
         .bind(token_hash)
         .bind(user.0)
@@ -226,20 +259,36 @@ impl Store {
         Ok(ts(expires))
     }
 
-    /// The caller behind a live token of an active account, with its scope.
+    /// The caller behind a live token of an active account, with its scope. A token is live
+    /// before its expiry and while used at least every `SESSION_IDLE_S`; this use is recorded
+    /// (at most once per `SESSION_TOUCH_S`, to spare the writes).
     pub async fn caller_by_token(&self, token_hash: &str, now_s: i64) -> Result<Option<Caller>> {
         let row = sqlx::query(
-            "SELECT u.id, u.username, u.role, u.active, u.created_at_s, s.expires_at_s
+            "SELECT u.id, u.username, u.role, u.active, u.created_at_s, s.expires_at_s,
+                    s.last_used_at_s
              FROM sessions s JOIN users u ON u.id = s.user_id
-             WHERE s.token_hash = $1 AND s.expires_at_s > $2 AND u.active = 1",
+             WHERE s.token_hash = $1 AND s.expires_at_s > $2 AND s.last_used_at_s > $3
+               AND u.active = 1",
         )
         .bind(token_hash)
         .bind(now_s)
+        .bind(now_s - SESSION_IDLE_S)
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else {
             return Ok(None);
         };
+        let last_used: i64 = row.try_get("last_used_at_s")?;
+        if now_s - last_used >= SESSION_TOUCH_S {
+            sqlx::query(
+                "UPDATE sessions SET last_used_at_s = $1
+                 WHERE token_hash = $2 AND last_used_at_s < $1",
+            )
+            .bind(now_s)
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        }
         let mut user = user_from_row(&row)?;
         let expires_at = ts(row.try_get("expires_at_s")?);
         let units = self.user_units(user.id).await?;
@@ -269,59 +318,111 @@ impl Store {
         Ok(())
     }
 
+    /// Deletes sessions past their lifetime or idle timeout, and sign-in counters whose
+    /// window has passed (both tables would otherwise grow without bound). Returns the
+    /// sessions deleted.
     pub async fn purge_expired_sessions(&self, now_s: i64) -> Result<u64> {
-        Ok(sqlx::query("DELETE FROM sessions WHERE expires_at_s <= $1")
-            .bind(now_s)
+        let n =
+            sqlx::query("DELETE FROM sessions WHERE expires_at_s <= $1 OR last_used_at_s <= $2")
+                .bind(now_s)
+                .bind(now_s - SESSION_IDLE_S)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+        let l = domain::auth::LOGIN_LIMITS;
+        let longest = l
+            .pair
+            .window_s
+            .max(l.source.window_s)
+            .max(l.account.window_s);
+        sqlx::query("DELETE FROM login_limits WHERE window_start_s <= $1")
+            .bind(now_s - longest)
             .execute(&self.pool)
-            .await?
-            .rows_affected())
+            .await?;
+        Ok(n)
     }
 
-    /// The current lock of a username, if any.
-    pub async fn login_locked_until(&self, username: &str, now_s: i64) -> Result<Option<i64>> {
-        let row = sqlx::query(
-            "SELECT locked_until_s FROM login_throttle WHERE username = $1 AND locked_until_s > $2",
-        )
-        .bind(username)
-        .bind(now_s)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(|r| r.try_get(0)).transpose()?)
-    }
-
-    /// Counts a failed login; failures older than the window start the count again, and the
-    /// `LOGIN_FAILURES_MAX`-th locks the username.
-    pub async fn record_login_failure(&self, username: &str, now_s: i64) -> Result<LoginThrottle> {
-        let row = sqlx::query(
-            "INSERT INTO login_throttle (username, failures, last_failure_at_s, locked_until_s)
-             VALUES ($1, 1, $2, NULL)
-             ON CONFLICT (username) DO UPDATE SET
-               failures = CASE WHEN login_throttle.last_failure_at_s < $3 THEN 1
-                               ELSE login_throttle.failures + 1 END,
-               locked_until_s = CASE
-                 WHEN login_throttle.last_failure_at_s >= $3 AND login_throttle.failures + 1 >= $4
-                 THEN $5 ELSE login_throttle.locked_until_s END,
-               last_failure_at_s = $2
-             RETURNING failures, locked_until_s",
-        )
-        .bind(username)
-        .bind(now_s)
-        .bind(now_s - LOGIN_WINDOW_S)
-        .bind(LOGIN_FAILURES_MAX)
-        .bind(now_s + LOGIN_LOCK_S)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(LoginThrottle {
-            failures: row.try_get(0)?,
-            locked_until_s: row.try_get(1)?,
+    /// Reserves a sign-in's place in its three counters — (username, source), source, and
+    /// username — before the password is checked, in one transaction: each counter is one
+    /// conditional upsert that adds the attempt only while the counter has room (or its
+    /// window has passed, which starts it again), so concurrent requests cannot overshoot the
+    /// limits on either database (PostgreSQL's upsert locks the row; SQLite has one writer).
+    /// If any counter is full nothing is reserved. `username` must not be empty.
+    pub async fn reserve_login_attempt(
+        &self,
+        username: &str,
+        source: &str,
+        now_s: i64,
+        limits: &LoginLimits,
+    ) -> Result<LoginAttempt> {
+        let mut tx = self.pool.begin().await?;
+        let mut pair_attempts = 0;
+        let mut full_until_s: Option<i64> = None;
+        // Always in this order (pair, source, account), so that PostgreSQL's row locks are
+        // taken in one order and two sign-ins cannot deadlock.
+        for (i, (user, src, limit)) in [
+            (username, source, limits.pair),
+            ("", source, limits.source),
+            (username, "", limits.account),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            match reserve(&mut tx, user, src, now_s, limit).await? {
+                Some((attempts, start)) => {
+                    if i == 0 {
+                        pair_attempts = attempts;
+                    }
+                    if attempts >= limit.attempts {
+                        let until = start + limit.window_s;
+                        full_until_s = Some(full_until_s.map_or(until, |u| u.max(until)));
+                    }
+                }
+                None => {
+                    let start: i64 = sqlx::query(
+                        "SELECT window_start_s FROM login_limits WHERE username = $1 AND source = $2",
+                    )
+                    .bind(user)
+                    .bind(src)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .map(|r| r.try_get(0))
+                    .transpose()?
+                    .unwrap_or(now_s);
+                    tx.rollback().await?;
+                    return Ok(LoginAttempt::Refused {
+                        until_s: start + limit.window_s,
+                    });
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(LoginAttempt::Granted {
+            pair_attempts,
+            full_until_s,
         })
     }
 
-    pub async fn clear_login_failures(&self, username: &str) -> Result<()> {
-        sqlx::query("DELETE FROM login_throttle WHERE username = $1")
+    /// A sign-in succeeded: its pair's count starts again, and it gives back its places in
+    /// the source's and the account's counters (only failures count there).
+    pub async fn login_succeeded(&self, username: &str, source: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM login_limits WHERE username = $1 AND source = $2")
             .bind(username)
-            .execute(&self.pool)
+            .bind(source)
+            .execute(&mut *tx)
             .await?;
+        for (user, src) in [("", source), (username, "")] {
+            sqlx::query(
+                "UPDATE login_limits SET attempts = attempts - 1
+                 WHERE username = $1 AND source = $2 AND attempts > 0",
+            )
+            .bind(user)
+            .bind(src)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -351,6 +452,39 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// Adds an attempt to one counter if it has room, or starts it again if its window has
+/// passed: its attempts and window start after, or None when it is full.
+async fn reserve(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    username: &str,
+    source: &str,
+    now_s: i64,
+    limit: Limit,
+) -> Result<Option<(i64, i64)>> {
+    let row = sqlx::query(
+        "INSERT INTO login_limits (username, source, attempts, window_start_s)
+         VALUES ($1, $2, 1, $3)
+         ON CONFLICT (username, source) DO UPDATE SET
+           attempts = CASE WHEN login_limits.window_start_s <= $4 THEN 1
+                           ELSE login_limits.attempts + 1 END,
+           window_start_s = CASE WHEN login_limits.window_start_s <= $4 THEN $3
+                                 ELSE login_limits.window_start_s END
+         WHERE login_limits.window_start_s <= $4 OR login_limits.attempts < $5
+         RETURNING attempts, window_start_s",
+    )
+    .bind(username)
+    .bind(source)
+    .bind(now_s)
+    .bind(now_s - limit.window_s)
+    .bind(limit.attempts)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(match row {
+        Some(r) => Some((r.try_get(0)?, r.try_get(1)?)),
+        None => None,
+    })
 }
 
 fn user_from_row(r: &AnyRow) -> Result<User> {

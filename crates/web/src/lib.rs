@@ -70,6 +70,8 @@ pub struct AppState {
     pub public_origin: Option<String>,
     /// Check-in items each account may send per hour (`CHECKINS_PER_HOUR`).
     pub checkin_quota: Arc<quota::Quota>,
+    /// Argon2 verifications run by sign-ins (tests count them against the limits).
+    pub password_checks: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// Check-in items one account may send in an hour: ten full batches, far above a scanner's
@@ -87,6 +89,7 @@ impl AppState {
             clock_offset_s: 0,
             public_origin: None,
             checkin_quota: Arc::new(quota::Quota::new(CHECKINS_PER_HOUR, 3600)),
+            password_checks: Arc::default(),
         })
     }
 
@@ -306,9 +309,12 @@ pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
             Err(e) => tracing::warn!("weekly risk levels failed: {e}"),
         }
     });
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
 }
 
 /// Runs `job` in the background at start and then every hour, while the server runs.

@@ -179,6 +179,26 @@ fn user_add_reads_the_password_from_stdin() {
             "short password",
         ),
         (
+            vec!["--username", "abc", "--role", "tracer", "--unit", "01"],
+            "aaaaaaaaaa\n",
+            "ten characters",
+        ),
+        (
+            vec!["--username", "abc", "--role", "tracer", "--unit", "01"],
+            "aaaaaaaaaaaaaaaa\n",
+            "one repeated character",
+        ),
+        (
+            vec!["--username", "abc", "--role", "tracer", "--unit", "01"],
+            "abcdefghijklmn\n",
+            "a sequence",
+        ),
+        (
+            vec!["--username", "abc", "--role", "tracer", "--unit", "01"],
+            "Qwerty123456\n",
+            "a common password",
+        ),
+        (
             vec!["--username", "abc", "--role", "boss", "--unit", "01"],
             "long enough pw",
             "unknown role",
@@ -231,6 +251,95 @@ fn user_add_reads_the_password_from_stdin() {
         Some("another long one\n"),
     );
     assert!(!missing.status.success());
+    let common = run(
+        &[
+            "user",
+            "set-password",
+            "--db",
+            &db,
+            "--username",
+            "hn.phucxa",
+        ],
+        Some("password1234\n"),
+    );
+    assert!(!common.status.success(), "a common password was accepted");
+    assert!(stderr(&common).contains("common"), "{}", stderr(&common));
+}
+
+/// `user deactivate` ends the account's sessions and keeps it from signing in (the store's
+/// `caller_by_token` and the sign-in both check the flag); `user activate` undoes it.
+#[tokio::test]
+async fn user_deactivate_ends_sessions_and_activate_restores() {
+    let (db, path) = temp_sqlite("deactivate");
+    let add = run(
+        &[
+            "user",
+            "add",
+            "--db",
+            &db,
+            "--username",
+            "leaver",
+            "--role",
+            "tracer",
+            "--unit",
+            "01",
+        ],
+        Some("một mật khẩu dài\n"),
+    );
+    assert!(add.status.success(), "{}", stderr(&add));
+    let store = store::Store::connect(&db).await.unwrap();
+    let (user, _) = store.user_for_login("leaver").await.unwrap().unwrap();
+    let now = chrono::Utc::now().timestamp();
+    store
+        .create_session(user.id, "a-session", now, 3600)
+        .await
+        .unwrap();
+    assert!(store
+        .caller_by_token("a-session", now)
+        .await
+        .unwrap()
+        .is_some());
+    drop(store);
+
+    let off = run(
+        &["user", "deactivate", "--db", &db, "--username", "Leaver"],
+        None,
+    );
+    assert!(off.status.success(), "{}", stderr(&off));
+    assert!(stdout(&off).contains("leaver is deactivated"));
+    let list = run(&["user", "list", "--db", &db], None);
+    assert!(
+        stdout(&list)
+            .lines()
+            .any(|l| l.starts_with("leaver ") && l.contains(" false ")),
+        "{}",
+        stdout(&list)
+    );
+    let store = store::Store::connect(&db).await.unwrap();
+    assert!(store
+        .caller_by_token("a-session", now + 1)
+        .await
+        .unwrap()
+        .is_none());
+    drop(store);
+
+    let ghost = run(
+        &["user", "deactivate", "--db", &db, "--username", "ghost"],
+        None,
+    );
+    assert!(!ghost.status.success());
+    assert!(stderr(&ghost).contains("no user named"));
+
+    let on = run(
+        &["user", "activate", "--db", &db, "--username", "leaver"],
+        None,
+    );
+    assert!(on.status.success(), "{}", stderr(&on));
+    let list = run(&["user", "list", "--db", &db], None);
+    assert!(stdout(&list)
+        .lines()
+        .any(|l| l.starts_with("leaver ") && l.contains(" true ")));
+    let _ = std::fs::remove_file(&path);
 }
 
 #[test]
@@ -270,6 +379,17 @@ fn demo_builds_and_serves_with_a_working_login() {
     let result = std::panic::catch_unwind(|| {
         let health = http(&addr, "GET", "/healthz", None, None);
         assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+        // The server throttles by the connection's address: guesses from 127.0.0.2 lock that
+        // address out, not the administrator signing in from 127.0.0.1.
+        let guess = r#"{"username":"admin","password":"not the password"}"#;
+        let statuses: Vec<String> = (0..6)
+            .map(|_| login_from_ip(&addr, "127.0.0.2", guess)[..12].to_string())
+            .collect();
+        assert_eq!(statuses[0], "HTTP/1.1 401", "{statuses:?}");
+        assert_eq!(statuses[5], "HTTP/1.1 429", "{statuses:?}");
+        let right = format!(r#"{{"username":"admin","password":"{password}"}}"#);
+        let locked = login_from_ip(&addr, "127.0.0.2", &right);
+        assert!(locked.starts_with("HTTP/1.1 429"), "{locked}");
         let token = admin_token(&addr, &password);
         let units = http(
             &addr,
@@ -301,6 +421,30 @@ fn admin_token(addr: &str, password: &str) -> String {
         .and_then(|s| s.split('"').next())
         .unwrap()
         .to_string()
+}
+
+/// A sign-in sent from a chosen loopback address (any of 127.0.0.0/8 is local on Linux).
+fn login_from_ip(addr: &str, ip: &str, body: &str) -> String {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket
+            .bind(format!("{ip}:0").parse().unwrap())
+            .unwrap();
+        let mut s = socket.connect(addr.parse().unwrap()).await.unwrap();
+        let req = format!(
+            "POST /api/v1/auth/login HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        s.write_all(req.as_bytes()).await.unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).await.unwrap();
+        out
+    })
 }
 
 fn free_port() -> u16 {

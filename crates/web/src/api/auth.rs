@@ -1,8 +1,12 @@
 //! Sign-in, sign-out and who-am-i.
 
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use axum::extract::State;
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -17,6 +21,7 @@ use crate::auth::{clear_cookie, session_cookie, token_from_headers};
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::{ApiJson, Auth};
 use crate::AppState;
+use store::LoginAttempt;
 
 #[derive(Deserialize, ToSchema)]
 pub struct LoginRequest {
@@ -59,9 +64,31 @@ fn me_of(user: &store::User) -> MeResponse {
     }
 }
 
+/// Where a sign-in comes from, the key it is throttled under: the connection's peer address
+/// (`web::serve` serves with connect info; IPv6 by /64, `domain::auth::login_source`), or
+/// `unknown` when there is none (in-process calls). Never `X-Forwarded-For`: a client can
+/// write anything there.
+pub struct LoginSource(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for LoginSource {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        Ok(LoginSource(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| dauth::login_source(c.0.ip()))
+                .unwrap_or_else(|| dauth::UNKNOWN_SOURCE.to_string()),
+        ))
+    }
+}
+
 /// Exchanges a username and password for a session token (also set as an HttpOnly cookie).
-/// Failures are answered more slowly each time; after five in 15 minutes the username is
-/// locked for 15 minutes (429 with `Retry-After`), whether or not it exists.
+/// Failures are answered more slowly each time. Five attempts in 15 minutes for one username
+/// from one address lock that pair until the window ends (429 with `Retry-After`), whether or
+/// not the username exists; an address has 20 failures in 15 minutes over all usernames, and
+/// a username 100 in an hour over all addresses (`domain::auth::LOGIN_LIMITS`).
 #[utoipa::path(post, path = "/api/v1/auth/login", request_body = LoginRequest, responses(
     (status = 200, body = LoginResponse),
     (status = 400, body = crate::error::ErrorBody),
@@ -70,6 +97,7 @@ fn me_of(user: &store::User) -> MeResponse {
 ))]
 pub async fn login(
     State(state): State<AppState>,
+    LoginSource(source): LoginSource,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
     let mut missing = Vec::new();
@@ -84,7 +112,7 @@ pub async fn login(
     if !missing.is_empty() {
         return Err(ApiError::invalid(missing));
     }
-    let (user, token, expires) = authenticate(&state, &username, password).await?;
+    let (user, token, expires) = authenticate(&state, &username, password, &source).await?;
     let body = LoginResponse {
         token: token.clone(),
         expires_at: expires.to_rfc3339_opts(SecondsFormat::Secs, true),
@@ -102,10 +130,16 @@ pub async fn login(
 
 /// Checks a username and password with throttling, and starts a session: the account, the
 /// token (to hand to the client once) and its expiry. Shared by the API and the sign-in page.
+///
+/// The attempt takes its place in the limits before the password is checked, so a burst of
+/// guesses runs at most the limit's number of Argon2 verifications; a refused attempt
+/// verifies nothing. A known and an unknown username take the same steps (an unknown one is
+/// verified against a dummy hash), so neither the answer nor its time tells them apart.
 pub async fn authenticate(
     state: &AppState,
     username: &str,
     password: String,
+    source: &str,
 ) -> Result<(store::User, String, chrono::DateTime<chrono::Utc>), ApiError> {
     // A malformed username cannot exist, but is throttled like any other, under its raw form.
     let username = dauth::normalize_username(username).unwrap_or_else(|_| {
@@ -118,15 +152,23 @@ pub async fn authenticate(
     });
     let store = &state.store;
     let now = now_s();
-    if let Some(until) = store.login_locked_until(&username, now).await? {
-        return Err(locked(until - now));
-    }
+    let (pair_attempts, full_until_s) = match store
+        .reserve_login_attempt(&username, source, now, &dauth::LOGIN_LIMITS)
+        .await?
+    {
+        LoginAttempt::Refused { until_s } => return Err(locked(until_s - now)),
+        LoginAttempt::Granted {
+            pair_attempts,
+            full_until_s,
+        } => (pair_attempts, full_until_s),
+    };
     let account = store.user_for_login(&username).await?;
     let hash = account
         .as_ref()
         .filter(|(u, _)| u.active)
         .map(|(_, h)| h.clone())
         .unwrap_or_else(|| dauth::dummy_hash().to_string());
+    state.password_checks.fetch_add(1, Ordering::Relaxed);
     // Argon2 takes tens of milliseconds of CPU: keep it off the async workers.
     let ok = tokio::task::spawn_blocking(move || dauth::verify_password(&password, &hash))
         .await
@@ -134,18 +176,18 @@ pub async fn authenticate(
     let user = match (ok, account) {
         (true, Some((user, _))) if user.active => user,
         _ => {
-            let t = store.record_login_failure(&username, now).await?;
             if state.slow_failed_logins {
-                let pause = dauth::login_failure_delay_ms(t.failures);
+                let pause = dauth::login_failure_delay_ms(pair_attempts);
                 tokio::time::sleep(Duration::from_millis(pause)).await;
             }
-            return Err(match t.locked_until_s {
+            // The attempt that filled a counter reports the lock it starts.
+            return Err(match full_until_s {
                 Some(until) if until > now => locked(until - now),
                 _ => ApiError::new(ErrorCode::InvalidCredentials),
             });
         }
     };
-    store.clear_login_failures(&username).await?;
+    store.login_succeeded(&username, source).await?;
     let token = dauth::new_token();
     let expires = store
         .create_session(user.id, &dauth::token_hash(&token), now, SESSION_TTL_S)

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use super::shell::{lang_of, page};
 use super::t;
+use crate::api::auth::LoginSource;
 use crate::auth::{clear_cookie, session_cookie, token_from_headers};
 use crate::{AppState, ErrorCode, Lang};
 
@@ -43,11 +44,12 @@ pub(super) struct LoginForm {
 
 pub(super) async fn login(
     State(state): State<AppState>,
+    LoginSource(source): LoginSource,
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Response {
     let lang = lang_of(&headers);
-    match crate::api::auth::authenticate(&state, &f.username, f.password).await {
+    match crate::api::auth::authenticate(&state, &f.username, f.password, &source).await {
         Ok((_, token, _)) => {
             let mut resp = Redirect::to("/").into_response();
             resp.headers_mut().insert(
