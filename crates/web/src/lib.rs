@@ -36,6 +36,7 @@ pub use api::boundaries::check as check_boundaries;
 pub use api::tracing::{contacts_for, ContactsResponse};
 pub use error::{ApiError, ErrorCode};
 pub use lang::Lang;
+pub use ui::map::builds_started as map_builds_started;
 
 /// Bodies above this are refused with 413 before they are parsed. Check-in batches, which
 /// are larger, get their own limit on their own route.
