@@ -242,10 +242,25 @@ pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
             Err(e) => tracing::warn!("weekly risk levels failed: {e}"),
         }
     });
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    // Requests still running at the signal get a few seconds, not for ever: one stuck
+    // request (a stalled upload, a long computation) must not keep the server from stopping.
+    let (stopping, mut stop) = tokio::sync::watch::channel(false);
+    let server = axum::serve(listener, router(state)).with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        let _ = stopping.send(true);
+    });
+    tokio::select! {
+        served = std::future::IntoFuture::into_future(server) => served,
+        Ok(()) = async { stop.wait_for(|s| *s).await.map(drop) } => {
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+            tracing::warn!("requests still running {SHUTDOWN_GRACE:?} after the signal: stopping anyway");
+            Ok(())
+        }
+    }
 }
+
+/// How long requests running at a shutdown signal may take to finish.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// Runs `job` in the background at start and then every hour, while the server runs.
 fn every_hour<F, Fut>(state: &AppState, job: F)
