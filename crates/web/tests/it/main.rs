@@ -4,6 +4,7 @@ mod aid;
 mod aid_forms;
 mod auth;
 mod boundaries;
+mod boundary_fuzz;
 mod care;
 mod cases;
 mod casework;
