@@ -137,9 +137,9 @@ impl Atlas {
                 }
             })
             .collect();
-        let land = cells
-            .iter()
-            .fold(MultiPolygon::new(vec![]), |acc, c| acc.union(&c.shape));
+        // Pairwise, not one by one: folding into a growing land redoes its whole outline for
+        // every unit.
+        let land = union_all(cells.iter().map(|c| &c.shape));
         Ok(Atlas {
             projection,
             cells,

@@ -15,7 +15,10 @@ mod boundary;
 mod cells;
 mod outline;
 
-pub use boundary::{check_boundary, BoundaryError, MAX_CENTRE_DISTANCE_KM};
+pub use boundary::{
+    check_boundary, count_points, BoundaryError, RingRef, MAX_CENTRE_DISTANCE_KM, MAX_RINGS,
+    MAX_SHAPE_POINTS,
+};
 pub use cells::{Atlas, Cell, Site};
 pub use outline::{country_outline, OutlineError};
 

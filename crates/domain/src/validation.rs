@@ -19,6 +19,9 @@ pub enum Reason {
     NoCapacity,
     /// A shape that lies away from where its unit is (a boundary filed under the wrong code).
     Misplaced,
+    /// A shape that is not a valid polygon: a ring crosses itself or another, a hole lies
+    /// outside its polygon, or polygons overlap.
+    InvalidShape,
     /// The household lies outside the relief round's lockdown zone (its units or addresses).
     OutsideZone,
     /// The record was merged into another (a duplicate): it takes no further change.
@@ -39,6 +42,7 @@ impl Reason {
             Reason::Duplicate => "duplicate",
             Reason::NoCapacity => "no_capacity",
             Reason::Misplaced => "misplaced",
+            Reason::InvalidShape => "invalid_shape",
             Reason::OutsideZone => "outside_zone",
             Reason::Merged => "merged",
         }

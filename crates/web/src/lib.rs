@@ -43,6 +43,7 @@ pub use api::tracing::{contacts_for, ContactsResponse};
 pub use csrf::token_for_session as csrf_token;
 pub use error::{ApiError, ErrorCode};
 pub use lang::Lang;
+pub use ui::map::builds_started as map_builds_started;
 
 /// Bodies above this are refused with 413 before they are parsed. Check-in batches, which
 /// are larger, get their own limit on their own route.
@@ -309,13 +310,29 @@ pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
             Err(e) => tracing::warn!("weekly risk levels failed: {e}"),
         }
     });
-    axum::serve(
+    // Requests still running at the signal get a few seconds, not for ever: one stuck
+    // request (a stalled upload, a long computation) must not keep the server from stopping.
+    let (stopping, mut stop) = tokio::sync::watch::channel(false);
+    let server = axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        let _ = stopping.send(true);
+    });
+    tokio::select! {
+        served = std::future::IntoFuture::into_future(server) => served,
+        Ok(()) = async { stop.wait_for(|s| *s).await.map(drop) } => {
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+            tracing::warn!("requests still running {SHUTDOWN_GRACE:?} after the signal: stopping anyway");
+            Ok(())
+        }
+    }
 }
+
+/// How long requests running at a shutdown signal may take to finish.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// Runs `job` in the background at start and then every hour, while the server runs.
 fn every_hour<F, Fut>(state: &AppState, job: F)

@@ -99,6 +99,12 @@ pub fn reason_message(reason: Reason, lang: Lang) -> &'static str {
         (Misplaced, Lang::En) => {
             "The boundary lies away from the unit's official centre: check the unit code."
         }
+        (InvalidShape, Lang::Vi) => {
+            "Hình không hợp lệ: một vòng tự cắt hoặc cắt, chạy dọc vòng khác, một lỗ nằm ngoài đa giác của nó, hoặc các đa giác chồng lên nhau."
+        }
+        (InvalidShape, Lang::En) => {
+            "Not a valid polygon: a ring crosses itself or another ring or runs along one, a hole lies outside its polygon, or polygons overlap."
+        }
         (OutsideZone, Lang::Vi) => {
             "Hộ gia đình không thuộc vùng phong tỏa của đợt này (ngoài các đơn vị hoặc địa chỉ của vùng); không trao gói."
         }

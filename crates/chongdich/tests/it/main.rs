@@ -756,3 +756,58 @@ fn acknowledged_checkins_survive_a_killed_server() {
         "{again}"
     );
 }
+
+/// SIGTERM ends `serve` within seconds even while a request is stuck (here an upload that
+/// stops half-way; once, a map build that never ended): graceful shutdown has a deadline.
+#[test]
+fn serve_stops_within_seconds_of_sigterm_while_busy() {
+    let (db, _) = temp_sqlite("sigterm");
+    let migrated = run(&["migrate", "--db", &db], None);
+    assert!(migrated.status.success(), "{}", stderr(&migrated));
+    let addr = format!("127.0.0.1:{}", free_port());
+    let mut server = Command::new(BIN)
+        .args(["serve", "--db", &db, "--addr", &addr])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Up and answering.
+    let answer = http(&addr, "GET", "/api/v1/me", None, None);
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    // A request in flight that will not finish by itself: its body never arrives whole.
+    let mut stuck = TcpStream::connect(&addr).unwrap();
+    stuck
+        .write_all(
+            format!(
+                "POST /api/v1/auth/login HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{{\"username\":"
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let killed = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let signalled = Instant::now();
+    let exited = loop {
+        if let Some(status) = server.try_wait().unwrap() {
+            break Some(status);
+        }
+        if signalled.elapsed() > Duration::from_secs(20) {
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let took = signalled.elapsed();
+    if exited.is_none() {
+        let _ = server.kill();
+        let _ = server.wait();
+    }
+    drop(stuck);
+    assert!(
+        exited.is_some() && took < Duration::from_secs(10),
+        "still running {took:?} after SIGTERM"
+    );
+}

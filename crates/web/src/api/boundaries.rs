@@ -4,8 +4,10 @@
 //!
 //! An import is a GeoJSON FeatureCollection whose features name their unit in a property.
 //! Every feature is checked (a known unit inside the caller's jurisdiction, once only, a
-//! closed polygon near the unit's official centre) before anything is stored; one bad
-//! feature refuses the whole file, with each fault named by its feature.
+//! valid polygon within the point limits near the unit's official centre: see
+//! `atlas::check_boundary`) before anything is stored; one bad feature refuses the whole
+//! file, with each fault named by its feature (and ring). What is stored is the checked
+//! shape, wound as RFC 7946 says.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -21,9 +23,15 @@ use crate::extract::{ApiJson, ApiQuery, Auth};
 use crate::registry::Registry;
 use crate::AppState;
 
-/// Bodies of this route may be large: a province's communes with fine boundaries run to
-/// tens of megabytes.
-pub const BOUNDARY_BODY_LIMIT_BYTES: usize = 64 * 1024 * 1024;
+/// Bodies of this route may be large: a province's communes with fine boundaries. At most
+/// [`MAX_FILE_POINTS`] points; a point written compactly with full precision
+/// (`[105.84811234567891,21.046798123456789],`) takes about 40 bytes, so 40 MB, with room
+/// for properties and spacing.
+pub const BOUNDARY_BODY_LIMIT_BYTES: usize = 48 * 1024 * 1024;
+/// Points in one import, all features together: a province of hundreds of communes with
+/// fine boundaries (a few thousand points each, [`atlas::MAX_SHAPE_POINTS`] at most). The
+/// map draws the province from all of them, so this bounds every drawing's cost too.
+pub const MAX_FILE_POINTS: usize = 1_000_000;
 /// Features per import: more than the communes of any province (Thanh Hóa had 559).
 pub const MAX_FEATURES: usize = 12_000;
 /// Field errors reported for one import; the rest are summarised by the first ones.
@@ -76,18 +84,45 @@ pub async fn import(
     if source.chars().count() > 300 {
         return Err(ApiError::field("source", Reason::TooLong));
     }
-    let rows = check(
-        &auth.0.scope,
-        structure,
-        &property,
-        &body,
-        source,
+    // Checking a file at the limits takes seconds of one core: off the async workers.
+    let (scope, source_owned, now_s, by) = (
+        auth.0.scope.clone(),
+        source.to_string(),
         state.now_s(),
-        &auth.0.user.username,
-    )
+        auth.0.user.username.clone(),
+    );
+    let rows = tokio::task::spawn_blocking(move || {
+        check(
+            &scope,
+            structure,
+            &property,
+            &body,
+            &source_owned,
+            now_s,
+            &by,
+        )
+    })
+    .await
+    .map_err(|e| {
+        tracing::error!("checking boundaries: {e}");
+        ApiError::new(crate::error::ErrorCode::Internal)
+    })?
     .map_err(ApiError::invalid)?;
     let units = rows.iter().map(|r| r.unit.code.to_string()).collect();
     let imported = state.store.put_boundaries(&rows).await?;
+    // The maps of the provinces touched are built now, not by the next page that asks.
+    let registry = Registry::of(structure);
+    if structure == Structure::S2021 {
+        let mut provinces: Vec<&domain::Unit> = rows
+            .iter()
+            .filter_map(|r| registry.ancestor_at(r.unit.code.as_str(), UnitLevel::Province))
+            .collect();
+        provinces.sort_by(|a, b| a.code.cmp(&b.code));
+        provinces.dedup_by(|a, b| a.code == b.code);
+        for p in provinces {
+            crate::ui::map::prepare(&state, p).await;
+        }
+    }
     tracing::info!(
         "boundaries: {imported} units of structure {structure} imported by {} from {source}",
         auth.0.user.username
@@ -121,6 +156,13 @@ pub fn check(
         _ => return Err(vec![FieldError::new("features", Reason::Required)]),
     };
     if features.len() > MAX_FEATURES {
+        return Err(vec![FieldError::new("features", Reason::TooLong)]);
+    }
+    let points: usize = features
+        .iter()
+        .map(|f| atlas::count_points(f.get("geometry").unwrap_or(&serde_json::Value::Null)).0)
+        .sum();
+    if points > MAX_FILE_POINTS {
         return Err(vec![FieldError::new("features", Reason::TooLong)]);
     }
     let registry = Registry::of(structure);
@@ -158,17 +200,25 @@ pub fn check(
             continue;
         };
         let centre = unit.lon.zip(unit.lat);
-        if let Err(e) = atlas::check_boundary(geometry, centre) {
-            let reason = match e {
-                atlas::BoundaryError::Shape(_) | atlas::BoundaryError::Ring => {
-                    Reason::InvalidFormat
-                }
-                atlas::BoundaryError::Coordinates => Reason::OutOfRange,
-                atlas::BoundaryError::Far(_) => Reason::Misplaced,
-            };
-            errors.push(FieldError::new(geometry_field, reason));
-            continue;
-        }
+        let geometry = match atlas::check_boundary(geometry, centre) {
+            Ok(g) => g,
+            Err(e) => {
+                use atlas::BoundaryError as E;
+                let reason = match e {
+                    E::Shape(_) | E::Ring => Reason::InvalidFormat,
+                    E::Coordinates => Reason::OutOfRange,
+                    E::Far(_) => Reason::Misplaced,
+                    E::TooLarge(_) => Reason::TooLong,
+                    E::Crossing(_) | E::HoleOutside(_) | E::Overlap(_) => Reason::InvalidShape,
+                };
+                let field = match e.path() {
+                    Some(path) => format!("{geometry_field}.{path}"),
+                    None => geometry_field,
+                };
+                errors.push(FieldError::new(field, reason));
+                continue;
+            }
+        };
         rows.push(store::BoundaryRow {
             unit: store::UnitRef::from(unit),
             geometry: geometry.to_string(),

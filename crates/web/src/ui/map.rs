@@ -398,45 +398,145 @@ impl Drawing {
 
 /// A province's map: its units' supplied boundaries when every unit drawn has one, else the
 /// cells around the official centres. Kept until a boundary under the province changes.
+///
+/// The drawing is built once per change, off the request: one build per province, kind
+/// and boundary stamp, however many requests ask meanwhile (they wait for that build, never
+/// start their own). A request waits at most [`MAP_WAIT`] for a build; past that it gets the
+/// last drawing built (or the cells), so a slow build never holds up a page. An import
+/// starts the build itself ([`prepare`]).
 pub(super) async fn atlas_for(
     state: &AppState,
     province: &Unit,
     by_district: bool,
 ) -> Option<(Arc<Atlas>, Drawing)> {
-    type Cache = Mutex<HashMap<(String, bool), (store::BoundaryStamp, Arc<Atlas>, Drawing)>>;
-    static CACHE: OnceLock<Cache> = OnceLock::new();
-    let cells = |code: String| async move {
-        tokio::task::spawn_blocking(move || province_atlas(&code, by_district))
-            .await
-            .ok()
-            .flatten()
-            .map(|a| (a, Drawing::Cells))
-    };
     let code = province.code.to_string();
     let stamp = match state.store.boundary_stamp(STRUCTURE, &province.path).await {
         Ok(s) if s.count > 0 => s,
-        Ok(_) => return cells(code).await,
+        Ok(_) => return cells(code, by_district).await,
         Err(e) => {
             tracing::warn!("map boundaries: {e}; drawing cells");
-            return cells(code).await;
+            return cells(code, by_district).await;
         }
     };
-    let cache = CACHE.get_or_init(Default::default);
-    let key = (code.clone(), by_district);
-    if let Some((s, a, d)) = cache.lock().ok()?.get(&key) {
+    let (mut latest, last_good) = build_for(state, province, by_district, stamp)?;
+    let built = match tokio::time::timeout(MAP_WAIT, latest.wait_for(Option::is_some)).await {
+        Ok(Ok(done)) => done.clone().flatten(),
+        _ => None,
+    };
+    match built.or(last_good) {
+        Some(drawing) => Some(drawing),
+        None => cells(code, by_district).await,
+    }
+}
+
+/// How long a page waits for a drawing being built before it draws the last one it has.
+/// Boundaries within the import limits build in a second or two; this is for the rest.
+const MAP_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Starts building the drawings of `province` for the boundaries it has now, unless they
+/// are built or being built: called after an import, so that pages find them ready.
+pub(crate) async fn prepare(state: &AppState, province: &Unit) {
+    match state.store.boundary_stamp(STRUCTURE, &province.path).await {
+        Ok(stamp) if stamp.count > 0 => {
+            for by_district in [false, true] {
+                build_for(state, province, by_district, stamp);
+            }
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!("map boundaries: {e}"),
+    }
+}
+
+/// One build's result, once it is done: the drawing, or `None` if even the cells failed.
+type Built = Option<(Arc<Atlas>, Drawing)>;
+
+/// What is known of one province's drawing of one kind.
+#[derive(Default)]
+struct Slot {
+    /// The build for the latest stamp seen: its stamp and where its result appears.
+    latest: Option<(
+        store::BoundaryStamp,
+        tokio::sync::watch::Receiver<Option<Built>>,
+    )>,
+    /// The last drawing built, whatever its stamp: drawn while a newer one is built.
+    good: Option<(Arc<Atlas>, Drawing)>,
+}
+
+type Slots = Mutex<HashMap<(String, bool), Slot>>;
+
+fn slots() -> &'static Slots {
+    static SLOTS: OnceLock<Slots> = OnceLock::new();
+    SLOTS.get_or_init(Default::default)
+}
+
+/// Builds of drawings from supplied boundaries started since the process began.
+static BUILDS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// How many drawings have been built from supplied boundaries (for tests: concurrent pages
+/// must share one build).
+pub fn builds_started() -> usize {
+    BUILDS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// The build of the drawing for `stamp`, started here unless it already was, and the last
+/// drawing built before it.
+#[allow(clippy::type_complexity)]
+fn build_for(
+    state: &AppState,
+    province: &Unit,
+    by_district: bool,
+    stamp: store::BoundaryStamp,
+) -> Option<(
+    tokio::sync::watch::Receiver<Option<Built>>,
+    Option<(Arc<Atlas>, Drawing)>,
+)> {
+    let key = (province.code.to_string(), by_district);
+    let mut all = slots().lock().ok()?;
+    let slot = all.entry(key.clone()).or_default();
+    if let Some((s, rx)) = &slot.latest {
         if *s == stamp {
-            return Some((a.clone(), *d));
+            return Some((rx.clone(), slot.good.clone()));
         }
     }
-    let supplied = match state
-        .store
-        .boundaries_under(STRUCTURE, &province.path)
+    let (tx, rx) = tokio::sync::watch::channel(None);
+    slot.latest = Some((stamp, rx.clone()));
+    let good = slot.good.clone();
+    drop(all);
+    BUILDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let state = state.clone();
+    let path = province.path.clone();
+    tokio::spawn(async move {
+        let built = build(&state, &key.0, &path, key.1).await;
+        if let Ok(mut all) = slots().lock() {
+            let slot = all.entry(key).or_default();
+            // A build finishing after a newer one does not replace it.
+            let newest = slot.latest.as_ref().is_some_and(|(s, _)| *s == stamp);
+            if let Some(b) = built.clone().filter(|_| newest || slot.good.is_none()) {
+                slot.good = Some(b);
+            }
+        }
+        let _ = tx.send(Some(built));
+    });
+    Some((rx, good))
+}
+
+/// The cells of a province (reference data only, kept once built).
+async fn cells(code: String, by_district: bool) -> Built {
+    tokio::task::spawn_blocking(move || province_atlas(&code, by_district))
         .await
-    {
+        .ok()
+        .flatten()
+        .map(|a| (a, Drawing::Cells))
+}
+
+/// Builds a province's drawing from the boundaries stored now.
+async fn build(state: &AppState, code: &str, path: &domain::UnitPath, by_district: bool) -> Built {
+    let code = code.to_string();
+    let supplied = match state.store.boundaries_under(STRUCTURE, path).await {
         Ok(b) => b,
         Err(e) => {
             tracing::warn!("map boundaries: {e}; drawing cells");
-            return cells(code).await;
+            return cells(code, by_district).await;
         }
     };
     let registry = Registry::of(STRUCTURE);
@@ -472,7 +572,7 @@ pub(super) async fn atlas_for(
     } else {
         (None, false)
     };
-    let (atlas, drawing) = match source {
+    match source {
         Some(units) => {
             let built = tokio::task::spawn_blocking(move || {
                 Atlas::from_geojson(&units).map(|a| if dissolve { by_districts(&a) } else { a })
@@ -480,10 +580,10 @@ pub(super) async fn atlas_for(
             .await
             .ok()?;
             match built {
-                Ok(a) => (Arc::new(a), Drawing::Boundaries),
+                Ok(a) => Some((Arc::new(a), Drawing::Boundaries)),
                 Err(e) => {
                     tracing::warn!("map boundaries of {code}: {e}; drawing cells");
-                    cells(code.clone()).await?
+                    cells(code, by_district).await
                 }
             }
         }
@@ -493,15 +593,10 @@ pub(super) async fn atlas_for(
                 .iter()
                 .filter(|u| have.contains_key(u.code.as_str()))
                 .count();
-            let (a, _) = cells(code.clone()).await?;
-            (a, Drawing::Partial { have, need })
+            let (a, _) = cells(code, by_district).await?;
+            Some((a, Drawing::Partial { have, need }))
         }
-    };
-    cache
-        .lock()
-        .ok()?
-        .insert(key, (stamp, atlas.clone(), drawing));
-    Some((atlas, drawing))
+    }
 }
 
 /// Commune shapes joined into their districts'.

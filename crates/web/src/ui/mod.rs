@@ -13,7 +13,7 @@ mod facilities;
 mod forecast;
 mod graph;
 mod i18n;
-mod map;
+pub(crate) mod map;
 mod map_svg;
 mod risk;
 mod shell;

@@ -5,6 +5,8 @@ mod aid;
 mod aid_forms;
 mod auth;
 mod beds_scope;
+mod boundaries;
+mod boundary_fuzz;
 mod care;
 mod cases;
 mod casework;
