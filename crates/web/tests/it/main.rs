@@ -3,6 +3,7 @@
 mod aid;
 mod aid_forms;
 mod auth;
+mod bounds;
 mod care;
 mod cases;
 mod casework;

@@ -370,12 +370,19 @@ fn money_field(v: Option<&serde_json::Value>, errors: &mut Vec<FieldError>) -> O
     let v = v.filter(|v| !v.is_null())?;
     let amount = v.get("amount_minor");
     let amount = match amount.and_then(serde_json::Value::as_i64) {
-        Some(a) if a > 0 => Some(a),
+        Some(a) if aid::amount_in_bounds(a) => Some(a),
         Some(_) => {
             errors.push(FieldError::new("money.amount_minor", Reason::OutOfRange));
             None
         }
-        None if amount.is_none() => required::<i64>("money.amount_minor", None, errors),
+        None if amount.is_none_or(serde_json::Value::is_null) => {
+            required::<i64>("money.amount_minor", None, errors)
+        }
+        // A whole number beyond an i64 (or a u64) is out of range, not malformed.
+        None if amount.is_some_and(|a| a.is_u64() || a.as_f64().is_some_and(|f| f.fract() == 0.0)) => {
+            errors.push(FieldError::new("money.amount_minor", Reason::OutOfRange));
+            None
+        }
         None => {
             errors.push(FieldError::new("money.amount_minor", Reason::InvalidFormat));
             None
@@ -410,7 +417,7 @@ pub(crate) fn new_donation(r: &NewDonationRequest) -> Result<NewDonation, Vec<Fi
                 format!("goods[{i}].item"),
                 Reason::UnknownValue,
             )),
-            Some(_) if !(1..=1_000_000_000_000).contains(&g.quantity) => errors.push(
+            Some(_) if !aid::quantity_in_bounds(g.quantity) => errors.push(
                 FieldError::new(format!("goods[{i}].quantity"), Reason::OutOfRange),
             ),
             Some(item) => goods.push(GoodsLine {
@@ -584,10 +591,16 @@ pub(crate) fn rate_dto(r: &FxRate) -> RateDto {
     }
 }
 
-/// 23000000000 → "23000"; 1234567 → "1.234567".
+/// 23000000000 → "23000"; 1234567 → "1.234567" (a sign first, should a stored rate have one).
 pub(crate) fn decimal_micro(v: i64) -> String {
-    let s = format!("{}.{:06}", v / 1_000_000, v % 1_000_000);
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
+    let a = v.unsigned_abs();
+    let s = format!("{}.{:06}", a / 1_000_000, a % 1_000_000);
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if v < 0 {
+        format!("-{s}")
+    } else {
+        s.to_string()
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -606,8 +619,13 @@ pub struct TotalsDto {
     pub as_of: Option<String>,
     pub donations: i64,
     pub by_currency: Vec<CurrencyTotal>,
-    /// Every currency converted and summed; null if a rate is missing (see `missing_rates`).
+    /// Every currency converted and summed; null if a rate is missing (see `missing_rates`)
+    /// or a stored amount was left out (see `left_out`): a partial total would look complete.
     pub total_minor: Option<i64>,
+    /// Amounts and goods lines on record beyond the bounds (at most 10^15 minor units, 10^12
+    /// of an item; an older version could store more), left out of these sums. Not zero:
+    /// every sum here is incomplete.
+    pub left_out: i64,
     pub missing_rates: Vec<String>,
     pub goods: Vec<GoodsDto>,
 }
@@ -658,7 +676,9 @@ pub(crate) async fn totals_of(
     let t = state.store.aid_totals(caller, filter).await?;
     let rates = state.store.fx_rates().await?;
     let (rows, total) = aid::convert_sums(&t.money, currency, &rates, as_of);
+    let total = total.filter(|_| t.left_out == 0);
     Ok(TotalsDto {
+        left_out: t.left_out,
         currency: currency.code().into(),
         rounding: aid::ROUNDING_RULE,
         as_of: as_of.map(|d| d.to_string()),
@@ -751,10 +771,14 @@ pub(crate) fn new_rate(r: &RateRequest) -> Result<FxRate, Vec<FieldError>> {
     let quote = slug::<Currency>("quote", r.quote.as_deref(), &mut errors);
     let rate_micro = match r.rate.as_deref() {
         None | Some("") => required::<i64>("rate", None, &mut errors),
-        Some(s) => parse_micro(s).filter(|&v| v > 0).or_else(|| {
-            errors.push(FieldError::new("rate", Reason::InvalidFormat));
-            None
-        }),
+        Some(s) => parse_micro(s)
+            .and_then(|v| {
+                Some(v)
+                    .filter(|v| (1..=aid::MAX_RATE_MICRO).contains(v))
+                    .ok_or(Reason::OutOfRange)
+            })
+            .map_err(|e| errors.push(FieldError::new("rate", e)))
+            .ok(),
     };
     let on_date = req_date("date", r.date.as_deref(), &mut errors);
     let source = text("source", r.source.as_deref(), &mut errors);
@@ -777,18 +801,22 @@ pub(crate) fn new_rate(r: &RateRequest) -> Result<FxRate, Vec<FieldError>> {
     })
 }
 
-/// "23000" or "0.000043" in millionths.
-fn parse_micro(s: &str) -> Option<i64> {
+/// "23000" or "0.000043" in millionths; digits beyond an i64 are out of range.
+pub(crate) fn parse_micro(s: &str) -> Result<i64, Reason> {
     let (int, frac) = s.trim().split_once('.').unwrap_or((s.trim(), ""));
     if int.is_empty()
         || frac.len() > 6
         || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
     {
-        return None;
+        return Err(Reason::InvalidFormat);
     }
-    let int: i64 = int.parse().ok()?;
-    let frac: i64 = format!("{frac:0<6}").parse().ok()?;
-    int.checked_mul(1_000_000)?.checked_add(frac)
+    let int: i64 = int.parse().map_err(|_| Reason::OutOfRange)?;
+    let frac: i64 = format!("{frac:0<6}")
+        .parse()
+        .map_err(|_| Reason::InvalidFormat)?;
+    int.checked_mul(1_000_000)
+        .and_then(|v| v.checked_add(frac))
+        .ok_or(Reason::OutOfRange)
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -1,0 +1,137 @@
+//! Bounds at the edge (issue #12): money and quantities no sum can overflow, and a row an
+//! older version stored beyond them does not break a page; plausible dates everywhere; case
+//! status changes by the rules, consistent with their history under concurrency.
+
+use axum::http::{Method, StatusCode};
+use domain::Role;
+use serde_json::{json, Value};
+use store::{both_databases, Store};
+
+use crate::aid::html;
+use crate::{error_code, error_fields, App};
+
+/// 2021-11-20T03:00:00Z.
+const NOW: i64 = 1_637_377_200;
+
+fn locality(code: &str) -> Value {
+    json!({"kind": "locality", "code_or_id": code})
+}
+
+fn gift_of(amount_minor: Value, currency: &str) -> Value {
+    json!({
+        "donor": locality("01"), "recipient": locality("79"),
+        "money": {"amount_minor": amount_minor, "currency": currency},
+        "date": "2021-08-26", "source": "test"})
+}
+
+async fn huge_amounts_are_refused_and_stored_ones_do_not_break_the_totals(store: Store) {
+    let app = App::at(store.clone(), Some(NOW));
+    let partner = app.login_as("partner", Role::Partner, &["VN"]).await;
+
+    // The API: beyond the bound (10^15 minor units), beyond an i64, negative: 400 naming it.
+    for amount in [
+        json!(9_223_372_036_854_775_807_i64),
+        json!(1_000_000_000_000_001_i64),
+        json!(18_446_744_073_709_551_615_u64),
+        json!(1e30),
+        json!(-1),
+    ] {
+        let r = app
+            .post_json(
+                "/api/v1/aid/donations",
+                Some(&partner),
+                &gift_of(amount.clone(), "VND"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{amount}: {}", r.json);
+        assert_eq!(error_code(&r), "invalid_input");
+        assert_eq!(error_fields(&r), ["money.amount_minor"], "{amount}");
+        assert_eq!(r.json["error"]["fields"][0]["code"], "out_of_range");
+    }
+    let mut lots = gift_of(json!(1), "VND");
+    lots["goods"] = json!([{"item": "masks", "quantity": 1_000_000_000_001_i64}]);
+    let r = app
+        .post_json("/api/v1/aid/donations", Some(&partner), &lots)
+        .await;
+    assert_eq!(error_fields(&r), ["goods[0].quantity"]);
+    let r = app
+        .post_json(
+            "/api/v1/aid/rates",
+            Some(&app.login_as("command", Role::Command, &["VN"]).await),
+            &json!({"base": "USD", "quote": "VND", "rate": "99999999999999999999",
+                    "date": "2021-08-26", "source": "x"}),
+        )
+        .await;
+    assert_eq!(error_fields(&r), ["rate"]);
+    // The bound itself is a gift.
+    let at_bound = app
+        .post_json(
+            "/api/v1/aid/donations",
+            Some(&partner),
+            &gift_of(json!(1_000_000_000_000_000_i64), "VND"),
+        )
+        .await;
+    assert_eq!(at_bound.status, StatusCode::CREATED, "{}", at_bound.json);
+
+    // The page's form: the same bound, the field named.
+    let (status, page, _) = html(&app, Method::POST, "/aid/donations", &partner,
+        Some("donor_kind=locality&donor=01&recipient_kind=locality&recipient=79&amount=9223372036854775807&currency=VND&date=2021-08-26&status=pledged&source=form")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{page}");
+    assert!(page.contains("money.amount_minor"), "{page}");
+    let (status, page, _) = html(&app, Method::POST, "/aid/donations", &partner,
+        Some("donor_kind=locality&donor=01&recipient_kind=locality&recipient=79&amount=10000000000000000&currency=VND&date=2021-08-26&status=pledged&source=form")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{page}");
+    assert!(page.contains("money.amount_minor"), "{page}");
+
+    // Rows as an older version could store them: an i64::MAX gift beside ordinary ones (a
+    // plain SUM overflows), and a goods line of i64::MAX masks.
+    let mut ids = Vec::new();
+    for body in [
+        gift_of(json!(500_000_000), "VND"),
+        gift_of(json!(700_000_000), "VND"),
+        gift_of(json!(800_000_000), "VND"),
+    ] {
+        let mut body = body;
+        body["goods"] = json!([{"item": "masks", "quantity": 1000}]);
+        let r = app
+            .post_json("/api/v1/aid/donations", Some(&partner), &body)
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.json);
+        ids.push(r.json["id"].as_i64().unwrap());
+    }
+    let (huge, huge_goods) = (ids[1], ids[2]);
+    store::testing::execute(
+        &store,
+        &format!("UPDATE aid_donations SET money_minor = 9223372036854775807 WHERE id = {huge}"),
+    )
+    .await;
+    store::testing::execute(
+        &store,
+        &format!("UPDATE aid_goods SET quantity = 9223372036854775807 WHERE donation_id = {huge_goods}"),
+    )
+    .await;
+
+    let totals = app.get("/api/v1/aid/totals", Some(&partner)).await;
+    assert_eq!(totals.status, StatusCode::OK, "{}", totals.json);
+    assert_eq!(totals.json["left_out"], 2, "{}", totals.json);
+    assert_eq!(totals.json["total_minor"], Value::Null, "a partial total says so");
+    // The rows in bounds still sum: 500,000,000 + 800,000,000 + 10^15 đồng, 2,000 masks.
+    assert_eq!(
+        totals.json["by_currency"][0]["amount_minor"],
+        1_000_001_300_000_000_i64
+    );
+    assert_eq!(totals.json["goods"][0]["quantity"], 2000);
+    for uri in ["/aid", "/public/aid", &format!("/aid/donations/{huge}")] {
+        let (status, page, _) = html(&app, Method::GET, uri, &partner, None).await;
+        assert_eq!(status, StatusCode::OK, "{uri}: {page}");
+        if uri != format!("/aid/donations/{huge}") {
+            assert!(page.contains("vượt quá giới hạn hợp lý"), "{uri}: {page}");
+        }
+    }
+    let list = app.get("/api/v1/aid/donations", Some(&partner)).await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.json);
+    let usd = app.get("/api/v1/aid/totals?currency=USD", Some(&partner)).await;
+    assert_eq!(usd.status, StatusCode::OK, "{}", usd.json);
+}
+
+both_databases!(huge_amounts_are_refused_and_stored_ones_do_not_break_the_totals);
