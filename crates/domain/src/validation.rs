@@ -21,6 +21,8 @@ pub enum Reason {
     Misplaced,
     /// The household lies outside the relief round's lockdown zone (its units or addresses).
     OutsideZone,
+    /// The record's current state does not allow this value (a died case made active).
+    NotAllowed,
 }
 
 impl Reason {
@@ -38,6 +40,7 @@ impl Reason {
             Reason::NoCapacity => "no_capacity",
             Reason::Misplaced => "misplaced",
             Reason::OutsideZone => "outside_zone",
+            Reason::NotAllowed => "not_allowed",
         }
     }
 }

@@ -117,6 +117,11 @@ pub enum Refusal {
     /// A gift's status may only move one step forward (pledged → dispatched → received →
     /// acknowledged).
     StatusStep,
+    /// A case's status may not make this move (`CaseStatus::can_move_to`: only an active case
+    /// changes; recovered and died are final).
+    CaseStatus,
+    /// A case's status change is dated before its current status, test or onset.
+    CaseStatusTime,
 }
 
 pub(crate) fn audit_entry(

@@ -2,6 +2,7 @@
 
 mod aid;
 mod bulk;
+mod case_status;
 mod care;
 mod checkins;
 mod persons;

@@ -135,3 +135,65 @@ async fn huge_amounts_are_refused_and_stored_ones_do_not_break_the_totals(store:
 }
 
 both_databases!(huge_amounts_are_refused_and_stored_ones_do_not_break_the_totals);
+
+/// 2021-11-20T00:00:00Z; the app's clock reads a week later.
+const T: i64 = 1_637_366_400;
+
+async fn case_status_changes_follow_the_rules(store: Store) {
+    let app = App::at(store, Some(T + 7 * 86_400));
+    let tracer = app.login_as("cdc", Role::Tracer, &["001"]).await;
+    let person = app
+        .post_json(
+            "/api/v1/persons",
+            Some(&tracer),
+            &json!({"full_name": "F0 An", "unit": "00001"}),
+        )
+        .await;
+    let person = person.json["id"].as_i64().unwrap();
+    let created = app
+        .post_json(
+            "/api/v1/cases",
+            Some(&tracer),
+            &json!({"person_id": person, "severity": "mild", "onset": "2021-11-19T00:00:00Z",
+                    "test": {"kind": "pcr", "sample_at": "2021-11-20T08:00:00Z", "result_at": "2021-11-20T20:00:00Z"}}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.json);
+    let uri = format!("/api/v1/cases/{}/status", created.json["id"]);
+    let post = |body: Value| {
+        let (app, uri, tracer) = (&app, &uri, &tracer);
+        async move { app.post_json(uri, Some(tracer), &body).await }
+    };
+
+    // Implausible times: 400 naming `at`, whatever the case.
+    for at in [
+        "9999-12-31T00:00:00Z",
+        "1000-01-01T00:00:00Z",
+        "2021-12-25T00:00:00Z",
+    ] {
+        let r = post(json!({"status": "active", "severity": "severe", "at": at})).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{at}: {}", r.json);
+        assert_eq!(error_fields(&r), ["at"], "{at}");
+    }
+    // Before the positive test: 409 naming `at`.
+    let r = post(json!({"status": "active", "severity": "severe", "at": "2021-11-20T10:00:00Z"})).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.json);
+    assert_eq!(error_code(&r), "case_status_not_allowed");
+    assert_eq!(error_fields(&r), ["at"]);
+
+    let r = post(json!({"status": "died", "severity": "critical", "at": "2021-11-24T10:00:00Z"})).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.json);
+    // Died is final: 409 naming `status`, nothing written.
+    let r = post(json!({"status": "active", "severity": "mild"})).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.json);
+    assert_eq!(error_code(&r), "case_status_not_allowed");
+    assert_eq!(error_fields(&r), ["status"]);
+    assert_eq!(r.json["error"]["fields"][0]["code"], "not_allowed");
+    let case = app
+        .get(&uri.replace("/status", ""), Some(&tracer))
+        .await;
+    assert_eq!(case.json["status"], "died");
+    assert_eq!(case.json["history"].as_array().unwrap().len(), 2);
+}
+
+both_databases!(case_status_changes_follow_the_rules);
