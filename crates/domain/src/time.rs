@@ -42,11 +42,14 @@ impl Dates {
 
     /// Something planned: from [`FIRST_DAY`] to [`PLAN_AHEAD_DAYS`] after today.
     pub fn planned(today: NaiveDate) -> Dates {
+        Dates::ahead(today, PLAN_AHEAD_DAYS)
+    }
+
+    /// From [`FIRST_DAY`] to `days` after today.
+    pub fn ahead(today: NaiveDate, days: u64) -> Dates {
         Dates {
             earliest: FIRST_DAY,
-            latest: today
-                .checked_add_days(Days::new(PLAN_AHEAD_DAYS))
-                .unwrap_or(today),
+            latest: today.checked_add_days(Days::new(days)).unwrap_or(today),
         }
     }
 

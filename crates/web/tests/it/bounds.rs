@@ -197,3 +197,118 @@ async fn case_status_changes_follow_the_rules(store: Store) {
 }
 
 both_databases!(case_status_changes_follow_the_rules);
+
+/// Risk weeks: not entirely in the future, not before the first rule; the body an object of
+/// strings, never read positionally.
+async fn risk_weeks_have_a_plausible_range(store: Store) {
+    let app = App::at(store, Some(NOW));
+    let chief = app.login_as("chihuy", Role::Command, &["VN"]).await;
+    let publish = |body: Value| {
+        let (app, chief) = (&app, &chief);
+        async move {
+            app.post_json("/api/v1/risk-levels/publish", Some(chief), &body)
+                .await
+        }
+    };
+    for (body, field) in [
+        (json!({"date": "9999-12-26"}), "date"),
+        // The week after the one under way (2021-11-20 is a Saturday).
+        (json!({"date": "2021-11-27"}), "date"),
+        // Before 4800/QĐ-BYT (2021-10-12), the first rule.
+        (json!({"date": "2021-10-11"}), "date"),
+        (json!({"date": "0001-01-01"}), "date"),
+        (json!([null, null]), "body"),
+        (json!(null), "body"),
+        (json!({"date": null}), "date"),
+        (json!({"date": "2021-11-20", "structure": null}), "structure"),
+    ] {
+        let r = publish(body.clone()).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{body}: {}", r.json);
+        assert_eq!(error_fields(&r), [field], "{body}");
+    }
+    let r = app
+        .get("/api/v1/risk-levels/history?unit=00001", Some(&chief))
+        .await;
+    assert_eq!(r.json["items"], json!([]), "nothing was published");
+    // The week under way, and the first rule's first day, are publishable.
+    for d in ["2021-11-26", "2021-10-12"] {
+        let r = publish(json!({ "date": d })).await;
+        assert_eq!(r.status, StatusCode::OK, "{d}: {}", r.json);
+    }
+    let r = app
+        .get("/api/v1/risk-levels?date=9999-12-26", Some(&chief))
+        .await;
+    assert_eq!(error_fields(&r), ["date"]);
+
+    // The page's button: the same range.
+    let (status, _, _) = html(
+        &app,
+        Method::POST,
+        "/risk/publish",
+        &chief,
+        Some("date=9999-12-26"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+/// Zones, rounds, needs, activities, gifts, rates and commendations: dates from 2019-12 to
+/// today (what has happened) or a year ahead (what is planned).
+async fn aid_dates_have_a_plausible_range(store: Store) {
+    let app = App::at(store, Some(NOW));
+    let command = app.login_as("command", Role::Command, &["VN"]).await;
+    let post = |uri: &'static str, body: Value| {
+        let (app, command) = (&app, &command);
+        async move { app.post_json(uri, Some(command), &body).await }
+    };
+    let zone = |from: &str, to: &str| {
+        json!({"name": "Vùng", "units": ["00001"], "starts_on": from, "ends_on": to,
+               "population": 100, "households": 10})
+    };
+    let r = post("/api/v1/relief/zones", zone("0001-01-01", "9999-12-31")).await;
+    assert_eq!(error_fields(&r), ["starts_on", "ends_on"], "{}", r.json);
+    let r = post("/api/v1/relief/zones", zone("2021-08-01", "2022-11-22")).await;
+    assert_eq!(error_fields(&r), ["ends_on"], "a year and two days ahead");
+    let r = post("/api/v1/relief/zones", zone("2021-08-01", "2021-07-31")).await;
+    assert_eq!(error_fields(&r), ["ends_on"], "before the start");
+    let r = post("/api/v1/relief/zones", zone("2021-08-01", "2022-11-21")).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.json);
+    let round_uri = format!("/api/v1/relief/zones/{}/rounds", r.json["id"]);
+    let r = app
+        .post_json(
+            &round_uri,
+            Some(&command),
+            &json!({"name": "Đợt 1", "kind": "welfare_bag", "starts_on": "9999-01-01"}),
+        )
+        .await;
+    assert_eq!(error_fields(&r), ["starts_on"]);
+
+    let r = post(
+        "/api/v1/aid/needs",
+        json!({"unit": "01", "item": "masks", "quantity": 5, "by_date": "0001-01-01"}),
+    )
+    .await;
+    assert_eq!(error_fields(&r), ["by_date"]);
+    let mut gift = gift_of(json!(5), "VND");
+    gift["date"] = json!("2021-11-21");
+    let r = post("/api/v1/aid/donations", gift).await;
+    assert_eq!(error_fields(&r), ["date"], "a gift dated tomorrow");
+    let r = post(
+        "/api/v1/aid/rates",
+        json!({"base": "USD", "quote": "VND", "rate": "23000", "date": "2019-11-30", "source": "x"}),
+    )
+    .await;
+    assert_eq!(error_fields(&r), ["date"]);
+    let r = post(
+        "/api/v1/cooperation/activities",
+        json!({"kind": "delegation_visit", "date": "9999-08-26", "host": "01", "guest": "LA",
+               "title": "Thăm", "source": "x"}),
+    )
+    .await;
+    assert_eq!(error_fields(&r), ["date"]);
+}
+
+both_databases!(
+    risk_weeks_have_a_plausible_range,
+    aid_dates_have_a_plausible_range
+);

@@ -8,6 +8,7 @@ use axum::Json;
 use chrono::NaiveDate;
 use domain::aid::{self, AidStatus, Currency, FxRate, GoodsLine, Money, PartyKind, ReliefKind};
 use domain::role::Permission;
+use domain::time::Dates;
 use domain::{FieldError, Reason, Structure, UnitCode};
 use serde::{Deserialize, Serialize};
 use store::aid::{AidFilter, NewDonation, NewOrg, NewRound, NewZone, PartyRef, PartySel, Receipt};
@@ -161,20 +162,35 @@ fn date(s: &str) -> Result<NaiveDate, Reason> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| Reason::InvalidFormat)
 }
 
-/// An optional YYYY-MM-DD field.
-fn opt_date(field: &str, v: Option<&str>, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
+/// An optional YYYY-MM-DD field within its plausible range (`domain::time`).
+pub(crate) fn opt_date(
+    field: &str,
+    v: Option<&str>,
+    range: Dates,
+    errors: &mut Vec<FieldError>,
+) -> Option<NaiveDate> {
     match v {
         None | Some("") => None,
-        Some(d) => date(d)
+        Some(d) => domain::time::parse_date(d, range)
             .map_err(|e| errors.push(FieldError::new(field, e)))
             .ok(),
     }
 }
 
-/// A required YYYY-MM-DD field.
-fn req_date(field: &str, v: Option<&str>, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
-    let d = opt_date(field, v, errors);
+/// A required YYYY-MM-DD field within its plausible range.
+pub(crate) fn req_date(
+    field: &str,
+    v: Option<&str>,
+    range: Dates,
+    errors: &mut Vec<FieldError>,
+) -> Option<NaiveDate> {
+    let d = opt_date(field, v, range, errors);
     required(field, d, errors)
+}
+
+/// The locality's date now: the reference of every date range.
+pub(crate) fn today(state: &AppState) -> NaiveDate {
+    crate::local_time::local_date(state.now_s())
 }
 
 #[derive(Deserialize, IntoParams, Default)]
@@ -404,8 +420,11 @@ pub struct Created {
     pub id: i64,
 }
 
-/// Validates a gift: every bad field named at once.
-pub(crate) fn new_donation(r: &NewDonationRequest) -> Result<NewDonation, Vec<FieldError>> {
+/// Validates a gift: every bad field named at once. Its date has happened by `today`.
+pub(crate) fn new_donation(
+    r: &NewDonationRequest,
+    today: NaiveDate,
+) -> Result<NewDonation, Vec<FieldError>> {
     let mut errors = Vec::new();
     let donor = party_ref("donor", r.donor.as_ref(), &mut errors);
     let recipient = party_ref("recipient", r.recipient.as_ref(), &mut errors);
@@ -432,7 +451,7 @@ pub(crate) fn new_donation(r: &NewDonationRequest) -> Result<NewDonation, Vec<Fi
     if r.money.as_ref().is_none_or(|m| m.is_null()) && r.goods.is_empty() {
         errors.push(FieldError::new("money", Reason::Required));
     }
-    let on_date = req_date("date", r.date.as_deref(), &mut errors);
+    let on_date = req_date("date", r.date.as_deref(), Dates::past(today), &mut errors);
     let status = match r.status.as_deref() {
         None | Some("") => Some(AidStatus::Pledged),
         s => slug::<AidStatus>("status", s, &mut errors),
@@ -472,7 +491,7 @@ pub async fn create_donation(
     ApiJson(r): ApiJson<NewDonationRequest>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     require_aid_role(&auth)?;
-    let new = new_donation(&r).map_err(ApiError::invalid)?;
+    let new = new_donation(&r, today(&state)).map_err(ApiError::invalid)?;
     let id = state
         .store
         .create_donation(&auth.0, &new, state.now_s())
@@ -750,7 +769,7 @@ pub async fn put_rate(
     if !may_record_rates(auth.0.user.role) {
         return Err(ApiError::new(ErrorCode::Forbidden));
     }
-    let rate = new_rate(&r).map_err(ApiError::invalid)?;
+    let rate = new_rate(&r, today(&state)).map_err(ApiError::invalid)?;
     state
         .store
         .put_fx_rate(&auth.0, &rate, state.now_s())
@@ -765,7 +784,7 @@ pub(crate) fn may_record_rates(role: domain::Role) -> bool {
 
 /// A rate from its request: every field checked, every error reported at once (the API and
 /// the aid page's form share it).
-pub(crate) fn new_rate(r: &RateRequest) -> Result<FxRate, Vec<FieldError>> {
+pub(crate) fn new_rate(r: &RateRequest, today: NaiveDate) -> Result<FxRate, Vec<FieldError>> {
     let mut errors = Vec::new();
     let base = slug::<Currency>("base", r.base.as_deref(), &mut errors);
     let quote = slug::<Currency>("quote", r.quote.as_deref(), &mut errors);
@@ -780,7 +799,7 @@ pub(crate) fn new_rate(r: &RateRequest) -> Result<FxRate, Vec<FieldError>> {
             .map_err(|e| errors.push(FieldError::new("rate", e)))
             .ok(),
     };
-    let on_date = req_date("date", r.date.as_deref(), &mut errors);
+    let on_date = req_date("date", r.date.as_deref(), Dates::past(today), &mut errors);
     let source = text("source", r.source.as_deref(), &mut errors);
     let source = required("source", source, &mut errors);
     if base.is_some() && base == quote {
@@ -945,7 +964,7 @@ pub async fn create_zone(
     ApiJson(r): ApiJson<ZoneRequest>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     auth.require(Permission::WritePersonal)?;
-    let (new, short) = new_zone(&r).map_err(ApiError::invalid)?;
+    let (new, short) = new_zone(&r, today(&state)).map_err(ApiError::invalid)?;
     let id = match state.store.create_zone(&auth.0, &new, state.now_s()).await {
         Err(store::StoreError::Invalid(mut fields)) if short => {
             for f in &mut fields {
@@ -963,7 +982,11 @@ pub async fn create_zone(
 /// A zone from its request: every field checked, every error reported at once (the API and
 /// the aid page's form share it). The flag says the older one-unit form (`unit`) was used,
 /// so that the store's refusals of `units[0]` can be named `unit` too.
-pub(crate) fn new_zone(r: &ZoneRequest) -> Result<(NewZone, bool), Vec<FieldError>> {
+/// Its dates lie from 2019-12 to a year after `today`, the end not before the start.
+pub(crate) fn new_zone(
+    r: &ZoneRequest,
+    today: NaiveDate,
+) -> Result<(NewZone, bool), Vec<FieldError>> {
     let mut errors = Vec::new();
     let name = text("name", r.name.as_deref(), &mut errors);
     let name = required("name", name, &mut errors);
@@ -972,8 +995,9 @@ pub(crate) fn new_zone(r: &ZoneRequest) -> Result<(NewZone, bool), Vec<FieldErro
     if let Err(e) = domain::zone::zone_addresses(&addresses) {
         errors.extend(e);
     }
-    let starts_on = req_date("starts_on", r.starts_on.as_deref(), &mut errors);
-    let ends_on = opt_date("ends_on", r.ends_on.as_deref(), &mut errors);
+    let planned = Dates::planned(today);
+    let starts_on = req_date("starts_on", r.starts_on.as_deref(), planned, &mut errors);
+    let ends_on = opt_date("ends_on", r.ends_on.as_deref(), planned, &mut errors);
     if let (Some(a), Some(b)) = (starts_on, ends_on) {
         if b < a {
             errors.push(FieldError::new("ends_on", Reason::OutOfRange));
@@ -1034,7 +1058,7 @@ pub async fn create_round(
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     auth.require(Permission::WritePersonal)?;
     let zone = id_of(&id)?;
-    let new = new_round(&r).map_err(ApiError::invalid)?;
+    let new = new_round(&r, today(&state)).map_err(ApiError::invalid)?;
     let id = state
         .store
         .create_round(&auth.0, zone, &new, state.now_s())
@@ -1044,12 +1068,17 @@ pub async fn create_round(
 }
 
 /// A round from its request (the API and the aid page's form share it).
-pub(crate) fn new_round(r: &RoundRequest) -> Result<NewRound, Vec<FieldError>> {
+pub(crate) fn new_round(r: &RoundRequest, today: NaiveDate) -> Result<NewRound, Vec<FieldError>> {
     let mut errors = Vec::new();
     let name = text("name", r.name.as_deref(), &mut errors);
     let name = required("name", name, &mut errors);
     let kind = slug::<ReliefKind>("kind", r.kind.as_deref(), &mut errors);
-    let starts_on = req_date("starts_on", r.starts_on.as_deref(), &mut errors);
+    let starts_on = req_date(
+        "starts_on",
+        r.starts_on.as_deref(),
+        Dates::planned(today),
+        &mut errors,
+    );
     let (Some(name), Some(kind), Some(starts_on), true) =
         (name, kind, starts_on, errors.is_empty())
     else {
