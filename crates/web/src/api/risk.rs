@@ -72,9 +72,10 @@ pub async fn list(
 ) -> Result<Json<ListResponse<RiskLevelDto>>, ApiError> {
     let lang = Lang::from_headers(&headers);
     let today = crate::local_time::local_date(state.now_s());
-    let weeks = crate::risk::publishable_weeks(&state, today);
+    // Looking is not publishing: a week up to a year ahead may be assessed (on the data there
+    // is); a date before the first rule is refused below, as no rule is in force.
     let date = opt_param("date", q.date.as_deref(), |d| {
-        domain::time::parse_date(d, weeks)
+        domain::time::parse_date(d, domain::time::Dates::planned(today))
     })?
     .unwrap_or(today);
     let structure = opt_param("structure", q.structure.as_deref(), str::parse::<Structure>)?

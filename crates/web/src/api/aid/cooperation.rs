@@ -13,8 +13,13 @@ use super::{id_of, in_range, opt_date, req_date, require_aid_role, text, today, 
 use chrono::NaiveDate;
 use domain::time::Dates;
 
-/// Agreements run for years: their end may lie up to ten years ahead.
-const AGREEMENT_AHEAD_DAYS: u64 = 3_653;
+/// The dates of agreements and their activities: from 2019-12 to ten years after today.
+/// Agreements run for years; and they are facts of cooperation rather than of the outbreak,
+/// so a locality whose clock is set in a past outbreak (a 2021 demo) still records one signed
+/// later (the Hà Nội – Hồ Chí Minh City MoU of 2023) and its meetings.
+fn cooperation_dates(today: NaiveDate) -> Dates {
+    Dates::ahead(today, 3_653)
+}
 use crate::api::casework::{required, slug};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Auth};
@@ -84,13 +89,8 @@ pub async fn create_agreement(
     let party_a = unit("party_a", r.party_a.as_deref(), &mut errors);
     let party_b = unit("party_b", r.party_b.as_deref(), &mut errors);
     let day = today(&state);
-    let years = Dates::ahead(day, AGREEMENT_AHEAD_DAYS);
-    let signed_on = req_date(
-        "signed_on",
-        r.signed_on.as_deref(),
-        Dates::past(day),
-        &mut errors,
-    );
+    let years = cooperation_dates(day);
+    let signed_on = req_date("signed_on", r.signed_on.as_deref(), years, &mut errors);
     let starts_on = req_date("starts_on", r.starts_on.as_deref(), years, &mut errors);
     let ends_on = opt_date("ends_on", r.ends_on.as_deref(), years, &mut errors);
     if ends_on.is_some() && ends_on < starts_on {
@@ -205,7 +205,12 @@ pub(crate) fn new_activity(
 ) -> Result<NewActivity, Vec<FieldError>> {
     let mut errors = Vec::new();
     let kind = slug::<ActivityKind>("kind", r.kind.as_deref(), &mut errors);
-    let on_date = req_date("date", r.date.as_deref(), Dates::planned(today), &mut errors);
+    let on_date = req_date(
+        "date",
+        r.date.as_deref(),
+        cooperation_dates(today),
+        &mut errors,
+    );
     let host = unit("host", r.host.as_deref(), &mut errors);
     let guest = unit("guest", r.guest.as_deref(), &mut errors);
     let title = text("title", r.title.as_deref(), &mut errors);
