@@ -116,7 +116,11 @@ mod tests {
     #[test]
     fn the_first_time_is_the_first_day() {
         assert_eq!(
-            FIRST_DAY.and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp(),
+            FIRST_DAY
+                .and_hms_opt(0, 0, 0)
+                .unwrap()
+                .and_utc()
+                .timestamp(),
             FIRST_TIME_S
         );
     }
@@ -136,10 +140,7 @@ mod tests {
         assert_eq!(parse_date("ngày 1", past), Err(Reason::InvalidFormat));
         let planned = Dates::planned(today);
         assert_eq!(parse_date("2022-11-21", planned), Ok(d("2022-11-21")));
-        assert_eq!(
-            parse_date("2022-11-22", planned),
-            Err(Reason::OutOfRange)
-        );
+        assert_eq!(parse_date("2022-11-22", planned), Err(Reason::OutOfRange));
         let vaccines = past.not_before(d("2021-03-08"));
         assert!(!vaccines.contains(d("2021-03-07")));
         assert!(vaccines.contains(d("2021-03-08")));

@@ -78,10 +78,7 @@ impl ErrorCode {
             LoginLocked => StatusCode::TOO_MANY_REQUESTS,
             Forbidden => StatusCode::FORBIDDEN,
             NotFound => StatusCode::NOT_FOUND,
-            Conflict
-            | CapacityFull
-            | PackageAlreadyGiven
-            | StatusStepNotAllowed
+            Conflict | CapacityFull | PackageAlreadyGiven | StatusStepNotAllowed
             | CaseStatusNotAllowed => StatusCode::CONFLICT,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -177,9 +174,11 @@ impl From<store::StoreError> for ApiError {
                     store::aid::Refusal::StatusStep => {
                         (ErrorCode::StatusStepNotAllowed, "status", Reason::Duplicate)
                     }
-                    store::aid::Refusal::CaseStatus => {
-                        (ErrorCode::CaseStatusNotAllowed, "status", Reason::NotAllowed)
-                    }
+                    store::aid::Refusal::CaseStatus => (
+                        ErrorCode::CaseStatusNotAllowed,
+                        "status",
+                        Reason::NotAllowed,
+                    ),
                     store::aid::Refusal::CaseStatusTime => {
                         (ErrorCode::CaseStatusNotAllowed, "at", Reason::OutOfRange)
                     }

@@ -12,7 +12,9 @@ use domain::aid::{
 };
 use domain::{FieldError, Reason, UnitCode, UnitPath};
 
-use super::{audit_entry, commit_audited, push_either, read_sum, sum_sql, Refusal, Summed, STRUCTURE};
+use super::{
+    audit_entry, commit_audited, push_either, read_sum, sum_sql, Refusal, Summed, STRUCTURE,
+};
 use crate::audit::{self, AuditAction};
 use crate::page::{Cursor, Page, PageRequest};
 use crate::sql::{insert_rows, Sql, Val};

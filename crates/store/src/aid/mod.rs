@@ -88,7 +88,9 @@ pub(crate) fn read_sum(r: &sqlx::any::AnyRow, first: usize) -> Result<Summed> {
     let hi: Option<i64> = r.try_get(first)?;
     let lo: Option<i64> = r.try_get(first + 1)?;
     let left_out: Option<i64> = r.try_get(first + 2)?;
-    let total = hi.zip(lo).map(|(h, l)| i128::from(h) * 1_000_000_000 + i128::from(l));
+    let total = hi
+        .zip(lo)
+        .map(|(h, l)| i128::from(h) * 1_000_000_000 + i128::from(l));
     let sum = total.and_then(|t| i64::try_from(t).ok());
     Ok(Summed {
         sum,

@@ -63,7 +63,11 @@ fn change(status: CaseStatus, severity: Severity, at_s: i64) -> StatusUpdate {
     }
 }
 
-async fn status_and_history(store: &Store, admin: &store::Caller, id: CaseId) -> (CaseStatus, Severity, CaseStatus, Severity, usize) {
+async fn status_and_history(
+    store: &Store,
+    admin: &store::Caller,
+    id: CaseId,
+) -> (CaseStatus, Severity, CaseStatus, Severity, usize) {
     let d = store.get_case(admin, id, NOW).await.unwrap().unwrap();
     let last = d.history.last().expect("a history line");
     (

@@ -2,8 +2,8 @@
 
 mod aid;
 mod bulk;
-mod case_status;
 mod care;
+mod case_status;
 mod checkins;
 mod persons;
 mod tallies;

@@ -107,14 +107,20 @@ async fn huge_amounts_are_refused_and_stored_ones_do_not_break_the_totals(store:
     .await;
     store::testing::execute(
         &store,
-        &format!("UPDATE aid_goods SET quantity = 9223372036854775807 WHERE donation_id = {huge_goods}"),
+        &format!(
+            "UPDATE aid_goods SET quantity = 9223372036854775807 WHERE donation_id = {huge_goods}"
+        ),
     )
     .await;
 
     let totals = app.get("/api/v1/aid/totals", Some(&partner)).await;
     assert_eq!(totals.status, StatusCode::OK, "{}", totals.json);
     assert_eq!(totals.json["left_out"], 2, "{}", totals.json);
-    assert_eq!(totals.json["total_minor"], Value::Null, "a partial total says so");
+    assert_eq!(
+        totals.json["total_minor"],
+        Value::Null,
+        "a partial total says so"
+    );
     // The rows in bounds still sum: 500,000,000 + 800,000,000 + 10^15 đồng, 2,000 masks.
     assert_eq!(
         totals.json["by_currency"][0]["amount_minor"],
@@ -130,7 +136,9 @@ async fn huge_amounts_are_refused_and_stored_ones_do_not_break_the_totals(store:
     }
     let list = app.get("/api/v1/aid/donations", Some(&partner)).await;
     assert_eq!(list.status, StatusCode::OK, "{}", list.json);
-    let usd = app.get("/api/v1/aid/totals?currency=USD", Some(&partner)).await;
+    let usd = app
+        .get("/api/v1/aid/totals?currency=USD", Some(&partner))
+        .await;
     assert_eq!(usd.status, StatusCode::OK, "{}", usd.json);
 }
 
@@ -176,12 +184,14 @@ async fn case_status_changes_follow_the_rules(store: Store) {
         assert_eq!(error_fields(&r), ["at"], "{at}");
     }
     // Before the positive test: 409 naming `at`.
-    let r = post(json!({"status": "active", "severity": "severe", "at": "2021-11-20T10:00:00Z"})).await;
+    let r =
+        post(json!({"status": "active", "severity": "severe", "at": "2021-11-20T10:00:00Z"})).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.json);
     assert_eq!(error_code(&r), "case_status_not_allowed");
     assert_eq!(error_fields(&r), ["at"]);
 
-    let r = post(json!({"status": "died", "severity": "critical", "at": "2021-11-24T10:00:00Z"})).await;
+    let r =
+        post(json!({"status": "died", "severity": "critical", "at": "2021-11-24T10:00:00Z"})).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.json);
     // Died is final: 409 naming `status`, nothing written.
     let r = post(json!({"status": "active", "severity": "mild"})).await;
@@ -189,9 +199,7 @@ async fn case_status_changes_follow_the_rules(store: Store) {
     assert_eq!(error_code(&r), "case_status_not_allowed");
     assert_eq!(error_fields(&r), ["status"]);
     assert_eq!(r.json["error"]["fields"][0]["code"], "not_allowed");
-    let case = app
-        .get(&uri.replace("/status", ""), Some(&tracer))
-        .await;
+    let case = app.get(&uri.replace("/status", ""), Some(&tracer)).await;
     assert_eq!(case.json["status"], "died");
     assert_eq!(case.json["history"].as_array().unwrap().len(), 2);
 }
@@ -220,7 +228,10 @@ async fn risk_weeks_have_a_plausible_range(store: Store) {
         (json!([null, null]), "body"),
         (json!(null), "body"),
         (json!({"date": null}), "date"),
-        (json!({"date": "2021-11-20", "structure": null}), "structure"),
+        (
+            json!({"date": "2021-11-20", "structure": null}),
+            "structure",
+        ),
     ] {
         let r = publish(body.clone()).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{body}: {}", r.json);

@@ -35,7 +35,13 @@ async fn a_tracer_registers_an_f0_declares_a_contact_and_follows_up(store: Store
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert_eq!(
         error_fields(&bad),
-        vec!["severity", "onset", "test.kind", "test.result_at", "test.ct"]
+        vec![
+            "severity",
+            "onset",
+            "test.kind",
+            "test.result_at",
+            "test.ct"
+        ]
     );
     assert!(app.all_items("/api/v1/cases", &tracer).await.is_empty());
 

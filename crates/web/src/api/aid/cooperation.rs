@@ -622,7 +622,12 @@ pub(crate) fn new_commendation(
     let recipient = required("recipient", recipient, &mut errors);
     let reason = text("reason", r.reason.as_deref(), &mut errors);
     let reason = required("reason", reason, &mut errors);
-    let on_date = req_date("on_date", r.on_date.as_deref(), Dates::past(today), &mut errors);
+    let on_date = req_date(
+        "on_date",
+        r.on_date.as_deref(),
+        Dates::past(today),
+        &mut errors,
+    );
     let (Some(recipient), Some(reason), Some(on_date), true) =
         (recipient, reason, on_date, errors.is_empty())
     else {

@@ -23,6 +23,8 @@ use crate::AppState;
 
 mod cooperation;
 mod export;
+#[cfg(test)]
+mod fuzz;
 pub(crate) mod needs;
 pub use cooperation::*;
 pub use export::*;
@@ -31,7 +33,7 @@ pub use needs::*;
 /// Text fields of a gift: long enough for a quoted sentence, bounded.
 const TEXT_MAX_CHARS: usize = 2000;
 
-#[derive(Serialize, Deserialize, ToSchema, Clone)]
+#[derive(Serialize, Deserialize, ToSchema, Clone, Debug)]
 pub struct PartyDto {
     /// `locality`, `party_committee`, `peoples_committee`, `police`, `fatherland_front`,
     /// `trade_union`, `enterprise`, `religious_group` or `individual`.
@@ -71,7 +73,7 @@ impl<'de> Deserialize<'de> for CurrencyCode {
     }
 }
 
-#[derive(Serialize, Deserialize, ToSchema, Clone)]
+#[derive(Serialize, Deserialize, ToSchema, Clone, Debug)]
 pub struct GoodsDto {
     /// A catalogue slug: `masks`, `antigen_test_kits`, `produce` (kg), `gift_packs`...
     pub item: String,
@@ -395,7 +397,9 @@ fn money_field(v: Option<&serde_json::Value>, errors: &mut Vec<FieldError>) -> O
             required::<i64>("money.amount_minor", None, errors)
         }
         // A whole number beyond an i64 (or a u64) is out of range, not malformed.
-        None if amount.is_some_and(|a| a.is_u64() || a.as_f64().is_some_and(|f| f.fract() == 0.0)) => {
+        None if amount
+            .is_some_and(|a| a.is_u64() || a.as_f64().is_some_and(|f| f.fract() == 0.0)) =>
+        {
             errors.push(FieldError::new("money.amount_minor", Reason::OutOfRange));
             None
         }
@@ -436,9 +440,10 @@ pub(crate) fn new_donation(
                 format!("goods[{i}].item"),
                 Reason::UnknownValue,
             )),
-            Some(_) if !aid::quantity_in_bounds(g.quantity) => errors.push(
-                FieldError::new(format!("goods[{i}].quantity"), Reason::OutOfRange),
-            ),
+            Some(_) if !aid::quantity_in_bounds(g.quantity) => errors.push(FieldError::new(
+                format!("goods[{i}].quantity"),
+                Reason::OutOfRange,
+            )),
             Some(item) => goods.push(GoodsLine {
                 item,
                 quantity: g.quantity,

@@ -10,12 +10,12 @@ use store::aid::{Need, NewNeed};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{id_of, in_range, opt_param, req_date, require_aid_role, text, today, Created};
-use chrono::NaiveDate;
-use domain::time::Dates;
 use crate::api::casework::{required, slug};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, Auth};
 use crate::AppState;
+use chrono::NaiveDate;
+use domain::time::Dates;
 
 #[derive(Deserialize, ToSchema)]
 pub struct NeedRequest {
