@@ -8,6 +8,33 @@ use std::str::FromStr;
 
 use crate::validation::Reason;
 
+/// The largest amount one gift, receipt or need may carry, in minor units of any currency:
+/// 10^15, i.e. 10^15 đồng (about 40 billion USD) or 10^13 USD. The largest single gifts of the
+/// 2021 wave were some thousand billion đồng (10^12), so this is a thousand times any real
+/// gift, even in the weakest currency accepted (10^13 kip). It keeps sums safe: 9,000 gifts at
+/// the bound still fit an i64, and the store sums in two halves added in i128 (see
+/// `store::aid`), so millions of rows cannot overflow; a conversion multiplies at most
+/// 10^15 × [`MAX_RATE_MICRO`] × 10^2, far inside an i128.
+pub const MAX_AMOUNT_MINOR: i64 = 1_000_000_000_000_000;
+
+/// The largest quantity of one goods line or need, in the item's unit: 10^12 (a million
+/// tonnes of produce in kg, a thousand billion masks), far above any real gift.
+pub const MAX_QUANTITY: i64 = 1_000_000_000_000;
+
+/// The largest exchange rate, in millionths: 10^15 (a billion units of one currency for one
+/// of another; 1 USD is about 25,000 VND).
+pub const MAX_RATE_MICRO: i64 = 1_000_000_000_000_000;
+
+/// Whether an amount is one a gift may carry: 1 to [`MAX_AMOUNT_MINOR`].
+pub fn amount_in_bounds(minor: i64) -> bool {
+    (1..=MAX_AMOUNT_MINOR).contains(&minor)
+}
+
+/// Whether a quantity is one a goods line may carry: 1 to [`MAX_QUANTITY`].
+pub fn quantity_in_bounds(q: i64) -> bool {
+    (1..=MAX_QUANTITY).contains(&q)
+}
+
 /// An ISO 4217 currency the ledger accepts, with its minor-unit exponent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Currency(&'static str, u32);
@@ -56,7 +83,7 @@ impl Currency {
 
 impl Currency {
     /// Minor units of an amount written in major units ("40000", "15000.50"). No sign, no
-    /// separators, at most the currency's number of decimals.
+    /// separators, at most the currency's number of decimals, at most [`MAX_AMOUNT_MINOR`].
     pub fn parse_major(self, s: &str) -> Result<i64, Reason> {
         let s = s.trim();
         let (int, frac) = s.split_once('.').unwrap_or((s, ""));
@@ -76,6 +103,7 @@ impl Currency {
         };
         int.checked_mul(10_i64.pow(self.exponent()))
             .and_then(|v| v.checked_add(frac * scale))
+            .filter(|&v| v <= MAX_AMOUNT_MINOR)
             .ok_or(Reason::OutOfRange)
     }
 }
@@ -154,19 +182,25 @@ fn div_round_half_away(num: i128, den: i128) -> i128 {
 
 impl FxRate {
     /// `minor` of `from` in minor units of `to`, if this rate links the two (either way).
-    /// None when the result would not fit an i64.
+    /// None when the result would not fit an i64 (or the rate is not positive, as a row an
+    /// older version stored could be): a total then says it cannot be computed.
     pub fn convert(&self, minor: i64, from: Currency, to: Currency) -> Option<i64> {
         let pow = |e: u32| 10_i128.pow(e);
+        let (m, rate) = (i128::from(minor), i128::from(self.rate_micro));
+        if rate <= 0 {
+            return None;
+        }
         // to_minor = minor / 10^e_from × rate × 10^e_to, rate = rate_micro / 1e6 (or its inverse).
+        // Checked: |minor| and the rate are each below 2^63, their product with 10^2 is not.
         let (num, den) = if from == self.base && to == self.quote {
             (
-                i128::from(minor) * i128::from(self.rate_micro) * pow(to.exponent()),
+                m.checked_mul(rate)?.checked_mul(pow(to.exponent()))?,
                 1_000_000 * pow(from.exponent()),
             )
         } else if from == self.quote && to == self.base {
             (
-                i128::from(minor) * 1_000_000 * pow(to.exponent()),
-                i128::from(self.rate_micro) * pow(from.exponent()),
+                m.checked_mul(1_000_000 * pow(to.exponent()))?,
+                rate * pow(from.exponent()),
             )
         } else {
             return None;
@@ -222,7 +256,9 @@ pub fn convert_sums(
                     None => (None, None),
                 }
             };
-            total = total.zip(converted).map(|(t, c)| t + i128::from(c));
+            total = total
+                .zip(converted)
+                .and_then(|(t, c)| t.checked_add(i128::from(c)));
             Converted {
                 money: *m,
                 converted_minor: converted,
@@ -659,6 +695,16 @@ mod tests {
         assert_eq!(r.convert(114, Currency::VND, Currency::USD), Some(0));
         let lak: Currency = "LAK".parse().unwrap();
         assert_eq!(r.convert(100, lak, Currency::USD), None);
+        // Extremes give None, never a panic or a wrapped number.
+        let huge = usd_vnd(i64::MAX);
+        assert_eq!(huge.convert(i64::MAX, Currency::USD, Currency::VND), None);
+        assert_eq!(huge.convert(i64::MIN, Currency::USD, Currency::VND), None);
+        assert_eq!(
+            huge.convert(i64::MAX, Currency::VND, Currency::USD),
+            Some(100_000_000)
+        );
+        assert_eq!(usd_vnd(0).convert(1, Currency::VND, Currency::USD), None);
+        assert_eq!(usd_vnd(-5).convert(1, Currency::USD, Currency::VND), None);
     }
 
     #[test]
@@ -703,6 +749,23 @@ mod tests {
         assert!(Currency::VND.parse_major("1.5").is_err());
         assert!(Currency::USD.parse_major("-1").is_err());
         assert!(Currency::USD.parse_major("1e5").is_err());
+        // Beyond the bound, and beyond an i64: refused, never wrapped.
+        assert_eq!(
+            Currency::VND.parse_major("1000000000000000"),
+            Ok(MAX_AMOUNT_MINOR)
+        );
+        assert_eq!(
+            Currency::VND.parse_major("1000000000000001"),
+            Err(Reason::OutOfRange)
+        );
+        assert_eq!(
+            Currency::VND.parse_major("9223372036854775807"),
+            Err(Reason::OutOfRange)
+        );
+        assert_eq!(
+            Currency::USD.parse_major("99999999999999999999999.99"),
+            Err(Reason::OutOfRange)
+        );
         assert_eq!("usd".parse::<Currency>(), Ok(Currency::USD));
         assert_eq!("XYZ".parse::<Currency>(), Err(Reason::UnknownValue));
         assert_eq!("US".parse::<Currency>(), Err(Reason::InvalidFormat));

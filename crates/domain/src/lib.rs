@@ -19,6 +19,7 @@ pub mod role;
 pub mod scope;
 mod slug;
 pub mod text;
+pub mod time;
 pub mod units;
 pub mod vaccination;
 pub mod validation;

@@ -26,6 +26,8 @@ pub enum Reason {
     OutsideZone,
     /// The record was merged into another (a duplicate): it takes no further change.
     Merged,
+    /// The record's current state does not allow this value (a died case made active).
+    NotAllowed,
 }
 
 impl Reason {
@@ -45,6 +47,7 @@ impl Reason {
             Reason::InvalidShape => "invalid_shape",
             Reason::OutsideZone => "outside_zone",
             Reason::Merged => "merged",
+            Reason::NotAllowed => "not_allowed",
         }
     }
 }

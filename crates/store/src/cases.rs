@@ -359,7 +359,12 @@ impl Store {
     }
 
     /// Records a change of status or severity (or isolation), with who and when. False when
-    /// the case is not in scope.
+    /// the case is not in scope. The change must be one the case's life allows and be dated
+    /// no earlier than what the record holds (`domain::epi::check_status_change`), else
+    /// `Refused` and nothing is written. The case's row is locked while the rule is checked
+    /// and the change written (`FOR UPDATE` on PostgreSQL; SQLite's one connection serialises
+    /// the transaction), so racing changes apply one after another and the case's status is
+    /// always the last line of its history.
     pub async fn update_case_status(
         &self,
         caller: &Caller,
@@ -376,11 +381,29 @@ impl Store {
         } = change;
         let (status, severity, isolation_s, at_s) = (*status, *severity, *isolation_s, *at_s);
         let mut tx = self.pool.begin().await?;
-        let row = sqlx::query("SELECT structure, unit_path FROM cases WHERE id = $1")
+        let lock = match self.dialect {
+            crate::Dialect::Postgres => " FOR UPDATE",
+            crate::Dialect::Sqlite => "",
+        };
+        // Lock first, then read: on PostgreSQL a statement that waited for the lock still
+        // reads the rest of the database (the history) as it was when it started, so the
+        // state is read by the next statement, once the lock is held.
+        if sqlx::query(&format!("SELECT id FROM cases WHERE id = $1{lock}"))
             .bind(id.0)
             .fetch_optional(&mut *tx)
-            .await?;
-        let Some(row) = row else { return Ok(false) };
+            .await?
+            .is_none()
+        {
+            return Ok(false);
+        }
+        let row = sqlx::query(
+            "SELECT structure, unit_path, status, confirmed_at_s, onset_s, outcome_at_s,
+                    (SELECT MAX(h.at_s) FROM case_status_history h WHERE h.case_id = cases.id)
+             FROM cases WHERE id = $1",
+        )
+        .bind(id.0)
+        .fetch_one(&mut *tx)
+        .await?;
         let structure: String = row.try_get(0)?;
         let path: String = row.try_get(1)?;
         let visible = structure
@@ -391,6 +414,28 @@ impl Store {
         if !visible {
             return Ok(false);
         }
+        let current: String = row.try_get(2)?;
+        let current: CaseStatus = current
+            .parse()
+            .map_err(|_| StoreError::Corrupt("cases.status".into()))?;
+        // The case's status holds since its last change, or its confirmation, onset or
+        // outcome, whichever is latest (cases loaded in bulk have no history lines).
+        let since = [
+            Some(row.try_get::<i64, _>(3)?),
+            row.try_get::<Option<i64>, _>(4)?,
+            row.try_get::<Option<i64>, _>(5)?,
+            row.try_get::<Option<i64>, _>(6)?,
+        ]
+        .into_iter()
+        .flatten()
+        .max()
+        .unwrap_or(i64::MIN);
+        domain::epi::check_status_change(current, since, status, at_s).map_err(|r| {
+            StoreError::Refused(match r {
+                domain::epi::StatusRefusal::Transition => crate::aid::Refusal::CaseStatus,
+                domain::epi::StatusRefusal::TooEarly => crate::aid::Refusal::CaseStatusTime,
+            })
+        })?;
         let outcome = (status != CaseStatus::Active).then_some(at_s);
         sqlx::query(
             "UPDATE cases SET status = $1, severity = $2, isolation_s = COALESCE($3, isolation_s),

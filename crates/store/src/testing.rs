@@ -128,6 +128,16 @@ impl Drop for TestDb {
     }
 }
 
+/// Runs one statement as written, for a test that stores what the API refuses today (a row an
+/// older version could have written); the number of rows changed.
+pub async fn execute(store: &Store, sql: &str) -> u64 {
+    sqlx::query(sql)
+        .execute(&store.pool)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .rows_affected()
+}
+
 /// Declares a test that runs once on SQLite and once on PostgreSQL:
 /// `both_databases!(name);` for an `async fn name(store: Store)` in scope.
 #[macro_export]

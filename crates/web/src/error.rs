@@ -37,6 +37,8 @@ pub enum ErrorCode {
     PackageAlreadyGiven,
     /// A gift's status may only move one step forward.
     StatusStepNotAllowed,
+    /// A case's status change its current state does not allow (see `CaseStatus::can_move_to`).
+    CaseStatusNotAllowed,
     MethodNotAllowed,
     /// A state-changing request riding on the session cookie that did not come from our own
     /// page (no matching CSRF token, or another Origin).
@@ -64,6 +66,7 @@ impl ErrorCode {
             CapacityFull => "capacity_full",
             PackageAlreadyGiven => "package_already_given",
             StatusStepNotAllowed => "status_step_not_allowed",
+            CaseStatusNotAllowed => "case_status_not_allowed",
             MethodNotAllowed => "method_not_allowed",
             CrossSite => "cross_site",
             RateLimited => "rate_limited",
@@ -82,9 +85,8 @@ impl ErrorCode {
             LoginLocked | RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Forbidden | CrossSite => StatusCode::FORBIDDEN,
             NotFound => StatusCode::NOT_FOUND,
-            Conflict | CapacityFull | PackageAlreadyGiven | StatusStepNotAllowed => {
-                StatusCode::CONFLICT
-            }
+            Conflict | CapacityFull | PackageAlreadyGiven | StatusStepNotAllowed
+            | CaseStatusNotAllowed => StatusCode::CONFLICT,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -185,15 +187,27 @@ impl From<store::StoreError> for ApiError {
                 ..ApiError::invalid(fields)
             },
             Refused(r) => {
-                let (code, field) = match r {
-                    store::aid::Refusal::PackageAlreadyGiven => {
-                        (ErrorCode::PackageAlreadyGiven, "household_id")
+                use domain::Reason;
+                let (code, field, reason) = match r {
+                    store::aid::Refusal::PackageAlreadyGiven => (
+                        ErrorCode::PackageAlreadyGiven,
+                        "household_id",
+                        Reason::Duplicate,
+                    ),
+                    store::aid::Refusal::StatusStep => {
+                        (ErrorCode::StatusStepNotAllowed, "status", Reason::Duplicate)
                     }
-                    store::aid::Refusal::StatusStep => (ErrorCode::StatusStepNotAllowed, "status"),
+                    store::aid::Refusal::CaseStatus => (
+                        ErrorCode::CaseStatusNotAllowed,
+                        "status",
+                        Reason::NotAllowed,
+                    ),
+                    store::aid::Refusal::CaseStatusTime => {
+                        (ErrorCode::CaseStatusNotAllowed, "at", Reason::OutOfRange)
+                    }
                 };
                 let mut e = ApiError::new(code);
-                e.fields
-                    .push(FieldError::new(field, domain::Reason::Duplicate));
+                e.fields.push(FieldError::new(field, reason));
                 e
             }
             e if e.is_unavailable() => {

@@ -47,6 +47,12 @@ pub fn error_message(code: ErrorCode, lang: Lang) -> &'static str {
         (StatusStepNotAllowed, Lang::En) => {
             "A gift's status can only move to the next step (pledged → dispatched → received → acknowledged). Nothing was saved."
         }
+        (CaseStatusNotAllowed, Lang::Vi) => {
+            "Chỉ ca bệnh đang điều trị mới được đổi trạng thái (khỏi bệnh, tử vong là kết cục cuối; tái nhiễm là ca mới), và không được ghi lùi thời điểm trước lần đổi gần nhất, ngày xét nghiệm hay khởi phát. Không có gì được lưu."
+        }
+        (CaseStatusNotAllowed, Lang::En) => {
+            "Only an active case changes status (recovered and died are final; a reinfection is a new case), and not at a time before its last change, its test or its onset. Nothing was saved."
+        }
         (NotFound, Lang::Vi) => "Không tìm thấy.",
         (NotFound, Lang::En) => "Not found.",
         (MethodNotAllowed, Lang::Vi) => "Phương thức HTTP không được hỗ trợ ở địa chỉ này.",
@@ -113,5 +119,7 @@ pub fn reason_message(reason: Reason, lang: Lang) -> &'static str {
         }
         (Merged, Lang::Vi) => "Bản ghi đã được gộp vào một bản ghi khác; không thể thay đổi.",
         (Merged, Lang::En) => "The record was merged into another; it cannot be changed.",
+        (NotAllowed, Lang::Vi) => "Không được phép từ trạng thái hiện tại của bản ghi.",
+        (NotAllowed, Lang::En) => "Not allowed from the record's current state.",
     }
 }

@@ -253,6 +253,21 @@ pub async fn publish(
     Ok(state.store.publish_risk_levels(&rows).await?)
 }
 
+/// The weeks that may be published (or looked at) on `today`, by their last day: from the
+/// first risk rule's start to the end of the week under way (a week whose first day has come).
+/// A week entirely in the future would be assessed on no data and then head the history.
+pub fn publishable_weeks(state: &AppState, today: NaiveDate) -> domain::time::Dates {
+    let first = state
+        .rules
+        .risk()
+        .rules()
+        .iter()
+        .map(|r| r.from)
+        .min()
+        .unwrap_or(domain::time::FIRST_DAY);
+    domain::time::Dates::ahead(today, 6).not_before(first)
+}
+
 /// The weeks the weekly job should publish on `today` (the locality's date), oldest first.
 /// A week is due once it has ended. Weeks end on Sunday (ISO weeks) until the locality has
 /// published; then its own cadence continues, seven days after its latest published week.

@@ -44,6 +44,61 @@ pub(crate) fn push_either(sql: &mut Sql, caller: &Caller, t: &str, a: &str, b: &
     sql.push("))");
 }
 
+/// Three columns that sum `col` over the rows whose value lies in 1..=`max` without any
+/// possible overflow, and count the rows beyond (as an older version could have stored):
+/// `SUM(col / 10^9)`, `SUM(col % 10^9)` and the count. A plain `SUM` of BIGINTs overflows
+/// (SQLite raises "integer overflow", PostgreSQL's cast back to BIGINT fails) and one extreme
+/// row would break every page that shows a total; the halves stay far inside a BIGINT for
+/// billions of rows and are added in i128 by [`read_sum`]. `max` is a constant of
+/// `domain::aid`, never input.
+pub(crate) fn sum_sql(col: &str, max: i64) -> String {
+    let ok = format!("{col} BETWEEN 1 AND {max}");
+    format!(
+        "CAST(SUM(CASE WHEN {ok} THEN {col} / 1000000000 END) AS BIGINT), \
+         CAST(SUM(CASE WHEN {ok} THEN {col} % 1000000000 END) AS BIGINT), \
+         CAST(SUM(CASE WHEN {col} IS NULL OR {ok} THEN 0 ELSE 1 END) AS BIGINT)"
+    )
+}
+
+/// A sum read from the three columns of [`sum_sql`] starting at `first`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Summed {
+    /// None when no row was in bounds, or the sum passes an i64 (`overflow`).
+    pub sum: Option<i64>,
+    /// Rows left out: beyond the bounds.
+    pub left_out: i64,
+    /// The rows in bounds sum past an i64: the sum cannot be given.
+    pub overflow: bool,
+}
+
+impl Summed {
+    /// Of `rows` summed, how many the sum leaves out: those beyond the bounds, or every row
+    /// when the sum cannot be given.
+    pub fn rows_left_out(&self, rows: i64) -> i64 {
+        if self.overflow {
+            rows
+        } else {
+            self.left_out
+        }
+    }
+}
+
+pub(crate) fn read_sum(r: &sqlx::any::AnyRow, first: usize) -> Result<Summed> {
+    use sqlx::Row;
+    let hi: Option<i64> = r.try_get(first)?;
+    let lo: Option<i64> = r.try_get(first + 1)?;
+    let left_out: Option<i64> = r.try_get(first + 2)?;
+    let total = hi
+        .zip(lo)
+        .map(|(h, l)| i128::from(h) * 1_000_000_000 + i128::from(l));
+    let sum = total.and_then(|t| i64::try_from(t).ok());
+    Ok(Summed {
+        sum,
+        left_out: left_out.unwrap_or(0),
+        overflow: total.is_some() && sum.is_none(),
+    })
+}
+
 /// Appends the change's audit row in its transaction, then commits both.
 pub(crate) async fn commit_audited(
     mut tx: sqlx::Transaction<'_, sqlx::Any>,
@@ -64,6 +119,11 @@ pub enum Refusal {
     /// A gift's status may only move one step forward (pledged → dispatched → received →
     /// acknowledged).
     StatusStep,
+    /// A case's status may not make this move (`CaseStatus::can_move_to`: only an active case
+    /// changes; recovered and died are final).
+    CaseStatus,
+    /// A case's status change is dated before its current status, test or onset.
+    CaseStatusTime,
 }
 
 pub(crate) fn audit_entry(

@@ -3,6 +3,7 @@
 mod aid;
 mod bulk;
 mod care;
+mod case_status;
 mod checkins;
 mod persons;
 mod tallies;

@@ -15,6 +15,7 @@ aid-col-amount = Amount
 aid-total = Total converted
 aid-no-rate = no rate recorded
 aid-rounding = Converted at the latest recorded rate, rounded to the nearest minor unit of the target currency, halves away from zero.
+aid-left-out = { $n } amount(s) or quantity(ies) on record lie beyond the plausible bounds and are left out of these sums; the totals are incomplete.
 aid-assumed = assumed
 aid-goods-total = Goods
 aid-donations = Gifts

@@ -15,6 +15,7 @@ aid-col-amount = Số tiền
 aid-total = Tổng quy đổi
 aid-no-rate = chưa có tỷ giá
 aid-rounding = Quy đổi theo tỷ giá ghi nhận gần nhất; làm tròn đến đơn vị nhỏ nhất của loại tiền quy đổi, nửa đơn vị làm tròn ra xa số 0.
+aid-left-out = { $n } số tiền hoặc số lượng đã ghi vượt quá giới hạn hợp lý nên không được cộng vào; các tổng trên chưa đầy đủ.
 aid-assumed = giả định
 aid-goods-total = Hàng hóa
 aid-donations = Các khoản hỗ trợ

@@ -32,6 +32,21 @@ pub(crate) fn time(field: &str, s: Option<&str>, errors: &mut Vec<FieldError>) -
     }
 }
 
+/// An optional RFC 3339 time of something that has happened: not before COVID-19, not in the
+/// future of the locality's clock beyond a device's skew (`domain::time::check_past_time`).
+pub(crate) fn past_time(
+    field: &str,
+    s: Option<&str>,
+    now_s: i64,
+    errors: &mut Vec<FieldError>,
+) -> Option<i64> {
+    time(field, s, errors).and_then(|t| {
+        domain::time::check_past_time(t, now_s)
+            .map_err(|r| errors.push(FieldError::new(field, r)))
+            .ok()
+    })
+}
+
 pub(crate) fn required<T>(field: &str, v: Option<T>, errors: &mut Vec<FieldError>) -> Option<T> {
     if v.is_none() && !errors.iter().any(|e| e.field == field) {
         errors.push(FieldError::new(field, Reason::Required));
@@ -99,15 +114,15 @@ pub async fn create_case(
     let mut errors = Vec::new();
     let person = required("person_id", r.person_id.filter(|&p| p > 0), &mut errors);
     let severity = slug::<Severity>("severity", r.severity.as_deref(), &mut errors);
-    let onset = time("onset", r.onset.as_deref(), &mut errors);
-    let isolation = time("isolation_at", r.isolation_at.as_deref(), &mut errors);
+    let onset = past_time("onset", r.onset.as_deref(), now, &mut errors);
+    let isolation = past_time("isolation_at", r.isolation_at.as_deref(), now, &mut errors);
     let test = match &r.test {
         None => required::<TestResult>("test", None, &mut errors),
         Some(t) => {
             let kind = slug::<TestKind>("test.kind", t.kind.as_deref(), &mut errors);
-            let sample = time("test.sample_at", t.sample_at.as_deref(), &mut errors);
+            let sample = past_time("test.sample_at", t.sample_at.as_deref(), now, &mut errors);
             let sample = required("test.sample_at", sample, &mut errors);
-            let result = time("test.result_at", t.result_at.as_deref(), &mut errors);
+            let result = past_time("test.result_at", t.result_at.as_deref(), now, &mut errors);
             let result = required("test.result_at", result, &mut errors);
             if let (Some(a), Some(b)) = (sample, result) {
                 if b < a || b > now + 300 {
@@ -179,11 +194,15 @@ pub struct StatusRequest {
     note: Option<String>,
 }
 
-/// Records a change of a case's status or severity; the history keeps who and when.
+/// Records a change of a case's status or severity; the history keeps who and when. Only an
+/// active case changes (recovered and died are final; a reinfection is a new case), at a time
+/// no earlier than its last change, test or onset: else 409 `case_status_not_allowed` naming
+/// `status` or `at`. An `at` before 2019-12 or in the future is 400.
 #[utoipa::path(post, path = "/api/v1/cases/{id}/status", params(("id" = i64, Path)), request_body = StatusRequest, responses(
     (status = 204),
     (status = 400, body = crate::error::ErrorBody),
-    (status = 404, body = crate::error::ErrorBody)
+    (status = 404, body = crate::error::ErrorBody),
+    (status = 409, body = crate::error::ErrorBody)
 ), security(("bearer" = [])))]
 pub async fn update_status(
     State(state): State<AppState>,
@@ -193,11 +212,12 @@ pub async fn update_status(
 ) -> Result<StatusCode, ApiError> {
     auth.require(Permission::WritePersonal)?;
     let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
+    let now = state.now_s();
     let mut errors = Vec::new();
     let status = slug::<CaseStatus>("status", r.status.as_deref(), &mut errors);
     let severity = slug::<Severity>("severity", r.severity.as_deref(), &mut errors);
-    let isolation_s = time("isolation_at", r.isolation_at.as_deref(), &mut errors);
-    let at_s = time("at", r.at.as_deref(), &mut errors).unwrap_or_else(|| state.now_s());
+    let isolation_s = past_time("isolation_at", r.isolation_at.as_deref(), now, &mut errors);
+    let at_s = past_time("at", r.at.as_deref(), now, &mut errors).unwrap_or(now);
     if r.note.as_deref().is_some_and(|n| n.chars().count() > 1000) {
         errors.push(FieldError::new("note", Reason::TooLong));
     }
@@ -213,7 +233,7 @@ pub async fn update_status(
     };
     if state
         .store
-        .update_case_status(&auth.0, CaseId(id), &change, state.now_s())
+        .update_case_status(&auth.0, CaseId(id), &change, now)
         .await?
     {
         Ok(StatusCode::NO_CONTENT)
@@ -257,7 +277,7 @@ pub async fn declare_contact(
         r.contact_person_id.filter(|&c| c > 0 && c != id),
         &mut errors,
     );
-    let at = time("at", r.at.as_deref(), &mut errors);
+    let at = past_time("at", r.at.as_deref(), state.now_s(), &mut errors);
     let at = required("at", at, &mut errors);
     let setting = match r.setting.as_deref() {
         Some(s) if SETTINGS.contains(&s) => Some(s.to_string()),

@@ -71,8 +71,13 @@ pub async fn list(
     ApiQuery(q): ApiQuery<RiskQuery>,
 ) -> Result<Json<ListResponse<RiskLevelDto>>, ApiError> {
     let lang = Lang::from_headers(&headers);
-    let date = opt_param("date", q.date.as_deref(), parse_date)?
-        .unwrap_or_else(|| crate::local_time::local_date(state.now_s()));
+    let today = crate::local_time::local_date(state.now_s());
+    // Looking is not publishing: a week up to a year ahead may be assessed (on the data there
+    // is); a date before the first rule is refused below, as no rule is in force.
+    let date = opt_param("date", q.date.as_deref(), |d| {
+        domain::time::parse_date(d, domain::time::Dates::planned(today))
+    })?
+    .unwrap_or(today);
     let structure = opt_param("structure", q.structure.as_deref(), str::parse::<Structure>)?
         .unwrap_or(Structure::S2021);
     let level = opt_param("level", q.level.as_deref(), |s| match s {
@@ -116,10 +121,6 @@ pub async fn list(
     Ok(Json(ListResponse { items, next_cursor }))
 }
 
-fn parse_date(s: &str) -> Result<NaiveDate, Reason> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| Reason::InvalidFormat)
-}
-
 fn failure(e: RiskFailure) -> ApiError {
     match e {
         RiskFailure::NoRule(_) => ApiError::field("date", Reason::OutOfRange),
@@ -158,6 +159,9 @@ fn dto(u: &UnitRisk, registry: &Registry, date: NaiveDate, lang: Lang) -> RiskLe
     }
 }
 
+/// A JSON object whose every field is absent or a string: `[null, null]` (which serde would
+/// read positionally as a struct) or `{"date": null}` is refused naming the field, rather
+/// than read as "every default", which would publish a week nobody asked for.
 #[derive(Deserialize, ToSchema)]
 pub struct PublishRequest {
     /// The week's last day, YYYY-MM-DD (default: today in the locality).
@@ -183,11 +187,16 @@ pub struct Published {
 pub async fn publish(
     State(state): State<AppState>,
     auth: Auth,
-    crate::extract::ApiJson(body): crate::extract::ApiJson<PublishRequest>,
+    crate::extract::ApiJson(body): crate::extract::ApiJson<serde_json::Value>,
 ) -> Result<Json<Published>, ApiError> {
     auth.require(domain::role::Permission::SetPolicy)?;
-    let date = opt_param("date", body.date.as_deref(), parse_date)?
-        .unwrap_or_else(|| crate::local_time::local_date(state.now_s()));
+    let body = publish_request(body)?;
+    let today = crate::local_time::local_date(state.now_s());
+    let weeks = crate::risk::publishable_weeks(&state, today);
+    let date = opt_param("date", body.date.as_deref(), |d| {
+        domain::time::parse_date(d, weeks)
+    })?
+    .unwrap_or(today);
     let structure = opt_param(
         "structure",
         body.structure.as_deref(),
@@ -202,6 +211,31 @@ pub async fn publish(
         week_to: date.to_string(),
         units,
     }))
+}
+
+/// The publish body: an object of strings only (see [`PublishRequest`]).
+fn publish_request(body: serde_json::Value) -> Result<PublishRequest, ApiError> {
+    let serde_json::Value::Object(fields) = body else {
+        return Err(ApiError::field("body", Reason::InvalidFormat));
+    };
+    let mut errors = Vec::new();
+    let mut text = |name: &str| match fields.get(name) {
+        None => None,
+        Some(serde_json::Value::String(s)) => Some(s.clone()),
+        Some(_) => {
+            errors.push(domain::FieldError::new(name, Reason::InvalidFormat));
+            None
+        }
+    };
+    let request = PublishRequest {
+        date: text("date"),
+        structure: text("structure"),
+    };
+    if errors.is_empty() {
+        Ok(request)
+    } else {
+        Err(ApiError::invalid(errors))
+    }
 }
 
 #[derive(Deserialize, IntoParams)]

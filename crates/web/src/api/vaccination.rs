@@ -36,18 +36,8 @@ pub struct DoseRequest {
     unit: Option<String>,
 }
 
-pub(crate) fn date(
-    field: &str,
-    s: Option<&str>,
-    errors: &mut Vec<FieldError>,
-) -> Option<NaiveDate> {
-    match s {
-        None | Some("") => required(field, None, errors),
-        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .map_err(|_| errors.push(FieldError::new(field, Reason::InvalidFormat)))
-            .ok(),
-    }
-}
+/// COVID-19 vaccination in Vietnam began on 8 March 2021: no dose is older.
+const FIRST_DOSE_DAY: NaiveDate = NaiveDate::from_ymd_opt(2021, 3, 8).expect("a valid date");
 
 fn parse_dose(r: &DoseRequest, today: NaiveDate) -> Result<DoseItem, Vec<FieldError>> {
     let mut errors = Vec::new();
@@ -64,15 +54,13 @@ fn parse_dose(r: &DoseRequest, today: NaiveDate) -> Result<DoseItem, Vec<FieldEr
                 None
             }),
     };
-    // COVID-19 vaccination in Vietnam began on 8 March 2021.
-    let first_day = NaiveDate::from_ymd_opt(2021, 3, 8).unwrap_or_default();
-    let given_on = date("given_on", r.given_on.as_deref(), &mut errors).filter(|d| {
-        let ok = (first_day..=today).contains(d);
-        if !ok {
-            errors.push(FieldError::new("given_on", Reason::OutOfRange));
-        }
-        ok
-    });
+    // Given: not before vaccination began, not after today.
+    let given_on = super::aid::req_date(
+        "given_on",
+        r.given_on.as_deref(),
+        domain::time::Dates::past(today).not_before(FIRST_DOSE_DAY),
+        &mut errors,
+    );
     let place = match r.unit.as_deref() {
         None | Some("") => required::<UnitCode>("unit", None, &mut errors),
         Some(u) => UnitCode::parse(u)

@@ -259,11 +259,16 @@ pub(super) async fn publish(
     if let Some(no) = ui.forbidden_without(domain::role::Permission::SetPolicy) {
         return no;
     }
-    let date = f
-        .date
-        .as_deref()
-        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-        .unwrap_or_else(|| crate::local_time::local_date(state.now_s()));
+    let today = crate::local_time::local_date(state.now_s());
+    // The API's range: a week that has begun, under a rule; a bad date publishes nothing.
+    let date = match f.date.as_deref().filter(|d| !d.is_empty()) {
+        None => today,
+        Some(d) => match domain::time::parse_date(d, crate::risk::publishable_weeks(&state, today))
+        {
+            Ok(d) => d,
+            Err(_) => return ui.fail(StatusCode::BAD_REQUEST),
+        },
+    };
     match crate::risk::publish(&state, Structure::S2021, date, &ui.me.user.username).await {
         Ok(_) => {
             axum::response::Redirect::to(&format!("/risk?date={date}&published=1")).into_response()

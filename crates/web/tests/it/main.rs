@@ -7,6 +7,7 @@ mod auth;
 mod beds_scope;
 mod boundaries;
 mod boundary_fuzz;
+mod bounds;
 mod care;
 mod cases;
 mod casework;

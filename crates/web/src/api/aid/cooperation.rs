@@ -9,7 +9,17 @@ use serde::{Deserialize, Serialize};
 use store::aid::{CampaignTask, Commendation, NewActivity, NewAgreement, NewCampaign};
 use utoipa::ToSchema;
 
-use super::{id_of, in_range, opt_date, req_date, require_aid_role, text, Created};
+use super::{id_of, in_range, opt_date, req_date, require_aid_role, text, today, Created};
+use chrono::NaiveDate;
+use domain::time::Dates;
+
+/// The dates of agreements and their activities: from 2019-12 to ten years after today.
+/// Agreements run for years; and they are facts of cooperation rather than of the outbreak,
+/// so a locality whose clock is set in a past outbreak (a 2021 demo) still records one signed
+/// later (the Hà Nội – Hồ Chí Minh City MoU of 2023) and its meetings.
+fn cooperation_dates(today: NaiveDate) -> Dates {
+    Dates::ahead(today, 3_653)
+}
 use crate::api::casework::{required, slug};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Auth};
@@ -78,9 +88,11 @@ pub async fn create_agreement(
     let title = required("title", title, &mut errors);
     let party_a = unit("party_a", r.party_a.as_deref(), &mut errors);
     let party_b = unit("party_b", r.party_b.as_deref(), &mut errors);
-    let signed_on = req_date("signed_on", r.signed_on.as_deref(), &mut errors);
-    let starts_on = req_date("starts_on", r.starts_on.as_deref(), &mut errors);
-    let ends_on = opt_date("ends_on", r.ends_on.as_deref(), &mut errors);
+    let day = today(&state);
+    let years = cooperation_dates(day);
+    let signed_on = req_date("signed_on", r.signed_on.as_deref(), years, &mut errors);
+    let starts_on = req_date("starts_on", r.starts_on.as_deref(), years, &mut errors);
+    let ends_on = opt_date("ends_on", r.ends_on.as_deref(), years, &mut errors);
     if ends_on.is_some() && ends_on < starts_on {
         errors.push(FieldError::new("ends_on", Reason::OutOfRange));
     }
@@ -177,7 +189,7 @@ pub async fn create_activity(
     ApiJson(r): ApiJson<ActivityRequest>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     require_aid_role(&auth)?;
-    let new = new_activity(&r).map_err(ApiError::invalid)?;
+    let new = new_activity(&r, today(&state)).map_err(ApiError::invalid)?;
     let id = state
         .store
         .add_activity(&auth.0, &new, state.now_s())
@@ -187,10 +199,18 @@ pub async fn create_activity(
 
 /// An activity from its request: every field checked, every error reported at once (the API
 /// and the cooperation page's form share it).
-pub(crate) fn new_activity(r: &ActivityRequest) -> Result<NewActivity, Vec<FieldError>> {
+pub(crate) fn new_activity(
+    r: &ActivityRequest,
+    today: NaiveDate,
+) -> Result<NewActivity, Vec<FieldError>> {
     let mut errors = Vec::new();
     let kind = slug::<ActivityKind>("kind", r.kind.as_deref(), &mut errors);
-    let on_date = req_date("date", r.date.as_deref(), &mut errors);
+    let on_date = req_date(
+        "date",
+        r.date.as_deref(),
+        cooperation_dates(today),
+        &mut errors,
+    );
     let host = unit("host", r.host.as_deref(), &mut errors);
     let guest = unit("guest", r.guest.as_deref(), &mut errors);
     let title = text("title", r.title.as_deref(), &mut errors);
@@ -352,7 +372,12 @@ pub async fn create_campaign(
     let mut errors = Vec::new();
     let name = text("name", r.name.as_deref(), &mut errors);
     let name = required("name", name, &mut errors);
-    let launched_on = req_date("launched_on", r.launched_on.as_deref(), &mut errors);
+    let launched_on = req_date(
+        "launched_on",
+        r.launched_on.as_deref(),
+        Dates::planned(today(&state)),
+        &mut errors,
+    );
     let launched_by = text("launched_by", r.launched_by.as_deref(), &mut errors);
     let launched_by = required("launched_by", launched_by, &mut errors);
     let launching = unit("unit", r.unit.as_deref(), &mut errors);
@@ -575,7 +600,7 @@ pub async fn commend(
 ) -> Result<StatusCode, ApiError> {
     require_aid_role(&auth)?;
     let id = id_of(&id)?;
-    let c = new_commendation(&r).map_err(ApiError::invalid)?;
+    let c = new_commendation(&r, today(&state)).map_err(ApiError::invalid)?;
     if state
         .store
         .add_commendation(&auth.0, id, &c, state.now_s())
@@ -588,13 +613,21 @@ pub async fn commend(
 }
 
 /// A commendation from its request (the API and the campaigns page's form share it).
-pub(crate) fn new_commendation(r: &CommendationRequest) -> Result<Commendation, Vec<FieldError>> {
+pub(crate) fn new_commendation(
+    r: &CommendationRequest,
+    today: NaiveDate,
+) -> Result<Commendation, Vec<FieldError>> {
     let mut errors = Vec::new();
     let recipient = text("recipient", r.recipient.as_deref(), &mut errors);
     let recipient = required("recipient", recipient, &mut errors);
     let reason = text("reason", r.reason.as_deref(), &mut errors);
     let reason = required("reason", reason, &mut errors);
-    let on_date = req_date("on_date", r.on_date.as_deref(), &mut errors);
+    let on_date = req_date(
+        "on_date",
+        r.on_date.as_deref(),
+        Dates::past(today),
+        &mut errors,
+    );
     let (Some(recipient), Some(reason), Some(on_date), true) =
         (recipient, reason, on_date, errors.is_empty())
     else {

@@ -8,6 +8,7 @@ use axum::Json;
 use chrono::NaiveDate;
 use domain::aid::{self, AidStatus, Currency, FxRate, GoodsLine, Money, PartyKind, ReliefKind};
 use domain::role::Permission;
+use domain::time::Dates;
 use domain::{FieldError, Reason, Structure, UnitCode};
 use serde::{Deserialize, Serialize};
 use store::aid::{AidFilter, NewDonation, NewOrg, NewRound, NewZone, PartyRef, PartySel, Receipt};
@@ -22,6 +23,8 @@ use crate::AppState;
 
 mod cooperation;
 mod export;
+#[cfg(test)]
+mod fuzz;
 pub(crate) mod needs;
 pub use cooperation::*;
 pub use export::*;
@@ -30,7 +33,7 @@ pub use needs::*;
 /// Text fields of a gift: long enough for a quoted sentence, bounded.
 const TEXT_MAX_CHARS: usize = 2000;
 
-#[derive(Serialize, Deserialize, ToSchema, Clone)]
+#[derive(Serialize, Deserialize, ToSchema, Clone, Debug)]
 pub struct PartyDto {
     /// `locality`, `party_committee`, `peoples_committee`, `police`, `fatherland_front`,
     /// `trade_union`, `enterprise`, `religious_group` or `individual`.
@@ -70,7 +73,7 @@ impl<'de> Deserialize<'de> for CurrencyCode {
     }
 }
 
-#[derive(Serialize, Deserialize, ToSchema, Clone)]
+#[derive(Serialize, Deserialize, ToSchema, Clone, Debug)]
 pub struct GoodsDto {
     /// A catalogue slug: `masks`, `antigen_test_kits`, `produce` (kg), `gift_packs`...
     pub item: String,
@@ -161,20 +164,35 @@ fn date(s: &str) -> Result<NaiveDate, Reason> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| Reason::InvalidFormat)
 }
 
-/// An optional YYYY-MM-DD field.
-fn opt_date(field: &str, v: Option<&str>, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
+/// An optional YYYY-MM-DD field within its plausible range (`domain::time`).
+pub(crate) fn opt_date(
+    field: &str,
+    v: Option<&str>,
+    range: Dates,
+    errors: &mut Vec<FieldError>,
+) -> Option<NaiveDate> {
     match v {
         None | Some("") => None,
-        Some(d) => date(d)
+        Some(d) => domain::time::parse_date(d, range)
             .map_err(|e| errors.push(FieldError::new(field, e)))
             .ok(),
     }
 }
 
-/// A required YYYY-MM-DD field.
-fn req_date(field: &str, v: Option<&str>, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
-    let d = opt_date(field, v, errors);
+/// A required YYYY-MM-DD field within its plausible range.
+pub(crate) fn req_date(
+    field: &str,
+    v: Option<&str>,
+    range: Dates,
+    errors: &mut Vec<FieldError>,
+) -> Option<NaiveDate> {
+    let d = opt_date(field, v, range, errors);
     required(field, d, errors)
+}
+
+/// The locality's date now: the reference of every date range.
+pub(crate) fn today(state: &AppState) -> NaiveDate {
+    crate::local_time::local_date(state.now_s())
 }
 
 #[derive(Deserialize, IntoParams, Default)]
@@ -370,12 +388,21 @@ fn money_field(v: Option<&serde_json::Value>, errors: &mut Vec<FieldError>) -> O
     let v = v.filter(|v| !v.is_null())?;
     let amount = v.get("amount_minor");
     let amount = match amount.and_then(serde_json::Value::as_i64) {
-        Some(a) if a > 0 => Some(a),
+        Some(a) if aid::amount_in_bounds(a) => Some(a),
         Some(_) => {
             errors.push(FieldError::new("money.amount_minor", Reason::OutOfRange));
             None
         }
-        None if amount.is_none() => required::<i64>("money.amount_minor", None, errors),
+        None if amount.is_none_or(serde_json::Value::is_null) => {
+            required::<i64>("money.amount_minor", None, errors)
+        }
+        // A whole number beyond an i64 (or a u64) is out of range, not malformed.
+        None if amount
+            .is_some_and(|a| a.is_u64() || a.as_f64().is_some_and(|f| f.fract() == 0.0)) =>
+        {
+            errors.push(FieldError::new("money.amount_minor", Reason::OutOfRange));
+            None
+        }
         None => {
             errors.push(FieldError::new("money.amount_minor", Reason::InvalidFormat));
             None
@@ -397,8 +424,11 @@ pub struct Created {
     pub id: i64,
 }
 
-/// Validates a gift: every bad field named at once.
-pub(crate) fn new_donation(r: &NewDonationRequest) -> Result<NewDonation, Vec<FieldError>> {
+/// Validates a gift: every bad field named at once. Its date has happened by `today`.
+pub(crate) fn new_donation(
+    r: &NewDonationRequest,
+    today: NaiveDate,
+) -> Result<NewDonation, Vec<FieldError>> {
     let mut errors = Vec::new();
     let donor = party_ref("donor", r.donor.as_ref(), &mut errors);
     let recipient = party_ref("recipient", r.recipient.as_ref(), &mut errors);
@@ -410,9 +440,10 @@ pub(crate) fn new_donation(r: &NewDonationRequest) -> Result<NewDonation, Vec<Fi
                 format!("goods[{i}].item"),
                 Reason::UnknownValue,
             )),
-            Some(_) if !(1..=1_000_000_000_000).contains(&g.quantity) => errors.push(
-                FieldError::new(format!("goods[{i}].quantity"), Reason::OutOfRange),
-            ),
+            Some(_) if !aid::quantity_in_bounds(g.quantity) => errors.push(FieldError::new(
+                format!("goods[{i}].quantity"),
+                Reason::OutOfRange,
+            )),
             Some(item) => goods.push(GoodsLine {
                 item,
                 quantity: g.quantity,
@@ -425,7 +456,7 @@ pub(crate) fn new_donation(r: &NewDonationRequest) -> Result<NewDonation, Vec<Fi
     if r.money.as_ref().is_none_or(|m| m.is_null()) && r.goods.is_empty() {
         errors.push(FieldError::new("money", Reason::Required));
     }
-    let on_date = req_date("date", r.date.as_deref(), &mut errors);
+    let on_date = req_date("date", r.date.as_deref(), Dates::past(today), &mut errors);
     let status = match r.status.as_deref() {
         None | Some("") => Some(AidStatus::Pledged),
         s => slug::<AidStatus>("status", s, &mut errors),
@@ -465,7 +496,7 @@ pub async fn create_donation(
     ApiJson(r): ApiJson<NewDonationRequest>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     require_aid_role(&auth)?;
-    let new = new_donation(&r).map_err(ApiError::invalid)?;
+    let new = new_donation(&r, today(&state)).map_err(ApiError::invalid)?;
     let id = state
         .store
         .create_donation(&auth.0, &new, state.now_s())
@@ -584,10 +615,16 @@ pub(crate) fn rate_dto(r: &FxRate) -> RateDto {
     }
 }
 
-/// 23000000000 → "23000"; 1234567 → "1.234567".
+/// 23000000000 → "23000"; 1234567 → "1.234567" (a sign first, should a stored rate have one).
 pub(crate) fn decimal_micro(v: i64) -> String {
-    let s = format!("{}.{:06}", v / 1_000_000, v % 1_000_000);
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
+    let a = v.unsigned_abs();
+    let s = format!("{}.{:06}", a / 1_000_000, a % 1_000_000);
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if v < 0 {
+        format!("-{s}")
+    } else {
+        s.to_string()
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -606,8 +643,13 @@ pub struct TotalsDto {
     pub as_of: Option<String>,
     pub donations: i64,
     pub by_currency: Vec<CurrencyTotal>,
-    /// Every currency converted and summed; null if a rate is missing (see `missing_rates`).
+    /// Every currency converted and summed; null if a rate is missing (see `missing_rates`)
+    /// or a stored amount was left out (see `left_out`): a partial total would look complete.
     pub total_minor: Option<i64>,
+    /// Amounts and goods lines on record beyond the bounds (at most 10^15 minor units, 10^12
+    /// of an item; an older version could store more), left out of these sums. Not zero:
+    /// every sum here is incomplete.
+    pub left_out: i64,
     pub missing_rates: Vec<String>,
     pub goods: Vec<GoodsDto>,
 }
@@ -658,7 +700,9 @@ pub(crate) async fn totals_of(
     let t = state.store.aid_totals(caller, filter).await?;
     let rates = state.store.fx_rates().await?;
     let (rows, total) = aid::convert_sums(&t.money, currency, &rates, as_of);
+    let total = total.filter(|_| t.left_out == 0);
     Ok(TotalsDto {
+        left_out: t.left_out,
         currency: currency.code().into(),
         rounding: aid::ROUNDING_RULE,
         as_of: as_of.map(|d| d.to_string()),
@@ -730,7 +774,7 @@ pub async fn put_rate(
     if !may_record_rates(auth.0.user.role) {
         return Err(ApiError::new(ErrorCode::Forbidden));
     }
-    let rate = new_rate(&r).map_err(ApiError::invalid)?;
+    let rate = new_rate(&r, today(&state)).map_err(ApiError::invalid)?;
     state
         .store
         .put_fx_rate(&auth.0, &rate, state.now_s())
@@ -745,18 +789,22 @@ pub(crate) fn may_record_rates(role: domain::Role) -> bool {
 
 /// A rate from its request: every field checked, every error reported at once (the API and
 /// the aid page's form share it).
-pub(crate) fn new_rate(r: &RateRequest) -> Result<FxRate, Vec<FieldError>> {
+pub(crate) fn new_rate(r: &RateRequest, today: NaiveDate) -> Result<FxRate, Vec<FieldError>> {
     let mut errors = Vec::new();
     let base = slug::<Currency>("base", r.base.as_deref(), &mut errors);
     let quote = slug::<Currency>("quote", r.quote.as_deref(), &mut errors);
     let rate_micro = match r.rate.as_deref() {
         None | Some("") => required::<i64>("rate", None, &mut errors),
-        Some(s) => parse_micro(s).filter(|&v| v > 0).or_else(|| {
-            errors.push(FieldError::new("rate", Reason::InvalidFormat));
-            None
-        }),
+        Some(s) => parse_micro(s)
+            .and_then(|v| {
+                Some(v)
+                    .filter(|v| (1..=aid::MAX_RATE_MICRO).contains(v))
+                    .ok_or(Reason::OutOfRange)
+            })
+            .map_err(|e| errors.push(FieldError::new("rate", e)))
+            .ok(),
     };
-    let on_date = req_date("date", r.date.as_deref(), &mut errors);
+    let on_date = req_date("date", r.date.as_deref(), Dates::past(today), &mut errors);
     let source = text("source", r.source.as_deref(), &mut errors);
     let source = required("source", source, &mut errors);
     if base.is_some() && base == quote {
@@ -777,18 +825,22 @@ pub(crate) fn new_rate(r: &RateRequest) -> Result<FxRate, Vec<FieldError>> {
     })
 }
 
-/// "23000" or "0.000043" in millionths.
-fn parse_micro(s: &str) -> Option<i64> {
+/// "23000" or "0.000043" in millionths; digits beyond an i64 are out of range.
+pub(crate) fn parse_micro(s: &str) -> Result<i64, Reason> {
     let (int, frac) = s.trim().split_once('.').unwrap_or((s.trim(), ""));
     if int.is_empty()
         || frac.len() > 6
         || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
     {
-        return None;
+        return Err(Reason::InvalidFormat);
     }
-    let int: i64 = int.parse().ok()?;
-    let frac: i64 = format!("{frac:0<6}").parse().ok()?;
-    int.checked_mul(1_000_000)?.checked_add(frac)
+    let int: i64 = int.parse().map_err(|_| Reason::OutOfRange)?;
+    let frac: i64 = format!("{frac:0<6}")
+        .parse()
+        .map_err(|_| Reason::InvalidFormat)?;
+    int.checked_mul(1_000_000)
+        .and_then(|v| v.checked_add(frac))
+        .ok_or(Reason::OutOfRange)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -917,7 +969,7 @@ pub async fn create_zone(
     ApiJson(r): ApiJson<ZoneRequest>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     auth.require(Permission::WritePersonal)?;
-    let (new, short) = new_zone(&r).map_err(ApiError::invalid)?;
+    let (new, short) = new_zone(&r, today(&state)).map_err(ApiError::invalid)?;
     let id = match state.store.create_zone(&auth.0, &new, state.now_s()).await {
         Err(store::StoreError::Invalid(mut fields)) if short => {
             for f in &mut fields {
@@ -935,7 +987,11 @@ pub async fn create_zone(
 /// A zone from its request: every field checked, every error reported at once (the API and
 /// the aid page's form share it). The flag says the older one-unit form (`unit`) was used,
 /// so that the store's refusals of `units[0]` can be named `unit` too.
-pub(crate) fn new_zone(r: &ZoneRequest) -> Result<(NewZone, bool), Vec<FieldError>> {
+/// Its dates lie from 2019-12 to a year after `today`, the end not before the start.
+pub(crate) fn new_zone(
+    r: &ZoneRequest,
+    today: NaiveDate,
+) -> Result<(NewZone, bool), Vec<FieldError>> {
     let mut errors = Vec::new();
     let name = text("name", r.name.as_deref(), &mut errors);
     let name = required("name", name, &mut errors);
@@ -944,8 +1000,9 @@ pub(crate) fn new_zone(r: &ZoneRequest) -> Result<(NewZone, bool), Vec<FieldErro
     if let Err(e) = domain::zone::zone_addresses(&addresses) {
         errors.extend(e);
     }
-    let starts_on = req_date("starts_on", r.starts_on.as_deref(), &mut errors);
-    let ends_on = opt_date("ends_on", r.ends_on.as_deref(), &mut errors);
+    let planned = Dates::planned(today);
+    let starts_on = req_date("starts_on", r.starts_on.as_deref(), planned, &mut errors);
+    let ends_on = opt_date("ends_on", r.ends_on.as_deref(), planned, &mut errors);
     if let (Some(a), Some(b)) = (starts_on, ends_on) {
         if b < a {
             errors.push(FieldError::new("ends_on", Reason::OutOfRange));
@@ -1006,7 +1063,7 @@ pub async fn create_round(
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     auth.require(Permission::WritePersonal)?;
     let zone = id_of(&id)?;
-    let new = new_round(&r).map_err(ApiError::invalid)?;
+    let new = new_round(&r, today(&state)).map_err(ApiError::invalid)?;
     let id = state
         .store
         .create_round(&auth.0, zone, &new, state.now_s())
@@ -1016,12 +1073,17 @@ pub async fn create_round(
 }
 
 /// A round from its request (the API and the aid page's form share it).
-pub(crate) fn new_round(r: &RoundRequest) -> Result<NewRound, Vec<FieldError>> {
+pub(crate) fn new_round(r: &RoundRequest, today: NaiveDate) -> Result<NewRound, Vec<FieldError>> {
     let mut errors = Vec::new();
     let name = text("name", r.name.as_deref(), &mut errors);
     let name = required("name", name, &mut errors);
     let kind = slug::<ReliefKind>("kind", r.kind.as_deref(), &mut errors);
-    let starts_on = req_date("starts_on", r.starts_on.as_deref(), &mut errors);
+    let starts_on = req_date(
+        "starts_on",
+        r.starts_on.as_deref(),
+        Dates::planned(today),
+        &mut errors,
+    );
     let (Some(name), Some(kind), Some(starts_on), true) =
         (name, kind, starts_on, errors.is_empty())
     else {

@@ -9,11 +9,13 @@ use serde::{Deserialize, Serialize};
 use store::aid::{Need, NewNeed};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{id_of, in_range, opt_param, req_date, require_aid_role, text, Created};
+use super::{id_of, in_range, opt_param, req_date, require_aid_role, text, today, Created};
 use crate::api::casework::{required, slug};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, Auth};
 use crate::AppState;
+use chrono::NaiveDate;
+use domain::time::Dates;
 
 #[derive(Deserialize, ToSchema)]
 pub struct NeedRequest {
@@ -29,7 +31,7 @@ pub struct NeedRequest {
 
 /// A need from its request: every field checked, every error reported at once (the API and
 /// the aid page's form share it).
-pub(crate) fn new_need(r: &NeedRequest) -> Result<NewNeed, Vec<FieldError>> {
+pub(crate) fn new_need(r: &NeedRequest, today: NaiveDate) -> Result<NewNeed, Vec<FieldError>> {
     let mut errors = Vec::new();
     let unit = match r.unit.as_deref() {
         None | Some("") => required::<UnitCode>("unit", None, &mut errors),
@@ -44,8 +46,13 @@ pub(crate) fn new_need(r: &NeedRequest) -> Result<NewNeed, Vec<FieldError>> {
             None
         }),
     };
-    let quantity = in_range("quantity", r.quantity, 1..=1_000_000_000_000, &mut errors);
-    let by_date = req_date("by_date", r.by_date.as_deref(), &mut errors);
+    let quantity = in_range("quantity", r.quantity, 1..=aid::MAX_QUANTITY, &mut errors);
+    let by_date = req_date(
+        "by_date",
+        r.by_date.as_deref(),
+        Dates::planned(today),
+        &mut errors,
+    );
     let note = text("note", r.note.as_deref(), &mut errors);
     let (Some(unit), Some(item), Some(quantity), Some(by_date), true) =
         (unit, item, quantity, by_date, errors.is_empty())
@@ -72,7 +79,7 @@ pub async fn post_need(
     ApiJson(r): ApiJson<NeedRequest>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     require_aid_role(&auth)?;
-    let new = new_need(&r).map_err(ApiError::invalid)?;
+    let new = new_need(&r, today(&state)).map_err(ApiError::invalid)?;
     let id = state.store.post_need(&auth.0, &new, state.now_s()).await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }

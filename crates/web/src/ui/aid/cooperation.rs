@@ -205,7 +205,10 @@ pub(in crate::ui) async fn record_activity(
         source_quote: None,
     };
     let saved = async {
-        let new = checked(errors, new_activity(&request))?;
+        let new = checked(
+            errors,
+            new_activity(&request, crate::local_time::local_date(state.now_s())),
+        )?;
         state
             .store
             .add_activity(&ui.me, &new, state.now_s())
@@ -414,7 +417,10 @@ pub(in crate::ui) async fn commend(
     };
     let saved = async {
         let id = path_id(&id)?;
-        let c = checked(Vec::new(), new_commendation(&request))?;
+        let c = checked(
+            Vec::new(),
+            new_commendation(&request, crate::local_time::local_date(state.now_s())),
+        )?;
         found(
             state
                 .store

@@ -135,7 +135,10 @@ pub(in crate::ui) async fn record_gift(
         note: f.note.clone(),
     };
     let saved = async {
-        let new = checked(errors, new_donation(&request))?;
+        let new = checked(
+            errors,
+            new_donation(&request, crate::local_time::local_date(state.now_s())),
+        )?;
         let id = state
             .store
             .create_donation(&ui.me, &new, state.now_s())
@@ -203,7 +206,10 @@ pub(in crate::ui) async fn record_need(
         note: owned(&f.note),
     };
     let saved = async {
-        let new = checked(errors, new_need(&request))?;
+        let new = checked(
+            errors,
+            new_need(&request, crate::local_time::local_date(state.now_s())),
+        )?;
         state.store.post_need(&ui.me, &new, state.now_s()).await?;
         Ok::<_, Unsaved>("/aid?need_posted=1#needs".to_string())
     };
@@ -289,7 +295,10 @@ pub(in crate::ui) async fn record_rate(
         assumed: ticked(&f.assumed),
     };
     let saved = async {
-        let rate = checked(Vec::new(), new_rate(&request))?;
+        let rate = checked(
+            Vec::new(),
+            new_rate(&request, crate::local_time::local_date(state.now_s())),
+        )?;
         state
             .store
             .put_fx_rate(&ui.me, &rate, state.now_s())

@@ -122,7 +122,10 @@ pub(in crate::ui) async fn declare_zone(
         households: number("households", &f.households, &mut errors),
     };
     let saved = async {
-        let (new, _) = checked(errors, new_zone(&request))?;
+        let (new, _) = checked(
+            errors,
+            new_zone(&request, crate::local_time::local_date(state.now_s())),
+        )?;
         let id = state.store.create_zone(&ui.me, &new, state.now_s()).await?;
         Ok::<_, Unsaved>(format!("/aid?zone_declared={id}#relief"))
     };
@@ -170,7 +173,10 @@ pub(in crate::ui) async fn open_round(
         starts_on: owned(&f.starts_on),
     };
     let saved = async {
-        let new = checked(errors, new_round(&request))?;
+        let new = checked(
+            errors,
+            new_round(&request, crate::local_time::local_date(state.now_s())),
+        )?;
         let zone = zone.ok_or(Unsaved::Failed)?;
         match state
             .store
