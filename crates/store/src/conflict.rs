@@ -15,7 +15,16 @@ const UNIQUE_FIELDS: &[(&str, &str, &str)] = &[
         "dose_no",
     ),
     ("vaccinations_by_client", "vaccinations.client_id", "id"),
-    ("checkins_client_id_key", "checkins.client_id", "id"),
+    (
+        "checkins_by_client",
+        "checkins.submitted_by, checkins.client_id",
+        "id",
+    ),
+    (
+        "unresolved_by_client",
+        "unresolved_checkins.submitted_by, unresolved_checkins.client_id",
+        "id",
+    ),
     // One open stay per person: a second admission of the same case or contact.
     ("stays_open_by_person", "stays.person_id", "case_id"),
     (
