@@ -45,6 +45,11 @@ enum Command {
         /// Address to listen on.
         #[arg(long, env = "CHONGDICH_ADDR", default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
+        /// The address users reach the server at when it sits behind a proxy
+        /// (https://chongdich.example.vn): forms are accepted only from it, and with https
+        /// every cookie is Secure. Without it, the request's own Host.
+        #[arg(long, env = "CHONGDICH_PUBLIC_ORIGIN", value_parser = public_origin)]
+        public_origin: Option<String>,
     },
     /// Apply schema migrations and load the administrative units.
     Migrate {
@@ -239,9 +244,13 @@ async fn run() -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
-        Command::Serve { db, addr } => {
+        Command::Serve {
+            db,
+            addr,
+            public_origin,
+        } => {
             let store = open_migrated(&db.db).await?;
-            serve(store, addr).await
+            serve(store, addr, public_origin).await
         }
         Command::Migrate { db } => {
             let store = open(&db.db).await?;
@@ -404,8 +413,22 @@ async fn app_state(store: Store) -> Result<web::AppState> {
     Ok(state)
 }
 
-async fn serve(store: Store, addr: SocketAddr) -> Result<()> {
-    let state = app_state(store).await?;
+/// An origin as browsers send it: scheme and host (and port), no path.
+fn public_origin(s: &str) -> Result<String, String> {
+    let s = s.trim_end_matches('/');
+    let rest = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"))
+        .ok_or("expected http://HOST or https://HOST")?;
+    if rest.is_empty() || rest.contains(['/', '?', '#', ' ']) {
+        return Err("expected scheme and host only, e.g. https://chongdich.example.vn".into());
+    }
+    Ok(s.to_string())
+}
+
+async fn serve(store: Store, addr: SocketAddr, public_origin: Option<String>) -> Result<()> {
+    let mut state = app_state(store).await?;
+    state.public_origin = public_origin;
     tracing::info!("serving on http://{addr}");
     web::serve(state, addr)
         .await
@@ -444,7 +467,7 @@ async fn run_demo(db: &str, addr: SocketAddr, no_serve: bool, params: &sim::Para
         return Ok(());
     }
     println!("serving http://{addr}/ — sign in with POST http://{addr}/api/v1/auth/login; API described at http://{addr}/openapi.json");
-    serve(store, addr).await
+    serve(store, addr, None).await
 }
 
 async fn user(command: UserCommand) -> Result<()> {

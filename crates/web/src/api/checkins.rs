@@ -2,7 +2,6 @@
 
 use axum::extract::State;
 use axum::Json;
-use chrono::DateTime;
 use domain::epi::ScanMode;
 use domain::role::Permission;
 use domain::{FieldError, Reason};
@@ -11,6 +10,7 @@ use serde_json::Value;
 use store::{CheckinItem, ItemOutcome, PersonRef, VenueRef, CHECKIN_BATCH_MAX};
 use utoipa::ToSchema;
 
+use super::casework::time as parse_time;
 use super::now_s;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Auth};
@@ -20,7 +20,7 @@ use crate::{AppState, Lang};
 /// Bodies of up to 10,000 items: a larger limit than the rest of the API.
 pub const CHECKIN_BODY_LIMIT_BYTES: usize = 4 * 1024 * 1024;
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct CheckinRequest {
     /// The device's id for this check-in: a retried batch resends it and is not stored twice.
     #[schema(value_type = String)]
@@ -61,19 +61,6 @@ pub struct CheckinResponse {
     duplicates: usize,
     rejected: usize,
     items: Vec<ItemResult>,
-}
-
-fn parse_time(field: &str, s: Option<&str>, errors: &mut Vec<FieldError>) -> Option<i64> {
-    match s {
-        None | Some("") => None,
-        Some(s) => match DateTime::parse_from_rfc3339(s) {
-            Ok(t) => Some(t.timestamp()),
-            Err(_) => {
-                errors.push(FieldError::new(field, Reason::InvalidFormat));
-                None
-            }
-        },
-    }
 }
 
 /// The sender's id of a batch item: a string of 1–64 bytes or a number.
@@ -325,4 +312,104 @@ pub(crate) fn answer_items(
         });
     }
     resp
+}
+
+/// Property tests of the check-in parser: whatever a device sends, each item is either a
+/// check-in inside the window (so inside what the tracing index holds) or named field
+/// errors; the parser never panics.
+#[cfg(test)]
+mod fuzz {
+    use proptest::prelude::*;
+    use serde_json::{json, Value};
+
+    use super::{parse_item, CheckinRequest, CheckinWindow};
+
+    /// 2021-11-21T00:00Z with 3638/QĐ-BYT's 21 days.
+    const NOW_S: i64 = 1_637_452_800;
+
+    fn window() -> CheckinWindow {
+        let policies = domain::policy::Policies::embedded().expect("embedded policies");
+        CheckinWindow::at(&policies, NOW_S)
+    }
+
+    fn value() -> impl Strategy<Value = Option<Value>> {
+        prop_oneof![
+            Just(None),
+            Just(Some(Value::Null)),
+            any::<i64>().prop_map(|n| Some(json!(n))),
+            any::<u64>().prop_map(|n| Some(json!(n))),
+            any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map(Value::Number)),
+            ".{0,600}".prop_map(|s| Some(Value::String(s))),
+            "[0-9]{9,12}\\|.{0,20}".prop_map(|s| Some(Value::String(s))),
+            Just(Some(json!([1]))),
+            Just(Some(json!({"a": 1}))),
+        ]
+    }
+
+    fn time() -> impl Strategy<Value = Option<String>> {
+        prop_oneof![
+            Just(None),
+            Just(Some(String::new())),
+            (-10_000_000_000i64..10_000_000_000i64)
+                .prop_map(|t| { chrono::DateTime::from_timestamp(t, 0).map(|d| d.to_rfc3339()) }),
+            (NOW_S - 30 * 86_400..NOW_S + 86_400)
+                .prop_map(|t| { chrono::DateTime::from_timestamp(t, 0).map(|d| d.to_rfc3339()) }),
+            ".{0,40}".prop_map(Some),
+            Just(Some("+275760-09-13T00:00:00Z".into())),
+            Just(Some("1900-01-01T00:00:00+07:00".into())),
+        ]
+    }
+
+    fn request() -> impl Strategy<Value = CheckinRequest> {
+        (
+            value(),
+            value(),
+            value(),
+            time(),
+            time(),
+            prop_oneof![
+                Just(None),
+                Just(Some("self_scan".to_string())),
+                Just(Some("staff_scan".to_string())),
+                ".{0,20}".prop_map(Some),
+            ],
+        )
+            .prop_map(|(id, person, venue, t_in, t_out, mode)| CheckinRequest {
+                id,
+                person,
+                venue,
+                t_in,
+                t_out,
+                mode,
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1024))]
+
+        #[test]
+        fn any_item_is_a_checkin_in_the_window_or_named_errors(r in request()) {
+            let w = window();
+            match parse_item(&r, w) {
+                Ok(item) => {
+                    prop_assert!(w.holds(item.t_in_s));
+                    prop_assert!(!item.client_id.is_empty() && item.client_id.len() <= 64);
+                    if let Some(out) = item.t_out_s {
+                        prop_assert!(out > item.t_in_s && out - item.t_in_s <= 24 * 3600);
+                    }
+                    prop_assert!(trace::T_MIN_S <= item.t_in_s && item.t_in_s <= trace::T_MAX_S);
+                }
+                Err(errors) => {
+                    prop_assert!(!errors.is_empty());
+                    for e in errors {
+                        prop_assert!(
+                            ["id", "person", "venue", "t_in", "t_out", "mode"]
+                                .contains(&e.field.as_str()),
+                            "{}", e.field
+                        );
+                    }
+                }
+            }
+        }
+    }
 }

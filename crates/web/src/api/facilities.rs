@@ -15,7 +15,7 @@ use store::{Admission, FacilityBeds, Occupant, Stay, CAPACITY_MAX, SERIES_DAYS_M
 use utoipa::{IntoParams, ToSchema};
 
 use super::cases::iso;
-use super::casework::{required, slug, time};
+use super::casework::{past_time, required, slug};
 use super::opt_param;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, Auth};
@@ -344,7 +344,8 @@ pub async fn admit(
         None | Some("") => None,
         b => slug::<BedType>("bed_type", b, &mut errors),
     };
-    let at_s = time("at", r.at.as_deref(), &mut errors).unwrap_or_else(|| state.now_s());
+    let at_s = past_time("at", r.at.as_deref(), state.now_s(), &mut errors)
+        .unwrap_or_else(|| state.now_s());
     let note = note(r.note.as_deref(), &mut errors);
     let (Some(who), true) = (who, errors.is_empty()) else {
         return Err(ApiError::invalid(errors));
@@ -396,7 +397,8 @@ pub async fn home(
     auth.require(Permission::ManageBeds)?;
     let mut errors = Vec::new();
     let who = occupant(r.case_id, r.contact_id, &mut errors);
-    let at_s = time("at", r.at.as_deref(), &mut errors).unwrap_or_else(|| state.now_s());
+    let at_s = past_time("at", r.at.as_deref(), state.now_s(), &mut errors)
+        .unwrap_or_else(|| state.now_s());
     let note = note(r.note.as_deref(), &mut errors);
     let (Some(who), true) = (who, errors.is_empty()) else {
         return Err(ApiError::invalid(errors));
@@ -443,7 +445,8 @@ pub async fn transfer(
     let mut errors = Vec::new();
     let facility = required("facility_id", r.facility_id.filter(|&f| f > 0), &mut errors);
     let bed = slug::<BedType>("bed_type", r.bed_type.as_deref(), &mut errors);
-    let at_s = time("at", r.at.as_deref(), &mut errors).unwrap_or_else(|| state.now_s());
+    let at_s = past_time("at", r.at.as_deref(), state.now_s(), &mut errors)
+        .unwrap_or_else(|| state.now_s());
     let note = note(r.note.as_deref(), &mut errors);
     let (Some(facility), Some(bed), true) = (facility, bed, errors.is_empty()) else {
         return Err(ApiError::invalid(errors));
@@ -489,7 +492,8 @@ pub async fn discharge(
     if reason == Some(DischargeReason::Transferred) {
         errors.push(FieldError::new("reason", Reason::UnknownValue));
     }
-    let at_s = time("at", r.at.as_deref(), &mut errors).unwrap_or_else(|| state.now_s());
+    let at_s = past_time("at", r.at.as_deref(), state.now_s(), &mut errors)
+        .unwrap_or_else(|| state.now_s());
     let note = note(r.note.as_deref(), &mut errors);
     let (Some(reason), true) = (reason, errors.is_empty()) else {
         return Err(ApiError::invalid(errors));
