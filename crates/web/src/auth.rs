@@ -12,15 +12,19 @@ pub fn token_from_headers(headers: &HeaderMap) -> Option<String> {
         return (scheme.eq_ignore_ascii_case("bearer") && valid_token(token.trim()))
             .then(|| token.trim().to_string());
     }
+    cookie(headers, COOKIE_NAME).filter(|t| valid_token(t))
+}
+
+/// The value of one cookie of a request.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == COOKIE_NAME)
+        .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_string())
-        .filter(|t| valid_token(t))
 }
 
 /// Tokens are 43 characters of base64url; anything else is not looked up at all.

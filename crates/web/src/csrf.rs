@@ -19,7 +19,7 @@ use axum::extract::Request;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::Response;
 
-use crate::auth::token_from_headers;
+use crate::auth::{cookie, token_from_headers};
 
 /// The form field that carries the token.
 pub const FIELD: &str = "csrf";
@@ -43,17 +43,6 @@ pub fn expected_token(headers: &HeaderMap) -> Option<String> {
         return Some(token_for_session(&session));
     }
     cookie(headers, PRE_SESSION_COOKIE).filter(|t| well_formed(t))
-}
-
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_string())
 }
 
 fn well_formed(t: &str) -> bool {

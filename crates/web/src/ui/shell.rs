@@ -33,15 +33,7 @@ const NAV: &[(&str, &str)] = &[
 
 /// The page language: the `lang` cookie, else `Accept-Language`, else Vietnamese.
 pub fn lang_of(headers: &HeaderMap) -> Lang {
-    let cookie = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == "lang")
-        .map(|(_, v)| v.to_string());
-    match cookie.as_deref() {
+    match crate::auth::cookie(headers, "lang").as_deref() {
         Some("en") => Lang::En,
         Some("vi") => Lang::Vi,
         _ => Lang::from_headers(headers),
