@@ -516,7 +516,7 @@ impl Store {
         sql.bind(Val::Text(structure.as_str().into()));
         sql.push_scope("unit_path", scope, structure);
         sql.push(" GROUP BY status, severity ORDER BY status, severity");
-        for r in sql.query().fetch_all(&self.pool).await? {
+        for r in sql.query().fetch_all(&self.reader).await? {
             let status: String = r.try_get(0)?;
             let severity: String = r.try_get(1)?;
             let n: i64 = r.try_get(2)?;
@@ -541,7 +541,7 @@ impl Store {
         sql.push_scope("unit_path", scope, structure);
         sql.push(&day_col(scope, " >= ")).bind(Val::Int(today - 6));
         sql.push(&day_col(scope, " <= ")).bind(Val::Int(today));
-        let r = sql.query().fetch_one(&self.pool).await?;
+        let r = sql.query().fetch_one(&self.reader).await?;
         c.new_today = r.try_get(0)?;
         c.new_7d = r.try_get(1)?;
 
@@ -554,7 +554,7 @@ impl Store {
         sql.bind(Val::Text(structure.as_str().into()));
         sql.push_scope("unit_path", scope, structure);
         sql.push(&day_col(scope, " > ")).bind(Val::Int(today));
-        let later: i64 = sql.query().fetch_one(&self.pool).await?.try_get(0)?;
+        let later: i64 = sql.query().fetch_one(&self.reader).await?.try_get(0)?;
         let mut sql = Sql::new(
             self.dialect,
             "SELECT COUNT(*) FROM contacts WHERE status = 'quarantine' AND quarantine_until_s > ",
@@ -565,7 +565,7 @@ impl Store {
         sql.push(" AND structure = ")
             .bind(Val::Text(structure.as_str().into()));
         sql.push_scope("unit_path", scope, structure);
-        let today_left: i64 = sql.query().fetch_one(&self.pool).await?.try_get(0)?;
+        let today_left: i64 = sql.query().fetch_one(&self.reader).await?.try_get(0)?;
         c.f1_in_quarantine = later + today_left;
         Ok(c)
     }
@@ -592,7 +592,7 @@ impl Store {
         sql.push(&day_col(scope, " <= ")).bind(Val::Int(to));
         sql.push(" GROUP BY day");
         let mut days = vec![0; usize::try_from(to - from + 1).unwrap_or(0)];
-        for (day, n) in sql.fetch_pairs::<i64, i64>(&self.pool).await? {
+        for (day, n) in sql.fetch_pairs::<i64, i64>(&self.reader).await? {
             if let Some(slot) = usize::try_from(day - from)
                 .ok()
                 .and_then(|i| days.get_mut(i))
@@ -624,6 +624,6 @@ impl Store {
         sql.push(&day_col(scope, " <= "))
             .bind(Val::Int(crate::day_number(last)));
         sql.push(" GROUP BY unit_code HAVING SUM(n) > 0");
-        sql.fetch_pairs(&self.pool).await
+        sql.fetch_pairs(&self.reader).await
     }
 }

@@ -428,7 +428,7 @@ impl Store {
              FROM cases WHERE confirmed_at_s >= $1 ORDER BY id",
         )
         .bind(since_s)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reader)
         .await?
         .iter()
         .map(|r| {

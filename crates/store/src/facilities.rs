@@ -997,7 +997,7 @@ impl Store {
             ") GROUP BY {ps}, s.bed_type) t GROUP BY pre, bed_type ORDER BY pre, bed_type"
         ));
         sql.query()
-            .fetch_all(&self.pool)
+            .fetch_all(&self.reader)
             .await?
             .iter()
             .map(|r| {

@@ -116,7 +116,13 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// The handle every edge uses. Cheap to clone (the pool is shared).
 #[derive(Clone)]
 pub struct Store {
+    /// Writes, and reads that write their audit rows: on SQLite one connection (the one
+    /// writer).
     pool: AnyPool,
+    /// Reads that change nothing (dashboard figures, map and risk counts): on SQLite a pool of
+    /// read-only connections on the WAL beside the writer, so readers never queue behind it;
+    /// on PostgreSQL the same pool.
+    reader: AnyPool,
     dialect: Dialect,
 }
 
@@ -141,14 +147,45 @@ impl Store {
         };
         let options = AnyConnectOptions::from_str(&url)?;
         let sqlite = dialect == Dialect::Sqlite;
-        let pool = AnyPoolOptions::new()
+        let pool = Self::pool(&options, sqlite, false).await?;
+        if sqlite {
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .fetch_optional(&pool)
+                .await?;
+        }
+        // An in-memory SQLite database is one connection's own: nothing to share.
+        let reader = if sqlite && !url.contains(":memory:") {
+            Self::pool(&options, sqlite, true).await?
+        } else {
+            pool.clone()
+        };
+        Ok(Store {
+            pool,
+            reader,
+            dialect,
+        })
+    }
+
+    /// SQLite readers: enough for both cores and a request waiting on the disk.
+    const SQLITE_READERS: u32 = 4;
+
+    async fn pool(options: &AnyConnectOptions, sqlite: bool, read_only: bool) -> Result<AnyPool> {
+        Ok(AnyPoolOptions::new()
             // SQLite allows one writer at a time, and a deferred transaction that reads
             // before it writes can fail at once with SQLITE_BUSY when another connection of
             // the pool wrote meanwhile. One connection serialises the process's work instead:
             // statements are short, and tracing reads its in-memory index, not SQL.
-            .max_connections(if sqlite { 1 } else { 16 })
+            .max_connections(match (sqlite, read_only) {
+                (true, false) => 1,
+                (true, true) => Self::SQLITE_READERS,
+                (false, _) => 16,
+            })
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
+                    if sqlite && read_only {
+                        // A reader never writes, so it never takes the write lock.
+                        conn.execute("PRAGMA query_only = ON").await?;
+                    }
                     if sqlite {
                         conn.execute("PRAGMA foreign_keys = ON").await?;
                         conn.execute("PRAGMA busy_timeout = 10000").await?;
@@ -166,14 +203,8 @@ impl Store {
                     Ok(())
                 })
             })
-            .connect_with(options)
-            .await?;
-        if sqlite {
-            sqlx::query("PRAGMA journal_mode = WAL")
-                .fetch_optional(&pool)
-                .await?;
-        }
-        Ok(Store { pool, dialect })
+            .connect_with(options.clone())
+            .await?)
     }
 
     pub fn dialect(&self) -> Dialect {
@@ -194,6 +225,7 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        self.reader.close().await;
         self.pool.close().await;
     }
 

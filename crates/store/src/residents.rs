@@ -74,6 +74,6 @@ impl Store {
         );
         sql.bind(Val::Text(structure.as_str().into()));
         sql.push_scope("unit_path", scope, structure);
-        sql.fetch_pairs(&self.pool).await
+        sql.fetch_pairs(&self.reader).await
     }
 }

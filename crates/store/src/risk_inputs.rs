@@ -235,7 +235,7 @@ impl Store {
         .bind(structure.as_str())
         .bind(unit_level)
         .bind(date.to_string())
-        .fetch_one(&self.pool)
+        .fetch_one(&self.reader)
         .await?
         .try_get(0)?;
         let Some(week) = week else { return Ok(None) };
@@ -247,7 +247,7 @@ impl Store {
         sql.push(" AND week_end = ").bind(Val::Text(week.clone()));
         sql.push(" AND unit_level = ")
             .bind(Val::Text(unit_level.into()));
-        let rows = sql.fetch_pairs(&self.pool).await?;
+        let rows = sql.fetch_pairs(&self.reader).await?;
         let week = week
             .parse()
             .map_err(|_| crate::StoreError::Corrupt("risk_levels.week_end".into()))?;

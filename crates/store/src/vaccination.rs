@@ -502,7 +502,7 @@ impl Store {
         }
         sql.push(" GROUP BY unit_path) t GROUP BY pre ORDER BY pre");
         sql.query()
-            .fetch_all(&self.pool)
+            .fetch_all(&self.reader)
             .await?
             .iter()
             .map(|r| {
