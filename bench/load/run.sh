@@ -32,7 +32,7 @@ run_db() {
               "dashboard|/|Cookie: chongdich_token=$token"; do
     IFS='|' read -r name path header <<<"$spec"
     for c in 1 8 32; do
-      wrk -t 2 -c "$c" -d "$duration" --latency -H "$header" "http://127.0.0.1:$port$path" >"$dir/wrk.txt" 2>&1 || true
+      wrk -t "$(( c < 2 ? 1 : 2 ))" -c "$c" -d "$duration" --latency -H "$header" "http://127.0.0.1:$port$path" >"$dir/wrk.txt" 2>&1 || true
       python3 - "$label" "$name" "$c" "$dir/wrk.txt" <<'PY'
 import re, sys
 label, name, c, path = sys.argv[1:]
