@@ -208,7 +208,7 @@ impl Store {
                 sql.bind(Val::Int(*id));
             }
             sql.push(")");
-            for r in sql.query().fetch_all(&self.pool).await? {
+            for r in sql.query().fetch_all(&self.reader).await? {
                 let structure: String = r.try_get(1)?;
                 let path: String = r.try_get(3)?;
                 out.insert(
