@@ -38,6 +38,7 @@ use domain::policy::{Policies, PolicyError};
 
 /// The checks of a boundary import, for the CLI.
 pub use api::boundaries::check as check_boundaries;
+pub use api::audit::purge_expired_audit;
 pub use api::tracing::{contacts_for, ContactsResponse};
 /// A session's anti-forgery token, for clients that post forms with the session cookie.
 pub use csrf::token_for_session as csrf_token;
@@ -294,6 +295,14 @@ pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
             Ok(n) if n > 0 => tracing::info!("retention: deleted {n} check-ins"),
             Ok(_) => {}
             Err(e) => tracing::warn!("retention job failed: {e}"),
+        }
+    });
+    // Audit rows older than their retention are deleted (data/policies/audit.toml).
+    every_hour(&state, |s| async move {
+        match api::audit::purge_expired_audit(&s.store, s.now_s()).await {
+            Ok(n) if n > 0 => tracing::info!("retention: deleted {n} audit rows"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!("audit retention job failed: {e}"),
         }
     });
     // Resolution 128 assesses every unit weekly: once a week has ended its levels are
