@@ -197,20 +197,26 @@ pub(crate) async fn append(
                     }
                     None => {}
                 }
-                // The account's place: its one unit (none for several, or the country).
-                sql.push(&format!(
-                    "(SELECT CASE WHEN COUNT(*) = 1 THEN MIN(u.{col}) END FROM user_units uu \
-                     JOIN units u ON u.structure = uu.structure AND u.code = uu.code \
-                     WHERE uu.user_id = "
-                ))
-                .bind(Val::OptInt(e.user.map(|u| u.0)))
-                .push("), NULL)");
+                push_account_place(&mut sql, col, e.user);
+                sql.push(", NULL)");
             }
             sql.push(")");
         }
         inserted += sql.query().execute(&mut *conn).await?.rows_affected();
     }
     Ok(inserted)
+}
+
+/// The acting account's place as a scalar subquery: its one unit (none for several units,
+/// for the whole country, or for the system). `col` is `structure` or `path`.
+fn push_account_place(sql: &mut Sql, col: &str, user: Option<UserId>) {
+    sql.push(&format!(
+        "(SELECT CASE WHEN COUNT(*) = 1 THEN MIN(u.{col}) END FROM user_units uu \
+         JOIN units u ON u.structure = uu.structure AND u.code = uu.code \
+         WHERE uu.user_id = "
+    ))
+    .bind(Val::OptInt(user.map(|u| u.0)))
+    .push(")");
 }
 
 /// Appends one row for a list (nothing for an empty list: it showed no one).
@@ -241,14 +247,19 @@ pub(crate) async fn append_list(
     sql.bind(Val::Text(list.list.into())).push(", ");
     sql.bind(Val::Text(list.subject)).push(", ");
     sql.bind(Val::OptText(list.detail)).push(", ");
-    sql.bind(Val::OptText(
-        list.place.as_ref().map(|p| p.structure.as_str().to_string()),
-    ))
-    .push(", ");
-    sql.bind(Val::OptText(
-        list.place.as_ref().map(|p| p.path.as_str().to_string()),
-    ))
-    .push(", ");
+    // Records of no known place: the list is placed where the account works.
+    match &list.place {
+        Some(p) => {
+            sql.bind(Val::Text(p.structure.as_str().into())).push(", ");
+            sql.bind(Val::Text(p.path.as_str().into())).push(", ");
+        }
+        None => {
+            push_account_place(&mut sql, "structure", list.user);
+            sql.push(", ");
+            push_account_place(&mut sql, "path", list.user);
+            sql.push(", ");
+        }
+    }
     sql.bind(Val::Text(list.item_entity.into())).push(", ");
     sql.bind(Val::Text(ids)).push(")");
     Ok(sql.query().execute(&mut *conn).await?.rows_affected())
@@ -346,6 +357,33 @@ impl Store {
         append_list(&mut conn, self.dialect, list, now_s).await
     }
 
+    /// Records an export of personal data (one row: what, how much, where to), by the
+    /// system account `actor` (exports are CLI commands on the server).
+    pub async fn audit_export(
+        &self,
+        actor: &str,
+        what: &str,
+        detail: String,
+        now_s: i64,
+    ) -> Result<()> {
+        let mut conn = self.pool.acquire().await?;
+        append(
+            &mut conn,
+            self.dialect,
+            [AuditEntry {
+                user: None,
+                actor: actor.into(),
+                action: AuditAction::Read,
+                entity: "export",
+                entity_id: what.into(),
+                detail: Some(detail),
+            }],
+            now_s,
+        )
+        .await?;
+        Ok(())
+    }
+
     /// Deletes the audit rows older than `before_s` and records that it did (one row, no
     /// place: a country-wide administrator reads it). Returns how many rows went.
     pub async fn purge_audit_before(&self, before_s: i64, now_s: i64) -> Result<u64> {
@@ -373,5 +411,36 @@ impl Store {
         }
         tx.commit().await?;
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path(s: &str) -> UnitPath {
+        UnitPath::from_stored(s).unwrap()
+    }
+
+    #[test]
+    fn a_list_is_placed_at_the_deepest_unit_holding_all_its_records() {
+        let s = Structure::S2021;
+        let (a, b, c) = (
+            path("/01/001/00001/"),
+            path("/01/001/00004/"),
+            path("/01/002/00040/"),
+        );
+        let place = |ps: &[&UnitPath]| Place::enclosing(ps.iter().map(|p| (s, *p)));
+        assert_eq!(place(&[&a]), Some(Place::new(s, &a)));
+        assert_eq!(place(&[&a, &a]), Some(Place::new(s, &a)));
+        assert_eq!(place(&[&a, &b]), Some(Place::new(s, &path("/01/001/"))));
+        assert_eq!(place(&[&a, &b, &c]), Some(Place::new(s, &path("/01/"))));
+        // '/01/001/00001/' and '/01/001/00010/' share the bytes '/01/001/000' but only the
+        // district as a unit.
+        let d = path("/01/001/00010/");
+        assert_eq!(place(&[&a, &d]), Some(Place::new(s, &path("/01/001/"))));
+        assert_eq!(place(&[]), None);
+        let other = [(s, &a), (Structure::S2025, &a)];
+        assert_eq!(Place::enclosing(other), None);
     }
 }
