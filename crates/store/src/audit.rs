@@ -188,14 +188,11 @@ pub(crate) async fn append(
             sql.bind(Val::OptText(e.detail));
             for col in ["structure", "path"] {
                 sql.push(", COALESCE(");
-                match record {
-                    Some((table, id)) => {
-                        let col = if col == "path" { "unit_path" } else { col };
-                        sql.push(&format!("(SELECT {col} FROM {table} WHERE id = "))
-                            .bind(Val::Int(id))
-                            .push("), ");
-                    }
-                    None => {}
+                if let Some((table, id)) = record {
+                    let col = if col == "path" { "unit_path" } else { col };
+                    sql.push(&format!("(SELECT {col} FROM {table} WHERE id = "))
+                        .bind(Val::Int(id))
+                        .push("), ");
                 }
                 push_account_place(&mut sql, col, e.user);
                 sql.push(", NULL)");

@@ -36,9 +36,9 @@ use axum::routing::post;
 use axum::Router;
 use domain::policy::{Policies, PolicyError};
 
+pub use api::audit::purge_expired_audit;
 /// The checks of a boundary import, for the CLI.
 pub use api::boundaries::check as check_boundaries;
-pub use api::audit::purge_expired_audit;
 pub use api::tracing::{contacts_for, ContactsResponse};
 /// A session's anti-forgery token, for clients that post forms with the session cookie.
 pub use csrf::token_for_session as csrf_token;

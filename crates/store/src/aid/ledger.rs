@@ -530,7 +530,14 @@ impl Store {
             })
             .map(|d| d.id)
             .collect();
-        let list = audit::AuditList::new(caller, "aid_donations", "", "aid_donation", individuals, None);
+        let list = audit::AuditList::new(
+            caller,
+            "aid_donations",
+            "",
+            "aid_donation",
+            individuals,
+            None,
+        );
         let mut conn = self.pool.acquire().await?;
         audit::append_list(&mut conn, self.dialect, list, crate::now_s()).await?;
         Ok(page)

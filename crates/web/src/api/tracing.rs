@@ -331,7 +331,7 @@ fn split_by_scope(
             f2,
         })
         .collect();
-    referred.sort_by(|a, b| (b.f1 + b.f2).cmp(&(a.f1 + a.f2)));
+    referred.sort_by_key(|r| std::cmp::Reverse(r.f1 + r.f2));
     (shown, referred)
 }
 

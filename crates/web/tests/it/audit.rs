@@ -25,7 +25,7 @@ async fn person(app: &App, token: &str, name: &str, unit: &str) -> i64 {
 
 fn mentions(rows: &[Value], id: i64) -> bool {
     rows.iter().any(|a| {
-        (a["entity"] == "person" && a["entity_id"] == id.to_string())
+        (a["entity"] == "person" && a["entity_id"].as_str() == Some(id.to_string().as_str()))
             || (a["item_entity"] == "person"
                 && a["item_ids"]
                     .as_array()
@@ -152,7 +152,10 @@ async fn audit_rows_past_their_retention_are_purged(store: Store) {
     // The younger row stays; the deletion itself is recorded.
     assert_eq!(
         left,
-        vec![("delete".to_string(), vec![]), ("list".to_string(), vec![2])]
+        vec![
+            ("delete".to_string(), vec![]),
+            ("list".to_string(), vec![2])
+        ]
     );
     assert_eq!(web::purge_expired_audit(&store, now).await.unwrap(), 0);
 }
@@ -220,7 +223,12 @@ async fn a_communes_view_of_a_case_counts_contacts_elsewhere(store: Store) {
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| (c["person_id"].as_i64().unwrap(), c["via_person_id"].as_i64()))
+        .map(|c| {
+            (
+                c["person_id"].as_i64().unwrap(),
+                c["via_person_id"].as_i64(),
+            )
+        })
         .collect();
     assert!(shown.contains(&(wife, Some(f0))), "{shown:?}");
     // The neighbour is shown, but not the id of the F1 (the guest) it was exposed to.
@@ -303,7 +311,12 @@ async fn cluster_lists_are_audited(store: Store) {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.json);
     let list = app.get("/api/v1/clusters", Some(&tracer)).await;
     assert_eq!(list.status, StatusCode::OK, "{}", list.json);
-    assert_eq!(list.json["items"].as_array().unwrap().len(), 1, "{}", list.json);
+    assert_eq!(
+        list.json["items"].as_array().unwrap().len(),
+        1,
+        "{}",
+        list.json
+    );
     let cluster = list.json["items"][0]["id"].as_i64().unwrap();
     app.get_html(&format!("/clusters/{cluster}"), &tracer).await;
     let trail = app
