@@ -48,7 +48,8 @@ fn create(path: &Path) -> Result<BufWriter<File>> {
 pub async fn run(command: ExportCommand) -> Result<()> {
     match command {
         ExportCommand::Checkins { db, out } => {
-            let store = crate::open(&db).await?;
+            // Migrated: the export's audit row needs the current audit table.
+            let store = crate::open_migrated(&db).await?;
             let mut w = create(&out)?;
             writeln!(w, "person_id,venue_id,t_in,t_out")?;
             let n = store
@@ -67,6 +68,15 @@ pub async fn run(command: ExportCommand) -> Result<()> {
                 })
                 .await?;
             w.flush()?;
+            // Check-ins say who was where and when: the export leaves a trace.
+            store
+                .audit_export(
+                    "cli export",
+                    "checkins",
+                    format!("{n} check-ins to {}", out.display()),
+                    chrono::Utc::now().timestamp(),
+                )
+                .await?;
             eprintln!("wrote {n} check-ins to {}", out.display());
             Ok(())
         }

@@ -103,7 +103,7 @@ enum Command {
         #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=2))]
         depth: u8,
     },
-    /// Retention: delete check-ins older than the policy allows, and say how many.
+    /// Retention: delete check-ins and audit rows older than the policies allow, and say how many.
     Purge {
         #[command(flatten)]
         db: DbArg,
@@ -299,6 +299,10 @@ async fn run() -> Result<()> {
             let state = app_state(store.clone()).await?;
             let n = web::purge_expired_checkins(&store, &state.policies, state.now_s()).await?;
             println!("deleted {n} check-ins past the retention period");
+            let n = web::purge_expired_audit(&store, state.now_s())
+                .await
+                .map_err(|e| anyhow::anyhow!("audit retention: {e}"))?;
+            println!("deleted {n} audit rows past the retention period");
             Ok(())
         }
         Command::Units {

@@ -5,6 +5,7 @@
 //! it carries (`refdata`) is compiled in from `data/units/` with `include_str!`.
 
 pub mod aid;
+pub mod audit_policy;
 pub mod auth;
 pub mod care;
 pub mod epi;

@@ -7,7 +7,7 @@ use sqlx::Row;
 use domain::epi::{CaseStatus, Severity, TestKind};
 use domain::{CaseId, PersonId, Structure, UnitPath};
 
-use crate::audit::{self, AuditAction, AuditEntry};
+use crate::audit::{self, AuditAction, AuditEntry, AuditList, Place};
 use crate::page::{Cursor, Page, PageRequest};
 use crate::sql::{Sql, Val};
 use crate::units::code_col;
@@ -139,12 +139,16 @@ impl Store {
         let page = Page::from_overfetch(items, limit, |c| {
             Cursor::new(vec![c.confirmed_at_s.to_string(), c.id.to_string()])
         });
-        let entries: Vec<AuditEntry> = page
-            .items
-            .iter()
-            .map(|c| audit_entry(caller, AuditAction::List, c.id))
-            .collect();
-        audit::append(&mut conn, self.dialect, entries, now_s).await?;
+        // One row for the page, naming every case on it (issue #12, item 15).
+        let list = AuditList::new(
+            caller,
+            "cases",
+            "",
+            "case",
+            page.items.iter().map(|c| c.id.0).collect(),
+            Place::enclosing(page.items.iter().map(|c| (c.structure, &c.unit_path))),
+        );
+        audit::append_list(&mut conn, self.dialect, list, now_s).await?;
         Ok(page)
     }
 

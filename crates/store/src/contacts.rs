@@ -8,7 +8,7 @@ use sqlx::Row;
 use domain::epi::VenueKind;
 use domain::{CaseId, PersonId, Structure, UnitPath};
 
-use crate::audit::{self, AuditAction, AuditEntry};
+use crate::audit::{self, AuditAction, AuditEntry, AuditList, Place};
 use crate::page::{Cursor, Page, PageRequest};
 use crate::sql::{greatest, insert_rows, least, Sql, Val};
 use crate::users::Caller;
@@ -360,7 +360,7 @@ impl Store {
         let mut sql = Sql::new(
             self.dialect,
             "SELECT id, case_id, person_id, degree, via_person_id, first_exposure_s, exposure_s, reasons, status,
-                    quarantine_from_s, quarantine_until_s, test_days, policy, unit_code
+                    quarantine_from_s, quarantine_until_s, test_days, policy, unit_code, unit_path
              FROM contacts WHERE structure = ",
         );
         sql.bind(Val::Text(structure.as_str().into()));
@@ -403,20 +403,23 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        let page = Page::from_overfetch(items, limit, |c| Cursor::new(vec![c.id.to_string()]));
-        let entries: Vec<AuditEntry> = page
-            .items
+        let paths = rows
             .iter()
-            .map(|c| AuditEntry {
-                user: Some(caller.user.id),
-                actor: caller.user.username.clone(),
-                action: AuditAction::List,
-                entity: "person",
-                entity_id: c.person_id.to_string(),
-                detail: Some(format!("contact of case {}", c.case_id)),
-            })
-            .collect();
-        audit::append(&mut conn, self.dialect, entries, now_s).await?;
+            .take(items.len().min(limit as usize))
+            .map(|r| Ok(UnitPath::from_stored(&r.try_get::<String, _>(14)?)))
+            .collect::<Result<Vec<_>>>()?;
+        let page = Page::from_overfetch(items, limit, |c| Cursor::new(vec![c.id.to_string()]));
+        // One row for the page, naming every person on it (issue #12, item 15).
+        let mut list = AuditList::new(
+            caller,
+            "contacts",
+            case.map_or_else(String::new, |c| c.to_string()),
+            "person",
+            page.items.iter().map(|c| c.person_id.0).collect(),
+            Place::enclosing(paths.iter().flatten().map(|p| (structure, p))),
+        );
+        list.detail = due_until_s.map(|t| format!("quarantine ending by {t}"));
+        audit::append_list(&mut conn, self.dialect, list, now_s).await?;
         Ok(page)
     }
 

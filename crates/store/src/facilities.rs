@@ -388,16 +388,16 @@ impl Store {
         .iter()
         .map(stay_from_row)
         .collect::<Result<Vec<_>>>()?;
-        audit::append(
-            &mut conn,
-            self.dialect,
-            stays
-                .iter()
-                .map(|s| audit_stay(caller, AuditAction::List, s.id, None))
-                .collect::<Vec<_>>(),
-            now_s,
-        )
-        .await?;
+        // One row for the list, naming every stay on it (issue #12, item 15).
+        let list = audit::AuditList::new(
+            caller,
+            "facility_stays",
+            facility_id.to_string(),
+            "stay",
+            stays.iter().map(|s| s.id).collect(),
+            None,
+        );
+        audit::append_list(&mut conn, self.dialect, list, now_s).await?;
         Ok(Some(stays))
     }
 

@@ -130,6 +130,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0018_checkin_submitters.sql"),
         then: None,
     },
+    Migration {
+        version: 19,
+        name: "audit_scope",
+        sqlite: include_str!("../migrations/sqlite/0019_audit_scope.sql"),
+        postgres: include_str!("../migrations/postgres/0019_audit_scope.sql"),
+        then: None,
+    },
 ];
 
 const REFDATA_KEY: &str = "units_fingerprint";

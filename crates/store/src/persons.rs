@@ -8,7 +8,7 @@ use sqlx::Row;
 use domain::person::{NationalId, NewPerson, Person, Phone, Sex};
 use domain::{FieldError, PersonId, Reason, Structure, UnitPath};
 
-use crate::audit::{self, AuditAction, AuditEntry};
+use crate::audit::{self, AuditAction, AuditEntry, AuditList, Place};
 use crate::page::{Cursor, Page, PageRequest};
 use crate::sql::{Sql, Val};
 use crate::units::code_col;
@@ -184,12 +184,16 @@ impl Store {
         let page = Page::from_overfetch(items, limit, |p| {
             Cursor::new(vec![p.unit_path.as_str().to_string(), p.id.to_string()])
         });
-        let entries: Vec<AuditEntry> = page
-            .items
-            .iter()
-            .map(|p| entry(caller, AuditAction::List, p.id))
-            .collect();
-        audit::append(&mut conn, self.dialect, entries, now_s).await?;
+        // One row for the page, naming every person on it (issue #12, item 15).
+        let list = AuditList::new(
+            caller,
+            "persons",
+            "",
+            ENTITY,
+            page.items.iter().map(|p| p.id.0).collect(),
+            Place::enclosing(page.items.iter().map(|p| (p.structure, &p.unit_path))),
+        );
+        audit::append_list(&mut conn, self.dialect, list, now_s).await?;
         Ok(page)
     }
 }

@@ -36,6 +36,7 @@ use axum::routing::post;
 use axum::Router;
 use domain::policy::{Policies, PolicyError};
 
+pub use api::audit::purge_expired_audit;
 /// The checks of a boundary import, for the CLI.
 pub use api::boundaries::check as check_boundaries;
 pub use api::tracing::{contacts_for, ContactsResponse};
@@ -294,6 +295,14 @@ pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
             Ok(n) if n > 0 => tracing::info!("retention: deleted {n} check-ins"),
             Ok(_) => {}
             Err(e) => tracing::warn!("retention job failed: {e}"),
+        }
+    });
+    // Audit rows older than their retention are deleted (data/policies/audit.toml).
+    every_hour(&state, |s| async move {
+        match api::audit::purge_expired_audit(&s.store, s.now_s()).await {
+            Ok(n) if n > 0 => tracing::info!("retention: deleted {n} audit rows"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!("audit retention job failed: {e}"),
         }
     });
     // Resolution 128 assesses every unit weekly: once a week has ended its levels are

@@ -601,9 +601,11 @@ async fn trace_and_purge_from_the_command_line() {
     // Today is years past 2021: every check-in is past its retention.
     let purge = run(&["purge", "--db", &db], None);
     assert!(purge.status.success(), "{}", stderr(&purge));
+    // Audit rows are kept longer (data/policies/audit.toml): today's stay.
     assert_eq!(
         stdout(&purge).trim(),
-        "deleted 4 check-ins past the retention period"
+        "deleted 4 check-ins past the retention period\n\
+         deleted 0 audit rows past the retention period"
     );
 }
 
@@ -629,6 +631,26 @@ fn exports_match_the_demo_and_runs_are_deterministic() {
         None,
     );
     assert!(out.status.success(), "{}", stderr(&out));
+    // The export of who was where and when left its audit row.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let exports = rt.block_on(async {
+        let store = store::Store::connect(&db).await.unwrap();
+        let rows = store
+            .list_audit(
+                &store::Caller::system("test"),
+                Some(("export", "checkins")),
+                &store::PageRequest::first(10),
+            )
+            .await
+            .unwrap();
+        store.close().await;
+        rows.items
+    });
+    assert_eq!(exports.len(), 1);
+    assert_eq!(exports[0].actor, "cli export");
     let out = run(
         &[
             "export",

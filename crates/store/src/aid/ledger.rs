@@ -521,8 +521,25 @@ impl Store {
         let page = Page::from_overfetch(items, limit, |d| {
             Cursor::new(vec![d.on_date.to_string(), d.id.to_string()])
         });
-        self.audit_individuals(caller, AuditAction::List, &page.items)
-            .await?;
+        // One row for the page, naming its gifts from or to individuals (issue #12, item 15).
+        let individuals: Vec<i64> = page
+            .items
+            .iter()
+            .filter(|d| {
+                d.donor.kind == PartyKind::Individual || d.recipient.kind == PartyKind::Individual
+            })
+            .map(|d| d.id)
+            .collect();
+        let list = audit::AuditList::new(
+            caller,
+            "aid_donations",
+            "",
+            "aid_donation",
+            individuals,
+            None,
+        );
+        let mut conn = self.pool.acquire().await?;
+        audit::append_list(&mut conn, self.dialect, list, crate::now_s()).await?;
         Ok(page)
     }
 

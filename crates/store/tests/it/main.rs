@@ -1,6 +1,7 @@
 //! The store's contract: every test runs on SQLite and on PostgreSQL.
 
 mod aid;
+mod audit;
 mod bulk;
 mod care;
 mod case_status;

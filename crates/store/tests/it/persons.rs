@@ -98,7 +98,11 @@ async fn every_access_is_audited(store: Store) {
         .unwrap()
         .is_none());
     let trail = store
-        .list_audit(Some(("person", &a.id.to_string())), &PageRequest::first(10))
+        .list_audit(
+            &store::Caller::system("test"),
+            Some(("person", &a.id.to_string())),
+            &PageRequest::first(10),
+        )
         .await
         .unwrap();
     let actions: Vec<(&str, &str)> = trail

@@ -42,6 +42,7 @@ case-tests = Tests
 case-history = History
 case-contacts = Contacts (F1, F2)
 case-contacts-none = No contacts found.
+case-contacts-referred = { $f1 } F1 and { $f2 } F2 referred to { $unit }
 case-trace = Trace and list for quarantine
 case-traced = Saved { $count } new contacts.
 contact-degree = Degree

@@ -42,6 +42,7 @@ case-tests = Xét nghiệm
 case-history = Diễn biến
 case-contacts = Người tiếp xúc (F1, F2)
 case-contacts-none = Chưa tìm thấy người tiếp xúc.
+case-contacts-referred = { $f1 } F1 và { $f2 } F2 chuyển về { $unit }
 case-trace = Truy vết và lập danh sách cách ly
 case-traced = Đã lưu { $count } người tiếp xúc mới.
 contact-degree = Cấp

@@ -1,4 +1,5 @@
-//! The audit log, for administrators.
+//! The audit log, for administrators: the rows placed in their own jurisdiction
+//! (`store::audit`), kept for the retention of `data/policies/audit.toml`.
 
 use axum::extract::State;
 use axum::Json;
@@ -22,9 +23,14 @@ pub struct AuditDto {
     actor: String,
     /// `read`, `list`, `create`, `update` or `delete`.
     action: String,
+    /// The record's kind, or for a list the list's kind (`persons`, `case_contacts`, …).
     entity: String,
+    /// The record, or what the list is of (a case id; empty for a list over a scope).
     entity_id: String,
     detail: Option<String>,
+    /// For a list: the kind of the records it showed (`person`, `case`) and their ids.
+    item_entity: Option<String>,
+    item_ids: Vec<i64>,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -36,7 +42,9 @@ pub struct AuditQuery {
     cursor: Option<String>,
 }
 
-/// Who read or changed which personal record, newest first.
+/// Who read or changed which personal record, newest first: the rows about records in the
+/// caller's jurisdiction (rows without a place only for a country-wide scope). With
+/// `entity` and `entity_id`, one record's trail, including the lists that showed it.
 #[utoipa::path(get, path = "/api/v1/audit", params(AuditQuery), responses(
     (status = 200, body = ListResponse<AuditDto>),
     (status = 403, body = crate::error::ErrorBody)
@@ -58,7 +66,7 @@ pub async fn list(
         cursor: q.cursor.clone(),
     }
     .parse()?;
-    let rows = state.store.list_audit(record, &page).await?;
+    let rows = state.store.list_audit(&auth.0, record, &page).await?;
     Ok(Json(ListResponse::from_page(rows, |a| AuditDto {
         id: a.id,
         at: a.at.to_rfc3339_opts(SecondsFormat::Secs, true),
@@ -68,5 +76,21 @@ pub async fn list(
         entity: a.entity,
         entity_id: a.entity_id,
         detail: a.detail,
+        item_entity: a.item_entity,
+        item_ids: a.item_ids,
     })))
+}
+
+/// Deletes the audit rows older than the retention in force on the locality's day of
+/// `now_s` (`data/policies/audit.toml`) and returns how many; the hourly job in `serve`
+/// and `chongdich purge` run it.
+pub async fn purge_expired_audit(
+    store: &store::Store,
+    now_s: i64,
+) -> Result<u64, Box<dyn std::error::Error + Send + Sync>> {
+    let policies = domain::audit_policy::AuditPolicies::embedded()?;
+    let keep_s = policies.retention_s(crate::local_time::local_date(now_s));
+    Ok(store
+        .purge_audit_before(now_s.saturating_sub(keep_s), now_s)
+        .await?)
 }

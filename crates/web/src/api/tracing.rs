@@ -40,14 +40,30 @@ pub struct ContactDto {
     pub person_id: i64,
     /// 1 (F1) or 2 (F2).
     pub degree: u8,
-    /// The case (for F1) or the F1 (for F2) the contact was exposed to.
-    pub via_person_id: i64,
+    /// The case (for F1) or the F1 (for F2) the contact was exposed to; absent when that
+    /// F1 lives outside the caller's jurisdiction (it is counted in `referred` instead).
+    pub via_person_id: Option<i64>,
     pub reasons: Vec<ReasonDto>,
     /// Total minutes of exposure, the ranking key.
     pub exposure_min: f64,
     first_exposure: String,
-    /// Whether the contact lives in the caller's jurisdiction.
+    /// Whether the contact lives in the caller's jurisdiction (always, in a case's list:
+    /// the others are counted in `referred`).
     in_scope: bool,
+}
+
+/// Contacts living outside the caller's jurisdiction, counted by the unit they are referred
+/// to for follow-up (their residence): who they are, where and when is that unit's to see.
+#[derive(Serialize, ToSchema, Clone)]
+pub struct ReferredDto {
+    /// `2021` or `2025`.
+    pub structure: &'static str,
+    /// The unit's code ("" when the contact's residence is unknown).
+    pub unit: String,
+    /// The unit and its parent, e.g. "Phường Phúc Xá, Quận Ba Đình".
+    pub unit_name: String,
+    pub f1: usize,
+    pub f2: usize,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -59,7 +75,10 @@ pub struct ContactsResponse {
     infectious_to: String,
     /// A bound (rows, frontier, work) cut the answer short.
     truncated: bool,
+    /// The contacts living in the caller's jurisdiction, in full.
     pub contacts: Vec<ContactDto>,
+    /// The others, as counts per unit they are referred to, most first.
+    pub referred: Vec<ReferredDto>,
 }
 
 fn reason_dto(r: &Reason, window_to_s: i64) -> ReasonDto {
@@ -180,7 +199,7 @@ fn contact_dtos(
             ContactDto {
                 person_id,
                 degree: c.degree,
-                via_person_id: id_of(c.via),
+                via_person_id: Some(id_of(c.via)),
                 reasons: c.reasons.iter().map(|r| reason_dto(r, to_s)).collect(),
                 exposure_min: c.exposure_s as f64 / 60.0,
                 first_exposure: iso(c.first_exposure_s),
@@ -232,14 +251,105 @@ pub async fn contacts_for(
         run_trace(&state.store, &state.contacts, &state.policies, &case, depth).await?;
     let ids: Vec<i64> = traced.contacts.iter().map(|c| id_of(c.person)).collect();
     let homes = state.store.residences(&ids).await?;
+    let (contacts, referred) = split_by_scope(
+        &caller.scope,
+        contact_dtos(&caller.scope, &traced, to, &homes),
+        &homes,
+    );
+    // The list leaves with its audit row: the persons shown, placed where they and the
+    // case live (issue #12, item 11). API, page and CLI all come through here.
+    let mut list = store::AuditList::new(
+        caller,
+        "case_contacts",
+        case.id.to_string(),
+        "person",
+        contacts.iter().map(|c| c.person_id).collect(),
+        store::Place::enclosing(
+            std::iter::once((case.structure, &case.unit_path)).chain(
+                contacts
+                    .iter()
+                    .filter_map(|c| homes.get(&c.person_id))
+                    .map(|h| (h.structure, &h.unit_path)),
+            ),
+        ),
+    );
+    list.detail = Some(format!(
+        "F1/F2 to depth {depth}; {} referred elsewhere",
+        referred.iter().map(|r| r.f1 + r.f2).sum::<usize>()
+    ));
+    state.store.audit_list(list, state.now_s()).await?;
     Ok(ContactsResponse {
         case_id: case.id.0,
         policy,
         infectious_from: iso(from),
         infectious_to: iso(to),
         truncated: traced.truncated,
-        contacts: contact_dtos(&caller.scope, &traced, to, &homes),
+        contacts,
+        referred,
     })
+}
+
+/// Keeps the contacts living in `scope` in full and counts the others by their unit. An
+/// F2 in scope reached through an F1 outside it keeps its reasons but not that F1's id.
+fn split_by_scope(
+    scope: &domain::Scope,
+    all: Vec<ContactDto>,
+    homes: &HashMap<i64, store::Residence>,
+) -> (Vec<ContactDto>, Vec<ReferredDto>) {
+    let in_scope = |id: i64| {
+        homes
+            .get(&id)
+            .is_some_and(|h| scope.contains(h.structure, &h.unit_path))
+    };
+    let mut counts: BTreeMap<(&'static str, String), (usize, usize)> = BTreeMap::new();
+    let mut shown = Vec::new();
+    for mut c in all {
+        if c.in_scope {
+            if c.degree == 2 && !c.via_person_id.is_some_and(in_scope) {
+                c.via_person_id = None;
+            }
+            shown.push(c);
+            continue;
+        }
+        let key = homes.get(&c.person_id).map_or(("", String::new()), |h| {
+            (h.structure.as_str(), h.unit_code.clone())
+        });
+        let n = counts.entry(key).or_default();
+        if c.degree == 1 {
+            n.0 += 1;
+        } else {
+            n.1 += 1;
+        }
+    }
+    let mut referred: Vec<ReferredDto> = counts
+        .into_iter()
+        .map(|((structure, unit), (f1, f2))| ReferredDto {
+            structure,
+            unit_name: unit_and_parent(structure, &unit),
+            unit,
+            f1,
+            f2,
+        })
+        .collect();
+    referred.sort_by_key(|r| std::cmp::Reverse(r.f1 + r.f2));
+    (shown, referred)
+}
+
+/// "Phường Phúc Xá, Quận Ba Đình": a unit and its parent, by name (the code if unknown).
+fn unit_and_parent(structure: &str, code: &str) -> String {
+    let Ok(structure) = structure.parse::<domain::Structure>() else {
+        return code.to_string();
+    };
+    let registry = crate::registry::Registry::of(structure);
+    match registry
+        .get(code)
+        .and_then(|u| u.parent_code.as_ref())
+        .and_then(|p| registry.get(p.as_str()))
+        .filter(|p| p.level != domain::UnitLevel::Province)
+    {
+        Some(parent) => format!("{}, {}", registry.name(code), parent.full_name()),
+        None => registry.name(code),
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -314,7 +424,7 @@ pub async fn trace_and_persist(
                 )
             }
             (2, _) => {
-                let until = f1_until.get(&dto.via_person_id).copied().flatten();
+                let until = f1_until.get(&id_of(c.via)).copied().flatten();
                 (
                     "monitor",
                     Some(c.first_exposure_s),
@@ -401,12 +511,53 @@ pub struct ClusterQuery {
 }
 
 /// Clusters (ổ dịch) among recent cases: groups linked by contacts or shared venue exposure.
+/// Not audited: for counts (the dashboard). What shows cases goes through `clusters_for`.
 pub async fn compute_clusters(
     state: &AppState,
     caller: &Caller,
     days: i64,
     venue_gap_s: i64,
 ) -> Result<Vec<ClusterDetailDto>, ApiError> {
+    Ok(clusters_placed(state, caller, days, venue_gap_s).await?.0)
+}
+
+/// The clusters (all, or the one with id `one`) as the API and the pages show them, with
+/// their audit row: the cases shown, placed where they lie (issue #12, item 11).
+pub async fn clusters_for(
+    state: &AppState,
+    caller: &Caller,
+    days: i64,
+    venue_gap_s: i64,
+    one: Option<i64>,
+) -> Result<Vec<ClusterDetailDto>, ApiError> {
+    let (mut found, places) = clusters_placed(state, caller, days, venue_gap_s).await?;
+    if let Some(id) = one {
+        found.retain(|c| c.cluster.id == id);
+    }
+    let cases: Vec<i64> = found
+        .iter()
+        .flat_map(|c| c.cluster.cases.iter().copied())
+        .collect();
+    let place = store::Place::enclosing(
+        cases
+            .iter()
+            .filter_map(|id| places.get(id))
+            .map(|(s, p)| (*s, p)),
+    );
+    let subject = one.map_or_else(String::new, |id| id.to_string());
+    let list = store::AuditList::new(caller, "clusters", subject, "case", cases, place);
+    state.store.audit_list(list, state.now_s()).await?;
+    Ok(found)
+}
+
+type CasePlaces = HashMap<i64, (domain::Structure, domain::UnitPath)>;
+
+async fn clusters_placed(
+    state: &AppState,
+    caller: &Caller,
+    days: i64,
+    venue_gap_s: i64,
+) -> Result<(Vec<ClusterDetailDto>, CasePlaces), ApiError> {
     let now = state.now_s();
     let recent = state.store.cases_since(now - days * 86_400).await?;
     let (snapshot, links) = state.contacts.snapshot();
@@ -432,12 +583,13 @@ pub async fn compute_clusters(
     }
     // One rule for the batch: the one in force now (rules change rarely within 90 days).
     let Ok(rule) = policies.tracing_on(local_date(now)).cloned() else {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), HashMap::new()));
     };
     let clusters = cluster_memo::get_or_compute(snapshot, links, &rule, queries, venue_gap_s)
         .await
         .map_err(|_| ApiError::new(ErrorCode::Internal))?;
     let mut out = Vec::new();
+    let mut places = CasePlaces::new();
     for cl in clusters.iter() {
         let members: Vec<&store::CaseTimes> = cl
             .members
@@ -487,6 +639,9 @@ pub async fn compute_clusters(
                 })
             })
             .collect();
+        for c in &visible {
+            places.insert(c.id.0, (c.structure, c.unit_path.clone()));
+        }
         let mut cases: Vec<i64> = visible.iter().map(|c| c.id.0).collect();
         cases.sort_unstable();
         out.push(ClusterDetailDto {
@@ -509,7 +664,7 @@ pub async fn compute_clusters(
             .cmp(&a.cluster.size)
             .then(a.cluster.id.cmp(&b.cluster.id))
     });
-    Ok(out)
+    Ok((out, places))
 }
 
 /// The clusters of the last computation, kept while the index snapshot, the cases and their
@@ -619,7 +774,7 @@ pub async fn list_clusters(
 ) -> Result<Json<ClusterList>, ApiError> {
     auth.require(Permission::ReadPersonal)?;
     let days = days_param(&q)?;
-    let all = compute_clusters(&state, &auth.0, days, gap_param(&q)?).await?;
+    let all = clusters_for(&state, &auth.0, days, gap_param(&q)?, None).await?;
     Ok(Json(ClusterList {
         items: all.into_iter().map(|c| c.cluster).collect(),
         next_cursor: None,
@@ -640,10 +795,10 @@ pub async fn get_cluster(
     auth.require(Permission::ReadPersonal)?;
     let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
     let days = days_param(&q)?;
-    compute_clusters(&state, &auth.0, days, gap_param(&q)?)
+    clusters_for(&state, &auth.0, days, gap_param(&q)?, Some(id))
         .await?
         .into_iter()
-        .find(|c| c.cluster.id == id)
+        .next()
         .map(Json)
         .ok_or_else(ApiError::not_found)
 }

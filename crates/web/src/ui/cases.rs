@@ -214,6 +214,14 @@ pub(super) async fn case_page(
         form.noprint method="post" action={ "/cases/" (c.id) "/trace" } {
             button.primary type="submit" { (t(lang, "case-trace")) }
         }
+        @if let Some(list) = &contacts { @if !list.referred.is_empty() {
+            // Contacts living elsewhere are that unit's to follow up: counts only.
+            ul.referred { @for r in &list.referred { li {
+                (tr(lang, "case-contacts-referred", &[
+                    ("f1", r.f1.to_string()), ("f2", r.f2.to_string()), ("unit", r.unit_name.clone()),
+                ]))
+            } } }
+        } }
         @match &contacts {
             Some(list) if !list.contacts.is_empty() => {
                 table {
@@ -223,7 +231,7 @@ pub(super) async fn case_page(
                     } }
                     tbody { @for ct in list.contacts.iter().take(500) {
                         tr {
-                            td { (ct.person_id) } td { "F" (ct.degree) } td { (ct.via_person_id) }
+                            td { (ct.person_id) } td { "F" (ct.degree) } td { @if let Some(v) = ct.via_person_id { (v) } }
                             td { (format!("{:.0}", ct.exposure_min)) }
                             td { @for r in ct.reasons.iter().take(3) { (reason_text(lang, r)) br; } }
                         }

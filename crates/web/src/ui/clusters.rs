@@ -18,7 +18,7 @@ pub(super) async fn clusters(State(state): State<AppState>, ui: Ui) -> Response 
     if let Some(no) = ui.forbidden_without(domain::role::Permission::ReadPersonal) {
         return no;
     }
-    let Ok(found) = crate::api::tracing::compute_clusters(&state, &ui.me, 28, 0).await else {
+    let Ok(found) = crate::api::tracing::clusters_for(&state, &ui.me, 28, 0, None).await else {
         return ui.fail(StatusCode::INTERNAL_SERVER_ERROR);
     };
     let lang = ui.lang;
@@ -60,10 +60,10 @@ pub(super) async fn cluster_page(
     let Ok(id) = id.parse::<i64>() else {
         return ui.fail(StatusCode::NOT_FOUND);
     };
-    let Ok(found) = crate::api::tracing::compute_clusters(&state, &ui.me, 28, 0).await else {
+    let Ok(found) = crate::api::tracing::clusters_for(&state, &ui.me, 28, 0, Some(id)).await else {
         return ui.fail(StatusCode::INTERNAL_SERVER_ERROR);
     };
-    let Some(c) = found.into_iter().find(|c| c.cluster.id == id) else {
+    let Some(c) = found.into_iter().next() else {
         return ui.fail(StatusCode::NOT_FOUND);
     };
     let Ok(times) = state.store.cases_since(state.now_s() - 29 * 86_400).await else {

@@ -292,6 +292,7 @@ async fn an_unknown_national_id_is_a_visitor_not_an_oracle(store: Store) {
     let audit = app
         .store
         .list_audit(
+            &store::Caller::system("test"),
             None,
             &store::PageRequest {
                 limit: 100,

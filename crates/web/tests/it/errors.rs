@@ -8,7 +8,11 @@ use crate::{error_code, error_fields, App};
 
 async fn audit_rows(app: &App) -> usize {
     app.store
-        .list_audit(None, &PageRequest::first(1000))
+        .list_audit(
+            &store::Caller::system("test"),
+            None,
+            &PageRequest::first(1000),
+        )
         .await
         .unwrap()
         .items

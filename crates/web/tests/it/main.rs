@@ -3,6 +3,7 @@
 mod access;
 mod aid;
 mod aid_forms;
+mod audit;
 mod auth;
 mod beds_scope;
 mod boundaries;
