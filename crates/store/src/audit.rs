@@ -350,8 +350,11 @@ impl Store {
     /// Appends one audit row for a list computed outside the store (a case's F1/F2 from the
     /// tracing index, clusters, an export); nothing for an empty list.
     pub async fn audit_list(&self, list: AuditList, now_s: i64) -> Result<u64> {
-        let mut conn = self.pool.acquire().await?;
-        append_list(&mut conn, self.dialect, list, now_s).await
+        if list.items.is_empty() {
+            return Ok(0);
+        }
+        self.audit_read(now_s, Pending::List(list)).await?;
+        Ok(1)
     }
 
     /// Records an export of personal data (one row: what, how much, where to), by the
@@ -440,4 +443,93 @@ mod tests {
         let other = [(s, &a), (Structure::S2025, &a)];
         assert_eq!(Place::enclosing(other), None);
     }
+}
+
+/// What a read leaves in the audit log, waiting to be written.
+pub(crate) enum Pending {
+    Rows(Vec<AuditEntry>),
+    List(AuditList),
+}
+
+struct Job {
+    at_s: i64,
+    pending: Pending,
+    done: tokio::sync::oneshot::Sender<std::result::Result<(), String>>,
+}
+
+/// The audit rows of reads, written in groups (group commit). A read still returns its data
+/// only after its row is committed, but the rows of every read waiting at that moment share
+/// one transaction: on SQLite's one writer, with `synchronous = FULL`, a commit per read
+/// would cap every audited list at the disk's flushes per second.
+#[derive(Clone)]
+pub(crate) struct Sink {
+    jobs: tokio::sync::mpsc::UnboundedSender<Job>,
+}
+
+/// Most reads' rows in one transaction.
+const GROUP_MAX: usize = 512;
+
+impl Sink {
+    /// Starts the writer task on the current runtime.
+    pub(crate) fn start(pool: sqlx::AnyPool, dialect: crate::Dialect) -> Sink {
+        let (jobs, mut queue) = tokio::sync::mpsc::unbounded_channel::<Job>();
+        tokio::spawn(async move {
+            while let Some(first) = queue.recv().await {
+                let mut group = vec![first];
+                while group.len() < GROUP_MAX {
+                    match queue.try_recv() {
+                        Ok(job) => group.push(job),
+                        Err(_) => break,
+                    }
+                }
+                let mut done = Vec::with_capacity(group.len());
+                let result = write_group(&pool, dialect, group, &mut done)
+                    .await
+                    .map_err(|e| e.to_string());
+                for d in done {
+                    let _ = d.send(result.clone());
+                }
+            }
+        });
+        Sink { jobs }
+    }
+
+    /// Writes a read's rows; returns once they are committed.
+    pub(crate) async fn write(&self, at_s: i64, pending: Pending) -> Result<()> {
+        let (done, committed) = tokio::sync::oneshot::channel();
+        self.jobs
+            .send(Job {
+                at_s,
+                pending,
+                done,
+            })
+            .map_err(|_| StoreError::Audit("the audit writer has stopped".into()))?;
+        committed
+            .await
+            .map_err(|_| StoreError::Audit("the audit writer has stopped".into()))?
+            .map_err(StoreError::Audit)
+    }
+}
+
+async fn write_group(
+    pool: &sqlx::AnyPool,
+    dialect: crate::Dialect,
+    group: Vec<Job>,
+    done: &mut Vec<tokio::sync::oneshot::Sender<std::result::Result<(), String>>>,
+) -> Result<()> {
+    let mut tx = pool.begin().await;
+    for job in group {
+        done.push(job.done);
+        let Ok(tx) = tx.as_mut() else { continue };
+        match job.pending {
+            Pending::Rows(rows) => {
+                append(tx, dialect, rows, job.at_s).await?;
+            }
+            Pending::List(list) => {
+                append_list(tx, dialect, list, job.at_s).await?;
+            }
+        }
+    }
+    tx?.commit().await?;
+    Ok(())
 }

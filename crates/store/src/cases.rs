@@ -133,7 +133,7 @@ impl Store {
         let limit = page.limit();
         sql.push(" ORDER BY confirmed_at_s DESC, id DESC LIMIT ")
             .bind(Val::Int(limit + 1));
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.reader.acquire().await?;
         let rows = sql.query().fetch_all(&mut *conn).await?;
         let items = rows.iter().map(case_from_row).collect::<Result<Vec<_>>>()?;
         let page = Page::from_overfetch(items, limit, |c| {
@@ -148,7 +148,8 @@ impl Store {
             page.items.iter().map(|c| c.id.0).collect(),
             Place::enclosing(page.items.iter().map(|c| (c.structure, &c.unit_path))),
         );
-        audit::append_list(&mut conn, self.dialect, list, now_s).await?;
+        drop(conn);
+        self.audit_read(now_s, audit::Pending::List(list)).await?;
         Ok(page)
     }
 
@@ -159,7 +160,7 @@ impl Store {
         id: CaseId,
         now_s: i64,
     ) -> Result<Option<CaseDetail>> {
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.reader.acquire().await?;
         let row = sqlx::query(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1"))
             .bind(id.0)
             .fetch_optional(&mut *conn)
@@ -215,11 +216,10 @@ impl Store {
             })
         })
         .collect::<Result<Vec<_>>>()?;
-        audit::append(
-            &mut conn,
-            self.dialect,
-            [audit_entry(caller, AuditAction::Read, id)],
+        drop(conn);
+        self.audit_read(
             now_s,
+            audit::Pending::Rows(vec![audit_entry(caller, AuditAction::Read, id)]),
         )
         .await?;
         Ok(Some(CaseDetail {

@@ -380,7 +380,7 @@ impl Store {
         }
         let limit = page.limit();
         sql.push(" ORDER BY id LIMIT ").bind(Val::Int(limit + 1));
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.reader.acquire().await?;
         let rows = sql.query().fetch_all(&mut *conn).await?;
         let items = rows
             .iter()
@@ -419,7 +419,8 @@ impl Store {
             Place::enclosing(paths.iter().flatten().map(|p| (structure, p))),
         );
         list.detail = due_until_s.map(|t| format!("quarantine ending by {t}"));
-        audit::append_list(&mut conn, self.dialect, list, now_s).await?;
+        drop(conn);
+        self.audit_read(now_s, audit::Pending::List(list)).await?;
         Ok(page)
     }
 

@@ -97,6 +97,9 @@ pub enum StoreError {
     Refused(aid::Refusal),
     #[error("writing the export failed: {0}")]
     Write(#[from] std::io::Error),
+    /// A read's audit row could not be written: the data is not returned.
+    #[error("audit: {0}")]
+    Audit(String),
 }
 
 impl StoreError {
@@ -123,6 +126,8 @@ pub struct Store {
     /// read-only connections on the WAL beside the writer, so readers never queue behind it;
     /// on PostgreSQL the same pool.
     reader: AnyPool,
+    /// Writes reads' audit rows in groups; started on first use, on the runtime in use then.
+    audit: std::sync::Arc<std::sync::OnceLock<audit::Sink>>,
     dialect: Dialect,
 }
 
@@ -162,6 +167,7 @@ impl Store {
         Ok(Store {
             pool,
             reader,
+            audit: Default::default(),
             dialect,
         })
     }
@@ -222,6 +228,15 @@ impl Store {
     #[cfg(feature = "testing")]
     pub async fn migrate_through(&self, version: i64) -> Result<migrate::MigrateReport> {
         migrate::run(self, version).await
+    }
+
+    /// Writes a read's audit rows with those of other reads waiting now (`audit::Sink`);
+    /// returns once they are committed.
+    pub(crate) async fn audit_read(&self, now_s: i64, pending: audit::Pending) -> Result<()> {
+        self.audit
+            .get_or_init(|| audit::Sink::start(self.pool.clone(), self.dialect))
+            .write(now_s, pending)
+            .await
     }
 
     pub async fn close(&self) {

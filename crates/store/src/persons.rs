@@ -125,7 +125,7 @@ impl Store {
         id: PersonId,
         now_s: i64,
     ) -> Result<Option<Person>> {
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.reader.acquire().await?;
         let row = sqlx::query(&format!(
             "SELECT {PERSON_COLUMNS} FROM persons WHERE id = $1"
         ))
@@ -138,11 +138,10 @@ impl Store {
         if !caller.scope.contains(person.structure, &person.unit_path) {
             return Ok(None);
         }
-        audit::append(
-            &mut conn,
-            self.dialect,
-            [entry(caller, AuditAction::Read, id)],
+        drop(conn);
+        self.audit_read(
             now_s,
+            audit::Pending::Rows(vec![entry(caller, AuditAction::Read, id)]),
         )
         .await?;
         Ok(Some(person))
@@ -175,7 +174,7 @@ impl Store {
         let limit = page.limit();
         sql.push(" ORDER BY unit_path, id LIMIT ")
             .bind(Val::Int(limit + 1));
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.reader.acquire().await?;
         let rows = sql.query().fetch_all(&mut *conn).await?;
         let items = rows
             .iter()
@@ -193,7 +192,8 @@ impl Store {
             page.items.iter().map(|p| p.id.0).collect(),
             Place::enclosing(page.items.iter().map(|p| (p.structure, &p.unit_path))),
         );
-        audit::append_list(&mut conn, self.dialect, list, now_s).await?;
+        drop(conn);
+        self.audit_read(now_s, audit::Pending::List(list)).await?;
         Ok(page)
     }
 }
