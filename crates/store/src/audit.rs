@@ -353,7 +353,8 @@ impl Store {
         if list.items.is_empty() {
             return Ok(0);
         }
-        self.audit_read(now_s, Pending::List(list)).await?;
+        let conn = self.reader.acquire().await?;
+        self.audit_read(conn, now_s, Pending::List(list)).await?;
         Ok(1)
     }
 

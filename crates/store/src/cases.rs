@@ -148,8 +148,8 @@ impl Store {
             page.items.iter().map(|c| c.id.0).collect(),
             Place::enclosing(page.items.iter().map(|c| (c.structure, &c.unit_path))),
         );
-        drop(conn);
-        self.audit_read(now_s, audit::Pending::List(list)).await?;
+        self.audit_read(conn, now_s, audit::Pending::List(list))
+            .await?;
         Ok(page)
     }
 
@@ -216,8 +216,8 @@ impl Store {
             })
         })
         .collect::<Result<Vec<_>>>()?;
-        drop(conn);
         self.audit_read(
+            conn,
             now_s,
             audit::Pending::Rows(vec![audit_entry(caller, AuditAction::Read, id)]),
         )

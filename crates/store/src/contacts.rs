@@ -419,8 +419,8 @@ impl Store {
             Place::enclosing(paths.iter().flatten().map(|p| (structure, p))),
         );
         list.detail = due_until_s.map(|t| format!("quarantine ending by {t}"));
-        drop(conn);
-        self.audit_read(now_s, audit::Pending::List(list)).await?;
+        self.audit_read(conn, now_s, audit::Pending::List(list))
+            .await?;
         Ok(page)
     }
 

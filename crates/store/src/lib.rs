@@ -230,9 +230,29 @@ impl Store {
         migrate::run(self, version).await
     }
 
-    /// Writes a read's audit rows with those of other reads waiting now (`audit::Sink`);
-    /// returns once they are committed.
-    pub(crate) async fn audit_read(&self, now_s: i64, pending: audit::Pending) -> Result<()> {
+    /// Writes a read's audit rows and returns once they are committed. `conn` is the
+    /// connection the read used. On SQLite it is a reader, which cannot write: it goes back
+    /// to the pool and the rows join those of other reads waiting now in one transaction of
+    /// the writer (`audit::Sink`). On PostgreSQL the rows are written on the read's own
+    /// connection: the server commits concurrent transactions together by itself.
+    pub(crate) async fn audit_read(
+        &self,
+        mut conn: sqlx::pool::PoolConnection<sqlx::Any>,
+        now_s: i64,
+        pending: audit::Pending,
+    ) -> Result<()> {
+        if self.dialect == Dialect::Postgres {
+            match pending {
+                audit::Pending::Rows(rows) => {
+                    audit::append(&mut conn, self.dialect, rows, now_s).await?
+                }
+                audit::Pending::List(list) => {
+                    audit::append_list(&mut conn, self.dialect, list, now_s).await?
+                }
+            };
+            return Ok(());
+        }
+        drop(conn);
         self.audit
             .get_or_init(|| audit::Sink::start(self.pool.clone(), self.dialect))
             .write(now_s, pending)

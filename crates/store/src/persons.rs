@@ -138,8 +138,8 @@ impl Store {
         if !caller.scope.contains(person.structure, &person.unit_path) {
             return Ok(None);
         }
-        drop(conn);
         self.audit_read(
+            conn,
             now_s,
             audit::Pending::Rows(vec![entry(caller, AuditAction::Read, id)]),
         )
@@ -192,8 +192,8 @@ impl Store {
             page.items.iter().map(|p| p.id.0).collect(),
             Place::enclosing(page.items.iter().map(|p| (p.structure, &p.unit_path))),
         );
-        drop(conn);
-        self.audit_read(now_s, audit::Pending::List(list)).await?;
+        self.audit_read(conn, now_s, audit::Pending::List(list))
+            .await?;
         Ok(page)
     }
 }

@@ -273,7 +273,7 @@ impl Store {
         .bind(token_hash)
         .bind(now_s)
         .bind(now_s - SESSION_IDLE_S)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.reader)
         .await?;
         let Some(row) = row else {
             return Ok(None);
@@ -434,7 +434,7 @@ impl Store {
              WHERE uu.user_id = $1 ORDER BY uu.structure, uu.code",
         )
         .bind(user.0)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reader)
         .await?;
         rows.iter()
             .map(|r| {
