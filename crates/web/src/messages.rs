@@ -22,9 +22,9 @@ pub fn error_message(code: ErrorCode, lang: Lang) -> &'static str {
         (InvalidCredentials, Lang::Vi) => "Tên đăng nhập hoặc mật khẩu không đúng.",
         (InvalidCredentials, Lang::En) => "Wrong username or password.",
         (LoginLocked, Lang::Vi) => {
-            "Đăng nhập sai quá nhiều lần; tài khoản tạm khóa, hãy thử lại sau."
+            "Đăng nhập sai quá nhiều lần; việc đăng nhập tạm dừng trong ít phút, hãy thử lại sau."
         }
-        (LoginLocked, Lang::En) => "Too many failed sign-ins; the account is locked for a while.",
+        (LoginLocked, Lang::En) => "Too many failed sign-ins; signing in is paused for a few minutes. Try again later.",
         (Forbidden, Lang::Vi) => "Vai trò của bạn không được phép thực hiện thao tác này.",
         (Forbidden, Lang::En) => "Your role is not allowed to do this.",
         (Conflict, Lang::Vi) => "Bản ghi đã tồn tại; không có gì được lưu.",
