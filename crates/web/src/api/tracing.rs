@@ -510,17 +510,6 @@ pub struct ClusterQuery {
     venue_gap_h: Option<String>,
 }
 
-/// Clusters (ổ dịch) among recent cases: groups linked by contacts or shared venue exposure.
-/// Not audited: for counts (the dashboard). What shows cases goes through `clusters_for`.
-pub async fn compute_clusters(
-    state: &AppState,
-    caller: &Caller,
-    days: i64,
-    venue_gap_s: i64,
-) -> Result<Vec<ClusterDetailDto>, ApiError> {
-    Ok(clusters_placed(state, caller, days, venue_gap_s).await?.0)
-}
-
 /// The clusters (all, or the one with id `one`) as the API and the pages show them, with
 /// their audit row: the cases shown, placed where they lie (issue #12, item 11).
 pub async fn clusters_for(
@@ -552,18 +541,18 @@ pub async fn clusters_for(
 
 type CasePlaces = HashMap<i64, (domain::Structure, domain::UnitPath)>;
 
-async fn clusters_placed(
+/// Cases confirmed in the last `days` days and the clusters they form (memoised per index
+/// snapshot and case set).
+async fn recent_clusters(
     state: &AppState,
-    caller: &Caller,
     days: i64,
     venue_gap_s: i64,
-) -> Result<(Vec<ClusterDetailDto>, CasePlaces), ApiError> {
+) -> Result<(Vec<store::CaseTimes>, std::sync::Arc<Vec<trace::Cluster>>), ApiError> {
     let now = state.now_s();
     let recent = state.store.cases_since(now - days * 86_400).await?;
     let (snapshot, links) = state.contacts.snapshot();
     let policies = state.policies.clone();
     let mut queries = Vec::with_capacity(recent.len());
-    let mut case_of_person: HashMap<u32, &store::CaseTimes> = HashMap::new();
     for c in &recent {
         let Some(p) = idx(c.person_id) else { continue };
         let (from, to, _) = window(
@@ -579,15 +568,52 @@ async fn clusters_placed(
             infectious_to_s: to,
             depth: 1,
         });
-        case_of_person.insert(p, c);
     }
     // One rule for the batch: the one in force now (rules change rarely within 90 days).
     let Ok(rule) = policies.tracing_on(local_date(now)).cloned() else {
-        return Ok((Vec::new(), HashMap::new()));
+        return Ok((recent, std::sync::Arc::new(Vec::new())));
     };
     let clusters = cluster_memo::get_or_compute(snapshot, links, &rule, queries, venue_gap_s)
         .await
         .map_err(|_| ApiError::new(ErrorCode::Internal))?;
+    Ok((recent, clusters))
+}
+
+/// How many clusters of the last `days` days with a case in the caller's scope began at or
+/// after `since_s`: the dashboard's figure, without building each cluster's cases, growth
+/// and graph.
+pub async fn new_cluster_count(
+    state: &AppState,
+    caller: &Caller,
+    days: i64,
+    since_s: i64,
+) -> Result<i64, ApiError> {
+    let (recent, clusters) = recent_clusters(state, days, 0).await?;
+    let case_of_person: HashMap<u32, &store::CaseTimes> = recent
+        .iter()
+        .filter_map(|c| Some((idx(c.person_id)?, c)))
+        .collect();
+    Ok(clusters
+        .iter()
+        .filter(|cl| {
+            let members = || cl.members.iter().filter_map(|p| case_of_person.get(p));
+            members().map(|c| c.confirmed_at_s).min() >= Some(since_s)
+                && members().any(|c| caller.scope.contains(c.structure, &c.unit_path))
+        })
+        .count() as i64)
+}
+
+async fn clusters_placed(
+    state: &AppState,
+    caller: &Caller,
+    days: i64,
+    venue_gap_s: i64,
+) -> Result<(Vec<ClusterDetailDto>, CasePlaces), ApiError> {
+    let (recent, clusters) = recent_clusters(state, days, venue_gap_s).await?;
+    let case_of_person: HashMap<u32, &store::CaseTimes> = recent
+        .iter()
+        .filter_map(|c| Some((idx(c.person_id)?, c)))
+        .collect();
     let mut out = Vec::new();
     let mut places = CasePlaces::new();
     for cl in clusters.iter() {

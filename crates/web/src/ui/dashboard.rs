@@ -34,7 +34,12 @@ pub(super) async fn dashboard(State(state): State<AppState>, ui: Ui) -> Response
         state
             .store
             .latest_published_levels(structure, "commune", today),
-        crate::api::tracing::compute_clusters(&state, &me, 28, 0),
+        crate::api::tracing::new_cluster_count(
+            &state,
+            &me,
+            28,
+            day_start_s(today - chrono::Days::new(6))
+        ),
         state
             .store
             .beds_by_unit(&me.scope, structure, province, now),
@@ -90,17 +95,10 @@ pub(super) async fn dashboard(State(state): State<AppState>, ui: Ui) -> Response
                 .count() as i64
         })
         .unwrap_or(0);
-    let week_ago = day_start_s(today - chrono::Days::new(6));
-    let new_clusters = clusters
-        .map(|c| {
-            c.iter()
-                .filter(|c| {
-                    chrono::DateTime::parse_from_rfc3339(&c.cluster.first_confirmed)
-                        .is_ok_and(|t| t.timestamp() >= week_ago)
-                })
-                .count() as i64
-        })
-        .unwrap_or(0);
+    let new_clusters = clusters.unwrap_or_else(|e| {
+        tracing::error!("dashboard clusters: {}", e.code.as_str());
+        0
+    });
     let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
     // The epidemic curve: 28 local days ending today, days without cases as zero.
     let first = today - chrono::Days::new(27);
