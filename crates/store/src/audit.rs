@@ -483,8 +483,11 @@ impl Sink {
                         Err(_) => break,
                     }
                 }
-                let mut done = Vec::with_capacity(group.len());
-                let result = write_group(&pool, dialect, group, &mut done)
+                let (done, work): (Vec<_>, Vec<_>) = group
+                    .into_iter()
+                    .map(|j| (j.done, (j.at_s, j.pending)))
+                    .unzip();
+                let result = write_group(&pool, dialect, work)
                     .await
                     .map_err(|e| e.to_string());
                 for d in done {
@@ -515,22 +518,15 @@ impl Sink {
 async fn write_group(
     pool: &sqlx::AnyPool,
     dialect: crate::Dialect,
-    group: Vec<Job>,
-    done: &mut Vec<tokio::sync::oneshot::Sender<std::result::Result<(), String>>>,
+    work: Vec<(i64, Pending)>,
 ) -> Result<()> {
-    let mut tx = pool.begin().await;
-    for job in group {
-        done.push(job.done);
-        let Ok(tx) = tx.as_mut() else { continue };
-        match job.pending {
-            Pending::Rows(rows) => {
-                append(tx, dialect, rows, job.at_s).await?;
-            }
-            Pending::List(list) => {
-                append_list(tx, dialect, list, job.at_s).await?;
-            }
-        }
+    let mut tx = pool.begin().await?;
+    for (at_s, pending) in work {
+        match pending {
+            Pending::Rows(rows) => append(&mut tx, dialect, rows, at_s).await?,
+            Pending::List(list) => append_list(&mut tx, dialect, list, at_s).await?,
+        };
     }
-    tx?.commit().await?;
+    tx.commit().await?;
     Ok(())
 }

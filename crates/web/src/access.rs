@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::handler::Handler;
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
@@ -211,28 +211,29 @@ pub async fn guard(State(g): State<Guard>, mut req: Request, next: Next) -> Resp
     let access = match Verb::of(req.method()).and_then(|v| g.table.get(&(v, path.clone()))) {
         Some(a) => *a,
         None if g.paths.contains(&path) => {
-            return refuse(api, lang, StatusCode::METHOD_NOT_ALLOWED);
+            return refuse(api, lang, ErrorCode::MethodNotAllowed);
         }
         None => {
             // A route added around `Routes` has declared no access: refuse it rather than
             // serve it unguarded (a test walks the table; this catches the rest).
             tracing::error!("route {path} has no declared access; refused");
-            return refuse(api, lang, StatusCode::INTERNAL_SERVER_ERROR);
+            return refuse(api, lang, ErrorCode::Internal);
         }
     };
     let state_changing = req.method() == Method::POST;
     let bearer = req.headers().contains_key(header::AUTHORIZATION);
+    let session = auth::token_from_headers(req.headers());
     let caller = if access == Access::Public {
         None
     } else {
-        let Some(token) = auth::token_from_headers(req.headers()) else {
-            return refuse(api, lang, StatusCode::UNAUTHORIZED);
+        let Some(token) = &session else {
+            return refuse(api, lang, ErrorCode::Unauthorized);
         };
         match g
             .state
             .store
             .caller_by_token(
-                &domain::auth::token_hash(&token),
+                &domain::auth::token_hash(token),
                 chrono::Utc::now().timestamp(),
             )
             .await
@@ -243,8 +244,8 @@ pub async fn guard(State(g): State<Guard>, mut req: Request, next: Next) -> Resp
     };
     match access.allows(caller.as_ref()) {
         Ok(()) => {}
-        Err(Refusal::SignIn) => return refuse(api, lang, StatusCode::UNAUTHORIZED),
-        Err(Refusal::Forbidden) => return refuse(api, lang, StatusCode::FORBIDDEN),
+        Err(Refusal::SignIn) => return refuse(api, lang, ErrorCode::Unauthorized),
+        Err(Refusal::Forbidden) => return refuse(api, lang, ErrorCode::Forbidden),
     }
     // A request carrying its own Authorization header cannot be forged by another site (a
     // browser never adds one); one riding on the session cookie can, unless it proves it
@@ -252,11 +253,11 @@ pub async fn guard(State(g): State<Guard>, mut req: Request, next: Next) -> Resp
     let expected = csrf::expected_token(req.headers());
     // A page's form may be forged even before sign-in (the sign-in form itself); an API call
     // only when it rides on the session cookie (without it, it carries no authority).
-    let rides_on_cookie = !bearer && auth::token_from_headers(req.headers()).is_some();
+    let rides_on_cookie = !bearer && session.is_some();
     if state_changing && !bearer && (!api || rides_on_cookie) {
         req = match csrf::check(req, &expected, api, g.state.public_origin.as_deref()).await {
             Ok(req) => req,
-            Err(()) => return refuse_as(api, lang, CROSS_SITE, true),
+            Err(()) => return refuse(api, lang, ErrorCode::CrossSite),
         };
     }
     if let Some(c) = caller {
@@ -273,37 +274,21 @@ pub async fn guard(State(g): State<Guard>, mut req: Request, next: Next) -> Resp
     resp
 }
 
-/// The status of a forged request; told apart from a role's refusal by its error code.
-const CROSS_SITE: StatusCode = StatusCode::FORBIDDEN;
-
 /// A refusal in the route's own form: the API's error shape, or for a page the sign-in page
-/// (no session) or the error page in the user's language.
-fn refuse(api: bool, lang: crate::Lang, status: StatusCode) -> Response {
-    refuse_as(api, lang, status, false)
-}
-
-fn refuse_as(api: bool, lang: crate::Lang, status: StatusCode, forged: bool) -> Response {
+/// (no session), the forged-form page, or the error page in the user's language.
+fn refuse(api: bool, lang: crate::Lang, code: ErrorCode) -> Response {
     if api {
-        let code = match status {
-            _ if forged => ErrorCode::CrossSite,
-            StatusCode::UNAUTHORIZED => ErrorCode::Unauthorized,
-            StatusCode::FORBIDDEN => ErrorCode::Forbidden,
-            StatusCode::METHOD_NOT_ALLOWED => ErrorCode::MethodNotAllowed,
-            _ => ErrorCode::Internal,
-        };
         return ApiError::new(code).into_response();
     }
-    if status == StatusCode::UNAUTHORIZED {
-        return crate::ui::to_login();
+    match code {
+        ErrorCode::Unauthorized => crate::ui::to_login(),
+        ErrorCode::CrossSite => crate::ui::forged(lang),
+        ErrorCode::MethodNotAllowed => {
+            let mut resp = crate::ui::failure(lang, code.status());
+            resp.headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD, POST"));
+            resp
+        }
+        _ => crate::ui::failure(lang, code.status()),
     }
-    let mut resp = if forged {
-        crate::ui::forged(lang)
-    } else {
-        crate::ui::failure(lang, status)
-    };
-    if status == StatusCode::METHOD_NOT_ALLOWED {
-        resp.headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD, POST"));
-    }
-    resp
 }

@@ -83,13 +83,17 @@ pub fn id_of(idx: u32) -> i64 {
 /// time outside its range, a check-out before the check-in, an id out of range) is refused
 /// with the engine's reason, so that one bad row is skipped and reported, never fatal.
 fn visit(r: &VisitRow) -> Result<Visit, trace::TraceError> {
-    let out_of_range = |id: i64| trace::TraceError::PersonOutOfRange {
+    let id32 = |id: i64| u32::try_from(id).unwrap_or(u32::MAX);
+    let person = idx(r.person_id).ok_or(trace::TraceError::PersonOutOfRange {
         at: 0,
-        person: u32::try_from(id).unwrap_or(u32::MAX),
+        person: id32(r.person_id),
         n_people: u32::MAX,
-    };
-    let person = idx(r.person_id).ok_or_else(|| out_of_range(r.person_id))?;
-    let venue = idx(r.venue_id).ok_or_else(|| out_of_range(r.venue_id))?;
+    })?;
+    let venue = idx(r.venue_id).ok_or(trace::TraceError::VenueOutOfRange {
+        at: 0,
+        venue: id32(r.venue_id),
+        n_venues: u32::MAX,
+    })?;
     let v = Visit {
         person,
         venue,

@@ -94,15 +94,3 @@ impl FromRequestParts<AppState> for Auth {
         Ok(Auth(caller))
     }
 }
-
-impl Auth {
-    /// Refuses (403) a caller whose role lacks the permission. The refusal does not depend on
-    /// any record, so it reveals nothing about what exists.
-    pub fn require(&self, permission: domain::role::Permission) -> Result<(), ApiError> {
-        if self.0.user.role.can(permission) {
-            Ok(())
-        } else {
-            Err(ApiError::new(ErrorCode::Forbidden))
-        }
-    }
-}

@@ -4,7 +4,6 @@
 use axum::extract::State;
 use axum::Json;
 use chrono::SecondsFormat;
-use domain::role::Permission;
 use domain::Reason;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -54,7 +53,6 @@ pub async fn list(
     auth: Auth,
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> Result<Json<ListResponse<AuditDto>>, ApiError> {
-    auth.require(Permission::Administer)?;
     let record = match (q.entity.as_deref(), q.entity_id.as_deref()) {
         (None, None) => None,
         (Some(e), Some(id)) if !e.is_empty() && !id.is_empty() => Some((e, id)),

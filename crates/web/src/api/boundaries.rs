@@ -12,7 +12,6 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use domain::role::Permission;
 use domain::{FieldError, Reason, Structure, UnitLevel};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -67,7 +66,6 @@ pub async fn import(
     ApiQuery(q): ApiQuery<ImportQuery>,
     ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<(StatusCode, Json<ImportReport>), ApiError> {
-    auth.require(Permission::SetPolicy)?;
     let structure = opt_param("structure", q.structure.as_deref(), str::parse::<Structure>)?
         .unwrap_or(Structure::S2021);
     let property = q

@@ -272,9 +272,6 @@ pub(super) async fn trace_case(
     Path(id): Path<String>,
 ) -> Response {
     let Ui { lang, me } = ui;
-    if !me.user.role.can(domain::role::Permission::WritePersonal) {
-        return failure(lang, StatusCode::FORBIDDEN);
-    }
     match crate::api::tracing::trace_and_persist(&state, &me, &id).await {
         Ok(r) => {
             Redirect::to(&format!("/cases/{}?traced={}", r.case_id, r.new_contacts)).into_response()

@@ -86,11 +86,6 @@ impl Ui {
         page(self.lang, title, Some(&self.me), body).into_response()
     }
 
-    /// The error page if the user's role lacks `permission`.
-    pub fn forbidden_without(&self, permission: domain::role::Permission) -> Option<Response> {
-        (!self.me.user.role.can(permission)).then(|| failure(self.lang, StatusCode::FORBIDDEN))
-    }
-
     pub fn fail(&self, status: StatusCode) -> Response {
         failure(self.lang, status)
     }
