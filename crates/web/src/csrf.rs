@@ -28,11 +28,6 @@ pub const HEADER: &str = "x-csrf-token";
 /// The cookie holding the token before sign-in.
 pub const PRE_SESSION_COOKIE: &str = "chongdich_csrf";
 
-/// The token of a session (`domain::auth::csrf_token`).
-pub fn token_for_session(session_token: &str) -> String {
-    domain::auth::csrf_token(session_token)
-}
-
 /// The token a request's forms must carry: the session's, else the pre-session cookie's.
 /// `None` before the first page that sets one.
 pub fn expected_token(headers: &HeaderMap) -> Option<String> {
@@ -40,7 +35,7 @@ pub fn expected_token(headers: &HeaderMap) -> Option<String> {
         return None;
     }
     if let Some(session) = token_from_headers(headers) {
-        return Some(token_for_session(&session));
+        return Some(domain::auth::csrf_token(&session));
     }
     cookie(headers, PRE_SESSION_COOKIE).filter(|t| well_formed(t))
 }
@@ -257,10 +252,13 @@ mod tests {
 
     #[test]
     fn tokens_compare_whole() {
-        let t = token_for_session("a".repeat(43).as_str());
+        let t = domain::auth::csrf_token("a".repeat(43).as_str());
         assert_eq!(t.len(), 43);
         assert!(same(&t, &t.clone()));
         assert!(!same(&t, &t[..42]));
-        assert!(!same(&t, &token_for_session("b".repeat(43).as_str())));
+        assert!(!same(
+            &t,
+            &domain::auth::csrf_token("b".repeat(43).as_str())
+        ));
     }
 }

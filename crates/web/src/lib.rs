@@ -41,7 +41,7 @@ pub use api::audit::purge_expired_audit;
 pub use api::boundaries::check as check_boundaries;
 pub use api::tracing::{contacts_for, ContactsResponse};
 /// A session's anti-forgery token, for clients that post forms with the session cookie.
-pub use csrf::token_for_session as csrf_token;
+pub use domain::auth::csrf_token;
 pub use error::{ApiError, ErrorCode};
 pub use lang::Lang;
 pub use ui::map::builds_started as map_builds_started;
