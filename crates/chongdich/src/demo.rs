@@ -157,7 +157,7 @@ async fn trace_last_day(store: &Store, clock_s: i64) -> Result<()> {
         expires_at: chrono::DateTime::from_timestamp(clock_s + 3600, 0).unwrap_or_default(),
     };
     let (mut traced, mut contacts) = (0, 0);
-    let mut today = store.cases_since(day_start).await?;
+    let mut today = store.cases_since(day_start).await?.to_vec();
     today.sort_by_key(|c| std::cmp::Reverse((c.confirmed_at_s, c.id.0)));
     for case in today
         .iter()

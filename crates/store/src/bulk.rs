@@ -431,6 +431,9 @@ impl Store {
     ) -> Result<u64> {
         let mut tx = self.pool.begin().await?;
         let n = insert_rows(&mut tx, self.dialect, table, columns, rows).await?;
+        if table == crate::recent_cases::CASES {
+            crate::recent_cases::bump(&mut tx, crate::recent_cases::CASES).await?;
+        }
         tx.commit().await?;
         Ok(n)
     }

@@ -358,6 +358,7 @@ impl Store {
             now_s,
         )
         .await?;
+        crate::recent_cases::bump(&mut tx, crate::recent_cases::CASES).await?;
         tx.commit().await?;
         Ok(CaseId(id))
     }
@@ -472,6 +473,7 @@ impl Store {
             now_s,
         )
         .await?;
+        crate::recent_cases::bump(&mut tx, crate::recent_cases::CASES).await?;
         tx.commit().await?;
         Ok(true)
     }

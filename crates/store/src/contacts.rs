@@ -423,34 +423,6 @@ impl Store {
             .await?;
         Ok(page)
     }
-
-    /// The case ids of active and recent cases (confirmed at or after `since_s`), with the
-    /// fields tracing needs: `(case id, person id, onset, first sample, confirmed, isolation)`.
-    pub async fn cases_since(&self, since_s: i64) -> Result<Vec<CaseTimes>> {
-        sqlx::query(
-            "SELECT id, person_id, onset_s, first_sample_s, confirmed_at_s, isolation_s, structure, unit_path
-             FROM cases WHERE confirmed_at_s >= $1 ORDER BY id",
-        )
-        .bind(since_s)
-        .fetch_all(&self.reader)
-        .await?
-        .iter()
-        .map(|r| {
-            let structure: String = r.try_get(6)?;
-            let path: String = r.try_get(7)?;
-            Ok(CaseTimes {
-                id: CaseId(r.try_get(0)?),
-                person_id: r.try_get(1)?,
-                onset_s: r.try_get(2)?,
-                first_sample_s: r.try_get(3)?,
-                confirmed_at_s: r.try_get(4)?,
-                isolation_s: r.try_get(5)?,
-                structure: structure.parse().map_err(|_| StoreError::Corrupt("cases.structure".into()))?,
-                unit_path: UnitPath::from_stored(&path).ok_or_else(|| StoreError::Corrupt("cases.unit_path".into()))?,
-            })
-        })
-        .collect()
-    }
 }
 
 /// The times of a case that tracing needs, without personal details.

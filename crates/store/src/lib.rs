@@ -20,6 +20,7 @@ mod migrate;
 mod overrides;
 mod page;
 mod persons;
+mod recent_cases;
 mod residents;
 mod risk_inputs;
 mod sql;
@@ -52,6 +53,7 @@ pub use facilities::{
 pub use overrides::StoredOverride;
 pub use page::{Cursor, Page, PageRequest, LIMIT_DEFAULT, LIMIT_MAX};
 pub use persons::Merged;
+pub use recent_cases::RecentCases;
 pub use risk_inputs::{PublishedLevel, WeekCases};
 pub use units::{UnitFilter, UnitStats};
 pub use users::{Caller, LoginAttempt, NewUser, User, UserUnit};
@@ -128,6 +130,8 @@ pub struct Store {
     reader: AnyPool,
     /// Writes reads' audit rows in groups; started on first use, on the runtime in use then.
     audit: std::sync::Arc<std::sync::OnceLock<audit::Sink>>,
+    /// The recent cases tracing reads, kept while unchanged (`recent_cases`).
+    recent_cases: std::sync::Arc<recent_cases::Memo>,
     dialect: Dialect,
 }
 
@@ -168,6 +172,7 @@ impl Store {
             pool,
             reader,
             audit: Default::default(),
+            recent_cases: Default::default(),
             dialect,
         })
     }

@@ -137,6 +137,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0019_audit_scope.sql"),
         then: None,
     },
+    Migration {
+        version: 20,
+        name: "kept_reads",
+        sqlite: include_str!("../migrations/sqlite/0020_kept_reads.sql"),
+        postgres: include_str!("../migrations/postgres/0020_kept_reads.sql"),
+        then: None,
+    },
 ];
 
 const REFDATA_KEY: &str = "units_fingerprint";

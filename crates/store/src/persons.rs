@@ -413,6 +413,8 @@ impl Store {
             })
             .collect();
         audit::append(&mut tx, self.dialect, entries, now_s).await?;
+        // Cases may have moved to the kept person.
+        crate::recent_cases::bump(&mut tx, crate::recent_cases::CASES).await?;
         tx.commit().await?;
         Ok(merged)
     }

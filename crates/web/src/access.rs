@@ -264,7 +264,12 @@ pub async fn guard(State(g): State<Guard>, mut req: Request, next: Next) -> Resp
         req.extensions_mut().insert(c);
     }
     let secure = g.state.served_over_tls();
+    let writes = !matches!(*req.method(), Method::GET | Method::HEAD);
     let mut resp = next.run(req).await;
+    if writes {
+        // Whatever it changed is committed by now: kept figures are computed again.
+        g.state.changes.made();
+    }
     if !api {
         resp = csrf::into_forms(resp, &expected, secure).await;
     }

@@ -13,6 +13,7 @@ mod error;
 mod extract;
 pub mod forecast;
 mod headers;
+pub mod kept;
 mod lang;
 pub mod local_time;
 mod messages;
@@ -74,6 +75,10 @@ pub struct AppState {
     pub checkin_quota: Arc<quota::Quota>,
     /// Argon2 verifications run by sign-ins (tests count them against the limits).
     pub password_checks: Arc<std::sync::atomic::AtomicU64>,
+    /// Changes made through this server: what kept figures are computed under (`kept`).
+    pub changes: Arc<kept::Changes>,
+    /// The dashboard's figures by scope.
+    pub dashboard: Arc<kept::Kept<Arc<ui::dashboard::Figures>>>,
 }
 
 /// Check-in items one account may send in an hour: ten full batches, far above a scanner's
@@ -92,6 +97,8 @@ impl AppState {
             public_origin: None,
             checkin_quota: Arc::new(quota::Quota::new(CHECKINS_PER_HOUR, 3600)),
             password_checks: Arc::default(),
+            changes: Arc::default(),
+            dashboard: Arc::new(kept::Kept::new(kept::STALE_AFTER)),
         })
     }
 
@@ -343,7 +350,8 @@ pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
 /// How long requests running at a shutdown signal may take to finish.
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
 
-/// Runs `job` in the background at start and then every hour, while the server runs.
+/// Runs `job` in the background at start and then every hour, while the server runs; each
+/// run counts as a change for the kept figures.
 fn every_hour<F, Fut>(state: &AppState, job: F)
 where
     F: Fn(AppState) -> Fut + Send + 'static,
@@ -355,6 +363,7 @@ where
         loop {
             tick.tick().await;
             job(state.clone()).await;
+            state.changes.made();
         }
     });
 }

@@ -7,13 +7,15 @@ mod care;
 mod case_status;
 mod checkins;
 mod persons;
+mod recent_cases;
 mod tallies;
 mod units;
 mod users;
 
+use domain::person::Sex;
 use domain::units::parse_unit_ref;
 use domain::{Role, Scope, Structure, UnitCode};
-use store::{Caller, NewUser, Store, UnitRef, UserUnit};
+use store::{Caller, NewUser, PersonRow, Store, UnitRef, UserUnit};
 
 pub const NOW: i64 = 1_700_000_000;
 
@@ -67,4 +69,25 @@ pub fn path_scope(store_paths: &[(Structure, &str)]) -> Scope {
             .iter()
             .map(|(s, p)| (*s, domain::UnitPath::from_stored(p).unwrap())),
     )
+}
+
+/// Persons 1..=n, each in `unit(i)`, born `birth(i)`.
+pub fn persons(
+    n: i64,
+    unit: impl Fn(i64) -> UnitRef,
+    birth: impl Fn(i64) -> Option<chrono::NaiveDate>,
+) -> Vec<PersonRow> {
+    (1..=n)
+        .map(|i| PersonRow {
+            id: i,
+            full_name: format!("Người {i}"),
+            national_id: None,
+            phone: None,
+            birth_date: birth(i),
+            sex: Sex::Unknown,
+            unit: unit(i),
+            household_id: None,
+            synthetic: true,
+        })
+        .collect()
 }

@@ -4,35 +4,12 @@
 use std::collections::{BTreeMap, HashMap};
 
 use domain::epi::{CaseStatus, Severity};
-use domain::person::Sex;
 use domain::{CaseId, Role, Scope, Structure};
-use store::{
-    both_databases, CaseRow, ContactRow, PersonRow, Residence, StatusUpdate, Store, UnitRef,
-};
+use store::{both_databases, CaseRow, ContactRow, Residence, StatusUpdate, Store};
 
-use crate::{caller, unit, NOW};
+use crate::{caller, persons, unit, NOW};
 
 /// Persons 1..=n, each in the unit and with the birth date their id is given.
-fn persons(
-    n: i64,
-    unit: impl Fn(i64) -> UnitRef,
-    birth: impl Fn(i64) -> Option<chrono::NaiveDate>,
-) -> Vec<PersonRow> {
-    (1..=n)
-        .map(|i| PersonRow {
-            id: i,
-            full_name: format!("Người {i}"),
-            national_id: None,
-            phone: None,
-            birth_date: birth(i),
-            sex: Sex::Unknown,
-            unit: unit(i),
-            household_id: None,
-            synthetic: true,
-        })
-        .collect()
-}
-
 /// A case as the test knows it: (unit index, status, severity, confirmed at).
 type Truth = (usize, CaseStatus, Severity, i64);
 
@@ -239,8 +216,31 @@ async fn tallies_start_from_the_rows_already_there(db: store::testing::TestDb) {
             outcome_at_s: None,
         })
         .collect();
-    store.bulk_cases(&cases, NOW).await.unwrap();
+    // Written as rows of the schema of migration 11: `bulk_cases` also counts the change in
+    // `data_versions`, a later table.
     let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
+    for c in &cases {
+        sqlx::query(
+            "INSERT INTO cases (id, person_id, structure, unit_code, unit_path, status, severity,
+                                onset_s, first_sample_s, confirmed_at_s, isolation_s, community,
+                                outcome_at_s, created_at_s, updated_at_s)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9, NULL, $10, NULL, $11, $11)",
+        )
+        .bind(c.id)
+        .bind(c.person_id)
+        .bind(c.unit.structure.as_str())
+        .bind(c.unit.code.as_str())
+        .bind(c.unit.path.as_str())
+        .bind(c.status.as_str())
+        .bind(c.severity.as_str())
+        .bind(c.first_sample_s)
+        .bind(c.confirmed_at_s)
+        .bind(i64::from(c.community))
+        .bind(NOW)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
     sqlx::query(&format!(
         "INSERT INTO contacts (case_id, person_id, degree, via_person_id, first_exposure_s,
                                exposure_s, reasons, status, quarantine_from_s, quarantine_until_s,

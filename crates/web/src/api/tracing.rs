@@ -544,13 +544,13 @@ async fn recent_clusters(
     state: &AppState,
     days: i64,
     venue_gap_s: i64,
-) -> Result<(Vec<store::CaseTimes>, std::sync::Arc<Vec<trace::Cluster>>), ApiError> {
+) -> Result<(store::RecentCases, std::sync::Arc<Vec<trace::Cluster>>), ApiError> {
     let now = state.now_s();
     let recent = state.store.cases_since(now - days * 86_400).await?;
     let (snapshot, links) = state.contacts.snapshot();
     let policies = state.policies.clone();
-    let mut queries = Vec::with_capacity(recent.len());
-    for c in &recent {
+    let mut queries = Vec::new();
+    for c in recent.iter() {
         let Some(p) = idx(c.person_id) else { continue };
         let (from, to, _) = window(
             &policies,

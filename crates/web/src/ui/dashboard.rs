@@ -1,5 +1,7 @@
 //! The dashboard (tổng quan): the figures of the caller's scope, each linking to its list.
 
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -10,33 +12,50 @@ use super::{chart, t, tr};
 use crate::local_time::{day_start_s, local_date};
 use crate::{AppState, Lang};
 
-pub(super) async fn dashboard(State(state): State<AppState>, ui: Ui) -> Response {
-    let Ui { lang, me } = ui;
-    let now = state.now_s();
-    let today = local_date(now);
-    let counts = match state
-        .store
-        .case_counts(&me.scope, domain::Structure::S2021, now)
+/// The dashboard's figures for one scope and day, kept between requests (`kept`).
+pub struct Figures {
+    counts: store::CaseCounts,
+    /// R(t) by day; `None` when it could not be estimated.
+    rt: Option<Vec<crate::forecast::DatedBand>>,
+    /// Communes of the scope at level 3–4 in the latest published week.
+    high_risk: i64,
+    new_clusters: i64,
+    /// Treatment beds occupied and in all.
+    beds: (i64, i64),
+    /// Adults, and adults with a first dose.
+    coverage: (i64, i64),
+    /// Cases confirmed on each of the 28 days ending today.
+    daily: Vec<i64>,
+}
+
+/// The figures of `me`'s scope on `today`: kept ones if current, else computed. `None`
+/// when the case counts cannot be read (the page then fails); a figure that fails alone is
+/// shown as zero or a dash, logged, and not kept.
+async fn figures(state: &AppState, me: &store::Caller, now: i64) -> Option<Arc<Figures>> {
+    let key = format!("{} {:?}", local_date(now), me.scope);
+    state
+        .dashboard
+        .get_or_compute(key, &state.changes, || compute(state, me, now))
         .await
-    {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::error!("dashboard counts: {e}");
-            return failure(lang, StatusCode::INTERNAL_SERVER_ERROR);
-        }
-    };
-    // The situation: R(t), risk levels of the caller's communes, clusters (each cached or
-    // a few indexed queries).
+}
+
+/// The figures computed from the database, and whether all parts were read.
+async fn compute(state: &AppState, me: &store::Caller, now: i64) -> Option<(Arc<Figures>, bool)> {
+    let today = local_date(now);
     let structure = domain::Structure::S2021;
     let province = domain::UnitLevel::Province;
-    let (rt, risk, clusters, beds, coverage) = tokio::join!(
-        crate::forecast::rt_for(&state, &me.scope, today),
+    let first = today - chrono::Days::new(27);
+    // The situation: R(t), risk levels of the caller's communes, clusters (each cached or
+    // a few indexed queries).
+    let (counts, rt, risk, clusters, beds, coverage, daily) = tokio::join!(
+        state.store.case_counts(&me.scope, structure, now),
+        crate::forecast::rt_for(state, &me.scope, today),
         state
             .store
             .latest_published_levels(structure, "commune", today),
         crate::api::tracing::new_cluster_count(
-            &state,
-            &me,
+            state,
+            me,
             28,
             day_start_s(today - chrono::Days::new(6))
         ),
@@ -46,17 +65,90 @@ pub(super) async fn dashboard(State(state): State<AppState>, ui: Ui) -> Response
         state
             .store
             .coverage_by_unit(&me.scope, structure, province, today),
+        state
+            .store
+            .daily_case_counts(&me.scope, structure, first, today),
     );
+    let counts = match counts {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!("dashboard counts: {e}");
+            return None;
+        }
+    };
+    let mut complete = true;
+    let mut or_logged = |what: &str, failed: Option<String>| {
+        if let Some(e) = failed {
+            tracing::error!("dashboard {what}: {e}");
+            complete = false;
+        }
+    };
+    or_logged("beds", beds.as_ref().err().map(|e| e.to_string()));
+    or_logged("coverage", coverage.as_ref().err().map(|e| e.to_string()));
+    or_logged("risk levels", risk.as_ref().err().map(|e| e.to_string()));
+    or_logged(
+        "clusters",
+        clusters.as_ref().err().map(|e| e.code.as_str().to_string()),
+    );
+    or_logged("curve", daily.as_ref().err().map(|e| e.to_string()));
     // Treatment beds (quarantine beds are for F1, not patients) and adult first-dose coverage.
-    let (beds_used, beds_all) = beds
+    let beds = beds
         .unwrap_or_default()
         .iter()
         .filter(|b| b.bed_type != domain::facility::BedType::Quarantine)
         .fold((0, 0), |(u, a), b| (u + b.occupied, a + b.capacity));
-    let (adults, first_dose) = coverage
+    let coverage = coverage
         .unwrap_or_default()
         .iter()
         .fold((0, 0), |(a, f), c| (a + c.adults, f + c.adults_1dose));
+    let registry = crate::registry::Registry::of(structure);
+    // Communes at level 3–4 in the latest published week (as the public saw them).
+    let high_risk = risk
+        .ok()
+        .flatten()
+        .map(|(_, levels)| {
+            levels
+                .iter()
+                .filter(|(_, level)| *level >= 3)
+                .filter(|(code, _)| {
+                    registry
+                        .get(code)
+                        .is_some_and(|x| me.scope.contains(structure, &x.path))
+                })
+                .count() as i64
+        })
+        .unwrap_or(0);
+    let figures = Arc::new(Figures {
+        counts,
+        // Too few cases to estimate is not a fault; the figure shows a dash.
+        rt: rt.ok(),
+        high_risk,
+        new_clusters: clusters.unwrap_or(0),
+        beds,
+        coverage,
+        daily: daily.unwrap_or_else(|_| vec![0; 28]),
+    });
+    Some((figures, complete))
+}
+
+pub(super) async fn dashboard(State(state): State<AppState>, ui: Ui) -> Response {
+    let Ui { lang, me } = ui;
+    let now = state.now_s();
+    let today = local_date(now);
+    let Some(figures) = figures(&state, &me, now).await else {
+        return failure(lang, StatusCode::INTERNAL_SERVER_ERROR);
+    };
+    let Figures {
+        counts,
+        rt,
+        high_risk,
+        new_clusters,
+        beds: (beds_used, beds_all),
+        coverage: (adults, first_dose),
+        daily,
+    } = &*figures;
+    let (high_risk, new_clusters) = (*high_risk, *new_clusters);
+    let (beds_used, beds_all, adults, first_dose) = (*beds_used, *beds_all, *adults, *first_dose);
     // R(t) of the last four weeks for the chart; the latest for the figure.
     let rt_series: Vec<chart::BandPoint> = rt
         .as_ref()
@@ -77,39 +169,10 @@ pub(super) async fn dashboard(State(state): State<AppState>, ui: Ui) -> Response
                 .collect()
         })
         .unwrap_or_default();
-    let rt = rt.ok().and_then(|r| r.into_iter().last());
-    let registry = crate::registry::Registry::of(domain::Structure::S2021);
-    // Communes at level 3–4 in the latest published week (as the public saw them).
-    let high_risk = risk
-        .ok()
-        .flatten()
-        .map(|(_, levels)| {
-            levels
-                .iter()
-                .filter(|(_, level)| *level >= 3)
-                .filter(|(code, _)| {
-                    registry
-                        .get(code)
-                        .is_some_and(|x| me.scope.contains(structure, &x.path))
-                })
-                .count() as i64
-        })
-        .unwrap_or(0);
-    let new_clusters = clusters.unwrap_or_else(|e| {
-        tracing::error!("dashboard clusters: {}", e.code.as_str());
-        0
-    });
+    let rt = rt.as_ref().and_then(|r| r.last());
+    let first = today - chrono::Days::new(27);
     let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
     // The epidemic curve: 28 local days ending today, days without cases as zero.
-    let first = today - chrono::Days::new(27);
-    let daily = state
-        .store
-        .daily_case_counts(&me.scope, domain::Structure::S2021, first, today)
-        .await
-        .unwrap_or_else(|e| {
-            tracing::error!("dashboard curve: {e}");
-            vec![0; 28]
-        });
     let curve: Vec<(String, i64)> = daily
         .iter()
         .enumerate()

@@ -8,7 +8,7 @@ mod cases;
 mod chart;
 mod clusters;
 mod contacts;
-mod dashboard;
+pub(crate) mod dashboard;
 mod facilities;
 mod forecast;
 mod graph;

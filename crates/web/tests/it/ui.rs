@@ -238,6 +238,31 @@ async fn pages_sign_in_show_scoped_figures_and_trace(store: Store) {
         dash.html
     );
     assert_eq!(figure(&dash.html, "F0 đang điều trị, cách ly"), 3);
+    // The figures are kept between requests; a case recorded through the server (in Trúc
+    // Bạch, outside the officer's commune below) shows at the next one all the same.
+    let api = app.login_as("cdc-api", Role::Tracer, &["VN"]).await;
+    store.sync_id_sequences().await.unwrap();
+    let person = app
+        .post_json(
+            "/api/v1/persons",
+            Some(&api),
+            &serde_json::json!({"full_name": "F0 Mới", "unit": "00004"}),
+        )
+        .await;
+    assert_eq!(person.status, StatusCode::CREATED, "{}", person.json);
+    let created = app
+        .post_json(
+            "/api/v1/cases",
+            Some(&api),
+            &serde_json::json!({"person_id": person.json["id"], "severity": "mild",
+                "test": {"kind": "pcr", "sample_at": "2021-11-20T00:00:00Z",
+                         "result_at": "2021-11-20T02:00:00Z"}}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.json);
+    let dash = send(&app, Method::GET, "/", &cdc, None).await;
+    assert_eq!(figure(&dash.html, "F0 mới hôm nay"), 3);
+    assert_eq!(figure(&dash.html, "F0 đang điều trị, cách ly"), 4);
 
     // A commune officer's figures are its commune's only.
     let officer = sign_in(&app, "phucxa").await;
