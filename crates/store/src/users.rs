@@ -38,6 +38,27 @@ pub struct NewUser {
 }
 
 /// Who is calling, with the scope every query of theirs is filtered by.
+/// The callers found by token, kept between requests (`kept`): a request then spends no
+/// query on who it is from. A kept caller ends at once with a change of accounts made in
+/// this process (sign-out, deactivation, new password: `Changes::made` after each commit),
+/// within `kept::STALE_AFTER` with one made by another process (the CLI), and when the
+/// session expires or its use is due to be recorded again (`SESSION_TOUCH_S`, well inside
+/// the idle timeout), so the idle clock runs as it would without it.
+pub(crate) struct Sessions {
+    changes: crate::kept::Changes,
+    /// The caller, and when the session's use was last recorded.
+    kept: crate::kept::Kept<(Caller, i64)>,
+}
+
+impl Default for Sessions {
+    fn default() -> Sessions {
+        Sessions {
+            changes: Default::default(),
+            kept: crate::kept::Kept::new(crate::kept::STALE_AFTER),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub user: User,
@@ -175,6 +196,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        self.sessions.changes.made();
         Ok(true)
     }
 
@@ -199,6 +221,7 @@ impl Store {
                 .await?;
         }
         tx.commit().await?;
+        self.sessions.changes.made();
         Ok(true)
     }
 
@@ -263,6 +286,16 @@ impl Store {
     /// before its expiry and while used at least every `SESSION_IDLE_S`; this use is recorded
     /// (at most once per `SESSION_TOUCH_S`, to spare the writes).
     pub async fn caller_by_token(&self, token_hash: &str, now_s: i64) -> Result<Option<Caller>> {
+        let changes = self.sessions.changes.now();
+        // Kept, the session is still what the database would say until its use is due to be
+        // recorded (and so long before it could be idle) or it expires.
+        if let Some((c, used_s)) = self.sessions.kept.get(token_hash, changes) {
+            if now_s < c.expires_at.timestamp()
+                && (used_s..used_s + SESSION_TOUCH_S).contains(&now_s)
+            {
+                return Ok(Some(c));
+            }
+        }
         let row = sqlx::query(
             "SELECT u.id, u.username, u.role, u.active, u.created_at_s, s.expires_at_s,
                     s.last_used_at_s
@@ -278,7 +311,7 @@ impl Store {
         let Some(row) = row else {
             return Ok(None);
         };
-        let last_used: i64 = row.try_get("last_used_at_s")?;
+        let mut last_used: i64 = row.try_get("last_used_at_s")?;
         if now_s - last_used >= SESSION_TOUCH_S {
             sqlx::query(
                 "UPDATE sessions SET last_used_at_s = $1
@@ -288,6 +321,7 @@ impl Store {
             .bind(token_hash)
             .execute(&self.pool)
             .await?;
+            last_used = now_s;
         }
         let mut user = user_from_row(&row)?;
         let expires_at = ts(row.try_get("expires_at_s")?);
@@ -303,11 +337,15 @@ impl Store {
             )
         };
         user.units = units.into_iter().map(|(u, _)| u).collect();
-        Ok(Some(Caller {
+        let caller = Caller {
             user,
             scope,
             expires_at,
-        }))
+        };
+        self.sessions
+            .kept
+            .put(token_hash.to_string(), changes, (caller.clone(), last_used));
+        Ok(Some(caller))
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
@@ -315,6 +353,7 @@ impl Store {
             .bind(token_hash)
             .execute(&self.pool)
             .await?;
+        self.sessions.changes.made();
         Ok(())
     }
 

@@ -13,7 +13,7 @@ mod error;
 mod extract;
 pub mod forecast;
 mod headers;
-pub mod kept;
+pub use store::kept;
 mod lang;
 pub mod local_time;
 mod messages;

@@ -1,10 +1,11 @@
-//! Figures kept between requests, so that a page read many times a minute (the dashboard)
-//! is computed once per change rather than once per request (issue #12, load).
+//! Values kept between requests, so that what is read on every request (the signed-in
+//! caller, the dashboard's figures) is computed once per change rather than once per
+//! request (issue #12, load).
 //!
-//! A kept value is good while no change has been made through this server since it was
-//! computed — every request that is not a read, and every background job, counts as one
-//! ([`Changes`]) — and for at most [`STALE_AFTER`], which bounds how late a change made
-//! elsewhere (a CLI import, another server on the same PostgreSQL) shows.
+//! A kept value is good while no change of what it depends on has been made in this
+//! process since it was computed ([`Changes`]: the owner counts them) and for at most
+//! [`STALE_AFTER`], which bounds how late a change made by another process (a CLI command,
+//! another server on the same PostgreSQL) shows.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
