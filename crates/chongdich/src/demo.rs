@@ -164,9 +164,9 @@ async fn trace_last_day(store: &Store, clock_s: i64) -> Result<()> {
         .filter(|c| c.confirmed_at_s <= clock_s)
         .take(DEMO_TRACED_CASES)
     {
-        let r = web::trace_and_persist(&state, &caller, &case.id.0.to_string())
+        let r = app::tracing::trace_and_record(&state, &caller, case.id)
             .await
-            .map_err(|e| anyhow::anyhow!("tracing case {}: {}", case.id.0, e.code.as_str()))?;
+            .with_context(|| format!("tracing case {}", case.id.0))?;
         traced += 1;
         contacts += r.new_contacts;
     }

@@ -7,40 +7,36 @@
 pub mod access;
 mod api;
 mod auth;
-pub mod contact_index;
 mod csrf;
 mod error;
 mod extract;
-pub mod forecast;
 mod headers;
-pub use store::kept;
 mod lang;
-pub mod local_time;
 mod messages;
 mod openapi;
 mod qr;
 pub mod quota;
-pub mod registry;
 /// Tracing a case and recording its contacts, for callers outside HTTP (the demo).
 pub use api::tracing::{trace_and_persist, TraceResponse};
-pub mod risk;
-pub mod rules;
 mod ui;
+
+// The application layer's parts, under the names the views have always used.
+pub use app::{contact_index, forecast, local_time, registry, risk, rules, App};
+pub use store::kept;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use access::Routes;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::post;
 use axum::Router;
-use domain::policy::{Policies, PolicyError};
+use domain::policy::PolicyError;
 
-pub use api::audit::purge_expired_audit;
 /// The checks of a boundary import, for the CLI.
 pub use api::boundaries::check as check_boundaries;
 pub use api::tracing::{contacts_for, ContactsResponse};
+pub use app::jobs::{purge_expired_audit, purge_expired_checkins};
 /// A session's anti-forgery token, for clients that post forms with the session cookie.
 pub use domain::auth::csrf_token;
 pub use error::{ApiError, ErrorCode};
@@ -51,22 +47,14 @@ pub use ui::map::builds_started as map_builds_started;
 /// are larger, get their own limit on their own route.
 pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
 
-/// What every handler can reach.
+/// What every handler can reach: the application (`app::App`, whose fields read through
+/// this) and what only HTTP needs.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: store::Store,
+    pub app: App,
     /// Pause before answering a failed login (`domain::auth::login_failure_delay_ms`). Only
     /// tests that are not about the pause turn it off.
     pub slow_failed_logins: bool,
-    /// The rules in force by date (`data/policies`).
-    pub policies: Arc<Policies>,
-    /// The tracing engine's in-memory index of check-ins and links.
-    pub contacts: Arc<contact_index::ContactIndex>,
-    /// Risk-level and care rules with the locality's overrides.
-    pub rules: Arc<rules::RuleSet>,
-    /// Seconds added to the system clock to get the locality's "now". Zero in production;
-    /// a demo of a 2021 outbreak runs its clock from the end of the simulated period.
-    pub clock_offset_s: i64,
     /// The address users reach the server at (`https://chongdich.example.vn`), when it sits
     /// behind a proxy: state-changing requests must come from it (`csrf`), and when it is
     /// https every cookie is `Secure`. `None`: the request's own `Host`, cookies not `Secure`.
@@ -75,10 +63,21 @@ pub struct AppState {
     pub checkin_quota: Arc<quota::Quota>,
     /// Argon2 verifications run by sign-ins (tests count them against the limits).
     pub password_checks: Arc<std::sync::atomic::AtomicU64>,
-    /// Changes made through this server: what kept figures are computed under (`kept`).
-    pub changes: Arc<kept::Changes>,
     /// The dashboard's figures by scope.
     pub dashboard: Arc<kept::Kept<Arc<ui::dashboard::Figures>>>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.app
+    }
+}
+
+impl std::ops::DerefMut for AppState {
+    fn deref_mut(&mut self) -> &mut App {
+        &mut self.app
+    }
 }
 
 /// Check-in items one account may send in an hour: ten full batches, far above a scanner's
@@ -88,16 +87,11 @@ pub const CHECKINS_PER_HOUR: u64 = 100_000;
 impl AppState {
     pub fn new(store: store::Store) -> Result<AppState, PolicyError> {
         Ok(AppState {
-            store,
+            app: App::new(store)?,
             slow_failed_logins: true,
-            policies: Arc::new(Policies::embedded()?),
-            contacts: Arc::new(contact_index::ContactIndex::empty()),
-            rules: Arc::new(rules::RuleSet::embedded()?),
-            clock_offset_s: 0,
             public_origin: None,
             checkin_quota: Arc::new(quota::Quota::new(CHECKINS_PER_HOUR, 3600)),
             password_checks: Arc::default(),
-            changes: Arc::default(),
             dashboard: Arc::new(kept::Kept::new(kept::STALE_AFTER)),
         })
     }
@@ -107,11 +101,6 @@ impl AppState {
         self.public_origin
             .as_deref()
             .is_some_and(|o| o.starts_with("https://"))
-    }
-
-    /// The locality's current time, Unix seconds.
-    pub fn now_s(&self) -> i64 {
-        chrono::Utc::now().timestamp() + self.clock_offset_s
     }
 }
 
@@ -285,47 +274,7 @@ pub fn router(state: AppState) -> Router {
 /// Serves until Ctrl-C or SIGTERM, then lets requests in flight finish.
 pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    // Expired sessions are deleted so the table does not grow without bound.
-    every_hour(&state, |s| async move {
-        if let Err(e) = s
-            .store
-            .purge_expired_sessions(chrono::Utc::now().timestamp())
-            .await
-        {
-            tracing::warn!("purging expired sessions failed: {e}");
-        }
-    });
-    // Check-ins older than the policy's retention are deleted (Decree 13/2023: no longer
-    // than the response needs).
-    every_hour(&state, |s| async move {
-        match purge_expired_checkins(&s.store, &s.policies, s.now_s()).await {
-            Ok(n) if n > 0 => tracing::info!("retention: deleted {n} check-ins"),
-            Ok(_) => {}
-            Err(e) => tracing::warn!("retention job failed: {e}"),
-        }
-    });
-    // Audit rows older than their retention are deleted (data/policies/audit.toml).
-    every_hour(&state, |s| async move {
-        match api::audit::purge_expired_audit(&s.store, s.now_s()).await {
-            Ok(n) if n > 0 => tracing::info!("retention: deleted {n} audit rows"),
-            Ok(_) => {}
-            Err(e) => tracing::warn!("audit retention job failed: {e}"),
-        }
-    });
-    // Resolution 128 assesses every unit weekly: once a week has ended its levels are
-    // published (see `risk::due_weeks` for which weeks are due).
-    every_hour(&state, |s| async move {
-        match risk::publish_due_weeks(&s).await {
-            Ok(done) => {
-                for (structure, week, n) in done {
-                    tracing::info!(
-                        "risk levels: published {n} units of structure {structure} for the week to {week}"
-                    );
-                }
-            }
-            Err(e) => tracing::warn!("weekly risk levels failed: {e}"),
-        }
-    });
+    app::jobs::start(&state.app);
     // Requests still running at the signal get a few seconds, not for ever: one stuck
     // request (a stalled upload, a long computation) must not keep the server from stopping.
     let (stopping, mut stop) = tokio::sync::watch::channel(false);
@@ -349,36 +298,6 @@ pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
 
 /// How long requests running at a shutdown signal may take to finish.
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
-
-/// Runs `job` in the background at start and then every hour, while the server runs; each
-/// run counts as a change for the kept figures.
-fn every_hour<F, Fut>(state: &AppState, job: F)
-where
-    F: Fn(AppState) -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = ()> + Send,
-{
-    let state = state.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(3600));
-        loop {
-            tick.tick().await;
-            job(state.clone()).await;
-            state.changes.made();
-        }
-    });
-}
-
-/// Deletes the check-ins older than the retention of the tracing rule in force at `now_s`
-/// (the locality's time) and returns how many.
-pub async fn purge_expired_checkins(
-    store: &store::Store,
-    policies: &Policies,
-    now_s: i64,
-) -> Result<u64, store::StoreError> {
-    store
-        .purge_checkins_before(now_s - api::checkins::retention_s(policies, now_s))
-        .await
-}
 
 async fn shutdown_signal() {
     let ctrl_c = async {

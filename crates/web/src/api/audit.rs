@@ -78,17 +78,3 @@ pub async fn list(
         item_ids: a.item_ids,
     })))
 }
-
-/// Deletes the audit rows older than the retention in force on the locality's day of
-/// `now_s` (`data/policies/audit.toml`) and returns how many; the hourly job in `serve`
-/// and `chongdich purge` run it.
-pub async fn purge_expired_audit(
-    store: &store::Store,
-    now_s: i64,
-) -> Result<u64, Box<dyn std::error::Error + Send + Sync>> {
-    let policies = domain::audit_policy::AuditPolicies::embedded()?;
-    let keep_s = policies.retention_s(crate::local_time::local_date(now_s));
-    Ok(store
-        .purge_audit_before(now_s.saturating_sub(keep_s), now_s)
-        .await?)
-}

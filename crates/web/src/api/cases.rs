@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::{opt_param, ListResponse, PageParams};
 use crate::error::ApiError;
 use crate::extract::{ApiQuery, Auth};
-use crate::local_time::{day_start_s, local_date};
+use crate::local_time::day_start_s;
 use crate::AppState;
 
 pub fn iso(t_s: i64) -> String {
@@ -22,37 +22,10 @@ pub fn iso(t_s: i64) -> String {
         .to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// The infectious window of a case under the tracing rule in force on the day its window
-/// starts from (onset, or first positive sample): `(from, to, document)`.
+/// The infectious window of a case (`app::tracing::infectious_window`): `(from, to, document)`.
 pub fn infectious_window(policies: &Policies, c: &Case) -> (i64, i64, Option<String>) {
-    window(
-        policies,
-        c.onset_s,
-        c.first_sample_s,
-        c.confirmed_at_s,
-        c.isolation_s,
-    )
-}
-
-/// The same from the bare times of a case.
-pub fn window(
-    policies: &Policies,
-    onset_s: Option<i64>,
-    first_sample_s: i64,
-    confirmed_at_s: i64,
-    isolation_s: Option<i64>,
-) -> (i64, i64, Option<String>) {
-    let anchor = onset_s.unwrap_or(first_sample_s);
-    let to = isolation_s.unwrap_or(confirmed_at_s);
-    match policies.tracing_on(local_date(anchor)) {
-        Ok(rule) => (
-            rule.infectious_from_s(onset_s, first_sample_s),
-            to,
-            Some(rule.document.clone()),
-        ),
-        // No rule in force (before 30 Jul 2021): 2 days before, the rule every period shares.
-        Err(_) => (anchor - 2 * 86_400, to, None),
-    }
+    let w = app::tracing::infectious_window(policies, c);
+    (w.from_s, w.to_s, w.policy)
 }
 
 #[derive(Serialize, ToSchema)]

@@ -105,14 +105,7 @@ impl CheckinWindow {
     }
 }
 
-/// How long check-ins are kept under the tracing rule of `now_s` (the nearest rule outside
-/// every rule's period), in seconds.
-pub fn retention_s(policies: &domain::policy::Policies, now_s: i64) -> i64 {
-    policies
-        .tracing_nearest(crate::local_time::local_date(now_s))
-        .map_or(0, |r| r.checkin_retention_days.value)
-        .saturating_mul(86_400)
-}
+pub use app::jobs::checkin_retention_s as retention_s;
 
 /// Checks one item's form; the store then checks what needs the database.
 fn parse_item(r: &CheckinRequest, window: CheckinWindow) -> Result<CheckinItem, Vec<FieldError>> {

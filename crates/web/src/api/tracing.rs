@@ -1,24 +1,22 @@
-//! Contact tracing over the in-memory index: a case's F1 and F2 with reasons, persisting
-//! them with quarantine due dates, and clusters of cases.
+//! Contact tracing in wire form: a case's F1 and F2 with reasons, tracing a case to record
+//! them (both use cases of `app::tracing`), and clusters of cases.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
+use app::tracing::{ShownContact, StoredReason, TracingError};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use domain::policy::{Policies, QuarantinePlace};
 use domain::{CaseId, Reason as FieldReason};
 use serde::{Deserialize, Serialize};
-use store::{Caller, Case, ContactRow, Store};
-use trace::{CaseQuery, Isolation, Reason, Traced, Tracer};
+use store::Caller;
+use trace::Reason;
 use utoipa::{IntoParams, ToSchema};
 
-use super::cases::{infectious_window, iso, window};
+use super::cases::iso;
 use super::opt_param;
-use crate::contact_index::{id_of, idx, ContactIndex, SETTINGS};
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::{ApiQuery, Auth};
-use crate::local_time::local_date;
 use crate::AppState;
 
 #[derive(Serialize, ToSchema, Clone)]
@@ -80,134 +78,57 @@ pub struct ContactsResponse {
     pub referred: Vec<ReferredDto>,
 }
 
+/// A reason in wire form: the shape a recorded contact stores (`StoredReason`).
 fn reason_dto(r: &Reason, window_to_s: i64) -> ReasonDto {
-    match *r {
-        Reason::Venue {
-            venue,
-            from_s,
-            to_s,
-            overlap_s,
-        } => ReasonDto {
-            kind: "venue",
-            venue_id: Some(id_of(venue)),
-            from: Some(iso(from_s)),
-            to: Some(iso(to_s)),
-            overlap_min: Some(overlap_s as f64 / 60.0),
-            setting: None,
-        },
-        Reason::Household => ReasonDto {
-            kind: "household",
-            venue_id: None,
-            from: None,
-            to: Some(iso(window_to_s)),
-            overlap_min: None,
-            setting: None,
-        },
-        Reason::Declared { t_s, setting } => ReasonDto {
-            kind: "declared",
-            venue_id: None,
-            from: Some(iso(t_s)),
-            to: None,
-            overlap_min: None,
-            setting: SETTINGS.get(usize::from(setting)).copied(),
-        },
+    let StoredReason {
+        kind,
+        venue_id,
+        from,
+        to,
+        overlap_min,
+        setting,
+    } = StoredReason::of(r, window_to_s);
+    ReasonDto {
+        kind,
+        venue_id,
+        from,
+        to,
+        overlap_min,
+        setting,
     }
 }
 
-/// The last moment of exposure a contact's reasons show (quarantine counts from it).
-fn last_exposure_s(reasons: &[Reason], window_to_s: i64) -> i64 {
-    reasons
-        .iter()
-        .map(|r| match *r {
-            Reason::Venue { to_s, .. } => to_s,
-            Reason::Household => window_to_s,
-            Reason::Declared { t_s, .. } => t_s,
-        })
-        .max()
-        .unwrap_or(window_to_s)
+/// A case id from the path: anything else is a case that does not exist.
+fn case_id(id: &str) -> Result<CaseId, ApiError> {
+    id.parse::<i64>()
+        .map(CaseId)
+        .map_err(|_| ApiError::not_found())
 }
 
-/// Traces one case on the current index. Known isolation times of other cases bound the F2
-/// windows of F1s that were themselves cases.
-async fn run_trace(
-    store: &Store,
-    index: &ContactIndex,
-    policies: &Policies,
-    case: &Case,
-    depth: u8,
-) -> Result<(Traced, i64, i64, Option<String>), ApiError> {
-    let (from, to, policy) = infectious_window(policies, case);
-    let Some(person) = idx(case.person_id.0) else {
-        return Err(ApiError::not_found());
-    };
-    let rule = policies
-        .tracing_on(local_date(case.onset_s.unwrap_or(case.first_sample_s)))
-        .or_else(|_| policies.tracing_on(local_date(case.confirmed_at_s)));
-    let Ok(rule) = rule else {
-        // No tracing rule covers this case's dates: nothing to trace by.
-        return Ok((Traced::default(), from, to, None));
-    };
-    let isolation = Isolation::new(
-        store
-            .cases_since(from - 30 * 86_400)
-            .await?
+impl From<TracingError> for ApiError {
+    fn from(e: TracingError) -> ApiError {
+        match e {
+            TracingError::NotFound => ApiError::not_found(),
+            TracingError::Store(e) => e.into(),
+            TracingError::Worker => ApiError::new(ErrorCode::Internal),
+        }
+    }
+}
+
+fn contact_dto(c: &ShownContact, window_to_s: i64) -> ContactDto {
+    ContactDto {
+        person_id: c.person_id,
+        degree: c.degree,
+        via_person_id: c.via_person_id,
+        reasons: c
+            .reasons
             .iter()
-            .filter_map(|c| Some((idx(c.person_id)?, c.isolation_s.unwrap_or(c.confirmed_at_s))))
+            .map(|r| reason_dto(r, window_to_s))
             .collect(),
-    );
-    let (snapshot, links) = index.snapshot();
-    let rules = links.rules(rule);
-    let q = CaseQuery {
-        person,
-        infectious_from_s: from,
-        infectious_to_s: to,
-        depth,
-    };
-    // Tracing is CPU work: keep it off the async workers.
-    let traced = tokio::task::spawn_blocking(move || {
-        Tracer::new(&snapshot, &rules, &links.households, &links.declared)
-            .with_isolation(&isolation)
-            .trace(&q)
-    })
-    .await
-    .map_err(|_| ApiError::new(ErrorCode::Internal))?;
-    Ok((traced, from, to, policy))
-}
-
-async fn case_in_scope(state: &AppState, caller: &Caller, id: &str) -> Result<Case, ApiError> {
-    let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
-    Ok(state
-        .store
-        .get_case(caller, CaseId(id), state.now_s())
-        .await?
-        .ok_or_else(ApiError::not_found)?
-        .case)
-}
-
-fn contact_dtos(
-    state_scope: &domain::Scope,
-    traced: &Traced,
-    to_s: i64,
-    homes: &HashMap<i64, store::Residence>,
-) -> Vec<ContactDto> {
-    traced
-        .contacts
-        .iter()
-        .map(|c| {
-            let person_id = id_of(c.person);
-            ContactDto {
-                person_id,
-                degree: c.degree,
-                via_person_id: Some(id_of(c.via)),
-                reasons: c.reasons.iter().map(|r| reason_dto(r, to_s)).collect(),
-                exposure_min: c.exposure_s as f64 / 60.0,
-                first_exposure: iso(c.first_exposure_s),
-                in_scope: homes
-                    .get(&person_id)
-                    .is_some_and(|h| state_scope.contains(h.structure, &h.unit_path)),
-            }
-        })
-        .collect()
+        exposure_min: c.exposure_s as f64 / 60.0,
+        first_exposure: iso(c.first_exposure_s),
+        in_scope: true,
+    }
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -238,106 +159,40 @@ pub async fn contacts(
 }
 
 /// The contacts of case `id` as the API answers them (also for `chongdich trace`).
+/// The contacts of case `id` as the API answers them (also for the case page and
+/// `chongdich trace`): `app::tracing::case_contacts` in wire form.
 pub async fn contacts_for(
     state: &AppState,
     caller: &Caller,
     id: &str,
     depth: u8,
 ) -> Result<ContactsResponse, ApiError> {
-    let case = case_in_scope(state, caller, id).await?;
-    let (traced, from, to, policy) =
-        run_trace(&state.store, &state.contacts, &state.policies, &case, depth).await?;
-    let ids: Vec<i64> = traced.contacts.iter().map(|c| id_of(c.person)).collect();
-    let homes = state.store.residences(&ids).await?;
-    let (contacts, referred) = split_by_scope(
-        &caller.scope,
-        contact_dtos(&caller.scope, &traced, to, &homes),
-        &homes,
-    );
-    // The list leaves with its audit row: the persons shown, placed where they and the
-    // case live (issue #12, item 11). API, page and CLI all come through here.
-    let mut list = store::AuditList::new(
-        caller,
-        "case_contacts",
-        case.id.to_string(),
-        "person",
-        contacts.iter().map(|c| c.person_id).collect(),
-        store::Place::enclosing(
-            std::iter::once((case.structure, &case.unit_path)).chain(
-                contacts
-                    .iter()
-                    .filter_map(|c| homes.get(&c.person_id))
-                    .map(|h| (h.structure, &h.unit_path)),
-            ),
-        ),
-    );
-    list.detail = Some(format!(
-        "F1/F2 to depth {depth}; {} referred elsewhere",
-        referred.iter().map(|r| r.f1 + r.f2).sum::<usize>()
-    ));
-    state.store.audit_list(list, state.now_s()).await?;
+    let found = app::tracing::case_contacts(state, caller, case_id(id)?, depth).await?;
+    let to = found.window.to_s;
     Ok(ContactsResponse {
-        case_id: case.id.0,
-        policy,
-        infectious_from: iso(from),
+        case_id: found.case_id.0,
+        policy: found.window.policy,
+        infectious_from: iso(found.window.from_s),
         infectious_to: iso(to),
-        truncated: traced.truncated,
-        contacts,
-        referred,
+        truncated: found.truncated,
+        contacts: found.contacts.iter().map(|c| contact_dto(c, to)).collect(),
+        referred: found
+            .referred
+            .into_iter()
+            .map(|r| ReferredDto {
+                structure: r.structure.map_or("", |s| s.as_str()),
+                unit_name: r
+                    .structure
+                    .map_or_else(|| r.unit_code.clone(), |s| unit_and_parent(s, &r.unit_code)),
+                unit: r.unit_code,
+                f1: r.f1,
+                f2: r.f2,
+            })
+            .collect(),
     })
 }
 
-/// Keeps the contacts living in `scope` in full and counts the others by their unit. An
-/// F2 in scope reached through an F1 outside it keeps its reasons but not that F1's id.
-fn split_by_scope(
-    scope: &domain::Scope,
-    all: Vec<ContactDto>,
-    homes: &HashMap<i64, store::Residence>,
-) -> (Vec<ContactDto>, Vec<ReferredDto>) {
-    let in_scope = |id: i64| {
-        homes
-            .get(&id)
-            .is_some_and(|h| scope.contains(h.structure, &h.unit_path))
-    };
-    let mut counts: BTreeMap<(&'static str, String), (usize, usize)> = BTreeMap::new();
-    let mut shown = Vec::new();
-    for mut c in all {
-        if c.in_scope {
-            if c.degree == 2 && !c.via_person_id.is_some_and(in_scope) {
-                c.via_person_id = None;
-            }
-            shown.push(c);
-            continue;
-        }
-        let key = homes.get(&c.person_id).map_or(("", String::new()), |h| {
-            (h.structure.as_str(), h.unit_code.clone())
-        });
-        let n = counts.entry(key).or_default();
-        if c.degree == 1 {
-            n.0 += 1;
-        } else {
-            n.1 += 1;
-        }
-    }
-    let mut referred: Vec<ReferredDto> = counts
-        .into_iter()
-        .map(|((structure, unit), (f1, f2))| ReferredDto {
-            structure,
-            unit_name: unit_and_parent(structure, &unit),
-            unit,
-            f1,
-            f2,
-        })
-        .collect();
-    referred.sort_by_key(|r| std::cmp::Reverse(r.f1 + r.f2));
-    (shown, referred)
-}
-
-/// "Phường Phúc Xá, Quận Ba Đình": a unit and its parent, by name (the code if unknown).
-fn unit_and_parent(structure: &str, code: &str) -> String {
-    let Ok(structure) = structure.parse::<domain::Structure>() else {
-        return code.to_string();
-    };
+fn unit_and_parent(structure: domain::Structure, code: &str) -> String {
     let registry = crate::registry::Registry::of(structure);
     match registry
         .get(code)
@@ -380,92 +235,21 @@ pub async fn trace_case(
 }
 
 /// Traces case `id` to depth 2 and records its contacts (for the API and the case page).
+/// Traces case `id` to depth 2 and records its contacts (for the API and the case page):
+/// `app::tracing::trace_and_record` in wire form.
 pub async fn trace_and_persist(
     state: &AppState,
     caller: &Caller,
     id: &str,
 ) -> Result<TraceResponse, ApiError> {
-    let case = case_in_scope(state, caller, id).await?;
-    let (traced, _from, to, policy) =
-        run_trace(&state.store, &state.contacts, &state.policies, &case, 2).await?;
-    let ids: Vec<i64> = traced.contacts.iter().map(|c| id_of(c.person)).collect();
-    let homes = state.store.residences(&ids).await?;
-    let doses = state
-        .store
-        .doses_before(&ids, local_date(state.now_s()))
-        .await?;
-    let dtos = contact_dtos(&caller.scope, &traced, to, &homes);
-    // An F1's quarantine end, for its F2s to be monitored as long.
-    let mut f1_until: HashMap<i64, Option<i64>> = HashMap::new();
-    let mut rows = Vec::with_capacity(traced.contacts.len());
-    for (c, dto) in traced.contacts.iter().zip(&dtos) {
-        let person_id = id_of(c.person);
-        let last = last_exposure_s(&c.reasons, to);
-        let rule = state.policies.quarantine_on(local_date(last)).ok();
-        let vaccinated = doses.get(&person_id).copied().unwrap_or(0) >= 2;
-        let (status, from_s, until_s, test_days, doc) = match (c.degree, rule) {
-            (1, Some(r)) if r.f1_place.value != QuarantinePlace::None => {
-                let days = if vaccinated {
-                    r.f1_days_vaccinated.value
-                } else {
-                    r.f1_days_unvaccinated.value
-                };
-                let days_list: Vec<String> =
-                    r.f1_test_days.value.iter().map(|d| d.to_string()).collect();
-                (
-                    "quarantine",
-                    Some(last),
-                    Some(last + days * 86_400),
-                    days_list.join(","),
-                    r.document.clone(),
-                )
-            }
-            (2, _) => {
-                let until = f1_until.get(&id_of(c.via)).copied().flatten();
-                (
-                    "monitor",
-                    Some(c.first_exposure_s),
-                    until,
-                    String::new(),
-                    rule.map(|r| r.document.clone()).unwrap_or_default(),
-                )
-            }
-            (_, r) => (
-                "monitor",
-                None,
-                None,
-                String::new(),
-                r.map(|r| r.document.clone()).unwrap_or_default(),
-            ),
-        };
-        if c.degree == 1 {
-            f1_until.insert(person_id, until_s);
-        }
-        rows.push(ContactRow {
-            person_id,
-            degree: i64::from(c.degree),
-            via_person_id: id_of(c.via),
-            first_exposure_s: c.first_exposure_s,
-            exposure_s: c.exposure_s,
-            reasons_json: serde_json::to_string(&dto.reasons).unwrap_or_else(|_| "[]".into()),
-            status: status.to_string(),
-            quarantine_from_s: from_s,
-            quarantine_until_s: until_s,
-            test_days,
-            policy: doc,
-        });
-    }
-    let new = state
-        .store
-        .persist_contacts(caller, case.id, &rows, &homes, state.now_s())
-        .await?;
+    let r = app::tracing::trace_and_record(state, caller, case_id(id)?).await?;
     Ok(TraceResponse {
-        case_id: case.id.0,
-        policy,
-        new_contacts: new,
-        f1: traced.degree(1).count(),
-        f2: traced.degree(2).count(),
-        truncated: traced.truncated,
+        case_id: r.case_id.0,
+        policy: r.policy,
+        new_contacts: r.new_contacts,
+        f1: r.f1,
+        f2: r.f2,
+        truncated: r.truncated,
     })
 }
 
@@ -507,8 +291,8 @@ pub struct ClusterQuery {
     venue_gap_h: Option<String>,
 }
 
-/// The clusters (all, or the one with id `one`) as the API and the pages show them, with
-/// their audit row: the cases shown, placed where they lie (issue #12, item 11).
+/// The clusters (all, or the one with id `one`) as the API and the pages show them
+/// (`app::clusters::clusters` in wire form, audited there).
 pub async fn clusters_for(
     state: &AppState,
     caller: &Caller,
@@ -516,245 +300,36 @@ pub async fn clusters_for(
     venue_gap_s: i64,
     one: Option<i64>,
 ) -> Result<Vec<ClusterDetailDto>, ApiError> {
-    let (mut found, places) = clusters_placed(state, caller, days, venue_gap_s).await?;
-    if let Some(id) = one {
-        found.retain(|c| c.cluster.id == id);
-    }
-    let cases: Vec<i64> = found
-        .iter()
-        .flat_map(|c| c.cluster.cases.iter().copied())
-        .collect();
-    let place = store::Place::enclosing(
-        cases
-            .iter()
-            .filter_map(|id| places.get(id))
-            .map(|(s, p)| (*s, p)),
-    );
-    let subject = one.map_or_else(String::new, |id| id.to_string());
-    let list = store::AuditList::new(caller, "clusters", subject, "case", cases, place);
-    state.store.audit_list(list, state.now_s()).await?;
-    Ok(found)
-}
-
-type CasePlaces = HashMap<i64, (domain::Structure, domain::UnitPath)>;
-
-/// Cases confirmed in the last `days` days and the clusters they form (memoised per index
-/// snapshot and case set).
-async fn recent_clusters(
-    state: &AppState,
-    days: i64,
-    venue_gap_s: i64,
-) -> Result<(store::RecentCases, std::sync::Arc<Vec<trace::Cluster>>), ApiError> {
-    let now = state.now_s();
-    let recent = state.store.cases_since(now - days * 86_400).await?;
-    let (snapshot, links) = state.contacts.snapshot();
-    let policies = state.policies.clone();
-    let mut queries = Vec::new();
-    for c in recent.iter() {
-        let Some(p) = idx(c.person_id) else { continue };
-        let (from, to, _) = window(
-            &policies,
-            c.onset_s,
-            c.first_sample_s,
-            c.confirmed_at_s,
-            c.isolation_s,
-        );
-        queries.push(CaseQuery {
-            person: p,
-            infectious_from_s: from,
-            infectious_to_s: to,
-            depth: 1,
-        });
-    }
-    // One rule for the batch: the one in force now (rules change rarely within 90 days).
-    let Ok(rule) = policies.tracing_on(local_date(now)).cloned() else {
-        return Ok((recent, std::sync::Arc::new(Vec::new())));
-    };
-    let clusters = cluster_memo::get_or_compute(snapshot, links, &rule, queries, venue_gap_s)
-        .await
-        .map_err(|_| ApiError::new(ErrorCode::Internal))?;
-    Ok((recent, clusters))
-}
-
-/// How many clusters of the last `days` days with a case in the caller's scope began at or
-/// after `since_s`: the dashboard's figure, without building each cluster's cases, growth
-/// and graph.
-pub async fn new_cluster_count(
-    state: &AppState,
-    caller: &Caller,
-    days: i64,
-    since_s: i64,
-) -> Result<i64, ApiError> {
-    let (recent, clusters) = recent_clusters(state, days, 0).await?;
-    let case_of_person: HashMap<u32, &store::CaseTimes> = recent
-        .iter()
-        .filter_map(|c| Some((idx(c.person_id)?, c)))
-        .collect();
-    Ok(clusters
-        .iter()
-        .filter(|cl| {
-            let members = || cl.members.iter().filter_map(|p| case_of_person.get(p));
-            members().map(|c| c.confirmed_at_s).min() >= Some(since_s)
-                && members().any(|c| caller.scope.contains(c.structure, &c.unit_path))
-        })
-        .count() as i64)
-}
-
-async fn clusters_placed(
-    state: &AppState,
-    caller: &Caller,
-    days: i64,
-    venue_gap_s: i64,
-) -> Result<(Vec<ClusterDetailDto>, CasePlaces), ApiError> {
-    let (recent, clusters) = recent_clusters(state, days, venue_gap_s).await?;
-    let case_of_person: HashMap<u32, &store::CaseTimes> = recent
-        .iter()
-        .filter_map(|c| Some((idx(c.person_id)?, c)))
-        .collect();
-    let mut out = Vec::new();
-    let mut places = CasePlaces::new();
-    for cl in clusters.iter() {
-        let members: Vec<&store::CaseTimes> = cl
-            .members
-            .iter()
-            .filter_map(|p| case_of_person.get(p).copied())
-            .collect();
-        let Some(first) = members.iter().map(|c| c.confirmed_at_s).min() else {
-            continue;
-        };
-        let last = members
-            .iter()
-            .map(|c| c.confirmed_at_s)
-            .max()
-            .unwrap_or(first);
-        let visible: Vec<&store::CaseTimes> = members
-            .iter()
-            .copied()
-            .filter(|c| caller.scope.contains(c.structure, &c.unit_path))
-            .collect();
-        if visible.is_empty() {
-            continue;
-        }
-        let mut growth = BTreeMap::new();
-        for c in &members {
-            *growth
-                .entry(local_date(c.confirmed_at_s).to_string())
-                .or_insert(0) += 1;
-        }
-        let visible_person: HashMap<u32, i64> = cl
-            .members
-            .iter()
-            .filter_map(|p| {
-                case_of_person
-                    .get(p)
-                    .filter(|c| caller.scope.contains(c.structure, &c.unit_path))
-                    .map(|c| (*p, c.id.0))
+    Ok(
+        app::clusters::clusters(state, caller, days, venue_gap_s, one)
+            .await?
+            .into_iter()
+            .map(|c| ClusterDetailDto {
+                cluster: ClusterDto {
+                    id: c.id,
+                    size: c.size,
+                    cases: c.cases,
+                    venues: c.venues,
+                    first_confirmed: iso(c.first_confirmed_s),
+                    last_confirmed: iso(c.last_confirmed_s),
+                    growth: c
+                        .growth
+                        .into_iter()
+                        .map(|(d, n)| (d.to_string(), n))
+                        .collect(),
+                },
+                edges: c
+                    .edges
+                    .iter()
+                    .map(|(from_case, to_case, r)| EdgeDto {
+                        from_case: *from_case,
+                        to_case: *to_case,
+                        reason: reason_dto(r, 0),
+                    })
+                    .collect(),
             })
-            .collect();
-        let edges = cl
-            .edges
-            .iter()
-            .filter_map(|(a, b, r)| {
-                Some(EdgeDto {
-                    from_case: *visible_person.get(a)?,
-                    to_case: *visible_person.get(b)?,
-                    reason: reason_dto(r, 0),
-                })
-            })
-            .collect();
-        for c in &visible {
-            places.insert(c.id.0, (c.structure, c.unit_path.clone()));
-        }
-        let mut cases: Vec<i64> = visible.iter().map(|c| c.id.0).collect();
-        cases.sort_unstable();
-        out.push(ClusterDetailDto {
-            cluster: ClusterDto {
-                id: members.iter().map(|c| c.id.0).min().unwrap_or(0),
-                size: members.len(),
-                cases,
-                venues: cl.venues.iter().map(|v| id_of(*v)).collect(),
-                first_confirmed: iso(first),
-                last_confirmed: iso(last),
-                growth,
-            },
-            edges,
-        });
-    }
-    // Largest first: where the response should look first.
-    out.sort_by(|a, b| {
-        b.cluster
-            .size
-            .cmp(&a.cluster.size)
-            .then(a.cluster.id.cmp(&b.cluster.id))
-    });
-    Ok((out, places))
-}
-
-/// The clusters of the last computation, kept while the index snapshot, the cases and their
-/// windows are the same: pages and the dashboard then read clusters without re-tracing every
-/// recent case (which costs about 0.1 s at demo scale).
-mod cluster_memo {
-    use std::hash::{Hash, Hasher};
-    use std::sync::{Arc, Mutex};
-
-    use domain::policy::TracingRule;
-    use trace::{CaseQuery, Cluster, Index};
-
-    use crate::contact_index::Links;
-
-    struct Memo {
-        index: Arc<Index>,
-        links: Arc<Links>,
-        key: u64,
-        clusters: Arc<Vec<Cluster>>,
-    }
-
-    static MEMO: Mutex<Option<Memo>> = Mutex::new(None);
-
-    fn key(rule: &TracingRule, queries: &[CaseQuery], gap_s: i64) -> u64 {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        rule.document.hash(&mut h);
-        gap_s.hash(&mut h);
-        for q in queries {
-            (q.person, q.infectious_from_s, q.infectious_to_s).hash(&mut h);
-        }
-        h.finish()
-    }
-
-    pub async fn get_or_compute(
-        index: Arc<Index>,
-        links: Arc<Links>,
-        rule: &TracingRule,
-        queries: Vec<CaseQuery>,
-        gap_s: i64,
-    ) -> Result<Arc<Vec<Cluster>>, tokio::task::JoinError> {
-        let key = key(rule, &queries, gap_s);
-        if let Ok(memo) = MEMO.lock() {
-            if let Some(m) = memo.as_ref().filter(|m| {
-                m.key == key && Arc::ptr_eq(&m.index, &index) && Arc::ptr_eq(&m.links, &links)
-            }) {
-                return Ok(m.clusters.clone());
-            }
-        }
-        let rule = rule.clone();
-        let (i, l) = (index.clone(), links.clone());
-        let clusters = tokio::task::spawn_blocking(move || {
-            let rules = l.rules(&rule);
-            let traced = trace::trace_batch(&i, &rules, &l.households, &l.declared, &queries);
-            trace::clusters_with(&queries, &traced, gap_s)
-        })
-        .await?;
-        let clusters = Arc::new(clusters);
-        if let Ok(mut memo) = MEMO.lock() {
-            *memo = Some(Memo {
-                index,
-                links,
-                key,
-                clusters: clusters.clone(),
-            });
-        }
-        Ok(clusters)
-    }
+            .collect(),
+    )
 }
 
 fn gap_param(q: &ClusterQuery) -> Result<i64, ApiError> {

@@ -60,11 +60,11 @@ pub(super) async fn cluster_page(
     let Some(c) = found.into_iter().next() else {
         return ui.fail(StatusCode::NOT_FOUND);
     };
-    let Ok(times) = state.store.cases_since(state.now_s() - 29 * 86_400).await else {
+    let Ok(confirmed) = app::clusters::confirmed_since(&state, 29).await else {
         return ui.fail(StatusCode::INTERNAL_SERVER_ERROR);
     };
     let lang = ui.lang;
-    let confirmed: HashMap<i64, i64> = times.iter().map(|t| (t.id.0, t.confirmed_at_s)).collect();
+    let confirmed: HashMap<i64, i64> = confirmed.into_iter().map(|(id, t)| (id.0, t)).collect();
     let local_day = |t_s: i64| {
         crate::local_time::local_date(t_s)
             .signed_duration_since(chrono::DateTime::UNIX_EPOCH.date_naive())

@@ -53,12 +53,7 @@ async fn compute(state: &AppState, me: &store::Caller, now: i64) -> Option<(Arc<
         state
             .store
             .latest_published_levels(structure, "commune", today),
-        crate::api::tracing::new_cluster_count(
-            state,
-            me,
-            28,
-            day_start_s(today - chrono::Days::new(6))
-        ),
+        app::clusters::new_cluster_count(state, me, 28, day_start_s(today - chrono::Days::new(6))),
         state
             .store
             .beds_by_unit(&me.scope, structure, province, now),
@@ -86,10 +81,7 @@ async fn compute(state: &AppState, me: &store::Caller, now: i64) -> Option<(Arc<
     or_logged("beds", beds.as_ref().err().map(|e| e.to_string()));
     or_logged("coverage", coverage.as_ref().err().map(|e| e.to_string()));
     or_logged("risk levels", risk.as_ref().err().map(|e| e.to_string()));
-    or_logged(
-        "clusters",
-        clusters.as_ref().err().map(|e| e.code.as_str().to_string()),
-    );
+    or_logged("clusters", clusters.as_ref().err().map(|e| e.to_string()));
     or_logged("curve", daily.as_ref().err().map(|e| e.to_string()));
     // Treatment beds (quarantine beds are for F1, not patients) and adult first-dose coverage.
     let beds = beds

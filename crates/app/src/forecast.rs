@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use forecast::{estimate_rt, project, CoriConfig, ProjectionConfig, SerialInterval, TierDemand};
 
-use crate::AppState;
+use crate::App;
 
 /// Days of history R(t) is estimated over.
 pub const HISTORY_DAYS: u64 = 90;
@@ -55,7 +55,7 @@ pub enum ForecastFailure {
 /// The forecast for the cases within `scope` (a unit's subtree intersected with the
 /// caller's), as of the day `as_of`; `capacity` gives the beds per tier where known.
 pub async fn forecast_for(
-    state: &AppState,
+    state: &App,
     scope: &domain::Scope,
     as_of: NaiveDate,
     capacity: &[Option<u32>],
@@ -65,7 +65,7 @@ pub async fn forecast_for(
 
 /// R(t) alone (no projection), for the dashboard.
 pub async fn rt_for(
-    state: &AppState,
+    state: &App,
     scope: &domain::Scope,
     as_of: NaiveDate,
 ) -> Result<Vec<DatedBand>, ForecastFailure> {
@@ -73,7 +73,7 @@ pub async fn rt_for(
 }
 
 async fn forecast_with(
-    state: &AppState,
+    state: &App,
     scope: &domain::Scope,
     as_of: NaiveDate,
     capacity: &[Option<u32>],
@@ -177,7 +177,7 @@ async fn forecast_with(
 /// Beds per tier of the default model within `scope`, from the facilities on record: a
 /// tier cared for at home has no bed limit (`None`), as has a tier with no beds recorded.
 pub async fn capacity(
-    state: &AppState,
+    state: &App,
     scope: &domain::Scope,
 ) -> Result<Vec<Option<u32>>, store::StoreError> {
     use domain::care::BedType as Care;

@@ -12,7 +12,7 @@ use domain::{Structure, UnitLevel};
 
 use crate::local_time::{day_end_s, day_start_s};
 use crate::registry::Registry;
-use crate::AppState;
+use crate::App;
 
 /// One indicator as it entered an assessment.
 #[derive(Debug, Clone)]
@@ -51,7 +51,7 @@ pub enum RiskFailure {
 /// The levels of every unit of `level` in `structure` with residents on record, for the week
 /// ending on `date` (inclusive), in code order.
 pub async fn levels(
-    state: &AppState,
+    state: &App,
     structure: Structure,
     date: NaiveDate,
     level: UnitLevel,
@@ -211,7 +211,7 @@ fn new_commune_of(old: &str) -> Option<&'static str> {
 /// Publishes the levels of every commune, district and province with residents on record for
 /// the week ending on `date`, replacing an earlier publication of the same week.
 pub async fn publish(
-    state: &AppState,
+    state: &App,
     structure: Structure,
     date: NaiveDate,
     by: &str,
@@ -256,7 +256,7 @@ pub async fn publish(
 /// The weeks that may be published (or looked at) on `today`, by their last day: from the
 /// first risk rule's start to the end of the week under way (a week whose first day has come).
 /// A week entirely in the future would be assessed on no data and then head the history.
-pub fn publishable_weeks(state: &AppState, today: NaiveDate) -> domain::time::Dates {
+pub fn publishable_weeks(state: &App, today: NaiveDate) -> domain::time::Dates {
     let first = state
         .rules
         .risk()
@@ -302,7 +302,7 @@ pub const WEEKLY_PUBLISHER: &str = "weekly job";
 /// Publishes every due week (see [`due_weeks`]) in both structures, as the weekly job; the
 /// weeks and how many units each got.
 pub async fn publish_due_weeks(
-    state: &AppState,
+    state: &App,
 ) -> Result<Vec<(Structure, NaiveDate, u64)>, RiskFailure> {
     let today = crate::local_time::local_date(state.now_s());
     let mut done = Vec::new();
