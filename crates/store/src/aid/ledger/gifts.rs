@@ -1,0 +1,277 @@
+//! Gifts recorded, and moved one step at a time along their status.
+
+use sqlx::Row;
+
+use domain::aid::AidStatus;
+use domain::{FieldError, Reason, UnitPath};
+
+use super::{invalid, NewDonation, Receipt, GOODS_LINES_MAX};
+use crate::aid::{audit_entry, commit_audited, Refusal, STRUCTURE};
+use crate::audit::AuditAction;
+use crate::sql::{insert_rows, Val};
+use crate::users::Caller;
+use crate::{Result, Store, StoreError};
+
+impl Store {
+    /// Records a gift. The caller's jurisdiction must hold the donor or the recipient.
+    pub async fn create_donation(
+        &self,
+        caller: &Caller,
+        new: &NewDonation,
+        now_s: i64,
+    ) -> Result<i64> {
+        let mut errors = Vec::new();
+        if new.goods.len() > GOODS_LINES_MAX {
+            errors.push(FieldError::new("goods", Reason::TooLong));
+        }
+        if new.money.is_none() && new.goods.is_empty() {
+            errors.push(FieldError::new("money", Reason::Required));
+        }
+        if !errors.is_empty() {
+            return Err(StoreError::Invalid(errors));
+        }
+        let donor = self.resolve_party("donor", &new.donor).await;
+        let recipient = self.resolve_party("recipient", &new.recipient).await;
+        let (donor, recipient) = match (donor, recipient) {
+            (Ok(d), Ok(r)) => (d, r),
+            (d, r) => {
+                for e in [d.err(), r.err()].into_iter().flatten() {
+                    match e {
+                        StoreError::Invalid(f) => errors.extend(f),
+                        other => return Err(other),
+                    }
+                }
+                return Err(StoreError::Invalid(errors));
+            }
+        };
+        if donor.path == recipient.path && donor.party == recipient.party {
+            return Err(invalid("recipient", Reason::Duplicate));
+        }
+        if !caller.scope.contains(STRUCTURE, &donor.path)
+            && !caller.scope.contains(STRUCTURE, &recipient.path)
+        {
+            return Err(invalid("donor", Reason::OutOfScope));
+        }
+        let mut tx = self.pool.begin().await?;
+        let created_by = (caller.user.id.0 != 0).then_some(caller.user.id.0);
+        let id: i64 = sqlx::query(
+            "INSERT INTO aid_donations (structure, donor_kind, donor_ref, donor_name, donor_path,
+                 donor_root, recipient_kind, recipient_ref, recipient_name, recipient_path,
+                 recipient_root, status, money_minor, money_currency, received_money_minor,
+                 on_date, source, source_quote, note, created_at_s, created_by, updated_at_s)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+                     $18, $19, $20, $21, $20) RETURNING id",
+        )
+        .bind(STRUCTURE.as_str())
+        .bind(donor.party.kind.as_str())
+        .bind(&donor.party.code_or_id)
+        .bind(&donor.party.name)
+        .bind(donor.path.as_str())
+        .bind(&donor.root)
+        .bind(recipient.party.kind.as_str())
+        .bind(&recipient.party.code_or_id)
+        .bind(&recipient.party.name)
+        .bind(recipient.path.as_str())
+        .bind(&recipient.root)
+        .bind(new.status.as_str())
+        .bind(new.money.map(|m| m.amount_minor))
+        .bind(new.money.map(|m| m.currency.code().to_string()))
+        // Recorded as already received: everything arrived unless a receipt says otherwise.
+        .bind(
+            new.money
+                .filter(|_| new.status >= AidStatus::Received)
+                .map(|m| m.amount_minor),
+        )
+        .bind(new.on_date.to_string())
+        .bind(&new.source)
+        .bind(new.source_quote.clone())
+        .bind(new.note.clone())
+        .bind(now_s)
+        .bind(created_by)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+        let received = new.status >= AidStatus::Received;
+        // Rows are built before the insert: a borrowing iterator held across the await makes
+        // the future not `Send` for every lifetime (axum handlers need that).
+        let goods: Vec<Vec<Val>> = new
+            .goods
+            .iter()
+            .enumerate()
+            .map(|(i, g)| {
+                vec![
+                    Val::Int(id),
+                    Val::Int(i as i64 + 1),
+                    Val::Text(g.item.slug.into()),
+                    Val::Int(g.quantity),
+                    Val::Text(g.item.unit.into()),
+                    Val::OptInt(received.then_some(g.quantity)),
+                ]
+            })
+            .collect();
+        let steps: Vec<Vec<Val>> = new
+            .status
+            .path()
+            .map(|s| {
+                vec![
+                    Val::Int(id),
+                    Val::Int(now_s),
+                    Val::Text(s.as_str().into()),
+                    Val::Text(caller.user.username.clone()),
+                    Val::OptText((s == new.status).then(|| "recorded".to_string())),
+                ]
+            })
+            .collect();
+        insert_rows(
+            &mut tx,
+            self.dialect,
+            "aid_goods",
+            &[
+                "donation_id",
+                "line_no",
+                "item",
+                "quantity",
+                "unit",
+                "received_quantity",
+            ],
+            goods,
+        )
+        .await?;
+        insert_rows(
+            &mut tx,
+            self.dialect,
+            "aid_status_history",
+            &["donation_id", "at_s", "status", "actor", "note"],
+            steps,
+        )
+        .await?;
+        commit_audited(
+            tx,
+            self.dialect,
+            audit_entry(caller, AuditAction::Create, "aid_donation", id, None),
+            now_s,
+        )
+        .await?;
+        Ok(id)
+    }
+
+    /// Moves a gift one step along its life. Only the donor's side dispatches; only the
+    /// recipient's side confirms receipt (with what arrived) and acknowledges. None when the
+    /// gift is not in scope; `Refused(StatusStep)` when the step is not the next one (also
+    /// when another request moved it first).
+    pub async fn advance_donation(
+        &self,
+        caller: &Caller,
+        id: i64,
+        to: AidStatus,
+        receipt: Option<&Receipt>,
+        note: Option<&str>,
+        now_s: i64,
+    ) -> Result<Option<AidStatus>> {
+        let Some(detail) = self.get_donation(caller, id).await? else {
+            return Ok(None);
+        };
+        let d = &detail.donation;
+        if !d.status.can_move_to(to) {
+            return Err(StoreError::Refused(Refusal::StatusStep));
+        }
+        // The side that takes the step must be in the caller's jurisdiction.
+        let path_col = if to.taken_by_recipient() {
+            "recipient_path"
+        } else {
+            "donor_path"
+        };
+        let path: String = sqlx::query(&format!(
+            "SELECT {path_col} FROM aid_donations WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await?
+        .try_get(0)?;
+        let side = UnitPath::from_stored(&path)
+            .ok_or_else(|| StoreError::Corrupt("aid_donations.path".into()))?;
+        if !caller.scope.contains(STRUCTURE, &side) {
+            return Err(invalid("status", Reason::OutOfScope));
+        }
+        let receipt = receipt.cloned().unwrap_or_default();
+        if to != AidStatus::Received && (receipt.money_minor.is_some() || !receipt.goods.is_empty())
+        {
+            return Err(invalid("received", Reason::UnknownValue));
+        }
+        let mut errors = Vec::new();
+        if let Some(m) = receipt.money_minor {
+            if d.money.is_none_or(|p| m < 0 || m > p.amount_minor) {
+                errors.push(FieldError::new("received.money_minor", Reason::OutOfRange));
+            }
+        }
+        for (item, q) in &receipt.goods {
+            match d.goods.iter().find(|g| &g.item == item) {
+                Some(g) if (0..=g.quantity).contains(q) => {}
+                Some(_) => errors.push(FieldError::new("received.goods", Reason::OutOfRange)),
+                None => errors.push(FieldError::new("received.goods", Reason::NotFound)),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(StoreError::Invalid(errors));
+        }
+        let mut tx = self.pool.begin().await?;
+        let moved = sqlx::query(
+            "UPDATE aid_donations SET status = $1, updated_at_s = $2,
+                 received_money_minor = CASE WHEN $1 = 'received' THEN COALESCE($3, money_minor)
+                                             ELSE received_money_minor END
+             WHERE id = $4 AND status = $5",
+        )
+        .bind(to.as_str())
+        .bind(now_s)
+        .bind(receipt.money_minor)
+        .bind(id)
+        .bind(d.status.as_str())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if moved == 0 {
+            return Err(StoreError::Refused(Refusal::StatusStep));
+        }
+        if to == AidStatus::Received {
+            sqlx::query("UPDATE aid_goods SET received_quantity = quantity WHERE donation_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            for (item, q) in &receipt.goods {
+                sqlx::query(
+                    "UPDATE aid_goods SET received_quantity = $1 WHERE donation_id = $2 AND item = $3",
+                )
+                .bind(*q)
+                .bind(id)
+                .bind(item)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        sqlx::query(
+            "INSERT INTO aid_status_history (donation_id, at_s, status, actor, note)
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id)
+        .bind(now_s)
+        .bind(to.as_str())
+        .bind(&caller.user.username)
+        .bind(note.map(str::to_string))
+        .execute(&mut *tx)
+        .await?;
+        commit_audited(
+            tx,
+            self.dialect,
+            audit_entry(
+                caller,
+                AuditAction::Update,
+                "aid_donation",
+                id,
+                Some(format!("status {} -> {}", d.status.as_str(), to.as_str())),
+            ),
+            now_s,
+        )
+        .await?;
+        Ok(Some(to))
+    }
+}
