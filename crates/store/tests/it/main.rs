@@ -8,6 +8,7 @@ mod case_status;
 mod checkins;
 mod persons;
 mod recent_cases;
+mod schema_parity;
 mod tallies;
 mod units;
 mod users;
