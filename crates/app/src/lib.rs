@@ -7,6 +7,7 @@
 //! (`App::now_s`, `local_time`), risk assessment and publishing (`risk`), the forecast's
 //! wiring (`forecast`) and the background jobs (`jobs`).
 
+pub mod boundaries;
 pub mod clusters;
 pub mod contact_index;
 pub mod forecast;
@@ -60,4 +61,53 @@ impl App {
     pub fn now_s(&self) -> i64 {
         chrono::Utc::now().timestamp() + self.clock_offset_s
     }
+
+    /// The application over a migrated `store`, ready to serve: the locality's clock (a
+    /// simulated locality keeps its own "now", `meta.clock_as_of_s`), the locality's policy
+    /// overrides applied, and the tracing index built from the stored check-ins.
+    pub async fn open(store: store::Store) -> Result<(App, Opened), OpenError> {
+        let mut app = App::new(store.clone())?;
+        if let Some(clock) = store.meta("clock_as_of_s").await? {
+            let as_of: i64 = clock.parse().map_err(|_| OpenError::Clock(clock))?;
+            app.clock_offset_s = as_of - chrono::Utc::now().timestamp();
+        }
+        let overrides = app.rules.load(&store).await?;
+        let started = std::time::Instant::now();
+        let index = app.contacts.rebuild(&store).await?;
+        Ok((
+            app,
+            Opened {
+                overrides,
+                index,
+                index_s: started.elapsed().as_secs_f64(),
+            },
+        ))
+    }
+}
+
+/// What opening the application found.
+#[derive(Debug)]
+pub struct Opened {
+    /// Local policy overrides applied.
+    pub overrides: usize,
+    /// The tracing index: check-ins held, and those skipped (a row it cannot hold is
+    /// skipped and counted, never a reason not to start).
+    pub index: contact_index::Rebuilt,
+    /// Seconds the index took to build.
+    pub index_s: f64,
+}
+
+/// Why the application could not open.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("loading the policies: {0}")]
+    Policies(#[from] PolicyError),
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error("malformed clock_as_of_s {0:?}")]
+    Clock(String),
+    #[error("applying the locality's policy overrides: {0}")]
+    Overrides(#[from] rules::RuleError),
+    #[error("building the tracing index: {0}")]
+    Index(#[from] contact_index::IndexError),
 }

@@ -424,7 +424,7 @@ async fn ingest_on(url: &str, b: &IngestBench) -> Result<(f64, f64)> {
         ..sim::Params::default()
     };
     crate::demo::build(&store, &params).await?;
-    let mut state = crate::app_state(store.clone()).await?;
+    let mut state = web::AppState::serving(crate::open_app(store.clone()).await?);
     state.slow_failed_logins = false;
     let now = chrono::Utc::now().timestamp();
     let token = domain::auth::new_token();

@@ -125,14 +125,13 @@ const DEMO_TRACED_CASES: usize = 12;
 /// day, so that the F1/F2 follow-up list and the quarantine figures start with real work in
 /// them. Only the last few: in this dense wave each case brings about 1,600 F1 and F2.
 async fn trace_last_day(store: &Store, clock_s: i64) -> Result<()> {
-    let mut state = web::AppState::new(store.clone()).context("loading the policies")?;
-    state.clock_offset_s = clock_s - chrono::Utc::now().timestamp();
-    state
-        .contacts
+    let mut app = app::App::new(store.clone()).context("loading the policies")?;
+    app.clock_offset_s = clock_s - chrono::Utc::now().timestamp();
+    app.contacts
         .rebuild(store)
         .await
         .context("building the tracing index")?;
-    let day_start = web::local_time::day_start_s(web::local_time::local_date(clock_s));
+    let day_start = app::local_time::day_start_s(app::local_time::local_date(clock_s));
     // The contacts are recorded under an account, as every change of personal data is: the
     // demo's tracer, who cannot sign in (no password was ever set for it).
     let unusable = domain::auth::hash_password(&domain::auth::generate_password())?;
@@ -164,7 +163,7 @@ async fn trace_last_day(store: &Store, clock_s: i64) -> Result<()> {
         .filter(|c| c.confirmed_at_s <= clock_s)
         .take(DEMO_TRACED_CASES)
     {
-        let r = app::tracing::trace_and_record(&state, &caller, case.id)
+        let r = app::tracing::trace_and_record(&app, &caller, case.id)
             .await
             .with_context(|| format!("tracing case {}", case.id.0))?;
         traced += 1;
@@ -177,12 +176,12 @@ async fn trace_last_day(store: &Store, clock_s: i64) -> Result<()> {
 /// Publishes the risk levels of every full week of the simulation, ending on its last day, as
 /// the command centre would have done each week.
 async fn publish_weekly_risk_levels(store: &Store, clock_s: i64, days: u32) -> Result<()> {
-    let mut state = web::AppState::new(store.clone()).context("loading the policies")?;
-    state.clock_offset_s = clock_s - chrono::Utc::now().timestamp();
-    let last = web::local_time::local_date(clock_s);
+    let mut app = app::App::new(store.clone()).context("loading the policies")?;
+    app.clock_offset_s = clock_s - chrono::Utc::now().timestamp();
+    let last = app::local_time::local_date(clock_s);
     for week in 0..i64::from(days / 7) {
         let end = last - chrono::Days::new(7 * week as u64);
-        web::risk::publish(&state, domain::Structure::S2021, end, "demo")
+        app::risk::publish(&app, domain::Structure::S2021, end, "demo")
             .await
             .with_context(|| format!("publishing the risk levels of the week ending {end}"))?;
     }
@@ -382,7 +381,7 @@ pub async fn write(store: &Store, o: &sim::Outcome) -> Result<()> {
             dose_no: i64::from(d.dose_no),
             product: domain::vaccination::Product::from_label(d.product)
                 .map_or_else(|| d.product.to_string(), |p| p.as_str().to_string()),
-            given_on: web::local_time::local_date(d.t_s),
+            given_on: app::local_time::local_date(d.t_s),
             structure: Structure::S2021,
             unit_code: commune_units[d.commune as usize].code.clone(),
         })

@@ -292,22 +292,22 @@ async fn run() -> Result<()> {
         Command::User { command } => user(command).await,
         Command::Trace { db, case, depth } => {
             let store = open_migrated(&db.db).await?;
-            let state = app_state(store).await?;
+            let app = open_app(store).await?;
             let caller = store::Caller::system("cli");
-            let contacts = web::contacts_for(&state, &caller, &case.to_string(), depth)
+            let found = app::tracing::case_contacts(&app, &caller, domain::CaseId(case), depth)
                 .await
-                .map_err(|e| anyhow::anyhow!("case {case}: {}", e.code.as_str()))?;
-            println!("{}", serde_json::to_string_pretty(&contacts)?);
+                .map_err(|e| anyhow::anyhow!("case {case}: {e}"))?;
+            println!("{}", serde_json::to_string_pretty(&contacts_json(&found))?);
             Ok(())
         }
         Command::Purge { db } => {
             let store = open_migrated(&db.db).await?;
-            let state = app_state(store.clone()).await?;
-            let n = web::purge_expired_checkins(&store, &state.policies, state.now_s()).await?;
+            let app = open_app(store.clone()).await?;
+            let n = app::jobs::purge_expired_checkins(&store, &app.policies, app.now_s()).await?;
             println!("deleted {n} check-ins past the retention period");
-            let n = web::purge_expired_audit(&store, state.now_s())
+            let n = app::jobs::purge_expired_audit(&store, app.now_s())
                 .await
-                .map_err(|e| anyhow::anyhow!("audit retention: {e}"))?;
+                .context("audit retention")?;
             println!("deleted {n} audit rows past the retention period");
             Ok(())
         }
@@ -334,7 +334,7 @@ async fn run() -> Result<()> {
                 "--source: say where the boundaries come from"
             );
             let store = open_migrated(&db.db).await?;
-            let rows = web::check_boundaries(
+            let rows = app::boundaries::check(
                 &domain::Scope::everything(),
                 structure,
                 &code_property,
@@ -385,42 +385,57 @@ async fn open_migrated(url: &str) -> Result<Store> {
     Ok(store)
 }
 
-/// The server's state: policies, the locality's clock, and the tracing index built from the
-/// store.
-async fn app_state(store: Store) -> Result<web::AppState> {
-    let mut state = web::AppState::new(store.clone()).context("loading the policies")?;
-    // A simulated locality keeps its own "now": the end of the simulated period.
-    if let Some(clock) = store.meta("clock_as_of_s").await? {
-        let as_of: i64 = clock.parse().context("malformed clock_as_of_s")?;
-        state.clock_offset_s = as_of - chrono::Utc::now().timestamp();
+/// The application ready to serve: policies, the locality's clock, and the tracing index
+/// built from the store (`app::App::open`), with what it found said in the log.
+async fn open_app(store: Store) -> Result<app::App> {
+    let (app, opened) = app::App::open(store).await?;
+    if opened.overrides > 0 {
+        tracing::info!("policies: {} local overrides applied", opened.overrides);
     }
-    let overrides = state
-        .rules
-        .load(&store)
-        .await
-        .context("applying the locality's policy overrides")?;
-    if overrides > 0 {
-        tracing::info!("policies: {overrides} local overrides applied");
-    }
-    let started = std::time::Instant::now();
-    let built = state
-        .contacts
-        .rebuild(&store)
-        .await
-        .context("building the tracing index")?;
     tracing::info!(
         "tracing index: {} check-ins in {:.1} s",
-        built.indexed,
-        started.elapsed().as_secs_f64()
+        opened.index.indexed,
+        opened.index_s
     );
-    if built.skipped.count > 0 {
+    if opened.index.skipped.count > 0 {
         // Said on the terminal too: an operator should see that rows were left out.
         eprintln!(
             "warning: {} stored check-in(s) could not be indexed and were skipped (see the log)",
-            built.skipped.count
+            opened.index.skipped.count
         );
     }
-    Ok(state)
+    Ok(app)
+}
+
+/// A case's contacts as `chongdich trace` prints them: the fields of the API's answer.
+fn contacts_json(c: &app::tracing::CaseContacts) -> serde_json::Value {
+    let at = |t_s: i64| {
+        chrono::DateTime::from_timestamp(t_s, 0)
+            .unwrap_or_default()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    };
+    let to = c.window.to_s;
+    serde_json::json!({
+        "case_id": c.case_id.0,
+        "policy": c.window.policy,
+        "infectious_from": at(c.window.from_s),
+        "infectious_to": at(to),
+        "truncated": c.truncated,
+        "contacts": c.contacts.iter().map(|k| serde_json::json!({
+            "person_id": k.person_id,
+            "degree": k.degree,
+            "via_person_id": k.via_person_id,
+            "reasons": k.reasons.iter().map(|r| app::tracing::StoredReason::of(r, to)).collect::<Vec<_>>(),
+            "exposure_min": k.exposure_s as f64 / 60.0,
+            "first_exposure": at(k.first_exposure_s),
+        })).collect::<Vec<_>>(),
+        "referred": c.referred.iter().map(|r| serde_json::json!({
+            "structure": r.structure.map(|s| s.as_str()),
+            "unit": r.unit_code,
+            "f1": r.f1,
+            "f2": r.f2,
+        })).collect::<Vec<_>>(),
+    })
 }
 
 /// An origin as browsers send it: scheme and host (and port), no path.
@@ -437,7 +452,7 @@ fn public_origin(s: &str) -> Result<String, String> {
 }
 
 async fn serve(store: Store, addr: SocketAddr, public_origin: Option<String>) -> Result<()> {
-    let mut state = app_state(store).await?;
+    let mut state = web::AppState::serving(open_app(store).await?);
     state.public_origin = public_origin;
     tracing::info!("serving on http://{addr}");
     web::serve(state, addr)

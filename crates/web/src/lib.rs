@@ -16,12 +16,11 @@ mod messages;
 mod openapi;
 mod qr;
 pub mod quota;
-/// Tracing a case and recording its contacts, for callers outside HTTP (the demo).
-pub use api::tracing::{trace_and_persist, TraceResponse};
 mod ui;
 
 // The application layer's parts, under the names the views have always used.
-pub use app::{contact_index, forecast, local_time, registry, risk, rules, App};
+pub use app::App;
+pub(crate) use app::{contact_index, forecast, local_time, registry, risk, rules};
 pub use store::kept;
 
 use std::net::SocketAddr;
@@ -33,10 +32,6 @@ use axum::routing::post;
 use axum::Router;
 use domain::policy::PolicyError;
 
-/// The checks of a boundary import, for the CLI.
-pub use api::boundaries::check as check_boundaries;
-pub use api::tracing::{contacts_for, ContactsResponse};
-pub use app::jobs::{purge_expired_audit, purge_expired_checkins};
 /// A session's anti-forgery token, for clients that post forms with the session cookie.
 pub use domain::auth::csrf_token;
 pub use error::{ApiError, ErrorCode};
@@ -86,14 +81,19 @@ pub const CHECKINS_PER_HOUR: u64 = 100_000;
 
 impl AppState {
     pub fn new(store: store::Store) -> Result<AppState, PolicyError> {
-        Ok(AppState {
-            app: App::new(store)?,
+        Ok(AppState::serving(App::new(store)?))
+    }
+
+    /// The HTTP edge over an application (`app::App::open` gives one ready to serve).
+    pub fn serving(app: App) -> AppState {
+        AppState {
+            app,
             slow_failed_logins: true,
             public_origin: None,
             checkin_quota: Arc::new(quota::Quota::new(CHECKINS_PER_HOUR, 3600)),
             password_checks: Arc::default(),
             dashboard: Arc::new(kept::Kept::new(kept::STALE_AFTER)),
-        })
+        }
     }
 
     /// Whether users reach the server over TLS (its public origin is https).

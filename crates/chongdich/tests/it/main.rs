@@ -596,7 +596,11 @@ async fn trace_and_purge_from_the_command_line() {
     assert_eq!(json["contacts"][0]["reasons"][0]["overlap_min"], 30.0);
     let missing = run(&["trace", "--db", &db, "--case", "9"], None);
     assert!(!missing.status.success());
-    assert!(stderr(&missing).contains("not_found"));
+    assert!(
+        stderr(&missing).contains("case 9: no such case"),
+        "{}",
+        stderr(&missing)
+    );
 
     // Today is years past 2021: every check-in is past its retention.
     let purge = run(&["purge", "--db", &db], None);

@@ -138,7 +138,7 @@ async fn audit_rows_past_their_retention_are_purged(store: Store) {
         let list = AuditList::new(&system, "persons", "", "person", vec![id], None);
         assert_eq!(store.audit_list(list, at).await.unwrap(), 1);
     }
-    let n = web::purge_expired_audit(&store, now).await.unwrap();
+    let n = app::jobs::purge_expired_audit(&store, now).await.unwrap();
     assert_eq!(n, 1);
     let page = store
         .list_audit(&system, None, &store::PageRequest::first(100))
@@ -157,7 +157,10 @@ async fn audit_rows_past_their_retention_are_purged(store: Store) {
             ("list".to_string(), vec![2])
         ]
     );
-    assert_eq!(web::purge_expired_audit(&store, now).await.unwrap(), 0);
+    assert_eq!(
+        app::jobs::purge_expired_audit(&store, now).await.unwrap(),
+        0
+    );
 }
 
 both_databases!(audit_rows_past_their_retention_are_purged);

@@ -146,7 +146,7 @@ async fn concurrent_maps_share_one_build(store: Store) {
     let app = App::new(store);
     let chief = app.login_as("chihuy", Role::Command, &["VN"]).await;
     let cookie = sign_in(&app, "chihuy").await;
-    let registry = web::registry::Registry::of(domain::Structure::S2021);
+    let registry = app::registry::Registry::of(domain::Structure::S2021);
     let squares: Vec<Value> = registry
         .communes_under("01")
         .into_iter()

@@ -74,7 +74,7 @@ fn collection(geometries: Vec<Value>) -> Value {
 
 fn checked_in_time(body: &Value) {
     let started = std::time::Instant::now();
-    let out = web::check_boundaries(
+    let out = app::boundaries::check(
         &domain::Scope::everything(),
         domain::Structure::S2021,
         "ma",

@@ -225,7 +225,7 @@ async fn retention_deletes_what_the_policy_no_longer_allows(store: Store) {
     );
     let policies = domain::policy::Policies::embedded().unwrap();
     // 2021-10-22T12:00Z: 3638/QĐ-BYT keeps 21 days, back to 1 Oct 12:00.
-    let deleted = web::purge_expired_checkins(&store, &policies, 1_634_904_000)
+    let deleted = app::jobs::purge_expired_checkins(&store, &policies, 1_634_904_000)
         .await
         .unwrap();
     assert_eq!(deleted, 1);

@@ -324,8 +324,8 @@ async fn clusters_group_linked_cases(store: Store) {
     let later = App::at(store.clone(), Some(now));
     later.reindex().await;
     let listed = later.get("/api/v1/clusters?days=28", Some(&token)).await;
-    let today = web::local_time::local_date(now);
-    let week_ago = web::local_time::day_start_s(today - chrono::Days::new(6));
+    let today = app::local_time::local_date(now);
+    let week_ago = app::local_time::day_start_s(today - chrono::Days::new(6));
     let expected = listed.json["items"]
         .as_array()
         .unwrap()

@@ -419,7 +419,7 @@ async fn supplied_boundaries_replace_the_cells(store: Store) {
     let tracer = app.login_as("cdc", Role::Tracer, &["VN"]).await;
     let officer = app.login_as("badinh", Role::Command, &["001"]).await;
     let cookie = sign_in(&app, "chihuy").await;
-    let registry = web::registry::Registry::of(Structure::S2021);
+    let registry = app::registry::Registry::of(Structure::S2021);
     let communes: Vec<(String, f64, f64)> = registry
         .communes_under("01")
         .into_iter()
@@ -833,7 +833,7 @@ async fn the_weekly_job_publishes_each_ended_week_once(store: Store) {
             .collect()
     };
     // Saturday 20 Nov 2021: the week that has ended is the one to Sunday 14 Nov.
-    let done = web::risk::publish_due_weeks(&app.state).await.unwrap();
+    let done = app::risk::publish_due_weeks(&app.state).await.unwrap();
     assert_eq!(
         weeks(&done),
         vec![
@@ -843,7 +843,7 @@ async fn the_weekly_job_publishes_each_ended_week_once(store: Store) {
     );
     assert_eq!(done[0].2, 4, "two communes, their district and province");
     assert!(done[1].2 > 0);
-    assert!(web::risk::publish_due_weeks(&app.state)
+    assert!(app::risk::publish_due_weeks(&app.state)
         .await
         .unwrap()
         .is_empty());
@@ -855,11 +855,11 @@ async fn the_weekly_job_publishes_each_ended_week_once(store: Store) {
     let items = h.json["items"].as_array().unwrap();
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["week_to"], "2021-11-14");
-    assert_eq!(items[0]["published_by"], web::risk::WEEKLY_PUBLISHER);
+    assert_eq!(items[0]["published_by"], app::risk::WEEKLY_PUBLISHER);
 
     // Eight days on, the week to 21 Nov has ended too; the one to 28 Nov has not.
     let later = App::at(store.clone(), Some(NOW + 8 * 86_400));
-    let done = web::risk::publish_due_weeks(&later.state).await.unwrap();
+    let done = app::risk::publish_due_weeks(&later.state).await.unwrap();
     assert_eq!(
         weeks(&done),
         vec![
