@@ -1,9 +1,10 @@
-//! The relief section's forms: declare a lockdown zone, open a round in one. The API's checks
-//! (`new_zone`, `new_round`) and the store's scope rules: a zone is declared, and its rounds
-//! opened, from a jurisdiction holding all its units.
+//! The relief section's forms: declare a lockdown zone, open a round in one, hand a household
+//! its package of a round. The API's checks (`new_zone`, `new_round`) and the store's scope
+//! rules: a zone is declared, and its rounds opened, from a jurisdiction holding all its units.
 
-use axum::extract::{Form, State};
-use axum::response::Response;
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
 use domain::aid::ReliefKind;
 use domain::{FieldError, Reason};
 use maud::{html, Markup};
@@ -184,4 +185,42 @@ pub(in crate::ui) async fn open_round(
         }
     };
     answer(&ui, &ROUND_FORM, saved.await)
+}
+
+#[derive(Deserialize)]
+pub(in crate::ui) struct PackageForm {
+    household_id: Option<String>,
+}
+
+/// The relief table's form: one package for a household in a round. A second one is refused
+/// by the database and explained on the page.
+pub(in crate::ui) async fn give_package_form(
+    State(state): State<AppState>,
+    ui: Ui,
+    Path(round): Path<String>,
+    Form(f): Form<PackageForm>,
+) -> Response {
+    let back = |query: &str| Redirect::to(&format!("/aid?{query}#relief")).into_response();
+    let (Ok(round), Some(Ok(household))) = (
+        round.parse::<i64>(),
+        f.household_id.as_deref().map(|h| h.trim().parse::<i64>()),
+    ) else {
+        return back("relief_error=aid-error-input");
+    };
+    match state
+        .store
+        .give_package(&ui.me, round, household, state.now_s())
+        .await
+    {
+        Ok(Some(id)) => back(&format!("given={id}")),
+        Ok(None) => ui.fail(StatusCode::NOT_FOUND),
+        Err(store::StoreError::Refused(_)) => back("relief_error=relief-already-given"),
+        Err(store::StoreError::Invalid(e))
+            if e.iter().any(|f| f.reason == domain::Reason::OutsideZone) =>
+        {
+            back("relief_error=relief-outside-zone")
+        }
+        Err(store::StoreError::Invalid(_)) => back("relief_error=aid-error-input"),
+        Err(_) => ui.fail(StatusCode::INTERNAL_SERVER_ERROR),
+    }
 }
