@@ -63,6 +63,20 @@ impl Registry {
             .map_or_else(|| code.to_string(), Unit::full_name)
     }
 
+    /// A unit and its parent by name, "Phường Phúc Xá, Quận Ba Đình" (a province alone: its
+    /// parent is the country); the code when unknown.
+    pub fn name_with_parent(&self, code: &str) -> String {
+        match self
+            .get(code)
+            .and_then(|u| u.parent_code.as_ref())
+            .and_then(|p| self.get(p.as_str()))
+            .filter(|p| p.level != domain::UnitLevel::Province)
+        {
+            Some(parent) => format!("{}, {}", self.name(code), parent.full_name()),
+            None => self.name(code),
+        }
+    }
+
     /// Direct children; the provinces (and partner countries) for `""`.
     pub fn children(&self, code: &str) -> impl Iterator<Item = &Unit> {
         self.children

@@ -162,6 +162,17 @@ pub struct Referred {
     pub f2: usize,
 }
 
+impl Referred {
+    /// The unit and its parent by name, e.g. "Phường Phúc Xá, Quận Ba Đình" (the code when
+    /// the unit is unknown).
+    pub fn unit_name(&self) -> String {
+        match self.structure {
+            Some(s) => crate::registry::Registry::of(s).name_with_parent(&self.unit_code),
+            None => self.unit_code.clone(),
+        }
+    }
+}
+
 /// A case's contacts as the caller may see them.
 #[derive(Debug, Clone)]
 pub struct CaseContacts {

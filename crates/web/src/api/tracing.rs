@@ -181,28 +181,13 @@ pub async fn contacts_for(
             .into_iter()
             .map(|r| ReferredDto {
                 structure: r.structure.map_or("", |s| s.as_str()),
-                unit_name: r
-                    .structure
-                    .map_or_else(|| r.unit_code.clone(), |s| unit_and_parent(s, &r.unit_code)),
+                unit_name: r.unit_name(),
                 unit: r.unit_code,
                 f1: r.f1,
                 f2: r.f2,
             })
             .collect(),
     })
-}
-
-fn unit_and_parent(structure: domain::Structure, code: &str) -> String {
-    let registry = crate::registry::Registry::of(structure);
-    match registry
-        .get(code)
-        .and_then(|u| u.parent_code.as_ref())
-        .and_then(|p| registry.get(p.as_str()))
-        .filter(|p| p.level != domain::UnitLevel::Province)
-    {
-        Some(parent) => format!("{}, {}", registry.name(code), parent.full_name()),
-        None => registry.name(code),
-    }
 }
 
 #[derive(Serialize, ToSchema)]

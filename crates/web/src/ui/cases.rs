@@ -8,10 +8,10 @@ use serde::Deserialize;
 
 use super::shell::{failure, local, page, page_of, Ui};
 use super::{t, tr};
-use crate::api::cases::infectious_window;
 use crate::local_time::{day_end_s, day_start_s};
 use crate::registry::Registry;
 use crate::{AppState, Lang};
+use app::tracing::infectious_window;
 
 #[derive(Deserialize, Default)]
 pub(super) struct CaseListQuery {
@@ -178,11 +178,15 @@ pub(super) async fn case_page(
         Ok(None) => return failure(lang, StatusCode::NOT_FOUND),
         Err(_) => return failure(lang, StatusCode::INTERNAL_SERVER_ERROR),
     };
-    let contacts = crate::api::tracing::contacts_for(&state, &me, &id, 2)
+    let contacts = app::tracing::case_contacts(&state, &me, domain::CaseId(case_id), 2)
         .await
         .ok();
     let stays = super::facilities::stays_of_case(&state, &me, detail.case.id, lang).await;
-    let (from, to, policy) = infectious_window(&state.policies, &detail.case);
+    let app::tracing::Window {
+        from_s: from,
+        to_s: to,
+        policy,
+    } = infectious_window(&state.policies, &detail.case);
     let c = &detail.case;
     let title = tr(lang, "case-title", &[("id", c.id.to_string())]);
     let body = html! {
@@ -218,7 +222,7 @@ pub(super) async fn case_page(
             // Contacts living elsewhere are that unit's to follow up: counts only.
             ul.referred { @for r in &list.referred { li {
                 (tr(lang, "case-contacts-referred", &[
-                    ("f1", r.f1.to_string()), ("f2", r.f2.to_string()), ("unit", r.unit_name.clone()),
+                    ("f1", r.f1.to_string()), ("f2", r.f2.to_string()), ("unit", r.unit_name()),
                 ]))
             } } }
         } }
@@ -232,7 +236,7 @@ pub(super) async fn case_page(
                     tbody { @for ct in list.contacts.iter().take(500) {
                         tr {
                             td { (ct.person_id) } td { "F" (ct.degree) } td { @if let Some(v) = ct.via_person_id { (v) } }
-                            td { (format!("{:.0}", ct.exposure_min)) }
+                            td { (format!("{:.0}", ct.exposure_s as f64 / 60.0)) }
                             td { @for r in ct.reasons.iter().take(3) { (reason_text(lang, r)) br; } }
                         }
                     } }
@@ -244,25 +248,42 @@ pub(super) async fn case_page(
     page(lang, &title, Some(&me), body).into_response()
 }
 
-pub(super) fn reason_text(lang: Lang, r: &crate::api::tracing::ReasonDto) -> String {
-    match r.kind {
-        "venue" => tr(
+/// Why a person is a contact, in words: the venue and minutes, the household, or the
+/// declared setting.
+pub(super) fn reason_text(lang: Lang, r: &trace::Reason) -> String {
+    match *r {
+        trace::Reason::Venue {
+            venue, overlap_s, ..
+        } => tr(
             lang,
             "reason-venue",
             &[
-                (
-                    "venue",
-                    r.venue_id.map(|v| v.to_string()).unwrap_or_default(),
-                ),
-                ("minutes", format!("{:.0}", r.overlap_min.unwrap_or(0.0))),
+                ("venue", app::contact_index::id_of(venue).to_string()),
+                ("minutes", format!("{:.0}", overlap_s as f64 / 60.0)),
             ],
         ),
-        "household" => t(lang, "reason-household"),
-        _ => tr(
+        trace::Reason::Household => t(lang, "reason-household"),
+        trace::Reason::Declared { setting, .. } => tr(
             lang,
             "reason-declared",
-            &[("setting", r.setting.unwrap_or("other").to_string())],
+            &[(
+                "setting",
+                app::contact_index::SETTINGS
+                    .get(usize::from(setting))
+                    .copied()
+                    .unwrap_or("other")
+                    .to_string(),
+            )],
         ),
+    }
+}
+
+/// The kind of a reason, as the graph styles its links: `venue`, `household`, `declared`.
+pub(super) fn reason_kind(r: &trace::Reason) -> &'static str {
+    match r {
+        trace::Reason::Venue { .. } => "venue",
+        trace::Reason::Household => "household",
+        trace::Reason::Declared { .. } => "declared",
     }
 }
 
@@ -272,10 +293,16 @@ pub(super) async fn trace_case(
     Path(id): Path<String>,
 ) -> Response {
     let Ui { lang, me } = ui;
-    match crate::api::tracing::trace_and_persist(&state, &me, &id).await {
-        Ok(r) => {
-            Redirect::to(&format!("/cases/{}?traced={}", r.case_id, r.new_contacts)).into_response()
+    let Ok(case_id) = id.parse::<i64>() else {
+        return failure(lang, StatusCode::NOT_FOUND);
+    };
+    match app::tracing::trace_and_record(&state, &me, domain::CaseId(case_id)).await {
+        Ok(r) => Redirect::to(&format!("/cases/{}?traced={}", r.case_id.0, r.new_contacts))
+            .into_response(),
+        Err(app::tracing::TracingError::NotFound) => failure(lang, StatusCode::NOT_FOUND),
+        Err(e) => {
+            tracing::error!("tracing case {case_id}: {e}");
+            failure(lang, StatusCode::INTERNAL_SERVER_ERROR)
         }
-        Err(e) => failure(lang, e.code.status()),
     }
 }

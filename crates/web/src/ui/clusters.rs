@@ -5,7 +5,6 @@ use std::collections::{HashMap, HashSet};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::DateTime;
 use maud::html;
 
 use super::chart::epi_curve;
@@ -15,13 +14,10 @@ use super::{t, tr};
 use crate::AppState;
 
 pub(super) async fn clusters(State(state): State<AppState>, ui: Ui) -> Response {
-    let Ok(found) = crate::api::tracing::clusters_for(&state, &ui.me, 28, 0, None).await else {
+    let Ok(found) = app::clusters::clusters(&state, &ui.me, 28, 0, None).await else {
         return ui.fail(StatusCode::INTERNAL_SERVER_ERROR);
     };
     let lang = ui.lang;
-    let when = |s: &str| {
-        DateTime::parse_from_rfc3339(s).map_or(String::new(), |t| local(t.timestamp(), lang))
-    };
     let body = html! {
         h1 { (t(lang, "clusters-title")) }
         @if found.is_empty() { p { (t(lang, "clusters-empty")) } }
@@ -32,9 +28,9 @@ pub(super) async fn clusters(State(state): State<AppState>, ui: Ui) -> Response 
                     th { (t(lang, "col-first")) } th { (t(lang, "col-last")) }
                 } }
                 tbody { @for c in found.iter().take(200) { tr {
-                    td { a href={ "/clusters/" (c.cluster.id) } { (tr(lang, "cluster-name", &[("id", c.cluster.id.to_string())])) } }
-                    td { (c.cluster.size) } td { (c.cluster.venues.len()) }
-                    td { (when(&c.cluster.first_confirmed)) } td { (when(&c.cluster.last_confirmed)) }
+                    td { a href={ "/clusters/" (c.id) } { (tr(lang, "cluster-name", &[("id", c.id.to_string())])) } }
+                    td { (c.size) } td { (c.venues.len()) }
+                    td { (local(c.first_confirmed_s, lang)) } td { (local(c.last_confirmed_s, lang)) }
                 } } }
             }
         }
@@ -54,7 +50,7 @@ pub(super) async fn cluster_page(
     let Ok(id) = id.parse::<i64>() else {
         return ui.fail(StatusCode::NOT_FOUND);
     };
-    let Ok(found) = crate::api::tracing::clusters_for(&state, &ui.me, 28, 0, Some(id)).await else {
+    let Ok(found) = app::clusters::clusters(&state, &ui.me, 28, 0, Some(id)).await else {
         return ui.fail(StatusCode::INTERNAL_SERVER_ERROR);
     };
     let Some(c) = found.into_iter().next() else {
@@ -70,7 +66,7 @@ pub(super) async fn cluster_page(
             .signed_duration_since(chrono::DateTime::UNIX_EPOCH.date_naive())
             .num_days()
     };
-    let mut shown: Vec<i64> = c.cluster.cases.clone();
+    let mut shown: Vec<i64> = c.cases.clone();
     shown.sort_by_key(|id| (confirmed.get(id).copied().unwrap_or(i64::MAX), *id));
     shown.truncate(GRAPH_MAX);
     let in_graph: HashSet<i64> = shown.iter().copied().collect();
@@ -94,17 +90,12 @@ pub(super) async fn cluster_page(
     let links: Vec<Link> = c
         .edges
         .iter()
-        .filter(|e| in_graph.contains(&e.from_case) && in_graph.contains(&e.to_case))
-        .map(|e| Link {
-            from: e.from_case,
-            to: e.to_case,
-            title: format!(
-                "{} → {}: {}",
-                e.from_case,
-                e.to_case,
-                super::cases::reason_text(lang, &e.reason)
-            ),
-            kind: e.reason.kind,
+        .filter(|(from, to, _)| in_graph.contains(from) && in_graph.contains(to))
+        .map(|(from, to, reason)| Link {
+            from: *from,
+            to: *to,
+            title: format!("{from} → {to}: {}", super::cases::reason_text(lang, reason)),
+            kind: super::cases::reason_kind(reason),
         })
         .collect();
     let day_label = |d: i64| {
@@ -114,41 +105,34 @@ pub(super) async fn cluster_page(
             crate::Lang::En => date.format("%m-%d").to_string(),
         }
     };
-    let growth: Vec<(String, i64)> =
-        c.cluster
-            .growth
-            .iter()
-            .map(|(d, n)| {
-                let label =
-                    chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_or(d.clone(), |d| {
-                        match lang {
-                            crate::Lang::Vi => d.format("%d/%m").to_string(),
-                            crate::Lang::En => d.format("%m-%d").to_string(),
-                        }
-                    });
-                (label, *n as i64)
-            })
-            .collect();
-    let when = |s: &str| {
-        DateTime::parse_from_rfc3339(s).map_or(String::new(), |t| local(t.timestamp(), lang))
-    };
+    let growth: Vec<(String, i64)> = c
+        .growth
+        .iter()
+        .map(|(d, n)| {
+            let label = match lang {
+                crate::Lang::Vi => d.format("%d/%m").to_string(),
+                crate::Lang::En => d.format("%m-%d").to_string(),
+            };
+            (label, *n as i64)
+        })
+        .collect();
     let title = tr(lang, "cluster-name", &[("id", id.to_string())]);
     let body = html! {
         h1 { (title) }
         p {
             (tr(lang, "cluster-summary", &[
-                ("size", c.cluster.size.to_string()),
-                ("venues", c.cluster.venues.len().to_string()),
-                ("first", when(&c.cluster.first_confirmed)),
-                ("last", when(&c.cluster.last_confirmed)),
+                ("size", c.size.to_string()),
+                ("venues", c.venues.len().to_string()),
+                ("first", local(c.first_confirmed_s, lang)),
+                ("last", local(c.last_confirmed_s, lang)),
             ]))
         }
         h2 { (t(lang, "cluster-growth")) }
         (epi_curve(&t(lang, "cluster-growth"), &t(lang, "chart-avg"), &growth))
         h2 { (t(lang, "cluster-graph")) }
         p.muted { (t(lang, "cluster-graph-how")) }
-        @if c.cluster.cases.len() > GRAPH_MAX {
-            p.muted { (tr(lang, "cluster-graph-cut", &[("shown", GRAPH_MAX.to_string()), ("size", c.cluster.cases.len().to_string())])) }
+        @if c.cases.len() > GRAPH_MAX {
+            p.muted { (tr(lang, "cluster-graph-cut", &[("shown", GRAPH_MAX.to_string()), ("size", c.cases.len().to_string())])) }
         }
         div.scroll { (transmission_graph(&t(lang, "cluster-graph"), &nodes, &links, day_label)) }
     };
