@@ -214,3 +214,24 @@ pub async fn capacity(
         })
         .collect())
 }
+
+/// The scope a forecast covers: the caller's, or one unit of it (`unit`, a 2021 code) with
+/// that code; `None` when the unit is unknown or outside the caller's scope.
+pub fn scope_of(
+    caller: &store::Caller,
+    unit: Option<&str>,
+) -> Option<(domain::Scope, Option<String>)> {
+    use domain::Structure;
+    match unit.map(str::trim).filter(|u| !u.is_empty()) {
+        None => Some((caller.scope.clone(), None)),
+        Some(code) => {
+            let u = crate::registry::Registry::of(Structure::S2021)
+                .get(code)
+                .filter(|u| caller.scope.contains(Structure::S2021, &u.path))?;
+            Some((
+                domain::Scope::of([(Structure::S2021, u.path.clone())]),
+                Some(code.to_string()),
+            ))
+        }
+    }
+}

@@ -8,6 +8,7 @@
 //! wiring (`forecast`) and the background jobs (`jobs`).
 
 pub mod boundaries;
+pub mod care;
 pub mod clusters;
 pub mod contact_index;
 pub mod forecast;

@@ -33,6 +33,14 @@ pub fn day_end_s(d: NaiveDate) -> i64 {
         - 1
 }
 
+/// "HH:MM"; a day's end (1440) is "24:00", so a venue open all day reads 00:00–24:00.
+pub fn hhmm(min: i64) -> String {
+    if min >= 1440 {
+        return "24:00".into();
+    }
+    format!("{:02}:{:02}", min.div_euclid(60), min.rem_euclid(60))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

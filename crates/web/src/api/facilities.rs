@@ -2,16 +2,16 @@
 //! (refused when the bed type is full), transfers, discharges, home care and home quarantine,
 //! and occupancy over time.
 
+use app::care::occupant;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::NaiveDate;
-use domain::epi::Severity;
-use domain::facility::{triage, BedType, DischargeReason, FacilityKind};
+use domain::facility::{BedType, DischargeReason, FacilityKind};
 use domain::role::Permission;
 use domain::{CaseId, FieldError, Reason, Scope, Structure, UnitCode};
 use serde::{Deserialize, Serialize};
-use store::{Admission, FacilityBeds, Occupant, Stay, CAPACITY_MAX, SERIES_DAYS_MAX};
+use store::{Admission, FacilityBeds, Stay, CAPACITY_MAX, SERIES_DAYS_MAX};
 use utoipa::{IntoParams, ToSchema};
 
 use super::cases::iso;
@@ -274,48 +274,12 @@ pub struct Admitted {
     bed_type: Option<&'static str>,
 }
 
-/// The case or contact of a request, with its field name.
-pub(crate) fn occupant(
-    case_id: Option<i64>,
-    contact_id: Option<i64>,
-    errors: &mut Vec<FieldError>,
-) -> Option<Occupant> {
-    match (case_id.filter(|&c| c > 0), contact_id.filter(|&c| c > 0)) {
-        (Some(c), None) => Some(Occupant::Case(CaseId(c))),
-        (None, Some(c)) => Some(Occupant::Contact(c)),
-        (Some(_), Some(_)) => {
-            errors.push(FieldError::new("contact_id", Reason::OutOfRange));
-            None
-        }
-        (None, None) => required("case_id", None, errors),
-    }
-}
-
 fn note(n: Option<&str>, errors: &mut Vec<FieldError>) -> Option<String> {
     let n = n.map(str::trim).filter(|n| !n.is_empty())?;
     if n.chars().count() > 1000 {
         errors.push(FieldError::new("note", Reason::TooLong));
     }
     Some(n.to_string())
-}
-
-/// The bed a case of this severity is suggested (`domain::facility::triage`), or quarantine.
-pub(crate) async fn suggested_bed(
-    state: &AppState,
-    caller: &store::Caller,
-    who: Occupant,
-) -> Result<BedType, ApiError> {
-    match who {
-        Occupant::Contact(_) => Ok(BedType::Quarantine),
-        Occupant::Case(c) => {
-            let severity = state
-                .store
-                .get_case(caller, c, state.now_s())
-                .await?
-                .map_or(Severity::Mild, |d| d.case.severity);
-            Ok(triage(severity).1)
-        }
-    }
 }
 
 /// Admits a case (or an F1 contact) to a bed of the facility. The case (or contact) and the
@@ -350,7 +314,7 @@ pub async fn admit(
     };
     let bed = match bed {
         Some(b) => b,
-        None => suggested_bed(&state, &auth.0, who).await?,
+        None => app::care::suggested_bed(&state, &auth.0, who).await?,
     };
     let a = Admission {
         occupant: who,

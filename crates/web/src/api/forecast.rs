@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::Json;
 use chrono::NaiveDate;
-use domain::{Reason, Structure};
+use domain::Reason;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -11,7 +11,6 @@ use super::opt_param;
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::{ApiQuery, Auth};
 use crate::forecast::{forecast_for, Forecast, ForecastFailure};
-use crate::registry::Registry;
 use crate::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -81,7 +80,8 @@ pub async fn get(
         NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| Reason::InvalidFormat)
     })?
     .unwrap_or_else(|| crate::local_time::local_date(state.now_s()));
-    let (scope, unit) = scope_of(&caller, q.unit.as_deref())?;
+    let (scope, unit) = app::forecast::scope_of(&caller, q.unit.as_deref())
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
     let capacity = crate::forecast::capacity(&state, &scope).await?;
     let f = forecast_for(&state, &scope, as_of, &capacity)
         .await
@@ -93,27 +93,6 @@ pub async fn get(
             }
         })?;
     Ok(Json(dto(unit, &f)))
-}
-
-/// The caller's scope narrowed to `unit` (which must lie within it: else 404, as for any
-/// record outside a jurisdiction).
-pub fn scope_of(
-    caller: &store::Caller,
-    unit: Option<&str>,
-) -> Result<(domain::Scope, Option<String>), ApiError> {
-    match unit.map(str::trim).filter(|u| !u.is_empty()) {
-        None => Ok((caller.scope.clone(), None)),
-        Some(code) => {
-            let u = Registry::of(Structure::S2021)
-                .get(code)
-                .filter(|u| caller.scope.contains(Structure::S2021, &u.path))
-                .ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
-            Ok((
-                domain::Scope::of([(Structure::S2021, u.path.clone())]),
-                Some(code.to_string()),
-            ))
-        }
-    }
 }
 
 fn dto(unit: Option<String>, f: &Forecast) -> ForecastDto {

@@ -34,13 +34,7 @@ pub struct VenueDto {
     qr_payload: String,
 }
 
-/// "HH:MM"; a day's end (1440) is "24:00", so a venue open all day reads 00:00–24:00.
-pub(crate) fn hhmm(min: i64) -> String {
-    if min >= 1440 {
-        return "24:00".into();
-    }
-    format!("{:02}:{:02}", min.div_euclid(60), min.rem_euclid(60))
-}
+use app::local_time::hhmm;
 
 impl From<Venue> for VenueDto {
     fn from(v: Venue) -> VenueDto {

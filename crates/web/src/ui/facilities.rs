@@ -221,7 +221,7 @@ pub(super) async fn admit(
     };
     let mut errors = Vec::new();
     let who = match (number(&f.case_id), number(&f.contact_id)) {
-        (Ok(case), Ok(contact)) => crate::api::facilities::occupant(case, contact, &mut errors),
+        (Ok(case), Ok(contact)) => app::care::occupant(case, contact, &mut errors),
         _ => None,
     };
     let Some(who) = who else {
@@ -241,9 +241,7 @@ pub(super) async fn admit(
     };
     let bed = match f.bed_type.as_deref().filter(|b| !b.is_empty()) {
         Some(b) => b.parse::<BedType>().ok(),
-        None => crate::api::facilities::suggested_bed(&state, &ui.me, who)
-            .await
-            .ok(),
+        None => app::care::suggested_bed(&state, &ui.me, who).await.ok(),
     };
     let Some(bed) = bed else {
         return ui.fail(StatusCode::BAD_REQUEST);

@@ -45,7 +45,7 @@ pub(super) async fn forecast_page(
         .as_deref()
         .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
         .unwrap_or_else(|| crate::local_time::local_date(state.now_s()));
-    let Ok((scope, unit)) = crate::api::forecast::scope_of(&ui.me, q.unit.as_deref()) else {
+    let Some((scope, unit)) = app::forecast::scope_of(&ui.me, q.unit.as_deref()) else {
         return ui.fail(StatusCode::NOT_FOUND);
     };
     let Ok(capacity) = capacity(&state, &scope).await else {

@@ -8,8 +8,8 @@ use serde::Deserialize;
 
 use super::shell::{failure, page, page_of, Ui};
 use super::t;
-use crate::api::venues::hhmm;
 use crate::AppState;
+use app::local_time::hhmm;
 
 #[derive(Deserialize)]
 pub(super) struct VenuesQuery {
