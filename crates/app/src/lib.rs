@@ -7,6 +7,7 @@
 //! (`App::now_s`, `local_time`), risk assessment and publishing (`risk`), the forecast's
 //! wiring (`forecast`) and the background jobs (`jobs`).
 
+pub mod auth;
 pub mod boundaries;
 pub mod care;
 pub mod clusters;
@@ -41,6 +42,11 @@ pub struct App {
     pub changes: Arc<store::kept::Changes>,
     /// The clusters of the last computation (`clusters::Memo`).
     pub clusters: Arc<clusters::Memo>,
+    /// Pause before answering a failed sign-in (`domain::auth::login_failure_delay_ms`).
+    /// Only tests that are not about the pause turn it off.
+    pub slow_failed_logins: bool,
+    /// Argon2 verifications run by sign-ins (tests count them against the limits).
+    pub password_checks: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl App {
@@ -55,6 +61,8 @@ impl App {
             clock_offset_s: 0,
             changes: Arc::default(),
             clusters: Arc::default(),
+            slow_failed_logins: true,
+            password_checks: Arc::default(),
         })
     }
 

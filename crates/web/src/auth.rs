@@ -1,6 +1,12 @@
 //! Where a request's token comes from, and the session cookie the UI uses.
 
+use std::convert::Infallible;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
+use domain::auth as dauth;
 
 pub const COOKIE_NAME: &str = "chongdich_token";
 
@@ -46,4 +52,24 @@ pub fn session_cookie(token: &str, max_age_s: i64) -> HeaderValue {
 
 pub fn clear_cookie() -> HeaderValue {
     HeaderValue::from_static("chongdich_token=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0")
+}
+
+/// Where a sign-in comes from, the key it is throttled under: the connection's peer address
+/// (`web::serve` serves with connect info; IPv6 by /64, `domain::auth::login_source`), or
+/// `unknown` when there is none (in-process calls). Never `X-Forwarded-For`: a client can
+/// write anything there.
+pub struct LoginSource(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for LoginSource {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        Ok(LoginSource(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| dauth::login_source(c.0.ip()))
+                .unwrap_or_else(|| dauth::UNKNOWN_SOURCE.to_string()),
+        ))
+    }
 }

@@ -47,17 +47,12 @@ pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub app: App,
-    /// Pause before answering a failed login (`domain::auth::login_failure_delay_ms`). Only
-    /// tests that are not about the pause turn it off.
-    pub slow_failed_logins: bool,
     /// The address users reach the server at (`https://chongdich.example.vn`), when it sits
     /// behind a proxy: state-changing requests must come from it (`csrf`), and when it is
     /// https every cookie is `Secure`. `None`: the request's own `Host`, cookies not `Secure`.
     pub public_origin: Option<String>,
     /// Check-in items each account may send per hour (`CHECKINS_PER_HOUR`).
     pub checkin_quota: Arc<quota::Quota>,
-    /// Argon2 verifications run by sign-ins (tests count them against the limits).
-    pub password_checks: Arc<std::sync::atomic::AtomicU64>,
     /// The dashboard's figures by scope.
     pub dashboard: Arc<kept::Kept<Arc<ui::dashboard::Figures>>>,
 }
@@ -88,10 +83,8 @@ impl AppState {
     pub fn serving(app: App) -> AppState {
         AppState {
             app,
-            slow_failed_logins: true,
             public_origin: None,
             checkin_quota: Arc::new(quota::Quota::new(CHECKINS_PER_HOUR, 3600)),
-            password_checks: Arc::default(),
             dashboard: Arc::new(kept::Kept::new(kept::STALE_AFTER)),
         }
     }

@@ -1,12 +1,6 @@
 //! Sign-in, sign-out and who-am-i.
 
-use std::convert::Infallible;
-use std::net::SocketAddr;
-use std::sync::atomic::Ordering;
-use std::time::Duration;
-
-use axum::extract::{ConnectInfo, FromRequestParts, State};
-use axum::http::request::Parts;
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -16,12 +10,11 @@ use domain::Reason;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::now_s;
-use crate::auth::{clear_cookie, session_cookie, token_from_headers};
+use crate::auth::{clear_cookie, session_cookie, token_from_headers, LoginSource};
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::{ApiJson, Auth};
 use crate::AppState;
-use store::LoginAttempt;
+use app::auth::SignInError;
 
 #[derive(Deserialize, ToSchema)]
 pub struct LoginRequest {
@@ -61,26 +54,6 @@ fn me_of(user: &store::User) -> MeResponse {
                 }
             })
             .collect(),
-    }
-}
-
-/// Where a sign-in comes from, the key it is throttled under: the connection's peer address
-/// (`web::serve` serves with connect info; IPv6 by /64, `domain::auth::login_source`), or
-/// `unknown` when there is none (in-process calls). Never `X-Forwarded-For`: a client can
-/// write anything there.
-pub struct LoginSource(pub String);
-
-impl<S: Send + Sync> FromRequestParts<S> for LoginSource {
-    type Rejection = Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
-        Ok(LoginSource(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| dauth::login_source(c.0.ip()))
-                .unwrap_or_else(|| dauth::UNKNOWN_SOURCE.to_string()),
-        ))
     }
 }
 
@@ -128,77 +101,24 @@ pub async fn login(
     Ok(resp)
 }
 
-/// Checks a username and password with throttling, and starts a session: the account, the
-/// token (to hand to the client once) and its expiry. Shared by the API and the sign-in page.
-///
-/// The attempt takes its place in the limits before the password is checked, so a burst of
-/// guesses runs at most the limit's number of Argon2 verifications; a refused attempt
-/// verifies nothing. A known and an unknown username take the same steps (an unknown one is
-/// verified against a dummy hash), so neither the answer nor its time tells them apart.
-pub async fn authenticate(
+/// Signs in (`app::auth::sign_in`) with its refusals as the API answers them: the account,
+/// the token and its expiry. The sign-in page calls `sign_in` itself.
+async fn authenticate(
     state: &AppState,
     username: &str,
     password: String,
     source: &str,
 ) -> Result<(store::User, String, chrono::DateTime<chrono::Utc>), ApiError> {
-    // A malformed username cannot exist, but is throttled like any other, under its raw form.
-    let username = dauth::normalize_username(username).unwrap_or_else(|_| {
-        username
-            .trim()
-            .chars()
-            .take(64)
-            .collect::<String>()
-            .to_lowercase()
-    });
-    let store = &state.store;
-    let now = now_s();
-    let (pair_attempts, full_until_s) = match store
-        .reserve_login_attempt(&username, source, now, &dauth::LOGIN_LIMITS)
-        .await?
-    {
-        LoginAttempt::Refused { until_s } => return Err(locked(until_s - now)),
-        LoginAttempt::Granted {
-            pair_attempts,
-            full_until_s,
-        } => (pair_attempts, full_until_s),
-    };
-    let account = store.user_for_login(&username).await?;
-    let hash = account
-        .as_ref()
-        .filter(|(u, _)| u.active)
-        .map(|(_, h)| h.clone())
-        .unwrap_or_else(|| dauth::dummy_hash().to_string());
-    state.password_checks.fetch_add(1, Ordering::Relaxed);
-    // Argon2 takes tens of milliseconds of CPU: keep it off the async workers.
-    let ok = tokio::task::spawn_blocking(move || dauth::verify_password(&password, &hash))
-        .await
-        .unwrap_or(false);
-    let user = match (ok, account) {
-        (true, Some((user, _))) if user.active => user,
-        _ => {
-            if state.slow_failed_logins {
-                let pause = dauth::login_failure_delay_ms(pair_attempts);
-                tokio::time::sleep(Duration::from_millis(pause)).await;
-            }
-            // The attempt that filled a counter reports the lock it starts.
-            return Err(match full_until_s {
-                Some(until) if until > now => locked(until - now),
-                _ => ApiError::new(ErrorCode::InvalidCredentials),
-            });
+    match app::auth::sign_in(state, username, password, source).await {
+        Ok(s) => Ok((s.user, s.token, s.expires)),
+        Err(SignInError::Wrong) => Err(ApiError::new(ErrorCode::InvalidCredentials)),
+        Err(SignInError::Locked { retry_after_s }) => {
+            let mut e = ApiError::new(ErrorCode::LoginLocked);
+            e.retry_after_s = Some(retry_after_s);
+            Err(e)
         }
-    };
-    store.login_succeeded(&username, source).await?;
-    let token = dauth::new_token();
-    let expires = store
-        .create_session(user.id, &dauth::token_hash(&token), now, SESSION_TTL_S)
-        .await?;
-    Ok((user, token, expires))
-}
-
-fn locked(retry_after_s: i64) -> ApiError {
-    let mut e = ApiError::new(ErrorCode::LoginLocked);
-    e.retry_after_s = Some(retry_after_s);
-    e
+        Err(SignInError::Store(e)) => Err(e.into()),
+    }
 }
 
 /// Ends the session of the token sent (bearer or cookie).

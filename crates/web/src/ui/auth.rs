@@ -1,16 +1,16 @@
 //! Signing in and out.
 
+use app::auth::SignInError;
 use axum::extract::{Form, State};
-use axum::http::{header, HeaderMap};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::shell::{lang_of, page};
 use super::t;
-use crate::api::auth::LoginSource;
-use crate::auth::{clear_cookie, session_cookie, token_from_headers};
-use crate::{AppState, ErrorCode, Lang};
+use crate::auth::{clear_cookie, session_cookie, token_from_headers, LoginSource};
+use crate::{AppState, Lang};
 
 fn login_page(lang: Lang, error: Option<&str>, username: &str) -> Markup {
     page(
@@ -49,25 +49,25 @@ pub(super) async fn login(
     Form(f): Form<LoginForm>,
 ) -> Response {
     let lang = lang_of(&headers);
-    match crate::api::auth::authenticate(&state, &f.username, f.password, &source).await {
-        Ok((_, token, _)) => {
+    let refused = |key: &str, status: StatusCode| {
+        let mut resp = login_page(lang, Some(&t(lang, key)), &f.username).into_response();
+        *resp.status_mut() = status;
+        resp
+    };
+    match app::auth::sign_in(&state, &f.username, f.password.clone(), &source).await {
+        Ok(s) => {
             let mut resp = Redirect::to("/").into_response();
             resp.headers_mut().insert(
                 header::SET_COOKIE,
-                session_cookie(&token, domain::auth::SESSION_TTL_S),
+                session_cookie(&s.token, domain::auth::SESSION_TTL_S),
             );
             resp
         }
-        Err(e) => {
-            let key = if e.code == ErrorCode::LoginLocked {
-                "login-locked"
-            } else {
-                "login-failed"
-            };
-            let status = e.code.status();
-            let mut resp = login_page(lang, Some(&t(lang, key)), &f.username).into_response();
-            *resp.status_mut() = status;
-            resp
+        Err(SignInError::Wrong) => refused("login-failed", StatusCode::UNAUTHORIZED),
+        Err(SignInError::Locked { .. }) => refused("login-locked", StatusCode::TOO_MANY_REQUESTS),
+        Err(SignInError::Store(e)) => {
+            tracing::error!("sign-in: {e}");
+            refused("login-failed", crate::ApiError::from(e).code.status())
         }
     }
 }
