@@ -13,7 +13,7 @@ fn sel(code: &str) -> Option<PartySel> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_holds_the_reports_gifts_and_converts_them() {
-    let (db, path) = temp_sqlite("aid");
+    let (db, _file) = temp_sqlite("aid");
     let build = || {
         let built = run(
             &[
@@ -112,5 +112,4 @@ async fn the_demo_holds_the_reports_gifts_and_converts_them() {
         .unwrap();
     assert_eq!(page.items.len(), 13);
     store.close().await;
-    let _ = std::fs::remove_file(path);
 }

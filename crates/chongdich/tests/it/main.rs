@@ -38,11 +38,46 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// An empty SQLite path for the binary to create (the test store only provides the name).
-fn temp_sqlite(name: &str) -> (String, std::path::PathBuf) {
+/// An empty SQLite path for the binary to create (the test store only provides the name),
+/// and the file's guard: the database and its WAL files are removed when it drops (left
+/// behind, the demo databases of these tests filled /tmp by a gigabyte and more).
+fn temp_sqlite(name: &str) -> (String, TempDb) {
     let path = std::env::temp_dir().join(format!("chongdich-cli-{}-{name}.db", std::process::id()));
-    let _ = std::fs::remove_file(&path);
-    (format!("sqlite://{}", path.display()), path)
+    let file = TempDb(path);
+    file.remove();
+    (format!("sqlite://{}", file.0.display()), file)
+}
+
+/// A test's SQLite file, removed with its `-wal` and `-shm` companions on drop.
+struct TempDb(std::path::PathBuf);
+
+impl TempDb {
+    fn remove(&self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = self.0.clone().into_os_string();
+            p.push(suffix);
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+impl Drop for TempDb {
+    fn drop(&mut self) {
+        self.remove();
+    }
+}
+
+impl std::ops::Deref for TempDb {
+    type Target = std::path::Path;
+    fn deref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl AsRef<std::path::Path> for TempDb {
+    fn as_ref(&self) -> &std::path::Path {
+        &self.0
+    }
 }
 
 fn migrate_and_count(db: &str) {
@@ -90,7 +125,7 @@ async fn migrate_and_units_stats_on_postgres() {
 /// nothing.
 #[test]
 fn units_boundaries_stores_a_file_whole_or_not_at_all() {
-    let (db, path) = temp_sqlite("boundaries");
+    let (db, _file) = temp_sqlite("boundaries");
     let square = |code: &str, lon: f64, lat: f64| {
         format!(
             r#"{{"type":"Feature","properties":{{"ma_xa":"{code}"}},"geometry":{{"type":"Polygon","coordinates":[[[{a},{b}],[{c},{b}],[{c},{d}],[{a},{d}],[{a},{b}]]]}}}}"#,
@@ -140,12 +175,11 @@ fn units_boundaries_stores_a_file_whole_or_not_at_all() {
     assert!(stored.status.success(), "{}", stderr(&stored));
     assert!(stdout(&stored).contains("stored the boundaries of 2 units"));
     let _ = std::fs::remove_file(&file);
-    let _ = std::fs::remove_file(&path);
 }
 
 #[test]
 fn user_add_reads_the_password_from_stdin() {
-    let (db, _) = temp_sqlite("users");
+    let (db, _file) = temp_sqlite("users");
     let ok = run(
         &[
             "user",
@@ -270,7 +304,7 @@ fn user_add_reads_the_password_from_stdin() {
 /// `caller_by_token` and the sign-in both check the flag); `user activate` undoes it.
 #[tokio::test]
 async fn user_deactivate_ends_sessions_and_activate_restores() {
-    let (db, path) = temp_sqlite("deactivate");
+    let (db, _file) = temp_sqlite("deactivate");
     let add = run(
         &[
             "user",
@@ -339,12 +373,11 @@ async fn user_deactivate_ends_sessions_and_activate_restores() {
     assert!(stdout(&list)
         .lines()
         .any(|l| l.starts_with("leaver ") && l.contains(" true ")));
-    let _ = std::fs::remove_file(&path);
 }
 
 #[test]
 fn demo_builds_and_serves_with_a_working_login() {
-    let (db, _) = temp_sqlite("demo");
+    let (db, _file) = temp_sqlite("demo");
     // A small locality keeps the debug-build test quick; the default is 100,000 people.
     let built = run(
         &[
@@ -485,7 +518,7 @@ async fn trace_and_purge_from_the_command_line() {
     use domain::epi::{CaseStatus, ScanMode, Severity, VenueKind};
     use store::{CaseRow, CheckinRow, PersonRow, UnitRef, VenueRow};
 
-    let (db, _) = temp_sqlite("trace");
+    let (db, _file) = temp_sqlite("trace");
     let store = store::Store::connect(&db).await.unwrap();
     store.migrate().await.unwrap();
     let unit = UnitRef::from(
@@ -615,7 +648,7 @@ async fn trace_and_purge_from_the_command_line() {
 
 #[test]
 fn exports_match_the_demo_and_runs_are_deterministic() {
-    let (db, _) = temp_sqlite("export");
+    let (db, _file) = temp_sqlite("export");
     let args = ["--people", "3000", "--days", "20", "--seed", "5"];
     let mut demo_args = vec!["demo", "--db", &db, "--no-serve"];
     demo_args.extend(args);
@@ -720,7 +753,7 @@ fn exports_match_the_demo_and_runs_are_deterministic() {
 /// A check-in batch the server acknowledged survives the server being killed.
 #[test]
 fn acknowledged_checkins_survive_a_killed_server() {
-    let (db, _) = temp_sqlite("crash");
+    let (db, _file) = temp_sqlite("crash");
     let built = run(
         &[
             "demo",
@@ -787,7 +820,7 @@ fn acknowledged_checkins_survive_a_killed_server() {
 /// stops half-way; once, a map build that never ended): graceful shutdown has a deadline.
 #[test]
 fn serve_stops_within_seconds_of_sigterm_while_busy() {
-    let (db, _) = temp_sqlite("sigterm");
+    let (db, _file) = temp_sqlite("sigterm");
     let migrated = run(&["migrate", "--db", &db], None);
     assert!(migrated.status.success(), "{}", stderr(&migrated));
     let addr = format!("127.0.0.1:{}", free_port());
