@@ -241,6 +241,14 @@ impl Policies {
             date,
         })
     }
+
+    /// The quarantine rule in force on `date`, else the last one begun before it, else the
+    /// first: for a simulation that runs outside every rule's period.
+    pub fn quarantine_nearest(&self, date: NaiveDate) -> Option<&QuarantineRule> {
+        in_force(&self.quarantine, date)
+            .or_else(|| self.quarantine.iter().rev().find(|p| p.from() <= date))
+            .or_else(|| self.quarantine.first())
+    }
 }
 
 #[cfg(test)]

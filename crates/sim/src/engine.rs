@@ -1365,28 +1365,32 @@ fn group_by_venue<T: Copy + Send>(
     out
 }
 
-/// F1 quarantine length by date (RULES.md): 14 days until 15 Dec 2021; from 16 Dec 2021
-/// 7 days if fully vaccinated; from ~21 Feb 2022 5 days (2 doses) or 7; none from
-/// 15 Apr 2022.
+/// F1 quarantine length in days on `date` under the quarantine rule in force then
+/// (`data/policies/tracing.toml`: Decision 5599, Official Letter 10696, the BYT letter of
+/// 21 Feb 2022, Official Letter 1909), the nearest rule outside every rule's period; 0 where
+/// the rule quarantines no F1.
 pub fn quarantine_days(date: NaiveDate, fully_vaccinated: bool) -> u32 {
-    let ymd = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap_or(NaiveDate::MIN);
-    if date >= ymd(2022, 4, 15) {
-        0
-    } else if date >= ymd(2022, 2, 21) {
-        if fully_vaccinated {
-            5
-        } else {
-            7
-        }
-    } else if date >= ymd(2021, 12, 16) {
-        if fully_vaccinated {
-            7
-        } else {
-            14
-        }
-    } else {
-        14
+    let Some(rule) = policies().quarantine_nearest(date) else {
+        return 0;
+    };
+    if rule.f1_place.value == domain::policy::QuarantinePlace::None {
+        return 0;
     }
+    let days = if fully_vaccinated {
+        rule.f1_days_vaccinated.value
+    } else {
+        rule.f1_days_unvaccinated.value
+    };
+    u32::try_from(days).unwrap_or(0)
+}
+
+/// The embedded rules, parsed once. They are compiled in and checked by `domain`'s tests, so
+/// a failure here is a build defect, not an input.
+fn policies() -> &'static domain::policy::Policies {
+    static POLICIES: std::sync::OnceLock<domain::policy::Policies> = std::sync::OnceLock::new();
+    POLICIES.get_or_init(|| {
+        domain::policy::Policies::embedded().expect("the embedded data/policies parse")
+    })
 }
 
 #[cfg(test)]
@@ -1402,6 +1406,8 @@ mod tests {
         assert_eq!(quarantine_days(d(2022, 3, 1), true), 5);
         assert_eq!(quarantine_days(d(2022, 3, 1), false), 7);
         assert_eq!(quarantine_days(d(2022, 4, 15), false), 0);
+        // Before the first rule (Decision 5599, 14 Jul 2021): that rule's days.
+        assert_eq!(quarantine_days(d(2021, 5, 1), false), 14);
     }
 
     #[test]
