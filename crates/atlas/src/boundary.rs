@@ -3,7 +3,6 @@
 
 use geo::coordinate_position::{coord_pos_relative_to_ring, CoordPos};
 use geo::orient::Direction;
-use geo::sweep::{Cross, Intersections, LineOrPoint};
 use geo::{
     BoundingRect, Contains, Coord, Line, LineIntersection, LineString, MultiPolygon, Orient, Point,
     Polygon, Rect,
@@ -237,14 +236,6 @@ struct Segment {
     of: u32,
 }
 
-impl Cross for Segment {
-    type Scalar = f64;
-
-    fn line(&self) -> LineOrPoint<f64> {
-        self.line.into()
-    }
-}
-
 impl Segment {
     fn follows(&self, other: &Segment) -> bool {
         self.ring == other.ring && (other.index + 1) % other.of == self.index
@@ -259,13 +250,15 @@ impl Segment {
 /// another ring, or run along one; `None` when the rings are simple and meet at most at
 /// shared points.
 ///
-/// The segments go through geo's Bentley–Ottmann sweep, which costs O((n + k) log n) for n
-/// segments and k meetings; it stops at the first meeting that is not allowed, so k stays
-/// about n (each segment meets the next at their shared point) and a boundary of
-/// [`MAX_SHAPE_POINTS`] is decided in a fraction of a second. geo 0.29's sweep can panic on
-/// some degenerate inputs (many segments through one point, georust/geo#1342); such a shape
-/// is refused as crossing rather than taking the caller down.
+/// Candidate pairs come from an R-tree of the segments' boxes (O(n log n) for n segments
+/// and the few boxes that overlap), and each pair is intersected with robust predicates.
+/// geo 0.29's Bentley–Ottmann sweep was used before: on some near-degenerate rings it
+/// looped for ever (found by `boundary_fuzz`), which would hold a server thread.
 fn first_crossing(shape: &MultiPolygon<f64>) -> Option<usize> {
+    use geo::line_intersection::line_intersection;
+    use rstar::primitives::GeomWithData;
+    use rstar::{RTree, RTreeObject};
+
     let mut segments = Vec::new();
     for (r, ring) in rings_of(shape).enumerate() {
         let of = ring.0.len() - 1;
@@ -276,8 +269,23 @@ fn first_crossing(shape: &MultiPolygon<f64>) -> Option<usize> {
             of: of as u32,
         }));
     }
-    let sweep = || {
-        for (a, b, meeting) in segments.iter().copied().collect::<Intersections<_>>() {
+    let tree = RTree::bulk_load(
+        segments
+            .iter()
+            .enumerate()
+            .map(|(i, s)| GeomWithData::new(s.line, i))
+            .collect(),
+    );
+    for (i, a) in segments.iter().enumerate() {
+        for near in tree.locate_in_envelope_intersecting(&a.line.envelope()) {
+            let j = near.data;
+            if j <= i {
+                continue;
+            }
+            let b = &segments[j];
+            let Some(meeting) = line_intersection(a.line, b.line) else {
+                continue;
+            };
             let allowed = match meeting {
                 LineIntersection::SinglePoint {
                     intersection,
@@ -285,18 +293,19 @@ fn first_crossing(shape: &MultiPolygon<f64>) -> Option<usize> {
                 } => {
                     // Neighbours in a ring meet at their shared point; different rings may
                     // touch where both have a point.
-                    (a.follows(&b) || b.follows(&a))
+                    (a.follows(b) || b.follows(a))
                         || (a.ring != b.ring && a.has_end(intersection) && b.has_end(intersection))
                 }
                 _ => false,
             };
             if !allowed {
-                return Some(a.ring.min(b.ring) as usize);
+                // Segments come ring by ring and `b` follows `a`: the first meeting found
+                // is in the lowest ring that has one.
+                return Some(a.ring as usize);
             }
         }
-        None
-    };
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(sweep)).unwrap_or(Some(0))
+    }
+    None
 }
 
 /// Holes inside their polygon and outside each other; polygons outside each other (or in a

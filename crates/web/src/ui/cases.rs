@@ -91,8 +91,12 @@ pub(super) async fn cases(
             .list_cases(&me, structure, &filter, &page_req, now)
             .await
     };
-    let Ok(found) = found else {
-        return failure(lang, StatusCode::INTERNAL_SERVER_ERROR);
+    let found = match found {
+        Ok(found) => found,
+        Err(e) => {
+            tracing::error!("case list: {e}");
+            return failure(lang, StatusCode::INTERNAL_SERVER_ERROR);
+        }
     };
     let next = format!("/cases?{}", q.query_string());
     let option = |value: &str, label: String, current: &Option<String>| {
@@ -176,7 +180,10 @@ pub(super) async fn case_page(
     {
         Ok(Some(d)) => d,
         Ok(None) => return failure(lang, StatusCode::NOT_FOUND),
-        Err(_) => return failure(lang, StatusCode::INTERNAL_SERVER_ERROR),
+        Err(e) => {
+            tracing::error!("case page: {e}");
+            return failure(lang, StatusCode::INTERNAL_SERVER_ERROR);
+        }
     };
     let contacts = app::tracing::case_contacts(&state, &me, domain::CaseId(case_id), 2)
         .await

@@ -14,8 +14,9 @@ use super::{t, tr};
 use crate::AppState;
 
 pub(super) async fn clusters(State(state): State<AppState>, ui: Ui) -> Response {
-    let Ok(found) = app::clusters::clusters(&state, &ui.me, 28, 0, None).await else {
-        return ui.fail(StatusCode::INTERNAL_SERVER_ERROR);
+    let found = match app::clusters::clusters(&state, &ui.me, 28, 0, None).await {
+        Ok(found) => found,
+        Err(e) => return ui.failed("clusters page", &e),
     };
     let lang = ui.lang;
     let body = html! {
@@ -50,14 +51,16 @@ pub(super) async fn cluster_page(
     let Ok(id) = id.parse::<i64>() else {
         return ui.fail(StatusCode::NOT_FOUND);
     };
-    let Ok(found) = app::clusters::clusters(&state, &ui.me, 28, 0, Some(id)).await else {
-        return ui.fail(StatusCode::INTERNAL_SERVER_ERROR);
+    let found = match app::clusters::clusters(&state, &ui.me, 28, 0, Some(id)).await {
+        Ok(found) => found,
+        Err(e) => return ui.failed("cluster page", &e),
     };
     let Some(c) = found.into_iter().next() else {
         return ui.fail(StatusCode::NOT_FOUND);
     };
-    let Ok(confirmed) = app::clusters::confirmed_since(&state, 29).await else {
-        return ui.fail(StatusCode::INTERNAL_SERVER_ERROR);
+    let confirmed = match app::clusters::confirmed_since(&state, 29).await {
+        Ok(c) => c,
+        Err(e) => return ui.failed("cluster page", &e),
     };
     let lang = ui.lang;
     let confirmed: HashMap<i64, i64> = confirmed.into_iter().map(|(id, t)| (id.0, t)).collect();

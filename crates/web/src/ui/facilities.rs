@@ -95,14 +95,14 @@ pub(super) async fn page(
     let f = match state.store.get_facility(&ui.me.scope, id).await {
         Ok(Some(f)) => f,
         Ok(None) => return ui.fail(StatusCode::NOT_FOUND),
-        Err(_) => return ui.fail(StatusCode::INTERNAL_SERVER_ERROR),
+        Err(e) => return ui.failed("facility page", &e),
     };
     let reads = ui.me.user.role.can(Permission::ReadPersonal);
     let manages = ui.me.user.role.can(Permission::ManageBeds);
     let patients = if reads {
         match state.store.facility_stays(&ui.me, id, state.now_s()).await {
             Ok(p) => p.unwrap_or_default(),
-            Err(_) => return ui.fail(StatusCode::INTERNAL_SERVER_ERROR),
+            Err(e) => return ui.failed("facility page", &e),
         }
     } else {
         Vec::new()

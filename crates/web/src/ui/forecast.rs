@@ -48,8 +48,9 @@ pub(super) async fn forecast_page(
     let Some((scope, unit)) = app::forecast::scope_of(&ui.me, q.unit.as_deref()) else {
         return ui.fail(StatusCode::NOT_FOUND);
     };
-    let Ok(capacity) = capacity(&state, &scope).await else {
-        return ui.fail(StatusCode::INTERNAL_SERVER_ERROR);
+    let capacity = match capacity(&state, &scope).await {
+        Ok(c) => c,
+        Err(e) => return ui.failed("forecast page", &e),
     };
     let f = match forecast_for(&state, &scope, as_of, &capacity).await {
         Ok(f) => f,

@@ -86,8 +86,20 @@ impl Ui {
         page(self.lang, title, Some(&self.me), body).into_response()
     }
 
+    /// The error page for `status`, with this user's navigation and a way back.
     pub fn fail(&self, status: StatusCode) -> Response {
-        failure(self.lang, status)
+        let text = failure_text(status);
+        let body = html! {
+            p.error role="alert" { (text) }
+            p { a href="/" { (back_text()) } }
+        };
+        (status, page(self.lang, text, Some(&self.me), body)).into_response()
+    }
+
+    /// A fault the user cannot mend: its cause logged under `what`, the error page shown.
+    pub fn failed(&self, what: &str, cause: &dyn std::fmt::Display) -> Response {
+        tracing::error!("{what}: {cause}");
+        self.fail(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     pub fn t(&self, id: &str) -> String {
@@ -155,17 +167,27 @@ pub fn to_login() -> Response {
 
 /// The error page: what went wrong in both languages, with its status.
 pub fn failure(lang: Lang, status: StatusCode) -> Response {
-    let text = match status {
+    let text = failure_text(status);
+    let body = html! {
+        p.error role="alert" { (text) }
+        p { a href="/" { (back_text()) } }
+    };
+    (status, page(lang, text, None, body)).into_response()
+}
+
+fn failure_text(status: StatusCode) -> &'static str {
+    match status {
         StatusCode::NOT_FOUND => "Không tìm thấy. / Not found.",
         StatusCode::FORBIDDEN => "Tài khoản không có quyền này. / Not permitted.",
         StatusCode::BAD_REQUEST => "Yêu cầu không hợp lệ. / Bad request.",
         _ => "Lỗi hệ thống; thao tác chưa được thực hiện. / Internal error; nothing was changed.",
-    };
-    (
-        status,
-        page(lang, text, None, html! { p.error role="alert" { (text) } }),
-    )
-        .into_response()
+    }
+}
+
+/// The way back from an error page: the dashboard (or, signed out, the sign-in page it
+/// sends to).
+fn back_text() -> &'static str {
+    "Về trang tổng quan / Back to the overview"
 }
 
 /// The page for a form that did not come from our own page (`csrf`).

@@ -300,6 +300,17 @@ async fn pages_sign_in_show_scoped_figures_and_trace(store: Store) {
         "{}",
         follow.html
     );
+    // An error page keeps the navigation and offers a way back.
+    let missing = send(&app, Method::GET, "/clusters/999999", &cdc, None).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(
+        missing.html.contains("href=\"/cases\"")
+            && missing
+                .html
+                .contains("Về trang tổng quan / Back to the overview"),
+        "{}",
+        missing.html
+    );
     let clusters = send(&app, Method::GET, "/clusters", &cdc, None).await;
     assert_eq!(clusters.status, StatusCode::OK);
     assert!(

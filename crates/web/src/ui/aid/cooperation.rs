@@ -4,7 +4,6 @@
 //! themselves are created through the API.
 
 use axum::extract::{Form, Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use domain::aid::{self, ActivityKind};
 use domain::{FieldError, Reason};
@@ -47,8 +46,9 @@ pub(in crate::ui) async fn cooperation_page(
 ) -> Response {
     let lang = ui.lang;
     let may_record = aid::may_record_aid(ui.me.user.role);
-    let Ok((agreements, activities)) = state.store.list_cooperation(&ui.me).await else {
-        return ui.fail(StatusCode::INTERNAL_SERVER_ERROR);
+    let (agreements, activities) = match state.store.list_cooperation(&ui.me).await {
+        Ok(found) => found,
+        Err(e) => return ui.failed("cooperation page", &e),
     };
     let body = html! {
         h1 { (t(lang, "coop-title")) }
@@ -270,8 +270,9 @@ pub(in crate::ui) async fn campaigns_page(
 ) -> Response {
     let lang = ui.lang;
     let may_record = aid::may_record_aid(ui.me.user.role);
-    let Ok(campaigns) = state.store.list_campaigns(&ui.me).await else {
-        return ui.fail(StatusCode::INTERNAL_SERVER_ERROR);
+    let campaigns = match state.store.list_campaigns(&ui.me).await {
+        Ok(found) => found,
+        Err(e) => return ui.failed("campaigns page", &e),
     };
     let body = html! {
         h1 { (t(lang, "campaigns-title")) }

@@ -32,7 +32,7 @@ pub(in crate::ui) async fn donation_page(
     let detail = match state.store.get_donation(&ui.me, id).await {
         Ok(Some(d)) => d,
         Ok(None) => return ui.fail(StatusCode::NOT_FOUND),
-        Err(_) => return ui.fail(StatusCode::INTERNAL_SERVER_ERROR),
+        Err(e) => return ui.failed("gift page", &e),
     };
     let d = &detail.donation;
     let title = tr(lang, "aid-donation-title", &[("id", d.id.to_string())]);
@@ -129,6 +129,6 @@ pub(in crate::ui) async fn advance_form(
         Err(store::StoreError::Invalid(_)) => {
             Redirect::to(&format!("/aid/donations/{id}?error=aid-error-input")).into_response()
         }
-        Err(_) => ui.fail(StatusCode::INTERNAL_SERVER_ERROR),
+        Err(e) => ui.failed("gift status", &e),
     }
 }

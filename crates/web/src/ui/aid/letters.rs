@@ -9,7 +9,7 @@ use maud::{html, PreEscaped, DOCTYPE};
 use serde::Deserialize;
 use store::aid::Donation;
 
-use super::super::shell::{failure, Ui};
+use super::super::shell::Ui;
 use super::super::{t, tr};
 use super::gift_words;
 use crate::api::aid::AidQuery;
@@ -70,7 +70,7 @@ pub(in crate::ui) async fn letter(
     let d = match state.store.get_donation(&ui.me, id).await {
         Ok(Some(d)) => d.donation,
         Ok(None) => return ui.fail(StatusCode::NOT_FOUND),
-        Err(_) => return ui.fail(StatusCode::INTERNAL_SERVER_ERROR),
+        Err(e) => return ui.failed("thank-you letter", &e),
     };
     let action = format!("/aid/donations/{id}/letter");
     let back = format!("/aid/donations/{id}");
@@ -298,6 +298,6 @@ pub(in crate::ui) async fn letter_sent(
     {
         Ok(Some(_)) => Redirect::to(&format!("/aid/donations/{id}?sent={lang}")).into_response(),
         Ok(None) => ui.fail(StatusCode::NOT_FOUND),
-        Err(_) => failure(ui.lang, StatusCode::INTERNAL_SERVER_ERROR),
+        Err(e) => ui.failed("thank-you letter", &e),
     }
 }

@@ -221,6 +221,6 @@ pub(in crate::ui) async fn give_package_form(
             back("relief_error=relief-outside-zone")
         }
         Err(store::StoreError::Invalid(_)) => back("relief_error=aid-error-input"),
-        Err(_) => ui.fail(StatusCode::INTERNAL_SERVER_ERROR),
+        Err(e) => ui.failed("relief package", &e),
     }
 }
