@@ -227,7 +227,7 @@ fn ring_refs(shape: &MultiPolygon<f64>, multi: bool) -> Vec<RingRef> {
         .collect()
 }
 
-/// One segment of a ring, for the sweep: which ring, and where in it.
+/// One segment of a ring, for the crossing search: which ring, and where in it.
 #[derive(Debug, Clone, Copy)]
 struct Segment {
     line: Line<f64>,
