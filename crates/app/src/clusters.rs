@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
 use domain::policy::TracingRule;
-use domain::{CaseId, Structure, UnitPath};
+use domain::{Structure, UnitPath};
 use store::{Caller, CaseTimes, RecentCases};
 use trace::{CaseQuery, Cluster, Index, Reason};
 
@@ -86,14 +86,15 @@ pub async fn new_cluster_count(
         .count() as i64)
 }
 
-/// The confirmation time of each case confirmed in the last `days` days.
-pub async fn confirmed_since(app: &App, days: i64) -> Result<HashMap<CaseId, i64>, TracingError> {
+/// The confirmation time of each case (by id, as [`ClusterView`] names them) confirmed in
+/// the last `days` days.
+pub async fn confirmed_since(app: &App, days: i64) -> Result<HashMap<i64, i64>, TracingError> {
     Ok(app
         .store
         .cases_since(app.now_s() - days * 86_400)
         .await?
         .iter()
-        .map(|t| (t.id, t.confirmed_at_s))
+        .map(|t| (t.id.0, t.confirmed_at_s))
         .collect())
 }
 

@@ -41,6 +41,14 @@ pub fn hhmm(min: i64) -> String {
     format!("{:02}:{:02}", min.div_euclid(60), min.rem_euclid(60))
 }
 
+/// A time as RFC 3339 in UTC to the second ("2021-11-20T03:00:00Z"): how the API, the CLI
+/// and stored contact reasons write times.
+pub fn iso(t_s: i64) -> String {
+    chrono::DateTime::from_timestamp(t_s, 0)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

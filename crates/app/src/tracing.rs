@@ -417,11 +417,7 @@ pub struct StoredReason {
 impl StoredReason {
     /// `r` with the window's end standing for a household's open exposure.
     pub fn of(r: &Reason, window_to_s: i64) -> StoredReason {
-        let at = |t_s: i64| {
-            chrono::DateTime::from_timestamp(t_s, 0)
-                .unwrap_or_default()
-                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-        };
+        use crate::local_time::iso as at;
         match *r {
             Reason::Venue {
                 venue,

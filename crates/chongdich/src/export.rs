@@ -5,7 +5,6 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use chrono::{DateTime, SecondsFormat, Utc};
 use clap::Subcommand;
 
 use crate::demo::{params_from_key, simulate, META_SIM_PARAMS};
@@ -33,11 +32,7 @@ pub enum ExportCommand {
     },
 }
 
-pub fn iso(t_s: i64) -> String {
-    DateTime::<Utc>::from_timestamp(t_s, 0)
-        .unwrap_or_default()
-        .to_rfc3339_opts(SecondsFormat::Secs, true)
-}
+pub use app::local_time::iso;
 
 fn create(path: &Path) -> Result<BufWriter<File>> {
     Ok(BufWriter::new(

@@ -409,11 +409,7 @@ async fn open_app(store: Store) -> Result<app::App> {
 
 /// A case's contacts as `chongdich trace` prints them: the fields of the API's answer.
 fn contacts_json(c: &app::tracing::CaseContacts) -> serde_json::Value {
-    let at = |t_s: i64| {
-        chrono::DateTime::from_timestamp(t_s, 0)
-            .unwrap_or_default()
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-    };
+    use app::local_time::iso as at;
     let to = c.window.to_s;
     serde_json::json!({
         "case_id": c.case_id.0,

@@ -2,7 +2,7 @@
 
 use axum::extract::{Path, State};
 use axum::Json;
-use chrono::{DateTime, SecondsFormat};
+use chrono::SecondsFormat;
 use domain::epi::CaseStatus;
 use domain::policy::Policies;
 use domain::{CaseId, Structure};
@@ -16,11 +16,7 @@ use crate::extract::{ApiQuery, Auth};
 use crate::local_time::day_start_s;
 use crate::AppState;
 
-pub fn iso(t_s: i64) -> String {
-    DateTime::from_timestamp(t_s, 0)
-        .unwrap_or_default()
-        .to_rfc3339_opts(SecondsFormat::Secs, true)
-}
+pub use app::local_time::iso;
 
 /// The infectious window of a case (`app::tracing::infectious_window`): `(from, to, document)`.
 pub fn infectious_window(policies: &Policies, c: &Case) -> (i64, i64, Option<String>) {

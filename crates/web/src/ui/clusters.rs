@@ -1,6 +1,6 @@
 //! Clusters of linked cases.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -63,7 +63,6 @@ pub(super) async fn cluster_page(
         Err(e) => return ui.failed("cluster page", &e),
     };
     let lang = ui.lang;
-    let confirmed: HashMap<i64, i64> = confirmed.into_iter().map(|(id, t)| (id.0, t)).collect();
     let local_day = |t_s: i64| {
         crate::local_time::local_date(t_s)
             .signed_duration_since(chrono::DateTime::UNIX_EPOCH.date_naive())
