@@ -7,12 +7,14 @@
 //! (`App::now_s`, `local_time`), risk assessment and publishing (`risk`), the forecast's
 //! wiring (`forecast`) and the background jobs (`jobs`).
 
+pub mod aid;
 pub mod auth;
 pub mod boundaries;
 pub mod care;
 pub mod clusters;
 pub mod contact_index;
 pub mod forecast;
+pub mod input;
 pub mod jobs;
 pub mod local_time;
 pub mod registry;

@@ -53,6 +53,14 @@ impl Dates {
         }
     }
 
+    /// Any date of four-digit year: a filter's bound, which only selects what is stored.
+    pub fn any() -> Dates {
+        Dates {
+            earliest: NaiveDate::from_ymd_opt(1, 1, 1).unwrap_or(NaiveDate::MIN),
+            latest: NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(NaiveDate::MAX),
+        }
+    }
+
     /// The same range starting no earlier than `earliest` (e.g. the first vaccination day).
     pub fn not_before(self, earliest: NaiveDate) -> Dates {
         Dates {

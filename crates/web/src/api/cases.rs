@@ -107,9 +107,7 @@ pub async fn list(
 ) -> Result<Json<ListResponse<CaseDto>>, ApiError> {
     let structure = opt_param("structure", q.structure.as_deref(), str::parse::<Structure>)?
         .unwrap_or(Structure::S2021);
-    let date = |s: &str| {
-        chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| domain::Reason::InvalidFormat)
-    };
+    let date = app::input::date;
     let filter = CaseFilter {
         status: opt_param("status", q.status.as_deref(), str::parse::<CaseStatus>)?,
         confirmed_from_s: opt_param("from", q.from.as_deref(), date)?.map(day_start_s),

@@ -4,7 +4,6 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use chrono::DateTime;
 use domain::epi::{CaseStatus, Severity, TestKind};
 use domain::{CaseId, FieldError, PersonId, Reason, Structure};
 use serde::{Deserialize, Serialize};
@@ -18,55 +17,7 @@ use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, Auth};
 use crate::AppState;
 
-pub(crate) fn time(field: &str, s: Option<&str>, errors: &mut Vec<FieldError>) -> Option<i64> {
-    match s {
-        None | Some("") => None,
-        Some(s) => match DateTime::parse_from_rfc3339(s) {
-            Ok(t) => Some(t.timestamp()),
-            Err(_) => {
-                errors.push(FieldError::new(field, Reason::InvalidFormat));
-                None
-            }
-        },
-    }
-}
-
-/// An optional RFC 3339 time of something that has happened: not before COVID-19, not in the
-/// future of the locality's clock beyond a device's skew (`domain::time::check_past_time`).
-pub(crate) fn past_time(
-    field: &str,
-    s: Option<&str>,
-    now_s: i64,
-    errors: &mut Vec<FieldError>,
-) -> Option<i64> {
-    time(field, s, errors).and_then(|t| {
-        domain::time::check_past_time(t, now_s)
-            .map_err(|r| errors.push(FieldError::new(field, r)))
-            .ok()
-    })
-}
-
-pub(crate) fn required<T>(field: &str, v: Option<T>, errors: &mut Vec<FieldError>) -> Option<T> {
-    if v.is_none() && !errors.iter().any(|e| e.field == field) {
-        errors.push(FieldError::new(field, Reason::Required));
-    }
-    v
-}
-
-/// A required field holding one of an enum's slugs.
-pub(crate) fn slug<T: std::str::FromStr<Err = Reason>>(
-    field: &str,
-    s: Option<&str>,
-    errors: &mut Vec<FieldError>,
-) -> Option<T> {
-    match s {
-        None | Some("") => required::<T>(field, None, errors),
-        Some(s) => s
-            .parse::<T>()
-            .map_err(|e| errors.push(FieldError::new(field, e)))
-            .ok(),
-    }
-}
+pub(crate) use app::input::{past_time, required, slug, time};
 
 #[derive(Deserialize, ToSchema)]
 pub struct TestRequest {
@@ -356,10 +307,8 @@ pub async fn follow_up(
             .map(CaseId)
             .map_err(|_| Reason::InvalidFormat)
     })?;
-    let due = opt_param("due_by", q.due_by.as_deref(), |d| {
-        chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| Reason::InvalidFormat)
-    })?
-    .map(crate::local_time::day_end_s);
+    let due = opt_param("due_by", q.due_by.as_deref(), app::input::date)?
+        .map(crate::local_time::day_end_s);
     let page = PageParams {
         limit: q.limit,
         cursor: q.cursor,

@@ -519,10 +519,8 @@ pub async fn occupancy(
 ) -> Result<Json<Vec<OccupancyPointDto>>, ApiError> {
     let structure = opt_param("structure", q.structure.as_deref(), str::parse::<Structure>)?
         .unwrap_or(Structure::S2021);
-    let date = opt_param("date", q.date.as_deref(), |d| {
-        NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| Reason::InvalidFormat)
-    })?
-    .unwrap_or_else(|| crate::local_time::local_date(state.now_s()));
+    let date = opt_param("date", q.date.as_deref(), app::input::date)?
+        .unwrap_or_else(|| crate::local_time::local_date(state.now_s()));
     let days = opt_param("days", q.days.as_deref(), |d| {
         d.parse::<i64>()
             .ok()

@@ -76,10 +76,8 @@ pub async fn get(
     Auth(caller): Auth,
     ApiQuery(q): ApiQuery<ForecastQuery>,
 ) -> Result<Json<ForecastDto>, ApiError> {
-    let as_of = opt_param("date", q.date.as_deref(), |s| {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| Reason::InvalidFormat)
-    })?
-    .unwrap_or_else(|| crate::local_time::local_date(state.now_s()));
+    let as_of = opt_param("date", q.date.as_deref(), app::input::date)?
+        .unwrap_or_else(|| crate::local_time::local_date(state.now_s()));
     let (scope, unit) = app::forecast::scope_of(&caller, q.unit.as_deref())
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
     let capacity = crate::forecast::capacity(&state, &scope).await?;

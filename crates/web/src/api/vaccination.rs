@@ -194,10 +194,8 @@ pub async fn coverage(
         .unwrap_or(Structure::S2021);
     let level = opt_param("level", q.level.as_deref(), str::parse::<UnitLevel>)?
         .unwrap_or(UnitLevel::Commune);
-    let as_of = opt_param("as_of", q.as_of.as_deref(), |d| {
-        NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| Reason::InvalidFormat)
-    })?
-    .unwrap_or_else(|| crate::local_time::local_date(state.now_s()));
+    let as_of = opt_param("as_of", q.as_of.as_deref(), app::input::date)?
+        .unwrap_or_else(|| crate::local_time::local_date(state.now_s()));
     let rows = state
         .store
         .coverage_by_unit(&auth.0.scope, structure, level, as_of)

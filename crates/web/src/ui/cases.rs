@@ -53,7 +53,7 @@ fn url_escape(v: &str) -> String {
 }
 
 fn date(s: Option<&str>) -> Option<chrono::NaiveDate> {
-    s.and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+    s.and_then(|d| app::input::date(d).ok())
 }
 
 pub(super) async fn cases(

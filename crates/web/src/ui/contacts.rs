@@ -23,10 +23,7 @@ pub(super) async fn contacts(
     Query(q): Query<ContactsQuery>,
 ) -> Response {
     let Ui { lang, me } = ui;
-    let due_date = q
-        .due_by
-        .as_deref()
-        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+    let due_date = q.due_by.as_deref().and_then(|d| app::input::date(d).ok());
     let due = due_date.map(day_end_s);
     let page_req = page_of(q.cursor.as_deref(), 100);
     let Ok(found) = state

@@ -43,7 +43,7 @@ pub(super) async fn forecast_page(
     let as_of = q
         .date
         .as_deref()
-        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .and_then(|d| app::input::date(d).ok())
         .unwrap_or_else(|| crate::local_time::local_date(state.now_s()));
     let Some((scope, unit)) = app::forecast::scope_of(&ui.me, q.unit.as_deref()) else {
         return ui.fail(StatusCode::NOT_FOUND);

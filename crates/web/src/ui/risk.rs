@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::NaiveDate;
 use domain::risk::RiskLevel;
 use domain::{Structure, UnitLevel};
 use maud::{html, Markup};
@@ -89,7 +88,7 @@ async fn body(
     let date = q
         .date
         .as_deref()
-        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .and_then(|d| app::input::date(d).ok())
         .unwrap_or(today);
     let level = match q.level.as_deref() {
         Some("province") => UnitLevel::Province,

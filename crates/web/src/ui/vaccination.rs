@@ -3,7 +3,6 @@
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::NaiveDate;
 use domain::{Structure, UnitLevel};
 use maud::html;
 use serde::Deserialize;
@@ -39,7 +38,7 @@ pub(super) async fn coverage(
     let as_of = q
         .as_of
         .as_deref()
-        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .and_then(|d| app::input::date(d).ok())
         .unwrap_or_else(|| crate::local_time::local_date(state.now_s()));
     let Ok(rows) = state
         .store

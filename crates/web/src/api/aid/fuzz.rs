@@ -8,11 +8,29 @@ use domain::time::Dates;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
-use super::needs::{new_need, NeedRequest};
-use super::{
-    decimal_micro, new_donation, new_rate, parse_micro, GoodsDto, NewDonationRequest, PartyDto,
-    RateRequest,
-};
+use app::aid::{decimal_micro, parse_micro};
+
+use super::needs::NeedRequest;
+use super::{GoodsDto, NewDonationRequest, PartyDto, RateRequest};
+
+// The requests as the API maps them, into the application's parsers.
+fn new_donation(
+    r: NewDonationRequest,
+    today: NaiveDate,
+) -> Result<store::aid::NewDonation, Vec<domain::FieldError>> {
+    app::aid::new_donation(&r.into(), today)
+}
+
+fn new_need(
+    r: NeedRequest,
+    today: NaiveDate,
+) -> Result<store::aid::NewNeed, Vec<domain::FieldError>> {
+    app::aid::new_need(&r.into(), today)
+}
+
+fn new_rate(r: RateRequest, today: NaiveDate) -> Result<aid::FxRate, Vec<domain::FieldError>> {
+    app::aid::new_rate(&r.into(), today)
+}
 
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2021, 11, 20).expect("a date")
@@ -122,7 +140,7 @@ proptest! {
         let r = NewDonationRequest {
             donor, recipient, money, goods, date, status, source, source_quote: None, note,
         };
-        match new_donation(&r, today()) {
+        match new_donation(r, today()) {
             Ok(d) => {
                 if let Some(m) = d.money {
                     prop_assert!(aid::amount_in_bounds(m.amount_minor));
@@ -145,7 +163,7 @@ proptest! {
         note in text(&[""]),
     ) {
         let r = NeedRequest { unit, item, quantity, by_date, note };
-        match new_need(&r, today()) {
+        match new_need(r, today()) {
             Ok(n) => prop_assert!(aid::quantity_in_bounds(n.quantity)),
             Err(e) => check_fields(&e)?,
         }
@@ -169,7 +187,7 @@ proptest! {
             base: Some("USD".into()), quote: Some("VND".into()), rate: rate.clone(), date,
             source: Some("x".into()), assumed: false,
         };
-        match new_rate(&r, today()) {
+        match new_rate(r, today()) {
             Ok(fx) => {
                 prop_assert!((1..=MAX_RATE_MICRO).contains(&fx.rate_micro));
                 prop_assert_eq!(parse_micro(&decimal_micro(fx.rate_micro)), Ok(fx.rate_micro));
@@ -186,14 +204,14 @@ proptest! {
     #[test]
     fn gift_bodies_of_any_shape_do_not_panic(body in any::<String>(), n in number()) {
         let _ = serde_json::from_str::<NewDonationRequest>(&body)
-            .map(|r| new_donation(&r, today()));
+            .map(|r| new_donation(r, today()));
         let v = json!({"donor": {"kind": "locality", "code_or_id": "01"},
                        "recipient": {"kind": "locality", "code_or_id": "79"},
                        "money": {"amount_minor": n, "currency": "VND"},
                        "goods": [{"item": "masks", "quantity": 1}],
                        "date": "2021-08-26", "source": "x"});
         if let Ok(r) = serde_json::from_value::<NewDonationRequest>(v) {
-            if let Ok(d) = new_donation(&r, today()) {
+            if let Ok(d) = new_donation(r, today()) {
                 prop_assert!(d.money.is_some_and(|m| aid::amount_in_bounds(m.amount_minor)));
             }
         }

@@ -3,17 +3,13 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use chrono::NaiveDate;
-use domain::aid::{self, AidStatus, Currency, GoodsLine, Money};
-use domain::time::Dates;
-use domain::{FieldError, Reason};
+use domain::aid::AidStatus;
 use serde::{Deserialize, Serialize};
-use store::aid::{NewDonation, Receipt};
+use store::aid::Receipt;
 use utoipa::ToSchema;
 
-use super::parties::party_ref;
-use super::{id_of, req_date, text, today, Created, GoodsDto, PartyDto};
-use crate::api::casework::{required, slug};
+use super::{id_of, text, today, Created, GoodsDto, PartyDto};
+use crate::api::casework::slug;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Auth};
 use crate::AppState;
@@ -34,100 +30,6 @@ pub struct NewDonationRequest {
     pub note: Option<String>,
 }
 
-fn money_field(v: Option<&serde_json::Value>, errors: &mut Vec<FieldError>) -> Option<Money> {
-    let v = v.filter(|v| !v.is_null())?;
-    let amount = v.get("amount_minor");
-    let amount = match amount.and_then(serde_json::Value::as_i64) {
-        Some(a) if aid::amount_in_bounds(a) => Some(a),
-        Some(_) => {
-            errors.push(FieldError::new("money.amount_minor", Reason::OutOfRange));
-            None
-        }
-        None if amount.is_none_or(serde_json::Value::is_null) => {
-            required::<i64>("money.amount_minor", None, errors)
-        }
-        // A whole number beyond an i64 (or a u64) is out of range, not malformed.
-        None if amount
-            .is_some_and(|a| a.is_u64() || a.as_f64().is_some_and(|f| f.fract() == 0.0)) =>
-        {
-            errors.push(FieldError::new("money.amount_minor", Reason::OutOfRange));
-            None
-        }
-        None => {
-            errors.push(FieldError::new("money.amount_minor", Reason::InvalidFormat));
-            None
-        }
-    };
-    let currency = slug::<Currency>(
-        "money.currency",
-        v.get("currency").and_then(serde_json::Value::as_str),
-        errors,
-    );
-    Some(Money {
-        amount_minor: amount?,
-        currency: currency?,
-    })
-}
-
-/// Validates a gift: every bad field named at once. Its date has happened by `today`.
-pub(crate) fn new_donation(
-    r: &NewDonationRequest,
-    today: NaiveDate,
-) -> Result<NewDonation, Vec<FieldError>> {
-    let mut errors = Vec::new();
-    let donor = party_ref("donor", r.donor.as_ref(), &mut errors);
-    let recipient = party_ref("recipient", r.recipient.as_ref(), &mut errors);
-    let money = money_field(r.money.as_ref(), &mut errors);
-    let mut goods = Vec::new();
-    for (i, g) in r.goods.iter().enumerate() {
-        match aid::item(&g.item) {
-            None => errors.push(FieldError::new(
-                format!("goods[{i}].item"),
-                Reason::UnknownValue,
-            )),
-            Some(_) if !aid::quantity_in_bounds(g.quantity) => errors.push(FieldError::new(
-                format!("goods[{i}].quantity"),
-                Reason::OutOfRange,
-            )),
-            Some(item) => goods.push(GoodsLine {
-                item,
-                quantity: g.quantity,
-            }),
-        }
-    }
-    if r.goods.len() > store::aid::GOODS_LINES_MAX {
-        errors.push(FieldError::new("goods", Reason::TooLong));
-    }
-    if r.money.as_ref().is_none_or(|m| m.is_null()) && r.goods.is_empty() {
-        errors.push(FieldError::new("money", Reason::Required));
-    }
-    let on_date = req_date("date", r.date.as_deref(), Dates::past(today), &mut errors);
-    let status = match r.status.as_deref() {
-        None | Some("") => Some(AidStatus::Pledged),
-        s => slug::<AidStatus>("status", s, &mut errors),
-    };
-    let source = text("source", r.source.as_deref(), &mut errors);
-    let source = required("source", source, &mut errors);
-    let source_quote = text("source_quote", r.source_quote.as_deref(), &mut errors);
-    let note = text("note", r.note.as_deref(), &mut errors);
-    let (Some(donor), Some(recipient), Some(on_date), Some(status), Some(source), true) =
-        (donor, recipient, on_date, status, source, errors.is_empty())
-    else {
-        return Err(errors);
-    };
-    Ok(NewDonation {
-        donor,
-        recipient,
-        money,
-        goods,
-        on_date,
-        status,
-        source,
-        source_quote,
-        note,
-    })
-}
-
 /// Records a gift of money and/or goods. The caller's jurisdiction must hold the donor or the
 /// recipient.
 #[utoipa::path(post, path = "/api/v1/aid/donations", request_body = NewDonationRequest, responses(
@@ -140,7 +42,7 @@ pub async fn create_donation(
     auth: Auth,
     ApiJson(r): ApiJson<NewDonationRequest>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
-    let new = new_donation(&r, today(&state)).map_err(ApiError::invalid)?;
+    let new = app::aid::new_donation(&r.into(), today(&state)).map_err(ApiError::invalid)?;
     let id = state
         .store
         .create_donation(&auth.0, &new, state.now_s())
@@ -219,4 +121,64 @@ pub async fn advance(
     Ok(Json(StatusDto {
         status: moved.as_str().into(),
     }))
+}
+
+impl From<PartyDto> for app::aid::PartyInput {
+    fn from(p: PartyDto) -> Self {
+        app::aid::PartyInput {
+            kind: p.kind,
+            code_or_id: p.code_or_id,
+        }
+    }
+}
+
+/// Money on the wire: `{"amount_minor": 5000, "currency": "USD"}`; null is no money. The
+/// amount is read as JSON has it, so that a number too big for an i64 is told apart from a
+/// string.
+fn money_input(v: serde_json::Value) -> Option<app::aid::MoneyInput> {
+    use app::aid::AmountInput;
+    if v.is_null() {
+        return None;
+    }
+    let amount = v.get("amount_minor");
+    let amount_minor = match amount.and_then(serde_json::Value::as_i64) {
+        Some(a) => AmountInput::Whole(a),
+        None if amount.is_none_or(serde_json::Value::is_null) => AmountInput::Missing,
+        None if amount
+            .is_some_and(|a| a.is_u64() || a.as_f64().is_some_and(|f| f.fract() == 0.0)) =>
+        {
+            AmountInput::TooBig
+        }
+        None => AmountInput::Malformed,
+    };
+    Some(app::aid::MoneyInput {
+        amount_minor,
+        currency: v
+            .get("currency")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_string),
+    })
+}
+
+impl From<NewDonationRequest> for app::aid::DonationInput {
+    fn from(r: NewDonationRequest) -> Self {
+        app::aid::DonationInput {
+            donor: r.donor.map(Into::into),
+            recipient: r.recipient.map(Into::into),
+            money: r.money.and_then(money_input),
+            goods: r
+                .goods
+                .into_iter()
+                .map(|g| app::aid::GoodsInput {
+                    item: g.item,
+                    quantity: g.quantity,
+                })
+                .collect(),
+            date: r.date,
+            status: r.status,
+            source: r.source,
+            source_quote: r.source_quote,
+            note: r.note,
+        }
+    }
 }

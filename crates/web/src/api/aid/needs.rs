@@ -6,16 +6,14 @@ use axum::Json;
 use domain::aid::{self, NeedStatus};
 use domain::{FieldError, Reason, UnitCode};
 use serde::{Deserialize, Serialize};
-use store::aid::{Need, NewNeed};
+use store::aid::Need;
 use utoipa::{IntoParams, ToSchema};
 
-use super::{id_of, in_range, opt_param, req_date, text, today, Created};
+use super::{id_of, opt_param, today, Created};
 use crate::api::casework::{required, slug};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, Auth};
 use crate::AppState;
-use chrono::NaiveDate;
-use domain::time::Dates;
 
 #[derive(Deserialize, ToSchema)]
 pub struct NeedRequest {
@@ -29,45 +27,6 @@ pub struct NeedRequest {
     pub note: Option<String>,
 }
 
-/// A need from its request: every field checked, every error reported at once (the API and
-/// the aid page's form share it).
-pub(crate) fn new_need(r: &NeedRequest, today: NaiveDate) -> Result<NewNeed, Vec<FieldError>> {
-    let mut errors = Vec::new();
-    let unit = match r.unit.as_deref() {
-        None | Some("") => required::<UnitCode>("unit", None, &mut errors),
-        Some(u) => UnitCode::parse(u)
-            .map_err(|e| errors.push(FieldError::new("unit", e)))
-            .ok(),
-    };
-    let item = match r.item.as_deref() {
-        None | Some("") => required("item", None, &mut errors),
-        Some(i) => aid::item(i).or_else(|| {
-            errors.push(FieldError::new("item", Reason::UnknownValue));
-            None
-        }),
-    };
-    let quantity = in_range("quantity", r.quantity, 1..=aid::MAX_QUANTITY, &mut errors);
-    let by_date = req_date(
-        "by_date",
-        r.by_date.as_deref(),
-        Dates::planned(today),
-        &mut errors,
-    );
-    let note = text("note", r.note.as_deref(), &mut errors);
-    let (Some(unit), Some(item), Some(quantity), Some(by_date), true) =
-        (unit, item, quantity, by_date, errors.is_empty())
-    else {
-        return Err(errors);
-    };
-    Ok(NewNeed {
-        unit,
-        item,
-        quantity,
-        by_date,
-        note,
-    })
-}
-
 /// Posts a need (item, quantity, by when) of a locality of the caller's.
 #[utoipa::path(post, path = "/api/v1/aid/needs", request_body = NeedRequest, responses(
     (status = 201, body = Created),
@@ -78,7 +37,7 @@ pub async fn post_need(
     auth: Auth,
     ApiJson(r): ApiJson<NeedRequest>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
-    let new = new_need(&r, today(&state)).map_err(ApiError::invalid)?;
+    let new = app::aid::new_need(&r.into(), today(&state)).map_err(ApiError::invalid)?;
     let id = state.store.post_need(&auth.0, &new, state.now_s()).await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
@@ -238,4 +197,16 @@ pub async fn match_needs(
         .match_needs(item.slug, from.as_ref(), state.now_s())
         .await?;
     Ok(Json(needs.into_iter().map(need_dto).collect()))
+}
+
+impl From<NeedRequest> for app::aid::NeedInput {
+    fn from(r: NeedRequest) -> Self {
+        app::aid::NeedInput {
+            unit: r.unit,
+            item: r.item,
+            quantity: r.quantity,
+            by_date: r.by_date,
+            note: r.note,
+        }
+    }
 }

@@ -6,7 +6,7 @@ use axum::Json;
 use domain::aid::PartyKind;
 use domain::{FieldError, Reason, UnitCode};
 use serde::{Deserialize, Serialize};
-use store::aid::{NewOrg, PartyRef, PartySel};
+use store::aid::NewOrg;
 use utoipa::ToSchema;
 
 use super::{text, Created};
@@ -33,37 +33,6 @@ pub(super) fn party_dto(p: &store::aid::Party) -> PartyDto {
         code_or_id: p.code_or_id.clone(),
         name: p.name.clone(),
     }
-}
-
-/// `01`, `LA-VT` (a unit and everything in it) or `org:5` (one organisation).
-pub(super) fn party_sel(s: &str) -> Result<PartySel, Reason> {
-    match s.strip_prefix("org:") {
-        Some(id) => id
-            .parse::<i64>()
-            .ok()
-            .filter(|&i| i > 0)
-            .map(PartySel::Org)
-            .ok_or(Reason::InvalidFormat),
-        None => UnitCode::parse(s).map(PartySel::Unit),
-    }
-}
-
-pub(super) fn party_ref(
-    field: &str,
-    p: Option<&PartyDto>,
-    errors: &mut Vec<FieldError>,
-) -> Option<PartyRef> {
-    let p = required(field, p, errors)?;
-    let kind = slug::<PartyKind>(&format!("{field}.kind"), Some(&p.kind), errors);
-    let code = required(
-        &format!("{field}.code_or_id"),
-        Some(p.code_or_id.trim()).filter(|c| !c.is_empty() && c.len() <= 32),
-        errors,
-    );
-    Some(PartyRef {
-        kind: kind?,
-        code_or_id: code?.to_string(),
-    })
 }
 
 #[derive(Deserialize, ToSchema)]

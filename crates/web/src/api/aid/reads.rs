@@ -3,15 +3,14 @@
 use axum::extract::{Path, State};
 use axum::Json;
 use domain::aid::{Currency, Money};
-use domain::FieldError;
 use serde::{Deserialize, Serialize};
 use store::aid::AidFilter;
 use utoipa::{IntoParams, ToSchema};
 
-use super::parties::{party_dto, party_sel};
-use super::{date, id_of, PartyDto};
+use super::parties::party_dto;
+use super::{id_of, PartyDto};
 use crate::api::cases::iso;
-use crate::api::{opt_param, ListResponse, PageParams};
+use crate::api::{ListResponse, PageParams};
 use crate::error::ApiError;
 use crate::extract::{ApiQuery, Auth};
 use crate::AppState;
@@ -125,27 +124,13 @@ pub struct AidQuery {
 
 impl AidQuery {
     pub(crate) fn filter(&self) -> Result<AidFilter, ApiError> {
-        fn keep<T>(r: Result<Option<T>, ApiError>, errors: &mut Vec<FieldError>) -> Option<T> {
-            r.map_err(|e| errors.extend(e.fields)).ok().flatten()
-        }
-        let mut errors = Vec::new();
-        let filter = AidFilter {
-            donor: keep(
-                opt_param("donor", self.donor.as_deref(), party_sel),
-                &mut errors,
-            ),
-            recipient: keep(
-                opt_param("recipient", self.recipient.as_deref(), party_sel),
-                &mut errors,
-            ),
-            from: keep(opt_param("from", self.from.as_deref(), date), &mut errors),
-            to: keep(opt_param("to", self.to.as_deref(), date), &mut errors),
-        };
-        if errors.is_empty() {
-            Ok(filter)
-        } else {
-            Err(ApiError::invalid(errors))
-        }
+        app::aid::aid_filter(&app::aid::AidFilterInput {
+            donor: self.donor.clone(),
+            recipient: self.recipient.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+        })
+        .map_err(ApiError::invalid)
     }
 }
 

@@ -3,16 +3,11 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use chrono::NaiveDate;
-use domain::aid::ReliefKind;
-use domain::time::Dates;
-use domain::{FieldError, Reason, Structure, UnitCode};
 use serde::{Deserialize, Serialize};
-use store::aid::{NewRound, NewZone};
 use utoipa::ToSchema;
 
-use super::{id_of, in_range, opt_date, req_date, text, today, Created};
-use crate::api::casework::{required, slug};
+use super::{id_of, today, Created};
+use crate::api::casework::required;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Auth};
 use crate::AppState;
@@ -38,57 +33,6 @@ pub struct ZoneRequest {
     pub households: Option<i64>,
 }
 
-/// A zone's unit list as given: `units`, or `unit` alone (its errors then name `unit`).
-/// Returns the structure, the codes, and whether `unit` was used.
-fn zone_units(
-    r: &ZoneRequest,
-    errors: &mut Vec<FieldError>,
-) -> Option<(Structure, Vec<UnitCode>, bool)> {
-    let (given, short): (Vec<(String, &str)>, bool) = match (&r.units, r.unit.as_deref()) {
-        (Some(list), Some(_)) if !list.is_empty() => {
-            errors.push(FieldError::new("unit", Reason::Duplicate));
-            return None;
-        }
-        (_, Some(u)) if !u.is_empty() => (vec![("unit".into(), u)], true),
-        (list, _) => (
-            list.iter()
-                .flatten()
-                .enumerate()
-                .map(|(i, u)| (format!("units[{i}]"), u.as_str()))
-                .collect(),
-            false,
-        ),
-    };
-    let mut structure = None;
-    let mut codes = Vec::with_capacity(given.len());
-    let mut ok = true;
-    for (field, u) in &given {
-        match domain::units::parse_unit_ref(u) {
-            Err(e) => {
-                errors.push(FieldError::new(field.as_str(), e.reason));
-                ok = false;
-            }
-            Ok((s, _)) if structure.is_some_and(|first| first != s) => {
-                errors.push(FieldError::new(field.as_str(), Reason::OutOfRange));
-                ok = false;
-            }
-            Ok((s, code)) => {
-                structure = Some(s);
-                codes.push(code);
-            }
-        }
-    }
-    if ok {
-        errors.extend(domain::zone::check_units(&codes).into_iter().map(|mut e| {
-            if short {
-                e.field = "unit".into();
-            }
-            e
-        }));
-    }
-    Some((structure.unwrap_or(Structure::S2021), codes, short))
-}
-
 /// Declares a lockdown zone: units of the caller's jurisdiction, optionally narrowed to
 /// addresses. Every bad field is reported at once and nothing is saved.
 #[utoipa::path(post, path = "/api/v1/relief/zones", request_body = ZoneRequest, responses(
@@ -100,7 +44,7 @@ pub async fn create_zone(
     auth: Auth,
     ApiJson(r): ApiJson<ZoneRequest>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
-    let (new, short) = new_zone(&r, today(&state)).map_err(ApiError::invalid)?;
+    let (new, short) = app::aid::new_zone(&r.into(), today(&state)).map_err(ApiError::invalid)?;
     let id = match state.store.create_zone(&auth.0, &new, state.now_s()).await {
         Err(store::StoreError::Invalid(mut fields)) if short => {
             for f in &mut fields {
@@ -113,63 +57,6 @@ pub async fn create_zone(
         other => other?,
     };
     Ok((StatusCode::CREATED, Json(Created { id })))
-}
-
-/// A zone from its request: every field checked, every error reported at once (the API and
-/// the aid page's form share it). The flag says the older one-unit form (`unit`) was used,
-/// so that the store's refusals of `units[0]` can be named `unit` too.
-/// Its dates lie from 2019-12 to a year after `today`, the end not before the start.
-pub(crate) fn new_zone(
-    r: &ZoneRequest,
-    today: NaiveDate,
-) -> Result<(NewZone, bool), Vec<FieldError>> {
-    let mut errors = Vec::new();
-    let name = text("name", r.name.as_deref(), &mut errors);
-    let name = required("name", name, &mut errors);
-    let units = zone_units(r, &mut errors);
-    let addresses = r.addresses.clone().unwrap_or_default();
-    if let Err(e) = domain::zone::zone_addresses(&addresses) {
-        errors.extend(e);
-    }
-    let planned = Dates::planned(today);
-    let starts_on = req_date("starts_on", r.starts_on.as_deref(), planned, &mut errors);
-    let ends_on = opt_date("ends_on", r.ends_on.as_deref(), planned, &mut errors);
-    if let (Some(a), Some(b)) = (starts_on, ends_on) {
-        if b < a {
-            errors.push(FieldError::new("ends_on", Reason::OutOfRange));
-        }
-    }
-    let population = in_range("population", r.population, 0..=100_000_000, &mut errors);
-    let households = in_range("households", r.households, 0..=100_000_000, &mut errors);
-    let (
-        Some(name),
-        Some((structure, units, short)),
-        Some(starts_on),
-        Some(population),
-        Some(households),
-        true,
-    ) = (
-        name,
-        units,
-        starts_on,
-        population,
-        households,
-        errors.is_empty(),
-    )
-    else {
-        return Err(errors);
-    };
-    let new = NewZone {
-        name,
-        structure,
-        units,
-        addresses,
-        starts_on,
-        ends_on,
-        population,
-        households,
-    };
-    Ok((new, short))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -193,37 +80,13 @@ pub async fn create_round(
     ApiJson(r): ApiJson<RoundRequest>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     let zone = id_of(&id)?;
-    let new = new_round(&r, today(&state)).map_err(ApiError::invalid)?;
+    let new = app::aid::new_round(&r.into(), today(&state)).map_err(ApiError::invalid)?;
     let id = state
         .store
         .create_round(&auth.0, zone, &new, state.now_s())
         .await?
         .ok_or_else(ApiError::not_found)?;
     Ok((StatusCode::CREATED, Json(Created { id })))
-}
-
-/// A round from its request (the API and the aid page's form share it).
-pub(crate) fn new_round(r: &RoundRequest, today: NaiveDate) -> Result<NewRound, Vec<FieldError>> {
-    let mut errors = Vec::new();
-    let name = text("name", r.name.as_deref(), &mut errors);
-    let name = required("name", name, &mut errors);
-    let kind = slug::<ReliefKind>("kind", r.kind.as_deref(), &mut errors);
-    let starts_on = req_date(
-        "starts_on",
-        r.starts_on.as_deref(),
-        Dates::planned(today),
-        &mut errors,
-    );
-    let (Some(name), Some(kind), Some(starts_on), true) =
-        (name, kind, starts_on, errors.is_empty())
-    else {
-        return Err(errors);
-    };
-    Ok(NewRound {
-        name,
-        kind,
-        starts_on,
-    })
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -347,4 +210,29 @@ pub async fn list_zones(
             })
             .collect(),
     ))
+}
+
+impl From<ZoneRequest> for app::aid::ZoneInput {
+    fn from(r: ZoneRequest) -> Self {
+        app::aid::ZoneInput {
+            name: r.name,
+            units: r.units,
+            unit: r.unit,
+            addresses: r.addresses,
+            starts_on: r.starts_on,
+            ends_on: r.ends_on,
+            population: r.population,
+            households: r.households,
+        }
+    }
+}
+
+impl From<RoundRequest> for app::aid::RoundInput {
+    fn from(r: RoundRequest) -> Self {
+        app::aid::RoundInput {
+            name: r.name,
+            kind: r.kind,
+            starts_on: r.starts_on,
+        }
+    }
 }

@@ -2,10 +2,8 @@
 
 use axum::extract::State;
 use axum::Json;
-use chrono::NaiveDate;
 use domain::aid::{self, Currency};
 use serde::{Deserialize, Serialize};
-use store::aid::AidFilter;
 use utoipa::{IntoParams, ToSchema};
 
 use super::{date, rate_dto, AidQuery, GoodsDto, RateDto};
@@ -84,34 +82,21 @@ pub async fn totals(
             return Err(ApiError::invalid(fields));
         }
     };
-    Ok(Json(
-        totals_of(&state, &auth.0, &filter, currency, as_of).await?,
-    ))
+    let t = state.aid_totals(&auth.0, &filter, currency, as_of).await?;
+    Ok(Json(totals_dto(t)))
 }
 
-pub(crate) async fn totals_of(
-    state: &AppState,
-    caller: &store::Caller,
-    filter: &AidFilter,
-    currency: Currency,
-    as_of: Option<NaiveDate>,
-) -> Result<TotalsDto, ApiError> {
-    let t = state.store.aid_totals(caller, filter).await?;
-    let rates = state.store.fx_rates().await?;
-    let (rows, total) = aid::convert_sums(&t.money, currency, &rates, as_of);
-    let total = total.filter(|_| t.left_out == 0);
-    Ok(TotalsDto {
+/// The totals on the wire.
+fn totals_dto(t: app::aid::Totals) -> TotalsDto {
+    TotalsDto {
         left_out: t.left_out,
-        currency: currency.code().into(),
+        currency: t.currency.code().into(),
         rounding: aid::ROUNDING_RULE,
-        as_of: as_of.map(|d| d.to_string()),
+        as_of: t.as_of.map(|d| d.to_string()),
         donations: t.donations,
-        missing_rates: rows
-            .iter()
-            .filter(|r| r.converted_minor.is_none())
-            .map(|r| r.money.currency.code().to_string())
-            .collect(),
-        by_currency: rows
+        missing_rates: t.missing_rates().map(|c| c.code().to_string()).collect(),
+        by_currency: t
+            .by_currency
             .iter()
             .map(|r| CurrencyTotal {
                 currency: r.money.currency.code().into(),
@@ -120,7 +105,7 @@ pub(crate) async fn totals_of(
                 rate: r.rate.as_ref().map(rate_dto),
             })
             .collect(),
-        total_minor: total,
+        total_minor: t.total_minor,
         goods: t
             .goods
             .into_iter()
@@ -131,5 +116,5 @@ pub(crate) async fn totals_of(
                 received_quantity: None,
             })
             .collect(),
-    })
+    }
 }

@@ -14,11 +14,11 @@ use store::aid::Agreement;
 use super::super::shell::Ui;
 use super::super::{t, tr};
 use super::form::{answer, checked, filled, number, owned, ticked, FormSpec, Unsaved};
-use crate::api::aid::{
-    commitment_progress, new_activity, new_commendation, task_progress, ActivityRequest,
-    CommendationRequest, CommitmentProgressRequest, ProgressRequest,
-};
 use crate::{AppState, Lang};
+use app::aid::{
+    commitment_progress, new_activity, new_commendation, task_progress, ActivityInput,
+    CommendationInput,
+};
 
 /// After a form: what was saved (`activity`, `progress`, `commendation`).
 #[derive(Deserialize)]
@@ -188,7 +188,7 @@ pub(in crate::ui) async fn record_activity(
     Form(f): Form<ActivityForm>,
 ) -> Response {
     let mut errors = Vec::new();
-    let request = ActivityRequest {
+    let request = ActivityInput {
         agreement_id: number("agreement_id", &f.agreement_id, &mut errors),
         kind: owned(&f.kind),
         date: owned(&f.date),
@@ -246,12 +246,10 @@ pub(in crate::ui) async fn report_commitment(
     Form(f): Form<CommitmentForm>,
 ) -> Response {
     let mut errors = Vec::new();
-    let request = CommitmentProgressRequest {
-        progress_pct: number("progress_pct", &f.progress_pct, &mut errors),
-    };
+    let progress_pct = number("progress_pct", &f.progress_pct, &mut errors);
     let saved = async {
         let id = path_id(&id)?;
-        let pct = checked(errors, commitment_progress(&request))?;
+        let pct = checked(errors, commitment_progress(progress_pct))?;
         found(
             state
                 .store
@@ -354,12 +352,10 @@ pub(in crate::ui) async fn report_task_progress(
     Form(f): Form<TaskProgressForm>,
 ) -> Response {
     let mut errors = Vec::new();
-    let request = ProgressRequest {
-        progress: number("progress", &f.progress, &mut errors),
-    };
+    let progress = number("progress", &f.progress, &mut errors);
     let saved = async {
         let (id, no) = (path_id(&id)?, path_id(&no)?);
-        let progress = checked(errors, task_progress(&request))?;
+        let progress = checked(errors, task_progress(progress))?;
         found(
             state
                 .store
@@ -398,7 +394,7 @@ pub(in crate::ui) async fn commend(
     Path(id): Path<String>,
     Form(f): Form<CommendationForm>,
 ) -> Response {
-    let request = CommendationRequest {
+    let request = CommendationInput {
         recipient: owned(&f.recipient),
         collective: ticked(&f.collective),
         reason: owned(&f.reason),

@@ -12,9 +12,9 @@ use store::aid::Donation;
 use super::super::shell::Ui;
 use super::super::{t, tr};
 use super::gift_words;
-use crate::api::aid::AidQuery;
 use crate::local_time::local_date;
 use crate::{AppState, Lang};
+use app::aid::{aid_filter, AidFilterInput};
 
 #[derive(Deserialize)]
 pub(in crate::ui) struct LetterQuery {
@@ -93,12 +93,12 @@ async fn gifts_between(
     donor: Option<&str>,
     recipient: Option<&str>,
 ) -> Result<Vec<Donation>, StatusCode> {
-    let q = AidQuery {
+    let filter = aid_filter(&AidFilterInput {
         donor: donor.map(str::to_string),
         recipient: recipient.map(str::to_string),
-        ..AidQuery::default()
-    };
-    let filter = q.filter().map_err(|_| StatusCode::BAD_REQUEST)?;
+        ..AidFilterInput::default()
+    })
+    .map_err(|_| StatusCode::BAD_REQUEST)?;
     if filter.donor.is_none() || filter.recipient.is_none() {
         return Err(StatusCode::BAD_REQUEST);
     }

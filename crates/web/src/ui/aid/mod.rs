@@ -12,8 +12,8 @@ use store::aid::{Donation, GoodsRow};
 
 use super::shell::{page_of, Ui};
 use super::t;
-use crate::api::aid::{may_record_rates, totals_of, AidQuery};
 use crate::{AppState, Lang};
+use app::aid::{aid_filter, may_record_rates, AidFilterInput};
 
 mod cooperation;
 mod form;
@@ -112,8 +112,11 @@ const NEEDS_SHOWN: usize = 50;
 
 #[derive(Deserialize)]
 pub(super) struct AidPageQuery {
-    #[serde(flatten)]
-    aid: AidQuery,
+    donor: Option<String>,
+    recipient: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    cursor: Option<String>,
     /// After the relief form: a package was given (its id), or a message id of a refusal.
     given: Option<String>,
     relief_error: Option<String>,
@@ -131,9 +134,16 @@ pub(super) async fn aid_page(
     ui: Ui,
     Query(page_q): Query<AidPageQuery>,
 ) -> Response {
-    let q = &page_q.aid;
+    let q = &page_q;
     let lang = ui.lang;
-    let filter = q.filter().unwrap_or_default();
+    // A malformed bound is left out: the filter form shows what was typed.
+    let filter = aid_filter(&AidFilterInput {
+        donor: q.donor.clone(),
+        recipient: q.recipient.clone(),
+        from: q.from.clone(),
+        to: q.to.clone(),
+    })
+    .unwrap_or_default();
     let me = &ui.me;
     let page_req = page_of(q.cursor.as_deref(), 100);
     let (flows, list, usd, vnd, zones, needs, fx_rates) = match tokio::try_join!(
@@ -146,12 +156,14 @@ pub(super) async fn aid_page(
                 .map_err(|_| ())
         },
         async {
-            totals_of(&state, me, &filter, Currency::USD, None)
+            state
+                .aid_totals(me, &filter, Currency::USD, None)
                 .await
                 .map_err(|_| ())
         },
         async {
-            totals_of(&state, me, &filter, Currency::VND, None)
+            state
+                .aid_totals(me, &filter, Currency::VND, None)
                 .await
                 .map_err(|_| ())
         },
@@ -266,7 +278,6 @@ fn fmt_rate(lang: Lang, rate: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::aid::decimal_micro;
 
     #[test]
     fn money_reads_as_each_language_writes_it() {
@@ -285,8 +296,6 @@ mod tests {
             fmt_goods(Lang::Vi, "masks", "pieces", 30_000),
             "30.000 khẩu trang y tế"
         );
-        assert_eq!(decimal_micro(23_000_000_000), "23000");
-        assert_eq!(decimal_micro(1_500_000), "1.5");
         assert_eq!(fmt_rate(Lang::Vi, "20500.5"), "20.500,5");
         assert_eq!(fmt_rate(Lang::En, "20500.5"), "20,500.5");
         assert_eq!(fmt_rate(Lang::Vi, "0.000043"), "0,000043");

@@ -12,7 +12,6 @@ use store::Caller;
 use super::super::shell::{failure, lang_of, page};
 use super::super::t;
 use super::summary;
-use crate::api::aid::totals_of;
 use crate::AppState;
 
 pub(in crate::ui) async fn public_aid(
@@ -26,12 +25,14 @@ pub(in crate::ui) async fn public_aid(
     let found = tokio::try_join!(
         async { state.store.aid_flows(&all, &filter).await.map_err(|_| ()) },
         async {
-            totals_of(&state, &all, &filter, Currency::USD, None)
+            state
+                .aid_totals(&all, &filter, Currency::USD, None)
                 .await
                 .map_err(|_| ())
         },
         async {
-            totals_of(&state, &all, &filter, Currency::VND, None)
+            state
+                .aid_totals(&all, &filter, Currency::VND, None)
                 .await
                 .map_err(|_| ())
         },

@@ -6,16 +6,15 @@ use domain::aid::{self, AidStatus, Currency, FxRate, PartyKind};
 use domain::{FieldError, Reason};
 use maud::{html, Markup};
 use serde::Deserialize;
-use serde_json::json;
 
 use super::super::shell::Ui;
 use super::super::{t, tr};
 use super::form::{answer, checked, filled, number, owned, ticked, FormSpec, Unsaved};
-use crate::api::aid::{
-    decimal_micro, new_donation, new_need, new_rate, GoodsDto, NeedRequest, NewDonationRequest,
-    PartyDto, RateRequest,
-};
 use crate::{AppState, Lang};
+use app::aid::{
+    decimal_micro, new_donation, new_need, new_rate, AmountInput, DonationInput, GoodsInput,
+    MoneyInput, NeedInput, PartyInput, RateInput,
+};
 
 /// Currencies offered by the form (the API takes every one of `domain::aid`).
 const FORM_CURRENCIES: [&str; 3] = ["VND", "USD", "LAK"];
@@ -94,7 +93,10 @@ pub(in crate::ui) async fn record_gift(
     ) {
         (None, _) => None,
         (Some(a), Some(Ok(c))) => match c.parse_major(a) {
-            Ok(minor) => Some(json!({"amount_minor": minor, "currency": c.code()})),
+            Ok(minor) => Some(MoneyInput {
+                amount_minor: AmountInput::Whole(minor),
+                currency: Some(c.code().to_string()),
+            }),
             Err(r) => {
                 errors.push(FieldError::new("money.amount_minor", r));
                 None
@@ -106,20 +108,17 @@ pub(in crate::ui) async fn record_gift(
         }
     };
     let goods = match filled(&f.item) {
-        Some(item) => vec![GoodsDto {
+        Some(item) => vec![GoodsInput {
             item: item.to_string(),
             quantity: number("goods[0].quantity", &f.quantity, &mut errors).unwrap_or(0),
-            unit: String::new(),
-            received_quantity: None,
         }],
         None => Vec::new(),
     };
-    let party = |kind: &str, code: &str| PartyDto {
+    let party = |kind: &str, code: &str| PartyInput {
         kind: kind.to_string(),
         code_or_id: code.trim().to_string(),
-        name: String::new(),
     };
-    let request = NewDonationRequest {
+    let request = DonationInput {
         donor: Some(party(&f.donor_kind, &f.donor)),
         recipient: Some(party(&f.recipient_kind, &f.recipient)),
         money,
@@ -191,7 +190,7 @@ pub(in crate::ui) async fn record_need(
     Form(f): Form<NeedForm>,
 ) -> Response {
     let mut errors = Vec::new();
-    let request = NeedRequest {
+    let request = NeedInput {
         unit: owned(&f.unit),
         item: owned(&f.item),
         quantity: number("quantity", &f.quantity, &mut errors),
@@ -276,7 +275,7 @@ pub(in crate::ui) async fn record_rate(
     ui: Ui,
     Form(f): Form<RateForm>,
 ) -> Response {
-    let request = RateRequest {
+    let request = RateInput {
         base: owned(&f.base),
         quote: owned(&f.quote),
         rate: owned(&f.rate),

@@ -14,8 +14,8 @@ use store::aid::ZoneProgress;
 use super::super::shell::Ui;
 use super::super::t;
 use super::form::{answer, checked, number, owned, FormSpec, Unsaved};
-use crate::api::aid::{new_round, new_zone, RoundRequest, ZoneRequest};
 use crate::{AppState, Lang};
+use app::aid::{new_round, new_zone, RoundInput, ZoneInput};
 
 /// The two forms, folded under their summaries below the relief table.
 pub(super) fn relief_forms(lang: Lang, zones: &[ZoneProgress]) -> Markup {
@@ -108,7 +108,7 @@ pub(in crate::ui) async fn declare_zone(
     Form(f): Form<ZoneForm>,
 ) -> Response {
     let mut errors = Vec::new();
-    let request = ZoneRequest {
+    let request = ZoneInput {
         name: owned(&f.name),
         units: Some(unit_list(&f.units)),
         unit: None,
@@ -161,7 +161,7 @@ pub(in crate::ui) async fn open_round(
     if zone.is_none() && errors.is_empty() {
         errors.push(FieldError::new("zone", Reason::Required));
     }
-    let request = RoundRequest {
+    let request = RoundInput {
         name: owned(&f.name),
         kind: owned(&f.kind),
         starts_on: owned(&f.starts_on),

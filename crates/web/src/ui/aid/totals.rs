@@ -5,8 +5,8 @@ use maud::{html, Markup};
 
 use super::super::{t, tr};
 use super::{fmt_goods, fmt_money, fmt_rate};
-use crate::api::aid::TotalsDto;
 use crate::Lang;
+use app::aid::{decimal_micro, Totals};
 
 /// A donor's name; on the public page an individual is not named (Decree 13/2023).
 fn party_name(lang: Lang, p: &store::aid::Party, public: bool) -> String {
@@ -22,8 +22,8 @@ fn party_name(lang: Lang, p: &store::aid::Party, public: bool) -> String {
 pub(crate) fn summary(
     lang: Lang,
     flows: &[store::aid::Flow],
-    usd: &TotalsDto,
-    vnd: &TotalsDto,
+    usd: &Totals,
+    vnd: &Totals,
     public: bool,
 ) -> Markup {
     let mut rates: Vec<_> = usd
@@ -33,10 +33,10 @@ pub(crate) fn summary(
         .filter_map(|c| c.rate.as_ref())
         .map(|r| {
             (
-                r.base.clone(),
-                r.quote.clone(),
-                r.rate.clone(),
-                r.date.clone(),
+                r.base.code(),
+                r.quote.code(),
+                decimal_micro(r.rate_micro),
+                r.on_date.to_string(),
                 r.source.clone(),
                 r.assumed,
             )
@@ -67,15 +67,15 @@ pub(crate) fn summary(
             thead { tr { th { (t(lang, "aid-col-currency")) } th { (t(lang, "aid-col-amount")) } th { "≈ USD" } th { "≈ VND" } } }
             tbody {
                 @for (a, b) in usd.by_currency.iter().zip(&vnd.by_currency) { tr {
-                    td { (a.currency) }
-                    td { (money_cell(lang, &a.currency, Some(a.amount_minor))) }
-                    td { (money_cell(lang, "USD", a.converted_minor)) }
-                    td { (money_cell(lang, "VND", b.converted_minor)) }
+                    td { (a.money.currency.code()) }
+                    td { (money_cell(lang, a.money.currency, Some(a.money.amount_minor))) }
+                    td { (money_cell(lang, Currency::USD, a.converted_minor)) }
+                    td { (money_cell(lang, Currency::VND, b.converted_minor)) }
                 } }
                 tr.total {
                     th { (t(lang, "aid-total")) } td {}
-                    td { (money_cell(lang, "USD", usd.total_minor)) }
-                    td { (money_cell(lang, "VND", vnd.total_minor)) }
+                    td { (money_cell(lang, Currency::USD, usd.total_minor)) }
+                    td { (money_cell(lang, Currency::VND, vnd.total_minor)) }
                 }
             }
         }
@@ -89,14 +89,14 @@ pub(crate) fn summary(
         }
         @if !usd.goods.is_empty() {
             p { (t(lang, "aid-goods-total")) ": "
-                (usd.goods.iter().map(|g| fmt_goods(lang, &g.item, &g.unit, g.quantity)).collect::<Vec<_>>().join("; ")) }
+                (usd.goods.iter().map(|(item, unit, quantity)| fmt_goods(lang, item, unit, *quantity)).collect::<Vec<_>>().join("; ")) }
         }
     }
 }
 
-fn money_cell(lang: Lang, currency: &str, minor: Option<i64>) -> Markup {
-    match (currency.parse::<Currency>(), minor) {
-        (Ok(c), Some(m)) => html! { (fmt_money(lang, Money { amount_minor: m, currency: c })) },
-        _ => html! { span.muted { (t(lang, "aid-no-rate")) } },
+fn money_cell(lang: Lang, currency: Currency, minor: Option<i64>) -> Markup {
+    match minor {
+        Some(m) => html! { (fmt_money(lang, Money { amount_minor: m, currency })) },
+        None => html! { span.muted { (t(lang, "aid-no-rate")) } },
     }
 }

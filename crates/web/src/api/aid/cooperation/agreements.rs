@@ -3,19 +3,13 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use domain::aid::{ActivityKind, DEFAULT_COOPERATION_FIELDS};
-use domain::{FieldError, Reason};
 use serde::{Deserialize, Serialize};
-use store::aid::{NewActivity, NewAgreement};
 use utoipa::ToSchema;
 
-use super::super::{id_of, in_range, opt_date, req_date, text, today, Created};
-use super::{bounded, cooperation_dates, unit};
-use crate::api::casework::{required, slug};
+use super::super::{id_of, today, Created};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Auth};
 use crate::AppState;
-use chrono::NaiveDate;
 
 #[derive(Deserialize, Serialize, ToSchema, Clone)]
 pub struct CommitmentDto {
@@ -56,75 +50,7 @@ pub async fn create_agreement(
     auth: Auth,
     ApiJson(r): ApiJson<AgreementRequest>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
-    let mut errors = Vec::new();
-    let title = text("title", r.title.as_deref(), &mut errors);
-    let title = required("title", title, &mut errors);
-    let party_a = unit("party_a", r.party_a.as_deref(), &mut errors);
-    let party_b = unit("party_b", r.party_b.as_deref(), &mut errors);
-    let day = today(&state);
-    let years = cooperation_dates(day);
-    let signed_on = req_date("signed_on", r.signed_on.as_deref(), years, &mut errors);
-    let starts_on = req_date("starts_on", r.starts_on.as_deref(), years, &mut errors);
-    let ends_on = opt_date("ends_on", r.ends_on.as_deref(), years, &mut errors);
-    if ends_on.is_some() && ends_on < starts_on {
-        errors.push(FieldError::new("ends_on", Reason::OutOfRange));
-    }
-    let fields = r.fields.clone().unwrap_or_else(|| {
-        DEFAULT_COOPERATION_FIELDS
-            .iter()
-            .map(|f| f.to_string())
-            .collect()
-    });
-    bounded("fields", &fields, &mut errors);
-    bounded("commitments", &r.commitments, &mut errors);
-    if r.commitments
-        .iter()
-        .any(|c| !(0..=100).contains(&c.progress_pct))
-    {
-        errors.push(FieldError::new(
-            "commitments.progress_pct",
-            Reason::OutOfRange,
-        ));
-    }
-    let source = text("source", r.source.as_deref(), &mut errors);
-    let source = required("source", source, &mut errors);
-    let source_quote = text("source_quote", r.source_quote.as_deref(), &mut errors);
-    let (
-        Some(title),
-        Some(party_a),
-        Some(party_b),
-        Some(signed_on),
-        Some(starts_on),
-        Some(source),
-        true,
-    ) = (
-        title,
-        party_a,
-        party_b,
-        signed_on,
-        starts_on,
-        source,
-        errors.is_empty(),
-    )
-    else {
-        return Err(ApiError::invalid(errors));
-    };
-    let new = NewAgreement {
-        title,
-        party_a,
-        party_b,
-        signed_on,
-        starts_on,
-        ends_on,
-        fields,
-        commitments: r
-            .commitments
-            .iter()
-            .map(|c| (c.text.clone(), c.owner.clone(), c.progress_pct))
-            .collect(),
-        source,
-        source_quote,
-    };
+    let new = app::aid::new_agreement(&r.into(), today(&state)).map_err(ApiError::invalid)?;
     let id = state
         .store
         .create_agreement(&auth.0, &new, state.now_s())
@@ -161,56 +87,12 @@ pub async fn create_activity(
     auth: Auth,
     ApiJson(r): ApiJson<ActivityRequest>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
-    let new = new_activity(&r, today(&state)).map_err(ApiError::invalid)?;
+    let new = app::aid::new_activity(&r.into(), today(&state)).map_err(ApiError::invalid)?;
     let id = state
         .store
         .add_activity(&auth.0, &new, state.now_s())
         .await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
-}
-
-/// An activity from its request: every field checked, every error reported at once (the API
-/// and the cooperation page's form share it).
-pub(crate) fn new_activity(
-    r: &ActivityRequest,
-    today: NaiveDate,
-) -> Result<NewActivity, Vec<FieldError>> {
-    let mut errors = Vec::new();
-    let kind = slug::<ActivityKind>("kind", r.kind.as_deref(), &mut errors);
-    let on_date = req_date(
-        "date",
-        r.date.as_deref(),
-        cooperation_dates(today),
-        &mut errors,
-    );
-    let host = unit("host", r.host.as_deref(), &mut errors);
-    let guest = unit("guest", r.guest.as_deref(), &mut errors);
-    let title = text("title", r.title.as_deref(), &mut errors);
-    let title = required("title", title, &mut errors);
-    let participants = text("participants", r.participants.as_deref(), &mut errors);
-    let outcome = text("outcome", r.outcome.as_deref(), &mut errors);
-    bounded("donation_ids", &r.donation_ids, &mut errors);
-    let source = text("source", r.source.as_deref(), &mut errors);
-    let source = required("source", source, &mut errors);
-    let source_quote = text("source_quote", r.source_quote.as_deref(), &mut errors);
-    let (Some(kind), Some(on_date), Some(host), Some(guest), Some(title), Some(source), true) =
-        (kind, on_date, host, guest, title, source, errors.is_empty())
-    else {
-        return Err(errors);
-    };
-    Ok(NewActivity {
-        agreement_id: r.agreement_id,
-        kind,
-        on_date,
-        host,
-        guest,
-        title,
-        participants,
-        outcome,
-        donation_ids: r.donation_ids.clone(),
-        source,
-        source_quote,
-    })
 }
 
 #[derive(Serialize, ToSchema)]
@@ -322,7 +204,7 @@ pub async fn report_commitment(
     ApiJson(r): ApiJson<CommitmentProgressRequest>,
 ) -> Result<StatusCode, ApiError> {
     let id = id_of(&id)?;
-    let pct = commitment_progress(&r).map_err(ApiError::invalid)?;
+    let pct = app::aid::commitment_progress(r.progress_pct).map_err(ApiError::invalid)?;
     if state
         .store
         .report_commitment(&auth.0, id, pct, state.now_s())
@@ -334,8 +216,45 @@ pub async fn report_commitment(
     }
 }
 
-/// A commitment's progress, 0–100 % (the API and the cooperation page's form share it).
-pub(crate) fn commitment_progress(r: &CommitmentProgressRequest) -> Result<i64, Vec<FieldError>> {
-    let mut errors = Vec::new();
-    in_range("progress_pct", r.progress_pct, 0..=100, &mut errors).ok_or(errors)
+impl From<AgreementRequest> for app::aid::AgreementInput {
+    fn from(r: AgreementRequest) -> Self {
+        app::aid::AgreementInput {
+            title: r.title,
+            party_a: r.party_a,
+            party_b: r.party_b,
+            signed_on: r.signed_on,
+            starts_on: r.starts_on,
+            ends_on: r.ends_on,
+            fields: r.fields,
+            commitments: r
+                .commitments
+                .into_iter()
+                .map(|c| app::aid::CommitmentInput {
+                    text: c.text,
+                    owner: c.owner,
+                    progress_pct: c.progress_pct,
+                })
+                .collect(),
+            source: r.source,
+            source_quote: r.source_quote,
+        }
+    }
+}
+
+impl From<ActivityRequest> for app::aid::ActivityInput {
+    fn from(r: ActivityRequest) -> Self {
+        app::aid::ActivityInput {
+            agreement_id: r.agreement_id,
+            kind: r.kind,
+            date: r.date,
+            host: r.host,
+            guest: r.guest,
+            title: r.title,
+            participants: r.participants,
+            outcome: r.outcome,
+            donation_ids: r.donation_ids,
+            source: r.source,
+            source_quote: r.source_quote,
+        }
+    }
 }

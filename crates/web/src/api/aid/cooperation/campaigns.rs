@@ -3,19 +3,13 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use domain::{FieldError, Reason, UnitCode};
 use serde::{Deserialize, Serialize};
-use store::aid::{CampaignTask, Commendation, NewCampaign};
 use utoipa::ToSchema;
 
-use super::super::{id_of, in_range, req_date, text, today, Created};
-use super::{bounded, unit};
-use crate::api::casework::required;
+use super::super::{id_of, today, Created};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Auth};
 use crate::AppState;
-use chrono::NaiveDate;
-use domain::time::Dates;
 
 #[derive(Deserialize, Serialize, ToSchema, Clone)]
 pub struct TaskDto {
@@ -54,61 +48,7 @@ pub async fn create_campaign(
     auth: Auth,
     ApiJson(r): ApiJson<CampaignRequest>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
-    let mut errors = Vec::new();
-    let name = text("name", r.name.as_deref(), &mut errors);
-    let name = required("name", name, &mut errors);
-    let launched_on = req_date(
-        "launched_on",
-        r.launched_on.as_deref(),
-        Dates::planned(today(&state)),
-        &mut errors,
-    );
-    let launched_by = text("launched_by", r.launched_by.as_deref(), &mut errors);
-    let launched_by = required("launched_by", launched_by, &mut errors);
-    let launching = unit("unit", r.unit.as_deref(), &mut errors);
-    bounded("tasks", &r.tasks, &mut errors);
-    bounded("units", &r.units, &mut errors);
-    if r.tasks.iter().any(|t| t.title.trim().is_empty()) {
-        errors.push(FieldError::new("tasks.title", Reason::Required));
-    }
-    let units: Vec<UnitCode> = r
-        .units
-        .iter()
-        .filter_map(|u| unit("units", Some(u), &mut errors))
-        .collect();
-    let source = text("source", r.source.as_deref(), &mut errors);
-    let source = required("source", source, &mut errors);
-    let source_quote = text("source_quote", r.source_quote.as_deref(), &mut errors);
-    let (Some(name), Some(launched_on), Some(launched_by), Some(unit), Some(source), true) = (
-        name,
-        launched_on,
-        launched_by,
-        launching,
-        source,
-        errors.is_empty(),
-    ) else {
-        return Err(ApiError::invalid(errors));
-    };
-    let new = NewCampaign {
-        name,
-        launched_on,
-        launched_by,
-        unit,
-        tasks: r
-            .tasks
-            .iter()
-            .map(|t| CampaignTask {
-                no: 0,
-                title: t.title.clone(),
-                indicator: t.indicator.clone(),
-                target: t.target,
-                progress: t.progress,
-            })
-            .collect(),
-        units,
-        source,
-        source_quote,
-    };
+    let new = app::aid::new_campaign(&r.into(), today(&state)).map_err(ApiError::invalid)?;
     let id = state
         .store
         .create_campaign(&auth.0, &new, state.now_s())
@@ -134,7 +74,7 @@ pub async fn report_progress(
     ApiJson(r): ApiJson<ProgressRequest>,
 ) -> Result<StatusCode, ApiError> {
     let (id, no) = (id_of(&id)?, id_of(&no)?);
-    let progress = task_progress(&r).map_err(ApiError::invalid)?;
+    let progress = app::aid::task_progress(r.progress).map_err(ApiError::invalid)?;
     if state
         .store
         .report_task_progress(&auth.0, id, no, progress, state.now_s())
@@ -144,13 +84,6 @@ pub async fn report_progress(
     } else {
         Err(ApiError::not_found())
     }
-}
-
-/// A task's progress: a count in the task's indicator, never negative (the API and the
-/// campaigns page's form share it).
-pub(crate) fn task_progress(r: &ProgressRequest) -> Result<i64, Vec<FieldError>> {
-    let mut errors = Vec::new();
-    in_range("progress", r.progress, 0..=i64::MAX, &mut errors).ok_or(errors)
 }
 
 #[derive(Serialize, ToSchema)]
@@ -245,7 +178,7 @@ pub async fn commend(
     ApiJson(r): ApiJson<CommendationRequest>,
 ) -> Result<StatusCode, ApiError> {
     let id = id_of(&id)?;
-    let c = new_commendation(&r, today(&state)).map_err(ApiError::invalid)?;
+    let c = app::aid::new_commendation(&r.into(), today(&state)).map_err(ApiError::invalid)?;
     if state
         .store
         .add_commendation(&auth.0, id, &c, state.now_s())
@@ -258,30 +191,37 @@ pub async fn commend(
 }
 
 /// A commendation from its request (the API and the campaigns page's form share it).
-pub(crate) fn new_commendation(
-    r: &CommendationRequest,
-    today: NaiveDate,
-) -> Result<Commendation, Vec<FieldError>> {
-    let mut errors = Vec::new();
-    let recipient = text("recipient", r.recipient.as_deref(), &mut errors);
-    let recipient = required("recipient", recipient, &mut errors);
-    let reason = text("reason", r.reason.as_deref(), &mut errors);
-    let reason = required("reason", reason, &mut errors);
-    let on_date = req_date(
-        "on_date",
-        r.on_date.as_deref(),
-        Dates::past(today),
-        &mut errors,
-    );
-    let (Some(recipient), Some(reason), Some(on_date), true) =
-        (recipient, reason, on_date, errors.is_empty())
-    else {
-        return Err(errors);
-    };
-    Ok(Commendation {
-        recipient,
-        collective: r.collective,
-        reason,
-        on_date: on_date.to_string(),
-    })
+impl From<CampaignRequest> for app::aid::CampaignInput {
+    fn from(r: CampaignRequest) -> Self {
+        app::aid::CampaignInput {
+            name: r.name,
+            launched_on: r.launched_on,
+            launched_by: r.launched_by,
+            unit: r.unit,
+            tasks: r
+                .tasks
+                .into_iter()
+                .map(|t| app::aid::TaskInput {
+                    title: t.title,
+                    indicator: t.indicator,
+                    target: t.target,
+                    progress: t.progress,
+                })
+                .collect(),
+            units: r.units,
+            source: r.source,
+            source_quote: r.source_quote,
+        }
+    }
+}
+
+impl From<CommendationRequest> for app::aid::CommendationInput {
+    fn from(r: CommendationRequest) -> Self {
+        app::aid::CommendationInput {
+            recipient: r.recipient,
+            collective: r.collective,
+            reason: r.reason,
+            on_date: r.on_date,
+        }
+    }
 }
