@@ -1,4 +1,10 @@
+use chrono::NaiveDate;
+
+use super::policies::RISK_LEVELS;
+use super::reading::number;
 use super::*;
+use crate::overrides::Override;
+use crate::policy::Status;
 use crate::UserId;
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
