@@ -49,8 +49,9 @@ pub struct Params {
     pub community_screening: f64,
     /// Multiplies every transmission rate.
     pub transmission_scale: f64,
-    /// Each district's risk level is assessed weekly from its community cases per 100,000
-    /// and first-dose coverage (Resolution 128/NQ-CP, Decision 4800/QĐ-BYT matrix), and
+    /// Each district's risk level (Resolution 128/NQ-CP) is assessed weekly under the
+    /// Ministry of Health rule in force (`data/policies/risk_levels.toml`: in 2021 Decision
+    /// 4800/QĐ-BYT, from community cases per 100,000 and first-dose coverage), and
     /// restricts its residents: level 2 thins dining in and worship, level 3 closes
     /// schools and most dining in, level 4 also sends offices home.
     pub restrictions: bool,
