@@ -145,6 +145,7 @@ cluster-graph = Transmission graph
 cluster-graph-how = Each dot is a case, placed by the day it was confirmed; solid lines: same household or declared contact, dashed: same venue. Click a case to open it.
 cluster-graph-cut = The graph shows the first { $shown } of { $size } cases.
 situation-heading = Situation
+figure-unread = Could not be read; see the server log
 stat-rt = Latest R(t)
 stat-high-risk = Communes at level 3–4 (latest published week)
 stat-new-clusters = New clusters in 7 days

@@ -145,6 +145,7 @@ cluster-graph = Sơ đồ lây truyền
 cluster-graph-how = Mỗi chấm là một ca, xếp theo ngày xác nhận; đường liền: cùng hộ hoặc tiếp xúc khai báo, đường đứt: cùng địa điểm. Bấm một ca để mở.
 cluster-graph-cut = Sơ đồ vẽ { $shown } ca đầu tiên trong số { $size } ca.
 situation-heading = Tình hình
+figure-unread = Không đọc được số liệu; xem nhật ký máy chủ
 stat-rt = R(t) gần nhất
 stat-high-risk = Xã, phường cấp 3–4 (tuần công bố gần nhất)
 stat-new-clusters = Ổ dịch mới 7 ngày qua

@@ -17,20 +17,23 @@ pub struct Figures {
     counts: store::CaseCounts,
     /// R(t) by day; `None` when it could not be estimated.
     rt: Option<Vec<crate::forecast::DatedBand>>,
-    /// Communes of the scope at level 3–4 in the latest published week.
-    high_risk: i64,
-    new_clusters: i64,
+    // Each figure below is `None` when it could not be read: the page shows a dash, never a
+    // zero that would read as a fact.
+    /// Communes of the scope at level 3–4 in the latest published week (None also when no
+    /// week has been published).
+    high_risk: Option<i64>,
+    new_clusters: Option<i64>,
     /// Treatment beds occupied and in all.
-    beds: (i64, i64),
+    beds: Option<(i64, i64)>,
     /// Adults, and adults with a first dose.
-    coverage: (i64, i64),
+    coverage: Option<(i64, i64)>,
     /// Cases confirmed on each of the 28 days ending today.
-    daily: Vec<i64>,
+    daily: Option<Vec<i64>>,
 }
 
 /// The figures of `me`'s scope on `today`: kept ones if current, else computed. `None`
 /// when the case counts cannot be read (the page then fails); a figure that fails alone is
-/// shown as zero or a dash, logged, and not kept.
+/// shown as a dash, logged, and not kept.
 async fn figures(state: &AppState, me: &store::Caller, now: i64) -> Option<Arc<Figures>> {
     let key = format!("{} {:?}", local_date(now), me.scope);
     state
@@ -84,41 +87,37 @@ async fn compute(state: &AppState, me: &store::Caller, now: i64) -> Option<(Arc<
     or_logged("clusters", clusters.as_ref().err().map(|e| e.to_string()));
     or_logged("curve", daily.as_ref().err().map(|e| e.to_string()));
     // Treatment beds (quarantine beds are for F1, not patients) and adult first-dose coverage.
-    let beds = beds
-        .unwrap_or_default()
-        .iter()
-        .filter(|b| b.bed_type != domain::facility::BedType::Quarantine)
-        .fold((0, 0), |(u, a), b| (u + b.occupied, a + b.capacity));
-    let coverage = coverage
-        .unwrap_or_default()
-        .iter()
-        .fold((0, 0), |(a, f), c| (a + c.adults, f + c.adults_1dose));
+    let beds = beds.ok().map(|beds| {
+        beds.iter()
+            .filter(|b| b.bed_type != domain::facility::BedType::Quarantine)
+            .fold((0, 0), |(u, a), b| (u + b.occupied, a + b.capacity))
+    });
+    let coverage = coverage.ok().map(|c| {
+        c.iter()
+            .fold((0, 0), |(a, f), c| (a + c.adults, f + c.adults_1dose))
+    });
     let registry = crate::registry::Registry::of(structure);
     // Communes at level 3–4 in the latest published week (as the public saw them).
-    let high_risk = risk
-        .ok()
-        .flatten()
-        .map(|(_, levels)| {
-            levels
-                .iter()
-                .filter(|(_, level)| *level >= 3)
-                .filter(|(code, _)| {
-                    registry
-                        .get(code)
-                        .is_some_and(|x| me.scope.contains(structure, &x.path))
-                })
-                .count() as i64
-        })
-        .unwrap_or(0);
+    let high_risk = risk.ok().flatten().map(|(_, levels)| {
+        levels
+            .iter()
+            .filter(|(_, level)| *level >= 3)
+            .filter(|(code, _)| {
+                registry
+                    .get(code)
+                    .is_some_and(|x| me.scope.contains(structure, &x.path))
+            })
+            .count() as i64
+    });
     let figures = Arc::new(Figures {
         counts,
         // Too few cases to estimate is not a fault; the figure shows a dash.
         rt: rt.ok(),
         high_risk,
-        new_clusters: clusters.unwrap_or(0),
+        new_clusters: clusters.ok(),
         beds,
         coverage,
-        daily: daily.unwrap_or_else(|_| vec![0; 28]),
+        daily: daily.ok(),
     });
     Some((figures, complete))
 }
@@ -135,12 +134,11 @@ pub(super) async fn dashboard(State(state): State<AppState>, ui: Ui) -> Response
         rt,
         high_risk,
         new_clusters,
-        beds: (beds_used, beds_all),
-        coverage: (adults, first_dose),
+        beds,
+        coverage,
         daily,
     } = &*figures;
-    let (high_risk, new_clusters) = (*high_risk, *new_clusters);
-    let (beds_used, beds_all, adults, first_dose) = (*beds_used, *beds_all, *adults, *first_dose);
+    let (high_risk, new_clusters, beds, coverage) = (*high_risk, *new_clusters, *beds, *coverage);
     // R(t) of the last four weeks for the chart; the latest for the figure.
     let rt_series: Vec<chart::BandPoint> = rt
         .as_ref()
@@ -165,35 +163,44 @@ pub(super) async fn dashboard(State(state): State<AppState>, ui: Ui) -> Response
     let first = today - chrono::Days::new(27);
     let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
     // The epidemic curve: 28 local days ending today, days without cases as zero.
-    let curve: Vec<(String, i64)> = daily
-        .iter()
-        .enumerate()
-        .map(|(k, &n)| {
-            let d = first + chrono::Days::new(k as u64);
-            let label = match lang {
-                Lang::Vi => d.format("%d/%m").to_string(),
-                Lang::En => d.format("%m-%d").to_string(),
-            };
-            (label, n)
-        })
-        .collect();
+    let curve: Option<Vec<(String, i64)>> = daily.as_ref().map(|daily| {
+        daily
+            .iter()
+            .enumerate()
+            .map(|(k, &n)| {
+                let d = first + chrono::Days::new(k as u64);
+                let label = match lang {
+                    Lang::Vi => d.format("%d/%m").to_string(),
+                    Lang::En => d.format("%m-%d").to_string(),
+                };
+                (label, n)
+            })
+            .collect()
+    });
     // A figure links to the list behind it, where that list has a page.
-    let stat = |label: &str, n: i64, href: Option<String>| {
+    let unread = t(lang, "figure-unread");
+    let figure = |n: Option<String>| {
         html! {
-            @if let Some(href) = href { a.stat href=(href) { b { (n) } (label) } }
-            @else { div.stat { b { (n) } (label) } }
+            @if let Some(n) = n { b { (n) } }
+            @else { b title=(unread) { "–" } }
+        }
+    };
+    let stat = |label: &str, n: Option<i64>, href: Option<String>| {
+        html! {
+            @if let Some(href) = href { a.stat href=(href) { (figure(n.map(|n| n.to_string()))) (label) } }
+            @else { div.stat { (figure(n.map(|n| n.to_string()))) (label) } }
         }
     };
     let body = html! {
         h1 { (t(lang, "dashboard-title")) }
         p.muted { (tr(lang, "dashboard-as-of", &[("date", local(now, lang))])) }
         div.stats {
-            (stat(&t(lang, "stat-new-today"), counts.new_today, Some(format!("/cases?from={}", day(today)))))
-            (stat(&t(lang, "stat-new-7d"), counts.new_7d, Some(format!("/cases?from={}", day(today - chrono::Days::new(6))))))
-            (stat(&t(lang, "stat-active"), counts.active, Some("/cases?status=active".into())))
-            (stat(&t(lang, "stat-quarantine"), counts.f1_in_quarantine, Some("/contacts".into())))
-            (stat(&t(lang, "stat-recovered"), counts.recovered, Some("/cases?status=recovered".into())))
-            (stat(&t(lang, "stat-died"), counts.died, Some("/cases?status=died".into())))
+            (stat(&t(lang, "stat-new-today"), Some(counts.new_today), Some(format!("/cases?from={}", day(today)))))
+            (stat(&t(lang, "stat-new-7d"), Some(counts.new_7d), Some(format!("/cases?from={}", day(today - chrono::Days::new(6))))))
+            (stat(&t(lang, "stat-active"), Some(counts.active), Some("/cases?status=active".into())))
+            (stat(&t(lang, "stat-quarantine"), Some(counts.f1_in_quarantine), Some("/contacts".into())))
+            (stat(&t(lang, "stat-recovered"), Some(counts.recovered), Some("/cases?status=recovered".into())))
+            (stat(&t(lang, "stat-died"), Some(counts.died), Some("/cases?status=died".into())))
         }
         h2 { (t(lang, "situation-heading")) }
         div.stats {
@@ -205,16 +212,21 @@ pub(super) async fn dashboard(State(state): State<AppState>, ui: Ui) -> Response
             (stat(&t(lang, "stat-high-risk"), high_risk, Some("/risk".into())))
             (stat(&t(lang, "stat-new-clusters"), new_clusters, Some("/clusters".into())))
             a.stat href="/facilities" {
-                b { (beds_used) " / " (beds_all) }
+                (figure(beds.map(|(used, all)| format!("{used} / {all}"))))
                 (t(lang, "stat-beds"))
             }
             a.stat href="/coverage" {
-                b { @if adults > 0 { (format!("{:.0}%", 100.0 * first_dose as f64 / adults as f64)) } @else { "–" } }
+                // No adults on record is no share either.
+                @if let Some((adults, first_dose)) = coverage.filter(|(a, _)| *a > 0) {
+                    b { (format!("{:.0}%", 100.0 * first_dose as f64 / adults as f64)) }
+                } @else { (figure(None)) }
                 (t(lang, "stat-first-dose"))
             }
         }
         h2 { (t(lang, "chart-curve")) }
-        (chart::epi_curve(&t(lang, "chart-curve"), &t(lang, "chart-avg"), &curve))
+        @if let Some(curve) = &curve {
+            (chart::epi_curve(&t(lang, "chart-curve"), &t(lang, "chart-avg"), curve))
+        } @else { p.error role="status" { (unread) } }
         @if !rt_series.is_empty() {
             h2 { a href="/forecast" { (t(lang, "forecast-rt")) } }
             (chart::band_chart(&t(lang, "forecast-rt"), &rt_series, Some((1.0, "R = 1")), None))

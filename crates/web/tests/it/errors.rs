@@ -148,4 +148,37 @@ both_databases!(
     messages_follow_accept_language,
     unknown_routes_and_methods,
     health_and_openapi,
+    a_figure_that_cannot_be_read_is_not_a_zero,
 );
+
+/// A figure of the dashboard whose query fails is shown as a dash with its reason, never as a
+/// zero; the figures that were read still show.
+async fn a_figure_that_cannot_be_read_is_not_a_zero(store: Store) {
+    let app = App::new(store.clone());
+    let token = app.login_as("cc", Role::Command, &["VN"]).await;
+    let page = app.get_html("/", &token).await;
+    assert!(
+        page.contains(r#"href="/facilities"><b>0 / 0</b>"#),
+        "no beds yet reads 0 / 0: {page}"
+    );
+    // The beds' table is gone (as a broken migration or a lost grant would leave it).
+    store::testing::execute(
+        &store,
+        "ALTER TABLE facility_beds RENAME TO facility_beds_gone",
+    )
+    .await;
+    app.state.changes.made();
+    let page = app.get_html("/", &token).await;
+    assert!(!page.contains("0 / 0"), "{page}");
+    assert!(
+        page.contains(
+            r#"href="/facilities"><b title="Không đọc được số liệu; xem nhật ký máy chủ">–</b>"#
+        ),
+        "{page}"
+    );
+    // The case counts were read and show.
+    assert!(
+        page.contains(r#"href="/cases?status=active"><b>0</b>"#),
+        "{page}"
+    );
+}
