@@ -11,6 +11,7 @@ pub mod aid;
 pub mod auth;
 pub mod boundaries;
 pub mod care;
+pub mod checkins;
 pub mod clusters;
 pub mod contact_index;
 pub mod forecast;

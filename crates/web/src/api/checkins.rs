@@ -82,30 +82,7 @@ pub(crate) fn item_id(v: &Option<Value>, errors: &mut Vec<FieldError>) -> Option
     }
 }
 
-/// The times a check-in may have, as of `now_s`: from the start of the retention window of
-/// the tracing rule (a check-in older than that would be deleted at once, and is of no use
-/// for tracing) to a little past now. Every stored check-in then lies in a range the tracing
-/// index can hold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CheckinWindow {
-    pub from_s: i64,
-    pub to_s: i64,
-}
-
-impl CheckinWindow {
-    pub fn at(policies: &domain::policy::Policies, now_s: i64) -> CheckinWindow {
-        CheckinWindow {
-            from_s: now_s - retention_s(policies, now_s),
-            to_s: now_s + domain::time::CLOCK_SKEW_S,
-        }
-    }
-
-    fn holds(&self, t_s: i64) -> bool {
-        (self.from_s..=self.to_s).contains(&t_s)
-    }
-}
-
-pub use app::jobs::checkin_retention_s as retention_s;
+use app::checkins::CheckinWindow;
 
 /// Checks one item's form; the store then checks what needs the database.
 fn parse_item(r: &CheckinRequest, window: CheckinWindow) -> Result<CheckinItem, Vec<FieldError>> {
@@ -140,14 +117,7 @@ fn parse_item(r: &CheckinRequest, window: CheckinWindow) -> Result<CheckinItem, 
         errors.push(FieldError::new("t_in", Reason::Required));
     }
     let t_out = parse_time("t_out", r.t_out.as_deref(), &mut errors);
-    if t_in.is_some_and(|t| !window.holds(t)) {
-        errors.push(FieldError::new("t_in", Reason::OutOfRange));
-    }
-    if let (Some(a), Some(b)) = (t_in, t_out) {
-        if b <= a || b - a > 24 * 3600 {
-            errors.push(FieldError::new("t_out", Reason::OutOfRange));
-        }
-    }
+    app::checkins::check_times(t_in, t_out, window, &mut errors);
     let mode = match r.mode.as_deref() {
         None | Some("") => {
             errors.push(FieldError::new("mode", Reason::Required));
@@ -203,7 +173,7 @@ pub async fn ingest(
     ) {
         return Err(ApiError::new(crate::ErrorCode::RateLimited));
     }
-    let window = CheckinWindow::at(&state.policies, state.now_s());
+    let window = state.checkin_window();
     let mut results: Vec<Option<Vec<FieldError>>> = Vec::with_capacity(batch.len());
     let mut valid = Vec::with_capacity(batch.len());
     let mut valid_index = Vec::with_capacity(batch.len());
@@ -217,26 +187,7 @@ pub async fn ingest(
             Err(e) => results.push(Some(e)),
         }
     }
-    let policies = state.policies.clone();
-    let default_stay = move |t_in_s: i64| {
-        let date = crate::local_time::local_date(t_in_s);
-        // Outside every tracing period the nearest rule's stay still bounds an open check-in.
-        policies
-            .tracing_nearest(date)
-            .map_or(0, |r| r.default_stay_min.value)
-            * 60
-    };
-    let ingested = state
-        .store
-        .ingest_checkins(&auth.0, &valid, default_stay, now_s())
-        .await?;
-    // Stored means traceable: the index learns the new visits before the answer goes out.
-    if let Err(e) = state.contacts.add(&ingested.stored) {
-        tracing::error!(
-            "tracing index did not take {} new check-ins: {e}",
-            ingested.stored.len()
-        );
-    }
+    let ingested = state.ingest_checkins(&auth.0, &valid, now_s()).await?;
     let ids = batch.iter().map(|r| {
         r.id.as_ref().and_then(|v| match v {
             Value::String(s) => Some(s.clone()),
