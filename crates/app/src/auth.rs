@@ -54,7 +54,7 @@ pub async fn sign_in(
     });
     let store = &app.store;
     // Sign-in limits run on the wall clock, not the locality's (a demo's clock is in 2021).
-    let now = chrono::Utc::now().timestamp();
+    let now = crate::clock::WallClock::now_s();
     let (pair_attempts, full_until_s) = match store
         .reserve_login_attempt(&username, source, now, &dauth::LOGIN_LIMITS)
         .await?

@@ -53,7 +53,7 @@ pub fn start(app: &App) {
     every_hour(app, |a| async move {
         if let Err(e) = a
             .store
-            .purge_expired_sessions(chrono::Utc::now().timestamp())
+            .purge_expired_sessions(crate::clock::WallClock::now_s())
             .await
         {
             tracing::warn!("purging expired sessions failed: {e}");

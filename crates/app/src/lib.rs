@@ -12,6 +12,7 @@ pub mod auth;
 pub mod boundaries;
 pub mod care;
 pub mod checkins;
+pub mod clock;
 pub mod clusters;
 pub mod contact_index;
 pub mod forecast;
@@ -37,9 +38,9 @@ pub struct App {
     pub contacts: Arc<contact_index::ContactIndex>,
     /// Risk-level and care rules with the locality's overrides.
     pub rules: Arc<rules::RuleSet>,
-    /// Seconds added to the system clock to get the locality's "now". Zero in production;
-    /// a demo of a 2021 outbreak runs its clock from the end of the simulated period.
-    pub clock_offset_s: i64,
+    /// The locality's clock (`clock`): the real time in production; a demo of a 2021
+    /// outbreak runs it from the end of the simulated period.
+    pub clock: clock::LocalityClock,
     /// Changes made through this process: what kept figures are computed under
     /// (`store::kept`).
     pub changes: Arc<store::kept::Changes>,
@@ -61,7 +62,7 @@ impl App {
             policies: Arc::new(Policies::embedded()?),
             contacts: Arc::new(contact_index::ContactIndex::empty()),
             rules: Arc::new(rules::RuleSet::embedded()?),
-            clock_offset_s: 0,
+            clock: clock::LocalityClock::real(),
             changes: Arc::default(),
             clusters: Arc::default(),
             slow_failed_logins: true,
@@ -69,9 +70,14 @@ impl App {
         })
     }
 
-    /// The locality's current time, Unix seconds.
+    /// The locality's current time, Unix seconds (`clock::LocalityClock`).
     pub fn now_s(&self) -> i64 {
-        chrono::Utc::now().timestamp() + self.clock_offset_s
+        self.clock.now_s()
+    }
+
+    /// The locality's date now.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.clock.today()
     }
 
     /// The application over a migrated `store`, ready to serve: the locality's clock (a
@@ -81,7 +87,7 @@ impl App {
         let mut app = App::new(store.clone())?;
         if let Some(clock) = store.meta("clock_as_of_s").await? {
             let as_of: i64 = clock.parse().map_err(|_| OpenError::Clock(clock))?;
-            app.clock_offset_s = as_of - chrono::Utc::now().timestamp();
+            app.clock = clock::LocalityClock::reading(as_of);
         }
         let overrides = app.rules.load(&store).await?;
         let started = std::time::Instant::now();

@@ -1,17 +1,19 @@
 //! The locality's time zone, applied at the edges only: the store keeps UTC seconds.
 //! One place, so that a locality elsewhere (or a rule change) is one edit.
 
-use chrono::{DateTime, Days, NaiveDate, TimeZone};
-use chrono_tz::Tz;
+use chrono::{DateTime, Days, FixedOffset, NaiveDate, TimeZone};
 
-/// Vietnam's one time zone.
-pub const TZ: Tz = chrono_tz::Asia::Ho_Chi_Minh;
+/// Vietnam's one time zone, UTC+7 (`domain::time::UTC_OFFSET_S`).
+pub fn tz() -> FixedOffset {
+    FixedOffset::east_opt(domain::time::UTC_OFFSET_S as i32)
+        .unwrap_or(FixedOffset::east_opt(0).expect("UTC"))
+}
 
 /// A UTC time in the locality.
-pub fn local_time(t_s: i64) -> DateTime<Tz> {
+pub fn local_time(t_s: i64) -> DateTime<FixedOffset> {
     DateTime::from_timestamp(t_s, 0)
         .unwrap_or_default()
-        .with_timezone(&TZ)
+        .with_timezone(&tz())
 }
 
 /// The locality's calendar date at a UTC time.
@@ -21,7 +23,7 @@ pub fn local_date(t_s: i64) -> NaiveDate {
 
 /// The first second of a local date, in UTC seconds.
 pub fn day_start_s(d: NaiveDate) -> i64 {
-    TZ.from_local_datetime(&d.and_time(chrono::NaiveTime::MIN))
+    tz().from_local_datetime(&d.and_time(chrono::NaiveTime::MIN))
         .earliest()
         .map_or(0, |t| t.timestamp())
 }
@@ -55,8 +57,9 @@ mod tests {
 
     #[test]
     fn the_stores_day_numbers_are_this_time_zones_days() {
-        // The tallies number local days with a fixed offset (store::LOCAL_UTC_OFFSET_S), which
-        // holds since 13 June 1975 (the south kept UTC+8 until then).
+        // One fixed offset (domain::time::UTC_OFFSET_S) stands for the time zone database's
+        // Asia/Ho_Chi_Minh since 13 June 1975 (the south kept UTC+8 until then); the
+        // tallies' SQL writes the same offset as a literal.
         for t in [
             200_000_000_i64,
             1_637_377_200,
@@ -64,8 +67,12 @@ mod tests {
             1_640_538_000,
             1_900_000_000,
         ] {
-            let offset = chrono::Offset::fix(local_time(t).offset()).local_minus_utc();
-            assert_eq!(i64::from(offset), store::LOCAL_UTC_OFFSET_S, "at {t}");
+            let zoned = DateTime::from_timestamp(t, 0)
+                .unwrap()
+                .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh);
+            let offset = chrono::Offset::fix(zoned.offset()).local_minus_utc();
+            assert_eq!(i64::from(offset), domain::time::UTC_OFFSET_S, "at {t}");
+            assert_eq!(local_time(t).naive_local(), zoned.naive_local());
             assert_eq!(store::local_day(t), store::day_number(local_date(t)));
             assert_eq!(
                 store::local_day_start_s(store::local_day(t)),

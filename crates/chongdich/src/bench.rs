@@ -426,7 +426,7 @@ async fn ingest_on(url: &str, b: &IngestBench) -> Result<(f64, f64)> {
     crate::demo::build(&store, &params).await?;
     let mut state = web::AppState::serving(crate::open_app(store.clone()).await?);
     state.slow_failed_logins = false;
-    let now = chrono::Utc::now().timestamp();
+    let now = app::clock::WallClock::now_s();
     let token = domain::auth::new_token();
     let user = store
         .create_user(

@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use chrono::Utc;
 use domain::epi::{CaseStatus, ScanMode, Severity, TestKind, VenueKind};
 use domain::{Structure, UnitCode};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -126,7 +125,7 @@ const DEMO_TRACED_CASES: usize = 12;
 /// them. Only the last few: in this dense wave each case brings about 1,600 F1 and F2.
 async fn trace_last_day(store: &Store, clock_s: i64) -> Result<()> {
     let mut app = app::App::new(store.clone()).context("loading the policies")?;
-    app.clock_offset_s = clock_s - chrono::Utc::now().timestamp();
+    app.clock = app::clock::LocalityClock::reading(clock_s);
     app.contacts
         .rebuild(store)
         .await
@@ -177,7 +176,7 @@ async fn trace_last_day(store: &Store, clock_s: i64) -> Result<()> {
 /// the command centre would have done each week.
 async fn publish_weekly_risk_levels(store: &Store, clock_s: i64, days: u32) -> Result<()> {
     let mut app = app::App::new(store.clone()).context("loading the policies")?;
-    app.clock_offset_s = clock_s - chrono::Utc::now().timestamp();
+    app.clock = app::clock::LocalityClock::reading(clock_s);
     let last = app::local_time::local_date(clock_s);
     for week in 0..i64::from(days / 7) {
         let end = last - chrono::Days::new(7 * week as u64);
@@ -205,7 +204,7 @@ fn household_address(h: usize, commune: &str) -> String {
 }
 
 pub async fn write(store: &Store, o: &sim::Outcome) -> Result<()> {
-    let now = Utc::now().timestamp();
+    let now = app::clock::WallClock::now_s();
     let province = UnitCode::parse(&o.params.province_code)
         .map_err(|r| anyhow::anyhow!("province code: {}", r.code()))?;
     let units: HashMap<String, UnitRef> = store

@@ -159,7 +159,7 @@ pub async fn load(store: &Store, o: &sim::Outcome) -> Result<()> {
     }
     let seeds: Seeds = toml::from_str(SEEDS).context("data/seeds/aid.toml")?;
     let system = Caller::system("demo");
-    let now = chrono::Utc::now().timestamp();
+    let now = app::clock::WallClock::now_s();
     for r in &seeds.rate {
         let currency = |c: &str| {
             c.parse::<Currency>()

@@ -85,7 +85,7 @@ pub async fn write(
     cases: &[CaseRow],
     communes: &[UnitRef],
 ) -> Result<()> {
-    let now = chrono::Utc::now().timestamp();
+    let now = app::clock::WallClock::now_s();
     let started = std::time::Instant::now();
     let end_s = o.t0_s + i64::from(o.params.days) * 86_400;
     // Districts in order, each with its first commune (where its facilities stand), its

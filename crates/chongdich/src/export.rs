@@ -69,7 +69,7 @@ pub async fn run(command: ExportCommand) -> Result<()> {
                     "cli export",
                     "checkins",
                     format!("{n} check-ins to {}", out.display()),
-                    chrono::Utc::now().timestamp(),
+                    app::clock::WallClock::now_s(),
                 )
                 .await?;
             eprintln!("wrote {n} check-ins to {}", out.display());

@@ -340,7 +340,7 @@ async fn run() -> Result<()> {
                 &code_property,
                 &body,
                 source,
-                chrono::Utc::now().timestamp(),
+                app::clock::WallClock::now_s(),
                 "cli",
             )
             .map_err(|errors| {
@@ -465,7 +465,7 @@ async fn run_demo(db: &str, addr: SocketAddr, no_serve: bool, params: &sim::Para
     }
     let password = auth::generate_password();
     let hash = auth::hash_password(&password)?;
-    let now = chrono::Utc::now().timestamp();
+    let now = app::clock::WallClock::now_s();
     if !store.set_password("admin", &hash, now).await? {
         store
             .create_user(
@@ -520,7 +520,7 @@ async fn user(command: UserCommand) -> Result<()> {
                         role,
                         units,
                     },
-                    chrono::Utc::now().timestamp(),
+                    app::clock::WallClock::now_s(),
                 )
                 .await?;
             println!(
@@ -536,7 +536,7 @@ async fn user(command: UserCommand) -> Result<()> {
             let hash = auth::hash_password(&password)?;
             let store = open_migrated(&db.db).await?;
             if !store
-                .set_password(&username, &hash, chrono::Utc::now().timestamp())
+                .set_password(&username, &hash, app::clock::WallClock::now_s())
                 .await?
             {
                 bail!("no user named {username:?}");

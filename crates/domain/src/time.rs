@@ -9,6 +9,12 @@ use chrono::{Days, NaiveDate};
 
 use crate::validation::Reason;
 
+/// Vietnam's offset from UTC, in seconds: UTC+7 all year, with no daylight saving, since 13
+/// June 1975 (the south kept UTC+8 until then). The one statement of the locality's time
+/// zone: local dates (`app::local_time`), the store's local day numbers (the tallies of
+/// migration 0012 hold the same number in SQL), the simulator's midnights.
+pub const UTC_OFFSET_S: i64 = 7 * 3600;
+
 /// No record of this system is older than COVID-19: its first cases were recognised in Wuhan
 /// in December 2019 (WHO, Disease Outbreak News, 5 January 2020).
 pub const FIRST_DAY: NaiveDate = NaiveDate::from_ymd_opt(2019, 12, 1).expect("a valid date");

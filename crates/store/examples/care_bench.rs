@@ -24,7 +24,7 @@ async fn main() {
         .date_naive();
     let all = Scope::everything();
     let s = Structure::S2021;
-    let offset = 7 * 3600;
+    let offset = store::LOCAL_UTC_OFFSET_S;
     for level in [UnitLevel::Commune, UnitLevel::District, UnitLevel::Province] {
         let mut ms = Vec::new();
         let mut rows = [0; 4];

@@ -167,7 +167,7 @@ async fn run(name: &str, (store, url): (&Store, &str), (bare, bare_url): (&Store
         ba_dinh_path.as_str().to_string(),
         ba_dinh_path.subtree_upper_bound(),
     );
-    let today = chrono::DateTime::from_timestamp(now + 25_200, 0)
+    let today = chrono::DateTime::from_timestamp(now + store::LOCAL_UTC_OFFSET_S, 0)
         .unwrap()
         .date_naive();
     let first = today - chrono::Days::new(27);
@@ -347,7 +347,8 @@ async fn recount(
     bounds: Option<(String, String)>,
 ) -> (i64, i64, i64, i64, i64, i64) {
     use sqlx::Row;
-    let today_start = (now + 25_200) / 86_400 * 86_400 - 25_200;
+    let today_start =
+        (now + store::LOCAL_UTC_OFFSET_S) / 86_400 * 86_400 - store::LOCAL_UTC_OFFSET_S;
     let scope = scope_sql(&bounds);
     let rows = sqlx::query(&format!(
         "SELECT status, COUNT(*),
@@ -384,7 +385,8 @@ async fn recount(
 }
 
 async fn recount_days(pool: &sqlx::AnyPool, now: i64, bounds: Option<(String, String)>) -> usize {
-    let today_start = (now + 25_200) / 86_400 * 86_400 - 25_200;
+    let today_start =
+        (now + store::LOCAL_UTC_OFFSET_S) / 86_400 * 86_400 - store::LOCAL_UTC_OFFSET_S;
     sqlx::query(&format!(
         "SELECT (confirmed_at_s + 25200) / 86400 AS day, COUNT(*) FROM cases
          WHERE structure = '2021'{} AND confirmed_at_s >= {} AND confirmed_at_s <= {now}

@@ -287,9 +287,10 @@ impl Store {
 
 pub use migrate::MigrateReport;
 
-/// The locality's offset from UTC, in seconds: Vietnam is UTC+7 all year (since 1975). The tallies'
-/// day numbers (migration 0012) are local days, so the triggers hold the same number.
-pub const LOCAL_UTC_OFFSET_S: i64 = 25_200;
+/// The locality's offset from UTC (`domain::time::UTC_OFFSET_S`). The tallies' day numbers
+/// (migration 0012, whose SQL writes 25200) are local days, so the triggers hold the same
+/// number; a test checks the two agree.
+pub use domain::time::UTC_OFFSET_S as LOCAL_UTC_OFFSET_S;
 
 /// The local day (days since 1970-01-01 in the locality) of a UTC time.
 pub fn local_day(t_s: i64) -> i64 {

@@ -234,7 +234,7 @@ pub async fn guard(State(g): State<Guard>, mut req: Request, next: Next) -> Resp
             .store
             .caller_by_token(
                 &domain::auth::token_hash(token),
-                chrono::Utc::now().timestamp(),
+                app::clock::WallClock::now_s(),
             )
             .await
         {

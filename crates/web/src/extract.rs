@@ -87,7 +87,7 @@ impl FromRequestParts<AppState> for Auth {
             .store
             .caller_by_token(
                 &domain::auth::token_hash(&token),
-                chrono::Utc::now().timestamp(),
+                app::clock::WallClock::now_s(),
             )
             .await?
             .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized))?;

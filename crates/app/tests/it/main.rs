@@ -16,7 +16,7 @@ pub const DAY: i64 = 86_400;
 /// The application over `store` with its clock at [`NOW`].
 pub fn app_at_now(store: Store) -> app::App {
     let mut app = app::App::new(store).expect("embedded policies");
-    app.clock_offset_s = NOW - chrono::Utc::now().timestamp();
+    app.clock = app::clock::LocalityClock::reading(NOW);
     app
 }
 

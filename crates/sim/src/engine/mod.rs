@@ -110,8 +110,8 @@ fn minutes(x_days: f64) -> i32 {
 }
 
 pub(crate) fn t0_s(start: NaiveDate) -> i64 {
-    // Local midnight in Vietnam (UTC+7, no daylight saving).
-    start.and_time(NaiveTime::MIN).and_utc().timestamp() - 7 * 3600
+    // Local midnight in Vietnam.
+    start.and_time(NaiveTime::MIN).and_utc().timestamp() - domain::time::UTC_OFFSET_S
 }
 
 pub(crate) fn simulate(

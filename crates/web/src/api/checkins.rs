@@ -10,11 +10,11 @@ use store::{CheckinItem, ItemOutcome, PersonRef, VenueRef, CHECKIN_BATCH_MAX};
 use utoipa::ToSchema;
 
 use super::casework::time as parse_time;
-use super::now_s;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Auth};
 use crate::messages::reason_message;
 use crate::{AppState, Lang};
+use app::clock::WallClock;
 
 /// Bodies of up to 10,000 items: a larger limit than the rest of the API.
 pub const CHECKIN_BODY_LIMIT_BYTES: usize = 4 * 1024 * 1024;
@@ -169,7 +169,7 @@ pub async fn ingest(
     if !state.checkin_quota.take(
         auth.0.user.id.0,
         batch.len() as u64,
-        chrono::Utc::now().timestamp(),
+        app::clock::WallClock::now_s(),
     ) {
         return Err(ApiError::new(crate::ErrorCode::RateLimited));
     }
@@ -187,7 +187,9 @@ pub async fn ingest(
             Err(e) => results.push(Some(e)),
         }
     }
-    let ingested = state.ingest_checkins(&auth.0, &valid, now_s()).await?;
+    let ingested = state
+        .ingest_checkins(&auth.0, &valid, WallClock::now_s())
+        .await?;
     let ids = batch.iter().map(|r| {
         r.id.as_ref().and_then(|v| match v {
             Value::String(s) => Some(s.clone()),

@@ -79,7 +79,3 @@ pub fn opt_param<T>(
         Some(v) => parse(v).map(Some).map_err(|r| ApiError::field(field, r)),
     }
 }
-
-pub fn now_s() -> i64 {
-    chrono::Utc::now().timestamp()
-}

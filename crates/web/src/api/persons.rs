@@ -10,10 +10,11 @@ use domain::{PersonId, Structure};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{now_s, opt_param, ListResponse, PageParams};
+use super::{opt_param, ListResponse, PageParams};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, Auth};
 use crate::AppState;
+use app::clock::WallClock;
 
 #[derive(Deserialize, ToSchema)]
 pub struct PersonRequest {
@@ -72,11 +73,6 @@ impl From<Person> for PersonDto {
     }
 }
 
-/// The locality's calendar date: birth dates are checked against it, not against UTC's.
-fn local_today() -> chrono::NaiveDate {
-    crate::local_time::local_date(chrono::Utc::now().timestamp())
-}
-
 /// Registers a person in a unit of the caller's jurisdiction.
 /// A national ID number already registered answers 409 (with the existing id when it is in
 /// your jurisdiction); similar records are listed in `possible_duplicates`.
@@ -99,8 +95,11 @@ pub async fn create(
         sex: req.sex,
         unit: req.unit,
     };
-    let new = input.validate(local_today()).map_err(ApiError::invalid)?;
-    let person = state.store.create_person(&auth.0, &new, now_s()).await?;
+    let new = input.validate(state.today()).map_err(ApiError::invalid)?;
+    let person = state
+        .store
+        .create_person(&auth.0, &new, WallClock::now_s())
+        .await?;
     // Check-ins made with this national ID before the person was registered are theirs now,
     // and traceable.
     if let Some(nid) = &person.national_id {
@@ -143,7 +142,7 @@ pub async fn get_one(
     let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
     let person = state
         .store
-        .get_person(&auth.0, PersonId(id), now_s())
+        .get_person(&auth.0, PersonId(id), WallClock::now_s())
         .await?
         .ok_or_else(ApiError::not_found)?;
     Ok(Json(person.into()))
@@ -176,7 +175,7 @@ pub async fn list(
     .parse()?;
     let persons = state
         .store
-        .list_persons(&auth.0, structure, &page, now_s())
+        .list_persons(&auth.0, structure, &page, WallClock::now_s())
         .await?;
     Ok(Json(ListResponse::from_page(persons, PersonDto::from)))
 }
@@ -215,7 +214,7 @@ pub async fn merge(
         .ok_or_else(|| ApiError::field("into", domain::Reason::Required))?;
     let merged = state
         .store
-        .merge_persons(&auth.0, PersonId(id), PersonId(into), now_s())
+        .merge_persons(&auth.0, PersonId(id), PersonId(into), WallClock::now_s())
         .await?;
     // Check-ins moved to another person: the tracing index must follow.
     if let Err(e) = state.contacts.rebuild(&state.store).await {

@@ -66,7 +66,7 @@ impl FromRequestParts<AppState> for Ui {
             .store
             .caller_by_token(
                 &domain::auth::token_hash(&token),
-                chrono::Utc::now().timestamp(),
+                app::clock::WallClock::now_s(),
             )
             .await;
         match found {

@@ -58,7 +58,7 @@ impl App {
         let mut state = web::AppState::new(store.clone()).unwrap();
         state.slow_failed_logins = false;
         if let Some(t) = now_s {
-            state.clock_offset_s = t - chrono::Utc::now().timestamp();
+            state.clock = app::clock::LocalityClock::reading(t);
         }
         App {
             router: web::router(state.clone()),
