@@ -253,6 +253,12 @@ impl ContactIndex {
         Ok(skipped)
     }
 
+    /// Makes `from`'s check-ins `to`'s (a merged duplicate), in memory.
+    pub fn move_person(&self, from: u32, to: u32) -> Result<(), IndexError> {
+        self.live.move_person(from, to)?;
+        Ok(())
+    }
+
     pub fn snapshot(&self) -> (Arc<Index>, Arc<Links>) {
         let links = match self.links.read() {
             Ok(g) => g.clone(),

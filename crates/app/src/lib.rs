@@ -19,6 +19,7 @@ pub mod forecast;
 pub mod input;
 pub mod jobs;
 pub mod local_time;
+pub mod persons;
 pub mod registry;
 pub mod risk;
 pub mod rules;

@@ -485,6 +485,48 @@ impl Index {
         })
     }
 
+    /// A new snapshot with `from`'s check-ins made `to`'s (a duplicate person merged into
+    /// the one kept). Only the levels holding a check-in of `from` are rebuilt: a merge costs
+    /// a sort of those levels, not a read of every check-in from the database. `self` is
+    /// unchanged.
+    pub fn with_person_moved(&self, from: PersonIdx, to: PersonIdx) -> Result<Index, TraceError> {
+        // u32::MAX stays free so that a count of ids still fits in u32.
+        if to == u32::MAX {
+            return Err(TraceError::PersonOutOfRange {
+                at: 0,
+                person: to,
+                n_people: u32::MAX,
+            });
+        }
+        let n_people = self.n_people.max(to + 1);
+        let levels = self
+            .levels
+            .iter()
+            .map(|l| {
+                if l.person_visits(from).next().is_none() && n_people == self.n_people {
+                    return Arc::clone(l);
+                }
+                let moved: Vec<Visit> = l
+                    .visits()
+                    .map(|v| {
+                        if v.person == from {
+                            Visit { person: to, ..v }
+                        } else {
+                            v
+                        }
+                    })
+                    .collect();
+                Arc::new(Level::build(&moved, n_people, self.n_venues))
+            })
+            .collect();
+        Ok(Index {
+            levels,
+            n_people,
+            n_venues: self.n_venues,
+            len: self.len,
+        })
+    }
+
     /// Number of check-ins indexed.
     pub fn len(&self) -> usize {
         self.len

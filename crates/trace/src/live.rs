@@ -41,6 +41,19 @@ impl Live {
         Ok(())
     }
 
+    /// Makes `from`'s check-ins `to`'s (`Index::with_person_moved`); additions made
+    /// meanwhile are kept, as writers queue. On error nothing changes.
+    pub fn move_person(
+        &self,
+        from: crate::PersonIdx,
+        to: crate::PersonIdx,
+    ) -> Result<(), TraceError> {
+        let _one_writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let next = Arc::new(self.snapshot().with_person_moved(from, to)?);
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) = next;
+        Ok(())
+    }
+
     /// Replaces the whole index (e.g. after a rebuild from the database).
     pub fn replace(&self, index: Index) {
         let _one_writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);

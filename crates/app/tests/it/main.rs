@@ -3,6 +3,7 @@
 
 mod aid;
 mod checkins;
+mod persons;
 
 use domain::epi::{CaseStatus, Severity, VenueKind};
 use domain::person::Sex;

@@ -217,3 +217,47 @@ fn live_snapshots_keep_their_answers_and_additions_equal_a_fresh_build() {
         }
     }
 }
+
+/// Moving one person's check-ins to another (a merged duplicate) answers as an index built
+/// afresh from the moved check-ins, whatever levels the additions left.
+#[test]
+fn a_merged_persons_checkins_move_as_a_fresh_build_would_have_them() {
+    for seed in seeds().into_iter().take(200) {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let w = World::random(&mut rng);
+        if w.n_people < 2 {
+            continue;
+        }
+        let from = rng.gen_range(0..w.n_people);
+        let to = rng.gen_range(0..w.n_people);
+        let live = Live::new(incremental(&w, &mut rng));
+        live.move_person(from, to).unwrap();
+        let moved = World {
+            visits: w
+                .visits
+                .iter()
+                .map(|v| {
+                    let mut v = *v;
+                    if v.person == from {
+                        v.person = to;
+                    }
+                    v
+                })
+                .collect(),
+            ..w.clone()
+        };
+        let after = live.snapshot();
+        assert_eq!(after.len(), w.visits.len(), "seed {seed}");
+        if from != to {
+            assert_eq!(after.visits_of(from).count(), 0, "seed {seed}");
+        }
+        let b = moved.links();
+        for _ in 0..QUERIES {
+            let q = moved.query(&mut rng);
+            let got = trace::Tracer::new(&after, &moved.rules, &b.households, &b.declared)
+                .with_isolation(&b.isolation)
+                .trace(&q);
+            assert_eq!(got, naive::trace(&moved, &q, usize::MAX), "seed {seed}");
+        }
+    }
+}

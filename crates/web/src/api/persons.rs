@@ -213,13 +213,8 @@ pub async fn merge(
         .into
         .ok_or_else(|| ApiError::field("into", domain::Reason::Required))?;
     let merged = state
-        .store
         .merge_persons(&auth.0, PersonId(id), PersonId(into), WallClock::now_s())
         .await?;
-    // Check-ins moved to another person: the tracing index must follow.
-    if let Err(e) = state.contacts.rebuild(&state.store).await {
-        tracing::error!("rebuilding the tracing index after a merge: {e}");
-    }
     Ok(Json(MergeResponse {
         kept_id: into,
         merged_id: id,
