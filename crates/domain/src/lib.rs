@@ -11,6 +11,7 @@ pub mod care;
 pub mod epi;
 pub mod facility;
 pub mod ids;
+pub mod lang;
 pub mod overrides;
 pub mod person;
 pub mod policy;

@@ -280,7 +280,7 @@ fn body(error: &ApiError, lang: Lang) -> ErrorBody {
 
 /// Renders every error response in the caller's language and the one shape.
 pub async fn render_errors(req: Request, next: Next) -> Response {
-    let lang = Lang::from_headers(req.headers());
+    let lang = crate::lang::from_headers(req.headers());
     let resp = next.run(req).await;
     let status = resp.status();
     if !(status.is_client_error() || status.is_server_error()) {

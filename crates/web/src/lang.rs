@@ -2,54 +2,51 @@
 
 use axum::http::HeaderMap;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Lang {
-    #[default]
-    Vi,
-    En,
-}
+pub use domain::lang::Lang;
 
-impl Lang {
-    /// Reads `Accept-Language` ("en-US,en;q=0.9,vi;q=0.8"): the preferred of vi and en by
-    /// quality, Vietnamese when neither is named.
-    pub fn from_headers(headers: &HeaderMap) -> Lang {
-        let Some(value) = headers
-            .get(axum::http::header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-        else {
-            return Lang::Vi;
+/// Reads `Accept-Language` ("en-US,en;q=0.9,vi;q=0.8"): the preferred of vi and en by
+/// quality, Vietnamese when neither is named.
+pub fn from_headers(headers: &HeaderMap) -> Lang {
+    let Some(value) = headers
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Lang::Vi;
+    };
+    let mut best: Option<(f32, Lang)> = None;
+    for part in value.split(',').take(16) {
+        let mut it = part.trim().split(';');
+        let tag = it.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = it
+            .find_map(|p| p.trim().strip_prefix("q="))
+            .and_then(|q| q.parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let lang = if tag == "en" || tag.starts_with("en-") {
+            Lang::En
+        } else if tag == "vi" || tag.starts_with("vi-") {
+            Lang::Vi
+        } else {
+            continue;
         };
-        let mut best: Option<(f32, Lang)> = None;
-        for part in value.split(',').take(16) {
-            let mut it = part.trim().split(';');
-            let tag = it.next().unwrap_or("").trim().to_ascii_lowercase();
-            let q = it
-                .find_map(|p| p.trim().strip_prefix("q="))
-                .and_then(|q| q.parse::<f32>().ok())
-                .unwrap_or(1.0);
-            let lang = if tag == "en" || tag.starts_with("en-") {
-                Lang::En
-            } else if tag == "vi" || tag.starts_with("vi-") {
-                Lang::Vi
-            } else {
-                continue;
-            };
-            if best.is_none_or(|(bq, _)| q > bq) {
-                best = Some((q, lang));
-            }
+        if best.is_none_or(|(bq, _)| q > bq) {
+            best = Some((q, lang));
         }
-        best.map_or(Lang::Vi, |(_, l)| l)
     }
+    best.map_or(Lang::Vi, |(_, l)| l)
 }
 
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Lang {
+/// The caller's language as a request extractor (`AcceptLanguage(lang)`).
+#[derive(Debug, Clone, Copy)]
+pub struct AcceptLanguage(pub Lang);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for AcceptLanguage {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
         _state: &S,
     ) -> Result<Self, Self::Rejection> {
-        Ok(Lang::from_headers(&parts.headers))
+        Ok(AcceptLanguage(from_headers(&parts.headers)))
     }
 }
 
@@ -60,7 +57,7 @@ mod tests {
     fn lang(v: &str) -> Lang {
         let mut h = HeaderMap::new();
         h.insert(axum::http::header::ACCEPT_LANGUAGE, v.parse().unwrap());
-        Lang::from_headers(&h)
+        from_headers(&h)
     }
 
     #[test]
@@ -70,6 +67,6 @@ mod tests {
         assert_eq!(lang("vi"), Lang::Vi);
         assert_eq!(lang("fr, en;q=0.5, vi;q=0.8"), Lang::Vi);
         assert_eq!(lang("fr"), Lang::Vi);
-        assert_eq!(Lang::from_headers(&HeaderMap::new()), Lang::Vi);
+        assert_eq!(from_headers(&HeaderMap::new()), Lang::Vi);
     }
 }

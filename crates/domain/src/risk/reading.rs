@@ -70,12 +70,8 @@ pub struct Assessment<'r> {
     pub rollup: Option<RollupNote>,
 }
 
-/// The language of a reason.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    Vi,
-    En,
-}
+/// The language of a reason (the product's one `Lang`).
+pub use crate::lang::Lang;
 
 impl Assessment<'_> {
     /// The indicators the rule uses, in a fixed order, with how each was read.

@@ -156,7 +156,7 @@ fn parse_item(r: &CheckinRequest, window: CheckinWindow) -> Result<CheckinItem, 
 pub async fn ingest(
     State(state): State<AppState>,
     auth: Auth,
-    lang: Lang,
+    crate::lang::AcceptLanguage(lang): crate::lang::AcceptLanguage,
     ApiJson(batch): ApiJson<Vec<CheckinRequest>>,
 ) -> Result<Json<CheckinResponse>, ApiError> {
     if batch.is_empty() {

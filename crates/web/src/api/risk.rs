@@ -70,7 +70,7 @@ pub async fn list(
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<RiskQuery>,
 ) -> Result<Json<ListResponse<RiskLevelDto>>, ApiError> {
-    let lang = Lang::from_headers(&headers);
+    let lang = crate::lang::from_headers(&headers);
     let today = crate::local_time::local_date(state.now_s());
     // Looking is not publishing: a week up to a year ahead may be assessed (on the data there
     // is); a date before the first rule is refused below, as no rule is in force.
@@ -269,7 +269,7 @@ pub async fn history(
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<HistoryQuery>,
 ) -> Result<Json<ListResponse<PublishedDto>>, ApiError> {
-    let lang = Lang::from_headers(&headers);
+    let lang = crate::lang::from_headers(&headers);
     let structure = opt_param("structure", q.structure.as_deref(), str::parse::<Structure>)?
         .unwrap_or(Structure::S2021);
     let unit = q

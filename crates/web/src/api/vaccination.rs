@@ -16,7 +16,7 @@ use super::checkins::{answer_items, item_id, CheckinResponse};
 use super::opt_param;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, Auth};
-use crate::{AppState, Lang};
+use crate::AppState;
 
 #[derive(Deserialize, ToSchema)]
 pub struct DoseRequest {
@@ -93,7 +93,7 @@ fn parse_dose(r: &DoseRequest, today: NaiveDate) -> Result<DoseItem, Vec<FieldEr
 pub async fn record(
     State(state): State<AppState>,
     auth: Auth,
-    lang: Lang,
+    crate::lang::AcceptLanguage(lang): crate::lang::AcceptLanguage,
     ApiJson(batch): ApiJson<Vec<DoseRequest>>,
 ) -> Result<Json<CheckinResponse>, ApiError> {
     if batch.is_empty() {

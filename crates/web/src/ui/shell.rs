@@ -36,7 +36,7 @@ pub fn lang_of(headers: &HeaderMap) -> Lang {
     match crate::auth::cookie(headers, "lang").as_deref() {
         Some("en") => Lang::En,
         Some("vi") => Lang::Vi,
-        _ => Lang::from_headers(headers),
+        _ => crate::lang::from_headers(headers),
     }
 }
 
