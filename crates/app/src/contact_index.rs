@@ -213,7 +213,8 @@ impl ContactIndex {
                     a: idx(d.person_id)?,
                     b: idx(d.contact_id)?,
                     t_s: d.at_s,
-                    setting: setting_code(&d.setting),
+                    // The engine carries the setting as one byte (`ContactSetting::code`).
+                    setting: d.setting.code(),
                 })
             })
             .collect();
@@ -270,13 +271,6 @@ impl ContactIndex {
 
 pub fn kind_code(kind: VenueKind) -> u8 {
     VenueKind::ALL.iter().position(|k| *k == kind).unwrap_or(0) as u8
-}
-
-/// Declared-contact settings, as the engine stores them (one byte).
-pub const SETTINGS: [&str; 4] = ["household", "care", "face_to_face", "other"];
-
-pub fn setting_code(s: &str) -> u8 {
-    SETTINGS.iter().position(|x| *x == s).unwrap_or(3) as u8
 }
 
 #[cfg(test)]

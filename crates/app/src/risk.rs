@@ -14,16 +14,8 @@ use crate::local_time::{day_end_s, day_start_s};
 use crate::registry::Registry;
 use crate::App;
 
-/// One indicator as it entered an assessment.
-#[derive(Debug, Clone)]
-pub struct Input {
-    pub indicator: &'static str,
-    pub value: Option<f64>,
-    /// The band, as the decision writes it ("20–<50").
-    pub band: Option<String>,
-    /// `measured`, `assumed_worst` or `skipped`.
-    pub reading: &'static str,
-}
+/// One indicator as it entered an assessment: what a published level keeps of it.
+pub use domain::risk::PublishedInput as Input;
 
 /// A unit's level for the week, with its grounds.
 #[derive(Debug, Clone)]
@@ -167,18 +159,14 @@ pub async fn levels(
 fn unit_risk(code: &str, w: &UnitWeek, a: &Assessment<'_>) -> UnitRisk {
     let inputs = a
         .indicators()
-        .map(|(ind, reading)| {
-            let (value, reading_name) = match reading {
-                Reading::Measured { value, .. } => (Some(value), "measured"),
-                Reading::AssumedWorst { .. } => (None, "assumed_worst"),
-                Reading::Skipped => (None, "skipped"),
-            };
-            Input {
-                indicator: ind.key(),
-                value,
-                band: reading.band().map(|b| a.band_label(ind, b, risk::Lang::Vi)),
-                reading: reading_name,
-            }
+        .map(|(ind, reading)| Input {
+            indicator: ind,
+            value: match reading {
+                Reading::Measured { value, .. } => Some(value),
+                Reading::AssumedWorst { .. } | Reading::Skipped => None,
+            },
+            band: reading.band().map(|b| a.band_label(ind, b, risk::Lang::Vi)),
+            reading: reading.kind(),
         })
         .collect();
     UnitRisk {
@@ -223,26 +211,16 @@ pub async fn publish(
     let mut rows = Vec::new();
     for &level in levels_of {
         for u in levels(state, structure, date, level).await? {
-            let inputs = serde_json::Value::Array(
-                u.inputs
-                    .iter()
-                    .map(|i| {
-                        serde_json::json!({
-                            "indicator": i.indicator, "value": i.value, "band": i.band, "reading": i.reading,
-                        })
-                    })
-                    .collect(),
-            );
             rows.push(store::PublishedLevel {
                 structure,
                 unit_code: u.unit_code,
-                unit_level: level.as_str().to_string(),
+                unit_level: level,
                 week_end: date,
                 level: u.level.number(),
                 policy: u.policy,
                 population: i64::from(u.population),
                 cases: i64::from(u.cases),
-                inputs: inputs.to_string(),
+                inputs: u.inputs,
                 reason_vi: u.reason_vi,
                 reason_en: u.reason_en,
                 published_at_s: state.now_s(),

@@ -5,13 +5,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use domain::contact::{ContactReason, ContactSetting, ContactStatus, ReasonKind};
 use domain::policy::{Policies, QuarantinePlace};
 use domain::{CaseId, Scope, Structure};
-use serde::Serialize;
 use store::{Caller, Case, ContactRow, Residence, StoreError};
 use trace::{CaseQuery, Isolation, Reason, Traced, Tracer};
 
-use crate::contact_index::{id_of, idx, SETTINGS};
+use crate::contact_index::{id_of, idx};
 use crate::local_time::local_date;
 use crate::App;
 
@@ -329,7 +329,7 @@ pub async fn trace_and_record(
                 let days_list: Vec<String> =
                     r.f1_test_days.value.iter().map(|d| d.to_string()).collect();
                 (
-                    "quarantine",
+                    ContactStatus::Quarantine,
                     Some(last),
                     Some(last + days * 86_400),
                     days_list.join(","),
@@ -339,7 +339,7 @@ pub async fn trace_and_record(
             (2, _) => {
                 let until = f1_until.get(&id_of(c.via)).copied().flatten();
                 (
-                    "monitor",
+                    ContactStatus::Monitor,
                     Some(c.first_exposure_s),
                     until,
                     String::new(),
@@ -347,7 +347,7 @@ pub async fn trace_and_record(
                 )
             }
             (_, r) => (
-                "monitor",
+                ContactStatus::Monitor,
                 None,
                 None,
                 String::new(),
@@ -357,15 +357,14 @@ pub async fn trace_and_record(
         if c.degree == 1 {
             f1_until.insert(person_id, until_s);
         }
-        let stored: Vec<StoredReason> = c.reasons.iter().map(|r| StoredReason::of(r, to)).collect();
         rows.push(ContactRow {
             person_id,
             degree: i64::from(c.degree),
             via_person_id: id_of(c.via),
             first_exposure_s: c.first_exposure_s,
             exposure_s: c.exposure_s,
-            reasons_json: serde_json::to_string(&stored).unwrap_or_else(|_| "[]".into()),
-            status: status.to_string(),
+            reasons: c.reasons.iter().map(|r| stored_reason(r, to)).collect(),
+            status,
             quarantine_from_s: from_s,
             quarantine_until_s: until_s,
             test_days,
@@ -399,55 +398,39 @@ pub fn last_exposure_s(reasons: &[Reason], window_to_s: i64) -> i64 {
         .unwrap_or(window_to_s)
 }
 
-/// A reason as stored with a recorded contact (`contacts.reasons`, JSON): the shape the
-/// contact lists read back.
-#[derive(Debug, Clone, Serialize)]
-pub struct StoredReason {
-    /// `venue`, `household` or `declared`.
-    pub kind: &'static str,
-    pub venue_id: Option<i64>,
-    /// RFC 3339 UTC: the co-presence at the venue, or the declared contact's time.
-    pub from: Option<String>,
-    pub to: Option<String>,
-    pub overlap_min: Option<f64>,
-    /// For a declared contact: `household`, `care`, `face_to_face` or `other`.
-    pub setting: Option<&'static str>,
-}
-
-impl StoredReason {
-    /// `r` with the window's end standing for a household's open exposure.
-    pub fn of(r: &Reason, window_to_s: i64) -> StoredReason {
-        use crate::local_time::iso as at;
-        match *r {
-            Reason::Venue {
-                venue,
-                from_s,
-                to_s,
-                overlap_s,
-            } => StoredReason {
-                kind: "venue",
-                venue_id: Some(id_of(venue)),
-                from: Some(at(from_s)),
-                to: Some(at(to_s)),
-                overlap_min: Some(overlap_s as f64 / 60.0),
-                setting: None,
-            },
-            Reason::Household => StoredReason {
-                kind: "household",
-                venue_id: None,
-                from: None,
-                to: Some(at(window_to_s)),
-                overlap_min: None,
-                setting: None,
-            },
-            Reason::Declared { t_s, setting } => StoredReason {
-                kind: "declared",
-                venue_id: None,
-                from: Some(at(t_s)),
-                to: None,
-                overlap_min: None,
-                setting: SETTINGS.get(usize::from(setting)).copied(),
-            },
-        }
+/// A reason as recorded with a contact (`contacts.reasons`) and as the tracing answers
+/// show it, the window's end standing for a household's open exposure.
+pub fn stored_reason(r: &Reason, window_to_s: i64) -> ContactReason {
+    let at = |t_s: i64| chrono::DateTime::from_timestamp(t_s, 0);
+    match *r {
+        Reason::Venue {
+            venue,
+            from_s,
+            to_s,
+            overlap_s,
+        } => ContactReason {
+            kind: ReasonKind::Venue,
+            venue_id: Some(id_of(venue)),
+            from: at(from_s),
+            to: at(to_s),
+            overlap_min: Some(overlap_s as f64 / 60.0),
+            setting: None,
+        },
+        Reason::Household => ContactReason {
+            kind: ReasonKind::Household,
+            venue_id: None,
+            from: None,
+            to: at(window_to_s),
+            overlap_min: None,
+            setting: None,
+        },
+        Reason::Declared { t_s, setting } => ContactReason {
+            kind: ReasonKind::Declared,
+            venue_id: None,
+            from: at(t_s),
+            to: None,
+            overlap_min: None,
+            setting: ContactSetting::from_code(setting),
+        },
     }
 }

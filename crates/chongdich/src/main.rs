@@ -421,7 +421,7 @@ fn contacts_json(c: &app::tracing::CaseContacts) -> serde_json::Value {
             "person_id": k.person_id,
             "degree": k.degree,
             "via_person_id": k.via_person_id,
-            "reasons": k.reasons.iter().map(|r| app::tracing::StoredReason::of(r, to)).collect::<Vec<_>>(),
+            "reasons": k.reasons.iter().map(|r| app::tracing::stored_reason(r, to)).collect::<Vec<_>>(),
             "exposure_min": k.exposure_s as f64 / 60.0,
             "first_exposure": at(k.first_exposure_s),
         })).collect::<Vec<_>>(),

@@ -32,7 +32,7 @@ pub struct OverrideRecord {
     pub key: String,
     /// The replaced value and its status, as TOML.
     pub old_value: String,
-    pub old_status: String,
+    pub old_status: Status,
     pub new_value: String,
     pub by: UserId,
     pub at_s: i64,
@@ -94,11 +94,11 @@ pub(crate) fn apply(
             new_value.type_str()
         )));
     }
-    let old_status = target
+    let old_status: Status = target
         .get("status")
         .and_then(|s| s.as_str())
-        .unwrap_or_default()
-        .to_owned();
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| invalid("the entry's status is not one of the policy statuses".into()))?;
     let record = OverrideRecord {
         file,
         document: ov.document.clone(),

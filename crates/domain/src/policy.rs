@@ -6,30 +6,21 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::epi::VenueKind;
+use crate::slug_enum;
 
 const TRACING: &str = include_str!("../../../data/policies/tracing.toml");
 
-/// How sure we are of a value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Verified,
-    Partly,
-    Assumed,
-    /// Set by the locality over the published value (see `overrides::OverrideRecord`).
-    Local,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Verified => "verified",
-            Status::Partly => "partly",
-            Status::Assumed => "assumed",
-            Status::Local => "local",
-        }
+slug_enum!(
+    /// How sure we are of a value: the status of each `{ value, status }` item of the policy
+    /// files, and of the value an override replaced (`policy_overrides.old_status`).
+    Status {
+        Verified = "verified",
+        Partly = "partly",
+        Assumed = "assumed",
+        /// Set by the locality over the published value (see `overrides::OverrideRecord`).
+        Local = "local",
     }
-}
+);
 
 /// A value of a rule with its status.
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -1,7 +1,8 @@
 //! Enums stored and exchanged as stable snake_case slugs.
 
 /// Declares an enum whose variants map one-to-one to slugs, with `as_str`, `ALL` and
-/// `FromStr` (an unknown slug is `Reason::UnknownValue`).
+/// `FromStr` (an unknown slug is `Reason::UnknownValue`), and serde as the slug (so a typed
+/// structure the store keeps as JSON holds the same text the column would).
 #[macro_export]
 macro_rules! slug_enum {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $slug:literal),+ $(,)? }) => {
@@ -28,6 +29,12 @@ macro_rules! slug_enum {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
                 s.parse().map_err(|_| serde::de::Error::unknown_variant(&s, &[$($slug),+]))
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
             }
         }
 

@@ -5,12 +5,14 @@ use std::collections::HashMap;
 
 use sqlx::Row;
 
+use domain::contact::{ContactReason, ContactSetting, ContactStatus};
 use domain::epi::VenueKind;
 use domain::{CaseId, PersonId, Structure, UnitPath};
 
 use crate::audit::{self, AuditAction, AuditEntry, AuditList, Place};
 use crate::page::{Cursor, Page, PageRequest};
 use crate::sql::{greatest, insert_rows, least, Sql, Val};
+use crate::typed;
 use crate::users::Caller;
 use crate::{Result, Store, StoreError};
 
@@ -29,7 +31,7 @@ pub struct DeclaredRow {
     pub person_id: i64,
     pub contact_id: i64,
     pub at_s: i64,
-    pub setting: String,
+    pub setting: ContactSetting,
 }
 
 /// A traced contact to persist for a case.
@@ -40,10 +42,10 @@ pub struct ContactRow {
     pub via_person_id: i64,
     pub first_exposure_s: i64,
     pub exposure_s: i64,
-    /// The reasons as the API shows them (JSON), kept as evidence.
-    pub reasons_json: String,
-    /// `quarantine` while due, `monitor` when the policy in force has no quarantine.
-    pub status: String,
+    /// The reasons, kept as evidence (`contacts.reasons`, JSON).
+    pub reasons: Vec<ContactReason>,
+    /// `Quarantine` while due, `Monitor` when the policy in force has no quarantine.
+    pub status: ContactStatus,
     pub quarantine_from_s: Option<i64>,
     pub quarantine_until_s: Option<i64>,
     /// Days of quarantine on which a test is due, e.g. "1,7".
@@ -62,8 +64,8 @@ pub struct StoredContact {
     pub via_person_id: PersonId,
     pub first_exposure_s: i64,
     pub exposure_s: i64,
-    pub reasons_json: String,
-    pub status: String,
+    pub reasons: Vec<ContactReason>,
+    pub status: ContactStatus,
     pub quarantine_from_s: Option<i64>,
     pub quarantine_until_s: Option<i64>,
     pub test_days: String,
@@ -165,7 +167,7 @@ impl Store {
                 person_id: r.try_get(0)?,
                 contact_id: r.try_get(1)?,
                 at_s: r.try_get(2)?,
-                setting: r.try_get(3)?,
+                setting: typed::slug(r, 3, "declared_contacts.setting")?,
             })
         })
         .collect()
@@ -184,7 +186,7 @@ impl Store {
         .bind(row.person_id)
         .bind(row.contact_id)
         .bind(row.at_s)
-        .bind(&row.setting)
+        .bind(row.setting.as_str())
         .bind(now_s)
         .bind(caller.user.id.0)
         .fetch_one(&self.pool)
@@ -276,32 +278,31 @@ impl Store {
                 .iter()
                 .map(|r| r.try_get(0))
                 .collect::<Result<_, _>>()?;
-        let fresh: Vec<Vec<Val>> = rows
-            .iter()
-            .filter(|r| !existing.contains(&r.person_id))
-            .filter_map(|r| {
-                let home = residences.get(&r.person_id)?;
-                Some(vec![
-                    Val::Int(case.0),
-                    Val::Int(r.person_id),
-                    Val::Int(r.degree),
-                    Val::Int(r.via_person_id),
-                    Val::Int(r.first_exposure_s),
-                    Val::Int(r.exposure_s),
-                    Val::Text(r.reasons_json.clone()),
-                    Val::Text(r.status.clone()),
-                    Val::OptInt(r.quarantine_from_s),
-                    Val::OptInt(r.quarantine_until_s),
-                    Val::Text(r.test_days.clone()),
-                    Val::Text(r.policy.clone()),
-                    Val::Text(home.structure.as_str().into()),
-                    Val::Text(home.unit_code.clone()),
-                    Val::Text(home.unit_path.as_str().into()),
-                    Val::Int(now_s),
-                    Val::Int(caller.user.id.0),
-                ])
-            })
-            .collect();
+        let mut fresh: Vec<Vec<Val>> = Vec::with_capacity(rows.len());
+        for r in rows.iter().filter(|r| !existing.contains(&r.person_id)) {
+            let Some(home) = residences.get(&r.person_id) else {
+                continue;
+            };
+            fresh.push(vec![
+                Val::Int(case.0),
+                Val::Int(r.person_id),
+                Val::Int(r.degree),
+                Val::Int(r.via_person_id),
+                Val::Int(r.first_exposure_s),
+                Val::Int(r.exposure_s),
+                Val::Text(typed::to_json(&r.reasons, "contacts.reasons")?),
+                Val::Text(r.status.as_str().into()),
+                Val::OptInt(r.quarantine_from_s),
+                Val::OptInt(r.quarantine_until_s),
+                Val::Text(r.test_days.clone()),
+                Val::Text(r.policy.clone()),
+                Val::Text(home.structure.as_str().into()),
+                Val::Text(home.unit_code.clone()),
+                Val::Text(home.unit_path.as_str().into()),
+                Val::Int(now_s),
+                Val::Int(caller.user.id.0),
+            ]);
+        }
         let n = insert_rows(
             &mut tx,
             self.dialect,
@@ -393,8 +394,8 @@ impl Store {
                     via_person_id: PersonId(r.try_get(4)?),
                     first_exposure_s: r.try_get(5)?,
                     exposure_s: r.try_get(6)?,
-                    reasons_json: r.try_get(7)?,
-                    status: r.try_get(8)?,
+                    reasons: typed::json(r, 7, "contacts.reasons")?,
+                    status: typed::slug(r, 8, "contacts.status")?,
                     quarantine_from_s: r.try_get(9)?,
                     quarantine_until_s: r.try_get(10)?,
                     test_days: r.try_get(11)?,

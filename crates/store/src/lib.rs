@@ -27,6 +27,7 @@ mod risk_inputs;
 mod sql;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod typed;
 mod units;
 mod users;
 mod vaccination;

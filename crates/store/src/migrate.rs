@@ -144,6 +144,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0020_kept_reads.sql"),
         then: None,
     },
+    Migration {
+        version: 21,
+        name: "vocab",
+        sqlite: include_str!("../migrations/sqlite/0021_vocab.sql"),
+        postgres: include_str!("../migrations/postgres/0021_vocab.sql"),
+        then: None,
+    },
 ];
 
 const REFDATA_KEY: &str = "units_fingerprint";

@@ -1,5 +1,6 @@
 //! Stored policy overrides: a locality's corrections of values in `data/policies`.
 
+use domain::policy::Status;
 use sqlx::Row;
 
 use crate::{Result, Store};
@@ -14,7 +15,8 @@ pub struct StoredOverride {
     pub document: String,
     pub key: String,
     pub old_value: String,
-    pub old_status: String,
+    /// The status the replaced value had (the policy item's).
+    pub old_status: Status,
     pub new_value: String,
     pub note: Option<String>,
     pub by_user: i64,
@@ -38,7 +40,7 @@ impl Store {
         .bind(&rec.document)
         .bind(&rec.key)
         .bind(&rec.old_value)
-        .bind(&rec.old_status)
+        .bind(rec.old_status.as_str())
         .bind(&rec.new_value)
         .bind(note)
         .bind(rec.by.0)
@@ -65,7 +67,7 @@ impl Store {
                 document: r.try_get(2)?,
                 key: r.try_get(3)?,
                 old_value: r.try_get(4)?,
-                old_status: r.try_get(5)?,
+                old_status: crate::typed::slug(r, 5, "policy_overrides.old_status")?,
                 new_value: r.try_get(6)?,
                 note: r.try_get(7)?,
                 by_user: r.try_get(8)?,

@@ -1,7 +1,8 @@
 //! The case counts behind risk levels: per unit of record, for one week. Risk levels are
 //! published figures about places, not people, so these counts are not scoped.
 
-use domain::Structure;
+use domain::risk::PublishedInput;
+use domain::{Structure, UnitLevel};
 use sqlx::Row;
 
 use crate::sql::{Sql, Val};
@@ -76,15 +77,15 @@ impl Store {
 pub struct PublishedLevel {
     pub structure: Structure,
     pub unit_code: String,
-    /// `commune`, `district` or `province`.
-    pub unit_level: String,
+    /// Commune, district or province.
+    pub unit_level: UnitLevel,
     pub week_end: chrono::NaiveDate,
     pub level: u8,
     pub policy: String,
     pub population: i64,
     pub cases: i64,
-    /// The inputs with their bands, as JSON.
-    pub inputs: String,
+    /// The inputs with their bands (`risk_levels.inputs`, JSON).
+    pub inputs: Vec<PublishedInput>,
     pub reason_vi: String,
     pub reason_en: String,
     pub published_at_s: i64,
@@ -96,7 +97,7 @@ impl Store {
     /// week, in one transaction.
     pub async fn publish_risk_levels(&self, rows: &[PublishedLevel]) -> Result<u64> {
         // Built before the first await: a borrowing iterator held across it would not be Send.
-        let values: Vec<Vec<Val>> = rows.iter().map(published_values).collect();
+        let values: Vec<Vec<Val>> = rows.iter().map(published_values).collect::<Result<_>>()?;
         let mut tx = self.pool.begin().await?;
         for r in rows {
             sqlx::query(
@@ -181,7 +182,7 @@ impl Store {
                     .parse()
                     .map_err(|_| crate::StoreError::Corrupt("risk_levels.structure".into()))?,
                 unit_code: r.try_get(1)?,
-                unit_level: r.try_get(2)?,
+                unit_level: crate::typed::slug(r, 2, "risk_levels.unit_level")?,
                 week_end: week
                     .parse()
                     .map_err(|_| crate::StoreError::Corrupt("risk_levels.week_end".into()))?,
@@ -190,7 +191,7 @@ impl Store {
                 policy: r.try_get(5)?,
                 population: r.try_get(6)?,
                 cases: r.try_get(7)?,
-                inputs: r.try_get(8)?,
+                inputs: crate::typed::json(r, 8, "risk_levels.inputs")?,
                 reason_vi: r.try_get(9)?,
                 reason_en: r.try_get(10)?,
                 published_at_s: r.try_get(11)?,
@@ -201,31 +202,31 @@ impl Store {
     }
 }
 
-fn published_values(r: &PublishedLevel) -> Vec<Val> {
-    vec![
+fn published_values(r: &PublishedLevel) -> Result<Vec<Val>> {
+    Ok(vec![
         Val::Text(r.structure.as_str().into()),
         Val::Text(r.unit_code.clone()),
-        Val::Text(r.unit_level.clone()),
+        Val::Text(r.unit_level.as_str().into()),
         Val::Text(r.week_end.to_string()),
         Val::Int(i64::from(r.level)),
         Val::Text(r.policy.clone()),
         Val::Int(r.population),
         Val::Int(r.cases),
-        Val::Text(r.inputs.clone()),
+        Val::Text(crate::typed::to_json(&r.inputs, "risk_levels.inputs")?),
         Val::Text(r.reason_vi.clone()),
         Val::Text(r.reason_en.clone()),
         Val::Int(r.published_at_s),
         Val::Text(r.published_by.clone()),
-    ]
+    ])
 }
 
 impl Store {
     /// The levels of the latest published week ending on or before `date`, for units of
-    /// `unit_level` (`commune`, `district`, `province`): the week and (unit code, level).
+    /// `unit_level`: the week and (unit code, level).
     pub async fn latest_published_levels(
         &self,
         structure: Structure,
-        unit_level: &str,
+        unit_level: UnitLevel,
         date: chrono::NaiveDate,
     ) -> Result<Option<(chrono::NaiveDate, Vec<(String, i64)>)>> {
         let week: Option<String> = sqlx::query(
@@ -233,7 +234,7 @@ impl Store {
              WHERE structure = $1 AND unit_level = $2 AND week_end <= $3",
         )
         .bind(structure.as_str())
-        .bind(unit_level)
+        .bind(unit_level.as_str())
         .bind(date.to_string())
         .fetch_one(&self.reader)
         .await?
@@ -246,7 +247,7 @@ impl Store {
         sql.bind(Val::Text(structure.as_str().into()));
         sql.push(" AND week_end = ").bind(Val::Text(week.clone()));
         sql.push(" AND unit_level = ")
-            .bind(Val::Text(unit_level.into()));
+            .bind(Val::Text(unit_level.as_str().into()));
         let rows = sql.fetch_pairs(&self.reader).await?;
         let week = week
             .parse()

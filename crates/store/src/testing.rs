@@ -138,6 +138,16 @@ pub async fn execute(store: &Store, sql: &str) -> u64 {
         .rows_affected()
 }
 
+/// Runs one statement as written and gives back the database's answer, for a test that the
+/// database itself refuses a row (a CHECK, a foreign key): the error as the database says it.
+pub async fn try_execute(store: &Store, sql: &str) -> Result<u64, String> {
+    sqlx::query(sql)
+        .execute(&store.pool)
+        .await
+        .map(|r| r.rows_affected())
+        .map_err(|e| e.to_string())
+}
+
 /// Declares a test that runs once on SQLite and once on PostgreSQL:
 /// `both_databases!(name);` for an `async fn name(store: Store)` in scope.
 #[macro_export]

@@ -8,6 +8,7 @@
 mod indicator;
 mod level;
 mod policies;
+mod published;
 mod reading;
 mod rule;
 mod unit_week;
@@ -15,6 +16,7 @@ mod unit_week;
 pub use indicator::Indicator;
 pub use level::{Band, CapacityBand, RiskLevel, TransmissionBand};
 pub use policies::RiskPolicies;
+pub use published::{PublishedInput, ReadingKind};
 pub use reading::{Assessment, Lang, Reading, RollupNote};
 pub use rule::{
     CapacityRule, CasesCounted, Combine, CutOff, Missing, ReadinessFailed, RiskError, RiskRule,

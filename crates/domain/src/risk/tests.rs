@@ -297,7 +297,7 @@ fn overrides_change_the_rule_and_are_recorded() {
     let key = "risk.transmission.cases_per_100k_week.cut_offs.1";
     let (local, record) = p.with_override(&ov("4800/QĐ-BYT", key, "40.0")).unwrap();
     assert_eq!(record.old_value, "50.0");
-    assert_eq!(record.old_status, "assumed");
+    assert_eq!(record.old_status, Status::Assumed);
     assert_eq!(record.new_value, "40.0");
     assert_eq!(record.by, UserId(7));
     assert_eq!(local.overrides(), [record]);

@@ -12,6 +12,7 @@ mod schema_parity;
 mod tallies;
 mod units;
 mod users;
+mod vocab;
 
 use domain::person::Sex;
 use domain::units::parse_unit_ref;

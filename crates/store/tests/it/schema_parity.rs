@@ -206,6 +206,10 @@ fn expressions_are_compared_as_both_databases_write_them() {
         ("until_s IS NULL", "(until_s IS NULL)"),
         ("'quarantine'", "'quarantine'::text"),
         ("a != 1", "(a <> 1)"),
+        (
+            "CHECK (status IN ('quarantine', 'monitor'))",
+            "CHECK ((status = ANY (ARRAY['quarantine'::text, 'monitor'::text])))",
+        ),
     ] {
         assert_eq!(
             normalise(&tokens(sqlite)),
@@ -217,6 +221,11 @@ fn expressions_are_compared_as_both_databases_write_them() {
         normalise(&tokens("x > 0")),
         normalise(&tokens("x >= 0")),
         "operators are kept"
+    );
+    assert_ne!(
+        normalise(&tokens("CHECK (s IN ('a', 'b'))")),
+        normalise(&tokens("CHECK ((s = ANY (ARRAY['a'::text, 'c'::text])))")),
+        "the values of a list are kept"
     );
 }
 
@@ -236,6 +245,7 @@ fn assert_reads_the_schema(side: Side, facts: &Facts) {
         "unique contacts (case_id, person_id)",
         "unique vaccinations (person_id, dose_no)",
         "check aid_goods: quantity > 0",
+        "check contacts: status in 'quarantine' , 'monitor'",
         "index persons_by_scope on persons (structure, unit_path, id)",
         "index units_by_path on units (structure, path) unique",
         "index stays_open_by_person on stays (person_id) unique where until_s is null",
@@ -840,8 +850,9 @@ fn tokens(sql: &str) -> Vec<String> {
     out
 }
 
-/// One line for an expression: parentheses and `::type` casts dropped, `!=` as `<>`, and
-/// `x BETWEEN a AND b` as PostgreSQL stores it (`x >= a AND x <= b`). Dropping parentheses
+/// One line for an expression: parentheses and `::type` casts dropped, `!=` as `<>`,
+/// `x BETWEEN a AND b` as PostgreSQL stores it (`x >= a AND x <= b`), and PostgreSQL's
+/// `x = ANY (ARRAY[a, b])` as the `x IN (a, b)` it was written as. Dropping parentheses
 /// loses grouping; for telling whether the same CHECK is on both sides that is enough.
 fn normalise(toks: &[String]) -> String {
     let mut kept: Vec<String> = Vec::new();
@@ -874,8 +885,16 @@ fn normalise(toks: &[String]) -> String {
     }
     let mut out: Vec<String> = Vec::new();
     let mut i = 0;
+    let mut in_array = false;
     while i < kept.len() {
-        if kept[i] == "between" && i > 0 && i + 3 < kept.len() && kept[i + 2] == "and" {
+        if kept[i..].starts_with(&["=".into(), "any".into(), "array".into(), "[".into()]) {
+            out.push("in".into());
+            in_array = true;
+            i += 4;
+        } else if in_array && kept[i] == "]" {
+            in_array = false;
+            i += 1;
+        } else if kept[i] == "between" && i > 0 && i + 3 < kept.len() && kept[i + 2] == "and" {
             let subject = out.pop().unwrap_or_default();
             out.extend([
                 subject.clone(),

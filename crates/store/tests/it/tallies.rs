@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use domain::contact::ContactStatus;
 use domain::epi::{CaseStatus, Severity};
 use domain::{CaseId, Role, Scope, Structure};
 use store::{both_databases, CaseRow, ContactRow, Residence, StatusUpdate, Store};
@@ -114,8 +115,12 @@ async fn tallies_agree_with_the_rows(store: Store) {
             via_person_id: 1,
             first_exposure_s: NOW - 86_400,
             exposure_s: 3_600,
-            reasons_json: "[]".into(),
-            status: if p == 38 { "monitor" } else { "quarantine" }.into(),
+            reasons: Vec::new(),
+            status: if p == 38 {
+                ContactStatus::Monitor
+            } else {
+                ContactStatus::Quarantine
+            },
             quarantine_from_s: until.map(|_| NOW - 86_400),
             quarantine_until_s: until,
             test_days: "1,7".into(),
@@ -154,7 +159,7 @@ async fn tallies_agree_with_the_rows(store: Store) {
         let quarantined = rows
             .iter()
             .filter(|r| {
-                r.status == "quarantine"
+                r.status == ContactStatus::Quarantine
                     && r.quarantine_until_s.is_some_and(|u| u > NOW)
                     && units_in.contains(&((r.person_id % 2) as usize))
             })

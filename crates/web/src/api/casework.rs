@@ -4,6 +4,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
+use domain::contact::ContactSetting;
 use domain::epi::{CaseStatus, Severity, TestKind};
 use domain::{CaseId, FieldError, PersonId, Reason, Structure};
 use serde::{Deserialize, Serialize};
@@ -12,7 +13,6 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::cases::iso;
 use super::{opt_param, ListResponse, PageParams};
-use crate::contact_index::SETTINGS;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, Auth};
 use crate::AppState;
@@ -227,12 +227,14 @@ pub async fn declare_contact(
     let at = past_time("at", r.at.as_deref(), state.now_s(), &mut errors);
     let at = required("at", at, &mut errors);
     let setting = match r.setting.as_deref() {
-        Some(s) if SETTINGS.contains(&s) => Some(s.to_string()),
-        None | Some("") => required::<String>("setting", None, &mut errors),
-        Some(_) => {
-            errors.push(FieldError::new("setting", Reason::UnknownValue));
-            None
-        }
+        None | Some("") => required::<ContactSetting>("setting", None, &mut errors),
+        Some(s) => match s.parse::<ContactSetting>() {
+            Ok(setting) => Some(setting),
+            Err(reason) => {
+                errors.push(FieldError::new("setting", reason));
+                None
+            }
+        },
     };
     let (Some(contact), Some(at_s), Some(setting), true) =
         (contact, at, setting, errors.is_empty())
@@ -269,7 +271,7 @@ pub struct FollowUpDto {
     degree: i64,
     via_person_id: i64,
     /// `quarantine` or `monitor`.
-    status: String,
+    status: &'static str,
     quarantine_from: Option<String>,
     quarantine_until: Option<String>,
     /// Days of quarantine with a test due, e.g. "1,7".
@@ -324,7 +326,7 @@ pub async fn follow_up(
         person_id: c.person_id.0,
         degree: c.degree,
         via_person_id: c.via_person_id.0,
-        status: c.status,
+        status: c.status.as_str(),
         quarantine_from: c.quarantine_from_s.map(iso),
         quarantine_until: c.quarantine_until_s.map(iso),
         test_days: c.test_days,

@@ -24,7 +24,8 @@ pub struct OverrideDto {
     /// Dotted path of the value, e.g. `risk.transmission.cases_per_100k_week.cut_offs.1`.
     key: String,
     old_value: String,
-    old_status: String,
+    /// The replaced value's status: `verified`, `partly`, `assumed` or `local`.
+    old_status: &'static str,
     new_value: String,
     note: Option<String>,
     by: String,
@@ -67,7 +68,7 @@ pub async fn list(
             document: o.document,
             key: o.key,
             old_value: o.old_value,
-            old_status: o.old_status,
+            old_status: o.old_status.as_str(),
             new_value: o.new_value,
             note: o.note,
             by: o.by_username,
@@ -162,7 +163,7 @@ pub async fn create(
             document: rec.document,
             key: rec.key,
             old_value: rec.old_value,
-            old_status: rec.old_status,
+            old_status: rec.old_status.as_str(),
             new_value: rec.new_value,
             note: note.map(str::to_string),
             by: auth.0.user.username.clone(),

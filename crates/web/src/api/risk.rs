@@ -12,7 +12,7 @@ use super::{opt_param, ListResponse, PageParams};
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::{ApiQuery, Auth};
 use crate::registry::Registry;
-use crate::risk::{levels, RiskFailure, UnitRisk};
+use crate::risk::{levels, Input, RiskFailure, UnitRisk};
 use crate::{AppState, Lang};
 
 #[derive(Serialize, ToSchema)]
@@ -24,6 +24,17 @@ pub struct InputDto {
     band: Option<String>,
     /// `measured`, `assumed_worst` (missing; the rule assumes the worst band) or `skipped`.
     reading: &'static str,
+}
+
+impl From<&Input> for InputDto {
+    fn from(i: &Input) -> InputDto {
+        InputDto {
+            indicator: i.indicator.key(),
+            value: i.value,
+            band: i.band.clone(),
+            reading: i.reading.as_str(),
+        }
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -142,16 +153,7 @@ fn dto(u: &UnitRisk, registry: &Registry, date: NaiveDate, lang: Lang) -> RiskLe
         week_to: date.to_string(),
         population: u.population,
         cases: u.cases,
-        inputs: u
-            .inputs
-            .iter()
-            .map(|i| InputDto {
-                indicator: i.indicator,
-                value: i.value,
-                band: i.band.clone(),
-                reading: i.reading,
-            })
-            .collect(),
+        inputs: u.inputs.iter().map(InputDto::from).collect(),
         reason: match lang {
             Lang::Vi => u.reason_vi.clone(),
             Lang::En => u.reason_en.clone(),
@@ -252,7 +254,7 @@ pub struct PublishedDto {
     policy: String,
     population: i64,
     cases: i64,
-    inputs: serde_json::Value,
+    inputs: Vec<InputDto>,
     reason: String,
     published_at: String,
     published_by: String,
@@ -292,7 +294,7 @@ pub async fn history(
             policy: p.policy,
             population: p.population,
             cases: p.cases,
-            inputs: serde_json::from_str(&p.inputs).unwrap_or(serde_json::Value::Null),
+            inputs: p.inputs.iter().map(InputDto::from).collect(),
             reason: match lang {
                 Lang::Vi => p.reason_vi,
                 Lang::En => p.reason_en,

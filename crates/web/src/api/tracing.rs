@@ -3,10 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use app::tracing::{ShownContact, StoredReason, TracingError};
+use app::tracing::{stored_reason, ShownContact, TracingError};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
+use domain::contact::ContactReason;
 use domain::{CaseId, Reason as FieldReason};
 use serde::{Deserialize, Serialize};
 use store::Caller;
@@ -78,23 +79,23 @@ pub struct ContactsResponse {
     pub referred: Vec<ReferredDto>,
 }
 
-/// A reason in wire form: the shape a recorded contact stores (`StoredReason`).
+/// A reason in wire form: the shape a recorded contact stores (`domain::contact::ContactReason`).
 fn reason_dto(r: &Reason, window_to_s: i64) -> ReasonDto {
-    let StoredReason {
+    let ContactReason {
         kind,
         venue_id,
         from,
         to,
         overlap_min,
         setting,
-    } = StoredReason::of(r, window_to_s);
+    } = stored_reason(r, window_to_s);
     ReasonDto {
-        kind,
+        kind: kind.as_str(),
         venue_id,
-        from,
-        to,
+        from: from.map(|t| iso(t.timestamp())),
+        to: to.map(|t| iso(t.timestamp())),
         overlap_min,
-        setting,
+        setting: setting.map(|s| s.as_str()),
     }
 }
 

@@ -275,10 +275,8 @@ pub(super) fn reason_text(lang: Lang, r: &trace::Reason) -> String {
             "reason-declared",
             &[(
                 "setting",
-                app::contact_index::SETTINGS
-                    .get(usize::from(setting))
-                    .copied()
-                    .unwrap_or("other")
+                domain::contact::ContactSetting::from_code(setting)
+                    .unwrap_or(domain::contact::ContactSetting::Other)
                     .to_string(),
             )],
         ),

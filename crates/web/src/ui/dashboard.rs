@@ -55,7 +55,7 @@ async fn compute(state: &AppState, me: &store::Caller, now: i64) -> Option<(Arc<
         crate::forecast::rt_for(state, &me.scope, today),
         state
             .store
-            .latest_published_levels(structure, "commune", today),
+            .latest_published_levels(structure, domain::UnitLevel::Commune, today),
         app::clusters::new_cluster_count(state, me, 28, day_start_s(today - chrono::Days::new(6))),
         state
             .store

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use axum::http::StatusCode;
+use domain::contact::ContactStatus;
 use domain::epi::{CaseStatus, ScanMode, Severity, VenueKind};
 use domain::person::Sex;
 use domain::{Role, Structure, UnitCode};
@@ -253,17 +254,17 @@ async fn tracing_persists_contacts_once_with_quarantine_dates(store: Store) {
         .items;
     assert_eq!(rows.len() as u64, new);
     for c in rows.iter().filter(|c| c.degree == 1) {
-        assert_eq!(c.status, "quarantine");
+        assert_eq!(c.status, ContactStatus::Quarantine);
         assert_eq!(c.policy, "5599/BYT-MT");
         let (from, until) = (c.quarantine_from_s.unwrap(), c.quarantine_until_s.unwrap());
         assert_eq!(until - from, 14 * DAY);
         assert!(from >= c.first_exposure_s);
-        assert!(c.reasons_json.starts_with('['));
+        assert!(!c.reasons.is_empty());
     }
     assert!(rows
         .iter()
         .filter(|c| c.degree == 2)
-        .all(|c| c.status == "monitor"));
+        .all(|c| c.status == ContactStatus::Monitor));
 }
 
 async fn clusters_group_linked_cases(store: Store) {
