@@ -15,7 +15,7 @@ pub fn occupant(
     errors: &mut Vec<FieldError>,
 ) -> Option<Occupant> {
     match (case_id.filter(|&c| c > 0), contact_id.filter(|&c| c > 0)) {
-        (Some(c), None) => Some(Occupant::Case(CaseId(c))),
+        (Some(c), None) => Some(Occupant::Case(CaseId::new(c))),
         (None, Some(c)) => Some(Occupant::Contact(c)),
         (Some(_), Some(_)) => {
             errors.push(FieldError::new("contact_id", Reason::OutOfRange));

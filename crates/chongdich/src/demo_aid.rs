@@ -4,7 +4,7 @@
 use anyhow::{bail, Context, Result};
 use chrono::{Duration, NaiveDate};
 use domain::aid::{self, AidStatus, Currency, FxRate, GoodsLine, Money, PartyKind, ReliefKind};
-use domain::{Structure, UnitCode};
+use domain::{DonationId, Structure, UnitCode};
 use serde::Deserialize;
 use store::aid::{
     CampaignTask, NewActivity, NewAgreement, NewCampaign, NewDonation, NewOrg, NewRound, NewZone,
@@ -223,7 +223,8 @@ pub async fn load(store: &Store, o: &sim::Outcome) -> Result<()> {
             _ => bail!("party {s:?}: expected locality:CODE or org:KEY"),
         }
     };
-    let mut gift_ids: std::collections::HashMap<&str, Vec<i64>> = std::collections::HashMap::new();
+    let mut gift_ids: std::collections::HashMap<&str, Vec<DonationId>> =
+        std::collections::HashMap::new();
     for g in &seeds.donation {
         let money = g.money.as_deref().map(parse_money).transpose()?;
         let goods = g

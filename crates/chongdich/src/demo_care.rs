@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BinaryHeap};
 use anyhow::Result;
 use domain::epi::CaseStatus;
 use domain::facility::{triage, BedType, DischargeReason, FacilityKind, Place};
+use domain::{FacilityId, StayId};
 use store::{CaseRow, FacilityRow, StayRow, Store, UnitRef};
 
 /// Share of the wave's peak of simultaneous cases of a tier that the province has beds for.
@@ -111,7 +112,7 @@ pub async fn write(
     let mut facilities = Vec::new();
     let mut wards: Vec<Ward> = Vec::new();
     let mut add = |name: String, kind: FacilityKind, unit: &UnitRef, beds: Vec<(BedType, i64)>| {
-        let id = facilities.len() as i64 + 1;
+        let id = FacilityId::new(facilities.len() as i64 + 1);
         for (bed, capacity) in &beds {
             wards.push(Ward {
                 facility: facilities.len(),
@@ -203,7 +204,7 @@ pub async fn write(
         }
         at_home += i64::from(placed.is_none());
         stays.push(StayRow {
-            id: stays.len() as i64 + 1,
+            id: StayId::new(stays.len() as i64 + 1),
             person_id: c.person_id,
             case_id: Some(c.id),
             place: if placed.is_some() {

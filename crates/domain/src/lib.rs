@@ -28,7 +28,10 @@ pub mod vaccination;
 pub mod validation;
 pub mod zone;
 
-pub use ids::{CaseId, PersonId, UserId, VenueId};
+pub use ids::{
+    ActivityId, AgreementId, CampaignId, CaseId, CommitmentId, DonationId, FacilityId, NeedId,
+    NotAnId, OrgId, PersonId, RoundId, StayId, UserId, VenueId, ZoneId,
+};
 pub use role::Role;
 pub use scope::Scope;
 pub use units::{Structure, Unit, UnitCode, UnitKind, UnitLevel, UnitPath, UnitType};

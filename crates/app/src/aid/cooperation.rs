@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use domain::aid::{ActivityKind, DEFAULT_COOPERATION_FIELDS};
 use domain::time::Dates;
-use domain::{FieldError, Reason, UnitCode};
+use domain::{AgreementId, DonationId, FieldError, Reason, UnitCode};
 use store::aid::{CampaignTask, Commendation, NewActivity, NewAgreement, NewCampaign};
 
 use super::bounded;
@@ -121,7 +121,7 @@ pub fn new_agreement(
 /// An activity (delegation visit, online talks, conference) as given.
 #[derive(Debug, Clone, Default)]
 pub struct ActivityInput {
-    pub agreement_id: Option<i64>,
+    pub agreement_id: Option<AgreementId>,
     /// `delegation_visit`, `online_talks` or `conference`.
     pub kind: Option<String>,
     pub date: Option<String>,
@@ -132,7 +132,7 @@ pub struct ActivityInput {
     pub participants: Option<String>,
     pub outcome: Option<String>,
     /// Gifts the activity carried or announced.
-    pub donation_ids: Vec<i64>,
+    pub donation_ids: Vec<DonationId>,
     pub source: Option<String>,
     pub source_quote: Option<String>,
 }

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use domain::aid::{self, AidStatus, Currency, GoodsLine, Money, PartyKind};
 use domain::time::Dates;
-use domain::{FieldError, Reason, UnitCode};
+use domain::{FieldError, OrgId, Reason, UnitCode};
 use store::aid::{NewDonation, PartyRef, PartySel};
 
 use crate::input::{req_date, required, slug, text};
@@ -67,7 +67,7 @@ pub fn party_sel(s: &str) -> Result<PartySel, Reason> {
             .parse::<i64>()
             .ok()
             .filter(|&i| i > 0)
-            .map(PartySel::Org)
+            .map(|i| PartySel::Org(OrgId::new(i)))
             .ok_or(Reason::InvalidFormat),
         None => UnitCode::parse(s).map(PartySel::Unit),
     }

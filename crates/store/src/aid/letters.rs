@@ -3,6 +3,7 @@
 use sqlx::Row;
 
 use domain::aid::AidStatus;
+use domain::DonationId;
 
 use super::{audit_entry, commit_audited, Refusal};
 use crate::audit::AuditAction;
@@ -23,7 +24,7 @@ impl Store {
     pub async fn record_letter_sent(
         &self,
         caller: &Caller,
-        donation_id: i64,
+        donation_id: DonationId,
         lang: &str,
         now_s: i64,
     ) -> Result<Option<AidStatus>> {
@@ -53,7 +54,7 @@ impl Store {
             "INSERT INTO aid_letters (donation_id, lang, sent_at_s, sent_by, actor)
              VALUES ($1, $2, $3, $4, $5)",
         )
-        .bind(donation_id)
+        .bind(donation_id.get())
         .bind(lang)
         .bind(now_s)
         .bind((caller.user.id.0 != 0).then_some(caller.user.id.0))
@@ -80,12 +81,12 @@ impl Store {
         }))
     }
 
-    pub(crate) async fn letters_of(&self, donation_id: i64) -> Result<Vec<LetterSent>> {
+    pub(crate) async fn letters_of(&self, donation_id: DonationId) -> Result<Vec<LetterSent>> {
         sqlx::query(
             "SELECT lang, sent_at_s, actor FROM aid_letters WHERE donation_id = $1
              ORDER BY sent_at_s, id LIMIT 100",
         )
-        .bind(donation_id)
+        .bind(donation_id.get())
         .fetch_all(&self.pool)
         .await?
         .iter()

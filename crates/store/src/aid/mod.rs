@@ -130,7 +130,7 @@ pub(crate) fn audit_entry(
     caller: &Caller,
     action: AuditAction,
     entity: &'static str,
-    id: i64,
+    id: impl std::fmt::Display,
     detail: Option<String>,
 ) -> AuditEntry {
     AuditEntry {

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use sqlx::Row;
 
 use domain::aid::{Item, NeedSituation, NeedStatus};
-use domain::{FieldError, Reason, UnitCode, UnitPath};
+use domain::{FieldError, NeedId, Reason, UnitCode, UnitPath};
 
 use super::{audit_entry, commit_audited, STRUCTURE};
 use crate::audit::AuditAction;
@@ -27,7 +27,7 @@ pub struct NewNeed {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Need {
-    pub id: i64,
+    pub id: NeedId,
     pub unit_code: String,
     pub unit_name: String,
     pub item: String,
@@ -46,7 +46,7 @@ fn invalid(field: &str, reason: Reason) -> StoreError {
 
 impl Store {
     /// Posts a need of a locality in the caller's jurisdiction.
-    pub async fn post_need(&self, caller: &Caller, new: &NewNeed, now_s: i64) -> Result<i64> {
+    pub async fn post_need(&self, caller: &Caller, new: &NewNeed, now_s: i64) -> Result<NeedId> {
         let unit = self
             .get_unit(&caller.scope, STRUCTURE, &new.unit)
             .await?
@@ -78,19 +78,19 @@ impl Store {
             now_s,
         )
         .await?;
-        Ok(id)
+        Ok(NeedId::new(id))
     }
 
     /// Closes a need of the caller's jurisdiction (met or withdrawn). False when not in scope.
     pub async fn close_need(
         &self,
         caller: &Caller,
-        id: i64,
+        id: NeedId,
         status: NeedStatus,
         now_s: i64,
     ) -> Result<bool> {
         let mut sql = Sql::new(self.dialect, "SELECT unit_path FROM aid_needs WHERE id = ");
-        sql.bind(Val::Int(id));
+        sql.bind(Val::Int(id.get()));
         let Some(row) = sql.query().fetch_optional(&self.pool).await? else {
             return Ok(false);
         };
@@ -103,7 +103,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         sqlx::query("UPDATE aid_needs SET status = $1 WHERE id = $2")
             .bind(status.as_str())
-            .bind(id)
+            .bind(id.get())
             .execute(&mut *tx)
             .await?;
         let entry = audit_entry(
@@ -136,7 +136,7 @@ impl Store {
             .map(|r| {
                 let status: String = r.try_get(8)?;
                 Ok(Need {
-                    id: r.try_get(0)?,
+                    id: NeedId::new(r.try_get(0)?),
                     unit_code: r.try_get(1)?,
                     unit_name: r.try_get(2)?,
                     item: r.try_get(3)?,

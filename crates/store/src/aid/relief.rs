@@ -16,7 +16,9 @@ use chrono::NaiveDate;
 use sqlx::Row;
 
 use domain::aid::ReliefKind;
-use domain::{zone, FieldError, Reason, Scope, Structure, Unit, UnitCode, UnitPath};
+use domain::{
+    zone, FieldError, Reason, RoundId, Scope, Structure, Unit, UnitCode, UnitPath, ZoneId,
+};
 
 use super::{audit_entry, commit_audited, Refusal};
 use crate::audit::AuditAction;
@@ -48,7 +50,7 @@ pub struct NewRound {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoundProgress {
-    pub id: i64,
+    pub id: RoundId,
     pub name: String,
     pub kind: String,
     pub starts_on: String,
@@ -64,7 +66,7 @@ pub struct ZoneUnit {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ZoneProgress {
-    pub id: i64,
+    pub id: ZoneId,
     pub name: String,
     /// In the order they were declared.
     pub units: Vec<ZoneUnit>,
@@ -135,7 +137,7 @@ impl Store {
     /// address line is reported (`units`, `units[i]`, `addresses`, `addresses[i]`) and nothing
     /// is written: a unit unknown (`not_found`), outside the jurisdiction (`out_of_scope`),
     /// given twice or inside another unit of the zone (`duplicate`).
-    pub async fn create_zone(&self, caller: &Caller, new: &NewZone, now_s: i64) -> Result<i64> {
+    pub async fn create_zone(&self, caller: &Caller, new: &NewZone, now_s: i64) -> Result<ZoneId> {
         let mut errors = zone::check_units(&new.units);
         let addresses = zone::zone_addresses(&new.addresses).unwrap_or_else(|e| {
             errors.extend(e);
@@ -256,16 +258,16 @@ impl Store {
             now_s,
         )
         .await?;
-        Ok(id)
+        Ok(ZoneId::new(id))
     }
 
     /// The zone's structure and unit paths; None when there is no such zone.
-    async fn zone_units(&self, zone_id: i64) -> Result<Option<(Structure, Vec<UnitPath>)>> {
+    async fn zone_units(&self, zone_id: ZoneId) -> Result<Option<(Structure, Vec<UnitPath>)>> {
         let rows = sqlx::query(
             "SELECT structure, unit_path FROM relief_zone_units WHERE zone_id = $1
              ORDER BY unit_no",
         )
-        .bind(zone_id)
+        .bind(zone_id.get())
         .fetch_all(&self.pool)
         .await?;
         let mut structure = None;
@@ -286,10 +288,10 @@ impl Store {
     pub async fn create_round(
         &self,
         caller: &Caller,
-        zone_id: i64,
+        zone_id: ZoneId,
         new: &NewRound,
         now_s: i64,
-    ) -> Result<Option<i64>> {
+    ) -> Result<Option<RoundId>> {
         match self.zone_units(zone_id).await? {
             Some((s, paths)) if reach(&caller.scope, s, &paths) == Reach::Whole => {}
             _ => return Ok(None),
@@ -299,7 +301,7 @@ impl Store {
             "INSERT INTO relief_rounds (zone_id, name, kind, starts_on, created_at_s)
              VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
-        .bind(zone_id)
+        .bind(zone_id.get())
         .bind(&new.name)
         .bind(new.kind.as_str())
         .bind(new.starts_on.to_string())
@@ -314,7 +316,7 @@ impl Store {
             now_s,
         )
         .await?;
-        Ok(Some(id))
+        Ok(Some(RoundId::new(id)))
     }
 
     /// Hands a household its package of a round. None when the round's zone does not touch
@@ -326,15 +328,15 @@ impl Store {
     pub async fn give_package(
         &self,
         caller: &Caller,
-        round_id: i64,
+        round_id: RoundId,
         household_id: i64,
         now_s: i64,
     ) -> Result<Option<i64>> {
-        let zone: Option<i64> = sqlx::query("SELECT zone_id FROM relief_rounds WHERE id = $1")
-            .bind(round_id)
+        let zone: Option<ZoneId> = sqlx::query("SELECT zone_id FROM relief_rounds WHERE id = $1")
+            .bind(round_id.get())
             .fetch_optional(&self.pool)
             .await?
-            .map(|r| r.try_get(0))
+            .map(|r| r.try_get(0).map(ZoneId::new))
             .transpose()?;
         let Some(zone_id) = zone else { return Ok(None) };
         match self.zone_units(zone_id).await? {
@@ -359,7 +361,7 @@ impl Store {
         let in_zone: i64 = sqlx::query(&format!(
             "SELECT COUNT(*) FROM {ZONE_HOUSEHOLDS} AND h.id = $2"
         ))
-        .bind(zone_id)
+        .bind(zone_id.get())
         .bind(household_id)
         .fetch_one(&self.pool)
         .await?
@@ -373,7 +375,7 @@ impl Store {
              VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (round_id, household_id) DO NOTHING RETURNING id",
         )
-        .bind(round_id)
+        .bind(round_id.get())
         .bind(household_id)
         .bind(now_s)
         .bind((caller.user.id.0 != 0).then_some(caller.user.id.0))
@@ -403,7 +405,12 @@ impl Store {
 
     /// Packages of a new round written in bulk (the demo's simulated distribution); the
     /// households must be new to the round.
-    pub async fn bulk_packages(&self, round_id: i64, households: &[i64], at_s: i64) -> Result<u64> {
+    pub async fn bulk_packages(
+        &self,
+        round_id: RoundId,
+        households: &[i64],
+        at_s: i64,
+    ) -> Result<u64> {
         let mut tx = self.pool.begin().await?;
         let n = insert_rows(
             &mut tx,
@@ -412,7 +419,7 @@ impl Store {
             &["round_id", "household_id", "given_at_s", "actor"],
             households.iter().map(|h| {
                 vec![
-                    Val::Int(round_id),
+                    Val::Int(round_id.get()),
                     Val::Int(*h),
                     Val::Int(at_s),
                     Val::Text("demo".into()),
@@ -426,11 +433,11 @@ impl Store {
 
     /// Households of a zone (ids, ascending), at most `limit`: for the demo's distribution,
     /// not for callers (no scope).
-    pub async fn zone_household_ids(&self, zone_id: i64, limit: i64) -> Result<Vec<i64>> {
+    pub async fn zone_household_ids(&self, zone_id: ZoneId, limit: i64) -> Result<Vec<i64>> {
         sqlx::query(&format!(
             "SELECT h.id FROM {ZONE_HOUSEHOLDS} ORDER BY h.id LIMIT $2"
         ))
-        .bind(zone_id)
+        .bind(zone_id.get())
         .bind(limit)
         .fetch_all(&self.pool)
         .await?
@@ -487,7 +494,7 @@ impl Store {
         let mut zones = Vec::new();
         for r in sql.query().fetch_all(&self.pool).await? {
             zones.push(ZoneProgress {
-                id: r.try_get(0)?,
+                id: ZoneId::new(r.try_get(0)?),
                 name: r.try_get(1)?,
                 units: Vec::new(),
                 addresses: Vec::new(),
@@ -504,7 +511,7 @@ impl Store {
                 .children_as(
                     "SELECT unit_code, unit_name FROM relief_zone_units WHERE zone_id = $1
                      ORDER BY unit_no",
-                    z.id,
+                    z.id.get(),
                     |r| {
                         Ok(ZoneUnit {
                             code: r.try_get(0)?,
@@ -517,14 +524,14 @@ impl Store {
                 .children_as(
                     "SELECT address FROM relief_zone_addresses WHERE zone_id = $1
                      ORDER BY line_no",
-                    z.id,
+                    z.id.get(),
                     |r| Ok(r.try_get(0)?),
                 )
                 .await?;
             z.households_in_zone = self
                 .children_as(
                     &format!("SELECT COUNT(*) FROM {ZONE_HOUSEHOLDS}"),
-                    z.id,
+                    z.id.get(),
                     |r| Ok(r.try_get(0)?),
                 )
                 .await?
@@ -535,10 +542,10 @@ impl Store {
                     "SELECT r.id, r.name, r.kind, r.starts_on,
                             (SELECT COUNT(*) FROM relief_packages p WHERE p.round_id = r.id)
                      FROM relief_rounds r WHERE r.zone_id = $1 ORDER BY r.starts_on, r.id",
-                    z.id,
+                    z.id.get(),
                     |r| {
                         Ok(RoundProgress {
-                            id: r.try_get(0)?,
+                            id: RoundId::new(r.try_get(0)?),
                             name: r.try_get(1)?,
                             kind: r.try_get(2)?,
                             starts_on: r.try_get(3)?,

@@ -4,7 +4,7 @@ use sqlx::Row;
 
 use domain::epi::CaseStatus;
 use domain::facility::{BedType, DischargeReason, Place};
-use domain::Reason;
+use domain::{FacilityId, Reason, StayId};
 
 use super::{audit_stay, invalid, Admission, Occupant};
 use crate::audit::{self, AuditAction};
@@ -18,11 +18,21 @@ impl Store {
     /// moved (the home stay ends as `transferred`); a person already in a facility must be
     /// transferred instead (`Duplicate`, 409). A full bed type is refused with
     /// `bed_type: no_capacity` and nothing is written. The API and the page both come here.
-    pub async fn admit(&self, caller: &Caller, a: &Admission, now_s: i64) -> Result<Option<i64>> {
+    pub async fn admit(
+        &self,
+        caller: &Caller,
+        a: &Admission,
+        now_s: i64,
+    ) -> Result<Option<StayId>> {
         crate::conflict::retrying(|| self.admit_once(caller, a, now_s)).await
     }
 
-    async fn admit_once(&self, caller: &Caller, a: &Admission, now_s: i64) -> Result<Option<i64>> {
+    async fn admit_once(
+        &self,
+        caller: &Caller,
+        a: &Admission,
+        now_s: i64,
+    ) -> Result<Option<StayId>> {
         let occupant_field = match a.occupant {
             Occupant::Case(_) => "case_id",
             Occupant::Contact(_) => "contact_id",
@@ -65,14 +75,14 @@ impl Store {
             if place != Place::Home.as_str() || a.to.is_none() {
                 return Err(already);
             }
-            let home_id: i64 = o.try_get(0)?;
+            let home_id = StayId::new(o.try_get(0)?);
             let n = sqlx::query(
                 "UPDATE stays SET until_s = $1, discharge_reason = $2
                  WHERE id = $3 AND until_s IS NULL",
             )
             .bind(a.at_s)
             .bind(DischargeReason::Transferred.as_str())
-            .bind(home_id)
+            .bind(home_id.get())
             .execute(&mut *tx)
             .await?
             .rows_affected();
@@ -101,7 +111,7 @@ impl Store {
     pub async fn discharge(
         &self,
         caller: &Caller,
-        stay_id: i64,
+        stay_id: StayId,
         reason: DischargeReason,
         at_s: i64,
         note: Option<String>,
@@ -116,7 +126,7 @@ impl Store {
     async fn discharge_once(
         &self,
         caller: &Caller,
-        stay_id: i64,
+        stay_id: StayId,
         reason: DischargeReason,
         at_s: i64,
         note: Option<String>,
@@ -158,12 +168,12 @@ impl Store {
     pub async fn transfer(
         &self,
         caller: &Caller,
-        stay_id: i64,
-        to: (i64, BedType),
+        stay_id: StayId,
+        to: (FacilityId, BedType),
         at_s: i64,
         note: Option<String>,
         now_s: i64,
-    ) -> Result<Option<i64>> {
+    ) -> Result<Option<StayId>> {
         crate::conflict::retrying(|| {
             self.transfer_once(caller, stay_id, to, at_s, note.clone(), now_s)
         })
@@ -173,12 +183,12 @@ impl Store {
     async fn transfer_once(
         &self,
         caller: &Caller,
-        stay_id: i64,
-        to: (i64, BedType),
+        stay_id: StayId,
+        to: (FacilityId, BedType),
         at_s: i64,
         note: Option<String>,
         now_s: i64,
-    ) -> Result<Option<i64>> {
+    ) -> Result<Option<StayId>> {
         let mut tx = self.pool.begin().await?;
         let Some((stay, who)) = Self::open_stay_for(&mut tx, caller, stay_id).await? else {
             return Ok(None);

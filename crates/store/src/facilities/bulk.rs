@@ -1,5 +1,7 @@
 //! The bulk path (imports, the demo): facilities, and stays with the bed counters recounted.
 
+use domain::{FacilityId, StayId};
+
 use super::{FacilityRow, StayRow};
 use crate::sql::{insert_rows, Val};
 use crate::{Result, Store};
@@ -23,7 +25,7 @@ impl Store {
             ],
             rows.iter().map(|r| {
                 vec![
-                    Val::Int(r.id),
+                    Val::Int(r.id.get()),
                     Val::Text(r.name.clone()),
                     Val::Text(r.kind.as_str().into()),
                     Val::Text(r.unit.structure.as_str().into()),
@@ -42,7 +44,7 @@ impl Store {
             rows.iter().flat_map(|r| {
                 r.beds.iter().map(|(b, c)| {
                     vec![
-                        Val::Int(r.id),
+                        Val::Int(r.id.get()),
                         Val::Text(b.as_str().into()),
                         Val::Int(*c),
                         Val::Int(0),
@@ -82,16 +84,16 @@ impl Store {
             ],
             rows.iter().map(|r| {
                 vec![
-                    Val::Int(r.id),
+                    Val::Int(r.id.get()),
                     Val::Int(r.person_id),
                     Val::OptInt(r.case_id),
                     Val::Text(r.place.as_str().into()),
-                    Val::OptInt(r.facility_id),
+                    Val::OptInt(r.facility_id.map(FacilityId::get)),
                     Val::OptText(r.bed_type.map(|b| b.as_str().into())),
                     Val::Int(r.from_s),
                     Val::OptInt(r.until_s),
                     Val::OptText(r.discharge_reason.map(|b| b.as_str().into())),
-                    Val::OptInt(r.transferred_from),
+                    Val::OptInt(r.transferred_from.map(StayId::get)),
                     Val::OptText(r.note.clone()),
                     Val::Text(r.unit.structure.as_str().into()),
                     Val::Text(r.unit.code.as_str().into()),

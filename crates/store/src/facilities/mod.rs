@@ -19,7 +19,9 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use domain::facility::{BedType, DischargeReason, FacilityKind, Place};
-use domain::{CaseId, FieldError, PersonId, Reason, Scope, Structure, UnitCode, UnitPath};
+use domain::{
+    CaseId, FacilityId, FieldError, PersonId, Reason, Scope, StayId, Structure, UnitCode, UnitPath,
+};
 
 use crate::audit::{AuditAction, AuditEntry};
 use crate::users::Caller;
@@ -34,7 +36,7 @@ pub const SERIES_DAYS_MAX: i64 = 400;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Facility {
-    pub id: i64,
+    pub id: FacilityId,
     pub name: String,
     pub kind: FacilityKind,
     pub structure: Structure,
@@ -77,17 +79,17 @@ pub enum Occupant {
 /// A stay in a bed of a facility or at home, with its times.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stay {
-    pub id: i64,
+    pub id: StayId,
     pub person_id: PersonId,
     pub case_id: Option<CaseId>,
     pub contact_id: Option<i64>,
     pub place: Place,
-    pub facility_id: Option<i64>,
+    pub facility_id: Option<FacilityId>,
     pub bed_type: Option<BedType>,
     pub from_s: i64,
     pub until_s: Option<i64>,
     pub discharge_reason: Option<DischargeReason>,
-    pub transferred_from: Option<i64>,
+    pub transferred_from: Option<StayId>,
     pub note: Option<String>,
     /// The facility's unit (home: the person's).
     pub unit_code: UnitCode,
@@ -98,7 +100,7 @@ pub struct Stay {
 pub struct Admission {
     pub occupant: Occupant,
     /// The facility and bed type; None: at home (home care of an F0, home quarantine of an F1).
-    pub to: Option<(i64, BedType)>,
+    pub to: Option<(FacilityId, BedType)>,
     pub at_s: i64,
     pub note: Option<String>,
 }
@@ -108,7 +110,7 @@ pub struct Admission {
 pub struct OccupancyPoint {
     /// Days since 1970-01-01, local.
     pub day: i64,
-    pub facility_id: i64,
+    pub facility_id: FacilityId,
     pub bed_type: BedType,
     pub occupied: i64,
 }
@@ -142,7 +144,7 @@ pub struct WeeklyCases {
 /// A facility row of the bulk path (ids given by the caller).
 #[derive(Debug, Clone)]
 pub struct FacilityRow {
-    pub id: i64,
+    pub id: FacilityId,
     pub name: String,
     pub kind: FacilityKind,
     pub unit: crate::UnitRef,
@@ -152,16 +154,16 @@ pub struct FacilityRow {
 /// A stay row of the bulk path; `recount_occupancy` then sets the counters.
 #[derive(Debug, Clone)]
 pub struct StayRow {
-    pub id: i64,
+    pub id: StayId,
     pub person_id: i64,
     pub case_id: Option<i64>,
     pub place: Place,
-    pub facility_id: Option<i64>,
+    pub facility_id: Option<FacilityId>,
     pub bed_type: Option<BedType>,
     pub from_s: i64,
     pub until_s: Option<i64>,
     pub discharge_reason: Option<DischargeReason>,
-    pub transferred_from: Option<i64>,
+    pub transferred_from: Option<StayId>,
     pub note: Option<String>,
     pub unit: crate::UnitRef,
 }
@@ -184,7 +186,7 @@ fn facility_from_row(r: &AnyRow) -> Result<Facility> {
     let structure: String = r.try_get(3)?;
     let path: String = r.try_get(5)?;
     Ok(Facility {
-        id: r.try_get(0)?,
+        id: FacilityId::new(r.try_get(0)?),
         name: r.try_get(1)?,
         kind: kind.parse().map_err(|_| corrupt("facilities.kind"))?,
         structure: structure
@@ -201,12 +203,12 @@ fn stay_from_row(r: &AnyRow) -> Result<Stay> {
     let bed: Option<String> = r.try_get(6)?;
     let reason: Option<String> = r.try_get(9)?;
     Ok(Stay {
-        id: r.try_get(0)?,
+        id: StayId::new(r.try_get(0)?),
         person_id: PersonId(r.try_get(1)?),
         case_id: r.try_get::<Option<i64>, _>(2)?.map(CaseId),
         contact_id: r.try_get(3)?,
         place: place.parse().map_err(|_| corrupt("stays.place"))?,
-        facility_id: r.try_get(5)?,
+        facility_id: r.try_get::<Option<i64>, _>(5)?.map(FacilityId::new),
         bed_type: bed
             .map(|b| b.parse().map_err(|_| corrupt("stays.bed_type")))
             .transpose()?,
@@ -215,7 +217,7 @@ fn stay_from_row(r: &AnyRow) -> Result<Stay> {
         discharge_reason: reason
             .map(|b| b.parse().map_err(|_| corrupt("stays.discharge_reason")))
             .transpose()?,
-        transferred_from: r.try_get(10)?,
+        transferred_from: r.try_get::<Option<i64>, _>(10)?.map(StayId::new),
         note: r.try_get(11)?,
         unit_code: crate::units::code_col(r, "unit_code")?,
     })
@@ -229,8 +231,13 @@ fn visible(scope: &Scope, structure: &str, path: &str) -> bool {
         .is_some_and(|(s, p)| scope.contains(s, &p))
 }
 
-fn audit_stay(caller: &Caller, action: AuditAction, id: i64, detail: Option<String>) -> AuditEntry {
-    entry(caller, action, "stay", id, detail)
+fn audit_stay(
+    caller: &Caller,
+    action: AuditAction,
+    id: StayId,
+    detail: Option<String>,
+) -> AuditEntry {
+    entry(caller, action, "stay", id.get(), detail)
 }
 
 /// What an occupant resolves to: (person, case, contact, structure, unit code, unit path).

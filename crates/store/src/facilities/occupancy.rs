@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use sqlx::Row;
 
 use domain::facility::BedType;
-use domain::{Scope, Structure, UnitLevel};
+use domain::{FacilityId, Scope, Structure, UnitLevel};
 
 use super::{corrupt, OccupancyPoint, UnitBeds, SERIES_DAYS_MAX};
 use crate::sql::{Sql, Val};
@@ -21,7 +21,7 @@ impl Store {
         &self,
         scope: &Scope,
         structure: Structure,
-        facility_id: Option<i64>,
+        facility_id: Option<FacilityId>,
         from_day: i64,
         days: i64,
         utc_offset_s: i64,
@@ -36,19 +36,19 @@ impl Store {
         sql.bind(Val::Text(structure.as_str().into()));
         sql.push_scope("unit_path", scope, structure);
         if let Some(f) = facility_id {
-            sql.push(" AND facility_id = ").bind(Val::Int(f));
+            sql.push(" AND facility_id = ").bind(Val::Int(f.get()));
         }
         sql.push(" AND from_s < ").bind(Val::Int(end_s));
         sql.push(" AND (until_s IS NULL OR until_s >= ")
             .bind(Val::Int(start_s));
         sql.push(")");
         // Per (facility, bed): +1 on the day a stay starts, -1 the day after its last night.
-        let mut deltas: BTreeMap<(i64, BedType), Vec<i64>> = BTreeMap::new();
+        let mut deltas: BTreeMap<(FacilityId, BedType), Vec<i64>> = BTreeMap::new();
         let day_of = |t: i64| (t + utc_offset_s).div_euclid(86_400);
         for r in sql.query().fetch_all(&self.pool).await? {
             let bed: String = r.try_get(1)?;
             let bed: BedType = bed.parse().map_err(|_| corrupt("stays.bed_type"))?;
-            let key = (r.try_get::<i64, _>(0)?, bed);
+            let key = (FacilityId::new(r.try_get(0)?), bed);
             let d = deltas
                 .entry(key)
                 .or_insert_with(|| vec![0; days as usize + 1]);

@@ -3,7 +3,7 @@
 use sqlx::Row;
 
 use domain::facility::BedType;
-use domain::{Reason, Scope, Structure};
+use domain::{FacilityId, Reason, Scope, Structure};
 
 use super::{
     corrupt, facility_from_row, invalid, visible, Beds, FacilityBeds, NewFacility, FACILITY_COLUMNS,
@@ -19,7 +19,7 @@ impl Store {
         caller: &Caller,
         new: &NewFacility,
         now_s: i64,
-    ) -> Result<i64> {
+    ) -> Result<FacilityId> {
         let unit = self
             .get_unit(&caller.scope, new.structure, &new.unit_code)
             .await?
@@ -60,7 +60,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        Ok(id)
+        Ok(FacilityId::new(id))
     }
 
     /// Facilities in the scope with their beds, by unit path then name.
@@ -82,7 +82,7 @@ impl Store {
         let rows = sql.query().fetch_all(&self.pool).await?;
         let mut out: Vec<FacilityBeds> = Vec::new();
         for r in &rows {
-            let id: i64 = r.try_get(0)?;
+            let id = FacilityId::new(r.try_get(0)?);
             if out.last().map(|f| f.facility.id) != Some(id) {
                 out.push(FacilityBeds {
                     facility: facility_from_row(r)?,
@@ -102,12 +102,16 @@ impl Store {
     }
 
     /// A facility in the scope with its beds, or None.
-    pub async fn get_facility(&self, scope: &Scope, id: i64) -> Result<Option<FacilityBeds>> {
+    pub async fn get_facility(
+        &self,
+        scope: &Scope,
+        id: FacilityId,
+    ) -> Result<Option<FacilityBeds>> {
         let rows = sqlx::query(&format!(
             "SELECT {FACILITY_COLUMNS}, b.bed_type, b.capacity, b.occupied FROM facilities f
              LEFT JOIN facility_beds b ON b.facility_id = f.id WHERE f.id = $1 ORDER BY b.bed_type"
         ))
-        .bind(id)
+        .bind(id.get())
         .fetch_all(&self.pool)
         .await?;
         let Some(first) = rows.first() else {
@@ -133,10 +137,10 @@ impl Store {
     /// The facility's unit, when it exists: (structure, code, path).
     async fn facility_unit(
         conn: &mut sqlx::AnyConnection,
-        facility_id: i64,
+        facility_id: FacilityId,
     ) -> Result<Option<(String, String, String)>> {
         let r = sqlx::query("SELECT structure, unit_code, unit_path FROM facilities WHERE id = $1")
-            .bind(facility_id)
+            .bind(facility_id.get())
             .fetch_optional(&mut *conn)
             .await?;
         r.map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
@@ -148,7 +152,7 @@ impl Store {
     pub(super) async fn facility_in_scope(
         conn: &mut sqlx::AnyConnection,
         caller: &Caller,
-        facility_id: i64,
+        facility_id: FacilityId,
     ) -> Result<Option<(String, String, String)>> {
         Ok(Self::facility_unit(conn, facility_id)
             .await?
@@ -158,14 +162,14 @@ impl Store {
     /// Takes one bed of `bed_type` in `facility_id` within the transaction, or says why not.
     pub(super) async fn take_bed(
         conn: &mut sqlx::AnyConnection,
-        facility_id: i64,
+        facility_id: FacilityId,
         bed_type: BedType,
     ) -> Result<()> {
         let taken = sqlx::query(
             "UPDATE facility_beds SET occupied = occupied + 1
              WHERE facility_id = $1 AND bed_type = $2 AND occupied < capacity",
         )
-        .bind(facility_id)
+        .bind(facility_id.get())
         .bind(bed_type.as_str())
         .execute(&mut *conn)
         .await?
@@ -175,7 +179,7 @@ impl Store {
         }
         let exists =
             sqlx::query("SELECT 1 FROM facility_beds WHERE facility_id = $1 AND bed_type = $2")
-                .bind(facility_id)
+                .bind(facility_id.get())
                 .bind(bed_type.as_str())
                 .fetch_optional(&mut *conn)
                 .await?;
@@ -187,14 +191,14 @@ impl Store {
 
     pub(super) async fn free_bed(
         conn: &mut sqlx::AnyConnection,
-        facility_id: i64,
+        facility_id: FacilityId,
         bed_type: BedType,
     ) -> Result<()> {
         let n = sqlx::query(
             "UPDATE facility_beds SET occupied = occupied - 1
              WHERE facility_id = $1 AND bed_type = $2 AND occupied > 0",
         )
-        .bind(facility_id)
+        .bind(facility_id.get())
         .bind(bed_type.as_str())
         .execute(&mut *conn)
         .await?

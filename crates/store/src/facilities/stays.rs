@@ -4,14 +4,12 @@ use sqlx::Row;
 
 use domain::epi::CaseStatus;
 use domain::facility::{DischargeReason, Place};
-use domain::{CaseId, PersonId, Reason};
+use domain::{CaseId, FacilityId, PersonId, Reason, StayId};
 
-use super::{
-    audit_stay, invalid, stay_from_row, visible, Admission, Occupant, Resolved, Stay, STAY_COLUMNS,
-};
+use super::{invalid, stay_from_row, visible, Admission, Occupant, Resolved, Stay, STAY_COLUMNS};
 use crate::audit::{self, AuditAction};
 use crate::users::Caller;
-use crate::vaccination::row_in_scope;
+use crate::vaccination::{entry, row_in_scope};
 use crate::{Result, Store};
 
 impl Store {
@@ -20,7 +18,7 @@ impl Store {
     pub async fn facility_stays(
         &self,
         caller: &Caller,
-        facility_id: i64,
+        facility_id: FacilityId,
         now_s: i64,
     ) -> Result<Option<Vec<Stay>>> {
         if self
@@ -35,7 +33,7 @@ impl Store {
             "SELECT {STAY_COLUMNS} FROM stays s
              WHERE s.facility_id = $1 AND s.until_s IS NULL ORDER BY s.from_s, s.id LIMIT 5000"
         ))
-        .bind(facility_id)
+        .bind(facility_id.get())
         .fetch_all(&mut *conn)
         .await?
         .iter()
@@ -47,7 +45,7 @@ impl Store {
             "facility_stays",
             facility_id.to_string(),
             "stay",
-            stays.iter().map(|s| s.id).collect(),
+            stays.iter().map(|s| s.id.get()).collect(),
             None,
         );
         audit::append_list(&mut conn, self.dialect, list, now_s).await?;
@@ -78,9 +76,11 @@ impl Store {
         audit::append(
             &mut conn,
             self.dialect,
-            [audit_stay(
+            // A case's stays are read as one: the row names the case, not a stay.
+            [entry(
                 caller,
                 AuditAction::Read,
+                "stay",
                 case.0,
                 Some("case".into()),
             )],
@@ -106,7 +106,11 @@ impl Store {
     }
 
     /// The facility of a stay the caller may act on; None when not visible or at home.
-    pub async fn stay_facility(&self, caller: &Caller, stay_id: i64) -> Result<Option<i64>> {
+    pub async fn stay_facility(
+        &self,
+        caller: &Caller,
+        stay_id: StayId,
+    ) -> Result<Option<FacilityId>> {
         let mut conn = self.pool.acquire().await?;
         Ok(Self::open_stay_for(&mut conn, caller, stay_id)
             .await?
@@ -161,12 +165,12 @@ impl Store {
     pub(super) async fn open_stay_for(
         conn: &mut sqlx::AnyConnection,
         caller: &Caller,
-        id: i64,
+        id: StayId,
     ) -> Result<Option<(Stay, Resolved)>> {
         let row = sqlx::query(&format!(
             "SELECT {STAY_COLUMNS}, s.structure, s.unit_path FROM stays s WHERE s.id = $1"
         ))
-        .bind(id)
+        .bind(id.get())
         .fetch_optional(&mut *conn)
         .await?;
         let Some(row) = row else { return Ok(None) };
@@ -188,39 +192,41 @@ impl Store {
         caller: &Caller,
         who: &Resolved,
         a: &Admission,
-        transferred_from: Option<i64>,
+        transferred_from: Option<StayId>,
         unit: &(String, String, String),
         now_s: i64,
-    ) -> Result<i64> {
+    ) -> Result<StayId> {
         let place = if a.to.is_some() {
             Place::Facility
         } else {
             Place::Home
         };
-        Ok(sqlx::query(
-            "INSERT INTO stays (person_id, case_id, contact_id, place, facility_id, bed_type,
+        Ok(StayId::new(
+            sqlx::query(
+                "INSERT INTO stays (person_id, case_id, contact_id, place, facility_id, bed_type,
                                 from_s, until_s, discharge_reason, transferred_from, note,
                                 structure, unit_code, unit_path, created_at_s, created_by)
              VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, NULL, $8, $9, $10, $11, $12, $13, $14)
              RETURNING id",
-        )
-        .bind(who.person_id)
-        .bind(who.case_id)
-        .bind(who.contact_id)
-        .bind(place.as_str())
-        .bind(a.to.map(|t| t.0))
-        .bind(a.to.map(|t| t.1.as_str()))
-        .bind(a.at_s)
-        .bind(transferred_from)
-        .bind(a.note.clone())
-        .bind(&unit.0)
-        .bind(&unit.1)
-        .bind(&unit.2)
-        .bind(now_s)
-        .bind((caller.user.id.0 != 0).then_some(caller.user.id.0))
-        .fetch_one(&mut *conn)
-        .await?
-        .try_get(0)?)
+            )
+            .bind(who.person_id)
+            .bind(who.case_id)
+            .bind(who.contact_id)
+            .bind(place.as_str())
+            .bind(a.to.map(|t| t.0.get()))
+            .bind(a.to.map(|t| t.1.as_str()))
+            .bind(a.at_s)
+            .bind(transferred_from.map(StayId::get))
+            .bind(a.note.clone())
+            .bind(&unit.0)
+            .bind(&unit.1)
+            .bind(&unit.2)
+            .bind(now_s)
+            .bind((caller.user.id.0 != 0).then_some(caller.user.id.0))
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get(0)?,
+        ))
     }
 
     pub(super) async fn close_stay(
@@ -238,7 +244,7 @@ impl Store {
         .bind(at_s)
         .bind(reason.as_str())
         .bind(note)
-        .bind(stay.id)
+        .bind(stay.id.get())
         .execute(&mut *conn)
         .await?
         .rows_affected();

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 use domain::aid::{item, AidStatus, Currency, FxRate, GoodsLine, Money, PartyKind};
-use domain::{Role, Structure, UnitCode};
+use domain::{Role, RoundId, Structure, UnitCode};
 use store::aid::{
     AidFilter, NewDonation, NewOrg, NewRound, NewZone, PartyRef, PartySel, Refusal, ZoneUnit,
 };
@@ -409,7 +409,7 @@ async fn one_package_per_household_per_round_even_when_requests_race(store: Stor
 async fn futures_join(
     store: &Store,
     who: &store::Caller,
-    round: i64,
+    round: RoundId,
     household: i64,
     n: usize,
 ) -> Vec<Result<Option<i64>, StoreError>> {

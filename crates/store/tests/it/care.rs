@@ -5,7 +5,9 @@ use domain::epi::{CaseStatus, Severity};
 use domain::facility::{BedType, DischargeReason, FacilityKind, Place};
 use domain::person::Sex;
 use domain::vaccination::Product;
-use domain::{CaseId, PersonId, Reason, Role, Scope, Structure, UnitCode, UnitLevel};
+use domain::{
+    CaseId, FacilityId, PersonId, Reason, Role, Scope, StayId, Structure, UnitCode, UnitLevel,
+};
 use store::{
     both_databases, Admission, CaseRow, DoseItem, DoseRow, ItemOutcome, NewFacility, Occupant,
     PersonRow, StayRow, Store, StoreError,
@@ -66,7 +68,7 @@ pub async fn facility(
     commune: &str,
     kind: FacilityKind,
     beds: &[(BedType, i64)],
-) -> i64 {
+) -> FacilityId {
     let admin = store::Caller::system("test");
     store
         .create_facility(
@@ -85,7 +87,7 @@ pub async fn facility(
         .unwrap()
 }
 
-fn to_bed(case: i64, facility: i64, bed: BedType) -> Admission {
+fn to_bed(case: i64, facility: FacilityId, bed: BedType) -> Admission {
     Admission {
         occupant: Occupant::Case(CaseId(case)),
         to: Some((facility, bed)),
@@ -706,7 +708,7 @@ async fn unique_violations_name_their_field(store: Store) {
         unit: u.clone(),
     };
     let err = store
-        .bulk_stays(&[home(1), home(2)], NOW)
+        .bulk_stays(&[home(StayId::new(1)), home(StayId::new(2))], NOW)
         .await
         .unwrap_err();
     assert_eq!(err.unique_field(), Some("case_id"), "{err}");

@@ -9,7 +9,7 @@ use axum::Json;
 use chrono::NaiveDate;
 use domain::facility::{BedType, DischargeReason, FacilityKind};
 use domain::role::Permission;
-use domain::{CaseId, FieldError, Reason, Scope, Structure, UnitCode};
+use domain::{CaseId, FacilityId, FieldError, Reason, Scope, StayId, Structure, UnitCode};
 use serde::{Deserialize, Serialize};
 use store::{Admission, FacilityBeds, Stay, CAPACITY_MAX, SERIES_DAYS_MAX};
 use utoipa::{IntoParams, ToSchema};
@@ -44,7 +44,7 @@ pub struct FacilityDto {
 
 pub(crate) fn facility_dto(f: FacilityBeds) -> FacilityDto {
     FacilityDto {
-        id: f.facility.id,
+        id: f.facility.id.get(),
         name: f.facility.name,
         kind: f.facility.kind.as_str(),
         tier: f.facility.kind.tier(),
@@ -83,17 +83,17 @@ pub struct StayDto {
 
 pub(crate) fn stay_dto(s: Stay) -> StayDto {
     StayDto {
-        id: s.id,
+        id: s.id.get(),
         person_id: s.person_id.0,
         case_id: s.case_id.map(|c| c.0),
         contact_id: s.contact_id,
         place: s.place.as_str(),
-        facility_id: s.facility_id,
+        facility_id: s.facility_id.map(FacilityId::get),
         bed_type: s.bed_type.map(BedType::as_str),
         from: iso(s.from_s),
         until: s.until_s.map(iso),
         discharge_reason: s.discharge_reason.map(DischargeReason::as_str),
-        transferred_from: s.transferred_from,
+        transferred_from: s.transferred_from.map(StayId::get),
         note: s.note,
     }
 }
@@ -215,7 +215,7 @@ pub async fn create(
         .store
         .create_facility(&auth.0, &new, state.now_s())
         .await?;
-    Ok((StatusCode::CREATED, Json(Created { id })))
+    Ok((StatusCode::CREATED, Json(Created { id: id.get() })))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -235,7 +235,9 @@ pub async fn get_one(
     auth: Auth,
     Path(id): Path<String>,
 ) -> Result<Json<FacilityDetail>, ApiError> {
-    let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
+    let id = id
+        .parse::<FacilityId>()
+        .map_err(|_| ApiError::not_found())?;
     let facility = state
         .store
         .get_facility(&auth.0.scope, id)
@@ -299,7 +301,9 @@ pub async fn admit(
     Path(id): Path<String>,
     ApiJson(r): ApiJson<AdmitRequest>,
 ) -> Result<(StatusCode, Json<Admitted>), ApiError> {
-    let facility = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
+    let facility = id
+        .parse::<FacilityId>()
+        .map_err(|_| ApiError::not_found())?;
     let mut errors = Vec::new();
     let who = occupant(r.case_id, r.contact_id, &mut errors);
     let bed = match r.bed_type.as_deref() {
@@ -330,7 +334,7 @@ pub async fn admit(
     Ok((
         StatusCode::CREATED,
         Json(Admitted {
-            id,
+            id: id.get(),
             bed_type: Some(bed.as_str()),
         }),
     ))
@@ -375,7 +379,13 @@ pub async fn home(
         .admit(&auth.0, &a, state.now_s())
         .await?
         .ok_or_else(ApiError::not_found)?;
-    Ok((StatusCode::CREATED, Json(Admitted { id, bed_type: None })))
+    Ok((
+        StatusCode::CREATED,
+        Json(Admitted {
+            id: id.get(),
+            bed_type: None,
+        }),
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -401,9 +411,10 @@ pub async fn transfer(
     Path(id): Path<String>,
     ApiJson(r): ApiJson<TransferRequest>,
 ) -> Result<(StatusCode, Json<Admitted>), ApiError> {
-    let stay = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
+    let stay = id.parse::<StayId>().map_err(|_| ApiError::not_found())?;
     let mut errors = Vec::new();
-    let facility = required("facility_id", r.facility_id.filter(|&f| f > 0), &mut errors);
+    let facility =
+        required("facility_id", r.facility_id.filter(|&f| f > 0), &mut errors).map(FacilityId::new);
     let bed = slug::<BedType>("bed_type", r.bed_type.as_deref(), &mut errors);
     let at_s = past_time("at", r.at.as_deref(), state.now_s(), &mut errors)
         .unwrap_or_else(|| state.now_s());
@@ -419,7 +430,7 @@ pub async fn transfer(
     Ok((
         StatusCode::CREATED,
         Json(Admitted {
-            id,
+            id: id.get(),
             bed_type: Some(bed.as_str()),
         }),
     ))
@@ -445,7 +456,7 @@ pub async fn discharge(
     Path(id): Path<String>,
     ApiJson(r): ApiJson<DischargeRequest>,
 ) -> Result<StatusCode, ApiError> {
-    let stay = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
+    let stay = id.parse::<StayId>().map_err(|_| ApiError::not_found())?;
     let mut errors = Vec::new();
     let reason = slug::<DischargeReason>("reason", r.reason.as_deref(), &mut errors);
     if reason == Some(DischargeReason::Transferred) {
@@ -478,10 +489,10 @@ pub async fn case_stays(
     auth: Auth,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<StayDto>>, ApiError> {
-    let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
+    let id = id.parse::<CaseId>().map_err(|_| ApiError::not_found())?;
     let stays = state
         .store
-        .case_stays(&auth.0, CaseId(id), state.now_s())
+        .case_stays(&auth.0, id, state.now_s())
         .await?
         .ok_or_else(ApiError::not_found)?;
     Ok(Json(stays.into_iter().map(stay_dto).collect()))
@@ -535,7 +546,7 @@ pub async fn occupancy(
             .into_iter()
             .map(|(date, p)| OccupancyPointDto {
                 date: date.to_string(),
-                facility_id: p.facility_id,
+                facility_id: p.facility_id.get(),
                 bed_type: p.bed_type.as_str(),
                 occupied: p.occupied,
             })

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::facility::{BedType, DischargeReason};
 use domain::role::Permission;
-use domain::{CaseId, Structure};
+use domain::{CaseId, FacilityId, StayId, Structure};
 use maud::{html, Markup};
 use serde::Deserialize;
 use store::{Admission, Beds, StoreError};
@@ -89,7 +89,7 @@ pub(super) async fn page(
     Path(id): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> Response {
-    let Ok(id) = id.parse::<i64>() else {
+    let Ok(id) = id.parse::<FacilityId>() else {
         return ui.fail(StatusCode::NOT_FOUND);
     };
     let f = match state.store.get_facility(&ui.me.scope, id).await {
@@ -191,7 +191,7 @@ pub(super) struct AdmitForm {
 
 /// Where a form sends the user back: the facility page with the outcome's message id.
 /// `Ok(None)` is a record outside the caller's scope, answered as one that does not exist.
-fn back(facility: i64, result: Result<Option<()>, StoreError>) -> Response {
+fn back(facility: FacilityId, result: Result<Option<()>, StoreError>) -> Response {
     let q = match result {
         Ok(Some(())) => "done=form-saved".to_string(),
         Ok(None) => "error=form-not_found".to_string(),
@@ -209,9 +209,12 @@ fn back(facility: i64, result: Result<Option<()>, StoreError>) -> Response {
 pub(super) async fn admit(
     State(state): State<AppState>,
     ui: Ui,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     Form(f): Form<AdmitForm>,
 ) -> Response {
+    let Ok(id) = id.parse::<FacilityId>() else {
+        return ui.fail(StatusCode::NOT_FOUND);
+    };
     let number = |v: &Option<String>| {
         v.as_deref()
             .map(str::trim)
@@ -272,7 +275,7 @@ pub(super) struct StayForm {
 pub(super) async fn discharge(
     State(state): State<AppState>,
     ui: Ui,
-    Path(stay): Path<i64>,
+    Path(stay): Path<String>,
     Form(f): Form<StayForm>,
 ) -> Response {
     stay_action(state, ui, stay, f, false).await
@@ -281,13 +284,22 @@ pub(super) async fn discharge(
 pub(super) async fn transfer(
     State(state): State<AppState>,
     ui: Ui,
-    Path(stay): Path<i64>,
+    Path(stay): Path<String>,
     Form(f): Form<StayForm>,
 ) -> Response {
     stay_action(state, ui, stay, f, true).await
 }
 
-async fn stay_action(state: AppState, ui: Ui, stay: i64, f: StayForm, transfer: bool) -> Response {
+async fn stay_action(
+    state: AppState,
+    ui: Ui,
+    stay: String,
+    f: StayForm,
+    transfer: bool,
+) -> Response {
+    let Ok(stay) = stay.parse::<StayId>() else {
+        return ui.fail(StatusCode::NOT_FOUND);
+    };
     let now = state.now_s();
     // The facility page to return to: the stay's, read before it changes.
     let Ok(Some(from)) = state.store.stay_facility(&ui.me, stay).await else {
@@ -295,7 +307,7 @@ async fn stay_action(state: AppState, ui: Ui, stay: i64, f: StayForm, transfer: 
     };
     let result = if transfer {
         let (Some(to), Some(bed)) = (
-            f.facility_id,
+            f.facility_id.map(FacilityId::new),
             f.bed_type.and_then(|b| b.parse::<BedType>().ok()),
         ) else {
             return ui.fail(StatusCode::BAD_REQUEST);

@@ -16,6 +16,7 @@ mod checkins;
 mod duplicates;
 mod errors;
 mod forecast;
+mod path_ids;
 mod persons;
 mod races;
 mod relief;

@@ -2,7 +2,7 @@
 
 use sqlx::Row;
 
-use domain::Reason;
+use domain::{ActivityId, AgreementId, CommitmentId, DonationId, Reason};
 
 use super::{invalid, Activity, Agreement, Commitment, NewActivity, NewAgreement, LIST_MAX};
 use crate::aid::{audit_entry, commit_audited, push_either, STRUCTURE};
@@ -17,7 +17,7 @@ impl Store {
         caller: &Caller,
         new: &NewAgreement,
         now_s: i64,
-    ) -> Result<i64> {
+    ) -> Result<AgreementId> {
         let (a, b) = self
             .two_parties(caller, ("party_a", &new.party_a), ("party_b", &new.party_b))
             .await?;
@@ -86,7 +86,7 @@ impl Store {
             now_s,
         )
         .await?;
-        Ok(id)
+        Ok(AgreementId::new(id))
     }
 
     pub async fn add_activity(
@@ -94,7 +94,7 @@ impl Store {
         caller: &Caller,
         new: &NewActivity,
         now_s: i64,
-    ) -> Result<i64> {
+    ) -> Result<ActivityId> {
         let (host, guest) = self
             .two_parties(caller, ("host", &new.host), ("guest", &new.guest))
             .await?;
@@ -111,7 +111,7 @@ impl Store {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
              RETURNING id",
         )
-        .bind(new.agreement_id)
+        .bind(new.agreement_id.map(AgreementId::get))
         .bind(new.kind.as_str())
         .bind(new.on_date.to_string())
         .bind(STRUCTURE.as_str())
@@ -139,7 +139,7 @@ impl Store {
         let links: Vec<Vec<Val>> = new
             .donation_ids
             .iter()
-            .map(|d| vec![Val::Int(id), Val::Int(*d)])
+            .map(|d| vec![Val::Int(id), Val::Int(d.get())])
             .collect();
         insert_rows(
             &mut tx,
@@ -156,7 +156,7 @@ impl Store {
             now_s,
         )
         .await?;
-        Ok(id)
+        Ok(ActivityId::new(id))
     }
 
     /// Agreements and activities where either party is in the caller's jurisdiction,
@@ -190,7 +190,7 @@ impl Store {
             .iter()
             .map(|c| {
                 Ok(Commitment {
-                    id: c.try_get(3)?,
+                    id: CommitmentId::new(c.try_get(3)?),
                     text: c.try_get(0)?,
                     owner: c.try_get(1)?,
                     progress_pct: c.try_get(2)?,
@@ -198,7 +198,7 @@ impl Store {
             })
             .collect::<Result<Vec<_>>>()?;
             agreements.push(Agreement {
-                id,
+                id: AgreementId::new(id),
                 title: r.try_get(1)?,
                 party_a: r.try_get(2)?,
                 party_b: r.try_get(3)?,
@@ -225,11 +225,11 @@ impl Store {
             let donation_ids = self.children("SELECT donation_id FROM coop_activity_donations WHERE activity_id = $1 ORDER BY donation_id", id)
             .await?
             .iter()
-            .map(|d| d.try_get(0))
-            .collect::<Result<Vec<i64>, _>>()?;
+            .map(|d| d.try_get(0).map(DonationId::new))
+            .collect::<Result<Vec<_>, _>>()?;
             activities.push(Activity {
-                id,
-                agreement_id: r.try_get(1)?,
+                id: ActivityId::new(id),
+                agreement_id: r.try_get::<Option<i64>, _>(1)?.map(AgreementId::new),
                 kind: r.try_get(2)?,
                 on_date: r.try_get(3)?,
                 host: r.try_get(4)?,
@@ -249,7 +249,7 @@ impl Store {
     pub async fn report_commitment(
         &self,
         caller: &Caller,
-        commitment_id: i64,
+        commitment_id: CommitmentId,
         progress_pct: i64,
         now_s: i64,
     ) -> Result<bool> {
@@ -261,7 +261,7 @@ impl Store {
             "SELECT c.id FROM coop_commitments c JOIN coop_agreements a ON a.id = c.agreement_id
              WHERE c.id = ",
         );
-        sql.bind(Val::Int(commitment_id));
+        sql.bind(Val::Int(commitment_id.get()));
         push_either(&mut sql, caller, "a.", "party_a_path", "party_b_path");
         if sql.query().fetch_optional(&self.pool).await?.is_none() {
             return Ok(false);
@@ -269,7 +269,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         sqlx::query("UPDATE coop_commitments SET progress_pct = $1 WHERE id = $2")
             .bind(progress_pct)
-            .bind(commitment_id)
+            .bind(commitment_id.get())
             .execute(&mut *tx)
             .await?;
         let entry = audit_entry(

@@ -2,7 +2,7 @@
 
 use sqlx::Row;
 
-use domain::Reason;
+use domain::{CampaignId, Reason};
 
 use super::{invalid, Campaign, CampaignTask, Commendation, NewCampaign, LIST_MAX};
 use crate::aid::{audit_entry, commit_audited, STRUCTURE};
@@ -18,7 +18,7 @@ impl Store {
         caller: &Caller,
         new: &NewCampaign,
         now_s: i64,
-    ) -> Result<i64> {
+    ) -> Result<CampaignId> {
         let unit = self
             .get_unit(&caller.scope, STRUCTURE, &new.unit)
             .await?
@@ -99,14 +99,14 @@ impl Store {
             now_s,
         )
         .await?;
-        Ok(id)
+        Ok(CampaignId::new(id))
     }
 
     /// Reports a task's progress. False when the campaign is not in scope or has no such task.
     pub async fn report_task_progress(
         &self,
         caller: &Caller,
-        campaign_id: i64,
+        campaign_id: CampaignId,
         task_no: i64,
         progress: i64,
         now_s: i64,
@@ -119,7 +119,7 @@ impl Store {
             "UPDATE campaign_tasks SET progress = $1 WHERE campaign_id = $2 AND task_no = $3",
         )
         .bind(progress)
-        .bind(campaign_id)
+        .bind(campaign_id.get())
         .bind(task_no)
         .execute(&mut *tx)
         .await?
@@ -142,7 +142,7 @@ impl Store {
     pub async fn add_commendation(
         &self,
         caller: &Caller,
-        campaign_id: i64,
+        campaign_id: CampaignId,
         c: &Commendation,
         now_s: i64,
     ) -> Result<bool> {
@@ -154,7 +154,7 @@ impl Store {
             "INSERT INTO commendations (campaign_id, recipient, collective, reason, on_date)
              VALUES ($1, $2, $3, $4, $5)",
         )
-        .bind(campaign_id)
+        .bind(campaign_id.get())
         .bind(&c.recipient)
         .bind(i64::from(c.collective))
         .bind(&c.reason)
@@ -172,9 +172,9 @@ impl Store {
         Ok(true)
     }
 
-    async fn campaign_in_scope(&self, caller: &Caller, id: i64) -> Result<bool> {
+    async fn campaign_in_scope(&self, caller: &Caller, id: CampaignId) -> Result<bool> {
         let mut sql = Sql::new(self.dialect, "SELECT id FROM campaigns WHERE id = ");
-        sql.bind(Val::Int(id));
+        sql.bind(Val::Int(id.get()));
         sql.push(" AND structure = ")
             .bind(Val::Text(STRUCTURE.as_str().into()));
         sql.push_scope("unit_path", &caller.scope, STRUCTURE);
@@ -237,7 +237,7 @@ impl Store {
                 })
                 .collect::<Result<Vec<_>>>()?;
             out.push(Campaign {
-                id,
+                id: CampaignId::new(id),
                 name: r.try_get(1)?,
                 launched_on: r.try_get(2)?,
                 launched_by: r.try_get(3)?,

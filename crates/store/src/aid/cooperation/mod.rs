@@ -8,7 +8,10 @@ mod campaigns;
 use chrono::NaiveDate;
 
 use domain::aid::ActivityKind;
-use domain::{FieldError, Reason, Unit, UnitCode};
+use domain::{
+    ActivityId, AgreementId, CampaignId, CommitmentId, DonationId, FieldError, Reason, Unit,
+    UnitCode,
+};
 
 use super::STRUCTURE;
 use crate::users::Caller;
@@ -34,7 +37,7 @@ pub struct NewAgreement {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Agreement {
-    pub id: i64,
+    pub id: AgreementId,
     pub title: String,
     pub party_a: String,
     pub party_b: String,
@@ -50,7 +53,7 @@ pub struct Agreement {
 /// What a party undertook in an agreement, who answers for it, and how far it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Commitment {
-    pub id: i64,
+    pub id: CommitmentId,
     pub text: String,
     pub owner: String,
     pub progress_pct: i64,
@@ -58,7 +61,7 @@ pub struct Commitment {
 
 #[derive(Debug, Clone)]
 pub struct NewActivity {
-    pub agreement_id: Option<i64>,
+    pub agreement_id: Option<AgreementId>,
     pub kind: ActivityKind,
     pub on_date: NaiveDate,
     pub host: UnitCode,
@@ -67,15 +70,15 @@ pub struct NewActivity {
     pub participants: Option<String>,
     pub outcome: Option<String>,
     /// Gifts the delegation carried or that the meeting announced.
-    pub donation_ids: Vec<i64>,
+    pub donation_ids: Vec<DonationId>,
     pub source: String,
     pub source_quote: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Activity {
-    pub id: i64,
-    pub agreement_id: Option<i64>,
+    pub id: ActivityId,
+    pub agreement_id: Option<AgreementId>,
     pub kind: String,
     pub on_date: String,
     pub host: String,
@@ -83,7 +86,7 @@ pub struct Activity {
     pub title: String,
     pub participants: Option<String>,
     pub outcome: Option<String>,
-    pub donation_ids: Vec<i64>,
+    pub donation_ids: Vec<DonationId>,
     pub source: String,
     pub source_quote: Option<String>,
 }
@@ -122,7 +125,7 @@ pub struct Commendation {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Campaign {
-    pub id: i64,
+    pub id: CampaignId,
     pub name: String,
     pub launched_on: String,
     pub launched_by: String,

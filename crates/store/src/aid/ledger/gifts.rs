@@ -3,7 +3,7 @@
 use sqlx::Row;
 
 use domain::aid::AidStatus;
-use domain::{FieldError, Reason, UnitPath};
+use domain::{DonationId, FieldError, Reason, UnitPath};
 
 use super::{invalid, NewDonation, Receipt, GOODS_LINES_MAX};
 use crate::aid::{audit_entry, commit_audited, Refusal, STRUCTURE};
@@ -19,7 +19,7 @@ impl Store {
         caller: &Caller,
         new: &NewDonation,
         now_s: i64,
-    ) -> Result<i64> {
+    ) -> Result<DonationId> {
         let mut errors = Vec::new();
         if new.goods.len() > GOODS_LINES_MAX {
             errors.push(FieldError::new("goods", Reason::TooLong));
@@ -152,7 +152,7 @@ impl Store {
             now_s,
         )
         .await?;
-        Ok(id)
+        Ok(DonationId::new(id))
     }
 
     /// Moves a gift one step along its life. Only the donor's side dispatches; only the
@@ -162,7 +162,7 @@ impl Store {
     pub async fn advance_donation(
         &self,
         caller: &Caller,
-        id: i64,
+        id: DonationId,
         to: AidStatus,
         receipt: Option<&Receipt>,
         note: Option<&str>,
@@ -184,7 +184,7 @@ impl Store {
         let path: String = sqlx::query(&format!(
             "SELECT {path_col} FROM aid_donations WHERE id = $1"
         ))
-        .bind(id)
+        .bind(id.get())
         .fetch_one(&self.pool)
         .await?
         .try_get(0)?;
@@ -224,7 +224,7 @@ impl Store {
         .bind(to.as_str())
         .bind(now_s)
         .bind(receipt.money_minor)
-        .bind(id)
+        .bind(id.get())
         .bind(d.status.as_str())
         .execute(&mut *tx)
         .await?
@@ -234,7 +234,7 @@ impl Store {
         }
         if to == AidStatus::Received {
             sqlx::query("UPDATE aid_goods SET received_quantity = quantity WHERE donation_id = $1")
-                .bind(id)
+                .bind(id.get())
                 .execute(&mut *tx)
                 .await?;
             for (item, q) in &receipt.goods {
@@ -242,7 +242,7 @@ impl Store {
                     "UPDATE aid_goods SET received_quantity = $1 WHERE donation_id = $2 AND item = $3",
                 )
                 .bind(*q)
-                .bind(id)
+                .bind(id.get())
                 .bind(item)
                 .execute(&mut *tx)
                 .await?;
@@ -252,7 +252,7 @@ impl Store {
             "INSERT INTO aid_status_history (donation_id, at_s, status, actor, note)
              VALUES ($1, $2, $3, $4, $5)",
         )
-        .bind(id)
+        .bind(id.get())
         .bind(now_s)
         .bind(to.as_str())
         .bind(&caller.user.username)

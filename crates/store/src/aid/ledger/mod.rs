@@ -12,7 +12,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use domain::aid::{AidStatus, GoodsLine, Money, PartyKind};
-use domain::{FieldError, Reason, UnitCode, UnitPath};
+use domain::{DonationId, FieldError, OrgId, Reason, UnitCode, UnitPath};
 
 use crate::{Result, StoreError};
 
@@ -41,7 +41,7 @@ pub struct PartyRef {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PartySel {
     Unit(UnitCode),
-    Org(i64),
+    Org(OrgId),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -62,7 +62,7 @@ pub struct GoodsRow {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Donation {
-    pub id: i64,
+    pub id: DonationId,
     pub donor: Party,
     pub recipient: Party,
     pub status: AidStatus,
@@ -207,7 +207,7 @@ fn donation_from_row(r: &AnyRow) -> Result<Donation> {
     let m: Option<i64> = r.try_get("money_minor")?;
     let c: Option<String> = r.try_get("money_currency")?;
     Ok(Donation {
-        id: r.try_get("id")?,
+        id: DonationId::new(r.try_get("id")?),
         donor: party("donor_kind", "donor_ref", "donor_name")?,
         recipient: party("recipient_kind", "recipient_ref", "recipient_name")?,
         status: status.parse().map_err(|_| corrupt("status"))?,

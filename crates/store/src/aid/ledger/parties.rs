@@ -3,7 +3,7 @@
 use sqlx::Row;
 
 use domain::aid::PartyKind;
-use domain::{Reason, UnitCode, UnitPath};
+use domain::{OrgId, Reason, UnitCode, UnitPath};
 
 use super::{invalid, root_of, NewOrg, Party, PartyRef, Resolved};
 use crate::aid::{audit_entry, commit_audited, STRUCTURE};
@@ -14,7 +14,7 @@ use crate::{Result, Store, StoreError};
 impl Store {
     /// Registers an organisation of a locality (or returns the one with the same kind,
     /// locality and name).
-    pub async fn add_aid_org(&self, caller: &Caller, new: &NewOrg, now_s: i64) -> Result<i64> {
+    pub async fn add_aid_org(&self, caller: &Caller, new: &NewOrg, now_s: i64) -> Result<OrgId> {
         if new.kind == PartyKind::Locality {
             return Err(invalid("kind", Reason::UnknownValue));
         }
@@ -57,7 +57,7 @@ impl Store {
             now_s,
         )
         .await?;
-        Ok(id)
+        Ok(OrgId::new(id))
     }
 
     pub(super) async fn resolve_party(&self, field: &str, r: &PartyRef) -> Result<Resolved> {

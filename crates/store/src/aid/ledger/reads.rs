@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use sqlx::Row;
 
 use domain::aid::PartyKind;
-use domain::Reason;
+use domain::{DonationId, Reason};
 
 use super::{
     donation_from_row, invalid, AidFilter, Donation, DonationDetail, GoodsRow, PartySel,
@@ -112,7 +112,7 @@ impl Store {
             .filter(|d| {
                 d.donor.kind == PartyKind::Individual || d.recipient.kind == PartyKind::Individual
             })
-            .map(|d| d.id)
+            .map(|d| d.id.get())
             .collect();
         let list = audit::AuditList::new(
             caller,
@@ -162,17 +162,20 @@ impl Store {
             if i > 0 {
                 sql.push(", ");
             }
-            sql.bind(Val::Int(d.id));
+            sql.bind(Val::Int(d.id.get()));
         }
         sql.push(") ORDER BY donation_id, line_no");
-        let mut by_id: BTreeMap<i64, Vec<GoodsRow>> = BTreeMap::new();
+        let mut by_id: BTreeMap<DonationId, Vec<GoodsRow>> = BTreeMap::new();
         for r in sql.query().fetch_all(&self.pool).await? {
-            by_id.entry(r.try_get(0)?).or_default().push(GoodsRow {
-                item: r.try_get(1)?,
-                quantity: r.try_get(2)?,
-                unit: r.try_get(3)?,
-                received_quantity: r.try_get(4)?,
-            });
+            by_id
+                .entry(DonationId::new(r.try_get(0)?))
+                .or_default()
+                .push(GoodsRow {
+                    item: r.try_get(1)?,
+                    quantity: r.try_get(2)?,
+                    unit: r.try_get(3)?,
+                    received_quantity: r.try_get(4)?,
+                });
         }
         for d in items {
             d.goods = by_id.remove(&d.id).unwrap_or_default();
@@ -181,12 +184,16 @@ impl Store {
     }
 
     /// A gift in scope with its history and letters, or None.
-    pub async fn get_donation(&self, caller: &Caller, id: i64) -> Result<Option<DonationDetail>> {
+    pub async fn get_donation(
+        &self,
+        caller: &Caller,
+        id: DonationId,
+    ) -> Result<Option<DonationDetail>> {
         let mut sql = Sql::new(
             self.dialect,
             &format!("SELECT {DONATION_COLUMNS} FROM aid_donations d WHERE d.id = "),
         );
-        sql.bind(Val::Int(id));
+        sql.bind(Val::Int(id.get()));
         self.push_aid_filter(&mut sql, "d", caller, &AidFilter::default())
             .await?;
         let Some(row) = sql.query().fetch_optional(&self.pool).await? else {
@@ -201,7 +208,7 @@ impl Store {
             "SELECT at_s, status, actor, note FROM aid_status_history
              WHERE donation_id = $1 ORDER BY at_s, id",
         )
-        .bind(id)
+        .bind(id.get())
         .fetch_all(&self.pool)
         .await?
         .iter()

@@ -47,7 +47,7 @@ pub async fn create_donation(
         .store
         .create_donation(&auth.0, &new, state.now_s())
         .await?;
-    Ok((StatusCode::CREATED, Json(Created { id })))
+    Ok((StatusCode::CREATED, Json(Created { id: id.get() })))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -38,8 +38,9 @@ pub(crate) fn today(state: &AppState) -> NaiveDate {
     crate::local_time::local_date(state.now_s())
 }
 
-fn id_of(s: &str) -> Result<i64, ApiError> {
-    s.parse::<i64>().map_err(|_| ApiError::not_found())
+/// A record's id from a path segment: anything but a positive whole number names no record.
+fn id_of<I: std::str::FromStr>(s: &str) -> Result<I, ApiError> {
+    s.parse::<I>().map_err(|_| ApiError::not_found())
 }
 
 #[derive(Serialize, ToSchema)]

@@ -39,7 +39,7 @@ pub async fn post_need(
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     let new = app::aid::new_need(&r.into(), today(&state)).map_err(ApiError::invalid)?;
     let id = state.store.post_need(&auth.0, &new, state.now_s()).await?;
-    Ok((StatusCode::CREATED, Json(Created { id })))
+    Ok((StatusCode::CREATED, Json(Created { id: id.get() })))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -115,7 +115,7 @@ pub struct NeedDto {
 
 pub(crate) fn need_dto(n: Need) -> NeedDto {
     NeedDto {
-        id: n.id,
+        id: n.id.get(),
         unit_code: n.unit_code,
         unit_name: n.unit_name,
         item: n.item,

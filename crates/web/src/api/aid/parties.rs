@@ -73,5 +73,5 @@ pub async fn create_org(
         .store
         .add_aid_org(&auth.0, &NewOrg { kind, name, unit }, state.now_s())
         .await?;
-    Ok((StatusCode::CREATED, Json(Created { id })))
+    Ok((StatusCode::CREATED, Json(Created { id: id.get() })))
 }

@@ -85,7 +85,7 @@ fn money_dto(m: Money) -> MoneyDto {
 
 pub(crate) fn donation_dto(d: &store::aid::Donation) -> DonationDto {
     DonationDto {
-        id: d.id,
+        id: d.id.get(),
         donor: party_dto(&d.donor),
         recipient: party_dto(&d.recipient),
         status: d.status.as_str().into(),

@@ -56,7 +56,7 @@ pub async fn create_zone(
         }
         other => other?,
     };
-    Ok((StatusCode::CREATED, Json(Created { id })))
+    Ok((StatusCode::CREATED, Json(Created { id: id.get() })))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -86,7 +86,7 @@ pub async fn create_round(
         .create_round(&auth.0, zone, &new, state.now_s())
         .await?
         .ok_or_else(ApiError::not_found)?;
-    Ok((StatusCode::CREATED, Json(Created { id })))
+    Ok((StatusCode::CREATED, Json(Created { id: id.get() })))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -183,14 +183,14 @@ pub async fn list_zones(
                     .into_iter()
                     .map(|r| RoundDto {
                         gap: (z.households_in_zone - r.given).max(0),
-                        id: r.id,
+                        id: r.id.get(),
                         name: r.name,
                         kind: r.kind,
                         starts_on: r.starts_on,
                         given: r.given,
                     })
                     .collect(),
-                id: z.id,
+                id: z.id.get(),
                 name: z.name,
                 unit_code: z.units.first().map(|u| u.code.clone()).unwrap_or_default(),
                 units: z

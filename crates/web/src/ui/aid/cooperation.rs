@@ -6,7 +6,7 @@
 use axum::extract::{Form, Path, Query, State};
 use axum::response::Response;
 use domain::aid::{self, ActivityKind};
-use domain::{FieldError, Reason};
+use domain::{AgreementId, CampaignId, DonationId, FieldError, Reason};
 use maud::{html, Markup};
 use serde::Deserialize;
 use store::aid::Agreement;
@@ -164,13 +164,13 @@ const ACTIVITY_FORM: FormSpec = FormSpec {
 };
 
 /// Gift numbers separated by commas or spaces ("12, 15", "#12 #15").
-fn gift_ids(v: &Option<String>, errors: &mut Vec<FieldError>) -> Vec<i64> {
+fn gift_ids(v: &Option<String>, errors: &mut Vec<FieldError>) -> Vec<DonationId> {
     let mut ids = Vec::new();
     for part in filled(v).unwrap_or_default().split([',', ';', ' ']) {
         match part.trim().trim_start_matches('#') {
             "" => {}
             n => match n.parse::<i64>() {
-                Ok(id) if id > 0 => ids.push(id),
+                Ok(id) if id > 0 => ids.push(DonationId::new(id)),
                 _ => {
                     errors.push(FieldError::new("donation_ids", Reason::InvalidFormat));
                     return Vec::new();
@@ -189,7 +189,7 @@ pub(in crate::ui) async fn record_activity(
 ) -> Response {
     let mut errors = Vec::new();
     let request = ActivityInput {
-        agreement_id: number("agreement_id", &f.agreement_id, &mut errors),
+        agreement_id: number("agreement_id", &f.agreement_id, &mut errors).map(AgreementId::new),
         kind: owned(&f.kind),
         date: owned(&f.date),
         host: owned(&f.host),
@@ -228,7 +228,7 @@ const COMMITMENT_FORM: FormSpec = FormSpec {
 };
 
 /// A record's id in a form's address; anything else is not found.
-fn path_id(s: &str) -> Result<i64, Unsaved> {
+fn path_id<I: std::str::FromStr>(s: &str) -> Result<I, Unsaved> {
     s.parse().map_err(|_| Unsaved::Missing)
 }
 
@@ -316,7 +316,7 @@ pub(in crate::ui) async fn campaigns_page(
 }
 
 /// The form that commends someone in a campaign.
-fn commendation_form(lang: Lang, campaign: i64) -> Markup {
+fn commendation_form(lang: Lang, campaign: CampaignId) -> Markup {
     html! {
         details.noprint {
             summary { (t(lang, "commend-record")) }
@@ -354,7 +354,7 @@ pub(in crate::ui) async fn report_task_progress(
     let mut errors = Vec::new();
     let progress = number("progress", &f.progress, &mut errors);
     let saved = async {
-        let (id, no) = (path_id(&id)?, path_id(&no)?);
+        let (id, no) = (path_id(&id)?, path_id::<i64>(&no)?);
         let progress = checked(errors, task_progress(progress))?;
         found(
             state

@@ -4,6 +4,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::aid::{self, Money};
+use domain::DonationId;
 use maud::html;
 use serde::Deserialize;
 
@@ -26,7 +27,7 @@ pub(in crate::ui) async fn donation_page(
     Query(q): Query<DonationQuery>,
 ) -> Response {
     let lang = ui.lang;
-    let Ok(id) = id.parse::<i64>() else {
+    let Ok(id) = id.parse::<DonationId>() else {
         return ui.fail(StatusCode::NOT_FOUND);
     };
     let detail = match state.store.get_donation(&ui.me, id).await {
@@ -97,10 +98,10 @@ pub(in crate::ui) async fn advance_form(
     Path(id): Path<String>,
     Form(f): Form<StatusForm>,
 ) -> Response {
-    let (Ok(id), Some(Ok(to))) = (
-        id.parse::<i64>(),
-        f.status.as_deref().map(str::parse::<aid::AidStatus>),
-    ) else {
+    let Ok(id) = id.parse::<DonationId>() else {
+        return ui.fail(StatusCode::NOT_FOUND);
+    };
+    let Some(Ok(to)) = f.status.as_deref().map(str::parse::<aid::AidStatus>) else {
         return ui.fail(StatusCode::BAD_REQUEST);
     };
     let receipt = match f.received_money_minor.as_deref().map(str::trim) {

@@ -5,6 +5,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::aid;
+use domain::DonationId;
 use maud::{html, PreEscaped, DOCTYPE};
 use serde::Deserialize;
 use store::aid::Donation;
@@ -64,7 +65,7 @@ pub(in crate::ui) async fn letter(
     Query(q): Query<LetterQuery>,
 ) -> Response {
     let lang = letter_lang(q.lang.as_deref(), ui.lang);
-    let Ok(id) = id.parse::<i64>() else {
+    let Ok(id) = id.parse::<DonationId>() else {
         return ui.fail(StatusCode::NOT_FOUND);
     };
     let d = match state.store.get_donation(&ui.me, id).await {
@@ -284,7 +285,7 @@ pub(in crate::ui) async fn letter_sent(
     Path(id): Path<String>,
     Form(f): Form<LetterForm>,
 ) -> Response {
-    let Ok(id) = id.parse::<i64>() else {
+    let Ok(id) = id.parse::<DonationId>() else {
         return ui.fail(StatusCode::NOT_FOUND);
     };
     let lang = match letter_lang(f.lang.as_deref(), ui.lang) {

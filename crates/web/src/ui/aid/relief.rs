@@ -6,7 +6,7 @@ use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::aid::ReliefKind;
-use domain::{FieldError, Reason};
+use domain::{FieldError, Reason, RoundId, ZoneId};
 use maud::{html, Markup};
 use serde::Deserialize;
 use store::aid::ZoneProgress;
@@ -171,7 +171,7 @@ pub(in crate::ui) async fn open_round(
             errors,
             new_round(&request, crate::local_time::local_date(state.now_s())),
         )?;
-        let zone = zone.ok_or(Unsaved::Failed)?;
+        let zone = zone.map(ZoneId::new).ok_or(Unsaved::Failed)?;
         match state
             .store
             .create_round(&ui.me, zone, &new, state.now_s())
@@ -201,10 +201,10 @@ pub(in crate::ui) async fn give_package_form(
     Form(f): Form<PackageForm>,
 ) -> Response {
     let back = |query: &str| Redirect::to(&format!("/aid?{query}#relief")).into_response();
-    let (Ok(round), Some(Ok(household))) = (
-        round.parse::<i64>(),
-        f.household_id.as_deref().map(|h| h.trim().parse::<i64>()),
-    ) else {
+    let Ok(round) = round.parse::<RoundId>() else {
+        return ui.fail(StatusCode::NOT_FOUND);
+    };
+    let Some(Ok(household)) = f.household_id.as_deref().map(|h| h.trim().parse::<i64>()) else {
         return back("relief_error=aid-error-input");
     };
     match state

@@ -3,6 +3,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
+use domain::{AgreementId, DonationId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -55,7 +56,7 @@ pub async fn create_agreement(
         .store
         .create_agreement(&auth.0, &new, state.now_s())
         .await?;
-    Ok((StatusCode::CREATED, Json(Created { id })))
+    Ok((StatusCode::CREATED, Json(Created { id: id.get() })))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -92,7 +93,7 @@ pub async fn create_activity(
         .store
         .add_activity(&auth.0, &new, state.now_s())
         .await?;
-    Ok((StatusCode::CREATED, Json(Created { id })))
+    Ok((StatusCode::CREATED, Json(Created { id: id.get() })))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -144,7 +145,7 @@ pub async fn list_cooperation(
         agreements: agreements
             .into_iter()
             .map(|a| AgreementDto {
-                id: a.id,
+                id: a.id.get(),
                 title: a.title,
                 parties: [a.party_a, a.party_b],
                 signed_on: a.signed_on,
@@ -155,7 +156,7 @@ pub async fn list_cooperation(
                     .commitments
                     .into_iter()
                     .map(|c| CommitmentDto {
-                        id: c.id,
+                        id: c.id.get(),
                         text: c.text,
                         owner: c.owner,
                         progress_pct: c.progress_pct,
@@ -168,8 +169,8 @@ pub async fn list_cooperation(
         activities: activities
             .into_iter()
             .map(|a| ActivityDto {
-                id: a.id,
-                agreement_id: a.agreement_id,
+                id: a.id.get(),
+                agreement_id: a.agreement_id.map(AgreementId::get),
                 kind: a.kind,
                 date: a.on_date,
                 host: a.host,
@@ -177,7 +178,7 @@ pub async fn list_cooperation(
                 title: a.title,
                 participants: a.participants,
                 outcome: a.outcome,
-                donation_ids: a.donation_ids,
+                donation_ids: a.donation_ids.into_iter().map(DonationId::get).collect(),
                 source: a.source,
                 source_quote: a.source_quote,
             })
@@ -244,7 +245,7 @@ impl From<AgreementRequest> for app::aid::AgreementInput {
 impl From<ActivityRequest> for app::aid::ActivityInput {
     fn from(r: ActivityRequest) -> Self {
         app::aid::ActivityInput {
-            agreement_id: r.agreement_id,
+            agreement_id: r.agreement_id.map(AgreementId::new),
             kind: r.kind,
             date: r.date,
             host: r.host,
@@ -252,7 +253,7 @@ impl From<ActivityRequest> for app::aid::ActivityInput {
             title: r.title,
             participants: r.participants,
             outcome: r.outcome,
-            donation_ids: r.donation_ids,
+            donation_ids: r.donation_ids.into_iter().map(DonationId::new).collect(),
             source: r.source,
             source_quote: r.source_quote,
         }

@@ -53,7 +53,7 @@ pub async fn create_campaign(
         .store
         .create_campaign(&auth.0, &new, state.now_s())
         .await?;
-    Ok((StatusCode::CREATED, Json(Created { id })))
+    Ok((StatusCode::CREATED, Json(Created { id: id.get() })))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -73,7 +73,7 @@ pub async fn report_progress(
     Path((id, no)): Path<(String, String)>,
     ApiJson(r): ApiJson<ProgressRequest>,
 ) -> Result<StatusCode, ApiError> {
-    let (id, no) = (id_of(&id)?, id_of(&no)?);
+    let (id, no) = (id_of(&id)?, id_of::<i64>(&no)?);
     let progress = app::aid::task_progress(r.progress).map_err(ApiError::invalid)?;
     if state
         .store
@@ -121,7 +121,7 @@ pub async fn list_campaigns(
         campaigns
             .into_iter()
             .map(|c| CampaignDto {
-                id: c.id,
+                id: c.id.get(),
                 name: c.name,
                 launched_on: c.launched_on,
                 launched_by: c.launched_by,
