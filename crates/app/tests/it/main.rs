@@ -2,6 +2,7 @@
 //! job or a CLI command gets when it calls `app`.
 
 mod aid;
+mod care;
 mod checkins;
 mod persons;
 

@@ -2,7 +2,6 @@
 //! (refused when the bed type is full), transfers, discharges, home care and home quarantine,
 //! and occupancy over time.
 
-use app::care::occupant;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -11,11 +10,11 @@ use domain::facility::{BedType, DischargeReason, FacilityKind};
 use domain::role::Permission;
 use domain::{CaseId, FacilityId, FieldError, Reason, Scope, StayId, Structure, UnitCode};
 use serde::{Deserialize, Serialize};
-use store::{Admission, FacilityBeds, Stay, CAPACITY_MAX, SERIES_DAYS_MAX};
+use store::{FacilityBeds, Stay, CAPACITY_MAX, SERIES_DAYS_MAX};
 use utoipa::{IntoParams, ToSchema};
 
 use super::cases::iso;
-use super::casework::{past_time, required, slug};
+use super::casework::{required, slug};
 use super::opt_param;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, Auth};
@@ -276,14 +275,6 @@ pub struct Admitted {
     bed_type: Option<&'static str>,
 }
 
-fn note(n: Option<&str>, errors: &mut Vec<FieldError>) -> Option<String> {
-    let n = n.map(str::trim).filter(|n| !n.is_empty())?;
-    if n.chars().count() > 1000 {
-        errors.push(FieldError::new("note", Reason::TooLong));
-    }
-    Some(n.to_string())
-}
-
 /// Admits a case (or an F1 contact) to a bed of the facility. The case (or contact) and the
 /// facility must both be in the caller's jurisdiction: else 404, the same whether the case
 /// exists elsewhere or not at all. A person already in a facility is 409 `conflict`; a full
@@ -304,40 +295,34 @@ pub async fn admit(
     let facility = id
         .parse::<FacilityId>()
         .map_err(|_| ApiError::not_found())?;
-    let mut errors = Vec::new();
-    let who = occupant(r.case_id, r.contact_id, &mut errors);
-    let bed = match r.bed_type.as_deref() {
-        None | Some("") => None,
-        b => slug::<BedType>("bed_type", b, &mut errors),
+    let input = app::care::AdmitInput {
+        case_id: r.case_id,
+        contact_id: r.contact_id,
+        bed_type: r.bed_type,
+        at: r.at,
+        note: r.note,
     };
-    let at_s = past_time("at", r.at.as_deref(), state.now_s(), &mut errors)
-        .unwrap_or_else(|| state.now_s());
-    let note = note(r.note.as_deref(), &mut errors);
-    let (Some(who), true) = (who, errors.is_empty()) else {
-        return Err(ApiError::invalid(errors));
-    };
-    let bed = match bed {
-        Some(b) => b,
-        None => app::care::suggested_bed(&state, &auth.0, who).await?,
-    };
-    let a = Admission {
-        occupant: who,
-        to: Some((facility, bed)),
-        at_s,
-        note,
-    };
-    let id = state
-        .store
-        .admit(&auth.0, &a, state.now_s())
-        .await?
+    let a = state
+        .admit(&auth.0, Some(facility), &input)
+        .await
+        .map_err(care_error)?
         .ok_or_else(ApiError::not_found)?;
-    Ok((
-        StatusCode::CREATED,
-        Json(Admitted {
-            id: id.get(),
-            bed_type: Some(bed.as_str()),
-        }),
-    ))
+    Ok((StatusCode::CREATED, Json(admitted(a))))
+}
+
+/// A care command's refusal as the API answers it.
+fn care_error(e: app::care::CareError) -> ApiError {
+    match e {
+        app::care::CareError::Invalid(fields) => ApiError::invalid(fields),
+        app::care::CareError::Store(e) => e.into(),
+    }
+}
+
+fn admitted(a: app::care::Admitted) -> Admitted {
+    Admitted {
+        id: a.stay.get(),
+        bed_type: a.bed.map(|b| b.as_str()),
+    }
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -360,32 +345,19 @@ pub async fn home(
     auth: Auth,
     ApiJson(r): ApiJson<HomeRequest>,
 ) -> Result<(StatusCode, Json<Admitted>), ApiError> {
-    let mut errors = Vec::new();
-    let who = occupant(r.case_id, r.contact_id, &mut errors);
-    let at_s = past_time("at", r.at.as_deref(), state.now_s(), &mut errors)
-        .unwrap_or_else(|| state.now_s());
-    let note = note(r.note.as_deref(), &mut errors);
-    let (Some(who), true) = (who, errors.is_empty()) else {
-        return Err(ApiError::invalid(errors));
+    let input = app::care::AdmitInput {
+        case_id: r.case_id,
+        contact_id: r.contact_id,
+        bed_type: None,
+        at: r.at,
+        note: r.note,
     };
-    let a = Admission {
-        occupant: who,
-        to: None,
-        at_s,
-        note,
-    };
-    let id = state
-        .store
-        .admit(&auth.0, &a, state.now_s())
-        .await?
+    let a = state
+        .admit(&auth.0, None, &input)
+        .await
+        .map_err(care_error)?
         .ok_or_else(ApiError::not_found)?;
-    Ok((
-        StatusCode::CREATED,
-        Json(Admitted {
-            id: id.get(),
-            bed_type: None,
-        }),
-    ))
+    Ok((StatusCode::CREATED, Json(admitted(a))))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -412,28 +384,18 @@ pub async fn transfer(
     ApiJson(r): ApiJson<TransferRequest>,
 ) -> Result<(StatusCode, Json<Admitted>), ApiError> {
     let stay = id.parse::<StayId>().map_err(|_| ApiError::not_found())?;
-    let mut errors = Vec::new();
-    let facility =
-        required("facility_id", r.facility_id.filter(|&f| f > 0), &mut errors).map(FacilityId::new);
-    let bed = slug::<BedType>("bed_type", r.bed_type.as_deref(), &mut errors);
-    let at_s = past_time("at", r.at.as_deref(), state.now_s(), &mut errors)
-        .unwrap_or_else(|| state.now_s());
-    let note = note(r.note.as_deref(), &mut errors);
-    let (Some(facility), Some(bed), true) = (facility, bed, errors.is_empty()) else {
-        return Err(ApiError::invalid(errors));
+    let input = app::care::TransferInput {
+        facility_id: r.facility_id,
+        bed_type: r.bed_type,
+        at: r.at,
+        note: r.note,
     };
-    let id = state
-        .store
-        .transfer(&auth.0, stay, (facility, bed), at_s, note, state.now_s())
-        .await?
+    let a = state
+        .transfer(&auth.0, stay, &input)
+        .await
+        .map_err(care_error)?
         .ok_or_else(ApiError::not_found)?;
-    Ok((
-        StatusCode::CREATED,
-        Json(Admitted {
-            id: id.get(),
-            bed_type: Some(bed.as_str()),
-        }),
-    ))
+    Ok((StatusCode::CREATED, Json(admitted(a))))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -457,21 +419,15 @@ pub async fn discharge(
     ApiJson(r): ApiJson<DischargeRequest>,
 ) -> Result<StatusCode, ApiError> {
     let stay = id.parse::<StayId>().map_err(|_| ApiError::not_found())?;
-    let mut errors = Vec::new();
-    let reason = slug::<DischargeReason>("reason", r.reason.as_deref(), &mut errors);
-    if reason == Some(DischargeReason::Transferred) {
-        errors.push(FieldError::new("reason", Reason::UnknownValue));
-    }
-    let at_s = past_time("at", r.at.as_deref(), state.now_s(), &mut errors)
-        .unwrap_or_else(|| state.now_s());
-    let note = note(r.note.as_deref(), &mut errors);
-    let (Some(reason), true) = (reason, errors.is_empty()) else {
-        return Err(ApiError::invalid(errors));
+    let input = app::care::DischargeInput {
+        reason: r.reason,
+        at: r.at,
+        note: r.note,
     };
     if state
-        .store
-        .discharge(&auth.0, stay, reason, at_s, note, state.now_s())
-        .await?
+        .discharge(&auth.0, stay, &input)
+        .await
+        .map_err(care_error)?
     {
         Ok(StatusCode::NO_CONTENT)
     } else {

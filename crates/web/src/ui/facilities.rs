@@ -9,7 +9,7 @@ use domain::role::Permission;
 use domain::{CaseId, FacilityId, StayId, Structure};
 use maud::{html, Markup};
 use serde::Deserialize;
-use store::{Admission, Beds, StoreError};
+use store::{Beds, StoreError};
 
 use super::shell::{local, Ui};
 use super::{t, tr};
@@ -222,47 +222,39 @@ pub(super) async fn admit(
             .map(|v| v.parse::<i64>().map_err(|_| ()))
             .transpose()
     };
-    let mut errors = Vec::new();
-    let who = match (number(&f.case_id), number(&f.contact_id)) {
-        (Ok(case), Ok(contact)) => app::care::occupant(case, contact, &mut errors),
-        _ => None,
-    };
-    let Some(who) = who else {
-        let field = errors
-            .first()
-            .map_or("case_id", |e| e.field.as_str())
-            .to_string();
-        let reason = errors
-            .first()
-            .map_or(domain::Reason::InvalidFormat, |e| e.reason);
+    let (Ok(case_id), Ok(contact_id)) = (number(&f.case_id), number(&f.contact_id)) else {
+        let field = if number(&f.case_id).is_err() {
+            "case_id"
+        } else {
+            "contact_id"
+        };
         return back(
             id,
             Err(StoreError::Invalid(vec![domain::FieldError::new(
-                field, reason,
+                field,
+                domain::Reason::InvalidFormat,
             )])),
         );
     };
-    let bed = match f.bed_type.as_deref().filter(|b| !b.is_empty()) {
-        Some(b) => b.parse::<BedType>().ok(),
-        None => app::care::suggested_bed(&state, &ui.me, who).await.ok(),
-    };
-    let Some(bed) = bed else {
-        return ui.fail(StatusCode::BAD_REQUEST);
-    };
-    let a = Admission {
-        occupant: who,
-        to: Some((id, bed)),
-        at_s: state.now_s(),
+    let input = app::care::AdmitInput {
+        case_id,
+        contact_id,
+        bed_type: f.bed_type,
+        at: None,
         note: None,
     };
     back(
         id,
-        state
-            .store
-            .admit(&ui.me, &a, state.now_s())
-            .await
-            .map(|s| s.map(|_| ())),
+        care(state.admit(&ui.me, Some(id), &input).await).map(|s| s.map(|_| ())),
     )
+}
+
+/// A care command's refusal as the form's message: the same as the store's.
+fn care<T>(r: Result<T, app::care::CareError>) -> Result<T, StoreError> {
+    r.map_err(|e| match e {
+        app::care::CareError::Invalid(fields) => StoreError::Invalid(fields),
+        app::care::CareError::Store(e) => e,
+    })
 }
 
 #[derive(Deserialize)]
@@ -300,32 +292,25 @@ async fn stay_action(
     let Ok(stay) = stay.parse::<StayId>() else {
         return ui.fail(StatusCode::NOT_FOUND);
     };
-    let now = state.now_s();
     // The facility page to return to: the stay's, read before it changes.
     let Ok(Some(from)) = state.store.stay_facility(&ui.me, stay).await else {
         return ui.fail(StatusCode::NOT_FOUND);
     };
     let result = if transfer {
-        let (Some(to), Some(bed)) = (
-            f.facility_id.map(FacilityId::new),
-            f.bed_type.and_then(|b| b.parse::<BedType>().ok()),
-        ) else {
-            return ui.fail(StatusCode::BAD_REQUEST);
+        let input = app::care::TransferInput {
+            facility_id: f.facility_id,
+            bed_type: f.bed_type,
+            at: None,
+            note: None,
         };
-        state
-            .store
-            .transfer(&ui.me, stay, (to, bed), now, None, now)
-            .await
-            .map(|s| s.map(|_| ()))
+        care(state.transfer(&ui.me, stay, &input).await).map(|s| s.map(|_| ()))
     } else {
-        let Some(reason) = f.reason.and_then(|r| r.parse::<DischargeReason>().ok()) else {
-            return ui.fail(StatusCode::BAD_REQUEST);
+        let input = app::care::DischargeInput {
+            reason: f.reason,
+            at: None,
+            note: None,
         };
-        state
-            .store
-            .discharge(&ui.me, stay, reason, now, None, now)
-            .await
-            .map(|done| done.then_some(()))
+        care(state.discharge(&ui.me, stay, &input).await).map(|done| done.then_some(()))
     };
     back(from, result)
 }
