@@ -11,6 +11,7 @@ pub mod aid;
 pub mod auth;
 pub mod boundaries;
 pub mod care;
+pub mod cases;
 pub mod checkins;
 pub mod clock;
 pub mod clusters;

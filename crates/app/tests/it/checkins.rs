@@ -2,7 +2,7 @@
 
 use domain::epi::ScanMode;
 use domain::CaseId;
-use store::{both_databases, Caller, CheckinItem, ItemOutcome, PersonRef, Store, VenueRef};
+use store::{both_databases, CheckinItem, ItemOutcome, PersonRef, Store, VenueRef};
 
 use crate::{app_at_now, seed, DAY, NOW};
 
@@ -24,23 +24,7 @@ async fn ingested_checkins_are_traced_at_once(store: Store) {
     seed(&store, 4).await;
     let app = app_at_now(store);
     // A device's account (a resent item is recognised per sender); national scope.
-    let mut system = Caller::system("test");
-    system.user = app
-        .store
-        .create_user(
-            &store::NewUser {
-                username: "scanner".into(),
-                password_hash: "not used".into(),
-                role: domain::Role::Tracer,
-                units: vec![store::UserUnit {
-                    structure: domain::Structure::S2021,
-                    code: domain::UnitCode::parse("VN").unwrap(),
-                }],
-            },
-            NOW,
-        )
-        .await
-        .unwrap();
+    let system = crate::national(&app, "scanner", domain::Role::Tracer).await;
     // As a serving application starts: the index built from the stored data (households).
     app.contacts.rebuild(&app.store).await.unwrap();
     // Person 1 (the case) and person 3 at the market yesterday for an hour; person 4 came

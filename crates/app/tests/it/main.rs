@@ -3,6 +3,7 @@
 
 mod aid;
 mod care;
+mod cases;
 mod checkins;
 mod persons;
 
@@ -98,4 +99,29 @@ pub async fn seed(store: &Store, n: i64) {
         )
         .await
         .unwrap();
+    // As the demo loader does after rows with explicit ids.
+    store.sync_id_sequences().await.unwrap();
+}
+
+/// A signed-in account of `role` with the whole country in scope: writes that record who
+/// did them need a real account (the system caller has none).
+pub async fn national(app: &app::App, username: &str, role: domain::Role) -> store::Caller {
+    let mut caller = store::Caller::system("test");
+    caller.user = app
+        .store
+        .create_user(
+            &store::NewUser {
+                username: username.into(),
+                password_hash: "not used".into(),
+                role,
+                units: vec![store::UserUnit {
+                    structure: Structure::S2021,
+                    code: UnitCode::parse("VN").unwrap(),
+                }],
+            },
+            NOW,
+        )
+        .await
+        .unwrap();
+    caller
 }

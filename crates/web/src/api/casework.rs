@@ -4,11 +4,8 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use domain::contact::ContactSetting;
-use domain::epi::{CaseStatus, Severity, TestKind};
-use domain::{CaseId, FieldError, PersonId, Reason, Structure};
+use domain::{CaseId, PersonId, Reason, Structure};
 use serde::{Deserialize, Serialize};
-use store::{DeclaredRow, NewCase, StatusUpdate, TestResult};
 use utoipa::{IntoParams, ToSchema};
 
 use super::cases::iso;
@@ -17,7 +14,7 @@ use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, Auth};
 use crate::AppState;
 
-pub(crate) use app::input::{past_time, required, slug, time};
+pub(crate) use app::input::{required, slug, time};
 
 #[derive(Deserialize, ToSchema)]
 pub struct TestRequest {
@@ -59,77 +56,32 @@ pub async fn create_case(
     auth: Auth,
     ApiJson(r): ApiJson<NewCaseRequest>,
 ) -> Result<(StatusCode, Json<CreatedCase>), ApiError> {
-    let now = state.now_s();
-    let mut errors = Vec::new();
-    let person = required("person_id", r.person_id.filter(|&p| p > 0), &mut errors);
-    let severity = slug::<Severity>("severity", r.severity.as_deref(), &mut errors);
-    let onset = past_time("onset", r.onset.as_deref(), now, &mut errors);
-    let isolation = past_time("isolation_at", r.isolation_at.as_deref(), now, &mut errors);
-    let test = match &r.test {
-        None => required::<TestResult>("test", None, &mut errors),
-        Some(t) => {
-            let kind = slug::<TestKind>("test.kind", t.kind.as_deref(), &mut errors);
-            let sample = past_time("test.sample_at", t.sample_at.as_deref(), now, &mut errors);
-            let sample = required("test.sample_at", sample, &mut errors);
-            let result = past_time("test.result_at", t.result_at.as_deref(), now, &mut errors);
-            let result = required("test.result_at", result, &mut errors);
-            if let (Some(a), Some(b)) = (sample, result) {
-                if b < a || b > now + 300 {
-                    errors.push(FieldError::new("test.result_at", Reason::OutOfRange));
-                }
-            }
-            if t.ct.is_some_and(|c| !(0.0..=50.0).contains(&c)) {
-                errors.push(FieldError::new("test.ct", Reason::OutOfRange));
-            }
-            match (kind, sample, result) {
-                (Some(kind), Some(sample_s), Some(result_s)) => Some(TestResult {
-                    kind,
-                    sample_s,
-                    result_s,
-                    positive: true,
-                    ct: t.ct,
-                }),
-                _ => None,
-            }
-        }
-    };
-    if let (Some(o), Some(t)) = (onset, &test) {
-        if o > t.result_s {
-            errors.push(FieldError::new("onset", Reason::OutOfRange));
-        }
-    }
-    let (Some(person), Some(severity), Some(test), true) =
-        (person, severity, test, errors.is_empty())
-    else {
-        return Err(ApiError::invalid(errors));
-    };
-    // Unless the client says, a person in a recorded quarantine stay when sampled is not a
-    // community case.
-    let community = match r.community {
-        Some(c) => c,
-        None => {
-            !state
-                .store
-                .quarantined_at(PersonId(person), test.sample_s)
-                .await?
-        }
+    let input = app::cases::CaseInput {
+        person_id: r.person_id,
+        severity: r.severity,
+        onset: r.onset,
+        test: r.test.map(|t| app::cases::TestInput {
+            kind: t.kind,
+            sample_at: t.sample_at,
+            result_at: t.result_at,
+            ct: t.ct,
+        }),
+        isolation_at: r.isolation_at,
+        community: r.community,
     };
     let id = state
-        .store
-        .create_case(
-            &auth.0,
-            &NewCase {
-                person_id: PersonId(person),
-                severity,
-                onset_s: onset,
-                test,
-                isolation_s: isolation,
-                community,
-            },
-            now,
-        )
-        .await?;
+        .create_case(&auth.0, &input)
+        .await
+        .map_err(case_error)?;
     Ok((StatusCode::CREATED, Json(CreatedCase { id: id.0 })))
+}
+
+/// A casework command's refusal as the API answers it.
+fn case_error(e: app::cases::CaseError) -> ApiError {
+    match e {
+        app::cases::CaseError::Invalid(fields) => ApiError::invalid(fields),
+        app::cases::CaseError::Store(e) => e.into(),
+    }
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -160,29 +112,17 @@ pub async fn update_status(
     ApiJson(r): ApiJson<StatusRequest>,
 ) -> Result<StatusCode, ApiError> {
     let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
-    let now = state.now_s();
-    let mut errors = Vec::new();
-    let status = slug::<CaseStatus>("status", r.status.as_deref(), &mut errors);
-    let severity = slug::<Severity>("severity", r.severity.as_deref(), &mut errors);
-    let isolation_s = past_time("isolation_at", r.isolation_at.as_deref(), now, &mut errors);
-    let at_s = past_time("at", r.at.as_deref(), now, &mut errors).unwrap_or(now);
-    if r.note.as_deref().is_some_and(|n| n.chars().count() > 1000) {
-        errors.push(FieldError::new("note", Reason::TooLong));
-    }
-    let (Some(status), Some(severity), true) = (status, severity, errors.is_empty()) else {
-        return Err(ApiError::invalid(errors));
-    };
-    let change = StatusUpdate {
-        status,
-        severity,
-        isolation_s,
-        note: r.note.clone(),
-        at_s,
+    let input = app::cases::StatusInput {
+        status: r.status,
+        severity: r.severity,
+        isolation_at: r.isolation_at,
+        at: r.at,
+        note: r.note,
     };
     if state
-        .store
-        .update_case_status(&auth.0, CaseId(id), &change, now)
-        .await?
+        .update_case_status(&auth.0, CaseId(id), &input)
+        .await
+        .map_err(case_error)?
     {
         Ok(StatusCode::NO_CONTENT)
     } else {
@@ -212,55 +152,20 @@ pub async fn declare_contact(
     ApiJson(r): ApiJson<DeclaredRequest>,
 ) -> Result<StatusCode, ApiError> {
     let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
-    // The declaring person must be in the caller's jurisdiction (a read, audited).
-    state
-        .store
-        .get_person(&auth.0, PersonId(id), state.now_s())
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    let mut errors = Vec::new();
-    let contact = required(
-        "contact_person_id",
-        r.contact_person_id.filter(|&c| c > 0 && c != id),
-        &mut errors,
-    );
-    let at = past_time("at", r.at.as_deref(), state.now_s(), &mut errors);
-    let at = required("at", at, &mut errors);
-    let setting = match r.setting.as_deref() {
-        None | Some("") => required::<ContactSetting>("setting", None, &mut errors),
-        Some(s) => match s.parse::<ContactSetting>() {
-            Ok(setting) => Some(setting),
-            Err(reason) => {
-                errors.push(FieldError::new("setting", reason));
-                None
-            }
-        },
+    let input = app::cases::DeclaredInput {
+        contact_person_id: r.contact_person_id,
+        at: r.at,
+        setting: r.setting,
     };
-    let (Some(contact), Some(at_s), Some(setting), true) =
-        (contact, at, setting, errors.is_empty())
-    else {
-        return Err(ApiError::invalid(errors));
-    };
-    if state.store.residences(&[contact]).await?.is_empty() {
-        return Err(ApiError::field("contact_person_id", Reason::NotFound));
+    if state
+        .declare_contact(&auth.0, PersonId(id), &input)
+        .await
+        .map_err(case_error)?
+    {
+        Ok(StatusCode::CREATED)
+    } else {
+        Err(ApiError::not_found())
     }
-    state
-        .store
-        .add_declared_contact(
-            &auth.0,
-            &DeclaredRow {
-                person_id: id,
-                contact_id: contact,
-                at_s,
-                setting,
-            },
-            state.now_s(),
-        )
-        .await?;
-    if let Err(e) = state.contacts.reload_links(&state.store).await {
-        tracing::error!("reloading tracing links after a declared contact: {e}");
-    }
-    Ok(StatusCode::CREATED)
 }
 
 #[derive(Serialize, ToSchema)]

@@ -1,0 +1,117 @@
+//! Casework: a new case from a positive test, its status, a declared contact traced at once.
+
+use app::cases::{CaseError, CaseInput, DeclaredInput, StatusInput, TestInput};
+use domain::{CaseId, PersonId, Reason};
+use store::{both_databases, Store};
+
+use crate::{app_at_now, seed, DAY, NOW};
+
+fn iso(t: i64) -> Option<String> {
+    Some(app::local_time::iso(t))
+}
+
+async fn a_case_its_status_and_a_declared_contact(store: Store) {
+    seed(&store, 4).await;
+    let app = app_at_now(store);
+    app.contacts.rebuild(&app.store).await.unwrap();
+    let system = crate::national(&app, "cdc", domain::Role::Tracer).await;
+
+    // Every bad field at once: a result before its sample, a Ct beyond any laboratory's.
+    let bad = CaseInput {
+        person_id: Some(4),
+        severity: Some("mild".into()),
+        test: Some(TestInput {
+            kind: Some("pcr".into()),
+            sample_at: iso(NOW - 3600),
+            result_at: iso(NOW - 7200),
+            ct: Some(61.0),
+        }),
+        ..CaseInput::default()
+    };
+    let Err(CaseError::Invalid(fields)) = app.create_case(&system, &bad).await else {
+        panic!("refused");
+    };
+    let named: Vec<(&str, Reason)> = fields
+        .iter()
+        .map(|f| (f.field.as_str(), f.reason))
+        .collect();
+    assert_eq!(
+        named,
+        vec![
+            ("test.result_at", Reason::OutOfRange),
+            ("test.ct", Reason::OutOfRange)
+        ]
+    );
+    let good = CaseInput {
+        test: Some(TestInput {
+            result_at: iso(NOW - 1800),
+            ct: Some(21.5),
+            ..bad.test.clone().unwrap()
+        }),
+        ..bad
+    };
+    let case = app.create_case(&system, &good).await.unwrap();
+    let stored = app
+        .store
+        .get_case(&system, case, NOW)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        stored.case.community,
+        "not in a recorded quarantine stay when sampled"
+    );
+
+    let recovered = StatusInput {
+        status: Some("recovered".into()),
+        severity: Some("mild".into()),
+        ..StatusInput::default()
+    };
+    assert!(app
+        .update_case_status(&system, case, &recovered)
+        .await
+        .unwrap());
+    assert!(
+        !app.update_case_status(&system, CaseId(999), &recovered)
+            .await
+            .unwrap(),
+        "no such case"
+    );
+
+    // Person 1 (case 1) declares person 3 met face to face yesterday: traced at once.
+    let declared = DeclaredInput {
+        contact_person_id: Some(3),
+        at: iso(NOW - DAY),
+        setting: Some("face_to_face".into()),
+    };
+    assert!(app
+        .declare_contact(&system, PersonId(1), &declared)
+        .await
+        .unwrap());
+    let c1 = app::tracing::case_in_scope(&app, &system, CaseId(1))
+        .await
+        .unwrap();
+    let (traced, _) = app::tracing::trace_case(&app, &c1, 1).await.unwrap();
+    let mut f1: Vec<i64> = traced
+        .contacts
+        .iter()
+        .map(|c| app::contact_index::id_of(c.person))
+        .collect();
+    f1.sort_unstable();
+    assert_eq!(
+        f1,
+        vec![2, 3],
+        "the household member and the declared contact"
+    );
+    let unknown = DeclaredInput {
+        contact_person_id: Some(99),
+        ..declared
+    };
+    let Err(CaseError::Invalid(fields)) = app.declare_contact(&system, PersonId(1), &unknown).await
+    else {
+        panic!("an unknown contact is refused");
+    };
+    assert_eq!(fields[0].reason, Reason::NotFound);
+}
+
+both_databases!(a_case_its_status_and_a_declared_contact);
