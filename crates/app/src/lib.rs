@@ -25,6 +25,7 @@ pub mod registry;
 pub mod risk;
 pub mod rules;
 pub mod tracing;
+pub mod vaccination;
 
 use std::sync::Arc;
 

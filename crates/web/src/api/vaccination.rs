@@ -4,14 +4,12 @@
 use axum::extract::{Path, State};
 use axum::Json;
 use chrono::NaiveDate;
-use domain::vaccination::Product;
-use domain::{FieldError, PersonId, Reason, Structure, UnitCode, UnitLevel};
+use domain::{FieldError, PersonId, Reason, Structure, UnitLevel};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use store::{DoseItem, DOSE_BATCH_MAX, DOSE_NO_MAX};
+use store::{DoseItem, DOSE_BATCH_MAX};
 use utoipa::{IntoParams, ToSchema};
 
-use super::casework::{required, slug};
 use super::checkins::{answer_items, item_id, CheckinResponse};
 use super::opt_param;
 use crate::error::ApiError;
@@ -35,52 +33,18 @@ pub struct DoseRequest {
     unit: Option<String>,
 }
 
-/// COVID-19 vaccination in Vietnam began on 8 March 2021: no dose is older.
-const FIRST_DOSE_DAY: NaiveDate = NaiveDate::from_ymd_opt(2021, 3, 8).expect("a valid date");
-
 fn parse_dose(r: &DoseRequest, today: NaiveDate) -> Result<DoseItem, Vec<FieldError>> {
     let mut errors = Vec::new();
-    let id = item_id(&r.id, &mut errors);
-    let person = required("person_id", r.person_id.filter(|&p| p > 0), &mut errors);
-    let product = slug::<Product>("product", r.product.as_deref(), &mut errors);
-    let dose_no = match r.dose_no {
-        None => required::<u8>("dose_no", None, &mut errors),
-        Some(n) => u8::try_from(n)
-            .ok()
-            .filter(|n| (1..=DOSE_NO_MAX).contains(n))
-            .or_else(|| {
-                errors.push(FieldError::new("dose_no", Reason::OutOfRange));
-                None
-            }),
+    let client_id = item_id(&r.id, &mut errors);
+    let input = app::vaccination::DoseInput {
+        client_id,
+        person_id: r.person_id,
+        product: r.product.clone(),
+        dose_no: r.dose_no,
+        given_on: r.given_on.clone(),
+        unit: r.unit.clone(),
     };
-    // Given: not before vaccination began, not after today.
-    let given_on = super::aid::req_date(
-        "given_on",
-        r.given_on.as_deref(),
-        domain::time::Dates::past(today).not_before(FIRST_DOSE_DAY),
-        &mut errors,
-    );
-    let place = match r.unit.as_deref() {
-        None | Some("") => required::<UnitCode>("unit", None, &mut errors),
-        Some(u) => UnitCode::parse(u)
-            .map_err(|e| errors.push(FieldError::new("unit", e)))
-            .ok(),
-    };
-    match (id, person, product, dose_no, given_on, place) {
-        (Some(client_id), Some(p), Some(product), Some(dose_no), Some(given_on), Some(place))
-            if errors.is_empty() =>
-        {
-            Ok(DoseItem {
-                client_id,
-                person_id: PersonId(p),
-                product,
-                dose_no,
-                given_on,
-                place,
-            })
-        }
-        _ => Err(errors),
-    }
+    app::vaccination::dose(&input, today, &mut errors).ok_or(errors)
 }
 
 /// Records up to 1,000 doses of persons in the caller's jurisdiction. Each item is answered
@@ -102,8 +66,7 @@ pub async fn record(
     if batch.len() > DOSE_BATCH_MAX {
         return Err(ApiError::field("items", Reason::TooLong));
     }
-    let now = state.now_s();
-    let today = crate::local_time::local_date(now);
+    let today = state.today();
     let (mut form, mut valid, mut valid_index) = (Vec::new(), Vec::new(), Vec::new());
     for (i, r) in batch.iter().enumerate() {
         match parse_dose(r, today) {
@@ -115,7 +78,7 @@ pub async fn record(
             Err(e) => form.push(Some(e)),
         }
     }
-    let outcomes = state.store.record_doses(&auth.0, &valid, now).await?;
+    let outcomes = state.record_doses(&auth.0, &valid).await?;
     let ids = batch.iter().map(|r| item_id(&r.id, &mut Vec::new()));
     Ok(Json(answer_items(ids, form, valid_index, outcomes, lang)))
 }

@@ -26,7 +26,7 @@ pub(super) async fn contacts(
     let due_date = q.due_by.as_deref().and_then(|d| app::input::date(d).ok());
     let due = due_date.map(day_end_s);
     let page_req = page_of(q.cursor.as_deref(), 100);
-    let Ok(found) = state
+    let found = match state
         .store
         .list_contacts(
             &me,
@@ -37,8 +37,12 @@ pub(super) async fn contacts(
             state.now_s(),
         )
         .await
-    else {
-        return failure(lang, StatusCode::INTERNAL_SERVER_ERROR);
+    {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::error!("contact list: {e}");
+            return failure(lang, StatusCode::INTERNAL_SERVER_ERROR);
+        }
     };
     let body = html! {
         h1 { (t(lang, "contacts-title")) }

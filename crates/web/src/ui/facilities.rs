@@ -43,12 +43,13 @@ fn bar(lang: Lang, b: &Beds) -> Markup {
 }
 
 pub(super) async fn list(State(state): State<AppState>, ui: Ui) -> Response {
-    let Ok(all) = state
+    let all = match state
         .store
         .list_facilities(&ui.me.scope, Structure::S2021)
         .await
-    else {
-        return ui.fail(StatusCode::INTERNAL_SERVER_ERROR);
+    {
+        Ok(v) => v,
+        Err(e) => return ui.failed("facility list", &e),
     };
     let lang = ui.lang;
     let body = html! {

@@ -104,8 +104,9 @@ pub(super) async fn map_page(
         ),
         state.store.residents_by_unit(&ui.me.scope, STRUCTURE),
     );
-    let (Ok(cases), Ok(residents)) = (cases, residents) else {
-        return ui.fail(StatusCode::INTERNAL_SERVER_ERROR);
+    let (cases, residents) = match (cases, residents) {
+        (Ok(c), Ok(r)) => (c, r),
+        (Err(e), _) | (_, Err(e)) => return ui.failed("map", &e),
     };
 
     let focus = match q.unit.as_deref().map(str::trim).filter(|u| !u.is_empty()) {

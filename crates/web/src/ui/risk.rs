@@ -129,7 +129,10 @@ async fn body(
     } else {
         levels(state, structure, date, map_level)
             .await
-            .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?
+            .map_err(|e| {
+                tracing::error!("risk page, map: {e}");
+                StatusCode::INTERNAL_SERVER_ERROR
+            })?
     };
     let by_code: HashMap<&str, &UnitRisk> = map_levels
         .iter()
@@ -292,12 +295,13 @@ pub(super) async fn history(
     let Some(unit) = q.unit.as_deref().and_then(|u| registry.get(u)) else {
         return ui.fail(StatusCode::NOT_FOUND);
     };
-    let Ok(rows) = state
+    let rows = match state
         .store
         .risk_history(Structure::S2021, unit.code.as_str(), 104)
         .await
-    else {
-        return ui.fail(StatusCode::INTERNAL_SERVER_ERROR);
+    {
+        Ok(v) => v,
+        Err(e) => return ui.failed("risk history", &e),
     };
     let lang = ui.lang;
     let title = tr(lang, "risk-history-title", &[("unit", unit.full_name())]);

@@ -1,7 +1,6 @@
 //! Vaccination coverage per unit, as of a date.
 
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use domain::{Structure, UnitLevel};
 use maud::html;
@@ -40,12 +39,13 @@ pub(super) async fn coverage(
         .as_deref()
         .and_then(|d| app::input::date(d).ok())
         .unwrap_or_else(|| crate::local_time::local_date(state.now_s()));
-    let Ok(rows) = state
+    let rows = match state
         .store
         .coverage_by_unit(&ui.me.scope, Structure::S2021, level, as_of)
         .await
-    else {
-        return ui.fail(StatusCode::INTERNAL_SERVER_ERROR);
+    {
+        Ok(v) => v,
+        Err(e) => return ui.failed("coverage page", &e),
     };
     let lang = ui.lang;
     let body = html! {

@@ -32,12 +32,16 @@ pub(super) async fn venues(
         name_contains: name.map(str::to_string),
     };
     let page_req = page_of(q.cursor.as_deref(), 100);
-    let Ok(found) = state
+    let found = match state
         .store
         .list_venues(&me.scope, domain::Structure::S2021, &filter, &page_req)
         .await
-    else {
-        return failure(lang, StatusCode::INTERNAL_SERVER_ERROR);
+    {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::error!("venue list: {e}");
+            return failure(lang, StatusCode::INTERNAL_SERVER_ERROR);
+        }
     };
     let body = html! {
         h1 { (t(lang, "venues-title")) }

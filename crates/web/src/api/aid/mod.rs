@@ -31,7 +31,7 @@ pub use reads::*;
 pub use relief::*;
 pub use totals::*;
 
-pub(crate) use app::input::{date, req_date, text};
+pub(crate) use app::input::{date, text};
 
 /// The locality's date now: the reference of every date range.
 pub(crate) fn today(state: &AppState) -> NaiveDate {

@@ -108,7 +108,10 @@ async fn gifts_between(
         .store
         .list_donations(&ui.me, &filter, &page)
         .await
-        .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
+        .map_err(|e| {
+            tracing::error!("letter's gifts: {e}");
+            StatusCode::INTERNAL_SERVER_ERROR
+        })?;
     let gifts = found.items;
     // One letter thanks one donor on behalf of one recipient.
     match gifts.first() {
@@ -168,6 +171,7 @@ pub(in crate::ui) async fn set_letter_sent(
             .store
             .record_letter_sent(&ui.me, g.id, lang, state.now_s())
             .await
+            .map_err(|e| tracing::error!("recording a letter sent: {e}"))
             .is_err()
         {
             return ui.fail(StatusCode::INTERNAL_SERVER_ERROR);

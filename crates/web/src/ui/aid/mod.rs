@@ -3,7 +3,6 @@
 //! English) recorded as sent by a form.
 
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use domain::aid::{self, Currency, Money};
 use maud::html;
@@ -147,32 +146,16 @@ pub(super) async fn aid_page(
     let me = &ui.me;
     let page_req = page_of(q.cursor.as_deref(), 100);
     let (flows, list, usd, vnd, zones, needs, fx_rates) = match tokio::try_join!(
-        async { state.store.aid_flows(me, &filter).await.map_err(|_| ()) },
-        async {
-            state
-                .store
-                .list_donations(me, &filter, &page_req)
-                .await
-                .map_err(|_| ())
-        },
-        async {
-            state
-                .aid_totals(me, &filter, Currency::USD, None)
-                .await
-                .map_err(|_| ())
-        },
-        async {
-            state
-                .aid_totals(me, &filter, Currency::VND, None)
-                .await
-                .map_err(|_| ())
-        },
-        async { state.store.relief_progress(me).await.map_err(|_| ()) },
-        async { state.store.open_needs(None).await.map_err(|_| ()) },
-        async { state.store.fx_rates().await.map_err(|_| ()) },
+        state.store.aid_flows(me, &filter),
+        state.store.list_donations(me, &filter, &page_req),
+        state.aid_totals(me, &filter, Currency::USD, None),
+        state.aid_totals(me, &filter, Currency::VND, None),
+        state.store.relief_progress(me),
+        state.store.open_needs(None),
+        state.store.fx_rates(),
     ) {
         Ok(v) => v,
-        Err(()) => return ui.fail(StatusCode::INTERNAL_SERVER_ERROR),
+        Err(e) => return ui.failed("aid page", &e),
     };
     let may_give = ui.me.user.role.can(domain::role::Permission::WritePersonal);
     let body = html! {

@@ -23,22 +23,16 @@ pub(in crate::ui) async fn public_aid(
     let all = Caller::system("public-report");
     let filter = AidFilter::default();
     let found = tokio::try_join!(
-        async { state.store.aid_flows(&all, &filter).await.map_err(|_| ()) },
-        async {
-            state
-                .aid_totals(&all, &filter, Currency::USD, None)
-                .await
-                .map_err(|_| ())
-        },
-        async {
-            state
-                .aid_totals(&all, &filter, Currency::VND, None)
-                .await
-                .map_err(|_| ())
-        },
+        state.store.aid_flows(&all, &filter),
+        state.aid_totals(&all, &filter, Currency::USD, None),
+        state.aid_totals(&all, &filter, Currency::VND, None),
     );
-    let Ok((flows, usd, vnd)) = found else {
-        return failure(lang, StatusCode::INTERNAL_SERVER_ERROR);
+    let (flows, usd, vnd) = match found {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::error!("public aid report: {e}");
+            return failure(lang, StatusCode::INTERNAL_SERVER_ERROR);
+        }
     };
     let body = html! {
         h1 { (t(lang, "aid-public")) }
