@@ -3,11 +3,11 @@
 //! suggested.
 
 use domain::epi::Severity;
-use domain::facility::{triage, BedType, DischargeReason};
-use domain::{CaseId, FacilityId, FieldError, Reason, StayId};
+use domain::facility::{triage, BedType, DischargeReason, FacilityKind};
+use domain::{CaseId, FacilityId, FieldError, Reason, StayId, Structure};
 use store::{Admission, Caller, Occupant, StoreError};
 
-use crate::input::{past_time, required, slug};
+use crate::input::{past_time, required, slug, unit};
 use crate::App;
 
 /// The case or the F1 contact a request names (exactly one of them), or the field at fault.
@@ -225,5 +225,156 @@ impl App {
             .store
             .discharge(caller, stay, reason, at_s, note, now_s)
             .await?)
+    }
+}
+
+/// A facility's name: as long as a Vietnamese official name gets, bounded.
+pub const FACILITY_NAME_MAX_CHARS: usize = 200;
+/// A facility's address, bounded.
+pub const ADDRESS_MAX_CHARS: usize = 500;
+
+/// A bed type and its capacity as given.
+#[derive(Debug, Clone, Default)]
+pub struct BedsInput {
+    pub bed_type: Option<String>,
+    pub capacity: Option<i64>,
+}
+
+/// A facility as given.
+#[derive(Debug, Clone, Default)]
+pub struct FacilityInput {
+    pub name: Option<String>,
+    /// A facility kind's slug.
+    pub kind: Option<String>,
+    /// Unit code, in `structure` (2021 unless `2025`).
+    pub unit: Option<String>,
+    pub structure: Option<String>,
+    pub address: Option<String>,
+    pub beds: Vec<BedsInput>,
+}
+
+/// A facility from its input: every field checked, every error named at once; a bed type
+/// at most once, each capacity within [`store::CAPACITY_MAX`].
+pub fn new_facility(r: &FacilityInput) -> Result<store::NewFacility, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let name = r.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    let name = required("name", name, &mut errors);
+    if name.is_some_and(|n| n.chars().count() > FACILITY_NAME_MAX_CHARS) {
+        errors.push(FieldError::new("name", Reason::TooLong));
+    }
+    let kind = slug::<FacilityKind>("kind", r.kind.as_deref(), &mut errors);
+    let structure = match r.structure.as_deref() {
+        None | Some("") => Some(Structure::S2021),
+        s => slug::<Structure>("structure", s, &mut errors),
+    };
+    let unit = unit("unit", r.unit.as_deref(), &mut errors);
+    let mut beds = Vec::new();
+    for (i, b) in r.beds.iter().enumerate() {
+        let bed = slug::<BedType>(
+            &format!("beds[{i}].bed_type"),
+            b.bed_type.as_deref(),
+            &mut errors,
+        );
+        let cap = b.capacity.filter(|c| (0..=store::CAPACITY_MAX).contains(c));
+        if cap.is_none() {
+            errors.push(FieldError::new(
+                format!("beds[{i}].capacity"),
+                Reason::OutOfRange,
+            ));
+        }
+        if bed.is_some_and(|t| beds.iter().any(|(x, _)| *x == t)) {
+            errors.push(FieldError::new(
+                format!("beds[{i}].bed_type"),
+                Reason::Duplicate,
+            ));
+        }
+        if let (Some(bed), Some(cap)) = (bed, cap) {
+            beds.push((bed, cap));
+        }
+    }
+    if r.address
+        .as_deref()
+        .is_some_and(|a| a.chars().count() > ADDRESS_MAX_CHARS)
+    {
+        errors.push(FieldError::new("address", Reason::TooLong));
+    }
+    let (Some(name), Some(kind), Some(structure), Some(unit_code), true) =
+        (name, kind, structure, unit, errors.is_empty())
+    else {
+        return Err(errors);
+    };
+    Ok(store::NewFacility {
+        name: name.to_string(),
+        kind,
+        structure,
+        unit_code,
+        address: r.address.clone(),
+        beds,
+    })
+}
+
+impl App {
+    /// Registers a facility with its beds in a unit of the caller's jurisdiction.
+    pub async fn register_facility(
+        &self,
+        caller: &Caller,
+        r: &FacilityInput,
+    ) -> Result<FacilityId, CareError> {
+        let new = new_facility(r).map_err(CareError::Invalid)?;
+        Ok(self
+            .store
+            .create_facility(caller, &new, self.now_s())
+            .await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_facility_names_every_bad_field() {
+        let bed = |t: &str, c: i64| BedsInput {
+            bed_type: Some(t.into()),
+            capacity: Some(c),
+        };
+        let r = FacilityInput {
+            name: Some("x".repeat(FACILITY_NAME_MAX_CHARS + 1)),
+            kind: Some("spa".into()),
+            unit: Some("00001".into()),
+            structure: Some("2030".into()),
+            address: None,
+            beds: vec![
+                bed("icu", 4),
+                bed("icu", 2),
+                bed("oxygen", store::CAPACITY_MAX + 1),
+            ],
+        };
+        let fields: Vec<String> = new_facility(&r)
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "name",
+                "kind",
+                "structure",
+                "beds[1].bed_type",
+                "beds[2].capacity"
+            ]
+        );
+        let good = FacilityInput {
+            name: Some(" Bệnh viện dã chiến số 2 ".into()),
+            kind: Some("field_hospital".into()),
+            structure: None,
+            beds: vec![bed("oxygen", 300), bed("icu", 20)],
+            ..r
+        };
+        let f = new_facility(&good).unwrap();
+        assert_eq!(f.name, "Bệnh viện dã chiến số 2");
+        assert_eq!(f.structure, Structure::S2021);
+        assert_eq!(f.beds, vec![(BedType::Oxygen, 300), (BedType::Icu, 20)]);
     }
 }

@@ -131,3 +131,110 @@ fn set<T>(slot: &RwLock<Arc<T>>, value: T) {
         Err(poisoned) => *poisoned.into_inner() = Arc::new(value),
     }
 }
+
+/// Notes on an override: why the locality changed the value, bounded.
+pub const OVERRIDE_NOTE_MAX_CHARS: usize = 500;
+
+/// An override of one policy value, as given.
+#[derive(Debug, Clone, Default)]
+pub struct OverrideInput {
+    /// `risk_levels` or `care` (with or without `.toml`).
+    pub file: Option<String>,
+    /// The legal document whose period the value belongs to.
+    pub document: Option<String>,
+    /// Dotted path of the value.
+    pub key: Option<String>,
+    pub value: Option<String>,
+    pub note: Option<String>,
+}
+
+/// Why an override was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum OverrideError {
+    /// The field at fault: missing, unknown, or a value that breaks the file.
+    #[error("invalid override")]
+    Invalid(Vec<domain::FieldError>),
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+}
+
+impl crate::App {
+    /// Sets one policy value for the locality, by `by` at the locality's now. The whole file
+    /// is checked again with the new value (types, bands in order, a complete matrix); if it
+    /// fails, nothing changes, and the field at fault is named: the document or key where the
+    /// change points nowhere, the value where it breaks the file.
+    pub async fn override_policy(
+        &self,
+        by: domain::UserId,
+        r: &OverrideInput,
+    ) -> Result<(i64, OverrideRecord), OverrideError> {
+        use domain::{FieldError, Reason};
+        let trimmed = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+        };
+        let mut errors = Vec::new();
+        let mut need = |field: &str, v: &Option<String>| {
+            let v = trimmed(v);
+            if v.is_none() {
+                errors.push(FieldError::new(field, Reason::Required));
+            }
+            v
+        };
+        let (file, document, key, value) = (
+            need("file", &r.file),
+            need("document", &r.document),
+            need("key", &r.key),
+            need("value", &r.value),
+        );
+        let (Some(file), Some(document), Some(key), Some(value)) = (file, document, key, value)
+        else {
+            return Err(OverrideError::Invalid(errors));
+        };
+        let file = PolicyFile::parse(&file).ok_or_else(|| {
+            OverrideError::Invalid(vec![FieldError::new("file", Reason::UnknownValue)])
+        })?;
+        let note = trimmed(&r.note);
+        if note
+            .as_deref()
+            .is_some_and(|n| n.chars().count() > OVERRIDE_NOTE_MAX_CHARS)
+        {
+            return Err(OverrideError::Invalid(vec![FieldError::new(
+                "note",
+                Reason::TooLong,
+            )]));
+        }
+        let ov = Override {
+            document,
+            key,
+            value,
+            by,
+            at_s: self.now_s(),
+        };
+        self.rules
+            .add(&self.store, file, &ov, note.as_deref())
+            .await
+            .map_err(|e| match e {
+                RuleError::Policy(PolicyError::Override { message, .. }) => {
+                    // Where the change points nowhere the key (or document) is at fault;
+                    // where it points somewhere but breaks the file, the value is.
+                    let (field, reason) = if message.contains("document") {
+                        ("document", Reason::NotFound)
+                    } else if message.starts_with("no ") {
+                        ("key", Reason::NotFound)
+                    } else {
+                        ("value", Reason::InvalidFormat)
+                    };
+                    tracing::info!("override refused: {message}");
+                    OverrideError::Invalid(vec![FieldError::new(field, reason)])
+                }
+                RuleError::Policy(other) => {
+                    tracing::info!("override refused: {other}");
+                    OverrideError::Invalid(vec![FieldError::new("value", Reason::InvalidFormat)])
+                }
+                RuleError::Store(e) => OverrideError::Store(e),
+            })
+    }
+}

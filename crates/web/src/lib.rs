@@ -20,7 +20,7 @@ mod ui;
 
 // The application layer's parts, under the names the views have always used.
 pub use app::App;
-pub(crate) use app::{forecast, local_time, registry, risk, rules};
+pub(crate) use app::{forecast, local_time, registry, risk};
 pub use store::kept;
 
 use std::net::SocketAddr;

@@ -167,3 +167,29 @@ pub fn new_donation(r: &DonationInput, today: NaiveDate) -> Result<NewDonation, 
         note,
     })
 }
+
+/// An organisation that gives or receives aid, as given.
+#[derive(Debug, Clone, Default)]
+pub struct OrgInput {
+    /// A party kind's slug other than `locality` (a locality is a unit, not registered).
+    pub kind: Option<String>,
+    pub name: Option<String>,
+    /// The organisation's locality (unit code).
+    pub unit: Option<String>,
+}
+
+/// An organisation from its input, every bad field named.
+pub fn new_org(r: &OrgInput) -> Result<store::aid::NewOrg, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let kind = slug::<PartyKind>("kind", r.kind.as_deref(), &mut errors);
+    if kind == Some(PartyKind::Locality) {
+        errors.push(FieldError::new("kind", Reason::UnknownValue));
+    }
+    let name = text("name", r.name.as_deref(), &mut errors);
+    let name = required("name", name, &mut errors);
+    let unit = crate::input::unit("unit", r.unit.as_deref(), &mut errors);
+    let (Some(kind), Some(name), Some(unit), true) = (kind, name, unit, errors.is_empty()) else {
+        return Err(errors);
+    };
+    Ok(store::aid::NewOrg { kind, name, unit })
+}

@@ -6,6 +6,7 @@ mod care;
 mod cases;
 mod checkins;
 mod persons;
+mod rules;
 
 use domain::epi::{CaseStatus, Severity, VenueKind};
 use domain::person::Sex;

@@ -6,15 +6,14 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::NaiveDate;
-use domain::facility::{BedType, DischargeReason, FacilityKind};
+use domain::facility::{BedType, DischargeReason};
 use domain::role::Permission;
-use domain::{CaseId, FacilityId, FieldError, Reason, Scope, StayId, Structure, UnitCode};
+use domain::{CaseId, FacilityId, Reason, Scope, StayId, Structure, UnitCode};
 use serde::{Deserialize, Serialize};
-use store::{FacilityBeds, Stay, CAPACITY_MAX, SERIES_DAYS_MAX};
+use store::{FacilityBeds, Stay, SERIES_DAYS_MAX};
 use utoipa::{IntoParams, ToSchema};
 
 use super::cases::iso;
-use super::casework::{required, slug};
 use super::opt_param;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, Auth};
@@ -153,67 +152,26 @@ pub async fn create(
     auth: Auth,
     ApiJson(r): ApiJson<NewFacilityRequest>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
-    let mut errors = Vec::new();
-    let name = r.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
-    let name = required("name", name, &mut errors);
-    if name.is_some_and(|n| n.chars().count() > 200) {
-        errors.push(FieldError::new("name", Reason::TooLong));
-    }
-    let kind = slug::<FacilityKind>("kind", r.kind.as_deref(), &mut errors);
-    let structure = opt_param("structure", r.structure.as_deref(), str::parse::<Structure>)?
-        .unwrap_or(Structure::S2021);
-    let unit = match r.unit.as_deref() {
-        None | Some("") => required::<UnitCode>("unit", None, &mut errors),
-        Some(u) => UnitCode::parse(u)
-            .map_err(|e| errors.push(FieldError::new("unit", e)))
-            .ok(),
-    };
-    let mut beds = Vec::new();
-    for (i, b) in r.beds.iter().flatten().enumerate() {
-        let bed = slug::<BedType>(
-            &format!("beds[{i}].bed_type"),
-            b.bed_type.as_deref(),
-            &mut errors,
-        );
-        let cap = b.capacity.filter(|c| (0..=CAPACITY_MAX).contains(c));
-        if cap.is_none() {
-            errors.push(FieldError::new(
-                format!("beds[{i}].capacity"),
-                Reason::OutOfRange,
-            ));
-        }
-        if bed.is_some_and(|t| beds.iter().any(|(x, _)| *x == t)) {
-            errors.push(FieldError::new(
-                format!("beds[{i}].bed_type"),
-                Reason::Duplicate,
-            ));
-        }
-        if let (Some(bed), Some(cap)) = (bed, cap) {
-            beds.push((bed, cap));
-        }
-    }
-    if r.address
-        .as_deref()
-        .is_some_and(|a| a.chars().count() > 500)
-    {
-        errors.push(FieldError::new("address", Reason::TooLong));
-    }
-    let (Some(name), Some(kind), Some(unit_code), true) = (name, kind, unit, errors.is_empty())
-    else {
-        return Err(ApiError::invalid(errors));
-    };
-    let new = store::NewFacility {
-        name: name.to_string(),
-        kind,
-        structure,
-        unit_code,
-        address: r.address.clone(),
-        beds,
+    let input = app::care::FacilityInput {
+        name: r.name,
+        kind: r.kind,
+        unit: r.unit,
+        structure: r.structure,
+        address: r.address,
+        beds: r
+            .beds
+            .into_iter()
+            .flatten()
+            .map(|b| app::care::BedsInput {
+                bed_type: b.bed_type,
+                capacity: b.capacity,
+            })
+            .collect(),
     };
     let id = state
-        .store
-        .create_facility(&auth.0, &new, state.now_s())
-        .await?;
+        .register_facility(&auth.0, &input)
+        .await
+        .map_err(care_error)?;
     Ok((StatusCode::CREATED, Json(Created { id: id.get() })))
 }
 

@@ -3,15 +3,11 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use domain::overrides::Override;
-use domain::policy::PolicyError;
-use domain::{FieldError, Reason};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Auth};
-use crate::rules::{PolicyFile, RuleError};
 use crate::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -90,70 +86,19 @@ pub async fn create(
     auth: Auth,
     ApiJson(body): ApiJson<NewOverride>,
 ) -> Result<(StatusCode, Json<OverrideDto>), ApiError> {
-    let mut missing = Vec::new();
-    for (field, v) in [
-        ("file", &body.file),
-        ("document", &body.document),
-        ("key", &body.key),
-        ("value", &body.value),
-    ] {
-        if v.as_deref().is_none_or(|v| v.trim().is_empty()) {
-            missing.push(FieldError::new(field, Reason::Required));
-        }
-    }
-    if !missing.is_empty() {
-        return Err(ApiError::invalid(missing));
-    }
-    let file = body
-        .file
-        .as_deref()
-        .and_then(PolicyFile::parse)
-        .ok_or_else(|| ApiError::field("file", Reason::UnknownValue))?;
-    let note = body
-        .note
-        .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty());
-    if note.is_some_and(|n| n.chars().count() > 500) {
-        return Err(ApiError::field("note", Reason::TooLong));
-    }
-    let ov = Override {
-        document: body.document.unwrap_or_default().trim().to_string(),
-        key: body.key.unwrap_or_default().trim().to_string(),
-        value: body.value.unwrap_or_default().trim().to_string(),
-        by: auth.0.user.id,
-        at_s: state.now_s(),
+    let input = app::rules::OverrideInput {
+        file: body.file,
+        document: body.document,
+        key: body.key,
+        value: body.value,
+        note: body.note,
     };
     let (id, rec) = state
-        .rules
-        .add(&state.store, file, &ov, note)
+        .override_policy(auth.0.user.id, &input)
         .await
         .map_err(|e| match e {
-            RuleError::Policy(PolicyError::Override { message, .. }) => {
-                // Where the change points nowhere the key (or document) is at fault; where it
-                // points somewhere but breaks the file, the value is.
-                let field = if message.contains("document") {
-                    "document"
-                } else if message.starts_with("no ") {
-                    "key"
-                } else {
-                    "value"
-                };
-                tracing::info!("override refused: {message}");
-                ApiError::field(
-                    field,
-                    if field == "value" {
-                        Reason::InvalidFormat
-                    } else {
-                        Reason::NotFound
-                    },
-                )
-            }
-            RuleError::Policy(other) => {
-                tracing::info!("override refused: {other}");
-                ApiError::field("value", Reason::InvalidFormat)
-            }
-            RuleError::Store(e) => e.into(),
+            app::rules::OverrideError::Invalid(fields) => ApiError::invalid(fields),
+            app::rules::OverrideError::Store(e) => e.into(),
         })?;
     Ok((
         StatusCode::CREATED,
@@ -165,7 +110,12 @@ pub async fn create(
             old_value: rec.old_value,
             old_status: rec.old_status.as_str(),
             new_value: rec.new_value,
-            note: note.map(str::to_string),
+            note: input
+                .note
+                .as_deref()
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(str::to_string),
             by: auth.0.user.username.clone(),
             at: crate::api::cases::iso(rec.at_s),
         }),

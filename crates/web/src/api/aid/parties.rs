@@ -3,14 +3,10 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use domain::aid::PartyKind;
-use domain::{FieldError, Reason, UnitCode};
 use serde::{Deserialize, Serialize};
-use store::aid::NewOrg;
 use utoipa::ToSchema;
 
-use super::{text, Created};
-use crate::api::casework::{required, slug};
+use super::Created;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Auth};
 use crate::AppState;
@@ -53,25 +49,15 @@ pub async fn create_org(
     auth: Auth,
     ApiJson(r): ApiJson<OrgRequest>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
-    let mut errors = Vec::new();
-    let kind = slug::<PartyKind>("kind", r.kind.as_deref(), &mut errors);
-    if kind == Some(PartyKind::Locality) {
-        errors.push(FieldError::new("kind", Reason::UnknownValue));
-    }
-    let name = text("name", r.name.as_deref(), &mut errors);
-    let name = required("name", name, &mut errors);
-    let unit = match r.unit.as_deref() {
-        None | Some("") => required::<UnitCode>("unit", None, &mut errors),
-        Some(u) => UnitCode::parse(u)
-            .map_err(|e| errors.push(FieldError::new("unit", e)))
-            .ok(),
-    };
-    let (Some(kind), Some(name), Some(unit), true) = (kind, name, unit, errors.is_empty()) else {
-        return Err(ApiError::invalid(errors));
-    };
+    let new = app::aid::new_org(&app::aid::OrgInput {
+        kind: r.kind,
+        name: r.name,
+        unit: r.unit,
+    })
+    .map_err(ApiError::invalid)?;
     let id = state
         .store
-        .add_aid_org(&auth.0, &NewOrg { kind, name, unit }, state.now_s())
+        .add_aid_org(&auth.0, &new, state.now_s())
         .await?;
     Ok((StatusCode::CREATED, Json(Created { id: id.get() })))
 }
