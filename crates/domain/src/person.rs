@@ -54,6 +54,13 @@ impl NationalId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The number a personal QR code carries: the chip ID card's QR
+    /// (`number|old number|name|birth date|sex|address|issued`) or a bare number; the fields
+    /// after the first are not read.
+    pub fn from_qr(payload: &str) -> Option<NationalId> {
+        NationalId::parse(payload.split('|').next()?).ok()
+    }
 }
 
 /// A Vietnamese phone number in national form: 10 digits starting with 0. "+84 912 345 678"
@@ -261,5 +268,26 @@ mod tests {
                 ("unit", Reason::UnknownValue),
             ]
         );
+    }
+}
+
+#[cfg(test)]
+mod qr_tests {
+    use super::NationalId;
+
+    #[test]
+    fn a_card_qr_gives_its_number_and_nothing_else_passes() {
+        let card = "001090012345|012345678|Nguyễn Văn A|01011990|Nam|Hà Nội|01012021";
+        assert_eq!(
+            NationalId::from_qr(card).map(|n| n.as_str().to_string()),
+            Some("001090012345".into())
+        );
+        assert!(
+            NationalId::from_qr("012345678").is_some(),
+            "an old 9-digit CMND"
+        );
+        for bad in ["", "|", "0010900123", "00109001234X|x", "CDV1:V:0:746A"] {
+            assert!(NationalId::from_qr(bad).is_none(), "{bad}");
+        }
     }
 }

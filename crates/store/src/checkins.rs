@@ -66,9 +66,9 @@ enum Who {
     Visitor(String),
 }
 
-fn national_id_of(qr: &str) -> Option<&str> {
-    let id = qr.split('|').next()?.trim();
-    (matches!(id.len(), 9 | 12) && id.bytes().all(|b| b.is_ascii_digit())).then_some(id)
+/// The national ID a personal QR code carries (`domain::person::NationalId`, the one check).
+fn national_id_of(qr: &str) -> Option<String> {
+    domain::person::NationalId::from_qr(qr).map(|id| id.as_str().to_string())
 }
 
 impl Store {
@@ -105,7 +105,7 @@ impl Store {
         let nids: Vec<String> = items
             .iter()
             .filter_map(|i| match &i.person {
-                PersonRef::Qr(q) => national_id_of(q).map(str::to_string),
+                PersonRef::Qr(q) => national_id_of(q),
                 PersonRef::Id(_) => None,
             })
             .collect::<HashSet<_>>()
@@ -186,9 +186,9 @@ impl Store {
                     .then_some(Who::Person(*id))
                     .ok_or(Reason::NotFound),
                 PersonRef::Qr(q) => match national_id_of(q) {
-                    Some(n) => Ok(match by_nid.get(n) {
+                    Some(n) => Ok(match by_nid.get(&n) {
                         Some(id) => Who::Person(*id),
-                        None => Who::Visitor(n.to_string()),
+                        None => Who::Visitor(n),
                     }),
                     None => Err(Reason::InvalidFormat),
                 },
