@@ -336,11 +336,13 @@ fn add_coverage(
     }
 }
 
-/// Free treatment beds and intensive-care beds, where facilities are on record. Decision 218
-/// measures free beds per district and ICU beds per province, so each commune is given its
-/// population's share of its district's (province's) beds: its rate per 100,000 is the
-/// district's (province's), and pooling the communes gives back the district's total (less
-/// rounding). A province without any facility on record leaves beds unknown.
+/// Free treatment beds and intensive-care beds per 100,000, where facilities are on record,
+/// measured at the level where Decision 218/QĐ-BYT counts them: indicator 3b is the
+/// district's free beds per 100,000 of the district's population, carried by every commune
+/// of it; 3c is the province's staffed ICU beds per 100,000 of the province's population,
+/// carried by every unit of it. No bed is rounded before the rate (a commune's "share" of
+/// 3 beds was 0). A province without any facility on record leaves beds unknown. In the
+/// 2025 structure, without districts, free beds are the province's.
 fn add_beds(
     weeks: &mut BTreeMap<String, UnitWeek>,
     beds: &[store::UnitBeds],
@@ -348,7 +350,6 @@ fn add_beds(
     registry: &Registry,
     structure: Structure,
 ) {
-    use domain::facility::BedType as Bed;
     if beds.is_empty() {
         return;
     }
@@ -361,27 +362,7 @@ fn add_beds(
             .ancestor_at(code, level)
             .map(|u| u.code.to_string())
     };
-    let mut free: HashMap<String, i64> = HashMap::new();
-    let mut icu: HashMap<String, i64> = HashMap::new();
-    let mut recorded: std::collections::HashSet<String> = std::collections::HashSet::new();
-    for b in beds {
-        let Some(code) = to_structure(&b.unit_code) else {
-            continue;
-        };
-        if let Some(p) = area_of(&code, UnitLevel::Province) {
-            recorded.insert(p);
-        }
-        if b.bed_type != Bed::Quarantine {
-            if let Some(d) = area_of(&code, district_level) {
-                *free.entry(d).or_default() += (b.capacity - b.occupied).max(0);
-            }
-        }
-        if matches!(b.bed_type, Bed::Icu | Bed::Ventilator) {
-            if let Some(p) = area_of(&code, UnitLevel::Province) {
-                *icu.entry(p).or_default() += b.capacity;
-            }
-        }
-    }
+    let counted = bed_counts(beds, to_structure, &area_of, district_level);
     let mut pop: HashMap<(UnitLevel, String), u64> = HashMap::new();
     for (code, w) in weeks.iter() {
         for level in [district_level, UnitLevel::Province] {
@@ -390,29 +371,68 @@ fn add_beds(
             }
         }
     }
-    let part = |total: i64, mine: u32, all: u64| -> u32 {
-        if all == 0 {
-            return 0;
-        }
-        u32::try_from((total.max(0) as u128 * u128::from(mine) / u128::from(all)) as u64)
-            .unwrap_or(u32::MAX)
+    let per_100k = |beds: i64, residents: u64| -> Option<f64> {
+        (residents > 0).then(|| beds.max(0) as f64 * 100_000.0 / residents as f64)
     };
     for (code, w) in weeks.iter_mut() {
-        if !area_of(code, UnitLevel::Province).is_some_and(|p| recorded.contains(&p)) {
+        let Some(p) = area_of(code, UnitLevel::Province) else {
+            continue;
+        };
+        if !counted.recorded.contains(&p) {
             continue;
         }
         if let Some(d) = area_of(code, district_level) {
-            let all = pop.get(&(district_level, d.clone())).copied().unwrap_or(0);
-            w.free_beds = Some(part(free.get(&d).copied().unwrap_or(0), w.population, all));
+            let residents = pop.get(&(district_level, d.clone())).copied().unwrap_or(0);
+            w.free_beds_per_100k = per_100k(counted.free.get(&d).copied().unwrap_or(0), residents);
         }
-        if let Some(p) = area_of(code, UnitLevel::Province) {
-            let all = pop
-                .get(&(UnitLevel::Province, p.clone()))
-                .copied()
-                .unwrap_or(0);
-            w.icu_beds = Some(part(icu.get(&p).copied().unwrap_or(0), w.population, all));
+        let residents = pop
+            .get(&(UnitLevel::Province, p.clone()))
+            .copied()
+            .unwrap_or(0);
+        w.icu_beds_per_100k = per_100k(counted.icu.get(&p).copied().unwrap_or(0), residents);
+    }
+}
+
+/// Beds as Decision 218 counts them: free treatment beds per district (quarantine beds are
+/// for F1s, not patients), staffed ICU beds (ICU and ventilator) per province, and the
+/// provinces with any facility on record.
+struct BedCounts {
+    free: HashMap<String, i64>,
+    icu: HashMap<String, i64>,
+    recorded: std::collections::HashSet<String>,
+}
+
+fn bed_counts(
+    beds: &[store::UnitBeds],
+    to_structure: &impl Fn(&str) -> Option<String>,
+    area_of: &impl Fn(&str, UnitLevel) -> Option<String>,
+    district_level: UnitLevel,
+) -> BedCounts {
+    use domain::facility::BedType as Bed;
+    let mut counted = BedCounts {
+        free: HashMap::new(),
+        icu: HashMap::new(),
+        recorded: std::collections::HashSet::new(),
+    };
+    for b in beds {
+        let Some(code) = to_structure(&b.unit_code) else {
+            continue;
+        };
+        if let Some(p) = area_of(&code, UnitLevel::Province) {
+            counted.recorded.insert(p);
+        }
+        if b.bed_type != Bed::Quarantine {
+            if let Some(d) = area_of(&code, district_level) {
+                *counted.free.entry(d).or_default() += (b.capacity - b.occupied).max(0);
+            }
+        }
+        if matches!(b.bed_type, Bed::Icu | Bed::Ventilator) {
+            if let Some(p) = area_of(&code, UnitLevel::Province) {
+                *counted.icu.entry(p).or_default() += b.capacity;
+            }
         }
     }
+    counted
 }
 
 #[cfg(test)]

@@ -45,8 +45,8 @@ fn commune(u: usize, series: &[u32]) -> UnitWeek {
         high_risk_fully_vaccinated_share: (u % 7 != 0)
             .then(|| Share::new(0.85 + (u % 10) as f64 / 100.0))
             .flatten(),
-        free_beds: Some(((u * 13) % 40) as u32),
-        icu_beds: Some((u % 5) as u32),
+        free_beds_per_100k: Some(((u * 13) % 40) as f64),
+        icu_beds_per_100k: Some((u % 5) as f64),
         commune_ready: Some(u % 3 != 0),
     }
 }

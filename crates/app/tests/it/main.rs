@@ -6,6 +6,7 @@ mod care;
 mod cases;
 mod checkins;
 mod persons;
+mod risk;
 mod rules;
 
 use domain::epi::{CaseStatus, Severity, VenueKind};

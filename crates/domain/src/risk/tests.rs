@@ -24,7 +24,7 @@ fn unit() -> UnitWeek {
         adult_first_dose_share: share(0.65),
         fully_vaccinated_share: share(0.80),
         high_risk_fully_vaccinated_share: share(0.95),
-        free_beds: Some(40),
+        free_beds_per_100k: Some(40.0),
         commune_ready: Some(true),
         ..UnitWeek::default()
     }
@@ -124,7 +124,7 @@ fn band_edges() {
     assert_eq!(cov(0.70), CapacityBand::High);
     let beds = |n: u32| {
         let u = UnitWeek {
-            free_beds: Some(n),
+            free_beds_per_100k: Some(f64::from(n)),
             fully_vaccinated_share: None,
             high_risk_fully_vaccinated_share: None,
             commune_ready: None,
@@ -177,7 +177,7 @@ fn matrix_cells_are_the_published_ones() {
         cases_total: 700,
         fully_vaccinated_share: share(0.5),
         high_risk_fully_vaccinated_share: share(0.95),
-        free_beds: Some(20),
+        free_beds_per_100k: Some(20.0),
         commune_ready: None,
         ..unit()
     };
@@ -263,7 +263,7 @@ fn districts_roll_up_from_communes() {
     assert_eq!(pooled.population, 100_000);
     assert_eq!(pooled.cases_community, 20);
     assert!((pooled.adult_first_dose_share.unwrap().get() - 0.86).abs() < 1e-12);
-    assert_eq!(pooled.free_beds, None);
+    assert_eq!(pooled.free_beds_per_100k, None);
     // Pooled: 20/100k and 86% coverage: level 1.
     let a = r4800.assess_parent(&[hot, calm], &levels).unwrap();
     assert_eq!(a.level, RiskLevel::Low);

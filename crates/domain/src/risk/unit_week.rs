@@ -28,8 +28,12 @@ pub struct UnitWeek {
     pub adult_first_dose_share: Option<Share>,
     pub fully_vaccinated_share: Option<Share>,
     pub high_risk_fully_vaccinated_share: Option<Share>,
-    pub free_beds: Option<u32>,
-    pub icu_beds: Option<u32>,
+    /// Free treatment beds per 100,000 residents, measured where Decision 218 counts them:
+    /// a commune carries its district's rate (the district's free beds over the district's
+    /// population), not a share of beds of its own.
+    pub free_beds_per_100k: Option<f64>,
+    /// Staffed ICU beds per 100,000 residents of the province, carried by each of its units.
+    pub icu_beds_per_100k: Option<f64>,
     pub commune_ready: Option<bool>,
 }
 
@@ -49,8 +53,8 @@ impl UnitWeek {
                 self.high_risk_fully_vaccinated_share.map(Share::get)
             }
             Indicator::CommuneReady => self.commune_ready.map(|r| if r { 1.0 } else { 0.0 }),
-            Indicator::FreeBedsPer100k => self.free_beds.map(per_100k),
-            Indicator::IcuBedsPer100k => self.icu_beds.map(per_100k),
+            Indicator::FreeBedsPer100k => self.free_beds_per_100k,
+            Indicator::IcuBedsPer100k => self.icu_beds_per_100k,
         }
     }
 }
@@ -79,6 +83,18 @@ pub fn pool(children: &[UnitWeek]) -> UnitWeek {
             });
         (den > 0.0).then(|| Share((num / den).clamp(0.0, 1.0)))
     };
+    let rate = |f: fn(&UnitWeek) -> Option<f64>| {
+        let (num, den) = children
+            .iter()
+            .fold((0.0, 0.0), |(num, den), c| match f(c) {
+                Some(r) => (
+                    num + r * f64::from(c.population),
+                    den + f64::from(c.population),
+                ),
+                None => (num, den),
+            });
+        (den > 0.0).then(|| num / den)
+    };
     let sum = |f: fn(&UnitWeek) -> u32| children.iter().map(f).fold(0u32, u32::saturating_add);
     UnitWeek {
         population: sum(|c| c.population),
@@ -89,8 +105,10 @@ pub fn pool(children: &[UnitWeek]) -> UnitWeek {
         adult_first_dose_share: share(|c| c.adult_first_dose_share),
         fully_vaccinated_share: share(|c| c.fully_vaccinated_share),
         high_risk_fully_vaccinated_share: share(|c| c.high_risk_fully_vaccinated_share),
-        free_beds: sum_opt(|c| c.free_beds),
-        icu_beds: sum_opt(|c| c.icu_beds),
+        // A rate per resident pools as a population-weighted mean: the district's own rate
+        // when its communes all carry it, the province's (Σ beds / Σ residents) over districts.
+        free_beds_per_100k: rate(|c| c.free_beds_per_100k),
+        icu_beds_per_100k: rate(|c| c.icu_beds_per_100k),
         commune_ready: children
             .iter()
             .filter_map(|c| c.commune_ready)

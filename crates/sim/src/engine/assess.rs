@@ -80,8 +80,8 @@ impl Tally {
                 self.high_risk_fully_vaccinated,
                 self.high_risk,
             ),
-            free_beds: None,
-            icu_beds: None,
+            free_beds_per_100k: None,
+            icu_beds_per_100k: None,
             commune_ready: None,
         }
     }
