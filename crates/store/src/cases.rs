@@ -279,9 +279,15 @@ impl Store {
     /// with its positive test and the first line of its history, audited.
     pub async fn create_case(&self, caller: &Caller, new: &NewCase, now_s: i64) -> Result<CaseId> {
         let mut tx = self.pool.begin().await?;
-        let row = sqlx::query(
-            "SELECT structure, unit_code, unit_path, merged_into FROM persons WHERE id = $1",
-        )
+        // The person's row is locked (PostgreSQL; SQLite has one writer) so that two
+        // registrations of the same episode cannot both pass the check below.
+        let lock = match self.dialect {
+            crate::Dialect::Postgres => " FOR UPDATE",
+            crate::Dialect::Sqlite => "",
+        };
+        let row = sqlx::query(&format!(
+            "SELECT structure, unit_code, unit_path, merged_into FROM persons WHERE id = $1{lock}"
+        ))
         .bind(new.person_id.0)
         .fetch_optional(&mut *tx)
         .await?;
@@ -304,6 +310,23 @@ impl Store {
                 "person_id",
                 domain::Reason::NotFound,
             )]));
+        }
+        // One case per person per episode: not while one is active, and not twice from the
+        // same positive test. A reinfection after recovery is a new case.
+        let existing: Option<i64> = sqlx::query(
+            "SELECT id FROM cases WHERE person_id = $1 AND (status = 'active' OR first_sample_s = $2)
+             ORDER BY id LIMIT 1",
+        )
+        .bind(new.person_id.0)
+        .bind(new.test.sample_s)
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()?;
+        if let Some(existing) = existing {
+            return Err(StoreError::CaseExists {
+                existing: CaseId(existing),
+            });
         }
         let id: i64 = sqlx::query(
             "INSERT INTO cases (person_id, structure, unit_code, unit_path, status, severity, onset_s,

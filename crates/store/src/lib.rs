@@ -92,6 +92,10 @@ pub enum StoreError {
         field: &'static str,
         existing: Option<domain::PersonId>,
     },
+    /// The person already has a case of this episode: an active case, or one from the same
+    /// positive test (the same sample time). Answered 409 naming the existing case.
+    #[error("the person already has case {existing} for this episode")]
+    CaseExists { existing: domain::CaseId },
     /// The record's current state conflicts with the change (e.g. a merge into a record
     /// that was itself merged): the fields say which. Answered 409.
     #[error("conflict: {}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", "))]

@@ -186,6 +186,12 @@ impl From<store::StoreError> for ApiError {
                 code: ErrorCode::Conflict,
                 ..ApiError::invalid(fields)
             },
+            CaseExists { existing } => ApiError {
+                code: ErrorCode::Conflict,
+                fields: vec![FieldError::new("person_id", domain::Reason::Duplicate)],
+                retry_after_s: None,
+                existing_id: Some(existing.0),
+            },
             Refused(r) => {
                 use domain::Reason;
                 let (code, field, reason) = match r {

@@ -51,6 +51,19 @@ async fn a_case_its_status_and_a_declared_contact(store: Store) {
         ..bad
     };
     let case = app.create_case(&system, &good).await.unwrap();
+    // One case per episode: not a second while this one is active (409 naming it).
+    let again = CaseInput {
+        test: Some(TestInput {
+            sample_at: iso(NOW - 1200),
+            result_at: iso(NOW - 600),
+            ..good.test.clone().unwrap()
+        }),
+        ..good.clone()
+    };
+    assert!(matches!(
+        app.create_case(&system, &again).await,
+        Err(CaseError::Store(store::StoreError::CaseExists { existing })) if existing == case
+    ));
     let stored = app
         .store
         .get_case(&system, case, NOW)
@@ -71,6 +84,13 @@ async fn a_case_its_status_and_a_declared_contact(store: Store) {
         .update_case_status(&system, case, &recovered)
         .await
         .unwrap());
+    // Recovered: the same positive test is still this case's; a new test is a new episode.
+    assert!(matches!(
+        app.create_case(&system, &good).await,
+        Err(CaseError::Store(store::StoreError::CaseExists { existing })) if existing == case
+    ));
+    let reinfection = app.create_case(&system, &again).await.unwrap();
+    assert_ne!(reinfection, case);
     assert!(
         !app.update_case_status(&system, CaseId(999), &recovered)
             .await

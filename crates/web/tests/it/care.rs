@@ -15,6 +15,19 @@ const NOW: i64 = 1_637_000_000; // 2021-11-15
 
 /// Persons and active cases `first..first + n` (case id = person id) in `commune`.
 async fn cases_in(store: &Store, commune: &str, first: i64, n: i64, severity: Severity) {
+    people_in(store, commune, first, n, severity, true).await;
+    store.sync_id_sequences().await.unwrap();
+}
+
+/// Persons `first..first + n` of `commune`, each with an active case if `with_cases`.
+async fn people_in(
+    store: &Store,
+    commune: &str,
+    first: i64,
+    n: i64,
+    severity: Severity,
+    with_cases: bool,
+) {
     let u = store
         .unit_unscoped(Structure::S2021, &UnitCode::parse(commune).unwrap())
         .await
@@ -37,6 +50,9 @@ async fn cases_in(store: &Store, commune: &str, first: i64, n: i64, severity: Se
         })
         .collect();
     store.bulk_persons(&persons, NOW).await.unwrap();
+    if !with_cases {
+        return;
+    }
     let cases: Vec<CaseRow> = ids
         .map(|id| CaseRow {
             id,
@@ -53,7 +69,6 @@ async fn cases_in(store: &Store, commune: &str, first: i64, n: i64, severity: Se
         })
         .collect();
     store.bulk_cases(&cases, NOW).await.unwrap();
-    store.sync_id_sequences().await.unwrap();
 }
 
 async fn new_facility(app: &App, token: &str, unit: &str, kind: &str, beds: Value) -> i64 {
@@ -496,6 +511,9 @@ async fn pages_show_beds_and_take_forms(store: Store) {
 async fn a_case_found_in_quarantine_is_not_community(store: Store) {
     let app = App::at(store.clone(), Some(NOW));
     cases_in(&store, "00001", 1, 3, Severity::Mild).await;
+    // Persons 4 and 5 have no case yet: 4 is case 1's F1 in quarantine.
+    people_in(&store, "00001", 4, 2, Severity::Mild, false).await;
+    store.sync_id_sequences().await.unwrap();
     let token = app.login_as("tracer", Role::Command, &["01"]).await;
     let me = store
         .caller_by_token(
@@ -505,9 +523,9 @@ async fn a_case_found_in_quarantine_is_not_community(store: Store) {
         .await
         .unwrap()
         .unwrap();
-    let homes = store.residences(&[2]).await.unwrap();
+    let homes = store.residences(&[4]).await.unwrap();
     let f1 = store::ContactRow {
-        person_id: 2,
+        person_id: 4,
         degree: 1,
         via_person_id: 1,
         first_exposure_s: NOW - 5 * 86_400,
@@ -535,7 +553,7 @@ async fn a_case_found_in_quarantine_is_not_community(store: Store) {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.json);
     let mut community = Vec::new();
-    for person in [2, 3] {
+    for person in [4, 5] {
         let r = app
             .post_json(
                 "/api/v1/cases",
@@ -554,6 +572,20 @@ async fn a_case_found_in_quarantine_is_not_community(store: Store) {
         );
     }
     assert_eq!(community, vec![json!(false), json!(true)]);
+    // A second case of the same episode is refused, naming the case there is.
+    let r = app
+        .post_json(
+            "/api/v1/cases",
+            Some(&token),
+            &json!({"person_id": 5, "severity": "mild",
+                    "test": {"kind": "pcr", "sample_at": "2021-11-14T10:00:00+07:00", "result_at": "2021-11-14T18:00:00+07:00"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.json);
+    assert_eq!(crate::error_fields(&r), vec!["person_id".to_string()]);
+    let first = app.all_items("/api/v1/cases", &token).await;
+    let existing = first.iter().find(|c| c["person_id"] == json!(5)).unwrap()["id"].clone();
+    assert_eq!(r.json["error"]["existing_id"], existing, "{}", r.json);
 }
 
 both_databases!(
