@@ -325,11 +325,18 @@ pub async fn write(store: &Store, o: &sim::Outcome) -> Result<()> {
     let mut tests = Vec::with_capacity(o.cases.len());
     for (j, d) in o.cases.iter().enumerate() {
         let person = d.person as usize;
+        // An outcome is recorded no earlier than the case's confirmation: an infection the
+        // simulator ends before it was found is recorded as recovered on the day it was
+        // confirmed (the status-change rule refuses anything earlier, and so does R(t)'s
+        // reading of active cases).
+        let recorded = |t_s: i64| t_s.max(d.result_s);
         let (status, outcome_at_s) = match course_of.get(&d.person).map(|c| &c.outcome) {
             Some(sim::CourseEnd::Recovered { t_s }) if *t_s <= end_s => {
-                (CaseStatus::Recovered, Some(*t_s))
+                (CaseStatus::Recovered, Some(recorded(*t_s)))
             }
-            Some(sim::CourseEnd::Died { t_s }) if *t_s <= end_s => (CaseStatus::Died, Some(*t_s)),
+            Some(sim::CourseEnd::Died { t_s }) if *t_s <= end_s => {
+                (CaseStatus::Died, Some(recorded(*t_s)))
+            }
             _ => (CaseStatus::Active, None),
         };
         let severity = d

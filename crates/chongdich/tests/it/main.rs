@@ -688,6 +688,19 @@ fn exports_match_the_demo_and_runs_are_deterministic() {
     });
     assert_eq!(exports.len(), 1);
     assert_eq!(exports[0].actor, "cli export");
+    // No case has an outcome before it was confirmed (#14: 325 of the default demo's did).
+    let early = rt.block_on(async {
+        let store = store::Store::connect(&db).await.unwrap();
+        // The number of rows an UPDATE that changes nothing matches: a count.
+        let n = store::testing::execute(
+            &store,
+            "UPDATE cases SET outcome_at_s = outcome_at_s WHERE outcome_at_s < confirmed_at_s",
+        )
+        .await;
+        store.close().await;
+        n
+    });
+    assert_eq!(early, 0, "cases with an outcome before their confirmation");
     let out = run(
         &[
             "export",
