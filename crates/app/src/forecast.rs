@@ -52,6 +52,15 @@ pub enum ForecastFailure {
     Model(#[from] forecast::ForecastError),
 }
 
+/// The last day whose cases are complete: yesterday on the locality's clock. Today's count
+/// grows until midnight, so a day counted while it runs reads as a fall in R(t) and in the
+/// projection; estimates stop at the last complete day, and a requested later day is taken
+/// back to it.
+pub fn complete_through(app: &App, requested: Option<NaiveDate>) -> NaiveDate {
+    let last = app.today() - chrono::Days::new(1);
+    requested.map_or(last, |d| d.min(last))
+}
+
 /// The forecast for the cases within `scope` (a unit's subtree intersected with the
 /// caller's), as of the day `as_of`; `capacity` gives the beds per tier where known.
 pub async fn forecast_for(

@@ -60,7 +60,8 @@ pub struct ForecastDto {
 pub struct ForecastQuery {
     /// A unit code (2021 structure) within the caller's jurisdiction; default: all of it.
     unit: Option<String>,
-    /// The last observed day, YYYY-MM-DD (default: today in the locality).
+    /// The last observed day, YYYY-MM-DD (default and latest: yesterday in the locality, the
+    /// last day whose cases are complete).
     date: Option<String>,
 }
 
@@ -76,8 +77,8 @@ pub async fn get(
     Auth(caller): Auth,
     ApiQuery(q): ApiQuery<ForecastQuery>,
 ) -> Result<Json<ForecastDto>, ApiError> {
-    let as_of = opt_param("date", q.date.as_deref(), app::input::date)?
-        .unwrap_or_else(|| crate::local_time::local_date(state.now_s()));
+    let asked = opt_param("date", q.date.as_deref(), app::input::date)?;
+    let as_of = app::forecast::complete_through(&state, asked);
     let (scope, unit) = app::forecast::scope_of(&caller, q.unit.as_deref())
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
     let capacity = crate::forecast::capacity(&state, &scope).await?;

@@ -52,7 +52,12 @@ async fn compute(state: &AppState, me: &store::Caller, now: i64) -> Option<(Arc<
     // a few indexed queries).
     let (counts, rt, risk, clusters, beds, coverage, daily) = tokio::join!(
         state.store.case_counts(&me.scope, structure, now),
-        crate::forecast::rt_for(state, &me.scope, today),
+        // R(t) on complete days, as the forecast page shows it.
+        crate::forecast::rt_for(
+            state,
+            &me.scope,
+            app::forecast::complete_through(state, None)
+        ),
         state
             .store
             .latest_published_levels(structure, domain::UnitLevel::Commune, today),

@@ -40,11 +40,8 @@ pub(super) async fn forecast_page(
     Query(q): Query<ForecastQuery>,
 ) -> Response {
     let lang = ui.lang;
-    let as_of = q
-        .date
-        .as_deref()
-        .and_then(|d| app::input::date(d).ok())
-        .unwrap_or_else(|| crate::local_time::local_date(state.now_s()));
+    let asked = q.date.as_deref().and_then(|d| app::input::date(d).ok());
+    let as_of = app::forecast::complete_through(&state, asked);
     let Some((scope, unit)) = app::forecast::scope_of(&ui.me, q.unit.as_deref()) else {
         return ui.fail(StatusCode::NOT_FOUND);
     };

@@ -61,21 +61,42 @@ async fn forecast_estimates_rt_and_projects_beds(store: Store) {
     let daily = growing(&store).await;
     let app = App::at(store.clone(), Some(NOW));
     let cdc = app.login_as("cdc", Role::Tracer, &["VN"]).await;
+    // At 10:00 on 20/11 today's cases are still coming in: the estimate stops at 19/11,
+    // also when today is asked for.
     let r = app.get("/api/v1/forecast?unit=001", Some(&cdc)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.json);
-    assert_eq!(r.json["as_of"], "2021-11-20");
-    // R(t) over the store's series equals the engine's on the same 90 days.
-    let mut series = vec![0u32; 45];
-    series.extend(&daily);
+    assert_eq!(r.json["as_of"], "2021-11-19");
+    let asked = app
+        .get("/api/v1/forecast?unit=001&date=2021-11-20", Some(&cdc))
+        .await;
+    assert_eq!(asked.json["as_of"], "2021-11-19");
     let care = domain::care::CarePolicies::embedded().unwrap();
     let variant = care
         .variant_on(chrono::NaiveDate::from_ymd_opt(2021, 11, 20).unwrap())
         .unwrap();
     let si = forecast::SerialInterval::new(variant.serial_interval.value.clone()).unwrap();
-    let expected = forecast::estimate_rt(&series, &si, &forecast::CoriConfig::default()).unwrap();
+    let rt_of = |zeros: usize, days: &[u32]| {
+        let mut series = vec![0u32; zeros];
+        series.extend(days);
+        forecast::estimate_rt(&series, &si, &forecast::CoriConfig::default()).unwrap()
+    };
+    // R(t) over the store's series equals the engine's on the same 90 days.
+    let e = rt_of(46, &daily[..44]);
+    let last = r.json["rt"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["date"], "2021-11-19");
+    assert!((last["mean"].as_f64().unwrap() - e.last().unwrap().mean).abs() < 1e-9);
+
+    // A minute after midnight the day just ended is complete and the new one is not
+    // counted: R(t) does not fall for the new day's zero cases (it fell from 1.09 to 0.91).
+    let after_midnight = App::at(store.clone(), Some(NOW + 14 * 3600 + 60));
+    let r = after_midnight
+        .get("/api/v1/forecast?unit=001", Some(&cdc))
+        .await;
+    assert_eq!(r.json["as_of"], "2021-11-20");
+    let e = rt_of(45, &daily);
     let last = r.json["rt"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(last["date"], "2021-11-20");
-    let e = expected.last().unwrap();
+    let e = e.last().unwrap();
     assert!((last["mean"].as_f64().unwrap() - e.mean).abs() < 1e-9);
     assert!(e.mean > 1.0, "a growing outbreak has R above 1: {}", e.mean);
     // 28 days of cases, bed demand for the 3 tiers, growing; no beds on record, no alert.
@@ -85,6 +106,9 @@ async fn forecast_estimates_rt_and_projects_beds(store: Store) {
     assert_eq!(beds[0]["date"], "2021-11-21");
     assert!(beds[27]["demand_mean"].as_f64() > beds[0]["demand_mean"].as_f64());
     assert!(beds[0]["demand_lower"].as_f64() <= beds[0]["demand_upper"].as_f64());
+    // The page says the data run through the end of 20/11, which is true at 00:01 on 21/11.
+    let page = after_midnight.get_html("/forecast?unit=001", &cdc).await;
+    assert!(page.contains("Số liệu đến hết ngày 20/11/2021"), "{page}");
 
     // Outside the caller's jurisdiction the unit does not exist; bad dates are refused.
     let hoan_kiem = app.login_as("hk", Role::CommuneOfficer, &["002"]).await;
