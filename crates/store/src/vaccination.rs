@@ -264,6 +264,22 @@ impl Store {
             if had.is_some() {
                 errors.push(FieldError::new("dose_no", Reason::Duplicate));
             }
+            // Doses come in their order: dose n is not dated before an earlier dose nor after
+            // a later one (a dose 3 before dose 2 would count as a full course too early).
+            // Dates are stored as YYYY-MM-DD, which orders as text.
+            let given = item.given_on.format("%Y-%m-%d").to_string();
+            let out_of_order = sqlx::query(
+                "SELECT 1 FROM vaccinations WHERE person_id = $1
+                   AND ((dose_no < $2 AND given_on > $3) OR (dose_no > $2 AND given_on < $3))",
+            )
+            .bind(item.person_id.0)
+            .bind(i64::from(item.dose_no))
+            .bind(&given)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if out_of_order.is_some() {
+                errors.push(FieldError::new("given_on", Reason::OutOfRange));
+            }
             if !errors.is_empty() {
                 out.push(ItemOutcome::Rejected(errors));
                 continue;

@@ -8,6 +8,7 @@ mod checkins;
 mod persons;
 mod risk;
 mod rules;
+mod vaccination;
 
 use domain::epi::{CaseStatus, Severity, VenueKind};
 use domain::person::Sex;
