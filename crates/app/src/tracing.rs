@@ -307,10 +307,8 @@ pub async fn trace_and_record(
     let to = window.to_s;
     let ids: Vec<i64> = traced.contacts.iter().map(|c| id_of(c.person)).collect();
     let homes = app.store.residences(&ids).await?;
-    let doses = app
-        .store
-        .doses_before(&ids, local_date(app.now_s()))
-        .await?;
+    // Fully vaccinated is judged at each contact's exposure, under the rule of that day.
+    let immunity = app.store.immunity_of(&ids).await?;
     // An F1's quarantine end, for its F2s to be monitored as long.
     let mut f1_until: HashMap<i64, Option<i64>> = HashMap::new();
     let mut rows = Vec::with_capacity(traced.contacts.len());
@@ -318,7 +316,12 @@ pub async fn trace_and_record(
         let person_id = id_of(c.person);
         let last = last_exposure_s(&c.reasons, to);
         let rule = app.policies.quarantine_on(local_date(last)).ok();
-        let vaccinated = doses.get(&person_id).copied().unwrap_or(0) >= 2;
+        let (primary_done, recovered_s) = immunity.get(&person_id).copied().unwrap_or_default();
+        let vaccinated = rule
+            .and_then(|r| r.fully_vaccinated.as_ref())
+            .is_some_and(|fv| {
+                fv.holds(primary_done, recovered_s.map(local_date), local_date(last))
+            });
         let (status, from_s, until_s, test_days, doc) = match (c.degree, rule) {
             (1, Some(r)) if r.f1_place.value != QuarantinePlace::None => {
                 let days = if vaccinated {

@@ -84,6 +84,41 @@ pub struct QuarantineRule {
     pub f1_days_unvaccinated: Value<i64>,
     pub f1_test_days: Value<Vec<i64>>,
     pub f1_place: Value<QuarantinePlace>,
+    /// Who counts as fully vaccinated for `f1_days_vaccinated`; absent where the rule gives
+    /// everyone the same days.
+    #[serde(default)]
+    pub fully_vaccinated: Option<FullyVaccinated>,
+}
+
+/// "Fully vaccinated" (tiêm đủ liều) as a quarantine rule defines it: the last dose of the
+/// primary series at least `after_last_dose_days` and at most `within_days` before the
+/// exposure, or recovered from COVID-19 at most `recovered_within_days` before it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct FullyVaccinated {
+    pub after_last_dose_days: Value<i64>,
+    pub within_days: Value<i64>,
+    pub recovered_within_days: Value<i64>,
+}
+
+impl FullyVaccinated {
+    /// Whether a person whose primary series was completed on `primary_done` (if ever) and
+    /// who last recovered on `recovered` (if ever) counts as fully vaccinated when exposed
+    /// on `exposure`. A dose or a recovery after the exposure does not count.
+    pub fn holds(
+        &self,
+        primary_done: Option<NaiveDate>,
+        recovered: Option<NaiveDate>,
+        exposure: NaiveDate,
+    ) -> bool {
+        let days_before = |d: NaiveDate| (exposure - d).num_days();
+        let dosed = primary_done.map(days_before).is_some_and(|n| {
+            (self.after_last_dose_days.value..=self.within_days.value).contains(&n)
+        });
+        let recovered = recovered
+            .map(days_before)
+            .is_some_and(|n| (0..=self.recovered_within_days.value).contains(&n));
+        dosed || recovered
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -332,5 +367,37 @@ mod tests {
         assert!(Policies::parse(&kind).is_err());
         let bad_status = ok.replacen("\"verified\"", "\"maybe\"", 1);
         assert!(Policies::parse(&bad_status).is_err());
+    }
+
+    #[test]
+    fn fully_vaccinated_is_a_window_after_the_last_primary_dose_or_a_recent_recovery() {
+        let p = Policies::embedded().unwrap();
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        let exposure = d(2022, 1, 10);
+        let rule = p.quarantine_on(exposure).unwrap();
+        let fv = rule.fully_vaccinated.as_ref().expect("10696 defines it");
+        // The three F1s: a second dose 4 days before, 7 months before, and after.
+        assert!(!fv.holds(Some(d(2022, 1, 6)), None, exposure));
+        assert!(!fv.holds(Some(d(2021, 6, 10)), None, exposure));
+        assert!(!fv.holds(Some(d(2022, 1, 12)), None, exposure));
+        assert!(fv.holds(Some(d(2021, 12, 1)), None, exposure));
+        assert!(
+            fv.holds(None, Some(d(2021, 9, 1)), exposure),
+            "recovered 4 months before"
+        );
+        assert!(
+            !fv.holds(None, Some(d(2021, 6, 1)), exposure),
+            "recovered 7 months before"
+        );
+        // From about 21 Feb 2022, recovered within 3 months only.
+        let later = d(2022, 3, 1);
+        let fv = p
+            .quarantine_on(later)
+            .unwrap()
+            .fully_vaccinated
+            .clone()
+            .unwrap();
+        assert!(!fv.holds(None, Some(d(2021, 11, 1)), later));
+        assert!(fv.holds(None, Some(d(2022, 1, 1)), later));
     }
 }

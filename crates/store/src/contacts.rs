@@ -229,31 +229,59 @@ impl Store {
         Ok(out)
     }
 
-    /// Doses each of the given persons had received before `before_s`'s date
-    /// (`given_on` < that local date).
-    pub async fn doses_before(
+    /// What decides whether each of `ids` was fully vaccinated at an exposure: the date the
+    /// primary series was first completed (the earliest dose that completes its product's
+    /// series, `domain::vaccination::completes_series`) and the last recovery from a case
+    /// (its outcome time). A person with neither is absent.
+    pub async fn immunity_of(
         &self,
         ids: &[i64],
-        before_date: chrono::NaiveDate,
-    ) -> Result<HashMap<i64, i64>> {
-        let mut out = HashMap::new();
-        let date = before_date.format("%Y-%m-%d").to_string();
+    ) -> Result<HashMap<i64, (Option<chrono::NaiveDate>, Option<i64>)>> {
+        let mut out: HashMap<i64, (Option<chrono::NaiveDate>, Option<i64>)> = HashMap::new();
         for chunk in ids.chunks(2_000) {
+            let list = |sql: &mut Sql| {
+                sql.push(" person_id IN (");
+                for (i, id) in chunk.iter().enumerate() {
+                    if i > 0 {
+                        sql.push(", ");
+                    }
+                    sql.bind(Val::Int(*id));
+                }
+                sql.push(")");
+            };
             let mut sql = Sql::new(
                 self.dialect,
-                "SELECT person_id, COUNT(*) FROM vaccinations WHERE given_on < ",
+                "SELECT person_id, dose_no, product, given_on FROM vaccinations WHERE",
             );
-            sql.bind(Val::Text(date.clone()));
-            sql.push(" AND person_id IN (");
-            for (i, id) in chunk.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.bind(Val::Int(*id));
-            }
-            sql.push(") GROUP BY person_id");
+            list(&mut sql);
             for r in sql.query().fetch_all(&self.pool).await? {
-                out.insert(r.try_get(0)?, r.try_get(1)?);
+                let person: i64 = r.try_get(0)?;
+                let dose_no: i64 = r.try_get(1)?;
+                let product: String = r.try_get(2)?;
+                let given_on: String = r.try_get(3)?;
+                let product = product
+                    .parse::<domain::vaccination::Product>()
+                    .map_err(|_| crate::StoreError::Corrupt("vaccinations.product".into()))?;
+                let given_on = chrono::NaiveDate::parse_from_str(&given_on, "%Y-%m-%d")
+                    .map_err(|_| crate::StoreError::Corrupt("vaccinations.given_on".into()))?;
+                let completes = u8::try_from(dose_no)
+                    .is_ok_and(|n| domain::vaccination::completes_series(product, n));
+                if completes {
+                    let e = out.entry(person).or_default();
+                    e.0 = Some(e.0.map_or(given_on, |d| d.min(given_on)));
+                }
+            }
+            let mut sql = Sql::new(
+                self.dialect,
+                "SELECT person_id, MAX(outcome_at_s) FROM cases
+                 WHERE status = 'recovered' AND outcome_at_s IS NOT NULL AND",
+            );
+            list(&mut sql);
+            sql.push(" GROUP BY person_id");
+            for r in sql.query().fetch_all(&self.pool).await? {
+                let person: i64 = r.try_get(0)?;
+                let at: Option<i64> = r.try_get(1)?;
+                out.entry(person).or_default().1 = at;
             }
         }
         Ok(out)

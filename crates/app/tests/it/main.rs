@@ -6,6 +6,7 @@ mod care;
 mod cases;
 mod checkins;
 mod persons;
+mod quarantine;
 mod risk;
 mod rules;
 mod vaccination;

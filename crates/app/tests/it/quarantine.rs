@@ -1,0 +1,146 @@
+//! Quarantine by vaccination status under 10696/BYT-MT: fully vaccinated is the last dose
+//! of the primary series 14 days to 6 months before the exposure (or a recent recovery),
+//! judged at the exposure; the others quarantine 14 days.
+
+use domain::epi::{CaseStatus, ScanMode, Severity, VenueKind};
+use domain::person::Sex;
+use domain::CaseId;
+use store::{
+    both_databases, Caller, CaseRow, CheckinItem, PersonRef, PersonRow, Store, VenueRef, VenueRow,
+};
+
+use crate::unit;
+
+/// 2022-01-10 10:00 in Hà Nội (10696/BYT-MT in force).
+const NOW_J: i64 = 1_641_783_600;
+const DAY: i64 = 86_400;
+
+async fn quarantine_days_follow_the_vaccination_window(store: Store) {
+    let home = unit(&store, "00001").await;
+    let persons: Vec<PersonRow> = (1..=5)
+        .map(|i| PersonRow {
+            id: i,
+            full_name: format!("Người {i}"),
+            national_id: None,
+            phone: None,
+            birth_date: None,
+            sex: Sex::Unknown,
+            unit: home.clone(),
+            household_id: None,
+            synthetic: true,
+        })
+        .collect();
+    store.bulk_persons(&persons, 0).await.unwrap();
+    store
+        .bulk_venues(
+            &[VenueRow {
+                id: 1,
+                name: "Chợ".into(),
+                kind: VenueKind::Market,
+                unit: home.clone(),
+                address: None,
+                capacity: None,
+                open_min: 0,
+                close_min: 24 * 60,
+                qr_payload: "CDV1:V:1:TEST".into(),
+                synthetic: true,
+            }],
+            0,
+        )
+        .await
+        .unwrap();
+    store
+        .bulk_cases(
+            &[CaseRow {
+                id: 1,
+                person_id: 1,
+                unit: home,
+                status: CaseStatus::Active,
+                severity: Severity::Mild,
+                onset_s: None,
+                first_sample_s: NOW_J - 2 * 3600,
+                confirmed_at_s: NOW_J - 3600,
+                isolation_s: Some(NOW_J - 3600),
+                community: true,
+                outcome_at_s: None,
+            }],
+            0,
+        )
+        .await
+        .unwrap();
+    store.sync_id_sequences().await.unwrap();
+    let mut app = app::App::new(store.clone()).unwrap();
+    app.clock = app::clock::LocalityClock::reading(NOW_J);
+    app.contacts.rebuild(&app.store).await.unwrap();
+    let system = Caller::system("test");
+    let scanner = crate::national(&app, "scanner", domain::Role::Tracer).await;
+    // Everyone at the market together yesterday, 09:00–10:00: exposure on 9 January.
+    let t = NOW_J - DAY - 3600;
+    let visits: Vec<CheckinItem> = (1..=5)
+        .map(|p| CheckinItem {
+            client_id: format!("v{p}"),
+            person: PersonRef::Id(p),
+            venue: VenueRef::Id(1),
+            t_in_s: t,
+            t_out_s: Some(t + 3600),
+            mode: ScanMode::StaffScan,
+        })
+        .collect();
+    app.ingest_checkins(&scanner, &visits, NOW_J).await.unwrap();
+    // Person 2: second dose 39 days before; 3: 3 days before; 4: seven months before;
+    // 5: none.
+    let today = app.today();
+    let doses: Vec<store::DoseItem> = [
+        (2, 1, "2021-11-01"),
+        (2, 2, "2021-12-01"),
+        (3, 1, "2021-12-06"),
+        (3, 2, "2022-01-06"),
+        (4, 1, "2021-05-01"),
+        (4, 2, "2021-06-01"),
+    ]
+    .iter()
+    .map(|(p, n, on)| {
+        let input = app::vaccination::DoseInput {
+            client_id: Some(format!("d{p}-{n}")),
+            person_id: Some(*p),
+            product: Some("pfizer".into()),
+            dose_no: Some(*n),
+            given_on: Some((*on).into()),
+            unit: Some("00001".into()),
+        };
+        app::vaccination::dose(&input, today, &mut Vec::new()).unwrap()
+    })
+    .collect();
+    app.record_doses(&system, &doses).await.unwrap();
+
+    app::tracing::trace_and_record(&app, &scanner, CaseId(1))
+        .await
+        .unwrap();
+    let listed = store
+        .list_contacts(
+            &system,
+            domain::Structure::S2021,
+            None,
+            None,
+            &store::PageRequest::first(50),
+            NOW_J,
+        )
+        .await
+        .unwrap();
+    let days: std::collections::BTreeMap<i64, i64> = listed
+        .items
+        .iter()
+        .map(|c| {
+            let until = c.quarantine_until_s.unwrap();
+            let from = c.quarantine_from_s.unwrap();
+            (c.person_id.0, (until - from) / DAY)
+        })
+        .collect();
+    assert_eq!(
+        days,
+        [(2, 7), (3, 14), (4, 14), (5, 14)].into_iter().collect(),
+        "only person 2 was fully vaccinated at the exposure"
+    );
+}
+
+both_databases!(quarantine_days_follow_the_vaccination_window);
