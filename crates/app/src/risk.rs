@@ -181,6 +181,38 @@ fn unit_risk(code: &str, w: &UnitWeek, a: &Assessment<'_>) -> UnitRisk {
     }
 }
 
+/// The levels published for the week ending `week_end`, as they were published (their
+/// inputs and reasons as stored), for `level`'s units in code order. A row whose level is
+/// not 1–4 is a corrupt row.
+pub async fn published_levels(
+    state: &App,
+    structure: Structure,
+    level: UnitLevel,
+    week_end: NaiveDate,
+) -> Result<Vec<UnitRisk>, RiskFailure> {
+    state
+        .store
+        .published_week(structure, level, week_end)
+        .await?
+        .into_iter()
+        .map(|p| {
+            let level = RiskLevel::from_number(p.level).ok_or_else(|| {
+                RiskFailure::Store(store::StoreError::Corrupt("risk_levels.level".into()))
+            })?;
+            Ok(UnitRisk {
+                unit_code: p.unit_code,
+                level,
+                policy: p.policy,
+                population: u32::try_from(p.population).unwrap_or(u32::MAX),
+                cases: u32::try_from(p.cases).unwrap_or(u32::MAX),
+                inputs: p.inputs,
+                reason_vi: p.reason_vi,
+                reason_en: p.reason_en,
+            })
+        })
+        .collect()
+}
+
 /// The 2025 commune that a 2021 commune became (the first listed, for a split commune).
 fn new_commune_of(old: &str) -> Option<&'static str> {
     static MAP: OnceLock<HashMap<String, String>> = OnceLock::new();

@@ -173,33 +173,36 @@ impl Store {
         .fetch_all(&self.pool)
         .await?
         .iter()
-        .map(|r| {
-            let structure: String = r.try_get(0)?;
-            let week: String = r.try_get(3)?;
-            let level: i64 = r.try_get(4)?;
-            Ok(PublishedLevel {
-                structure: structure
-                    .parse()
-                    .map_err(|_| crate::StoreError::Corrupt("risk_levels.structure".into()))?,
-                unit_code: r.try_get(1)?,
-                unit_level: crate::typed::slug(r, 2, "risk_levels.unit_level")?,
-                week_end: week
-                    .parse()
-                    .map_err(|_| crate::StoreError::Corrupt("risk_levels.week_end".into()))?,
-                level: u8::try_from(level)
-                    .map_err(|_| crate::StoreError::Corrupt("risk_levels.level".into()))?,
-                policy: r.try_get(5)?,
-                population: r.try_get(6)?,
-                cases: r.try_get(7)?,
-                inputs: crate::typed::json(r, 8, "risk_levels.inputs")?,
-                reason_vi: r.try_get(9)?,
-                reason_en: r.try_get(10)?,
-                published_at_s: r.try_get(11)?,
-                published_by: r.try_get(12)?,
-            })
-        })
+        .map(published_row)
         .collect()
     }
+}
+
+/// The columns `risk_history` and `published_week` select, as a published level.
+fn published_row(r: &sqlx::any::AnyRow) -> Result<PublishedLevel> {
+    let structure: String = r.try_get(0)?;
+    let week: String = r.try_get(3)?;
+    let level: i64 = r.try_get(4)?;
+    Ok(PublishedLevel {
+        structure: structure
+            .parse()
+            .map_err(|_| crate::StoreError::Corrupt("risk_levels.structure".into()))?,
+        unit_code: r.try_get(1)?,
+        unit_level: crate::typed::slug(r, 2, "risk_levels.unit_level")?,
+        week_end: week
+            .parse()
+            .map_err(|_| crate::StoreError::Corrupt("risk_levels.week_end".into()))?,
+        level: u8::try_from(level)
+            .map_err(|_| crate::StoreError::Corrupt("risk_levels.level".into()))?,
+        policy: r.try_get(5)?,
+        population: r.try_get(6)?,
+        cases: r.try_get(7)?,
+        inputs: crate::typed::json(r, 8, "risk_levels.inputs")?,
+        reason_vi: r.try_get(9)?,
+        reason_en: r.try_get(10)?,
+        published_at_s: r.try_get(11)?,
+        published_by: r.try_get(12)?,
+    })
 }
 
 fn published_values(r: &PublishedLevel) -> Result<Vec<Val>> {
@@ -221,6 +224,30 @@ fn published_values(r: &PublishedLevel) -> Result<Vec<Val>> {
 }
 
 impl Store {
+    /// Every unit's published level of `unit_level` for the week ending `week_end`, in code
+    /// order: what the public was shown.
+    pub async fn published_week(
+        &self,
+        structure: Structure,
+        unit_level: UnitLevel,
+        week_end: chrono::NaiveDate,
+    ) -> Result<Vec<PublishedLevel>> {
+        sqlx::query(
+            "SELECT structure, unit_code, unit_level, week_end, level, policy, population, cases,
+                    inputs, reason_vi, reason_en, published_at_s, published_by
+             FROM risk_levels WHERE structure = $1 AND unit_level = $2 AND week_end = $3
+             ORDER BY unit_code",
+        )
+        .bind(structure.as_str())
+        .bind(unit_level.as_str())
+        .bind(week_end.to_string())
+        .fetch_all(&self.reader)
+        .await?
+        .iter()
+        .map(published_row)
+        .collect()
+    }
+
     /// The levels of the latest published week ending on or before `date`, for units of
     /// `unit_level`: the week and (unit code, level).
     pub async fn latest_published_levels(

@@ -22,6 +22,9 @@ use crate::{AppState, Lang};
 #[derive(Deserialize, Default)]
 pub(super) struct RiskQuery {
     date: Option<String>,
+    /// On the public page: the week being assessed now, as a labelled preview, instead of
+    /// the latest published week.
+    preview: Option<String>,
     level: Option<String>,
     unit: Option<String>,
     cursor: Option<String>,
@@ -85,11 +88,23 @@ async fn body(
     let structure = Structure::S2021;
     let registry = Registry::of(structure);
     let today = crate::local_time::local_date(state.now_s());
-    let date = q
-        .date
-        .as_deref()
-        .and_then(|d| app::input::date(d).ok())
-        .unwrap_or(today);
+    let asked = q.date.as_deref().and_then(|d| app::input::date(d).ok());
+    // The public sees what was published: the latest published week, unless a week or the
+    // live preview is asked for. Staff see the live assessment.
+    let published = if public && asked.is_none() && q.preview.is_none() {
+        state
+            .store
+            .last_published_week(structure)
+            .await
+            .map_err(|e| {
+                tracing::error!("public risk page: {e}");
+                StatusCode::INTERNAL_SERVER_ERROR
+            })?
+            .filter(|w| *w <= today)
+    } else {
+        None
+    };
+    let date = published.or(asked).unwrap_or(today);
     let level = match q.level.as_deref() {
         Some("province") => UnitLevel::Province,
         Some("district") => UnitLevel::District,
@@ -97,7 +112,13 @@ async fn body(
     };
     let policies = state.rules.risk();
     let rule = policies.on(date).map_err(|_| StatusCode::BAD_REQUEST)?;
-    let all = levels(state, structure, date, level).await.map_err(|e| {
+    let assessed = |level| async move {
+        match published {
+            Some(week) => app::risk::published_levels(state, structure, level, week).await,
+            None => levels(state, structure, date, level).await,
+        }
+    };
+    let all = assessed(level).await.map_err(|e| {
         tracing::error!("risk page: {e}");
         StatusCode::INTERNAL_SERVER_ERROR
     })?;
@@ -127,12 +148,10 @@ async fn body(
     let map_levels = if map_level == level {
         all.clone()
     } else {
-        levels(state, structure, date, map_level)
-            .await
-            .map_err(|e| {
-                tracing::error!("risk page, map: {e}");
-                StatusCode::INTERNAL_SERVER_ERROR
-            })?
+        assessed(map_level).await.map_err(|e| {
+            tracing::error!("risk page, map: {e}");
+            StatusCode::INTERNAL_SERVER_ERROR
+        })?
     };
     let by_code: HashMap<&str, &UnitRisk> = map_levels
         .iter()
@@ -194,6 +213,15 @@ async fn body(
             (tr(lang, "risk-policy", &[("doc", rule.document.clone()), ("title", rule.title.clone())]))
             br;
             span.muted { (tr(lang, "risk-week", &[("from", (date - chrono::Days::new(6)).format("%d/%m/%Y").to_string()), ("to", date.format("%d/%m/%Y").to_string())])) }
+            @if public {
+                br;
+                @if published.is_some() {
+                    strong { (t(lang, "risk-published-week")) } " "
+                    a href={ (path) "?preview=1&level=" (level_slug) } { (t(lang, "risk-see-preview")) }
+                } @else {
+                    strong.warn { (t(lang, "risk-preview")) }
+                }
+            }
         }
         form.filters.noprint method="get" action=(path) {
             div { label for="r-date" { (t(lang, "risk-date")) }

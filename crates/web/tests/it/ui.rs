@@ -911,4 +911,41 @@ async fn the_archipelagos_are_drawn_on_their_provinces_maps(store: Store) {
     assert!(by_district.html.contains(">Huyện Hoàng Sa</text>"));
 }
 
-both_databases!(the_archipelagos_are_drawn_on_their_provinces_maps);
+both_databases!(
+    the_archipelagos_are_drawn_on_their_provinces_maps,
+    the_public_risk_page_shows_the_published_week,
+);
+
+/// The public risk page shows the levels as published (their stored reasons), for the
+/// latest published week; the week being assessed is a labelled preview only on request.
+async fn the_public_risk_page_shows_the_published_week(store: Store) {
+    seed(&store).await;
+    let app = App::at(store.clone(), Some(NOW));
+    // Before anything is published, the live week is shown as a preview.
+    let p = send(&app, Method::GET, "/public/risk", "", None).await;
+    assert!(p.html.contains("Bản xem trước"), "{}", p.html);
+    // Saturday 20 Nov 2021: the week to Sunday 14 Nov is published.
+    app::risk::publish_due_weeks(&app.state).await.unwrap();
+    // What the public was told stays what it reads, whatever the live data say since.
+    store::testing::execute(
+        &store,
+        "UPDATE risk_levels SET reason_vi = 'Lý do đã công bố X' WHERE unit_code = '00001'",
+    )
+    .await;
+    let p = send(&app, Method::GET, "/public/risk", "", None).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(
+        p.html.contains("Cấp độ đã công bố của tuần này."),
+        "{}",
+        p.html
+    );
+    assert!(p.html.contains("đến 14/11/2021"), "{}", p.html);
+    assert!(p.html.contains("Lý do đã công bố X"), "{}", p.html);
+    assert!(!p.html.contains("Bản xem trước"));
+    let p = send(&app, Method::GET, "/public/risk?preview=1", "", None).await;
+    assert!(p.html.contains("Bản xem trước") && p.html.contains("đến 20/11/2021"));
+    assert!(
+        !p.html.contains("Lý do đã công bố X"),
+        "the live assessment's own reasons"
+    );
+}
