@@ -294,6 +294,19 @@ impl Store {
     }
 
     pub async fn bulk_cases(&self, rows: &[CaseRow], now_s: i64) -> Result<u64> {
+        // An outcome before the confirmation would put the case's last history line before
+        // its first, and its status out of step with its history: refused, as a status
+        // change dated so would be.
+        if let Some((i, _)) = rows
+            .iter()
+            .enumerate()
+            .find(|(_, r)| r.outcome_at_s.is_some_and(|t| t < r.confirmed_at_s))
+        {
+            return Err(crate::StoreError::Invalid(vec![domain::FieldError::new(
+                format!("cases[{i}].outcome_at_s"),
+                domain::Reason::OutOfRange,
+            )]));
+        }
         let n = self
             .bulk(
                 "cases",

@@ -185,7 +185,55 @@ async fn meta_values_round_trip(store: Store) {
     );
 }
 
+/// A case whose outcome precedes its confirmation is refused whole: its history would end
+/// before it began, and its status would not be its history's last line.
+async fn an_outcome_before_confirmation_is_refused(store: Store) {
+    let unit = phuc_xa(&store).await;
+    store
+        .bulk_persons(
+            &[PersonRow {
+                id: 1,
+                full_name: "Người 1".into(),
+                national_id: None,
+                phone: None,
+                birth_date: None,
+                sex: Sex::Unknown,
+                unit: unit.clone(),
+                household_id: None,
+                synthetic: true,
+            }],
+            NOW,
+        )
+        .await
+        .unwrap();
+    let case = CaseRow {
+        id: 1,
+        person_id: 1,
+        unit,
+        status: CaseStatus::Recovered,
+        severity: Severity::Mild,
+        onset_s: None,
+        first_sample_s: NOW - 10 * 86_400,
+        confirmed_at_s: NOW - 9 * 86_400,
+        isolation_s: None,
+        community: true,
+        outcome_at_s: Some(NOW - 9 * 86_400 - 1),
+    };
+    let Err(store::StoreError::Invalid(fields)) =
+        store.bulk_cases(std::slice::from_ref(&case), NOW).await
+    else {
+        panic!("refused");
+    };
+    assert_eq!(fields[0].field, "cases[0].outcome_at_s");
+    let ok = CaseRow {
+        outcome_at_s: Some(NOW - 2 * 86_400),
+        ..case
+    };
+    assert_eq!(store.bulk_cases(&[ok], NOW).await.unwrap(), 1);
+}
+
 both_databases!(
     bulk_rows_are_written_and_ids_continue,
-    meta_values_round_trip
+    meta_values_round_trip,
+    an_outcome_before_confirmation_is_refused,
 );
