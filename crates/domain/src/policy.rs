@@ -238,6 +238,18 @@ impl Policies {
                 return Err(invalid(format!("unknown venue kind {kind:?}")));
             }
         }
+        // A rule that quarantines the fully vaccinated for fewer days must say who they are:
+        // without a definition everyone would be read as not fully vaccinated.
+        if let Some(q) = file.quarantine.iter().find(|q| {
+            q.f1_days_vaccinated.value != q.f1_days_unvaccinated.value
+                && q.fully_vaccinated.is_none()
+        }) {
+            return Err(invalid(format!(
+                "{}: f1_days_vaccinated differs from f1_days_unvaccinated, so \
+                 [quarantine.fully_vaccinated] must define who is fully vaccinated",
+                q.document
+            )));
+        }
         Ok(Policies {
             tracing: file.tracing,
             quarantine: file.quarantine,
@@ -399,5 +411,21 @@ mod tests {
             .unwrap();
         assert!(!fv.holds(None, Some(d(2021, 11, 1)), later));
         assert!(fv.holds(None, Some(d(2022, 1, 1)), later));
+    }
+
+    #[test]
+    fn different_days_for_the_vaccinated_need_a_definition_of_them() {
+        let embedded = TRACING;
+        assert!(Policies::parse(embedded).is_ok());
+        // 10696 without its definition of fully vaccinated is refused.
+        let start = embedded.find("[quarantine.fully_vaccinated]").unwrap();
+        let end = embedded[start..].find("recovered_within_days").unwrap() + start;
+        let end = embedded[end..].find('\n').unwrap() + end;
+        let without = format!("{}{}", &embedded[..start], &embedded[end..]);
+        let err = Policies::parse(&without).unwrap_err().to_string();
+        assert!(
+            err.contains("10696/BYT-MT") && err.contains("fully_vaccinated"),
+            "{err}"
+        );
     }
 }
