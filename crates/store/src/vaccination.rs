@@ -267,14 +267,14 @@ impl Store {
             // Doses come in their order: dose n is not dated before an earlier dose nor after
             // a later one (a dose 3 before dose 2 would count as a full course too early).
             // Dates are stored as YYYY-MM-DD, which orders as text.
-            let given = item.given_on.format("%Y-%m-%d").to_string();
+            let given_on = item.given_on.format("%Y-%m-%d").to_string();
             let out_of_order = sqlx::query(
                 "SELECT 1 FROM vaccinations WHERE person_id = $1
                    AND ((dose_no < $2 AND given_on > $3) OR (dose_no > $2 AND given_on < $3))",
             )
             .bind(item.person_id.0)
             .bind(i64::from(item.dose_no))
-            .bind(&given)
+            .bind(&given_on)
             .fetch_optional(&mut *tx)
             .await?;
             if out_of_order.is_some() {
@@ -284,7 +284,6 @@ impl Store {
                 out.push(ItemOutcome::Rejected(errors));
                 continue;
             }
-            let given_on = item.given_on.format("%Y-%m-%d").to_string();
             sqlx::query(
                 "INSERT INTO vaccinations (person_id, dose_no, product, given_on, structure,
                                            unit_code, created_at_s, client_id)

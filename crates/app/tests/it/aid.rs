@@ -37,7 +37,7 @@ fn gift(amount: AmountInput, currency: &str) -> DonationInput {
 /// not malformed.
 #[test]
 fn a_gift_names_every_bad_field() {
-    let mut bad = gift(AmountInput::TooBig, "XXX");
+    let mut bad = gift(AmountInput::TooBig, "ABC");
     bad.date = Some("2031-01-01".into());
     bad.source = None;
     let errors = new_donation(&bad, today()).unwrap_err();

@@ -39,6 +39,11 @@ pub async fn unit(store: &Store, code: &str) -> UnitRef {
 /// Persons 1..=n of commune 00001 (one household for 1 and 2), venue 1 there, and case 1 of
 /// person 1, confirmed an hour before [`NOW`].
 pub async fn seed(store: &Store, n: i64) {
+    seed_at(store, n, NOW).await;
+}
+
+/// [`seed`] with case 1 confirmed an hour before `now`.
+pub async fn seed_at(store: &Store, n: i64, now: i64) {
     let home = unit(store, "00001").await;
     store
         .bulk_households(
@@ -93,9 +98,9 @@ pub async fn seed(store: &Store, n: i64) {
                 status: CaseStatus::Active,
                 severity: Severity::Mild,
                 onset_s: None,
-                first_sample_s: NOW - 2 * 3600,
-                confirmed_at_s: NOW - 3600,
-                isolation_s: Some(NOW - 3600),
+                first_sample_s: now - 2 * 3600,
+                confirmed_at_s: now - 3600,
+                isolation_s: Some(now - 3600),
                 community: true,
                 outcome_at_s: None,
             }],

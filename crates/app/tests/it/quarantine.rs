@@ -2,73 +2,17 @@
 //! of the primary series 14 days to 6 months before the exposure (or a recent recovery),
 //! judged at the exposure; the others quarantine 14 days.
 
-use domain::epi::{CaseStatus, ScanMode, Severity, VenueKind};
-use domain::person::Sex;
+use domain::epi::ScanMode;
 use domain::CaseId;
-use store::{
-    both_databases, Caller, CaseRow, CheckinItem, PersonRef, PersonRow, Store, VenueRef, VenueRow,
-};
-
-use crate::unit;
+use store::{both_databases, Caller, CheckinItem, PersonRef, Store, VenueRef};
 
 /// 2022-01-10 10:00 in Hà Nội (10696/BYT-MT in force).
 const NOW_J: i64 = 1_641_783_600;
 const DAY: i64 = 86_400;
 
 async fn quarantine_days_follow_the_vaccination_window(store: Store) {
-    let home = unit(&store, "00001").await;
-    let persons: Vec<PersonRow> = (1..=5)
-        .map(|i| PersonRow {
-            id: i,
-            full_name: format!("Người {i}"),
-            national_id: None,
-            phone: None,
-            birth_date: None,
-            sex: Sex::Unknown,
-            unit: home.clone(),
-            household_id: None,
-            synthetic: true,
-        })
-        .collect();
-    store.bulk_persons(&persons, 0).await.unwrap();
-    store
-        .bulk_venues(
-            &[VenueRow {
-                id: 1,
-                name: "Chợ".into(),
-                kind: VenueKind::Market,
-                unit: home.clone(),
-                address: None,
-                capacity: None,
-                open_min: 0,
-                close_min: 24 * 60,
-                qr_payload: "CDV1:V:1:TEST".into(),
-                synthetic: true,
-            }],
-            0,
-        )
-        .await
-        .unwrap();
-    store
-        .bulk_cases(
-            &[CaseRow {
-                id: 1,
-                person_id: 1,
-                unit: home,
-                status: CaseStatus::Active,
-                severity: Severity::Mild,
-                onset_s: None,
-                first_sample_s: NOW_J - 2 * 3600,
-                confirmed_at_s: NOW_J - 3600,
-                isolation_s: Some(NOW_J - 3600),
-                community: true,
-                outcome_at_s: None,
-            }],
-            0,
-        )
-        .await
-        .unwrap();
-    store.sync_id_sequences().await.unwrap();
+    // Persons 1–5 (1 and 2 one household), the market, and case 1 of person 1.
+    crate::seed_at(&store, 5, NOW_J).await;
     let mut app = app::App::new(store.clone()).unwrap();
     app.clock = app::clock::LocalityClock::reading(NOW_J);
     app.contacts.rebuild(&app.store).await.unwrap();
