@@ -20,11 +20,11 @@ function freePort() {
 }
 
 /** Builds the demo locality, serves it, and resolves when it answers. */
-export async function startDemo({ people = 50000 } = {}) {
+export async function startDemo({ people = 50000, province = "01" } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "chongdich-e2e-"));
   const db = `sqlite://${join(dir, "demo.db")}`;
   const port = await freePort();
-  const child = spawn(BIN, ["demo", "--db", db, "--addr", `127.0.0.1:${port}`, "--people", String(people)], {
+  const child = spawn(BIN, ["demo", "--db", db, "--addr", `127.0.0.1:${port}`, "--people", String(people), "--province", province], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";

@@ -8,7 +8,7 @@ use geo::{
 };
 use voronoice::{BoundingBox, Point, VoronoiBuilder};
 
-use crate::outline::{country_outline, parse_multipolygon, OutlineError};
+use crate::outline::{country_outline, multipolygon_of, parse_multipolygon, OutlineError};
 use crate::{Projection, Xy};
 
 /// A unit's official centroid.
@@ -125,18 +125,7 @@ impl Atlas {
             all.iter().map(|c| c.x).sum::<f64>() / n,
             all.iter().map(|c| c.y).sum::<f64>() / n,
         );
-        let cells: Vec<Cell> = shapes
-            .into_iter()
-            .map(|(code, s)| {
-                let shape = project_multi(&s, &projection);
-                let centre = shape.centroid().map_or((0.0, 0.0), |c| (c.x(), c.y()));
-                Cell {
-                    code,
-                    shape,
-                    centre,
-                }
-            })
-            .collect();
+        let cells = projected_cells(shapes, &projection);
         // Pairwise, not one by one: folding into a growing land redoes its whole outline for
         // every unit.
         let land = union_all(cells.iter().map(|c| &c.shape));
@@ -179,10 +168,127 @@ impl Atlas {
         }
     }
 
-    /// The smallest rectangle holding every cell and its marker.
+    /// The same map with the holes of every shape filled and its parts smaller than
+    /// `min_km2` left out: joining cells leaves slivers between them, which at a national
+    /// scale are noise, not places.
+    pub fn solid(&self, min_km2: f64) -> Atlas {
+        use geo::Area;
+        self.map_shapes(|shape| {
+            MultiPolygon::new(
+                shape
+                    .0
+                    .iter()
+                    .map(|p| Polygon::new(p.exterior().clone(), vec![]))
+                    .filter(|p| p.unsigned_area() >= min_km2)
+                    .collect(),
+            )
+        })
+    }
+
+    /// The same map with every shape simplified to within `tolerance_km` (Ramer–Douglas–
+    /// Peucker): a national map drawn at half a pixel per kilometre needs no 10 m detail.
+    pub fn simplified(&self, tolerance_km: f64) -> Atlas {
+        use geo::Simplify;
+        let mut out = self.map_shapes(|shape| shape.simplify(&tolerance_km));
+        out.land = self.land.simplify(&tolerance_km);
+        out
+    }
+
+    /// The same map with `f` applied to every cell's shape.
+    fn map_shapes(&self, f: impl Fn(&MultiPolygon<f64>) -> MultiPolygon<f64>) -> Atlas {
+        Atlas {
+            projection: self.projection,
+            cells: self
+                .cells
+                .iter()
+                .map(|c| Cell {
+                    code: c.code.clone(),
+                    shape: f(&c.shape),
+                    centre: c.centre,
+                })
+                .collect(),
+            land: self.land.clone(),
+        }
+    }
+
+    /// The cells as a GeoJSON FeatureCollection in longitude/latitude (to `decimals`
+    /// places), each Feature with its `code`: to keep a drawing that is slow to build.
+    pub fn to_geojson(&self, decimals: i32) -> serde_json::Value {
+        let k = 10f64.powi(decimals);
+        let round = |v: f64| (v * k).round() / k;
+        let features: Vec<serde_json::Value> = self
+            .cells
+            .iter()
+            .map(|c| {
+                let polygons: Vec<Vec<Vec<[f64; 2]>>> = c
+                    .shape
+                    .0
+                    .iter()
+                    .map(|p| {
+                        std::iter::once(p.exterior())
+                            .chain(p.interiors())
+                            .map(|ring| {
+                                ring.0
+                                    .iter()
+                                    .map(|c| {
+                                        let (lon, lat) = self.projection.unproject((c.x, c.y));
+                                        [round(lon), round(lat)]
+                                    })
+                                    .collect()
+                            })
+                            .collect()
+                    })
+                    .collect();
+                serde_json::json!({
+                    "type": "Feature",
+                    "properties": { "code": c.code },
+                    "geometry": { "type": "MultiPolygon", "coordinates": polygons },
+                })
+            })
+            .collect();
+        serde_json::json!({ "type": "FeatureCollection", "features": features })
+    }
+
+    /// Cells kept by [`Atlas::to_geojson`], on the country's outline (simplified to within
+    /// `tolerance_km`) as the land behind them.
+    pub fn from_kept(text: &str, tolerance_km: f64) -> Result<Atlas, OutlineError> {
+        use geo::Simplify;
+        let value: serde_json::Value = serde_json::from_str(text)?;
+        let features = value
+            .get("features")
+            .and_then(|f| f.as_array())
+            .ok_or(OutlineError::Shape("kept cells: no features"))?;
+        let shapes = features
+            .iter()
+            .map(|f| {
+                let code = f
+                    .pointer("/properties/code")
+                    .and_then(|c| c.as_str())
+                    .ok_or(OutlineError::Shape("kept cell without a code"))?;
+                Ok((code.to_string(), multipolygon_of(f)?))
+            })
+            .collect::<Result<Vec<_>, OutlineError>>()?;
+        let country = country_outline().map_err(|_| OutlineError::Shape("country outline"))?;
+        let centre = country
+            .bounding_rect()
+            .ok_or(OutlineError::Shape("empty outline"))?
+            .center();
+        let projection = Projection::around(centre.x, centre.y);
+        let cells = projected_cells(shapes, &projection);
+        Ok(Atlas {
+            projection,
+            cells,
+            land: project_multi(country, &projection).simplify(&tolerance_km),
+        })
+    }
+
+    /// The smallest rectangle holding every drawn cell and its marker. Cells with no land
+    /// (a unit out at sea, beyond Natural Earth's coastline) are left out: their point would
+    /// stretch the frame and squeeze the mainland into a corner.
     pub fn extent(&self) -> (Xy, Xy) {
-        let mut points: Vec<Xy> = self.cells.iter().map(|c| c.centre).collect();
-        for cell in &self.cells {
+        let drawn = || self.cells.iter().filter(|c| !c.shape.0.is_empty());
+        let mut points: Vec<Xy> = drawn().map(|c| c.centre).collect();
+        for cell in drawn() {
             if let Some(r) = cell.shape.bounding_rect() {
                 points.push((r.min().x, r.min().y));
                 points.push((r.max().x, r.max().y));
@@ -190,6 +296,22 @@ impl Atlas {
         }
         bounds(&points)
     }
+}
+
+/// Shapes in longitude/latitude as cells of the plane, each marked at its centroid.
+fn projected_cells(shapes: Vec<(String, MultiPolygon<f64>)>, projection: &Projection) -> Vec<Cell> {
+    shapes
+        .into_iter()
+        .map(|(code, s)| {
+            let shape = project_multi(&s, projection);
+            let centre = shape.centroid().map_or((0.0, 0.0), |c| (c.x(), c.y()));
+            Cell {
+                code,
+                shape,
+                centre,
+            }
+        })
+        .collect()
 }
 
 /// Union of many polygons by halves, so each step joins shapes of similar size.

@@ -11,10 +11,12 @@
 //! Coordinates are projected once, equirectangular around the sites' mean latitude, in
 //! kilometres with y pointing south (SVG's orientation).
 
+mod archipelago;
 mod boundary;
 mod cells;
 mod outline;
 
+pub use archipelago::{archipelagos, Archipelago, ArchipelagoKey};
 pub use boundary::{
     check_boundary, count_points, BoundaryError, RingRef, MAX_CENTRE_DISTANCE_KM, MAX_RINGS,
     MAX_SHAPE_POINTS,
@@ -43,6 +45,14 @@ impl Projection {
             lat0,
             km_per_deg_lon: KM_PER_DEG * lat0.to_radians().cos(),
         }
+    }
+
+    /// Longitude and latitude of a point of the plane.
+    pub fn unproject(&self, (x, y): Xy) -> (f64, f64) {
+        (
+            self.lon0 + x / self.km_per_deg_lon,
+            self.lat0 - y / KM_PER_DEG,
+        )
     }
 
     pub fn project(&self, lon: f64, lat: f64) -> Xy {

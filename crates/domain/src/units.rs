@@ -155,6 +155,24 @@ impl UnitType {
         }
     }
 
+    /// The English form of a name of this type, from the name without diacritics ("Hoang
+    /// Sa District"), as the units appear in English on official maps.
+    pub fn name_en(self, name_ascii: &str) -> String {
+        let suffix = match self {
+            UnitType::Tinh | UnitType::ForeignProvince => "Province",
+            UnitType::ThanhPhoTw | UnitType::ThanhPho => "City",
+            UnitType::Quan => "Urban District",
+            UnitType::Huyen => "District",
+            UnitType::ThiXa => "Town",
+            UnitType::Xa => "Commune",
+            UnitType::Phuong => "Ward",
+            UnitType::ThiTran => "Township",
+            UnitType::DacKhu => "Special Zone",
+            UnitType::ForeignCountry | UnitType::ForeignCapital => return name_ascii.to_string(),
+        };
+        format!("{name_ascii} {suffix}")
+    }
+
     pub fn is_foreign(self) -> bool {
         matches!(
             self,
@@ -301,6 +319,11 @@ impl Unit {
     /// "Phường Phúc Xá".
     pub fn full_name(&self) -> String {
         format!("{} {}", self.unit_type.label_vi(), self.name)
+    }
+
+    /// "Phuc Xa Ward".
+    pub fn full_name_en(&self) -> String {
+        self.unit_type.name_en(&self.name_ascii)
     }
 }
 

@@ -1,5 +1,6 @@
 //! The dashboard (tổng quan): the figures of the caller's scope, each linking to its list.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::State;
@@ -29,6 +30,9 @@ pub struct Figures {
     coverage: Option<(i64, i64)>,
     /// Cases confirmed on each of the 28 days ending today.
     daily: Option<Vec<i64>>,
+    /// For an account whose scope is the country: each province's cases in the last 7 days
+    /// and residents on record, for the national map.
+    provinces: Option<HashMap<String, (i64, i64)>>,
 }
 
 /// The figures of `me`'s scope on `today`: kept ones if current, else computed. `None`
@@ -72,6 +76,24 @@ async fn compute(state: &AppState, me: &store::Caller, now: i64) -> Option<(Arc<
             .store
             .daily_case_counts(&me.scope, structure, first, today),
     );
+    let provinces = if me.scope.is_everything() {
+        let week_from = today - chrono::Days::new(6);
+        let (cases, residents) = tokio::join!(
+            state
+                .store
+                .cases_by_unit(&me.scope, structure, week_from, today),
+            state.store.residents_by_unit(&me.scope, structure),
+        );
+        match (cases, residents) {
+            (Ok(cases), Ok(residents)) => Some(by_province(structure, &cases, &residents)),
+            (Err(e), _) | (_, Err(e)) => {
+                tracing::error!("dashboard national map: {e}");
+                None
+            }
+        }
+    } else {
+        None
+    };
     let counts = match counts {
         Ok(c) => c,
         Err(e) => {
@@ -123,8 +145,32 @@ async fn compute(state: &AppState, me: &store::Caller, now: i64) -> Option<(Arc<
         beds,
         coverage,
         daily: daily.ok(),
+        provinces,
     });
     Some((figures, complete))
+}
+
+/// Cases and residents by commune, summed by province.
+fn by_province(
+    structure: domain::Structure,
+    cases: &[(String, i64)],
+    residents: &[(String, i64)],
+) -> HashMap<String, (i64, i64)> {
+    let registry = crate::registry::Registry::of(structure);
+    let mut out: HashMap<String, (i64, i64)> = HashMap::new();
+    for (rows, residents) in [(cases, false), (residents, true)] {
+        for (code, n) in rows {
+            if let Some(p) = registry.ancestor_at(code, domain::UnitLevel::Province) {
+                let entry = out.entry(p.code.to_string()).or_default();
+                if residents {
+                    entry.1 += n;
+                } else {
+                    entry.0 += n;
+                }
+            }
+        }
+    }
+    out
 }
 
 pub(super) async fn dashboard(State(state): State<AppState>, ui: Ui) -> Response {
@@ -142,6 +188,7 @@ pub(super) async fn dashboard(State(state): State<AppState>, ui: Ui) -> Response
         beds,
         coverage,
         daily,
+        provinces,
     } = &*figures;
     let (high_risk, new_clusters, beds, coverage) = (*high_risk, *new_clusters, *beds, *coverage);
     // R(t) of the last four weeks for the chart; the latest for the figure.
@@ -182,6 +229,10 @@ pub(super) async fn dashboard(State(state): State<AppState>, ui: Ui) -> Response
             })
             .collect()
     });
+    let national = match provinces {
+        Some(p) => national_incidence(lang, p).await,
+        None => None,
+    };
     // A figure links to the list behind it, where that list has a page.
     let unread = t(lang, "figure-unread");
     let figure = |n: Option<String>| {
@@ -228,6 +279,11 @@ pub(super) async fn dashboard(State(state): State<AppState>, ui: Ui) -> Response
                 (t(lang, "stat-first-dose"))
             }
         }
+        @if let Some(map) = &national {
+            h2 { (t(lang, "dashboard-national-map")) }
+            (map)
+            (super::map::legend(lang, super::map::Measure::Incidence))
+        }
         h2 { (t(lang, "chart-curve")) }
         @if let Some(curve) = &curve {
             (chart::epi_curve(&t(lang, "chart-curve"), &t(lang, "chart-avg"), curve))
@@ -247,4 +303,39 @@ pub(super) async fn dashboard(State(state): State<AppState>, ui: Ui) -> Response
         }
     };
     page(lang, &t(lang, "dashboard-title"), Some(&me), body).into_response()
+}
+
+/// The country's provinces coloured by new cases in the last 7 days per 100,000 residents,
+/// each linking to its own map.
+async fn national_incidence(
+    lang: Lang,
+    provinces: &HashMap<String, (i64, i64)>,
+) -> Option<maud::Markup> {
+    let structure = domain::Structure::S2021;
+    let registry = crate::registry::Registry::of(structure);
+    let measure = super::map::Measure::Incidence;
+    let shades: HashMap<String, super::map_svg::Shade> = provinces
+        .iter()
+        .filter(|(_, (_, residents))| *residents > 0)
+        .map(|(code, &(cases, residents))| {
+            let rate = cases as f64 * 100_000.0 / residents as f64;
+            (
+                code.clone(),
+                super::map_svg::Shade {
+                    fill: measure.colour(rate),
+                    title: tr(
+                        lang,
+                        "map-tip-incidence",
+                        &[
+                            ("unit", registry.name(code)),
+                            ("cases", cases.to_string()),
+                            ("rate", format!("{rate:.1}")),
+                        ],
+                    ),
+                    href: Some(format!("/map?unit={code}")),
+                },
+            )
+        })
+        .collect();
+    super::national::national_map(&t(lang, "dashboard-national-map"), structure, &shades).await
 }

@@ -12,6 +12,7 @@ use domain::{Structure, Unit, UnitLevel};
 use maud::html;
 use serde::Deserialize;
 
+use super::islands::{at_sea, insets_for};
 use super::map_svg::{choropleth, Marker, Shade};
 use super::shell::Ui;
 use super::{t, tr};
@@ -21,7 +22,7 @@ use crate::{AppState, Lang};
 
 /// What the map colours.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Measure {
+pub(super) enum Measure {
     /// New cases in the last 7 days per 100,000 residents.
     Incidence,
     /// New cases in the last 7 days.
@@ -67,7 +68,7 @@ impl Measure {
         }
     }
 
-    fn colour(self, v: f64) -> &'static str {
+    pub(super) fn colour(self, v: f64) -> &'static str {
         self.classes()
             .iter()
             .rev()
@@ -231,9 +232,12 @@ pub(super) async fn map_page(
         .iter()
         .filter_map(|c| shade(&c.code).map(|s| (c.code.clone(), s)))
         .collect();
-    // Units with no land in Natural Earth's outline (the archipelagos) are drawn as points.
+    // Units with no land in Natural Earth's outline are drawn as points; the archipelagos'
+    // in their insets.
+    let insets = insets_for(registry, Some(frame), level, &shade);
     let markers: Vec<Marker> = offshore_units(registry, frame, &communes)
         .into_iter()
+        .filter(|u| !at_sea(u))
         .map(|u| Marker {
             at: atlas
                 .projection
@@ -276,7 +280,7 @@ pub(super) async fn map_page(
             }
             button type="button" data-print { (t(lang, "print")) }
         }
-        (choropleth(&title, &atlas, &shades, &markers, emphasis.as_deref()))
+        (choropleth(&title, &atlas, &shades, &markers, &insets, emphasis.as_deref()))
         (legend(lang, measure))
         h2 { (t(lang, "map-top")) }
         @if ranked.is_empty() { p { (t(lang, "map-none")) } }
@@ -298,7 +302,7 @@ pub(super) async fn map_page(
     ui.page(&title, body)
 }
 
-fn legend(lang: Lang, measure: Measure) -> maud::Markup {
+pub(super) fn legend(lang: Lang, measure: Measure) -> maud::Markup {
     let classes = measure.classes();
     let label = |i: usize| -> String {
         let lo = classes[i].0;
@@ -610,6 +614,15 @@ fn by_districts(communes: &Atlas) -> Atlas {
     })
 }
 
+/// A unit's official point as a site of the map's cells, if it has one.
+pub(super) fn site_of(u: &Unit) -> Option<Site> {
+    Some(Site {
+        code: u.code.to_string(),
+        lon: u.lon?,
+        lat: u.lat?,
+    })
+}
+
 /// The cells of a province's communes (or districts), made once and kept: the geometry
 /// depends only on the embedded reference data.
 fn province_atlas(province: &str, by_district: bool) -> Option<Arc<Atlas>> {
@@ -627,13 +640,7 @@ fn province_atlas(province: &str, by_district: bool) -> Option<Arc<Atlas>> {
         let sites: Vec<Site> = registry
             .communes_under(province)
             .into_iter()
-            .filter_map(|u| {
-                Some(Site {
-                    code: u.code.to_string(),
-                    lon: u.lon?,
-                    lat: u.lat?,
-                })
-            })
+            .filter_map(site_of)
             .collect();
         if sites.is_empty() {
             return None;

@@ -11,8 +11,10 @@ use domain::{Structure, UnitLevel};
 use maud::{html, Markup};
 use serde::Deserialize;
 
+use super::islands::insets_for;
 use super::map::atlas_for;
 use super::map_svg::{choropleth, Shade};
+use super::national::national_map;
 use super::shell::{failure, lang_of, page, page_of, Ui};
 use super::{t, tr};
 use crate::registry::Registry;
@@ -158,6 +160,26 @@ async fn body(
         .map(|u| (u.unit_code.as_str(), u))
         .collect();
     let map = match province {
+        // At province level, the country: provinces coloured by their level.
+        _ if level == UnitLevel::Province => {
+            let shades: HashMap<String, Shade> = all
+                .iter()
+                .map(|u| {
+                    (
+                        u.unit_code.clone(),
+                        Shade {
+                            fill: level_colour(u.level),
+                            title: format!("{}: {}", registry.name(&u.unit_code), reason(lang, u)),
+                            href: Some(format!(
+                                "{path}?date={date}&level=commune&unit={}",
+                                u.unit_code
+                            )),
+                        },
+                    )
+                })
+                .collect();
+            national_map(&t(lang, "risk-national-map"), structure, &shades).await
+        }
         Some(p) => {
             let by_district = map_level == UnitLevel::District;
             let atlas = atlas_for(state, p, by_district).await;
@@ -182,7 +204,16 @@ async fn body(
                     "risk-map-title",
                     &[("unit", registry.name(p.code.as_str()))],
                 );
-                choropleth(&title, &atlas, &shades, &[], None)
+                let shade = |code: &str| {
+                    let u = by_code.get(code)?;
+                    Some(Shade {
+                        fill: level_colour(u.level),
+                        title: format!("{}: {}", registry.name(code), reason(lang, u)),
+                        href: None,
+                    })
+                };
+                let insets = insets_for(registry, Some(p), map_level, &shade);
+                choropleth(&title, &atlas, &shades, &[], &insets, None)
             })
         }
         None => None,

@@ -231,7 +231,9 @@ async fn pages_sign_in_show_scoped_figures_and_trace(store: Store) {
     assert_eq!(figure(&dash.html, "F0 mới hôm nay"), 2);
     assert_eq!(figure(&dash.html, "F0 mới 7 ngày qua"), 3);
     // The epidemic curve: 28 days, two cases today (20/11), one on 17/11.
-    assert_eq!(dash.html.matches("<rect").count(), 28);
+    let curve = dash.html.split("class=\"chart\"").nth(1).unwrap();
+    let curve = curve.split("</svg>").next().unwrap();
+    assert_eq!(curve.matches("<rect").count(), 28);
     assert!(
         dash.html.contains("20/11: 2 ·") && dash.html.contains("17/11: 1 ·"),
         "{}",
@@ -906,13 +908,75 @@ async fn the_archipelagos_are_drawn_on_their_provinces_maps(store: Store) {
             "{commune}"
         );
     }
+    // In Vietnamese and English, in an inset naming the archipelago as Vietnam's.
+    assert!(khanh_hoa.html.contains(">Song Tu Tay Commune</text>"));
+    assert!(khanh_hoa.html.contains("Quần đảo Trường Sa (Việt Nam)"));
+    assert!(khanh_hoa.html.contains("Truong Sa archipelago (Viet Nam)"));
+    assert!(da_nang.html.contains(">Hoang Sa District</text>"));
+    for (map, key) in [(&khanh_hoa, "truong-sa"), (&da_nang, "hoang-sa")] {
+        assert!(map.html.contains(&format!("data-archipelago=\"{key}\"")));
+        // The islands are drawn, and no unit is drawn as an empty shape.
+        let islands = map.html.split("class=\"islands\" d=\"").nth(1).unwrap();
+        assert!(islands.starts_with('M') && islands.len() > 100, "{key}");
+        assert!(!map.html.contains(" d=\"\""), "{key}: an empty shape");
+    }
+    // The mainland keeps its scale: Khánh Hòa is about 160 km tall and 90 km wide, so its
+    // map is drawn taller than wide, not a strip squeezed by a point 450 km out at sea.
+    let view_box = |html: &str| -> (f64, f64) {
+        let v = html.split("viewBox=\"0 0 ").nth(1).unwrap();
+        let mut it = v.split('"').next().unwrap().split(' ');
+        (
+            it.next().unwrap().parse().unwrap(),
+            it.next().unwrap().parse().unwrap(),
+        )
+    };
+    let (w, h) = view_box(&khanh_hoa.html);
+    assert!(h > w, "Khánh Hòa's map is {w} × {h}");
     // The district view of Đà Nẵng still shows Hoàng Sa, which has no communes.
     let by_district = send(&app, Method::GET, "/map?unit=48&level=district", &cdc, None).await;
     assert!(by_district.html.contains(">Huyện Hoàng Sa</text>"));
+    // So does the risk page's map of Đà Nẵng.
+    let risk = send(&app, Method::GET, "/risk?unit=48", &cdc, None).await;
+    assert_eq!(risk.status, StatusCode::OK);
+    assert!(risk.html.contains("data-archipelago=\"hoang-sa\""));
+}
+
+/// The country's map: on a national account's dashboard (provinces by incidence) and on the
+/// risk pages at province level (provinces by level), both archipelagos in their insets; an
+/// account of one commune gets no national map.
+async fn the_country_is_mapped_with_its_archipelagos(store: Store) {
+    let app = App::at(store.clone(), Some(NOW));
+    app.add_user("cdc", Role::Tracer, &["VN"]).await;
+    app.add_user("phucxa", Role::CommuneOfficer, &["00001"])
+        .await;
+    let cdc = sign_in(&app, "cdc").await;
+    let home = send(&app, Method::GET, "/", &cdc, None).await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(
+        home.html.contains("Toàn quốc: ca mới trong 7 ngày"),
+        "{}",
+        home.html
+    );
+    for key in ["hoang-sa", "truong-sa"] {
+        assert!(home.html.contains(&format!("data-archipelago=\"{key}\"")));
+    }
+    // 63 provinces, each linking to its own map.
+    assert_eq!(home.html.matches("path class=\"cell\"").count(), 63);
+    let phucxa = sign_in(&app, "phucxa").await;
+    let commune_home = send(&app, Method::GET, "/", &phucxa, None).await;
+    assert!(!commune_home.html.contains("data-archipelago"));
+
+    let public = send(&app, Method::GET, "/public/risk?level=province", "", None).await;
+    assert_eq!(public.status, StatusCode::OK);
+    assert!(public.html.contains("Cấp độ dịch các tỉnh, thành phố"));
+    assert!(public.html.contains("Huyện Hoàng Sa, Thành phố Đà Nẵng"));
+    assert!(public.html.contains("Huyện Trường Sa, Tỉnh Khánh Hòa"));
+    assert_eq!(public.html.matches("path class=\"cell\"").count(), 63);
 }
 
 both_databases!(
     the_archipelagos_are_drawn_on_their_provinces_maps,
+    the_country_is_mapped_with_its_archipelagos,
     the_public_risk_page_shows_the_published_week,
 );
 
