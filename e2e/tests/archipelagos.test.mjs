@@ -37,6 +37,7 @@ const LOCALITIES = [
     vi: "Quần đảo Trường Sa (Việt Nam)",
     en: "Truong Sa archipelago (Viet Nam)",
     units: ["Thị trấn Trường Sa", "Song Tu Tay Commune", "Xã Sinh Tồn"],
+    table: { commune: "Xã Song Tử Tây", district: "Huyện Trường Sa" },
   },
   {
     province: "48",
@@ -44,6 +45,7 @@ const LOCALITIES = [
     vi: "Quần đảo Hoàng Sa (Việt Nam)",
     en: "Hoang Sa archipelago (Viet Nam)",
     units: ["Huyện Hoàng Sa", "Hoang Sa District"],
+    table: { commune: "Huyện Hoàng Sa", district: "Huyện Hoàng Sa" },
   },
 ];
 
@@ -69,6 +71,19 @@ for (const l of LOCALITIES) {
       const map = await page.locator("svg.map").boundingBox();
       assert.ok(map.width > 600, "the map fills the page's width");
       await shot(page, `20-map-${l.key}`);
+
+      // The risk table lists the archipelago's units at every level, assessed or not.
+      for (const level of ["commune", "district"]) {
+        await page.goto(`${demo.base}/risk?level=${level}`);
+        // Units not assessed come after the assessed ones, on the table's last page.
+        let table = await page.locator("table").innerText();
+        for (let next = page.getByRole("link", { name: /Trang sau|Next/ }); await next.count(); ) {
+          await next.click();
+          table = await page.locator("table").innerText();
+        }
+        assert.ok(table.includes(l.table[level]), `${l.table[level]} in the ${level} table`);
+      }
+      await inset(page, l.key);
 
       // The country on the administrator's dashboard and on the public risk page.
       await page.goto(`${demo.base}/`);

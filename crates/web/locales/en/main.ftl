@@ -126,6 +126,7 @@ risk-level-4 = Level 4 – very high
 risk-none = No area has population figures to assess yet.
 risk-col-level = Level
 risk-col-population = Population
+risk-not-assessed = Not assessed: no residents on record
 risk-col-reason = Grounds
 nav-forecast = Forecast
 forecast-all = the whole jurisdiction

@@ -126,6 +126,7 @@ risk-level-4 = Cấp 4 – nguy cơ rất cao
 risk-none = Chưa có địa bàn nào có số liệu dân số để đánh giá.
 risk-col-level = Cấp
 risk-col-population = Dân số
+risk-not-assessed = Chưa đánh giá: chưa có dân cư trong hệ thống
 risk-col-reason = Căn cứ
 nav-forecast = Dự báo
 forecast-all = toàn địa bàn

@@ -45,6 +45,42 @@ pub(super) fn at_sea(u: &Unit) -> bool {
     archipelagos().is_ok_and(|all| all.iter().any(|a| a.holds(lon, lat)))
 }
 
+/// The units at `level` that lie in an archipelago, under `provinces` (codes): the rows a
+/// risk table lists even when no resident is on record there, so the archipelagos are never
+/// missing from it.
+pub(super) fn units_at_sea<'r>(
+    registry: &'r Registry,
+    provinces: &[&str],
+    level: UnitLevel,
+) -> Vec<&'r Unit> {
+    let Ok(all) = archipelagos() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for code in provinces {
+        let Some(province) = registry.get(code) else {
+            continue;
+        };
+        for a in all {
+            for top in top_units(registry, Some(province), a) {
+                match level {
+                    UnitLevel::District => out.push(top),
+                    UnitLevel::Commune => {
+                        let communes = registry.communes_under(top.code.as_str());
+                        if communes.is_empty() {
+                            out.push(top);
+                        } else {
+                            out.extend(communes);
+                        }
+                    }
+                    UnitLevel::Province | UnitLevel::Country => {}
+                }
+            }
+        }
+    }
+    out
+}
+
 /// The highest units under `frame` (or in the country) lying in `a`: a district (2021) or a
 /// special zone (2025), or the frame itself when it lies there.
 fn top_units<'r>(

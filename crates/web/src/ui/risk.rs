@@ -11,7 +11,7 @@ use domain::{Structure, UnitLevel};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::islands::insets_for;
+use super::islands::{insets_for, units_at_sea};
 use super::map::atlas_for;
 use super::map_svg::{choropleth, Shade};
 use super::national::national_map;
@@ -227,6 +227,26 @@ async fn body(
         .map_or(0, |after| all.partition_point(|u| u.unit_code <= after));
     let rows = &all[start.min(all.len())..];
     let shown = &rows[..rows.len().min(PAGE as usize)];
+    // Units at sea with no resident on record are not assessed, but listed (on the last
+    // page): the archipelagos are never missing from the table.
+    let provinces: Vec<&str> = {
+        let mut p: Vec<&str> = all
+            .iter()
+            .filter_map(|u| registry.ancestor_at(&u.unit_code, UnitLevel::Province))
+            .map(|p| p.code.as_str())
+            .collect();
+        p.sort_unstable();
+        p.dedup();
+        p
+    };
+    let unassessed: Vec<&domain::Unit> = if rows.len() > shown.len() {
+        Vec::new()
+    } else {
+        units_at_sea(registry, &provinces, level)
+            .into_iter()
+            .filter(|u| all.iter().all(|a| a.unit_code != u.code.as_str()))
+            .collect()
+    };
     let counts: Vec<(RiskLevel, usize)> = RiskLevel::ALL
         .iter()
         .map(|l| (*l, all.iter().filter(|u| u.level == *l).count()))
@@ -287,6 +307,10 @@ async fn body(
                     td { span.badge style={ "background:" (level_colour(u.level)) } { (u.level.number()) } }
                     td { (u.cases) } td { (u.population) }
                     td { (reason(lang, u)) }
+                } }
+                @for u in &unassessed { tr {
+                    td { (u.full_name()) } td { "–" } td { "–" } td { "–" }
+                    td { (t(lang, "risk-not-assessed")) }
                 } } }
             }
             @if rows.len() > shown.len() {
