@@ -108,6 +108,8 @@ async fn a_tracer_registers_an_f0_declares_a_contact_and_follows_up(store: Store
     assert_eq!(due.len(), 1);
     assert_eq!(due[0]["person_id"], ids[1]);
     assert_eq!(due[0]["quarantine_until"], "2021-12-03T19:00:00Z");
+    // Then 14 days of monitoring at home (5599/BYT-MT) before follow-up ends.
+    assert_eq!(due[0]["follow_up_until"], "2021-12-17T19:00:00Z");
     assert!(app
         .all_items("/api/v1/contacts?due_by=2021-12-03", &tracer)
         .await
