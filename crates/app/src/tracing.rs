@@ -294,9 +294,10 @@ pub struct Recorded {
     pub truncated: bool,
 }
 
-/// Traces case `id` to depth 2 and records its contacts: status, quarantine dates and test
-/// days from the quarantine rule in force on the day of last exposure, follow-up by the
-/// contact's residence. Idempotent: tracing again adds only contacts not recorded yet.
+/// Traces case `id` to depth 2 and records its contacts: status, quarantine dates, test
+/// days and the end of follow-up (quarantine, then self-monitoring) from the quarantine rule
+/// in force on the day of last exposure, by whether the contact was fully vaccinated then;
+/// follow-up by the contact's residence. Idempotent: tracing again adds only contacts not recorded yet.
 pub async fn trace_and_record(
     app: &App,
     caller: &Caller,
@@ -322,37 +323,42 @@ pub async fn trace_and_record(
             .is_some_and(|fv| {
                 fv.holds(primary_done, recovered_s.map(local_date), local_date(last))
             });
-        let (status, from_s, until_s, test_days, doc) = match (c.degree, rule) {
-            (1, Some(r)) if r.f1_place.value != QuarantinePlace::None => {
-                let days = if vaccinated {
-                    r.f1_days_vaccinated.value
-                } else {
-                    r.f1_days_unvaccinated.value
-                };
-                let days_list: Vec<String> =
-                    r.f1_test_days.value.iter().map(|d| d.to_string()).collect();
+        let f1 = rule.map(|r| r.f1(vaccinated));
+        let days_after = |t: i64, days: i64| t + days * 86_400;
+        let (status, from_s, until_s, follow_up_s, test_days, doc) = match (c.degree, rule, f1) {
+            (1, Some(r), Some(f1)) if r.f1_place.value != QuarantinePlace::None => {
+                let until = days_after(last, f1.days);
+                let days_list: Vec<String> = f1.test_days.iter().map(|d| d.to_string()).collect();
                 (
                     ContactStatus::Quarantine,
                     Some(last),
-                    Some(last + days * 86_400),
+                    Some(until),
+                    // Self-monitoring follows the quarantine.
+                    Some(days_after(until, f1.self_monitor_days)),
                     days_list.join(","),
                     r.document.clone(),
                 )
             }
-            (2, _) => {
+            (2, _, _) => {
+                // Monitored until its F1's quarantine ends; the rules give an F2 no
+                // self-monitoring of its own.
                 let until = f1_until.get(&id_of(c.via)).copied().flatten();
                 (
                     ContactStatus::Monitor,
                     Some(c.first_exposure_s),
                     until,
+                    until,
                     String::new(),
                     rule.map(|r| r.document.clone()).unwrap_or_default(),
                 )
             }
-            (_, r) => (
+            // An F1 the rule in force does not quarantine monitors its health from the
+            // exposure; with no rule, there is no end to state.
+            (_, r, f1) => (
                 ContactStatus::Monitor,
                 None,
                 None,
+                f1.map(|f1| days_after(last, f1.follow_up_days())),
                 String::new(),
                 r.map(|r| r.document.clone()).unwrap_or_default(),
             ),
@@ -370,6 +376,7 @@ pub async fn trace_and_record(
             status,
             quarantine_from_s: from_s,
             quarantine_until_s: until_s,
+            follow_up_until_s: follow_up_s,
             test_days,
             policy: doc,
         });

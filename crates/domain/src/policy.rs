@@ -82,12 +82,92 @@ pub struct QuarantineRule {
     pub to: Option<NaiveDate>,
     pub f1_days_vaccinated: Value<i64>,
     pub f1_days_unvaccinated: Value<i64>,
-    pub f1_test_days: Value<Vec<i64>>,
+    /// Days of quarantine on which an F1 is tested (day 1 is the day after the exposure),
+    /// for the fully vaccinated and for the others.
+    pub f1_test_days_vaccinated: Value<Vec<i64>>,
+    pub f1_test_days_unvaccinated: Value<Vec<i64>>,
+    /// Days the F1 monitors its own health after quarantine ends (or, with no quarantine,
+    /// after the exposure): part of its follow-up.
+    pub f1_self_monitor_days_vaccinated: Value<i64>,
+    pub f1_self_monitor_days_unvaccinated: Value<i64>,
     pub f1_place: Value<QuarantinePlace>,
-    /// Who counts as fully vaccinated for `f1_days_vaccinated`; absent where the rule gives
-    /// everyone the same days.
+    /// Who counts as fully vaccinated for the `…_vaccinated` values; absent where the rule
+    /// treats everyone alike.
     #[serde(default)]
     pub fully_vaccinated: Option<FullyVaccinated>,
+}
+
+/// What one F1 gets under a quarantine rule, by its vaccination status at the exposure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct F1Quarantine<'a> {
+    /// Days of quarantine counted from the last exposure (0: none).
+    pub days: i64,
+    /// Days of quarantine with a test due.
+    pub test_days: &'a [i64],
+    /// Days of self-monitoring after the quarantine.
+    pub self_monitor_days: i64,
+}
+
+impl F1Quarantine<'_> {
+    /// Quarantine and self-monitoring: how long after the last exposure the follow-up ends.
+    pub fn follow_up_days(&self) -> i64 {
+        self.days + self.self_monitor_days
+    }
+}
+
+impl QuarantineRule {
+    /// What an F1 fully vaccinated (or not) at the exposure gets under this rule.
+    pub fn f1(&self, fully_vaccinated: bool) -> F1Quarantine<'_> {
+        if fully_vaccinated {
+            F1Quarantine {
+                days: self.f1_days_vaccinated.value,
+                test_days: &self.f1_test_days_vaccinated.value,
+                self_monitor_days: self.f1_self_monitor_days_vaccinated.value,
+            }
+        } else {
+            F1Quarantine {
+                days: self.f1_days_unvaccinated.value,
+                test_days: &self.f1_test_days_unvaccinated.value,
+                self_monitor_days: self.f1_self_monitor_days_unvaccinated.value,
+            }
+        }
+    }
+
+    /// Whether the rule treats the fully vaccinated differently in anything.
+    fn differs_by_status(&self) -> bool {
+        self.f1(true) != self.f1(false)
+    }
+
+    /// Why the rule's values cannot be applied as they stand, if they cannot.
+    fn inconsistency(&self) -> Option<String> {
+        // Without a definition everyone would be read as not fully vaccinated, and the
+        // rule's values for the vaccinated would never apply.
+        if self.differs_by_status() && self.fully_vaccinated.is_none() {
+            return Some(
+                "its values for the fully vaccinated differ from the others', so \
+                 [quarantine.fully_vaccinated] must define who is fully vaccinated"
+                    .into(),
+            );
+        }
+        for (who, f1) in [
+            ("vaccinated", self.f1(true)),
+            ("unvaccinated", self.f1(false)),
+        ] {
+            if f1.days < 0 || f1.self_monitor_days < 0 {
+                return Some(format!("negative days for the {who}"));
+            }
+            // A test is due on a day of the quarantine, in order, each day once.
+            let in_quarantine = f1.test_days.iter().all(|d| (1..=f1.days).contains(d));
+            if !in_quarantine || !f1.test_days.windows(2).all(|w| w[0] < w[1]) {
+                return Some(format!(
+                    "f1_test_days_{who} {:?} must be increasing days within its {} days of \
+                     quarantine",
+                    f1.test_days, f1.days
+                ));
+            }
+        }
+        None
+    }
 }
 
 /// "Fully vaccinated" (tiêm đủ liều) as a quarantine rule defines it: the last dose of the
@@ -238,17 +318,10 @@ impl Policies {
                 return Err(invalid(format!("unknown venue kind {kind:?}")));
             }
         }
-        // A rule that quarantines the fully vaccinated for fewer days must say who they are:
-        // without a definition everyone would be read as not fully vaccinated.
-        if let Some(q) = file.quarantine.iter().find(|q| {
-            q.f1_days_vaccinated.value != q.f1_days_unvaccinated.value
-                && q.fully_vaccinated.is_none()
-        }) {
-            return Err(invalid(format!(
-                "{}: f1_days_vaccinated differs from f1_days_unvaccinated, so \
-                 [quarantine.fully_vaccinated] must define who is fully vaccinated",
-                q.document
-            )));
+        for q in &file.quarantine {
+            if let Some(why) = q.inconsistency() {
+                return Err(invalid(format!("{}: {why}", q.document)));
+            }
         }
         Ok(Policies {
             tracing: file.tracing,
@@ -306,7 +379,11 @@ mod tests {
         assert_eq!(t.min_overlap_min(VenueKind::Restaurant), 0);
         assert_eq!(t.min_overlap_min(VenueKind::Market), 15);
         assert_eq!(t.infectious_from_s(Some(10 * 86_400), 0), 8 * 86_400);
-        assert_eq!(t.infectious_from_s(None, 10 * 86_400), 8 * 86_400);
+        // 3638: an asymptomatic F0 from 3 days before its positive sample (partly verified).
+        assert_eq!(t.infectious_from_s(None, 10 * 86_400), 7 * 86_400);
+        assert_eq!(t.infectious_before_sample_days.status, Status::Partly);
+        let later = p.tracing_on(d(2022, 4, 15)).unwrap();
+        assert_eq!(later.infectious_from_s(None, 10 * 86_400), 8 * 86_400);
         assert!(p.tracing_on(d(2021, 7, 29)).is_err());
         assert_eq!(
             p.quarantine_on(d(2021, 11, 15))
@@ -348,7 +425,10 @@ mod tests {
         let q = "[[quarantine]]\ndocument = \"q\"\ntitle = \"q\"\nfrom = \"2021-01-01\"\n\
                  f1_days_vaccinated = { value = 7, status = \"verified\" }\n\
                  f1_days_unvaccinated = { value = 7, status = \"verified\" }\n\
-                 f1_test_days = { value = [7], status = \"verified\" }\n\
+                 f1_test_days_vaccinated = { value = [7], status = \"verified\" }\n\
+                 f1_test_days_unvaccinated = { value = [7], status = \"verified\" }\n\
+                 f1_self_monitor_days_vaccinated = { value = 3, status = \"verified\" }\n\
+                 f1_self_monitor_days_unvaccinated = { value = 3, status = \"verified\" }\n\
                  f1_place = { value = \"home\", status = \"verified\" }\n";
         let ok = format!(
             "{}{}{q}",
@@ -427,5 +507,119 @@ mod tests {
             err.contains("10696/BYT-MT") && err.contains("fully_vaccinated"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn an_f1_gets_days_tests_and_self_monitoring_by_date_and_vaccination_status() {
+        let p = Policies::embedded().unwrap();
+        let f1 = |y, m, day, vaccinated| {
+            let r = p.quarantine_on(d(y, m, day)).unwrap();
+            let f = r.f1(vaccinated);
+            (
+                r.document.as_str(),
+                f.days,
+                f.test_days.to_vec(),
+                f.self_monitor_days,
+            )
+        };
+        // 5599: 14 days in a facility, 14 at home, whatever the status.
+        assert_eq!(
+            f1(2021, 11, 1, false),
+            ("5599/BYT-MT", 14, vec![1, 7, 14], 14)
+        );
+        assert_eq!(f1(2021, 11, 1, true), f1(2021, 11, 1, false));
+        // 10696, to its last day.
+        assert_eq!(f1(2022, 2, 20, true), ("10696/BYT-MT", 7, vec![1, 7], 7));
+        assert_eq!(
+            f1(2022, 2, 20, false),
+            ("10696/BYT-MT", 14, vec![1, 7, 14], 7)
+        );
+        // From 21 Feb 2022: 5 days, test day 5, 5 days of self-monitoring; the others 7,
+        // test day 7, 3 days.
+        assert_eq!(f1(2022, 2, 21, true), ("BYT (21/2/2022)", 5, vec![5], 5));
+        assert_eq!(f1(2022, 2, 21, false), ("BYT (21/2/2022)", 7, vec![7], 3));
+        let feb = p.quarantine_on(d(2022, 3, 1)).unwrap();
+        assert_eq!(feb.f1(false).follow_up_days(), 10);
+        assert_eq!(feb.f1_test_days_unvaccinated.status, Status::Verified);
+        assert_eq!(
+            feb.f1_self_monitor_days_unvaccinated.status,
+            Status::Verified
+        );
+        // 1909: no quarantine, no test; self-monitoring only (its length assumed).
+        assert_eq!(f1(2022, 4, 15, false), ("1909/BYT-DP", 0, vec![], 5));
+        let apr = p.quarantine_on(d(2022, 4, 15)).unwrap();
+        assert_eq!(
+            apr.f1_self_monitor_days_unvaccinated.status,
+            Status::Assumed
+        );
+    }
+
+    #[test]
+    fn test_days_and_self_monitoring_must_fit_the_rule() {
+        let embedded = TRACING;
+        let feb = embedded.find("document = \"BYT (21/2/2022)\"").unwrap();
+        let edit = |from: &str, to: &str| {
+            let at = embedded[feb..].find(from).expect(from) + feb;
+            format!("{}{to}{}", &embedded[..at], &embedded[at + from.len()..])
+        };
+        let refused = |toml: String, what: &str| {
+            let err = Policies::parse(&toml).unwrap_err().to_string();
+            assert!(
+                err.contains("BYT (21/2/2022)") && err.contains(what),
+                "{err}"
+            );
+        };
+        // Per-status test days and self-monitoring without a definition of who is fully
+        // vaccinated (the days alike, so only they differ).
+        let undefined = |toml: &str| {
+            let start = feb + toml[feb..].find("[quarantine.fully_vaccinated]").unwrap();
+            let end = start + toml[start..].find("recovered_within_days").unwrap();
+            let end = end + toml[end..].find('\n').unwrap();
+            format!("{}{}", &toml[..start], &toml[end..])
+        };
+        let days_alike = edit(
+            "f1_days_unvaccinated = { value = 7,",
+            "f1_days_unvaccinated = { value = 5,",
+        );
+        refused(undefined(&days_alike), "fully_vaccinated");
+        let tests_alike = days_alike.replace(
+            "f1_test_days_unvaccinated = { value = [7]",
+            "f1_test_days_unvaccinated = { value = [5]",
+        );
+        refused(undefined(&tests_alike), "fully_vaccinated");
+        // Everything alike needs no definition.
+        let all_alike = tests_alike.replace(
+            "f1_self_monitor_days_unvaccinated = { value = 3",
+            "f1_self_monitor_days_unvaccinated = { value = 5",
+        );
+        assert!(Policies::parse(&undefined(&all_alike)).is_ok());
+        // A test after the quarantine's end, or out of order.
+        refused(
+            edit(
+                "f1_test_days_vaccinated = { value = [5]",
+                "f1_test_days_vaccinated = { value = [6]",
+            ),
+            "f1_test_days_vaccinated",
+        );
+        refused(
+            edit(
+                "f1_test_days_unvaccinated = { value = [7]",
+                "f1_test_days_unvaccinated = { value = [7, 1]",
+            ),
+            "f1_test_days_unvaccinated",
+        );
+        refused(
+            edit(
+                "f1_self_monitor_days_unvaccinated = { value = 3",
+                "f1_self_monitor_days_unvaccinated = { value = -3",
+            ),
+            "negative",
+        );
+        // A rule without the values at all.
+        assert!(Policies::parse(&edit(
+            "f1_self_monitor_days_vaccinated = { value = 5, status = \"verified\" }\n",
+            ""
+        ))
+        .is_err());
     }
 }

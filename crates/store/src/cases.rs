@@ -461,7 +461,9 @@ impl Store {
         domain::epi::check_status_change(current, since, status, at_s).map_err(|r| {
             StoreError::Refused(match r {
                 domain::epi::StatusRefusal::Transition => crate::aid::Refusal::CaseStatus,
-                domain::epi::StatusRefusal::TooEarly => crate::aid::Refusal::CaseStatusTime,
+                domain::epi::StatusRefusal::TooEarly => crate::aid::Refusal::CaseStatusTime {
+                    not_before_s: since,
+                },
             })
         })?;
         let outcome = (status != CaseStatus::Active).then_some(at_s);

@@ -48,6 +48,10 @@ pub struct ContactRow {
     pub status: ContactStatus,
     pub quarantine_from_s: Option<i64>,
     pub quarantine_until_s: Option<i64>,
+    /// When follow-up ends: the quarantine's end (or, with none, the exposure) plus the
+    /// days of self-monitoring the rule adds for the contact's vaccination status; for an
+    /// F2, the end of its monitoring (its F1's quarantine end). `None`: no end known.
+    pub follow_up_until_s: Option<i64>,
     /// Days of quarantine on which a test is due, e.g. "1,7".
     pub test_days: String,
     /// The legal document the due dates come from.
@@ -68,6 +72,9 @@ pub struct StoredContact {
     pub status: ContactStatus,
     pub quarantine_from_s: Option<i64>,
     pub quarantine_until_s: Option<i64>,
+    /// Quarantine and self-monitoring (see [`ContactRow::follow_up_until_s`]); `None` for a
+    /// contact recorded before the store kept it.
+    pub follow_up_until_s: Option<i64>,
     pub test_days: String,
     pub policy: String,
     pub unit_code: String,
@@ -322,6 +329,7 @@ impl Store {
                 Val::Text(r.status.as_str().into()),
                 Val::OptInt(r.quarantine_from_s),
                 Val::OptInt(r.quarantine_until_s),
+                Val::OptInt(r.follow_up_until_s),
                 Val::Text(r.test_days.clone()),
                 Val::Text(r.policy.clone()),
                 Val::Text(home.structure.as_str().into()),
@@ -346,6 +354,7 @@ impl Store {
                 "status",
                 "quarantine_from_s",
                 "quarantine_until_s",
+                "follow_up_until_s",
                 "test_days",
                 "policy",
                 "structure",
@@ -389,7 +398,8 @@ impl Store {
         let mut sql = Sql::new(
             self.dialect,
             "SELECT id, case_id, person_id, degree, via_person_id, first_exposure_s, exposure_s, reasons, status,
-                    quarantine_from_s, quarantine_until_s, test_days, policy, unit_code, unit_path
+                    quarantine_from_s, quarantine_until_s, test_days, policy, unit_code, unit_path,
+                    follow_up_until_s
              FROM contacts WHERE structure = ",
         );
         sql.bind(Val::Text(structure.as_str().into()));
@@ -426,6 +436,7 @@ impl Store {
                     status: typed::slug(r, 8, "contacts.status")?,
                     quarantine_from_s: r.try_get(9)?,
                     quarantine_until_s: r.try_get(10)?,
+                    follow_up_until_s: r.try_get(15)?,
                     test_days: r.try_get(11)?,
                     policy: r.try_get(12)?,
                     unit_code: r.try_get(13)?,

@@ -151,6 +151,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0021_vocab.sql"),
         then: None,
     },
+    Migration {
+        version: 24,
+        name: "follow_up_end",
+        sqlite: include_str!("../migrations/sqlite/0024_follow_up_end.sql"),
+        postgres: include_str!("../migrations/postgres/0024_follow_up_end.sql"),
+        then: None,
+    },
 ];
 
 const REFDATA_KEY: &str = "units_fingerprint";

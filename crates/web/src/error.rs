@@ -118,6 +118,8 @@ pub struct ApiError {
     pub retry_after_s: Option<i64>,
     /// For a conflict: the record that already exists, when the caller may see it.
     pub existing_id: Option<i64>,
+    /// For a change dated too early: the earliest time it may carry (Unix seconds).
+    pub not_before_s: Option<i64>,
 }
 
 impl ApiError {
@@ -127,6 +129,7 @@ impl ApiError {
             fields: Vec::new(),
             retry_after_s: None,
             existing_id: None,
+            not_before_s: None,
         }
     }
 
@@ -136,6 +139,7 @@ impl ApiError {
             fields,
             retry_after_s: None,
             existing_id: None,
+            not_before_s: None,
         }
     }
 
@@ -181,6 +185,7 @@ impl From<store::StoreError> for ApiError {
                 fields: vec![FieldError::new(field, domain::Reason::Duplicate)],
                 retry_after_s: None,
                 existing_id: existing.map(|p| p.0),
+                not_before_s: None,
             },
             Conflict(fields) => ApiError {
                 code: ErrorCode::Conflict,
@@ -191,9 +196,14 @@ impl From<store::StoreError> for ApiError {
                 fields: vec![FieldError::new("person_id", domain::Reason::Duplicate)],
                 retry_after_s: None,
                 existing_id: Some(existing.0),
+                not_before_s: None,
             },
             Refused(r) => {
                 use domain::Reason;
+                let not_before_s = match r {
+                    store::aid::Refusal::CaseStatusTime { not_before_s } => Some(not_before_s),
+                    _ => None,
+                };
                 let (code, field, reason) = match r {
                     store::aid::Refusal::PackageAlreadyGiven => (
                         ErrorCode::PackageAlreadyGiven,
@@ -208,12 +218,13 @@ impl From<store::StoreError> for ApiError {
                         "status",
                         Reason::NotAllowed,
                     ),
-                    store::aid::Refusal::CaseStatusTime => {
+                    store::aid::Refusal::CaseStatusTime { .. } => {
                         (ErrorCode::CaseStatusNotAllowed, "at", Reason::OutOfRange)
                     }
                 };
                 let mut e = ApiError::new(code);
                 e.fields.push(FieldError::new(field, reason));
+                e.not_before_s = not_before_s;
                 e
             }
             e if e.is_unavailable() => {
@@ -256,6 +267,10 @@ pub struct ErrorDetail {
     /// For a conflict: the id of the record that already exists, if visible to the caller.
     #[serde(skip_serializing_if = "Option::is_none")]
     existing_id: Option<i64>,
+    /// For a change dated too early (`case_status_not_allowed` on `at`): the earliest time it
+    /// may carry (RFC 3339), the case's latest history entry, confirmation or onset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    not_before: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -280,6 +295,7 @@ fn body(error: &ApiError, lang: Lang) -> ErrorBody {
                 })
                 .collect(),
             existing_id: error.existing_id,
+            not_before: error.not_before_s.map(app::local_time::iso),
         },
     }
 }

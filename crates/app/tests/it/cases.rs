@@ -135,3 +135,84 @@ async fn a_case_its_status_and_a_declared_contact(store: Store) {
 }
 
 both_databases!(a_case_its_status_and_a_declared_contact);
+
+/// A case cannot recover before it was confirmed, and a change dated before the latest entry
+/// of its history is refused naming that entry's time: the case's status is always the last
+/// entry of its history read in time order.
+async fn a_backdated_status_change_is_refused_naming_the_latest_entry(store: Store) {
+    // Case 1 confirmed an hour before NOW.
+    seed(&store, 1).await;
+    let app = app_at_now(store);
+    let cdc = crate::national(&app, "cdc", domain::Role::Tracer).await;
+    let change = |status: &str, severity: &str, at: i64| StatusInput {
+        status: Some(status.into()),
+        severity: Some(severity.into()),
+        at: iso(at),
+        ..StatusInput::default()
+    };
+    let refused_before = |r: Result<bool, CaseError>| match r {
+        Err(CaseError::Store(store::StoreError::Refused(
+            store::aid::Refusal::CaseStatusTime { not_before_s },
+        ))) => not_before_s,
+        other => panic!("refused as dated too early: {other:?}"),
+    };
+    let confirmed = NOW - 3600;
+    // Recovered a day before the confirmation.
+    let early = app
+        .update_case_status(&cdc, CaseId(1), &change("recovered", "mild", NOW - DAY))
+        .await;
+    assert_eq!(refused_before(early), confirmed);
+    // Worse half an hour ago; then a recovery dated before that entry is refused.
+    assert!(app
+        .update_case_status(&cdc, CaseId(1), &change("active", "moderate", NOW - 1800))
+        .await
+        .unwrap());
+    let backdated = app
+        .update_case_status(&cdc, CaseId(1), &change("recovered", "mild", NOW - 2700))
+        .await;
+    assert_eq!(refused_before(backdated), NOW - 1800);
+    let shown = || {
+        let (app, cdc) = (&app, &cdc);
+        async move {
+            let d = app
+                .store
+                .get_case(cdc, CaseId(1), NOW)
+                .await
+                .unwrap()
+                .unwrap();
+            let lines: Vec<(i64, String)> = d
+                .history
+                .iter()
+                .map(|h| (h.at.timestamp(), h.status.as_str().to_string()))
+                .collect();
+            (d.case.status.as_str().to_string(), d.case.severity, lines)
+        }
+    };
+    let (status, severity, lines) = shown().await;
+    assert_eq!(
+        (status.as_str(), severity),
+        ("active", domain::epi::Severity::Moderate),
+        "nothing written"
+    );
+    assert_eq!(lines.last(), Some(&(NOW - 1800, "active".to_string())));
+    // Dated after it, the recovery is the history's last entry and the case's status.
+    assert!(app
+        .update_case_status(&cdc, CaseId(1), &change("recovered", "mild", NOW - 600))
+        .await
+        .unwrap());
+    let (status, _, lines) = shown().await;
+    assert!(lines.windows(2).all(|w| w[0].0 <= w[1].0), "{lines:?}");
+    assert_eq!(lines.last(), Some(&(NOW - 600, status.clone())));
+    assert_eq!(status, "recovered");
+    let outcome = app
+        .store
+        .get_case(&cdc, CaseId(1), NOW)
+        .await
+        .unwrap()
+        .unwrap()
+        .case
+        .outcome_at_s;
+    assert_eq!(outcome, Some(NOW - 600));
+}
+
+both_databases!(a_backdated_status_change_is_refused_naming_the_latest_entry);

@@ -5,6 +5,7 @@ mod aid;
 mod care;
 mod cases;
 mod checkins;
+mod infectious;
 mod persons;
 mod quarantine;
 mod risk;

@@ -122,8 +122,11 @@ pub enum Refusal {
     /// A case's status may not make this move (`CaseStatus::can_move_to`: only an active case
     /// changes; recovered and died are final).
     CaseStatus,
-    /// A case's status change is dated before its current status, test or onset.
-    CaseStatusTime,
+    /// A case's status change is dated before `not_before_s`: the latest entry of its
+    /// history, or its confirmation, onset or outcome when later. The history is read in
+    /// time order and the case's status is its last entry, so a change is never slipped in
+    /// before one already recorded.
+    CaseStatusTime { not_before_s: i64 },
 }
 
 pub(crate) fn audit_entry(

@@ -608,6 +608,7 @@ async fn f1_quarantine_at_home_or_in_a_facility(store: Store) {
         status: domain::contact::ContactStatus::Quarantine,
         quarantine_from_s: Some(NOW - 86_400),
         quarantine_until_s: Some(NOW + 6 * 86_400),
+        follow_up_until_s: Some(NOW + 13 * 86_400),
         test_days: "1,7".into(),
         policy: "10696/BYT-MT".into(),
     };

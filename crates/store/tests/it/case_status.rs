@@ -92,7 +92,12 @@ async fn died_is_final_and_changes_are_never_dated_back(store: Store) {
         )
         .await;
     assert!(
-        matches!(early, Err(StoreError::Refused(Refusal::CaseStatusTime))),
+        matches!(
+            early,
+            Err(StoreError::Refused(Refusal::CaseStatusTime {
+                not_before_s: CONFIRMED
+            }))
+        ),
         "{early:?}"
     );
     assert!(store
@@ -114,7 +119,11 @@ async fn died_is_final_and_changes_are_never_dated_back(store: Store) {
         )
         .await;
     assert!(
-        matches!(back, Err(StoreError::Refused(Refusal::CaseStatusTime))),
+        matches!(
+            back,
+            Err(StoreError::Refused(Refusal::CaseStatusTime { not_before_s }))
+                if not_before_s == CONFIRMED + 10
+        ),
         "{back:?}"
     );
     assert!(store

@@ -123,6 +123,7 @@ async fn tallies_agree_with_the_rows(store: Store) {
             },
             quarantine_from_s: until.map(|_| NOW - 86_400),
             quarantine_until_s: until,
+            follow_up_until_s: until,
             test_days: "1,7".into(),
             policy: "test".into(),
         })

@@ -63,6 +63,7 @@ contacts-filter = Filter
 contacts-empty = No contacts to follow up.
 col-case = Case
 col-until = Quarantine ends
+col-follow-up-until = Follow-up ends
 col-tests = Test days
 venues-title = Venues (QR codes)
 venues-search = Search by name

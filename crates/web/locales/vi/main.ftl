@@ -63,6 +63,7 @@ contacts-filter = Lọc
 contacts-empty = Không có người tiếp xúc nào cần theo dõi.
 col-case = Ca bệnh
 col-until = Hết cách ly
+col-follow-up-until = Hết theo dõi
 col-tests = Ngày xét nghiệm
 venues-title = Điểm kiểm dịch (mã QR)
 venues-search = Tìm theo tên

@@ -98,7 +98,8 @@ pub struct StatusRequest {
 /// Records a change of a case's status or severity; the history keeps who and when. Only an
 /// active case changes (recovered and died are final; a reinfection is a new case), at a time
 /// no earlier than its last change, test or onset: else 409 `case_status_not_allowed` naming
-/// `status` or `at`. An `at` before 2019-12 or in the future is 400.
+/// `status` or `at` (with `not_before`, the earliest time the change may carry: a backdated
+/// change is refused, never slipped into the history before a later entry). An `at` before 2019-12 or in the future is 400.
 #[utoipa::path(post, path = "/api/v1/cases/{id}/status", params(("id" = i64, Path)), request_body = StatusRequest, responses(
     (status = 204),
     (status = 400, body = crate::error::ErrorBody),
@@ -179,6 +180,9 @@ pub struct FollowUpDto {
     status: &'static str,
     quarantine_from: Option<String>,
     quarantine_until: Option<String>,
+    /// When follow-up ends: quarantine, then the self-monitoring the rule adds for the
+    /// contact's vaccination status (for an F2, its F1's quarantine end); absent when unknown.
+    follow_up_until: Option<String>,
     /// Days of quarantine with a test due, e.g. "1,7".
     test_days: String,
     policy: String,
@@ -234,6 +238,7 @@ pub async fn follow_up(
         status: c.status.as_str(),
         quarantine_from: c.quarantine_from_s.map(iso),
         quarantine_until: c.quarantine_until_s.map(iso),
+        follow_up_until: c.follow_up_until_s.map(iso),
         test_days: c.test_days,
         policy: c.policy,
         unit_code: c.unit_code,

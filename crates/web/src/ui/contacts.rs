@@ -56,13 +56,14 @@ pub(super) async fn contacts(
             table {
                 thead { tr {
                     th { (t(lang, "col-person")) } th { (t(lang, "contact-degree")) } th { (t(lang, "col-case")) }
-                    th { (t(lang, "col-status")) } th { (t(lang, "col-until")) } th { (t(lang, "col-tests")) } th { (t(lang, "col-unit")) }
+                    th { (t(lang, "col-status")) } th { (t(lang, "col-until")) } th { (t(lang, "col-follow-up-until")) } th { (t(lang, "col-tests")) } th { (t(lang, "col-unit")) }
                 } }
                 tbody { @for c in &found.items { tr {
                     td { (c.person_id) } td { "F" (c.degree) }
                     td { a href={ "/cases/" (c.case_id) } { (c.case_id) } }
                     td { (c.status) }
                     td { @if let Some(u) = c.quarantine_until_s { (local(u, lang)) } }
+                    td { @if let Some(u) = c.follow_up_until_s { (local(u, lang)) } }
                     td { (c.test_days) } td { (c.unit_code) }
                 } } }
             }

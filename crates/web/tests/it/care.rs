@@ -534,6 +534,7 @@ async fn a_case_found_in_quarantine_is_not_community(store: Store) {
         status: domain::contact::ContactStatus::Quarantine,
         quarantine_from_s: Some(NOW - 4 * 86_400),
         quarantine_until_s: Some(NOW + 3 * 86_400),
+        follow_up_until_s: Some(NOW + 10 * 86_400),
         test_days: "1,7".into(),
         policy: "10696/BYT-MT".into(),
     };

@@ -3,7 +3,7 @@ use domain::Role;
 use serde_json::json;
 use store::{both_databases, Store};
 
-use crate::{error_fields, App};
+use crate::{error_code, error_fields, App};
 
 /// 2021-11-20T00:00:00Z; the app's clock reads a week later.
 const T: i64 = 1_637_366_400;
@@ -108,6 +108,8 @@ async fn a_tracer_registers_an_f0_declares_a_contact_and_follows_up(store: Store
     assert_eq!(due.len(), 1);
     assert_eq!(due[0]["person_id"], ids[1]);
     assert_eq!(due[0]["quarantine_until"], "2021-12-03T19:00:00Z");
+    // Then 14 days of monitoring at home (5599/BYT-MT) before follow-up ends.
+    assert_eq!(due[0]["follow_up_until"], "2021-12-17T19:00:00Z");
     assert!(app
         .all_items("/api/v1/contacts?due_by=2021-12-03", &tracer)
         .await
@@ -150,3 +152,67 @@ async fn a_tracer_registers_an_f0_declares_a_contact_and_follows_up(store: Store
 }
 
 both_databases!(a_tracer_registers_an_f0_declares_a_contact_and_follows_up);
+
+/// A status dated before the case's confirmation, or before the latest entry of its
+/// history, is refused with 409 naming `at` and the earliest time allowed; nothing is
+/// written, and the case's status stays the history's last entry.
+async fn a_backdated_status_change_is_refused_with_the_time_it_may_not_precede(store: Store) {
+    let app = App::at(store, Some(T + 7 * 86_400));
+    let tracer = app.login_as("cdc", Role::Tracer, &["001"]).await;
+    let person = app
+        .post_json(
+            "/api/v1/persons",
+            Some(&tracer),
+            &json!({"full_name": "F0 An", "unit": "00001"}),
+        )
+        .await;
+    let created = app
+        .post_json(
+            "/api/v1/cases",
+            Some(&tracer),
+            &json!({"person_id": person.json["id"], "severity": "mild",
+                    "test": {"kind": "pcr", "sample_at": "2021-11-20T08:00:00Z", "result_at": "2021-11-20T20:00:00Z"}}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.json);
+    let case_uri = format!("/api/v1/cases/{}", created.json["id"]);
+    let status_uri = format!("{case_uri}/status");
+    let post = |body: serde_json::Value| {
+        let (app, uri, tracer) = (&app, &status_uri, &tracer);
+        async move { app.post_json(uri, Some(tracer), &body).await }
+    };
+    let refused = |r: &crate::Resp, not_before: &str| {
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.json);
+        assert_eq!(error_code(r), "case_status_not_allowed");
+        assert_eq!(error_fields(r), ["at"]);
+        assert_eq!(r.json["error"]["not_before"], not_before, "{}", r.json);
+    };
+    // Recovered before it was confirmed (the positive result).
+    let r = post(json!({"status": "recovered", "severity": "mild", "at": "2021-11-20T12:00:00Z"}))
+        .await;
+    refused(&r, "2021-11-20T20:00:00Z");
+    let r =
+        post(json!({"status": "active", "severity": "severe", "at": "2021-11-23T10:00:00Z"})).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.json);
+    // Recovered before the latest entry: refused, naming it.
+    let r = post(json!({"status": "recovered", "severity": "mild", "at": "2021-11-22T10:00:00Z"}))
+        .await;
+    refused(&r, "2021-11-23T10:00:00Z");
+    let case = app.get(&case_uri, Some(&tracer)).await;
+    assert_eq!(case.json["status"], "active");
+    assert_eq!(case.json["severity"], "severe");
+    let history = case.json["history"].as_array().unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[1]["at"], "2021-11-23T10:00:00Z");
+    // Dated after it: applied, and the last entry.
+    let r = post(json!({"status": "recovered", "severity": "mild", "at": "2021-11-24T10:00:00Z"}))
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.json);
+    let case = app.get(&case_uri, Some(&tracer)).await;
+    assert_eq!(case.json["status"], "recovered");
+    let history = case.json["history"].as_array().unwrap();
+    assert_eq!(history.last().unwrap()["status"], "recovered");
+    assert_eq!(history.last().unwrap()["at"], "2021-11-24T10:00:00Z");
+}
+
+both_databases!(a_backdated_status_change_is_refused_with_the_time_it_may_not_precede);
