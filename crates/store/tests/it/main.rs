@@ -10,6 +10,7 @@ mod persons;
 mod recent_cases;
 mod schema_parity;
 mod tallies;
+mod tracing;
 mod units;
 mod users;
 mod vocab;
