@@ -151,6 +151,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0021_vocab.sql"),
         then: None,
     },
+    Migration {
+        version: 23,
+        name: "vaccinated_by_birth_year",
+        sqlite: include_str!("../migrations/sqlite/0023_vaccinated_by_birth_year.sql"),
+        postgres: include_str!("../migrations/postgres/0023_vaccinated_by_birth_year.sql"),
+        then: None,
+    },
 ];
 
 const REFDATA_KEY: &str = "units_fingerprint";

@@ -6,6 +6,7 @@ mod bulk;
 mod care;
 mod case_status;
 mod checkins;
+mod coverage;
 mod persons;
 mod recent_cases;
 mod schema_parity;
