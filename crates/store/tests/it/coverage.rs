@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, NaiveDate};
 use domain::vaccination::Product;
 use domain::{PersonId, Role, Scope, Structure, UnitCode, UnitLevel};
-use store::{both_databases, Coverage, DoseItem, ItemOutcome, Store};
+use store::{both_databases, Coverage, DoseItem, DoseRow, ItemOutcome, Store};
 
 use crate::{caller, persons, unit, NOW};
 
@@ -237,3 +237,58 @@ both_databases!(
     a_birthday_between_doses_counts_once_at_the_age_on_the_date,
     coverage_equals_a_plain_count_of_persons,
 );
+
+/// Doses stored before migration 0023 are counted by it as persons at their age on the date
+/// asked, as a recount would.
+async fn the_migration_counts_the_doses_already_there(db: store::testing::TestDb) {
+    let store = &db.store;
+    let u = unit(store, "00001").await;
+    // 1: 17 at the first dose, 18 at the second; 2: only a second dose recorded.
+    let births = ["2003-09-10", "1990-05-05"];
+    store
+        .bulk_persons(
+            &persons(2, |_| u.clone(), |i| Some(day(births[i as usize - 1]))),
+            NOW,
+        )
+        .await
+        .unwrap();
+    let row = |person_id: i64, dose_no: i64, on: &str| DoseRow {
+        person_id,
+        dose_no,
+        product: Product::Pfizer.as_str().into(),
+        given_on: day(on),
+        structure: Structure::S2021,
+        unit_code: UnitCode::parse("00001").unwrap(),
+    };
+    let rows = [
+        row(1, 1, "2021-09-01"),
+        row(1, 2, "2021-10-01"),
+        row(2, 2, "2021-10-01"),
+    ];
+    store.bulk_doses(&rows, NOW).await.unwrap();
+    let report = store.migrate().await.unwrap();
+    assert!(report
+        .applied
+        .iter()
+        .any(|m| m == "0023_vaccinated_by_birth_year"));
+    let got = coverage(store, day("2021-10-15")).await;
+    assert_eq!(figures(&got[0]), (2, 2, 2, 0, 0));
+    store.recount_vaccinations().await.unwrap();
+    assert_eq!(coverage(store, day("2021-10-15")).await, got);
+}
+
+mod migration_0023 {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        let db = store::testing::sqlite_through(22).await;
+        super::the_migration_counts_the_doses_already_there(db).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        let Some(db) = store::testing::postgres_through(22).await else {
+            return;
+        };
+        super::the_migration_counts_the_doses_already_there(db).await;
+    }
+}
