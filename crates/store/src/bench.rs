@@ -4,7 +4,7 @@
 
 use sqlx::Row;
 
-use crate::sql::{greatest, insert_rows, least, Val};
+use crate::sql::{greatest, insert_rows, least, union_of_intervals, Val};
 use crate::{Dialect, Result, Store};
 
 impl Store {
@@ -56,9 +56,11 @@ impl Store {
         Ok(())
     }
 
-    /// F1 of `person` in `[lo_s, hi_s]`: per pair of check-ins at one venue, overlap > 0 and
+    /// F1 of `person` in `[lo_s, hi_s]`: per pair of stays at one venue (check-ins merged
+    /// where they overlap or touch: [`crate::sql::union_of_intervals`]), overlap > 0 and
     /// ≥ `min_overlap_s`; `max_visit_s` bounds how far back a co-visitor's entry can be.
-    /// `(person, first exposure)` by person.
+    /// `(person, first exposure)` by person. As the engine does it: the person's stays in
+    /// the window first, then each co-visitor's check-ins inside each stay, merged.
     pub async fn bench_f1(
         &self,
         person: i64,
@@ -67,15 +69,33 @@ impl Store {
         max_visit_s: i64,
         min_overlap_s: i64,
     ) -> Result<Vec<(i64, i64)>> {
-        let start = greatest(&greatest("a.t_in", "b.t_in"), "$2");
-        let end = least(&least("a.t_out", "b.t_out"), "$3");
+        let own = union_of_intervals(
+            &format!(
+                "SELECT venue, {a} AS a, {b} AS b FROM bench_checkins
+                 WHERE person = $1 AND t_in < $3 AND t_out > $2",
+                a = greatest("t_in", "$2"),
+                b = least("t_out", "$3"),
+            ),
+            "venue",
+        );
+        let others = union_of_intervals(
+            "SELECT person, venue, stay_a, a, b FROM pieces",
+            "person, venue, stay_a",
+        );
         let sql = format!(
-            "SELECT b.person, MIN({start}) FROM bench_checkins a
-             JOIN bench_checkins b ON b.venue = a.venue AND b.t_in >= a.t_in - $4 AND b.t_in < {a_end}
-             WHERE a.person = $1 AND a.t_in < $3 AND a.t_out > $2 AND b.person <> a.person
-               AND {end} - {start} > 0 AND {end} - {start} >= $5
-             GROUP BY b.person ORDER BY b.person",
-            a_end = least("a.t_out", "$3"),
+            "WITH own AS ({own}),
+             pieces AS (
+               SELECT c.person AS person, s.venue AS venue, s.a AS stay_a,
+                      {a} AS a, {b} AS b
+               FROM own s
+               JOIN bench_checkins c ON c.venue = s.venue AND c.t_in >= s.a - $4 AND c.t_in < s.b
+               WHERE c.person <> $1 AND c.t_out > s.a
+             )
+             SELECT person, MIN(a) FROM ({others}) met
+             WHERE b - a > 0 AND b - a >= $5
+             GROUP BY person ORDER BY person",
+            a = greatest("c.t_in", "s.a"),
+            b = least("c.t_out", "s.b"),
         );
         sqlx::query(&sql)
             .bind(person)

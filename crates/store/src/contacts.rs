@@ -11,7 +11,7 @@ use domain::{CaseId, PersonId, Structure, UnitPath};
 
 use crate::audit::{self, AuditAction, AuditEntry, AuditList, Place};
 use crate::page::{Cursor, Page, PageRequest};
-use crate::sql::{greatest, insert_rows, least, Sql, Val};
+use crate::sql::{greatest, insert_rows, least, union_of_intervals, Sql, Val};
 use crate::typed;
 use crate::users::Caller;
 use crate::{Result, Store, StoreError};
@@ -479,12 +479,13 @@ pub struct CaseTimes {
 }
 
 impl Store {
-    /// The F1 of a person by the definition, in plain SQL on the database: everyone whose
-    /// check-in overlapped one of the person's at the same venue within `[lo_s, hi_s]` by more
-    /// than zero and at least the minimum (`zero_min_kinds`: kinds with no minimum), plus
-    /// household members and declared contacts in the window. `(person_id, first exposure)`
-    /// sorted by person. This is the peer the in-memory engine is checked and benchmarked
-    /// against; it is not used to answer users.
+    /// The F1 of a person by the definition, in plain SQL on the database: everyone with a
+    /// stay (check-ins at one venue inside `[lo_s, hi_s]`, overlapping or touching ones
+    /// merged: [`crate::sql::union_of_intervals`]) that overlapped one of the person's at the
+    /// same venue by more than zero and at least the minimum (`zero_min_kinds`: kinds with no
+    /// minimum), plus household members and declared contacts in the window.
+    /// `(person_id, first exposure)` sorted by person. This is the peer the in-memory engine
+    /// is checked and benchmarked against; it is not used to answer users.
     pub async fn f1_by_sql(
         &self,
         person_id: i64,
@@ -493,8 +494,9 @@ impl Store {
         min_overlap_s: i64,
         zero_min_kinds: &[domain::epi::VenueKind],
     ) -> Result<Vec<(i64, i64)>> {
-        let start = greatest(&greatest("a.t_in_s", "b.t_in_s"), "$2");
-        let end = least(&least("a.t_out_s", "b.t_out_s"), "$3");
+        // Both stays are inside the window already.
+        let start = greatest("x.a", "y.a");
+        let end = least("x.b", "y.b");
         let kinds: Vec<String> = zero_min_kinds
             .iter()
             .map(|k| format!("'{}'", k.as_str()))
@@ -507,14 +509,28 @@ impl Store {
                 kinds.join(", ")
             )
         };
+        // Every check-in inside the window at a venue the person visited in it, clipped to
+        // the window (clipping before merging gives the same stays: the window is one
+        // interval, and intersection distributes over union).
+        let stays = union_of_intervals(
+            &format!(
+                "SELECT person_id, venue_id, {a} AS a, {b} AS b FROM checkins
+                 WHERE t_in_s < $3 AND t_out_s > $2
+                   AND venue_id IN (SELECT venue_id FROM checkins
+                                    WHERE person_id = $1 AND t_in_s < $3 AND t_out_s > $2)",
+                a = greatest("t_in_s", "$2"),
+                b = least("t_out_s", "$3"),
+            ),
+            "person_id, venue_id",
+        );
         let sql = format!(
-            "SELECT person_id, MIN(first_s) AS first_s FROM (
-               SELECT b.person_id AS person_id, {start} AS first_s
-               FROM checkins a
-               JOIN checkins b ON b.venue_id = a.venue_id AND b.person_id <> a.person_id
-               JOIN venues v ON v.id = a.venue_id
-               WHERE a.person_id = $1 AND a.t_in_s < $3 AND a.t_out_s > $2
-                 AND b.t_in_s < $3 AND b.t_out_s > $2
+            "WITH stays AS ({stays})
+             SELECT person_id, MIN(first_s) AS first_s FROM (
+               SELECT y.person_id AS person_id, {start} AS first_s
+               FROM stays x
+               JOIN stays y ON y.venue_id = x.venue_id AND y.person_id <> x.person_id
+               JOIN venues v ON v.id = x.venue_id
+               WHERE x.person_id = $1
                  AND {end} - {start} > 0 AND {end} - {start} >= {min_expr}
                UNION ALL
                SELECT p2.id AS person_id, $2 AS first_s

@@ -152,10 +152,17 @@ const MIGRATIONS: &[Migration] = &[
         then: None,
     },
     Migration {
-        version: 24,
+        version: 22,
+        name: "vaccinated_by_birth_year",
+        sqlite: include_str!("../migrations/sqlite/0022_vaccinated_by_birth_year.sql"),
+        postgres: include_str!("../migrations/postgres/0022_vaccinated_by_birth_year.sql"),
+        then: None,
+    },
+    Migration {
+        version: 23,
         name: "follow_up_end",
-        sqlite: include_str!("../migrations/sqlite/0024_follow_up_end.sql"),
-        postgres: include_str!("../migrations/postgres/0024_follow_up_end.sql"),
+        sqlite: include_str!("../migrations/sqlite/0023_follow_up_end.sql"),
+        postgres: include_str!("../migrations/postgres/0023_follow_up_end.sql"),
         then: None,
     },
 ];

@@ -347,6 +347,11 @@ impl Store {
             )
         });
         let (d, k) = (duplicate.0, kept.0);
+        // Both persons' shares of the coverage counts leave, and the kept person's (with the
+        // doses moved to it, and perhaps a birth date) comes back below.
+        for p in [d, k] {
+            crate::vaccination::tally_person_doses(&mut tx, p, -1).await?;
+        }
         // Rows that would collide with one the kept person already has are the same fact twice.
         sqlx::query("DELETE FROM contacts WHERE person_id = $1 AND case_id IN (SELECT case_id FROM contacts WHERE person_id = $2)")
             .bind(d).bind(k).execute(&mut *tx).await?;
@@ -392,6 +397,7 @@ impl Store {
             .bind(now_s)
             .execute(&mut *tx)
             .await?;
+        crate::vaccination::tally_person_doses(&mut tx, k, 1).await?;
         let moved = merged
             .moved
             .iter()

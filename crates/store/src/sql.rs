@@ -166,3 +166,31 @@ pub(crate) fn greatest(a: &str, b: &str) -> String {
 pub(crate) fn least(a: &str, b: &str) -> String {
     format!("(CASE WHEN {a} < {b} THEN {a} ELSE {b} END)")
 }
+
+/// Stays, as tracing defines them (`trace`'s crate documentation): the union of intervals.
+/// `rows` is a query with the columns `keys` (comma-separated) and `a`, `b` (an interval,
+/// `a < b`); the answer has one row per key and stay, `keys…, a, b`, overlapping or touching
+/// intervals of one key merged. Why: the same visit scanned twice (two devices, 10:00–10:30
+/// and 10:05–10:35) is one 35-minute stay, so co-presence is measured between stays, not
+/// between check-ins.
+///
+/// Gaps and islands: sorted by `(a, b)`, an interval starts a new stay when it begins after
+/// every earlier one of its key has ended; the running count of starts numbers the stays. The
+/// count's frame includes the current row's peers (the default `RANGE` frame), so identical
+/// intervals, whichever the database orders first among them, land in one stay.
+pub(crate) fn union_of_intervals(rows: &str, keys: &str) -> String {
+    format!(
+        "SELECT {keys}, MIN(a) AS a, MAX(b) AS b FROM (
+           SELECT {keys}, a, b,
+                  SUM(starts) OVER (PARTITION BY {keys} ORDER BY a, b) AS stay
+           FROM (
+             SELECT {keys}, a, b,
+                    CASE WHEN a <= MAX(b) OVER (
+                                PARTITION BY {keys} ORDER BY a, b
+                                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+                         THEN 0 ELSE 1 END AS starts
+             FROM ({rows}) intervals
+           ) marked
+         ) numbered GROUP BY {keys}, stay"
+    )
+}

@@ -1,16 +1,20 @@
 //! Vaccine doses: recorded in batches (idempotent on the sender's id, answered per item),
 //! read per person within the scope (audited), and counted for coverage.
 //!
-//! Coverage is read from `vaccination_totals` (doses per residence and age group) less
-//! `vaccination_counts` (the same per day) after the date asked; every write keeps both up to
-//! date in its own transaction, so that the coverage of all ~10,000 communes is one grouped
-//! sum over about 30,000 rows and never a recount of the doses. Denominators (adults,
-//! people aged 50+) are counted from `persons` by birth date as of the date asked.
+//! Coverage is read from `vaccination_totals` (persons per residence and year of birth who
+//! had a first dose, who completed the primary series) less `vaccination_counts` (the same
+//! per day) after the date asked; every write keeps both up to date in its own transaction
+//! ([`tally_person_doses`]), so that the coverage of all ~10,000 communes is a grouped sum
+//! and never a recount of the doses. Ages are taken on the date asked, for the numerators as
+//! for the denominators (adults, people aged 50+): whole years of birth from the tallies,
+//! the year that straddles an age cut from `persons` (migration 0022). A person counts once,
+//! in one unit and year, and completes no earlier than their first dose: fully vaccinated
+//! never exceeds at least one dose, nor that the population, in any unit and age group.
 
 use chrono::{Datelike, NaiveDate};
 use sqlx::Row;
 
-use domain::vaccination::{completes_series, AgeGroup, Product};
+use domain::vaccination::Product;
 use domain::{FieldError, PersonId, Reason, Scope, Structure, UnitCode, UnitLevel, UnitPath};
 
 use crate::audit::{self, AuditAction, AuditEntry};
@@ -52,12 +56,15 @@ pub struct Coverage {
     pub unit_code: String,
     /// Residents aged 18+ on the date (persons with a birth date).
     pub adults: i64,
-    /// First doses given to residents aged 18+ on the day of the dose.
+    /// Of them, those with at least one dose (of any number) given by the date.
     pub adults_1dose: i64,
-    /// Primary series completed by residents aged 18+ (2 doses, or per product).
+    /// Of them, those who completed the primary series by the date (2 doses, or per
+    /// product); never more than `adults_1dose`.
     pub adults_full: i64,
-    /// Residents aged 50+ (the high-risk group, see `domain::vaccination::HIGH_RISK_AGE`).
+    /// Residents aged 50+ on the date (the high-risk group, see
+    /// `domain::vaccination::HIGH_RISK_AGE`).
     pub high_risk: i64,
+    /// Of them, those who completed the primary series by the date.
     pub high_risk_full: i64,
 }
 
@@ -82,14 +89,6 @@ pub(crate) fn code_of_path(path: &str) -> String {
         .to_string()
 }
 
-fn age_on(birth: NaiveDate, day: NaiveDate) -> Option<u32> {
-    let mut age = day.year() - birth.year();
-    if (day.month(), day.day()) < (birth.month(), birth.day()) {
-        age -= 1;
-    }
-    u32::try_from(age).ok()
-}
-
 /// `CASE product WHEN 'janssen' THEN 1 ... ELSE 2 END`: the primary series in SQL, from the
 /// one definition in `domain`.
 fn series_sql() -> String {
@@ -107,21 +106,84 @@ fn series_sql() -> String {
     s
 }
 
-/// The age group in SQL of a person born `birth` (TEXT date) on day `day` (TEXT date), the
-/// same as `AgeGroup::of_age` (text dates compare as dates).
-fn age_group_sql(birth: &str, day: &str) -> String {
-    let age = format!(
-        "(CAST(SUBSTR({day}, 1, 4) AS INTEGER) - CAST(SUBSTR({birth}, 1, 4) AS INTEGER) \
-         - (CASE WHEN SUBSTR({day}, 6, 5) < SUBSTR({birth}, 6, 5) THEN 1 ELSE 0 END))"
-    );
+/// One person's doses as the coverage counts see them: their residence, year of birth
+/// (0: unknown), the day of their first dose of any number and the day they completed the
+/// primary series (the earliest dose completing its product's series). `persons` is `p`,
+/// `vaccinations` is `v`.
+fn person_summary_sql() -> String {
+    let series = series_sql().replace("product", "v.product");
     format!(
-        "(CASE WHEN {birth} IS NULL THEN '{u}' WHEN {age} < 18 THEN '{m}' \
-         WHEN {age} < 50 THEN '{a}' ELSE '{h}' END)",
-        u = AgeGroup::Unknown.as_str(),
-        m = AgeGroup::Under18.as_str(),
-        a = AgeGroup::Adult18To49.as_str(),
-        h = AgeGroup::Adult50Plus.as_str(),
+        "SELECT p.structure AS structure, MIN(p.unit_code) AS unit_code, p.unit_path AS unit_path,
+                COALESCE(CAST(SUBSTR(p.birth_date, 1, 4) AS BIGINT), 0) AS birth_year,
+                MIN(v.given_on) AS first_on,
+                MIN(CASE WHEN v.dose_no = {series} THEN v.given_on END) AS full_on
+         FROM persons p JOIN vaccinations v ON v.person_id = p.id
+         WHERE p.merged_into IS NULL"
     )
+}
+
+const PERSON_SUMMARY_GROUP: &str = " GROUP BY p.id, p.structure, p.unit_path, p.birth_date";
+
+/// Adds `sign` (1 or -1) times one person's share of the coverage counts: called with -1
+/// before a person's doses (or residence, or record) change and with 1 after, in the same
+/// transaction, so that the counts follow the person's first and completing doses wherever
+/// they move. A merged-away person or one without doses has no share.
+pub(crate) async fn tally_person_doses(
+    conn: &mut sqlx::AnyConnection,
+    person_id: i64,
+    sign: i64,
+) -> Result<()> {
+    let row = sqlx::query(&format!(
+        "{} AND p.id = $1{PERSON_SUMMARY_GROUP}",
+        person_summary_sql()
+    ))
+    .bind(person_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(r) = row else { return Ok(()) };
+    let structure: String = r.try_get(0)?;
+    let code: String = r.try_get(1)?;
+    let path: String = r.try_get(2)?;
+    let birth_year: i64 = r.try_get(3)?;
+    let first_on: String = r.try_get(4)?;
+    let full_on: Option<String> = r.try_get(5)?;
+    let events = [Some((first_on, sign, 0)), full_on.map(|d| (d, 0, sign))];
+    for (day, first, full) in events.into_iter().flatten() {
+        sqlx::query(
+            "INSERT INTO vaccination_counts (structure, unit_code, unit_path, given_on,
+                                             birth_year, first_doses, full_doses)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (structure, unit_path, given_on, birth_year) DO UPDATE SET
+                first_doses = vaccination_counts.first_doses + excluded.first_doses,
+                full_doses = vaccination_counts.full_doses + excluded.full_doses",
+        )
+        .bind(&structure)
+        .bind(&code)
+        .bind(&path)
+        .bind(&day)
+        .bind(birth_year)
+        .bind(first)
+        .bind(full)
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query(
+            "INSERT INTO vaccination_totals (structure, unit_code, unit_path, birth_year,
+                                             first_doses, full_doses)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (structure, unit_path, birth_year) DO UPDATE SET
+                first_doses = vaccination_totals.first_doses + excluded.first_doses,
+                full_doses = vaccination_totals.full_doses + excluded.full_doses",
+        )
+        .bind(&structure)
+        .bind(&code)
+        .bind(&path)
+        .bind(birth_year)
+        .bind(first)
+        .bind(full)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
 }
 
 /// An audit row of `caller` (the system caller, id 0, is recorded without a user id).
@@ -217,30 +279,26 @@ impl Store {
                 out.push(ItemOutcome::Duplicate);
                 continue;
             }
-            let person = sqlx::query(
-                "SELECT structure, unit_code, unit_path, birth_date, merged_into
-                 FROM persons WHERE id = $1",
-            )
-            .bind(item.person_id.0)
-            .fetch_optional(&mut *tx)
-            .await?;
+            let person =
+                sqlx::query("SELECT structure, unit_path, merged_into FROM persons WHERE id = $1")
+                    .bind(item.person_id.0)
+                    .fetch_optional(&mut *tx)
+                    .await?;
             let mut errors = Vec::new();
             let mut residence = None;
             if let Some(p) = &person {
                 let structure: String = p.try_get(0)?;
-                let code: String = p.try_get(1)?;
-                let path: String = p.try_get(2)?;
-                let birth: Option<String> = p.try_get(3)?;
-                let merged: Option<i64> = p.try_get(4)?;
+                let path: String = p.try_get(1)?;
+                let merged: Option<i64> = p.try_get(2)?;
                 let s = structure.parse::<Structure>().ok();
                 let visible = s
                     .zip(UnitPath::from_stored(&path))
                     .is_some_and(|(s, p)| caller.scope.contains(s, &p));
                 if visible && merged.is_none() {
-                    residence = Some((structure, code, path, birth));
+                    residence = Some(structure);
                 }
             }
-            let Some((structure, code, path, birth)) = residence else {
+            let Some(structure) = residence else {
                 out.push(ItemOutcome::Rejected(vec![FieldError::new(
                     "person_id",
                     Reason::NotFound,
@@ -284,6 +342,7 @@ impl Store {
                 out.push(ItemOutcome::Rejected(errors));
                 continue;
             }
+            tally_person_doses(&mut tx, item.person_id.0, -1).await?;
             sqlx::query(
                 "INSERT INTO vaccinations (person_id, dose_no, product, given_on, structure,
                                            unit_code, created_at_s, client_id)
@@ -299,41 +358,7 @@ impl Store {
             .bind(&item.client_id)
             .execute(&mut *tx)
             .await?;
-            let birth = birth.and_then(|b| NaiveDate::parse_from_str(&b, "%Y-%m-%d").ok());
-            let group = AgeGroup::of_age(birth.and_then(|b| age_on(b, item.given_on)));
-            sqlx::query(
-                "INSERT INTO vaccination_counts (structure, unit_code, unit_path, given_on,
-                                                 age_group, first_doses, full_doses)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)
-                 ON CONFLICT (structure, unit_path, given_on, age_group) DO UPDATE SET
-                    first_doses = vaccination_counts.first_doses + excluded.first_doses,
-                    full_doses = vaccination_counts.full_doses + excluded.full_doses",
-            )
-            .bind(&structure)
-            .bind(&code)
-            .bind(&path)
-            .bind(&given_on)
-            .bind(group.as_str())
-            .bind(i64::from(item.dose_no == 1))
-            .bind(i64::from(completes_series(item.product, item.dose_no)))
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO vaccination_totals (structure, unit_code, unit_path, age_group,
-                                                 first_doses, full_doses)
-                 VALUES ($1, $2, $3, $4, $5, $6)
-                 ON CONFLICT (structure, unit_path, age_group) DO UPDATE SET
-                    first_doses = vaccination_totals.first_doses + excluded.first_doses,
-                    full_doses = vaccination_totals.full_doses + excluded.full_doses",
-            )
-            .bind(&structure)
-            .bind(&code)
-            .bind(&path)
-            .bind(group.as_str())
-            .bind(i64::from(item.dose_no == 1))
-            .bind(i64::from(completes_series(item.product, item.dose_no)))
-            .execute(&mut *tx)
-            .await?;
+            tally_person_doses(&mut tx, item.person_id.0, 1).await?;
             audit_entries.push(entry(
                 caller,
                 AuditAction::Create,
@@ -394,36 +419,40 @@ impl Store {
         Ok(Some(doses))
     }
 
-    /// Recounts `vaccination_counts` from the doses and the persons' residences and birth
-    /// dates in one statement: the bulk path's counterpart of the per-dose update of
-    /// `record_doses` (an import writes doses with `bulk_doses`, then calls this).
+    /// Recounts `vaccination_counts` and `vaccination_totals` from the doses and the
+    /// persons' residences and birth dates in one statement each: the bulk path's
+    /// counterpart of [`tally_person_doses`] (an import writes doses with `bulk_doses`, then
+    /// calls this). Answers the rows of `vaccination_counts` written.
     pub async fn recount_vaccinations(&self) -> Result<u64> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM vaccination_counts")
-            .execute(&mut *tx)
-            .await?;
-        let group = age_group_sql("p.birth_date", "v.given_on");
-        let series = series_sql().replace("product", "v.product");
+        for table in ["vaccination_counts", "vaccination_totals"] {
+            sqlx::query(&format!("DELETE FROM {table}"))
+                .execute(&mut *tx)
+                .await?;
+        }
         let n = sqlx::query(&format!(
-            "INSERT INTO vaccination_counts (structure, unit_code, unit_path, given_on,
-                                             age_group, first_doses, full_doses)
-             SELECT p.structure, p.unit_code, p.unit_path, v.given_on, {group},
-                    SUM(CASE WHEN v.dose_no = 1 THEN 1 ELSE 0 END),
-                    SUM(CASE WHEN v.dose_no = {series} THEN 1 ELSE 0 END)
-             FROM vaccinations v JOIN persons p ON p.id = v.person_id
-             GROUP BY p.structure, p.unit_code, p.unit_path, v.given_on, {group}"
+            "WITH summary AS ({summary}{PERSON_SUMMARY_GROUP})
+             INSERT INTO vaccination_counts (structure, unit_code, unit_path, given_on,
+                                             birth_year, first_doses, full_doses)
+             SELECT structure, MIN(unit_code), unit_path, day, birth_year, SUM(f), SUM(c) FROM (
+                 SELECT structure, unit_code, unit_path, first_on AS day, birth_year,
+                        1 AS f, 0 AS c
+                 FROM summary
+                 UNION ALL
+                 SELECT structure, unit_code, unit_path, full_on, birth_year, 0, 1
+                 FROM summary WHERE full_on IS NOT NULL
+             ) e GROUP BY structure, unit_path, day, birth_year",
+            summary = person_summary_sql(),
         ))
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        sqlx::query("DELETE FROM vaccination_totals")
-            .execute(&mut *tx)
-            .await?;
         sqlx::query(
-            "INSERT INTO vaccination_totals (structure, unit_code, unit_path, age_group,
+            "INSERT INTO vaccination_totals (structure, unit_code, unit_path, birth_year,
                                              first_doses, full_doses)
-             SELECT structure, unit_code, unit_path, age_group, SUM(first_doses), SUM(full_doses)
-             FROM vaccination_counts GROUP BY structure, unit_code, unit_path, age_group",
+             SELECT structure, MIN(unit_code), unit_path, birth_year, SUM(first_doses),
+                    SUM(full_doses)
+             FROM vaccination_counts GROUP BY structure, unit_path, birth_year",
         )
         .execute(&mut *tx)
         .await?;
@@ -431,9 +460,11 @@ impl Store {
         Ok(n)
     }
 
-    /// Coverage as of `as_of` (doses given on or before it) of every unit of `level` in
-    /// `scope`, in one query: sums of `vaccination_counts` beside counts of residents by
-    /// birth date, grouped by the unit's path prefix. Units without residents are absent.
+    /// Coverage as of `as_of` (doses given on or before it, ages on it) of every unit of
+    /// `level` in `scope`, in one query: sums of the persons' tallies (residents by year of
+    /// birth, the vaccinated by year of birth and day) for whole years, beside a count of
+    /// the residents born in the year that straddles each age cut, with their doses, grouped
+    /// by the unit's path prefix. Units without residents are absent.
     pub async fn coverage_by_unit(
         &self,
         scope: &Scope,
@@ -451,10 +482,6 @@ impl Store {
                 .format("%Y-%m-%d")
                 .to_string()
         };
-        let (adult, a) = (
-            AgeGroup::Adult18To49.as_str(),
-            AgeGroup::Adult50Plus.as_str(),
-        );
         // Each part groups by the stored path, which its index returns in order (no sort), and
         // the outer query sums the parts by the unit's prefix; `len` is ours, a small integer.
         // PostgreSQL sums BIGINT as NUMERIC, hence the casts.
@@ -478,15 +505,30 @@ impl Store {
             .bind(Val::Text(structure.as_str().into()));
         sql.push_scope("unit_path", scope, structure);
         // One part per cut, each a single range of birth dates, so that the whole locality's
-        // read takes `persons_by_birth` (a year's residents) rather than every resident.
-        for (year, cut, adults) in [(y18, &cut18, true), (y50, &cut50, false)] {
-            let (a, h) = if adults {
-                ("COUNT(*)", "0")
+        // read takes `persons_by_birth` (a year's residents) rather than every resident; their
+        // doses by the date are looked up person by person (`vaccinations_by_person`).
+        let on = as_of.format("%Y-%m-%d").to_string();
+        let series = series_sql().replace("product", "v.product");
+        let dosed = |complete: bool| {
+            let which = if complete {
+                format!(" AND v.dose_no = {series}")
             } else {
-                ("0", "COUNT(*)")
+                String::new()
+            };
+            format!(
+                "SUM(CASE WHEN EXISTS (SELECT 1 FROM vaccinations v \
+                 WHERE v.person_id = persons.id AND v.given_on <= '{on}'{which}) \
+                 THEN 1 ELSE 0 END)"
+            )
+        };
+        for (year, cut, adults) in [(y18, &cut18, true), (y50, &cut50, false)] {
+            let parts = if adults {
+                format!("COUNT(*), {}, {}, 0, 0", dosed(false), dosed(true))
+            } else {
+                format!("0, 0, 0, COUNT(*), {}", dosed(true))
             };
             sql.push(&format!(
-                " GROUP BY unit_path UNION ALL SELECT {pre} AS pre, {a}, 0, 0, {h}, 0 \
+                " GROUP BY unit_path UNION ALL SELECT {pre} AS pre, {parts} \
                  FROM persons WHERE merged_into IS NULL AND structure = "
             ))
             .bind(Val::Text(structure.as_str().into()));
@@ -496,22 +538,25 @@ impl Store {
                 .bind(Val::Text(cut.to_string()));
             sql.push_scope("unit_path", scope, structure);
         }
-        // Doses to date from the totals, less those given after `as_of` (none when it is
-        // today): a read of one row per commune and age group plus the days after.
+        // The vaccinated born in whole years before each cut, from the totals, less those
+        // counted after `as_of` (none when it is today): a read of one row per commune and
+        // year of birth plus the days after. Year 0 (birth unknown) is in no age group.
+        // `y18` and `y50` are years we computed, small integers.
         for (table, sign) in [("vaccination_totals", ""), ("vaccination_counts", "-")] {
+            let (adult, old) = (
+                format!("birth_year > 0 AND birth_year < {y18}"),
+                format!("birth_year > 0 AND birth_year < {y50}"),
+            );
             sql.push(&format!(
-                " GROUP BY unit_path UNION ALL SELECT {pre} AS pre, 0, "
-            ));
-            sql.push(&format!(
-                "{sign}SUM(CASE WHEN age_group IN ('{adult}', '{a}') THEN first_doses ELSE 0 END), \
-                 {sign}SUM(CASE WHEN age_group IN ('{adult}', '{a}') THEN full_doses ELSE 0 END), 0, \
-                 {sign}SUM(CASE WHEN age_group = '{a}' THEN full_doses ELSE 0 END) \
+                " GROUP BY unit_path UNION ALL SELECT {pre} AS pre, 0, \
+                 {sign}SUM(CASE WHEN {adult} THEN first_doses ELSE 0 END), \
+                 {sign}SUM(CASE WHEN {adult} THEN full_doses ELSE 0 END), 0, \
+                 {sign}SUM(CASE WHEN {old} THEN full_doses ELSE 0 END) \
                  FROM {table} WHERE structure = "
             ))
             .bind(Val::Text(structure.as_str().into()));
             if !sign.is_empty() {
-                sql.push(" AND given_on > ")
-                    .bind(Val::Text(as_of.format("%Y-%m-%d").to_string()));
+                sql.push(" AND given_on > ").bind(Val::Text(on.clone()));
             }
             sql.push_scope("unit_path", scope, structure);
         }
@@ -544,9 +589,6 @@ mod tests {
     fn paths_and_ages() {
         assert_eq!(code_of_path("/01/001/00001/"), "00001");
         assert_eq!(code_of_path("/01/"), "01");
-        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
-        assert_eq!(age_on(d("2003-11-02"), d("2021-11-01")), Some(17));
-        assert_eq!(age_on(d("2003-11-01"), d("2021-11-01")), Some(18));
         assert!(series_sql().contains("'janssen' THEN 1"));
     }
 }

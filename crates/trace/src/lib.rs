@@ -14,8 +14,11 @@
 //!   the F0 until the F1's isolation (given by the caller, else first exposure +
 //!   [`Rules::f1_isolation_default_s`]). A person is listed once, at its lowest degree; the F0
 //!   is never its own contact.
-//! - Co-presence is judged **per pair of check-ins**: two 10-minute encounters at one venue do
-//!   not add up to one 15-minute contact. Every qualifying pair is one [`Reason`].
+//! - A **stay** is a person's presence at a venue: its check-ins there, with overlapping or
+//!   touching ones merged into their union. The same visit scanned twice (two devices,
+//!   10:00–10:30 and 10:05–10:35) is one 35-minute stay, not an hour.
+//! - Co-presence is judged **per pair of stays**: two separate 10-minute encounters at one
+//!   venue do not add up to one 15-minute contact. Every qualifying pair is one [`Reason`].
 //!
 //! # Back of the envelope (50 M check-ins, 10 M people, 500 k venues)
 //! - Index: 12 B per check-in on the venue side (person, t_in, t_out as `u32`), 8 B on the

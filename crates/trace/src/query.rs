@@ -233,6 +233,41 @@ struct Scratch {
     hits: Vec<Hit>,
     excluded: Excluded,
     groups: Vec<Group>,
+    stays: Stays,
+}
+
+/// The buffers of [`Tracer::collect`]: the source's stays, and the pieces of others' stays
+/// found inside one of them.
+#[derive(Default)]
+struct Stays {
+    own: Vec<(VenueIdx, i64, i64)>,
+    pieces: Vec<(PersonIdx, i64, i64)>,
+}
+
+/// Merges overlapping or touching intervals of the same key into their union, in place.
+/// `runs` holds `(key, from_s, to_s)`; it ends sorted by key then time, one entry per stay.
+///
+/// This is why a visit scanned twice counts once: two devices scanning one person into one
+/// venue at 10:00–10:30 and 10:05–10:35 record two check-ins, but the person was there once,
+/// 10:00–10:35. Co-presence is therefore measured between *stays* (a person's check-ins at a
+/// venue, overlapping or touching ones merged), never between raw check-ins, and the
+/// venue's minimum is judged on each pair of stays: 35 minutes, not 30 + 30.
+fn merge_stays<K: Copy + Ord>(runs: &mut Vec<(K, i64, i64)>) {
+    runs.sort_unstable();
+    let mut kept = 0;
+    for i in 0..runs.len() {
+        let (key, from_s, to_s) = runs[i];
+        if kept > 0 {
+            let last = &mut runs[kept - 1];
+            if last.0 == key && from_s <= last.2 {
+                last.2 = last.2.max(to_s);
+                continue;
+            }
+        }
+        runs[kept] = (key, from_s, to_s);
+        kept += 1;
+    }
+    runs.truncate(kept);
 }
 
 /// The persons a scan must not report (the F0, and the F1s when looking for F2s), checked
@@ -279,6 +314,9 @@ impl Scratch {
         }
         if self.groups.capacity() > Self::KEEP_HITS {
             self.groups = Vec::new();
+        }
+        if self.stays.pieces.capacity() > Self::KEEP_HITS {
+            self.stays = Stays::default();
         }
     }
 }
@@ -369,6 +407,7 @@ impl<'a> Tracer<'a> {
             to_s,
             &s.excluded,
             &mut s.hits,
+            &mut s.stays,
             &mut budget,
         );
         let mut contacts = aggregate(&mut s.hits, 1, &mut s.groups);
@@ -397,6 +436,7 @@ impl<'a> Tracer<'a> {
                         isolated_s,
                         &s.excluded,
                         &mut s.hits,
+                        &mut s.stays,
                         &mut budget,
                     );
                 }
@@ -417,7 +457,10 @@ impl<'a> Tracer<'a> {
     }
 
     /// Appends a hit for every link of `source` during `[lo_s, hi_s]` (`lo_s < hi_s`) to a
-    /// person not in `excluded`.
+    /// person not in `excluded`. Venue links are between stays ([`merge_stays`]): the
+    /// source's check-ins inside the window merged per venue, then every other person's
+    /// check-ins inside each such stay merged per person.
+    #[allow(clippy::too_many_arguments)]
     fn collect(
         &self,
         source: PersonIdx,
@@ -425,10 +468,14 @@ impl<'a> Tracer<'a> {
         hi_s: i64,
         excluded: &Excluded,
         hits: &mut Vec<Hit>,
+        stays: &mut Stays,
         budget: &mut Budget,
     ) {
         let counts = |p: PersonIdx| p != source && !excluded.contains(p);
         let levels = self.index.level_list();
+        // Clipping to the window before merging gives the same stays as merging first: the
+        // window is one interval, and intersection distributes over union.
+        stays.own.clear();
         for level in levels {
             for (venue, t_in_s, t_out_s) in level.person_visits(source) {
                 if t_in_s >= hi_s {
@@ -436,32 +483,47 @@ impl<'a> Tracer<'a> {
                 }
                 let a_s = t_in_s.max(lo_s);
                 let b_s = t_out_s.min(hi_s);
-                let min_s = self.rules.min_overlap_at(venue).max(1);
-                if b_s - a_s < min_s {
-                    continue;
+                if b_s > a_s {
+                    stays.own.push((venue, a_s, b_s));
                 }
-                for other in levels {
-                    let complete =
-                        other.scan_venue(venue, a_s, b_s, min_s, &mut budget.left, |p, f, t| {
-                            if counts(p) {
-                                hits.push(Hit {
-                                    person: p,
-                                    via: source,
-                                    exposure_s: t - f,
-                                    start_s: f,
-                                    reason: Reason::Venue {
-                                        venue,
-                                        from_s: f,
-                                        to_s: t,
-                                        overlap_s: t - f,
-                                    },
-                                });
-                            }
-                        });
-                    if !complete {
-                        budget.exhausted = true;
-                        return;
+            }
+        }
+        merge_stays(&mut stays.own);
+        for &(venue, a_s, b_s) in &stays.own {
+            let min_s = self.rules.min_overlap_at(venue).max(1);
+            if b_s - a_s < min_s {
+                continue;
+            }
+            // Every check-in overlapping the stay at all: two short ones of the same person
+            // may make one long enough stay.
+            stays.pieces.clear();
+            for level in levels {
+                let pieces = &mut stays.pieces;
+                let complete = level.scan_venue(venue, a_s, b_s, 1, &mut budget.left, |p, f, t| {
+                    if counts(p) {
+                        pieces.push((p, f, t));
                     }
+                });
+                if !complete {
+                    budget.exhausted = true;
+                    return;
+                }
+            }
+            merge_stays(&mut stays.pieces);
+            for &(p, f, t) in &stays.pieces {
+                if t - f >= min_s {
+                    hits.push(Hit {
+                        person: p,
+                        via: source,
+                        exposure_s: t - f,
+                        start_s: f,
+                        reason: Reason::Venue {
+                            venue,
+                            from_s: f,
+                            to_s: t,
+                            overlap_s: t - f,
+                        },
+                    });
                 }
             }
         }

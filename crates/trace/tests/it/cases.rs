@@ -105,6 +105,61 @@ fn two_visits_of_the_f0_at_one_venue_give_two_reasons_judged_separately() {
         .is_empty());
 }
 
+/// Issue #14: the same visit scanned twice (two devices) is one stay, so a contact with it
+/// is one 35-minute encounter, not 30 + 30 minutes.
+#[test]
+fn a_visit_scanned_twice_is_one_stay() {
+    // 10:00 is minute 600. The F0 (0) is there 10:00–11:00; person 1's two scans overlap.
+    let visits = [v(0, 0, 600, 660), v(1, 0, 600, 630), v(1, 0, 605, 635)];
+    let t = run(&visits, &Rules::default(), &q(0, 0, 2000, 1));
+    let c = &t.contacts[0];
+    assert_eq!((c.person, c.n_reasons), (1, 1));
+    assert_eq!(
+        c.exposure_s,
+        35 * MIN_S,
+        "one 35-minute visit, not 60 minutes"
+    );
+    assert_eq!(
+        c.reasons,
+        [Reason::Venue {
+            venue: 0,
+            from_s: at(600),
+            to_s: at(635),
+            overlap_s: 35 * MIN_S,
+        }]
+    );
+    // The F0 scanned twice as well: still one encounter of 35 minutes.
+    let visits = [
+        v(0, 0, 600, 630),
+        v(0, 0, 605, 635),
+        v(1, 0, 600, 630),
+        v(1, 0, 605, 635),
+    ];
+    let t = run(&visits, &Rules::default(), &q(0, 0, 2000, 1));
+    assert_eq!(t.contacts[0].exposure_s, 35 * MIN_S);
+    assert_eq!(t.contacts[0].n_reasons, 1);
+}
+
+#[test]
+fn the_minimum_is_judged_on_the_whole_stay() {
+    // Two overlapping scans of 10 and 11 minutes are one 16-minute stay: a contact.
+    let visits = [v(0, 0, 600, 660), v(1, 0, 600, 610), v(1, 0, 605, 616)];
+    let t = run(&visits, &Rules::default(), &q(0, 0, 2000, 1));
+    assert_eq!(people(&t, 1), [1]);
+    assert_eq!(t.contacts[0].exposure_s, 16 * MIN_S);
+    // So are two touching ones (a check-out and a new check-in at the same minute), on
+    // either side.
+    let visits = [v(0, 0, 600, 608), v(0, 0, 608, 660), v(1, 0, 600, 616)];
+    let t = run(&visits, &Rules::default(), &q(0, 0, 2000, 1));
+    assert_eq!(people(&t, 1), [1]);
+    assert_eq!(t.contacts[0].exposure_s, 16 * MIN_S);
+    // Apart by a minute, they are two 8-minute encounters: none is a contact.
+    let visits = [v(0, 0, 600, 660), v(1, 0, 600, 608), v(1, 0, 609, 617)];
+    assert!(run(&visits, &Rules::default(), &q(0, 0, 2000, 1))
+        .contacts
+        .is_empty());
+}
+
 #[test]
 fn a_venue_kind_overrides_the_minimum() {
     // Venue 0 is a restaurant (kind 1: unmasked, any overlap), venue 1 a shop (default).

@@ -1,4 +1,5 @@
-//! The definitions, written as directly as possible: every pair of check-ins, every link.
+//! The definitions, written as directly as possible: every pair of stays (a person's
+//! check-ins at one venue, overlapping or touching ones merged), every link.
 //! Quadratic and allocation-happy on purpose; only the answer's shape is shared with the
 //! engine (the types), never its code.
 
@@ -21,26 +22,55 @@ fn reason_key(r: &Reason) -> (u8, i64, i64, i64, i64) {
     }
 }
 
+/// A person's stays: per venue, the union of its check-ins there, as `(venue, from, to)`.
+/// Grown one check-in at a time until nothing more joins: slow and plain on purpose.
+fn stays(w: &World, person: u32) -> Vec<(u32, i64, i64)> {
+    let mut out: Vec<(u32, i64, i64)> = w
+        .visits
+        .iter()
+        .filter(|v| v.person == person)
+        .map(|v| (v.venue, v.t_in_s, v.t_out_s))
+        .collect();
+    loop {
+        let mut joined = None;
+        'pairs: for i in 0..out.len() {
+            for j in 0..out.len() {
+                let (x, y) = (out[i], out[j]);
+                // Overlapping or touching intervals of one venue are one stay.
+                if i != j && x.0 == y.0 && x.1 <= y.2 && y.1 <= x.2 {
+                    joined = Some((i, j));
+                    break 'pairs;
+                }
+            }
+        }
+        let Some((i, j)) = joined else {
+            return out;
+        };
+        let y = out.remove(j);
+        let i = if j < i { i - 1 } else { i };
+        out[i] = (y.0, out[i].1.min(y.1), out[i].2.max(y.2));
+    }
+}
+
 /// (person, reason, exposure_s, start_s) for every link of `source` in `[lo, hi]`.
 fn links(w: &World, source: u32, lo: i64, hi: i64) -> Vec<(u32, Reason, i64, i64)> {
     let mut out = Vec::new();
-    for x in w.visits.iter().filter(|v| v.person == source) {
-        for y in w
-            .visits
-            .iter()
-            .filter(|v| v.venue == x.venue && v.person != source)
-        {
-            let from = x.t_in_s.max(y.t_in_s).max(lo);
-            let to = x.t_out_s.min(y.t_out_s).min(hi);
-            let overlap = to - from;
-            if overlap > 0 && overlap >= w.rules.min_overlap_at(x.venue) {
-                let reason = Reason::Venue {
-                    venue: x.venue,
-                    from_s: from,
-                    to_s: to,
-                    overlap_s: overlap,
-                };
-                out.push((y.person, reason, overlap, from));
+    let people: BTreeSet<u32> = w.visits.iter().map(|v| v.person).collect();
+    for x in stays(w, source) {
+        for &p in people.iter().filter(|&&p| p != source) {
+            for y in stays(w, p).into_iter().filter(|y| y.0 == x.0) {
+                let from = x.1.max(y.1).max(lo);
+                let to = x.2.min(y.2).min(hi);
+                let overlap = to - from;
+                if overlap > 0 && overlap >= w.rules.min_overlap_at(x.0) {
+                    let reason = Reason::Venue {
+                        venue: x.0,
+                        from_s: from,
+                        to_s: to,
+                        overlap_s: overlap,
+                    };
+                    out.push((p, reason, overlap, from));
+                }
             }
         }
     }

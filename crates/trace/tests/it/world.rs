@@ -54,10 +54,25 @@ impl World {
                 t_out_s: t_in_s + dur_s,
             };
             if let (true, Some(prev)) = (rng.gen_bool(0.15), visits.last()) {
-                // Start exactly when another visit at the same venue ends.
+                // Start exactly when another visit at the same venue ends, sometimes the
+                // same person's (a stay of two touching check-ins).
                 v.venue = prev.venue;
                 v.t_in_s = prev.t_out_s;
                 v.t_out_s = v.t_in_s + 5 * MIN_S * rng.gen_range(1..12);
+                if rng.gen_bool(0.3) {
+                    v.person = prev.person;
+                }
+            } else if let (true, Some(prev)) = (rng.gen_bool(0.15), visits.last()) {
+                // The same visit scanned again (a second device): the same person and
+                // venue, at the same or shifted times overlapping the first.
+                v.person = prev.person;
+                v.venue = prev.venue;
+                let dur_s = prev.t_out_s - prev.t_in_s;
+                v.t_in_s = prev.t_in_s + rng.gen_range(-dur_s / 2..=dur_s / 2);
+                v.t_out_s = match rng.gen_range(0..3) {
+                    0 => prev.t_out_s.clamp(v.t_in_s + 1, v.t_in_s + MAX_VISIT_S),
+                    _ => v.t_in_s + rng.gen_range(1..=dur_s.clamp(1, MAX_VISIT_S)),
+                };
             }
             visits.push(v);
         }

@@ -107,6 +107,23 @@ async fn seed(store: &Store) {
             }
         })
         .collect();
+    // One in eight visits scanned again by a second device (the same person and venue,
+    // overlapping or touching): one stay for tracing (issue #14, item 6). A generator of its
+    // own, so that the cases below stay the same.
+    let mut again = Lcg(13);
+    let rescans: Vec<CheckinRow> = checkins
+        .iter()
+        .step_by(8)
+        .map(|c| {
+            let t_in = c.t_in_s + again.next(c.t_out_s - c.t_in_s + 1);
+            CheckinRow {
+                t_in_s: t_in,
+                t_out_s: t_in + 60 + again.next(60 * 60),
+                ..c.clone()
+            }
+        })
+        .collect();
+    let checkins = [checkins, rescans].concat();
     store.bulk_checkins(&checkins, 0).await.unwrap();
     let cases: Vec<CaseRow> = (1..=F0S)
         .map(|c| {
