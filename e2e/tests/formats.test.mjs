@@ -29,7 +29,10 @@ const CODES = [
   "quarantine", "monitor", "active", "recovered", "died", "isolation", "treatment", "icu",
   "asymptomatic", "mild", "moderate", "severe", "critical", "household", "venue", "declared",
   "pending", "released", "transferred", "discharged", "field_hospital", "home_care", "none",
-  "unknown", "other", "in_kind", "cash", "pledged", "received", "delivered",
+  "unknown", "other", "in_kind", "cash", "pledged", "received", "delivered", "assumed",
+  "verified", "partly",
+  // English prose that leaked into a Vietnamese page (notes, sources, reasons).
+  "the", "and", "of", "per", "with", "from", "not", "cases", "beds", "level", "week",
 ];
 
 /** What is wrong with a page's visible text (and its tooltips) in `lang`. */

@@ -1,6 +1,7 @@
 //! How each indicator entered an assessment, the assessment itself, and its reason in
 //! Vietnamese and English.
 
+use crate::lang::decimal;
 use std::fmt::Write;
 
 use super::indicator::{Indicator, N_INDICATORS};
@@ -227,39 +228,15 @@ impl Assessment<'_> {
 /// A number as the reason shows it: per-100k values with one decimal, shares as percent;
 /// Vietnamese uses a decimal comma and dots between thousands.
 pub(super) fn number(ind: Indicator, x: f64, lang: Lang) -> String {
-    let (x, suffix) = if ind.is_share() {
-        (x * 100.0, "%")
+    if ind.is_share() {
+        let pct = x * 100.0;
+        let decimals = if (pct - pct.round()).abs() < 0.05 {
+            0
+        } else {
+            1
+        };
+        crate::lang::percent(pct, decimals, lang)
     } else {
-        (x, "")
-    };
-    let decimals = if ind.is_share() && (x - x.round()).abs() < 0.05 {
-        0
-    } else {
-        1
-    };
-    let mut s = decimal(x, decimals, lang);
-    s.push_str(suffix);
-    s
-}
-
-/// `x` with `decimals` decimals; Vietnamese: 1.234,5, English: 1,234.5.
-fn decimal(x: f64, decimals: usize, lang: Lang) -> String {
-    let s = format!("{x:.decimals$}");
-    let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
-    let (sep, dec) = match lang {
-        Lang::Vi => ('.', ','),
-        Lang::En => (',', '.'),
-    };
-    let mut grouped = String::with_capacity(s.len() + 4);
-    for (i, ch) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 && ch.is_ascii_digit() {
-            grouped.push(sep);
-        }
-        grouped.push(ch);
+        decimal(x, 1, lang)
     }
-    if !frac.is_empty() {
-        grouped.push(dec);
-        grouped.push_str(frac);
-    }
-    grouped
 }

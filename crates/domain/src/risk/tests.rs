@@ -54,7 +54,7 @@ fn the_rule_switches_on_27_january_2022() {
     assert_eq!(a.level, RiskLevel::Medium);
     assert_eq!(
         a.reason(Lang::Vi),
-        "30,0 ca/100.000 dân/tuần (20–<50) và 65% người ≥18 tuổi tiêm ≥1 mũi (<70%) → cấp 2 (4800/QĐ-BYT)"
+        "30,0 ca/100.000 dân/tuần (20–<50) và 65\u{a0}% người ≥18 tuổi tiêm ≥1 mũi (<70\u{a0}%) → cấp 2 (4800/QĐ-BYT)"
     );
     assert_eq!(
         a.reason(Lang::En),
@@ -209,7 +209,7 @@ fn missing_inputs_are_said_and_assumed_as_the_policy_says() {
     );
     assert!(a
         .reason(Lang::Vi)
-        .contains("thiếu số liệu người ≥18 tuổi tiêm ≥1 mũi: giả định <70%"));
+        .contains("thiếu số liệu người ≥18 tuổi tiêm ≥1 mũi: giả định <70\u{a0}%"));
     // 218 with cases only: oxygen and deaths left out, full vaccination assumed low.
     let r218 = p.on(d(2022, 3, 1)).unwrap();
     let bare = UnitWeek {
@@ -287,7 +287,7 @@ fn districts_roll_up_from_communes() {
     assert_eq!(a.level, RiskLevel::Low);
     assert!(a
         .reason(Lang::Vi)
-        .contains("10% dân số ở cấp cao hơn (tối đa 50%)"));
+        .contains("10\u{a0}% dân số ở cấp cao hơn (tối đa 50\u{a0}%)"));
     assert!(r.assess_parent(&[hot], &levels).is_err());
 }
 
@@ -364,7 +364,7 @@ fn numbers_in_both_languages() {
         (Cases, 1234.56, Lang::En, "1,234.6"),
         (Cases, 42.1, Lang::Vi, "42,1"),
         (Vax, 0.655, Lang::En, "65.5%"),
-        (Vax, 0.7, Lang::Vi, "70%"),
+        (Vax, 0.7, Lang::Vi, "70\u{a0}%"),
     ] {
         assert_eq!(number(ind, x, lang), text);
     }

@@ -1,11 +1,12 @@
 //! Charts drawn on the server as SVG: axes, labels, and a `<title>` on every mark as its
 //! tooltip. No script.
 
+use domain::lang::{decimal, Lang};
 use maud::{html, Markup};
 
 /// The epidemic curve: new cases per day as bars, the 7-day average as a line.
 /// `days` are `(label, count)` in order; `title` names the chart for screen readers.
-pub fn epi_curve(title: &str, avg_label: &str, days: &[(String, i64)]) -> Markup {
+pub fn epi_curve(lang: Lang, title: &str, avg_label: &str, days: &[(String, i64)]) -> Markup {
     const W: f64 = 900.0;
     const H: f64 = 260.0;
     const LEFT: f64 = 48.0;
@@ -40,13 +41,13 @@ pub fn epi_curve(title: &str, avg_label: &str, days: &[(String, i64)]) -> Markup
             title { (title) }
             @for t in &ticks {
                 line x1=(LEFT) x2=(W - 8.0) y1=(y(*t)) y2=(y(*t)) stroke="#dadce0" {}
-                text x=(LEFT - 6.0) y=(y(*t) + 4.0) text-anchor="end" font-size="11" fill="#5f6368" { (t) }
+                text x=(LEFT - 6.0) y=(y(*t) + 4.0) text-anchor="end" font-size="11" fill="#5f6368" { (tick(lang, *t, step)) }
             }
             @for (i, (label, count)) in days.iter().enumerate() {
                 rect x=(format!("{:.1}", LEFT + bar_w * i as f64 + 1.0)) y=(format!("{:.1}", y(*count as f64)))
                      width=(format!("{:.1}", (bar_w - 2.0).max(1.0))) height=(format!("{:.1}", plot_h * *count as f64 / top))
                      fill="#ef9a9a" {
-                    title { (label) ": " (count) " · " (avg_label) " " (format!("{:.1}", avg[i])) }
+                    title { (label) ": " (decimal(*count as f64, 0, lang)) " · " (avg_label) " " (decimal(avg[i], 1, lang)) }
                 }
                 @if i % label_every == 0 {
                     text x=(format!("{:.1}", LEFT + bar_w * (i as f64 + 0.5))) y=(H - BOTTOM + 16.0)
@@ -57,6 +58,18 @@ pub fn epi_curve(title: &str, avg_label: &str, days: &[(String, i64)]) -> Markup
             line x1=(LEFT) x2=(W - 8.0) y1=(y(0.0)) y2=(y(0.0)) stroke="#5f6368" {}
         }
     }
+}
+
+/// An axis label: as many decimals as the step needs, written the reader's way.
+fn tick(lang: Lang, v: f64, step: f64) -> String {
+    let decimals = if step >= 1.0 {
+        0
+    } else if step >= 0.1 {
+        1
+    } else {
+        2
+    };
+    decimal(v, decimals, lang)
 }
 
 /// A round step for an axis reaching `max` in about four steps (1, 2 or 5 times a power of
@@ -89,6 +102,7 @@ pub struct BandPoint {
 /// optionally a horizontal reference line (R = 1, bed capacity) and a mark where the
 /// projection starts. Every point has a tooltip.
 pub fn band_chart(
+    lang: Lang,
     title: &str,
     points: &[BandPoint],
     reference: Option<(f64, &str)>,
@@ -110,13 +124,7 @@ pub fn band_chart(
     let plot_h = H - TOP - BOTTOM;
     let x = |i: usize| LEFT + plot_w * i as f64 / (n - 1.0);
     let y = |v: f64| TOP + plot_h * (1.0 - (v / top).clamp(0.0, 1.0));
-    let fmt = |v: f64| {
-        if v >= 100.0 {
-            format!("{v:.0}")
-        } else {
-            format!("{v:.2}")
-        }
-    };
+    let fmt = |v: f64| decimal(v, if v >= 100.0 { 0 } else { 2 }, lang);
     let mean: String = points
         .iter()
         .enumerate()
@@ -147,7 +155,7 @@ pub fn band_chart(
             title { (title) }
             @for t in &ticks {
                 line x1=(LEFT) x2=(W - 8.0) y1=(y(*t)) y2=(y(*t)) stroke="#dadce0" {}
-                text x=(LEFT - 6.0) y=(y(*t) + 4.0) text-anchor="end" font-size="11" fill="#5f6368" { (t) }
+                text x=(LEFT - 6.0) y=(y(*t) + 4.0) text-anchor="end" font-size="11" fill="#5f6368" { (tick(lang, *t, step)) }
             }
             @if let Some(k) = projected_from.filter(|k| *k < points.len()) {
                 rect x=(format!("{:.1}", x(k))) y=(TOP) width=(format!("{:.1}", W - 8.0 - x(k))) height=(plot_h) fill="#f5f5f5" {}
@@ -178,9 +186,9 @@ mod tests {
     #[test]
     fn curve_has_a_bar_and_tooltip_per_day_and_an_average_line() {
         let days: Vec<(String, i64)> = (1..=14).map(|d| (format!("{d:02}/11"), d * 3)).collect();
-        let svg = epi_curve("Đường cong dịch", "TB 7 ngày", &days).into_string();
+        let svg = epi_curve(Lang::Vi, "Đường cong dịch", "TB 7 ngày", &days).into_string();
         assert_eq!(svg.matches("<rect").count(), 14);
-        assert!(svg.contains("14/11: 42 · TB 7 ngày 33.0"));
+        assert!(svg.contains("14/11: 42 · TB 7 ngày 33,0"));
         assert!(svg.contains("<polyline"));
         // Ticks at round steps up to a round top at or above the highest bar (42 → 0..60 by 20).
         assert!(svg.contains(">20<") && svg.contains(">60<") && !svg.contains(">15<"));
@@ -196,10 +204,11 @@ mod tests {
                 upper: 2.5,
             })
             .collect();
-        let svg = band_chart("R(t)", &points, Some((1.0, "R = 1")), Some(7)).into_string();
+        let svg =
+            band_chart(Lang::Vi, "R(t)", &points, Some((1.0, "R = 1")), Some(7)).into_string();
         assert!(svg.contains("<polygon") && svg.contains("<polyline"));
         assert!(svg.contains("R = 1") && svg.contains("stroke-dasharray"));
-        assert!(svg.contains("09/01: 1.90 (0.80–2.50)"));
+        assert!(svg.contains("09/01: 1,90 (0,80–2,50)"));
         assert_eq!(svg.matches("<title>").count(), 11);
     }
 }

@@ -130,7 +130,7 @@ pub(super) async fn cluster_page(
             ]))
         }
         h2 { (t(lang, "cluster-growth")) }
-        (epi_curve(&t(lang, "cluster-growth"), &t(lang, "chart-avg"), &growth))
+        (epi_curve(lang, &t(lang, "cluster-growth"), &t(lang, "chart-avg"), &growth))
         h2 { (t(lang, "cluster-graph")) }
         p.muted { (t(lang, "cluster-graph-how")) }
         @if c.cases.len() > GRAPH_MAX {

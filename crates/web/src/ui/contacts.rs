@@ -7,9 +7,9 @@ use maud::html;
 use serde::Deserialize;
 
 use super::shell::{failure, local, page, page_of, Ui};
-use super::t;
+use super::{t, tr};
 use crate::local_time::day_end_s;
-use crate::AppState;
+use crate::{AppState, Lang};
 
 #[derive(Deserialize)]
 pub(super) struct ContactsQuery {
@@ -61,10 +61,10 @@ pub(super) async fn contacts(
                 tbody { @for c in &found.items { tr {
                     td { (c.person_id) } td { "F" (c.degree) }
                     td { a href={ "/cases/" (c.case_id) } { (c.case_id) } }
-                    td { (c.status) }
+                    td { (t(lang, &format!("contact-status-{}", c.status))) }
                     td { @if let Some(u) = c.quarantine_until_s { (local(u, lang)) } }
                     td { @if let Some(u) = c.follow_up_until_s { (local(u, lang)) } }
-                    td { (c.test_days) } td { (c.unit_code) }
+                    td { (test_days(lang, &c.test_days)) } td { (crate::registry::Registry::of(domain::Structure::S2021).name(&c.unit_code)) }
                 } } }
             }
             @if let Some(n) = &found.next {
@@ -73,4 +73,22 @@ pub(super) async fn contacts(
         }
     };
     page(lang, &t(lang, "contacts-title"), Some(&me), body).into_response()
+}
+
+/// The days of quarantine a test is due on, stored as "1,7": "ngày 1 và 7" / "days 1 and 7".
+fn test_days(lang: Lang, stored: &str) -> String {
+    let days: Vec<&str> = stored
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .collect();
+    match days.split_last() {
+        None => String::new(),
+        Some((only, [])) => tr(lang, "contact-test-day", &[("day", only.to_string())]),
+        Some((last, rest)) => tr(
+            lang,
+            "contact-test-days",
+            &[("days", rest.join(", ")), ("last", last.to_string())],
+        ),
+    }
 }

@@ -8,6 +8,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use maud::html;
 
+use domain::lang::{count, decimal, percent};
+
 use super::shell::{failure, local, page, Ui};
 use super::{chart, t, tr};
 use crate::local_time::{day_start_s, local_date};
@@ -243,8 +245,8 @@ pub(super) async fn dashboard(State(state): State<AppState>, ui: Ui) -> Response
     };
     let stat = |label: &str, n: Option<i64>, href: Option<String>| {
         html! {
-            @if let Some(href) = href { a.stat href=(href) { (figure(n.map(|n| n.to_string()))) (label) } }
-            @else { div.stat { (figure(n.map(|n| n.to_string()))) (label) } }
+            @if let Some(href) = href { a.stat href=(href) { (figure(n.map(|n| count(n, lang)))) (label) } }
+            @else { div.stat { (figure(n.map(|n| count(n, lang)))) (label) } }
         }
     };
     let body = html! {
@@ -261,20 +263,20 @@ pub(super) async fn dashboard(State(state): State<AppState>, ui: Ui) -> Response
         h2 { (t(lang, "situation-heading")) }
         div.stats {
             a.stat href="/forecast" {
-                b { @if let Some(r) = &rt { (format!("{:.2}", r.mean)) } @else { "–" } }
+                b { @if let Some(r) = &rt { (decimal(r.mean, 2, lang)) } @else { "–" } }
                 (t(lang, "stat-rt"))
-                @if let Some(r) = &rt { br; span.muted { (format!("95%: {:.2}–{:.2}", r.lower, r.upper)) } }
+                @if let Some(r) = &rt { br; span.muted { (percent(95.0, 0, lang)) ": " (decimal(r.lower, 2, lang)) "–" (decimal(r.upper, 2, lang)) } }
             }
             (stat(&t(lang, "stat-high-risk"), high_risk, Some("/risk".into())))
             (stat(&t(lang, "stat-new-clusters"), new_clusters, Some("/clusters".into())))
             a.stat href="/facilities" {
-                (figure(beds.map(|(used, all)| format!("{used} / {all}"))))
+                (figure(beds.map(|(used, all)| format!("{} / {}", count(used, lang), count(all, lang)))))
                 (t(lang, "stat-beds"))
             }
             a.stat href="/coverage" {
                 // No adults on record is no share either.
                 @if let Some((adults, first_dose)) = coverage.filter(|(a, _)| *a > 0) {
-                    b { (format!("{:.0}%", 100.0 * first_dose as f64 / adults as f64)) }
+                    b { (percent(100.0 * first_dose as f64 / adults as f64, 0, lang)) }
                 } @else { (figure(None)) }
                 (t(lang, "stat-first-dose"))
             }
@@ -286,11 +288,11 @@ pub(super) async fn dashboard(State(state): State<AppState>, ui: Ui) -> Response
         }
         h2 { (t(lang, "chart-curve")) }
         @if let Some(curve) = &curve {
-            (chart::epi_curve(&t(lang, "chart-curve"), &t(lang, "chart-avg"), curve))
+            (chart::epi_curve(lang, &t(lang, "chart-curve"), &t(lang, "chart-avg"), curve))
         } @else { p.error role="status" { (unread) } }
         @if !rt_series.is_empty() {
             h2 { a href="/forecast" { (t(lang, "forecast-rt")) } }
-            (chart::band_chart(&t(lang, "forecast-rt"), &rt_series, Some((1.0, "R = 1")), None))
+            (chart::band_chart(lang, &t(lang, "forecast-rt"), &rt_series, Some((1.0, "R = 1")), None))
         }
         h2 { (t(lang, "severity-heading")) }
         table {
@@ -298,7 +300,7 @@ pub(super) async fn dashboard(State(state): State<AppState>, ui: Ui) -> Response
                 let n = counts.active_by_severity.iter().find(|(k, _)| k == s.as_str()).map_or(0, |(_, n)| *n);
                 (s.as_str(), n)
             }) {
-                tr { td { (t(lang, &format!("severity-{severity}"))) } td { a href={ "/cases?status=active&severity=" (severity) } { (n) } } }
+                tr { td { (t(lang, &format!("severity-{severity}"))) } td { a href={ "/cases?status=active&severity=" (severity) } { (count(n, lang)) } } }
             }
         }
     };
@@ -328,8 +330,8 @@ async fn national_incidence(
                         "map-tip-incidence",
                         &[
                             ("unit", registry.name(code)),
-                            ("cases", cases.to_string()),
-                            ("rate", format!("{rate:.1}")),
+                            ("cases", count(cases, lang)),
+                            ("rate", decimal(rate, 1, lang)),
                         ],
                     ),
                     href: Some(format!("/map?unit={code}")),

@@ -115,19 +115,19 @@ pub(super) async fn forecast_page(
         }
         h2 { (t(lang, "forecast-rt")) }
         @match latest {
-            Some(r) => p { (tr(lang, "forecast-rt-now", &[("mean", format!("{:.2}", r.mean)), ("lower", format!("{:.2}", r.lower)), ("upper", format!("{:.2}", r.upper)), ("date", day(r.date, lang))])) },
+            Some(r) => p { (tr(lang, "forecast-rt-now", &[("mean", domain::lang::decimal(r.mean, 2, lang)), ("lower", domain::lang::decimal(r.lower, 2, lang)), ("upper", domain::lang::decimal(r.upper, 2, lang)), ("date", day(r.date, lang))])) },
             None => p { (t(lang, "forecast-rt-none")) },
         }
-        @if !rt.is_empty() { (band_chart(&t(lang, "forecast-rt"), &rt, Some((1.0, "R = 1")), None)) }
+        @if !rt.is_empty() { (band_chart(lang, &t(lang, "forecast-rt"), &rt, Some((1.0, "R = 1")), None)) }
         h2 { (t(lang, "forecast-cases")) }
         @if f.cases.is_empty() { p { (t(lang, "forecast-rt-none")) } }
-        @else { (band_chart(&t(lang, "forecast-cases"), &cases, None, Some(observed.len()))) }
+        @else { (band_chart(lang, &t(lang, "forecast-cases"), &cases, None, Some(observed.len()))) }
         @for tier in &f.tiers {
             @let name = match lang { Lang::Vi => &tier.name_vi, Lang::En => &tier.name_en };
             h2 { (tr(lang, "forecast-beds", &[("tier", name.clone())])) }
             @let points: Vec<BandPoint> = tier.demand.iter().map(|p| BandPoint { label: label(p.date, lang), mean: p.mean, lower: p.lower, upper: p.upper }).collect();
             @let cap_label = tier.capacity.map(|c| tr(lang, "forecast-capacity", &[("beds", c.to_string())]));
-            (band_chart(name, &points, tier.capacity.zip(cap_label.as_deref()).map(|(c, l)| (f64::from(c), l)), None))
+            (band_chart(lang, name, &points, tier.capacity.zip(cap_label.as_deref()).map(|(c, l)| (f64::from(c), l)), None))
             @if tier.capacity.is_none() { p.muted { (t(lang, "forecast-no-beds")) } }
         }
         p.muted { (t(lang, "forecast-method")) }

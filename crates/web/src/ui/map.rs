@@ -8,6 +8,7 @@ use atlas::{Atlas, Site};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use domain::lang::{count, decimal};
 use domain::{Structure, Unit, UnitLevel};
 use maud::html;
 use serde::Deserialize;
@@ -204,15 +205,15 @@ pub(super) async fn map_page(
             Measure::Cases => tr(
                 lang,
                 "map-tip-cases",
-                &[("unit", name), ("cases", n.to_string())],
+                &[("unit", name), ("cases", count(n, lang))],
             ),
             Measure::Incidence => tr(
                 lang,
                 "map-tip-incidence",
                 &[
                     ("unit", name),
-                    ("cases", n.to_string()),
-                    ("rate", format!("{v:.1}")),
+                    ("cases", count(n, lang)),
+                    ("rate", decimal(v, 1, lang)),
                 ],
             ),
         }
@@ -292,8 +293,8 @@ pub(super) async fn map_page(
                     @let r = residents.get(code).copied().unwrap_or(0);
                     tr {
                         td { a href={ "/map?unit=" (code) "&measure=" (measure.slug()) } { (registry.name(code)) } }
-                        td { a href={ "/cases?unit=" (code) } { (n) } }
-                        td { @if r > 0 { (format!("{:.1}", n as f64 * 100_000.0 / r as f64)) } }
+                        td { a href={ "/cases?unit=" (code) } { (count(n, lang)) } }
+                        td { @if r > 0 { (decimal(n as f64 * 100_000.0 / r as f64, 1, lang)) } }
                     }
                 } }
             }
@@ -304,13 +305,14 @@ pub(super) async fn map_page(
 
 pub(super) fn legend(lang: Lang, measure: Measure) -> maud::Markup {
     let classes = measure.classes();
+    let n = |v: f64| decimal(v, 0, lang);
     let label = |i: usize| -> String {
         let lo = classes[i].0;
         match (i, classes.get(i + 1)) {
             (0, _) => "0".to_string(),
-            (_, Some((hi, _))) if lo <= f64::MIN_POSITIVE => format!("> 0 – < {hi}"),
-            (_, Some((hi, _))) => format!("{lo} – < {hi}"),
-            (_, None) => format!("≥ {lo}"),
+            (_, Some((hi, _))) if lo <= f64::MIN_POSITIVE => format!("> 0 – < {}", n(*hi)),
+            (_, Some((hi, _))) => format!("{} – < {}", n(lo), n(*hi)),
+            (_, None) => format!("≥ {}", n(lo)),
         }
     };
     html! {

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use domain::lang::{count, date as fmt_date};
 use domain::risk::RiskLevel;
 use domain::{Structure, UnitLevel};
 use maud::{html, Markup};
@@ -263,7 +264,7 @@ async fn body(
         p {
             (tr(lang, "risk-policy", &[("doc", rule.document.clone()), ("title", rule.title.clone())]))
             br;
-            span.muted { (tr(lang, "risk-week", &[("from", (date - chrono::Days::new(6)).format("%d/%m/%Y").to_string()), ("to", date.format("%d/%m/%Y").to_string())])) }
+            span.muted { (tr(lang, "risk-week", &[("from", fmt_date(date - chrono::Days::new(6), lang)), ("to", fmt_date(date, lang))])) }
             @if public {
                 br;
                 @if published.is_some() {
@@ -288,7 +289,7 @@ async fn body(
         }
         ul.legend aria-label=(t(lang, "map-legend")) {
             @for (l, n) in &counts {
-                li { span.swatch style={ "background:" (level_colour(*l)) } {} (t(lang, &format!("risk-level-{}", l.number()))) " — " (n) }
+                li { span.swatch style={ "background:" (level_colour(*l)) } {} (t(lang, &format!("risk-level-{}", l.number()))) " — " (count(*n as i64, lang)) }
             }
         }
         @if let Some(m) = map { (m) }
@@ -305,7 +306,7 @@ async fn body(
                 tbody { @for u in shown { tr {
                     td { @if public { (registry.name(&u.unit_code)) } @else { a href={ "/risk/history?unit=" (u.unit_code) } { (registry.name(&u.unit_code)) } } }
                     td { span.badge style={ "background:" (level_colour(u.level)) } { (u.level.number()) } }
-                    td { (u.cases) } td { (u.population) }
+                    td { (count(i64::from(u.cases), lang)) } td { (count(i64::from(u.population), lang)) }
                     td { (reason(lang, u)) }
                 } }
                 @for u in &unassessed { tr {

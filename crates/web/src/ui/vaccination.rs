@@ -2,6 +2,7 @@
 
 use axum::extract::{Query, State};
 use axum::response::Response;
+use domain::lang::{count, percent, Lang};
 use domain::{Structure, UnitLevel};
 use maud::html;
 use serde::Deserialize;
@@ -16,11 +17,11 @@ pub(super) struct CoverageQuery {
     as_of: Option<String>,
 }
 
-fn pct(n: i64, of: i64) -> String {
+fn pct(lang: Lang, n: i64, of: i64) -> String {
     if of == 0 {
         "—".into()
     } else {
-        format!("{:.1} %", n as f64 * 100.0 / of as f64)
+        percent(n as f64 * 100.0 / of as f64, 1, lang)
     }
 }
 
@@ -70,9 +71,9 @@ pub(super) async fn coverage(
                     th { (t(lang, "col-full")) } th { (t(lang, "col-high-risk")) } th { (t(lang, "col-high-risk-full")) }
                 } }
                 tbody { @for c in rows.iter().take(2000) { tr {
-                    td { (c.unit_code) } td { (c.adults) }
-                    td { (pct(c.adults_1dose, c.adults)) } td { (pct(c.adults_full, c.adults)) }
-                    td { (c.high_risk) } td { (pct(c.high_risk_full, c.high_risk)) }
+                    td { (crate::registry::Registry::of(Structure::S2021).name(&c.unit_code)) } td { (count(c.adults, lang)) }
+                    td { (pct(lang, c.adults_1dose, c.adults)) } td { (pct(lang, c.adults_full, c.adults)) }
+                    td { (count(c.high_risk, lang)) } td { (pct(lang, c.high_risk_full, c.high_risk)) }
                 } } }
             }
         }

@@ -343,7 +343,7 @@ async fn the_aid_page_and_the_thank_you_letter(store: Store) {
     assert!(page.contains("10.000 bộ xét nghiệm kháng nguyên"));
     assert!(page.contains("15.000 USD"));
     assert!(page.contains("Công an TP Hồ Chí Minh") && page.contains("500.000.000 VND"));
-    assert!(page.contains("1 USD = 23.000 VND (2021-08-26"));
+    assert!(page.contains("1 USD = 23.000 VND (26/08/2021"));
 
     // The page's form records a gift with the API's rules; bad fields are named.
     let (status, _, location) = html(&app, Method::POST, "/aid/donations", &command,

@@ -600,7 +600,7 @@ async fn campaigns_are_reported_through_the_forms(store: Store) {
     let shown = page(&app, &hanoi, &to).await;
     assert!(
         shown.contains("Đã ghi nhận khen thưởng.")
-            && shown.contains("Liên đoàn Lao động TP Hà Nội — 1.114 túi an sinh (2021-09-30)"),
+            && shown.contains("Liên đoàn Lao động TP Hà Nội — 1.114 túi an sinh (30/09/2021)"),
         "{shown}"
     );
     let c = &list().await[0]["commendations"][0];

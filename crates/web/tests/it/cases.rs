@@ -88,8 +88,8 @@ async fn cases_carry_the_policy_window_and_respect_scope(store: Store) {
     assert_eq!(first["policy"], "3638/QĐ-BYT");
     assert_eq!(first["person_id"], 1);
     assert_eq!(first["unit_code"], "00001");
-    // Asymptomatic: 2 days before the first positive sample.
-    assert_eq!(all[1]["infectious_from"], "2021-11-19T23:00:00Z");
+    // Asymptomatic: 3 days before the first positive sample (3638/QĐ-BYT).
+    assert_eq!(all[1]["infectious_from"], "2021-11-18T23:00:00Z");
 
     let officer = app
         .login_as("phucxa", Role::CommuneOfficer, &["00001"])

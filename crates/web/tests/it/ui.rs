@@ -350,7 +350,7 @@ async fn the_map_colours_the_callers_communes_only(store: Store) {
     // Phúc Xá: 2 cases in 7 days among its 3 residents on record.
     assert!(map
         .html
-        .contains("Phường Phúc Xá: 2 ca mới trong 7 ngày, 66666.7 ca/100.000 dân"));
+        .contains("Phường Phúc Xá: 2 ca mới trong 7 ngày, 66.666,7 ca/100.000 dân"));
     // Each coloured commune links to its cases; the district view has Hà Nội's 30 districts.
     assert!(map
         .html
@@ -547,7 +547,7 @@ async fn supplied_boundaries_replace_the_cells(store: Store) {
     assert_eq!(map.html.matches("class=\"cell\"").count(), communes.len());
     assert!(map
         .html
-        .contains("Phường Phúc Xá: 2 ca mới trong 7 ngày, 66666.7 ca/100.000 dân"));
+        .contains("Phường Phúc Xá: 2 ca mới trong 7 ngày, 66.666,7 ca/100.000 dân"));
     let by_district = send(
         &app,
         Method::GET,

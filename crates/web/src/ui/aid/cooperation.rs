@@ -60,8 +60,8 @@ pub(in crate::ui) async fn cooperation_page(
             article.agreement id={ "agreement-" (a.id) } {
                 h3 { (a.title) }
                 p { (a.party_a) " — " (a.party_b) "; "
-                    (tr(lang, "coop-signed", &[("date", a.signed_on.clone())])) "; "
-                    (a.starts_on) " → " (a.ends_on.clone().unwrap_or_default()) }
+                    (tr(lang, "coop-signed", &[("date", super::day(lang, &a.signed_on))])) "; "
+                    (super::day(lang, &a.starts_on)) " → " (a.ends_on.as_ref().map(|e| super::day(lang, e)).unwrap_or_default()) }
                 h4 { (tr(lang, "coop-fields", &[("n", a.fields.len().to_string())])) }
                 ol { @for f in &a.fields { li { (f) } } }
                 @if !a.commitments.is_empty() {
@@ -93,7 +93,7 @@ pub(in crate::ui) async fn cooperation_page(
                     th { (t(lang, "coop-guest")) } th { (t(lang, "coop-activity")) } th { (t(lang, "coop-gifts")) } th { (t(lang, "aid-col-source")) }
                 } }
                 tbody { @for a in &activities { tr {
-                    td { (a.on_date) } td { (t(lang, &format!("coop-kind-{}", a.kind))) }
+                    td { (super::day(lang, &a.on_date)) } td { (t(lang, &format!("coop-kind-{}", a.kind))) }
                     td { (a.host) } td { (a.guest) }
                     td { (a.title) @if let Some(o) = &a.outcome { br; span.muted { (o) } } }
                     td { @for d in &a.donation_ids { a href={ "/aid/donations/" (d) } { "#" (d) } " " } }
@@ -280,7 +280,7 @@ pub(in crate::ui) async fn campaigns_page(
         @for c in &campaigns {
             article.campaign id={ "campaign-" (c.id) } {
                 h2 { (c.name) }
-                p { (tr(lang, "campaign-launched", &[("date", c.launched_on.clone()), ("by", c.launched_by.clone())])) }
+                p { (tr(lang, "campaign-launched", &[("date", super::day(lang, &c.launched_on)), ("by", c.launched_by.clone())])) }
                 table {
                     thead { tr {
                         th { "#" } th { (t(lang, "campaign-task")) } th { (t(lang, "campaign-indicator")) } th { (t(lang, "campaign-target")) } th { (t(lang, "campaign-progress")) }
@@ -305,7 +305,7 @@ pub(in crate::ui) async fn campaigns_page(
                 }
                 @if !c.commendations.is_empty() {
                     h3 { (t(lang, "campaign-commendations")) }
-                    ul { @for m in &c.commendations { li { (m.recipient) " — " (m.reason) " (" (m.on_date) ")" } } }
+                    ul { @for m in &c.commendations { li { (m.recipient) " — " (m.reason) " (" (super::day(lang, &m.on_date)) ")" } } }
                 }
                 @if may_record { (commendation_form(lang, c.id)) }
                 p.muted { (c.source) }

@@ -50,7 +50,7 @@ pub(in crate::ui) async fn donation_page(
             @for g in d.goods.iter().filter(|g| g.received_quantity.is_some_and(|r| r < g.quantity)) {
                 tr { th { (t(lang, "aid-shortfall")) } td { (fmt_goods(lang, &g.item, &g.unit, g.quantity - g.received_quantity.unwrap_or(0))) } }
             }
-            tr { th { (t(lang, "aid-col-date")) } td { (d.on_date) } }
+            tr { th { (t(lang, "aid-col-date")) } td { (super::day(lang, &d.on_date)) } }
             tr { th { (t(lang, "aid-col-status")) } td { (status_word(lang, d.status)) } }
             tr { th { (t(lang, "aid-col-source")) } td { (d.source)
                 @if let Some(quote) = &d.source_quote { blockquote lang="vi" { (quote) } } } }

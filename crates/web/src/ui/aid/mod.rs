@@ -43,6 +43,16 @@ pub(crate) fn fmt_money(lang: Lang, m: Money) -> String {
     format!("{} {}", localise_number(lang, &s), m.currency.code())
 }
 
+/// A stored date ("2021-08-26", or a date) as the reader's language writes it; anything else
+/// as it is.
+pub(crate) fn day(lang: Lang, stored: impl std::fmt::Display) -> String {
+    let s = stored.to_string();
+    match chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
+        Ok(d) => domain::lang::date(d, lang),
+        Err(_) => s,
+    }
+}
+
 fn localise_number(lang: Lang, s: &str) -> String {
     match lang {
         Lang::En => s.to_string(),
@@ -177,7 +187,7 @@ pub(super) async fn aid_page(
                 th { (t(lang, "aid-col-gift")) } th { (t(lang, "aid-col-status")) } th { (t(lang, "aid-col-source")) }
             } }
             tbody { @for d in &list.items { tr {
-                td { a href={ "/aid/donations/" (d.id) } { (d.on_date) } }
+                td { a href={ "/aid/donations/" (d.id) } { (day(lang, &d.on_date)) } }
                 td { (d.donor.name) } td { (d.recipient.name) }
                 td { (gift_words(lang, d)) }
                 td { (status_word(lang, d.status)) }
@@ -192,7 +202,7 @@ pub(super) async fn aid_page(
                 thead { tr { th { (t(lang, "col-unit")) } th { (t(lang, "aid-col-goods")) } th { (t(lang, "needs-by")) } th { (t(lang, "aid-note")) } } }
                 tbody { @for n in needs.iter().take(NEEDS_SHOWN) { tr {
                     td { (n.unit_name) } td { (fmt_goods(lang, &n.item, &n.unit, n.quantity)) }
-                    td { (n.by_date) } td { (n.note.clone().unwrap_or_default()) }
+                    td { (day(lang, &n.by_date)) } td { (n.note.clone().unwrap_or_default()) }
                 } } }
             }
         }
@@ -217,7 +227,7 @@ pub(super) async fn aid_page(
                         td { (z.name) }
                         td { (z.units.iter().map(|u| u.name.as_str()).collect::<Vec<_>>().join(", ")) }
                         td { @if z.addresses.is_empty() { span.muted { (t(lang, "relief-all-addresses")) } } @else { (z.addresses.join("; ")) } }
-                        td { (z.starts_on) " → " (z.ends_on.clone().unwrap_or_default()) }
+                        td { (day(lang, &z.starts_on)) " → " (z.ends_on.as_ref().map(|e| day(lang, e)).unwrap_or_default()) }
                         td title=(t(lang, "relief-households-declared")) {
                             (fmt_count(lang, z.households_in_zone))
                             " " span.muted { "(" (t(lang, "relief-declared")) " " (fmt_count(lang, z.households)) ")" }

@@ -224,7 +224,7 @@ pub(super) fn rates(lang: Lang, rates: &[FxRate], may_record: bool, open: bool) 
                     tbody { @for r in rates { tr {
                         td { "1 " (r.base.code()) " → " (r.quote.code()) }
                         td { (super::fmt_rate(lang, &decimal_micro(r.rate_micro))) }
-                        td { (r.on_date) }
+                        td { (super::day(lang, &r.on_date)) }
                         td { (r.source) @if r.assumed { " " em.assumed { (t(lang, "aid-assumed")) } } }
                     } } }
                 }

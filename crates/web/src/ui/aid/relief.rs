@@ -40,7 +40,7 @@ pub(super) fn relief_forms(lang: Lang, zones: &[ZoneProgress]) -> Markup {
                 summary { (t(lang, "relief-open-round")) }
                 form.gift method="post" action="/aid/relief/rounds" {
                     label { (t(lang, "relief-zone")) " " select name="zone" required {
-                        @for z in zones { option value=(z.id) { (z.name) " (" (z.starts_on) ")" } } } }
+                        @for z in zones { option value=(z.id) { (z.name) " (" (super::day(lang, &z.starts_on)) ")" } } } }
                     label { (t(lang, "relief-round-name")) " " input name="name" required maxlength="2000"; }
                     label { (t(lang, "relief-round-kind")) " " select name="kind" required {
                         @for k in ReliefKind::ALL { option value=(k.as_str()) { (t(lang, &format!("relief-kind-{}", k.as_str()))) } } } }

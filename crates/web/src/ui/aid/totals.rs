@@ -83,7 +83,7 @@ pub(crate) fn summary(
         @if usd.left_out > 0 { p.error role="status" { (tr(lang, "aid-left-out", &[("n", usd.left_out.to_string())])) } }
         @if !rates.is_empty() {
             ul.rates { @for (base, quote, rate, date, source, assumed) in &rates {
-                li { "1 " (base) " = " (fmt_rate(lang, rate)) " " (quote) " (" (date) "; " (source) ")"
+                li { "1 " (base) " = " (fmt_rate(lang, rate)) " " (quote) " (" (super::day(lang, date)) "; " (source) ")"
                     @if *assumed { " " em.assumed { (t(lang, "aid-assumed")) } } }
             } }
         }
