@@ -49,7 +49,7 @@ pub use checkins::{
 };
 pub use contacts::{CaseTimes, ContactRow, DeclaredRow, Residence, StoredContact, VisitRow};
 pub use facilities::{
-    Admission, Beds, Facility, FacilityBeds, FacilityRow, NewFacility, OccupancyPoint, Occupant,
+    Admission, Beds, CasesInCare, Facility, FacilityBeds, FacilityRow, NewFacility, OccupancyPoint, Occupant,
     Stay, StayRow, UnitBeds, WeeklyCases, CAPACITY_MAX, SERIES_DAYS_MAX,
 };
 pub use overrides::StoredOverride;
