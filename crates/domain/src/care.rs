@@ -325,7 +325,9 @@ fn check_estimation(e: &EstimationRule) -> Result<(), String> {
     }
     let weight = |w: f64| (0.0..=MAX_PRIOR_WEIGHT).contains(&w);
     if !weight(e.severity_prior_cases.value) || !weight(e.home_care_prior_stays.value) {
-        return Err(format!("{doc}: prior weights must be 0 to {MAX_PRIOR_WEIGHT}"));
+        return Err(format!(
+            "{doc}: prior weights must be 0 to {MAX_PRIOR_WEIGHT}"
+        ));
     }
     Ok(())
 }
@@ -576,7 +578,12 @@ mod tests {
         assert_eq!(e.severity_prior_cases.status, Status::Assumed);
         assert!(e.home_care_prior_stays.value > 0.0);
         assert_eq!(p.estimation_on(d(2022, 3, 1)).unwrap().document, e.document);
-        let home = |y, m, day| p.isolation_on(d(y, m, day)).unwrap().home_care_share.clone();
+        let home = |y, m, day| {
+            p.isolation_on(d(y, m, day))
+                .unwrap()
+                .home_care_share
+                .clone()
+        };
         assert_eq!(home(2021, 9, 1).status, Status::Assumed);
         assert!(home(2022, 3, 1).value >= home(2021, 9, 1).value);
     }

@@ -63,8 +63,12 @@ pub fn blend(prior: &[f64], prior_weight: f64, counts: &[u64]) -> Result<Blend, 
         // No observations and no weight: nothing but the prior to go on.
         (prior.to_vec(), 0.0)
     };
-    let observed =
-        (n > 0).then(|| counts.iter().map(|&c| c as f64 / n as f64).collect::<Vec<_>>());
+    let observed = (n > 0).then(|| {
+        counts
+            .iter()
+            .map(|&c| c as f64 / n as f64)
+            .collect::<Vec<_>>()
+    });
     Ok(Blend {
         shares,
         observed,
@@ -108,7 +112,10 @@ mod tests {
         // No weight: the observed shares.
         let raw = blend(&POLICY, 0.0, &[1, 1, 0, 0, 2]).unwrap();
         assert_eq!(raw.shares, vec![0.25, 0.25, 0.0, 0.0, 0.5]);
-        assert_eq!(blend(&POLICY, 0.0, &[0; 5]).unwrap().shares, POLICY.to_vec());
+        assert_eq!(
+            blend(&POLICY, 0.0, &[0; 5]).unwrap().shares,
+            POLICY.to_vec()
+        );
     }
 
     #[test]

@@ -654,7 +654,9 @@ impl Store {
         sql.push(" AND confirmed_at_s >= ")
             .bind(Val::Int(crate::local_day_start_s(crate::day_number(first))));
         sql.push(" AND confirmed_at_s < ")
-            .bind(Val::Int(crate::local_day_start_s(crate::day_number(last) + 1)));
+            .bind(Val::Int(crate::local_day_start_s(
+                crate::day_number(last) + 1,
+            )));
         sql.push(" GROUP BY severity");
         sql.fetch_pairs::<String, i64>(&self.reader)
             .await?

@@ -130,8 +130,18 @@ async fn forecast_projects_from_the_localitys_own_cases(store: Store) {
             .take(n)
             .collect()
     };
-    let t1 = facility(&app, FacilityKind::F0Isolation, vec![(BedType::F0Tier1, 50)]).await;
-    let t2 = facility(&app, FacilityKind::FieldHospital, vec![(BedType::Oxygen, 20)]).await;
+    let t1 = facility(
+        &app,
+        FacilityKind::F0Isolation,
+        vec![(BedType::F0Tier1, 50)],
+    )
+    .await;
+    let t2 = facility(
+        &app,
+        FacilityKind::FieldHospital,
+        vec![(BedType::Oxygen, 20)],
+    )
+    .await;
     let t3 = facility(
         &app,
         FacilityKind::Hospital,
@@ -188,9 +198,15 @@ async fn forecast_projects_from_the_localitys_own_cases(store: Store) {
     let (moderate, prior, seen) = used(&f, Severity::Moderate);
     assert_eq!(prior, 0.10);
     assert!((seen.unwrap() - 28.0 / 1_680.0).abs() < 1e-9);
-    assert!((moderate - (28.0 + 20.0) / 1_880.0).abs() < 1e-9, "{moderate}");
+    assert!(
+        (moderate - (28.0 + 20.0) / 1_880.0).abs() < 1e-9,
+        "{moderate}"
+    );
     let icu = used(&f, Severity::Severe).0 + used(&f, Severity::Critical).0;
-    assert!(icu < 0.015, "severe and critical from the cases, not 5%: {icu}");
+    assert!(
+        icu < 0.015,
+        "severe and critical from the cases, not 5%: {icu}"
+    );
 
     // Home care: 40 of the 50 tier-1 F0 in care are at home; with the policy's 50% worth 50
     // stays the share used is (40 + 25) / 100.

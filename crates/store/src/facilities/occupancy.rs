@@ -106,9 +106,7 @@ impl Store {
                 let severity: String = r.try_get(0)?;
                 let bed: Option<String> = r.try_get(1)?;
                 Ok(CasesInCare {
-                    severity: severity
-                        .parse()
-                        .map_err(|_| corrupt("cases.severity"))?,
+                    severity: severity.parse().map_err(|_| corrupt("cases.severity"))?,
                     bed_type: bed
                         .map(|b| b.parse().map_err(|_| corrupt("stays.bed_type")))
                         .transpose()?,
