@@ -43,6 +43,23 @@ fn pct(x: f64, lang: Lang) -> String {
     }
 }
 
+/// A count with the language's thousands separator (2.345 / 2,345).
+fn count(n: u64, lang: Lang) -> String {
+    let sep = match lang {
+        Lang::Vi => '.',
+        Lang::En => ',',
+    };
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(sep);
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// The severity and home-care shares the projection used, beside the policy's and the
 /// locality's own.
 fn shares_table(s: &SharesUsed, lang: Lang) -> maud::Markup {
@@ -50,7 +67,7 @@ fn shares_table(s: &SharesUsed, lang: Lang) -> maud::Markup {
     html! {
         h2 { (t(lang, "forecast-shares")) }
         p.muted { (tr(lang, "forecast-shares-basis", &[
-            ("cases", s.cases.to_string()),
+            ("cases", count(s.cases, lang)),
             ("from", day(s.from, lang)),
             ("through", day(s.through, lang)),
             ("weight", pct(s.cases_weight, lang)),
@@ -80,7 +97,7 @@ fn shares_table(s: &SharesUsed, lang: Lang) -> maud::Markup {
             }
         }
         p.muted { (tr(lang, "forecast-shares-home", &[
-            ("stays", s.home_stays.to_string()),
+            ("stays", count(s.home_stays, lang)),
             ("weight", pct(s.home_weight, lang)),
         ])) }
     }
@@ -182,7 +199,7 @@ pub(super) async fn forecast_page(
             @let cap_label = tier.capacity.map(|c| tr(lang, "forecast-capacity", &[("beds", c.to_string())]));
             (band_chart(name, &points, tier.capacity.zip(cap_label.as_deref()).map(|(c, l)| (f64::from(c), l)), Some(1)))
             @match (tier.capacity, tier.occupied) {
-                (Some(c), Some(o)) => p.muted { (tr(lang, "forecast-occupied", &[("occupied", o.to_string()), ("beds", c.to_string()), ("date", day(f.as_of, lang))])) },
+                (Some(c), Some(o)) => p.muted { (tr(lang, "forecast-occupied", &[("occupied", count(o.into(), lang)), ("beds", count(c.into(), lang)), ("date", day(f.as_of, lang))])) },
                 _ => p.muted { (t(lang, "forecast-no-beds")) },
             }
         }
@@ -192,11 +209,25 @@ pub(super) async fn forecast_page(
             (band_chart(&t(lang, "forecast-home"), &points, None, Some(1)))
             p.muted {
                 (tr(lang, "forecast-home-note", &[("share", pct(home.share, lang))]))
-                @if let Some(n) = home.now { " " (tr(lang, "forecast-home-now", &[("n", n.to_string()), ("date", day(f.as_of, lang))])) }
+                @if let Some(n) = home.now { " " (tr(lang, "forecast-home-now", &[("n", count(n.into(), lang)), ("date", day(f.as_of, lang))])) }
             }
         }
         @if let Some(s) = &f.shares { (shares_table(s, lang)) }
         p.muted { (t(lang, "forecast-method")) }
     };
     ui.page(&title, body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forecast_numbers_are_written_the_languages_way() {
+        assert_eq!(count(2_345, Lang::Vi), "2.345");
+        assert_eq!(count(1_234_567, Lang::En), "1,234,567");
+        assert_eq!(count(428, Lang::Vi), "428");
+        assert_eq!(pct(0.0133, Lang::Vi), "1,3 %");
+        assert_eq!(pct(0.0133, Lang::En), "1.3%");
+    }
 }
