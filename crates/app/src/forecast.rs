@@ -1,8 +1,16 @@
 //! The forecast of a unit: R(t) by the method of Cori et al. over its daily cases, and the
 //! projection of cases and bed demand by treatment tier against the beds it has, with the
 //! first day demand would exceed them (`crates/forecast`, rules from `data/policies/care.toml`).
+//!
+//! The projection uses the locality's own records where it has them: the severity mix of
+//! its recent cases and the share of tier-1 F0 it cares for at home, each blended with the
+//! policy's value as a prior (`forecast::shares`, weights in `[[estimation]]`); home care is
+//! projected apart from beds; and a tier with beds on record starts from the beds occupied
+//! on the last observed day, so the curve starts where the facilities are.
 
 use chrono::NaiveDate;
+use domain::care::{BedType as Care, EstimationRule, TierModel};
+use domain::epi::Severity;
 use forecast::{estimate_rt, project, CoriConfig, ProjectionConfig, SerialInterval, TierDemand};
 
 use crate::App;
@@ -26,20 +34,69 @@ pub struct TierForecast {
     pub name_en: String,
     /// Beds of the tier's kind in the unit, if its facilities are on record.
     pub capacity: Option<u32>,
+    /// Beds of the tier's kind occupied on the last observed day, where beds are on record.
+    pub occupied: Option<u32>,
+    /// Share of new cases that take a bed of this tier (home care left out).
+    pub share: f64,
+    /// Beds needed from the last observed day (day 0: `occupied` where known) to the horizon.
     pub demand: Vec<DatedBand>,
     /// The first day mean (upper) demand exceeds the beds.
     pub over_mean: Option<NaiveDate>,
     pub over_upper: Option<NaiveDate>,
 }
 
+/// Tier-1 F0 cared for at home, projected apart from beds.
+pub struct HomeForecast {
+    /// Share of new cases cared for at home.
+    pub share: f64,
+    /// F0 in home care on the last observed day, where the locality records care.
+    pub now: Option<u32>,
+    /// From the last observed day to the horizon.
+    pub demand: Vec<DatedBand>,
+}
+
+/// One severity's share of new cases: the one used, the policy's, and the recent cases'.
+pub struct SeverityShare {
+    pub severity: Severity,
+    pub used: f64,
+    pub prior: f64,
+    pub observed: Option<f64>,
+}
+
+/// The shares the projection used and where they came from.
+pub struct SharesUsed {
+    pub severities: Vec<SeverityShare>,
+    /// Cases confirmed from `from` to `through` whose severity was counted.
+    pub cases: u64,
+    pub from: NaiveDate,
+    pub through: NaiveDate,
+    /// Weight of the recent cases in the shares used (0 to 1).
+    pub cases_weight: f64,
+    /// Share of tier-1 F0 cared for at home: used, the policy's, observed.
+    pub home_used: f64,
+    pub home_prior: f64,
+    pub home_observed: Option<f64>,
+    /// Tier-1 F0 in care on the last observed day that the observed share counts, and of
+    /// them those at home.
+    pub home_stays: u64,
+    pub home_at_home: u64,
+    pub home_weight: f64,
+    /// The rule of the weights.
+    pub rule: String,
+}
+
 pub struct Forecast {
     pub as_of: NaiveDate,
-    /// The variant rule whose serial interval and severity shares were used.
+    /// The variant rule whose serial interval and prior severity shares were used.
     pub basis: String,
     pub observed: Vec<(NaiveDate, u32)>,
     pub rt: Vec<DatedBand>,
     pub cases: Vec<DatedBand>,
     pub tiers: Vec<TierForecast>,
+    /// Home care, where the model has a tier that may be cared for at home.
+    pub home: Option<HomeForecast>,
+    /// `None` for R(t) alone.
+    pub shares: Option<SharesUsed>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -62,14 +119,13 @@ pub fn complete_through(app: &App, requested: Option<NaiveDate>) -> NaiveDate {
 }
 
 /// The forecast for the cases within `scope` (a unit's subtree intersected with the
-/// caller's), as of the day `as_of`; `capacity` gives the beds per tier where known.
+/// caller's), as of the day `as_of`, against the beds on record in the scope.
 pub async fn forecast_for(
     state: &App,
     scope: &domain::Scope,
     as_of: NaiveDate,
-    capacity: &[Option<u32>],
 ) -> Result<Forecast, ForecastFailure> {
-    forecast_with(state, scope, as_of, capacity, true).await
+    forecast_with(state, scope, as_of, true).await
 }
 
 /// R(t) alone (no projection), for the dashboard.
@@ -78,14 +134,99 @@ pub async fn rt_for(
     scope: &domain::Scope,
     as_of: NaiveDate,
 ) -> Result<Vec<DatedBand>, ForecastFailure> {
-    Ok(forecast_with(state, scope, as_of, &[], false).await?.rt)
+    Ok(forecast_with(state, scope, as_of, false).await?.rt)
+}
+
+/// The share of a tier's F0 cared for at home: all of a home tier, a part of an isolation
+/// tier (4038/QĐ-BYT's home care of asymptomatic and mild F0), none of a hospital tier.
+fn home_part(bed: Care, home_share: f64) -> f64 {
+    match bed {
+        Care::Home => 1.0,
+        Care::Isolation => home_share,
+        Care::Oxygen | Care::Icu => 0.0,
+    }
+}
+
+/// The severity and home-care shares to project with: the locality's recent cases and its
+/// F0 in care on `as_of`, each with the policy's value as the prior.
+async fn shares_used(
+    state: &App,
+    scope: &domain::Scope,
+    as_of: NaiveDate,
+    model: &TierModel,
+    prior: &domain::care::SeverityShares,
+    rule: &EstimationRule,
+) -> Result<SharesUsed, ForecastFailure> {
+    let care = state.rules.care();
+    let from = as_of - chrono::Days::new(u64::from(rule.recent_days.value.max(1)) - 1);
+    let counted = state
+        .store
+        .severity_counts(scope, domain::Structure::S2021, from, as_of)
+        .await?;
+    let count_of = |s: Severity| {
+        counted
+            .iter()
+            .filter(|(k, _)| *k == s)
+            .map(|(_, n)| u64::try_from(*n).unwrap_or(0))
+            .sum::<u64>()
+    };
+    let priors: Vec<f64> = Severity::ALL.iter().map(|s| prior.get(*s)).collect();
+    let counts: Vec<u64> = Severity::ALL.iter().map(|s| count_of(*s)).collect();
+    let sev = forecast::blend(&priors, rule.severity_prior_cases.value, &counts)?;
+
+    // Before 4038/QĐ-BYT no rule cared for F0 at home: the prior is none.
+    let home_prior = care
+        .isolation_on(as_of)
+        .map_or(0.0, |r| r.home_care_share.value);
+    let at_s = state.now_s().min(crate::local_time::day_end_s(as_of));
+    let in_care = state
+        .store
+        .cases_in_care(scope, domain::Structure::S2021, at_s)
+        .await?;
+    // Those whose severity goes to a tier that may be cared for at home or in a bed.
+    let homeable = |s: Severity| model.tiers[model.tier_of(s)].bed.value == Care::Isolation;
+    let (mut home, mut all) = (0u64, 0u64);
+    for c in in_care.iter().filter(|c| homeable(c.severity)) {
+        let n = u64::try_from(c.n).unwrap_or(0);
+        all += n;
+        if c.bed_type.is_none() {
+            home += n;
+        }
+    }
+    let h = forecast::blend(
+        &[home_prior, 1.0 - home_prior],
+        rule.home_care_prior_stays.value,
+        &[home, all - home],
+    )?;
+    Ok(SharesUsed {
+        severities: Severity::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, s)| SeverityShare {
+                severity: *s,
+                used: sev.shares[i],
+                prior: priors[i],
+                observed: sev.observed.as_ref().map(|o| o[i]),
+            })
+            .collect(),
+        cases: sev.n,
+        from,
+        through: as_of,
+        cases_weight: sev.observed_weight,
+        home_used: h.shares[0],
+        home_prior,
+        home_observed: h.observed.as_ref().map(|o| o[0]),
+        home_stays: h.n,
+        home_at_home: home,
+        home_weight: h.observed_weight,
+        rule: rule.document.clone(),
+    })
 }
 
 async fn forecast_with(
     state: &App,
     scope: &domain::Scope,
     as_of: NaiveDate,
-    capacity: &[Option<u32>],
     projected: bool,
 ) -> Result<Forecast, ForecastFailure> {
     let care = state.rules.care();
@@ -118,108 +259,191 @@ async fn forecast_with(
             upper: e.upper,
         })
         .collect();
-    let shares = model.demand(&variant.severity_shares.value);
-    let tiers_in: Vec<TierDemand> = shares
+    let observed = history
         .iter()
         .enumerate()
-        .map(|(i, t)| TierDemand {
-            share: t.share,
-            los_days: t.los_days,
-            beds: capacity.get(i).copied().flatten().unwrap_or(u32::MAX),
-        })
+        .map(|(i, n)| (date_of(i), *n))
         .collect();
-    let (cases, tiers) = match estimates.last().filter(|_| projected) {
-        Some(last) => {
-            let cfg = ProjectionConfig {
-                horizon_days: HORIZON_DAYS,
-                ..ProjectionConfig::default()
-            };
-            let p = project(&history, &si, last.posterior(), &tiers_in, &cfg)?;
-            let ahead = |i: usize| as_of + chrono::Days::new(i as u64 + 1);
-            let bands = |v: &[forecast::Band]| -> Vec<DatedBand> {
-                v.iter()
-                    .enumerate()
-                    .map(|(i, b)| DatedBand {
-                        date: ahead(i),
-                        mean: b.mean,
-                        lower: b.lower,
-                        upper: b.upper,
-                    })
-                    .collect()
-            };
-            let tiers = p
-                .tiers
-                .iter()
-                .enumerate()
-                .map(|(i, t)| {
-                    let cap = capacity.get(i).copied().flatten();
-                    let tier = &model.tiers[shares[i].tier];
-                    TierForecast {
-                        tier: i + 1,
-                        name_vi: tier.name_vi.clone(),
-                        name_en: tier.name_en.clone(),
-                        capacity: cap,
-                        demand: bands(&t.occupancy),
-                        over_mean: cap.and(t.first_day_over_mean).map(|d| ahead(d - 1)),
-                        over_upper: cap.and(t.first_day_over_upper).map(|d| ahead(d - 1)),
-                    }
-                })
-                .collect();
-            (bands(&p.cases), tiers)
-        }
-        None => (Vec::new(), Vec::new()),
-    };
-    Ok(Forecast {
+    let mut f = Forecast {
         as_of,
         basis: variant.document.clone(),
-        observed: history
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (date_of(i), *n))
-            .collect(),
+        observed,
         rt,
-        cases,
-        tiers,
-    })
+        cases: Vec::new(),
+        tiers: Vec::new(),
+        home: None,
+        shares: None,
+    };
+    let Some(last) = estimates.last().filter(|_| projected) else {
+        return Ok(f);
+    };
+    let rule = care
+        .estimation_on(as_of)
+        .map_err(|_| ForecastFailure::NoPolicy(as_of))?;
+    let used = shares_used(
+        state,
+        scope,
+        as_of,
+        model,
+        &variant.severity_shares.value,
+        rule,
+    )
+    .await?;
+    let mut mix = variant.severity_shares.value;
+    for s in &used.severities {
+        match s.severity {
+            Severity::Asymptomatic => mix.asymptomatic = s.used,
+            Severity::Mild => mix.mild = s.used,
+            Severity::Moderate => mix.moderate = s.used,
+            Severity::Severe => mix.severe = s.used,
+            Severity::Critical => mix.critical = s.used,
+        }
+    }
+    let beds = beds(state, scope, as_of).await?;
+    let demand = model.demand(&mix);
+    // Beds per tier, then home care as one more series.
+    let mut tiers_in: Vec<TierDemand> = demand
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let b = beds.get(i).copied().unwrap_or_default();
+            TierDemand {
+                share: t.share * (1.0 - home_part(t.bed, used.home_used)),
+                los_days: t.los_days,
+                beds: b.capacity.unwrap_or(u32::MAX),
+                occupied: b.capacity.map(|_| f64::from(b.occupied)),
+            }
+        })
+        .collect();
+    let home_share: f64 = demand
+        .iter()
+        .map(|t| t.share * home_part(t.bed, used.home_used))
+        .sum();
+    let home_los = demand
+        .iter()
+        .find(|t| home_part(t.bed, 1.0) > 0.0)
+        .map(|t| t.los_days);
+    // F0 at home on day 0, where the locality records its F0's care at all.
+    let home_now =
+        (used.home_stays > 0).then(|| u32::try_from(used.home_at_home).unwrap_or(u32::MAX));
+    if let Some(los_days) = home_los {
+        tiers_in.push(TierDemand {
+            share: home_share,
+            los_days,
+            beds: u32::MAX,
+            occupied: home_now.map(f64::from),
+        });
+    }
+    let cfg = ProjectionConfig {
+        horizon_days: HORIZON_DAYS,
+        ..ProjectionConfig::default()
+    };
+    let p = project(&history, &si, last.posterior(), &tiers_in, &cfg)?;
+    let on = |d: usize| as_of + chrono::Days::new(d as u64);
+    let bands = |v: &[forecast::Band]| -> Vec<DatedBand> {
+        v.iter()
+            .enumerate()
+            .map(|(i, b)| DatedBand {
+                date: on(i + 1),
+                mean: b.mean,
+                lower: b.lower,
+                upper: b.upper,
+            })
+            .collect()
+    };
+    // Day 0, then the projected days.
+    let series = |t: &forecast::TierProjection| -> Vec<DatedBand> {
+        let day0 = DatedBand {
+            date: as_of,
+            mean: t.now,
+            lower: t.now,
+            upper: t.now,
+        };
+        std::iter::once(day0).chain(bands(&t.occupancy)).collect()
+    };
+    f.cases = bands(&p.cases);
+    f.tiers = demand
+        .iter()
+        .zip(&p.tiers)
+        .enumerate()
+        .map(|(i, (d, t))| {
+            let b = beds.get(i).copied().unwrap_or_default();
+            let tier = &model.tiers[d.tier];
+            TierForecast {
+                tier: i + 1,
+                name_vi: tier.name_vi.clone(),
+                name_en: tier.name_en.clone(),
+                capacity: b.capacity,
+                occupied: b.capacity.map(|_| b.occupied),
+                share: tiers_in[i].share,
+                demand: series(t),
+                over_mean: b.capacity.and(t.first_day_over_mean).map(on),
+                over_upper: b.capacity.and(t.first_day_over_upper).map(on),
+            }
+        })
+        .collect();
+    f.home = p.tiers.get(demand.len()).map(|t| HomeForecast {
+        share: home_share,
+        now: home_now,
+        demand: series(t),
+    });
+    f.shares = Some(used);
+    Ok(f)
 }
 
-/// Beds per tier of the default model within `scope`, from the facilities on record: a
-/// tier cared for at home has no bed limit (`None`), as has a tier with no beds recorded.
-pub async fn capacity(
+/// Beds of one tier: the capacity on record (`None`: none recorded, or cared for at home)
+/// and those occupied.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TierBeds {
+    pub capacity: Option<u32>,
+    pub occupied: u32,
+}
+
+/// Beds per tier of the default model within `scope`, from the facilities on record, and
+/// those occupied at the end of `as_of` (or now, if earlier). A bed type belongs to the tier
+/// `BedType::tier` says (high-flow oxygen with intensive care, where severe F0 are treated),
+/// so occupancy and demand count the same patients. A tier cared for at home has no bed
+/// limit, as has a tier with no beds recorded.
+pub async fn beds(
     state: &App,
     scope: &domain::Scope,
-) -> Result<Vec<Option<u32>>, store::StoreError> {
-    use domain::care::BedType as Care;
-    use domain::facility::BedType as Bed;
+    as_of: NaiveDate,
+) -> Result<Vec<TierBeds>, store::StoreError> {
     let care = state.rules.care();
     let Some(model) = care.tier_model(None) else {
         return Ok(Vec::new());
     };
+    let at_s = state.now_s().min(crate::local_time::day_end_s(as_of));
     let beds = state
         .store
         .beds_by_unit(
             scope,
             domain::Structure::S2021,
             domain::UnitLevel::Province,
-            state.now_s(),
+            at_s,
         )
         .await?;
-    let total = |kinds: &[Bed]| -> Option<u32> {
-        let n: i64 = beds
-            .iter()
-            .filter(|b| kinds.contains(&b.bed_type))
-            .map(|b| b.capacity)
-            .sum();
-        (n > 0).then(|| u32::try_from(n).unwrap_or(u32::MAX))
+    let of_tier = |tier: u8| -> TierBeds {
+        let (mut cap, mut occ) = (0i64, 0i64);
+        for b in beds.iter().filter(|b| b.bed_type.tier() == tier) {
+            cap += b.capacity;
+            occ += b.occupied;
+        }
+        TierBeds {
+            capacity: (cap > 0).then(|| u32::try_from(cap).unwrap_or(u32::MAX)),
+            occupied: u32::try_from(occ.max(0)).unwrap_or(u32::MAX),
+        }
     };
+    // The facilities' tiers are the national model's; a model's tier takes the facility
+    // tier of its bed kind.
     Ok(model
         .tiers
         .iter()
         .map(|t| match t.bed.value {
-            Care::Home => None,
-            Care::Isolation => total(&[Bed::F0Tier1]),
-            Care::Oxygen => total(&[Bed::Oxygen, Bed::HighFlow]),
-            Care::Icu => total(&[Bed::Ventilator, Bed::Icu]),
+            Care::Home => TierBeds::default(),
+            Care::Isolation => of_tier(1),
+            Care::Oxygen => of_tier(2),
+            Care::Icu => of_tier(3),
         })
         .collect())
 }

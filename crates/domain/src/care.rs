@@ -42,6 +42,8 @@ pub struct IsolationRule {
     pub to: Option<NaiveDate>,
     pub home_care_min_spo2_pct: Value<u8>,
     pub home_care_max_resp_rate_per_min: Value<u16>,
+    /// Share of tier-1 F0 cared for at home: the prior of the projections' home care.
+    pub home_care_share: Value<f64>,
     pub release_with_negative_test_day: Value<u32>,
     pub days_vaccinated: Value<u32>,
     pub days_unvaccinated: Value<u32>,
@@ -141,6 +143,28 @@ pub struct VariantRule {
     pub severity_shares: Value<SeverityShares>,
 }
 
+/// Longest look-back for the locality's own severity mix, in days.
+pub const MAX_RECENT_DAYS: u32 = 365;
+/// Largest prior weight, in cases or stays (as `forecast::shares`).
+pub const MAX_PRIOR_WEIGHT: f64 = 1e6;
+
+/// How projections learn the locality's own severity mix and home care, over a period:
+/// the policy's shares are a prior worth a number of the locality's own records.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EstimationRule {
+    pub document: String,
+    pub title: String,
+    pub from: NaiveDate,
+    pub to: Option<NaiveDate>,
+    /// Cases confirmed in these last days give the observed severity shares.
+    pub recent_days: Value<u32>,
+    /// Weight of the variant's severity shares, in cases.
+    pub severity_prior_cases: Value<f64>,
+    /// Weight of the isolation rule's home-care share, in stays.
+    pub home_care_prior_stays: Value<f64>,
+}
+
 /// One tier of a model.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -236,7 +260,7 @@ macro_rules! period {
         }
     )*};
 }
-period!(IsolationRule, SeverityRule, VariantRule);
+period!(IsolationRule, SeverityRule, VariantRule, EstimationRule);
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -244,6 +268,7 @@ struct CareFile {
     isolation: Vec<IsolationRule>,
     severity: Vec<SeverityRule>,
     variant: Vec<VariantRule>,
+    estimation: Vec<EstimationRule>,
     tier_model: Vec<TierModel>,
 }
 
@@ -286,6 +311,27 @@ fn check_variant(v: &VariantRule) -> Result<(), String> {
     Ok(())
 }
 
+fn check_isolation(r: &IsolationRule) -> Result<(), String> {
+    if !(0.0..=1.0).contains(&r.home_care_share.value) {
+        return Err(format!("{}: home care share must be in 0..=1", r.document));
+    }
+    Ok(())
+}
+
+fn check_estimation(e: &EstimationRule) -> Result<(), String> {
+    let doc = &e.document;
+    if e.recent_days.value == 0 || e.recent_days.value > MAX_RECENT_DAYS {
+        return Err(format!("{doc}: recent days must be 1 to {MAX_RECENT_DAYS}"));
+    }
+    let weight = |w: f64| (0.0..=MAX_PRIOR_WEIGHT).contains(&w);
+    if !weight(e.severity_prior_cases.value) || !weight(e.home_care_prior_stays.value) {
+        return Err(format!(
+            "{doc}: prior weights must be 0 to {MAX_PRIOR_WEIGHT}"
+        ));
+    }
+    Ok(())
+}
+
 impl CarePolicies {
     /// The rules compiled into the binary.
     pub fn embedded() -> Result<CarePolicies, PolicyError> {
@@ -303,8 +349,15 @@ impl CarePolicies {
         check_periods("isolation", &mut file.isolation).map_err(invalid)?;
         check_periods("severity", &mut file.severity).map_err(invalid)?;
         check_periods("variant", &mut file.variant).map_err(invalid)?;
+        check_periods("estimation", &mut file.estimation).map_err(invalid)?;
         for v in &file.variant {
             check_variant(v).map_err(invalid)?;
+        }
+        for r in &file.isolation {
+            check_isolation(r).map_err(invalid)?;
+        }
+        for e in &file.estimation {
+            check_estimation(e).map_err(invalid)?;
         }
         for m in &file.tier_model {
             m.check().map_err(invalid)?;
@@ -337,6 +390,14 @@ impl CarePolicies {
     pub fn variant_on(&self, date: NaiveDate) -> Result<&VariantRule, PolicyError> {
         in_force(&self.file.variant, date).ok_or(PolicyError::NoneInForce {
             family: "variant",
+            date,
+        })
+    }
+
+    /// How projections learn the locality's own mix on a date.
+    pub fn estimation_on(&self, date: NaiveDate) -> Result<&EstimationRule, PolicyError> {
+        in_force(&self.file.estimation, date).ok_or(PolicyError::NoneInForce {
+            family: "estimation",
             date,
         })
     }
@@ -494,5 +555,36 @@ mod tests {
         assert!(p
             .with_override(&ov(doc, "tier_model.tiers.0.los_days", "0"))
             .is_err());
+        // The estimation's weights and the home-care prior are checked too.
+        let est = "chongdich: tỷ lệ từ ca bệnh của địa phương";
+        let (local, _) = p
+            .with_override(&ov(est, "estimation.severity_prior_cases", "50.0"))
+            .unwrap();
+        let e = local.estimation_on(d(2021, 9, 1)).unwrap();
+        assert_eq!(e.severity_prior_cases.value, 50.0);
+        assert!(p
+            .with_override(&ov(est, "estimation.recent_days", "0"))
+            .is_err());
+        assert!(p
+            .with_override(&ov("4038/QĐ-BYT", "isolation.home_care_share", "1.5"))
+            .is_err());
+    }
+
+    #[test]
+    fn the_projections_priors_are_data() {
+        let p = CarePolicies::embedded().unwrap();
+        let e = p.estimation_on(d(2021, 9, 1)).unwrap();
+        assert_eq!(e.recent_days.value, 28);
+        assert_eq!(e.severity_prior_cases.status, Status::Assumed);
+        assert!(e.home_care_prior_stays.value > 0.0);
+        assert_eq!(p.estimation_on(d(2022, 3, 1)).unwrap().document, e.document);
+        let home = |y, m, day| {
+            p.isolation_on(d(y, m, day))
+                .unwrap()
+                .home_care_share
+                .clone()
+        };
+        assert_eq!(home(2021, 9, 1).status, Status::Assumed);
+        assert!(home(2022, 3, 1).value >= home(2021, 9, 1).value);
     }
 }

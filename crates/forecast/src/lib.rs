@@ -6,6 +6,8 @@
 //! - [`project`]: cases and bed occupancy per treatment tier for up to 60 days by the renewal
 //!   equation, R drawn from its posterior (seeded ChaCha8), bands and the first day demand
 //!   exceeds beds — [`project::project`].
+//! - [`shares`]: shares learnt from a locality's records with the policy's as a Dirichlet
+//!   prior — [`shares::blend`].
 //! - [`chime`]: penn-chime 0.0.3's SIR model and fit, for comparison — [`chime::run`].
 //!
 //! Inputs are plain slices and numbers: the serial interval, tier shares and lengths of stay
@@ -17,11 +19,13 @@ pub mod chime;
 pub mod gamma;
 pub mod project;
 pub mod rt;
+pub mod shares;
 
 pub use project::{project, Band, Projection, ProjectionConfig, TierDemand, TierProjection};
 pub use rt::{
     estimate_rt, estimate_rt_many, CoriConfig, GammaPosterior, RtEstimate, RtTable, SerialInterval,
 };
+pub use shares::{blend, Blend};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ForecastError {

@@ -6,6 +6,12 @@
 //! bands are too narrow (documented in the crate README). New cases are admitted to tier j in
 //! the share `share_j`, on the day they are reported, and stay `los_days`: occupancy is the
 //! rolling sum of admissions over the stay, as in CHIME, the observed history included.
+//!
+//! Where the tier's occupancy on the last observed day is known (`occupied`: the beds its
+//! facilities hold now), the projection starts from it instead: those occupants leave
+//! evenly over the next `los_days` days (their remaining stays taken as uniform), and the
+//! projected admissions come on top, so day 0 is the facilities' count and after one stay
+//! the curve is the rolling sum again.
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -32,6 +38,9 @@ pub struct TierDemand {
     pub los_days: u32,
     /// Beds of this tier available in the unit (the capacity compared with demand).
     pub beds: u32,
+    /// Occupied on the last observed day, where the facilities' count is known; `None`:
+    /// the rolling sum of the observed days' admissions stands for it.
+    pub occupied: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -65,10 +74,13 @@ pub struct Band {
 /// Projected occupancy of one tier, and when it first exceeds its beds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TierProjection {
+    /// Occupancy on the last observed day (day 0): `occupied` where given.
+    pub now: f64,
     /// Occupancy on days 1..=horizon after the last observed day.
     pub occupancy: Vec<Band>,
     pub beds: u32,
-    /// First day (1 = the day after the last observed day) the mean occupancy exceeds the beds.
+    /// First day (0 = the last observed day, 1 = the day after) the mean occupancy exceeds
+    /// the beds.
     pub first_day_over_mean: Option<usize>,
     /// First day the upper quantile exceeds the beds: the earliest plausible shortage.
     pub first_day_over_upper: Option<usize>,
@@ -109,6 +121,9 @@ fn check_tiers(tiers: &[TierDemand]) -> Result<(), ForecastError> {
         }
         if t.los_days == 0 || t.los_days > MAX_LOS_DAYS {
             return bad(format!("tier {j}: stay must be 1 to {MAX_LOS_DAYS} days"));
+        }
+        if t.occupied.is_some_and(|o| !(o.is_finite() && o >= 0.0)) {
+            return bad(format!("tier {j}: occupied must be a count"));
         }
     }
     if tiers.iter().map(|t| t.share).sum::<f64>() > 1.0 + 1e-9 {
@@ -177,16 +192,35 @@ pub fn project(
         .iter()
         .map(|tier| {
             let los = tier.los_days as usize;
+            // Admissions of the last `los` days up to the end of `x`: from day 1 on only
+            // where day 0's occupancy is given (it holds the earlier ones).
+            let admitted = |x: &[f64]| {
+                let from = match tier.occupied {
+                    Some(_) => x.len().saturating_sub(los).max(keep),
+                    None => x.len().saturating_sub(los),
+                };
+                tier.share * x[from..].iter().sum::<f64>()
+            };
+            let now = tier.occupied.unwrap_or_else(|| admitted(&past));
             let occupancy = traj.bands(h, cfg.quantiles, &mut column, |x| {
-                tier.share * x[x.len().saturating_sub(los)..].iter().sum::<f64>()
+                let staying = tier.occupied.map_or(0.0, |o| {
+                    let d = (x.len() - keep) as f64;
+                    o * (1.0 - d / los as f64).max(0.0)
+                });
+                staying + admitted(x)
             });
             let beds = f64::from(tier.beds);
-            let first =
-                |f: fn(&Band) -> f64| occupancy.iter().position(|b| f(b) > beds).map(|i| i + 1);
+            let first = |f: fn(&Band) -> f64| {
+                if now > beds {
+                    return Some(0);
+                }
+                occupancy.iter().position(|b| f(b) > beds).map(|i| i + 1)
+            };
             TierProjection {
                 first_day_over_mean: first(|b| b.mean),
                 first_day_over_upper: first(|b| b.upper),
                 beds: tier.beds,
+                now,
                 occupancy,
             }
         })
@@ -261,6 +295,7 @@ mod tests {
             share: 0.1,
             los_days: 2,
             beds: 30,
+            occupied: None,
         }];
         let cfg = ProjectionConfig {
             horizon_days: 5,
@@ -285,6 +320,48 @@ mod tests {
     }
 
     #[test]
+    fn a_known_occupancy_is_day_0_and_its_occupants_leave_over_one_stay() {
+        // R = 1, one-day serial interval: 100 cases a day. Tier: 5% for 4 days, 10 beds.
+        let r = GammaPosterior {
+            shape: 1e8,
+            scale: 1e-8,
+        };
+        let tier = |occupied| TierDemand {
+            share: 0.05,
+            los_days: 4,
+            beds: 10,
+            occupied,
+        };
+        let cfg = ProjectionConfig {
+            horizon_days: 6,
+            samples: 20,
+            ..ProjectionConfig::default()
+        };
+        let hist = [100u32; 10];
+        let p = project(&hist, &si1(), r, &[tier(None), tier(Some(3.0))], &cfg).unwrap();
+        // Without a count, day 0 is the model's census: 5% of 4 days of 100 = 20, over 10 beds.
+        let (model, known) = (&p.tiers[0], &p.tiers[1]);
+        assert!((model.now - 20.0).abs() < 1e-9);
+        assert_eq!(model.first_day_over_mean, Some(0));
+        // With the facilities' 3: day 0 is 3; day d keeps 3·(1 − d/4) and adds 5 a day.
+        assert_eq!(known.now, 3.0);
+        let expect = [7.25, 11.5, 15.75, 20.0, 20.0, 20.0];
+        for (b, e) in known.occupancy.iter().zip(expect) {
+            assert!((b.mean - e).abs() < 1e-3, "{b:?} {e}");
+        }
+        // Under the beds until day 2 (11.5 > 10): the alert follows the anchored curve.
+        assert_eq!(known.first_day_over_mean, Some(2));
+        let quiet = TierDemand {
+            beds: 30,
+            ..tier(Some(3.0))
+        };
+        let p = project(&hist, &si1(), r, &[quiet], &cfg).unwrap();
+        assert_eq!(p.tiers[0].first_day_over_mean, None);
+        assert_eq!(p.tiers[0].first_day_over_upper, None);
+        assert!(project(&hist, &si1(), r, &[tier(Some(-1.0))], &cfg).is_err());
+    }
+
+    #[test]
     fn uncertain_r_widens_the_band_and_the_upper_alerts_first() {
         let r = GammaPosterior {
             shape: 20.0,
@@ -295,6 +372,7 @@ mod tests {
             share: 0.05,
             los_days: 10,
             beds: 90,
+            occupied: None,
         }];
         let hist = [100u32; 14];
         let cfg = ProjectionConfig::default();
@@ -318,6 +396,7 @@ mod tests {
             share,
             los_days,
             beds: 1,
+            occupied: None,
         };
         let cfg = ProjectionConfig::default();
         assert!(project(&[1], &si1(), r, &[t(0.6, 3), t(0.6, 3)], &cfg).is_err());

@@ -634,6 +634,42 @@ impl Store {
         Ok(days)
     }
 
+    /// Cases confirmed from local day `first` to `last` (inclusive) within the scope, per
+    /// severity as recorded on the case now (a case that worsened counts as its worst
+    /// recorded state once it is recorded): the locality's own severity mix. Severities
+    /// without cases are left out.
+    pub async fn severity_counts(
+        &self,
+        scope: &domain::Scope,
+        structure: Structure,
+        first: chrono::NaiveDate,
+        last: chrono::NaiveDate,
+    ) -> Result<Vec<(Severity, i64)>> {
+        let mut sql = Sql::new(
+            self.dialect,
+            "SELECT severity, COUNT(*) FROM cases WHERE structure = ",
+        );
+        sql.bind(Val::Text(structure.as_str().into()));
+        sql.push_scope("unit_path", scope, structure);
+        sql.push(" AND confirmed_at_s >= ")
+            .bind(Val::Int(crate::local_day_start_s(crate::day_number(first))));
+        sql.push(" AND confirmed_at_s < ")
+            .bind(Val::Int(crate::local_day_start_s(
+                crate::day_number(last) + 1,
+            )));
+        sql.push(" GROUP BY severity");
+        sql.fetch_pairs::<String, i64>(&self.reader)
+            .await?
+            .into_iter()
+            .map(|(s, n)| {
+                let s = s
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt("cases.severity".into()))?;
+                Ok((s, n))
+            })
+            .collect()
+    }
+
     /// Cases confirmed from local day `first` to `last` (inclusive) per unit of record (the
     /// commune), within the scope, from the `case_days` tally; the map and risk levels roll
     /// communes up themselves.

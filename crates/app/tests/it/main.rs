@@ -5,6 +5,7 @@ mod aid;
 mod care;
 mod cases;
 mod checkins;
+mod forecast;
 mod infectious;
 mod persons;
 mod quarantine;

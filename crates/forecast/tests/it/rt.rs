@@ -68,6 +68,7 @@ fn projection_from_the_care_policies() {
             share: t.share,
             los_days: t.los_days,
             beds,
+            occupied: None,
         })
         .collect();
     // A growing outbreak: 10% a day.

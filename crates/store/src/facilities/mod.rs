@@ -124,6 +124,15 @@ pub struct UnitBeds {
     pub occupied: i64,
 }
 
+/// F0 in care at a time, of one severity and in one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CasesInCare {
+    pub severity: domain::epi::Severity,
+    /// The bed they hold; `None`: at home.
+    pub bed_type: Option<BedType>,
+    pub n: i64,
+}
+
 /// Cases of one unit in one week.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WeeklyCases {

@@ -7,7 +7,7 @@ use sqlx::Row;
 use domain::facility::BedType;
 use domain::{FacilityId, Scope, Structure, UnitLevel};
 
-use super::{corrupt, OccupancyPoint, UnitBeds, SERIES_DAYS_MAX};
+use super::{corrupt, CasesInCare, OccupancyPoint, UnitBeds, SERIES_DAYS_MAX};
 use crate::sql::{Sql, Val};
 use crate::vaccination::{code_of_path, count, path_len};
 use crate::{Result, Store};
@@ -76,6 +76,44 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// F0 in care at `at_s` within the scope (stays open then, of a case), by the case's
+    /// severity and where they are (a bed type, or home): the share of each severity cared
+    /// for at home, as the locality's records show it.
+    pub async fn cases_in_care(
+        &self,
+        scope: &Scope,
+        structure: Structure,
+        at_s: i64,
+    ) -> Result<Vec<CasesInCare>> {
+        let mut sql = Sql::new(
+            self.dialect,
+            "SELECT c.severity, CASE WHEN s.place = 'home' THEN NULL ELSE s.bed_type END AS bed,
+             COUNT(*) FROM stays s JOIN cases c ON c.id = s.case_id WHERE s.structure = ",
+        );
+        sql.bind(Val::Text(structure.as_str().into()));
+        sql.push_scope("s.unit_path", scope, structure);
+        sql.push(" AND s.from_s <= ").bind(Val::Int(at_s));
+        sql.push(" AND (s.until_s IS NULL OR s.until_s > ")
+            .bind(Val::Int(at_s));
+        sql.push(") GROUP BY c.severity, bed");
+        sql.query()
+            .fetch_all(&self.reader)
+            .await?
+            .iter()
+            .map(|r| {
+                let severity: String = r.try_get(0)?;
+                let bed: Option<String> = r.try_get(1)?;
+                Ok(CasesInCare {
+                    severity: severity.parse().map_err(|_| corrupt("cases.severity"))?,
+                    bed_type: bed
+                        .map(|b| b.parse().map_err(|_| corrupt("stays.bed_type")))
+                        .transpose()?,
+                    n: r.try_get(2)?,
+                })
+            })
+            .collect()
     }
 
     /// Capacity and beds occupied at `at_s` for every unit of `level` in the scope and bed

@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::opt_param;
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::{ApiQuery, Auth};
-use crate::forecast::{forecast_for, Forecast, ForecastFailure};
+use crate::forecast::{forecast_for, Forecast, ForecastFailure, SharesUsed};
 use crate::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -24,14 +24,68 @@ pub struct RtDto {
 
 #[derive(Serialize, ToSchema)]
 pub struct BedDto {
+    /// From `as_of` (day 0: the beds occupied then, where beds are on record) to the horizon.
     date: String,
-    /// 1 = tier 1 (isolation, home care), 2 = oxygen, 3 = intensive care.
+    /// 1 = tier 1 (isolation facilities), 2 = oxygen, 3 = intensive care (with high flow).
     tier: usize,
     demand_mean: f64,
     demand_lower: f64,
     demand_upper: f64,
     /// Beds of that tier on record in the unit; null where none are recorded.
     capacity: Option<u32>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TierDto {
+    tier: usize,
+    name: String,
+    /// Share of new cases that take a bed of this tier (home care left out).
+    share: f64,
+    capacity: Option<u32>,
+    /// Beds occupied on `as_of`, where beds are on record: the projection's day 0.
+    occupied: Option<u32>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HomeDto {
+    /// Share of new cases cared for at home.
+    share: f64,
+    /// F0 in home care on `as_of`, where the locality records care.
+    now: Option<u32>,
+    /// F0 in home care from `as_of` to the horizon (not beds).
+    demand: Vec<RtDto>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SeverityShareDto {
+    /// asymptomatic, mild, moderate, severe, critical.
+    severity: String,
+    /// The share projected with.
+    used: f64,
+    /// The policy's share (the prior).
+    prior: f64,
+    /// The share among the recent cases; null without any.
+    observed: Option<f64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SharesDto {
+    severities: Vec<SeverityShareDto>,
+    /// Cases confirmed from `from` to `through` whose recorded severity was counted.
+    cases: u64,
+    from: String,
+    through: String,
+    /// Weight of those cases against the prior: n / (n + prior weight).
+    cases_weight: f64,
+    /// Share of tier-1 F0 cared for at home: used, the policy's, observed.
+    home_used: f64,
+    home_prior: f64,
+    home_observed: Option<f64>,
+    /// Tier-1 F0 in care on `as_of` (at home or in a bed) that the observed share counts.
+    home_stays: u64,
+    home_weight: f64,
+    /// The rule that sets the look-back and the prior weights.
+    rule: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -53,6 +107,10 @@ pub struct ForecastDto {
     rt: Vec<RtDto>,
     cases: Vec<RtDto>,
     beds: Vec<BedDto>,
+    tiers: Vec<TierDto>,
+    home_care: Option<HomeDto>,
+    /// The severity and home-care shares the projection used; null without a projection.
+    shares: Option<SharesDto>,
     alerts: Vec<AlertDto>,
 }
 
@@ -81,8 +139,7 @@ pub async fn get(
     let as_of = app::forecast::complete_through(&state, asked);
     let (scope, unit) = app::forecast::scope_of(&caller, q.unit.as_deref())
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
-    let capacity = crate::forecast::capacity(&state, &scope).await?;
-    let f = forecast_for(&state, &scope, as_of, &capacity)
+    let f = forecast_for(&state, &scope, as_of)
         .await
         .map_err(|e| match e {
             ForecastFailure::NoPolicy(_) => ApiError::field("date", Reason::OutOfRange),
@@ -129,6 +186,27 @@ fn dto(unit: Option<String>, f: &Forecast) -> ForecastDto {
                 })
             })
             .collect(),
+        tiers: f
+            .tiers
+            .iter()
+            .map(|t| TierDto {
+                tier: t.tier,
+                name: t.name_en.clone(),
+                share: t.share,
+                capacity: t.capacity,
+                occupied: t.occupied,
+            })
+            .collect(),
+        home_care: f.home.as_ref().map(|h| HomeDto {
+            share: h.share,
+            now: h.now,
+            demand: h
+                .demand
+                .iter()
+                .map(|p| band(p.date, p.mean, p.lower, p.upper))
+                .collect(),
+        }),
+        shares: f.shares.as_ref().map(shares_dto),
         alerts: f
             .tiers
             .iter()
@@ -142,5 +220,30 @@ fn dto(unit: Option<String>, f: &Forecast) -> ForecastDto {
                 })
             })
             .collect(),
+    }
+}
+
+fn shares_dto(s: &SharesUsed) -> SharesDto {
+    SharesDto {
+        severities: s
+            .severities
+            .iter()
+            .map(|x| SeverityShareDto {
+                severity: x.severity.as_str().to_string(),
+                used: x.used,
+                prior: x.prior,
+                observed: x.observed,
+            })
+            .collect(),
+        cases: s.cases,
+        from: s.from.to_string(),
+        through: s.through.to_string(),
+        cases_weight: s.cases_weight,
+        home_used: s.home_used,
+        home_prior: s.home_prior,
+        home_observed: s.home_observed,
+        home_stays: s.home_stays,
+        home_weight: s.home_weight,
+        rule: s.rule.clone(),
     }
 }

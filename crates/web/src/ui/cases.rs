@@ -213,7 +213,7 @@ pub(super) async fn case_page(
         h2 { (t(lang, "case-tests")) }
         table { @for test in &detail.tests { tr {
             td { (test.kind.as_str().to_uppercase()) } td { (local(test.sample_s, lang)) }
-            td { (local(test.result_s, lang)) } td { @if let Some(ct) = test.ct { "Ct " (domain::lang::decimal(f64::from(ct), 1, lang)) } }
+            td { (local(test.result_s, lang)) } td { @if let Some(ct) = test.ct { "Ct " (domain::lang::decimal(ct, 1, lang)) } }
         } } }
         h2 { (t(lang, "case-history")) }
         table { @for h in &detail.history { tr {

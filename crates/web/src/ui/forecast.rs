@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::chart::{band_chart, BandPoint};
 use super::shell::Ui;
 use super::{t, tr};
-use crate::forecast::{capacity, forecast_for};
+use crate::forecast::{forecast_for, SharesUsed};
 use crate::registry::Registry;
 use crate::{AppState, Lang};
 
@@ -28,9 +28,59 @@ fn label(d: NaiveDate, lang: Lang) -> String {
 }
 
 fn day(d: NaiveDate, lang: Lang) -> String {
-    match lang {
-        Lang::Vi => d.format("%d/%m/%Y").to_string(),
-        Lang::En => d.format("%Y-%m-%d").to_string(),
+    domain::lang::date(d, lang)
+}
+
+/// A share as a percentage, one decimal, in the language's way (4,1 % / 4.1%).
+fn pct(x: f64, lang: Lang) -> String {
+    domain::lang::percent(100.0 * x, 1, lang)
+}
+
+/// A count with the language's thousands separator (2.345 / 2,345).
+fn count(n: u64, lang: Lang) -> String {
+    domain::lang::count(i64::try_from(n).unwrap_or(i64::MAX), lang)
+}
+
+/// The severity and home-care shares the projection used, beside the policy's and the
+/// locality's own.
+fn shares_table(s: &SharesUsed, lang: Lang) -> maud::Markup {
+    let seen = |x: Option<f64>| x.map_or_else(|| "—".to_string(), |x| pct(x, lang));
+    html! {
+        h2 { (t(lang, "forecast-shares")) }
+        p.muted { (tr(lang, "forecast-shares-basis", &[
+            ("cases", count(s.cases, lang)),
+            ("from", day(s.from, lang)),
+            ("through", day(s.through, lang)),
+            ("weight", pct(s.cases_weight, lang)),
+        ])) }
+        table {
+            thead { tr {
+                th { (t(lang, "forecast-share-severity")) }
+                th { (t(lang, "forecast-share-used")) }
+                th { (t(lang, "forecast-share-observed")) }
+                th { (t(lang, "forecast-share-prior")) }
+            } }
+            tbody {
+                @for x in &s.severities {
+                    tr {
+                        td { (t(lang, &format!("severity-{}", x.severity.as_str()))) }
+                        td { (pct(x.used, lang)) }
+                        td { (seen(x.observed)) }
+                        td { (pct(x.prior, lang)) }
+                    }
+                }
+                tr {
+                    td { (t(lang, "forecast-share-home")) }
+                    td { (pct(s.home_used, lang)) }
+                    td { (seen(s.home_observed)) }
+                    td { (pct(s.home_prior, lang)) }
+                }
+            }
+        }
+        p.muted { (tr(lang, "forecast-shares-home", &[
+            ("stays", count(s.home_stays, lang)),
+            ("weight", pct(s.home_weight, lang)),
+        ])) }
     }
 }
 
@@ -45,11 +95,7 @@ pub(super) async fn forecast_page(
     let Some((scope, unit)) = app::forecast::scope_of(&ui.me, q.unit.as_deref()) else {
         return ui.fail(StatusCode::NOT_FOUND);
     };
-    let capacity = match capacity(&state, &scope).await {
-        Ok(c) => c,
-        Err(e) => return ui.failed("forecast page", &e),
-    };
-    let f = match forecast_for(&state, &scope, as_of, &capacity).await {
+    let f = match forecast_for(&state, &scope, as_of).await {
         Ok(f) => f,
         Err(crate::forecast::ForecastFailure::NoPolicy(_)) => {
             return ui.fail(StatusCode::BAD_REQUEST)
@@ -102,15 +148,20 @@ pub(super) async fn forecast_page(
             div { button.primary type="submit" { (t(lang, "contacts-filter")) } }
         }
         @for tier in f.tiers.iter().filter(|t| t.over_mean.is_some() || t.over_upper.is_some()) {
+            @let name = match lang { Lang::Vi => tier.name_vi.clone(), Lang::En => tier.name_en.clone() };
+            @let beds = tier.capacity.unwrap_or(0).to_string();
             p.alert role="alert" {
-                (tr(lang, "forecast-alert", &[
-                    ("tier", match lang { Lang::Vi => tier.name_vi.clone(), Lang::En => tier.name_en.clone() }),
-                    ("beds", tier.capacity.unwrap_or(0).to_string()),
-                    ("date", tier.over_mean.or(tier.over_upper).map(|d| day(d, lang)).unwrap_or_default()),
-                ]))
-                @if let (Some(u), Some(m)) = (tier.over_upper, tier.over_mean) { @if u < m {
-                    " " (tr(lang, "forecast-alert-upper", &[("date", day(u, lang))]))
-                } }
+                @match (tier.over_mean, tier.over_upper) {
+                    (Some(m), u) => {
+                        (tr(lang, "forecast-alert", &[("tier", name), ("beds", beds), ("date", day(m, lang))]))
+                        @if let Some(u) = u.filter(|u| *u < m) {
+                            " " (tr(lang, "forecast-alert-upper", &[("date", day(u, lang))]))
+                        }
+                    }
+                    // Only the upper band crosses: a possible shortage, not the expected one.
+                    (None, Some(u)) => (tr(lang, "forecast-alert-upper-only", &[("tier", name), ("beds", beds), ("date", day(u, lang))])),
+                    (None, None) => {}
+                }
             }
         }
         h2 { (t(lang, "forecast-rt")) }
@@ -127,10 +178,37 @@ pub(super) async fn forecast_page(
             h2 { (tr(lang, "forecast-beds", &[("tier", name.clone())])) }
             @let points: Vec<BandPoint> = tier.demand.iter().map(|p| BandPoint { label: label(p.date, lang), mean: p.mean, lower: p.lower, upper: p.upper }).collect();
             @let cap_label = tier.capacity.map(|c| tr(lang, "forecast-capacity", &[("beds", c.to_string())]));
-            (band_chart(lang, name, &points, tier.capacity.zip(cap_label.as_deref()).map(|(c, l)| (f64::from(c), l)), None))
-            @if tier.capacity.is_none() { p.muted { (t(lang, "forecast-no-beds")) } }
+            (band_chart(lang, name, &points, tier.capacity.zip(cap_label.as_deref()).map(|(c, l)| (f64::from(c), l)), Some(1)))
+            @match (tier.capacity, tier.occupied) {
+                (Some(c), Some(o)) => p.muted { (tr(lang, "forecast-occupied", &[("occupied", count(o.into(), lang)), ("beds", count(c.into(), lang)), ("date", day(f.as_of, lang))])) },
+                _ => p.muted { (t(lang, "forecast-no-beds")) },
+            }
         }
+        @if let Some(home) = &f.home {
+            h2 { (t(lang, "forecast-home")) }
+            @let points: Vec<BandPoint> = home.demand.iter().map(|p| BandPoint { label: label(p.date, lang), mean: p.mean, lower: p.lower, upper: p.upper }).collect();
+            (band_chart(lang, &t(lang, "forecast-home"), &points, None, Some(1)))
+            p.muted {
+                (tr(lang, "forecast-home-note", &[("share", pct(home.share, lang))]))
+                @if let Some(n) = home.now { " " (tr(lang, "forecast-home-now", &[("n", count(n.into(), lang)), ("date", day(f.as_of, lang))])) }
+            }
+        }
+        @if let Some(s) = &f.shares { (shares_table(s, lang)) }
         p.muted { (t(lang, "forecast-method")) }
     };
     ui.page(&title, body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forecast_numbers_are_written_the_languages_way() {
+        assert_eq!(count(2_345, Lang::Vi), "2.345");
+        assert_eq!(count(1_234_567, Lang::En), "1,234,567");
+        assert_eq!(count(428, Lang::Vi), "428");
+        assert_eq!(pct(0.0133, Lang::Vi), "1,3\u{a0}%");
+        assert_eq!(pct(0.0133, Lang::En), "1.3%");
+    }
 }

@@ -99,16 +99,36 @@ async fn forecast_estimates_rt_and_projects_beds(store: Store) {
     let e = e.last().unwrap();
     assert!((last["mean"].as_f64().unwrap() - e.mean).abs() < 1e-9);
     assert!(e.mean > 1.0, "a growing outbreak has R above 1: {}", e.mean);
-    // 28 days of cases, bed demand for the 3 tiers, growing; no beds on record, no alert.
+    // 28 days of cases, bed demand for the 3 tiers from day 0, growing; no beds on record,
+    // no alert.
     assert_eq!(r.json["cases"].as_array().unwrap().len(), 28);
     let beds = r.json["beds"].as_array().unwrap();
-    assert_eq!(beds.len(), 3 * 28);
-    assert_eq!(beds[0]["date"], "2021-11-21");
-    assert!(beds[27]["demand_mean"].as_f64() > beds[0]["demand_mean"].as_f64());
-    assert!(beds[0]["demand_lower"].as_f64() <= beds[0]["demand_upper"].as_f64());
+    assert_eq!(beds.len(), 3 * 29);
+    assert_eq!(beds[0]["date"], "2021-11-20");
+    assert_eq!(beds[1]["date"], "2021-11-21");
+    assert!(beds[28]["demand_mean"].as_f64() > beds[1]["demand_mean"].as_f64());
+    assert!(beds[1]["demand_lower"].as_f64() <= beds[1]["demand_upper"].as_f64());
+    assert!(r.json["alerts"].as_array().unwrap().is_empty());
+    // The shares used: every case is mild, so the recent cases' moderate share is 0 and the
+    // one used lies between it and the policy's; home care is projected apart from beds.
+    let shares = &r.json["shares"];
+    let moderate = &shares["severities"][2];
+    assert_eq!(moderate["severity"], "moderate");
+    assert_eq!(moderate["observed"], 0.0);
+    assert!(moderate["used"].as_f64().unwrap() < moderate["prior"].as_f64().unwrap());
+    assert!(shares["cases"].as_u64().unwrap() > 0);
+    assert_eq!(shares["home_stays"], 0);
+    let home = &r.json["home_care"];
+    assert!(home["share"].as_f64().unwrap() > 0.0);
+    assert_eq!(home["demand"].as_array().unwrap().len(), 29);
+    assert_eq!(r.json["tiers"].as_array().unwrap().len(), 3);
     // The page says the data run through the end of 20/11, which is true at 00:01 on 21/11.
     let page = after_midnight.get_html("/forecast?unit=001", &cdc).await;
     assert!(page.contains("Số liệu đến hết ngày 20/11/2021"), "{page}");
+    // It shows the shares used beside the recent cases' and the policy's, and home care.
+    assert!(page.contains("Tỷ lệ ca mới theo mức độ đã dùng"), "{page}");
+    assert!(page.contains("Theo quy định (tiên nghiệm)") && page.contains("10,0 %"));
+    assert!(page.contains("F0 chăm sóc tại nhà (không dùng giường)"));
 
     // Outside the caller's jurisdiction the unit does not exist; bad dates are refused.
     let hoan_kiem = app.login_as("hk", Role::CommuneOfficer, &["002"]).await;

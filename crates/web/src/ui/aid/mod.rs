@@ -45,7 +45,7 @@ pub(crate) fn fmt_money(lang: Lang, m: Money) -> String {
 
 /// A stored date ("2021-08-26", or a date) as the reader's language writes it; anything else
 /// as it is.
-pub(crate) fn day(lang: Lang, stored: impl std::fmt::Display) -> String {
+pub(crate) fn day(lang: Lang, stored: &impl std::fmt::Display) -> String {
     let s = stored.to_string();
     match chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
         Ok(d) => domain::lang::date(d, lang),
