@@ -280,13 +280,13 @@ async fn the_migration_counts_the_doses_already_there(db: store::testing::TestDb
 mod migration_0022 {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sqlite() {
-        let db = store::testing::sqlite_through(22).await;
+        let db = store::testing::sqlite_through(21).await;
         super::the_migration_counts_the_doses_already_there(db).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn postgres() {
-        let Some(db) = store::testing::postgres_through(22).await else {
+        let Some(db) = store::testing::postgres_through(21).await else {
             return;
         };
         super::the_migration_counts_the_doses_already_there(db).await;

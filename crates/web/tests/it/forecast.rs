@@ -127,7 +127,7 @@ async fn forecast_estimates_rt_and_projects_beds(store: Store) {
     assert!(page.contains("Số liệu đến hết ngày 20/11/2021"), "{page}");
     // It shows the shares used beside the recent cases' and the policy's, and home care.
     assert!(page.contains("Tỷ lệ ca mới theo mức độ đã dùng"), "{page}");
-    assert!(page.contains("Theo quy định (tiên nghiệm)") && page.contains("10,0 %"));
+    assert!(page.contains("Theo quy định (tiên nghiệm)") && page.contains("10,0\u{a0}%"));
     assert!(page.contains("F0 chăm sóc tại nhà (không dùng giường)"));
 
     // Outside the caller's jurisdiction the unit does not exist; bad dates are refused.
