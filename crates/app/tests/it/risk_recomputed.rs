@@ -183,6 +183,10 @@ fn generate() -> Locality {
                 for x in &mut w {
                     *x = [0.0, 0.0, 0.03, 0.1, 0.3, 1.2][rng.below(6) as usize];
                 }
+                // Two well-vaccinated communes without a case: level 1 under 218 too.
+                if i % 11 == 3 {
+                    w = [0.0; 6];
+                }
                 w
             },
         };
@@ -216,7 +220,7 @@ fn generate() -> Locality {
                 Product::Sinopharm,
                 Product::Janssen,
             ][rng.below(5) as usize];
-            let mut on = date((2021, 7, 1)) + chrono::Days::new(rng.below(200));
+            let mut on = date((2021, 7, 1)) + chrono::Days::new(rng.below(150));
             for dose_no in 1..=3 {
                 if on > last_dose_day {
                     break;
@@ -233,7 +237,7 @@ fn generate() -> Locality {
                 {
                     break;
                 }
-                on = on + chrono::Days::new(28 + rng.below(90));
+                on = on + chrono::Days::new(28 + rng.below(dose_no as u64 * 60));
             }
         }
         // Cases: each person at most once, confirmed at any second of the day (the first
@@ -260,7 +264,10 @@ fn generate() -> Locality {
                     _ => Severity::Critical,
                 };
                 let (status, outcome_s) = if severity >= Severity::Severe && rng.chance(0.4) {
-                    (CaseStatus::Died, Some(confirmed_s + (2 + rng.below(10) as i64) * DAY))
+                    (
+                        CaseStatus::Died,
+                        Some(confirmed_s + (2 + rng.below(10) as i64) * DAY),
+                    )
                 } else {
                     (CaseStatus::Recovered, Some(confirmed_s + 10 * DAY))
                 };
