@@ -74,46 +74,59 @@ pub async fn levels(
             Structure::S2025 => new_commune_of(code).map(str::to_string),
         }
     };
-    let mut weeks: BTreeMap<String, UnitWeek> = BTreeMap::new();
+    // Each commune's counts, in `structure` (a 2025 commune sums the 2021 communes it was
+    // made of).
+    let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
+    let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
     for (code, n) in &residents {
         if let Some(c) = to_structure(code) {
-            let w = weeks.entry(c).or_default();
-            w.population = w
-                .population
-                .saturating_add(u32::try_from(*n).unwrap_or(u32::MAX));
+            let t = tallies.entry(c).or_default();
+            t.population = t.population.saturating_add(count(*n));
         }
     }
-    let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
     for c in &cases {
         let Some(code) = to_structure(&c.unit_code) else {
             continue;
         };
         // Cases of a commune without residents on record have no rate: left out.
-        if let Some(w) = weeks.get_mut(&code) {
-            w.cases_total += count(c.total);
-            w.cases_community += count(c.community);
-            *w.oxygen_cases.get_or_insert(0) += count(c.oxygen);
-            *w.deaths.get_or_insert(0) += count(c.deaths);
+        if let Some(t) = tallies.get_mut(&code) {
+            t.cases_total = t.cases_total.saturating_add(count(c.total));
+            t.cases_community = t.cases_community.saturating_add(count(c.community));
+            t.oxygen = t.oxygen.saturating_add(count(c.oxygen));
+            t.deaths = t.deaths.saturating_add(count(c.deaths));
         }
     }
-    for w in weeks.values_mut() {
-        // No case, no oxygen case and no death is a measurement too.
-        w.oxygen_cases.get_or_insert(0);
-        w.deaths.get_or_insert(0);
+    for c in &coverage {
+        if let Some(t) = to_structure(&c.unit_code).and_then(|code| tallies.get_mut(&code)) {
+            let counts = [
+                c.adults,
+                c.adults_1dose,
+                c.adults_full,
+                c.high_risk,
+                c.high_risk_full,
+            ];
+            for (sum, n) in t.coverage.iter_mut().zip(counts) {
+                *sum += n;
+            }
+        }
     }
+    tallies.retain(|_, t| t.population > 0);
     let registry = Registry::of(structure);
-    add_coverage(&mut weeks, &coverage, &to_structure);
-    add_beds(&mut weeks, &beds, &to_structure, registry, structure);
+    let beds = BedRates::count(&beds, &tallies, &to_structure, registry, structure);
+    let week_of = |code: &str, t: &Tally| {
+        let mut w = t.week();
+        (w.free_beds_per_100k, w.icu_beds_per_100k) = beds.rates(code);
+        w
+    };
 
     let assess = |w: &UnitWeek| {
         rule.assess(w)
             .map_err(|e| RiskFailure::Assess(e.to_string()))
     };
     let mut communes: Vec<(String, UnitWeek, Assessment<'_>)> = Vec::new();
-    for (code, w) in &weeks {
-        if w.population > 0 {
-            communes.push((code.clone(), *w, assess(w)?));
-        }
+    for (code, t) in &tallies {
+        let w = week_of(code, t);
+        communes.push((code.clone(), w, assess(&w)?));
     }
     if level == UnitLevel::Commune {
         return Ok(communes
@@ -121,7 +134,9 @@ pub async fn levels(
             .map(|(c, w, a)| unit_risk(c, w, a))
             .collect());
     }
-    // Roll up one level at a time: communes → districts (2021) → provinces.
+    // Roll up one level at a time: communes → districts (2021) → provinces. A parent's own
+    // week is counted over its communes (its coverage is its own adults', not a mean of its
+    // children's shares); the children's levels serve a population-share roll-up.
     let mut current = communes;
     let mut current_level = UnitLevel::Commune;
     let steps: &[UnitLevel] = match structure {
@@ -129,6 +144,12 @@ pub async fn levels(
         Structure::S2025 => &[UnitLevel::Province],
     };
     for &parent_level in steps {
+        let mut own: BTreeMap<String, Tally> = BTreeMap::new();
+        for (code, t) in &tallies {
+            if let Some(p) = registry.ancestor_at(code, parent_level) {
+                own.entry(p.code.to_string()).or_default().add(t);
+            }
+        }
         let mut groups: BTreeMap<String, (Vec<UnitWeek>, Vec<RiskLevel>)> = BTreeMap::new();
         for (code, w, a) in &current {
             if let Some(p) = registry.ancestor_at(code, parent_level) {
@@ -139,10 +160,11 @@ pub async fn levels(
         }
         let mut next = Vec::new();
         for (code, (children, child_levels)) in groups {
+            let w = week_of(&code, &own.get(&code).copied().unwrap_or_default());
             let a = rule
-                .assess_parent(&children, &child_levels)
+                .assess_parent_on(&w, &children, &child_levels)
                 .map_err(|e| RiskFailure::Assess(e.to_string()))?;
-            next.push((code, risk::pool(&children), a));
+            next.push((code, w, a));
         }
         current = next;
         current_level = parent_level;
@@ -326,44 +348,53 @@ pub async fn publish_due_weeks(
     Ok(done)
 }
 
-/// Vaccination shares from the doses on record (counts summed first, so a 2025 commune made of
-/// several 2021 communes gets their pooled share). Communes without adults on record keep
-/// the share unknown.
-fn add_coverage(
-    weeks: &mut BTreeMap<String, UnitWeek>,
-    coverage: &[store::Coverage],
-    to_structure: &impl Fn(&str) -> Option<String>,
-) {
-    let mut sums: BTreeMap<String, [i64; 5]> = BTreeMap::new();
-    for c in coverage {
-        if let Some(code) = to_structure(&c.unit_code) {
-            let s = sums.entry(code).or_default();
-            for (k, v) in [
-                c.adults,
-                c.adults_1dose,
-                c.adults_full,
-                c.high_risk,
-                c.high_risk_full,
-            ]
-            .into_iter()
-            .enumerate()
-            {
-                s[k] += v;
-            }
+/// A unit's counts for the week, summed over its communes before any rate or share is
+/// taken.
+#[derive(Debug, Clone, Copy, Default)]
+struct Tally {
+    population: u32,
+    cases_total: u32,
+    cases_community: u32,
+    oxygen: u32,
+    deaths: u32,
+    /// Adults, adults with a first dose, adults fully vaccinated, people 50 and over, and
+    /// those of them fully vaccinated, as of the week's last day.
+    coverage: [i64; 5],
+}
+
+impl Tally {
+    fn add(&mut self, o: &Tally) {
+        self.population = self.population.saturating_add(o.population);
+        self.cases_total = self.cases_total.saturating_add(o.cases_total);
+        self.cases_community = self.cases_community.saturating_add(o.cases_community);
+        self.oxygen = self.oxygen.saturating_add(o.oxygen);
+        self.deaths = self.deaths.saturating_add(o.deaths);
+        for (sum, n) in self.coverage.iter_mut().zip(o.coverage) {
+            *sum += n;
         }
     }
-    let share = |n: i64, of: i64| {
-        (of > 0)
-            .then(|| n as f64 / of as f64)
-            .and_then(risk::Share::new)
-    };
-    for (code, [adults, first, full, old, old_full]) in sums {
-        if let Some(w) = weeks.get_mut(&code) {
-            w.adult_first_dose_share = share(first, adults);
-            // The share of the population fully vaccinated is read among adults: the doses of
-            // 2021–22 in the records went to adults.
-            w.fully_vaccinated_share = share(full, adults);
-            w.high_risk_fully_vaccinated_share = share(old_full, old);
+
+    /// The unit's week without beds. No case, no oxygen case and no death is a measurement
+    /// too; a share whose group has nobody on record is unknown.
+    fn week(&self) -> UnitWeek {
+        let share = |n: i64, of: i64| {
+            (of > 0)
+                .then(|| n as f64 / of as f64)
+                .and_then(risk::Share::new)
+        };
+        let [adults, first, full, old, old_full] = self.coverage;
+        UnitWeek {
+            population: self.population,
+            cases_community: self.cases_community,
+            cases_total: self.cases_total,
+            oxygen_cases: Some(self.oxygen),
+            deaths: Some(self.deaths),
+            adult_first_dose_share: share(first, adults),
+            // The share of the population fully vaccinated is read among adults: the doses
+            // of 2021–22 in the records went to adults.
+            fully_vaccinated_share: share(full, adults),
+            high_risk_fully_vaccinated_share: share(old_full, old),
+            ..UnitWeek::default()
         }
     }
 }
@@ -371,100 +402,104 @@ fn add_coverage(
 /// Free treatment beds and intensive-care beds per 100,000, where facilities are on record,
 /// measured at the level where Decision 218/QĐ-BYT counts them: indicator 3b is the
 /// district's free beds per 100,000 of the district's population, carried by every commune
-/// of it; 3c is the province's staffed ICU beds per 100,000 of the province's population,
-/// carried by every unit of it. No bed is rounded before the rate (a commune's "share" of
-/// 3 beds was 0). A province without any facility on record leaves beds unknown. In the
-/// 2025 structure, without districts, free beds are the province's.
-fn add_beds(
-    weeks: &mut BTreeMap<String, UnitWeek>,
-    beds: &[store::UnitBeds],
-    to_structure: &impl Fn(&str) -> Option<String>,
-    registry: &Registry,
-    structure: Structure,
-) {
-    if beds.is_empty() {
-        return;
-    }
-    let district_level = match structure {
-        Structure::S2021 => UnitLevel::District,
-        Structure::S2025 => UnitLevel::Province,
-    };
-    let area_of = |code: &str, level| {
-        registry
-            .ancestor_at(code, level)
-            .map(|u| u.code.to_string())
-    };
-    let counted = bed_counts(beds, to_structure, &area_of, district_level);
-    let mut pop: HashMap<(UnitLevel, String), u64> = HashMap::new();
-    for (code, w) in weeks.iter() {
-        for level in [district_level, UnitLevel::Province] {
-            if let Some(a) = area_of(code, level) {
-                *pop.entry((level, a)).or_default() += u64::from(w.population);
-            }
-        }
-    }
-    let per_100k = |beds: i64, residents: u64| -> Option<f64> {
-        (residents > 0).then(|| beds.max(0) as f64 * 100_000.0 / residents as f64)
-    };
-    for (code, w) in weeks.iter_mut() {
-        let Some(p) = area_of(code, UnitLevel::Province) else {
-            continue;
-        };
-        if !counted.recorded.contains(&p) {
-            continue;
-        }
-        if let Some(d) = area_of(code, district_level) {
-            let residents = pop.get(&(district_level, d.clone())).copied().unwrap_or(0);
-            w.free_beds_per_100k = per_100k(counted.free.get(&d).copied().unwrap_or(0), residents);
-        }
-        let residents = pop
-            .get(&(UnitLevel::Province, p.clone()))
-            .copied()
-            .unwrap_or(0);
-        w.icu_beds_per_100k = per_100k(counted.icu.get(&p).copied().unwrap_or(0), residents);
-    }
-}
-
-/// Beds as Decision 218 counts them: free treatment beds per district (quarantine beds are
-/// for F1s, not patients), staffed ICU beds (ICU and ventilator) per province, and the
-/// provinces with any facility on record.
-struct BedCounts {
+/// of it (a province's: the province's free beds over its population); 3c is the
+/// province's staffed ICU beds per 100,000 of the province's population, carried by every
+/// unit of it. No bed is rounded before the rate (a commune's "share" of 3 beds was 0). A
+/// province without any facility on record leaves beds unknown. In the 2025 structure,
+/// without districts, free beds are the province's.
+struct BedRates<'r> {
+    registry: &'r Registry,
+    district_level: UnitLevel,
+    /// Free treatment beds (quarantine beds are for F1s, not patients) and residents per
+    /// district (2021) and per province.
     free: HashMap<String, i64>,
+    residents: HashMap<String, u64>,
+    /// Staffed ICU beds (ICU and ventilator) per province.
     icu: HashMap<String, i64>,
+    /// Provinces with any facility on record.
     recorded: std::collections::HashSet<String>,
 }
 
-fn bed_counts(
-    beds: &[store::UnitBeds],
-    to_structure: &impl Fn(&str) -> Option<String>,
-    area_of: &impl Fn(&str, UnitLevel) -> Option<String>,
-    district_level: UnitLevel,
-) -> BedCounts {
-    use domain::facility::BedType as Bed;
-    let mut counted = BedCounts {
-        free: HashMap::new(),
-        icu: HashMap::new(),
-        recorded: std::collections::HashSet::new(),
-    };
-    for b in beds {
-        let Some(code) = to_structure(&b.unit_code) else {
-            continue;
+impl<'r> BedRates<'r> {
+    fn count(
+        beds: &[store::UnitBeds],
+        communes: &BTreeMap<String, Tally>,
+        to_structure: &impl Fn(&str) -> Option<String>,
+        registry: &'r Registry,
+        structure: Structure,
+    ) -> BedRates<'r> {
+        use domain::facility::BedType as Bed;
+        let district_level = match structure {
+            Structure::S2021 => UnitLevel::District,
+            Structure::S2025 => UnitLevel::Province,
         };
-        if let Some(p) = area_of(&code, UnitLevel::Province) {
-            counted.recorded.insert(p);
-        }
-        if b.bed_type != Bed::Quarantine {
-            if let Some(d) = area_of(&code, district_level) {
-                *counted.free.entry(d).or_default() += (b.capacity - b.occupied).max(0);
+        let mut rates = BedRates {
+            registry,
+            district_level,
+            free: HashMap::new(),
+            residents: HashMap::new(),
+            icu: HashMap::new(),
+            recorded: std::collections::HashSet::new(),
+        };
+        // A commune's district and province (once in 2025, where they are the same).
+        let areas = |code: &str| -> Vec<String> {
+            let mut out: Vec<String> = [district_level, UnitLevel::Province]
+                .into_iter()
+                .filter_map(|l| registry.ancestor_at(code, l).map(|u| u.code.to_string()))
+                .collect();
+            out.dedup();
+            out
+        };
+        for (code, t) in communes {
+            for a in areas(code) {
+                *rates.residents.entry(a).or_default() += u64::from(t.population);
             }
         }
-        if matches!(b.bed_type, Bed::Icu | Bed::Ventilator) {
-            if let Some(p) = area_of(&code, UnitLevel::Province) {
-                *counted.icu.entry(p).or_default() += b.capacity;
+        for b in beds {
+            let Some(code) = to_structure(&b.unit_code) else {
+                continue;
+            };
+            let Some(province) = registry.ancestor_at(&code, UnitLevel::Province) else {
+                continue;
+            };
+            let province = province.code.to_string();
+            rates.recorded.insert(province.clone());
+            if b.bed_type != Bed::Quarantine {
+                for a in areas(&code) {
+                    *rates.free.entry(a).or_default() += (b.capacity - b.occupied).max(0);
+                }
+            }
+            if matches!(b.bed_type, Bed::Icu | Bed::Ventilator) {
+                *rates.icu.entry(province).or_default() += b.capacity;
             }
         }
+        rates
     }
-    counted
+
+    /// Free treatment beds and ICU beds per 100,000 for the unit `code` (of any level).
+    fn rates(&self, code: &str) -> (Option<f64>, Option<f64>) {
+        let Some(province) = self.registry.ancestor_at(code, UnitLevel::Province) else {
+            return (None, None);
+        };
+        let province = province.code.to_string();
+        if !self.recorded.contains(&province) {
+            return (None, None);
+        }
+        let per_100k = |beds: Option<&i64>, area: &str| -> Option<f64> {
+            let residents = self.residents.get(area).copied().unwrap_or(0);
+            (residents > 0)
+                .then(|| beds.copied().unwrap_or(0).max(0) as f64 * 100_000.0 / residents as f64)
+        };
+        // A commune and a district carry their district's rate; a province its own.
+        let area = self
+            .registry
+            .ancestor_at(code, self.district_level)
+            .map_or(province.clone(), |u| u.code.to_string());
+        (
+            per_100k(self.free.get(&area), &area),
+            per_100k(self.icu.get(&province), &province),
+        )
+    }
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ mod infectious;
 mod persons;
 mod quarantine;
 mod risk;
+mod risk_recomputed;
 mod rules;
 mod vaccination;
 

@@ -338,19 +338,33 @@ impl RiskRule {
     }
 
     /// Assesses a district (province) from its communes (districts): their inputs and the
-    /// levels already assessed for them, in the same order, under the rule's roll-up.
+    /// levels already assessed for them, in the same order, under the rule's roll-up. The
+    /// parent's own inputs are pooled from its children's ([`pool`]); where the counts
+    /// behind the shares are known, [`RiskRule::assess_parent_on`] measures them exactly.
     pub fn assess_parent(
         &self,
+        children: &[UnitWeek],
+        child_levels: &[RiskLevel],
+    ) -> Result<Assessment<'_>, RiskError> {
+        self.assess_parent_on(&pool(children), children, child_levels)
+    }
+
+    /// Assesses a district (province) whose own week, `parent`, was counted over its whole
+    /// area (its shares from its own adults and doses, not averaged over its children),
+    /// under the rule's roll-up: "pooled" assesses `parent`; "population_share" takes the
+    /// level from the children's levels and populations.
+    pub fn assess_parent_on(
+        &self,
+        parent: &UnitWeek,
         children: &[UnitWeek],
         child_levels: &[RiskLevel],
     ) -> Result<Assessment<'_>, RiskError> {
         if children.len() != child_levels.len() {
             return Err(RiskError::ChildrenMismatch);
         }
-        let pooled = pool(children);
-        let mut a = self.assess(&pooled)?;
+        let mut a = self.assess(parent)?;
         if self.rollup.method.value == RollupMethod::PopulationShare {
-            let total = f64::from(pooled.population);
+            let total: f64 = children.iter().map(|c| f64::from(c.population)).sum();
             let max_share = self.rollup.max_share_above.value;
             let share_above = |level: RiskLevel| {
                 children
