@@ -45,6 +45,8 @@ h1 { text-align: center; font-size: 15pt; margin: 8mm 0 6mm; }
 .sign { margin: 10mm 0 0 50%; text-align: center; font-weight: bold; }
 .ref { margin-top: 18mm; font-size: 9pt; color: #444; }
 .noprint { font: 11pt sans-serif; margin: 0 0 8mm; padding: 3mm; background: #f4f4f4; }
+@media screen and (max-width: 220mm) { body { width: auto; min-height: 0; margin: 0; padding: 6mm; font-size: 12pt; }
+  .head { flex-direction: column; gap: 3mm; } .sign { margin-left: 0; } }
 @media print { html { background: none; } body { width: auto; min-height: 0; margin: 0; padding: 0; }
   .noprint { display: none; } .letter { break-inside: avoid; page-break-inside: avoid; } }";
 
@@ -239,6 +241,7 @@ fn letter_page(
         html lang=(lang_code) {
             head {
                 meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (t(lang, "letter-title")) " — " (letter_name(lang, &d.donor)) }
                 style { (PreEscaped(LETTER_CSS)) }
             }
