@@ -241,6 +241,7 @@ impl Store {
                 "qr_payload",
                 "synthetic",
                 "created_at_s",
+                "name_folded",
             ],
             rows.iter().map(|r| {
                 let [s, c, p] = r.unit.vals();
@@ -258,6 +259,7 @@ impl Store {
                     Val::Text(r.qr_payload.clone()),
                     b(r.synthetic),
                     Val::Int(now_s),
+                    Val::Text(domain::text::fold_diacritics(&r.name)),
                 ]
             }),
         )

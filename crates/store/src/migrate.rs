@@ -22,6 +22,8 @@ struct Migration {
 enum Step {
     /// Fills `households.address_key` for the addresses already stored.
     AddressKeys,
+    /// Fills `venues.name_folded` for the venues already stored.
+    VenueNames,
 }
 
 const MIGRATIONS: &[Migration] = &[
@@ -165,6 +167,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0023_follow_up_end.sql"),
         then: None,
     },
+    Migration {
+        version: 27,
+        name: "venue_names",
+        sqlite: include_str!("../migrations/sqlite/0027_venue_names.sql"),
+        postgres: include_str!("../migrations/postgres/0027_venue_names.sql"),
+        then: Some(Step::VenueNames),
+    },
 ];
 
 const REFDATA_KEY: &str = "units_fingerprint";
@@ -231,6 +240,7 @@ async fn apply(
         sqlx::raw_sql(text).execute(&mut *tx).await?;
         match m.then {
             Some(Step::AddressKeys) => fill_address_keys(&mut tx, store.dialect).await?,
+            Some(Step::VenueNames) => fill_venue_names(&mut tx, store.dialect).await?,
             None => {}
         }
         sqlx::query(
@@ -247,15 +257,44 @@ async fn apply(
     load_units(conn, store.dialect, report).await
 }
 
-/// Households' address keys computed from their stored addresses, in batches by id.
+/// Households' address keys computed from their stored addresses.
 async fn fill_address_keys(conn: &mut sqlx::AnyConnection, dialect: Dialect) -> Result<()> {
+    fill_computed(
+        conn,
+        dialect,
+        "households",
+        "address",
+        "address_key",
+        |address| Some(domain::zone::address_key(address)).filter(|k| !k.is_empty()),
+    )
+    .await
+}
+
+/// Venues' folded names computed from their stored names.
+async fn fill_venue_names(conn: &mut sqlx::AnyConnection, dialect: Dialect) -> Result<()> {
+    fill_computed(conn, dialect, "venues", "name", "name_folded", |name| {
+        Some(domain::text::fold_diacritics(name))
+    })
+    .await
+}
+
+/// Sets `table.target` to `f(table.source)` for the rows already stored (where `f` gives a
+/// value), in batches by id: a column computed in Rust cannot be filled by the SQL alone.
+async fn fill_computed(
+    conn: &mut sqlx::AnyConnection,
+    dialect: Dialect,
+    table: &str,
+    source: &str,
+    target: &str,
+    f: impl Fn(&str) -> Option<String>,
+) -> Result<()> {
     const BATCH: i64 = 2000;
     let mut after = 0_i64;
     loop {
-        let rows = sqlx::query(
-            "SELECT id, address FROM households WHERE address IS NOT NULL AND id > $1
-             ORDER BY id LIMIT $2",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT id, {source} FROM {table} WHERE {source} IS NOT NULL AND id > $1
+             ORDER BY id LIMIT $2"
+        ))
         .bind(after)
         .bind(BATCH)
         .fetch_all(&mut *conn)
@@ -266,20 +305,19 @@ async fn fill_address_keys(conn: &mut sqlx::AnyConnection, dialect: Dialect) -> 
         after = last.try_get(0)?;
         let mut sql = Sql::new(
             dialect,
-            "UPDATE households SET address_key = v.column2 FROM (VALUES ",
+            &format!("UPDATE {table} SET {target} = v.column2 FROM (VALUES "),
         );
         let mut any = false;
         for r in &rows {
-            let key = domain::zone::address_key(&r.try_get::<String, _>(1)?);
-            if key.is_empty() {
+            let Some(value) = f(&r.try_get::<String, _>(1)?) else {
                 continue;
-            }
+            };
             sql.push(if any { ", (" } else { "(" });
             sql.bind(Val::Int(r.try_get(0)?)).push(", ");
-            sql.bind(Val::Text(key)).push(")");
+            sql.bind(Val::Text(value)).push(")");
             any = true;
         }
-        sql.push(") AS v WHERE households.id = v.column1");
+        sql.push(&format!(") AS v WHERE {table}.id = v.column1"));
         if any {
             sql.query().execute(&mut *conn).await?;
         }

@@ -168,3 +168,26 @@ macro_rules! both_databases {
         }
     )+};
 }
+
+/// A migration test on both databases: `$test(db)` gets a database migrated through
+/// `$version` only (so it can store rows the way an older version did), in a module `$module`.
+#[macro_export]
+macro_rules! through_migration {
+    ($module:ident, $version:expr, $test:ident) => {
+        mod $module {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let db = $crate::testing::sqlite_through($version).await;
+                super::$test(db).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some(db) = $crate::testing::postgres_through($version).await else {
+                    return;
+                };
+                super::$test(db).await;
+            }
+        }
+    };
+}

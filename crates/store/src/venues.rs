@@ -30,7 +30,7 @@ pub struct Venue {
 #[derive(Debug, Clone, Default)]
 pub struct VenueFilter {
     pub kind: Option<VenueKind>,
-    /// Case-insensitive part of the name (as typed; Vietnamese letters compare exactly).
+    /// Part of the name, compared without case or Vietnamese diacritics ("pho" finds "Phở").
     pub name_contains: Option<String>,
 }
 
@@ -54,10 +54,11 @@ impl Store {
         if let Some(k) = filter.kind {
             sql.push(" AND kind = ").bind(Val::Text(k.as_str().into()));
         }
+        // Names are matched folded: "pho" finds "Phở Thìn", as people type on a phone.
         if let Some(q) = &filter.name_contains {
-            sql.push(" AND LOWER(name) LIKE ").bind(Val::Text(format!(
+            sql.push(" AND name_folded LIKE ").bind(Val::Text(format!(
                 "%{}%",
-                q.to_lowercase()
+                domain::text::fold_diacritics(q)
                     .replace('\\', "\\\\")
                     .replace('%', "\\%")
                     .replace('_', "\\_")

@@ -511,18 +511,8 @@ async fn zone_units_migration_moves_zones_and_keys_addresses(db: store::testing:
     assert_eq!(alley.households_in_zone, 1);
 }
 
-mod zone_units_migration {
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn sqlite() {
-        let db = store::testing::sqlite_through(9).await;
-        super::zone_units_migration_moves_zones_and_keys_addresses(db).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn postgres() {
-        let Some(db) = store::testing::postgres_through(9).await else {
-            return;
-        };
-        super::zone_units_migration_moves_zones_and_keys_addresses(db).await;
-    }
-}
+store::through_migration!(
+    zone_units_migration,
+    9,
+    zone_units_migration_moves_zones_and_keys_addresses
+);

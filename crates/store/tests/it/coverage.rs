@@ -277,18 +277,8 @@ async fn the_migration_counts_the_doses_already_there(db: store::testing::TestDb
     assert_eq!(coverage(store, day("2021-10-15")).await, got);
 }
 
-mod migration_0022 {
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn sqlite() {
-        let db = store::testing::sqlite_through(21).await;
-        super::the_migration_counts_the_doses_already_there(db).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn postgres() {
-        let Some(db) = store::testing::postgres_through(21).await else {
-            return;
-        };
-        super::the_migration_counts_the_doses_already_there(db).await;
-    }
-}
+store::through_migration!(
+    migration_0022,
+    21,
+    the_migration_counts_the_doses_already_there
+);

@@ -14,6 +14,7 @@ mod tallies;
 mod tracing;
 mod units;
 mod users;
+mod venue_names;
 mod vocab;
 
 use domain::person::Sex;

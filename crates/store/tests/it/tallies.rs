@@ -297,21 +297,11 @@ async fn tallies_start_from_the_rows_already_there(db: store::testing::TestDb) {
     assert_eq!(counts.f1_in_quarantine, 0);
 }
 
-mod tallies_migration {
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn sqlite() {
-        let db = store::testing::sqlite_through(11).await;
-        super::tallies_start_from_the_rows_already_there(db).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn postgres() {
-        let Some(db) = store::testing::postgres_through(11).await else {
-            return;
-        };
-        super::tallies_start_from_the_rows_already_there(db).await;
-    }
-}
+store::through_migration!(
+    tallies_migration,
+    11,
+    tallies_start_from_the_rows_already_there
+);
 
 /// Status changes racing in opposite directions between the same tallies all succeed (no
 /// deadlock on PostgreSQL) and leave the tallies equal to the rows.

@@ -78,6 +78,14 @@ async fn venues_are_scoped_searchable_and_printable(store: Store) {
         .all_items("/api/v1/venues?q=s%C3%B4ng%20h%E1%BB%93ng", &officer)
         .await;
     assert_eq!(found.len(), 1);
+    // Without diacritics, in any case, as people type on a phone: the same venue.
+    for q in ["song%20hong", "CA%20PHE", "Qu%C3%A1n%20ca"] {
+        let found = app
+            .all_items(&format!("/api/v1/venues?q={q}"), &officer)
+            .await;
+        assert_eq!(found.len(), 1, "{q}");
+        assert_eq!(found[0]["name"], "Quán cà phê Sông Hồng");
+    }
     assert_eq!(
         app.get("/api/v1/venues/3", Some(&officer)).await.status,
         StatusCode::NOT_FOUND
