@@ -69,9 +69,59 @@ pub struct CaseFilter {
     pub severity: Option<domain::epi::Severity>,
 }
 
-const CASE_COLUMNS: &str =
+pub(crate) const CASE_COLUMNS: &str =
     "id, person_id, structure, unit_code, unit_path, status, severity, onset_s, \
      first_sample_s, confirmed_at_s, isolation_s, community, outcome_at_s";
+
+/// The list's filter, scope and cursor after `structure = …`, on columns prefixed by `p`
+/// (`""`, or `"c."` in a join): one definition for the case list and its line list.
+pub(crate) fn push_case_filter(
+    sql: &mut Sql,
+    p: &str,
+    caller: &Caller,
+    structure: Structure,
+    filter: &CaseFilter,
+    page: &PageRequest,
+) -> Result<()> {
+    sql.push_scope(&format!("{p}unit_path"), &caller.scope, structure);
+    if let Some(s) = filter.status {
+        sql.push(&format!(" AND {p}status = "))
+            .bind(Val::Text(s.as_str().into()));
+    }
+    if let Some(t) = filter.confirmed_from_s {
+        sql.push(&format!(" AND {p}confirmed_at_s >= "))
+            .bind(Val::Int(t));
+    }
+    if let Some(path) = &filter.within {
+        sql.push(&format!(" AND {p}unit_path >= "))
+            .bind(Val::Text(path.as_str().into()));
+        sql.push(&format!(" AND {p}unit_path < "))
+            .bind(Val::Text(path.subtree_upper_bound()));
+    }
+    if let Some(s) = filter.severity {
+        sql.push(&format!(" AND {p}severity = "))
+            .bind(Val::Text(s.as_str().into()));
+    }
+    if let Some(t) = filter.confirmed_to_s {
+        sql.push(&format!(" AND {p}confirmed_at_s < "))
+            .bind(Val::Int(t));
+    }
+    if let Some(after) = &page.after {
+        let [t, id] = after.expect(2)? else {
+            return Err(StoreError::BadCursor);
+        };
+        let t: i64 = t.parse().map_err(|_| StoreError::BadCursor)?;
+        let id: i64 = id.parse().map_err(|_| StoreError::BadCursor)?;
+        sql.push(&format!(" AND ({p}confirmed_at_s < "))
+            .bind(Val::Int(t));
+        sql.push(&format!(" OR ({p}confirmed_at_s = "))
+            .bind(Val::Int(t));
+        sql.push(&format!(" AND {p}id < "))
+            .bind(Val::Int(id))
+            .push("))");
+    }
+    Ok(())
+}
 
 fn audit_entry(caller: &Caller, action: AuditAction, id: CaseId) -> AuditEntry {
     AuditEntry {
@@ -99,37 +149,7 @@ impl Store {
             &format!("SELECT {CASE_COLUMNS} FROM cases WHERE structure = "),
         );
         sql.bind(Val::Text(structure.as_str().into()));
-        sql.push_scope("unit_path", &caller.scope, structure);
-        if let Some(s) = filter.status {
-            sql.push(" AND status = ")
-                .bind(Val::Text(s.as_str().into()));
-        }
-        if let Some(t) = filter.confirmed_from_s {
-            sql.push(" AND confirmed_at_s >= ").bind(Val::Int(t));
-        }
-        if let Some(path) = &filter.within {
-            sql.push(" AND unit_path >= ")
-                .bind(Val::Text(path.as_str().into()));
-            sql.push(" AND unit_path < ")
-                .bind(Val::Text(path.subtree_upper_bound()));
-        }
-        if let Some(s) = filter.severity {
-            sql.push(" AND severity = ")
-                .bind(Val::Text(s.as_str().into()));
-        }
-        if let Some(t) = filter.confirmed_to_s {
-            sql.push(" AND confirmed_at_s < ").bind(Val::Int(t));
-        }
-        if let Some(after) = &page.after {
-            let [t, id] = after.expect(2)? else {
-                return Err(StoreError::BadCursor);
-            };
-            let t: i64 = t.parse().map_err(|_| StoreError::BadCursor)?;
-            let id: i64 = id.parse().map_err(|_| StoreError::BadCursor)?;
-            sql.push(" AND (confirmed_at_s < ").bind(Val::Int(t));
-            sql.push(" OR (confirmed_at_s = ").bind(Val::Int(t));
-            sql.push(" AND id < ").bind(Val::Int(id)).push("))");
-        }
+        push_case_filter(&mut sql, "", caller, structure, filter, page)?;
         let limit = page.limit();
         sql.push(" ORDER BY confirmed_at_s DESC, id DESC LIMIT ")
             .bind(Val::Int(limit + 1));
@@ -230,7 +250,7 @@ impl Store {
     }
 }
 
-fn case_from_row(r: &AnyRow) -> Result<Case> {
+pub(crate) fn case_from_row(r: &AnyRow) -> Result<Case> {
     let corrupt = |w: &str| StoreError::Corrupt(format!("cases.{w}"));
     let structure: String = r.try_get("structure")?;
     let status: String = r.try_get("status")?;

@@ -16,6 +16,7 @@ mod messages;
 mod openapi;
 mod qr;
 pub mod quota;
+mod sheet;
 mod ui;
 
 // The application layer's parts, under the names the views have always used.

@@ -24,8 +24,33 @@ pub(super) struct CaseListQuery {
 }
 
 impl CaseListQuery {
+    /// The store's filter for these fields at `now` (nothing after now), and whether the unit
+    /// typed is unknown (then nothing matches).
+    pub(super) fn filter(&self, now: i64) -> (store::CaseFilter, bool) {
+        let registry = Registry::of(domain::Structure::S2021);
+        let unit = self
+            .unit
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty());
+        let within = unit.and_then(|u| registry.get(u)).map(|u| u.path.clone());
+        let unknown = unit.is_some() && within.is_none();
+        let filter = store::CaseFilter {
+            status: self.status.as_deref().and_then(|s| s.parse().ok()),
+            severity: self.severity.as_deref().and_then(|s| s.parse().ok()),
+            confirmed_from_s: date(self.from.as_deref()).map(day_start_s),
+            confirmed_to_s: Some(
+                date(self.to.as_deref())
+                    .map(|d| day_end_s(d) + 1)
+                    .map_or(now + 1, |t| t.min(now + 1)),
+            ),
+            within,
+        };
+        (filter, unknown)
+    }
+
     /// The filters as a query string, for the "next" link (the cursor is added to it).
-    fn query_string(&self) -> String {
+    pub(super) fn query_string(&self) -> String {
         let pairs = [
             ("status", &self.status),
             ("severity", &self.severity),
@@ -65,20 +90,8 @@ pub(super) async fn cases(
     let structure = domain::Structure::S2021;
     let registry = Registry::of(structure);
     let unit = q.unit.as_deref().map(str::trim).filter(|u| !u.is_empty());
-    let within = unit.and_then(|u| registry.get(u)).map(|u| u.path.clone());
-    let bad_unit = unit.is_some() && within.is_none();
     let now = state.now_s();
-    let filter = store::CaseFilter {
-        status: q.status.as_deref().and_then(|s| s.parse().ok()),
-        severity: q.severity.as_deref().and_then(|s| s.parse().ok()),
-        confirmed_from_s: date(q.from.as_deref()).map(day_start_s),
-        confirmed_to_s: Some(
-            date(q.to.as_deref())
-                .map(|d| day_end_s(d) + 1)
-                .map_or(now + 1, |t| t.min(now + 1)),
-        ),
-        within,
-    };
+    let (filter, bad_unit) = q.filter(now);
     let page_req = page_of(q.cursor.as_deref(), 50);
     let found = if bad_unit {
         Ok(store::Page {
@@ -129,6 +142,9 @@ pub(super) async fn cases(
             div { button.primary type="submit" { (t(lang, "contacts-filter")) } }
         }
         @if let Some(u) = unit.filter(|_| !bad_unit) { p.muted { (registry.name(u)) } }
+        p.noprint { (t(lang, "export-download")) " "
+            a href={ "/cases/export.xlsx?" (q.query_string()) } download { "XLSX" } " · "
+            a href={ "/cases/export.csv?" (q.query_string()) } download { "CSV" } }
         @if found.items.is_empty() {
             p { (t(lang, "cases-empty")) }
         } @else {

@@ -4,6 +4,7 @@
 
 mod aid;
 mod auth;
+mod case_export;
 mod cases;
 mod chart;
 mod clusters;
@@ -43,6 +44,8 @@ pub fn routes() -> Routes {
         .post("/logout", Public, auth::logout)
         .get("/lang/{code}", Public, shell::set_lang)
         .get("/cases", read, cases::cases)
+        .get("/cases/export.csv", read, case_export::csv)
+        .get("/cases/export.xlsx", read, case_export::xlsx)
         .get("/cases/{id}", read, cases::case_page)
         .post("/cases/{id}/trace", write, cases::trace_case)
         .get("/map", SignedIn, map::map_page)

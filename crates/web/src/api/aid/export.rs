@@ -2,13 +2,13 @@
 //! and XLSX, with the same columns, filters and scope as the list.
 
 use axum::extract::State;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use store::aid::Donation;
 
 use super::AidQuery;
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::{ApiQuery, Auth};
+use crate::sheet::{Cell, Sheet, SheetError};
 use crate::AppState;
 
 /// Rows per export: far above any locality's gifts, and a bound on memory.
@@ -32,16 +32,16 @@ const COLUMNS: [&str; 15] = [
     "source_quote",
 ];
 
-/// One gift as the export's cells; `amount` is in major units, written exactly.
-fn cells(d: &Donation) -> [String; 15] {
+/// One gift as the export's cells; `amount` is in major units, written exactly; ids and
+/// minor-unit amounts are numbers.
+fn cells(d: &Donation) -> Vec<Cell> {
     let goods = d
         .goods
         .iter()
         .map(|g| format!("{} {} {}", g.quantity, g.unit, g.item))
         .collect::<Vec<_>>()
         .join("; ");
-    [
-        d.id.to_string(),
+    let text = [
         d.on_date.to_string(),
         d.donor.kind.as_str().into(),
         d.donor.code_or_id.clone(),
@@ -50,9 +50,8 @@ fn cells(d: &Donation) -> [String; 15] {
         d.recipient.code_or_id.clone(),
         d.recipient.name.clone(),
         d.status.as_str().into(),
-        d.money
-            .map(|m| m.amount_minor.to_string())
-            .unwrap_or_default(),
+    ];
+    let rest = [
         d.money
             .map(|m| m.currency.code().to_string())
             .unwrap_or_default(),
@@ -62,7 +61,32 @@ fn cells(d: &Donation) -> [String; 15] {
         goods,
         d.source.clone(),
         d.source_quote.clone().unwrap_or_default(),
-    ]
+    ];
+    let mut row: Vec<Cell> = vec![Cell::Int(d.id.get())];
+    row.extend(text.into_iter().map(Cell::Text));
+    row.push(match d.money {
+        Some(m) => Cell::Int(m.amount_minor),
+        None => Cell::Text(String::new()),
+    });
+    row.extend(rest.into_iter().map(Cell::Text));
+    row
+}
+
+/// The gifts the query selects, as a sheet.
+async fn sheet(state: &AppState, auth: &Auth, q: &AidQuery) -> Result<Sheet, ApiError> {
+    let rows = all(state, &auth.0, q).await?;
+    Ok(Sheet {
+        name: "aid".into(),
+        header: COLUMNS.iter().map(|c| c.to_string()).collect(),
+        rows: rows.iter().map(cells).collect(),
+    })
+}
+
+fn written(r: Result<Response, SheetError>) -> Result<Response, ApiError> {
+    r.map_err(|e| {
+        tracing::error!("writing the aid export: {e}");
+        ApiError::new(ErrorCode::Internal)
+    })
 }
 
 /// Every gift the filter selects in the caller's scope, page by page.
@@ -96,34 +120,7 @@ pub async fn donations_csv(
     auth: Auth,
     ApiQuery(q): ApiQuery<AidQuery>,
 ) -> Result<Response, ApiError> {
-    let rows = all(&state, &auth.0, &q).await?;
-    let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-    let write = |w: &mut csv::Writer<Vec<u8>>| -> Result<(), csv::Error> {
-        w.write_record(COLUMNS)?;
-        for d in &rows {
-            w.write_record(cells(d))?;
-        }
-        w.flush()?;
-        Ok(())
-    };
-    write(&mut w).map_err(|e| {
-        tracing::error!("writing CSV: {e}");
-        ApiError::new(ErrorCode::Internal)
-    })?;
-    let bytes = w
-        .into_inner()
-        .map_err(|_| ApiError::new(ErrorCode::Internal))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"aid.csv\"",
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    written(sheet(&state, &auth, &q).await?.csv())
 }
 
 /// The gifts as an XLSX workbook (same columns as the CSV). Ids and minor-unit amounts are
@@ -137,43 +134,5 @@ pub async fn donations_xlsx(
     auth: Auth,
     ApiQuery(q): ApiQuery<AidQuery>,
 ) -> Result<Response, ApiError> {
-    let rows = all(&state, &auth.0, &q).await?;
-    let bytes = workbook(&rows).map_err(|e| {
-        tracing::error!("writing XLSX: {e}");
-        ApiError::new(ErrorCode::Internal)
-    })?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"aid.xlsx\"",
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
-}
-
-fn workbook(rows: &[Donation]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    let mut wb = rust_xlsxwriter::Workbook::new();
-    let ws = wb.add_worksheet();
-    ws.set_name("aid")?;
-    for (c, name) in COLUMNS.iter().enumerate() {
-        ws.write_string(0, c as u16, *name)?;
-    }
-    for (r, d) in rows.iter().enumerate() {
-        let row = r as u32 + 1;
-        for (c, cell) in cells(d).iter().enumerate() {
-            let numeric = matches!(COLUMNS[c], "id" | "amount_minor") && !cell.is_empty();
-            match cell.parse::<i64>() {
-                Ok(n) if numeric => ws.write_number(row, c as u16, n as f64)?,
-                _ => ws.write_string(row, c as u16, cell)?,
-            };
-        }
-    }
-    wb.save_to_buffer()
+    written(sheet(&state, &auth, &q).await?.xlsx())
 }

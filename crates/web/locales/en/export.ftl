@@ -1,0 +1,24 @@
+# Spreadsheets to download: the case line list (the columns of the 2021 F0 lists).
+export-cases-name = F0-line-list
+export-download = Download the filtered list:
+export-case-id = Case
+export-name = Full name
+export-birth-date = Date of birth
+export-sex = Sex
+export-national-id = National ID
+export-phone = Phone
+export-address = Address
+export-commune = Commune, ward
+export-district = District
+export-sample = Sampled on
+export-confirmed = Confirmed on
+export-status = Status
+export-severity = Severity
+export-onset = Symptom onset
+export-community = Found in the community
+export-sex-male = Male
+export-sex-female = Female
+export-sex-other = Other
+export-sex-unknown = Unknown
+export-yes = Yes
+export-no = No

@@ -1,0 +1,24 @@
+# Spreadsheets to download: the case line list (cột như danh sách F0 năm 2021).
+export-cases-name = danh-sach-F0
+export-download = Tải danh sách đang lọc:
+export-case-id = Mã ca
+export-name = Họ và tên
+export-birth-date = Ngày sinh
+export-sex = Giới tính
+export-national-id = CCCD/CMND
+export-phone = Số điện thoại
+export-address = Địa chỉ
+export-commune = Xã, phường
+export-district = Quận, huyện
+export-sample = Ngày lấy mẫu
+export-confirmed = Ngày xác nhận
+export-status = Tình trạng
+export-severity = Mức độ
+export-onset = Ngày khởi phát
+export-community = Phát hiện tại cộng đồng
+export-sex-male = Nam
+export-sex-female = Nữ
+export-sex-other = Khác
+export-sex-unknown = Không rõ
+export-yes = Có
+export-no = Không

@@ -1,0 +1,111 @@
+//! Spreadsheets for download: CSV (UTF-8 with a byte-order mark, so Excel reads Vietnamese)
+//! and XLSX with the same header and rows. Ids and counts are numbers; everything else is
+//! text as written for the reader (dates, names, statuses), so nothing passes through a
+//! float or a locale's guess.
+
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+
+/// One cell.
+pub enum Cell {
+    Text(String),
+    Int(i64),
+}
+
+impl Cell {
+    fn text(&self) -> String {
+        match self {
+            Cell::Text(s) => s.clone(),
+            Cell::Int(n) => n.to_string(),
+        }
+    }
+}
+
+impl From<String> for Cell {
+    fn from(s: String) -> Cell {
+        Cell::Text(s)
+    }
+}
+
+impl From<&str> for Cell {
+    fn from(s: &str) -> Cell {
+        Cell::Text(s.to_string())
+    }
+}
+
+impl From<i64> for Cell {
+    fn from(n: i64) -> Cell {
+        Cell::Int(n)
+    }
+}
+
+/// A table to download: `name` is the file's and the worksheet's name.
+pub struct Sheet {
+    pub name: String,
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SheetError {
+    #[error("CSV: {0}")]
+    Csv(#[from] csv::Error),
+    #[error("CSV: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("XLSX: {0}")]
+    Xlsx(#[from] rust_xlsxwriter::XlsxError),
+}
+
+impl Sheet {
+    /// The sheet as a CSV download.
+    pub fn csv(&self) -> Result<Response, SheetError> {
+        let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+        w.write_record(&self.header)?;
+        for row in &self.rows {
+            w.write_record(row.iter().map(Cell::text))?;
+        }
+        w.flush()?;
+        let bytes = w.into_inner().map_err(|e| e.into_error())?;
+        Ok(self.download("text/csv; charset=utf-8", "csv", bytes))
+    }
+
+    /// The sheet as an XLSX download.
+    pub fn xlsx(&self) -> Result<Response, SheetError> {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.set_name(&self.name)?;
+        for (c, name) in self.header.iter().enumerate() {
+            ws.write_string(0, c as u16, name)?;
+        }
+        for (r, row) in self.rows.iter().enumerate() {
+            let r = r as u32 + 1;
+            for (c, cell) in row.iter().enumerate() {
+                match cell {
+                    // Exact: ids and counts are far below 2^53.
+                    Cell::Int(n) => ws.write_number(r, c as u16, *n as f64)?,
+                    Cell::Text(s) => ws.write_string(r, c as u16, s)?,
+                };
+            }
+        }
+        let bytes = wb.save_to_buffer()?;
+        Ok(self.download(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+            bytes,
+        ))
+    }
+
+    fn download(&self, content_type: &'static str, ext: &str, bytes: Vec<u8>) -> Response {
+        (
+            [
+                (header::CONTENT_TYPE, content_type.to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{}.{ext}\"", self.name),
+                ),
+            ],
+            bytes,
+        )
+            .into_response()
+    }
+}

@@ -1,0 +1,160 @@
+//! The case line list as a spreadsheet (CSV or XLSX): exactly the cases the list's filter
+//! selects in the caller's scope, with who each person is, in the reader's language, as the
+//! F0 lists of 2021 were kept. Every page read is audited as the list's is, and the export
+//! itself is one audit row naming its filter and size.
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use domain::lang::date;
+
+use super::cases::CaseListQuery;
+use super::shell::{failure, Ui};
+use super::t;
+use crate::local_time::local_date;
+use crate::registry::Registry;
+use crate::sheet::{Cell, Sheet};
+use crate::{AppState, Lang};
+
+/// Rows per export: a bound on memory; a larger export is refused with 413 (narrow the
+/// filter, e.g. by dates).
+const EXPORT_ROWS_MAX: usize = 100_000;
+
+const COLUMNS: [&str; 15] = [
+    "export-case-id",
+    "export-name",
+    "export-birth-date",
+    "export-sex",
+    "export-national-id",
+    "export-phone",
+    "export-address",
+    "export-commune",
+    "export-district",
+    "export-sample",
+    "export-confirmed",
+    "export-status",
+    "export-severity",
+    "export-onset",
+    "export-community",
+];
+
+pub(super) async fn csv(state: State<AppState>, ui: Ui, q: Query<CaseListQuery>) -> Response {
+    export(state, ui, q, Format::Csv).await
+}
+
+pub(super) async fn xlsx(state: State<AppState>, ui: Ui, q: Query<CaseListQuery>) -> Response {
+    export(state, ui, q, Format::Xlsx).await
+}
+
+#[derive(Clone, Copy)]
+enum Format {
+    Csv,
+    Xlsx,
+}
+
+async fn export(
+    State(state): State<AppState>,
+    ui: Ui,
+    Query(q): Query<CaseListQuery>,
+    format: Format,
+) -> Response {
+    let Ui { lang, me } = ui;
+    let structure = domain::Structure::S2021;
+    let now = state.now_s();
+    let (filter, unknown_unit) = q.filter(now);
+    let mut lines = Vec::new();
+    if !unknown_unit {
+        let mut page = store::PageRequest::first(store::LIMIT_MAX);
+        loop {
+            let found = match state
+                .store
+                .case_line_list(&me, structure, &filter, &page, now)
+                .await
+            {
+                Ok(found) => found,
+                Err(e) => {
+                    tracing::error!("case export: {e}");
+                    return failure(lang, StatusCode::INTERNAL_SERVER_ERROR);
+                }
+            };
+            lines.extend(found.items);
+            if lines.len() > EXPORT_ROWS_MAX {
+                return failure(lang, StatusCode::PAYLOAD_TOO_LARGE);
+            }
+            match found.next {
+                Some(next) => page.after = Some(next),
+                None => break,
+            }
+        }
+    }
+    let ext = match format {
+        Format::Csv => "csv",
+        Format::Xlsx => "xlsx",
+    };
+    let detail = format!(
+        "cases.{ext} by {}: {} rows; filter {}",
+        me.user.username,
+        lines.len(),
+        q.query_string()
+    );
+    if let Err(e) = state
+        .store
+        .audit_export(&me.user.username, "cases", detail, now)
+        .await
+    {
+        tracing::error!("case export audit: {e}");
+        return failure(lang, StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    let sheet = Sheet {
+        name: t(lang, "export-cases-name"),
+        header: COLUMNS.iter().map(|k| t(lang, k)).collect(),
+        rows: lines.iter().map(|l| row(lang, l)).collect(),
+    };
+    let written = match format {
+        Format::Csv => sheet.csv(),
+        Format::Xlsx => sheet.xlsx(),
+    };
+    written.unwrap_or_else(|e| {
+        tracing::error!("case export: {e}");
+        failure(lang, StatusCode::INTERNAL_SERVER_ERROR)
+    })
+}
+
+/// One case as the export's cells, in the reader's language.
+fn row(lang: Lang, l: &store::CaseLine) -> Vec<Cell> {
+    let registry = Registry::of(l.case.structure);
+    let code = l.case.unit_code.as_str();
+    let district = registry
+        .ancestor_at(code, domain::UnitLevel::District)
+        .map(|d| d.full_name())
+        .unwrap_or_default();
+    let day = |s: i64| date(local_date(s), lang);
+    vec![
+        Cell::Int(l.case.id.0),
+        l.full_name.clone().into(),
+        l.birth_date
+            .map(|d| date(d, lang))
+            .unwrap_or_default()
+            .into(),
+        t(lang, &format!("export-sex-{}", l.sex.as_str())).into(),
+        l.national_id.clone().unwrap_or_default().into(),
+        l.phone.clone().unwrap_or_default().into(),
+        l.address.clone().unwrap_or_default().into(),
+        registry.name(code).into(),
+        district.into(),
+        day(l.case.first_sample_s).into(),
+        day(l.case.confirmed_at_s).into(),
+        t(lang, &format!("status-{}", l.case.status.as_str())).into(),
+        t(lang, &format!("severity-{}", l.case.severity.as_str())).into(),
+        l.case.onset_s.map(day).unwrap_or_default().into(),
+        t(
+            lang,
+            if l.case.community {
+                "export-yes"
+            } else {
+                "export-no"
+            },
+        )
+        .into(),
+    ]
+}
