@@ -97,7 +97,8 @@ fn destinations(lang: Lang, id: &str, stay: &Stay, all: &[FacilityBeds]) -> Mark
                 optgroup label=(f.facility.name) {
                     @for b in &f.beds {
                         @let here = stay.facility_id == Some(f.facility.id) && stay.bed_type == Some(b.bed_type);
-                        @if !here && !(is_case && b.bed_type == BedType::Quarantine) {
+                        @let refused = is_case && b.bed_type == BedType::Quarantine;
+                        @if !(here || refused) {
                             @let free = (b.capacity - b.occupied).max(0);
                             option value={ (f.facility.id) ":" (b.bed_type.as_str()) } disabled[free == 0] {
                                 (tr(lang, "transfer-option", &[
