@@ -2,7 +2,7 @@
 //! home, transferring and discharging, who a bed request is for, and the bed a patient is
 //! suggested.
 
-use domain::epi::Severity;
+use domain::epi::{CaseStatus, Severity};
 use domain::facility::{triage, BedType, DischargeReason, FacilityKind};
 use domain::{CaseId, FacilityId, FieldError, Reason, StayId, Structure};
 use store::{Admission, Caller, Occupant, StoreError};
@@ -147,6 +147,9 @@ impl App {
         let Some(who) = who else {
             return Err(CareError::Invalid(errors));
         };
+        if facility.is_some() {
+            check_place(who, bed, &mut errors);
+        }
         invalid_unless_empty(errors)?;
         let to = match facility {
             None => None,
@@ -171,14 +174,16 @@ impl App {
         }))
     }
 
-    /// Moves a patient to a bed of another facility; the old stay ends as transferred.
-    /// `None`: the stay or the destination is not the caller's.
-    pub async fn transfer(
+    /// What a transfer would do, checked without writing (the page's confirmation step and
+    /// the transfer itself): the stay, the destination and its bed type. `None`: the stay is
+    /// not the caller's. A destination is required (never a default), and a case (F0) is
+    /// never moved into an F1 quarantine place (`bed_type`: not allowed).
+    pub async fn check_transfer(
         &self,
         caller: &Caller,
         stay: StayId,
         r: &TransferInput,
-    ) -> Result<Option<Admitted>, CareError> {
+    ) -> Result<Option<Transfer>, CareError> {
         let now_s = self.now_s();
         let mut errors = Vec::new();
         let facility = required("facility_id", r.facility_id.filter(|&f| f > 0), &mut errors)
@@ -186,28 +191,64 @@ impl App {
         let bed = slug::<BedType>("bed_type", r.bed_type.as_deref(), &mut errors);
         let at_s = at(r.at.as_deref(), now_s, &mut errors);
         let note = note(r.note.as_deref(), &mut errors);
+        let Some(from) = self.store.stay_for(caller, stay).await? else {
+            return Ok(None);
+        };
+        // A destination elsewhere answers as one that does not exist (the store checks it
+        // again when it moves the patient).
+        if let Some(f) = facility {
+            if self.store.get_facility(&caller.scope, f).await?.is_none() {
+                return Ok(None);
+            }
+        }
+        check_place(occupant_of(&from), bed, &mut errors);
+        if from.facility_id.is_some() && from.facility_id == facility && from.bed_type == bed {
+            // Where the patient already is: not a move.
+            errors.push(FieldError::new("facility_id", Reason::Duplicate));
+        }
         let (Some(facility), Some(bed)) = (facility, bed) else {
             return Err(CareError::Invalid(errors));
         };
         invalid_unless_empty(errors)?;
-        let stay = self
-            .store
-            .transfer(caller, stay, (facility, bed), at_s, note, now_s)
-            .await?;
-        Ok(stay.map(|stay| Admitted {
-            stay,
-            bed: Some(bed),
+        Ok(Some(Transfer {
+            from,
+            to: (facility, bed),
+            at_s,
+            note,
         }))
     }
 
-    /// Ends a stay (recovered, died, released) and frees its bed. `false`: the stay is not
-    /// the caller's; a stay that has ended is refused by the store (`stay`, out of range).
-    pub async fn discharge(
+    /// Moves a patient to a bed of another facility; the old stay ends as transferred.
+    /// `None`: the stay or the destination is not the caller's. The checks are
+    /// [`App::check_transfer`]'s.
+    pub async fn transfer(
+        &self,
+        caller: &Caller,
+        stay: StayId,
+        r: &TransferInput,
+    ) -> Result<Option<Admitted>, CareError> {
+        let Some(t) = self.check_transfer(caller, stay, r).await? else {
+            return Ok(None);
+        };
+        let moved = self
+            .store
+            .transfer(caller, stay, t.to, t.at_s, t.note, self.now_s())
+            .await?;
+        Ok(moved.map(|stay| Admitted {
+            stay,
+            bed: Some(t.to.1),
+        }))
+    }
+
+    /// What a discharge would do, checked without writing (the page's confirmation step):
+    /// the stay, why it ends, and the outcome it records for a case. `None`: the stay is not
+    /// the caller's.
+    pub async fn check_discharge(
         &self,
         caller: &Caller,
         stay: StayId,
         r: &DischargeInput,
-    ) -> Result<bool, CareError> {
+    ) -> Result<Option<Discharge>, CareError> {
         let now_s = self.now_s();
         let mut errors = Vec::new();
         let reason = slug::<DischargeReason>("reason", r.reason.as_deref(), &mut errors);
@@ -221,10 +262,89 @@ impl App {
             return Err(CareError::Invalid(errors));
         };
         invalid_unless_empty(errors)?;
+        let Some(stay) = self.store.stay_for(caller, stay).await? else {
+            return Ok(None);
+        };
+        Ok(Some(Discharge {
+            outcome: stay.case_id.and(outcome(reason)),
+            stay,
+            reason,
+            at_s,
+            note,
+        }))
+    }
+
+    /// Ends a stay (recovered, died, released) and frees its bed. A case's stay ended as
+    /// recovered or died records that outcome as the case's status at the same time, with
+    /// its history line (the rules of [`App::update_case_status`]), in the same transaction:
+    /// a case the status rules refuse keeps its stay open. `false`: the stay is not the
+    /// caller's; a stay that has ended is refused by the store (`stay`, out of range).
+    pub async fn discharge(
+        &self,
+        caller: &Caller,
+        stay: StayId,
+        r: &DischargeInput,
+    ) -> Result<bool, CareError> {
+        let Some(d) = self.check_discharge(caller, stay, r).await? else {
+            return Ok(false);
+        };
         Ok(self
             .store
-            .discharge(caller, stay, reason, at_s, note, now_s)
+            .discharge(
+                caller,
+                stay,
+                d.reason,
+                d.outcome,
+                d.at_s,
+                d.note,
+                self.now_s(),
+            )
             .await?)
+    }
+}
+
+/// A transfer checked by [`App::check_transfer`].
+#[derive(Debug, Clone)]
+pub struct Transfer {
+    pub from: store::Stay,
+    pub to: (FacilityId, BedType),
+    pub at_s: i64,
+    pub note: Option<String>,
+}
+
+/// A discharge checked by [`App::check_discharge`].
+#[derive(Debug, Clone)]
+pub struct Discharge {
+    pub stay: store::Stay,
+    pub reason: DischargeReason,
+    /// The case's status the discharge records (a case's stay ended as recovered or died).
+    pub outcome: Option<CaseStatus>,
+    pub at_s: i64,
+    pub note: Option<String>,
+}
+
+/// The case's outcome a discharge reason is: recovered, died; none for a release.
+pub fn outcome(reason: DischargeReason) -> Option<CaseStatus> {
+    match reason {
+        DischargeReason::Recovered => Some(CaseStatus::Recovered),
+        DischargeReason::Died => Some(CaseStatus::Died),
+        DischargeReason::Released | DischargeReason::Transferred => None,
+    }
+}
+
+/// Who a stay is for.
+fn occupant_of(s: &store::Stay) -> Occupant {
+    match (s.case_id, s.contact_id) {
+        (Some(c), _) => Occupant::Case(c),
+        (None, c) => Occupant::Contact(c.unwrap_or_default()),
+    }
+}
+
+/// Whether a bed type may take this person: an F0 is never put in an F1 quarantine place
+/// (a positive case among quarantined contacts infects them). Pushes `bed_type`'s refusal.
+pub fn check_place(who: Occupant, bed: Option<BedType>, errors: &mut Vec<FieldError>) {
+    if matches!(who, Occupant::Case(_)) && bed == Some(BedType::Quarantine) {
+        errors.push(FieldError::new("bed_type", Reason::NotAllowed));
     }
 }
 

@@ -71,6 +71,38 @@ pub struct DeclaredInput {
     pub setting: Option<String>,
 }
 
+/// A test result added to a case later, as given: a PCR after an antigen test, a negative
+/// or release test.
+#[derive(Debug, Clone, Default)]
+pub struct CaseTestInput {
+    /// `pcr` or `antigen`.
+    pub kind: Option<String>,
+    /// RFC 3339.
+    pub sample_at: Option<String>,
+    pub result_at: Option<String>,
+    /// The result: positive (true) or negative (false); required.
+    pub positive: Option<bool>,
+    /// The PCR cycle threshold, from 0 to [`CT_MAX`].
+    pub ct: Option<f64>,
+}
+
+/// A test added to a case, checked: every bad field named at once (a form names its own
+/// errors with these).
+pub fn check_case_test(r: &CaseTestInput, now_s: i64) -> Result<TestResult, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let t = TestInput {
+        kind: r.kind.clone(),
+        sample_at: r.sample_at.clone(),
+        result_at: r.result_at.clone(),
+        ct: r.ct,
+    };
+    let test = test_result("", &t, r.positive, now_s, &mut errors);
+    match (test, errors.is_empty()) {
+        (Some(test), true) => Ok(test),
+        _ => Err(errors),
+    }
+}
+
 fn positive_test(
     t: Option<&TestInput>,
     now_s: i64,
@@ -79,24 +111,39 @@ fn positive_test(
     let Some(t) = t else {
         return required::<TestResult>("test", None, errors);
     };
-    let kind = slug::<TestKind>("test.kind", t.kind.as_deref(), errors);
-    let sample = past_time("test.sample_at", t.sample_at.as_deref(), now_s, errors);
-    let sample = required("test.sample_at", sample, errors);
-    let result = past_time("test.result_at", t.result_at.as_deref(), now_s, errors);
-    let result = required("test.result_at", result, errors);
+    test_result("test.", t, Some(true), now_s, errors)
+}
+
+/// A test's fields, each named with `prefix` (`test.` inside a new case, none on its own).
+fn test_result(
+    prefix: &str,
+    t: &TestInput,
+    positive: Option<bool>,
+    now_s: i64,
+    errors: &mut Vec<FieldError>,
+) -> Option<TestResult> {
+    let field = |f: &str| format!("{prefix}{f}");
+    let kind = slug::<TestKind>(&field("kind"), t.kind.as_deref(), errors);
+    let sample = past_time(&field("sample_at"), t.sample_at.as_deref(), now_s, errors);
+    let sample = required(&field("sample_at"), sample, errors);
+    let result = past_time(&field("result_at"), t.result_at.as_deref(), now_s, errors);
+    let result = required(&field("result_at"), result, errors);
     if let (Some(a), Some(b)) = (sample, result) {
         if b < a || b > now_s + domain::time::CLOCK_SKEW_S {
-            errors.push(FieldError::new("test.result_at", Reason::OutOfRange));
+            errors.push(FieldError::new(field("result_at"), Reason::OutOfRange));
         }
     }
-    if t.ct.is_some_and(|c| !(0.0..=CT_MAX).contains(&c)) {
-        errors.push(FieldError::new("test.ct", Reason::OutOfRange));
+    let positive = required(&field("positive"), positive, errors);
+    if t.ct
+        .is_some_and(|c| !c.is_finite() || !(0.0..=CT_MAX).contains(&c))
+    {
+        errors.push(FieldError::new(field("ct"), Reason::OutOfRange));
     }
     Some(TestResult {
         kind: kind?,
         sample_s: sample?,
         result_s: result?,
-        positive: true,
+        positive: positive?,
         ct: t.ct,
     })
 }
@@ -174,6 +221,20 @@ impl App {
             .store
             .update_case_status(caller, case, &change, now)
             .await?)
+    }
+
+    /// Adds a test result to a case over time (a PCR confirming an antigen test, a negative
+    /// or release test). `false`: the case is not the caller's. Every bad field is named at
+    /// once and nothing is written then; a Ct lies within 0..=[`CT_MAX`].
+    pub async fn add_case_test(
+        &self,
+        caller: &Caller,
+        case: CaseId,
+        r: &CaseTestInput,
+    ) -> Result<bool, CaseError> {
+        let now = self.now_s();
+        let test = check_case_test(r, now).map_err(CaseError::Invalid)?;
+        Ok(self.store.add_case_test(caller, case, &test, now).await?)
     }
 
     /// Records a direct contact `person` declared (or an investigator found), and gives it to

@@ -420,15 +420,38 @@ impl Store {
         change: &StatusUpdate,
         now_s: i64,
     ) -> Result<bool> {
-        let StatusUpdate {
-            status,
-            severity,
-            isolation_s,
-            note,
-            at_s,
-        } = change;
-        let (status, severity, isolation_s, at_s) = (*status, *severity, *isolation_s, *at_s);
         let mut tx = self.pool.begin().await?;
+        let change = Outcome {
+            status: change.status,
+            severity: Some(change.severity),
+            isolation_s: change.isolation_s,
+            note: change.note.clone(),
+            at_s: change.at_s,
+            same_is_done: false,
+        };
+        if !self
+            .change_status_in(&mut tx, caller, id, &change, now_s)
+            .await?
+        {
+            return Ok(false);
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// The status change of [`Store::update_case_status`] inside the caller's transaction
+    /// (a discharge as recovered or died records the case's outcome in its own). False when
+    /// the case is not in scope; nothing is written then, and the caller rolls back.
+    pub(crate) async fn change_status_in(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        caller: &Caller,
+        id: CaseId,
+        change: &Outcome,
+        now_s: i64,
+    ) -> Result<bool> {
+        let status = change.status;
+        let (isolation_s, at_s) = (change.isolation_s, change.at_s);
         let lock = match self.dialect {
             crate::Dialect::Postgres => " FOR UPDATE",
             crate::Dialect::Sqlite => "",
@@ -446,7 +469,8 @@ impl Store {
         }
         let row = sqlx::query(
             "SELECT structure, unit_path, status, confirmed_at_s, onset_s, outcome_at_s,
-                    (SELECT MAX(h.at_s) FROM case_status_history h WHERE h.case_id = cases.id)
+                    (SELECT MAX(h.at_s) FROM case_status_history h WHERE h.case_id = cases.id),
+                    severity
              FROM cases WHERE id = $1",
         )
         .bind(id.0)
@@ -466,6 +490,18 @@ impl Store {
         let current: CaseStatus = current
             .parse()
             .map_err(|_| StoreError::Corrupt("cases.status".into()))?;
+        if change.same_is_done && current == status && status != CaseStatus::Active {
+            // The outcome is already recorded (a status change came first): kept as it is.
+            return Ok(true);
+        }
+        let severity = match change.severity {
+            Some(s) => s,
+            None => {
+                let s: String = row.try_get(7)?;
+                s.parse()
+                    .map_err(|_| StoreError::Corrupt("cases.severity".into()))?
+            }
+        };
         // The case's status holds since its last change, or its confirmation, onset or
         // outcome, whichever is latest (cases loaded in bulk have no history lines).
         let since = [
@@ -508,20 +544,83 @@ impl Store {
         .bind(status.as_str())
         .bind(severity.as_str())
         .bind(&caller.user.username)
-        .bind(note.clone())
+        .bind(change.note.clone())
         .execute(&mut *tx)
         .await?;
         audit::append(
-            &mut tx,
+            &mut *tx,
             self.dialect,
             [audit_entry(caller, AuditAction::Update, id)],
             now_s,
         )
         .await?;
+        crate::recent_cases::bump(&mut *tx, crate::recent_cases::CASES).await?;
+        Ok(true)
+    }
+
+    /// Adds a test result to a case (a later PCR, a negative or release test), with who and
+    /// when in the audit. False when the case is not in scope; nothing is written then.
+    pub async fn add_case_test(
+        &self,
+        caller: &Caller,
+        id: CaseId,
+        test: &TestResult,
+        now_s: i64,
+    ) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let Some(row) =
+            sqlx::query("SELECT person_id, structure, unit_path FROM cases WHERE id = $1")
+                .bind(id.0)
+                .fetch_optional(&mut *tx)
+                .await?
+        else {
+            return Ok(false);
+        };
+        let (person, structure, path): (i64, String, String) =
+            (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+        let visible = structure
+            .parse::<Structure>()
+            .ok()
+            .zip(UnitPath::from_stored(&path))
+            .is_some_and(|(s, p)| caller.scope.contains(s, &p));
+        if !visible {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO tests (person_id, case_id, kind, sample_s, result_s, positive, ct)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(person)
+        .bind(id.0)
+        .bind(test.kind.as_str())
+        .bind(test.sample_s)
+        .bind(test.result_s)
+        .bind(i64::from(test.positive))
+        .bind(test.ct)
+        // A NULL f64 is typed float4 by sqlx's Any driver for PostgreSQL (see create_case).
+        .persistent(false)
+        .execute(&mut *tx)
+        .await?;
+        let mut entry = audit_entry(caller, AuditAction::Update, id);
+        entry.detail = Some("test".into());
+        audit::append(&mut tx, self.dialect, [entry], now_s).await?;
         crate::recent_cases::bump(&mut tx, crate::recent_cases::CASES).await?;
         tx.commit().await?;
         Ok(true)
     }
+}
+
+/// A change of a case's status as [`Store::change_status_in`] takes it: the severity kept
+/// when absent, and (for an outcome recorded by a discharge) nothing written when the case
+/// already has that outcome.
+#[derive(Debug, Clone)]
+pub(crate) struct Outcome {
+    pub status: CaseStatus,
+    pub severity: Option<Severity>,
+    pub isolation_s: Option<i64>,
+    pub note: Option<String>,
+    pub at_s: i64,
+    pub same_is_done: bool,
 }
 
 /// The dashboard's case figures within a scope.

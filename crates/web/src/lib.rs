@@ -135,6 +135,7 @@ pub(crate) fn routes() -> Routes {
         .get("/cases", read, api::cases::list)
         .post("/cases", write, api::casework::create_case)
         .post("/cases/{id}/status", write, api::casework::update_status)
+        .post("/cases/{id}/tests", write, api::casework::add_test)
         .post(
             "/persons/{id}/declared-contacts",
             write,

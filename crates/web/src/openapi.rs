@@ -32,6 +32,7 @@ use crate::api;
         api::cases::get_one,
         api::casework::create_case,
         api::casework::update_status,
+        api::casework::add_test,
         api::casework::declare_contact,
         api::casework::follow_up,
         api::tracing::contacts,

@@ -98,3 +98,95 @@ async fn admit_transfer_discharge(store: Store) {
 }
 
 both_databases!(admit_transfer_discharge);
+
+/// A case is never moved into (or admitted to) an F1 quarantine place, and a transfer names
+/// its destination; a discharge as recovered is the case's outcome with its history line,
+/// and a discharge the status rules refuse leaves the stay open.
+async fn safe_moves_and_outcomes(store: Store) {
+    seed(&store, 1).await;
+    let app = app_at_now(store);
+    let system = Caller::system("test");
+    let care = facility(&app, "Khu thu dung 1", vec![(BedType::F0Tier1, 2)]).await;
+    let camp = facility(&app, "Khu cách ly F1", vec![(BedType::Quarantine, 9)]).await;
+    let into_camp = AdmitInput {
+        case_id: Some(1),
+        bed_type: Some("quarantine".into()),
+        ..AdmitInput::default()
+    };
+    let Err(CareError::Invalid(fields)) = app.admit(&system, Some(camp), &into_camp).await else {
+        panic!("an F0 is not admitted to quarantine");
+    };
+    assert_eq!(fields[0].field, "bed_type");
+    assert_eq!(fields[0].reason, Reason::NotAllowed);
+    let first = app
+        .admit(
+            &system,
+            Some(care),
+            &AdmitInput {
+                case_id: Some(1),
+                at: Some("2021-11-20T08:00:00+07:00".into()),
+                ..AdmitInput::default()
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    for (to, field) in [
+        (TransferInput::default(), "facility_id"),
+        (
+            TransferInput {
+                facility_id: Some(camp.get()),
+                bed_type: Some("quarantine".into()),
+                ..TransferInput::default()
+            },
+            "bed_type",
+        ),
+    ] {
+        let Err(CareError::Invalid(fields)) = app.transfer(&system, first.stay, &to).await else {
+            panic!("{field} refused");
+        };
+        assert_eq!(fields[0].field, field, "{fields:?}");
+    }
+    // A discharge dated before the case's confirmation is refused by the status rules:
+    // nothing written, the stay still open.
+    let early = DischargeInput {
+        reason: Some("recovered".into()),
+        at: Some("2021-11-20T08:30:00+07:00".into()),
+        ..DischargeInput::default()
+    };
+    assert!(matches!(
+        app.discharge(&system, first.stay, &early).await,
+        Err(CareError::Store(StoreError::Refused(_)))
+    ));
+    let d = app
+        .store
+        .get_case(&system, domain::CaseId(1), crate::NOW)
+        .await;
+    assert_eq!(
+        d.unwrap().unwrap().case.status,
+        domain::epi::CaseStatus::Active
+    );
+    let recovered = DischargeInput {
+        reason: Some("recovered".into()),
+        ..DischargeInput::default()
+    };
+    assert!(app
+        .discharge(&system, first.stay, &recovered)
+        .await
+        .unwrap());
+    let d = app
+        .store
+        .get_case(&system, domain::CaseId(1), crate::NOW)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(d.case.status, domain::epi::CaseStatus::Recovered);
+    assert_eq!(d.case.outcome_at_s, Some(crate::NOW));
+    let last = d.history.last().unwrap();
+    assert_eq!(
+        (last.status, last.at.timestamp()),
+        (domain::epi::CaseStatus::Recovered, crate::NOW)
+    );
+}
+
+both_databases!(safe_moves_and_outcomes);

@@ -107,27 +107,34 @@ impl Store {
     }
 
     /// Ends an open stay (and frees its bed). False when the stay is not visible (see
-    /// `open_stay_for`). A closed stay answers `stay: out_of_range`.
+    /// `open_stay_for`). A closed stay answers `stay: out_of_range`. With an `outcome`
+    /// (recovered, died), a case's stay also records it as the case's status at the same
+    /// time, with its history line, in the same transaction (`update_case_status`'s rules:
+    /// a refusal there writes nothing at all); a case that already has that outcome keeps it.
+    #[allow(clippy::too_many_arguments)]
     pub async fn discharge(
         &self,
         caller: &Caller,
         stay_id: StayId,
         reason: DischargeReason,
+        outcome: Option<CaseStatus>,
         at_s: i64,
         note: Option<String>,
         now_s: i64,
     ) -> Result<bool> {
         crate::conflict::retrying(|| {
-            self.discharge_once(caller, stay_id, reason, at_s, note.clone(), now_s)
+            self.discharge_once(caller, stay_id, reason, outcome, at_s, note.clone(), now_s)
         })
         .await
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn discharge_once(
         &self,
         caller: &Caller,
         stay_id: StayId,
         reason: DischargeReason,
+        outcome: Option<CaseStatus>,
         at_s: i64,
         note: Option<String>,
         now_s: i64,
@@ -142,7 +149,23 @@ impl Store {
         if at_s < stay.from_s {
             return Err(invalid("at", Reason::OutOfRange));
         }
-        Self::close_stay(&mut tx, &stay, reason, at_s, note).await?;
+        Self::close_stay(&mut tx, &stay, reason, at_s, note.clone()).await?;
+        if let (Some(status), Some(case)) = (outcome, stay.case_id) {
+            let change = crate::cases::Outcome {
+                status,
+                severity: None,
+                isolation_s: None,
+                note,
+                at_s,
+                same_is_done: true,
+            };
+            if !self
+                .change_status_in(&mut tx, caller, case, &change, now_s)
+                .await?
+            {
+                return Ok(false);
+            }
+        }
         audit::append(
             &mut tx,
             self.dialect,

@@ -117,6 +117,14 @@ impl Store {
             .and_then(|(s, _)| s.facility_id))
     }
 
+    /// A stay the caller may act on (see `open_stay_for`), ended or not; None otherwise.
+    pub async fn stay_for(&self, caller: &Caller, stay_id: StayId) -> Result<Option<Stay>> {
+        let mut conn = self.pool.acquire().await?;
+        Ok(Self::open_stay_for(&mut conn, caller, stay_id)
+            .await?
+            .map(|(s, _)| s))
+    }
+
     async fn resolve_occupant(
         conn: &mut sqlx::AnyConnection,
         occupant: Occupant,

@@ -149,6 +149,7 @@ async fn concurrent_admissions_never_overfill(store: Store) {
             &officer,
             stays[0].id,
             DischargeReason::Recovered,
+            None,
             NOW + 10,
             None,
             NOW
@@ -160,6 +161,7 @@ async fn concurrent_admissions_never_overfill(store: Store) {
             &officer,
             stays[0].id,
             DischargeReason::Recovered,
+            None,
             NOW + 10,
             None,
             NOW,
@@ -313,7 +315,15 @@ async fn a_transfer_keeps_the_history(store: Store) {
         .unwrap()
         .unwrap();
     assert!(store
-        .discharge(&admin, second, DischargeReason::Died, NOW + 7200, None, NOW)
+        .discharge(
+            &admin,
+            second,
+            DischargeReason::Died,
+            None,
+            NOW + 7200,
+            None,
+            NOW
+        )
         .await
         .unwrap());
     let stays = store
@@ -664,6 +674,7 @@ async fn f1_quarantine_at_home_or_in_a_facility(store: Store) {
             &admin,
             stays[0].id,
             DischargeReason::Released,
+            None,
             NOW + 3600,
             None,
             NOW

@@ -132,6 +132,52 @@ pub async fn update_status(
 }
 
 #[derive(Deserialize, ToSchema)]
+pub struct CaseTestRequest {
+    /// `pcr` or `antigen`.
+    kind: Option<String>,
+    /// RFC 3339.
+    sample_at: Option<String>,
+    result_at: Option<String>,
+    /// The result: `true` positive, `false` negative.
+    positive: Option<bool>,
+    /// PCR cycle threshold, 0 to 50, where known.
+    ct: Option<f64>,
+}
+
+/// Adds a test result to a case over time (a confirming PCR, a negative or release test).
+/// Every bad field is named at once (400) and nothing is written; 404 outside the caller's
+/// jurisdiction.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/tests", params(("id" = i64, Path)), request_body = CaseTestRequest, responses(
+    (status = 201),
+    (status = 400, body = crate::error::ErrorBody),
+    (status = 404, body = crate::error::ErrorBody)
+), security(("bearer" = [])))]
+pub async fn add_test(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    ApiJson(r): ApiJson<CaseTestRequest>,
+) -> Result<StatusCode, ApiError> {
+    let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
+    let input = app::cases::CaseTestInput {
+        kind: r.kind,
+        sample_at: r.sample_at,
+        result_at: r.result_at,
+        positive: r.positive,
+        ct: r.ct,
+    };
+    if state
+        .add_case_test(&auth.0, CaseId(id), &input)
+        .await
+        .map_err(case_error)?
+    {
+        Ok(StatusCode::CREATED)
+    } else {
+        Err(ApiError::not_found())
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
 pub struct DeclaredRequest {
     contact_person_id: Option<i64>,
     /// RFC 3339.

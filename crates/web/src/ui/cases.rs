@@ -177,6 +177,8 @@ pub(super) async fn cases(
 #[derive(Deserialize)]
 pub(super) struct CasePageQuery {
     traced: Option<u64>,
+    /// A message id to show (the outcome of a form).
+    done: Option<String>,
 }
 
 pub(super) async fn case_page(
@@ -211,10 +213,12 @@ pub(super) async fn case_page(
         policy,
     } = infectious_window(&state.policies, &detail.case);
     let c = &detail.case;
+    let writes = me.user.role.can(domain::role::Permission::WritePersonal);
     let title = tr(lang, "case-title", &[("id", c.id.to_string())]);
     let body = html! {
         h1 { (title) }
         @if let Some(n) = q.traced { p.ok role="status" { (tr(lang, "case-traced", &[("count", n.to_string())])) } }
+        @if q.done.as_deref() == Some("form-saved") { p.ok role="status" { (t(lang, "form-saved")) } }
         table {
             tr { th { (t(lang, "col-person")) } td { (c.person_id) } }
             tr { th { (t(lang, "col-unit")) } td { (c.unit_code) } }
@@ -227,10 +231,20 @@ pub(super) async fn case_page(
             } }
         }
         h2 { (t(lang, "case-tests")) }
-        table { @for test in &detail.tests { tr {
-            td { (test.kind.as_str().to_uppercase()) } td { (local(test.sample_s, lang)) }
-            td { (local(test.result_s, lang)) } td { @if let Some(ct) = test.ct { "Ct " (domain::lang::decimal(ct, 1, lang)) } }
-        } } }
+        table {
+            thead { tr {
+                th { (t(lang, "field-test-kind")) } th { (t(lang, "field-sample-at")) } th { (t(lang, "field-result-at")) }
+                th { (t(lang, "field-test-result")) } th { (t(lang, "field-ct")) }
+            } }
+            tbody { @for test in &detail.tests { tr.test {
+                td { (test.kind.as_str().to_uppercase()) } td { (local(test.sample_s, lang)) }
+                td { (local(test.result_s, lang)) }
+                td { (t(lang, if test.positive { "test-positive" } else { "test-negative" })) }
+                td { @if let Some(ct) = test.ct { "Ct " (domain::lang::decimal(ct, 1, lang)) } }
+            } } }
+        }
+        @if writes { (test_form(lang, c.id)) }
+        @if writes && c.status == domain::epi::CaseStatus::Active { (status_form(lang, c)) }
         h2 { (t(lang, "case-history")) }
         table { @for h in &detail.history { tr {
             td { (local(h.at.timestamp(), lang)) } td { (t(lang, &format!("status-{}", h.status.as_str()))) }
@@ -325,5 +339,204 @@ pub(super) async fn trace_case(
             tracing::error!("tracing case {case_id}: {e}");
             failure(lang, StatusCode::INTERNAL_SERVER_ERROR)
         }
+    }
+}
+
+/// The form adding a test result to the case (every input labelled; times in local time).
+fn test_form(lang: Lang, case: domain::CaseId) -> maud::Markup {
+    html! {
+        details.noprint {
+            summary { (t(lang, "case-add-test")) }
+            form method="post" action={ "/cases/" (case) "/tests" } {
+                label for="t-kind" { (t(lang, "field-test-kind")) }
+                select id="t-kind" name="kind" required {
+                    option value="" selected { (t(lang, "form-choose")) }
+                    @for k in domain::epi::TestKind::ALL { option value=(k.as_str()) { (k.as_str().to_uppercase()) } }
+                }
+                label for="t-sample" { (t(lang, "field-sample-at")) }
+                input id="t-sample" name="sample_at" type="datetime-local" required;
+                label for="t-result-at" { (t(lang, "field-result-at")) }
+                input id="t-result-at" name="result_at" type="datetime-local" required;
+                label for="t-result" { (t(lang, "field-test-result")) }
+                select id="t-result" name="result" required {
+                    option value="" selected { (t(lang, "form-choose")) }
+                    option value="negative" { (t(lang, "test-negative")) }
+                    option value="positive" { (t(lang, "test-positive")) }
+                }
+                label for="t-ct" { (t(lang, "field-ct")) }
+                input id="t-ct" name="ct" type="number" min="0" max="50" step="0.1";
+                button.primary type="submit" { (t(lang, "form-save")) }
+            }
+        }
+    }
+}
+
+/// The form changing the case's status and severity (the current ones chosen).
+fn status_form(lang: Lang, c: &store::Case) -> maud::Markup {
+    html! {
+        details.noprint {
+            summary { (t(lang, "case-change-status")) }
+            form method="post" action={ "/cases/" (c.id) "/status" } {
+                label for="s-status" { (t(lang, "col-status")) }
+                select id="s-status" name="status" {
+                    @for s in domain::epi::CaseStatus::ALL {
+                        option value=(s.as_str()) selected[*s == c.status] { (t(lang, &format!("status-{}", s.as_str()))) }
+                    }
+                }
+                label for="s-severity" { (t(lang, "col-severity")) }
+                select id="s-severity" name="severity" {
+                    @for s in domain::epi::Severity::ALL {
+                        option value=(s.as_str()) selected[*s == c.severity] { (t(lang, &format!("severity-{}", s.as_str()))) }
+                    }
+                }
+                label for="s-at" { (t(lang, "field-at")) }
+                input id="s-at" name="at" type="datetime-local";
+                label for="s-note" { (t(lang, "field-note")) }
+                input id="s-note" name="note" maxlength="1000";
+                button.primary type="submit" { (t(lang, "form-save")) }
+            }
+        }
+    }
+}
+
+/// A `datetime-local` input's value (local time, no offset) as RFC 3339 in the locality's
+/// offset; anything else is passed on for the use case to refuse by name.
+fn local_input_time(v: &Option<String>) -> Option<String> {
+    let v = v.as_deref().map(str::trim).filter(|v| !v.is_empty())?;
+    let with_seconds = match v.len() {
+        16 => format!("{v}:00"),
+        _ => v.to_string(),
+    };
+    let off = domain::time::UTC_OFFSET_S;
+    let sign = if off < 0 { '-' } else { '+' };
+    let (h, m) = (off.abs() / 3600, off.abs() % 3600 / 60);
+    match chrono::NaiveDateTime::parse_from_str(&with_seconds, "%Y-%m-%dT%H:%M:%S") {
+        Ok(_) => Some(format!("{with_seconds}{sign}{h:02}:{m:02}")),
+        Err(_) => Some(v.to_string()),
+    }
+}
+
+fn filled(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+}
+
+#[derive(Deserialize)]
+pub(super) struct TestForm {
+    kind: Option<String>,
+    sample_at: Option<String>,
+    result_at: Option<String>,
+    /// `positive` or `negative`.
+    result: Option<String>,
+    ct: Option<String>,
+}
+
+pub(super) async fn add_test(
+    State(state): State<AppState>,
+    ui: Ui,
+    Path(id): Path<String>,
+    axum::extract::Form(f): axum::extract::Form<TestForm>,
+) -> Response {
+    let Ok(case_id) = id.parse::<i64>() else {
+        return ui.fail(StatusCode::NOT_FOUND);
+    };
+    let mut form_errors = Vec::new();
+    let positive = match f.result.as_deref() {
+        None | Some("") => None,
+        Some("positive") => Some(true),
+        Some("negative") => Some(false),
+        Some(_) => {
+            form_errors.push(domain::FieldError::new(
+                "positive",
+                domain::Reason::UnknownValue,
+            ));
+            None
+        }
+    };
+    let ct = match filled(&f.ct) {
+        None => None,
+        // A decimal comma is how Vietnamese write 28,5.
+        Some(c) => match c.replace(',', ".").parse::<f64>() {
+            Ok(v) => Some(v),
+            Err(_) => {
+                form_errors.push(domain::FieldError::new("ct", domain::Reason::InvalidFormat));
+                None
+            }
+        },
+    };
+    let input = app::cases::CaseTestInput {
+        kind: filled(&f.kind),
+        sample_at: local_input_time(&f.sample_at),
+        result_at: local_input_time(&f.result_at),
+        positive,
+        ct,
+    };
+    let title = t(ui.lang, "case-add-test");
+    let result = if form_errors.is_empty() {
+        state
+            .add_case_test(&ui.me, domain::CaseId(case_id), &input)
+            .await
+    } else {
+        // The use case's checks too, so that every bad field is named at once.
+        let more = match app::cases::check_case_test(&input, state.now_s()) {
+            Err(more) => more,
+            Ok(_) => Vec::new(),
+        };
+        for e in more {
+            if !form_errors.iter().any(|x| x.field == e.field) {
+                form_errors.push(e);
+            }
+        }
+        Err(app::cases::CaseError::Invalid(form_errors))
+    };
+    answer(&ui, &title, case_id, result)
+}
+
+#[derive(Deserialize)]
+pub(super) struct StatusForm {
+    status: Option<String>,
+    severity: Option<String>,
+    at: Option<String>,
+    note: Option<String>,
+}
+
+pub(super) async fn change_status(
+    State(state): State<AppState>,
+    ui: Ui,
+    Path(id): Path<String>,
+    axum::extract::Form(f): axum::extract::Form<StatusForm>,
+) -> Response {
+    let Ok(case_id) = id.parse::<i64>() else {
+        return ui.fail(StatusCode::NOT_FOUND);
+    };
+    let input = app::cases::StatusInput {
+        status: filled(&f.status),
+        severity: filled(&f.severity),
+        isolation_at: None,
+        at: local_input_time(&f.at),
+        note: filled(&f.note),
+    };
+    let title = t(ui.lang, "case-change-status");
+    let result = state
+        .update_case_status(&ui.me, domain::CaseId(case_id), &input)
+        .await;
+    answer(&ui, &title, case_id, result)
+}
+
+/// A case form's answer: back to the case page (303), or each bad field named.
+fn answer(ui: &Ui, title: &str, case: i64, r: Result<bool, app::cases::CaseError>) -> Response {
+    let back = format!("/cases/{case}");
+    match r {
+        Ok(true) => Redirect::to(&format!("{back}?done=form-saved")).into_response(),
+        Ok(false) => ui.fail(StatusCode::NOT_FOUND),
+        Err(app::cases::CaseError::Invalid(fields)) => {
+            super::moves::refused(ui, title, &back, &fields)
+        }
+        Err(app::cases::CaseError::Store(e)) => match super::moves::refusal_fields(&e) {
+            Some(fields) => super::moves::refused(ui, title, &back, &fields),
+            None => ui.failed("case form", &e),
+        },
     }
 }

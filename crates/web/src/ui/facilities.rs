@@ -4,7 +4,6 @@
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use domain::facility::{BedType, DischargeReason};
 use domain::role::Permission;
 use domain::{CaseId, FacilityId, StayId, Structure};
 use maud::{html, Markup};
@@ -151,28 +150,7 @@ pub(super) async fn page(
                         td { (s.bed_type.map(|b| t(lang, &format!("bed-{}", b.as_str()))).unwrap_or_default()) }
                         td { (local(s.from_s, lang)) }
                         @if manages { td {
-                            form.inline method="post" action={ "/stays/" (s.id) "/discharge" } {
-                                label for={ "reason-" (s.id) } { (t(lang, "field-reason")) }
-                                select id={ "reason-" (s.id) } name="reason" {
-                                    @for r in [DischargeReason::Recovered, DischargeReason::Released, DischargeReason::Died] {
-                                        option value=(r.as_str()) { (t(lang, &format!("reason-{}", r.as_str()))) }
-                                    }
-                                }
-                                button type="submit" { (t(lang, "facility-discharge")) }
-                            }
-                            form.inline method="post" action={ "/stays/" (s.id) "/transfer" } {
-                                label for={ "to-" (s.id) } { (t(lang, "field-to-facility")) }
-                                select id={ "to-" (s.id) } name="facility_id" {
-                                    @for o in others.iter().filter(|o| o.facility.id != id) {
-                                        option value=(o.facility.id) { (o.facility.name) }
-                                    }
-                                }
-                                label for={ "tobed-" (s.id) } { (t(lang, "field-bed-type")) }
-                                select id={ "tobed-" (s.id) } name="bed_type" {
-                                    @for b in BedType::ALL { option value=(b.as_str()) { (t(lang, &format!("bed-{}", b.as_str()))) } }
-                                }
-                                button type="submit" { (t(lang, "facility-transfer")) }
-                            }
+                            (super::moves::forms(lang, s, &others, "facility"))
                         } }
                     } } }
                 }
@@ -258,62 +236,28 @@ fn care<T>(r: Result<T, app::care::CareError>) -> Result<T, StoreError> {
     })
 }
 
-#[derive(Deserialize)]
-pub(super) struct StayForm {
-    reason: Option<String>,
-    facility_id: Option<i64>,
-    bed_type: Option<String>,
-}
-
 pub(super) async fn discharge(
     State(state): State<AppState>,
     ui: Ui,
     Path(stay): Path<String>,
-    Form(f): Form<StayForm>,
+    Form(f): Form<super::moves::MoveForm>,
 ) -> Response {
-    stay_action(state, ui, stay, f, false).await
+    let Ok(stay) = stay.parse::<StayId>() else {
+        return ui.fail(StatusCode::NOT_FOUND);
+    };
+    super::moves::discharge(state, ui, stay, f).await
 }
 
 pub(super) async fn transfer(
     State(state): State<AppState>,
     ui: Ui,
     Path(stay): Path<String>,
-    Form(f): Form<StayForm>,
-) -> Response {
-    stay_action(state, ui, stay, f, true).await
-}
-
-async fn stay_action(
-    state: AppState,
-    ui: Ui,
-    stay: String,
-    f: StayForm,
-    transfer: bool,
+    Form(f): Form<super::moves::MoveForm>,
 ) -> Response {
     let Ok(stay) = stay.parse::<StayId>() else {
         return ui.fail(StatusCode::NOT_FOUND);
     };
-    // The facility page to return to: the stay's, read before it changes.
-    let Ok(Some(from)) = state.store.stay_facility(&ui.me, stay).await else {
-        return ui.fail(StatusCode::NOT_FOUND);
-    };
-    let result = if transfer {
-        let input = app::care::TransferInput {
-            facility_id: f.facility_id,
-            bed_type: f.bed_type,
-            at: None,
-            note: None,
-        };
-        care(state.transfer(&ui.me, stay, &input).await).map(|s| s.map(|_| ()))
-    } else {
-        let input = app::care::DischargeInput {
-            reason: f.reason,
-            at: None,
-            note: None,
-        };
-        care(state.discharge(&ui.me, stay, &input).await).map(|done| done.then_some(()))
-    };
-    back(from, result)
+    super::moves::transfer(state, ui, stay, f).await
 }
 
 /// The case page's section on where the case was cared for: every stay, transfers included.
@@ -330,6 +274,23 @@ pub(super) async fn stays_of_case(
         .ok()
         .flatten()
         .unwrap_or_default();
+    let open = stays.iter().find(|s| s.until_s.is_none());
+    let manages = me.user.role.can(Permission::ManageBeds);
+    // The facilities to name and to move to (only read when there is something to show).
+    let all = if stays.is_empty() {
+        Vec::new()
+    } else {
+        state
+            .store
+            .list_facilities(&me.scope, Structure::S2021)
+            .await
+            .unwrap_or_default()
+    };
+    let name = |f: FacilityId| {
+        all.iter()
+            .find(|x| x.facility.id == f)
+            .map_or_else(|| f.to_string(), |x| x.facility.name.clone())
+    };
     html! {
         h2 { (t(lang, "case-stays")) }
         @if stays.is_empty() { p { (t(lang, "case-stays-none")) } }
@@ -341,7 +302,7 @@ pub(super) async fn stays_of_case(
                 } }
                 tbody { @for s in &stays { tr {
                     td { @match s.facility_id {
-                        Some(f) => a href={ "/facilities/" (f) } { (f) },
+                        Some(f) => a href={ "/facilities/" (f) } { (name(f)) },
                         None => (t(lang, "place-home")),
                     } }
                     td { (s.bed_type.map(|b| t(lang, &format!("bed-{}", b.as_str()))).unwrap_or_default()) }
@@ -350,6 +311,9 @@ pub(super) async fn stays_of_case(
                     td { (s.discharge_reason.map(|r| t(lang, &format!("reason-{}", r.as_str()))).unwrap_or_default())
                          @if let Some(n) = &s.note { " " span.muted { (n) } } }
                 } } }
+            }
+            @if let Some(s) = open.filter(|_| manages) {
+                div.noprint { (super::moves::forms(lang, s, &all, "case")) }
             }
         }
     }

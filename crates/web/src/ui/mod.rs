@@ -17,6 +17,7 @@ mod i18n;
 mod islands;
 pub(crate) mod map;
 mod map_svg;
+mod moves;
 mod national;
 mod risk;
 mod shell;
@@ -48,6 +49,8 @@ pub fn routes() -> Routes {
         .get("/cases/export.xlsx", read, case_export::xlsx)
         .get("/cases/{id}", read, cases::case_page)
         .post("/cases/{id}/trace", write, cases::trace_case)
+        .post("/cases/{id}/tests", write, cases::add_test)
+        .post("/cases/{id}/status", write, cases::change_status)
         .get("/map", SignedIn, map::map_page)
         .get("/risk", SignedIn, risk::risk_page)
         .post("/risk/publish", Can(SetPolicy), risk::publish)

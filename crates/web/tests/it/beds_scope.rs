@@ -273,18 +273,18 @@ async fn beds_stay_within_the_jurisdiction(store: Store) {
             answers[0].1
         );
     }
-    let moved = send(
-        &app,
-        Method::POST,
-        &format!("/stays/{my_stay}/transfer"),
-        &cookie,
-        Some(&format!("facility_id={hcmc}&bed_type=f0_tier1")),
-    )
-    .await;
-    assert_eq!(
-        moved.location.as_deref(),
-        Some(format!("/facilities/{mine}?error=form-not_found").as_str())
-    );
+    // A destination elsewhere is not found, at the confirmation step and at the move.
+    for confirm in ["", "&confirm=1"] {
+        let moved = send(
+            &app,
+            Method::POST,
+            &format!("/stays/{my_stay}/transfer"),
+            &cookie,
+            Some(&format!("to={hcmc}%3Af0_tier1{confirm}")),
+        )
+        .await;
+        assert_eq!(moved.status, StatusCode::NOT_FOUND, "{}", moved.html);
+    }
     for stay in [theirs_stay, 999_999] {
         let other = send(
             &app,

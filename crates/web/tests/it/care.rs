@@ -14,7 +14,7 @@ use crate::{error_code, App};
 const NOW: i64 = 1_637_000_000; // 2021-11-15
 
 /// Persons and active cases `first..first + n` (case id = person id) in `commune`.
-async fn cases_in(store: &Store, commune: &str, first: i64, n: i64, severity: Severity) {
+pub(crate) async fn cases_in(store: &Store, commune: &str, first: i64, n: i64, severity: Severity) {
     people_in(store, commune, first, n, severity, true).await;
     store.sync_id_sequences().await.unwrap();
 }
@@ -71,7 +71,25 @@ async fn people_in(
     store.bulk_cases(&cases, NOW).await.unwrap();
 }
 
-async fn new_facility(app: &App, token: &str, unit: &str, kind: &str, beds: Value) -> i64 {
+/// Moves a case's confirmation (and first sample) back to `at_s`, as a case confirmed earlier.
+async fn confirmed_at(store: &Store, case: i64, at_s: i64) {
+    let sql = format!(
+        "UPDATE cases SET confirmed_at_s = {at_s}, first_sample_s = {} WHERE id = {case}",
+        at_s - 86_400
+    );
+    assert_eq!(store::testing::execute(store, &sql).await, 1);
+    // Its history starts with its confirmation.
+    let sql = format!("UPDATE case_status_history SET at_s = {at_s} WHERE case_id = {case}");
+    assert_eq!(store::testing::execute(store, &sql).await, 1);
+}
+
+pub(crate) async fn new_facility(
+    app: &App,
+    token: &str,
+    unit: &str,
+    kind: &str,
+    beds: Value,
+) -> i64 {
     let r = app
         .post_json(
             "/api/v1/facilities",
@@ -162,7 +180,10 @@ async fn a_full_facility_refuses_in_both_languages(store: Store) {
 
 async fn transfer_and_discharge_keep_the_history(store: Store) {
     let app = App::at(store.clone(), Some(NOW));
-    cases_in(&store, "00001", 1, 1, Severity::Moderate).await;
+    // Confirmed before its admission: its discharge as recovered is its outcome.
+    people_in(&store, "00001", 1, 1, Severity::Moderate, true).await;
+    store.sync_id_sequences().await.unwrap();
+    confirmed_at(&store, 1, 1_636_477_200).await; // 2021-11-10 00:00 local
     let token = app.login_as("command", Role::Command, &["01", "79"]).await;
     let field = new_facility(
         &app,
@@ -481,12 +502,23 @@ async fn pages_show_beds_and_take_forms(store: Store) {
         .next()
         .unwrap()
         .to_string();
-    let out = send(
+    // Every move asks to confirm: the first post only shows what will happen.
+    let ask = send(
         &app,
         Method::POST,
         &format!("/stays/{stay}/discharge"),
         &cookie,
         Some("reason=recovered"),
+    )
+    .await;
+    assert_eq!(ask.status, StatusCode::OK, "{}", ask.html);
+    assert!(ask.html.contains("name=\"confirm\""), "{}", ask.html);
+    let out = send(
+        &app,
+        Method::POST,
+        &format!("/stays/{stay}/discharge"),
+        &cookie,
+        Some("reason=recovered&confirm=1"),
     )
     .await;
     assert_eq!(

@@ -10,6 +10,7 @@ mod boundaries;
 mod boundary_fuzz;
 mod bounds;
 mod care;
+mod care_moves;
 mod case_export;
 mod cases;
 mod casework;
