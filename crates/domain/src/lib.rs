@@ -10,6 +10,7 @@ pub mod auth;
 pub mod care;
 pub mod contact;
 pub mod epi;
+pub mod followup;
 pub mod facility;
 pub mod ids;
 pub mod lang;

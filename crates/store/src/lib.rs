@@ -16,6 +16,7 @@ mod checkins;
 mod conflict;
 mod contacts;
 mod facilities;
+mod followup;
 pub mod kept;
 mod migrate;
 mod overrides;
@@ -48,6 +49,10 @@ pub use checkins::{
     CheckinItem, Ingested, ItemOutcome, PersonRef, VenueRef, BATCH_MAX as CHECKIN_BATCH_MAX,
 };
 pub use contacts::{CaseTimes, ContactRow, DeclaredRow, Residence, StoredContact, VisitRow};
+pub use followup::{
+    FollowUpChange, FollowedContact, NewContactTest, NewFollowUp, StoredFollowUp, WorkList,
+    WorkListQuery,
+};
 pub use facilities::{
     Admission, Beds, CasesInCare, Facility, FacilityBeds, FacilityRow, NewFacility, OccupancyPoint,
     Occupant, Stay, StayRow, UnitBeds, WeeklyCases, CAPACITY_MAX, SERIES_DAYS_MAX,

@@ -165,6 +165,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0023_follow_up_end.sql"),
         then: None,
     },
+    Migration {
+        version: 25,
+        name: "follow_up",
+        sqlite: include_str!("../migrations/sqlite/0025_follow_up.sql"),
+        postgres: include_str!("../migrations/postgres/0025_follow_up.sql"),
+        then: None,
+    },
 ];
 
 const REFDATA_KEY: &str = "units_fingerprint";
