@@ -182,7 +182,8 @@ impl App {
                 None
             }
         };
-        let (Some(day), Some(kind), Some(positive), true) = (day, kind, positive, errors.is_empty())
+        let (Some(day), Some(kind), Some(positive), true) =
+            (day, kind, positive, errors.is_empty())
         else {
             return Err(FollowUpError::Invalid(errors));
         };
@@ -229,8 +230,7 @@ impl App {
                 |c| {
                     if positive {
                         strictly(c, FollowUpStatus::BecameCase)
-                    } else if c.follow_status.is_open() || c.follow_status == FollowUpStatus::Lost
-                    {
+                    } else if c.follow_status.is_open() || c.follow_status == FollowUpStatus::Lost {
                         Ok(c.follow_status)
                     } else {
                         Err(refused("status"))

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use sqlx::Row;
 
 use domain::contact::{ContactReason, ContactSetting, ContactStatus};
-use domain::followup::FollowUpStatus;
 use domain::epi::VenueKind;
+use domain::followup::FollowUpStatus;
 use domain::{CaseId, PersonId, Structure, UnitPath};
 
 use crate::audit::{self, AuditAction, AuditEntry, AuditList, Place};

@@ -15,7 +15,7 @@ use crate::page::{Cursor, Page, PageRequest};
 use crate::sql::{Sql, Val};
 use crate::users::Caller;
 use crate::{day_number, local_day_start_s, typed, Dialect, Result, Store, StoreError};
-use crate::{LOCAL_UTC_OFFSET_S, StoredContact};
+use crate::{StoredContact, LOCAL_UTC_OFFSET_S};
 
 /// A contact as its follow-up needs it.
 #[derive(Debug, Clone, PartialEq)]

@@ -49,13 +49,13 @@ pub use checkins::{
     CheckinItem, Ingested, ItemOutcome, PersonRef, VenueRef, BATCH_MAX as CHECKIN_BATCH_MAX,
 };
 pub use contacts::{CaseTimes, ContactRow, DeclaredRow, Residence, StoredContact, VisitRow};
-pub use followup::{
-    FollowUpChange, FollowedContact, NewContactTest, NewFollowUp, StoredFollowUp, WorkList,
-    WorkListQuery,
-};
 pub use facilities::{
     Admission, Beds, CasesInCare, Facility, FacilityBeds, FacilityRow, NewFacility, OccupancyPoint,
     Occupant, Stay, StayRow, UnitBeds, WeeklyCases, CAPACITY_MAX, SERIES_DAYS_MAX,
+};
+pub use followup::{
+    FollowUpChange, FollowedContact, NewContactTest, NewFollowUp, StoredFollowUp, WorkList,
+    WorkListQuery,
 };
 pub use overrides::StoredOverride;
 pub use page::{Cursor, Page, PageRequest, LIMIT_DEFAULT, LIMIT_MAX};

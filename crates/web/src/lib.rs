@@ -141,7 +141,11 @@ pub(crate) fn routes() -> Routes {
         )
         .get("/contacts", read, api::casework::follow_up)
         .get("/contacts/work", read, api::followup::work_list)
-        .get("/contacts/{id}/followups", read, api::followup::list_records)
+        .get(
+            "/contacts/{id}/followups",
+            read,
+            api::followup::list_records,
+        )
         .post("/contacts/{id}/followups", write, api::followup::record)
         .post("/contacts/{id}/tests", write, api::followup::test)
         .post("/contacts/{id}/release", write, api::followup::release)

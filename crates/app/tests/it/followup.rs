@@ -119,7 +119,9 @@ async fn a_contact_due_today_leaves_the_list_once_reached(store: Store) {
         .unwrap()
         .unwrap();
     assert_eq!((t.status, t.case_id), (FollowUpStatus::InQuarantine, None));
-    assert!(persons_on(&app, &tracer, WorkList::DueToday).await.is_empty());
+    assert!(persons_on(&app, &tracer, WorkList::DueToday)
+        .await
+        .is_empty());
     let history = app.store.follow_ups_of(c2.id).await.unwrap();
     assert_eq!(history.len(), 1);
     assert_eq!(history[0].temperature_c, Some(36.8));
@@ -140,7 +142,13 @@ async fn a_contact_not_reached_yesterday_is_missed(store: Store) {
     )
     .await;
     // Recorded today: not missed yesterday.
-    record(&app, &tracer, &[f1(4, NOW, NOW + 7 * DAY, NOW + 14 * DAY)], NOW).await;
+    record(
+        &app,
+        &tracer,
+        &[f1(4, NOW, NOW + 7 * DAY, NOW + 14 * DAY)],
+        NOW,
+    )
+    .await;
     assert_eq!(persons_on(&app, &tracer, WorkList::Missed).await, [2, 3]);
     let yesterday = (app.today() - chrono::Days::new(1))
         .format("%Y-%m-%d")
@@ -204,7 +212,9 @@ async fn a_positive_test_makes_a_case_linked_to_its_source(store: Store) {
         .unwrap();
     assert_eq!(case.case.person_id.0, 3);
     // No longer followed: off the lists, and a second positive is refused.
-    assert!(persons_on(&app, &tracer, WorkList::DueToday).await.is_empty());
+    assert!(persons_on(&app, &tracer, WorkList::DueToday)
+        .await
+        .is_empty());
     let again = app.record_contact_test(&tracer, c3.id, &positive).await;
     assert!(
         matches!(&again, Err(app::followup::FollowUpError::Store(StoreError::Conflict(f))) if f[0].field == "status"),

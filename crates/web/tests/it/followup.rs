@@ -169,9 +169,14 @@ async fn follow_up_through_the_api(store: Store) {
         .get(&format!("/api/v1/cases/{case}"), Some(&token))
         .await;
     assert_eq!(got.status, StatusCode::OK);
-    let all = app.all_items("/api/v1/contacts/work?list=all", &token).await;
+    let all = app
+        .all_items("/api/v1/contacts/work?list=all", &token)
+        .await;
     let c = all.iter().find(|c| c["id"] == c4).unwrap();
-    assert_eq!((c["case_id"].as_i64(), c["became_case_id"].as_i64()), (Some(1), Some(case)));
+    assert_eq!(
+        (c["case_id"].as_i64(), c["became_case_id"].as_i64()),
+        (Some(1), Some(case))
+    );
     let bad_list = app
         .get("/api/v1/contacts/work?list=tomorrow", Some(&token))
         .await;
@@ -211,7 +216,10 @@ async fn a_commune_officer_sees_only_their_commune(store: Store) {
         assert_eq!(error_code(&r), "not_found");
     }
     let r = app
-        .get(&format!("/api/v1/contacts/{other}/followups"), Some(&phucxa))
+        .get(
+            &format!("/api/v1/contacts/{other}/followups"),
+            Some(&phucxa),
+        )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     // The page shows the officer's list, with its tabs and the status in words.
@@ -223,7 +231,9 @@ async fn a_commune_officer_sees_only_their_commune(store: Store) {
     assert!(
         page.html.contains("Cần làm hôm nay")
             && page.html.contains("Chưa liên lạc được")
-            && page.html.contains(&format!("/contacts/{}/followups", mine[0].0))
+            && page
+                .html
+                .contains(&format!("/contacts/{}/followups", mine[0].0))
             && !page.html.contains(&format!("/contacts/{other}/followups")),
         "{}",
         page.html
@@ -241,7 +251,11 @@ async fn a_commune_officer_sees_only_their_commune(store: Store) {
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
     assert_eq!(saved.location.as_deref(), Some("/contacts?list=due_today"));
     let page = send(&app, Method::GET, "/contacts", &cookie, None).await;
-    assert!(page.html.contains("Không có người tiếp xúc nào"), "{}", page.html);
+    assert!(
+        page.html.contains("Không có người tiếp xúc nào"),
+        "{}",
+        page.html
+    );
     let refused = send(
         &app,
         Method::POST,
