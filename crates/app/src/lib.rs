@@ -16,6 +16,7 @@ pub mod checkins;
 pub mod clock;
 pub mod clusters;
 pub mod contact_index;
+pub mod followup;
 pub mod forecast;
 pub mod input;
 pub mod jobs;

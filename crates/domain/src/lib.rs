@@ -11,6 +11,7 @@ pub mod care;
 pub mod contact;
 pub mod epi;
 pub mod facility;
+pub mod followup;
 pub mod ids;
 pub mod lang;
 pub mod overrides;

@@ -157,6 +157,7 @@ fn place_table(entity: &str) -> Option<&'static str> {
     match entity {
         "person" => Some("persons"),
         "case" => Some("cases"),
+        "contact" => Some("contacts"),
         _ => None,
     }
 }

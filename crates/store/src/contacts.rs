@@ -7,6 +7,7 @@ use sqlx::Row;
 
 use domain::contact::{ContactReason, ContactSetting, ContactStatus};
 use domain::epi::VenueKind;
+use domain::followup::FollowUpStatus;
 use domain::{CaseId, PersonId, Structure, UnitPath};
 
 use crate::audit::{self, AuditAction, AuditEntry, AuditList, Place};
@@ -78,6 +79,40 @@ pub struct StoredContact {
     pub test_days: String,
     pub policy: String,
     pub unit_code: String,
+    /// Where its follow-up stands (migration 0025).
+    pub follow_status: FollowUpStatus,
+    /// The case a positive test of the contact made.
+    pub became_case_id: Option<CaseId>,
+}
+
+/// The columns [`stored_contact`] reads, in its order (`unit_path` last but one, for the
+/// audit's place).
+pub(crate) const STORED_CONTACT_COLUMNS: &str =
+    "id, case_id, person_id, degree, via_person_id, first_exposure_s, exposure_s, reasons, status,
+     quarantine_from_s, quarantine_until_s, test_days, policy, unit_code, unit_path,
+     follow_up_until_s, follow_status, became_case_id";
+
+/// A row of [`STORED_CONTACT_COLUMNS`].
+pub(crate) fn stored_contact(r: &sqlx::any::AnyRow) -> Result<StoredContact> {
+    Ok(StoredContact {
+        id: r.try_get(0)?,
+        case_id: CaseId(r.try_get(1)?),
+        person_id: PersonId(r.try_get(2)?),
+        degree: r.try_get(3)?,
+        via_person_id: PersonId(r.try_get(4)?),
+        first_exposure_s: r.try_get(5)?,
+        exposure_s: r.try_get(6)?,
+        reasons: typed::json(r, 7, "contacts.reasons")?,
+        status: typed::slug(r, 8, "contacts.status")?,
+        quarantine_from_s: r.try_get(9)?,
+        quarantine_until_s: r.try_get(10)?,
+        follow_up_until_s: r.try_get(15)?,
+        test_days: r.try_get(11)?,
+        policy: r.try_get(12)?,
+        unit_code: r.try_get(13)?,
+        follow_status: typed::slug(r, 16, "contacts.follow_status")?,
+        became_case_id: r.try_get::<Option<i64>, _>(17)?.map(CaseId),
+    })
 }
 
 /// Where a person lives, for scope and follow-up.
@@ -397,10 +432,7 @@ impl Store {
     ) -> Result<Page<StoredContact>> {
         let mut sql = Sql::new(
             self.dialect,
-            "SELECT id, case_id, person_id, degree, via_person_id, first_exposure_s, exposure_s, reasons, status,
-                    quarantine_from_s, quarantine_until_s, test_days, policy, unit_code, unit_path,
-                    follow_up_until_s
-             FROM contacts WHERE structure = ",
+            &format!("SELECT {STORED_CONTACT_COLUMNS} FROM contacts WHERE structure = "),
         );
         sql.bind(Val::Text(structure.as_str().into()));
         sql.push_scope("unit_path", &caller.scope, structure);
@@ -423,25 +455,7 @@ impl Store {
         let rows = sql.query().fetch_all(&mut *conn).await?;
         let items = rows
             .iter()
-            .map(|r| {
-                Ok(StoredContact {
-                    id: r.try_get(0)?,
-                    case_id: CaseId(r.try_get(1)?),
-                    person_id: PersonId(r.try_get(2)?),
-                    degree: r.try_get(3)?,
-                    via_person_id: PersonId(r.try_get(4)?),
-                    first_exposure_s: r.try_get(5)?,
-                    exposure_s: r.try_get(6)?,
-                    reasons: typed::json(r, 7, "contacts.reasons")?,
-                    status: typed::slug(r, 8, "contacts.status")?,
-                    quarantine_from_s: r.try_get(9)?,
-                    quarantine_until_s: r.try_get(10)?,
-                    follow_up_until_s: r.try_get(15)?,
-                    test_days: r.try_get(11)?,
-                    policy: r.try_get(12)?,
-                    unit_code: r.try_get(13)?,
-                })
-            })
+            .map(stored_contact)
             .collect::<Result<Vec<_>>>()?;
         let paths = rows
             .iter()

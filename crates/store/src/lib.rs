@@ -17,6 +17,7 @@ mod checkins;
 mod conflict;
 mod contacts;
 mod facilities;
+mod followup;
 pub mod kept;
 mod migrate;
 mod overrides;
@@ -53,6 +54,10 @@ pub use contacts::{CaseTimes, ContactRow, DeclaredRow, Residence, StoredContact,
 pub use facilities::{
     Admission, Beds, CasesInCare, Facility, FacilityBeds, FacilityRow, NewFacility, OccupancyPoint,
     Occupant, Stay, StayRow, UnitBeds, WeeklyCases, CAPACITY_MAX, SERIES_DAYS_MAX,
+};
+pub use followup::{
+    FollowUpChange, FollowedContact, NewContactTest, NewFollowUp, StoredFollowUp, WorkList,
+    WorkListQuery,
 };
 pub use overrides::StoredOverride;
 pub use page::{Cursor, Page, PageRequest, LIMIT_DEFAULT, LIMIT_MAX};

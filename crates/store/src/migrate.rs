@@ -168,6 +168,13 @@ const MIGRATIONS: &[Migration] = &[
         then: None,
     },
     Migration {
+        version: 25,
+        name: "follow_up",
+        sqlite: include_str!("../migrations/sqlite/0025_follow_up.sql"),
+        postgres: include_str!("../migrations/postgres/0025_follow_up.sql"),
+        then: None,
+    },
+    Migration {
         version: 27,
         name: "venue_names",
         sqlite: include_str!("../migrations/sqlite/0027_venue_names.sql"),

@@ -142,6 +142,15 @@ pub(crate) fn routes() -> Routes {
             api::casework::declare_contact,
         )
         .get("/contacts", read, api::casework::follow_up)
+        .get("/contacts/work", read, api::followup::work_list)
+        .get(
+            "/contacts/{id}/followups",
+            read,
+            api::followup::list_records,
+        )
+        .post("/contacts/{id}/followups", write, api::followup::record)
+        .post("/contacts/{id}/tests", write, api::followup::test)
+        .post("/contacts/{id}/release", write, api::followup::release)
         .get("/cases/{id}", read, api::cases::get_one)
         .get("/cases/{id}/contacts", read, api::tracing::contacts)
         .post("/cases/{id}/trace", write, api::tracing::trace_case)

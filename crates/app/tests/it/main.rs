@@ -5,6 +5,7 @@ mod aid;
 mod care;
 mod cases;
 mod checkins;
+mod followup;
 mod forecast;
 mod infectious;
 mod persons;

@@ -9,6 +9,7 @@ pub mod cases;
 pub mod casework;
 pub mod checkins;
 pub mod facilities;
+pub mod followup;
 pub mod forecast;
 pub mod health;
 pub mod persons;

@@ -1,20 +1,46 @@
-//! F1/F2 follow-up: the contacts assigned to the caller's units, by due date.
+//! F1/F2 follow-up: the daily work lists of the caller's units (due today, missed yesterday,
+//! ending today, all), and per contact the forms to record a call or visit, a test result
+//! and the release (`app::followup`, the API's use cases).
 
-use axum::extract::{Query, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use maud::html;
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::FieldError;
+use maud::{html, Markup};
 use serde::Deserialize;
+use store::{StoredContact, WorkList};
 
 use super::shell::{failure, local, page, page_of, Ui};
 use super::{t, tr};
 use crate::local_time::day_end_s;
+use crate::messages::reason_message;
 use crate::{AppState, Lang};
 
 #[derive(Deserialize)]
 pub(super) struct ContactsQuery {
+    /// `due_today` (default), `missed`, `ending_today` or `all`.
+    list: Option<String>,
+    /// Any value: F1 only.
+    f1: Option<String>,
+    /// On the "all" tab: quarantine ending by this date.
     due_by: Option<String>,
     cursor: Option<String>,
+}
+
+/// The tabs, each with its message id.
+const TABS: [(WorkList, &str); 4] = [
+    (WorkList::DueToday, "contacts-tab-due"),
+    (WorkList::Missed, "contacts-tab-missed"),
+    (WorkList::EndingToday, "contacts-tab-ending"),
+    (WorkList::All, "contacts-tab-all"),
+];
+
+fn list_href(list: WorkList, f1: bool) -> String {
+    let mut href = format!("/contacts?list={}", list.as_str());
+    if f1 {
+        href.push_str("&f1=1");
+    }
+    href
 }
 
 pub(super) async fn contacts(
@@ -23,56 +49,291 @@ pub(super) async fn contacts(
     Query(q): Query<ContactsQuery>,
 ) -> Response {
     let Ui { lang, me } = ui;
+    let list = q
+        .list
+        .as_deref()
+        .and_then(|l| l.parse::<WorkList>().ok())
+        .unwrap_or(WorkList::DueToday);
+    let f1 = q.f1.as_deref().is_some_and(|v| !v.is_empty());
     let due_date = q.due_by.as_deref().and_then(|d| app::input::date(d).ok());
-    let due = due_date.map(day_end_s);
     let page_req = page_of(q.cursor.as_deref(), 100);
-    let found = match state
-        .store
-        .list_contacts(
-            &me,
-            domain::Structure::S2021,
-            None,
-            due,
-            &page_req,
-            state.now_s(),
-        )
-        .await
-    {
+    let found = match (list, due_date) {
+        // The date filter of the "all" tab: quarantines ending by then.
+        (WorkList::All, Some(d)) => {
+            state
+                .store
+                .list_contacts(
+                    &me,
+                    domain::Structure::S2021,
+                    None,
+                    Some(day_end_s(d)),
+                    &page_req,
+                    state.now_s(),
+                )
+                .await
+        }
+        _ => {
+            state
+                .work_list(&me, domain::Structure::S2021, list, f1, &page_req)
+                .await
+        }
+    };
+    let found = match found {
         Ok(v) => v,
         Err(e) => {
             tracing::error!("contact list: {e}");
             return failure(lang, StatusCode::INTERNAL_SERVER_ERROR);
         }
     };
+    let back = list_href(list, f1);
     let body = html! {
         h1 { (t(lang, "contacts-title")) }
+        nav.tabs.noprint {
+            @for (tab, id) in TABS {
+                @if tab == list { strong aria-current="page" { (t(lang, id)) } }
+                @else { a href=(list_href(tab, f1)) { (t(lang, id)) } }
+                " "
+            }
+        }
         form.noprint method="get" action="/contacts" {
-            label for="due_by" { (t(lang, "contacts-due")) }
-            input id="due_by" name="due_by" type="date" value=(q.due_by.clone().unwrap_or_default());
+            input type="hidden" name="list" value=(list.as_str());
+            label { input type="checkbox" name="f1" value="1" checked[f1]; " " (t(lang, "contacts-f1-only")) }
+            @if list == WorkList::All {
+                " "
+                label for="due_by" { (t(lang, "contacts-due")) }
+                input id="due_by" name="due_by" type="date" value=(q.due_by.clone().unwrap_or_default());
+            }
+            " "
             button.primary type="submit" { (t(lang, "contacts-filter")) }
         }
         @if found.items.is_empty() { p { (t(lang, "contacts-empty")) } }
         @else {
-            table {
+            div.scroll { table {
                 thead { tr {
                     th { (t(lang, "col-person")) } th { (t(lang, "contact-degree")) } th { (t(lang, "col-case")) }
-                    th { (t(lang, "col-status")) } th { (t(lang, "col-until")) } th { (t(lang, "col-follow-up-until")) } th { (t(lang, "col-tests")) } th { (t(lang, "col-unit")) }
+                    th { (t(lang, "col-status")) } th { (t(lang, "col-follow-status")) }
+                    th { (t(lang, "col-until")) } th { (t(lang, "col-follow-up-until")) } th { (t(lang, "col-tests")) } th { (t(lang, "col-unit")) }
+                    th.noprint { (t(lang, "fu-actions")) }
                 } }
                 tbody { @for c in &found.items { tr {
                     td { (c.person_id) } td { "F" (c.degree) }
                     td { a href={ "/cases/" (c.case_id) } { (c.case_id) } }
                     td { (t(lang, &format!("contact-status-{}", c.status))) }
+                    td {
+                        (t(lang, &format!("follow-status-{}", c.follow_status)))
+                        @if let Some(n) = c.became_case_id { " " a href={ "/cases/" (n) } { (t(lang, "fu-became-case")) " " (n) } }
+                    }
                     td { @if let Some(u) = c.quarantine_until_s { (local(u, lang)) } }
                     td { @if let Some(u) = c.follow_up_until_s { (local(u, lang)) } }
                     td { (test_days(lang, &c.test_days)) } td { (crate::registry::Registry::of(domain::Structure::S2021).name(&c.unit_code)) }
+                    td.noprint { @if c.follow_status.is_open() || c.follow_status == domain::followup::FollowUpStatus::Lost { (actions(lang, c, &back)) } }
                 } } }
-            }
+            } }
             @if let Some(n) = &found.next {
-                p { a href={ "/contacts?due_by=" (q.due_by.clone().unwrap_or_default()) "&cursor=" (n.encode()) } { (t(lang, "cases-next")) " →" } }
+                p { a href={ (back) "&due_by=" (q.due_by.clone().unwrap_or_default()) "&cursor=" (n.encode()) } { (t(lang, "cases-next")) " →" } }
             }
         }
     };
     page(lang, &t(lang, "contacts-title"), Some(&me), body).into_response()
+}
+
+/// The small forms of one contact: a call or visit, a test result, the release.
+fn actions(lang: Lang, c: &StoredContact, back: &str) -> Markup {
+    let id = c.id;
+    html! {
+        details {
+            summary { (t(lang, "fu-actions")) }
+            form method="post" action={ "/contacts/" (id) "/followups" } {
+                input type="hidden" name="back" value=(back);
+                fieldset {
+                    legend { (t(lang, "fu-record")) }
+                    label { input type="checkbox" name="reached" value="1"; " " (t(lang, "fu-reached")) }
+                    label { input type="checkbox" name="symptoms" value="1"; " " (t(lang, "fu-symptoms")) }
+                    label for={ "t" (id) } { (t(lang, "fu-temperature")) }
+                    input id={ "t" (id) } name="temperature" type="number" step="0.1" min="34" max="43" inputmode="decimal";
+                    label for={ "n" (id) } { (t(lang, "fu-note")) }
+                    input id={ "n" (id) } name="note" type="text" maxlength="2000";
+                    button.primary type="submit" { (t(lang, "fu-save")) }
+                }
+            }
+            form method="post" action={ "/contacts/" (id) "/tests" } {
+                input type="hidden" name="back" value=(back);
+                fieldset {
+                    legend { (t(lang, "fu-test")) }
+                    label for={ "k" (id) } { (t(lang, "fu-test-kind")) }
+                    select id={ "k" (id) } name="kind" {
+                        option value="pcr" { (t(lang, "fu-test-pcr")) }
+                        option value="antigen" { (t(lang, "fu-test-antigen")) }
+                    }
+                    label for={ "r" (id) } { (t(lang, "fu-result")) }
+                    select id={ "r" (id) } name="result" {
+                        option value="negative" { (t(lang, "fu-negative")) }
+                        option value="positive" { (t(lang, "fu-positive")) }
+                    }
+                    button.primary type="submit" { (t(lang, "fu-save")) }
+                }
+            }
+            form method="post" action={ "/contacts/" (id) "/release" } {
+                input type="hidden" name="back" value=(back);
+                button type="submit" { (t(lang, "fu-release")) }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct FollowUpForm {
+    back: Option<String>,
+    reached: Option<String>,
+    symptoms: Option<String>,
+    temperature: Option<String>,
+    note: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct TestForm {
+    back: Option<String>,
+    kind: Option<String>,
+    result: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct ReleaseForm {
+    back: Option<String>,
+}
+
+/// Where to go after a saved form: the tab the form was on (only a page of ours).
+fn back_to(back: Option<&str>) -> String {
+    back.filter(|b| b.starts_with("/contacts?") && !b.contains("//"))
+        .unwrap_or("/contacts")
+        .to_string()
+}
+
+/// The answer to a follow-up form: back to the list (303), the refusal page naming each
+/// field in the page's language, or 404 for a contact that is not the caller's.
+fn answer(
+    ui: &Ui,
+    back: Option<&str>,
+    form_errors: Vec<FieldError>,
+    r: Result<Option<app::followup::FollowUpOutcome>, app::followup::FollowUpError>,
+) -> Response {
+    let fields = match r {
+        _ if !form_errors.is_empty() => form_errors,
+        Ok(Some(_)) => return Redirect::to(&back_to(back)).into_response(),
+        Ok(None) => return ui.fail(StatusCode::NOT_FOUND),
+        Err(app::followup::FollowUpError::Invalid(f))
+        | Err(app::followup::FollowUpError::Store(store::StoreError::Conflict(f))) => f,
+        Err(app::followup::FollowUpError::Store(store::StoreError::Invalid(f))) => f,
+        Err(app::followup::FollowUpError::Store(e)) => return ui.failed("follow-up form", &e),
+    };
+    let lang = ui.lang;
+    let label = |field: &str| match field {
+        "reached" => Some("fu-reached"),
+        "temperature" => Some("fu-temperature"),
+        "note" => Some("fu-note"),
+        "day" => Some("fu-day"),
+        "kind" => Some("fu-test-kind"),
+        "result" => Some("fu-result"),
+        "status" => Some("fu-field-status"),
+        "follow_up_until" => Some("fu-field-follow-up-until"),
+        _ => None,
+    };
+    let body = html! {
+        h1 { (t(lang, "fu-refused")) }
+        p.error role="alert" { (t(lang, "fu-invalid")) }
+        ul.refusal { @for e in &fields { li {
+            @if let Some(l) = label(&e.field) { strong { (t(lang, l)) } " " }
+            code { (e.field) } ": " (reason_message(e.reason, lang))
+        } } }
+        p { a href=(back_to(back)) { "← " (t(lang, "contacts-title")) } }
+    };
+    let status = if fields
+        .iter()
+        .any(|f| f.reason == domain::Reason::NotAllowed)
+    {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    (status, ui.page(&t(lang, "fu-refused"), body)).into_response()
+}
+
+fn contact_id(id: &str) -> Option<i64> {
+    id.parse::<i64>().ok()
+}
+
+pub(super) async fn record(
+    State(state): State<AppState>,
+    ui: Ui,
+    Path(id): Path<String>,
+    Form(f): Form<FollowUpForm>,
+) -> Response {
+    let Some(id) = contact_id(&id) else {
+        return ui.fail(StatusCode::NOT_FOUND);
+    };
+    let mut errors = Vec::new();
+    let temperature = f
+        .temperature
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .and_then(|s| {
+            // A Vietnamese keyboard writes 37,5.
+            s.replace(',', ".")
+                .parse::<f64>()
+                .map_err(|_| {
+                    errors.push(FieldError::new(
+                        "temperature",
+                        domain::Reason::InvalidFormat,
+                    ))
+                })
+                .ok()
+        });
+    let input = app::followup::FollowUpInput {
+        day: None,
+        reached: Some(f.reached.is_some()),
+        symptoms: Some(f.symptoms.is_some()),
+        temperature,
+        note: f.note,
+    };
+    let r = if errors.is_empty() {
+        state.record_follow_up(&ui.me, id, &input).await
+    } else {
+        Ok(None)
+    };
+    answer(&ui, f.back.as_deref(), errors, r)
+}
+
+pub(super) async fn test(
+    State(state): State<AppState>,
+    ui: Ui,
+    Path(id): Path<String>,
+    Form(f): Form<TestForm>,
+) -> Response {
+    let Some(id) = contact_id(&id) else {
+        return ui.fail(StatusCode::NOT_FOUND);
+    };
+    let input = app::followup::ContactTestInput {
+        day: None,
+        kind: f.kind,
+        result: f.result,
+        severity: None,
+    };
+    let r = state.record_contact_test(&ui.me, id, &input).await;
+    answer(&ui, f.back.as_deref(), Vec::new(), r)
+}
+
+pub(super) async fn release(
+    State(state): State<AppState>,
+    ui: Ui,
+    Path(id): Path<String>,
+    Form(f): Form<ReleaseForm>,
+) -> Response {
+    let Some(id) = contact_id(&id) else {
+        return ui.fail(StatusCode::NOT_FOUND);
+    };
+    let r = state.release_contact(&ui.me, id).await;
+    answer(&ui, f.back.as_deref(), Vec::new(), r)
 }
 
 /// The days of quarantine a test is due on, stored as "1,7": "ngày 1 và 7" / "days 1 and 7".

@@ -1,0 +1,407 @@
+//! F1/F2 follow-up day by day (issue #15, item 3): a contact's calls and visits, its tests,
+//! its status, and the daily work lists of a jurisdiction.
+
+use chrono::NaiveDate;
+use sqlx::Row;
+
+use domain::contact::ContactStatus;
+use domain::epi::TestKind;
+use domain::followup::FollowUpStatus;
+use domain::{CaseId, PersonId, Structure, UnitPath};
+
+use crate::audit::{self, AuditAction, AuditEntry, AuditList, Place};
+use crate::contacts::{stored_contact, STORED_CONTACT_COLUMNS};
+use crate::page::{Cursor, Page, PageRequest};
+use crate::sql::{Sql, Val};
+use crate::users::Caller;
+use crate::{day_number, local_day_start_s, typed, Dialect, Result, Store, StoreError};
+use crate::{StoredContact, LOCAL_UTC_OFFSET_S};
+
+/// A contact as its follow-up needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FollowedContact {
+    pub id: i64,
+    /// The source case.
+    pub case_id: CaseId,
+    pub person_id: PersonId,
+    pub degree: i64,
+    pub status: ContactStatus,
+    pub follow_status: FollowUpStatus,
+    pub quarantine_from_s: Option<i64>,
+    pub quarantine_until_s: Option<i64>,
+    pub follow_up_until_s: Option<i64>,
+    pub became_case_id: Option<CaseId>,
+}
+
+/// A call or visit of one local day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewFollowUp {
+    pub day: NaiveDate,
+    pub reached: bool,
+    pub symptoms: Option<bool>,
+    pub temperature_c: Option<f64>,
+    pub note: Option<String>,
+}
+
+/// A test of a contact taken on `day`; a positive one names the case it made.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewContactTest {
+    pub day: NaiveDate,
+    pub kind: TestKind,
+    pub positive: bool,
+    pub case_id: Option<CaseId>,
+}
+
+/// What a follow-up change writes beside the contact's new status.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FollowUpChange {
+    Record(NewFollowUp),
+    Test(NewContactTest),
+    Release,
+}
+
+/// A recorded call or visit, read back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredFollowUp {
+    pub day: NaiveDate,
+    pub reached: bool,
+    pub symptoms: Option<bool>,
+    pub temperature_c: Option<f64>,
+    pub note: Option<String>,
+}
+
+/// The daily work lists of a jurisdiction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkList {
+    /// Followed today and not reached yet today, or with a test due today not recorded.
+    DueToday,
+    /// Followed yesterday and not reached then.
+    Missed,
+    /// Follow-up ends today.
+    EndingToday,
+    /// Every contact, whatever its status.
+    All,
+}
+
+impl WorkList {
+    pub const ALL: [WorkList; 4] = [
+        WorkList::DueToday,
+        WorkList::Missed,
+        WorkList::EndingToday,
+        WorkList::All,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkList::DueToday => "due_today",
+            WorkList::Missed => "missed",
+            WorkList::EndingToday => "ending_today",
+            WorkList::All => "all",
+        }
+    }
+}
+
+impl std::str::FromStr for WorkList {
+    type Err = domain::Reason;
+    fn from_str(s: &str) -> Result<WorkList, domain::Reason> {
+        WorkList::ALL
+            .into_iter()
+            .find(|l| l.as_str() == s)
+            .ok_or(domain::Reason::UnknownValue)
+    }
+}
+
+/// Which work list, for which local day, F1 only or all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkListQuery {
+    pub list: WorkList,
+    pub today: NaiveDate,
+    pub f1_only: bool,
+}
+
+fn ymd(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+/// Open statuses as an SQL list (slugs only: no input reaches it).
+fn open_statuses() -> String {
+    FollowUpStatus::OPEN
+        .iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Pushes "the contact is followed on the local day starting at `start`": an open status,
+/// recorded by the day's end, and its follow-up (else quarantine) not ended before the day.
+/// A contact with neither end stays followed until someone closes it.
+fn push_followed_on(sql: &mut Sql, start: i64) {
+    sql.push(&format!(" AND follow_status IN ({})", open_statuses()));
+    sql.push(" AND created_at_s < ")
+        .bind(Val::Int(start + 86_400));
+    sql.push(" AND (COALESCE(follow_up_until_s, quarantine_until_s) IS NULL OR COALESCE(follow_up_until_s, quarantine_until_s) >= ")
+        .bind(Val::Int(start))
+        .push(")");
+}
+
+fn push_not_reached_on(sql: &mut Sql, day: NaiveDate) {
+    sql.push(" AND NOT EXISTS (SELECT 1 FROM contact_followups f WHERE f.contact_id = contacts.id AND f.reached = 1 AND f.day = ")
+        .bind(Val::Text(ymd(day)))
+        .push(")");
+}
+
+impl Store {
+    /// The contact `id` if the caller may see it (by the contact's residence).
+    pub async fn followed_contact(
+        &self,
+        caller: &Caller,
+        id: i64,
+    ) -> Result<Option<FollowedContact>> {
+        let mut conn = self.pool.acquire().await?;
+        read_followed(&mut conn, self.dialect, caller, id, false).await
+    }
+
+    /// Applies one follow-up change to contact `id` under a lock of its row: `decide` gets
+    /// the contact as it stands and answers its next status (`Err`: refused, nothing
+    /// written); the record or test is written with the status and audited in the same
+    /// transaction. `None`: the contact is not the caller's.
+    pub async fn change_follow_up(
+        &self,
+        caller: &Caller,
+        id: i64,
+        change: &FollowUpChange,
+        decide: impl FnOnce(&FollowedContact) -> Result<FollowUpStatus>,
+        now_s: i64,
+    ) -> Result<Option<FollowUpStatus>> {
+        let mut tx = self.pool.begin().await?;
+        let Some(contact) = read_followed(&mut tx, self.dialect, caller, id, true).await? else {
+            return Ok(None);
+        };
+        let next = decide(&contact)?;
+        let detail = match change {
+            FollowUpChange::Record(r) => {
+                sqlx::query(
+                    "INSERT INTO contact_followups (contact_id, day, reached, symptoms, temperature_c, note, created_at_s, created_by)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(id)
+                .bind(ymd(r.day))
+                .bind(i64::from(r.reached))
+                .bind(r.symptoms.map(i64::from))
+                .bind(r.temperature_c)
+                .bind(r.note.clone())
+                .bind(now_s)
+                .bind(caller.user.id.0)
+                .execute(&mut *tx)
+                .await?;
+                format!("follow-up {} reached={}", ymd(r.day), r.reached)
+            }
+            FollowUpChange::Test(t) => {
+                sqlx::query(
+                    "INSERT INTO contact_tests (contact_id, day, kind, positive, case_id, created_at_s, created_by)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(id)
+                .bind(ymd(t.day))
+                .bind(t.kind.as_str())
+                .bind(i64::from(t.positive))
+                .bind(t.case_id.map(|c| c.0))
+                .bind(now_s)
+                .bind(caller.user.id.0)
+                .execute(&mut *tx)
+                .await?;
+                if let Some(c) = t.case_id {
+                    sqlx::query("UPDATE contacts SET became_case_id = $1 WHERE id = $2")
+                        .bind(c.0)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                format!(
+                    "test {} {} {}",
+                    ymd(t.day),
+                    t.kind.as_str(),
+                    if t.positive { "positive" } else { "negative" }
+                )
+            }
+            FollowUpChange::Release => "released".to_string(),
+        };
+        if next != contact.follow_status {
+            sqlx::query("UPDATE contacts SET follow_status = $1 WHERE id = $2")
+                .bind(next.as_str())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        audit::append(
+            &mut tx,
+            self.dialect,
+            [AuditEntry {
+                user: Some(caller.user.id),
+                actor: caller.user.username.clone(),
+                action: AuditAction::Update,
+                entity: "contact",
+                entity_id: id.to_string(),
+                detail: Some(format!("{detail}; status {}", next.as_str())),
+            }],
+            now_s,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some(next))
+    }
+
+    /// The calls and visits recorded for contact `id`, oldest first (the caller has read
+    /// the contact through [`Store::followed_contact`]).
+    pub async fn follow_ups_of(&self, id: i64) -> Result<Vec<StoredFollowUp>> {
+        sqlx::query(
+            "SELECT day, reached, symptoms, temperature_c, note FROM contact_followups
+             WHERE contact_id = $1 ORDER BY day, id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            let day: String = r.try_get(0)?;
+            Ok(StoredFollowUp {
+                day: NaiveDate::parse_from_str(&day, "%Y-%m-%d")
+                    .map_err(|_| StoreError::Corrupt("contact_followups.day".into()))?,
+                reached: r.try_get::<i64, _>(1)? == 1,
+                symptoms: r.try_get::<Option<i64>, _>(2)?.map(|s| s == 1),
+                temperature_c: r.try_get(3)?,
+                note: r.try_get(4)?,
+            })
+        })
+        .collect()
+    }
+
+    /// A daily work list of the caller's jurisdiction (by the contact's residence), in id
+    /// order, paged; one audit row names every person it showed.
+    pub async fn work_list(
+        &self,
+        caller: &Caller,
+        structure: Structure,
+        q: &WorkListQuery,
+        page: &PageRequest,
+        now_s: i64,
+    ) -> Result<Page<StoredContact>> {
+        let today = day_number(q.today);
+        let start = local_day_start_s(today);
+        let mut sql = Sql::new(
+            self.dialect,
+            &format!("SELECT {STORED_CONTACT_COLUMNS} FROM contacts WHERE structure = "),
+        );
+        sql.bind(Val::Text(structure.as_str().into()));
+        sql.push_scope("unit_path", &caller.scope, structure);
+        if q.f1_only {
+            sql.push(" AND degree = 1");
+        }
+        match q.list {
+            WorkList::DueToday => {
+                push_followed_on(&mut sql, start);
+                // Not reached today, or a test due today (day 1 is the quarantine's first
+                // local day: test days lie in 1..=its days) and none recorded today.
+                sql.push(" AND (1 = 1");
+                push_not_reached_on(&mut sql, q.today);
+                sql.push(" OR (quarantine_from_s IS NOT NULL AND (',' || test_days || ',') LIKE ('%,' || CAST(")
+                    .bind(Val::Int(today + 1))
+                    .push(&format!(
+                        " - (quarantine_from_s + {LOCAL_UTC_OFFSET_S}) / 86400 AS TEXT) || ',%')"
+                    ));
+                sql.push(" AND NOT EXISTS (SELECT 1 FROM contact_tests t WHERE t.contact_id = contacts.id AND t.day = ")
+                    .bind(Val::Text(ymd(q.today)))
+                    .push(")))");
+            }
+            WorkList::Missed => {
+                let yesterday = q.today.pred_opt().unwrap_or(q.today);
+                push_followed_on(&mut sql, start - 86_400);
+                push_not_reached_on(&mut sql, yesterday);
+            }
+            WorkList::EndingToday => {
+                sql.push(&format!(" AND follow_status IN ({})", open_statuses()));
+                sql.push(" AND COALESCE(follow_up_until_s, quarantine_until_s) >= ")
+                    .bind(Val::Int(start))
+                    .push(" AND COALESCE(follow_up_until_s, quarantine_until_s) < ")
+                    .bind(Val::Int(start + 86_400));
+            }
+            WorkList::All => {}
+        }
+        if let Some(after) = &page.after {
+            let [id] = after.expect(1)? else {
+                return Err(StoreError::BadCursor);
+            };
+            let id: i64 = id.parse().map_err(|_| StoreError::BadCursor)?;
+            sql.push(" AND id > ").bind(Val::Int(id));
+        }
+        let limit = page.limit();
+        sql.push(" ORDER BY id LIMIT ").bind(Val::Int(limit + 1));
+        let mut conn = self.reader.acquire().await?;
+        let rows = sql.query().fetch_all(&mut *conn).await?;
+        let items = rows
+            .iter()
+            .map(stored_contact)
+            .collect::<Result<Vec<_>>>()?;
+        let paths = rows
+            .iter()
+            .take(items.len().min(limit as usize))
+            .map(|r| Ok(UnitPath::from_stored(&r.try_get::<String, _>(14)?)))
+            .collect::<Result<Vec<_>>>()?;
+        let page = Page::from_overfetch(items, limit, |c| Cursor::new(vec![c.id.to_string()]));
+        let mut list = AuditList::new(
+            caller,
+            "contacts",
+            String::new(),
+            "person",
+            page.items.iter().map(|c| c.person_id.0).collect(),
+            Place::enclosing(paths.iter().flatten().map(|p| (structure, p))),
+        );
+        list.detail = Some(format!("work list {} {}", q.list.as_str(), ymd(q.today)));
+        self.audit_read(conn, now_s, audit::Pending::List(list))
+            .await?;
+        Ok(page)
+    }
+}
+
+async fn read_followed(
+    conn: &mut sqlx::AnyConnection,
+    dialect: Dialect,
+    caller: &Caller,
+    id: i64,
+    lock: bool,
+) -> Result<Option<FollowedContact>> {
+    let lock = match (dialect, lock) {
+        (Dialect::Postgres, true) => " FOR UPDATE",
+        _ => "",
+    };
+    let row = sqlx::query(&format!(
+        "SELECT id, case_id, person_id, degree, status, follow_status, quarantine_from_s,
+                quarantine_until_s, follow_up_until_s, became_case_id, structure, unit_path
+         FROM contacts WHERE id = $1{lock}"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(r) = row else {
+        return Ok(None);
+    };
+    let structure: Structure = typed::slug(&r, 10, "contacts.structure")?;
+    let path: String = r.try_get(11)?;
+    let path = UnitPath::from_stored(&path)
+        .ok_or_else(|| StoreError::Corrupt("contacts.unit_path".into()))?;
+    if !caller.scope.contains(structure, &path) {
+        return Ok(None);
+    }
+    Ok(Some(FollowedContact {
+        id: r.try_get(0)?,
+        case_id: CaseId(r.try_get(1)?),
+        person_id: PersonId(r.try_get(2)?),
+        degree: r.try_get(3)?,
+        status: typed::slug(&r, 4, "contacts.status")?,
+        follow_status: typed::slug(&r, 5, "contacts.follow_status")?,
+        quarantine_from_s: r.try_get(6)?,
+        quarantine_until_s: r.try_get(7)?,
+        follow_up_until_s: r.try_get(8)?,
+        became_case_id: r.try_get::<Option<i64>, _>(9)?.map(CaseId),
+    }))
+}

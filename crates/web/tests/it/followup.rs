@@ -1,0 +1,283 @@
+//! F1/F2 follow-up day by day through the API and the pages (issue #15, item 3), on both
+//! databases: the work lists, a call or visit, a test result, release, and a commune
+//! officer's lists holding only their commune.
+
+use axum::http::{Method, StatusCode};
+use domain::contact::ContactStatus;
+use domain::epi::{CaseStatus, Severity};
+use domain::person::Sex;
+use domain::{Role, Structure, UnitCode};
+use serde_json::json;
+use store::{both_databases, CaseRow, ContactRow, PersonRow, Store, UnitRef};
+
+use crate::ui::{send, sign_in};
+use crate::{error_code, error_fields, App};
+
+/// 2021-11-20 10:00 in Hà Nội.
+const NOW: i64 = 1_637_377_200;
+const DAY: i64 = 86_400;
+
+/// Persons 1–3 in commune 00001 and 4–5 in 00004; case 1 of person 1; F1 of case 1:
+/// person 2 (00001) and person 4 (00004), recorded two days ago, in quarantine for five
+/// more days.
+async fn seed(app: &App) {
+    let store = &app.store;
+    let unit = |code: &'static str| async move {
+        UnitRef::from(
+            &store
+                .unit_unscoped(Structure::S2021, &UnitCode::parse(code).unwrap())
+                .await
+                .unwrap()
+                .unwrap(),
+        )
+    };
+    let (a, b) = (unit("00001").await, unit("00004").await);
+    let persons: Vec<PersonRow> = (1..=5)
+        .map(|id| PersonRow {
+            id,
+            full_name: format!("Người {id}"),
+            national_id: None,
+            phone: None,
+            birth_date: None,
+            sex: Sex::Female,
+            unit: if id <= 3 { a.clone() } else { b.clone() },
+            household_id: None,
+            synthetic: true,
+        })
+        .collect();
+    store.bulk_persons(&persons, NOW).await.unwrap();
+    store
+        .bulk_cases(
+            &[CaseRow {
+                id: 1,
+                person_id: 1,
+                unit: a,
+                status: CaseStatus::Active,
+                severity: Severity::Mild,
+                onset_s: None,
+                first_sample_s: NOW - 3 * DAY,
+                confirmed_at_s: NOW - 3 * DAY,
+                isolation_s: None,
+                community: true,
+                outcome_at_s: None,
+            }],
+            NOW,
+        )
+        .await
+        .unwrap();
+    store.sync_id_sequences().await.unwrap();
+    let token = app.login_as("tracer", Role::Tracer, &["VN"]).await;
+    let caller = store
+        .caller_by_token(
+            &domain::auth::token_hash(&token),
+            chrono::Utc::now().timestamp(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let rows: Vec<ContactRow> = [2, 4]
+        .iter()
+        .map(|&p| ContactRow {
+            person_id: p,
+            degree: 1,
+            via_person_id: 1,
+            first_exposure_s: NOW - 3 * DAY,
+            exposure_s: 900,
+            reasons: Vec::new(),
+            status: ContactStatus::Quarantine,
+            quarantine_from_s: Some(NOW - 2 * DAY),
+            quarantine_until_s: Some(NOW + 5 * DAY),
+            follow_up_until_s: Some(NOW + 12 * DAY),
+            test_days: "1,7".into(),
+            policy: "test".into(),
+        })
+        .collect();
+    let homes = store.residences(&[2, 4]).await.unwrap();
+    store
+        .persist_contacts(&caller, domain::CaseId(1), &rows, &homes, NOW - 2 * DAY)
+        .await
+        .unwrap();
+}
+
+/// `(contact id, person id)` of a work list.
+async fn work(app: &App, token: &str, list: &str) -> Vec<(i64, i64)> {
+    app.all_items(&format!("/api/v1/contacts/work?list={list}"), token)
+        .await
+        .iter()
+        .map(|c| (c["id"].as_i64().unwrap(), c["person_id"].as_i64().unwrap()))
+        .collect()
+}
+
+async fn follow_up_through_the_api(store: Store) {
+    let app = App::at(store, Some(NOW));
+    seed(&app).await;
+    let token = app.login_as("cdc", Role::Command, &["01"]).await;
+    let due = work(&app, &token, "due_today").await;
+    assert_eq!(due.iter().map(|c| c.1).collect::<Vec<_>>(), [2, 4]);
+    let (c2, c4) = (due[0].0, due[1].0);
+    // Both also missed yesterday.
+    assert_eq!(work(&app, &token, "missed").await.len(), 2);
+
+    let bad = app
+        .post_json(
+            &format!("/api/v1/contacts/{c2}/followups"),
+            Some(&token),
+            &json!({"temperature": 50.0, "day": "tomorrow"}),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.json);
+    let mut fields = error_fields(&bad);
+    fields.sort();
+    assert_eq!(fields, ["day", "reached", "temperature"]);
+
+    let ok = app
+        .post_json(
+            &format!("/api/v1/contacts/{c2}/followups"),
+            Some(&token),
+            &json!({"reached": true, "symptoms": false, "temperature": 37.2, "note": "gọi điện"}),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.json);
+    assert_eq!(ok.json["follow_status"], "in_quarantine");
+    assert_eq!(work(&app, &token, "due_today").await, [(c4, 4)]);
+    let records = app
+        .get(&format!("/api/v1/contacts/{c2}/followups"), Some(&token))
+        .await;
+    assert_eq!(records.json[0]["temperature"], 37.2, "{}", records.json);
+
+    let early = app
+        .post_json(
+            &format!("/api/v1/contacts/{c2}/release"),
+            Some(&token),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.json);
+    assert_eq!(error_fields(&early), ["follow_up_until"]);
+
+    let positive = app
+        .post_json(
+            &format!("/api/v1/contacts/{c4}/tests"),
+            Some(&token),
+            &json!({"kind": "pcr", "result": "positive"}),
+        )
+        .await;
+    assert_eq!(positive.status, StatusCode::CREATED, "{}", positive.json);
+    assert_eq!(positive.json["follow_status"], "became_case");
+    let case = positive.json["case_id"].as_i64().unwrap();
+    let got = app
+        .get(&format!("/api/v1/cases/{case}"), Some(&token))
+        .await;
+    assert_eq!(got.status, StatusCode::OK);
+    let all = app
+        .all_items("/api/v1/contacts/work?list=all", &token)
+        .await;
+    let c = all.iter().find(|c| c["id"] == c4).unwrap();
+    assert_eq!(
+        (c["case_id"].as_i64(), c["became_case_id"].as_i64()),
+        (Some(1), Some(case))
+    );
+    let bad_list = app
+        .get("/api/v1/contacts/work?list=tomorrow", Some(&token))
+        .await;
+    assert_eq!(bad_list.status, StatusCode::BAD_REQUEST);
+    assert_eq!(error_fields(&bad_list), ["list"]);
+}
+
+async fn a_commune_officer_sees_only_their_commune(store: Store) {
+    let app = App::at(store, Some(NOW));
+    seed(&app).await;
+    let phucxa = app
+        .login_as("phucxa", Role::CommuneOfficer, &["00001"])
+        .await;
+    let trucbach = app
+        .login_as("trucbach", Role::CommuneOfficer, &["00004"])
+        .await;
+    let mine = work(&app, &phucxa, "due_today").await;
+    assert_eq!(mine.iter().map(|c| c.1).collect::<Vec<_>>(), [2]);
+    let theirs = work(&app, &trucbach, "due_today").await;
+    assert_eq!(theirs.iter().map(|c| c.1).collect::<Vec<_>>(), [4]);
+    assert_eq!(work(&app, &phucxa, "all").await.len(), 1);
+    // Another commune's contact answers as missing, whatever the action.
+    let other = theirs[0].0;
+    for (path, body) in [
+        ("followups", json!({"reached": true})),
+        ("tests", json!({"kind": "pcr", "result": "negative"})),
+        ("release", json!({})),
+    ] {
+        let r = app
+            .post_json(
+                &format!("/api/v1/contacts/{other}/{path}"),
+                Some(&phucxa),
+                &body,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.json);
+        assert_eq!(error_code(&r), "not_found");
+    }
+    let r = app
+        .get(
+            &format!("/api/v1/contacts/{other}/followups"),
+            Some(&phucxa),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // The page shows the officer's list, with its tabs and the status in words.
+    app.add_user("phucxa2", Role::CommuneOfficer, &["00001"])
+        .await;
+    let cookie = sign_in(&app, "phucxa2").await;
+    let page = send(&app, Method::GET, "/contacts", &cookie, None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.html.contains("Cần làm hôm nay")
+            && page.html.contains("Chưa liên lạc được")
+            && page
+                .html
+                .contains(&format!("/contacts/{}/followups", mine[0].0))
+            && !page.html.contains(&format!("/contacts/{other}/followups")),
+        "{}",
+        page.html
+    );
+    // A follow-up recorded by the page's form goes back to the list, which no longer
+    // holds the contact among today's calls; another commune's contact is 404.
+    let saved = send(
+        &app,
+        Method::POST,
+        &format!("/contacts/{}/followups", mine[0].0),
+        &cookie,
+        Some("back=%2Fcontacts%3Flist%3Ddue_today&reached=1&temperature=36%2C9&note="),
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
+    assert_eq!(saved.location.as_deref(), Some("/contacts?list=due_today"));
+    let page = send(&app, Method::GET, "/contacts", &cookie, None).await;
+    assert!(
+        page.html.contains("Không có người tiếp xúc nào"),
+        "{}",
+        page.html
+    );
+    let refused = send(
+        &app,
+        Method::POST,
+        &format!("/contacts/{}/release", mine[0].0),
+        &cookie,
+        Some("back=%2Fcontacts"),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.html);
+    assert!(refused.html.contains("Hết theo dõi"), "{}", refused.html);
+    let missing = send(
+        &app,
+        Method::POST,
+        &format!("/contacts/{other}/followups"),
+        &cookie,
+        Some("reached=1"),
+    )
+    .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}
+
+both_databases!(
+    follow_up_through_the_api,
+    a_commune_officer_sees_only_their_commune
+);
