@@ -22,6 +22,8 @@ struct Migration {
 enum Step {
     /// Fills `households.address_key` for the addresses already stored.
     AddressKeys,
+    /// Fills `persons.name_folded` for the persons already stored.
+    FoldedNames,
 }
 
 const MIGRATIONS: &[Migration] = &[
@@ -165,6 +167,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0023_follow_up_end.sql"),
         then: None,
     },
+    Migration {
+        version: 24,
+        name: "person_search",
+        sqlite: include_str!("../migrations/sqlite/0024_person_search.sql"),
+        postgres: include_str!("../migrations/postgres/0024_person_search.sql"),
+        then: Some(Step::FoldedNames),
+    },
 ];
 
 const REFDATA_KEY: &str = "units_fingerprint";
@@ -231,6 +240,9 @@ async fn apply(
         sqlx::raw_sql(text).execute(&mut *tx).await?;
         match m.then {
             Some(Step::AddressKeys) => fill_address_keys(&mut tx, store.dialect).await?,
+            Some(Step::FoldedNames) => {
+                fill_folded_names(&mut tx, store.dialect).await?;
+            }
             None => {}
         }
         sqlx::query(
@@ -283,6 +295,42 @@ async fn fill_address_keys(conn: &mut sqlx::AnyConnection, dialect: Dialect) -> 
         if any {
             sql.query().execute(&mut *conn).await?;
         }
+    }
+}
+
+/// Persons' folded names computed from their stored names, in batches by id.
+pub(crate) async fn fill_folded_names(
+    conn: &mut sqlx::AnyConnection,
+    dialect: Dialect,
+) -> Result<u64> {
+    const BATCH: i64 = 2000;
+    let mut after = 0_i64;
+    let mut filled = 0_u64;
+    loop {
+        let rows = sqlx::query(
+            "SELECT id, full_name FROM persons WHERE name_folded IS NULL AND id > $1
+             ORDER BY id LIMIT $2",
+        )
+        .bind(after)
+        .bind(BATCH)
+        .fetch_all(&mut *conn)
+        .await?;
+        let Some(last) = rows.last() else {
+            return Ok(filled);
+        };
+        after = last.try_get(0)?;
+        let mut sql = Sql::new(
+            dialect,
+            "UPDATE persons SET name_folded = v.column2 FROM (VALUES ",
+        );
+        for (i, r) in rows.iter().enumerate() {
+            let folded = domain::text::fold_diacritics(&r.try_get::<String, _>(1)?);
+            sql.push(if i > 0 { ", (" } else { "(" });
+            sql.bind(Val::Int(r.try_get(0)?)).push(", ");
+            sql.bind(Val::Text(folded)).push(")");
+        }
+        sql.push(") AS v WHERE persons.id = v.column1");
+        filled += sql.query().execute(&mut *conn).await?.rows_affected();
     }
 }
 
