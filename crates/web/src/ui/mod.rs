@@ -17,6 +17,7 @@ mod islands;
 pub(crate) mod map;
 mod map_svg;
 mod national;
+mod persons;
 mod risk;
 mod shell;
 mod vaccination;
@@ -45,6 +46,9 @@ pub fn routes() -> Routes {
         .get("/cases", read, cases::cases)
         .get("/cases/{id}", read, cases::case_page)
         .post("/cases/{id}/trace", write, cases::trace_case)
+        .get("/persons", read, persons::search)
+        .get("/persons/{id}", read, persons::person_page)
+        .post("/persons/{id}/correct", write, persons::correct)
         .get("/map", SignedIn, map::map_page)
         .get("/risk", SignedIn, risk::risk_page)
         .post("/risk/publish", Can(SetPolicy), risk::publish)
