@@ -18,6 +18,7 @@ mod errors;
 mod forecast;
 mod path_ids;
 mod persons;
+mod persons_ui;
 mod races;
 mod relief;
 mod tracing;
