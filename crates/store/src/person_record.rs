@@ -171,9 +171,7 @@ impl Store {
     ) -> Result<Page<Found>> {
         let mut sql = Sql::new(
             self.dialect,
-            &format!(
-                "SELECT {PERSON_COLUMNS}, name_folded FROM persons WHERE merged_into IS NULL"
-            ),
+            &format!("SELECT {PERSON_COLUMNS}, name_folded FROM persons WHERE merged_into IS NULL"),
         );
         match query {
             PersonQuery::Name(prefix) => {
@@ -200,8 +198,10 @@ impl Store {
                 return Err(StoreError::BadCursor);
             };
             let id: i64 = id.parse().map_err(|_| StoreError::BadCursor)?;
-            sql.push(" AND (name_folded > ").bind(Val::Text(name.clone()));
-            sql.push(" OR (name_folded = ").bind(Val::Text(name.clone()));
+            sql.push(" AND (name_folded > ")
+                .bind(Val::Text(name.clone()));
+            sql.push(" OR (name_folded = ")
+                .bind(Val::Text(name.clone()));
             sql.push(" AND id > ").bind(Val::Int(id)).push("))");
         }
         let limit = page.limit();
@@ -512,7 +512,8 @@ impl Store {
         let mut sql = Sql::new(self.dialect, "UPDATE persons SET updated_at_s = ");
         sql.bind(Val::Int(now_s));
         for (field, _, new) in &changes {
-            sql.push(&format!(", {field} = ")).bind(Val::OptText(new.clone()));
+            sql.push(&format!(", {field} = "))
+                .bind(Val::OptText(new.clone()));
             if *field == "full_name" {
                 sql.push(", name_folded = ").bind(Val::OptText(
                     new.as_deref().map(domain::text::fold_diacritics),

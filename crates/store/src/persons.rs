@@ -15,7 +15,8 @@ use crate::units::code_col;
 use crate::users::Caller;
 use crate::{Dialect, Result, Store, StoreError};
 
-pub(crate) const PERSON_COLUMNS: &str = "id, full_name, national_id, phone, birth_date, sex, structure, \
+pub(crate) const PERSON_COLUMNS: &str =
+    "id, full_name, national_id, phone, birth_date, sex, structure, \
                               unit_code, unit_path, created_at_s, merged_into";
 pub(crate) const ENTITY: &str = "person";
 

@@ -326,7 +326,7 @@ fn correction_form(lang: Lang, r: &store::PersonRecord) -> Markup {
     let p = &r.person;
     let text = |id: &str, name: &str, value: String, kind: &str| {
         html! { div {
-            label for=(id) { (t(lang, &LABELS.iter().find(|(f, _)| *f == name).map_or("", |(_, l)| *l))) }
+            label for=(id) { (label(lang, name)) }
             input id=(id) name=(name) type=(kind) value=(value);
         } }
     };

@@ -45,7 +45,12 @@ async fn search_finds_by_folded_name_phone_and_national_id_in_scope(store: Store
                "national_id": "001090012345", "unit": "00001"}),
     )
     .await;
-    person(&app, &phuc_xa, json!({"full_name": "Trần Thị Bình", "unit": "00001"})).await;
+    person(
+        &app,
+        &phuc_xa,
+        json!({"full_name": "Trần Thị Bình", "unit": "00001"}),
+    )
+    .await;
     // The same name outside Phúc Xá.
     let elsewhere = person(
         &app,
@@ -89,9 +94,20 @@ async fn search_finds_by_folded_name_phone_and_national_id_in_scope(store: Store
 
     // The search page finds the same, and links the person.
     let cookie = sign_in(&app, "phucxa").await;
-    let page = send(&app, Method::GET, "/persons?q=nguyen+van+kiem", &cookie, None).await;
+    let page = send(
+        &app,
+        Method::GET,
+        "/persons?q=nguyen+van+kiem",
+        &cookie,
+        None,
+    )
+    .await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.html.contains(&format!("href=\"/persons/{kiem}\"")), "{}", page.html);
+    assert!(
+        page.html.contains(&format!("href=\"/persons/{kiem}\"")),
+        "{}",
+        page.html
+    );
     assert!(!page.html.contains(&format!("/persons/{elsewhere}\"")));
 }
 
@@ -107,7 +123,12 @@ async fn person_page_is_scoped_and_audited(store: Store) {
         json!({"full_name": "Nguyễn Văn Kiểm", "birth_date": "1990-05-01", "unit": "00001"}),
     )
     .await;
-    let outside = person(&app, &admin, json!({"full_name": "Lê Văn Cường", "unit": "00004"})).await;
+    let outside = person(
+        &app,
+        &admin,
+        json!({"full_name": "Lê Văn Cường", "unit": "00004"}),
+    )
+    .await;
     let cookie = sign_in(&app, "phucxa").await;
 
     let before = app
@@ -117,7 +138,14 @@ async fn person_page_is_scoped_and_audited(store: Store) {
         )
         .await
         .len();
-    let page = send(&app, Method::GET, &format!("/persons/{inside}"), &cookie, None).await;
+    let page = send(
+        &app,
+        Method::GET,
+        &format!("/persons/{inside}"),
+        &cookie,
+        None,
+    )
+    .await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.html.contains("Nguyễn Văn Kiểm"));
     assert!(page.html.contains("01/05/1990"), "{}", page.html);
@@ -132,7 +160,14 @@ async fn person_page_is_scoped_and_audited(store: Store) {
     assert_eq!(trail[0]["actor"], "phucxa");
 
     // Outside the commune: 404, like a person that does not exist.
-    let hidden = send(&app, Method::GET, &format!("/persons/{outside}"), &cookie, None).await;
+    let hidden = send(
+        &app,
+        Method::GET,
+        &format!("/persons/{outside}"),
+        &cookie,
+        None,
+    )
+    .await;
     assert_eq!(hidden.status, StatusCode::NOT_FOUND);
     let missing = send(&app, Method::GET, "/persons/999999", &cookie, None).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
@@ -140,7 +175,14 @@ async fn person_page_is_scoped_and_audited(store: Store) {
     // An administrator sees who read the record.
     app.add_user("root", Role::Administrator, &["VN"]).await;
     let root = sign_in(&app, "root").await;
-    let seen = send(&app, Method::GET, &format!("/persons/{inside}"), &root, None).await;
+    let seen = send(
+        &app,
+        Method::GET,
+        &format!("/persons/{inside}"),
+        &root,
+        None,
+    )
+    .await;
     assert_eq!(seen.status, StatusCode::OK);
     assert!(seen.html.contains("phucxa"), "{}", seen.html);
 }
@@ -163,7 +205,12 @@ async fn corrections_keep_old_values_and_name_bad_fields(store: Store) {
         json!({"full_name": "Trần Thị Bình", "national_id": "001090012345", "unit": "00001"}),
     )
     .await;
-    let outside = person(&app, &admin, json!({"full_name": "Lê Văn Cường", "unit": "00004"})).await;
+    let outside = person(
+        &app,
+        &admin,
+        json!({"full_name": "Lê Văn Cường", "unit": "00004"}),
+    )
+    .await;
     let uri = format!("/api/v1/persons/{id}");
 
     // Every bad field at once, nothing saved.
@@ -187,7 +234,13 @@ async fn corrections_keep_old_values_and_name_bad_fields(store: Store) {
     assert_eq!(same.json["full_name"], "Nguyen Van Kiem");
 
     // Another person's national ID is a conflict.
-    let dup = patch(&app, &uri, &phuc_xa, &json!({"national_id": "001090012345"})).await;
+    let dup = patch(
+        &app,
+        &uri,
+        &phuc_xa,
+        &json!({"national_id": "001090012345"}),
+    )
+    .await;
     assert_eq!(dup.status, StatusCode::CONFLICT, "{}", dup.json);
     assert_eq!(dup.json["error"]["existing_id"], other);
 
@@ -213,7 +266,9 @@ async fn corrections_keep_old_values_and_name_bad_fields(store: Store) {
     assert_eq!(ok.json["full_name"], "Nguyễn Văn Kiểm");
     assert_eq!(ok.json["phone"], "0987654321");
     // Found by the new phone, not the old one.
-    let found = app.all_items("/api/v1/persons?q=0987654321", &phuc_xa).await;
+    let found = app
+        .all_items("/api/v1/persons?q=0987654321", &phuc_xa)
+        .await;
     assert_eq!(ids(&found), vec![id]);
     assert!(app
         .all_items("/api/v1/persons?q=0912345678", &phuc_xa)
@@ -228,10 +283,15 @@ async fn corrections_keep_old_values_and_name_bad_fields(store: Store) {
     assert!(page.html.contains("0912345678"));
     assert!(page.html.contains("12 Phố Hàng Bông"));
     let trail = app
-        .all_items(&format!("/api/v1/audit?entity=person&entity_id={id}"), &admin)
+        .all_items(
+            &format!("/api/v1/audit?entity=person&entity_id={id}"),
+            &admin,
+        )
         .await;
     assert!(trail.iter().any(|r| r["action"] == "update"
-        && r["detail"].as_str().is_some_and(|d| d.contains("full_name"))));
+        && r["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("full_name"))));
 
     // The page's form: a bad field is named in Vietnamese, nothing saved; a good one saved.
     let refused = send(
