@@ -187,6 +187,7 @@ impl Store {
             &[
                 "id",
                 "full_name",
+                "name_folded",
                 "national_id",
                 "phone",
                 "birth_date",
@@ -204,6 +205,7 @@ impl Store {
                 vec![
                     Val::Int(r.id),
                     Val::Text(r.full_name.clone()),
+                    Val::Text(domain::text::fold_diacritics(&r.full_name)),
                     Val::OptText(r.national_id.clone()),
                     Val::OptText(r.phone.clone()),
                     Val::OptText(r.birth_date.map(date)),

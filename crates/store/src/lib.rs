@@ -22,6 +22,7 @@ pub mod kept;
 mod migrate;
 mod overrides;
 mod page;
+mod person_record;
 mod persons;
 mod recent_cases;
 mod residents;
@@ -61,6 +62,10 @@ pub use followup::{
 };
 pub use overrides::StoredOverride;
 pub use page::{Cursor, Page, PageRequest, LIMIT_DEFAULT, LIMIT_MAX};
+pub use person_record::{
+    CaseEpisode, ContactEpisode, CorrectionRecord, DoseEpisode, Found, PersonCorrection,
+    PersonQuery, PersonRecord, ReliefEpisode, StayEpisode,
+};
 pub use persons::Merged;
 pub use recent_cases::RecentCases;
 pub use risk_inputs::{PublishedLevel, WeekCases};

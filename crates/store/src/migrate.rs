@@ -22,6 +22,8 @@ struct Migration {
 enum Step {
     /// Fills `households.address_key` for the addresses already stored.
     AddressKeys,
+    /// Fills `persons.name_folded` for the persons already stored.
+    FoldedNames,
     /// Fills `venues.name_folded` for the venues already stored.
     VenueNames,
 }
@@ -168,6 +170,13 @@ const MIGRATIONS: &[Migration] = &[
         then: None,
     },
     Migration {
+        version: 24,
+        name: "person_search",
+        sqlite: include_str!("../migrations/sqlite/0024_person_search.sql"),
+        postgres: include_str!("../migrations/postgres/0024_person_search.sql"),
+        then: Some(Step::FoldedNames),
+    },
+    Migration {
         version: 25,
         name: "follow_up",
         sqlite: include_str!("../migrations/sqlite/0025_follow_up.sql"),
@@ -175,10 +184,10 @@ const MIGRATIONS: &[Migration] = &[
         then: None,
     },
     Migration {
-        version: 27,
+        version: 26,
         name: "venue_names",
-        sqlite: include_str!("../migrations/sqlite/0027_venue_names.sql"),
-        postgres: include_str!("../migrations/postgres/0027_venue_names.sql"),
+        sqlite: include_str!("../migrations/sqlite/0026_venue_names.sql"),
+        postgres: include_str!("../migrations/postgres/0026_venue_names.sql"),
         then: Some(Step::VenueNames),
     },
 ];
@@ -247,6 +256,9 @@ async fn apply(
         sqlx::raw_sql(text).execute(&mut *tx).await?;
         match m.then {
             Some(Step::AddressKeys) => fill_address_keys(&mut tx, store.dialect).await?,
+            Some(Step::FoldedNames) => {
+                fill_folded_names(&mut tx, store.dialect).await?;
+            }
             Some(Step::VenueNames) => fill_venue_names(&mut tx, store.dialect).await?,
             None => {}
         }
@@ -329,6 +341,19 @@ async fn fill_computed(
             sql.query().execute(&mut *conn).await?;
         }
     }
+}
+
+/// Persons' folded names computed from their stored names.
+async fn fill_folded_names(conn: &mut sqlx::AnyConnection, dialect: Dialect) -> Result<()> {
+    fill_computed(
+        conn,
+        dialect,
+        "persons",
+        "full_name",
+        "name_folded",
+        |name| Some(domain::text::fold_diacritics(name)),
+    )
+    .await
 }
 
 /// Replaces the registry when the embedded data differs from what was loaded last.

@@ -15,11 +15,12 @@ use crate::units::code_col;
 use crate::users::Caller;
 use crate::{Dialect, Result, Store, StoreError};
 
-const PERSON_COLUMNS: &str = "id, full_name, national_id, phone, birth_date, sex, structure, \
+pub(crate) const PERSON_COLUMNS: &str =
+    "id, full_name, national_id, phone, birth_date, sex, structure, \
                               unit_code, unit_path, created_at_s, merged_into";
-const ENTITY: &str = "person";
+pub(crate) const ENTITY: &str = "person";
 
-fn entry(caller: &Caller, action: AuditAction, id: PersonId) -> AuditEntry {
+pub(crate) fn entry(caller: &Caller, action: AuditAction, id: PersonId) -> AuditEntry {
     AuditEntry {
         user: Some(caller.user.id),
         actor: caller.user.username.clone(),
@@ -74,8 +75,9 @@ impl Store {
         }
         let id: i64 = sqlx::query(
             "INSERT INTO persons (full_name, national_id, phone, birth_date, sex, structure,
-                                  unit_code, unit_path, created_at_s, created_by, updated_at_s)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $9) RETURNING id",
+                                  unit_code, unit_path, created_at_s, created_by, updated_at_s,
+                                  name_folded)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $9, $11) RETURNING id",
         )
         .bind(&new.full_name)
         .bind(new.national_id.as_ref().map(|n| n.as_str().to_string()))
@@ -87,6 +89,7 @@ impl Store {
         .bind(unit.path.as_str())
         .bind(now_s)
         .bind(caller.user.id.0)
+        .bind(domain::text::fold_diacritics(&new.full_name))
         .fetch_one(&mut *tx)
         .await?
         .try_get(0)?;
@@ -198,7 +201,7 @@ impl Store {
     }
 }
 
-fn person_from_row(r: &AnyRow) -> Result<Person> {
+pub(crate) fn person_from_row(r: &AnyRow) -> Result<Person> {
     let corrupt = |what: &str| StoreError::Corrupt(format!("persons.{what}"));
     let sex: String = r.try_get("sex")?;
     let structure: String = r.try_get("structure")?;

@@ -64,6 +64,7 @@ pub enum Refusal {
 pub enum Verb {
     Get,
     Post,
+    Patch,
 }
 
 impl Verb {
@@ -72,6 +73,8 @@ impl Verb {
             Some(Verb::Get)
         } else if *m == Method::POST {
             Some(Verb::Post)
+        } else if *m == Method::PATCH {
+            Some(Verb::Patch)
         } else {
             None
         }
@@ -81,6 +84,7 @@ impl Verb {
         match self {
             Verb::Get => Method::GET,
             Verb::Post => Method::POST,
+            Verb::Patch => Method::PATCH,
         }
     }
 }
@@ -136,6 +140,14 @@ impl Routes {
         T: 'static,
     {
         self.add(Verb::Post, path, access, axum::routing::post(handler))
+    }
+
+    pub fn patch<H, T>(self, path: &str, access: Access, handler: H) -> Routes
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(Verb::Patch, path, access, axum::routing::patch(handler))
     }
 
     /// A route whose method router is already built (to give it its own layers, such as a
@@ -220,7 +232,7 @@ pub async fn guard(State(g): State<Guard>, mut req: Request, next: Next) -> Resp
             return refuse(api, lang, ErrorCode::Internal);
         }
     };
-    let state_changing = req.method() == Method::POST;
+    let state_changing = matches!(*req.method(), Method::POST | Method::PATCH);
     let bearer = req.headers().contains_key(header::AUTHORIZATION);
     let session = auth::token_from_headers(req.headers());
     let caller = if access == Access::Public {

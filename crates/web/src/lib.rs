@@ -126,6 +126,7 @@ pub(crate) fn routes() -> Routes {
         .get("/persons", read, api::persons::list)
         .post("/persons", write, api::persons::create)
         .get("/persons/{id}", read, api::persons::get_one)
+        .patch("/persons/{id}", write, api::persons::correct)
         .post("/persons/{id}/merge", write, api::persons::merge)
         .get("/audit", Can(Administer), api::audit::list)
         .get("/venues", SignedIn, api::venues::list)

@@ -24,6 +24,7 @@ use crate::api;
         api::units::get_one,
         api::persons::create,
         api::persons::get_one,
+        api::persons::correct,
         api::persons::list,
         api::persons::merge,
         api::audit::list,

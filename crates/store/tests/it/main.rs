@@ -7,6 +7,7 @@ mod care;
 mod case_status;
 mod checkins;
 mod coverage;
+mod person_search;
 mod persons;
 mod recent_cases;
 mod schema_parity;
@@ -77,6 +78,31 @@ pub fn path_scope(store_paths: &[(Structure, &str)]) -> Scope {
 }
 
 /// Persons 1..=n, each in `unit(i)`, born `birth(i)`.
+/// Writes `rows` as a schema older than migration 0024 holds them (without the folded name
+/// `Store::bulk_persons` writes now), for tests that migrate rows stored before a migration.
+pub async fn persons_before_0024(store: &Store, rows: &[PersonRow]) {
+    for r in rows {
+        let birth = r.birth_date.map_or("NULL".to_string(), |d| {
+            format!("'{}'", d.format("%Y-%m-%d"))
+        });
+        store::testing::execute(
+            store,
+            &format!(
+                "INSERT INTO persons (id, full_name, birth_date, sex, structure, unit_code,
+                                      unit_path, synthetic, created_at_s, updated_at_s)
+                 VALUES ({}, '{}', {birth}, '{}', '{}', '{}', '{}', 1, {NOW}, {NOW})",
+                r.id,
+                r.full_name.replace('\'', "''"),
+                r.sex.as_str(),
+                r.unit.structure.as_str(),
+                r.unit.code.as_str(),
+                r.unit.path.as_str()
+            ),
+        )
+        .await;
+    }
+}
+
 pub fn persons(
     n: i64,
     unit: impl Fn(i64) -> UnitRef,

@@ -1,10 +1,10 @@
-//! Venues are found by name without diacritics: migration 0027 folds the names already
+//! Venues are found by name without diacritics: migration 0026 folds the names already
 //! stored, and every insert after it folds its own.
 
 use domain::{Structure, UnitCode};
 use store::{PageRequest, VenueFilter};
 
-async fn venues_stored_before_0027_are_found_without_diacritics(db: store::testing::TestDb) {
+async fn venues_stored_before_0026_are_found_without_diacritics(db: store::testing::TestDb) {
     let phuc_xa = db
         .store
         .unit_unscoped(Structure::S2021, &UnitCode::parse("00001").unwrap())
@@ -24,7 +24,7 @@ async fn venues_stored_before_0027_are_found_without_diacritics(db: store::testi
     .unwrap();
     pool.close().await;
     let report = db.store.migrate().await.unwrap();
-    assert!(report.applied.iter().any(|m| m == "0027_venue_names"));
+    assert!(report.applied.iter().any(|m| m == "0026_venue_names"));
     let everyone = store::Caller::system("test");
     for (q, want) in [
         ("pho thin", 1),
@@ -55,7 +55,7 @@ async fn venues_stored_before_0027_are_found_without_diacritics(db: store::testi
 }
 
 store::through_migration!(
-    migration_0027,
-    23,
-    venues_stored_before_0027_are_found_without_diacritics
+    migration_0026,
+    25,
+    venues_stored_before_0026_are_found_without_diacritics
 );

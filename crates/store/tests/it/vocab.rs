@@ -17,6 +17,17 @@ async fn one_case(store: &Store) -> UnitRef {
         .bulk_persons(&persons(4, |_| u.clone(), |_| None), NOW)
         .await
         .unwrap();
+    case_one(store, u).await
+}
+
+/// `one_case` on a schema older than migration 0024.
+async fn one_case_before_0024(store: &Store) -> UnitRef {
+    let u = unit(store, "00001").await;
+    crate::persons_before_0024(store, &persons(4, |_| u.clone(), |_| None)).await;
+    case_one(store, u).await
+}
+
+async fn case_one(store: &Store, u: UnitRef) -> UnitRef {
     store
         .bulk_cases(
             &[CaseRow {
@@ -185,7 +196,7 @@ both_databases!(
 /// and the triggers and CHECKs are back.
 async fn rows_before_the_migration_survive_it(db: store::testing::TestDb) {
     let store = db.store.clone();
-    let u = one_case(&store).await;
+    let u = one_case_before_0024(&store).await;
     let admin = caller(&store, "admin", Role::Administrator, &["VN"]).await;
     execute(&store, &contact_sql(&u, 2, "quarantine", "[]")).await;
     execute(&store, &contact_sql(&u, 3, "monitor", "[]")).await;

@@ -150,13 +150,18 @@ pub async fn get_one(
 
 #[derive(Deserialize, IntoParams)]
 pub struct PersonQuery {
+    /// Search: the start of a name, with or without diacritics ("nguyen van kiem" finds
+    /// "Nguyễn Văn Kiểm"), a phone number or a national ID number. Results are ordered by
+    /// name, in both structures; `structure` is then not used.
+    q: Option<String>,
     /// `2021` (default) or `2025`: the structure of the residence units listed.
     structure: Option<String>,
     limit: Option<String>,
     cursor: Option<String>,
 }
 
-/// The persons of the caller's jurisdiction, by unit then id, by cursor.
+/// The persons of the caller's jurisdiction, by unit then id, by cursor; with `q`, the
+/// persons found by name, phone or national ID, by name then id.
 #[utoipa::path(get, path = "/api/v1/persons", params(PersonQuery), responses(
     (status = 200, body = ListResponse<PersonDto>),
     (status = 400, body = crate::error::ErrorBody)
@@ -166,18 +171,85 @@ pub async fn list(
     auth: Auth,
     ApiQuery(q): ApiQuery<PersonQuery>,
 ) -> Result<Json<ListResponse<PersonDto>>, ApiError> {
-    let structure = opt_param("structure", q.structure.as_deref(), str::parse::<Structure>)?
-        .unwrap_or(Structure::S2021);
     let page = PageParams {
         limit: q.limit,
         cursor: q.cursor,
     }
     .parse()?;
+    if q.q.is_some() {
+        let query = app::persons::parse_search(q.q.as_deref()).map_err(ApiError::invalid)?;
+        let found = state
+            .store
+            .search_persons(&auth.0, &query, &page, WallClock::now_s())
+            .await?;
+        return Ok(Json(ListResponse::from_page(found, |f| {
+            PersonDto::from(f.person)
+        })));
+    }
+    let structure = opt_param("structure", q.structure.as_deref(), str::parse::<Structure>)?
+        .unwrap_or(Structure::S2021);
     let persons = state
         .store
         .list_persons(&auth.0, structure, &page, WallClock::now_s())
         .await?;
     Ok(Json(ListResponse::from_page(persons, PersonDto::from)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CorrectionRequest {
+    full_name: Option<String>,
+    /// YYYY-MM-DD; "" clears it.
+    birth_date: Option<String>,
+    /// `male`, `female`, `other` or `unknown`.
+    sex: Option<String>,
+    /// "" clears it.
+    phone: Option<String>,
+    /// "" clears it.
+    national_id: Option<String>,
+    /// House, street, hamlet; "" clears it.
+    address: Option<String>,
+}
+
+/// Corrects a person's identity. Fields left out stay as they are; each changed field's old
+/// value is kept in the person's history (shown on `/persons/{id}`), and the change is
+/// audited. Every bad field is named at once (400); a national ID another person holds is
+/// 409; outside the caller's jurisdiction, 404.
+#[utoipa::path(patch, path = "/api/v1/persons/{id}", params(("id" = i64, Path)), request_body = CorrectionRequest, responses(
+    (status = 200, body = PersonDto),
+    (status = 400, body = crate::error::ErrorBody),
+    (status = 404, body = crate::error::ErrorBody),
+    (status = 409, body = crate::error::ErrorBody)
+), security(("bearer" = [])))]
+pub async fn correct(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<CorrectionRequest>,
+) -> Result<Json<PersonDto>, ApiError> {
+    let id = PersonId(id.parse::<i64>().map_err(|_| ApiError::not_found())?);
+    let input = app::persons::CorrectionInput {
+        full_name: req.full_name,
+        birth_date: req.birth_date,
+        sex: req.sex,
+        phone: req.phone,
+        national_id: req.national_id,
+        address: req.address,
+    };
+    let now = WallClock::now_s();
+    match state.correct_person(&auth.0, id, &input, now).await {
+        Ok(_) => {}
+        Err(app::persons::CorrectionError::Invalid(fields)) => {
+            return Err(ApiError::invalid(fields))
+        }
+        Err(app::persons::CorrectionError::NotFound) => return Err(ApiError::not_found()),
+        Err(app::persons::CorrectionError::Store(e)) => return Err(e.into()),
+    }
+    let person = state
+        .store
+        .get_person(&auth.0, id, now)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    Ok(Json(person.into()))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -19,6 +19,7 @@ pub(crate) mod map;
 mod map_svg;
 mod moves;
 mod national;
+mod persons;
 mod risk;
 mod shell;
 mod vaccination;
@@ -51,6 +52,9 @@ pub fn routes() -> Routes {
         .post("/cases/{id}/trace", write, cases::trace_case)
         .post("/cases/{id}/tests", write, cases::add_test)
         .post("/cases/{id}/status", write, cases::change_status)
+        .get("/persons", read, persons::search)
+        .get("/persons/{id}", read, persons::person_page)
+        .post("/persons/{id}/correct", write, persons::correct)
         .get("/map", SignedIn, map::map_page)
         .get("/risk", SignedIn, risk::risk_page)
         .post("/risk/publish", Can(SetPolicy), risk::publish)

@@ -23,6 +23,7 @@ const NAV: &[(&str, &str)] = &[
     ("/risk", "nav-risk"),
     ("/forecast", "nav-forecast"),
     ("/cases", "nav-cases"),
+    ("/persons", "nav-persons"),
     ("/contacts", "nav-contacts"),
     ("/clusters", "nav-clusters"),
     ("/venues", "nav-venues"),

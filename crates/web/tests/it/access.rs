@@ -50,7 +50,7 @@ async fn call(app: &App, route: &Declared, token: Option<&str>) -> Answer {
         }
         (true, None) => {}
     }
-    if route.verb == Verb::Post {
+    if route.verb != Verb::Get {
         if route.is_api() {
             req = req.header(header::CONTENT_TYPE, "application/json");
             body = "{}".into();

@@ -21,6 +21,7 @@ mod followup;
 mod forecast;
 mod path_ids;
 mod persons;
+mod persons_ui;
 mod races;
 mod relief;
 mod tracing;
