@@ -87,6 +87,23 @@ impl Store {
         }))
     }
 
+    /// The names of these venues (a place's name is on its poster: not personal data, so
+    /// not scoped), for saying where contacts met. Unknown ids are left out.
+    pub async fn venue_names(&self, ids: &[i64]) -> Result<std::collections::HashMap<i64, String>> {
+        let mut out = std::collections::HashMap::new();
+        for chunk in ids.chunks(500) {
+            let mut sql = Sql::new(self.dialect, "SELECT id, name FROM venues WHERE id IN (");
+            for (i, id) in chunk.iter().enumerate() {
+                sql.push(if i > 0 { ", " } else { "" }).bind(Val::Int(*id));
+            }
+            sql.push(")");
+            for r in sql.query().fetch_all(&self.reader).await? {
+                out.insert(r.try_get(0)?, r.try_get(1)?);
+            }
+        }
+        Ok(out)
+    }
+
     /// A venue in scope, or None.
     pub async fn get_venue(&self, scope: &Scope, id: VenueId) -> Result<Option<Venue>> {
         let row = sqlx::query(&format!("SELECT {VENUE_COLUMNS} FROM venues WHERE id = $1"))

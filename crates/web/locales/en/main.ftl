@@ -55,6 +55,7 @@ contact-via = Via
 contact-reasons = Reasons
 contact-exposure = Exposure (minutes)
 reason-venue = Both at venue { $venue }, { $minutes } min
+reason-venue-named = Together at { $venue }, { $minutes } min
 reason-household = Same household
 reason-declared = Declared contact ({ $setting })
 policy = Rule: { $doc }

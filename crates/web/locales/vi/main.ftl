@@ -55,6 +55,7 @@ contact-via = Qua
 contact-reasons = Lý do
 contact-exposure = Thời gian tiếp xúc (phút)
 reason-venue = Cùng có mặt tại điểm { $venue }, { $minutes } phút
+reason-venue-named = Cùng có mặt tại { $venue }, { $minutes } phút
 reason-household = Cùng hộ gia đình
 reason-declared = Tiếp xúc khai báo ({ $setting })
 policy = Căn cứ: { $doc }

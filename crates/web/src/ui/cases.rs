@@ -206,6 +206,24 @@ pub(super) async fn case_page(
     let contacts = app::tracing::case_contacts(&state, &me, domain::CaseId(case_id), 2)
         .await
         .ok();
+    let venue_ids: Vec<i64> = contacts
+        .iter()
+        .flat_map(|l| l.contacts.iter().take(500))
+        .flat_map(|ct| ct.reasons.iter().take(3))
+        .filter_map(|r| match *r {
+            trace::Reason::Venue { venue, .. } => Some(app::contact_index::id_of(venue)),
+            _ => None,
+        })
+        .collect();
+    // Without names the reasons still say where, by number.
+    let venues = state
+        .store
+        .venue_names(&venue_ids)
+        .await
+        .unwrap_or_else(|e| {
+            tracing::error!("case page, venue names: {e}");
+            Default::default()
+        });
     let stays = super::facilities::stays_of_case(&state, &me, detail.case.id, lang).await;
     let app::tracing::Window {
         from_s: from,
@@ -274,7 +292,7 @@ pub(super) async fn case_page(
                         tr {
                             td { (ct.person_id) } td { "F" (ct.degree) } td { @if let Some(v) = ct.via_person_id { (v) } }
                             td { (format!("{:.0}", ct.exposure_s as f64 / 60.0)) }
-                            td { @for r in ct.reasons.iter().take(3) { (reason_text(lang, r)) br; } }
+                            td { @for r in ct.reasons.iter().take(3) { (reason_text(lang, r, &venues)) br; } }
                         }
                     } }
                 }
@@ -287,18 +305,26 @@ pub(super) async fn case_page(
 
 /// Why a person is a contact, in words: the venue and minutes, the household, or the
 /// declared setting.
-pub(super) fn reason_text(lang: Lang, r: &trace::Reason) -> String {
+pub(super) fn reason_text(
+    lang: Lang,
+    r: &trace::Reason,
+    venues: &std::collections::HashMap<i64, String>,
+) -> String {
     match *r {
         trace::Reason::Venue {
             venue, overlap_s, ..
-        } => tr(
-            lang,
-            "reason-venue",
-            &[
-                ("venue", app::contact_index::id_of(venue).to_string()),
-                ("minutes", format!("{:.0}", overlap_s as f64 / 60.0)),
-            ],
-        ),
+        } => {
+            let id = app::contact_index::id_of(venue);
+            let minutes = ("minutes", format!("{:.0}", overlap_s as f64 / 60.0));
+            match venues.get(&id) {
+                Some(name) => tr(
+                    lang,
+                    "reason-venue-named",
+                    &[("venue", name.clone()), minutes],
+                ),
+                None => tr(lang, "reason-venue", &[("venue", id.to_string()), minutes]),
+            }
+        }
         trace::Reason::Household => t(lang, "reason-household"),
         trace::Reason::Declared { setting, .. } => tr(
             lang,

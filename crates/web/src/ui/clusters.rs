@@ -96,7 +96,10 @@ pub(super) async fn cluster_page(
         .map(|(from, to, reason)| Link {
             from: *from,
             to: *to,
-            title: format!("{from} → {to}: {}", super::cases::reason_text(lang, reason)),
+            title: format!(
+                "{from} → {to}: {}",
+                super::cases::reason_text(lang, reason, &Default::default())
+            ),
             kind: super::cases::reason_kind(reason),
         })
         .collect();

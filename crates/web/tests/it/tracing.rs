@@ -255,6 +255,10 @@ async fn tracing_persists_contacts_once_with_quarantine_dates(store: Store) {
         .post_json("/api/v1/cases/1/trace", Some(&token), &Value::Null)
         .await;
     assert_eq!(again.json["new_contacts"], 0);
+    // The case page says where contacts met by the venue's name ("Điểm 7"), not its number.
+    let page = app.get_html("/cases/1", &token).await;
+    assert!(page.contains("Cùng có mặt tại Điểm "), "{page}");
+    assert!(!page.contains("Cùng có mặt tại điểm "));
     // 5599/BYT-MT in November 2021: 14 days from the last exposure, for every F1.
     let rows = app
         .store
