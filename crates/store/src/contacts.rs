@@ -442,6 +442,26 @@ impl Store {
         if let Some(t) = due_until_s {
             sql.push(" AND quarantine_until_s <= ").bind(Val::Int(t));
         }
+        let entity_id = case.map_or_else(String::new, |c| c.to_string());
+        let detail = due_until_s.map(|t| format!("quarantine ending by {t}"));
+        self.contact_page(caller, structure, sql, page, entity_id, detail, now_s)
+            .await
+    }
+
+    /// Ends a query of contacts (the stored contact's columns selected, filters pushed): the
+    /// page after the cursor in id order, and one audit row for the page naming every person
+    /// on it (issue #12, item 15), under `entity_id` with `detail`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn contact_page(
+        &self,
+        caller: &Caller,
+        structure: Structure,
+        mut sql: Sql,
+        page: &PageRequest,
+        entity_id: String,
+        detail: Option<String>,
+        now_s: i64,
+    ) -> Result<Page<StoredContact>> {
         if let Some(after) = &page.after {
             let [id] = after.expect(1)? else {
                 return Err(StoreError::BadCursor);
@@ -463,16 +483,15 @@ impl Store {
             .map(|r| Ok(UnitPath::from_stored(&r.try_get::<String, _>(14)?)))
             .collect::<Result<Vec<_>>>()?;
         let page = Page::from_overfetch(items, limit, |c| Cursor::new(vec![c.id.to_string()]));
-        // One row for the page, naming every person on it (issue #12, item 15).
         let mut list = AuditList::new(
             caller,
             "contacts",
-            case.map_or_else(String::new, |c| c.to_string()),
+            entity_id,
             "person",
             page.items.iter().map(|c| c.person_id.0).collect(),
             Place::enclosing(paths.iter().flatten().map(|p| (structure, p))),
         );
-        list.detail = due_until_s.map(|t| format!("quarantine ending by {t}"));
+        list.detail = detail;
         self.audit_read(conn, now_s, audit::Pending::List(list))
             .await?;
         Ok(page)

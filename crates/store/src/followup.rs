@@ -9,9 +9,9 @@ use domain::epi::TestKind;
 use domain::followup::FollowUpStatus;
 use domain::{CaseId, PersonId, Structure, UnitPath};
 
-use crate::audit::{self, AuditAction, AuditEntry, AuditList, Place};
-use crate::contacts::{stored_contact, STORED_CONTACT_COLUMNS};
-use crate::page::{Cursor, Page, PageRequest};
+use crate::audit::{self, AuditAction, AuditEntry};
+use crate::contacts::STORED_CONTACT_COLUMNS;
+use crate::page::{Page, PageRequest};
 use crate::sql::{Sql, Val};
 use crate::users::Caller;
 use crate::{day_number, local_day_start_s, typed, Dialect, Result, Store, StoreError};
@@ -327,39 +327,17 @@ impl Store {
             }
             WorkList::All => {}
         }
-        if let Some(after) = &page.after {
-            let [id] = after.expect(1)? else {
-                return Err(StoreError::BadCursor);
-            };
-            let id: i64 = id.parse().map_err(|_| StoreError::BadCursor)?;
-            sql.push(" AND id > ").bind(Val::Int(id));
-        }
-        let limit = page.limit();
-        sql.push(" ORDER BY id LIMIT ").bind(Val::Int(limit + 1));
-        let mut conn = self.reader.acquire().await?;
-        let rows = sql.query().fetch_all(&mut *conn).await?;
-        let items = rows
-            .iter()
-            .map(stored_contact)
-            .collect::<Result<Vec<_>>>()?;
-        let paths = rows
-            .iter()
-            .take(items.len().min(limit as usize))
-            .map(|r| Ok(UnitPath::from_stored(&r.try_get::<String, _>(14)?)))
-            .collect::<Result<Vec<_>>>()?;
-        let page = Page::from_overfetch(items, limit, |c| Cursor::new(vec![c.id.to_string()]));
-        let mut list = AuditList::new(
+        let detail = format!("work list {} {}", q.list.as_str(), ymd(q.today));
+        self.contact_page(
             caller,
-            "contacts",
+            structure,
+            sql,
+            page,
             String::new(),
-            "person",
-            page.items.iter().map(|c| c.person_id.0).collect(),
-            Place::enclosing(paths.iter().flatten().map(|p| (structure, p))),
-        );
-        list.detail = Some(format!("work list {} {}", q.list.as_str(), ymd(q.today)));
-        self.audit_read(conn, now_s, audit::Pending::List(list))
-            .await?;
-        Ok(page)
+            Some(detail),
+            now_s,
+        )
+        .await
     }
 }
 
