@@ -6,11 +6,12 @@
 use domain::contact::ContactStatus;
 use domain::epi::TestKind;
 use domain::followup::{release_allowed, FollowUpStatus, TEMPERATURE_C};
+use domain::role::Permission;
 use domain::time::Dates;
-use domain::{CaseId, FieldError, Reason, Structure};
+use domain::{CaseId, FieldError, Reason, Scope, Structure, UserId};
 use store::{
     Caller, FollowUpChange, FollowedContact, NewContactTest, NewFollowUp, Page, PageRequest,
-    StoreError, StoredContact, WorkList, WorkListQuery,
+    StoreError, StoredContact, WorkList, WorkListQuery, ASSIGN_MAX,
 };
 
 use crate::cases::{CaseError, CaseInput, TestInput};
@@ -60,6 +61,44 @@ pub struct ContactTestInput {
     pub result: Option<String>,
     /// The new case's severity when positive; absent: `asymptomatic`.
     pub severity: Option<String>,
+}
+
+/// An officer follow-up work can be given to.
+#[derive(Debug, Clone)]
+pub struct Officer {
+    pub id: UserId,
+    pub username: String,
+    pub scope: Scope,
+}
+
+/// What narrows a work list.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WorkFilter {
+    pub f1_only: bool,
+    /// Only the contacts assigned to this officer.
+    pub assignee: Option<UserId>,
+    /// Only the contacts at this follow-up status.
+    pub status: Option<FollowUpStatus>,
+}
+
+/// Contacts to give to an officer (`None`: take them back).
+#[derive(Debug, Clone, Default)]
+pub struct AssignInput {
+    pub contact_ids: Vec<i64>,
+    pub officer: Option<i64>,
+}
+
+/// Whether every unit of `inner` lies in `outer`.
+fn within(inner: &Scope, outer: &Scope) -> bool {
+    if outer.is_everything() {
+        return true;
+    }
+    !inner.is_everything()
+        && !inner.roots().is_empty()
+        && inner
+            .roots()
+            .iter()
+            .all(|(structure, path)| outer.contains(*structure, path))
 }
 
 /// What a follow-up command left.
@@ -274,6 +313,105 @@ impl App {
         }))
     }
 
+    /// Marks contact `id` lost: it could not be reached and leaves the daily lists (a call
+    /// that reaches it later brings it back). Refused (409 on `status`) once released or a
+    /// case. `None`: not the caller's contact.
+    pub async fn mark_contact_lost(
+        &self,
+        caller: &Caller,
+        id: i64,
+    ) -> Result<Option<FollowUpOutcome>, FollowUpError> {
+        let status = self
+            .store
+            .change_follow_up(
+                caller,
+                id,
+                &FollowUpChange::Lost,
+                |c| strictly(c, FollowUpStatus::Lost),
+                self.now_s(),
+            )
+            .await?;
+        Ok(status.map(|status| FollowUpOutcome {
+            status,
+            case_id: None,
+        }))
+    }
+
+    /// The officers the caller may give follow-up work to: active accounts that record
+    /// personal data and whose whole jurisdiction lies in the caller's, by name.
+    pub async fn officers(&self, caller: &Caller) -> Result<Vec<Officer>, StoreError> {
+        let mut out: Vec<Officer> = self
+            .store
+            .active_users_with_scope()
+            .await?
+            .into_iter()
+            .filter(|(u, s)| {
+                u.role.can(Permission::WritePersonal) && within(s, &caller.scope) && u.id.0 > 0
+            })
+            .map(|(u, scope)| Officer {
+                id: u.id,
+                username: u.username,
+                scope,
+            })
+            .collect();
+        out.sort_by(|a, b| a.username.cmp(&b.username));
+        Ok(out)
+    }
+
+    /// Assigns contacts to an officer (or to nobody), all or none. Refused: no contact or
+    /// more than `store::ASSIGN_MAX` (`contact_ids`), an officer not among
+    /// [`App::officers`] (`officer`), a contact not the caller's or outside the officer's
+    /// jurisdiction (`contact_ids`, naming none of them: the caller may not learn of
+    /// contacts outside their scope).
+    pub async fn assign_contacts(
+        &self,
+        caller: &Caller,
+        r: &AssignInput,
+    ) -> Result<u64, FollowUpError> {
+        let mut errors = Vec::new();
+        let mut ids = r.contact_ids.clone();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            errors.push(FieldError::new("contact_ids", Reason::Required));
+        } else if ids.len() > ASSIGN_MAX {
+            errors.push(FieldError::new("contact_ids", Reason::TooLong));
+        }
+        let officer = match r.officer {
+            None => None,
+            Some(id) => {
+                let found = self
+                    .officers(caller)
+                    .await?
+                    .into_iter()
+                    .find(|o| o.id.0 == id);
+                if found.is_none() {
+                    errors.push(FieldError::new("officer", Reason::NotFound));
+                }
+                found
+            }
+        };
+        if !errors.is_empty() {
+            return Err(FollowUpError::Invalid(errors));
+        }
+        match self
+            .store
+            .assign_contacts(
+                caller,
+                &ids,
+                officer.as_ref().map(|o| (o.id, &o.scope)),
+                self.now_s(),
+            )
+            .await?
+        {
+            Ok(n) => Ok(n),
+            Err(_) => Err(FollowUpError::Invalid(vec![FieldError::new(
+                "contact_ids",
+                Reason::OutOfScope,
+            )])),
+        }
+    }
+
     /// A daily work list of the caller's jurisdiction for the locality's today.
     pub async fn work_list(
         &self,
@@ -283,11 +421,48 @@ impl App {
         f1_only: bool,
         page: &PageRequest,
     ) -> Result<Page<StoredContact>, StoreError> {
-        let q = WorkListQuery {
+        let filter = WorkFilter {
+            f1_only,
+            ..WorkFilter::default()
+        };
+        self.work_list_of(caller, structure, list, filter, page)
+            .await
+    }
+
+    /// How many contacts a work list narrowed by `filter` holds, up to `cap` (`None`: more).
+    pub async fn work_list_count(
+        &self,
+        caller: &Caller,
+        structure: Structure,
+        list: WorkList,
+        filter: WorkFilter,
+        cap: i64,
+    ) -> Result<Option<i64>, StoreError> {
+        let q = self.work_query(list, filter);
+        self.store.work_list_count(caller, structure, &q, cap).await
+    }
+
+    /// The work list `list` of the locality's today, narrowed by `filter`.
+    fn work_query(&self, list: WorkList, filter: WorkFilter) -> WorkListQuery {
+        WorkListQuery {
             list,
             today: self.today(),
-            f1_only,
-        };
+            f1_only: filter.f1_only,
+            assignee: filter.assignee,
+            status: filter.status,
+        }
+    }
+
+    /// A daily work list, narrowed by `filter`.
+    pub async fn work_list_of(
+        &self,
+        caller: &Caller,
+        structure: Structure,
+        list: WorkList,
+        filter: WorkFilter,
+        page: &PageRequest,
+    ) -> Result<Page<StoredContact>, StoreError> {
+        let q = self.work_query(list, filter);
         self.store
             .work_list(caller, structure, &q, page, self.now_s())
             .await

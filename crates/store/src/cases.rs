@@ -707,7 +707,8 @@ impl Store {
         let later: i64 = sql.query().fetch_one(&self.reader).await?.try_get(0)?;
         let mut sql = Sql::new(
             self.dialect,
-            "SELECT COUNT(*) FROM contacts WHERE status = 'quarantine' AND quarantine_until_s > ",
+            "SELECT COUNT(*) FROM contacts WHERE status = 'quarantine'
+             AND follow_status NOT IN ('released', 'became_case') AND quarantine_until_s > ",
         );
         sql.bind(Val::Int(now_s));
         sql.push(" AND quarantine_until_s < ")

@@ -8,7 +8,7 @@ use sqlx::Row;
 use domain::contact::{ContactReason, ContactSetting, ContactStatus};
 use domain::epi::VenueKind;
 use domain::followup::FollowUpStatus;
-use domain::{CaseId, PersonId, Structure, UnitPath};
+use domain::{CaseId, PersonId, Structure, UnitPath, UserId};
 
 use crate::audit::{self, AuditAction, AuditEntry, AuditList, Place};
 use crate::page::{Cursor, Page, PageRequest};
@@ -83,6 +83,8 @@ pub struct StoredContact {
     pub follow_status: FollowUpStatus,
     /// The case a positive test of the contact made.
     pub became_case_id: Option<CaseId>,
+    /// The officer the contact is assigned to (migration 0030).
+    pub assigned_to: Option<UserId>,
 }
 
 /// The columns [`stored_contact`] reads, in its order (`unit_path` last but one, for the
@@ -90,7 +92,7 @@ pub struct StoredContact {
 pub(crate) const STORED_CONTACT_COLUMNS: &str =
     "id, case_id, person_id, degree, via_person_id, first_exposure_s, exposure_s, reasons, status,
      quarantine_from_s, quarantine_until_s, test_days, policy, unit_code, unit_path,
-     follow_up_until_s, follow_status, became_case_id";
+     follow_up_until_s, follow_status, became_case_id, assigned_to";
 
 /// A row of [`STORED_CONTACT_COLUMNS`].
 pub(crate) fn stored_contact(r: &sqlx::any::AnyRow) -> Result<StoredContact> {
@@ -112,6 +114,7 @@ pub(crate) fn stored_contact(r: &sqlx::any::AnyRow) -> Result<StoredContact> {
         unit_code: r.try_get(13)?,
         follow_status: typed::slug(r, 16, "contacts.follow_status")?,
         became_case_id: r.try_get::<Option<i64>, _>(17)?.map(CaseId),
+        assigned_to: r.try_get::<Option<i64>, _>(18)?.map(UserId),
     })
 }
 

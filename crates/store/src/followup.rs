@@ -7,7 +7,7 @@ use sqlx::Row;
 use domain::contact::ContactStatus;
 use domain::epi::TestKind;
 use domain::followup::FollowUpStatus;
-use domain::{CaseId, PersonId, Structure, UnitPath};
+use domain::{CaseId, PersonId, Scope, Structure, UnitPath, UserId};
 
 use crate::audit::{self, AuditAction, AuditEntry};
 use crate::contacts::STORED_CONTACT_COLUMNS;
@@ -58,6 +58,8 @@ pub enum FollowUpChange {
     Record(NewFollowUp),
     Test(NewContactTest),
     Release,
+    /// Could not be reached; leaves the daily lists.
+    Lost,
 }
 
 /// A recorded call or visit, read back.
@@ -111,13 +113,29 @@ impl std::str::FromStr for WorkList {
     }
 }
 
-/// Which work list, for which local day, F1 only or all.
+/// Which work list, for which local day, F1 only or all, and whose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WorkListQuery {
     pub list: WorkList,
     pub today: NaiveDate,
     pub f1_only: bool,
+    /// Only the contacts assigned to this officer.
+    pub assignee: Option<UserId>,
+    /// Only the contacts at this follow-up status.
+    pub status: Option<FollowUpStatus>,
 }
+
+/// Contacts of one degree and follow-up status within a scope (the `follow_tallies`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FollowCount {
+    pub degree: i64,
+    pub status: FollowUpStatus,
+    pub n: i64,
+}
+
+/// Contacts assigned to officers at once: at most this many (a page of the list, several
+/// times over); a larger batch is refused, not cut.
+pub const ASSIGN_MAX: usize = 1000;
 
 fn ymd(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
@@ -225,6 +243,7 @@ impl Store {
                 )
             }
             FollowUpChange::Release => "released".to_string(),
+            FollowUpChange::Lost => "lost".to_string(),
         };
         if next != contact.follow_status {
             sqlx::query("UPDATE contacts SET follow_status = $1 WHERE id = $2")
@@ -286,16 +305,67 @@ impl Store {
         page: &PageRequest,
         now_s: i64,
     ) -> Result<Page<StoredContact>> {
+        let sql = self.work_sql(
+            &format!("SELECT {STORED_CONTACT_COLUMNS}"),
+            caller,
+            structure,
+            q,
+        );
+        let detail = format!("work list {} {}", q.list.as_str(), ymd(q.today));
+        self.contact_page(
+            caller,
+            structure,
+            sql,
+            page,
+            String::new(),
+            Some(detail),
+            now_s,
+        )
+        .await
+    }
+
+    /// How many contacts a work list holds, counting at most `cap` (`None`: more than
+    /// that): a figure for the list's head that stays cheap however long the list is.
+    pub async fn work_list_count(
+        &self,
+        caller: &Caller,
+        structure: Structure,
+        q: &WorkListQuery,
+        cap: i64,
+    ) -> Result<Option<i64>> {
+        let mut sql = self.work_sql("SELECT COUNT(*) FROM (SELECT 1", caller, structure, q);
+        sql.push(" LIMIT ")
+            .bind(Val::Int(cap + 1))
+            .push(") AS listed");
+        let n: i64 = sql.query().fetch_one(&self.reader).await?.try_get(0)?;
+        Ok((n <= cap).then_some(n))
+    }
+
+    /// The query of a work list's rows, `select` the text before its `FROM`.
+    fn work_sql(
+        &self,
+        select: &str,
+        caller: &Caller,
+        structure: Structure,
+        q: &WorkListQuery,
+    ) -> Sql {
         let today = day_number(q.today);
         let start = local_day_start_s(today);
         let mut sql = Sql::new(
             self.dialect,
-            &format!("SELECT {STORED_CONTACT_COLUMNS} FROM contacts WHERE structure = "),
+            &format!("{select} FROM contacts WHERE structure = "),
         );
         sql.bind(Val::Text(structure.as_str().into()));
         sql.push_scope("unit_path", &caller.scope, structure);
         if q.f1_only {
             sql.push(" AND degree = 1");
+        }
+        if let Some(u) = q.assignee {
+            sql.push(" AND assigned_to = ").bind(Val::Int(u.0));
+        }
+        if let Some(s) = q.status {
+            sql.push(" AND follow_status = ")
+                .bind(Val::Text(s.as_str().into()));
         }
         match q.list {
             WorkList::DueToday => {
@@ -327,17 +397,121 @@ impl Store {
             }
             WorkList::All => {}
         }
-        let detail = format!("work list {} {}", q.list.as_str(), ymd(q.today));
-        self.contact_page(
-            caller,
-            structure,
-            sql,
-            page,
-            String::new(),
-            Some(detail),
-            now_s,
-        )
-        .await
+        sql
+    }
+}
+
+impl Store {
+    /// Assigns the contacts `ids` to `officer` (`None`: to nobody), all or none: every
+    /// contact must be the caller's and inside `officer_scope` (the officer must be able to
+    /// see whom they follow), else nothing changes and the ids at fault are answered
+    /// (`Err(ids)`). One audit row names the contacts and the officer.
+    pub async fn assign_contacts(
+        &self,
+        caller: &Caller,
+        ids: &[i64],
+        officer: Option<(UserId, &Scope)>,
+        now_s: i64,
+    ) -> Result<std::result::Result<u64, Vec<i64>>> {
+        let mut tx = self.pool.begin().await?;
+        let mut refused = Vec::new();
+        for chunk in ids.chunks(500) {
+            let mut sql = Sql::new(
+                self.dialect,
+                "SELECT id, structure, unit_path FROM contacts WHERE id IN (",
+            );
+            for (i, id) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.bind(Val::Int(*id));
+            }
+            sql.push(")");
+            let rows = sql.query().fetch_all(&mut *tx).await?;
+            let mut seen = std::collections::HashSet::new();
+            for r in &rows {
+                let id: i64 = r.try_get(0)?;
+                let structure: Structure = typed::slug(r, 1, "contacts.structure")?;
+                let path: String = r.try_get(2)?;
+                let path = UnitPath::from_stored(&path)
+                    .ok_or_else(|| StoreError::Corrupt("contacts.unit_path".into()))?;
+                let theirs = officer.is_none_or(|(_, s)| s.contains(structure, &path));
+                if caller.scope.contains(structure, &path) && theirs {
+                    seen.insert(id);
+                }
+            }
+            refused.extend(chunk.iter().filter(|id| !seen.contains(id)));
+        }
+        if !refused.is_empty() {
+            refused.sort_unstable();
+            refused.dedup();
+            return Ok(Err(refused));
+        }
+        let mut changed = 0;
+        for chunk in ids.chunks(500) {
+            let mut sql = Sql::new(self.dialect, "UPDATE contacts SET assigned_to = ");
+            sql.bind(match officer {
+                Some((u, _)) => Val::OptInt(Some(u.0)),
+                None => Val::OptInt(None),
+            });
+            sql.push(" WHERE id IN (");
+            for (i, id) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.bind(Val::Int(*id));
+            }
+            sql.push(")");
+            changed += sql.query().execute(&mut *tx).await?.rows_affected();
+        }
+        let detail = match officer {
+            Some((u, _)) => format!("assigned to user {}", u.0),
+            None => "assignment removed".into(),
+        };
+        // One row per contact: each record's history shows who was given it.
+        let entries: Vec<AuditEntry> = ids
+            .iter()
+            .map(|id| AuditEntry {
+                user: Some(caller.user.id),
+                actor: caller.user.username.clone(),
+                action: AuditAction::Update,
+                entity: "contact",
+                entity_id: id.to_string(),
+                detail: Some(detail.clone()),
+            })
+            .collect();
+        audit::append(&mut tx, self.dialect, entries, now_s).await?;
+        tx.commit().await?;
+        Ok(Ok(changed))
+    }
+
+    /// The follow-up counters within a scope, from the tally the triggers keep: a sum over
+    /// the scope's units. Statuses with no contact are left out.
+    pub async fn follow_counts(
+        &self,
+        scope: &Scope,
+        structure: Structure,
+    ) -> Result<Vec<FollowCount>> {
+        let mut sql = Sql::new(
+            self.dialect,
+            "SELECT degree, follow_status, CAST(SUM(n) AS BIGINT) FROM follow_tallies WHERE structure = ",
+        );
+        sql.bind(Val::Text(structure.as_str().into()));
+        sql.push_scope("unit_path", scope, structure);
+        sql.push(" GROUP BY degree, follow_status ORDER BY degree, follow_status");
+        let mut out = Vec::new();
+        for r in sql.query().fetch_all(&self.reader).await? {
+            let n: i64 = r.try_get(2)?;
+            if n == 0 {
+                continue;
+            }
+            out.push(FollowCount {
+                degree: r.try_get(0)?,
+                status: typed::slug(&r, 1, "follow_tallies.follow_status")?,
+                n,
+            });
+        }
+        Ok(out)
     }
 }
 

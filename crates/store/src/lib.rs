@@ -22,6 +22,7 @@ pub mod kept;
 mod migrate;
 mod overrides;
 mod page;
+mod person_names;
 mod person_record;
 mod persons;
 mod recent_cases;
@@ -57,8 +58,8 @@ pub use facilities::{
     Occupant, Stay, StayRow, UnitBeds, WeeklyCases, CAPACITY_MAX, SERIES_DAYS_MAX,
 };
 pub use followup::{
-    FollowUpChange, FollowedContact, NewContactTest, NewFollowUp, StoredFollowUp, WorkList,
-    WorkListQuery,
+    FollowCount, FollowUpChange, FollowedContact, NewContactTest, NewFollowUp, StoredFollowUp,
+    WorkList, WorkListQuery, ASSIGN_MAX,
 };
 pub use overrides::StoredOverride;
 pub use page::{Cursor, Page, PageRequest, LIMIT_DEFAULT, LIMIT_MAX};

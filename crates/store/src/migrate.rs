@@ -190,6 +190,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0026_venue_names.sql"),
         then: Some(Step::VenueNames),
     },
+    Migration {
+        version: 30,
+        name: "follow_up_work",
+        sqlite: include_str!("../migrations/sqlite/0030_follow_up_work.sql"),
+        postgres: include_str!("../migrations/postgres/0030_follow_up_work.sql"),
+        then: None,
+    },
 ];
 
 const REFDATA_KEY: &str = "units_fingerprint";

@@ -138,6 +138,17 @@ pub async fn execute(store: &Store, sql: &str) -> u64 {
         .rows_affected()
 }
 
+/// One number a query written for an older schema answers (the current code's reads may
+/// name columns that schema lacks): its first row's first column, as a BIGINT.
+pub async fn scalar(store: &Store, sql: &str) -> i64 {
+    use sqlx::Row;
+    sqlx::query(sql)
+        .fetch_one(&store.pool)
+        .await
+        .and_then(|r| r.try_get::<i64, _>(0))
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
 /// Runs one statement as written and gives back the database's answer, for a test that the
 /// database itself refuses a row (a CHECK, a foreign key): the error as the database says it.
 pub async fn try_execute(store: &Store, sql: &str) -> Result<u64, String> {

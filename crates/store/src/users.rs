@@ -245,6 +245,19 @@ impl Store {
         Ok(users)
     }
 
+    /// Every active account with the scope its jurisdictions give (a few hundred at most in
+    /// a locality): who work can be assigned to.
+    pub async fn active_users_with_scope(&self) -> Result<Vec<(User, Scope)>> {
+        let mut out = Vec::new();
+        for mut u in self.list_users().await?.into_iter().filter(|u| u.active) {
+            let units = self.user_units(u.id).await?;
+            let scope = scope_of(&units);
+            u.units = units.into_iter().map(|(u, _)| u).collect();
+            out.push((u, scope));
+        }
+        Ok(out)
+    }
+
     /// The account and its password hash, for checking a login.
     pub async fn user_for_login(&self, username: &str) -> Result<Option<(User, String)>> {
         let row = sqlx::query(
@@ -326,16 +339,7 @@ impl Store {
         let mut user = user_from_row(&row)?;
         let expires_at = ts(row.try_get("expires_at_s")?);
         let units = self.user_units(user.id).await?;
-        let scope = if units.iter().any(|(u, _)| u.code.is_country()) {
-            Scope::everything()
-        } else {
-            // A jurisdiction whose unit is gone from the registry grants nothing.
-            Scope::of(
-                units
-                    .iter()
-                    .filter_map(|(u, path)| Some((u.structure, path.clone()?))),
-            )
-        };
+        let scope = scope_of(&units);
         user.units = units.into_iter().map(|(u, _)| u).collect();
         let caller = Caller {
             user,
@@ -538,4 +542,18 @@ fn user_from_row(r: &AnyRow) -> Result<User> {
         units: Vec::new(),
         created_at: ts(r.try_get("created_at_s")?),
     })
+}
+
+/// The scope an account's jurisdictions give. A jurisdiction whose unit is gone from the
+/// registry grants nothing.
+fn scope_of(units: &[(UserUnit, Option<UnitPath>)]) -> Scope {
+    if units.iter().any(|(u, _)| u.code.is_country()) {
+        Scope::everything()
+    } else {
+        Scope::of(
+            units
+                .iter()
+                .filter_map(|(u, path)| Some((u.structure, path.clone()?))),
+        )
+    }
 }

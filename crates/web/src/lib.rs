@@ -144,6 +144,8 @@ pub(crate) fn routes() -> Routes {
         )
         .get("/contacts", read, api::casework::follow_up)
         .get("/contacts/work", read, api::followup::work_list)
+        .get("/contacts/officers", write, api::followup::officers)
+        .post("/contacts/assign", write, api::followup::assign)
         .get(
             "/contacts/{id}/followups",
             read,
@@ -152,6 +154,7 @@ pub(crate) fn routes() -> Routes {
         .post("/contacts/{id}/followups", write, api::followup::record)
         .post("/contacts/{id}/tests", write, api::followup::test)
         .post("/contacts/{id}/release", write, api::followup::release)
+        .post("/contacts/{id}/lost", write, api::followup::lost)
         .get("/cases/{id}", read, api::cases::get_one)
         .get("/cases/{id}/contacts", read, api::tracing::contacts)
         .post("/cases/{id}/trace", write, api::tracing::trace_case)

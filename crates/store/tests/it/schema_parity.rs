@@ -57,6 +57,23 @@ const ALLOWED: &[Allowed] = &[
         fact: "trigger contacts.contacts_tally_update",
         why: "one per-statement trigger does what SQLite's _old and _new pair does",
     },
+    // The follow-up tally (0030): PostgreSQL's contacts_tally function keeps it with the
+    // quarantine tally in one pass; SQLite's per-row triggers need their own WHEN-less set.
+    Allowed {
+        only_in: Side::Sqlite,
+        fact: "trigger contacts.follow_tally_insert",
+        why: "per-row SQLite trigger of follow_tallies (PostgreSQL: contacts_tally_insert)",
+    },
+    Allowed {
+        only_in: Side::Sqlite,
+        fact: "trigger contacts.follow_tally_delete",
+        why: "per-row SQLite trigger of follow_tallies (PostgreSQL: contacts_tally_delete)",
+    },
+    Allowed {
+        only_in: Side::Sqlite,
+        fact: "trigger contacts.follow_tally_update",
+        why: "per-row SQLite trigger of follow_tallies (PostgreSQL: contacts_tally_update)",
+    },
     Allowed {
         only_in: Side::Sqlite,
         fact: "trigger persons.persons_tally_update_new",

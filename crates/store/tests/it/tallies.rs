@@ -304,6 +304,84 @@ store::through_migration!(
     tallies_start_from_the_rows_already_there
 );
 
+/// Migration 0030 counts the contacts already there by follow-up status, and stops counting
+/// in quarantine those whose follow-up already ended.
+async fn follow_tallies_start_from_the_contacts_there(db: store::testing::TestDb) {
+    use store::testing::{execute, scalar};
+    let store = &db.store;
+    let u = unit(store, "00001").await;
+    store
+        .bulk_persons(&persons(4, |_| u.clone(), |_| None), NOW)
+        .await
+        .unwrap();
+    let case = CaseRow {
+        id: 1,
+        person_id: 1,
+        unit: u.clone(),
+        status: CaseStatus::Active,
+        severity: Severity::Mild,
+        onset_s: None,
+        first_sample_s: NOW - 86_400,
+        confirmed_at_s: NOW - 86_400,
+        isolation_s: None,
+        community: true,
+        outcome_at_s: None,
+    };
+    store.bulk_cases(&[case], NOW).await.unwrap();
+    for (person, follow) in [(2, "in_quarantine"), (3, "released"), (4, "became_case")] {
+        execute(
+            store,
+            &format!(
+                "INSERT INTO contacts (case_id, person_id, degree, via_person_id, first_exposure_s,
+                                       exposure_s, reasons, status, quarantine_from_s,
+                                       quarantine_until_s, test_days, policy, structure, unit_code,
+                                       unit_path, created_at_s, follow_status)
+                 VALUES (1, {person}, 1, 1, {from}, 900, '[]', 'quarantine', {from}, {until},
+                         '1,7', '5599/BYT-MT', '2021', '{code}', '{path}', {NOW}, '{follow}')",
+                from = NOW - 86_400,
+                until = NOW + 6 * 86_400,
+                code = u.code.as_str(),
+                path = u.path.as_str(),
+            ),
+        )
+        .await;
+    }
+    let tallied = "SELECT CAST(SUM(n) AS BIGINT) FROM quarantine_ends";
+    assert_eq!(
+        scalar(store, tallied).await,
+        3,
+        "before: every quarantine counted"
+    );
+    store.migrate().await.unwrap();
+    assert_eq!(scalar(store, tallied).await, 1);
+    let counts = store
+        .case_counts(&Scope::everything(), Structure::S2021, NOW)
+        .await
+        .unwrap();
+    assert_eq!(counts.f1_in_quarantine, 1);
+    let follow: Vec<(i64, &str, i64)> = store
+        .follow_counts(&Scope::everything(), Structure::S2021)
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| (c.degree, c.status.as_str(), c.n))
+        .collect();
+    assert_eq!(
+        follow,
+        [
+            (1, "became_case", 1),
+            (1, "in_quarantine", 1),
+            (1, "released", 1)
+        ]
+    );
+}
+
+store::through_migration!(
+    follow_tallies_migration,
+    26,
+    follow_tallies_start_from_the_contacts_there
+);
+
 /// Status changes racing in opposite directions between the same tallies all succeed (no
 /// deadlock on PostgreSQL) and leave the tallies equal to the rows.
 async fn racing_status_changes_keep_the_tallies(store: Store) {

@@ -5,7 +5,7 @@
 use domain::contact::{ContactReason, ContactSetting, ContactStatus};
 use domain::epi::{CaseStatus, Severity};
 use domain::{CaseId, Role, Scope, Structure};
-use store::testing::{execute, try_execute};
+use store::testing::{execute, scalar, try_execute};
 use store::{both_databases, CaseRow, PageRequest, Store, StoreError, UnitRef};
 
 use crate::{caller, persons, unit, NOW};
@@ -227,7 +227,10 @@ async fn rows_before_the_migration_survive_it(db: store::testing::TestDb) {
             .unwrap()
             .f1_in_quarantine
     };
-    assert_eq!(quarantined(store.clone()).await, 1);
+    // Before the vocabulary migration the schema has no follow-up status, which today's
+    // count reads: the tally itself says it.
+    let tallied = "SELECT CAST(SUM(n) AS BIGINT) FROM quarantine_ends";
+    assert_eq!(scalar(&store, tallied).await, 1);
 
     let report = store.migrate().await.unwrap();
     assert_eq!(

@@ -234,6 +234,12 @@ pub struct FollowUpDto {
     policy: String,
     /// The follow-up unit: the contact's residence.
     unit_code: String,
+    /// `to_reach`, `in_quarantine`, `monitoring`, `released`, `became_case` or `lost`.
+    follow_status: &'static str,
+    /// The case a positive test of the contact made.
+    became_case_id: Option<i64>,
+    /// The officer (account id) the contact is assigned to.
+    assigned_to: Option<i64>,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -288,5 +294,8 @@ pub async fn follow_up(
         test_days: c.test_days,
         policy: c.policy,
         unit_code: c.unit_code,
+        follow_status: c.follow_status.as_str(),
+        became_case_id: c.became_case_id.map(|c| c.0),
+        assigned_to: c.assigned_to.map(|u| u.0),
     })))
 }

@@ -183,6 +183,8 @@ pub struct WorkItemDto {
     test_days: String,
     unit_code: String,
     became_case_id: Option<i64>,
+    /// The officer (account id) the contact is assigned to.
+    assigned_to: Option<i64>,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -191,6 +193,10 @@ pub struct WorkListParams {
     list: Option<String>,
     /// `true`: F1 only.
     f1_only: Option<String>,
+    /// `true`: only the contacts assigned to the caller.
+    mine: Option<String>,
+    /// Only the contacts at this follow-up status (`to_reach` … `lost`).
+    status: Option<String>,
     structure: Option<String>,
     limit: Option<String>,
     cursor: Option<String>,
@@ -212,19 +218,29 @@ pub async fn work_list(
         .unwrap_or(Structure::S2021);
     let list = opt_param("list", q.list.as_deref(), str::parse::<store::WorkList>)?
         .unwrap_or(store::WorkList::DueToday);
-    let f1_only = opt_param("f1_only", q.f1_only.as_deref(), |v| match v {
-        "true" | "1" => Ok(true),
-        "false" | "0" => Ok(false),
-        _ => Err(Reason::InvalidFormat),
-    })?
-    .unwrap_or(false);
+    let f1_only = opt_param("f1_only", q.f1_only.as_deref(), flag)?.unwrap_or(false);
+    let mine = opt_param("mine", q.mine.as_deref(), flag)?.unwrap_or(false);
+    let status = opt_param("status", q.status.as_deref(), |s| {
+        s.parse::<domain::followup::FollowUpStatus>()
+            .map_err(|_| Reason::UnknownValue)
+    })?;
     let page = PageParams {
         limit: q.limit,
         cursor: q.cursor,
     }
     .parse()?;
     let rows = state
-        .work_list(&auth.0, structure, list, f1_only, &page)
+        .work_list_of(
+            &auth.0,
+            structure,
+            list,
+            app::followup::WorkFilter {
+                f1_only,
+                assignee: mine.then_some(auth.0.user.id),
+                status,
+            },
+            &page,
+        )
         .await?;
     Ok(Json(ListResponse::from_page(rows, |c| WorkItemDto {
         id: c.id,
@@ -239,5 +255,94 @@ pub async fn work_list(
         test_days: c.test_days,
         unit_code: c.unit_code,
         became_case_id: c.became_case_id.map(|c| c.0),
+        assigned_to: c.assigned_to.map(|u| u.0),
     })))
+}
+
+fn flag(v: &str) -> Result<bool, Reason> {
+    match v {
+        "true" | "1" => Ok(true),
+        "false" | "0" => Ok(false),
+        _ => Err(Reason::InvalidFormat),
+    }
+}
+
+/// Marks a contact lost: not reachable, off the daily lists (a later call that reaches it
+/// brings it back). 409 on `status` once released or a case, or already lost.
+#[utoipa::path(post, path = "/api/v1/contacts/{id}/lost", params(("id" = i64, Path)), responses(
+    (status = 201, body = FollowUpAnswer),
+    (status = 404, body = crate::error::ErrorBody),
+    (status = 409, body = crate::error::ErrorBody)
+), security(("bearer" = [])))]
+pub async fn lost(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<FollowUpAnswer>), ApiError> {
+    let id = contact_id(&id)?;
+    answer(state.mark_contact_lost(&auth.0, id).await)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct AssignRequest {
+    /// The contacts (at most 1,000).
+    contact_ids: Vec<i64>,
+    /// The officer's account id (see `GET /api/v1/contacts/officers`); absent or null: no one.
+    officer: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AssignAnswer {
+    assigned: u64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OfficerDto {
+    id: i64,
+    username: String,
+}
+
+/// Gives contacts to an officer for follow-up, all or none: each contact must be the
+/// caller's and inside the officer's jurisdiction (400 `contact_ids`), the officer one of
+/// `GET /api/v1/contacts/officers` (400 `officer`).
+#[utoipa::path(post, path = "/api/v1/contacts/assign", request_body = AssignRequest, responses(
+    (status = 200, body = AssignAnswer),
+    (status = 400, body = crate::error::ErrorBody)
+), security(("bearer" = [])))]
+pub async fn assign(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(r): ApiJson<AssignRequest>,
+) -> Result<Json<AssignAnswer>, ApiError> {
+    let input = app::followup::AssignInput {
+        contact_ids: r.contact_ids,
+        officer: r.officer,
+    };
+    match state.assign_contacts(&auth.0, &input).await {
+        Ok(assigned) => Ok(Json(AssignAnswer { assigned })),
+        Err(app::followup::FollowUpError::Invalid(f)) => Err(ApiError::invalid(f)),
+        Err(app::followup::FollowUpError::Store(e)) => Err(e.into()),
+    }
+}
+
+/// The officers the caller may give follow-up work to: active accounts that record personal
+/// data and whose jurisdiction lies in the caller's.
+#[utoipa::path(get, path = "/api/v1/contacts/officers", responses(
+    (status = 200, body = Vec<OfficerDto>)
+), security(("bearer" = [])))]
+pub async fn officers(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> Result<Json<Vec<OfficerDto>>, ApiError> {
+    Ok(Json(
+        state
+            .officers(&auth.0)
+            .await?
+            .into_iter()
+            .map(|o| OfficerDto {
+                id: o.id.0,
+                username: o.username,
+            })
+            .collect(),
+    ))
 }

@@ -2,9 +2,12 @@
 //! ending today, all), and per contact the forms to record a call or visit, a test result
 //! and the release (`app::followup`, the API's use cases).
 
+use app::followup::WorkFilter;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use domain::followup::FollowUpStatus;
+use domain::lang::count;
 use domain::FieldError;
 use maud::{html, Markup};
 use serde::Deserialize;
@@ -24,8 +27,15 @@ pub(super) struct ContactsQuery {
     f1: Option<String>,
     /// On the "all" tab: quarantine ending by this date.
     due_by: Option<String>,
+    /// Any value: only the contacts assigned to the caller.
+    mine: Option<String>,
+    /// Only the contacts at this follow-up status.
+    status: Option<String>,
     cursor: Option<String>,
 }
+
+/// Contacts a list's head counts before it says "more than".
+const COUNT_CAP: i64 = 10_000;
 
 /// The tabs, each with its message id.
 const TABS: [(WorkList, &str); 4] = [
@@ -35,10 +45,17 @@ const TABS: [(WorkList, &str); 4] = [
     (WorkList::All, "contacts-tab-all"),
 ];
 
-fn list_href(list: WorkList, f1: bool) -> String {
+fn list_href(list: WorkList, filter: &WorkFilter) -> String {
     let mut href = format!("/contacts?list={}", list.as_str());
-    if f1 {
+    if filter.f1_only {
         href.push_str("&f1=1");
+    }
+    if filter.assignee.is_some() {
+        href.push_str("&mine=1");
+    }
+    if let Some(s) = filter.status {
+        href.push_str("&status=");
+        href.push_str(s.as_str());
     }
     href
 }
@@ -55,6 +72,18 @@ pub(super) async fn contacts(
         .and_then(|l| l.parse::<WorkList>().ok())
         .unwrap_or(WorkList::DueToday);
     let f1 = q.f1.as_deref().is_some_and(|v| !v.is_empty());
+    let filter = WorkFilter {
+        f1_only: f1,
+        assignee: q
+            .mine
+            .as_deref()
+            .is_some_and(|v| !v.is_empty())
+            .then_some(me.user.id),
+        status: q
+            .status
+            .as_deref()
+            .and_then(|s| s.parse::<FollowUpStatus>().ok()),
+    };
     let due_date = q.due_by.as_deref().and_then(|d| app::input::date(d).ok());
     let page_req = page_of(q.cursor.as_deref(), 100);
     let found = match (list, due_date) {
@@ -74,30 +103,71 @@ pub(super) async fn contacts(
         }
         _ => {
             state
-                .work_list(&me, domain::Structure::S2021, list, f1, &page_req)
+                .work_list_of(&me, domain::Structure::S2021, list, filter, &page_req)
                 .await
         }
     };
-    let found = match found {
-        Ok(v) => v,
-        Err(e) => {
+    let counted = match (list, due_date) {
+        (WorkList::All, Some(_)) => Ok(None),
+        _ => state
+            .work_list_count(&me, domain::Structure::S2021, list, filter, COUNT_CAP)
+            .await
+            .map(Some),
+    };
+    let writes = me.user.role.can(domain::role::Permission::WritePersonal);
+    let officers = if writes {
+        state.officers(&me).await
+    } else {
+        Ok(Vec::new())
+    };
+    let (found, counted, officers) = match (found, counted, officers) {
+        (Ok(v), Ok(n), Ok(o)) => (v, n, o),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
             tracing::error!("contact list: {e}");
             return failure(lang, StatusCode::INTERNAL_SERVER_ERROR);
         }
     };
-    let back = list_href(list, f1);
+    let ids: Vec<i64> = found.items.iter().map(|c| c.person_id.0).collect();
+    let names = match state
+        .store
+        .person_names(&me.scope, domain::Structure::S2021, &ids)
+        .await
+    {
+        Ok(n) => n,
+        Err(e) => {
+            tracing::error!("contact list names: {e}");
+            return failure(lang, StatusCode::INTERNAL_SERVER_ERROR);
+        }
+    };
+    let officer_name = |id: domain::UserId| {
+        officers
+            .iter()
+            .find(|o| o.id == id)
+            .map_or_else(|| id.0.to_string(), |o| o.username.clone())
+    };
+    let back = list_href(list, &filter);
     let body = html! {
         h1 { (t(lang, "contacts-title")) }
         nav.tabs.noprint {
             @for (tab, id) in TABS {
                 @if tab == list { strong aria-current="page" { (t(lang, id)) } }
-                @else { a href=(list_href(tab, f1)) { (t(lang, id)) } }
+                @else { a href=(list_href(tab, &filter)) { (t(lang, id)) } }
                 " "
             }
         }
         form.noprint method="get" action="/contacts" {
             input type="hidden" name="list" value=(list.as_str());
             label { input type="checkbox" name="f1" value="1" checked[f1]; " " (t(lang, "contacts-f1-only")) }
+            " "
+            label { input type="checkbox" name="mine" value="1" checked[filter.assignee.is_some()]; " " (t(lang, "contacts-mine")) }
+            " "
+            label for="status" { (t(lang, "col-follow-status")) }
+            select id="status" name="status" {
+                option value="" { (t(lang, "contacts-any-status")) }
+                @for s in FollowUpStatus::ALL {
+                    option value=(s.as_str()) selected[filter.status == Some(*s)] { (t(lang, &format!("follow-status-{s}"))) }
+                }
+            }
             @if list == WorkList::All {
                 " "
                 label for="due_by" { (t(lang, "contacts-due")) }
@@ -106,17 +176,39 @@ pub(super) async fn contacts(
             " "
             button.primary type="submit" { (t(lang, "contacts-filter")) }
         }
+        @match counted {
+            Some(Some(n)) => p role="status" { (tr(lang, "contacts-count", &[("count", count(n, lang))])) },
+            Some(None) => p role="status" { (tr(lang, "contacts-count-more", &[("count", count(COUNT_CAP, lang))])) },
+            None => {},
+        }
         @if found.items.is_empty() { p { (t(lang, "contacts-empty")) } }
         @else {
+            @if writes {
+                form.noprint #assign method="post" action="/contacts/assign" {
+                    input type="hidden" name="back" value=(back);
+                    label for="officer" { (t(lang, "contacts-assign-to")) }
+                    " "
+                    select id="officer" name="officer" {
+                        option value="" { (t(lang, "contacts-nobody")) }
+                        @for o in &officers { option value=(o.id.0) { (o.username) } }
+                    }
+                    " "
+                    button type="submit" { (t(lang, "contacts-assign")) }
+                }
+            }
             div.scroll { table {
                 thead { tr {
+                    @if writes { th.noprint { span.visually-hidden { (t(lang, "contacts-pick")) } } }
                     th { (t(lang, "col-person")) } th { (t(lang, "contact-degree")) } th { (t(lang, "col-case")) }
                     th { (t(lang, "col-status")) } th { (t(lang, "col-follow-status")) }
                     th { (t(lang, "col-until")) } th { (t(lang, "col-follow-up-until")) } th { (t(lang, "col-tests")) } th { (t(lang, "col-unit")) }
+                    th { (t(lang, "col-assigned")) }
                     th.noprint { (t(lang, "fu-actions")) }
                 } }
                 tbody { @for c in &found.items { tr {
-                    td { (c.person_id) } td { "F" (c.degree) }
+                    @if writes { td.noprint { input type="checkbox" form="assign" name="ids" value=(c.id) aria-label=(tr(lang, "contacts-pick-one", &[("id", c.id.to_string())])); } }
+                    td { a href={ "/persons/" (c.person_id) } { @if let Some(n) = names.get(&c.person_id.0) { (n) } @else { (c.person_id) } } }
+                    td { "F" (c.degree) }
                     td { a href={ "/cases/" (c.case_id) } { (c.case_id) } }
                     td { (t(lang, &format!("contact-status-{}", c.status))) }
                     td {
@@ -126,6 +218,7 @@ pub(super) async fn contacts(
                     td { @if let Some(u) = c.quarantine_until_s { (local(u, lang)) } }
                     td { @if let Some(u) = c.follow_up_until_s { (local(u, lang)) } }
                     td { (test_days(lang, &c.test_days)) } td { (crate::registry::Registry::of(domain::Structure::S2021).name(&c.unit_code)) }
+                    td { @if let Some(u) = c.assigned_to { (officer_name(u)) } }
                     td.noprint { @if c.follow_status.is_open() || c.follow_status == domain::followup::FollowUpStatus::Lost { (actions(lang, c, &back)) } }
                 } } }
             } }
@@ -176,6 +269,12 @@ fn actions(lang: Lang, c: &StoredContact, back: &str) -> Markup {
             form method="post" action={ "/contacts/" (id) "/release" } {
                 input type="hidden" name="back" value=(back);
                 button type="submit" { (t(lang, "fu-release")) }
+            }
+            @if c.follow_status.is_open() {
+                form method="post" action={ "/contacts/" (id) "/lost" } {
+                    input type="hidden" name="back" value=(back);
+                    button type="submit" { (t(lang, "fu-lost")) }
+                }
             }
         }
     }
@@ -236,6 +335,8 @@ fn answer(
         "result" => Some("fu-result"),
         "status" => Some("fu-field-status"),
         "follow_up_until" => Some("fu-field-follow-up-until"),
+        "officer" => Some("contacts-assign-to"),
+        "contact_ids" => Some("contacts-pick"),
         _ => None,
     };
     let body = html! {
@@ -321,6 +422,80 @@ pub(super) async fn test(
     };
     let r = state.record_contact_test(&ui.me, id, &input).await;
     answer(&ui, f.back.as_deref(), Vec::new(), r)
+}
+
+pub(super) async fn lost(
+    State(state): State<AppState>,
+    ui: Ui,
+    Path(id): Path<String>,
+    Form(f): Form<ReleaseForm>,
+) -> Response {
+    let Some(id) = contact_id(&id) else {
+        return ui.fail(StatusCode::NOT_FOUND);
+    };
+    let r = state.mark_contact_lost(&ui.me, id).await;
+    answer(&ui, f.back.as_deref(), Vec::new(), r)
+}
+
+/// Contacts ticked on a list given to an officer (or to nobody): all or none.
+pub(super) async fn assign(
+    State(state): State<AppState>,
+    ui: Ui,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    // Ticked boxes repeat `ids`: read as pairs, not a struct.
+    let mut f = AssignForm::default();
+    for (k, v) in pairs {
+        match k.as_str() {
+            "back" => f.back = Some(v),
+            "officer" => f.officer = Some(v),
+            "ids" => f.ids.push(v),
+            _ => {}
+        }
+    }
+    let mut errors = Vec::new();
+    let officer = match f.officer.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(o) => match o.parse::<i64>() {
+            Ok(o) => Some(o),
+            Err(_) => {
+                errors.push(FieldError::new("officer", domain::Reason::InvalidFormat));
+                None
+            }
+        },
+    };
+    let mut ids = Vec::new();
+    for id in &f.ids {
+        match id.parse::<i64>() {
+            Ok(id) => ids.push(id),
+            Err(_) => errors.push(FieldError::new(
+                "contact_ids",
+                domain::Reason::InvalidFormat,
+            )),
+        }
+    }
+    let input = app::followup::AssignInput {
+        contact_ids: ids,
+        officer,
+    };
+    let r = if errors.is_empty() {
+        state.assign_contacts(&ui.me, &input).await.map(|_| {
+            Some(app::followup::FollowUpOutcome {
+                status: FollowUpStatus::ToReach,
+                case_id: None,
+            })
+        })
+    } else {
+        Ok(None)
+    };
+    answer(&ui, f.back.as_deref(), errors, r)
+}
+
+#[derive(Default)]
+struct AssignForm {
+    back: Option<String>,
+    officer: Option<String>,
+    ids: Vec<String>,
 }
 
 pub(super) async fn release(

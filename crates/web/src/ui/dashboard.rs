@@ -32,6 +32,8 @@ pub struct Figures {
     coverage: Option<(i64, i64)>,
     /// Cases confirmed on each of the 28 days ending today.
     daily: Option<Vec<i64>>,
+    /// Contacts by degree and follow-up status (the follow-up tally).
+    follow: Option<Vec<store::FollowCount>>,
     /// For an account whose scope is the country: each province's cases in the last 7 days
     /// and residents on record, for the national map.
     provinces: Option<HashMap<String, (i64, i64)>>,
@@ -56,7 +58,7 @@ async fn compute(state: &AppState, me: &store::Caller, now: i64) -> Option<(Arc<
     let first = today - chrono::Days::new(27);
     // The situation: R(t), risk levels of the caller's communes, clusters (each cached or
     // a few indexed queries).
-    let (counts, rt, risk, clusters, beds, coverage, daily) = tokio::join!(
+    let (counts, rt, risk, clusters, beds, coverage, daily, follow) = tokio::join!(
         state.store.case_counts(&me.scope, structure, now),
         // R(t) on complete days, as the forecast page shows it.
         crate::forecast::rt_for(
@@ -77,6 +79,7 @@ async fn compute(state: &AppState, me: &store::Caller, now: i64) -> Option<(Arc<
         state
             .store
             .daily_case_counts(&me.scope, structure, first, today),
+        state.store.follow_counts(&me.scope, structure),
     );
     let provinces = if me.scope.is_everything() {
         let week_from = today - chrono::Days::new(6);
@@ -115,6 +118,7 @@ async fn compute(state: &AppState, me: &store::Caller, now: i64) -> Option<(Arc<
     or_logged("risk levels", risk.as_ref().err().map(|e| e.to_string()));
     or_logged("clusters", clusters.as_ref().err().map(|e| e.to_string()));
     or_logged("curve", daily.as_ref().err().map(|e| e.to_string()));
+    or_logged("follow-up", follow.as_ref().err().map(|e| e.to_string()));
     // Treatment beds (quarantine beds are for F1, not patients) and adult first-dose coverage.
     let beds = beds.ok().map(|beds| {
         beds.iter()
@@ -147,6 +151,7 @@ async fn compute(state: &AppState, me: &store::Caller, now: i64) -> Option<(Arc<
         beds,
         coverage,
         daily: daily.ok(),
+        follow: follow.ok(),
         provinces,
     });
     Some((figures, complete))
@@ -190,6 +195,7 @@ pub(super) async fn dashboard(State(state): State<AppState>, ui: Ui) -> Response
         beds,
         coverage,
         daily,
+        follow,
         provinces,
     } = &*figures;
     let (high_risk, new_clusters, beds, coverage) = (*high_risk, *new_clusters, *beds, *coverage);
@@ -259,6 +265,16 @@ pub(super) async fn dashboard(State(state): State<AppState>, ui: Ui) -> Response
             (stat(&t(lang, "stat-quarantine"), Some(counts.f1_in_quarantine), Some("/contacts".into())))
             (stat(&t(lang, "stat-recovered"), Some(counts.recovered), Some("/cases?status=recovered".into())))
             (stat(&t(lang, "stat-died"), Some(counts.died), Some("/cases?status=died".into())))
+        }
+        h2 { (t(lang, "follow-heading")) }
+        div.stats {
+            @for status in domain::followup::FollowUpStatus::ALL {
+                (stat(
+                    &t(lang, &format!("follow-status-{status}")),
+                    follow.as_ref().map(|f| f.iter().filter(|c| c.status == *status).map(|c| c.n).sum()),
+                    Some(format!("/contacts?list=all&status={status}")),
+                ))
+            }
         }
         h2 { (t(lang, "situation-heading")) }
         div.stats {

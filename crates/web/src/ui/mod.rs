@@ -65,6 +65,8 @@ pub fn routes() -> Routes {
         .post("/contacts/{id}/followups", write, contacts::record)
         .post("/contacts/{id}/tests", write, contacts::test)
         .post("/contacts/{id}/release", write, contacts::release)
+        .post("/contacts/{id}/lost", write, contacts::lost)
+        .post("/contacts/assign", write, contacts::assign)
         .get("/venues", SignedIn, venues::venues)
         .get("/clusters", read, clusters::clusters)
         .get("/clusters/{id}", read, clusters::cluster_page)

@@ -277,7 +277,262 @@ async fn a_commune_officer_sees_only_their_commune(store: Store) {
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }
 
+/// The contact ids of persons 2 and 4 (communes 00001 and 00004).
+async fn contact_ids(app: &App, token: &str) -> (i64, i64) {
+    let all = work(app, token, "all").await;
+    let of = |p: i64| all.iter().find(|c| c.1 == p).unwrap().0;
+    (of(2), of(4))
+}
+
+/// What `/api/v1/contacts` says of contact `id`: its follow-up status and officer.
+async fn listed(app: &App, token: &str, id: i64) -> (String, Option<i64>) {
+    let all = app.all_items("/api/v1/contacts", token).await;
+    let c = all.iter().find(|c| c["id"] == id).unwrap();
+    (
+        c["follow_status"].as_str().unwrap().to_string(),
+        c["assigned_to"].as_i64(),
+    )
+}
+
+/// The follow-up tally against a count of the contacts themselves.
+async fn tallied(store: &Store) -> Vec<(i64, String, i64)> {
+    let counts = store
+        .follow_counts(&domain::Scope::everything(), Structure::S2021)
+        .await
+        .unwrap();
+    counts
+        .iter()
+        .map(|c| (c.degree, c.status.as_str().to_string(), c.n))
+        .collect()
+}
+
+async fn assignment_loss_and_the_counters(store: Store) {
+    let app = App::at(store, Some(NOW));
+    seed(&app).await;
+    let cdc = app.login_as("cdc", Role::Command, &["01"]).await;
+    let phucxa = app
+        .login_as("phucxa", Role::CommuneOfficer, &["00001"])
+        .await;
+    let trucbach = app
+        .login_as("trucbach", Role::CommuneOfficer, &["00004"])
+        .await;
+    let viewer = app.login_as("viewer", Role::Viewer, &["01"]).await;
+    let (c2, c4) = contact_ids(&app, &cdc).await;
+
+    // Who work can go to: officers inside the caller's jurisdiction (not the country-wide
+    // tracer, not the viewer); a commune officer sees only themself.
+    let names = |r: &crate::Resp| {
+        let mut v: Vec<String> = r
+            .json
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["username"].as_str().unwrap().to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    let officers = app.get("/api/v1/contacts/officers", Some(&cdc)).await;
+    assert_eq!(
+        names(&officers),
+        ["cdc", "phucxa", "trucbach"],
+        "{}",
+        officers.json
+    );
+    let id_of = |name: &str| {
+        officers
+            .json
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["username"] == name)
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let (phucxa_id, trucbach_id) = (id_of("phucxa"), id_of("trucbach"));
+    let mine = app.get("/api/v1/contacts/officers", Some(&phucxa)).await;
+    assert_eq!(names(&mine), ["phucxa"]);
+
+    // All or none: person 4 lives outside Phúc Xá, so neither contact is given.
+    let assign = |ids: serde_json::Value, officer: serde_json::Value| {
+        let app = &app;
+        let cdc = cdc.clone();
+        async move {
+            app.post_json(
+                "/api/v1/contacts/assign",
+                Some(&cdc),
+                &json!({"contact_ids": ids, "officer": officer}),
+            )
+            .await
+        }
+    };
+    let r = assign(json!([c2, c4]), json!(phucxa_id)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.json);
+    assert_eq!(error_fields(&r), ["contact_ids"]);
+    assert_eq!(listed(&app, &cdc, c2).await.1, None, "nothing half-saved");
+    for (ids, officer, field) in [
+        (json!([]), json!(phucxa_id), "contact_ids"),
+        (
+            json!((1..=1001).collect::<Vec<i64>>()),
+            json!(phucxa_id),
+            "contact_ids",
+        ),
+        (json!([c2]), json!(999_999), "officer"),
+    ] {
+        let r = assign(ids, officer).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.json);
+        assert_eq!(error_fields(&r), [field]);
+    }
+    let r = app
+        .post_json(
+            "/api/v1/contacts/assign",
+            Some(&viewer),
+            &json!({"contact_ids": [c2], "officer": phucxa_id}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // A commune officer cannot give another commune's contact, even to its own officer.
+    let r = app
+        .post_json(
+            "/api/v1/contacts/assign",
+            Some(&phucxa),
+            &json!({"contact_ids": [c4], "officer": null}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+
+    let r = assign(json!([c2]), json!(phucxa_id)).await;
+    assert_eq!(
+        (r.status, r.json["assigned"].as_i64()),
+        (StatusCode::OK, Some(1)),
+        "{}",
+        r.json
+    );
+    let r = assign(json!([c4]), json!(trucbach_id)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        listed(&app, &cdc, c2).await,
+        ("to_reach".into(), Some(phucxa_id))
+    );
+    let mine = |token: String| {
+        let app = &app;
+        async move {
+            app.all_items("/api/v1/contacts/work?list=all&mine=true", &token)
+                .await
+                .iter()
+                .map(|c| c["id"].as_i64().unwrap())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(mine(phucxa.clone()).await, [c2]);
+    assert_eq!(mine(trucbach.clone()).await, [c4]);
+    assert!(mine(cdc.clone()).await.is_empty());
+
+    // Counters: two to reach, both in quarantine.
+    assert_eq!(tallied(&app.store).await, [(1, "to_reach".into(), 2)]);
+    let in_quarantine = || async {
+        app.store
+            .case_counts(&domain::Scope::everything(), Structure::S2021, NOW)
+            .await
+            .unwrap()
+            .f1_in_quarantine
+    };
+    assert_eq!(in_quarantine().await, 2);
+
+    // Lost: off today's list, counted as lost, still under its quarantine order; once.
+    let r = app
+        .post_json(
+            &format!("/api/v1/contacts/{c4}/lost"),
+            Some(&trucbach),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.json["follow_status"].as_str()),
+        (StatusCode::CREATED, Some("lost")),
+        "{}",
+        r.json
+    );
+    let again = app
+        .post_json(
+            &format!("/api/v1/contacts/{c4}/lost"),
+            Some(&trucbach),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert_eq!(work(&app, &cdc, "due_today").await, [(c2, 2)]);
+    assert_eq!(listed(&app, &cdc, c4).await.0, "lost");
+    let lost_only = app
+        .all_items("/api/v1/contacts/work?list=all&status=lost", &cdc)
+        .await;
+    assert_eq!(lost_only.len(), 1);
+    assert_eq!(in_quarantine().await, 2);
+
+    // Person 2 tests positive: a case, so no longer an F1 in quarantine.
+    let r = app
+        .post_json(
+            &format!("/api/v1/contacts/{c2}/tests"),
+            Some(&phucxa),
+            &json!({"kind": "antigen", "result": "positive"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.json);
+    assert_eq!(
+        tallied(&app.store).await,
+        [(1, "became_case".into(), 1), (1, "lost".into(), 1)]
+    );
+    assert_eq!(in_quarantine().await, 1);
+
+    // The pages: the dashboard's counters, and the list's bulk assignment by form.
+    app.add_user("cdc2", Role::Command, &["01"]).await;
+    let cookie = sign_in(&app, "cdc2").await;
+    let home = send(&app, Method::GET, "/", &cookie, None).await;
+    assert!(
+        home.html.contains("Theo dõi F1/F2")
+            && home.html.contains("/contacts?list=all&amp;status=lost"),
+        "{}",
+        home.html
+    );
+    let list = send(&app, Method::GET, "/contacts?list=all", &cookie, None).await;
+    assert!(
+        list.html.contains("2 người tiếp xúc")
+            && list.html.contains("Người 4")
+            && list.html.contains("trucbach")
+            && list.html.contains(r#"action="/contacts/assign""#),
+        "{}",
+        list.html
+    );
+    let saved = send(
+        &app,
+        Method::POST,
+        "/contacts/assign",
+        &cookie,
+        Some(&format!("back=%2Fcontacts%3Flist%3Dall&officer=&ids={c4}")),
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
+    assert_eq!(listed(&app, &cdc, c4).await.1, None);
+    let refused = send(
+        &app,
+        Method::POST,
+        "/contacts/assign",
+        &cookie,
+        Some(&format!("back=%2Fcontacts&officer={phucxa_id}&ids={c4}")),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.html);
+    assert!(refused.html.contains("Chọn"), "{}", refused.html);
+    // A viewer sees neither the list nor its form.
+    app.add_user("viewer2", Role::Viewer, &["01"]).await;
+    let cookie = sign_in(&app, "viewer2").await;
+    let r = send(&app, Method::GET, "/contacts", &cookie, None).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
 both_databases!(
     follow_up_through_the_api,
-    a_commune_officer_sees_only_their_commune
+    a_commune_officer_sees_only_their_commune,
+    assignment_loss_and_the_counters
 );
