@@ -7,10 +7,17 @@ use std::sync::OnceLock;
 
 use domain::{Structure, Unit, UnitLevel};
 
+fn fold(s: &str) -> String {
+    domain::text::fold_diacritics(s.trim())
+}
+
 pub struct Registry {
     units: Vec<Unit>,
     by_code: HashMap<String, usize>,
     children: HashMap<String, Vec<usize>>,
+    /// Each unit's name and full name folded (`domain::text::fold_diacritics`), for finding
+    /// a unit by what a user types.
+    folded: Vec<(String, String)>,
 }
 
 impl Registry {
@@ -46,11 +53,70 @@ impl Registry {
                 .map_or(String::new(), |p| p.to_string());
             children.entry(parent).or_default().push(i);
         }
+        let folded = units
+            .iter()
+            .map(|u| (fold(&u.name), fold(&u.full_name())))
+            .collect();
         Registry {
             units,
             by_code,
             children,
+            folded,
         }
+    }
+
+    /// The units within `scope` a user means by `typed`: a code, or a name with or without
+    /// its type and diacritics ("phuc xa", "Phường Phúc Xá"), optionally followed by a
+    /// comma and a parent's name ("trung hoa, cau giay"). Exact names first, then names
+    /// that begin so; at most `limit`, in reference order.
+    pub fn find(&self, typed: &str, scope: &domain::Scope, limit: usize) -> Vec<&Unit> {
+        let typed = typed.trim();
+        let in_scope = |u: &Unit| scope.contains(u.structure, &u.path);
+        if let Some(u) = self.get(typed) {
+            return if in_scope(u) { vec![u] } else { Vec::new() };
+        }
+        let mut parts = typed.split(',').map(fold);
+        let name = parts.next().unwrap_or_default();
+        let parent = parts.next().filter(|p| !p.is_empty());
+        if name.is_empty() {
+            return Vec::new();
+        }
+        let under = |u: &Unit| {
+            let Some(parent) = &parent else { return true };
+            let mut at = u.parent_code.as_ref();
+            while let Some(code) = at {
+                let Some(&i) = self.by_code.get(code.as_str()) else {
+                    return false;
+                };
+                let (bare, full) = &self.folded[i];
+                if bare == parent || full == parent {
+                    return true;
+                }
+                at = self.units[i].parent_code.as_ref();
+            }
+            false
+        };
+        for exact in [true, false] {
+            let found: Vec<&Unit> = self
+                .units
+                .iter()
+                .zip(&self.folded)
+                .filter(|(_, (bare, full))| {
+                    if exact {
+                        *bare == name || *full == name
+                    } else {
+                        bare.starts_with(&name) || full.starts_with(&name)
+                    }
+                })
+                .map(|(u, _)| u)
+                .filter(|u| in_scope(u) && under(u))
+                .take(limit)
+                .collect();
+            if !found.is_empty() {
+                return found;
+            }
+        }
+        Vec::new()
     }
 
     pub fn get(&self, code: &str) -> Option<&Unit> {
@@ -130,5 +196,33 @@ mod tests {
             .map(|u| u.code.to_string());
         assert_eq!(district.as_deref(), Some("001"));
         assert_eq!(Registry::of(Structure::S2025).provinces().count(), 34);
+    }
+
+    #[test]
+    fn a_unit_is_found_by_what_a_user_types() {
+        let r = Registry::of(Structure::S2021);
+        let all = domain::Scope::everything();
+        let codes = |typed: &str, scope: &domain::Scope| -> Vec<String> {
+            r.find(typed, scope, 20)
+                .iter()
+                .map(|u| u.code.to_string())
+                .collect()
+        };
+        assert_eq!(codes("00001", &all), ["00001"]);
+        assert_eq!(codes("phuc xa", &all), ["00001"]);
+        assert_eq!(codes("Phường Phúc Xá", &all), ["00001"]);
+        assert_eq!(codes("PHUONG PHUC XA, ba dinh", &all), ["00001"]);
+        // A name several units share: each, and the parent tells them apart.
+        let trung_hoa = codes("trung hoa", &all);
+        assert!(trung_hoa.len() > 1, "{trung_hoa:?}");
+        let cau_giay = codes("trung hoa, cau giay", &all);
+        assert_eq!(cau_giay.len(), 1, "{cau_giay:?}");
+        // Outside the caller's scope: nothing, even typed exactly.
+        let tay_ho = r.get("003").unwrap();
+        let scope = domain::Scope::of([(Structure::S2021, tay_ho.path.clone())]);
+        assert!(codes("phuc xa", &scope).is_empty());
+        assert!(codes("", &all).is_empty());
+        // Begins with, when nothing is named so exactly.
+        assert!(codes("hoan ki", &all).contains(&"002".to_string()));
     }
 }

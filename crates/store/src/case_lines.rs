@@ -57,8 +57,8 @@ impl Store {
         sql.bind(Val::Text(structure.as_str().into()));
         push_case_filter(&mut sql, "c.", caller, structure, filter, page)?;
         let limit = page.limit();
-        sql.push(" ORDER BY c.confirmed_at_s DESC, c.id DESC LIMIT ")
-            .bind(Val::Int(limit + 1));
+        sql.push(&filter.order_by("c."));
+        sql.push(" LIMIT ").bind(Val::Int(limit + 1));
         let mut conn = self.reader.acquire().await?;
         let rows = sql.query().fetch_all(&mut *conn).await?;
         let items = rows.iter().map(line_from_row).collect::<Result<Vec<_>>>()?;

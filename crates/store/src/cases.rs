@@ -67,6 +67,16 @@ pub struct CaseFilter {
     /// Only cases of this unit's subtree (still within the caller's scope).
     pub within: Option<domain::UnitPath>,
     pub severity: Option<domain::epi::Severity>,
+    /// Oldest confirmed first (else newest first).
+    pub oldest_first: bool,
+}
+
+impl CaseFilter {
+    /// ` ORDER BY …` of the list's order, columns prefixed by `p`.
+    pub(crate) fn order_by(&self, p: &str) -> String {
+        let dir = if self.oldest_first { "ASC" } else { "DESC" };
+        format!(" ORDER BY {p}confirmed_at_s {dir}, {p}id {dir}")
+    }
 }
 
 pub(crate) const CASE_COLUMNS: &str =
@@ -112,11 +122,12 @@ pub(crate) fn push_case_filter(
         };
         let t: i64 = t.parse().map_err(|_| StoreError::BadCursor)?;
         let id: i64 = id.parse().map_err(|_| StoreError::BadCursor)?;
-        sql.push(&format!(" AND ({p}confirmed_at_s < "))
+        let after = if filter.oldest_first { ">" } else { "<" };
+        sql.push(&format!(" AND ({p}confirmed_at_s {after} "))
             .bind(Val::Int(t));
         sql.push(&format!(" OR ({p}confirmed_at_s = "))
             .bind(Val::Int(t));
-        sql.push(&format!(" AND {p}id < "))
+        sql.push(&format!(" AND {p}id {after} "))
             .bind(Val::Int(id))
             .push("))");
     }
@@ -151,7 +162,8 @@ impl Store {
         sql.bind(Val::Text(structure.as_str().into()));
         push_case_filter(&mut sql, "", caller, structure, filter, page)?;
         let limit = page.limit();
-        sql.push(" ORDER BY confirmed_at_s DESC, id DESC LIMIT ")
+        sql.push(&filter.order_by(""))
+            .push(" LIMIT ")
             .bind(Val::Int(limit + 1));
         let mut conn = self.reader.acquire().await?;
         let rows = sql.query().fetch_all(&mut *conn).await?;
@@ -171,6 +183,35 @@ impl Store {
         self.audit_read(conn, now_s, audit::Pending::List(list))
             .await?;
         Ok(page)
+    }
+
+    /// How many cases a filtered list holds, counting at most `cap` (`None`: more than
+    /// that): a figure for the list's head that stays cheap however many cases there are.
+    pub async fn count_cases(
+        &self,
+        caller: &Caller,
+        structure: Structure,
+        filter: &CaseFilter,
+        cap: i64,
+    ) -> Result<Option<i64>> {
+        let mut sql = Sql::new(
+            self.dialect,
+            "SELECT COUNT(*) FROM (SELECT 1 FROM cases WHERE structure = ",
+        );
+        sql.bind(Val::Text(structure.as_str().into()));
+        push_case_filter(
+            &mut sql,
+            "",
+            caller,
+            structure,
+            filter,
+            &PageRequest::first(1),
+        )?;
+        sql.push(" LIMIT ")
+            .bind(Val::Int(cap + 1))
+            .push(") AS listed");
+        let n: i64 = sql.query().fetch_one(&self.reader).await?.try_get(0)?;
+        Ok((n <= cap).then_some(n))
     }
 
     /// A case in scope with its tests and history (audited as read), or None.

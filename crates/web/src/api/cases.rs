@@ -83,6 +83,8 @@ pub struct CaseQuery {
     unit: Option<String>,
     /// `asymptomatic`, `mild`, `moderate`, `severe` or `critical`.
     severity: Option<String>,
+    /// `newest` (default: newest confirmed first) or `oldest`.
+    sort: Option<String>,
     limit: Option<String>,
     cursor: Option<String>,
 }
@@ -114,6 +116,12 @@ pub async fn list(
         confirmed_to_s: opt_param("to", q.to.as_deref(), date)?.map(day_start_s),
         within: opt_param("unit", q.unit.as_deref(), |c| unit_path(structure, c))?,
         severity: opt_param("severity", q.severity.as_deref(), str::parse)?,
+        oldest_first: opt_param("sort", q.sort.as_deref(), |s| match s {
+            "oldest" => Ok(true),
+            "newest" => Ok(false),
+            _ => Err(domain::Reason::UnknownValue),
+        })?
+        .unwrap_or(false),
     };
     let page = PageParams {
         limit: q.limit,

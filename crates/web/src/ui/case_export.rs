@@ -61,7 +61,8 @@ async fn export(
     let Ui { lang, me } = ui;
     let structure = domain::Structure::S2021;
     let now = state.now_s();
-    let (filter, unknown_unit) = q.filter(now);
+    let (filter, unknown_unit) = q.filter(now, &me.scope);
+    let unknown_unit = unknown_unit.is_some();
     let mut lines = Vec::new();
     if !unknown_unit {
         let mut page = store::PageRequest::first(store::LIMIT_MAX);

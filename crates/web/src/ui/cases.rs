@@ -12,29 +12,44 @@ use crate::local_time::{day_end_s, day_start_s};
 use crate::registry::Registry;
 use crate::{AppState, Lang};
 use app::tracing::infectious_window;
+use domain::lang::count;
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Clone)]
 pub(super) struct CaseListQuery {
     status: Option<String>,
     severity: Option<String>,
     unit: Option<String>,
     from: Option<String>,
     to: Option<String>,
+    /// `oldest`: oldest confirmed first; else newest first.
+    sort: Option<String>,
     cursor: Option<String>,
 }
 
+/// The units a typed unit filter may mean, offered as links when it names more than one.
+const UNIT_CHOICES: usize = 20;
+
 impl CaseListQuery {
-    /// The store's filter for these fields at `now` (nothing after now), and whether the unit
-    /// typed is unknown (then nothing matches).
-    pub(super) fn filter(&self, now: i64) -> (store::CaseFilter, bool) {
+    /// The store's filter for these fields at `now` (nothing after now), and when the unit
+    /// typed (a code or a name, `Registry::find`) does not name exactly one unit of `scope`,
+    /// the units it may mean (none: unknown); then nothing matches.
+    pub(super) fn filter(
+        &self,
+        now: i64,
+        scope: &domain::Scope,
+    ) -> (store::CaseFilter, Option<Vec<&'static domain::Unit>>) {
         let registry = Registry::of(domain::Structure::S2021);
         let unit = self
             .unit
             .as_deref()
             .map(str::trim)
             .filter(|u| !u.is_empty());
-        let within = unit.and_then(|u| registry.get(u)).map(|u| u.path.clone());
-        let unknown = unit.is_some() && within.is_none();
+        let found = unit.map(|u| registry.find(u, scope, UNIT_CHOICES));
+        let (within, unknown) = match found {
+            None => (None, None),
+            Some(units) if units.len() == 1 => (Some(units[0].path.clone()), None),
+            Some(units) => (None, Some(units)),
+        };
         let filter = store::CaseFilter {
             status: self.status.as_deref().and_then(|s| s.parse().ok()),
             severity: self.severity.as_deref().and_then(|s| s.parse().ok()),
@@ -45,6 +60,7 @@ impl CaseListQuery {
                     .map_or(now + 1, |t| t.min(now + 1)),
             ),
             within,
+            oldest_first: self.sort.as_deref() == Some("oldest"),
         };
         (filter, unknown)
     }
@@ -57,6 +73,7 @@ impl CaseListQuery {
             ("unit", &self.unit),
             ("from", &self.from),
             ("to", &self.to),
+            ("sort", &self.sort),
         ];
         pairs
             .iter()
@@ -65,6 +82,19 @@ impl CaseListQuery {
             .collect()
     }
 }
+
+impl CaseListQuery {
+    /// The filters with the unit set to `code`, as a query string.
+    fn with_unit(&self, code: &str) -> String {
+        let mut q = self.clone();
+        q.unit = Some(code.to_string());
+        q.cursor = None;
+        q.query_string()
+    }
+}
+
+/// Cases a list's head counts before it says "more than".
+const COUNT_CAP: i64 = 10_000;
 
 /// Percent-encodes a filter value for a link (values are codes and dates; anything else is
 /// encoded byte by byte).
@@ -91,26 +121,48 @@ pub(super) async fn cases(
     let registry = Registry::of(structure);
     let unit = q.unit.as_deref().map(str::trim).filter(|u| !u.is_empty());
     let now = state.now_s();
-    let (filter, bad_unit) = q.filter(now);
+    let (filter, choices) = q.filter(now, &me.scope);
+    let bad_unit = choices.as_ref().is_some_and(Vec::is_empty);
     let page_req = page_of(q.cursor.as_deref(), 50);
-    let found = if bad_unit {
-        Ok(store::Page {
-            items: Vec::new(),
-            next: None,
-        })
+    let (found, counted) = if choices.is_some() {
+        (
+            Ok(store::Page {
+                items: Vec::new(),
+                next: None,
+            }),
+            Ok(Some(0)),
+        )
     } else {
-        state
-            .store
-            .list_cases(&me, structure, &filter, &page_req, now)
-            .await
+        tokio::join!(
+            state
+                .store
+                .list_cases(&me, structure, &filter, &page_req, now),
+            state.store.count_cases(&me, structure, &filter, COUNT_CAP),
+        )
     };
-    let found = match found {
-        Ok(found) => found,
-        Err(e) => {
+    let (found, counted) = match (found, counted) {
+        (Ok(found), Ok(n)) => (found, n),
+        (Err(e), _) | (_, Err(e)) => {
             tracing::error!("case list: {e}");
             return failure(lang, StatusCode::INTERNAL_SERVER_ERROR);
         }
     };
+    let ids: Vec<i64> = found.items.iter().map(|c| c.person_id.0).collect();
+    let names = match state.store.person_names(&me.scope, structure, &ids).await {
+        Ok(n) => n,
+        Err(e) => {
+            tracing::error!("case list names: {e}");
+            return failure(lang, StatusCode::INTERNAL_SERVER_ERROR);
+        }
+    };
+    // The districts (and provinces) of the caller's scope, offered as the unit box's
+    // suggestions: a commune is typed by name, or picked among those a name may mean.
+    let suggested: Vec<&domain::Unit> = registry
+        .provinces()
+        .flat_map(|p| std::iter::once(p).chain(registry.children(p.code.as_str())))
+        .filter(|u| me.scope.contains(u.structure, &u.path))
+        .take(800)
+        .collect();
     let next = format!("/cases?{}", q.query_string());
     let option = |value: &str, label: String, current: &Option<String>| {
         html! { option value=(value) selected[current.as_deref() == Some(value)] { (label) } }
@@ -119,8 +171,9 @@ pub(super) async fn cases(
         h1 { (t(lang, "cases-title")) }
         form.filters.noprint method="get" action="/cases" {
             div { label for="f-unit" { (t(lang, "col-unit")) }
-                input id="f-unit" name="unit" value=(unit.unwrap_or("")) placeholder=(t(lang, "unit-code-hint"))
+                input id="f-unit" name="unit" list="f-units" value=(unit.unwrap_or("")) placeholder=(t(lang, "unit-name-hint"))
                     aria-invalid=[bad_unit.then_some("true")] aria-describedby=[bad_unit.then_some("f-unit-error")];
+                datalist id="f-units" { @for u in &suggested { option value=(registry.name_with_parent(u.code.as_str())) {} } }
                 @if bad_unit { span.error id="f-unit-error" { (t(lang, "unit-unknown")) } }
             }
             div { label for="f-status" { (t(lang, "col-status")) }
@@ -139,9 +192,31 @@ pub(super) async fn cases(
                 input id="f-from" name="from" type="date" value=(q.from.clone().unwrap_or_default()); }
             div { label for="f-to" { (t(lang, "filter-to")) }
                 input id="f-to" name="to" type="date" value=(q.to.clone().unwrap_or_default()); }
+            div { label for="f-sort" { (t(lang, "cases-sort")) }
+                select id="f-sort" name="sort" {
+                    (option("", t(lang, "cases-sort-newest"), &q.sort))
+                    (option("oldest", t(lang, "cases-sort-oldest"), &q.sort))
+                }
+            }
             div { button.primary type="submit" { (t(lang, "contacts-filter")) } }
         }
-        @if let Some(u) = unit.filter(|_| !bad_unit) { p.muted { (registry.name(u)) } }
+        @if let Some(units) = choices.as_ref().filter(|c| !c.is_empty()) {
+            div role="status" {
+                p { (t(lang, "unit-which")) }
+                ul { @for u in units { li {
+                    a href={ "/cases?" (q.with_unit(u.code.as_str())) } { (registry.name_with_parent(u.code.as_str())) }
+                } } }
+            }
+        }
+        @if let (Some(w), None) = (&filter.within, &choices) {
+            @if let Some(u) = registry.find(unit.unwrap_or(""), &me.scope, 1).first().filter(|u| &u.path == w) {
+                p.muted { (registry.name_with_parent(u.code.as_str())) }
+            }
+        }
+        @match counted {
+            Some(n) => p role="status" { (tr(lang, "cases-count", &[("count", count(n, lang))])) },
+            None => p role="status" { (tr(lang, "cases-count-more", &[("count", count(COUNT_CAP, lang))])) },
+        }
         p.noprint { (t(lang, "export-download")) " "
             a href={ "/cases/export.xlsx?" (q.query_string()) } download { "XLSX" } " · "
             a href={ "/cases/export.csv?" (q.query_string()) } download { "CSV" } }
@@ -157,7 +232,7 @@ pub(super) async fn cases(
                     @for c in &found.items {
                         tr {
                             td { a href={ "/cases/" (c.id) } { (c.id) } }
-                            td { (c.person_id) }
+                            td { a href={ "/persons/" (c.person_id) } { @if let Some(n) = names.get(&c.person_id.0) { (n) } @else { (c.person_id) } } }
                             td { a href={ "/cases?unit=" (c.unit_code) } { (registry.name(c.unit_code.as_str())) } }
                             td { (t(lang, &format!("status-{}", c.status.as_str()))) }
                             td { (t(lang, &format!("severity-{}", c.severity.as_str()))) }

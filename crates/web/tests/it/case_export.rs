@@ -202,4 +202,75 @@ async fn the_case_list_downloads_what_it_shows(store: Store) {
         .any(|d| d.starts_with("cases.xlsx by phucxa: 2 rows")));
 }
 
-both_databases!(the_case_list_downloads_what_it_shows);
+/// The list says how many, names each person, sorts both ways, and takes a unit by name
+/// (without diacritics, with its district when several share it); the export follows.
+async fn the_case_list_counts_names_sorts_and_finds_units_by_name(store: Store) {
+    seed(&store).await;
+    let app = App::at(store.clone(), Some(NOW));
+    app.add_user("cdc", Role::Tracer, &["VN"]).await;
+    let cdc = sign_in(&app, "cdc").await;
+
+    let page = send(&app, Method::GET, "/cases", &cdc, None).await;
+    assert_eq!(listed(&page.html), ["3", "1", "2"]);
+    assert!(page.html.contains("3 ca bệnh"), "{}", page.html);
+    assert!(
+        page.html
+            .contains(r#"<a href="/persons/1">Nguyễn Văn Kiểm</a>"#),
+        "{}",
+        page.html
+    );
+    let oldest = send(&app, Method::GET, "/cases?sort=oldest", &cdc, None).await;
+    assert_eq!(listed(&oldest.html), ["2", "1", "3"]);
+    let (_, _, csv) = download(&app, "/cases/export.csv?sort=oldest", &cdc).await;
+    let csv = String::from_utf8(csv).unwrap();
+    let ids: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(ids, ["2", "1", "3"], "the export in the page's order");
+
+    // By name, without diacritics.
+    let phucxa = send(&app, Method::GET, "/cases?unit=phuc+xa", &cdc, None).await;
+    assert_eq!(listed(&phucxa.html), ["1", "2"]);
+    assert!(phucxa.html.contains("2 ca bệnh"), "{}", phucxa.html);
+    let (_, _, csv) = download(&app, "/cases/export.csv?unit=phuc%20xa", &cdc).await;
+    assert_eq!(String::from_utf8(csv).unwrap().lines().count(), 3);
+    // A name several communes share: a choice, and no cases until one is chosen.
+    let many = send(&app, Method::GET, "/cases?unit=trung+hoa", &cdc, None).await;
+    assert!(listed(&many.html).is_empty());
+    assert!(
+        many.html.contains("Tên này chỉ nhiều đơn vị") && many.html.contains("Quận Cầu Giấy"),
+        "{}",
+        many.html
+    );
+    let unknown = send(&app, Method::GET, "/cases?unit=khong+co", &cdc, None).await;
+    assert!(unknown.html.contains("Không có đơn vị hành chính nào"));
+    // Page two follows the sort.
+    let api = app.login_as("api", Role::Tracer, &["VN"]).await;
+    let r = app
+        .get("/api/v1/cases?sort=oldest&limit=2", Some(&api))
+        .await;
+    let ids: Vec<i64> = r.json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [2, 1]);
+    let next = r.json["next_cursor"].as_str().unwrap();
+    let r = app
+        .get(
+            &format!("/api/v1/cases?sort=oldest&limit=2&cursor={next}"),
+            Some(&api),
+        )
+        .await;
+    assert_eq!(r.json["items"][0]["id"], 3, "{}", r.json);
+    let bad = app.get("/api/v1/cases?sort=sideways", Some(&api)).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+}
+
+both_databases!(
+    the_case_list_downloads_what_it_shows,
+    the_case_list_counts_names_sorts_and_finds_units_by_name
+);
