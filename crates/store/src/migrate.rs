@@ -190,6 +190,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0026_venue_names.sql"),
         then: Some(Step::VenueNames),
     },
+    Migration {
+        version: 29,
+        name: "person_pairs",
+        sqlite: include_str!("../migrations/sqlite/0029_person_pairs.sql"),
+        postgres: include_str!("../migrations/postgres/0029_person_pairs.sql"),
+        then: None,
+    },
 ];
 
 const REFDATA_KEY: &str = "units_fingerprint";
