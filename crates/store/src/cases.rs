@@ -409,13 +409,13 @@ impl Store {
         .execute(&mut **tx)
         .await?;
         audit::append(
-            &mut **tx,
+            tx,
             self.dialect,
             [audit_entry(caller, AuditAction::Create, CaseId(id))],
             now_s,
         )
         .await?;
-        crate::recent_cases::bump(&mut **tx, crate::recent_cases::CASES).await?;
+        crate::recent_cases::bump(tx, crate::recent_cases::CASES).await?;
         Ok(CaseId(id))
     }
 

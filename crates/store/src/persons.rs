@@ -139,9 +139,9 @@ impl Store {
         let one =
             crate::residents::Delta::one(unit.structure, unit.code.as_str(), unit.path.as_str(), 1);
         crate::residents::add(tx, one).await?;
-        crate::person_pairs::file_pairs_in(&mut **tx, id, now_s).await?;
+        crate::person_pairs::file_pairs_in(tx, id, now_s).await?;
         audit::append(
-            &mut **tx,
+            tx,
             self.dialect,
             [entry(caller, AuditAction::Create, id)],
             now_s,

@@ -26,7 +26,7 @@ fn row(i: usize, fields: &[(&str, &str)]) -> String {
         .join("&")
 }
 
-fn test_fields<'a>(severity: &'a str) -> Vec<(&'a str, &'a str)> {
+fn test_fields(severity: &str) -> Vec<(&str, &str)> {
     vec![
         ("sample_at", "2021-11-20T07:00"),
         ("kind", "pcr"),
