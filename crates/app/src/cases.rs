@@ -148,41 +148,52 @@ fn test_result(
     })
 }
 
+/// A new case's own fields checked (all but its person, which is `PersonId(0)`): every
+/// bad field named in `errors`. `community` is as given, else true (the caller asks the
+/// store whether a known person was in quarantine when sampled).
+pub(crate) fn check_case(
+    r: &CaseInput,
+    now_s: i64,
+    errors: &mut Vec<FieldError>,
+) -> Option<NewCase> {
+    let severity = slug::<Severity>("severity", r.severity.as_deref(), errors);
+    let onset = past_time("onset", r.onset.as_deref(), now_s, errors);
+    let isolation = past_time("isolation_at", r.isolation_at.as_deref(), now_s, errors);
+    let test = positive_test(r.test.as_ref(), now_s, errors);
+    if let (Some(o), Some(t)) = (onset, &test) {
+        if o > t.result_s {
+            errors.push(FieldError::new("onset", Reason::OutOfRange));
+        }
+    }
+    Some(NewCase {
+        person_id: PersonId(0),
+        severity: severity?,
+        onset_s: onset,
+        test: test?,
+        isolation_s: isolation,
+        community: r.community.unwrap_or(true),
+    })
+}
+
 impl App {
     /// Registers an F0 from a positive test for a person of the caller's jurisdiction.
     pub async fn create_case(&self, caller: &Caller, r: &CaseInput) -> Result<CaseId, CaseError> {
         let now = self.now_s();
         let mut errors = Vec::new();
         let person = required("person_id", r.person_id.filter(|&p| p > 0), &mut errors);
-        let severity = slug::<Severity>("severity", r.severity.as_deref(), &mut errors);
-        let onset = past_time("onset", r.onset.as_deref(), now, &mut errors);
-        let isolation = past_time("isolation_at", r.isolation_at.as_deref(), now, &mut errors);
-        let test = positive_test(r.test.as_ref(), now, &mut errors);
-        if let (Some(o), Some(t)) = (onset, &test) {
-            if o > t.result_s {
-                errors.push(FieldError::new("onset", Reason::OutOfRange));
-            }
-        }
-        let (Some(person), Some(severity), Some(test), true) =
-            (person, severity, test, errors.is_empty())
-        else {
+        let checked = check_case(r, now, &mut errors);
+        let (Some(person), Some(mut new), true) = (person, checked, errors.is_empty()) else {
             return Err(CaseError::Invalid(errors));
         };
-        let person_id = PersonId(person);
+        new.person_id = PersonId(person);
         // Unless told, a person in a recorded quarantine stay when sampled is not a
         // community case.
-        let community = match r.community {
-            Some(c) => c,
-            None => !self.store.quarantined_at(person_id, test.sample_s).await?,
-        };
-        let new = NewCase {
-            person_id,
-            severity,
-            onset_s: onset,
-            test,
-            isolation_s: isolation,
-            community,
-        };
+        if r.community.is_none() {
+            new.community = !self
+                .store
+                .quarantined_at(new.person_id, new.test.sample_s)
+                .await?;
+        }
         Ok(self.store.create_case(caller, &new, now).await?)
     }
 

@@ -11,6 +11,7 @@ pub mod aid;
 pub mod auth;
 pub mod boundaries;
 pub mod care;
+pub mod case_batch;
 pub mod cases;
 pub mod checkins;
 pub mod clock;

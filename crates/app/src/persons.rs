@@ -192,3 +192,82 @@ impl App {
             .ok_or(CorrectionError::NotFound)
     }
 }
+
+/// A person registered, with the records of the caller's scope that may be the same person
+/// (the same phone, or the same name and birth date): candidates for a merge.
+#[derive(Debug, Clone)]
+pub struct Registration {
+    pub person: domain::person::Person,
+    pub possible_duplicates: Vec<PersonId>,
+}
+
+/// Why a registration saved nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum RegisterError {
+    /// Fields at fault, every one named.
+    #[error("invalid fields")]
+    Invalid(Vec<FieldError>),
+    /// A national ID already held is `StoreError::Duplicate`; a unit not found or outside
+    /// the caller's scope is `StoreError::Invalid`.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// An address as given: trimmed, empty is none, bounded.
+pub fn parse_address(address: Option<&str>, errors: &mut Vec<FieldError>) -> Option<String> {
+    let a = address.map(str::trim).filter(|a| !a.is_empty())?;
+    if a.chars().count() > ADDRESS_MAX_CHARS {
+        errors.push(FieldError::new("address", Reason::TooLong));
+        return None;
+    }
+    Some(a.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+impl App {
+    /// Registers a person (the API's `POST /api/v1/persons` and the person form share it):
+    /// every field checked and every bad one named; check-ins made earlier with the
+    /// person's national ID become theirs and traceable; similar records are listed.
+    pub async fn register_person(
+        &self,
+        caller: &Caller,
+        input: &domain::person::PersonInput,
+        address: Option<&str>,
+        recorded_at_s: i64,
+    ) -> Result<Registration, RegisterError> {
+        let mut errors = Vec::new();
+        let address = parse_address(address, &mut errors);
+        let new = match input.validate(self.today()) {
+            Ok(new) if errors.is_empty() => new,
+            Ok(_) => return Err(RegisterError::Invalid(errors)),
+            Err(mut fields) => {
+                fields.extend(errors);
+                return Err(RegisterError::Invalid(fields));
+            }
+        };
+        let person = self
+            .store
+            .create_person_at(caller, &new, address.as_deref(), recorded_at_s)
+            .await?;
+        if let Some(nid) = &person.national_id {
+            let visits = self
+                .store
+                .resolve_visitors(person.id.0, nid.as_str())
+                .await?;
+            if !visits.is_empty() {
+                // The person is registered: an index that failed to take the check-ins is
+                // repaired by the next rebuild, and said so in the log.
+                if let Err(e) = self.contacts.add(&visits) {
+                    tracing::error!("tracing index did not take resolved check-ins: {e}");
+                }
+            }
+        }
+        let possible_duplicates = self
+            .store
+            .similar_persons(caller, &new, Some(person.id))
+            .await?;
+        Ok(Registration {
+            person,
+            possible_duplicates,
+        })
+    }
+}

@@ -340,6 +340,20 @@ impl Store {
     /// with its positive test and the first line of its history, audited.
     pub async fn create_case(&self, caller: &Caller, new: &NewCase, now_s: i64) -> Result<CaseId> {
         let mut tx = self.pool.begin().await?;
+        let id = self.create_case_in(&mut tx, caller, new, now_s).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// [`Store::create_case`] inside the caller's transaction (a line list of several
+    /// cases is written in one); on an error the caller rolls back.
+    pub(crate) async fn create_case_in(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        caller: &Caller,
+        new: &NewCase,
+        now_s: i64,
+    ) -> Result<CaseId> {
         // The person's row is locked (PostgreSQL; SQLite has one writer) so that two
         // registrations of the same episode cannot both pass the check below.
         let lock = match self.dialect {
@@ -350,7 +364,7 @@ impl Store {
             "SELECT structure, unit_code, unit_path, merged_into FROM persons WHERE id = $1{lock}"
         ))
         .bind(new.person_id.0)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?;
         let Some(row) = row else {
             return Err(StoreError::Invalid(vec![domain::FieldError::new(
@@ -380,7 +394,7 @@ impl Store {
         )
         .bind(new.person_id.0)
         .bind(new.test.sample_s)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?
         .map(|r| r.try_get(0))
         .transpose()?;
@@ -407,7 +421,7 @@ impl Store {
         .bind(i64::from(new.community))
         .bind(now_s)
         .bind(caller.user.id.0)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?
         .try_get(0)?;
         sqlx::query(
@@ -423,7 +437,7 @@ impl Store {
         // sqlx 0.8's Any driver types a NULL f64 as float4 for PostgreSQL; a cached statement
         // would then reject a later real Ct value (see sql.rs).
         .persistent(false)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         sqlx::query(
             "INSERT INTO case_status_history (case_id, at_s, status, severity, actor, note)
@@ -433,17 +447,16 @@ impl Store {
         .bind(new.test.result_s)
         .bind(new.severity.as_str())
         .bind(&caller.user.username)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         audit::append(
-            &mut tx,
+            tx,
             self.dialect,
             [audit_entry(caller, AuditAction::Create, CaseId(id))],
             now_s,
         )
         .await?;
-        crate::recent_cases::bump(&mut tx, crate::recent_cases::CASES).await?;
-        tx.commit().await?;
+        crate::recent_cases::bump(tx, crate::recent_cases::CASES).await?;
         Ok(CaseId(id))
     }
 

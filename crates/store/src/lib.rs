@@ -11,6 +11,7 @@ mod audit;
 mod bench;
 mod boundaries;
 mod bulk;
+mod case_batch;
 mod case_lines;
 mod cases;
 mod checkins;
@@ -23,6 +24,7 @@ mod migrate;
 mod overrides;
 mod page;
 mod person_names;
+mod person_pairs;
 mod person_record;
 mod persons;
 mod recent_cases;
@@ -45,6 +47,7 @@ use sqlx::{AnyPool, Executor};
 pub use audit::{AuditAction, AuditEntry, AuditList, AuditRecord, Place};
 pub use boundaries::{BoundaryRow, BoundaryStamp, StoredBoundary};
 pub use bulk::{CaseRow, CheckinRow, DoseRow, HouseholdRow, PersonRow, TestRow, UnitRef, VenueRow};
+pub use case_batch::{row_field, LineCase, LineCreated, LinePerson};
 pub use case_lines::CaseLine;
 pub use cases::{
     Case, CaseCounts, CaseDetail, CaseFilter, NewCase, StatusChange, StatusUpdate, TestResult,
@@ -63,6 +66,7 @@ pub use followup::{
 };
 pub use overrides::StoredOverride;
 pub use page::{Cursor, Page, PageRequest, LIMIT_DEFAULT, LIMIT_MAX};
+pub use person_pairs::{PairReason, PersonPair};
 pub use person_record::{
     CaseEpisode, ContactEpisode, CorrectionRecord, DoseEpisode, Found, PersonCorrection,
     PersonQuery, PersonRecord, ReliefEpisode, StayEpisode,

@@ -191,6 +191,13 @@ const MIGRATIONS: &[Migration] = &[
         then: Some(Step::VenueNames),
     },
     Migration {
+        version: 29,
+        name: "person_pairs",
+        sqlite: include_str!("../migrations/sqlite/0029_person_pairs.sql"),
+        postgres: include_str!("../migrations/postgres/0029_person_pairs.sql"),
+        then: None,
+    },
+    Migration {
         version: 30,
         name: "follow_up_work",
         sqlite: include_str!("../migrations/sqlite/0030_follow_up_work.sql"),

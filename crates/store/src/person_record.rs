@@ -539,6 +539,8 @@ impl Store {
             .await?;
         }
         let fields: Vec<&'static str> = changes.iter().map(|(f, _, _)| *f).collect();
+        // A corrected name, phone, birth date or national ID may make (or reveal) a pair.
+        crate::person_pairs::file_pairs_in(&mut tx, id, now_s).await?;
         audit::append(
             &mut tx,
             self.dialect,

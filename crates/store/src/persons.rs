@@ -40,6 +40,34 @@ impl Store {
         new: &NewPerson,
         now_s: i64,
     ) -> Result<Person> {
+        self.create_person_at(caller, new, None, now_s).await
+    }
+
+    /// [`Store::create_person`] with the person's own address (house, street, hamlet).
+    pub async fn create_person_at(
+        &self,
+        caller: &Caller,
+        new: &NewPerson,
+        address: Option<&str>,
+        now_s: i64,
+    ) -> Result<Person> {
+        let unit = self.person_unit(caller, new).await?;
+        let mut tx = self.pool.begin().await?;
+        let person = self
+            .insert_person_in(&mut tx, caller, new, &unit, address, now_s)
+            .await?;
+        tx.commit().await?;
+        Ok(person)
+    }
+
+    /// The unit of residence of a person to register: it must exist and be in the caller's
+    /// scope (`unit`: `not_found` or `out_of_scope`). Read before a write transaction opens,
+    /// as SQLite has one connection.
+    pub(crate) async fn person_unit(
+        &self,
+        caller: &Caller,
+        new: &NewPerson,
+    ) -> Result<domain::units::Unit> {
         let unit = self
             .unit_unscoped(new.structure, &new.unit_code)
             .await?
@@ -50,14 +78,27 @@ impl Store {
                 Reason::OutOfScope,
             )]));
         }
-        let mut tx = self.pool.begin().await?;
+        Ok(unit)
+    }
+
+    /// Registers a person inside the caller's transaction, in `unit` (from
+    /// [`Store::person_unit`]); a national ID already held is `Duplicate`, nothing written.
+    pub(crate) async fn insert_person_in(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        caller: &Caller,
+        new: &NewPerson,
+        unit: &domain::units::Unit,
+        address: Option<&str>,
+        now_s: i64,
+    ) -> Result<Person> {
         if let Some(nid) = &new.national_id {
             let row = sqlx::query(
                 "SELECT id, structure, unit_path FROM persons
                  WHERE national_id = $1 AND merged_into IS NULL ORDER BY id LIMIT 1",
             )
             .bind(nid.as_str())
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?;
             if let Some(r) = row {
                 let (id, structure, path): (i64, String, String) =
@@ -76,8 +117,8 @@ impl Store {
         let id: i64 = sqlx::query(
             "INSERT INTO persons (full_name, national_id, phone, birth_date, sex, structure,
                                   unit_code, unit_path, created_at_s, created_by, updated_at_s,
-                                  name_folded)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $9, $11) RETURNING id",
+                                  name_folded, address)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $9, $11, $12) RETURNING id",
         )
         .bind(&new.full_name)
         .bind(new.national_id.as_ref().map(|n| n.as_str().to_string()))
@@ -90,21 +131,22 @@ impl Store {
         .bind(now_s)
         .bind(caller.user.id.0)
         .bind(domain::text::fold_diacritics(&new.full_name))
-        .fetch_one(&mut *tx)
+        .bind(address.map(str::to_string))
+        .fetch_one(&mut **tx)
         .await?
         .try_get(0)?;
         let id = PersonId(id);
         let one =
             crate::residents::Delta::one(unit.structure, unit.code.as_str(), unit.path.as_str(), 1);
-        crate::residents::add(&mut tx, one).await?;
+        crate::residents::add(tx, one).await?;
+        crate::person_pairs::file_pairs_in(tx, id, now_s).await?;
         audit::append(
-            &mut tx,
+            tx,
             self.dialect,
             [entry(caller, AuditAction::Create, id)],
             now_s,
         )
         .await?;
-        tx.commit().await?;
         Ok(Person {
             id,
             full_name: new.full_name.clone(),
@@ -113,8 +155,8 @@ impl Store {
             birth_date: new.birth_date,
             sex: new.sex,
             structure: unit.structure,
-            unit_code: unit.code,
-            unit_path: unit.path,
+            unit_code: unit.code.clone(),
+            unit_path: unit.path.clone(),
             created_at: DateTime::from_timestamp(now_s, 0).unwrap_or_default(),
             merged_into: None,
         })

@@ -125,6 +125,7 @@ pub(crate) fn routes() -> Routes {
         )
         .get("/persons", read, api::persons::list)
         .post("/persons", write, api::persons::create)
+        .get("/persons/duplicates", read, api::persons::duplicates)
         .get("/persons/{id}", read, api::persons::get_one)
         .patch("/persons/{id}", write, api::persons::correct)
         .post("/persons/{id}/merge", write, api::persons::merge)
@@ -135,6 +136,7 @@ pub(crate) fn routes() -> Routes {
         .get("/venues/{id}/qr.png", SignedIn, api::venues::qr_png)
         .get("/cases", read, api::cases::list)
         .post("/cases", write, api::casework::create_case)
+        .post("/cases/batch", write, api::case_batch::create_batch)
         .post("/cases/{id}/status", write, api::casework::update_status)
         .post("/cases/{id}/tests", write, api::casework::add_test)
         .post(

@@ -3,6 +3,7 @@
 
 mod aid;
 mod care;
+mod case_batch;
 mod cases;
 mod checkins;
 mod followup;

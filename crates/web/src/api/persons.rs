@@ -29,6 +29,8 @@ pub struct PersonRequest {
     sex: Option<String>,
     /// Unit of residence: a code of the 2021 structure ("00001") or "2025:CODE".
     unit: Option<String>,
+    /// House, street, hamlet (at most 500 characters).
+    address: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -95,31 +97,21 @@ pub async fn create(
         sex: req.sex,
         unit: req.unit,
     };
-    let new = input.validate(state.today()).map_err(ApiError::invalid)?;
-    let person = state
-        .store
-        .create_person(&auth.0, &new, WallClock::now_s())
-        .await?;
-    // Check-ins made with this national ID before the person was registered are theirs now,
-    // and traceable.
-    if let Some(nid) = &person.national_id {
-        let visits = state
-            .store
-            .resolve_visitors(person.id.0, nid.as_str())
-            .await?;
-        if !visits.is_empty() {
-            if let Err(e) = state.contacts.add(&visits) {
-                tracing::error!("tracing index did not take resolved check-ins: {e}");
-            }
-        }
-    }
-    let possible_duplicates = state
-        .store
-        .similar_persons(&auth.0, &new, Some(person.id))
-        .await?
-        .into_iter()
-        .map(|p| p.0)
-        .collect();
+    let registered = state
+        .register_person(&auth.0, &input, req.address.as_deref(), WallClock::now_s())
+        .await
+        .map_err(|e| match e {
+            app::persons::RegisterError::Invalid(fields) => ApiError::invalid(fields),
+            app::persons::RegisterError::Store(e) => e.into(),
+        })?;
+    let (person, possible_duplicates) = (
+        registered.person,
+        registered
+            .possible_duplicates
+            .into_iter()
+            .map(|p| p.0)
+            .collect(),
+    );
     Ok((
         StatusCode::CREATED,
         Json(CreatedPersonDto {
@@ -292,4 +284,51 @@ pub async fn merge(
         merged_id: id,
         moved: merged.moved.into_iter().collect(),
     }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PairDto {
+    /// The older record (the lower id).
+    a: PersonDto,
+    b: PersonDto,
+    /// `national_id`, `phone_name` (the same phone and name without diacritics) or
+    /// `name_birth` (the same name without diacritics and birth date).
+    reason: &'static str,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct PairQuery {
+    /// `2021` (default) or `2025`: the structure of the older record's unit.
+    structure: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+/// Suspected duplicates in the caller's jurisdiction (both records in it, neither merged),
+/// by the older record's unit, by cursor. Merge one with `POST /api/v1/persons/{id}/merge`.
+#[utoipa::path(get, path = "/api/v1/persons/duplicates", params(PairQuery), responses(
+    (status = 200, body = ListResponse<PairDto>),
+    (status = 400, body = crate::error::ErrorBody)
+), security(("bearer" = [])))]
+pub async fn duplicates(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<PairQuery>,
+) -> Result<Json<ListResponse<PairDto>>, ApiError> {
+    let page = PageParams {
+        limit: q.limit,
+        cursor: q.cursor,
+    }
+    .parse()?;
+    let structure = opt_param("structure", q.structure.as_deref(), str::parse::<Structure>)?
+        .unwrap_or(Structure::S2021);
+    let pairs = state
+        .store
+        .duplicate_pairs(&auth.0, structure, &page, WallClock::now_s())
+        .await?;
+    Ok(Json(ListResponse::from_page(pairs, |p| PairDto {
+        a: p.a.into(),
+        b: p.b.into(),
+        reason: p.reason.as_str(),
+    })))
 }

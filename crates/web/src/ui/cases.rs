@@ -169,6 +169,9 @@ pub(super) async fn cases(
     };
     let body = html! {
         h1 { (t(lang, "cases-title")) }
+        @if me.user.role.can(domain::role::Permission::WritePersonal) {
+            p.noprint { a href="/cases/new" { (t(lang, "line-title")) } }
+        }
         form.filters.noprint method="get" action="/cases" {
             div { label for="f-unit" { (t(lang, "col-unit")) }
                 input id="f-unit" name="unit" list="f-units" value=(unit.unwrap_or("")) placeholder=(t(lang, "unit-name-hint"))
@@ -502,7 +505,7 @@ fn status_form(lang: Lang, c: &store::Case) -> maud::Markup {
 
 /// A `datetime-local` input's value (local time, no offset) as RFC 3339 in the locality's
 /// offset; anything else is passed on for the use case to refuse by name.
-fn local_input_time(v: &Option<String>) -> Option<String> {
+pub(super) fn local_input_time(v: &Option<String>) -> Option<String> {
     let v = v.as_deref().map(str::trim).filter(|v| !v.is_empty())?;
     let with_seconds = match v.len() {
         16 => format!("{v}:00"),

@@ -4,12 +4,14 @@
 
 mod aid;
 mod auth;
+mod case_entry;
 mod case_export;
 mod cases;
 mod chart;
 mod clusters;
 mod contacts;
 pub(crate) mod dashboard;
+mod dose_entry;
 mod facilities;
 mod forecast;
 mod graph;
@@ -19,6 +21,8 @@ pub(crate) mod map;
 mod map_svg;
 mod moves;
 mod national;
+mod person_entry;
+mod person_review;
 mod persons;
 mod risk;
 mod shell;
@@ -47,14 +51,22 @@ pub fn routes() -> Routes {
         .get("/lang/{code}", Public, shell::set_lang)
         .get("/cases", read, cases::cases)
         .get("/cases/export.csv", read, case_export::csv)
+        .get("/cases/new", write, case_entry::line_list_form)
+        .post("/cases/new", write, case_entry::create_line_list)
         .get("/cases/export.xlsx", read, case_export::xlsx)
         .get("/cases/{id}", read, cases::case_page)
         .post("/cases/{id}/trace", write, cases::trace_case)
         .post("/cases/{id}/tests", write, cases::add_test)
         .post("/cases/{id}/status", write, cases::change_status)
         .get("/persons", read, persons::search)
+        .get("/persons/new", write, person_entry::new_person_form)
+        .get("/persons/duplicates", read, person_review::duplicates)
+        .get("/persons/merge", write, person_review::confirm)
+        .post("/persons/merge", write, person_review::merge)
+        .post("/persons/new", write, person_entry::create_person)
         .get("/persons/{id}", read, persons::person_page)
         .post("/persons/{id}/correct", write, persons::correct)
+        .post("/persons/{id}/doses", write, dose_entry::record_dose)
         .get("/map", SignedIn, map::map_page)
         .get("/risk", SignedIn, risk::risk_page)
         .post("/risk/publish", Can(SetPolicy), risk::publish)

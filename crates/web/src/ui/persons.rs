@@ -94,6 +94,12 @@ pub(super) async fn search(
     );
     let body = html! {
         h1 { (t(lang, "persons-title")) }
+        @if ui.me.user.role.can(Permission::WritePersonal) {
+            p.noprint {
+                a href="/persons/new" { (t(lang, "person-new")) } " · "
+                a href="/persons/duplicates" { (t(lang, "dup-title")) }
+            }
+        }
         form.filters method="get" action="/persons" role="search" {
             div {
                 label for="q" { (t(lang, "persons-search-label")) }
@@ -138,6 +144,7 @@ pub(super) async fn search(
 #[derive(Deserialize, Default)]
 pub(super) struct PersonPageQuery {
     corrected: Option<String>,
+    dose: Option<String>,
 }
 
 /// `/persons/{id}`: who the person is, every episode, the corrections kept, and (for those
@@ -182,6 +189,7 @@ pub(super) async fn person_page(
     let body = html! {
         h1 { (title) }
         @if q.corrected.is_some() { p.ok role="status" { (t(lang, "person-corrected")) } }
+        @if q.dose.is_some() { p.ok role="status" { (t(lang, "dose-saved")) } }
         @if let Some(m) = p.merged_into {
             p.muted { (t(lang, "person-merged-into")) " " a href={ "/persons/" (m) } { (m) } }
         }
@@ -206,6 +214,7 @@ pub(super) async fn person_page(
             }
         }
         @if ui.me.user.role.can(Permission::WritePersonal) && p.merged_into.is_none() {
+            (super::dose_entry::dose_form(&ui, p.id, &Default::default(), &[]))
             (correction_form(lang, &record))
         }
         @if let Some(rows) = &audit {
