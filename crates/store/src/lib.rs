@@ -11,6 +11,7 @@ mod audit;
 mod bench;
 mod boundaries;
 mod bulk;
+mod capacity;
 mod case_lines;
 mod cases;
 mod checkins;
@@ -45,6 +46,7 @@ use sqlx::{AnyPool, Executor};
 pub use audit::{AuditAction, AuditEntry, AuditList, AuditRecord, Place};
 pub use boundaries::{BoundaryRow, BoundaryStamp, StoredBoundary};
 pub use bulk::{CaseRow, CheckinRow, DoseRow, HouseholdRow, PersonRow, TestRow, UnitRef, VenueRow};
+pub use capacity::{in_force, NewPlanEntry, PlanEntry, PlannedBeds, PLANNED_BEDS_MAX};
 pub use case_lines::CaseLine;
 pub use cases::{
     Case, CaseCounts, CaseDetail, CaseFilter, NewCase, StatusChange, StatusUpdate, TestResult,

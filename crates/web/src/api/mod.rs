@@ -5,6 +5,7 @@ pub mod aid;
 pub mod audit;
 pub mod auth;
 pub mod boundaries;
+pub mod capacity;
 pub mod cases;
 pub mod casework;
 pub mod checkins;

@@ -4,6 +4,7 @@
 
 mod aid;
 mod auth;
+mod capacity;
 mod case_export;
 mod cases;
 mod chart;
@@ -71,6 +72,7 @@ pub fn routes() -> Routes {
         .get("/clusters", read, clusters::clusters)
         .get("/clusters/{id}", read, clusters::cluster_page)
         .get("/facilities", SignedIn, facilities::list)
+        .post("/facilities/plan", Can(SetPolicy), capacity::add)
         .get("/facilities/{id}", SignedIn, facilities::page)
         .post("/facilities/{id}/admit", Can(ManageBeds), facilities::admit)
         .post(
