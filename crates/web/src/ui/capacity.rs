@@ -173,6 +173,11 @@ fn form(ui: &Ui, today: NaiveDate) -> Markup {
     }
 }
 
+/// A form field's text, trimmed; `None` when left empty.
+fn filled(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
 #[derive(Deserialize)]
 pub(super) struct PlanForm {
     unit: Option<String>,
@@ -189,7 +194,6 @@ pub(super) async fn add(
     ui: Ui,
     Form(f): Form<PlanForm>,
 ) -> Response {
-    let filled = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty());
     let mut form_errors = Vec::new();
     let beds = filled(&f.beds).and_then(|b| {
         b.parse::<i64>()

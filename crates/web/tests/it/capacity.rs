@@ -34,7 +34,8 @@ async fn the_api_records_the_plan_and_names_each_bad_field(store: Store) {
 
     // Each field refused on its own, and all at once.
     for (body, field) in [
-        (json!({"unit": "002", "bed_type": "icu", "beds": 1, "from": "2021-09-01"}), "unit"),
+        (json!({"unit": "79", "bed_type": "icu", "beds": 1, "from": "2021-09-01"}), "unit"),
+        (json!({"unit": "x", "bed_type": "icu", "beds": 1, "from": "2021-09-01"}), "unit"),
         (json!({"unit": "01", "bed_type": "sofa", "beds": 1, "from": "2021-09-01"}), "bed_type"),
         (json!({"unit": "01", "bed_type": "icu", "beds": 0, "from": "2021-09-01"}), "beds"),
         (json!({"unit": "01", "bed_type": "icu", "beds": 1_000_001, "from": "2021-09-01"}), "beds"),
