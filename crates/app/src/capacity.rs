@@ -84,7 +84,11 @@ impl App {
         r: &PlanInput,
     ) -> Result<i64, CapacityError> {
         let new = new_plan_entry(r, self.today()).map_err(CapacityError::Invalid)?;
-        match self.store.add_capacity_plan(caller, &new, self.now_s()).await {
+        match self
+            .store
+            .add_capacity_plan(caller, &new, self.now_s())
+            .await
+        {
             Err(StoreError::Invalid(fields)) => Err(CapacityError::Invalid(fields)),
             other => Ok(other?),
         }

@@ -139,7 +139,13 @@ impl Store {
             new.beds,
             new.from
         );
-        let e = entry(caller, AuditAction::Create, "capacity_plan", id, Some(detail));
+        let e = entry(
+            caller,
+            AuditAction::Create,
+            "capacity_plan",
+            id,
+            Some(detail),
+        );
         audit::append(&mut tx, self.dialect, [e], now_s).await?;
         tx.commit().await?;
         Ok(id)

@@ -31,7 +31,10 @@ async fn a_plan_entry_is_checked_scoped_and_recorded(store: Store) {
     ba_dinh.scope = Scope::of([(Structure::S2021, path)]);
     match app.add_capacity_plan(&ba_dinh, &hanoi_plan()).await {
         Err(CapacityError::Invalid(f)) => {
-            assert_eq!((f[0].field.as_str(), f[0].reason), ("unit", Reason::NotFound))
+            assert_eq!(
+                (f[0].field.as_str(), f[0].reason),
+                ("unit", Reason::NotFound)
+            )
         }
         other => panic!("{other:?}"),
     }

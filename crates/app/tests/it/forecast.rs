@@ -331,7 +331,11 @@ async fn planned_beds_move_the_alert_from_their_date(store: Store) {
     app.add_capacity_plan(&command, &plan(later)).await.unwrap();
     let f = forecast_for(&app, &scope, as_of()).await.unwrap();
     let t1 = &f.tiers[0];
-    assert_eq!(t1.over_mean, Some(short), "a plan does not count before its date");
+    assert_eq!(
+        t1.over_mean,
+        Some(short),
+        "a plan does not count before its date"
+    );
     assert_eq!(t1.planned, None);
     assert_eq!(t1.planned_changes, vec![(later, Some(100_000))]);
 

@@ -37,19 +37,35 @@ async fn plan_in_force_is_the_latest_entry_per_unit_and_type(store: Store) {
     let ba_dinh = caller(&store, "badinh", Role::Command, &["001"]).await;
     // Hà Nội's 2021 plan, revised once, and a district's own beds.
     let first = store
-        .add_capacity_plan(&hanoi, &entry("01", BedType::F0Tier1, 20_000, "2021-08-01"), NOW)
+        .add_capacity_plan(
+            &hanoi,
+            &entry("01", BedType::F0Tier1, 20_000, "2021-08-01"),
+            NOW,
+        )
         .await
         .unwrap();
     store
-        .add_capacity_plan(&hanoi, &entry("01", BedType::F0Tier1, 30_000, "2021-09-01"), NOW)
+        .add_capacity_plan(
+            &hanoi,
+            &entry("01", BedType::F0Tier1, 30_000, "2021-09-01"),
+            NOW,
+        )
         .await
         .unwrap();
     store
-        .add_capacity_plan(&hanoi, &entry("01", BedType::Quarantine, 70_000, "2021-09-01"), NOW)
+        .add_capacity_plan(
+            &hanoi,
+            &entry("01", BedType::Quarantine, 70_000, "2021-09-01"),
+            NOW,
+        )
         .await
         .unwrap();
     store
-        .add_capacity_plan(&ba_dinh, &entry("001", BedType::F0Tier1, 500, "2021-08-15"), NOW)
+        .add_capacity_plan(
+            &ba_dinh,
+            &entry("001", BedType::F0Tier1, 500, "2021-08-15"),
+            NOW,
+        )
         .await
         .unwrap();
 
@@ -66,12 +82,18 @@ async fn plan_in_force_is_the_latest_entry_per_unit_and_type(store: Store) {
         bed_type: BedType::F0Tier1,
         beds,
     };
-    assert_eq!(at(&store, &hanoi.scope, "2021-08-20").await, vec![f0(20_500)]);
+    assert_eq!(
+        at(&store, &hanoi.scope, "2021-08-20").await,
+        vec![f0(20_500)]
+    );
     let q = PlannedBeds {
         bed_type: BedType::Quarantine,
         beds: 70_000,
     };
-    assert_eq!(at(&store, &hanoi.scope, "2021-09-01").await, vec![q, f0(30_500)]);
+    assert_eq!(
+        at(&store, &hanoi.scope, "2021-09-01").await,
+        vec![q, f0(30_500)]
+    );
 
     // The district sees its own entry only: the city's plan lies above its jurisdiction.
     let seen = store
@@ -82,7 +104,11 @@ async fn plan_in_force_is_the_latest_entry_per_unit_and_type(store: Store) {
 
     // Each entry was audited with the write.
     let audit = store
-        .list_audit(&store::Caller::system("test"), None, &PageRequest::first(100))
+        .list_audit(
+            &store::Caller::system("test"),
+            None,
+            &PageRequest::first(100),
+        )
         .await
         .unwrap();
     let planned = audit
@@ -97,7 +123,11 @@ async fn a_unit_outside_the_scope_or_a_bad_count_is_refused(store: Store) {
     let ba_dinh = caller(&store, "badinh", Role::Command, &["001"]).await;
     // Hoàn Kiếm (002) is not Ba Đình's: refused as not found, nothing written.
     let e = store
-        .add_capacity_plan(&ba_dinh, &entry("002", BedType::F0Tier1, 100, "2021-08-01"), NOW)
+        .add_capacity_plan(
+            &ba_dinh,
+            &entry("002", BedType::F0Tier1, 100, "2021-08-01"),
+            NOW,
+        )
         .await
         .unwrap_err();
     assert!(
@@ -106,7 +136,11 @@ async fn a_unit_outside_the_scope_or_a_bad_count_is_refused(store: Store) {
     );
     for beds in [0, -1, store::PLANNED_BEDS_MAX + 1] {
         let e = store
-            .add_capacity_plan(&ba_dinh, &entry("001", BedType::F0Tier1, beds, "2021-08-01"), NOW)
+            .add_capacity_plan(
+                &ba_dinh,
+                &entry("001", BedType::F0Tier1, beds, "2021-08-01"),
+                NOW,
+            )
             .await
             .unwrap_err();
         assert!(

@@ -232,14 +232,13 @@ fn dto(unit: Option<String>, f: &Forecast) -> ForecastDto {
         alerts: f
             .tiers
             .iter()
-            .filter_map(|t| {
-                (t.over_mean.is_some() || t.over_upper.is_some()).then(|| AlertDto {
-                    tier: t.tier,
-                    capacity: t.capacity.unwrap_or(0),
-                    planned: t.planned,
-                    first_date_over_mean: t.over_mean.map(|d| d.to_string()),
-                    first_date_over_upper: t.over_upper.map(|d| d.to_string()),
-                })
+            .filter(|t| t.over_mean.is_some() || t.over_upper.is_some())
+            .map(|t| AlertDto {
+                tier: t.tier,
+                capacity: t.capacity.unwrap_or(0),
+                planned: t.planned,
+                first_date_over_mean: t.over_mean.map(|d| d.to_string()),
+                first_date_over_upper: t.over_upper.map(|d| d.to_string()),
             })
             .collect(),
     }

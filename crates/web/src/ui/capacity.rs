@@ -76,7 +76,9 @@ pub(super) async fn section(state: &AppState, ui: &Ui, registered: &[FacilityBed
     let today = state.today();
     let now = store::in_force(&plan, today);
     let last = plan.iter().map(|e| e.from).max();
-    let later = last.filter(|d| *d > today).map(|d| store::in_force(&plan, d));
+    let later = last
+        .filter(|d| *d > today)
+        .map(|d| store::in_force(&plan, d));
     let sum_of = |b: BedType| -> i64 {
         registered
             .iter()
@@ -236,7 +238,12 @@ fn merged(mut first: Vec<FieldError>, more: Vec<FieldError>) -> Vec<FieldError> 
 
 fn refused(ui: &Ui, fields: &[FieldError]) -> Response {
     let lang = ui.lang;
-    let label = |field: &str| LABELS.iter().find(|(n, _)| *n == field).map(|(_, id)| t(lang, id));
+    let label = |field: &str| {
+        LABELS
+            .iter()
+            .find(|(n, _)| *n == field)
+            .map(|(_, id)| t(lang, id))
+    };
     let body = html! {
         h1 { (t(lang, "plan-add")) }
         p.error role="alert" { (t(lang, "plan-invalid")) }

@@ -29,20 +29,45 @@ async fn the_api_records_the_plan_and_names_each_bad_field(store: Store) {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.json);
     assert!(r.json["id"].as_i64().is_some());
     let f0 = json!({"unit": "01", "bed_type": "f0_tier1", "beds": 30000, "from": "2021-09-01"});
-    let r = app.post_json("/api/v1/capacity/plan", Some(&command), &f0).await;
+    let r = app
+        .post_json("/api/v1/capacity/plan", Some(&command), &f0)
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.json);
 
     // Each field refused on its own, and all at once.
     for (body, field) in [
-        (json!({"unit": "79", "bed_type": "icu", "beds": 1, "from": "2021-09-01"}), "unit"),
-        (json!({"unit": "x", "bed_type": "icu", "beds": 1, "from": "2021-09-01"}), "unit"),
-        (json!({"unit": "01", "bed_type": "sofa", "beds": 1, "from": "2021-09-01"}), "bed_type"),
-        (json!({"unit": "01", "bed_type": "icu", "beds": 0, "from": "2021-09-01"}), "beds"),
-        (json!({"unit": "01", "bed_type": "icu", "beds": 1_000_001, "from": "2021-09-01"}), "beds"),
-        (json!({"unit": "01", "bed_type": "icu", "beds": 1, "from": "2023-01-01"}), "from"),
-        (json!({"unit": "01", "bed_type": "icu", "beds": 1, "from": "1/9/2021"}), "from"),
+        (
+            json!({"unit": "79", "bed_type": "icu", "beds": 1, "from": "2021-09-01"}),
+            "unit",
+        ),
+        (
+            json!({"unit": "x", "bed_type": "icu", "beds": 1, "from": "2021-09-01"}),
+            "unit",
+        ),
+        (
+            json!({"unit": "01", "bed_type": "sofa", "beds": 1, "from": "2021-09-01"}),
+            "bed_type",
+        ),
+        (
+            json!({"unit": "01", "bed_type": "icu", "beds": 0, "from": "2021-09-01"}),
+            "beds",
+        ),
+        (
+            json!({"unit": "01", "bed_type": "icu", "beds": 1_000_001, "from": "2021-09-01"}),
+            "beds",
+        ),
+        (
+            json!({"unit": "01", "bed_type": "icu", "beds": 1, "from": "2023-01-01"}),
+            "from",
+        ),
+        (
+            json!({"unit": "01", "bed_type": "icu", "beds": 1, "from": "1/9/2021"}),
+            "from",
+        ),
     ] {
-        let r = app.post_json("/api/v1/capacity/plan", Some(&command), &body).await;
+        let r = app
+            .post_json("/api/v1/capacity/plan", Some(&command), &body)
+            .await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{body}: {}", r.json);
         assert_eq!(error_code(&r), "invalid_input", "{body}");
         assert_eq!(error_fields(&r), [field], "{body}");
@@ -55,7 +80,9 @@ async fn the_api_records_the_plan_and_names_each_bad_field(store: Store) {
 
     // Planning is the command centre's: a viewer and a facility manager are refused.
     for token in [&viewer, &beds] {
-        let r = app.post_json("/api/v1/capacity/plan", Some(token), &f0).await;
+        let r = app
+            .post_json("/api/v1/capacity/plan", Some(token), &f0)
+            .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.json);
     }
 
@@ -74,7 +101,9 @@ async fn the_api_records_the_plan_and_names_each_bad_field(store: Store) {
         json!([{"bed_type": "quarantine", "tier": 0, "beds": 70000},
                {"bed_type": "f0_tier1", "tier": 1, "beds": 30000}])
     );
-    let r = app.get("/api/v1/capacity/plan?on=2021-02-30", Some(&viewer)).await;
+    let r = app
+        .get("/api/v1/capacity/plan?on=2021-02-30", Some(&viewer))
+        .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert_eq!(error_fields(&r), ["on"]);
 }
@@ -127,7 +156,11 @@ async fn the_pages_show_the_plan_and_take_it_by_form(store: Store) {
     assert!(p.html.contains("Số giường") && p.html.contains("Bắt buộc phải nhập."));
     let en = format!("{command}; lang=en");
     let p = send(&app, Method::POST, "/facilities/plan", &en, Some(bad)).await;
-    assert!(p.html.contains("Beds") && p.html.contains("Required."), "{}", p.html);
+    assert!(
+        p.html.contains("Beds") && p.html.contains("Required."),
+        "{}",
+        p.html
+    );
 
     let p = send(&app, Method::POST, "/facilities/plan", &command, Some(form)).await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.html);
@@ -139,19 +172,26 @@ async fn the_pages_show_the_plan_and_take_it_by_form(store: Store) {
     assert!(p.html.contains("30.000"), "{}", p.html);
     assert!(p.html.contains("Kế hoạch"));
     let p = send(&app, Method::GET, "/facilities", &en, None).await;
-    assert!(p.html.contains("Planned beds") && p.html.contains("30,000"), "{}", p.html);
+    assert!(
+        p.html.contains("Planned beds") && p.html.contains("30,000"),
+        "{}",
+        p.html
+    );
 
     // The forecast page and API: the plan beside the registered beds.
     let p = send(&app, Method::GET, "/forecast?unit=01", &command, None).await;
     assert_eq!(p.status, StatusCode::OK);
-    assert!(
-        p.html.contains("Kế hoạch thêm 30.000 giường"),
-        "{}",
-        p.html
-    );
+    assert!(p.html.contains("Kế hoạch thêm 30.000 giường"), "{}", p.html);
     let p = send(&app, Method::GET, "/forecast?unit=01", &en, None).await;
     assert!(p.html.contains("30,000 more beds planned"), "{}", p.html);
-    let r = send(&app, Method::GET, "/api/v1/forecast?unit=01", &command, None).await;
+    let r = send(
+        &app,
+        Method::GET,
+        "/api/v1/forecast?unit=01",
+        &command,
+        None,
+    )
+    .await;
     let json: serde_json::Value = serde_json::from_str(&r.html).unwrap();
     assert_eq!(json["tiers"][0]["planned"], 30000, "{json}");
 }
