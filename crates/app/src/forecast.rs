@@ -36,13 +36,38 @@ pub struct TierForecast {
     pub capacity: Option<u32>,
     /// Beds of the tier's kind occupied on the last observed day, where beds are on record.
     pub occupied: Option<u32>,
+    /// Beds of the tier's kind planned (`store::capacity`) and in force on the last observed
+    /// day, on top of `capacity`.
+    pub planned: Option<u32>,
+    /// Changes of the plan within the horizon: from each date on, the planned beds in force
+    /// (None: none). The alerts count them from their date, never before.
+    pub planned_changes: Vec<(NaiveDate, Option<u32>)>,
     /// Share of new cases that take a bed of this tier (home care left out).
     pub share: f64,
     /// Beds needed from the last observed day (day 0: `occupied` where known) to the horizon.
     pub demand: Vec<DatedBand>,
-    /// The first day mean (upper) demand exceeds the beds.
+    /// The first day mean (upper) demand exceeds the beds: registered and, from its date,
+    /// planned.
     pub over_mean: Option<NaiveDate>,
     pub over_upper: Option<NaiveDate>,
+}
+
+impl TierForecast {
+    /// Planned beds in force on `date` (from the last observed day on).
+    pub fn planned_on(&self, date: NaiveDate) -> Option<u32> {
+        self.planned_changes
+            .iter()
+            .rev()
+            .find(|(d, _)| *d <= date)
+            .map_or(self.planned, |(_, n)| *n)
+    }
+
+    /// The beds demand is compared with on `date`: registered plus planned in force then.
+    pub fn beds_on(&self, date: NaiveDate) -> u32 {
+        self.capacity
+            .unwrap_or(0)
+            .saturating_add(self.planned_on(date).unwrap_or(0))
+    }
 }
 
 /// Tier-1 F0 cared for at home, projected apart from beds.
@@ -300,17 +325,45 @@ async fn forecast_with(
         }
     }
     let beds = beds(state, scope, as_of).await?;
+    let plan = state
+        .store
+        .capacity_plan(scope, domain::Structure::S2021)
+        .await?;
     let demand = model.demand(&mix);
+    // Per tier and day 0..=horizon: the planned beds in force, and the beds the alerts
+    // compare demand with (registered + planned; None: neither, no limit).
+    let days = 0..=HORIZON_DAYS;
+    let planned: Vec<Vec<Option<u32>>> = demand
+        .iter()
+        .map(|t| {
+            days.clone()
+                .map(|d| planned_on(&plan, t.bed, as_of + chrono::Days::new(d as u64)))
+                .collect()
+        })
+        .collect();
+    let limit = |i: usize, d: usize| -> Option<u32> {
+        let registered = beds.get(i).and_then(|b| b.capacity);
+        let p = planned.get(i).and_then(|p| p[d]);
+        match (registered, p) {
+            (None, None) => None,
+            (r, p) => Some(r.unwrap_or(0).saturating_add(p.unwrap_or(0))),
+        }
+    };
     // Beds per tier, then home care as one more series.
     let mut tiers_in: Vec<TierDemand> = demand
         .iter()
         .enumerate()
         .map(|(i, t)| {
             let b = beds.get(i).copied().unwrap_or_default();
+            let on = |d: usize| limit(i, d).unwrap_or(u32::MAX);
             TierDemand {
                 share: t.share * (1.0 - home_part(t.bed, used.home_used)),
                 los_days: t.los_days,
-                beds: b.capacity.unwrap_or(u32::MAX),
+                beds: on(0),
+                beds_from: (1..=HORIZON_DAYS)
+                    .filter(|&d| on(d) != on(d - 1))
+                    .map(|d| (d, on(d)))
+                    .collect(),
                 occupied: b.capacity.map(|_| f64::from(b.occupied)),
             }
         })
@@ -331,6 +384,7 @@ async fn forecast_with(
             share: home_share,
             los_days,
             beds: u32::MAX,
+            beds_from: Vec::new(),
             occupied: home_now.map(f64::from),
         });
     }
@@ -369,16 +423,23 @@ async fn forecast_with(
         .map(|(i, (d, t))| {
             let b = beds.get(i).copied().unwrap_or_default();
             let tier = &model.tiers[d.tier];
+            let limited = days.clone().any(|d| limit(i, d).is_some());
+            let p = &planned[i];
             TierForecast {
                 tier: i + 1,
                 name_vi: tier.name_vi.clone(),
                 name_en: tier.name_en.clone(),
                 capacity: b.capacity,
                 occupied: b.capacity.map(|_| b.occupied),
+                planned: p[0],
+                planned_changes: (1..=HORIZON_DAYS)
+                    .filter(|&d| p[d] != p[d - 1])
+                    .map(|d| (on(d), p[d]))
+                    .collect(),
                 share: tiers_in[i].share,
                 demand: series(t),
-                over_mean: b.capacity.and(t.first_day_over_mean).map(on),
-                over_upper: b.capacity.and(t.first_day_over_upper).map(on),
+                over_mean: t.first_day_over_mean.filter(|_| limited).map(on),
+                over_upper: t.first_day_over_upper.filter(|_| limited).map(on),
             }
         })
         .collect();
@@ -389,6 +450,28 @@ async fn forecast_with(
     });
     f.shares = Some(used);
     Ok(f)
+}
+
+/// The facility tier (`BedType::tier`) whose beds a model tier of bed kind `bed` uses; None
+/// for home care, which takes no bed.
+fn facility_tier(bed: Care) -> Option<u8> {
+    match bed {
+        Care::Home => None,
+        Care::Isolation => Some(1),
+        Care::Oxygen => Some(2),
+        Care::Icu => Some(3),
+    }
+}
+
+/// Beds planned for a model tier of bed kind `bed` in force on `on` (None: none planned).
+fn planned_on(plan: &[store::PlanEntry], bed: Care, on: NaiveDate) -> Option<u32> {
+    let tier = facility_tier(bed)?;
+    let n: i64 = store::in_force(plan, on)
+        .iter()
+        .filter(|p| p.bed_type.tier() == tier)
+        .map(|p| p.beds)
+        .sum();
+    (n > 0).then(|| u32::try_from(n).unwrap_or(u32::MAX))
 }
 
 /// Beds of one tier: the capacity on record (`None`: none recorded, or cared for at home)
@@ -439,12 +522,7 @@ pub async fn beds(
     Ok(model
         .tiers
         .iter()
-        .map(|t| match t.bed.value {
-            Care::Home => TierBeds::default(),
-            Care::Isolation => of_tier(1),
-            Care::Oxygen => of_tier(2),
-            Care::Icu => of_tier(3),
-        })
+        .map(|t| facility_tier(t.bed.value).map_or_else(TierBeds::default, of_tier))
         .collect())
 }
 

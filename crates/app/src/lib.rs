@@ -10,6 +10,7 @@
 pub mod aid;
 pub mod auth;
 pub mod boundaries;
+pub mod capacity;
 pub mod care;
 pub mod case_batch;
 pub mod cases;

@@ -174,6 +174,7 @@ fn main() {
             share: t.share,
             los_days: t.los_days,
             beds: 500,
+            beds_from: Vec::new(),
             occupied: None,
         })
         .collect();

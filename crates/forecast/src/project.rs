@@ -30,7 +30,7 @@ pub const MAX_TIERS: usize = 8;
 pub const MAX_LOS_DAYS: u32 = 120;
 
 /// One treatment tier as the projection sees it.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TierDemand {
     /// Share of new cases that need a bed of this tier (0..=1).
     pub share: f64,
@@ -38,6 +38,11 @@ pub struct TierDemand {
     pub los_days: u32,
     /// Beds of this tier available in the unit (the capacity compared with demand).
     pub beds: u32,
+    /// Later changes of the beds: from day `d` (0 = the last observed day) on, the tier has
+    /// `n` beds instead (planned beds whose date comes within the horizon). The entry with
+    /// the greatest `d` not after a day rules it; before the first, `beds`. At most
+    /// `MAX_HORIZON_DAYS + 1` entries.
+    pub beds_from: Vec<(usize, u32)>,
     /// Occupied on the last observed day, where the facilities' count is known; `None`:
     /// the rolling sum of the observed days' admissions stands for it.
     pub occupied: Option<f64>,
@@ -110,6 +115,17 @@ impl ProjectionConfig {
     }
 }
 
+impl TierDemand {
+    /// The beds of the tier on day `day` (0 = the last observed day).
+    pub fn beds_on(&self, day: usize) -> u32 {
+        self.beds_from
+            .iter()
+            .filter(|(d, _)| *d <= day)
+            .max_by_key(|(d, _)| *d)
+            .map_or(self.beds, |(_, n)| *n)
+    }
+}
+
 fn check_tiers(tiers: &[TierDemand]) -> Result<(), ForecastError> {
     let bad = |why: String| Err(ForecastError::Config(why));
     if tiers.len() > MAX_TIERS {
@@ -121,6 +137,12 @@ fn check_tiers(tiers: &[TierDemand]) -> Result<(), ForecastError> {
         }
         if t.los_days == 0 || t.los_days > MAX_LOS_DAYS {
             return bad(format!("tier {j}: stay must be 1 to {MAX_LOS_DAYS} days"));
+        }
+        if t.beds_from.len() > MAX_HORIZON_DAYS + 1 {
+            return bad(format!(
+                "tier {j}: at most {} changes of beds",
+                MAX_HORIZON_DAYS + 1
+            ));
         }
         if t.occupied.is_some_and(|o| !(o.is_finite() && o >= 0.0)) {
             return bad(format!("tier {j}: occupied must be a count"));
@@ -209,17 +231,22 @@ pub fn project(
                 });
                 staying + admitted(x)
             });
-            let beds = f64::from(tier.beds);
+            // Each day against that day's beds: planned beds count from their day on.
+            let beds = |d: usize| f64::from(tier.beds_on(d));
             let first = |f: fn(&Band) -> f64| {
-                if now > beds {
+                if now > beds(0) {
                     return Some(0);
                 }
-                occupancy.iter().position(|b| f(b) > beds).map(|i| i + 1)
+                occupancy
+                    .iter()
+                    .enumerate()
+                    .position(|(i, b)| f(b) > beds(i + 1))
+                    .map(|i| i + 1)
             };
             TierProjection {
                 first_day_over_mean: first(|b| b.mean),
                 first_day_over_upper: first(|b| b.upper),
-                beds: tier.beds,
+                beds: tier.beds_on(0),
                 now,
                 occupancy,
             }
@@ -295,6 +322,7 @@ mod tests {
             share: 0.1,
             los_days: 2,
             beds: 30,
+            beds_from: Vec::new(),
             occupied: None,
         }];
         let cfg = ProjectionConfig {
@@ -330,6 +358,7 @@ mod tests {
             share: 0.05,
             los_days: 4,
             beds: 10,
+            beds_from: Vec::new(),
             occupied,
         };
         let cfg = ProjectionConfig {
@@ -353,12 +382,48 @@ mod tests {
         assert_eq!(known.first_day_over_mean, Some(2));
         let quiet = TierDemand {
             beds: 30,
+            beds_from: Vec::new(),
             ..tier(Some(3.0))
         };
         let p = project(&hist, &si1(), r, &[quiet], &cfg).unwrap();
         assert_eq!(p.tiers[0].first_day_over_mean, None);
         assert_eq!(p.tiers[0].first_day_over_upper, None);
         assert!(project(&hist, &si1(), r, &[tier(Some(-1.0))], &cfg).is_err());
+    }
+
+    #[test]
+    fn planned_beds_count_from_their_day_on() {
+        // The anchored tier above (10 beds, 11.5 on day 2, 20 from day 4) with beds planned.
+        let r = GammaPosterior {
+            shape: 1e8,
+            scale: 1e-8,
+        };
+        let tier = |beds_from: Vec<(usize, u32)>| TierDemand {
+            share: 0.05,
+            los_days: 4,
+            beds: 10,
+            beds_from,
+            occupied: Some(3.0),
+        };
+        let cfg = ProjectionConfig {
+            horizon_days: 6,
+            samples: 20,
+            ..ProjectionConfig::default()
+        };
+        let hist = [100u32; 10];
+        let over = |from| {
+            let p = project(&hist, &si1(), r, &[tier(from)], &cfg).unwrap();
+            p.tiers[0].first_day_over_mean
+        };
+        assert_eq!(over(vec![]), Some(2));
+        // 25 beds from day 2: demand (at most 20) never exceeds them.
+        assert_eq!(over(vec![(2, 25)]), None);
+        // Planned beds whose day comes after the shortage do not move it.
+        assert_eq!(over(vec![(4, 25)]), Some(2));
+        // 18 beds from day 1: the shortage comes when demand passes them, on day 4.
+        assert_eq!(over(vec![(1, 18)]), Some(4));
+        // The latest change before a day rules it.
+        assert_eq!(over(vec![(1, 18), (3, 30)]), None);
     }
 
     #[test]
@@ -372,6 +437,7 @@ mod tests {
             share: 0.05,
             los_days: 10,
             beds: 90,
+            beds_from: Vec::new(),
             occupied: None,
         }];
         let hist = [100u32; 14];
@@ -396,6 +462,7 @@ mod tests {
             share,
             los_days,
             beds: 1,
+            beds_from: Vec::new(),
             occupied: None,
         };
         let cfg = ProjectionConfig::default();

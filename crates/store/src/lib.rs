@@ -12,6 +12,7 @@ mod bench;
 mod boundaries;
 mod bulk;
 mod case_batch;
+mod capacity;
 mod case_lines;
 mod cases;
 mod checkins;
@@ -48,6 +49,7 @@ pub use audit::{AuditAction, AuditEntry, AuditList, AuditRecord, Place};
 pub use boundaries::{BoundaryRow, BoundaryStamp, StoredBoundary};
 pub use bulk::{CaseRow, CheckinRow, DoseRow, HouseholdRow, PersonRow, TestRow, UnitRef, VenueRow};
 pub use case_batch::{row_field, LineCase, LineCreated, LinePerson};
+pub use capacity::{in_force, NewPlanEntry, PlanEntry, PlannedBeds, PLANNED_BEDS_MAX};
 pub use case_lines::CaseLine;
 pub use cases::{
     Case, CaseCounts, CaseDetail, CaseFilter, NewCase, StatusChange, StatusUpdate, TestResult,

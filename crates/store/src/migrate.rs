@@ -191,6 +191,13 @@ const MIGRATIONS: &[Migration] = &[
         then: Some(Step::VenueNames),
     },
     Migration {
+        version: 27,
+        name: "capacity_plan",
+        sqlite: include_str!("../migrations/sqlite/0027_capacity_plan.sql"),
+        postgres: include_str!("../migrations/postgres/0027_capacity_plan.sql"),
+        then: None,
+    },
+    Migration {
         version: 29,
         name: "person_pairs",
         sqlite: include_str!("../migrations/sqlite/0029_person_pairs.sql"),

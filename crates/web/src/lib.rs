@@ -196,6 +196,8 @@ pub(crate) fn routes() -> Routes {
         )
         .get("/cases/{id}/stays", read, api::facilities::case_stays)
         .get("/occupancy", SignedIn, api::facilities::occupancy)
+        .get("/capacity/plan", SignedIn, api::capacity::plan)
+        .post("/capacity/plan", Can(SetPolicy), api::capacity::add)
         .get("/aid/donations", SignedIn, api::aid::list_donations)
         .post("/aid/donations", Can(RecordAid), api::aid::create_donation)
         .get("/aid/donations.csv", SignedIn, api::aid::donations_csv)

@@ -74,6 +74,8 @@ use crate::api;
         api::facilities::discharge,
         api::facilities::case_stays,
         api::facilities::occupancy,
+        api::capacity::plan,
+        api::capacity::add,
         api::aid::list_donations,
         api::aid::create_donation,
         api::aid::get_donation,

@@ -297,3 +297,62 @@ async fn forecast_with_few_cases_keeps_the_policys_shares(store: Store) {
 
 both_databases!(forecast_projects_from_the_localitys_own_cases);
 both_databases!(forecast_with_few_cases_keeps_the_policys_shares);
+
+/// Planned beds count in the alerts from their date on, never before (issue #15, item 7).
+/// Phúc Xá's 60 cases a day outgrow its 20 tier-1 beds within days. Beds planned from after
+/// the shortage leave its day as it was; beds planned from the day after the last observed
+/// one (a later entry for the same unit and type, in force until the first) end it.
+async fn planned_beds_move_the_alert_from_their_date(store: Store) {
+    cases(&store, "00001", 1, 60, mostly_mild).await;
+    let app = app_at_now(store);
+    facility(
+        &app,
+        FacilityKind::F0Isolation,
+        vec![(BedType::F0Tier1, 20)],
+    )
+    .await;
+    let command = crate::national(&app, "chihuy", domain::Role::Command).await;
+    let scope = district("001");
+    let alone = forecast_for(&app, &scope, as_of()).await.unwrap();
+    let t1 = &alone.tiers[0];
+    let short = t1.over_mean.expect("20 beds run short");
+    assert!(short > as_of(), "{short}");
+    assert_eq!((t1.capacity, t1.planned), (Some(20), None));
+
+    let plan = |from: chrono::NaiveDate| app::capacity::PlanInput {
+        unit: Some("00001".into()),
+        bed_type: Some("f0_tier1".into()),
+        beds: Some(100_000),
+        from: Some(from.to_string()),
+        note: Some("Kế hoạch của thành phố".into()),
+    };
+    // From 20 days on: after the shortage, which stays on its day.
+    let later = as_of() + chrono::Days::new(20);
+    app.add_capacity_plan(&command, &plan(later)).await.unwrap();
+    let f = forecast_for(&app, &scope, as_of()).await.unwrap();
+    let t1 = &f.tiers[0];
+    assert_eq!(
+        t1.over_mean,
+        Some(short),
+        "a plan does not count before its date"
+    );
+    assert_eq!(t1.planned, None);
+    assert_eq!(t1.planned_changes, vec![(later, Some(100_000))]);
+
+    // From the day after the last observed day: in force before the shortage, which ends.
+    let next = as_of() + chrono::Days::new(1);
+    app.add_capacity_plan(&command, &plan(next)).await.unwrap();
+    let f = forecast_for(&app, &scope, as_of()).await.unwrap();
+    let t1 = &f.tiers[0];
+    assert_eq!(
+        (t1.over_mean, t1.over_upper),
+        (None, None),
+        "planned beds count from their date"
+    );
+    assert_eq!(t1.beds_on(next), 100_020);
+    assert_eq!(t1.beds_on(as_of()), 20);
+    // The registered beds are still what they were; the plan is beside them.
+    assert_eq!(t1.capacity, Some(20));
+}
+
+both_databases!(planned_beds_move_the_alert_from_their_date);

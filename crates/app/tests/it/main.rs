@@ -2,6 +2,7 @@
 //! job or a CLI command gets when it calls `app`.
 
 mod aid;
+mod capacity;
 mod care;
 mod case_batch;
 mod cases;

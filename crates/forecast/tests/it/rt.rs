@@ -68,6 +68,7 @@ fn projection_from_the_care_policies() {
             share: t.share,
             los_days: t.los_days,
             beds,
+            beds_from: Vec::new(),
             occupied: None,
         })
         .collect();

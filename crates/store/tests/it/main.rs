@@ -3,6 +3,7 @@
 mod aid;
 mod audit;
 mod bulk;
+mod capacity;
 mod care;
 mod case_status;
 mod checkins;

@@ -44,6 +44,16 @@ pub struct TierDto {
     capacity: Option<u32>,
     /// Beds occupied on `as_of`, where beds are on record: the projection's day 0.
     occupied: Option<u32>,
+    /// Beds planned (`/api/v1/capacity/plan`) in force on `as_of`, on top of `capacity`.
+    planned: Option<u32>,
+    /// Changes of the plan within the horizon: from `date` on, `planned` beds are in force.
+    planned_changes: Vec<PlannedChangeDto>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PlannedChangeDto {
+    date: String,
+    planned: Option<u32>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -91,7 +101,10 @@ pub struct SharesDto {
 #[derive(Serialize, ToSchema)]
 pub struct AlertDto {
     tier: usize,
+    /// Beds registered (0 where none are, and the alert comes from planned beds).
     capacity: u32,
+    /// Beds planned and in force on `as_of`; planned beds count from their date on.
+    planned: Option<u32>,
     /// First day the mean projected demand exceeds the beds.
     first_date_over_mean: Option<String>,
     /// First day the upper band does (the earlier warning).
@@ -195,6 +208,15 @@ fn dto(unit: Option<String>, f: &Forecast) -> ForecastDto {
                 share: t.share,
                 capacity: t.capacity,
                 occupied: t.occupied,
+                planned: t.planned,
+                planned_changes: t
+                    .planned_changes
+                    .iter()
+                    .map(|(d, n)| PlannedChangeDto {
+                        date: d.to_string(),
+                        planned: *n,
+                    })
+                    .collect(),
             })
             .collect(),
         home_care: f.home.as_ref().map(|h| HomeDto {
@@ -210,14 +232,13 @@ fn dto(unit: Option<String>, f: &Forecast) -> ForecastDto {
         alerts: f
             .tiers
             .iter()
-            .filter_map(|t| {
-                let capacity = t.capacity?;
-                (t.over_mean.is_some() || t.over_upper.is_some()).then(|| AlertDto {
-                    tier: t.tier,
-                    capacity,
-                    first_date_over_mean: t.over_mean.map(|d| d.to_string()),
-                    first_date_over_upper: t.over_upper.map(|d| d.to_string()),
-                })
+            .filter(|t| t.over_mean.is_some() || t.over_upper.is_some())
+            .map(|t| AlertDto {
+                tier: t.tier,
+                capacity: t.capacity.unwrap_or(0),
+                planned: t.planned,
+                first_date_over_mean: t.over_mean.map(|d| d.to_string()),
+                first_date_over_upper: t.over_upper.map(|d| d.to_string()),
             })
             .collect(),
     }

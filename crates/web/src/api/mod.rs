@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod boundaries;
 pub mod case_batch;
+pub mod capacity;
 pub mod cases;
 pub mod casework;
 pub mod checkins;

@@ -50,6 +50,7 @@ pub(super) async fn list(State(state): State<AppState>, ui: Ui) -> Response {
         Ok(v) => v,
         Err(e) => return ui.failed("facility list", &e),
     };
+    let plan = super::capacity::section(&state, &ui, &all).await;
     let lang = ui.lang;
     let body = html! {
         h1 { (t(lang, "facilities-title")) }
@@ -68,6 +69,7 @@ pub(super) async fn list(State(state): State<AppState>, ui: Ui) -> Response {
                 } } }
             }
         }
+        (plan)
     };
     ui.page(&ui.t("facilities-title"), body)
 }

@@ -149,17 +149,18 @@ pub(super) async fn forecast_page(
         }
         @for tier in f.tiers.iter().filter(|t| t.over_mean.is_some() || t.over_upper.is_some()) {
             @let name = match lang { Lang::Vi => tier.name_vi.clone(), Lang::En => tier.name_en.clone() };
-            @let beds = tier.capacity.unwrap_or(0).to_string();
+            // The beds in force on the day the shortage starts: registered and planned.
+            @let beds = |d: NaiveDate| count(tier.beds_on(d).into(), lang);
             p.alert role="alert" {
                 @match (tier.over_mean, tier.over_upper) {
                     (Some(m), u) => {
-                        (tr(lang, "forecast-alert", &[("tier", name), ("beds", beds), ("date", day(m, lang))]))
+                        (tr(lang, "forecast-alert", &[("tier", name), ("beds", beds(m)), ("date", day(m, lang))]))
                         @if let Some(u) = u.filter(|u| *u < m) {
                             " " (tr(lang, "forecast-alert-upper", &[("date", day(u, lang))]))
                         }
                     }
                     // Only the upper band crosses: a possible shortage, not the expected one.
-                    (None, Some(u)) => (tr(lang, "forecast-alert-upper-only", &[("tier", name), ("beds", beds), ("date", day(u, lang))])),
+                    (None, Some(u)) => (tr(lang, "forecast-alert-upper-only", &[("tier", name), ("beds", beds(u)), ("date", day(u, lang))])),
                     (None, None) => {}
                 }
             }
@@ -183,6 +184,7 @@ pub(super) async fn forecast_page(
                 (Some(c), Some(o)) => p.muted { (tr(lang, "forecast-occupied", &[("occupied", count(o.into(), lang)), ("beds", count(c.into(), lang)), ("date", day(f.as_of, lang))])) },
                 _ => p.muted { (t(lang, "forecast-no-beds")) },
             }
+            (planned(tier, f.as_of, lang))
         }
         @if let Some(home) = &f.home {
             h2 { (t(lang, "forecast-home")) }
@@ -197,6 +199,27 @@ pub(super) async fn forecast_page(
         p.muted { (t(lang, "forecast-method")) }
     };
     ui.page(&title, body)
+}
+
+/// The tier's planned beds beside the registered ones: in force on the last observed day,
+/// and each change of the plan within the horizon.
+fn planned(tier: &crate::forecast::TierForecast, as_of: NaiveDate, lang: Lang) -> maud::Markup {
+    html! {
+        @if tier.planned.is_some() || !tier.planned_changes.is_empty() {
+            ul.planned {
+                @if let Some(n) = tier.planned {
+                    li { (tr(lang, "forecast-planned", &[("beds", count(n.into(), lang)), ("date", day(as_of, lang))])) }
+                }
+                @for (d, n) in &tier.planned_changes {
+                    li { @match n {
+                        Some(n) => (tr(lang, "forecast-planned-from", &[("beds", count((*n).into(), lang)), ("date", day(*d, lang))])),
+                        None => (tr(lang, "forecast-planned-ends", &[("date", day(*d, lang))])),
+                    } }
+                }
+            }
+            p.muted { (t(lang, "forecast-planned-note")) }
+        }
+    }
 }
 
 #[cfg(test)]

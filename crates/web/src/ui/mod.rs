@@ -5,6 +5,7 @@
 mod aid;
 mod auth;
 mod case_entry;
+mod capacity;
 mod case_export;
 mod cases;
 mod chart;
@@ -83,6 +84,7 @@ pub fn routes() -> Routes {
         .get("/clusters", read, clusters::clusters)
         .get("/clusters/{id}", read, clusters::cluster_page)
         .get("/facilities", SignedIn, facilities::list)
+        .post("/facilities/plan", Can(SetPolicy), capacity::add)
         .get("/facilities/{id}", SignedIn, facilities::page)
         .post("/facilities/{id}/admit", Can(ManageBeds), facilities::admit)
         .post(

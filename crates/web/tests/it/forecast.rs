@@ -13,7 +13,7 @@ const NOW: i64 = 1_637_377_200;
 const DAY: i64 = 86_400;
 
 /// Cases in Phúc Xá growing 8% a day for 45 days up to today.
-async fn growing(store: &Store) -> Vec<u32> {
+pub(crate) async fn growing(store: &Store) -> Vec<u32> {
     let u = store
         .unit_unscoped(Structure::S2021, &UnitCode::parse("00001").unwrap())
         .await

@@ -9,6 +9,7 @@ mod beds_scope;
 mod boundaries;
 mod boundary_fuzz;
 mod bounds;
+mod capacity;
 mod care;
 mod care_moves;
 mod case_entry;

@@ -1,0 +1,19 @@
+# Planned beds (facilities and forecast pages).
+plan-title = Planned beds
+plan-none = No beds registered or planned yet.
+plan-unavailable = The bed plan cannot be read now.
+plan-registered = Registered
+plan-in-force = Plan in force on { $date }
+plan-entries = Plan entries
+plan-add = Add to the bed plan
+plan-unit = Area
+plan-bed-type = Bed type
+plan-beds = Beds
+plan-from = Applies from
+plan-note = Source, note
+plan-by = Entered by
+plan-invalid = The plan was not saved: please correct the fields below.
+forecast-planned = { $beds } more beds planned, in force on { $date }.
+forecast-planned-from = From { $date }: { $beds } beds planned.
+forecast-planned-ends = From { $date }: no planned beds.
+forecast-planned-note = Alerts count planned beds from the day the plan applies, never before.

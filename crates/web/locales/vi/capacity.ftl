@@ -1,0 +1,19 @@
+# Giường theo kế hoạch (trang cơ sở và trang dự báo).
+plan-title = Giường theo kế hoạch
+plan-none = Chưa có giường nào đăng ký hay theo kế hoạch.
+plan-unavailable = Không đọc được kế hoạch giường lúc này.
+plan-registered = Đã đăng ký
+plan-in-force = Kế hoạch áp dụng ngày { $date }
+plan-entries = Các lần nhập kế hoạch
+plan-add = Thêm kế hoạch giường
+plan-unit = Địa bàn
+plan-bed-type = Loại giường
+plan-beds = Số giường
+plan-from = Áp dụng từ ngày
+plan-note = Nguồn, ghi chú
+plan-by = Người nhập
+plan-invalid = Chưa lưu kế hoạch: xin sửa các mục dưới đây.
+forecast-planned = Kế hoạch thêm { $beds } giường, áp dụng ngày { $date }.
+forecast-planned-from = Từ ngày { $date }: kế hoạch { $beds } giường.
+forecast-planned-ends = Từ ngày { $date }: hết giường theo kế hoạch.
+forecast-planned-note = Cảnh báo tính cả giường theo kế hoạch từ ngày kế hoạch áp dụng, không tính trước ngày đó.
