@@ -72,13 +72,17 @@ pub struct Officer {
 }
 
 /// What narrows a work list.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct WorkFilter {
     pub f1_only: bool,
     /// Only the contacts assigned to this officer.
     pub assignee: Option<UserId>,
     /// Only the contacts at this follow-up status.
     pub status: Option<FollowUpStatus>,
+    /// Only the contacts living in this unit's subtree.
+    pub within: Option<domain::UnitPath>,
+    /// Only the contacts whose quarantine ends by then.
+    pub quarantine_ends_by_s: Option<i64>,
 }
 
 /// Contacts to give to an officer (`None`: take them back).
@@ -450,6 +454,8 @@ impl App {
             f1_only: filter.f1_only,
             assignee: filter.assignee,
             status: filter.status,
+            within: filter.within,
+            quarantine_ends_by_s: filter.quarantine_ends_by_s,
         }
     }
 

@@ -114,7 +114,7 @@ impl std::str::FromStr for WorkList {
 }
 
 /// Which work list, for which local day, F1 only or all, and whose.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkListQuery {
     pub list: WorkList,
     pub today: NaiveDate,
@@ -123,6 +123,10 @@ pub struct WorkListQuery {
     pub assignee: Option<UserId>,
     /// Only the contacts at this follow-up status.
     pub status: Option<FollowUpStatus>,
+    /// Only the contacts living in this unit's subtree (still within the caller's scope).
+    pub within: Option<UnitPath>,
+    /// Only the contacts whose quarantine ends by then (due and overdue).
+    pub quarantine_ends_by_s: Option<i64>,
 }
 
 /// Contacts of one degree and follow-up status within a scope (the `follow_tallies`).
@@ -366,6 +370,15 @@ impl Store {
         if let Some(s) = q.status {
             sql.push(" AND follow_status = ")
                 .bind(Val::Text(s.as_str().into()));
+        }
+        if let Some(t) = q.quarantine_ends_by_s {
+            sql.push(" AND quarantine_until_s <= ").bind(Val::Int(t));
+        }
+        if let Some(path) = &q.within {
+            sql.push(" AND unit_path >= ")
+                .bind(Val::Text(path.as_str().into()));
+            sql.push(" AND unit_path < ")
+                .bind(Val::Text(path.subtree_upper_bound()));
         }
         match q.list {
             WorkList::DueToday => {

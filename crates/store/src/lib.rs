@@ -11,8 +11,8 @@ mod audit;
 mod bench;
 mod boundaries;
 mod bulk;
-mod case_batch;
 mod capacity;
+mod case_batch;
 mod case_lines;
 mod cases;
 mod checkins;
@@ -48,8 +48,8 @@ use sqlx::{AnyPool, Executor};
 pub use audit::{AuditAction, AuditEntry, AuditList, AuditRecord, Place};
 pub use boundaries::{BoundaryRow, BoundaryStamp, StoredBoundary};
 pub use bulk::{CaseRow, CheckinRow, DoseRow, HouseholdRow, PersonRow, TestRow, UnitRef, VenueRow};
-pub use case_batch::{row_field, LineCase, LineCreated, LinePerson};
 pub use capacity::{in_force, NewPlanEntry, PlanEntry, PlannedBeds, PLANNED_BEDS_MAX};
+pub use case_batch::{row_field, LineCase, LineCreated, LinePerson};
 pub use case_lines::CaseLine;
 pub use cases::{
     Case, CaseCounts, CaseDetail, CaseFilter, NewCase, StatusChange, StatusUpdate, TestResult,
@@ -68,6 +68,7 @@ pub use followup::{
 };
 pub use overrides::StoredOverride;
 pub use page::{Cursor, Page, PageRequest, LIMIT_DEFAULT, LIMIT_MAX};
+pub use person_names::PersonCard;
 pub use person_pairs::{PairReason, PersonPair};
 pub use person_record::{
     CaseEpisode, ContactEpisode, CorrectionRecord, DoseEpisode, Found, PersonCorrection,

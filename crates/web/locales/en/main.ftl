@@ -98,6 +98,7 @@ fu-result = Result
 fu-positive = Positive
 fu-negative = Negative
 fu-release = End follow-up
+contacts-quarantine-list = People in quarantine (filter by commune in the Unit box)
 contacts-mine = Only those assigned to me
 contacts-any-status = Any status
 contacts-count = { $count } contacts

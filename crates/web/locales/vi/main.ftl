@@ -98,6 +98,7 @@ fu-result = Kết quả
 fu-positive = Dương tính
 fu-negative = Âm tính
 fu-release = Kết thúc theo dõi
+contacts-quarantine-list = Người đang cách ly (lọc theo xã, phường ở ô Đơn vị)
 contacts-mine = Chỉ người được giao cho tôi
 contacts-any-status = Mọi tình trạng
 contacts-count = { $count } người tiếp xúc

@@ -197,6 +197,8 @@ pub struct WorkListParams {
     mine: Option<String>,
     /// Only the contacts at this follow-up status (`to_reach` … `lost`).
     status: Option<String>,
+    /// Only the contacts living in this unit and the units under it (a code).
+    unit: Option<String>,
     structure: Option<String>,
     limit: Option<String>,
     cursor: Option<String>,
@@ -220,6 +222,9 @@ pub async fn work_list(
         .unwrap_or(store::WorkList::DueToday);
     let f1_only = opt_param("f1_only", q.f1_only.as_deref(), flag)?.unwrap_or(false);
     let mine = opt_param("mine", q.mine.as_deref(), flag)?.unwrap_or(false);
+    let within = opt_param("unit", q.unit.as_deref(), |c| {
+        super::cases::unit_path(structure, c)
+    })?;
     let status = opt_param("status", q.status.as_deref(), |s| {
         s.parse::<domain::followup::FollowUpStatus>()
             .map_err(|_| Reason::UnknownValue)
@@ -238,6 +243,8 @@ pub async fn work_list(
                 f1_only,
                 assignee: mine.then_some(auth.0.user.id),
                 status,
+                within,
+                quarantine_ends_by_s: None,
             },
             &page,
         )

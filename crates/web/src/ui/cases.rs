@@ -98,7 +98,7 @@ const COUNT_CAP: i64 = 10_000;
 
 /// Percent-encodes a filter value for a link (values are codes and dates; anything else is
 /// encoded byte by byte).
-fn url_escape(v: &str) -> String {
+pub(super) fn url_escape(v: &str) -> String {
     v.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),

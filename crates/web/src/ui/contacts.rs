@@ -19,7 +19,7 @@ use crate::local_time::day_end_s;
 use crate::messages::reason_message;
 use crate::{AppState, Lang};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default, Clone)]
 pub(super) struct ContactsQuery {
     /// `due_today` (default), `missed`, `ending_today` or `all`.
     list: Option<String>,
@@ -31,7 +31,79 @@ pub(super) struct ContactsQuery {
     mine: Option<String>,
     /// Only the contacts at this follow-up status.
     status: Option<String>,
+    /// Only the contacts living in this unit (a code or a name, `Registry::find`).
+    unit: Option<String>,
     cursor: Option<String>,
+}
+
+/// The units a typed unit filter may mean, offered when it names more than one.
+const UNIT_CHOICES: usize = 20;
+
+impl ContactsQuery {
+    /// The list, its filter for `me`, and when the unit typed does not name exactly one
+    /// unit of `me`'s scope, the units it may mean (none: unknown); then nothing matches.
+    pub(super) fn filter(
+        &self,
+        me: &store::Caller,
+    ) -> (WorkList, WorkFilter, Option<Vec<&'static domain::Unit>>) {
+        let list = self
+            .list
+            .as_deref()
+            .and_then(|l| l.parse::<WorkList>().ok())
+            .unwrap_or(WorkList::DueToday);
+        let on = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.is_empty());
+        let unit = self
+            .unit
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty());
+        let registry = crate::registry::Registry::of(domain::Structure::S2021);
+        let (within, choices) = match unit.map(|u| registry.find(u, &me.scope, UNIT_CHOICES)) {
+            None => (None, None),
+            Some(units) if units.len() == 1 => (Some(units[0].path.clone()), None),
+            Some(units) => (None, Some(units)),
+        };
+        let filter = WorkFilter {
+            f1_only: on(&self.f1),
+            assignee: on(&self.mine).then_some(me.user.id),
+            status: self
+                .status
+                .as_deref()
+                .and_then(|s| s.parse::<FollowUpStatus>().ok()),
+            within,
+            // The date filter of the "all" tab: quarantines ending by then.
+            quarantine_ends_by_s: self
+                .due_by
+                .as_deref()
+                .and_then(|d| app::input::date(d).ok())
+                .filter(|_| list == WorkList::All)
+                .map(day_end_s),
+        };
+        (list, filter, choices)
+    }
+
+    /// The filters with the unit set to `code`, as a query string.
+    fn with_unit(&self, code: &str) -> String {
+        let mut q = self.clone();
+        q.unit = Some(code.to_string());
+        q.query_string()
+    }
+
+    /// The filters as a query string (for links; the cursor is left out).
+    pub(super) fn query_string(&self) -> String {
+        [
+            ("list", &self.list),
+            ("f1", &self.f1),
+            ("mine", &self.mine),
+            ("status", &self.status),
+            ("unit", &self.unit),
+            ("due_by", &self.due_by),
+        ]
+        .iter()
+        .filter_map(|(k, v)| v.as_deref().filter(|v| !v.is_empty()).map(|v| (k, v)))
+        .map(|(k, v)| format!("{k}={}&", super::cases::url_escape(v)))
+        .collect()
+    }
 }
 
 /// Contacts a list's head counts before it says "more than".
@@ -45,19 +117,11 @@ const TABS: [(WorkList, &str); 4] = [
     (WorkList::All, "contacts-tab-all"),
 ];
 
-fn list_href(list: WorkList, filter: &WorkFilter) -> String {
-    let mut href = format!("/contacts?list={}", list.as_str());
-    if filter.f1_only {
-        href.push_str("&f1=1");
-    }
-    if filter.assignee.is_some() {
-        href.push_str("&mine=1");
-    }
-    if let Some(s) = filter.status {
-        href.push_str("&status=");
-        href.push_str(s.as_str());
-    }
-    href
+/// The list's page with the same filters on another tab.
+fn list_href(q: &ContactsQuery, list: WorkList) -> String {
+    let mut q = q.clone();
+    q.list = Some(list.as_str().to_string());
+    format!("/contacts?{}", q.query_string())
 }
 
 pub(super) async fn contacts(
@@ -66,53 +130,35 @@ pub(super) async fn contacts(
     Query(q): Query<ContactsQuery>,
 ) -> Response {
     let Ui { lang, me } = ui;
-    let list = q
-        .list
-        .as_deref()
-        .and_then(|l| l.parse::<WorkList>().ok())
-        .unwrap_or(WorkList::DueToday);
-    let f1 = q.f1.as_deref().is_some_and(|v| !v.is_empty());
-    let filter = WorkFilter {
-        f1_only: f1,
-        assignee: q
-            .mine
-            .as_deref()
-            .is_some_and(|v| !v.is_empty())
-            .then_some(me.user.id),
-        status: q
-            .status
-            .as_deref()
-            .and_then(|s| s.parse::<FollowUpStatus>().ok()),
-    };
-    let due_date = q.due_by.as_deref().and_then(|d| app::input::date(d).ok());
+    let (list, filter, choices) = q.filter(&me);
+    let f1 = filter.f1_only;
+    let bad_unit = choices.as_ref().is_some_and(Vec::is_empty);
     let page_req = page_of(q.cursor.as_deref(), 100);
-    let found = match (list, due_date) {
-        // The date filter of the "all" tab: quarantines ending by then.
-        (WorkList::All, Some(d)) => {
-            state
-                .store
-                .list_contacts(
-                    &me,
-                    domain::Structure::S2021,
-                    None,
-                    Some(day_end_s(d)),
-                    &page_req,
-                    state.now_s(),
-                )
-                .await
-        }
-        _ => {
-            state
-                .work_list_of(&me, domain::Structure::S2021, list, filter, &page_req)
-                .await
-        }
-    };
-    let counted = match (list, due_date) {
-        (WorkList::All, Some(_)) => Ok(None),
-        _ => state
-            .work_list_count(&me, domain::Structure::S2021, list, filter, COUNT_CAP)
-            .await
-            .map(Some),
+    let (found, counted) = if choices.is_some() {
+        (
+            Ok(store::Page {
+                items: Vec::new(),
+                next: None,
+            }),
+            Ok(Some(0)),
+        )
+    } else {
+        tokio::join!(
+            state.work_list_of(
+                &me,
+                domain::Structure::S2021,
+                list,
+                filter.clone(),
+                &page_req
+            ),
+            state.work_list_count(
+                &me,
+                domain::Structure::S2021,
+                list,
+                filter.clone(),
+                COUNT_CAP
+            ),
+        )
     };
     let writes = me.user.role.can(domain::role::Permission::WritePersonal);
     let officers = if writes {
@@ -145,13 +191,14 @@ pub(super) async fn contacts(
             .find(|o| o.id == id)
             .map_or_else(|| id.0.to_string(), |o| o.username.clone())
     };
-    let back = list_href(list, &filter);
+    let back = format!("/contacts?{}", q.query_string());
+    let registry = crate::registry::Registry::of(domain::Structure::S2021);
     let body = html! {
         h1 { (t(lang, "contacts-title")) }
         nav.tabs.noprint {
             @for (tab, id) in TABS {
                 @if tab == list { strong aria-current="page" { (t(lang, id)) } }
-                @else { a href=(list_href(tab, &filter)) { (t(lang, id)) } }
+                @else { a href=(list_href(&q, tab)) { (t(lang, id)) } }
                 " "
             }
         }
@@ -168,6 +215,11 @@ pub(super) async fn contacts(
                     option value=(s.as_str()) selected[filter.status == Some(*s)] { (t(lang, &format!("follow-status-{s}"))) }
                 }
             }
+            " "
+            label for="f-unit" { (t(lang, "col-unit")) }
+            input id="f-unit" name="unit" value=(q.unit.clone().unwrap_or_default()) placeholder=(t(lang, "unit-name-hint"))
+                aria-invalid=[bad_unit.then_some("true")] aria-describedby=[bad_unit.then_some("f-unit-error")];
+            @if bad_unit { span.error id="f-unit-error" { (t(lang, "unit-unknown")) } }
             @if list == WorkList::All {
                 " "
                 label for="due_by" { (t(lang, "contacts-due")) }
@@ -176,11 +228,22 @@ pub(super) async fn contacts(
             " "
             button.primary type="submit" { (t(lang, "contacts-filter")) }
         }
-        @match counted {
-            Some(Some(n)) => p role="status" { (tr(lang, "contacts-count", &[("count", count(n, lang))])) },
-            Some(None) => p role="status" { (tr(lang, "contacts-count-more", &[("count", count(COUNT_CAP, lang))])) },
-            None => {},
+        @if let Some(units) = choices.as_ref().filter(|c| !c.is_empty()) {
+            div role="status" {
+                p { (t(lang, "unit-which")) }
+                ul { @for u in units { li {
+                    a href={ "/contacts?" (q.with_unit(u.code.as_str())) } { (registry.name_with_parent(u.code.as_str())) }
+                } } }
+            }
         }
+        @match counted {
+            Some(n) => p role="status" { (tr(lang, "contacts-count", &[("count", count(n, lang))])) },
+            None => p role="status" { (tr(lang, "contacts-count-more", &[("count", count(COUNT_CAP, lang))])) },
+        }
+        p.noprint { (t(lang, "export-download")) " "
+            a href={ "/contacts/export.xlsx?" (q.query_string()) } download { "XLSX" } " · "
+            a href={ "/contacts/export.csv?" (q.query_string()) } download { "CSV" } " · "
+            a href="/contacts?list=all&status=in_quarantine" { (t(lang, "contacts-quarantine-list")) } }
         @if found.items.is_empty() { p { (t(lang, "contacts-empty")) } }
         @else {
             @if writes {
@@ -223,7 +286,7 @@ pub(super) async fn contacts(
                 } } }
             } }
             @if let Some(n) = &found.next {
-                p { a href={ (back) "&due_by=" (q.due_by.clone().unwrap_or_default()) "&cursor=" (n.encode()) } { (t(lang, "cases-next")) " →" } }
+                p { a href={ (back) "cursor=" (n.encode()) } { (t(lang, "cases-next")) " →" } }
             }
         }
     };

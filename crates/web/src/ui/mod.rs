@@ -4,12 +4,13 @@
 
 mod aid;
 mod auth;
-mod case_entry;
 mod capacity;
+mod case_entry;
 mod case_export;
 mod cases;
 mod chart;
 mod clusters;
+mod contact_export;
 mod contacts;
 pub(crate) mod dashboard;
 mod dose_entry;
@@ -75,6 +76,8 @@ pub fn routes() -> Routes {
         .get("/forecast", SignedIn, forecast::forecast_page)
         .get("/public/risk", Public, risk::public_risk_page)
         .get("/contacts", read, contacts::contacts)
+        .get("/contacts/export.csv", read, contact_export::csv)
+        .get("/contacts/export.xlsx", read, contact_export::xlsx)
         .post("/contacts/{id}/followups", write, contacts::record)
         .post("/contacts/{id}/tests", write, contacts::test)
         .post("/contacts/{id}/release", write, contacts::release)

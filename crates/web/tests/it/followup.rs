@@ -531,7 +531,133 @@ async fn assignment_loss_and_the_counters(store: Store) {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
 
+/// The body of a download by the page's session.
+async fn download(app: &App, uri: &str, cookie: &str) -> (StatusCode, Vec<u8>) {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let req = axum::http::Request::builder()
+        .method(Method::GET)
+        .uri(uri)
+        .header(axum::http::header::COOKIE, cookie)
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let resp = app.router.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    (
+        status,
+        resp.into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+}
+
+/// The contact list filtered by a commune's name downloads the same rows, as CSV and XLSX,
+/// with who each person is; people in quarantine of one commune are one filter away.
+async fn the_contact_list_exports_what_it_shows(store: Store) {
+    use calamine::{Reader, Xlsx};
+    let app = App::at(store, Some(NOW));
+    seed(&app).await;
+    app.add_user("cdc", Role::Command, &["01"]).await;
+    let cookie = sign_in(&app, "cdc").await;
+    let page = send(
+        &app,
+        Method::GET,
+        "/contacts?list=all&unit=phuc+xa",
+        &cookie,
+        None,
+    )
+    .await;
+    assert!(
+        page.html.contains("Người 2") && !page.html.contains("Người 4"),
+        "{}",
+        page.html
+    );
+    assert!(page.html.contains("1 người tiếp xúc"), "{}", page.html);
+    assert!(
+        page.html
+            .contains("/contacts/export.xlsx?list=all&amp;unit=phuc%20xa&amp;"),
+        "{}",
+        page.html
+    );
+    let (status, csv) = download(
+        &app,
+        "/contacts/export.csv?list=all&unit=phuc%20xa&",
+        &cookie,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let csv = String::from_utf8(csv).unwrap();
+    let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(lines.len(), 2, "{csv}");
+    assert!(
+        lines[0].starts_with("Mã người tiếp xúc,Họ và tên,"),
+        "{csv}"
+    );
+    assert!(
+        lines[1].contains(",Người 2,") && lines[1].contains(",F1,1,"),
+        "{csv}"
+    );
+
+    // In quarantine, the whole city: none reached yet, so none; once reached, that one.
+    let (_, xlsx) = download(
+        &app,
+        "/contacts/export.xlsx?list=all&status=in_quarantine",
+        &cookie,
+    )
+    .await;
+    let rows = |bytes: Vec<u8>| -> Vec<Vec<String>> {
+        let mut book: Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        let range = book.worksheet_range_at(0).unwrap().unwrap();
+        range
+            .rows()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect()
+    };
+    assert_eq!(rows(xlsx).len(), 1, "header only");
+    let token = app.login_as("tracer2", Role::Tracer, &["01"]).await;
+    let (c2, _) = contact_ids(&app, &token).await;
+    let r = app
+        .post_json(
+            &format!("/api/v1/contacts/{c2}/followups"),
+            Some(&token),
+            &json!({"reached": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let (_, xlsx) = download(
+        &app,
+        "/contacts/export.xlsx?list=all&status=in_quarantine",
+        &cookie,
+    )
+    .await;
+    let rows = rows(xlsx);
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[1][1], "Người 2");
+    assert_eq!(rows[1][10], "Đang cách ly");
+    // Every download is in the audit log with its filter.
+    let admin = app.login_as("admin", Role::Administrator, &["VN"]).await;
+    let audit = app
+        .get(
+            "/api/v1/audit?entity=export&entity_id=contacts",
+            Some(&admin),
+        )
+        .await;
+    assert!(
+        audit
+            .json
+            .to_string()
+            .contains("contacts.csv by cdc: 1 rows; filter list=all&unit=phuc%20xa&"),
+        "{}",
+        audit.json
+    );
+}
+
 both_databases!(
+    the_contact_list_exports_what_it_shows,
     follow_up_through_the_api,
     a_commune_officer_sees_only_their_commune,
     assignment_loss_and_the_counters

@@ -408,7 +408,9 @@ async fn the_map_colours_the_callers_communes_only(store: Store) {
         None,
     )
     .await;
-    assert!(list.html.contains("Không có đơn vị hành chính nào có tên hoặc mã này"));
+    assert!(list
+        .html
+        .contains("Không có đơn vị hành chính nào có tên hoặc mã này"));
     let list = send(&app, Method::GET, "/cases?severity=moderate", &cdc, None).await;
     assert!(list.html.contains("href=\"/cases/2\"") && !list.html.contains("href=\"/cases/1\""));
 }
