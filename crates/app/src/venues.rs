@@ -97,7 +97,11 @@ pub fn new_venue(r: &VenueInput) -> Result<NewVenue, Vec<FieldError>> {
             Some(_) => {}
         }
     }
-    let address = r.address.as_deref().map(str::trim).filter(|a| !a.is_empty());
+    let address = r
+        .address
+        .as_deref()
+        .map(str::trim)
+        .filter(|a| !a.is_empty());
     if address.is_some_and(|a| a.chars().count() > ADDRESS_MAX_CHARS) {
         errors.push(FieldError::new("address", Reason::TooLong));
     }
@@ -106,7 +110,10 @@ pub fn new_venue(r: &VenueInput) -> Result<NewVenue, Vec<FieldError>> {
     }
     let open_min = minutes("opens", r.opens.as_deref(), 0, &mut errors);
     let close_min = minutes("closes", r.closes.as_deref(), 1440, &mut errors);
-    if open_min >= close_min && !errors.iter().any(|e| e.field == "opens" || e.field == "closes")
+    if open_min >= close_min
+        && !errors
+            .iter()
+            .any(|e| e.field == "opens" || e.field == "closes")
     {
         errors.push(FieldError::new("closes", Reason::OutOfRange));
     }
@@ -130,7 +137,11 @@ pub fn new_venue(r: &VenueInput) -> Result<NewVenue, Vec<FieldError>> {
 impl App {
     /// Registers a venue in a commune of the caller's jurisdiction (audited), and tells the
     /// tracing index its kind, whose rule sets the overlap that makes a contact there.
-    pub async fn register_venue(&self, caller: &Caller, r: &VenueInput) -> Result<Venue, VenueError> {
+    pub async fn register_venue(
+        &self,
+        caller: &Caller,
+        r: &VenueInput,
+    ) -> Result<Venue, VenueError> {
         let new = new_venue(r).map_err(VenueError::Invalid)?;
         let venue = self.store.create_venue(caller, &new, self.now_s()).await?;
         if let Err(e) = self.contacts.reload_links(&self.store).await {
@@ -170,7 +181,11 @@ pub fn commune_label(structure: Structure, code: &str) -> String {
 /// ([`commune_label`]), its name with or without its type and diacritics ("phuc xa"), or
 /// its code. A name two communes share is `Duplicate` (the label tells them apart); a name
 /// none has is `NotFound`.
-pub fn commune_by_name(scope: &Scope, structure: Structure, text: &str) -> Result<UnitCode, Reason> {
+pub fn commune_by_name(
+    scope: &Scope,
+    structure: Structure,
+    text: &str,
+) -> Result<UnitCode, Reason> {
     let text = text.trim();
     if text.is_empty() {
         return Err(Reason::Required);
@@ -229,7 +244,10 @@ mod tests {
             ..VenueInput::default()
         };
         let v = new_venue(&r).unwrap();
-        assert_eq!((v.name.as_str(), v.open_min, v.close_min), ("Phở Thìn", 0, 1440));
+        assert_eq!(
+            (v.name.as_str(), v.open_min, v.close_min),
+            ("Phở Thìn", 0, 1440)
+        );
         r.opens = Some("22:00".into());
         r.closes = Some("06:00".into());
         assert_eq!(new_venue(&r).unwrap_err()[0].field, "closes");
@@ -237,13 +255,19 @@ mod tests {
 
     #[test]
     fn a_commune_is_found_by_its_name_without_diacritics() {
-        let hanoi = Registry::of(Structure::S2021).get("01").unwrap().path.clone();
+        let hanoi = Registry::of(Structure::S2021)
+            .get("01")
+            .unwrap()
+            .path
+            .clone();
         let scope = Scope::of([(Structure::S2021, hanoi)]);
         let code = commune_by_name(&scope, Structure::S2021, "phuc xa").unwrap();
         assert_eq!(code.as_str(), "00001");
         let label = commune_label(Structure::S2021, "00001");
         assert_eq!(
-            commune_by_name(&scope, Structure::S2021, &label).unwrap().as_str(),
+            commune_by_name(&scope, Structure::S2021, &label)
+                .unwrap()
+                .as_str(),
             "00001"
         );
         assert_eq!(

@@ -23,14 +23,20 @@ fn pho(unit: &str) -> NewVenue {
 async fn a_registered_venue_is_found_without_diacritics(store: store::Store) {
     let store = &store;
     let officer = caller(store, "phucxa", Role::CommuneOfficer, &["00001"]).await;
-    let v = store.create_venue(&officer, &pho("00001"), 100).await.unwrap();
+    let v = store
+        .create_venue(&officer, &pho("00001"), 100)
+        .await
+        .unwrap();
     assert_eq!(v.unit_path.as_str(), "/01/001/00001/");
     // The payload the simulator's venues carry, from the id: a scanner checks both alike.
     assert_eq!(
         domain::venue_qr::parse_qr_payload(&v.qr_payload),
         Some(u32::try_from(v.id.0 - 1).unwrap())
     );
-    assert_eq!(store.get_venue(&officer.scope, v.id).await.unwrap(), Some(v.clone()));
+    assert_eq!(
+        store.get_venue(&officer.scope, v.id).await.unwrap(),
+        Some(v.clone())
+    );
     let found = store
         .list_venues(
             &officer.scope,
@@ -45,7 +51,10 @@ async fn a_registered_venue_is_found_without_diacritics(store: store::Store) {
         .unwrap();
     assert_eq!(found.items, [v.clone()]);
     // A second one gets its own id and payload.
-    let w = store.create_venue(&officer, &pho("00001"), 100).await.unwrap();
+    let w = store
+        .create_venue(&officer, &pho("00001"), 100)
+        .await
+        .unwrap();
     assert_ne!(w.qr_payload, v.qr_payload);
     // Written to the audit log, placed in its commune.
     let trail = store
@@ -58,7 +67,10 @@ async fn a_registered_venue_is_found_without_diacritics(store: store::Store) {
         .unwrap();
     assert_eq!(trail.items.len(), 1);
     assert_eq!(
-        (trail.items[0].action.as_str(), trail.items[0].actor.as_str()),
+        (
+            trail.items[0].action.as_str(),
+            trail.items[0].actor.as_str()
+        ),
         ("create", "phucxa")
     );
 }
@@ -69,7 +81,11 @@ async fn a_venue_outside_the_jurisdiction_is_refused(store: store::Store) {
     for (unit, reason) in [("00004", Reason::OutOfScope), ("99998", Reason::NotFound)] {
         match store.create_venue(&officer, &pho(unit), 100).await {
             Err(StoreError::Invalid(f)) => {
-                assert_eq!((f[0].field.as_str(), f[0].reason), ("unit", reason), "{unit}")
+                assert_eq!(
+                    (f[0].field.as_str(), f[0].reason),
+                    ("unit", reason),
+                    "{unit}"
+                )
             }
             other => panic!("{unit}: {other:?}"),
         }

@@ -16,7 +16,7 @@ macro_rules! ftl {
             include_str!(concat!("../../locales/en/", $name, ".ftl")))),*]
     };
 }
-const FILES: &[(&str, &str, &str)] = ftl!["main", "care", "aid", "export", "persons"];
+const FILES: &[(&str, &str, &str)] = ftl!["main", "care", "aid", "export", "persons", "places"];
 
 fn build(
     lang: &str,

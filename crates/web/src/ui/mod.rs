@@ -23,6 +23,7 @@ mod persons;
 mod risk;
 mod shell;
 mod vaccination;
+mod venue_entry;
 mod venues;
 
 pub use i18n::{t, tr};
@@ -66,6 +67,9 @@ pub fn routes() -> Routes {
         .post("/contacts/{id}/tests", write, contacts::test)
         .post("/contacts/{id}/release", write, contacts::release)
         .get("/venues", SignedIn, venues::venues)
+        .get("/venues/new", write, venue_entry::new_form)
+        .post("/venues", write, venue_entry::create)
+        .get("/venues/{id}/poster", SignedIn, venue_entry::poster)
         .get("/clusters", read, clusters::clusters)
         .get("/clusters/{id}", read, clusters::cluster_page)
         .get("/facilities", SignedIn, facilities::list)

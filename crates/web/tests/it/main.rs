@@ -27,6 +27,7 @@ mod relief;
 mod tracing;
 mod ui;
 mod units;
+mod venue_entry;
 mod venues;
 
 use axum::body::Body;
