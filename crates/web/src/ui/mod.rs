@@ -11,6 +11,7 @@ mod clusters;
 mod contacts;
 pub(crate) mod dashboard;
 mod facilities;
+mod facility_entry;
 mod forecast;
 mod graph;
 mod i18n;
@@ -73,6 +74,8 @@ pub fn routes() -> Routes {
         .get("/clusters", read, clusters::clusters)
         .get("/clusters/{id}", read, clusters::cluster_page)
         .get("/facilities", SignedIn, facilities::list)
+        .get("/facilities/new", Can(ManageBeds), facility_entry::new_form)
+        .post("/facilities", Can(ManageBeds), facility_entry::create)
         .get("/facilities/{id}", SignedIn, facilities::page)
         .post("/facilities/{id}/admit", Can(ManageBeds), facilities::admit)
         .post(

@@ -17,6 +17,7 @@ mod casework;
 mod checkins;
 mod duplicates;
 mod errors;
+mod facility_entry;
 mod followup;
 mod forecast;
 mod path_ids;
