@@ -49,7 +49,7 @@ async fn a_registered_venue_is_found_without_diacritics(store: store::Store) {
         )
         .await
         .unwrap();
-    assert_eq!(found.items, [v.clone()]);
+    assert_eq!(found.items, std::slice::from_ref(&v));
     // A second one gets its own id and payload.
     let w = store
         .create_venue(&officer, &pho("00001"), 100)
