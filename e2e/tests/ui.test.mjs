@@ -177,6 +177,57 @@ test("print a venue's QR poster", async () => {
   assert.equal(pages, 1, "the poster prints on one A4 page");
 });
 
+test("a venue registered by form prints its QR poster", async () => {
+  // A commune officer registers a shop in their commune, in Vietnamese, by keyboard.
+  demo.addUser("diemqr", "commune_officer", officerCommune, "mật khẩu đăng ký điểm");
+  const ctx = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: "vi-VN" });
+  const p = await ctx.newPage();
+  await signIn(p, "diemqr", "mật khẩu đăng ký điểm");
+  await p.waitForURL(`${demo.base}/`);
+  await p.goto(`${demo.base}/venues`);
+  await p.getByRole("link", { name: "Đăng ký địa điểm" }).focus();
+  await p.keyboard.press("Enter");
+  await p.waitForURL(`${demo.base}/venues/new`);
+  // The commune is offered by name: the one of this officer's jurisdiction.
+  const commune = await p.locator("#communes option").first().getAttribute("value");
+  assert.ok(commune && !/^\d+$/.test(commune), "a name, not a code");
+  const fill = async (label, text) => {
+    await p.getByLabel(label).focus();
+    await p.keyboard.type(text);
+  };
+  // First without a kind: refused, the field named in Vietnamese, what was typed kept.
+  await fill("Tên địa điểm", "Quán phở thử nghiệm");
+  await fill("Phường/xã", commune);
+  await fill("Địa chỉ", "12 phố Thử Nghiệm");
+  await p.keyboard.press("Enter");
+  await p.waitForLoadState();
+  // The browser's own check stops an empty required select; the server's check is the same.
+  if (!p.url().endsWith("/venues/new")) {
+    assert.match(await p.locator("#f-kind-error").innerText(), /Bắt buộc phải nhập\./);
+  }
+  assert.equal(await p.getByLabel("Tên địa điểm").inputValue(), "Quán phở thử nghiệm");
+  // Typing picks the kind by its first letters ("Nhà hàng" is the first "Nh…"; a space or a
+  // letter with a diacritic would not reach the closed list).
+  await p.getByLabel("Loại địa điểm").focus();
+  await p.keyboard.type("Nh");
+  assert.equal(await p.getByLabel("Loại địa điểm").inputValue(), "restaurant");
+  await p.getByLabel("Địa chỉ").focus();
+  await p.keyboard.press("Enter");
+  await p.waitForURL(/\/venues\/\d+\/poster/);
+  assert.equal(await p.locator("h1").innerText(), "Quán phở thử nghiệm");
+  const lines = await p.locator("main > p").allInnerTexts();
+  assert.ok(lines.includes("12 phố Thử Nghiệm"), `the address as typed: ${lines.join(" | ")}`);
+  assert.ok((await p.locator(".poster svg path").count()) > 0, "the QR code is drawn");
+  await shot(p, "07b-venue-registered");
+  const pdf = await p.pdf({ path: join(ARTIFACTS, "07b-venue-poster.pdf"), format: "A4" });
+  const pages = (pdf.toString("latin1").match(/\/Type\s*\/Page[^s]/g) ?? []).length;
+  assert.equal(pages, 1, "the poster prints on one A4 page");
+  // Found in the list without diacritics, linked to its poster.
+  await p.goto(`${demo.base}/venues?q=quan%20pho%20thu%20nghiem`);
+  assert.ok(await p.getByRole("link", { name: "Quán phở thử nghiệm" }).isVisible());
+  await ctx.close();
+});
+
 test("aid between localities and a thank-you letter on one A4 page", async () => {
   await page.goto(`${demo.base}/aid`);
   const text = await page.locator("main").innerText();

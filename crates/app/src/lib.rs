@@ -29,6 +29,7 @@ pub mod risk;
 pub mod rules;
 pub mod tracing;
 pub mod vaccination;
+pub mod venues;
 
 use std::sync::Arc;
 

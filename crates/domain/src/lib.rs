@@ -27,6 +27,7 @@ pub mod time;
 pub mod units;
 pub mod vaccination;
 pub mod validation;
+pub mod venue_qr;
 pub mod zone;
 
 pub use ids::{

@@ -158,6 +158,7 @@ fn place_table(entity: &str) -> Option<&'static str> {
         "person" => Some("persons"),
         "case" => Some("cases"),
         "contact" => Some("contacts"),
+        "venue" => Some("venues"),
         _ => None,
     }
 }

@@ -80,7 +80,7 @@ pub use risk_inputs::{PublishedLevel, WeekCases};
 pub use units::{UnitFilter, UnitStats};
 pub use users::{Caller, LoginAttempt, NewUser, User, UserUnit};
 pub use vaccination::{Coverage, Dose, DoseItem, DOSE_BATCH_MAX, DOSE_NO_MAX};
-pub use venues::{Venue, VenueFilter};
+pub use venues::{NewVenue, Venue, VenueFilter};
 
 use domain::refdata::RefDataError;
 use domain::FieldError;

@@ -1,5 +1,5 @@
 //! The venue registry (places with a QR poster). Venues are not personal data: lists are
-//! scoped by jurisdiction but not audited.
+//! scoped by jurisdiction but not audited; a registration is (who put a poster up where).
 
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -7,9 +7,11 @@ use sqlx::Row;
 use domain::epi::VenueKind;
 use domain::{Scope, Structure, UnitPath, VenueId};
 
+use crate::audit::{self, AuditAction, AuditEntry};
 use crate::page::{Cursor, Page, PageRequest};
 use crate::sql::{Sql, Val};
 use crate::units::code_col;
+use crate::users::Caller;
 use crate::{Result, Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +34,20 @@ pub struct VenueFilter {
     pub kind: Option<VenueKind>,
     /// Part of the name, compared without case or Vietnamese diacritics ("pho" finds "Phở").
     pub name_contains: Option<String>,
+}
+
+/// A venue to register, its fields checked (`app::venues`). Its unit must be in the
+/// caller's scope; its QR payload is made from the id it gets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewVenue {
+    pub name: String,
+    pub kind: VenueKind,
+    pub structure: Structure,
+    pub unit_code: domain::UnitCode,
+    pub address: Option<String>,
+    pub capacity: Option<i64>,
+    pub open_min: i64,
+    pub close_min: i64,
 }
 
 const VENUE_COLUMNS: &str = "id, name, kind, structure, unit_code, unit_path, address, capacity, \
@@ -102,6 +118,90 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// Registers a venue in a commune of the caller's jurisdiction, audited, with the
+    /// folded name search uses and the QR payload of its id (`domain::venue_qr`, the payload
+    /// the simulator's venues carry: a scanner checks both alike). A unit that does not exist
+    /// is `not_found`, one outside the scope `out_of_scope` (units are public: saying so
+    /// leaks nothing).
+    pub async fn create_venue(&self, caller: &Caller, new: &NewVenue, now_s: i64) -> Result<Venue> {
+        let invalid = |r| StoreError::Invalid(vec![domain::FieldError::new("unit", r)]);
+        let unit = self
+            .unit_unscoped(new.structure, &new.unit_code)
+            .await?
+            .ok_or_else(|| invalid(domain::Reason::NotFound))?;
+        if !caller.scope.contains(new.structure, &unit.path) {
+            return Err(invalid(domain::Reason::OutOfScope));
+        }
+        // The payload needs the id, which the insert gives: a placeholder unique to this
+        // transaction holds the UNIQUE column until the row is updated in the same transaction.
+        let pending = format!(
+            "pending:{}:{}",
+            caller.user.id.0,
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos())
+        );
+        let mut tx = self.pool.begin().await?;
+        let id: i64 = sqlx::query(
+            "INSERT INTO venues (name, kind, structure, unit_code, unit_path, address, capacity,
+                                 open_min, close_min, qr_payload, synthetic, created_at_s,
+                                 name_folded)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $12) RETURNING id",
+        )
+        .bind(&new.name)
+        .bind(new.kind.as_str())
+        .bind(new.structure.as_str())
+        .bind(unit.code.as_str())
+        .bind(unit.path.as_str())
+        .bind(new.address.clone())
+        .bind(new.capacity)
+        .bind(new.open_min)
+        .bind(new.close_min)
+        .bind(&pending)
+        .bind(now_s)
+        .bind(domain::text::fold_diacritics(&new.name))
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+        // Payloads count venues from 0 (id − 1), as the simulator's do.
+        let index = u32::try_from(id - 1)
+            .map_err(|_| StoreError::Corrupt(format!("venues.id {id} beyond QR payloads")))?;
+        let qr_payload = domain::venue_qr::qr_payload(index);
+        sqlx::query("UPDATE venues SET qr_payload = $1 WHERE id = $2")
+            .bind(&qr_payload)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        audit::append(
+            &mut tx,
+            self.dialect,
+            [AuditEntry {
+                user: (caller.user.id.0 != 0).then_some(caller.user.id),
+                actor: caller.user.username.clone(),
+                action: AuditAction::Create,
+                entity: "venue",
+                entity_id: id.to_string(),
+                detail: None,
+            }],
+            now_s,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Venue {
+            id: VenueId(id),
+            name: new.name.clone(),
+            kind: new.kind,
+            structure: new.structure,
+            unit_code: unit.code,
+            unit_path: unit.path,
+            address: new.address.clone(),
+            capacity: new.capacity,
+            open_min: new.open_min,
+            close_min: new.close_min,
+            qr_payload,
+        })
     }
 
     /// A venue in scope, or None.

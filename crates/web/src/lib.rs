@@ -131,6 +131,7 @@ pub(crate) fn routes() -> Routes {
         .post("/persons/{id}/merge", write, api::persons::merge)
         .get("/audit", Can(Administer), api::audit::list)
         .get("/venues", SignedIn, api::venues::list)
+        .post("/venues", write, api::venues::create)
         .get("/venues/{id}", SignedIn, api::venues::get_one)
         .get("/venues/{id}/poster.svg", SignedIn, api::venues::poster_svg)
         .get("/venues/{id}/qr.png", SignedIn, api::venues::qr_png)

@@ -51,6 +51,7 @@ use crate::api;
         api::tracing::list_clusters,
         api::tracing::get_cluster,
         api::venues::list,
+        api::venues::create,
         api::venues::get_one,
         api::venues::poster_svg,
         api::venues::qr_png,

@@ -6,16 +6,16 @@
 //! most visits. Venues are stored sorted by (commune, kind, school level).
 //!
 //! Submodules: `build` (creating venues and assigning people to them), `finder` (weighted
-//! choice of a venue near home), `names` (display names) and `qr` (QR payloads).
+//! choice of a venue near home), `names` (display names) and the QR payloads
+//! (`domain::venue_qr`, shared with venues registered by hand).
 
 mod build;
 mod finder;
 mod names;
-mod qr;
 
 pub(crate) use self::build::build;
 pub(crate) use self::finder::{pool_of, Finder};
-pub use self::qr::{parse_qr_payload, qr_payload};
+pub use domain::venue_qr::{parse_qr_payload, qr_payload};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum VenueKind {

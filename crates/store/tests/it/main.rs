@@ -16,6 +16,7 @@ mod tallies;
 mod tracing;
 mod units;
 mod users;
+mod venue_entry;
 mod venue_names;
 mod vocab;
 

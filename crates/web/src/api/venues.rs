@@ -1,7 +1,7 @@
-//! Venues: search, one venue, and its printable QR poster.
+//! Venues: search, one venue, registration, and its printable QR poster.
 
 use axum::extract::{Path, State};
-use axum::http::header;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use domain::epi::VenueKind;
@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{opt_param, ListResponse, PageParams};
 use crate::error::{ApiError, ErrorCode};
-use crate::extract::{ApiQuery, Auth};
+use crate::extract::{ApiJson, ApiQuery, Auth};
 use crate::qr;
 use crate::AppState;
 
@@ -100,6 +100,54 @@ pub async fn list(
         )
         .await?;
     Ok(Json(ListResponse::from_page(venues, VenueDto::from)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewVenueRequest {
+    name: Option<String>,
+    /// A venue kind (see `VenueDto::kind`).
+    kind: Option<String>,
+    /// The commune's code (2021 structure unless `structure` says 2025), in the caller's
+    /// jurisdiction.
+    unit: Option<String>,
+    structure: Option<String>,
+    address: Option<String>,
+    /// How many people it holds at once, 1 to 100,000.
+    capacity: Option<i64>,
+    /// Opening hours, "HH:MM" local time; absent: 00:00 and 24:00.
+    opens: Option<String>,
+    closes: Option<String>,
+}
+
+/// Registers a venue in a commune of the caller's jurisdiction; its QR payload is made from
+/// its id. Audited.
+#[utoipa::path(post, path = "/api/v1/venues", request_body = NewVenueRequest, responses(
+    (status = 201, body = VenueDto),
+    (status = 400, body = crate::error::ErrorBody)
+), security(("bearer" = [])))]
+pub async fn create(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(r): ApiJson<NewVenueRequest>,
+) -> Result<(StatusCode, Json<VenueDto>), ApiError> {
+    let input = app::venues::VenueInput {
+        name: r.name,
+        kind: r.kind,
+        unit: r.unit,
+        structure: r.structure,
+        address: r.address,
+        capacity: r.capacity,
+        opens: r.opens,
+        closes: r.closes,
+    };
+    let venue = state
+        .register_venue(&auth.0, &input)
+        .await
+        .map_err(|e| match e {
+            app::venues::VenueError::Invalid(fields) => ApiError::invalid(fields),
+            app::venues::VenueError::Store(e) => e.into(),
+        })?;
+    Ok((StatusCode::CREATED, Json(venue.into())))
 }
 
 async fn venue_in_scope(state: &AppState, auth: &Auth, id: &str) -> Result<Venue, ApiError> {

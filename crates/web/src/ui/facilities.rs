@@ -52,8 +52,10 @@ pub(super) async fn list(State(state): State<AppState>, ui: Ui) -> Response {
     };
     let plan = super::capacity::section(&state, &ui, &all).await;
     let lang = ui.lang;
+    let manages = ui.me.user.role.can(Permission::ManageBeds);
     let body = html! {
         h1 { (t(lang, "facilities-title")) }
+        @if manages { p.noprint { a href="/facilities/new" { (t(lang, "facility-new-title")) } } }
         @if all.is_empty() { p { (t(lang, "facilities-empty")) } }
         @else {
             table {

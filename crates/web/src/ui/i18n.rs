@@ -16,7 +16,8 @@ macro_rules! ftl {
             include_str!(concat!("../../locales/en/", $name, ".ftl")))),*]
     };
 }
-const FILES: &[(&str, &str, &str)] = ftl!["main", "care", "aid", "export", "persons", "capacity"];
+const FILES: &[(&str, &str, &str)] =
+    ftl!["main", "care", "aid", "export", "persons", "capacity", "places"];
 
 fn build(
     lang: &str,

@@ -15,6 +15,7 @@ mod contacts;
 pub(crate) mod dashboard;
 mod dose_entry;
 mod facilities;
+mod facility_entry;
 mod forecast;
 mod graph;
 mod i18n;
@@ -29,6 +30,7 @@ mod persons;
 mod risk;
 mod shell;
 mod vaccination;
+mod venue_entry;
 mod venues;
 
 pub use i18n::{t, tr};
@@ -84,10 +86,15 @@ pub fn routes() -> Routes {
         .post("/contacts/{id}/lost", write, contacts::lost)
         .post("/contacts/assign", write, contacts::assign)
         .get("/venues", SignedIn, venues::venues)
+        .get("/venues/new", write, venue_entry::new_form)
+        .post("/venues", write, venue_entry::create)
+        .get("/venues/{id}/poster", SignedIn, venue_entry::poster)
         .get("/clusters", read, clusters::clusters)
         .get("/clusters/{id}", read, clusters::cluster_page)
         .get("/facilities", SignedIn, facilities::list)
         .post("/facilities/plan", Can(SetPolicy), capacity::add)
+        .get("/facilities/new", Can(ManageBeds), facility_entry::new_form)
+        .post("/facilities", Can(ManageBeds), facility_entry::create)
         .get("/facilities/{id}", SignedIn, facilities::page)
         .post("/facilities/{id}/admit", Can(ManageBeds), facilities::admit)
         .post(

@@ -43,8 +43,10 @@ pub(super) async fn venues(
             return failure(lang, StatusCode::INTERNAL_SERVER_ERROR);
         }
     };
+    let writes = me.user.role.can(domain::role::Permission::WritePersonal);
     let body = html! {
         h1 { (t(lang, "venues-title")) }
+        @if writes { p.noprint { a href="/venues/new" { (t(lang, "venue-new-title")) } } }
         form.noprint method="get" action="/venues" {
             label for="q" { (t(lang, "venues-search")) }
             input id="q" name="q" type="search" value=(name.unwrap_or(""));
@@ -58,9 +60,11 @@ pub(super) async fn venues(
                     th { (t(lang, "col-hours")) } th { "QR" }
                 } }
                 tbody { @for v in &found.items { tr {
-                    td { (v.name) } td { (v.kind.label_vi()) } td { (v.unit_code) }
+                    td { a href={ "/venues/" (v.id) "/poster" } { (v.name) } }
+                    td { (super::venue_entry::kind_name(lang, v.kind)) }
+                    td { (app::registry::Registry::of(v.structure).name(v.unit_code.as_str())) }
                     td { (hhmm(v.open_min)) "–" (hhmm(v.close_min)) }
-                    td { a href={ "/api/v1/venues/" (v.id) "/poster.svg" } target="_blank" { (t(lang, "venue-poster")) } }
+                    td { a href={ "/venues/" (v.id) "/poster" } { (t(lang, "venue-poster")) } }
                 } } }
             }
             @if let Some(n) = &found.next {

@@ -20,6 +20,7 @@ mod checkins;
 mod duplicate_review;
 mod duplicates;
 mod errors;
+mod facility_entry;
 mod followup;
 mod forecast;
 mod path_ids;
@@ -31,6 +32,7 @@ mod relief;
 mod tracing;
 mod ui;
 mod units;
+mod venue_entry;
 mod venues;
 
 use axum::body::Body;

@@ -1,4 +1,5 @@
-//! The QR codes venues display: a payload with a checksum any scanner can verify.
+//! The QR codes venues display: a payload with a checksum any scanner can verify. The
+//! simulator's venues and the venues registered by hand carry the same payload.
 
 const QR_PREFIX: &str = "CDV1:V:";
 
