@@ -83,6 +83,8 @@ pub struct WorkFilter {
     pub within: Option<domain::UnitPath>,
     /// Only the contacts whose quarantine ends by then.
     pub quarantine_ends_by_s: Option<i64>,
+    /// Only the contacts of this source case.
+    pub case: Option<CaseId>,
 }
 
 /// Contacts to give to an officer (`None`: take them back).
@@ -456,6 +458,7 @@ impl App {
             status: filter.status,
             within: filter.within,
             quarantine_ends_by_s: filter.quarantine_ends_by_s,
+            case: filter.case,
         }
     }
 

@@ -127,6 +127,8 @@ pub struct WorkListQuery {
     pub within: Option<UnitPath>,
     /// Only the contacts whose quarantine ends by then (due and overdue).
     pub quarantine_ends_by_s: Option<i64>,
+    /// Only the contacts of this source case.
+    pub case: Option<CaseId>,
 }
 
 /// Contacts of one degree and follow-up status within a scope (the `follow_tallies`).
@@ -370,6 +372,9 @@ impl Store {
         if let Some(s) = q.status {
             sql.push(" AND follow_status = ")
                 .bind(Val::Text(s.as_str().into()));
+        }
+        if let Some(c) = q.case {
+            sql.push(" AND case_id = ").bind(Val::Int(c.0));
         }
         if let Some(t) = q.quarantine_ends_by_s {
             sql.push(" AND quarantine_until_s <= ").bind(Val::Int(t));

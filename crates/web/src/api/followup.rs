@@ -245,6 +245,7 @@ pub async fn work_list(
                 status,
                 within,
                 quarantine_ends_by_s: None,
+                case: None,
             },
             &page,
         )

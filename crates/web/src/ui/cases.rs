@@ -351,6 +351,7 @@ pub(super) async fn case_page(
         form.noprint method="post" action={ "/cases/" (c.id) "/trace" } {
             button.primary type="submit" { (t(lang, "case-trace")) }
         }
+        p.noprint { a href={ "/contacts?list=all&case=" (c.id) } { (t(lang, "case-follow-contacts")) } }
         @if let Some(list) = &contacts { @if !list.referred.is_empty() {
             // Contacts living elsewhere are that unit's to follow up: counts only.
             ul.referred { @for r in &list.referred { li {

@@ -33,6 +33,8 @@ pub(super) struct ContactsQuery {
     status: Option<String>,
     /// Only the contacts living in this unit (a code or a name, `Registry::find`).
     unit: Option<String>,
+    /// Only the contacts of this source case.
+    case: Option<String>,
     cursor: Option<String>,
 }
 
@@ -78,6 +80,11 @@ impl ContactsQuery {
                 .and_then(|d| app::input::date(d).ok())
                 .filter(|_| list == WorkList::All)
                 .map(day_end_s),
+            case: self
+                .case
+                .as_deref()
+                .and_then(|c| c.trim().parse::<i64>().ok())
+                .map(domain::CaseId),
         };
         (list, filter, choices)
     }
@@ -97,6 +104,7 @@ impl ContactsQuery {
             ("mine", &self.mine),
             ("status", &self.status),
             ("unit", &self.unit),
+            ("case", &self.case),
             ("due_by", &self.due_by),
         ]
         .iter()
@@ -191,10 +199,13 @@ pub(super) async fn contacts(
             .find(|o| o.id == id)
             .map_or_else(|| id.0.to_string(), |o| o.username.clone())
     };
-    let back = format!("/contacts?{}", q.query_string());
+    let back = list_href(&q, list);
     let registry = crate::registry::Registry::of(domain::Structure::S2021);
     let body = html! {
         h1 { (t(lang, "contacts-title")) }
+        @if let Some(c) = filter.case {
+            p { a href={ "/cases/" (c.0) } { (tr(lang, "contacts-of-case", &[("id", c.0.to_string())])) } }
+        }
         nav.tabs.noprint {
             @for (tab, id) in TABS {
                 @if tab == list { strong aria-current="page" { (t(lang, id)) } }
@@ -204,6 +215,7 @@ pub(super) async fn contacts(
         }
         form.noprint method="get" action="/contacts" {
             input type="hidden" name="list" value=(list.as_str());
+            @if let Some(c) = filter.case { input type="hidden" name="case" value=(c.0); }
             label { input type="checkbox" name="f1" value="1" checked[f1]; " " (t(lang, "contacts-f1-only")) }
             " "
             label { input type="checkbox" name="mine" value="1" checked[filter.assignee.is_some()]; " " (t(lang, "contacts-mine")) }
