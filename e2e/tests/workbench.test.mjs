@@ -4,6 +4,10 @@
 // commune officer's own work list, and a transfer refused without a destination.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 import { startDemo } from "./server.mjs";
 import { launch, shot } from "./browser.mjs";
@@ -199,4 +203,47 @@ test("a transfer without a destination is refused", async () => {
   await page.goto(here);
   assert.equal(await page.locator(`form[action="${action}"]`).count(), 1, "still there");
   await shot(page, "34-transfer-refused");
+});
+
+/** The rows of an XLSX file as openpyxl (Debian's python3-openpyxl) reads them. */
+function openpyxlRows(bytes) {
+  const dir = mkdtempSync(join(tmpdir(), "chongdich-xlsx-"));
+  const file = join(dir, "export.xlsx");
+  writeFileSync(file, bytes);
+  try {
+    const script = "import json, sys, openpyxl\n" +
+      "ws = openpyxl.load_workbook(sys.argv[1], read_only=True).worksheets[0]\n" +
+      "print(json.dumps([[('' if c is None else str(c)) for c in r] for r in ws.iter_rows(values_only=True)]))";
+    return JSON.parse(execFileSync("/usr/bin/python3", ["-c", script, file]).toString());
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test("the case and contact exports open in openpyxl with the filtered page's rows", async () => {
+  // A commune by its name without diacritics, on both lists.
+  const due = await (await page.request.get(`${demo.base}/api/v1/contacts/work?list=all&limit=1`)).json();
+  const unitOf = async (code) => (await page.request.get(`${demo.base}/api/v1/units/2021/${code}`)).json();
+  const unit = await unitOf(due.items[0].unit_code);
+  const district = await unitOf(unit.parent_code);
+  // "phuc xa, ba dinh": as typed on a keyboard without Vietnamese input.
+  const typed = `${unit.name_ascii}, ${district.name_ascii}`.toLowerCase();
+
+  await page.goto(`${demo.base}/contacts?list=all&unit=${encodeURIComponent(typed)}`);
+  const onPage = await page.locator('tbody input[name="ids"]').evaluateAll((is) => is.map((i) => i.value));
+  assert.ok(onPage.length > 0 && onPage.length < 100, `one page of contacts: ${onPage.length}`);
+  const href = await page.getByRole("link", { name: "XLSX" }).getAttribute("href");
+  const contacts = openpyxlRows(await (await page.request.get(`${demo.base}${href}`)).body());
+  assert.equal(contacts[0][0], "Mã người tiếp xúc");
+  assert.deepEqual(contacts.slice(1).map((r) => r[0]), onPage, "the same contacts in the same order");
+  const names = await page.locator("tbody tr td:nth-child(2)").allInnerTexts();
+  assert.deepEqual(contacts.slice(1).map((r) => r[1]), names, "with the names the page shows");
+
+  await page.goto(`${demo.base}/cases?unit=${encodeURIComponent(typed)}&sort=oldest`);
+  const cases = await page.locator("main table tbody tr td:first-child a").allInnerTexts();
+  assert.ok(cases.length > 0, "the commune has cases");
+  const xlsx = await page.getByRole("link", { name: "XLSX" }).getAttribute("href");
+  const rows = openpyxlRows(await (await page.request.get(`${demo.base}${xlsx}`)).body());
+  assert.equal(rows[0][0], "Mã ca");
+  assert.deepEqual(rows.slice(1, 1 + cases.length).map((r) => r[0]), cases, "the same cases in the same order");
 });

@@ -75,10 +75,30 @@ fn rows_wanted(n: Option<&str>) -> usize {
 
 /// A row as the use case takes it; what the form itself could not read is named in `errors`
 /// (the Ct, written with a decimal comma or point).
-fn line_of(row: &Row, units: &HashMap<&str, &str>, errors: &mut Vec<FieldError>) -> LineInput {
+fn line_of(
+    row: &Row,
+    units: &HashMap<&str, &str>,
+    scope: &domain::Scope,
+    errors: &mut Vec<FieldError>,
+) -> LineInput {
     let get = |n: &str| value(row, n).map(str::to_string);
-    // A commune by its name as the list offers it; a code is taken as typed.
-    let unit = get("unit").map(|u| units.get(u.as_str()).map_or(u.clone(), |c| c.to_string()));
+    // A commune by its name as the list offers it, else as typed ("phuc xa, ba dinh", a
+    // code) when that names exactly one commune of the scope; anything else goes on as
+    // typed for the use case to refuse.
+    let unit = get("unit").map(|u| match units.get(u.as_str()) {
+        Some(code) => code.to_string(),
+        None => {
+            let found: Vec<_> = crate::registry::Registry::of(domain::Structure::S2021)
+                .find(&u, scope, 2)
+                .into_iter()
+                .filter(|c| c.level == domain::UnitLevel::Commune)
+                .collect();
+            match found.as_slice() {
+                [one] => one.code.to_string(),
+                _ => u.clone(),
+            }
+        }
+    });
     let person_id = match get("person_id") {
         None => None,
         Some(p) => match p.parse::<i64>() {
@@ -294,7 +314,7 @@ pub(super) async fn create_line_list(
         .enumerate()
         .map(|(k, &i)| {
             let mut errors = Vec::new();
-            let line = line_of(&rows[i], &units, &mut errors);
+            let line = line_of(&rows[i], &units, &ui.me.scope, &mut errors);
             form_errors.extend(
                 errors
                     .into_iter()
@@ -352,4 +372,34 @@ pub(super) async fn create_line_list(
         ui.page(&t(lang, "line-title"), body),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The commune of a new person's row: the label the list offers, or typed as a user
+    /// would without diacritics ("phuc xa, ba dinh"); a name several communes share, or none
+    /// has, goes on as typed (the use case refuses it).
+    #[test]
+    fn a_rows_commune_is_read_as_offered_or_as_typed() {
+        let all = domain::Scope::everything();
+        let offered = HashMap::from([("Phường Phúc Xá, Quận Ba Đình", "00001")]);
+        let unit_of = |typed: &str| {
+            let row: Row = HashMap::from([
+                ("full_name", "Nguyễn Văn A".to_string()),
+                ("unit", typed.to_string()),
+            ]);
+            let mut errors = Vec::new();
+            let line = line_of(&row, &offered, &all, &mut errors);
+            line.person.and_then(|p| p.unit)
+        };
+        assert_eq!(
+            unit_of("Phường Phúc Xá, Quận Ba Đình").as_deref(),
+            Some("00001")
+        );
+        assert_eq!(unit_of("phuc xa, ba dinh").as_deref(), Some("00001"));
+        assert_eq!(unit_of("trung hoa").as_deref(), Some("trung hoa"));
+        assert_eq!(unit_of("khong co").as_deref(), Some("khong co"));
+    }
 }
