@@ -24,7 +24,13 @@ pub struct DoseInput {
     pub given_on: Option<String>,
     /// The unit where the dose was given.
     pub unit: Option<String>,
+    /// The vaccine lot, as written on the vial (at most [`LOT_MAX_CHARS`]).
+    pub lot: Option<String>,
 }
+
+/// A lot number's length: lots are short codes ("A1234", "FF2593"); anything longer is a
+/// note typed in the wrong box.
+pub const LOT_MAX_CHARS: usize = 40;
 
 /// A dose from its input, its errors added to `errors` (which may already hold the edge's).
 /// Given: not before vaccination began, not after `today`.
@@ -48,6 +54,18 @@ pub fn dose(r: &DoseInput, today: NaiveDate, errors: &mut Vec<FieldError>) -> Op
         errors,
     );
     let place = unit("unit", r.unit.as_deref(), errors);
+    let lot = r
+        .lot
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string);
+    if lot
+        .as_ref()
+        .is_some_and(|l| l.chars().count() > LOT_MAX_CHARS)
+    {
+        errors.push(FieldError::new("lot", Reason::TooLong));
+    }
     match (&r.client_id, person, product, dose_no, given_on, place) {
         (Some(client_id), Some(p), Some(product), Some(dose_no), Some(given_on), Some(place))
             if errors.is_empty() =>
@@ -59,6 +77,7 @@ pub fn dose(r: &DoseInput, today: NaiveDate, errors: &mut Vec<FieldError>) -> Op
                 dose_no,
                 given_on,
                 place,
+                lot,
             })
         }
         _ => None,

@@ -211,6 +211,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0030_follow_up_work.sql"),
         then: None,
     },
+    Migration {
+        version: 31,
+        name: "dose_lot",
+        sqlite: include_str!("../migrations/sqlite/0031_dose_lot.sql"),
+        postgres: include_str!("../migrations/postgres/0031_dose_lot.sql"),
+        then: None,
+    },
 ];
 
 const REFDATA_KEY: &str = "units_fingerprint";

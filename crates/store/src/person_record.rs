@@ -77,6 +77,7 @@ pub struct DoseEpisode {
     pub dose_no: i64,
     pub product: String,
     pub given_on: String,
+    pub lot: Option<String>,
 }
 
 /// A relief package given to the person's household.
@@ -337,7 +338,7 @@ impl Store {
         })
         .collect::<Result<Vec<_>>>()?;
         let doses = sqlx::query(
-            "SELECT dose_no, product, given_on FROM vaccinations
+            "SELECT dose_no, product, given_on, lot FROM vaccinations
              WHERE person_id = $1 ORDER BY dose_no LIMIT $2",
         )
         .bind(id.0)
@@ -350,6 +351,7 @@ impl Store {
                 dose_no: r.try_get(0)?,
                 product: r.try_get(1)?,
                 given_on: r.try_get(2)?,
+                lot: r.try_get(3)?,
             })
         })
         .collect::<Result<Vec<_>>>()?;

@@ -38,6 +38,8 @@ pub struct DoseItem {
     pub given_on: NaiveDate,
     /// Where the dose was given.
     pub place: UnitCode,
+    /// The vaccine lot, as written on the vial.
+    pub lot: Option<String>,
 }
 
 /// A stored dose.
@@ -48,6 +50,7 @@ pub struct Dose {
     pub product: String,
     pub given_on: NaiveDate,
     pub place: UnitCode,
+    pub lot: Option<String>,
 }
 
 /// Coverage of one unit as of a date.
@@ -345,8 +348,8 @@ impl Store {
             tally_person_doses(&mut tx, item.person_id.0, -1).await?;
             sqlx::query(
                 "INSERT INTO vaccinations (person_id, dose_no, product, given_on, structure,
-                                           unit_code, created_at_s, client_id)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                                           unit_code, created_at_s, client_id, lot)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
             .bind(item.person_id.0)
             .bind(i64::from(item.dose_no))
@@ -356,6 +359,7 @@ impl Store {
             .bind(item.place.as_str())
             .bind(now_s)
             .bind(&item.client_id)
+            .bind(item.lot.clone())
             .execute(&mut *tx)
             .await?;
             tally_person_doses(&mut tx, item.person_id.0, 1).await?;
@@ -386,7 +390,7 @@ impl Store {
             return Ok(None);
         }
         let doses = sqlx::query(
-            "SELECT dose_no, product, given_on, unit_code FROM vaccinations
+            "SELECT dose_no, product, given_on, unit_code, lot FROM vaccinations
              WHERE person_id = $1 ORDER BY dose_no",
         )
         .bind(person.0)
@@ -400,6 +404,7 @@ impl Store {
                 product: r.try_get(1)?,
                 given_on: date_col(r, "given_on")?,
                 place: crate::units::code_col(r, "unit_code")?,
+                lot: r.try_get("lot")?,
             })
         })
         .collect::<Result<Vec<_>>>()?;

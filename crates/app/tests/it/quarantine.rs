@@ -52,6 +52,7 @@ async fn quarantine_days_follow_the_vaccination_window(store: Store) {
             dose_no: Some(*n),
             given_on: Some((*on).into()),
             unit: Some("00001".into()),
+            lot: None,
         };
         app::vaccination::dose(&input, today, &mut Vec::new()).unwrap()
     })
@@ -128,6 +129,7 @@ async fn test_days_and_self_monitoring_follow_the_vaccination_status(store: Stor
                 dose_no: Some(*n),
                 given_on: Some((*on).into()),
                 unit: Some("00001".into()),
+                lot: None,
             };
             app::vaccination::dose(&input, today, &mut Vec::new()).unwrap()
         })

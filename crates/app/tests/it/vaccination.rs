@@ -22,6 +22,7 @@ async fn doses_come_in_their_order(store: Store) {
             dose_no: Some(n),
             given_on: Some(on.into()),
             unit: Some("00001".into()),
+            lot: None,
         };
         dose(&input, today, &mut Vec::new()).expect("a well-formed dose")
     };

@@ -489,6 +489,7 @@ fn dose(id: &str, person: i64, product: Product, dose_no: u8, on: &str) -> DoseI
         dose_no,
         given_on: day(on),
         place: UnitCode::parse("00001").unwrap(),
+        lot: None,
     }
 }
 

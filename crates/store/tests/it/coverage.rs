@@ -23,6 +23,7 @@ fn dose(id: &str, person: i64, product: Product, dose_no: u8, on: NaiveDate) -> 
         dose_no,
         given_on: on,
         place: UnitCode::parse("00001").unwrap(),
+        lot: None,
     }
 }
 

@@ -31,6 +31,8 @@ pub struct DoseRequest {
     given_on: Option<String>,
     /// Code of the unit where the dose was given.
     unit: Option<String>,
+    /// The vaccine lot, as written on the vial (at most 40 characters).
+    lot: Option<String>,
 }
 
 fn parse_dose(r: &DoseRequest, today: NaiveDate) -> Result<DoseItem, Vec<FieldError>> {
@@ -43,6 +45,7 @@ fn parse_dose(r: &DoseRequest, today: NaiveDate) -> Result<DoseItem, Vec<FieldEr
         dose_no: r.dose_no,
         given_on: r.given_on.clone(),
         unit: r.unit.clone(),
+        lot: r.lot.clone(),
     };
     app::vaccination::dose(&input, today, &mut errors).ok_or(errors)
 }
@@ -89,6 +92,7 @@ pub struct DoseDto {
     product: String,
     given_on: String,
     unit_code: String,
+    lot: Option<String>,
 }
 
 /// A person's doses (audited as a read).
@@ -115,6 +119,7 @@ pub async fn of_person(
                 product: d.product,
                 given_on: d.given_on.to_string(),
                 unit_code: d.place.to_string(),
+                lot: d.lot,
             })
             .collect(),
     ))

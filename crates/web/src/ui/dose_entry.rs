@@ -21,7 +21,7 @@ use domain::{FieldError, PersonId, Reason};
 use store::ItemOutcome;
 
 /// A product as printed on its vial (the same in both languages).
-fn product_name(p: Product) -> &'static str {
+pub(super) fn product_name(p: Product) -> &'static str {
     match p {
         Product::AstraZeneca => "AstraZeneca",
         Product::Pfizer => "Pfizer-BioNTech",
@@ -40,6 +40,7 @@ pub(super) struct DoseForm {
     dose_no: Option<String>,
     given_on: Option<String>,
     unit: Option<String>,
+    lot: Option<String>,
 }
 
 const LABELS: &[(&str, &str)] = &[
@@ -47,6 +48,7 @@ const LABELS: &[(&str, &str)] = &[
     ("dose_no", "dose-no"),
     ("given_on", "dose-given-on"),
     ("unit", "dose-place"),
+    ("lot", "dose-lot"),
     ("person_id", "col-id"),
 ];
 
@@ -81,6 +83,12 @@ pub(super) fn dose_form(ui: &Ui, person: PersonId, f: &DoseForm, errors: &[Field
                 input id="d-on" name="given_on" type="date" value=(v(&f.given_on))
                     aria-invalid=[err("given_on").map(|_| "true")];
                 @if let Some(e) = err("given_on") { span.field-error { (e) } }
+            }
+            div {
+                label for="d-lot" { (t(lang, "dose-lot")) }
+                input id="d-lot" name="lot" type="text" maxlength=(app::vaccination::LOT_MAX_CHARS) value=(v(&f.lot))
+                    aria-invalid=[err("lot").map(|_| "true")];
+                @if let Some(e) = err("lot") { span.field-error { (e) } }
             }
             div {
                 (commune_select(lang, &communes, "d-unit", "unit", f.unit.as_deref().filter(|u| !u.is_empty()),
@@ -147,6 +155,7 @@ pub(super) async fn record_dose(
         dose_no,
         given_on: filled(&f.given_on),
         unit: filled(&f.unit),
+        lot: filled(&f.lot),
     };
     let item = app::vaccination::dose(&input, state.today(), &mut errors);
     let errors = match item {

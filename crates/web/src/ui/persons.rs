@@ -312,11 +312,15 @@ fn episodes(lang: Lang, r: &store::PersonRecord) -> Markup {
         @if r.doses.is_empty() { p.muted { (t(lang, "person-none")) } } @else {
             table { tbody { @for d in &r.doses { tr {
                 td { (tr(lang, "person-dose-no", &[("no", d.dose_no.to_string())])) }
-                td { (d.product) }
+                td { @match d.product.parse::<domain::vaccination::Product>() {
+                    Ok(p) => (super::dose_entry::product_name(p)),
+                    Err(_) => (d.product),
+                } }
                 td { @match app::input::date(&d.given_on) {
                     Ok(day) => (domain::lang::date(day, lang)),
                     Err(_) => (d.given_on),
                 } }
+                td { @if let Some(l) = &d.lot { (tr(lang, "person-dose-lot", &[("lot", l.clone())])) } }
             } } } }
         }
         @if r.household_id.is_some() {

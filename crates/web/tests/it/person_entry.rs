@@ -148,10 +148,14 @@ async fn the_dose_form_records_a_dose_and_names_bad_fields(store: Store) {
         Method::POST,
         &format!("/persons/{id}/doses"),
         &cookie,
-        Some("product=&dose_no=9&given_on=2020-01-01&unit=00001"),
+        Some(&format!(
+            "product=&dose_no=9&given_on=2020-01-01&unit=00001&lot={}",
+            "A".repeat(41)
+        )),
     )
     .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.html.contains("Số lô vắc xin"), "{}", bad.html);
     assert!(bad.html.contains("Vắc xin"), "{}", bad.html);
     assert!(bad.html.contains("Mũi số"), "{}", bad.html);
     assert!(bad.html.contains("Ngày tiêm"), "{}", bad.html);
@@ -162,7 +166,7 @@ async fn the_dose_form_records_a_dose_and_names_bad_fields(store: Store) {
         Method::POST,
         &format!("/persons/{id}/doses"),
         &cookie,
-        Some("product=astrazeneca&dose_no=1&given_on=2021-08-01&unit=00001"),
+        Some("product=astrazeneca&dose_no=1&given_on=2021-08-01&unit=00001&lot=+NX1234+"),
     )
     .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.html);
@@ -171,6 +175,14 @@ async fn the_dose_form_records_a_dose_and_names_bad_fields(store: Store) {
         .await;
     assert_eq!(doses.json.as_array().unwrap().len(), 1, "{}", doses.json);
     assert_eq!(doses.json[0]["product"], "astrazeneca");
+    assert_eq!(doses.json[0]["lot"], "NX1234", "trimmed");
+    // The person page names the vaccine and its lot.
+    let person = send(&app, Method::GET, &format!("/persons/{id}"), &cookie, None).await;
+    assert!(
+        person.html.contains("AstraZeneca") && person.html.contains("lô NX1234"),
+        "{}",
+        person.html
+    );
 
     // A person outside the scope: as the page, not found; nothing recorded.
     let hidden = send(
