@@ -89,16 +89,31 @@ pub(super) async fn cluster_page(
             })
         })
         .collect();
-    let links: Vec<Link> = c
+    let drawn: Vec<_> = c
         .edges
         .iter()
         .filter(|(from, to, _)| in_graph.contains(from) && in_graph.contains(to))
+        .collect();
+    // Where cases met, by the venue's name (a place's name is on its poster).
+    let venue_ids: Vec<i64> = drawn
+        .iter()
+        .filter_map(|(_, _, r)| match r {
+            trace::Reason::Venue { venue, .. } => Some(app::contact_index::id_of(*venue)),
+            _ => None,
+        })
+        .collect();
+    let venues = match state.store.venue_names(&venue_ids).await {
+        Ok(v) => v,
+        Err(e) => return ui.failed("cluster venues", &e),
+    };
+    let links: Vec<Link> = drawn
+        .iter()
         .map(|(from, to, reason)| Link {
             from: *from,
             to: *to,
             title: format!(
                 "{from} → {to}: {}",
-                super::cases::reason_text(lang, reason, &Default::default())
+                super::cases::reason_text(lang, reason, &venues)
             ),
             kind: super::cases::reason_kind(reason),
         })
