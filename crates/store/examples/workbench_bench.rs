@@ -53,14 +53,14 @@ const FAMILY: [(&str, u64); 16] = [
 const MIDDLE_MEN: [&str; 8] = ["Văn", "Văn", "Văn", "Đức", "Minh", "Quang", "Hữu", "Thanh"];
 const MIDDLE_WOMEN: [&str; 8] = ["Thị", "Thị", "Thị", "Ngọc", "Thu", "Thanh", "Hồng", "Minh"];
 const GIVEN_MEN: [&str; 24] = [
-    "Kiểm", "Anh", "Hùng", "Dũng", "Tuấn", "Khánh", "Khoa", "Kiên", "Long", "Nam", "Hải",
-    "Sơn", "Trung", "Thắng", "Cường", "Phong", "Quân", "Bình", "Tùng", "Đạt", "Hiếu", "Lâm",
-    "Việt", "Toàn",
+    "Kiểm", "Anh", "Hùng", "Dũng", "Tuấn", "Khánh", "Khoa", "Kiên", "Long", "Nam", "Hải", "Sơn",
+    "Trung", "Thắng", "Cường", "Phong", "Quân", "Bình", "Tùng", "Đạt", "Hiếu", "Lâm", "Việt",
+    "Toàn",
 ];
 const GIVEN_WOMEN: [&str; 24] = [
-    "Hà", "Lan", "Hương", "Linh", "Trang", "Hoa", "Mai", "Thảo", "Ngân", "Yến", "Nhung",
-    "Huyền", "Loan", "Khuê", "Kim", "Quỳnh", "Thủy", "Vân", "Phương", "Dung", "Giang", "Hạnh",
-    "Oanh", "Tâm",
+    "Hà", "Lan", "Hương", "Linh", "Trang", "Hoa", "Mai", "Thảo", "Ngân", "Yến", "Nhung", "Huyền",
+    "Loan", "Khuê", "Kim", "Quỳnh", "Thủy", "Vân", "Phương", "Dung", "Giang", "Hạnh", "Oanh",
+    "Tâm",
 ];
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -83,9 +83,19 @@ async fn main() {
     );
     let only = std::env::var("WORKBENCH_ONLY").unwrap_or_default();
     if only.is_empty() || only == "sqlite" {
-        // A file under /tmp, removed when the run ends.
-        let db = store::testing::sqlite().await;
-        run("SQLite", &db.store, &db.url, &sizes).await;
+        match std::env::var("WORKBENCH_REUSE") {
+            // A database a run interrupted left loaded: its queries again, without loading.
+            Ok(path) => {
+                let url = format!("sqlite://{path}");
+                let store = Store::connect(&url).await.unwrap();
+                run("SQLite", &store, &url, &sizes).await;
+            }
+            Err(_) => {
+                // A file under /tmp, removed when the run ends.
+                let db = store::testing::sqlite().await;
+                run("SQLite", &db.store, &db.url, &sizes).await;
+            }
+        }
     }
     if only.is_empty() || only == "postgres" {
         match store::testing::postgres().await {
@@ -159,18 +169,20 @@ async fn run(name: &str, store: &Store, url: &str, sizes: &Sizes) {
     println!("\n{name}: {} communes", units.len());
     let pool = sqlx::AnyPool::connect(url).await.unwrap();
 
+    let reuse = std::env::var("WORKBENCH_REUSE").is_ok();
     let t = Instant::now();
-    load_persons(store, &units, sizes.persons).await;
-    let persons_s = t.elapsed();
-    let t = Instant::now();
-    load_cases(store, &units, sizes).await;
-    let cases_s = t.elapsed();
-    let t = Instant::now();
-    let open = load_contacts(&pool, name, &units, sizes).await;
-    let contacts_s = t.elapsed();
-    let t = Instant::now();
-    sqlx::query("ANALYZE").execute(&pool).await.unwrap();
-    println!(
+    if !reuse {
+        load_persons(store, &units, sizes.persons).await;
+        let persons_s = t.elapsed();
+        let t = Instant::now();
+        load_cases(store, &units, sizes).await;
+        let cases_s = t.elapsed();
+        let t = Instant::now();
+        let open = load_contacts(&pool, name, &units, sizes).await;
+        let contacts_s = t.elapsed();
+        let t = Instant::now();
+        sqlx::query("ANALYZE").execute(&pool).await.unwrap();
+        println!(
         "loaded: {} persons in {:.1} s, {} cases in {:.1} s, {} contacts ({open} followed) in {:.1} s, ANALYZE {:.1} s",
         sizes.persons,
         persons_s.as_secs_f64(),
@@ -180,17 +192,30 @@ async fn run(name: &str, store: &Store, url: &str, sizes: &Sizes) {
         contacts_s.as_secs_f64(),
         t.elapsed().as_secs_f64()
     );
+    }
     check_tallies(&pool).await;
 
     // Callers as the pages have them: the province's command, a district's, a commune's
     // officer (the first commune; every commune holds about as many contacts).
-    let province = caller(store, "bench-province", Role::Command, "01").await;
-    let district = caller(store, "bench-district", Role::Command, "001").await;
+    let province = caller(
+        store,
+        &format!("bench-province-{}", std::process::id()),
+        Role::Command,
+        "01",
+    )
+    .await;
+    let district = caller(
+        store,
+        &format!("bench-district-{}", std::process::id()),
+        Role::Command,
+        "001",
+    )
+    .await;
     let commune_code = units[0].code.clone();
     let commune_path = units[0].path.clone();
     let officer = caller(
         store,
-        "bench-commune",
+        &format!("bench-commune-{}", std::process::id()),
         Role::CommuneOfficer,
         commune_code.as_str(),
     )
@@ -217,7 +242,12 @@ async fn run(name: &str, store: &Store, url: &str, sizes: &Sizes) {
         .path;
     // A person living in Ba Đình, so that both scopes find them.
     let i = (sizes.persons / 2..)
-        .find(|&i| unit_of(&units, i).path.as_str().starts_with(ba_dinh.as_str()))
+        .find(|&i| {
+            unit_of(&units, i)
+                .path
+                .as_str()
+                .starts_with(ba_dinh.as_str())
+        })
         .unwrap();
     let by_phone = PersonQuery::Number {
         national_id: None,
@@ -236,8 +266,15 @@ async fn run(name: &str, store: &Store, url: &str, sizes: &Sizes) {
         ("person search, name \"vo thi khue\"", &by_rare),
         ("person search, phone", &by_phone),
         ("person search, national ID", &by_nid),
-        ("person search, a number both phone and national ID", &by_both),
+        (
+            "person search, a number both phone and national ID",
+            &by_both,
+        ),
     ] {
+        // A run resumed on SQLite skips the number searches: each scans every person there.
+        if reuse && !matches!(q, PersonQuery::Name(_)) {
+            continue;
+        }
         for (scope, c) in [("Hà Nội", &province), ("Ba Đình", &district)] {
             let found = store
                 .search_persons(c, q, &PageRequest::first(PAGE), NOW)
@@ -334,14 +371,26 @@ async fn run(name: &str, store: &Store, url: &str, sizes: &Sizes) {
     };
     for (scope, f) in [("Hà Nội", &whole), ("one commune", &in_commune)] {
         let got = store
-            .list_cases(&province, Structure::S2021, f, &PageRequest::first(PAGE), NOW)
+            .list_cases(
+                &province,
+                Structure::S2021,
+                f,
+                &PageRequest::first(PAGE),
+                NOW,
+            )
             .await
             .unwrap()
             .items
             .len();
         let d = median(|| async {
             store
-                .list_cases(&province, Structure::S2021, f, &PageRequest::first(PAGE), NOW)
+                .list_cases(
+                    &province,
+                    Structure::S2021,
+                    f,
+                    &PageRequest::first(PAGE),
+                    NOW,
+                )
                 .await
                 .unwrap()
         })
@@ -490,12 +539,7 @@ async fn load_cases(store: &Store, units: &[UnitRef], sizes: &Sizes) {
 /// Contacts in multi-row inserts (the triggers keep the tallies, whatever the insert path),
 /// and for the followed ones a reached call on some of their yesterdays and todays. Answers
 /// how many are followed.
-async fn load_contacts(
-    pool: &sqlx::AnyPool,
-    name: &str,
-    units: &[UnitRef],
-    sizes: &Sizes,
-) -> i64 {
+async fn load_contacts(pool: &sqlx::AnyPool, name: &str, units: &[UnitRef], sizes: &Sizes) -> i64 {
     let today = (NOW + store::LOCAL_UTC_OFFSET_S) / 86_400;
     let day = |d: i64| {
         chrono::DateTime::from_timestamp(d * 86_400, 0)
@@ -511,9 +555,8 @@ async fn load_contacts(
     for k in 1..=sizes.contacts {
         let case = (k - 1) % sizes.cases + 1;
         // A person other than the case's own, distinct per case.
-        let person = (case_person(case, sizes) + (k - 1) / sizes.cases * 7_919 + 1 - 1)
-            % sizes.persons
-            + 1;
+        let person =
+            (case_person(case, sizes) + (k - 1) / sizes.cases * 7_919 + 1 - 1) % sizes.persons + 1;
         let person = if person == case_person(case, sizes) {
             person % sizes.persons + 1
         } else {
@@ -659,12 +702,12 @@ async fn explain(pool: &sqlx::AnyPool, name: &str, commune: &domain::UnitPath, p
     let p = commune.as_str();
     let hi = commune.subtree_upper_bound();
     let queries = [
-        format!("SELECT id FROM persons WHERE merged_into IS NULL AND name_folded >= 'nguyen van k' AND name_folded < 'nguyen van l' ORDER BY name_folded, id LIMIT 51"),
+        "SELECT id FROM persons WHERE merged_into IS NULL AND name_folded >= 'nguyen van k' AND name_folded < 'nguyen van l' ORDER BY name_folded, id LIMIT 51".to_string(),
         // The number search as search_persons writes it, and without its `1 = 0 OR`.
         format!("SELECT id FROM persons WHERE merged_into IS NULL AND (1 = 0 OR phone = '{phone}') ORDER BY name_folded, id LIMIT 51"),
         format!("SELECT id FROM persons WHERE merged_into IS NULL AND (phone = '{phone}') ORDER BY name_folded, id LIMIT 51"),
         format!("SELECT id FROM contacts WHERE structure = '2021' AND unit_path >= '{p}' AND unit_path < '{hi}' AND follow_status IN ('to_reach', 'in_quarantine', 'monitoring') ORDER BY id LIMIT 51"),
-        format!("SELECT id FROM contacts WHERE structure = '2021' AND follow_status IN ('to_reach', 'in_quarantine', 'monitoring') ORDER BY id LIMIT 51"),
+        "SELECT id FROM contacts WHERE structure = '2021' AND follow_status IN ('to_reach', 'in_quarantine', 'monitoring') ORDER BY id LIMIT 51".to_string(),
         "SELECT id FROM cases WHERE structure = '2021' ORDER BY confirmed_at_s DESC, id DESC LIMIT 51".to_string(),
         format!("SELECT id FROM cases WHERE structure = '2021' AND unit_path >= '{p}' AND unit_path < '{hi}' ORDER BY confirmed_at_s DESC, id DESC LIMIT 51"),
     ];
