@@ -322,6 +322,7 @@ async fn run(name: &str, store: &Store, url: &str, sizes: &Sizes) {
             status: None,
             within: None,
             quarantine_ends_by_s: None,
+            case: None,
         };
         for (scope, c) in [("commune (officer)", &officer), ("Hà Nội", &province)] {
             let got = store

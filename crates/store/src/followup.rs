@@ -575,3 +575,21 @@ async fn read_followed(
         became_case_id: r.try_get::<Option<i64>, _>(9)?.map(CaseId),
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::open_statuses;
+
+    /// The lists' condition on the status is the open-contacts index's own, word for word:
+    /// a planner uses a partial index only when the query says what its condition says.
+    #[test]
+    fn the_open_contacts_index_says_what_the_lists_say() {
+        let said = format!("follow_status IN ({})", open_statuses());
+        for file in [
+            include_str!("../migrations/sqlite/0032_contacts_open.sql"),
+            include_str!("../migrations/postgres/0032_contacts_open.sql"),
+        ] {
+            assert!(file.contains(&said), "{said}");
+        }
+    }
+}

@@ -218,6 +218,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0031_dose_lot.sql"),
         then: None,
     },
+    Migration {
+        version: 32,
+        name: "contacts_open",
+        sqlite: include_str!("../migrations/sqlite/0032_contacts_open.sql"),
+        postgres: include_str!("../migrations/postgres/0032_contacts_open.sql"),
+        then: None,
+    },
 ];
 
 const REFDATA_KEY: &str = "units_fingerprint";

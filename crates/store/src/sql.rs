@@ -100,6 +100,16 @@ impl Sql {
             .collect()
     }
 
+    /// The statement with SQLite's `EXPLAIN QUERY PLAN` before it, for tests of the plan.
+    #[cfg(test)]
+    pub(crate) fn explained(&self) -> Sql {
+        Sql {
+            text: format!("EXPLAIN QUERY PLAN {}", self.text),
+            vals: self.vals.clone(),
+            dialect: self.dialect,
+        }
+    }
+
     pub fn query(&self) -> Query<'_, Any, AnyArguments<'_>> {
         // sqlx 0.8's Any driver sends a NULL f64 to PostgreSQL typed as float4
         // (sqlx-core any/arguments.rs maps Null(Double) to Option<f32>). A cached statement
