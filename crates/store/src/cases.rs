@@ -122,14 +122,21 @@ pub(crate) fn push_case_filter(
         };
         let t: i64 = t.parse().map_err(|_| StoreError::BadCursor)?;
         let id: i64 = id.parse().map_err(|_| StoreError::BadCursor)?;
-        let after = if filter.oldest_first { ">" } else { "<" };
+        // `t` bounds the time on its own as well (`<= t AND (< t OR id < …)`): with the OR
+        // alone neither planner started the index walk at the cursor, so each page of an
+        // export read again every case before it (68 ms a page at 1 million on SQLite).
+        let (after, upto) = if filter.oldest_first {
+            (">", ">=")
+        } else {
+            ("<", "<=")
+        };
+        sql.push(&format!(" AND {p}confirmed_at_s {upto} "))
+            .bind(Val::Int(t));
         sql.push(&format!(" AND ({p}confirmed_at_s {after} "))
             .bind(Val::Int(t));
-        sql.push(&format!(" OR ({p}confirmed_at_s = "))
-            .bind(Val::Int(t));
-        sql.push(&format!(" AND {p}id {after} "))
+        sql.push(&format!(" OR {p}id {after} "))
             .bind(Val::Int(id))
-            .push("))");
+            .push(")");
     }
     Ok(())
 }
