@@ -585,11 +585,8 @@ mod tests {
     #[test]
     fn the_open_contacts_index_says_what_the_lists_say() {
         let said = format!("follow_status IN ({})", open_statuses());
-        for file in [
-            include_str!("../migrations/sqlite/0032_contacts_open.sql"),
-            include_str!("../migrations/postgres/0032_contacts_open.sql"),
-        ] {
-            assert!(file.contains(&said), "{said}");
-        }
+        // PostgreSQL only: SQLite planned worse with it (migration 0032's note).
+        let file = include_str!("../migrations/postgres/0032_contacts_open.sql");
+        assert!(file.contains(&said), "{said}");
     }
 }

@@ -5,6 +5,6 @@
 -- scope index (`contacts_by_scope`): a commune's few thousand contacts are fewer. The
 -- statuses are `domain::followup::FollowUpStatus::OPEN`, written as the lists write them
 -- (`store::followup::open_statuses`), so that both planners match the index's condition.
--- Same in both dialects.
+-- PostgreSQL only: on SQLite it made the province's lists slower (../sqlite/0032).
 CREATE INDEX contacts_open ON contacts (id)
     WHERE follow_status IN ('to_reach', 'in_quarantine', 'monitoring');
