@@ -345,20 +345,24 @@ async fn run(name: &str, store: &Store, url: &str, sizes: &Sizes) {
                 d,
             );
             let n = store
-                .work_list_count(c, Structure::S2021, &q, 10_000)
+                .work_list_count(c, Structure::S2021, &q, list.count_cap())
                 .await
                 .unwrap();
             let d = median(|| async {
                 store
-                    .work_list_count(c, Structure::S2021, &q, 10_000)
+                    .work_list_count(c, Structure::S2021, &q, list.count_cap())
                     .await
                     .unwrap()
             })
             .await;
             row(
-                &format!("work list {}, count (cap 10,000)", list.as_str()),
+                &format!(
+                    "work list {}, count (cap {})",
+                    list.as_str(),
+                    list.count_cap()
+                ),
                 scope,
-                n.map_or("> 10,000".into(), |n| n.to_string()),
+                n.map_or(format!("> {}", list.count_cap()), |n| n.to_string()),
                 d,
             );
         }

@@ -93,6 +93,17 @@ impl WorkList {
         WorkList::All,
     ];
 
+    /// How far a list's head counts before it says "more than": a day's lists test each
+    /// contact against the day's calls and tests, so they stop at 1,000 (a commune's day
+    /// is far below it; a province's work goes page by page, and the dashboard's counters
+    /// give its totals); "all" is a plain index range and counts to 10,000.
+    pub fn count_cap(self) -> i64 {
+        match self {
+            WorkList::All => 10_000,
+            WorkList::DueToday | WorkList::Missed | WorkList::EndingToday => 1_000,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             WorkList::DueToday => "due_today",

@@ -115,7 +115,9 @@ impl ContactsQuery {
 }
 
 /// Contacts a list's head counts before it says "more than".
-const COUNT_CAP: i64 = 10_000;
+fn count_cap(list: WorkList) -> i64 {
+    list.count_cap()
+}
 
 /// The tabs, each with its message id.
 const TABS: [(WorkList, &str); 4] = [
@@ -164,7 +166,7 @@ pub(super) async fn contacts(
                 domain::Structure::S2021,
                 list,
                 filter.clone(),
-                COUNT_CAP
+                count_cap(list)
             ),
         )
     };
@@ -250,7 +252,7 @@ pub(super) async fn contacts(
         }
         @match counted {
             Some(n) => p role="status" { (tr(lang, "contacts-count", &[("count", count(n, lang))])) },
-            None => p role="status" { (tr(lang, "contacts-count-more", &[("count", count(COUNT_CAP, lang))])) },
+            None => p role="status" { (tr(lang, "contacts-count-more", &[("count", count(count_cap(list), lang))])) },
         }
         p.noprint { (t(lang, "export-download")) " "
             a href={ "/contacts/export.xlsx?" (q.query_string()) } download { "XLSX" } " · "

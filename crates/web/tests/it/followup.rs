@@ -429,6 +429,34 @@ async fn assignment_loss_and_the_counters(store: Store) {
     assert_eq!(mine(trucbach.clone()).await, [c4]);
     assert!(mine(cdc.clone()).await.is_empty());
 
+    // A list's head counts to its cap, then says "more than" (None).
+    let token_caller = app
+        .store
+        .caller_by_token(
+            &domain::auth::token_hash(&cdc),
+            chrono::Utc::now().timestamp(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let q = store::WorkListQuery {
+        list: store::WorkList::All,
+        today: chrono::NaiveDate::from_ymd_opt(2021, 11, 20).unwrap(),
+        f1_only: false,
+        assignee: None,
+        status: None,
+        within: None,
+        quarantine_ends_by_s: None,
+        case: None,
+    };
+    let counted = |cap| {
+        app.store
+            .work_list_count(&token_caller, Structure::S2021, &q, cap)
+    };
+    assert_eq!(counted(2).await.unwrap(), Some(2));
+    assert_eq!(counted(1).await.unwrap(), None);
+    assert!(store::WorkList::DueToday.count_cap() < store::WorkList::All.count_cap());
+
     // Counters: two to reach, both in quarantine.
     assert_eq!(tallied(&app.store).await, [(1, "to_reach".into(), 2)]);
     let in_quarantine = || async {
