@@ -225,6 +225,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0032_contacts_open.sql"),
         then: None,
     },
+    Migration {
+        version: 33,
+        name: "calls_by_day",
+        sqlite: include_str!("../migrations/sqlite/0033_calls_by_day.sql"),
+        postgres: include_str!("../migrations/postgres/0033_calls_by_day.sql"),
+        then: None,
+    },
 ];
 
 const REFDATA_KEY: &str = "units_fingerprint";
