@@ -227,7 +227,7 @@ fn form_page(
                                     select id=(id) name=(fname) aria-label=(aria) aria-invalid=[e.map(|_| "true")] {
                                         option value="" selected[v.is_empty()] { (t(lang, "form-choose")) }
                                         @for k in domain::epi::TestKind::ALL {
-                                            option value=(k.as_str()) selected[v == k.as_str()] { (k.as_str().to_uppercase()) }
+                                            option value=(k.as_str()) selected[v == k.as_str()] { (super::cases::test_kind_name(lang, *k)) }
                                         }
                                     }
                                 }

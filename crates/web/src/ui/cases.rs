@@ -98,6 +98,11 @@ const COUNT_CAP: i64 = 10_000;
 
 /// Percent-encodes a filter value for a link (values are codes and dates; anything else is
 /// encoded byte by byte).
+/// A test's kind as the reader says it ("RT-PCR", "Test nhanh kháng nguyên"), not its slug.
+pub(super) fn test_kind_name(lang: Lang, kind: domain::epi::TestKind) -> String {
+    t(lang, &format!("fu-test-{}", kind.as_str()))
+}
+
 pub(super) fn url_escape(v: &str) -> String {
     v.bytes()
         .map(|b| match b {
@@ -333,7 +338,7 @@ pub(super) async fn case_page(
                 th { (t(lang, "field-test-result")) } th { (t(lang, "field-ct")) }
             } }
             tbody { @for test in &detail.tests { tr.test {
-                td { (test.kind.as_str().to_uppercase()) } td { (local(test.sample_s, lang)) }
+                td { (test_kind_name(lang, test.kind)) } td { (local(test.sample_s, lang)) }
                 td { (local(test.result_s, lang)) }
                 td { (t(lang, if test.positive { "test-positive" } else { "test-negative" })) }
                 td { @if let Some(ct) = test.ct { "Ct " (domain::lang::decimal(ct, 1, lang)) } }
@@ -456,7 +461,7 @@ fn test_form(lang: Lang, case: domain::CaseId) -> maud::Markup {
                 label for="t-kind" { (t(lang, "field-test-kind")) }
                 select id="t-kind" name="kind" required {
                     option value="" selected { (t(lang, "form-choose")) }
-                    @for k in domain::epi::TestKind::ALL { option value=(k.as_str()) { (k.as_str().to_uppercase()) } }
+                    @for k in domain::epi::TestKind::ALL { option value=(k.as_str()) { (test_kind_name(lang, *k)) } }
                 }
                 label for="t-sample" { (t(lang, "field-sample-at")) }
                 input id="t-sample" name="sample_at" type="datetime-local" required;

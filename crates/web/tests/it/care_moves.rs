@@ -364,7 +364,7 @@ async fn tests_and_status_are_entered_on_a_case(store: Store) {
             .any(|r| r.contains("Âm tính") && r.contains("Ct 36,5"))
             && rows
                 .iter()
-                .any(|r| r.contains("ANTIGEN") && r.contains("Âm tính")),
+                .any(|r| r.contains("Test nhanh kháng nguyên") && r.contains("Âm tính")),
         "{page}"
     );
     let bad = send(
