@@ -13,7 +13,7 @@ use super::shell::{failure, Ui};
 use super::t;
 use crate::local_time::local_date;
 use crate::registry::Registry;
-use crate::sheet::{Cell, Sheet};
+use crate::sheet::{Cell, Format, SheetWriter};
 use crate::{AppState, Lang};
 
 /// Rows per export: a bound on memory; a larger export is refused with 413 (narrow the
@@ -46,12 +46,6 @@ pub(super) async fn xlsx(state: State<AppState>, ui: Ui, q: Query<CaseListQuery>
     export(state, ui, q, Format::Xlsx).await
 }
 
-#[derive(Clone, Copy)]
-enum Format {
-    Csv,
-    Xlsx,
-}
-
 async fn export(
     State(state): State<AppState>,
     ui: Ui,
@@ -63,7 +57,14 @@ async fn export(
     let now = state.now_s();
     let (filter, unknown_unit) = q.filter(now, &me.scope);
     let unknown_unit = unknown_unit.is_some();
-    let mut lines = Vec::new();
+    let header: Vec<String> = COLUMNS.iter().map(|k| t(lang, k)).collect();
+    let mut sheet = match SheetWriter::new(format, &t(lang, "export-cases-name"), &header) {
+        Ok(w) => w,
+        Err(e) => {
+            tracing::error!("case export: {e}");
+            return failure(lang, StatusCode::INTERNAL_SERVER_ERROR);
+        }
+    };
     if !unknown_unit {
         let mut page = store::PageRequest::first(store::LIMIT_MAX);
         loop {
@@ -78,9 +79,16 @@ async fn export(
                     return failure(lang, StatusCode::INTERNAL_SERVER_ERROR);
                 }
             };
-            lines.extend(found.items);
-            if lines.len() > EXPORT_ROWS_MAX {
+            if sheet.rows() as usize + found.items.len() > EXPORT_ROWS_MAX {
                 return failure(lang, StatusCode::PAYLOAD_TOO_LARGE);
+            }
+            // Each page is written and dropped before the next is read: memory holds one
+            // page and the file being made, whatever the export's size.
+            for line in &found.items {
+                if let Err(e) = sheet.row(&row(lang, line)) {
+                    tracing::error!("case export: {e}");
+                    return failure(lang, StatusCode::INTERNAL_SERVER_ERROR);
+                }
             }
             match found.next {
                 Some(next) => page.after = Some(next),
@@ -88,14 +96,11 @@ async fn export(
             }
         }
     }
-    let ext = match format {
-        Format::Csv => "csv",
-        Format::Xlsx => "xlsx",
-    };
     let detail = format!(
-        "cases.{ext} by {}: {} rows; filter {}",
+        "cases.{} by {}: {} rows; filter {}",
+        format.ext(),
         me.user.username,
-        lines.len(),
+        sheet.rows(),
         q.query_string()
     );
     if let Err(e) = state
@@ -106,16 +111,7 @@ async fn export(
         tracing::error!("case export audit: {e}");
         return failure(lang, StatusCode::INTERNAL_SERVER_ERROR);
     }
-    let sheet = Sheet {
-        name: t(lang, "export-cases-name"),
-        header: COLUMNS.iter().map(|k| t(lang, k)).collect(),
-        rows: lines.iter().map(|l| row(lang, l)).collect(),
-    };
-    let written = match format {
-        Format::Csv => sheet.csv(),
-        Format::Xlsx => sheet.xlsx(),
-    };
-    written.unwrap_or_else(|e| {
+    sheet.finish().unwrap_or_else(|e| {
         tracing::error!("case export: {e}");
         failure(lang, StatusCode::INTERNAL_SERVER_ERROR)
     })

@@ -14,7 +14,7 @@ use super::shell::{failure, Ui};
 use super::t;
 use crate::local_time::local_date;
 use crate::registry::Registry;
-use crate::sheet::{Cell, Sheet};
+use crate::sheet::{Cell, Format, SheetWriter};
 use crate::{AppState, Lang};
 
 /// Rows per export: a bound on memory; a larger export is refused with 413 (narrow the
@@ -40,24 +40,42 @@ const COLUMNS: [&str; 15] = [
 ];
 
 pub(super) async fn csv(state: State<AppState>, ui: Ui, q: Query<ContactsQuery>) -> Response {
-    export(state, ui, q, false).await
+    export(state, ui, q, Format::Csv).await
 }
 
 pub(super) async fn xlsx(state: State<AppState>, ui: Ui, q: Query<ContactsQuery>) -> Response {
-    export(state, ui, q, true).await
+    export(state, ui, q, Format::Xlsx).await
 }
 
 async fn export(
     State(state): State<AppState>,
     ui: Ui,
     Query(q): Query<ContactsQuery>,
-    xlsx: bool,
+    format: Format,
 ) -> Response {
     let Ui { lang, me } = ui;
     let structure = domain::Structure::S2021;
     let now = state.now_s();
     let (list, filter, choices) = q.filter(&me);
-    let mut rows = Vec::new();
+    let fail = |e: &dyn std::fmt::Display| {
+        tracing::error!("contact export: {e}");
+        failure(lang, StatusCode::INTERNAL_SERVER_ERROR)
+    };
+    let officers = match state.officers(&me).await {
+        Ok(o) => o,
+        Err(e) => return fail(&e),
+    };
+    let officer = |id: domain::UserId| {
+        officers
+            .iter()
+            .find(|o| o.id == id)
+            .map_or_else(|| id.0.to_string(), |o| o.username.clone())
+    };
+    let header: Vec<String> = COLUMNS.iter().map(|k| t(lang, k)).collect();
+    let mut sheet = match SheetWriter::new(format, &t(lang, "export-contacts-name"), &header) {
+        Ok(w) => w,
+        Err(e) => return fail(&e),
+    };
     if choices.is_none() {
         let mut page = store::PageRequest::first(store::LIMIT_MAX);
         loop {
@@ -66,14 +84,22 @@ async fn export(
                 .await
             {
                 Ok(found) => found,
-                Err(e) => {
-                    tracing::error!("contact export: {e}");
-                    return failure(lang, StatusCode::INTERNAL_SERVER_ERROR);
-                }
+                Err(e) => return fail(&e),
             };
-            rows.extend(found.items);
-            if rows.len() > EXPORT_ROWS_MAX {
+            if sheet.rows() as usize + found.items.len() > EXPORT_ROWS_MAX {
                 return failure(lang, StatusCode::PAYLOAD_TOO_LARGE);
+            }
+            // Each page is written and dropped before the next is read (bounded memory),
+            // with who its people are.
+            let ids: Vec<i64> = found.items.iter().map(|c| c.person_id.0).collect();
+            let people = match state.store.person_cards(&me.scope, structure, &ids).await {
+                Ok(p) => p,
+                Err(e) => return fail(&e),
+            };
+            for c in &found.items {
+                if let Err(e) = sheet.row(&row(lang, c, people.get(&c.person_id.0), &officer)) {
+                    return fail(&e);
+                }
             }
             match found.next {
                 Some(next) => page.after = Some(next),
@@ -81,23 +107,11 @@ async fn export(
             }
         }
     }
-    let ids: Vec<i64> = rows.iter().map(|c| c.person_id.0).collect();
-    let (people, officers) = tokio::join!(
-        state.store.person_cards(&me.scope, structure, &ids),
-        state.officers(&me)
-    );
-    let (people, officers) = match (people, officers) {
-        (Ok(p), Ok(o)) => (p, o),
-        (Err(e), _) | (_, Err(e)) => {
-            tracing::error!("contact export: {e}");
-            return failure(lang, StatusCode::INTERNAL_SERVER_ERROR);
-        }
-    };
-    let ext = if xlsx { "xlsx" } else { "csv" };
     let detail = format!(
-        "contacts.{ext} by {}: {} rows; filter {}",
+        "contacts.{} by {}: {} rows; filter {}",
+        format.ext(),
         me.user.username,
-        rows.len(),
+        sheet.rows(),
         q.query_string()
     );
     if let Err(e) = state
@@ -108,22 +122,7 @@ async fn export(
         tracing::error!("contact export audit: {e}");
         return failure(lang, StatusCode::INTERNAL_SERVER_ERROR);
     }
-    let officer = |id: domain::UserId| {
-        officers
-            .iter()
-            .find(|o| o.id == id)
-            .map_or_else(|| id.0.to_string(), |o| o.username.clone())
-    };
-    let sheet = Sheet {
-        name: t(lang, "export-contacts-name"),
-        header: COLUMNS.iter().map(|k| t(lang, k)).collect(),
-        rows: rows
-            .iter()
-            .map(|c| row(lang, c, people.get(&c.person_id.0), &officer))
-            .collect(),
-    };
-    let written = if xlsx { sheet.xlsx() } else { sheet.csv() };
-    written.unwrap_or_else(|e| {
+    sheet.finish().unwrap_or_else(|e| {
         tracing::error!("contact export: {e}");
         failure(lang, StatusCode::INTERNAL_SERVER_ERROR)
     })
