@@ -399,11 +399,18 @@ impl Store {
         match q.list {
             WorkList::DueToday => {
                 push_followed_on(&mut sql, start);
-                // Not reached today, or a test due today (day 1 is the quarantine's first
-                // local day: test days lie in 1..=its days) and none recorded today.
-                sql.push(" AND (1 = 1");
-                push_not_reached_on(&mut sql, q.today);
-                sql.push(" OR (quarantine_from_s IS NOT NULL AND (',' || test_days || ',') LIKE ('%,' || CAST(")
+                // Due: not reached today, or a test due today (day 1 is the quarantine's
+                // first local day: test days lie in 1..=its days) and none recorded today.
+                // Written as its negation in one NOT EXISTS: "no call reached them today
+                // unless a test is due and missing". PostgreSQL turns one NOT EXISTS into an
+                // anti-join that walks today's calls in step with the contacts; the two
+                // NOT EXISTS joined by OR were a subplan hashing every call of the day
+                // before the first row (the province's count: 107 -> 14 ms on a scratch
+                // database; docs/BENCHMARKS.md). The test-day test is never NULL (each
+                // operand is guarded), so its negation is exact.
+                sql.push(" AND NOT EXISTS (SELECT 1 FROM contact_followups f WHERE f.contact_id = contacts.id AND f.reached = 1 AND f.day = ")
+                    .bind(Val::Text(ymd(q.today)));
+                sql.push(" AND NOT (quarantine_from_s IS NOT NULL AND test_days IS NOT NULL AND (',' || test_days || ',') LIKE ('%,' || CAST(")
                     .bind(Val::Int(today + 1))
                     .push(&format!(
                         " - (quarantine_from_s + {LOCAL_UTC_OFFSET_S}) / 86400 AS TEXT) || ',%')"

@@ -79,18 +79,35 @@ async fn a_contact_due_today_leaves_the_list_once_reached(store: Store) {
     seed(&store, 5).await;
     let app = app_at_now(store);
     let tracer = national(&app, "tracer", Role::Tracer).await;
-    // Person 2: quarantine day 3 today (no test due); person 3: day 7 (a test is due).
+    // Person 2: quarantine day 3 today (no test due); person 3: day 7 (a test is due);
+    // person 4: monitored without quarantine (no quarantine day, so no test day either).
+    let monitored = ContactRow {
+        status: ContactStatus::Monitor,
+        quarantine_from_s: None,
+        quarantine_until_s: None,
+        test_days: String::new(),
+        ..f1(4, NOW - 2 * DAY, NOW - 2 * DAY, NOW + 12 * DAY)
+    };
     record(
         &app,
         &tracer,
         &[
             f1(2, NOW - 2 * DAY, NOW + 5 * DAY, NOW + 12 * DAY),
             f1(3, NOW - 6 * DAY, NOW + DAY, NOW + 8 * DAY),
+            monitored,
         ],
         NOW - 2 * DAY,
     )
     .await;
-    assert_eq!(persons_on(&app, &tracer, WorkList::DueToday).await, [2, 3]);
+    assert_eq!(
+        persons_on(&app, &tracer, WorkList::DueToday).await,
+        [2, 3, 4]
+    );
+    let c4 = contact_of(&app, &tracer, 4).await;
+    app.record_follow_up(&tracer, c4.id, &reached(None))
+        .await
+        .unwrap()
+        .unwrap();
     let c2 = contact_of(&app, &tracer, 2).await;
     assert_eq!(c2.follow_status, FollowUpStatus::ToReach);
 
