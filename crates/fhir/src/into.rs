@@ -1,0 +1,1 @@
+//! Bundles taken in (to come).
