@@ -42,6 +42,11 @@ pub mod systems {
     /// The extension on a Condition with the case's status (`active`, `recovered`, `died`):
     /// FHIR's clinical status has no word for death.
     pub const CASE_STATUS_EXT: &str = "https://chongdich.vn/fhir/StructureDefinition/case-status";
+    /// The extension on a Condition with when isolation began (`valueDateTime`).
+    pub const ISOLATION_EXT: &str = "https://chongdich.vn/fhir/StructureDefinition/isolation-start";
+    /// The extension on a Condition saying the case was found in the community (outside
+    /// quarantine and locked-down zones; `valueBoolean`).
+    pub const COMMUNITY_EXT: &str = "https://chongdich.vn/fhir/StructureDefinition/community";
     pub const CASE_STATUS: &str = "https://chongdich.vn/fhir/CodeSystem/case-status";
     /// Severity classes of Decision 4689/QĐ-BYT.
     pub const SEVERITY: &str = "https://chongdich.vn/fhir/CodeSystem/severity";

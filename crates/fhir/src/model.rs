@@ -126,6 +126,17 @@ pub struct Extension {
     pub value_coding: Option<Coding>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value_positive_int: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_date_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_boolean: Option<bool>,
+}
+
+impl Extension {
+    /// The first extension of `url` in `list`.
+    pub fn find<'a>(list: &'a [Extension], url: &str) -> Option<&'a Extension> {
+        list.iter().find(|e| e.url == url)
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -180,6 +191,8 @@ pub struct PatientLink {
 pub struct Condition {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extension: Vec<Extension>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub identifier: Vec<Identifier>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -112,8 +112,32 @@ pub fn condition(c: &Case) -> Condition {
         CaseStatus::Active => "active",
         CaseStatus::Recovered | CaseStatus::Died => "resolved",
     };
+    let mut extension = vec![
+        Extension {
+            url: sys::CASE_STATUS_EXT.into(),
+            value_coding: Some(Coding {
+                system: sys::CASE_STATUS.into(),
+                code: c.status.as_str().into(),
+                display: None,
+            }),
+            ..Extension::default()
+        },
+        Extension {
+            url: sys::COMMUNITY_EXT.into(),
+            value_boolean: Some(c.community),
+            ..Extension::default()
+        },
+    ];
+    if let Some(at) = c.isolation_s {
+        extension.push(Extension {
+            url: sys::ISOLATION_EXT.into(),
+            value_date_time: Some(instant(at)),
+            ..Extension::default()
+        });
+    }
     Condition {
         id: Some(c.id.0.to_string()),
+        extension,
         identifier: vec![Identifier {
             system: sys::CASE.into(),
             value: c.id.0.to_string(),
@@ -124,7 +148,7 @@ pub fn condition(c: &Case) -> Condition {
                 code: clinical.into(),
                 display: None,
             }],
-            text: Some(c.status.as_str().into()),
+            text: None,
         }),
         verification_status: Some(CodeableConcept::one(
             sys::VERIFICATION,
@@ -321,10 +345,10 @@ pub fn encounter(person: domain::PersonId, s: &StayEpisode) -> Encounter {
 /// A facility as the Location of its stays.
 pub fn location(f: &Facility, unit: &UnitNames) -> Location {
     Location {
-        id: Some(f.id.0.to_string()),
+        id: Some(f.id.get().to_string()),
         identifier: vec![Identifier {
             system: sys::FACILITY.into(),
-            value: f.id.0.to_string(),
+            value: f.id.get().to_string(),
         }],
         status: Some("active".into()),
         name: f.name.clone(),
@@ -345,17 +369,17 @@ pub fn location(f: &Facility, unit: &UnitNames) -> Location {
                 ..Extension::default()
             }],
         }),
-        managing_organization: Some(Reference::to("Organization", format!("facility-{}", f.id.0))),
+        managing_organization: Some(Reference::to("Organization", format!("facility-{}", f.id.get()))),
     }
 }
 
 /// A facility as the Organization that runs it, under its unit's Organization.
 pub fn facility_organization(f: &Facility, unit: &UnitNames) -> Organization {
     Organization {
-        id: Some(format!("facility-{}", f.id.0)),
+        id: Some(format!("facility-{}", f.id.get())),
         identifier: vec![Identifier {
             system: sys::FACILITY.into(),
-            value: f.id.0.to_string(),
+            value: f.id.get().to_string(),
         }],
         active: Some(true),
         kind: vec![CodeableConcept::one(sys::ORG_TYPE, "prov", "Healthcare Provider")],

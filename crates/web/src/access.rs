@@ -107,7 +107,7 @@ impl Declared {
 
 fn is_api(path: &str) -> bool {
     // FHIR is an API too: refused in its error shape, never sent to the sign-in page.
-    path.starts_with("/api/") || path.starts_with("/fhir/")
+    path.starts_with("/api/") || path == "/fhir" || path.starts_with("/fhir/")
 }
 
 /// A router being built, with the access of every route it holds.

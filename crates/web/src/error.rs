@@ -341,7 +341,8 @@ fn operation_outcome(status: StatusCode, error: &ApiError, lang: Lang) -> serde_
 /// Renders every error response in the caller's language and the one shape.
 pub async fn render_errors(req: Request, next: Next) -> Response {
     let lang = crate::lang::from_headers(req.headers());
-    let fhir = req.uri().path().starts_with("/fhir");
+    let path = req.uri().path();
+    let fhir = path == "/fhir" || path.starts_with("/fhir/");
     let resp = next.run(req).await;
     let status = resp.status();
     if !(status.is_client_error() || status.is_server_error()) {

@@ -271,7 +271,13 @@ pub(crate) fn routes() -> Routes {
         .get("/Patient/{id}", read, api::fhir::read_patient)
         .get("/Patient/{id}/$everything", read, api::fhir::everything)
         .get("/Observation", read, api::fhir::search_observation)
-        .get("/Immunization", read, api::fhir::search_immunization);
+        .get("/Immunization", read, api::fhir::search_immunization)
+        .add(
+            Verb::Post,
+            "",
+            write,
+            post(api::fhir::take).layer(DefaultBodyLimit::max(api::fhir::FHIR_BODY_LIMIT_BYTES)),
+        );
     Routes::under("")
         .merge(ui::routes())
         .merge(fhir)

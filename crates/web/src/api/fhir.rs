@@ -360,3 +360,69 @@ pub async fn everything(
         out::collection(&base(&state, &headers), WallClock::now_s(), res),
     ))
 }
+
+/// Most bytes a Bundle taken in may have (a thousand entries of ours take about 1 MiB).
+pub const FHIR_BODY_LIMIT_BYTES: usize = 2 * 1024 * 1024;
+
+/// `POST /fhir`: a transaction or collection Bundle of Patients, Conditions, test
+/// Observations and Immunizations, created through the forms' use cases and matched on
+/// identifiers (posting it twice changes nothing). Answers a transaction-response Bundle
+/// naming our records, in the order they were taken.
+pub async fn take(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    auth: Auth,
+    body: axum::body::Bytes,
+) -> Result<Fhir<Bundle>, ApiError> {
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| {
+            let ct = ct.split(';').next().unwrap_or("").trim();
+            ct == fhir::CONTENT_TYPE || ct == "application/json"
+        });
+    if !json {
+        return Err(ApiError::new(crate::error::ErrorCode::UnsupportedMediaType));
+    }
+    let bundle: Bundle = match serde_json::from_slice::<Resource>(&body) {
+        Ok(Resource::Bundle(b)) => *b,
+        Ok(_) => return Err(ApiError::field("resourceType", Reason::InvalidFormat)),
+        Err(_) => return Err(ApiError::new(crate::error::ErrorCode::InvalidJson)),
+    };
+    let taken = state
+        .take_bundle(&auth.0, &bundle)
+        .await
+        .map_err(|e| match e {
+            app::fhir_in::TakeError::Invalid(fields) => ApiError::invalid(fields),
+            app::fhir_in::TakeError::Store(e) => e.into(),
+        })?;
+    let entry = taken
+        .persons
+        .iter()
+        .map(|p| ("Patient", *p))
+        .chain(taken.cases.iter().map(|c| ("Condition", *c)))
+        .map(|(kind, (id, created))| fhir::model::BundleEntry {
+            full_url: None,
+            resource: None,
+            search: None,
+            request: None,
+            response: Some(fhir::model::BundleResponse {
+                status: if created { "201 Created" } else { "200 OK" }.into(),
+                location: Some(format!("{kind}/{id}")),
+            }),
+        })
+        .collect();
+    Ok(Fhir(
+        StatusCode::OK,
+        Bundle {
+            kind: if bundle.kind == "transaction" {
+                "transaction-response"
+            } else {
+                "batch-response"
+            }
+            .into(),
+            entry,
+            ..Bundle::default()
+        },
+    ))
+}
