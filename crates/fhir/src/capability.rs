@@ -17,6 +17,7 @@ pub fn statement(software_version: &str, date: &str) -> Value {
         "date": date,
         "kind": "instance",
         "software": {"name": "chongdich", "version": software_version},
+        "implementation": {"description": "chongdich: epidemic response command platform"},
         "fhirVersion": "4.0.1",
         "format": ["application/fhir+json"],
         "rest": [{

@@ -257,10 +257,7 @@ pub fn read(b: &Bundle) -> Result<Plan, Vec<FieldError>> {
                 plan.doses.push(DoseIn {
                     entry: i,
                     person: *person,
-                    product: im
-                        .vaccine_code
-                        .code_in(sys::VACCINE)
-                        .map(str::to_string),
+                    product: im.vaccine_code.code_in(sys::VACCINE).map(str::to_string),
                     dose_no: im
                         .protocol_applied
                         .first()

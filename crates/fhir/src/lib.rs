@@ -61,8 +61,7 @@ pub mod systems {
     pub const CVX: &str = "http://hl7.org/fhir/sid/cvx";
     pub const CLINICAL: &str = "http://terminology.hl7.org/CodeSystem/condition-clinical";
     pub const VERIFICATION: &str = "http://terminology.hl7.org/CodeSystem/condition-ver-status";
-    pub const CONDITION_CATEGORY: &str =
-        "http://terminology.hl7.org/CodeSystem/condition-category";
+    pub const CONDITION_CATEGORY: &str = "http://terminology.hl7.org/CodeSystem/condition-category";
     pub const OBSERVATION_CATEGORY: &str =
         "http://terminology.hl7.org/CodeSystem/observation-category";
     pub const ACT_CODE: &str = "http://terminology.hl7.org/CodeSystem/v3-ActCode";

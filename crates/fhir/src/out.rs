@@ -4,12 +4,12 @@
 use domain::epi::{CaseStatus, TestKind};
 use domain::person::Person;
 use store::Facility;
-use store::{ContactEpisode, StayEpisode};
 use store::{Case, Dose, TestResult};
+use store::{ContactEpisode, StayEpisode};
 
+use crate::instant;
 use crate::model::*;
 use crate::systems as sys;
-use crate::instant;
 
 /// A unit with its names, for an address or an Organization.
 #[derive(Debug, Clone, Default)]
@@ -235,7 +235,10 @@ pub fn observation(c: &Case, n: usize, t: &TestResult) -> Observation {
 /// CVX codes of the products CVX lists (Abdala and Hayat-Vax carry only ours).
 fn cvx(product: &str) -> Option<(&'static str, &'static str)> {
     Some(match product {
-        "moderna" => ("207", "COVID-19, mRNA, LNP-S, PF, 100 mcg/0.5mL dose or 50 mcg/0.25mL dose"),
+        "moderna" => (
+            "207",
+            "COVID-19, mRNA, LNP-S, PF, 100 mcg/0.5mL dose or 50 mcg/0.25mL dose",
+        ),
         "pfizer" => ("208", "COVID-19, mRNA, LNP-S, PF, 30 mcg/0.3 mL dose"),
         "astrazeneca" => ("210", "COVID-19 vaccine, vector-nr, rS-ChAdOx1, PF, 0.5 mL"),
         "janssen" => ("212", "COVID-19 vaccine, vector-nr, rS-Ad26, PF, 0.5 mL"),
@@ -262,10 +265,7 @@ pub fn immunization(person: domain::PersonId, d: &Dose, place: &UnitNames) -> Im
     Immunization {
         id: Some(format!("p{}-d{}", person.0, d.dose_no)),
         status: "completed".into(),
-        vaccine_code: CodeableConcept {
-            coding,
-            text: None,
-        },
+        vaccine_code: CodeableConcept { coding, text: None },
         patient: Reference::to("Patient", person.0),
         occurrence_date_time: d.given_on.format("%Y-%m-%d").to_string(),
         lot_number: d.lot.clone(),
@@ -321,7 +321,9 @@ pub fn encounter(person: domain::PersonId, s: &StayEpisode) -> Encounter {
         hospitalization: s.discharge_reason.as_deref().map(|r| Hospitalization {
             discharge_disposition: Some(match r {
                 "died" => CodeableConcept::one(sys::DISCHARGE, "exp", "Expired"),
-                "transferred" => CodeableConcept::one(sys::DISCHARGE, "other-hcf", "Other healthcare facility"),
+                "transferred" => {
+                    CodeableConcept::one(sys::DISCHARGE, "other-hcf", "Other healthcare facility")
+                }
                 _ => CodeableConcept::one(sys::DISCHARGE, "home", "Home"),
             }),
         }),
@@ -369,7 +371,10 @@ pub fn location(f: &Facility, unit: &UnitNames) -> Location {
                 ..Extension::default()
             }],
         }),
-        managing_organization: Some(Reference::to("Organization", format!("facility-{}", f.id.get()))),
+        managing_organization: Some(Reference::to(
+            "Organization",
+            format!("facility-{}", f.id.get()),
+        )),
     }
 }
 
@@ -382,7 +387,11 @@ pub fn facility_organization(f: &Facility, unit: &UnitNames) -> Organization {
             value: f.id.get().to_string(),
         }],
         active: Some(true),
-        kind: vec![CodeableConcept::one(sys::ORG_TYPE, "prov", "Healthcare Provider")],
+        kind: vec![CodeableConcept::one(
+            sys::ORG_TYPE,
+            "prov",
+            "Healthcare Provider",
+        )],
         name: f.name.clone(),
         part_of: Some(Reference::to("Organization", unit_id(unit))),
     }

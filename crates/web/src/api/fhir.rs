@@ -35,6 +35,11 @@ impl<T: Serialize> IntoResponse for Fhir<T> {
     }
 }
 
+/// A Bundle as an answer (through `Resource`, which writes its `resourceType`).
+fn bundle(b: Bundle) -> Fhir<Resource> {
+    Fhir(StatusCode::OK, Resource::Bundle(Box::new(b)))
+}
+
 /// The base of `fullUrl`s: the public origin, else the request's host.
 fn base(state: &AppState, headers: &HeaderMap) -> String {
     let origin = state.public_origin.clone().unwrap_or_else(|| {
@@ -130,7 +135,7 @@ pub async fn search_patient(
     headers: HeaderMap,
     auth: Auth,
     ApiQuery(q): ApiQuery<PatientSearch>,
-) -> Result<Fhir<Bundle>, ApiError> {
+) -> Result<Fhir<Resource>, ApiError> {
     let bad = || ApiError::field("identifier", Reason::InvalidFormat);
     let token = q
         .identifier
@@ -172,13 +177,10 @@ pub async fn search_patient(
         }
         _ => return Err(bad()),
     }
-    Ok(Fhir(
-        StatusCode::OK,
-        out::searchset(
-            &base(&state, &headers),
-            found.into_iter().map(Resource::Patient).collect(),
-        ),
-    ))
+    Ok(bundle(out::searchset(
+        &base(&state, &headers),
+        found.into_iter().map(Resource::Patient).collect(),
+    )))
 }
 
 /// `Patient/{id}` in a search parameter; a bare id is taken too.
@@ -293,7 +295,7 @@ pub async fn search_observation(
     headers: HeaderMap,
     auth: Auth,
     ApiQuery(q): ApiQuery<ObservationSearch>,
-) -> Result<Fhir<Bundle>, ApiError> {
+) -> Result<Fhir<Resource>, ApiError> {
     let id = patient_param("subject", q.subject.as_deref())?;
     let now = WallClock::now_s();
     let mut found = Vec::new();
@@ -305,10 +307,7 @@ pub async fn search_observation(
                 .map(|c| Resource::Observation(out::contact_link(id, c))),
         );
     }
-    Ok(Fhir(
-        StatusCode::OK,
-        out::searchset(&base(&state, &headers), found),
-    ))
+    Ok(bundle(out::searchset(&base(&state, &headers), found)))
 }
 
 #[derive(Deserialize)]
@@ -322,7 +321,7 @@ pub async fn search_immunization(
     headers: HeaderMap,
     auth: Auth,
     ApiQuery(q): ApiQuery<ImmunizationSearch>,
-) -> Result<Fhir<Bundle>, ApiError> {
+) -> Result<Fhir<Resource>, ApiError> {
     let id = patient_param("patient", q.patient.as_deref())?;
     let now = WallClock::now_s();
     let mut found = Vec::new();
@@ -337,10 +336,7 @@ pub async fn search_immunization(
             found.push(Resource::Immunization(out::immunization(id, &d, &place)));
         }
     }
-    Ok(Fhir(
-        StatusCode::OK,
-        out::searchset(&base(&state, &headers), found),
-    ))
+    Ok(bundle(out::searchset(&base(&state, &headers), found)))
 }
 
 /// `GET /fhir/Patient/{id}/$everything`: a collection Bundle of the person with their
@@ -350,15 +346,16 @@ pub async fn everything(
     headers: HeaderMap,
     auth: Auth,
     Path(id): Path<String>,
-) -> Result<Fhir<Bundle>, ApiError> {
+) -> Result<Fhir<Resource>, ApiError> {
     let id = our_id(&id)?;
     let res = everything_of(&state, &auth.0, PersonId(id))
         .await?
         .ok_or_else(ApiError::not_found)?;
-    Ok(Fhir(
-        StatusCode::OK,
-        out::collection(&base(&state, &headers), WallClock::now_s(), res),
-    ))
+    Ok(bundle(out::collection(
+        &base(&state, &headers),
+        WallClock::now_s(),
+        res,
+    )))
 }
 
 /// Most bytes a Bundle taken in may have (a thousand entries of ours take about 1 MiB).
@@ -373,7 +370,7 @@ pub async fn take(
     headers: HeaderMap,
     auth: Auth,
     body: axum::body::Bytes,
-) -> Result<Fhir<Bundle>, ApiError> {
+) -> Result<Fhir<Resource>, ApiError> {
     let json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -384,13 +381,17 @@ pub async fn take(
     if !json {
         return Err(ApiError::new(crate::error::ErrorCode::UnsupportedMediaType));
     }
-    let bundle: Bundle = match serde_json::from_slice::<Resource>(&body) {
-        Ok(Resource::Bundle(b)) => *b,
-        Ok(_) => return Err(ApiError::field("resourceType", Reason::InvalidFormat)),
-        Err(_) => return Err(ApiError::new(crate::error::ErrorCode::InvalidJson)),
-    };
+    // The Bundle is read as itself, not through `Resource`: serde cannot read an
+    // internally tagged enum (its entries' resources) inside another from its buffer.
+    let value: serde_json::Value = serde_json::from_slice(&body)
+        .map_err(|_| ApiError::new(crate::error::ErrorCode::InvalidJson))?;
+    if value.get("resourceType").and_then(|t| t.as_str()) != Some("Bundle") {
+        return Err(ApiError::field("resourceType", Reason::InvalidFormat));
+    }
+    let taken_in: Bundle = serde_json::from_value(value)
+        .map_err(|_| ApiError::new(crate::error::ErrorCode::InvalidJson))?;
     let taken = state
-        .take_bundle(&auth.0, &bundle)
+        .take_bundle(&auth.0, &taken_in)
         .await
         .map_err(|e| match e {
             app::fhir_in::TakeError::Invalid(fields) => ApiError::invalid(fields),
@@ -412,17 +413,14 @@ pub async fn take(
             }),
         })
         .collect();
-    Ok(Fhir(
-        StatusCode::OK,
-        Bundle {
-            kind: if bundle.kind == "transaction" {
-                "transaction-response"
-            } else {
-                "batch-response"
-            }
-            .into(),
-            entry,
-            ..Bundle::default()
-        },
-    ))
+    Ok(bundle(Bundle {
+        kind: if taken_in.kind == "transaction" {
+            "transaction-response"
+        } else {
+            "batch-response"
+        }
+        .into(),
+        entry,
+        ..Bundle::default()
+    }))
 }

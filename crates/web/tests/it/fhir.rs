@@ -88,7 +88,12 @@ fn kinds(bundle: &Value) -> Vec<String> {
         .as_array()
         .map(|a| {
             a.iter()
-                .map(|e| e["resource"]["resourceType"].as_str().unwrap_or("").to_string())
+                .map(|e| {
+                    e["resource"]["resourceType"]
+                        .as_str()
+                        .unwrap_or("")
+                        .to_string()
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -158,7 +163,9 @@ async fn reads_are_scoped_and_errors_are_outcomes(store: Store) {
 
     // Bad ids and bad searches.
     for bad in ["abc", "-1", "0", "1.5", "99999999999999999999999"] {
-        let r = app.get(&format!("/fhir/Patient/{bad}"), Some(&officer)).await;
+        let r = app
+            .get(&format!("/fhir/Patient/{bad}"), Some(&officer))
+            .await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{bad}");
     }
     for q in [
@@ -183,6 +190,7 @@ async fn reads_are_scoped_and_errors_are_outcomes(store: Store) {
             Some(&officer),
         )
         .await;
+    assert_eq!(by_nid.json["resourceType"], "Bundle");
     assert_eq!(by_nid.json["type"], "searchset");
     assert_eq!(by_nid.json["total"], 1, "{}", by_nid.json);
     let hidden_nid = app
@@ -259,7 +267,10 @@ async fn reads_are_scoped_and_errors_are_outcomes(store: Store) {
         .find(|e| e["resource"]["resourceType"] == "Condition")
         .unwrap();
     assert_eq!(condition["resource"]["id"], s.case.to_string());
-    assert_eq!(condition["resource"]["clinicalStatus"]["coding"][0]["code"], "active");
+    assert_eq!(
+        condition["resource"]["clinicalStatus"]["coding"][0]["code"],
+        "active"
+    );
     assert_eq!(condition["resource"]["code"]["coding"][1]["code"], "U07.1");
     let hidden_all = app
         .get(
@@ -276,11 +287,7 @@ async fn reads_are_scoped_and_errors_are_outcomes(store: Store) {
             Some(&app.login_as("admin", Role::Administrator, &["VN"]).await),
         )
         .await;
-    assert!(
-        audit.json.to_string().contains("phucxa"),
-        "{}",
-        audit.json
-    );
+    assert!(audit.json.to_string().contains("phucxa"), "{}", audit.json);
     let _ = s.command;
 }
 
@@ -412,7 +419,8 @@ fn comparable(bundle: &Value) -> Value {
             matches!(
                 r["resourceType"].as_str(),
                 Some("Patient" | "Condition" | "Immunization")
-            ) || (r["resourceType"] == "Observation" && r["code"]["coding"][0]["system"] == "http://loinc.org")
+            ) || (r["resourceType"] == "Observation"
+                && r["code"]["coding"][0]["system"] == "http://loinc.org")
         })
         .collect::<Vec<_>>();
     for r in &mut s {
@@ -438,7 +446,10 @@ async fn a_bundle_round_trips_and_is_idempotent(store: Store) {
     let a = App::new(store.clone());
     let s = seed(&a).await;
     let out_a = a
-        .get(&format!("/fhir/Patient/{}/$everything", s.person), Some(&s.command))
+        .get(
+            &format!("/fhir/Patient/{}/$everything", s.person),
+            Some(&s.command),
+        )
         .await;
     assert_eq!(out_a.status, StatusCode::OK);
 
@@ -460,24 +471,54 @@ async fn a_bundle_round_trips_and_is_idempotent(store: Store) {
         .unwrap()
         .to_string();
     let out_b = b
-        .get(&format!("/fhir/Patient/{person_b}/$everything"), Some(&command_b))
+        .get(
+            &format!("/fhir/Patient/{person_b}/$everything"),
+            Some(&command_b),
+        )
         .await;
     assert_eq!(out_b.status, StatusCode::OK);
     assert_eq!(comparable(&out_a.json), comparable(&out_b.json));
 
     // The same Bundle again changes nothing.
     let count = |t: &str| format!("SELECT COUNT(*) FROM {t}");
-    let before: Vec<i64> = futures_counts(&db_b.store, &["persons", "cases", "tests", "vaccinations", "case_status_history"], &count).await;
+    let before: Vec<i64> = futures_counts(
+        &db_b.store,
+        &[
+            "persons",
+            "cases",
+            "tests",
+            "vaccinations",
+            "case_status_history",
+        ],
+        &count,
+    )
+    .await;
     let again = b.post_json("/fhir", Some(&command_b), &out_a.json).await;
     assert_eq!(again.status, StatusCode::OK, "{}", again.json);
     assert_eq!(again.json["entry"][0]["response"]["status"], "200 OK");
-    let after = futures_counts(&db_b.store, &["persons", "cases", "tests", "vaccinations", "case_status_history"], &count).await;
+    let after = futures_counts(
+        &db_b.store,
+        &[
+            "persons",
+            "cases",
+            "tests",
+            "vaccinations",
+            "case_status_history",
+        ],
+        &count,
+    )
+    .await;
     assert_eq!(before, after);
     // And B's own export taken back into B is matched too.
     let own = b.post_json("/fhir", Some(&command_b), &out_b.json).await;
     assert_eq!(own.status, StatusCode::OK, "{}", own.json);
     assert_eq!(
-        futures_counts(&db_b.store, &["persons", "cases", "tests", "vaccinations"], &count).await,
+        futures_counts(
+            &db_b.store,
+            &["persons", "cases", "tests", "vaccinations"],
+            &count
+        )
+        .await,
         before[..4]
     );
 }
@@ -495,7 +536,10 @@ async fn bad_bundles_are_refused_and_write_nothing(store: Store) {
     let s = seed(&app).await;
     let viewer = app.login_as("viewer", Role::Viewer, &["01"]).await;
     let out = app
-        .get(&format!("/fhir/Patient/{}/$everything", s.person), Some(&s.command))
+        .get(
+            &format!("/fhir/Patient/{}/$everything", s.person),
+            Some(&s.command),
+        )
         .await
         .json;
     // A viewer may not write.
@@ -505,11 +549,19 @@ async fn bad_bundles_are_refused_and_write_nothing(store: Store) {
     let persons = store::testing::scalar(&store, "SELECT COUNT(*) FROM persons").await;
     // Not a Bundle; a Bundle of another type; a broken birth date in an otherwise new person.
     let r = app
-        .post_json("/fhir", Some(&s.command), &json!({"resourceType": "Patient"}))
+        .post_json(
+            "/fhir",
+            Some(&s.command),
+            &json!({"resourceType": "Patient"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.json);
     let r = app
-        .post_json("/fhir", Some(&s.command), &json!({"resourceType": "Bundle", "type": "searchset"}))
+        .post_json(
+            "/fhir",
+            Some(&s.command),
+            &json!({"resourceType": "Bundle", "type": "searchset"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.json);
     assert_eq!(r.json["issue"][0]["expression"][0], "type");
@@ -519,7 +571,11 @@ async fn bad_bundles_are_refused_and_write_nothing(store: Store) {
     p["birthDate"] = json!("2090-01-01");
     let r = app.post_json("/fhir", Some(&s.command), &broken).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.json);
-    assert_eq!(r.json["issue"][0]["expression"][0], "entry[0].birth_date", "{}", r.json);
+    assert_eq!(
+        r.json["issue"][0]["expression"][0], "entry[0].birth_date",
+        "{}",
+        r.json
+    );
     assert_eq!(
         store::testing::scalar(&store, "SELECT COUNT(*) FROM persons").await,
         persons
@@ -529,7 +585,8 @@ async fn bad_bundles_are_refused_and_write_nothing(store: Store) {
         "entry": (0..1001).map(|_| json!({})).collect::<Vec<_>>()});
     let r = app.post_json("/fhir", Some(&s.command), &many).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.json);
-    let huge = json!({"resourceType": "Bundle", "type": "collection", "x": "a".repeat(3 * 1024 * 1024)});
+    let huge =
+        json!({"resourceType": "Bundle", "type": "collection", "x": "a".repeat(3 * 1024 * 1024)});
     let r = app.post_json("/fhir", Some(&s.command), &huge).await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(r.json["issue"][0]["code"], "too-costly");
