@@ -313,3 +313,72 @@ fn person(i: usize, p: &Patient, errors: &mut Vec<FieldError>) -> PersonIn {
         address: address.and_then(|a| a.line.first().cloned()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn bundle(v: serde_json::Value) -> Bundle {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn references_codes_and_sizes_are_checked() {
+        let b = bundle(
+            json!({"resourceType": "Bundle", "type": "collection", "entry": [
+                {"fullUrl": "urn:uuid:p", "resource": {"resourceType": "Patient", "name": [{"text": "An"}],
+                    "address": [{"extension": [{"url": sys::UNIT_EXT, "valueCoding": {"system": sys::UNIT, "code": "2021:00001"}}]}]}},
+                {"resource": {"resourceType": "Condition", "code": {"coding": [{"system": sys::ICD10, "code": "U07.1"}]},
+                    "subject": {"reference": "Patient/404"}}},
+                {"resource": {"resourceType": "Observation", "status": "final", "code": {"coding": [{"system": sys::LOINC, "code": "1-8"}]}}},
+                {"resource": {"resourceType": "Immunization", "status": "completed", "vaccineCode": {},
+                    "patient": {"reference": "urn:uuid:p"}, "occurrenceDateTime": "2021-07-01"}},
+                {"resource": {"resourceType": "Location", "name": "x"}},
+            ]}),
+        );
+        let fields: Vec<String> = read(&b)
+            .unwrap_err()
+            .iter()
+            .map(|f| f.field.clone())
+            .collect();
+        assert_eq!(fields, ["entry[1].subject", "entry[2].code"]);
+
+        let many = bundle(json!({"resourceType": "Bundle", "type": "batch",
+            "entry": (0..=ENTRIES_MAX).map(|_| json!({})).collect::<Vec<_>>()}));
+        let fields: Vec<String> = read(&many)
+            .unwrap_err()
+            .iter()
+            .map(|f| f.field.clone())
+            .collect();
+        assert_eq!(fields, ["type", "entry"]);
+    }
+
+    #[test]
+    fn a_patient_reads_into_a_form() {
+        let b = bundle(
+            json!({"resourceType": "Bundle", "type": "transaction", "entry": [
+                {"fullUrl": "urn:uuid:p", "resource": {"resourceType": "Patient",
+                    "identifier": [{"system": sys::NATIONAL_ID, "value": "001090012345"}],
+                    "name": [{"text": "Nguyễn Văn An"}], "gender": "male", "birthDate": "1990-05-01",
+                    "telecom": [{"system": "phone", "value": "0912345678"}],
+                    "address": [{"line": ["12 Phó Đức Chính"], "extension": [{"url": sys::UNIT_EXT,
+                        "valueCoding": {"system": sys::UNIT, "code": "2025:10105"}}]}]}},
+            ]}),
+        );
+        let plan = read(&b).unwrap();
+        let p = &plan.persons[0];
+        assert_eq!(p.national_id.as_deref(), Some("001090012345"));
+        assert_eq!(p.unit.as_deref(), Some("2025:10105"));
+        assert_eq!(p.address.as_deref(), Some("12 Phó Đức Chính"));
+        assert_eq!(p.sex.as_deref(), Some("male"));
+    }
+
+    #[test]
+    fn ids_are_fhir_ids() {
+        assert!(crate::valid_id("c12-t1"));
+        assert!(!crate::valid_id(""));
+        assert!(!crate::valid_id("a/b"));
+        assert!(!crate::valid_id(&"1".repeat(65)));
+    }
+}
