@@ -240,6 +240,7 @@ pub async fn everything_of(
         if locations.contains_key(&fid) {
             continue;
         }
+        // A facility id has no public constructor: it is made by parsing, as from a path.
         let Ok(f) = fid.to_string().parse::<FacilityId>() else {
             continue;
         };
