@@ -18,6 +18,7 @@ pub mod checkins;
 pub mod clock;
 pub mod clusters;
 pub mod contact_index;
+pub mod fhir_in;
 pub mod followup;
 pub mod forecast;
 pub mod input;

@@ -19,6 +19,7 @@ mod checkins;
 mod conflict;
 mod contacts;
 mod facilities;
+mod fhir_ids;
 mod followup;
 pub mod kept;
 mod migrate;
@@ -62,6 +63,7 @@ pub use facilities::{
     Admission, Beds, CasesInCare, Facility, FacilityBeds, FacilityRow, NewFacility, OccupancyPoint,
     Occupant, Stay, StayRow, UnitBeds, WeeklyCases, CAPACITY_MAX, SERIES_DAYS_MAX,
 };
+pub use fhir_ids::{IdentifiedEntity, IDENTIFIER_MAX_CHARS};
 pub use followup::{
     FollowCount, FollowUpChange, FollowedContact, NewContactTest, NewFollowUp, StoredFollowUp,
     WorkList, WorkListQuery, ASSIGN_MAX,

@@ -232,6 +232,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0033_calls_by_day.sql"),
         then: None,
     },
+    Migration {
+        version: 35,
+        name: "fhir_identifiers",
+        sqlite: include_str!("../migrations/sqlite/0035_fhir_identifiers.sql"),
+        postgres: include_str!("../migrations/postgres/0035_fhir_identifiers.sql"),
+        then: None,
+    },
 ];
 
 const REFDATA_KEY: &str = "units_fingerprint";

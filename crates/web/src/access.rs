@@ -106,7 +106,8 @@ impl Declared {
 }
 
 fn is_api(path: &str) -> bool {
-    path.starts_with("/api/")
+    // FHIR is an API too: refused in its error shape, never sent to the sign-in page.
+    path.starts_with("/api/") || path == "/fhir" || path.starts_with("/fhir/")
 }
 
 /// A router being built, with the access of every route it holds.

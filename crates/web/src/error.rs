@@ -300,9 +300,49 @@ fn body(error: &ApiError, lang: Lang) -> ErrorBody {
     }
 }
 
+/// An error as FHIR's OperationOutcome: the issue type from the status, our code and
+/// message as its diagnostics, each bad field as an expression.
+fn operation_outcome(status: StatusCode, error: &ApiError, lang: Lang) -> serde_json::Value {
+    let kind = match status {
+        StatusCode::NOT_FOUND => "not-found",
+        StatusCode::UNAUTHORIZED => "login",
+        StatusCode::FORBIDDEN => "forbidden",
+        StatusCode::CONFLICT => "conflict",
+        StatusCode::PAYLOAD_TOO_LARGE => "too-costly",
+        StatusCode::TOO_MANY_REQUESTS => "throttled",
+        StatusCode::METHOD_NOT_ALLOWED | StatusCode::UNSUPPORTED_MEDIA_TYPE => "not-supported",
+        s if s.is_client_error() => "invalid",
+        _ => "exception",
+    };
+    let mut issues: Vec<serde_json::Value> = error
+        .fields
+        .iter()
+        .map(|f| {
+            serde_json::json!({
+                "severity": "error",
+                "code": kind,
+                "details": {"text": f.reason.code()},
+                "diagnostics": reason_message(f.reason, lang),
+                "expression": [f.field],
+            })
+        })
+        .collect();
+    if issues.is_empty() {
+        issues.push(serde_json::json!({
+            "severity": "error",
+            "code": kind,
+            "details": {"text": error.code.as_str()},
+            "diagnostics": error_message(error.code, lang),
+        }));
+    }
+    serde_json::json!({"resourceType": "OperationOutcome", "issue": issues})
+}
+
 /// Renders every error response in the caller's language and the one shape.
 pub async fn render_errors(req: Request, next: Next) -> Response {
     let lang = crate::lang::from_headers(req.headers());
+    let path = req.uri().path();
+    let fhir = path == "/fhir" || path.starts_with("/fhir/");
     let resp = next.run(req).await;
     let status = resp.status();
     if !(status.is_client_error() || status.is_server_error()) {
@@ -323,11 +363,21 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
         .remove::<ApiError>()
         .unwrap_or_else(|| ApiError::new(ErrorCode::from_status(status)));
     drop(original);
-    let json = serde_json::to_vec(&body(&error, lang)).unwrap_or_default();
-    parts.headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json; charset=utf-8"),
-    );
+    // FHIR's clients read errors as an OperationOutcome: the same code, words and fields.
+    let (json, content_type) = if fhir {
+        (
+            serde_json::to_vec(&operation_outcome(status, &error, lang)).unwrap_or_default(),
+            fhir::CONTENT_TYPE,
+        )
+    } else {
+        (
+            serde_json::to_vec(&body(&error, lang)).unwrap_or_default(),
+            "application/json; charset=utf-8",
+        )
+    };
+    parts
+        .headers
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     parts.headers.remove(header::CONTENT_LENGTH);
     parts.headers.insert(
         header::CONTENT_LANGUAGE,

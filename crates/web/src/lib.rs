@@ -265,8 +265,22 @@ pub(crate) fn routes() -> Routes {
                 api::checkins::CHECKIN_BODY_LIMIT_BYTES,
             )),
         );
+    let fhir = Routes::under("/fhir")
+        .get("/metadata", Public, api::fhir::metadata)
+        .get("/Patient", read, api::fhir::search_patient)
+        .get("/Patient/{id}", read, api::fhir::read_patient)
+        .get("/Patient/{id}/$everything", read, api::fhir::everything)
+        .get("/Observation", read, api::fhir::search_observation)
+        .get("/Immunization", read, api::fhir::search_immunization)
+        .add(
+            Verb::Post,
+            "",
+            write,
+            post(api::fhir::take).layer(DefaultBodyLimit::max(api::fhir::FHIR_BODY_LIMIT_BYTES)),
+        );
     Routes::under("")
         .merge(ui::routes())
+        .merge(fhir)
         .get("/healthz", Public, api::health::healthz)
         .get("/openapi.json", Public, openapi::openapi_json)
         .merge(api)

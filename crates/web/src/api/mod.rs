@@ -11,6 +11,7 @@ pub mod cases;
 pub mod casework;
 pub mod checkins;
 pub mod facilities;
+pub mod fhir;
 pub mod followup;
 pub mod forecast;
 pub mod health;

@@ -74,7 +74,13 @@ async fn call(app: &App, route: &Declared, token: Option<&str>) -> Answer {
     let bytes = resp.into_body().collect().await.unwrap().to_bytes();
     let code = serde_json::from_slice::<serde_json::Value>(&bytes)
         .ok()
-        .and_then(|v| v["error"]["code"].as_str().map(str::to_string));
+        .and_then(|v| {
+            // The JSON API's error shape, or FHIR's OperationOutcome (`/fhir`).
+            v["error"]["code"]
+                .as_str()
+                .or(v["issue"][0]["details"]["text"].as_str())
+                .map(str::to_string)
+        });
     Answer {
         status,
         location,

@@ -21,6 +21,7 @@ mod duplicate_review;
 mod duplicates;
 mod errors;
 mod facility_entry;
+mod fhir;
 mod followup;
 mod forecast;
 mod path_ids;

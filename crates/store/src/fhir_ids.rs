@@ -1,0 +1,79 @@
+//! Identifiers of records taken in from FHIR Bundles (migration 0035): another system's
+//! identifier of a person or case → our id, so that a Bundle taken in twice changes nothing.
+
+use sqlx::Row;
+
+use crate::{Result, Store};
+
+/// What an identifier names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdentifiedEntity {
+    Person,
+    Case,
+}
+
+impl IdentifiedEntity {
+    fn as_str(self) -> &'static str {
+        match self {
+            IdentifiedEntity::Person => "person",
+            IdentifiedEntity::Case => "case",
+        }
+    }
+}
+
+/// Longest system URI or value kept: FHIR sets no limit, we do.
+pub const IDENTIFIER_MAX_CHARS: usize = 256;
+
+impl Store {
+    /// Our id of the record an identifier was taken in for, if any. The caller checks
+    /// scope when it reads the record.
+    pub async fn identified(
+        &self,
+        entity: IdentifiedEntity,
+        system: &str,
+        value: &str,
+    ) -> Result<Option<i64>> {
+        let row = sqlx::query(
+            "SELECT entity_id FROM fhir_identifiers
+             WHERE entity = $1 AND system = $2 AND value = $3",
+        )
+        .bind(entity.as_str())
+        .bind(system)
+        .bind(value)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| r.try_get::<i64, _>(0)).transpose()?)
+    }
+
+    /// Remembers identifiers of a record; one already known is left as it is (the first
+    /// record it named keeps it).
+    pub async fn remember_identifiers(
+        &self,
+        entity: IdentifiedEntity,
+        id: i64,
+        identifiers: &[(String, String)],
+        now_s: i64,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for (system, value) in identifiers {
+            if system.chars().count() > IDENTIFIER_MAX_CHARS
+                || value.chars().count() > IDENTIFIER_MAX_CHARS
+            {
+                continue;
+            }
+            sqlx::query(
+                "INSERT INTO fhir_identifiers (system, value, entity, entity_id, created_at_s)
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+            )
+            .bind(system)
+            .bind(value)
+            .bind(entity.as_str())
+            .bind(id)
+            .bind(now_s)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
