@@ -18,6 +18,7 @@ mod cases;
 mod checkins;
 mod conflict;
 mod contacts;
+mod day_activity;
 mod facilities;
 mod followup;
 pub mod kept;
@@ -57,6 +58,7 @@ pub use cases::{
 pub use checkins::{
     CheckinItem, Ingested, ItemOutcome, PersonRef, VenueRef, BATCH_MAX as CHECKIN_BATCH_MAX,
 };
+pub use day_activity::DayActivity;
 pub use contacts::{CaseTimes, ContactRow, DeclaredRow, Residence, StoredContact, VisitRow};
 pub use facilities::{
     Admission, Beds, CasesInCare, Facility, FacilityBeds, FacilityRow, NewFacility, OccupancyPoint,

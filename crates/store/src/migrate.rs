@@ -232,6 +232,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0033_calls_by_day.sql"),
         then: None,
     },
+    Migration {
+        version: 36,
+        name: "report_days",
+        sqlite: include_str!("../migrations/sqlite/0036_report_days.sql"),
+        postgres: include_str!("../migrations/postgres/0036_report_days.sql"),
+        then: None,
+    },
 ];
 
 const REFDATA_KEY: &str = "units_fingerprint";
