@@ -227,10 +227,7 @@ pub async fn daily_report(
                 .latest_published_levels(STRUCTURE, unit.level, day)
                 .await?
             {
-                total.risk_level = published
-                    .iter()
-                    .find(|(c, _)| c == code)
-                    .map(|(_, l)| *l);
+                total.risk_level = published.iter().find(|(c, _)| c == code).map(|(_, l)| *l);
             }
         }
     }

@@ -38,24 +38,39 @@ async fn seed_report(store: &Store) -> app::App {
         .bulk_persons(&[person(9), person(10)], 0)
         .await
         .unwrap();
-    let case = |id: i64, person_id: i64, unit: &store::UnitRef, status, severity, at: i64| CaseRow {
-        id,
-        person_id,
-        unit: unit.clone(),
-        status,
-        severity,
-        onset_s: None,
-        first_sample_s: at - 3600,
-        confirmed_at_s: at,
-        isolation_s: Some(at),
-        community: true,
-        outcome_at_s: (status == CaseStatus::Died).then_some(at + DAY),
-    };
+    let case =
+        |id: i64, person_id: i64, unit: &store::UnitRef, status, severity, at: i64| CaseRow {
+            id,
+            person_id,
+            unit: unit.clone(),
+            status,
+            severity,
+            onset_s: None,
+            first_sample_s: at - 3600,
+            confirmed_at_s: at,
+            isolation_s: Some(at),
+            community: true,
+            outcome_at_s: (status == CaseStatus::Died).then_some(at + DAY),
+        };
     store
         .bulk_cases(
             &[
-                case(2, 9, &hk, CaseStatus::Active, Severity::Moderate, NOW - 1800),
-                case(3, 10, &hk, CaseStatus::Died, Severity::Critical, NOW - 10 * DAY),
+                case(
+                    2,
+                    9,
+                    &hk,
+                    CaseStatus::Active,
+                    Severity::Moderate,
+                    NOW - 1800,
+                ),
+                case(
+                    3,
+                    10,
+                    &hk,
+                    CaseStatus::Died,
+                    Severity::Critical,
+                    NOW - 10 * DAY,
+                ),
                 case(4, 2, &bd, CaseStatus::Active, Severity::Mild, NOW - 3 * DAY),
             ],
             0,
@@ -108,7 +123,10 @@ async fn seed_report(store: &Store) -> app::App {
     };
     store
         .bulk_doses(
-            &[dose(7, "2021-11-20", "00001"), dose(8, "2021-11-19", "00001")],
+            &[
+                dose(7, "2021-11-20", "00001"),
+                dose(8, "2021-11-19", "00001"),
+            ],
             NOW,
         )
         .await
@@ -131,7 +149,10 @@ async fn the_report_equals_the_dashboard(store: Store) {
         .unwrap();
     assert_eq!(report.day, d("2021-11-20"), "today in the locality's time");
     assert!(report.today);
-    assert_eq!(report.at_s, NOW, "today is read now, as the dashboard reads");
+    assert_eq!(
+        report.at_s, NOW,
+        "today is read now, as the dashboard reads"
+    );
 
     // The dashboard's call for the same scope and moment.
     let counts = store
@@ -181,7 +202,12 @@ async fn the_report_equals_the_dashboard(store: Store) {
             .await
             .unwrap();
         assert_eq!(
-            (f.new_f0, f.f1_in_quarantine, f.deaths, f.under_care.iter().sum::<i64>()),
+            (
+                f.new_f0,
+                f.f1_in_quarantine,
+                f.deaths,
+                f.under_care.iter().sum::<i64>()
+            ),
             (c.new_today, c.f1_in_quarantine, c.died, c.active),
             "district {code}"
         );
@@ -216,7 +242,10 @@ async fn the_report_equals_the_dashboard(store: Store) {
         .unwrap();
     assert_eq!(past.total.new_f0, counts.new_today);
     assert_eq!(past.total.f1_in_quarantine, counts.f1_in_quarantine);
-    assert_eq!((past.total.new_f0, past.total.tests, past.total.doses), (0, 1, 1));
+    assert_eq!(
+        (past.total.new_f0, past.total.tests, past.total.doses),
+        (0, 1, 1)
+    );
     let three_days_ago = daily_report(
         &app,
         &me,

@@ -88,7 +88,8 @@ pub(super) async fn daily_xlsx(
             Cell::Int(f.deaths),
             Cell::Int(f.tests),
             Cell::Int(f.doses),
-            f.risk_level.map_or_else(|| Cell::Text(String::new()), Cell::Int),
+            f.risk_level
+                .map_or_else(|| Cell::Text(String::new()), Cell::Int),
         ]);
         cells
     };
@@ -152,9 +153,15 @@ fn header(lang: Lang, report: &DailyReport) -> Vec<String> {
         tr(lang, "report-under-care", &[("tier", name)])
     }));
     h.extend(
-        ["report-f1", "report-deaths", "report-tests", "report-doses", "report-risk"]
-            .iter()
-            .map(|k| t(lang, k)),
+        [
+            "report-f1",
+            "report-deaths",
+            "report-tests",
+            "report-doses",
+            "report-risk",
+        ]
+        .iter()
+        .map(|k| t(lang, k)),
     );
     h
 }
@@ -174,7 +181,11 @@ fn cells(lang: Lang, f: &DayFigures) -> Markup {
 /// The area the report covers: the caller's units by name.
 fn scope_name(lang: Lang, scope: &domain::Scope) -> String {
     if scope.is_everything() {
-        return tr(lang, "report-scope", &[("unit", t(lang, "report-scope-country"))]);
+        return tr(
+            lang,
+            "report-scope",
+            &[("unit", t(lang, "report-scope-country"))],
+        );
     }
     let registry = Registry::of(domain::Structure::S2021);
     let names: Vec<String> = scope

@@ -6,13 +6,13 @@ use std::io::Cursor;
 
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
-use http_body_util::BodyExt;
-use tower::ServiceExt;
 use calamine::{Reader, Xlsx};
 use domain::epi::{CaseStatus, Severity};
 use domain::person::Sex;
 use domain::{Role, Structure, UnitCode};
+use http_body_util::BodyExt;
 use store::{both_databases, CaseRow, PersonRow, Store, UnitRef};
+use tower::ServiceExt;
 
 use crate::ui::{send, send_raw, sign_in};
 use crate::App;
@@ -104,7 +104,13 @@ async fn download(app: &App, uri: &str, cookie: &str) -> (StatusCode, String, Ve
         .get(header::CONTENT_TYPE)
         .map(|v| v.to_str().unwrap().to_string())
         .unwrap_or_default();
-    let body = resp.into_body().collect().await.unwrap().to_bytes().to_vec();
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
     (status, ct, body)
 }
 
@@ -134,7 +140,10 @@ async fn the_daily_report_shows_the_dashboards_figures(store: Store) {
     );
     let page = send(&app, Method::GET, "/reports/daily", &hanoi, None).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.html);
-    assert!(page.html.contains("20/11/2021"), "the day, as Vietnamese write it");
+    assert!(
+        page.html.contains("20/11/2021"),
+        "the day, as Vietnamese write it"
+    );
     assert!(page.html.contains("Quận Ba Đình") && page.html.contains("Quận Hoàn Kiếm"));
     let total = total_row(&page.html);
     // new F0, the tiers, F1, deaths, tests, doses, risk.
@@ -147,7 +156,10 @@ async fn the_daily_report_shows_the_dashboards_figures(store: Store) {
     );
     assert_eq!(total[2 + tiers], dashboard_figure(&dash.html, "Tử vong"));
     assert_eq!(total[2 + tiers], "1");
-    let under_care: i64 = total[1..=tiers].iter().map(|n| n.parse::<i64>().unwrap()).sum();
+    let under_care: i64 = total[1..=tiers]
+        .iter()
+        .map(|n| n.parse::<i64>().unwrap())
+        .sum();
     assert_eq!(
         under_care.to_string(),
         dashboard_figure(&dash.html, "F0 đang điều trị, cách ly")
@@ -163,8 +175,16 @@ async fn the_daily_report_shows_the_dashboards_figures(store: Store) {
     )
     .await;
     assert_eq!(en.status, StatusCode::OK);
-    assert!(en.html.contains("COVID-19 situation report for 10 Nov 2021"), "{}", en.html);
-    assert!(en.html.contains("present status"), "a past day says what is not the day's");
+    assert!(
+        en.html
+            .contains("COVID-19 situation report for 10 Nov 2021"),
+        "{}",
+        en.html
+    );
+    assert!(
+        en.html.contains("present status"),
+        "a past day says what is not the day's"
+    );
 
     // The XLSX: one row per district, the total last, numbers as numbers.
     let (status, ct, bytes) = download(&app, "/reports/daily.xlsx?day=2021-11-20", &hanoi).await;
@@ -178,7 +198,11 @@ async fn the_daily_report_shows_the_dashboards_figures(store: Store) {
     let last = rows.last().unwrap();
     assert_eq!(last[0], "Tổng cộng");
     assert_eq!(last[1], "3");
-    assert_eq!(rows.len(), 1 + 30 + 1, "Hà Nội's 30 districts of 2021 and the total");
+    assert_eq!(
+        rows.len(),
+        1 + 30 + 1,
+        "Hà Nội's 30 districts of 2021 and the total"
+    );
 
     // A commune's officer: its own commune only.
     let officer = sign_in(&app, "phucxa").await;
@@ -233,7 +257,14 @@ async fn every_role_reads_the_report(store: Store) {
         let name = format!("user{i}");
         app.add_user(&name, role, &["01"]).await;
         let cookie = sign_in(&app, &name).await;
-        let p = send(&app, Method::GET, "/reports/daily?day=2021-11-19", &cookie, None).await;
+        let p = send(
+            &app,
+            Method::GET,
+            "/reports/daily?day=2021-11-19",
+            &cookie,
+            None,
+        )
+        .await;
         assert_eq!(p.status, StatusCode::OK, "{role:?}");
         let (status, _, _) = download(&app, "/reports/daily.xlsx?day=2021-11-19", &cookie).await;
         assert_eq!(status, StatusCode::OK, "{role:?} xlsx");
