@@ -55,12 +55,13 @@ test("the daily report shows the dashboard's figure and downloads as XLSX", asyn
 
   // Printed: one A4 page, without the navigation or the form.
   await page.emulateMedia({ media: "print" });
-  assert.equal(await page.locator("header").isVisible(), false);
-  assert.equal(await page.locator("form.filters").isVisible(), false);
-  const pdf = await page.pdf({ preferCSSPageSize: true });
+  const hidden = await page.evaluate(() =>
+    ["header", "form.filters"].map((q) => getComputedStyle(document.querySelector(q)).display));
+  assert.deepEqual(hidden, ["none", "none"], "no navigation nor form on paper");
+  const pdf = await page.pdf({ preferCSSPageSize: true, path: join(ARTIFACTS, "daily-report.pdf") });
   const pages = (pdf.toString("latin1").match(/\/Type\s*\/Page[^s]/g) ?? []).length;
   assert.equal(pages, 1, "one A4 page");
-  assert.ok(pdf.toString("latin1").includes("/MediaBox [0 0 595"), "A4");
+  assert.match(pdf.toString("latin1"), /\/MediaBox \[0 0 59[45](\.\d+)? 84[12]/, "A4");
   await page.emulateMedia({ media: "screen" });
 
   // Another day by the form, then its XLSX.
