@@ -26,6 +26,7 @@ pub mod jobs;
 pub mod local_time;
 pub mod persons;
 pub mod registry;
+pub mod report;
 pub mod risk;
 pub mod rules;
 pub mod tracing;

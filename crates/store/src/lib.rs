@@ -18,6 +18,7 @@ mod cases;
 mod checkins;
 mod conflict;
 mod contacts;
+mod day_activity;
 mod facilities;
 mod fhir_ids;
 mod followup;
@@ -59,6 +60,7 @@ pub use checkins::{
     CheckinItem, Ingested, ItemOutcome, PersonRef, VenueRef, BATCH_MAX as CHECKIN_BATCH_MAX,
 };
 pub use contacts::{CaseTimes, ContactRow, DeclaredRow, Residence, StoredContact, VisitRow};
+pub use day_activity::DayActivity;
 pub use facilities::{
     Admission, Beds, CasesInCare, Facility, FacilityBeds, FacilityRow, NewFacility, OccupancyPoint,
     Occupant, Stay, StayRow, UnitBeds, WeeklyCases, CAPACITY_MAX, SERIES_DAYS_MAX,

@@ -239,6 +239,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0035_fhir_identifiers.sql"),
         then: None,
     },
+    Migration {
+        version: 36,
+        name: "report_days",
+        sqlite: include_str!("../migrations/sqlite/0036_report_days.sql"),
+        postgres: include_str!("../migrations/postgres/0036_report_days.sql"),
+        then: None,
+    },
 ];
 
 const REFDATA_KEY: &str = "units_fingerprint";

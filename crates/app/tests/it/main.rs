@@ -12,6 +12,7 @@ mod forecast;
 mod infectious;
 mod persons;
 mod quarantine;
+mod report;
 mod risk;
 mod risk_recomputed;
 mod rules;

@@ -258,6 +258,7 @@ pub(super) async fn dashboard(State(state): State<AppState>, ui: Ui) -> Response
     let body = html! {
         h1 { (t(lang, "dashboard-title")) }
         p.muted { (tr(lang, "dashboard-as-of", &[("date", local(now, lang))])) }
+        p.noprint { a href={ "/reports/daily?day=" (day(today)) } { (t(lang, "report-link")) } }
         div.stats {
             (stat(&t(lang, "stat-new-today"), Some(counts.new_today), Some(format!("/cases?from={}", day(today)))))
             (stat(&t(lang, "stat-new-7d"), Some(counts.new_7d), Some(format!("/cases?from={}", day(today - chrono::Days::new(6))))))

@@ -27,6 +27,7 @@ mod national;
 mod person_entry;
 mod person_review;
 mod persons;
+mod report;
 mod risk;
 mod shell;
 mod vaccination;
@@ -49,6 +50,8 @@ pub fn routes() -> Routes {
     let aid = Can(RecordAid);
     Routes::under("")
         .get("/", SignedIn, dashboard::dashboard)
+        .get("/reports/daily", SignedIn, report::daily)
+        .get("/reports/daily.xlsx", SignedIn, report::daily_xlsx)
         .get("/login", Public, auth::login_form)
         .post("/login", Public, auth::login)
         .post("/logout", Public, auth::logout)

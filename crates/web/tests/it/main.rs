@@ -30,6 +30,7 @@ mod persons;
 mod persons_ui;
 mod races;
 mod relief;
+mod report;
 mod tracing;
 mod ui;
 mod units;

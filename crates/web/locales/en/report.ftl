@@ -1,0 +1,26 @@
+# The daily report to the level above: one A4 page and an XLSX by the units one level down.
+report-link = Daily report
+report-title = COVID-19 situation report for { $date }
+report-scope = Area: { $unit }
+report-scope-country = The whole country
+report-as-of = Figures as of { $time }
+report-past-note = F0 under care and deaths are the cases' present status (the system keeps no history of status); the other figures are the report day's.
+report-risk-week = Risk levels: the week published ending { $date }
+report-risk-none = No risk level published yet
+report-day = Report day
+report-show = Show
+report-print = Print / save as PDF
+report-download = Download XLSX
+report-unit = Unit
+report-total = Total
+report-new-f0 = New F0
+report-under-care = F0 under care: { $tier }
+report-f1 = F1 in quarantine
+report-deaths = Deaths (to date)
+report-tests = Tests on the day
+report-doses = Doses on the day
+report-risk = Risk level
+report-file-name = daily-report-{ $date }
+report-refused = The report could not be made
+report-field-day = Report day
+report-signed = Prepared by

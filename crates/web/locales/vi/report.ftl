@@ -1,0 +1,26 @@
+# Báo cáo ngày gửi cấp trên: một trang A4 và một bảng XLSX theo đơn vị cấp dưới.
+report-link = Báo cáo ngày
+report-title = Báo cáo tình hình dịch COVID-19 ngày { $date }
+report-scope = Địa bàn: { $unit }
+report-scope-country = Toàn quốc
+report-as-of = Số liệu đến { $time }
+report-past-note = Số F0 đang điều trị và tử vong là tình trạng hiện tại của các ca (hệ thống không lưu lịch sử tình trạng); các số còn lại là của ngày báo cáo.
+report-risk-week = Cấp độ dịch: tuần công bố kết thúc ngày { $date }
+report-risk-none = Chưa công bố cấp độ dịch
+report-day = Ngày báo cáo
+report-show = Xem
+report-print = In / lưu PDF
+report-download = Tải bảng XLSX
+report-unit = Đơn vị
+report-total = Tổng cộng
+report-new-f0 = F0 mới
+report-under-care = F0 đang điều trị: { $tier }
+report-f1 = F1 đang cách ly
+report-deaths = Tử vong (cộng dồn)
+report-tests = Xét nghiệm trong ngày
+report-doses = Mũi tiêm trong ngày
+report-risk = Cấp độ dịch
+report-file-name = bao-cao-ngay-{ $date }
+report-refused = Không lập được báo cáo
+report-field-day = Ngày báo cáo
+report-signed = Người lập báo cáo
