@@ -20,6 +20,7 @@ pub mod clusters;
 pub mod contact_index;
 pub mod followup;
 pub mod forecast;
+pub mod import;
 pub mod input;
 pub mod jobs;
 pub mod local_time;

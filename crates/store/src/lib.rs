@@ -20,6 +20,7 @@ mod conflict;
 mod contacts;
 mod facilities;
 mod followup;
+mod imports;
 pub mod kept;
 mod migrate;
 mod overrides;
@@ -66,6 +67,7 @@ pub use followup::{
     FollowCount, FollowUpChange, FollowedContact, NewContactTest, NewFollowUp, StoredFollowUp,
     WorkList, WorkListQuery, ASSIGN_MAX,
 };
+pub use imports::{ImportCommit, ImportCounts, ImportRecord, NewImport, PersonKeys, StoredUpload};
 pub use overrides::StoredOverride;
 pub use page::{Cursor, Page, PageRequest, LIMIT_DEFAULT, LIMIT_MAX};
 pub use person_names::PersonCard;

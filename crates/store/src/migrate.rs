@@ -232,6 +232,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0033_calls_by_day.sql"),
         then: None,
     },
+    Migration {
+        version: 34,
+        name: "imports",
+        sqlite: include_str!("../migrations/sqlite/0034_imports.sql"),
+        postgres: include_str!("../migrations/postgres/0034_imports.sql"),
+        then: None,
+    },
 ];
 
 const REFDATA_KEY: &str = "units_fingerprint";
