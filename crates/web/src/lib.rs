@@ -35,6 +35,7 @@ use domain::policy::PolicyError;
 
 /// A session's anti-forgery token, for clients that post forms with the session cookie.
 pub use domain::auth::csrf_token;
+pub use api::imports::IMPORT_BODY_LIMIT_BYTES;
 pub use error::{ApiError, ErrorCode};
 pub use lang::Lang;
 pub use ui::map::builds_started as map_builds_started;
@@ -138,6 +139,31 @@ pub(crate) fn routes() -> Routes {
         .get("/cases", read, api::cases::list)
         .post("/cases", write, api::casework::create_case)
         .post("/cases/batch", write, api::case_batch::create_batch)
+        .get("/imports", write, api::imports::list)
+        .add(
+            Verb::Post,
+            "/imports/preview",
+            write,
+            post(api::imports::preview).layer(DefaultBodyLimit::max(
+                api::imports::IMPORT_BODY_LIMIT_BYTES,
+            )),
+        )
+        .add(
+            Verb::Post,
+            "/imports/uploads",
+            write,
+            post(api::imports::upload).layer(DefaultBodyLimit::max(
+                api::imports::IMPORT_BODY_LIMIT_BYTES,
+            )),
+        )
+        .add(
+            Verb::Post,
+            "/imports",
+            write,
+            post(api::imports::commit).layer(DefaultBodyLimit::max(
+                api::imports::IMPORT_BODY_LIMIT_BYTES,
+            )),
+        )
         .post("/cases/{id}/status", write, api::casework::update_status)
         .post("/cases/{id}/tests", write, api::casework::add_test)
         .post(

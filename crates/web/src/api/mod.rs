@@ -14,6 +14,7 @@ pub mod facilities;
 pub mod followup;
 pub mod forecast;
 pub mod health;
+pub mod imports;
 pub mod persons;
 pub mod policies;
 pub mod risk;

@@ -22,6 +22,7 @@ mod duplicates;
 mod errors;
 mod facility_entry;
 mod followup;
+mod imports;
 mod forecast;
 mod path_ids;
 mod person_entry;
