@@ -178,11 +178,12 @@ impl Store {
     /// Whether the person has a case from a positive test sampled at `sample_s`: a row of
     /// a list imported before (from this or another file).
     pub async fn has_case_sampled(&self, person: PersonId, sample_s: i64) -> Result<bool> {
-        let row = sqlx::query("SELECT 1 FROM cases WHERE person_id = $1 AND first_sample_s = $2 LIMIT 1")
-            .bind(person.0)
-            .bind(sample_s)
-            .fetch_optional(&self.reader)
-            .await?;
+        let row =
+            sqlx::query("SELECT 1 FROM cases WHERE person_id = $1 AND first_sample_s = $2 LIMIT 1")
+                .bind(person.0)
+                .bind(sample_s)
+                .fetch_optional(&self.reader)
+                .await?;
         Ok(row.is_some())
     }
 
@@ -228,7 +229,9 @@ impl Store {
             drop(tx);
             return match self.import_by_hash(import.kind, import.sha256).await? {
                 Some(done) => Ok(ImportCommit::AlreadyImported(done)),
-                None => Err(StoreError::Corrupt("imports: key held but not found".into())),
+                None => Err(StoreError::Corrupt(
+                    "imports: key held but not found".into(),
+                )),
             };
         };
         let created = self
@@ -328,7 +331,12 @@ impl Store {
     }
 
     /// An upload of the caller's; none if another's, expired or unknown.
-    pub async fn upload(&self, caller: &Caller, id: i64, now_s: i64) -> Result<Option<StoredUpload>> {
+    pub async fn upload(
+        &self,
+        caller: &Caller,
+        id: i64,
+        now_s: i64,
+    ) -> Result<Option<StoredUpload>> {
         let row = sqlx::query(
             "SELECT id, kind, file_name, bytes FROM import_uploads
               WHERE id = $1 AND created_by = $2 AND created_at_s >= $3",

@@ -33,9 +33,9 @@ use axum::routing::post;
 use axum::Router;
 use domain::policy::PolicyError;
 
+pub use api::imports::IMPORT_BODY_LIMIT_BYTES;
 /// A session's anti-forgery token, for clients that post forms with the session cookie.
 pub use domain::auth::csrf_token;
-pub use api::imports::IMPORT_BODY_LIMIT_BYTES;
 pub use error::{ApiError, ErrorCode};
 pub use lang::Lang;
 pub use ui::map::builds_started as map_builds_started;
@@ -144,25 +144,22 @@ pub(crate) fn routes() -> Routes {
             Verb::Post,
             "/imports/preview",
             write,
-            post(api::imports::preview).layer(DefaultBodyLimit::max(
-                api::imports::IMPORT_BODY_LIMIT_BYTES,
-            )),
+            post(api::imports::preview)
+                .layer(DefaultBodyLimit::max(api::imports::IMPORT_BODY_LIMIT_BYTES)),
         )
         .add(
             Verb::Post,
             "/imports/uploads",
             write,
-            post(api::imports::upload).layer(DefaultBodyLimit::max(
-                api::imports::IMPORT_BODY_LIMIT_BYTES,
-            )),
+            post(api::imports::upload)
+                .layer(DefaultBodyLimit::max(api::imports::IMPORT_BODY_LIMIT_BYTES)),
         )
         .add(
             Verb::Post,
             "/imports",
             write,
-            post(api::imports::commit).layer(DefaultBodyLimit::max(
-                api::imports::IMPORT_BODY_LIMIT_BYTES,
-            )),
+            post(api::imports::commit)
+                .layer(DefaultBodyLimit::max(api::imports::IMPORT_BODY_LIMIT_BYTES)),
         )
         .post("/cases/{id}/status", write, api::casework::update_status)
         .post("/cases/{id}/tests", write, api::casework::add_test)

@@ -20,8 +20,8 @@ use domain::person::NewPerson;
 use domain::{FieldError, PersonId, Reason};
 use sha2::{Digest, Sha256};
 use store::{
-    Caller, ImportCommit, ImportCounts, ImportRecord, LineCase, LinePerson, NewImport,
-    PairReason, PersonKeys, StoreError,
+    Caller, ImportCommit, ImportCounts, ImportRecord, LineCase, LinePerson, NewImport, PairReason,
+    PersonKeys, StoreError,
 };
 
 pub use header::{Field, Mapping};
@@ -186,14 +186,17 @@ struct Ready {
 
 /// Names the field of a check's refusal by its column.
 fn row_error(mapping: &Mapping, headers: &[String], e: &FieldError) -> RowError {
-    let form_field = e.field.split_once('.').map_or(e.field.as_str(), |(head, rest)| {
-        // `rows.0.test.sample_at` → `test.sample_at`.
-        if head == "rows" {
-            rest.split_once('.').map_or(rest, |(_, f)| f)
-        } else {
-            &e.field
-        }
-    });
+    let form_field = e
+        .field
+        .split_once('.')
+        .map_or(e.field.as_str(), |(head, rest)| {
+            // `rows.0.test.sample_at` → `test.sample_at`.
+            if head == "rows" {
+                rest.split_once('.').map_or(rest, |(_, f)| f)
+            } else {
+                &e.field
+            }
+        });
     let field = Field::of_form_field(form_field);
     let column = field
         .and_then(|f| mapping.column(f))
@@ -256,7 +259,9 @@ impl App {
     ) -> Result<(), ImportError> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
-            return Err(ImportError::Read(ReadError::Malformed("mapping name".into())));
+            return Err(ImportError::Read(ReadError::Malformed(
+                "mapping name".into(),
+            )));
         }
         let pairs: Vec<(String, Option<Field>)> = headers
             .iter()
@@ -432,7 +437,9 @@ impl App {
                 progress(i, total);
             }
             let outcome = self
-                .judge_row(caller, &headers, &mapping, &cells, now, today, line, choices)
+                .judge_row(
+                    caller, &headers, &mapping, &cells, now, today, line, choices,
+                )
                 .await?;
             let outcome = match outcome {
                 Ok((case, outcome)) => {
@@ -530,7 +537,12 @@ impl App {
             Err(fields) => {
                 // A field the row's own reading refused is not also named by the checks.
                 for f in fields {
-                    let bare = f.field.splitn(3, '.').nth(2).unwrap_or(&f.field).to_string();
+                    let bare = f
+                        .field
+                        .splitn(3, '.')
+                        .nth(2)
+                        .unwrap_or(&f.field)
+                        .to_string();
                     if !errors.iter().any(|e| e.field == bare) {
                         errors.push(FieldError::new(bare, f.reason));
                     }
@@ -542,7 +554,9 @@ impl App {
             }
         };
         let LinePerson::New { person: new, .. } = &person else {
-            return Err(StoreError::Corrupt("import: a row names a registered person".into()).into());
+            return Err(
+                StoreError::Corrupt("import: a row names a registered person".into()).into(),
+            );
         };
         // Out of the caller's jurisdiction: refused here, as the store would.
         let unit = crate::registry::Registry::of(new.structure).get(new.unit_code.as_str());

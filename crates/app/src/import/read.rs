@@ -42,12 +42,14 @@ pub fn sniff(bytes: &[u8]) -> Result<Format, ReadError> {
     // The head may end inside a character: only what is valid up to there is judged.
     let text = match std::str::from_utf8(head) {
         Ok(t) => t,
-        Err(e) if e.error_len().is_none() => std::str::from_utf8(&head[..e.valid_up_to()])
-            .map_err(|_| ReadError::NotASheet)?,
+        Err(e) if e.error_len().is_none() => {
+            std::str::from_utf8(&head[..e.valid_up_to()]).map_err(|_| ReadError::NotASheet)?
+        }
         Err(_) => return Err(ReadError::NotASheet),
     };
     let first = text.lines().next().unwrap_or_default();
-    if text.contains('\0') || !(first.contains(',') || first.contains(';') || first.contains('\t')) {
+    if text.contains('\0') || !(first.contains(',') || first.contains(';') || first.contains('\t'))
+    {
         return Err(ReadError::NotASheet);
     }
     Ok(Format::Csv)
@@ -116,8 +118,8 @@ pub fn for_each_row<E: From<ReadError>>(
             }
         }
         Format::Xlsx => {
-            let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
-                .map_err(|e| ReadError::Malformed(e.to_string()))?;
+            let mut book: Xlsx<_> =
+                Xlsx::new(Cursor::new(bytes)).map_err(|e| ReadError::Malformed(e.to_string()))?;
             let Some(sheet) = book.sheet_names().first().cloned() else {
                 return Err(ReadError::NoHeader.into());
             };

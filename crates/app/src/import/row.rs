@@ -58,7 +58,9 @@ pub fn time_text(s: &str) -> Option<String> {
             .find_map(|f| NaiveDate::parse_from_str(&normal, f).ok())
             .and_then(|d| d.and_hms_opt(0, 0, 0))
     })?;
-    let t = crate::local_time::tz().from_local_datetime(&local).single()?;
+    let t = crate::local_time::tz()
+        .from_local_datetime(&local)
+        .single()?;
     Some(t.to_rfc3339())
 }
 
@@ -149,7 +151,10 @@ fn unit_words(part: &str) -> String {
     let f = fold_diacritics(part.trim());
     let f = ABBREVIATIONS
         .iter()
-        .find_map(|(a, full)| f.strip_prefix(a).map(|rest| format!("{full}{}", rest.trim())))
+        .find_map(|(a, full)| {
+            f.strip_prefix(a)
+                .map(|rest| format!("{full}{}", rest.trim()))
+        })
         .unwrap_or(f);
     f.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -257,7 +262,10 @@ pub fn parse_row(c: &Cells<'_>, errors: &mut Vec<FieldError>) -> ParsedRow {
         sex: c.get(Field::Sex).map(sex_slug),
         unit,
     };
-    let time = |f: Field| c.get(f).map(|s| time_text(s).unwrap_or_else(|| s.to_string()));
+    let time = |f: Field| {
+        c.get(f)
+            .map(|s| time_text(s).unwrap_or_else(|| s.to_string()))
+    };
     let sample_at = time(Field::SampleAt);
     let result = c.get(Field::Result).map(|r| (r, positive(r)));
     match result {
@@ -304,15 +312,27 @@ mod tests {
     #[test]
     fn units_are_found_by_name_as_lists_write_them() {
         let hang_buom = resolve_unit("P. Hàng Buồm, Q. Hoàn Kiếm", None, None).unwrap();
-        assert_eq!(resolve_unit("phuong hang buom", Some("quan hoan kiem"), None), Ok(hang_buom.clone()));
+        assert_eq!(
+            resolve_unit("phuong hang buom", Some("quan hoan kiem"), None),
+            Ok(hang_buom.clone())
+        );
         assert_eq!(resolve_unit("Hàng Buồm", None, None), Ok(hang_buom));
-        assert_eq!(resolve_unit("Nowhere at all", None, None), Err(Reason::NotFound));
+        assert_eq!(
+            resolve_unit("Nowhere at all", None, None),
+            Err(Reason::NotFound)
+        );
     }
 
     #[test]
     fn dates_as_typed_are_local_times() {
-        assert_eq!(time_text("12/08/2021").as_deref(), Some("2021-08-12T00:00:00+07:00"));
-        assert_eq!(time_text("2021-08-12 09:30:00").as_deref(), Some("2021-08-12T09:30:00+07:00"));
+        assert_eq!(
+            time_text("12/08/2021").as_deref(),
+            Some("2021-08-12T00:00:00+07:00")
+        );
+        assert_eq!(
+            time_text("2021-08-12 09:30:00").as_deref(),
+            Some("2021-08-12T09:30:00+07:00")
+        );
         assert_eq!(time_text("soon"), None);
     }
 }

@@ -191,11 +191,7 @@ pub(crate) fn import_error(e: ImportError) -> ApiError {
                 .flat_map(|r| {
                     r.errors.iter().map(move |e| {
                         domain::FieldError::new(
-                            format!(
-                                "rows.{}.{}",
-                                r.line,
-                                e.field.map_or("row", Field::as_str)
-                            ),
+                            format!("rows.{}.{}", r.line, e.field.map_or("row", Field::as_str)),
                             e.reason,
                         )
                     })
@@ -223,7 +219,9 @@ fn preview_dto(p: Preview, lang: Lang) -> PreviewDto {
             let (outcome, person_id, match_reason, errors) = match &r.outcome {
                 Outcome::New => return None,
                 Outcome::Matched(id) => ("matched", Some(id.0), None, Vec::new()),
-                Outcome::Suspected(id, why) => ("suspected", Some(id.0), Some(why.as_str()), Vec::new()),
+                Outcome::Suspected(id, why) => {
+                    ("suspected", Some(id.0), Some(why.as_str()), Vec::new())
+                }
                 Outcome::Already(id) => ("already", Some(id.0), None, Vec::new()),
                 Outcome::Refused(errors) => (
                     "refused",

@@ -16,7 +16,6 @@ use super::shell::Ui;
 use super::{t, tr};
 use crate::messages::reason_message;
 use crate::{AppState, Lang};
-use app::clock::WallClock;
 use app::import::{Choice, Field, ImportError, Kind, Mapping, Outcome, Preview, Upload};
 use domain::lang::count;
 
@@ -142,10 +141,16 @@ pub(super) async fn new_form(ui: Ui) -> Response {
 
 /// Without JavaScript the upload form cannot send a file: it says so.
 pub(super) async fn new_posted(ui: Ui) -> Response {
-    (StatusCode::BAD_REQUEST, ui.page(&t(ui.lang, "import-new"), html! {
-        p.error { (t(ui.lang, "import-needs-js")) }
-        p { a href="/imports/new" { (t(ui.lang, "import-new")) } }
-    }))
+    (
+        StatusCode::BAD_REQUEST,
+        ui.page(
+            &t(ui.lang, "import-new"),
+            html! {
+                p.error { (t(ui.lang, "import-needs-js")) }
+                p { a href="/imports/new" { (t(ui.lang, "import-new")) } }
+            },
+        ),
+    )
         .into_response()
 }
 
@@ -157,7 +162,13 @@ fn hidden_mapping(m: &Mapping) -> Markup {
     }
 }
 
-fn preview_body(lang: Lang, id: i64, file_name: &str, p: &Preview, choices: &HashMap<usize, Choice>) -> Markup {
+fn preview_body(
+    lang: Lang,
+    id: i64,
+    file_name: &str,
+    p: &Preview,
+    choices: &HashMap<usize, Choice>,
+) -> Markup {
     let c = p.counts;
     let refused: Vec<_> = p
         .rows
@@ -262,8 +273,12 @@ fn preview_body(lang: Lang, id: i64, file_name: &str, p: &Preview, choices: &Has
     }
 }
 
-async fn upload_of(state: &AppState, ui: &Ui, id: i64) -> Result<(store::StoredUpload, Kind), Response> {
-    match state.store.upload(&ui.me, id, WallClock::now_s()).await {
+async fn upload_of(
+    state: &AppState,
+    ui: &Ui,
+    id: i64,
+) -> Result<(store::StoredUpload, Kind), Response> {
+    match state.store.upload(&ui.me, id, state.now_s()).await {
         Ok(Some(u)) => match Kind::parse(&u.kind) {
             Some(k) => Ok((u, k)),
             None => Err(ui.fail(StatusCode::NOT_FOUND)),
@@ -309,14 +324,21 @@ pub(super) async fn preview(
         Ok(u) => u,
         Err(r) => return r,
     };
-    let upload = Upload { kind, file_name: &u.file_name, bytes: &u.bytes };
+    let upload = Upload {
+        kind,
+        file_name: &u.file_name,
+        bytes: &u.bytes,
+    };
     let (headers, proposed) = match state.import_headers(&upload, value(&q, "saved")).await {
         Ok(h) => h,
         Err(e) => return read_failed(&ui, e),
     };
     let mapping = mapping_of(&q, headers.len()).unwrap_or(proposed);
     let choices = choices_of(&q);
-    match state.preview_import(&ui.me, &upload, Some(&mapping), &choices).await {
+    match state
+        .preview_import(&ui.me, &upload, Some(&mapping), &choices)
+        .await
+    {
         Ok(p) => {
             let body = preview_body(ui.lang, id, &u.file_name, &p, &choices);
             ui.page(&t(ui.lang, "import-preview"), body)
@@ -336,7 +358,11 @@ pub(super) async fn save_mapping(
         Ok(u) => u,
         Err(r) => return r,
     };
-    let upload = Upload { kind, file_name: &u.file_name, bytes: &u.bytes };
+    let upload = Upload {
+        kind,
+        file_name: &u.file_name,
+        bytes: &u.bytes,
+    };
     let headers = match app::import::first_row(upload.bytes) {
         Ok(h) => h,
         Err(e) => return read_failed(&ui, e.into()),
@@ -345,7 +371,10 @@ pub(super) async fn save_mapping(
     let Some(name) = value(&form, "name") else {
         return ui.fail(StatusCode::BAD_REQUEST);
     };
-    if let Err(e) = state.save_import_mapping(&ui.me, kind, name, &headers, &mapping).await {
+    if let Err(e) = state
+        .save_import_mapping(&ui.me, kind, name, &headers, &mapping)
+        .await
+    {
         return read_failed(&ui, e);
     }
     let query: String = mapping
@@ -369,14 +398,21 @@ pub(super) async fn commit(
         Ok(u) => u,
         Err(r) => return r,
     };
-    let upload = Upload { kind, file_name: &u.file_name, bytes: &u.bytes };
+    let upload = Upload {
+        kind,
+        file_name: &u.file_name,
+        bytes: &u.bytes,
+    };
     let headers = match app::import::first_row(upload.bytes) {
         Ok(h) => h,
         Err(e) => return read_failed(&ui, e.into()),
     };
     let mapping = mapping_of(&form, headers.len());
     let choices = choices_of(&form);
-    match state.commit_import(&ui.me, &upload, mapping.as_ref(), &choices).await {
+    match state
+        .commit_import(&ui.me, &upload, mapping.as_ref(), &choices)
+        .await
+    {
         Ok(done) => {
             let written = if done.written { "&written=1" } else { "" };
             Redirect::to(&format!("/imports?done={}{written}", done.record.id)).into_response()

@@ -62,7 +62,11 @@ pub fn routes() -> Routes {
         .get("/imports/new", write, imports::new_form)
         .post("/imports/new", write, imports::new_posted)
         .get("/imports/uploads/{id}", write, imports::preview)
-        .post("/imports/uploads/{id}/mapping", write, imports::save_mapping)
+        .post(
+            "/imports/uploads/{id}/mapping",
+            write,
+            imports::save_mapping,
+        )
         .post("/imports/uploads/{id}/commit", write, imports::commit)
         .get("/cases/export.xlsx", read, case_export::xlsx)
         .get("/cases/{id}", read, cases::case_page)
