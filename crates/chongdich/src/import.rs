@@ -1,5 +1,5 @@
 //! `chongdich import`: a spreadsheet (XLSX or CSV) imported from the command line, as the
-//! import page does it (`app::import`), under the system caller: the file is judged (a bar
+//! import page does it (`app::import`), as an account (`--as`): the file is judged (a bar
 //! shows the rows), refused rows are listed by line, column and reason, then every other row
 //! is written in one transaction. The same file twice changes nothing.
 
@@ -15,6 +15,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 pub struct ImportArgs {
     #[command(flatten)]
     pub db: crate::DbArg,
+    /// The account the import is made as (its jurisdiction bounds the rows; the records
+    /// and the audit name it).
+    #[arg(long = "as", value_name = "USERNAME")]
+    pub user: String,
     /// What the file lists: `cases` (persons with their cases, an F0 line list).
     #[arg(long, default_value = "cases")]
     pub kind: String,
@@ -29,14 +33,29 @@ pub struct ImportArgs {
     pub file: PathBuf,
 }
 
+/// An active account as the caller, with its jurisdiction.
+async fn caller_of(store: &store::Store, username: &str) -> Result<store::Caller> {
+    let users = store.active_users_with_scope().await?;
+    let Some((user, scope)) = users.into_iter().find(|(u, _)| u.username == username) else {
+        bail!("no active account {username:?}");
+    };
+    if !user.role.can(domain::role::Permission::WritePersonal) {
+        bail!("{username} may not register cases");
+    }
+    let mut caller = store::Caller::system(username);
+    caller.user = user;
+    caller.scope = scope;
+    Ok(caller)
+}
+
 pub async fn run(a: ImportArgs) -> Result<()> {
     let Some(kind) = Kind::parse(&a.kind) else {
         bail!("unknown kind {:?}: use cases", a.kind);
     };
     let bytes = std::fs::read(&a.file).with_context(|| format!("reading {}", a.file.display()))?;
     let store = crate::open_migrated(&a.db.db).await?;
-    let app = crate::open_app(store).await?;
-    let caller = store::Caller::system("cli");
+    let app = crate::open_app(store.clone()).await?;
+    let caller = caller_of(&store, &a.user).await?;
     let file_name = a
         .file
         .file_name()
@@ -46,6 +65,16 @@ pub async fn run(a: ImportArgs) -> Result<()> {
         file_name: &file_name,
         bytes: &bytes,
     };
+    if let Some(r) = store
+        .import_by_hash(kind.as_str(), &upload.sha256())
+        .await?
+    {
+        println!(
+            "this file was imported before (import {}): nothing to do",
+            r.id
+        );
+        return Ok(());
+    }
     let choices: HashMap<usize, Choice> = a.merge.iter().map(|&l| (l, Choice::Merge)).collect();
     let preview = app
         .preview_import(&caller, &upload, None, &choices)

@@ -312,6 +312,17 @@ impl App {
         choices: &HashMap<usize, Choice>,
         progress: Progress<'_>,
     ) -> Result<Committed, ImportError> {
+        // A file committed before is not judged again: nothing would change.
+        if let Some(record) = self
+            .store
+            .import_by_hash(upload.kind.as_str(), &upload.sha256())
+            .await?
+        {
+            return Ok(Committed {
+                record,
+                written: false,
+            });
+        }
         let (preview, ready) = self
             .judge(caller, upload, mapping, choices, progress)
             .await?;
