@@ -321,6 +321,9 @@ mod tests {
             resolve_unit("Nowhere at all", None, None),
             Err(Reason::NotFound)
         );
+        // Ho Chi Minh City numbers its wards in each district: the name alone fits many.
+        assert_eq!(resolve_unit("Phường 1", None, None), Err(Reason::Ambiguous));
+        assert!(resolve_unit("P. 1", Some("Quận 3"), None).is_ok());
     }
 
     #[test]
