@@ -6,6 +6,7 @@ mod demo;
 mod demo_aid;
 mod demo_care;
 mod export;
+mod import;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::net::SocketAddr;
@@ -98,6 +99,8 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Import a spreadsheet (XLSX or CSV): an F0 line list with `--kind cases`.
+    Import(import::ImportArgs),
     /// Print a case's contacts (F1, and F2 with --depth 2) with their reasons, as JSON.
     Trace {
         #[command(flatten)]
@@ -283,6 +286,7 @@ async fn run() -> Result<()> {
         } => run_demo(&db, addr, no_serve, &sim.params()).await,
         Command::Sim { sim, out } => export::simulate_to_dir(&sim.params(), &out),
         Command::Export { command } => export::run(command).await,
+        Command::Import(a) => import::run(a).await,
         Command::Bench {
             command: BenchCommand::Trace(b),
         } => bench::run(b).await,

@@ -28,6 +28,8 @@ pub enum Reason {
     Merged,
     /// The record's current state does not allow this value (a died case made active).
     NotAllowed,
+    /// The value names more than one record (a unit name found in two districts).
+    Ambiguous,
 }
 
 impl Reason {
@@ -48,6 +50,7 @@ impl Reason {
             Reason::OutsideZone => "outside_zone",
             Reason::Merged => "merged",
             Reason::NotAllowed => "not_allowed",
+            Reason::Ambiguous => "ambiguous",
         }
     }
 }

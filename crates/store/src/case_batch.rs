@@ -68,8 +68,23 @@ impl Store {
         lines: &[LineCase],
         now_s: i64,
     ) -> Result<Vec<LineCreated>> {
+        let units = self.line_units(caller, lines).await?;
+        let mut tx = self.pool.begin().await?;
+        let created = self
+            .write_lines_in(&mut tx, caller, lines, &units, now_s)
+            .await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    /// Each new person's unit, found and checked against the caller's scope before a
+    /// transaction opens (SQLite has one connection): `Invalid` names each refused row.
+    pub(crate) async fn line_units(
+        &self,
+        caller: &Caller,
+        lines: &[LineCase],
+    ) -> Result<Vec<Option<domain::units::Unit>>> {
         let mut errors = Vec::new();
-        // Units are read before the transaction opens (SQLite has one connection).
         let mut units = Vec::with_capacity(lines.len());
         for (row, line) in lines.iter().enumerate() {
             units.push(match &line.person {
@@ -86,14 +101,28 @@ impl Store {
         if !errors.is_empty() {
             return Err(StoreError::Invalid(errors));
         }
-        let mut tx = self.pool.begin().await?;
+        Ok(units)
+    }
+
+    /// Writes the lines in `tx` (the units from [`Store::line_units`]); every refused row
+    /// is named and `Invalid` returned, and the caller then drops `tx`, which rolls every
+    /// row back.
+    pub(crate) async fn write_lines_in(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        caller: &Caller,
+        lines: &[LineCase],
+        units: &[Option<domain::units::Unit>],
+        now_s: i64,
+    ) -> Result<Vec<LineCreated>> {
+        let mut errors = Vec::new();
         let mut created = Vec::with_capacity(lines.len());
-        for (row, (line, unit)) in lines.iter().zip(&units).enumerate() {
+        for (row, (line, unit)) in lines.iter().zip(units).enumerate() {
             let person_id = match (&line.person, unit) {
                 (LinePerson::Existing(id), _) => *id,
                 (LinePerson::New { person, address }, Some(unit)) => {
                     match self
-                        .insert_person_in(&mut tx, caller, person, unit, address.as_deref(), now_s)
+                        .insert_person_in(tx, caller, person, unit, address.as_deref(), now_s)
                         .await
                     {
                         Ok(p) => p.id,
@@ -111,7 +140,7 @@ impl Store {
                 person_id,
                 ..line.case.clone()
             };
-            match self.create_case_in(&mut tx, caller, &case, now_s).await {
+            match self.create_case_in(tx, caller, &case, now_s).await {
                 Ok(case_id) => created.push(LineCreated {
                     case_id,
                     person_id,
@@ -121,10 +150,8 @@ impl Store {
             }
         }
         if !errors.is_empty() {
-            // Dropping the transaction rolls every row back.
             return Err(StoreError::Invalid(errors));
         }
-        tx.commit().await?;
         Ok(created)
     }
 }

@@ -233,6 +233,13 @@ const MIGRATIONS: &[Migration] = &[
         then: None,
     },
     Migration {
+        version: 34,
+        name: "imports",
+        sqlite: include_str!("../migrations/sqlite/0034_imports.sql"),
+        postgres: include_str!("../migrations/postgres/0034_imports.sql"),
+        then: None,
+    },
+    Migration {
         version: 35,
         name: "fhir_identifiers",
         sqlite: include_str!("../migrations/sqlite/0035_fhir_identifiers.sql"),

@@ -33,6 +33,7 @@ use axum::routing::post;
 use axum::Router;
 use domain::policy::PolicyError;
 
+pub use api::imports::IMPORT_BODY_LIMIT_BYTES;
 /// A session's anti-forgery token, for clients that post forms with the session cookie.
 pub use domain::auth::csrf_token;
 pub use error::{ApiError, ErrorCode};
@@ -138,6 +139,28 @@ pub(crate) fn routes() -> Routes {
         .get("/cases", read, api::cases::list)
         .post("/cases", write, api::casework::create_case)
         .post("/cases/batch", write, api::case_batch::create_batch)
+        .get("/imports", write, api::imports::list)
+        .add(
+            Verb::Post,
+            "/imports/preview",
+            write,
+            post(api::imports::preview)
+                .layer(DefaultBodyLimit::max(api::imports::IMPORT_BODY_LIMIT_BYTES)),
+        )
+        .add(
+            Verb::Post,
+            "/imports/uploads",
+            write,
+            post(api::imports::upload)
+                .layer(DefaultBodyLimit::max(api::imports::IMPORT_BODY_LIMIT_BYTES)),
+        )
+        .add(
+            Verb::Post,
+            "/imports",
+            write,
+            post(api::imports::commit)
+                .layer(DefaultBodyLimit::max(api::imports::IMPORT_BODY_LIMIT_BYTES)),
+        )
         .post("/cases/{id}/status", write, api::casework::update_status)
         .post("/cases/{id}/tests", write, api::casework::add_test)
         .post(

@@ -121,5 +121,7 @@ pub fn reason_message(reason: Reason, lang: Lang) -> &'static str {
         (Merged, Lang::En) => "The record was merged into another; it cannot be changed.",
         (NotAllowed, Lang::Vi) => "Không được phép từ trạng thái hiện tại của bản ghi.",
         (NotAllowed, Lang::En) => "Not allowed from the record's current state.",
+        (Ambiguous, Lang::Vi) => "Tên này ứng với nhiều đơn vị: ghi thêm quận/huyện hoặc tỉnh.",
+        (Ambiguous, Lang::En) => "The name fits more than one unit: add its district or province.",
     }
 }

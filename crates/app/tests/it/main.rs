@@ -9,6 +9,7 @@ mod cases;
 mod checkins;
 mod followup;
 mod forecast;
+mod import;
 mod infectious;
 mod persons;
 mod quarantine;

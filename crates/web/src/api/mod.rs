@@ -15,6 +15,7 @@ pub mod fhir;
 pub mod followup;
 pub mod forecast;
 pub mod health;
+pub mod imports;
 pub mod persons;
 pub mod policies;
 pub mod risk;

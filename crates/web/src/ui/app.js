@@ -19,3 +19,39 @@ for (const table of document.querySelectorAll("table[data-filter-by]")) {
     }
   });
 }
+
+// The import page's upload (issue #16): the file is sent as it is to the form's
+// data-import-upload address, with the session's anti-forgery token, and a progress bar
+// shows the upload; then its preview opens.
+for (const form of document.querySelectorAll("form[data-import-upload]")) {
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const file = form.querySelector("input[type=file]").files[0];
+    const bar = form.querySelector("progress");
+    const error = form.querySelector("[role=alert]");
+    if (!file) return;
+    const kind = form.querySelector("[name=kind]").value;
+    const url = form.dataset.importUpload + "?kind=" + encodeURIComponent(kind) +
+      "&file_name=" + encodeURIComponent(file.name);
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", url);
+    xhr.setRequestHeader("X-CSRF-Token", form.querySelector("[name=csrf]").value);
+    xhr.setRequestHeader("Content-Type", "application/octet-stream");
+    xhr.upload.addEventListener("progress", (p) => {
+      if (p.lengthComputable) bar.value = Math.round((100 * p.loaded) / p.total);
+    });
+    xhr.addEventListener("load", () => {
+      let body = {};
+      try { body = JSON.parse(xhr.responseText); } catch (_) { /* not JSON */ }
+      if (xhr.status === 201 && body.preview) {
+        window.location.assign(body.preview);
+      } else {
+        error.textContent = (body.error && body.error.message) || String(xhr.status);
+        error.hidden = false;
+      }
+    });
+    bar.hidden = false;
+    error.hidden = true;
+    xhr.send(file);
+  });
+}

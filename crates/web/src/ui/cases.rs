@@ -175,7 +175,10 @@ pub(super) async fn cases(
     let body = html! {
         h1 { (t(lang, "cases-title")) }
         @if me.user.role.can(domain::role::Permission::WritePersonal) {
-            p.noprint { a href="/cases/new" { (t(lang, "line-title")) } }
+            p.noprint {
+                a href="/cases/new" { (t(lang, "line-title")) }
+                " · " a href="/imports" { (t(lang, "import-title")) }
+            }
         }
         form.filters.noprint method="get" action="/cases" {
             div { label for="f-unit" { (t(lang, "col-unit")) }

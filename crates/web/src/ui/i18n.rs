@@ -17,7 +17,7 @@ macro_rules! ftl {
     };
 }
 const FILES: &[(&str, &str, &str)] =
-    ftl!["main", "care", "aid", "export", "persons", "capacity", "places", "report"];
+    ftl!["main", "care", "aid", "export", "persons", "capacity", "places", "report", "imports"];
 
 fn build(
     lang: &str,

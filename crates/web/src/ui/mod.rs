@@ -19,6 +19,7 @@ mod facility_entry;
 mod forecast;
 mod graph;
 mod i18n;
+mod imports;
 mod islands;
 pub(crate) mod map;
 mod map_svg;
@@ -60,6 +61,16 @@ pub fn routes() -> Routes {
         .get("/cases/export.csv", read, case_export::csv)
         .get("/cases/new", write, case_entry::line_list_form)
         .post("/cases/new", write, case_entry::create_line_list)
+        .get("/imports", write, imports::list)
+        .get("/imports/new", write, imports::new_form)
+        .post("/imports/new", write, imports::new_posted)
+        .get("/imports/uploads/{id}", write, imports::preview)
+        .post(
+            "/imports/uploads/{id}/mapping",
+            write,
+            imports::save_mapping,
+        )
+        .post("/imports/uploads/{id}/commit", write, imports::commit)
         .get("/cases/export.xlsx", read, case_export::xlsx)
         .get("/cases/{id}", read, cases::case_page)
         .post("/cases/{id}/trace", write, cases::trace_case)

@@ -1,0 +1,389 @@
+//! The columns of an F0 line list and the headers that name them. A header is recognised
+//! folded (`domain::text::fold_diacritics`, as the person search folds names) with its
+//! punctuation made spaces, so "Họ và tên", "HO TEN" and "full name" are alike; the words
+//! are data (`SYNONYMS`), not code.
+
+use domain::text::fold_diacritics;
+use serde::{Deserialize, Serialize};
+
+/// What a column holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    FullName,
+    /// A birth date, or a birth year alone.
+    Birth,
+    Sex,
+    NationalId,
+    Phone,
+    Address,
+    /// The commune (xã/phường), or a whole unit "P. Hàng Buồm, Q. Hoàn Kiếm".
+    Commune,
+    District,
+    Province,
+    SampleAt,
+    ResultAt,
+    /// The test's result: a line list of F0 holds positives only.
+    Result,
+    TestKind,
+    Ct,
+    Severity,
+    Onset,
+    /// Where the person is isolated or treated: recognised, not yet recorded (stays are
+    /// entered on the case page).
+    Place,
+}
+
+impl Field {
+    pub const ALL: [Field; 17] = [
+        Field::FullName,
+        Field::Birth,
+        Field::Sex,
+        Field::NationalId,
+        Field::Phone,
+        Field::Address,
+        Field::Commune,
+        Field::District,
+        Field::Province,
+        Field::SampleAt,
+        Field::ResultAt,
+        Field::Result,
+        Field::TestKind,
+        Field::Ct,
+        Field::Severity,
+        Field::Onset,
+        Field::Place,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Field::FullName => "full_name",
+            Field::Birth => "birth",
+            Field::Sex => "sex",
+            Field::NationalId => "national_id",
+            Field::Phone => "phone",
+            Field::Address => "address",
+            Field::Commune => "commune",
+            Field::District => "district",
+            Field::Province => "province",
+            Field::SampleAt => "sample_at",
+            Field::ResultAt => "result_at",
+            Field::Result => "result",
+            Field::TestKind => "test_kind",
+            Field::Ct => "ct",
+            Field::Severity => "severity",
+            Field::Onset => "onset",
+            Field::Place => "place",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+
+    /// The field of a form (`PersonInput`, `CaseInput`) a refusal names, as a column.
+    pub fn of_form_field(field: &str) -> Option<Field> {
+        Some(match field {
+            "full_name" => Field::FullName,
+            "birth_date" => Field::Birth,
+            "sex" => Field::Sex,
+            "national_id" => Field::NationalId,
+            "phone" => Field::Phone,
+            "address" => Field::Address,
+            "unit" => Field::Commune,
+            "test.sample_at" => Field::SampleAt,
+            "test.result_at" => Field::ResultAt,
+            "test.positive" => Field::Result,
+            "test.kind" => Field::TestKind,
+            "test.ct" => Field::Ct,
+            "severity" => Field::Severity,
+            "onset" => Field::Onset,
+            _ => return None,
+        })
+    }
+}
+
+/// Headers as the 2021 lists wrote them, folded; a header is recognised when its folded
+/// form is one of these.
+const SYNONYMS: &[(Field, &[&str])] = &[
+    (
+        Field::FullName,
+        &[
+            "ho ten",
+            "ho va ten",
+            "ten",
+            "full name",
+            "name",
+            "ho ten benh nhan",
+            "ho ten f0",
+        ],
+    ),
+    (
+        Field::Birth,
+        &[
+            "nam sinh",
+            "ngay sinh",
+            "ngay thang nam sinh",
+            "birth date",
+            "date of birth",
+            "birth year",
+            "year of birth",
+            "dob",
+        ],
+    ),
+    (Field::Sex, &["gioi tinh", "gioi", "sex", "gender"]),
+    (
+        Field::NationalId,
+        &[
+            "cccd",
+            "cmnd",
+            "cccd cmnd",
+            "cmnd cccd",
+            "so cccd",
+            "so cmnd",
+            "so cccd cmnd",
+            "can cuoc",
+            "national id",
+            "id number",
+        ],
+    ),
+    (
+        Field::Phone,
+        &[
+            "sdt",
+            "so dien thoai",
+            "dien thoai",
+            "dt",
+            "phone",
+            "phone number",
+            "mobile",
+        ],
+    ),
+    (
+        Field::Address,
+        &["dia chi", "dia chi cu tru", "noi o", "address"],
+    ),
+    (
+        Field::Commune,
+        &[
+            "xa phuong",
+            "phuong xa",
+            "xa",
+            "phuong",
+            "xa phuong thi tran",
+            "commune",
+            "ward",
+            "don vi",
+            "unit",
+        ],
+    ),
+    (
+        Field::District,
+        &[
+            "quan huyen",
+            "huyen quan",
+            "quan",
+            "huyen",
+            "quan huyen thi xa",
+            "district",
+        ],
+    ),
+    (
+        Field::Province,
+        &["tinh", "tinh thanh pho", "tinh tp", "thanh pho", "province"],
+    ),
+    (
+        Field::SampleAt,
+        &[
+            "ngay lay mau",
+            "thoi gian lay mau",
+            "ngay lay mau xet nghiem",
+            "sample date",
+            "sampled",
+            "sample time",
+            "sample at",
+        ],
+    ),
+    (
+        Field::ResultAt,
+        &[
+            "ngay co ket qua",
+            "ngay tra ket qua",
+            "ngay ket qua",
+            "thoi gian co ket qua",
+            "result date",
+            "result time",
+            "result at",
+        ],
+    ),
+    (
+        Field::Result,
+        &[
+            "ket qua",
+            "ket qua xet nghiem",
+            "kq",
+            "kq xn",
+            "result",
+            "test result",
+        ],
+    ),
+    (
+        Field::TestKind,
+        &[
+            "loai xet nghiem",
+            "loai xn",
+            "phuong phap xet nghiem",
+            "xet nghiem",
+            "test kind",
+            "test type",
+            "test",
+            "method",
+        ],
+    ),
+    (Field::Ct, &["ct", "chi so ct", "gia tri ct", "ct value"]),
+    (
+        Field::Severity,
+        &[
+            "muc do",
+            "muc do benh",
+            "phan loai",
+            "tinh trang",
+            "severity",
+        ],
+    ),
+    (
+        Field::Onset,
+        &[
+            "ngay khoi phat",
+            "ngay khoi benh",
+            "khoi phat",
+            "onset",
+            "symptom onset",
+        ],
+    ),
+    (
+        Field::Place,
+        &[
+            "noi cach ly dieu tri",
+            "noi cach ly",
+            "noi dieu tri",
+            "noi cach ly hoac dieu tri",
+            "co so dieu tri",
+            "place of isolation",
+            "isolation place",
+            "treatment place",
+            "place",
+        ],
+    ),
+];
+
+/// A header folded for matching: lower case without diacritics, punctuation as spaces,
+/// spaces collapsed ("CCCD/CMND" → "cccd cmnd", "SĐT" → "sdt").
+pub fn fold_header(h: &str) -> String {
+    fold_diacritics(h)
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The field a header names, if recognised.
+pub fn recognise(header: &str) -> Option<Field> {
+    let h = fold_header(header);
+    SYNONYMS
+        .iter()
+        .find(|(_, words)| words.contains(&h.as_str()))
+        .map(|(f, _)| *f)
+}
+
+/// The field of each column (none: the column is not read). A field is given to one
+/// column at most: the first that names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mapping(pub Vec<Option<Field>>);
+
+impl Mapping {
+    /// The mapping proposed for these headers.
+    pub fn propose(headers: &[String]) -> Mapping {
+        let mut taken = Vec::new();
+        Mapping(
+            headers
+                .iter()
+                .map(|h| {
+                    let f = recognise(h).filter(|f| !taken.contains(f))?;
+                    taken.push(f);
+                    Some(f)
+                })
+                .collect(),
+        )
+    }
+
+    /// The column holding `field`.
+    pub fn column(&self, field: Field) -> Option<usize> {
+        self.0.iter().position(|f| *f == Some(field))
+    }
+
+    /// A saved mapping (by header text) laid over these headers: a saved header decides
+    /// its column; a header it does not know keeps the proposal.
+    pub fn with_saved(headers: &[String], saved: &[(String, Option<Field>)]) -> Mapping {
+        let mut m = Mapping::propose(headers);
+        for (i, h) in headers.iter().enumerate() {
+            let key = fold_header(h);
+            if let Some((_, f)) = saved.iter().find(|(s, _)| fold_header(s) == key) {
+                m.set(i, *f);
+            }
+        }
+        m
+    }
+
+    /// Gives column `col` to `field` (taking it from any other column).
+    pub fn set(&mut self, col: usize, field: Option<Field>) {
+        if col >= self.0.len() {
+            return;
+        }
+        if let Some(f) = field {
+            for other in self.0.iter_mut() {
+                if *other == Some(f) {
+                    *other = None;
+                }
+            }
+        }
+        self.0[col] = field;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_are_recognised_with_or_without_diacritics_in_any_language() {
+        for (h, f) in [
+            ("Họ tên", Field::FullName),
+            ("HO TEN", Field::FullName),
+            ("Full name", Field::FullName),
+            ("Năm sinh", Field::Birth),
+            ("CCCD/CMND", Field::NationalId),
+            ("SĐT", Field::Phone),
+            ("Xã/Phường", Field::Commune),
+            ("Quận/Huyện", Field::District),
+            ("Ngày lấy mẫu", Field::SampleAt),
+            ("Kết quả", Field::Result),
+            ("Loại xét nghiệm", Field::TestKind),
+            ("Nơi cách ly/điều trị", Field::Place),
+        ] {
+            assert_eq!(recognise(h), Some(f), "{h}");
+        }
+        assert_eq!(recognise("Ghi chú"), None);
+    }
+
+    #[test]
+    fn a_field_goes_to_one_column() {
+        let headers: Vec<String> = ["Họ tên", "Tên", "SĐT"].map(String::from).to_vec();
+        let mut m = Mapping::propose(&headers);
+        assert_eq!(m.0, vec![Some(Field::FullName), None, Some(Field::Phone)]);
+        m.set(1, Some(Field::FullName));
+        assert_eq!(m.0, vec![None, Some(Field::FullName), Some(Field::Phone)]);
+    }
+}

@@ -1,0 +1,395 @@
+//! Imports of F0 line lists (issue #16, item 1): headers in any order and language, units
+//! by name, persons matched, refusals named by line and column, all or nothing, and the
+//! same file committed twice changing nothing.
+
+use std::collections::HashMap;
+
+use app::import::{Choice, Field, ImportError, Kind, Mapping, Outcome, RowError, Upload};
+use domain::person::PersonInput;
+use domain::Reason;
+use store::{both_databases, Store};
+
+use crate::{app_at_now, national, NOW};
+
+/// An XLSX of `rows` under `headers`, as a clerk's sheet: every cell text.
+fn xlsx(headers: &[&str], rows: &[Vec<&str>]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in headers.iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            sheet.write_string(r as u32 + 1, c as u16, *v).unwrap();
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+/// Headers in an order no form uses, with a column that is not read ("Ghi chú").
+const HEADERS: [&str; 10] = [
+    "SĐT",
+    "Ngày lấy mẫu",
+    "Họ và tên",
+    "Ghi chú",
+    "CCCD/CMND",
+    "Xã/Phường",
+    "Quận/Huyện",
+    "Giới tính",
+    "Ngay sinh",
+    "Kết quả",
+];
+
+fn rows() -> Vec<Vec<&'static str>> {
+    vec![
+        // Line 2: a new person in Hàng Buồm.
+        vec![
+            "0912345001",
+            "15/11/2021",
+            "Nguyễn Văn An",
+            "",
+            "001085000001",
+            "P. Hàng Buồm",
+            "Q. Hoàn Kiếm",
+            "Nam",
+            "02/03/1985",
+            "Dương tính",
+        ],
+        // Line 3: a registered person, by national ID.
+        vec![
+            "",
+            "16/11/2021 08:30",
+            "Trần Thị Bình",
+            "",
+            "001190000002",
+            "Phúc Xá",
+            "Ba Đình",
+            "Nữ",
+            "",
+            "Dương tính",
+        ],
+        // Line 4: perhaps a registered person (same phone and name, no national ID).
+        vec![
+            "0912345003",
+            "16/11/2021",
+            "Lê Văn Cường",
+            "",
+            "",
+            "phuong phuc xa",
+            "quan ba dinh",
+            "nam",
+            "",
+            "+",
+        ],
+        // Line 5: a commune that does not exist.
+        vec![
+            "0912345004",
+            "16/11/2021",
+            "Phạm Văn Dũng",
+            "",
+            "",
+            "Phường Không Có",
+            "Q. Hoàn Kiếm",
+            "Nam",
+            "",
+            "Dương tính",
+        ],
+        // Line 6: a negative result is not an F0.
+        vec![
+            "0912345005",
+            "16/11/2021",
+            "Đỗ Thị Em",
+            "",
+            "",
+            "P. Hàng Buồm",
+            "Q. Hoàn Kiếm",
+            "Nữ",
+            "",
+            "Âm tính",
+        ],
+    ]
+}
+
+async fn register(
+    app: &app::App,
+    caller: &store::Caller,
+    name: &str,
+    nid: Option<&str>,
+    phone: Option<&str>,
+) -> domain::PersonId {
+    let input = PersonInput {
+        full_name: Some(name.into()),
+        national_id: nid.map(Into::into),
+        phone: phone.map(Into::into),
+        unit: Some("00001".into()),
+        ..PersonInput::default()
+    };
+    app.register_person(caller, &input, None, NOW - 86_400 * 30)
+        .await
+        .unwrap()
+        .person
+        .id
+}
+
+async fn cases_of(app: &app::App, caller: &store::Caller, id: domain::PersonId) -> usize {
+    app.store
+        .person_record(caller, id, NOW)
+        .await
+        .unwrap()
+        .unwrap()
+        .cases
+        .len()
+}
+
+async fn named(app: &app::App, caller: &store::Caller, name: &str) -> usize {
+    app.store
+        .search_persons(
+            caller,
+            &store::PersonQuery::Name(name.into()),
+            &store::PageRequest::first(10),
+            NOW,
+        )
+        .await
+        .unwrap()
+        .items
+        .len()
+}
+
+async fn an_f0_list_is_previewed_then_committed_once(store: Store) {
+    let app = app_at_now(store);
+    let cdc = national(&app, "cdc", domain::Role::Tracer).await;
+    let binh = register(&app, &cdc, "Trần Thị Bình", Some("001190000002"), None).await;
+    let cuong = register(&app, &cdc, "Lê Văn Cường", None, Some("0912345003")).await;
+    let bytes = xlsx(&HEADERS, &rows());
+    let upload = Upload {
+        kind: Kind::Cases,
+        file_name: "f0-15-11.xlsx",
+        bytes: &bytes,
+    };
+
+    // The proposed mapping reads every known header, wherever it stands.
+    let (headers, mapping) = app.import_headers(&upload, None).await.unwrap();
+    assert_eq!(headers.len(), 10);
+    assert_eq!(mapping.column(Field::FullName), Some(2));
+    assert_eq!(mapping.column(Field::Birth), Some(8));
+    assert_eq!(mapping.0[3], None, "Ghi chú is not read");
+
+    // The preview judges every row and writes nothing.
+    let none = HashMap::new();
+    let p = app
+        .preview_import(&cdc, &upload, None, &none)
+        .await
+        .unwrap();
+    let c = p.counts;
+    assert_eq!(
+        (c.total, c.new, c.matched, c.suspected, c.already, c.refused),
+        (5, 1, 1, 1, 0, 2),
+        "{:?}",
+        p.rows
+    );
+    assert_eq!(p.rows[1].outcome, Outcome::Matched(binh));
+    assert!(
+        matches!(p.rows[2].outcome, Outcome::Suspected(id, store::PairReason::PhoneName) if id == cuong)
+    );
+    assert_eq!(p.rows[3].line, 5);
+    assert_eq!(
+        p.rows[3].outcome,
+        Outcome::Refused(vec![RowError {
+            field: Some(Field::Commune),
+            column: Some("Xã/Phường".into()),
+            reason: Reason::NotFound
+        }])
+    );
+    assert_eq!(
+        p.rows[4].outcome,
+        Outcome::Refused(vec![RowError {
+            field: Some(Field::Result),
+            column: Some("Kết quả".into()),
+            reason: Reason::NotAllowed
+        }])
+    );
+    assert_eq!(
+        named(&app, &cdc, "nguyen van an").await,
+        0,
+        "nothing written"
+    );
+    assert_eq!(cases_of(&app, &cdc, binh).await, 0);
+
+    // Committed with line 4 merged into the registered person: the refused rows are left
+    // out, the others written, the import recorded.
+    let merge = HashMap::from([(4, Choice::Merge)]);
+    let done = app
+        .commit_import(&cdc, &upload, None, &merge)
+        .await
+        .unwrap();
+    assert!(done.written);
+    let k = done.record.counts;
+    assert_eq!(
+        (k.total, k.new, k.matched, k.already, k.refused),
+        (5, 1, 2, 0, 2)
+    );
+    assert_eq!(done.record.actor, "cdc");
+    assert_eq!(named(&app, &cdc, "nguyen van an").await, 1);
+    assert_eq!(
+        named(&app, &cdc, "le van cuong").await,
+        1,
+        "merged, not registered again"
+    );
+    assert_eq!(cases_of(&app, &cdc, binh).await, 1);
+    assert_eq!(cases_of(&app, &cdc, cuong).await, 1);
+    let listed = app.imports(10).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].file_name, "f0-15-11.xlsx");
+    assert_eq!(listed[0].sha256, upload.sha256());
+
+    // The same file again: nothing changes, its earlier record answers.
+    let p = app
+        .preview_import(&cdc, &upload, None, &merge)
+        .await
+        .unwrap();
+    assert_eq!(p.imported.as_ref().map(|r| r.id), Some(done.record.id));
+    let again = app
+        .commit_import(&cdc, &upload, None, &merge)
+        .await
+        .unwrap();
+    assert!(!again.written);
+    assert_eq!(again.record.id, done.record.id);
+    assert_eq!(app.imports(10).await.unwrap().len(), 1);
+    assert_eq!(named(&app, &cdc, "nguyen van an").await, 1);
+
+    // The same rows in another file (a CSV with English headers): recognised as already
+    // imported (the person has the case of that sample), nothing written.
+    let csv = "\u{feff}Full name,National ID,Commune,District,Sample date,Result\n\
+               Nguyễn Văn An,001085000001,P. Hàng Buồm,Q. Hoàn Kiếm,15/11/2021,positive\n\
+               Trần Thị Bình,001190000002,Phúc Xá,Ba Đình,16/11/2021 08:30,positive\n";
+    let upload = Upload {
+        kind: Kind::Cases,
+        file_name: "f0.csv",
+        bytes: csv.as_bytes(),
+    };
+    let p = app
+        .preview_import(&cdc, &upload, None, &none)
+        .await
+        .unwrap();
+    assert_eq!(
+        (p.counts.already, p.counts.new, p.counts.refused),
+        (2, 0, 0),
+        "{:?}",
+        p.rows
+    );
+    let done = app.commit_import(&cdc, &upload, None, &none).await.unwrap();
+    assert_eq!(done.record.counts.already, 2);
+    assert_eq!(cases_of(&app, &cdc, binh).await, 1);
+}
+
+async fn a_mapping_is_changed_saved_and_reused(store: Store) {
+    let app = app_at_now(store);
+    let cdc = national(&app, "cdc", domain::Role::Tracer).await;
+    // "Tên BN" is not a known header: the name column is mapped by hand, then saved.
+    let headers = ["Tên BN", "Xã/Phường", "Ngày lấy mẫu", "Kết quả"];
+    let bytes = xlsx(
+        &headers,
+        &[vec![
+            "Hoàng Văn Giáp",
+            "P. Hàng Buồm, Q. Hoàn Kiếm",
+            "15/11/2021",
+            "Dương tính",
+        ]],
+    );
+    let upload = Upload {
+        kind: Kind::Cases,
+        file_name: "a.xlsx",
+        bytes: &bytes,
+    };
+    let (headers, proposed) = app.import_headers(&upload, None).await.unwrap();
+    assert_eq!(proposed.0[0], None);
+    let none = HashMap::new();
+    let p = app
+        .preview_import(&cdc, &upload, Some(&proposed), &none)
+        .await
+        .unwrap();
+    assert_eq!(
+        p.rows[0].outcome,
+        Outcome::Refused(vec![RowError {
+            field: Some(Field::FullName),
+            column: None,
+            reason: Reason::Required
+        }])
+    );
+    let mut fixed = proposed.clone();
+    fixed.set(0, Some(Field::FullName));
+    app.save_import_mapping(&cdc, Kind::Cases, "Quận Hoàn Kiếm", &headers, &fixed)
+        .await
+        .unwrap();
+    let (_, reused) = app
+        .import_headers(&upload, Some("Quận Hoàn Kiếm"))
+        .await
+        .unwrap();
+    assert_eq!(reused, fixed);
+    let p = app
+        .preview_import(&cdc, &upload, Some(&reused), &none)
+        .await
+        .unwrap();
+    assert_eq!(p.counts.new, 1, "{:?}", p.rows);
+    let _: Mapping = reused;
+}
+
+async fn a_row_outside_the_jurisdiction_is_refused_and_bad_files_are_named(store: Store) {
+    let app = app_at_now(store);
+    let mut ward = national(&app, "ward", domain::Role::Tracer).await;
+    ward.scope = domain::Scope::of([(
+        domain::Structure::S2021,
+        domain::UnitPath::from_stored("/01/001/00001/").unwrap(),
+    )]);
+    let bytes = xlsx(&HEADERS, &rows()[..1]);
+    let upload = Upload {
+        kind: Kind::Cases,
+        file_name: "a.xlsx",
+        bytes: &bytes,
+    };
+    let none = HashMap::new();
+    let p = app
+        .preview_import(&ward, &upload, None, &none)
+        .await
+        .unwrap();
+    assert_eq!(
+        p.rows[0].outcome,
+        Outcome::Refused(vec![RowError {
+            field: Some(Field::Commune),
+            column: Some("Xã/Phường".into()),
+            reason: Reason::OutOfScope
+        }])
+    );
+    // Committing writes the record and no row.
+    let done = app
+        .commit_import(&ward, &upload, None, &none)
+        .await
+        .unwrap();
+    assert_eq!(done.record.counts.refused, 1);
+    assert_eq!(named(&app, &ward, "nguyen van an").await, 0);
+
+    for (bytes, expected) in [
+        (&b""[..], app::import::ReadError::Empty),
+        (
+            &b"\x89PNG\r\n\x1a\n\0\0\0"[..],
+            app::import::ReadError::NotASheet,
+        ),
+    ] {
+        let upload = Upload {
+            kind: Kind::Cases,
+            file_name: "x",
+            bytes,
+        };
+        let r = app.preview_import(&ward, &upload, None, &none).await;
+        assert!(
+            matches!(r, Err(ImportError::Read(ref e)) if *e == expected),
+            "{r:?}"
+        );
+    }
+}
+
+both_databases!(
+    an_f0_list_is_previewed_then_committed_once,
+    a_mapping_is_changed_saved_and_reused,
+    a_row_outside_the_jurisdiction_is_refused_and_bad_files_are_named,
+);

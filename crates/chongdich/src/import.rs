@@ -1,0 +1,150 @@
+//! `chongdich import`: a spreadsheet (XLSX or CSV) imported from the command line, as the
+//! import page does it (`app::import`), as an account (`--as`): the file is judged (a bar
+//! shows the rows), refused rows are listed by line, column and reason, then every other row
+//! is written in one transaction. The same file twice changes nothing.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use app::import::{Choice, ImportError, Kind, Outcome, Upload};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+
+#[derive(Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub db: crate::DbArg,
+    /// The account the import is made as (its jurisdiction bounds the rows; the records
+    /// and the audit name it).
+    #[arg(long = "as", value_name = "USERNAME")]
+    pub user: String,
+    /// What the file lists: `cases` (persons with their cases, an F0 line list).
+    #[arg(long, default_value = "cases")]
+    pub kind: String,
+    /// Lines of suspected duplicates to merge into the registered person (comma-separated);
+    /// the others are registered as new persons.
+    #[arg(long, value_delimiter = ',')]
+    pub merge: Vec<usize>,
+    /// Judge the file and print what a commit would do; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The XLSX or CSV file.
+    pub file: PathBuf,
+}
+
+/// An active account as the caller, with its jurisdiction.
+async fn caller_of(store: &store::Store, username: &str) -> Result<store::Caller> {
+    let users = store.active_users_with_scope().await?;
+    let Some((user, scope)) = users.into_iter().find(|(u, _)| u.username == username) else {
+        bail!("no active account {username:?}");
+    };
+    if !user.role.can(domain::role::Permission::WritePersonal) {
+        bail!("{username} may not register cases");
+    }
+    let mut caller = store::Caller::system(username);
+    caller.user = user;
+    caller.scope = scope;
+    Ok(caller)
+}
+
+pub async fn run(a: ImportArgs) -> Result<()> {
+    let Some(kind) = Kind::parse(&a.kind) else {
+        bail!("unknown kind {:?}: use cases", a.kind);
+    };
+    let bytes = std::fs::read(&a.file).with_context(|| format!("reading {}", a.file.display()))?;
+    let store = crate::open_migrated(&a.db.db).await?;
+    let app = crate::open_app(store.clone()).await?;
+    let caller = caller_of(&store, &a.user).await?;
+    let file_name = a
+        .file
+        .file_name()
+        .map_or_else(|| "upload".into(), |n| n.to_string_lossy().into_owned());
+    let upload = Upload {
+        kind,
+        file_name: &file_name,
+        bytes: &bytes,
+    };
+    if let Some(r) = store
+        .import_by_hash(kind.as_str(), &upload.sha256())
+        .await?
+    {
+        println!(
+            "this file was imported before (import {}): nothing to do",
+            r.id
+        );
+        return Ok(());
+    }
+    let choices: HashMap<usize, Choice> = a.merge.iter().map(|&l| (l, Choice::Merge)).collect();
+    let preview = app
+        .preview_import(&caller, &upload, None, &choices)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    for r in &preview.rows {
+        if let Outcome::Refused(errors) = &r.outcome {
+            for e in errors {
+                eprintln!(
+                    "line {}: {} — {}",
+                    r.line,
+                    e.column
+                        .as_deref()
+                        .or(e.field.map(|f| f.as_str()))
+                        .unwrap_or("?"),
+                    e.reason.code()
+                );
+            }
+        }
+    }
+    let c = preview.counts;
+    println!(
+        "{} rows: {} new, {} matched, {} suspected duplicates, {} already imported, {} refused",
+        c.total, c.new, c.matched, c.suspected, c.already, c.refused
+    );
+    if let Some(r) = &preview.imported {
+        println!(
+            "this file was imported before (import {}): nothing to do",
+            r.id
+        );
+        return Ok(());
+    }
+    if a.dry_run {
+        return Ok(());
+    }
+    let bar = ProgressBar::new(c.total as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} rows ({eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_message("checking");
+    let progress = |done: usize, _total: usize| bar.set_position(done as u64);
+    let done = app
+        .commit_import_with(&caller, &upload, None, &choices, &progress)
+        .await;
+    bar.finish_and_clear();
+    match done {
+        Ok(d) if d.written => {
+            let k = d.record.counts;
+            println!(
+                "import {}: {} new persons with their cases, {} cases of registered persons",
+                d.record.id, k.new, k.matched
+            );
+            Ok(())
+        }
+        Ok(d) => {
+            println!(
+                "this file was imported before (import {}): nothing changed",
+                d.record.id
+            );
+            Ok(())
+        }
+        Err(ImportError::Refused(rows)) => {
+            for r in &rows {
+                for e in &r.errors {
+                    eprintln!("line {}: {:?} — {}", r.line, e.column, e.reason.code());
+                }
+            }
+            bail!("{} rows refused at commit; nothing was written", rows.len())
+        }
+        Err(e) => Err(anyhow::anyhow!("{e}")),
+    }
+}

@@ -1,0 +1,142 @@
+//! Imports by HTTP (issue #16, item 1): who may import, and what a file must be.
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use domain::Role;
+use store::{both_databases, Store};
+
+use crate::{error_code, error_fields, App, Resp};
+
+/// 2021-11-20 10:00 in Hà Nội.
+const NOW: i64 = 1_637_377_200;
+
+async fn post_file(app: &App, uri: &str, token: &str, body: Vec<u8>) -> Resp {
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri(uri)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/octet-stream")
+        .body(Body::from(body))
+        .unwrap();
+    app.send(req).await
+}
+
+fn sheet() -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let s = book.add_worksheet();
+    let rows = [
+        ["Kết quả", "Ngày lấy mẫu", "Xã/Phường", "Họ tên", "SĐT"],
+        [
+            "Dương tính",
+            "15/11/2021",
+            "P. Hàng Buồm, Q. Hoàn Kiếm",
+            "Nguyễn Văn An",
+            "0912345001",
+        ],
+        [
+            "Dương tính",
+            "15/11/2021",
+            "Phường Không Có",
+            "Lê Thị Bé",
+            "0912345002",
+        ],
+    ];
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            s.write_string(r as u32, c as u16, *v).unwrap();
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+async fn only_case_writers_import_and_files_are_checked(store: Store) {
+    let app = App::at(store, Some(NOW));
+    let viewer = app.login_as("viewer", Role::Viewer, &["VN"]).await;
+    let officer = app.login_as("hk", Role::CommuneOfficer, &["002"]).await;
+
+    // A viewer may not import, preview or list imports.
+    for uri in [
+        "/api/v1/imports/preview?kind=cases",
+        "/api/v1/imports?kind=cases",
+        "/api/v1/imports/uploads?kind=cases",
+    ] {
+        let r = post_file(&app, uri, &viewer, sheet()).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{uri}: {}", r.json);
+    }
+    assert_eq!(
+        app.get("/api/v1/imports", Some(&viewer)).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    // Input ranges: no kind, an unknown kind, an empty file, a file that is no sheet, one
+    // past the limit.
+    let r = post_file(&app, "/api/v1/imports/preview", &officer, sheet()).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(error_fields(&r), vec!["kind"]);
+    let r = post_file(
+        &app,
+        "/api/v1/imports/preview?kind=venues",
+        &officer,
+        sheet(),
+    )
+    .await;
+    assert_eq!(error_fields(&r), vec!["kind"]);
+    let r = post_file(
+        &app,
+        "/api/v1/imports/preview?kind=cases",
+        &officer,
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(
+        (r.status, error_fields(&r)),
+        (StatusCode::BAD_REQUEST, vec!["file".to_string()])
+    );
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    let r = post_file(&app, "/api/v1/imports/preview?kind=cases", &officer, png).await;
+    assert_eq!(
+        (r.status, error_code(&r).as_str()),
+        (StatusCode::BAD_REQUEST, "invalid_input")
+    );
+    let big = vec![b'a'; web::IMPORT_BODY_LIMIT_BYTES + 1];
+    let r = post_file(&app, "/api/v1/imports/preview?kind=cases", &officer, big).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+
+    // A commune officer of Hoàn Kiếm's district: the preview names the refused row by line,
+    // column and reason; the commit writes the other, once.
+    let r = post_file(
+        &app,
+        "/api/v1/imports/preview?kind=cases&file_name=f0.xlsx",
+        &officer,
+        sheet(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    assert_eq!(r.json["counts"]["new"], 1);
+    assert_eq!(r.json["counts"]["refused"], 1);
+    assert_eq!(r.json["rows"][0]["line"], 3);
+    assert_eq!(r.json["rows"][0]["errors"][0]["column"], "Xã/Phường");
+    assert_eq!(r.json["rows"][0]["errors"][0]["reason"], "not_found");
+    let r = post_file(
+        &app,
+        "/api/v1/imports?kind=cases&file_name=f0.xlsx",
+        &officer,
+        sheet(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.json);
+    assert_eq!(r.json["rows_new"], 1);
+    let r = post_file(
+        &app,
+        "/api/v1/imports?kind=cases&file_name=f0.xlsx",
+        &officer,
+        sheet(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    let list = app.get("/api/v1/imports", Some(&officer)).await;
+    assert_eq!(list.json.as_array().map(Vec::len), Some(1));
+    assert_eq!(list.json[0]["file_name"], "f0.xlsx");
+}
+
+both_databases!(only_case_writers_import_and_files_are_checked);
