@@ -81,3 +81,14 @@ test("the daily report shows the dashboard's figure and downloads as XLSX", asyn
   assert.ok(bytes.includes(Buffer.from("xl/worksheets/sheet1.xml")), "with a worksheet");
   assert.ok(day, "the dashboard's link names its day");
 });
+
+test("a list's filter form does not print", async () => {
+  // The case list's filters are a `form.filters`, whose screen rule (display: flex) once
+  // outranked the print rule that hides forms, so every filtered list printed its form.
+  await page.goto(`${demo.base}/cases`);
+  await page.emulateMedia({ media: "print" });
+  const shown = await page.evaluate(() =>
+    [...document.querySelectorAll("form")].map((f) => getComputedStyle(f).display).filter((d) => d !== "none"));
+  await page.emulateMedia({ media: "screen" });
+  assert.deepEqual(shown, [], "no form on paper");
+});
