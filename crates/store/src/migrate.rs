@@ -239,6 +239,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0035_fhir_identifiers.sql"),
         then: None,
     },
+    Migration {
+        version: 37,
+        name: "fhir_identifiers_more",
+        sqlite: include_str!("../migrations/sqlite/0037_fhir_identifiers_more.sql"),
+        postgres: include_str!("../migrations/postgres/0037_fhir_identifiers_more.sql"),
+        then: None,
+    },
 ];
 
 const REFDATA_KEY: &str = "units_fingerprint";
