@@ -371,7 +371,7 @@ impl App {
             }
             None => {
                 let open_before = match transferred_from {
-                    Some(b) => self.store.stay_for(caller, b).await?.map(|_| b),
+                    Some(b) => self.open_stay(caller, b).await?,
                     None => None,
                 };
                 let admitted = match (open_before, facility) {
@@ -414,7 +414,7 @@ impl App {
         // Ended there and still open here: ended the same way (a transfer ends it when
         // the next stay is taken).
         if let (Some(until), Some(reason)) = (&s.until, s.reason.as_deref()) {
-            if reason != "transferred" && self.store.stay_for(caller, stay).await?.is_some() {
+            if reason != "transferred" && self.open_stay(caller, stay).await?.is_some() {
                 self.discharge(
                     caller,
                     stay,
@@ -639,6 +639,16 @@ impl App {
             }
         }
         Ok(id.0)
+    }
+
+    /// The stay if it is the caller's and has not ended.
+    async fn open_stay(&self, caller: &Caller, stay: StayId) -> Result<Option<StayId>, TakeError> {
+        Ok(self
+            .store
+            .stay_for(caller, stay)
+            .await?
+            .filter(|s| s.until_s.is_none())
+            .map(|s| s.id))
     }
 
     /// A case's outcome, once (a case ended here already is left as it is).

@@ -482,7 +482,59 @@ async fn seed_contact(app: &App, command: &str) -> (i64, i64) {
         .post_json(&format!("/api/v1/cases/{case}/trace"), Some(command), &json!({}))
         .await;
     assert!(t.status.is_success(), "{}", t.json);
+    // The F1 quarantined at home, then released.
+    let contact = app.all_items("/api/v1/contacts", command).await[0]["id"]
+        .as_i64()
+        .unwrap();
+    let h = app
+        .post_json(
+            "/api/v1/home-stays",
+            Some(command),
+            &json!({"contact_id": contact, "at": "2021-11-22T21:00:00Z"}),
+        )
+        .await;
+    assert_eq!(h.status, StatusCode::CREATED, "{}", h.json);
+    let r = app
+        .post_json(
+            &format!("/api/v1/admissions/{}/discharge", h.json["id"]),
+            Some(command),
+            &json!({"reason": "released", "at": "2021-11-29T08:00:00Z"}),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.json);
     (ids[0], ids[1])
+}
+
+/// The seeded case moved to an oxygen bed of a field hospital: its first stay ends as
+/// transferred, a second begins.
+async fn transfer(app: &App, command: &str, person: i64) {
+    let f = app
+        .post_json(
+            "/api/v1/facilities",
+            Some(command),
+            &json!({"name": "Bệnh viện dã chiến số 2", "kind": "field_hospital", "unit": "00001",
+                    "address": "1 Yên Phụ", "beds": [{"bed_type": "oxygen", "capacity": 5}]}),
+        )
+        .await;
+    assert_eq!(f.status, StatusCode::CREATED, "{}", f.json);
+    let all = export(app, command, person).await;
+    let stay = all["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["resource"]["resourceType"] == "Encounter")
+        .unwrap()["resource"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = app
+        .post_json(
+            &format!("/api/v1/admissions/{stay}/transfer"),
+            Some(command),
+            &json!({"facility_id": f.json["id"], "bed_type": "oxygen"}),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.json);
 }
 
 async fn export(app: &App, token: &str, id: i64) -> Value {
@@ -496,6 +548,7 @@ async fn export(app: &App, token: &str, id: i64) -> Value {
 async fn a_bundle_round_trips_and_is_idempotent(store: Store) {
     let a = App::new(store.clone());
     let s = seed(&a).await;
+    transfer(&a, &s.command, s.person).await;
     let (source, contact) = seed_contact(&a, &s.command).await;
     let out_a: Vec<Value> = vec![
         export(&a, &s.command, s.person).await,
@@ -523,6 +576,18 @@ async fn a_bundle_round_trips_and_is_idempotent(store: Store) {
             "Patient"
         ]
     );
+
+    let finished = out_a[0]["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["resource"]["status"] == "finished")
+        .count();
+    assert_eq!(finished, 1, "the transferred stay: {}", out_a[0]);
+    // What is new here (a finished stay, a transfer, beds, a contact's stay) validates.
+    if let Some(v) = validate(&Value::Array(out_a.clone())) {
+        assert!(v.0, "the FHIR validator refused what we emit:\n{}", v.1);
+    }
 
     // Into an empty database of the same kind: the case with its stay, the source case,
     // then the contact (its link names the source case, taken in before).
@@ -570,7 +635,7 @@ async fn a_bundle_round_trips_and_is_idempotent(store: Store) {
     ];
     let count = |t: &str| format!("SELECT COUNT(*) FROM {t}");
     let before = futures_counts(&db_b.store, &tables, &count).await;
-    let occupied = "SELECT COALESCE(SUM(occupied), 0) FROM facility_beds";
+    let occupied = "SELECT CAST(COALESCE(SUM(occupied), 0) AS BIGINT) FROM facility_beds";
     let occupied_before = store::testing::scalar(&db_b.store, occupied).await;
     let mut with_others = out_a[0].clone();
     let entries = with_others["entry"].as_array_mut().unwrap();
