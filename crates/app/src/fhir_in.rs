@@ -99,7 +99,25 @@ fn test_input(t: &fhir::into::TestIn) -> CaseTestInput {
 impl App {
     /// Takes a transaction or collection Bundle in (see the module's comment).
     pub async fn take_bundle(&self, caller: &Caller, b: &Bundle) -> Result<Taken, TakeError> {
-        let plan = fhir::into::read(b).map_err(TakeError::Invalid)?;
+        let mut plan = fhir::into::read(b).map_err(TakeError::Invalid)?;
+        if !caller.user.role.can(domain::role::Permission::ManageBeds) {
+            // Facilities and stays are written by who may manage beds (the care forms'
+            // permission), not by every role that may write personal data: named, not
+            // taken.
+            let (facilities, stays) = (
+                std::mem::take(&mut plan.facilities),
+                std::mem::take(&mut plan.stays),
+            );
+            plan.ignored.extend(
+                facilities
+                    .iter()
+                    .map(|f| (f.entry, "Location (needs the right to manage beds)".into()))
+                    .chain(stays.iter().map(|s| {
+                        (s.entry, "Encounter (needs the right to manage beds)".into())
+                    })),
+            );
+            plan.ignored.sort();
+        }
         self.check_plan(&plan)?;
         let wall = WallClock::now_s();
         let mut taken = Taken {

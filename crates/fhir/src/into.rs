@@ -636,6 +636,8 @@ mod tests {
                 {"resource": {"resourceType": "Immunization", "status": "completed", "vaccineCode": {},
                     "patient": {"reference": "urn:uuid:p"}, "occurrenceDateTime": "2021-07-01"}},
                 {"resource": {"resourceType": "Location", "name": "x"}},
+                {"resource": {"resourceType": "Encounter", "status": "finished", "class": {"system": sys::ACT_CODE, "code": "HH"},
+                    "subject": {"reference": "urn:uuid:p"}, "reasonReference": [{"reference": "urn:uuid:c"}]}},
             ]}),
         );
         let fields: Vec<String> = read(&b)
@@ -643,7 +645,8 @@ mod tests {
             .iter()
             .map(|f| f.field.clone())
             .collect();
-        assert_eq!(fields, ["entry[1].subject", "entry[2].code"]);
+        // A Location needs its unit; an Encounter for no case of the Bundle is not a stay.
+        assert_eq!(fields, ["entry[1].subject", "entry[4].address", "entry[2].code"]);
 
         let many = bundle(json!({"resourceType": "Bundle", "type": "batch",
             "entry": (0..=ENTRIES_MAX).map(|_| json!({})).collect::<Vec<_>>()}));
@@ -673,6 +676,45 @@ mod tests {
         assert_eq!(p.unit.as_deref(), Some("2025:10105"));
         assert_eq!(p.address.as_deref(), Some("12 Phó Đức Chính"));
         assert_eq!(p.sex.as_deref(), Some("male"));
+    }
+
+    #[test]
+    fn other_types_f2_links_and_units_are_named_as_ignored() {
+        let b: Bundle = serde_json::from_value(json!({"resourceType": "Bundle", "type": "collection", "entry": [
+            {"fullUrl": "urn:uuid:p", "resource": {"resourceType": "Patient", "name": [{"text": "An"}],
+                "address": [{"extension": [{"url": sys::UNIT_EXT, "valueCoding": {"system": sys::UNIT, "code": "2021:00001"}}]}]}},
+            {"resource": {"resourceType": "Practitioner", "name": [{"text": "BS Hoa"}]}},
+            {"resource": {"resourceType": "Observation", "status": "final",
+                "code": {"coding": [{"system": sys::SNOMED, "code": EXPOSURE_SNOMED}]},
+                "subject": {"reference": "urn:uuid:p"},
+                "extension": [{"url": sys::SOURCE_CASE_EXT, "valueReference": {"reference": "Condition/9"}},
+                              {"url": sys::DEGREE_EXT, "valuePositiveInt": 2}]}},
+            {"resource": {"resourceType": "Observation", "status": "final",
+                "code": {"coding": [{"system": sys::SNOMED, "code": EXPOSURE_SNOMED}]},
+                "subject": {"reference": "urn:uuid:p"},
+                "extension": [{"url": sys::SOURCE_CASE_EXT, "valueReference": {"reference": "http://elsewhere/fhir/Condition/9"}}],
+                "valueCodeableConcept": {"coding": [{"system": sys::CONTACT_STATUS, "code": "quarantine"}]}}},
+            {"resource": {"resourceType": "Organization", "name": "Phúc Xá",
+                "identifier": [{"system": sys::UNIT, "value": "2021:00001"}]}},
+        ]}))
+        .unwrap();
+        let plan = read(&b).unwrap();
+        assert_eq!(
+            plan.ignored,
+            [
+                (1, "Practitioner".to_string()),
+                (2, "Observation".to_string()),
+                (4, "Organization".to_string())
+            ]
+        );
+        assert_eq!(plan.exposures.len(), 1);
+        assert_eq!(plan.exposures[0].source, SourceCase::Elsewhere("9".into()));
+        assert_eq!(plan.exposures[0].status.as_deref(), Some("quarantine"));
+        // A resource without a type is not one.
+        let bad = serde_json::from_value::<Bundle>(
+            json!({"resourceType": "Bundle", "type": "collection", "entry": [{"resource": {"name": "x"}}]}),
+        );
+        assert!(bad.is_err());
     }
 
     #[test]

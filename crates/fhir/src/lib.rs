@@ -4,7 +4,7 @@
 //!
 //! A typed subset rather than a generated crate: `fhirbolt` (R4) generates every resource
 //! of the specification and takes minutes to compile on the two-core machines we build on;
-//! `fhir-sdk` has no plain R4. We emit eight resource types and take in five, so the types
+//! `fhir-sdk` has no plain R4. We emit eight resource types and take in seven, so the types
 //! are written here, and an independent validator (`@medplum/core` with its R4
 //! definitions, `.ci/fhir/`) checks everything we emit in CI.
 //!

@@ -674,6 +674,29 @@ async fn a_bundle_round_trips_and_is_idempotent(store: Store) {
     assert_eq!(futures_counts(&db_b.store, &tables, &count).await, before);
 }
 
+/// A tracer may write persons and cases but not manage beds: a Bundle's facilities and
+/// stays are named as not taken in, the rest is taken.
+async fn stays_need_the_right_to_manage_beds(store: Store) {
+    let a = App::new(store.clone());
+    let s = seed(&a).await;
+    let out = export(&a, &s.command, s.person).await;
+    let db_b = match store.dialect() {
+        store::Dialect::Sqlite => store::testing::sqlite().await,
+        store::Dialect::Postgres => store::testing::postgres().await.unwrap(),
+    };
+    let b = App::new(db_b.store.clone());
+    let tracer = b.login_as("cdc", Role::Tracer, &["001"]).await;
+    let r = b.post_json("/fhir", Some(&tracer), &out).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    let issues = r.json["entry"].to_string();
+    assert!(issues.contains("Encounter (needs the right to manage beds)"), "{issues}");
+    assert!(issues.contains("Location (needs the right to manage beds)"), "{issues}");
+    for (t, n) in [("persons", 1), ("cases", 1), ("facilities", 0), ("stays", 0)] {
+        let sql = format!("SELECT COUNT(*) FROM {t}");
+        assert_eq!(store::testing::scalar(&db_b.store, &sql).await, n, "{t}");
+    }
+}
+
 async fn futures_counts(store: &Store, tables: &[&str], sql: &dyn Fn(&str) -> String) -> Vec<i64> {
     let mut out = Vec::new();
     for t in tables {
@@ -747,5 +770,6 @@ both_databases!(
     reads_are_scoped_and_errors_are_outcomes,
     every_emitted_resource_validates,
     a_bundle_round_trips_and_is_idempotent,
+    stays_need_the_right_to_manage_beds,
     bad_bundles_are_refused_and_write_nothing
 );
