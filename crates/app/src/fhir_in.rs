@@ -112,9 +112,11 @@ impl App {
                 facilities
                     .iter()
                     .map(|f| (f.entry, "Location (needs the right to manage beds)".into()))
-                    .chain(stays.iter().map(|s| {
-                        (s.entry, "Encounter (needs the right to manage beds)".into())
-                    })),
+                    .chain(
+                        stays.iter().map(|s| {
+                            (s.entry, "Encounter (needs the right to manage beds)".into())
+                        }),
+                    ),
             );
             plan.ignored.sort();
         }
@@ -189,7 +191,10 @@ impl App {
         let mut contacts = Vec::with_capacity(plan.exposures.len());
         for x in &plan.exposures {
             let person = taken.persons[x.person].0;
-            contacts.push(self.take_exposure(caller, x, person, wall, &mut taken).await?);
+            contacts.push(
+                self.take_exposure(caller, x, person, wall, &mut taken)
+                    .await?,
+            );
         }
         // The stay before, per person: a transfer ends it and begins the next.
         let mut before: Option<(usize, StayId, Option<&str>)> = None;
@@ -206,7 +211,15 @@ impl App {
             };
             let from = before.filter(|b| b.0 == s.person && b.2 == Some("transferred"));
             let stay = self
-                .take_stay(caller, s, occupant, &facilities, from.map(|b| b.1), wall, &mut taken)
+                .take_stay(
+                    caller,
+                    s,
+                    occupant,
+                    &facilities,
+                    from.map(|b| b.1),
+                    wall,
+                    &mut taken,
+                )
                 .await?;
             before = Some((s.person, stay, s.reason.as_deref()));
         }

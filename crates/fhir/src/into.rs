@@ -290,7 +290,15 @@ pub fn read(b: &Bundle) -> Result<Plan, Vec<FieldError>> {
                     Some("94500-6") => "pcr",
                     Some("94558-4") => "antigen",
                     _ if o.code.code_in(sys::SNOMED) == Some(EXPOSURE_SNOMED) => {
-                        exposure(i, o, &resolve, &person_of_entry, &case_of_entry, &mut plan, &mut errors);
+                        exposure(
+                            i,
+                            o,
+                            &resolve,
+                            &person_of_entry,
+                            &case_of_entry,
+                            &mut plan,
+                            &mut errors,
+                        );
                         continue;
                     }
                     _ => {
@@ -423,13 +431,15 @@ pub fn read(b: &Bundle) -> Result<Plan, Vec<FieldError>> {
         };
         let facility = match en.location.first() {
             None => None,
-            Some(l) => match resolve(&l.location, "Location").and_then(|l| facility_of_entry.get(&l)) {
-                Some(f) => Some(*f),
-                None => {
-                    errors.push(FieldError::new(at(i, "location"), Reason::InvalidFormat));
-                    continue;
+            Some(l) => {
+                match resolve(&l.location, "Location").and_then(|l| facility_of_entry.get(&l)) {
+                    Some(f) => Some(*f),
+                    None => {
+                        errors.push(FieldError::new(at(i, "location"), Reason::InvalidFormat));
+                        continue;
+                    }
                 }
-            },
+            }
         };
         let period = en.period.clone().unwrap_or_default();
         let disposition = en
@@ -440,13 +450,15 @@ pub fn read(b: &Bundle) -> Result<Plan, Vec<FieldError>> {
             .and_then(|d| d.code_in(sys::DISCHARGE_REASON))
             .map(str::to_string)
             .or_else(|| {
-                Some(match disposition?.code_in(sys::DISCHARGE)? {
-                    "exp" => "died",
-                    "other-hcf" | "hosp" | "long" | "snf" | "rehab" | "psy" => "transferred",
-                    _ if matches!(occupant, StayFor::Case(_)) => "recovered",
-                    _ => "released",
-                }
-                .to_string())
+                Some(
+                    match disposition?.code_in(sys::DISCHARGE)? {
+                        "exp" => "died",
+                        "other-hcf" | "hosp" | "long" | "snf" | "rehab" | "psy" => "transferred",
+                        _ if matches!(occupant, StayFor::Case(_)) => "recovered",
+                        _ => "released",
+                    }
+                    .to_string(),
+                )
             });
         if finished && (period.end.is_none() || reason.is_none()) {
             errors.push(FieldError::new(at(i, "period"), Reason::Required));
@@ -512,15 +524,17 @@ fn exposure(
     };
     let source = Extension::find(&o.extension, sys::SOURCE_CASE_EXT)
         .and_then(|x| x.value_reference.as_ref())
-        .and_then(|r| match resolve(r, "Condition").and_then(|c| case_of_entry.get(&c)) {
-            Some(c) => Some(SourceCase::InBundle(*c)),
-            None => {
-                let name = r.reference.as_deref()?;
-                let id = name.rsplit_once("Condition/")?.1;
-                let id = id.split_once("/_history").map_or(id, |x| x.0);
-                crate::valid_id(id).then(|| SourceCase::Elsewhere(id.to_string()))
-            }
-        });
+        .and_then(
+            |r| match resolve(r, "Condition").and_then(|c| case_of_entry.get(&c)) {
+                Some(c) => Some(SourceCase::InBundle(*c)),
+                None => {
+                    let name = r.reference.as_deref()?;
+                    let id = name.rsplit_once("Condition/")?.1;
+                    let id = id.split_once("/_history").map_or(id, |x| x.0);
+                    crate::valid_id(id).then(|| SourceCase::Elsewhere(id.to_string()))
+                }
+            },
+        );
     let Some(source) = source else {
         errors.push(FieldError::new(at(i, "extension"), Reason::Required));
         return;
@@ -646,7 +660,10 @@ mod tests {
             .map(|f| f.field.clone())
             .collect();
         // A Location needs its unit; an Encounter for no case of the Bundle is not a stay.
-        assert_eq!(fields, ["entry[1].subject", "entry[4].address", "entry[2].code"]);
+        assert_eq!(
+            fields,
+            ["entry[1].subject", "entry[4].address", "entry[2].code"]
+        );
 
         let many = bundle(json!({"resourceType": "Bundle", "type": "batch",
             "entry": (0..=ENTRIES_MAX).map(|_| json!({})).collect::<Vec<_>>()}));

@@ -530,7 +530,9 @@ fn entry_resource<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Resou
         .and_then(|t| t.as_str())
         .ok_or_else(|| D::Error::missing_field("resourceType"))?;
     if KNOWN.contains(&kind) {
-        serde_json::from_value(v).map(Some).map_err(D::Error::custom)
+        serde_json::from_value(v)
+            .map(Some)
+            .map_err(D::Error::custom)
     } else {
         Ok(Some(Resource::Other(kind.to_string())))
     }

@@ -448,7 +448,10 @@ fn comparable(bundle: &Value) -> Value {
 /// A second person of Phúc Xá with a case, and a third, their F1 (declared, then traced).
 async fn seed_contact(app: &App, command: &str) -> (i64, i64) {
     let mut ids = Vec::new();
-    for (name, nid) in [("Trần Thị Bình", "001190054321"), ("Lê Văn Cường", "001088011111")] {
+    for (name, nid) in [
+        ("Trần Thị Bình", "001190054321"),
+        ("Lê Văn Cường", "001088011111"),
+    ] {
         let p = app
             .post_json(
                 "/api/v1/persons",
@@ -479,7 +482,11 @@ async fn seed_contact(app: &App, command: &str) -> (i64, i64) {
         .await;
     assert_eq!(d.status, StatusCode::CREATED, "{}", d.json);
     let t = app
-        .post_json(&format!("/api/v1/cases/{case}/trace"), Some(command), &json!({}))
+        .post_json(
+            &format!("/api/v1/cases/{case}/trace"),
+            Some(command),
+            &json!({}),
+        )
         .await;
     assert!(t.status.is_success(), "{}", t.json);
     // The F1 quarantined at home, then released.
@@ -639,8 +646,11 @@ async fn a_bundle_round_trips_and_is_idempotent(store: Store) {
     let occupied_before = store::testing::scalar(&db_b.store, occupied).await;
     let mut with_others = out_a[0].clone();
     let entries = with_others["entry"].as_array_mut().unwrap();
-    entries.push(json!({"resource": {"resourceType": "Practitioner", "name": [{"text": "BS Hoa"}]}}));
-    entries.push(json!({"resource": {"resourceType": "Provenance", "recorded": "2021-11-20T00:00:00Z"}}));
+    entries
+        .push(json!({"resource": {"resourceType": "Practitioner", "name": [{"text": "BS Hoa"}]}}));
+    entries.push(
+        json!({"resource": {"resourceType": "Provenance", "recorded": "2021-11-20T00:00:00Z"}}),
+    );
     let others = entries.len();
     for out in std::iter::once(&with_others).chain(&out_a[1..]) {
         let again = b.post_json("/fhir", Some(&command_b), out).await;
@@ -655,7 +665,10 @@ async fn a_bundle_round_trips_and_is_idempotent(store: Store) {
         .find(|e| e["resource"]["resourceType"] == "OperationOutcome")
         .unwrap_or_else(|| panic!("no OperationOutcome: {}", again.json));
     let issues = outcome["resource"]["issue"].to_string();
-    assert!(issues.contains("Practitioner") && issues.contains("Provenance"), "{issues}");
+    assert!(
+        issues.contains("Practitioner") && issues.contains("Provenance"),
+        "{issues}"
+    );
     assert!(
         issues.contains(&format!("Bundle.entry[{}]", others - 1)),
         "{issues}"
@@ -689,9 +702,20 @@ async fn stays_need_the_right_to_manage_beds(store: Store) {
     let r = b.post_json("/fhir", Some(&tracer), &out).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.json);
     let issues = r.json["entry"].to_string();
-    assert!(issues.contains("Encounter (needs the right to manage beds)"), "{issues}");
-    assert!(issues.contains("Location (needs the right to manage beds)"), "{issues}");
-    for (t, n) in [("persons", 1), ("cases", 1), ("facilities", 0), ("stays", 0)] {
+    assert!(
+        issues.contains("Encounter (needs the right to manage beds)"),
+        "{issues}"
+    );
+    assert!(
+        issues.contains("Location (needs the right to manage beds)"),
+        "{issues}"
+    );
+    for (t, n) in [
+        ("persons", 1),
+        ("cases", 1),
+        ("facilities", 0),
+        ("stays", 0),
+    ] {
         let sql = format!("SELECT COUNT(*) FROM {t}");
         assert_eq!(store::testing::scalar(&db_b.store, &sql).await, n, "{t}");
     }
