@@ -1,6 +1,15 @@
-//! A FHIR R4 Bundle taken in (issue #16): the persons, cases, tests and doses it holds are
-//! created through the same use cases the forms call (`register_person`, `create_case`,
-//! `add_case_test`, `update_case_status`, `record_doses`), so every rule of theirs holds.
+//! A FHIR R4 Bundle taken in (issue #16): the persons, cases, tests, doses, facilities,
+//! stays and F1 links it holds are created through the same use cases the forms call
+//! (`register_person`, `create_case`, `add_case_test`, `update_case_status`,
+//! `record_doses`, `register_facility`, `admit`, `transfer`, `discharge`) and the path
+//! tracing records contacts by (`Store::persist_contacts`), so every rule of theirs holds.
+//!
+//! A facility is matched by an identifier taken in before, else by its name in its unit
+//! (the caller's scope), else registered with the beds its Location lists. A stay's bed is
+//! the one its Encounter names, else the one the admission form suggests (by severity).
+//! An F1 link names its source case in the Bundle, or a case taken in before under its id
+//! there; a source case not known here is named as ignored (post the source case's Bundle,
+//! then this one again).
 //!
 //! Idempotent on identifiers: a Patient or Condition whose identifier was taken in before
 //! (`fhir_identifiers`, migration 0035), a person whose national ID is held, a case of the
@@ -13,11 +22,13 @@
 //! posting the Bundle again after the fix completes it, matching what was kept.
 
 use chrono::DateTime;
-use domain::{CaseId, FieldError, PersonId, Reason};
-use fhir::into::{CaseIn, Plan};
+use domain::contact::ContactStatus;
+use domain::{CaseId, FacilityId, FieldError, PersonId, Reason, StayId};
+use fhir::into::{CaseIn, ExposureIn, FacilityIn, Plan, SourceCase, StayFor, StayIn};
 use fhir::model::{Bundle, Identifier};
 use store::{Caller, IdentifiedEntity, StoreError};
 
+use crate::care::{AdmitInput, BedsInput, CareError, DischargeInput, FacilityInput, TransferInput};
 use crate::cases::{CaseError, CaseInput, CaseTestInput, StatusInput, TestInput};
 use crate::clock::WallClock;
 use crate::persons::RegisterError;
@@ -34,8 +45,15 @@ pub struct Taken {
     pub tests_added: u32,
     pub doses_added: u32,
     pub doses_matched: u32,
-    /// Entries of types not taken in (Encounter, Location, Organization, exposures).
-    pub ignored: u32,
+    pub facilities_created: u32,
+    pub facilities_matched: u32,
+    pub stays_added: u32,
+    pub stays_matched: u32,
+    pub contacts_added: u32,
+    pub contacts_matched: u32,
+    /// Entries not taken in (other resource types, units' Organizations, F2 links, an F1
+    /// link whose source case is not known here): the entry and what it is.
+    pub ignored: Vec<(usize, String)>,
     /// Our ids of the persons, in the Bundle's order, each with whether it was created.
     pub persons: Vec<(i64, bool)>,
     /// Our ids of the cases, in the Bundle's order, each with whether it was created.
@@ -81,11 +99,31 @@ fn test_input(t: &fhir::into::TestIn) -> CaseTestInput {
 impl App {
     /// Takes a transaction or collection Bundle in (see the module's comment).
     pub async fn take_bundle(&self, caller: &Caller, b: &Bundle) -> Result<Taken, TakeError> {
-        let plan = fhir::into::read(b).map_err(TakeError::Invalid)?;
+        let mut plan = fhir::into::read(b).map_err(TakeError::Invalid)?;
+        if !caller.user.role.can(domain::role::Permission::ManageBeds) {
+            // Facilities and stays are written by who may manage beds (the care forms'
+            // permission), not by every role that may write personal data: named, not
+            // taken.
+            let (facilities, stays) = (
+                std::mem::take(&mut plan.facilities),
+                std::mem::take(&mut plan.stays),
+            );
+            plan.ignored.extend(
+                facilities
+                    .iter()
+                    .map(|f| (f.entry, "Location (needs the right to manage beds)".into()))
+                    .chain(
+                        stays.iter().map(|s| {
+                            (s.entry, "Encounter (needs the right to manage beds)".into())
+                        }),
+                    ),
+            );
+            plan.ignored.sort();
+        }
         self.check_plan(&plan)?;
         let wall = WallClock::now_s();
         let mut taken = Taken {
-            ignored: u32::try_from(plan.ignored).unwrap_or(u32::MAX),
+            ignored: plan.ignored.clone(),
             ..Taken::default()
         };
         for p in &plan.persons {
@@ -146,7 +184,282 @@ impl App {
                 }
             }
         }
+        let mut facilities = Vec::with_capacity(plan.facilities.len());
+        for f in &plan.facilities {
+            facilities.push(self.take_facility(caller, f, wall, &mut taken).await?);
+        }
+        let mut contacts = Vec::with_capacity(plan.exposures.len());
+        for x in &plan.exposures {
+            let person = taken.persons[x.person].0;
+            contacts.push(
+                self.take_exposure(caller, x, person, wall, &mut taken)
+                    .await?,
+            );
+        }
+        // The stay before, per person: a transfer ends it and begins the next.
+        let mut before: Option<(usize, StayId, Option<&str>)> = None;
+        for s in &plan.stays {
+            let occupant = match s.occupant {
+                StayFor::Case(c) => (Some(taken.cases[c].0), None),
+                StayFor::Exposure(x) => match contacts[x] {
+                    Some(c) => (None, Some(c)),
+                    None => {
+                        taken.ignored.push((s.entry, "Encounter".into()));
+                        continue;
+                    }
+                },
+            };
+            let from = before.filter(|b| b.0 == s.person && b.2 == Some("transferred"));
+            let stay = self
+                .take_stay(
+                    caller,
+                    s,
+                    occupant,
+                    &facilities,
+                    from.map(|b| b.1),
+                    wall,
+                    &mut taken,
+                )
+                .await?;
+            before = Some((s.person, stay, s.reason.as_deref()));
+        }
+        // Outcomes last: a discharge as recovered or died has recorded its own.
+        for (c, (id, _)) in plan.cases.iter().zip(&taken.cases) {
+            self.take_outcome(caller, c, CaseId(*id), wall).await?;
+        }
         Ok(taken)
+    }
+
+    async fn take_facility(
+        &self,
+        caller: &Caller,
+        f: &FacilityIn,
+        wall: i64,
+        taken: &mut Taken,
+    ) -> Result<FacilityId, TakeError> {
+        let ids = pairs(&f.identifiers);
+        let not_found = || {
+            TakeError::Invalid(vec![FieldError::new(
+                format!("entry[{}].identifier", f.entry),
+                Reason::NotFound,
+            )])
+        };
+        for (system, value) in &ids {
+            if let Some(id) = self
+                .store
+                .identified(IdentifiedEntity::Facility, system, value)
+                .await?
+            {
+                let id = FacilityId::new(id);
+                if self.store.get_facility(&caller.scope, id).await?.is_none() {
+                    return Err(not_found());
+                }
+                taken.facilities_matched += 1;
+                return Ok(id);
+            }
+        }
+        let input = facility_input(f);
+        let new = crate::care::new_facility(&input)
+            .map_err(|e| TakeError::Invalid(prefixed(f.entry, e)))?;
+        // By name in its unit, among the caller's facilities.
+        let same = self
+            .store
+            .list_facilities(&caller.scope, new.structure)
+            .await?
+            .into_iter()
+            .find(|fb| fb.facility.name == new.name && fb.facility.unit_code == new.unit_code);
+        let id = match same {
+            Some(fb) => {
+                taken.facilities_matched += 1;
+                fb.facility.id
+            }
+            None => {
+                let id = self
+                    .register_facility(caller, &input)
+                    .await
+                    .map_err(|e| care_err(f.entry, e))?;
+                taken.facilities_created += 1;
+                id
+            }
+        };
+        self.store
+            .remember_identifiers(IdentifiedEntity::Facility, id.get(), &ids, wall)
+            .await?;
+        Ok(id)
+    }
+
+    /// An F1 link recorded as tracing records one; the contact's id (None: its source case
+    /// is not known here, named as ignored).
+    async fn take_exposure(
+        &self,
+        caller: &Caller,
+        x: &ExposureIn,
+        person: i64,
+        wall: i64,
+        taken: &mut Taken,
+    ) -> Result<Option<i64>, TakeError> {
+        let case = match &x.source {
+            SourceCase::InBundle(c) => Some(taken.cases[*c].0),
+            SourceCase::Elsewhere(id) => {
+                self.store
+                    .identified(IdentifiedEntity::Case, fhir::systems::CASE, id)
+                    .await?
+            }
+        };
+        let Some(case) = case else {
+            taken.ignored.push((x.entry, "Observation".into()));
+            return Ok(None);
+        };
+        let Some(source) = self.store.get_case(caller, CaseId(case), wall).await? else {
+            return Err(TakeError::Invalid(vec![FieldError::new(
+                format!("entry[{}].extension", x.entry),
+                Reason::NotFound,
+            )]));
+        };
+        let (from, until) = (seconds(x.from.as_deref()), seconds(x.until.as_deref()));
+        let status = match x.status.as_deref() {
+            Some(s) => s.parse::<ContactStatus>().map_err(|_| {
+                TakeError::Invalid(vec![FieldError::new(
+                    format!("entry[{}].valueCodeableConcept", x.entry),
+                    Reason::UnknownValue,
+                )])
+            })?,
+            None if from.is_some() => ContactStatus::Quarantine,
+            None => ContactStatus::Monitor,
+        };
+        // What the link carries; the evidence (venues, times together) stays with the
+        // system that traced it.
+        let exposed = from.unwrap_or(source.case.confirmed_at_s);
+        let row = store::ContactRow {
+            person_id: person,
+            degree: 1,
+            via_person_id: source.case.person_id.0,
+            first_exposure_s: exposed,
+            exposure_s: exposed,
+            reasons: Vec::new(),
+            status,
+            quarantine_from_s: from,
+            quarantine_until_s: until,
+            follow_up_until_s: until,
+            test_days: String::new(),
+            policy: String::new(),
+        };
+        let homes = self.store.residences(&[person]).await?;
+        let n = self
+            .store
+            .persist_contacts(caller, CaseId(case), &[row], &homes, self.now_s())
+            .await?;
+        if n > 0 {
+            taken.contacts_added += 1;
+        } else {
+            taken.contacts_matched += 1;
+        }
+        let contact = self
+            .store
+            .person_record(caller, PersonId(person), wall)
+            .await?
+            .and_then(|r| r.contacts.iter().find(|c| c.case_id == case).map(|c| c.id));
+        Ok(contact)
+    }
+
+    /// A stay: matched by an identifier taken in before (and ended if it has ended since),
+    /// else begun by an admission (or a transfer from the stay before it), and ended by a
+    /// discharge if it has ended.
+    #[allow(clippy::too_many_arguments)]
+    async fn take_stay(
+        &self,
+        caller: &Caller,
+        s: &StayIn,
+        (case_id, contact_id): (Option<i64>, Option<i64>),
+        facilities: &[FacilityId],
+        transferred_from: Option<StayId>,
+        wall: i64,
+        taken: &mut Taken,
+    ) -> Result<StayId, TakeError> {
+        let ids = pairs(&s.identifiers);
+        let not_found = |field: &str| {
+            TakeError::Invalid(vec![FieldError::new(
+                format!("entry[{}].{field}", s.entry),
+                Reason::NotFound,
+            )])
+        };
+        let facility = s.facility.map(|f| facilities[f]);
+        let mut known = None;
+        for (system, value) in &ids {
+            if let Some(id) = self
+                .store
+                .identified(IdentifiedEntity::Stay, system, value)
+                .await?
+            {
+                known = Some(StayId::new(id));
+                break;
+            }
+        }
+        let stay = match known {
+            Some(id) => {
+                taken.stays_matched += 1;
+                id
+            }
+            None => {
+                let open_before = match transferred_from {
+                    Some(b) => self.open_stay(caller, b).await?,
+                    None => None,
+                };
+                let admitted = match (open_before, facility) {
+                    (Some(b), Some(f)) => self
+                        .transfer(
+                            caller,
+                            b,
+                            &TransferInput {
+                                facility_id: Some(f.get()),
+                                bed_type: s.bed_type.clone(),
+                                at: s.from.clone(),
+                                note: None,
+                            },
+                        )
+                        .await
+                        .map_err(|e| care_err(s.entry, e))?,
+                    _ => self
+                        .admit(
+                            caller,
+                            facility,
+                            &AdmitInput {
+                                case_id,
+                                contact_id,
+                                bed_type: s.bed_type.clone(),
+                                at: s.from.clone(),
+                                note: None,
+                            },
+                        )
+                        .await
+                        .map_err(|e| care_err(s.entry, e))?,
+                };
+                let a = admitted.ok_or_else(|| not_found("reasonReference"))?;
+                taken.stays_added += 1;
+                self.store
+                    .remember_identifiers(IdentifiedEntity::Stay, a.stay.get(), &ids, wall)
+                    .await?;
+                a.stay
+            }
+        };
+        // Ended there and still open here: ended the same way (a transfer ends it when
+        // the next stay is taken).
+        if let (Some(until), Some(reason)) = (&s.until, s.reason.as_deref()) {
+            if reason != "transferred" && self.open_stay(caller, stay).await?.is_some() {
+                self.discharge(
+                    caller,
+                    stay,
+                    &DischargeInput {
+                        reason: Some(reason.into()),
+                        at: Some(until.clone()),
+                        note: None,
+                    },
+                )
+                .await
+                .map_err(|e| care_err(s.entry, e))?;
+            }
+        }
+        Ok(stay)
     }
 
     /// Every field of the plan, checked as the use cases will: nothing is written when one
@@ -180,6 +493,11 @@ impl App {
                 if let Err(f) = crate::cases::check_case_test(&test_input(t), now) {
                     errors.extend(prefixed(t.entry, f));
                 }
+            }
+        }
+        for f in &plan.facilities {
+            if let Err(e) = crate::care::new_facility(&facility_input(f)) {
+                errors.extend(prefixed(f.entry, e));
             }
         }
         for d in &plan.doses {
@@ -351,6 +669,39 @@ impl App {
                 taken.tests_added += 1;
             }
         }
+        Ok(id.0)
+    }
+
+    /// The stay if it is the caller's and has not ended.
+    async fn open_stay(&self, caller: &Caller, stay: StayId) -> Result<Option<StayId>, TakeError> {
+        Ok(self
+            .store
+            .stay_for(caller, stay)
+            .await?
+            .filter(|s| s.until_s.is_none())
+            .map(|s| s.id))
+    }
+
+    /// A case's outcome, once (a case ended here already is left as it is).
+    async fn take_outcome(
+        &self,
+        caller: &Caller,
+        c: &CaseIn,
+        id: CaseId,
+        wall: i64,
+    ) -> Result<(), TakeError> {
+        if c.status == "active" {
+            return Ok(());
+        }
+        let Some(detail) = self.store.get_case(caller, id, wall).await? else {
+            return Ok(());
+        };
+        let invalid = |f: Vec<FieldError>| TakeError::Invalid(prefixed(c.entry, f));
+        let case_err = |e: CaseError| match e {
+            CaseError::Invalid(f) => invalid(f),
+            CaseError::Store(StoreError::Invalid(f)) => invalid(f),
+            CaseError::Store(e) => TakeError::Store(e),
+        };
         // Its outcome, once.
         if c.status != "active" && detail.case.status.as_str() == "active" {
             let status = StatusInput {
@@ -364,7 +715,34 @@ impl App {
                 .await
                 .map_err(case_err)?;
         }
-        Ok(id.0)
+        Ok(())
+    }
+}
+
+fn care_err(entry: usize, e: CareError) -> TakeError {
+    match e {
+        CareError::Invalid(f) | CareError::Store(StoreError::Invalid(f)) => {
+            TakeError::Invalid(prefixed(entry, f))
+        }
+        CareError::Store(e) => TakeError::Store(e),
+    }
+}
+
+fn facility_input(f: &FacilityIn) -> FacilityInput {
+    FacilityInput {
+        name: Some(f.name.clone()),
+        kind: f.kind.clone(),
+        unit: f.unit.clone(),
+        structure: f.structure.clone(),
+        address: f.address.clone(),
+        beds: f
+            .beds
+            .iter()
+            .map(|(t, c)| BedsInput {
+                bed_type: t.clone(),
+                capacity: *c,
+            })
+            .collect(),
     }
 }
 

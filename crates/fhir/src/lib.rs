@@ -4,7 +4,7 @@
 //!
 //! A typed subset rather than a generated crate: `fhirbolt` (R4) generates every resource
 //! of the specification and takes minutes to compile on the two-core machines we build on;
-//! `fhir-sdk` has no plain R4. We emit eight resource types and take in five, so the types
+//! `fhir-sdk` has no plain R4. We emit eight resource types and take in seven, so the types
 //! are written here, and an independent validator (`@medplum/core` with its R4
 //! definitions, `.ci/fhir/`) checks everything we emit in CI.
 //!
@@ -29,6 +29,18 @@ pub mod systems {
     pub const CASE: &str = "https://chongdich.vn/fhir/sid/case";
     /// A facility's id, on its Location and Organization.
     pub const FACILITY: &str = "https://chongdich.vn/fhir/sid/facility";
+    /// A stay's id (`stays.id`), on its Encounter.
+    pub const STAY: &str = "https://chongdich.vn/fhir/sid/stay";
+    /// The extension on an Encounter with the bed's type (`valueCoding` of [`BED_TYPE`]).
+    pub const BED_TYPE_EXT: &str = "https://chongdich.vn/fhir/StructureDefinition/bed-type";
+    /// The extension on a Location with one kind of bed: `type` (`valueCoding` of
+    /// [`BED_TYPE`]) and `capacity` (`valueUnsignedInt`); one per bed type.
+    pub const BEDS_EXT: &str = "https://chongdich.vn/fhir/StructureDefinition/beds";
+    /// Our bed types (`domain::facility::BedType`).
+    pub const BED_TYPE: &str = "https://chongdich.vn/fhir/CodeSystem/bed-type";
+    /// Why a stay ended (`recovered`, `died`, `released`, `transferred`), beside HL7's
+    /// discharge disposition, which has one word (home) for a recovery and a release.
+    pub const DISCHARGE_REASON: &str = "https://chongdich.vn/fhir/CodeSystem/discharge-reason";
     /// An administrative unit: `2021:00001` (structure, code of the General Statistics
     /// Office), on its Organization and in an address's extension.
     pub const UNIT: &str = "https://chongdich.vn/fhir/sid/unit";

@@ -130,6 +130,11 @@ pub struct Extension {
     pub value_date_time: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value_boolean: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_unsigned_int: Option<u32>,
+    /// The parts of a complex extension (a facility's beds: type and capacity).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extension: Vec<Extension>,
 }
 
 impl Extension {
@@ -295,6 +300,12 @@ pub struct Hospitalization {
 pub struct Encounter {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// The bed type, as the extension [`crate::systems::BED_TYPE_EXT`] says.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extension: Vec<Extension>,
+    /// The stay's id under [`crate::systems::STAY`], matched when taken in again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub identifier: Vec<Identifier>,
     pub status: String,
     pub class: Coding,
     pub subject: Reference,
@@ -315,6 +326,9 @@ pub struct Encounter {
 pub struct Location {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// Its beds, as the extension [`crate::systems::BEDS_EXT`] says.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extension: Vec<Extension>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub identifier: Vec<Identifier>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -378,6 +392,10 @@ pub enum Resource {
     Organization(Organization),
     OperationOutcome(OperationOutcome),
     Bundle(Box<Bundle>),
+    /// A resource of a type we neither emit nor take in (Practitioner, Provenance…), read
+    /// from a Bundle taken in: only its type is kept, to name it as ignored. Never written.
+    #[serde(skip)]
+    Other(String),
 }
 
 impl Resource {
@@ -392,6 +410,7 @@ impl Resource {
             Resource::Organization(_) => "Organization",
             Resource::OperationOutcome(_) => "OperationOutcome",
             Resource::Bundle(_) => "Bundle",
+            Resource::Other(_) => "Other",
         }
     }
 
@@ -406,6 +425,15 @@ impl Resource {
             Resource::Organization(r) => r.id.as_deref(),
             Resource::OperationOutcome(_) => None,
             Resource::Bundle(b) => b.id.as_deref(),
+            Resource::Other(_) => None,
+        }
+    }
+
+    /// The resource's type as it was written (an unknown type's own name).
+    pub fn type_name(&self) -> &str {
+        match self {
+            Resource::Other(kind) => kind,
+            r => r.kind(),
         }
     }
 }
@@ -438,7 +466,11 @@ pub struct BundleSearch {
 pub struct BundleEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub full_url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "entry_resource"
+    )]
     pub resource: Option<Resource>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search: Option<BundleSearch>,
@@ -470,4 +502,38 @@ pub struct Bundle {
     pub link: Vec<BundleLink>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub entry: Vec<BundleEntry>,
+}
+
+/// The types [`Resource`] reads; any other is kept as [`Resource::Other`].
+const KNOWN: [&str; 9] = [
+    "Patient",
+    "Condition",
+    "Observation",
+    "Immunization",
+    "Encounter",
+    "Location",
+    "Organization",
+    "OperationOutcome",
+    "Bundle",
+];
+
+/// An entry's resource: one of ours, or another type named (so a Bundle with a
+/// Practitioner or a Provenance is not refused as a whole). A resource without a
+/// `resourceType` is not a resource: refused.
+fn entry_resource<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Resource>, D::Error> {
+    use serde::de::Error;
+    let Some(v) = Option::<serde_json::Value>::deserialize(d)? else {
+        return Ok(None);
+    };
+    let kind = v
+        .get("resourceType")
+        .and_then(|t| t.as_str())
+        .ok_or_else(|| D::Error::missing_field("resourceType"))?;
+    if KNOWN.contains(&kind) {
+        serde_json::from_value(v)
+            .map(Some)
+            .map_err(D::Error::custom)
+    } else {
+        Ok(Some(Resource::Other(kind.to_string())))
+    }
 }

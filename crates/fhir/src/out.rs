@@ -288,8 +288,9 @@ pub fn immunization(person: domain::PersonId, d: &Dose, place: &UnitNames) -> Im
     }
 }
 
-/// A stay as an Encounter: in a facility (inpatient, the facility as its Location) or at
-/// home (home health), with the case it was for.
+/// A stay as an Encounter: in a facility (inpatient, the facility as its Location, the bed
+/// type in an extension) or at home (home health), with the case it was for (or the
+/// contact's exposure, for a quarantine), and why it ended in HL7's words and ours.
 pub fn encounter(person: domain::PersonId, s: &StayEpisode) -> Encounter {
     let (code, display) = match s.facility_id {
         Some(_) => ("IMP", "inpatient encounter"),
@@ -297,6 +298,23 @@ pub fn encounter(person: domain::PersonId, s: &StayEpisode) -> Encounter {
     };
     Encounter {
         id: Some(s.id.to_string()),
+        extension: s
+            .bed_type
+            .iter()
+            .map(|b| Extension {
+                url: sys::BED_TYPE_EXT.into(),
+                value_coding: Some(Coding {
+                    system: sys::BED_TYPE.into(),
+                    code: b.clone(),
+                    display: None,
+                }),
+                ..Extension::default()
+            })
+            .collect(),
+        identifier: vec![Identifier {
+            system: sys::STAY.into(),
+            value: s.id.to_string(),
+        }],
         status: if s.until_s.is_some() {
             "finished"
         } else {
@@ -317,15 +335,28 @@ pub fn encounter(person: domain::PersonId, s: &StayEpisode) -> Encounter {
             .case_id
             .iter()
             .map(|c| Reference::to("Condition", c))
+            .chain(
+                s.contact_id
+                    .iter()
+                    .map(|c| Reference::to("Observation", format!("contact-{c}"))),
+            )
             .collect(),
-        hospitalization: s.discharge_reason.as_deref().map(|r| Hospitalization {
-            discharge_disposition: Some(match r {
+        hospitalization: s.discharge_reason.as_deref().map(|r| {
+            let mut d = match r {
                 "died" => CodeableConcept::one(sys::DISCHARGE, "exp", "Expired"),
                 "transferred" => {
                     CodeableConcept::one(sys::DISCHARGE, "other-hcf", "Other healthcare facility")
                 }
                 _ => CodeableConcept::one(sys::DISCHARGE, "home", "Home"),
-            }),
+            };
+            d.coding.push(Coding {
+                system: sys::DISCHARGE_REASON.into(),
+                code: r.into(),
+                display: None,
+            });
+            Hospitalization {
+                discharge_disposition: Some(d),
+            }
         }),
         location: s
             .facility_id
@@ -344,10 +375,33 @@ pub fn encounter(person: domain::PersonId, s: &StayEpisode) -> Encounter {
     }
 }
 
-/// A facility as the Location of its stays.
-pub fn location(f: &Facility, unit: &UnitNames) -> Location {
+/// A facility as the Location of its stays, with its beds (type and capacity).
+pub fn location(f: &Facility, beds: &[store::Beds], unit: &UnitNames) -> Location {
     Location {
         id: Some(f.id.get().to_string()),
+        extension: beds
+            .iter()
+            .map(|b| Extension {
+                url: sys::BEDS_EXT.into(),
+                extension: vec![
+                    Extension {
+                        url: "type".into(),
+                        value_coding: Some(Coding {
+                            system: sys::BED_TYPE.into(),
+                            code: b.bed_type.as_str().into(),
+                            display: None,
+                        }),
+                        ..Extension::default()
+                    },
+                    Extension {
+                        url: "capacity".into(),
+                        value_unsigned_int: u32::try_from(b.capacity).ok(),
+                        ..Extension::default()
+                    },
+                ],
+                ..Extension::default()
+            })
+            .collect(),
         identifier: vec![Identifier {
             system: sys::FACILITY.into(),
             value: f.id.get().to_string(),

@@ -10,6 +10,10 @@ use crate::{Result, Store};
 pub enum IdentifiedEntity {
     Person,
     Case,
+    /// A facility, from its Location's or Organization's identifier (migration 0037).
+    Facility,
+    /// A stay, from its Encounter's identifier (migration 0037).
+    Stay,
 }
 
 impl IdentifiedEntity {
@@ -17,6 +21,8 @@ impl IdentifiedEntity {
         match self {
             IdentifiedEntity::Person => "person",
             IdentifiedEntity::Case => "case",
+            IdentifiedEntity::Facility => "facility",
+            IdentifiedEntity::Stay => "stay",
         }
     }
 }

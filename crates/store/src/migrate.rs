@@ -253,6 +253,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0036_report_days.sql"),
         then: None,
     },
+    Migration {
+        version: 37,
+        name: "fhir_identifiers_more",
+        sqlite: include_str!("../migrations/sqlite/0037_fhir_identifiers_more.sql"),
+        postgres: include_str!("../migrations/postgres/0037_fhir_identifiers_more.sql"),
+        then: None,
+    },
 ];
 
 const REFDATA_KEY: &str = "units_fingerprint";

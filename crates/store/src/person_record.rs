@@ -69,6 +69,8 @@ pub struct StayEpisode {
     pub from_s: i64,
     pub until_s: Option<i64>,
     pub discharge_reason: Option<String>,
+    /// The bed's type slug (None at home).
+    pub bed_type: Option<String>,
 }
 
 /// A dose given to the person.
@@ -336,7 +338,7 @@ impl Store {
         .collect::<Result<Vec<_>>>()?;
         let stays = sqlx::query(
             "SELECT s.id, s.place, s.facility_id, f.name, s.case_id, s.contact_id, s.from_s,
-                    s.until_s, s.discharge_reason
+                    s.until_s, s.discharge_reason, s.bed_type
              FROM stays s LEFT JOIN facilities f ON f.id = s.facility_id
              WHERE s.person_id = $1 ORDER BY s.from_s, s.id LIMIT $2",
         )
@@ -356,6 +358,7 @@ impl Store {
                 from_s: r.try_get(6)?,
                 until_s: r.try_get(7)?,
                 discharge_reason: r.try_get(8)?,
+                bed_type: r.try_get(9)?,
             })
         })
         .collect::<Result<Vec<_>>>()?;

@@ -245,15 +245,15 @@ pub async fn everything_of(
             continue;
         };
         if let Some(fb) = state.store.get_facility(&caller.scope, f).await? {
-            let f = fb.facility;
+            let f = &fb.facility;
             let fu = unit_names(f.structure, f.unit_code.as_str());
             orgs.entry(out::unit_id(&fu))
                 .or_insert_with(|| out::unit_organization(&fu));
             orgs.insert(
                 format!("facility-{fid}"),
-                out::facility_organization(&f, &fu),
+                out::facility_organization(f, &fu),
             );
-            locations.insert(fid, out::location(&f, &fu));
+            locations.insert(fid, out::location(f, &fb.beds, &fu));
         }
     }
     res.extend(locations.into_values().map(Resource::Location));
@@ -362,10 +362,11 @@ pub async fn everything(
 /// Most bytes a Bundle taken in may have (a thousand entries of ours take about 1 MiB).
 pub const FHIR_BODY_LIMIT_BYTES: usize = 2 * 1024 * 1024;
 
-/// `POST /fhir`: a transaction or collection Bundle of Patients, Conditions, test
-/// Observations and Immunizations, created through the forms' use cases and matched on
-/// identifiers (posting it twice changes nothing). Answers a transaction-response Bundle
-/// naming our records, in the order they were taken.
+/// `POST /fhir`: a transaction or collection Bundle of Patients, Conditions, test and
+/// exposure Observations, Immunizations, Encounters, Locations and Organizations, created
+/// through the forms' use cases and matched on identifiers (posting it twice changes
+/// nothing). Answers a transaction-response Bundle naming our persons and cases, in the
+/// order they were taken, and an OperationOutcome naming the entries not taken in.
 pub async fn take(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -413,6 +414,7 @@ pub async fn take(
                 location: Some(format!("{kind}/{id}")),
             }),
         })
+        .chain(ignored_outcome(&taken.ignored))
         .collect();
     Ok(bundle(Bundle {
         kind: if taken_in.kind == "transaction" {
@@ -424,4 +426,33 @@ pub async fn take(
         entry,
         ..Bundle::default()
     }))
+}
+
+/// The entries not taken in, named in an OperationOutcome of information (one issue each:
+/// the entry and its type), as the response's last entry; none when all were taken.
+fn ignored_outcome(ignored: &[(usize, String)]) -> Option<fhir::model::BundleEntry> {
+    if ignored.is_empty() {
+        return None;
+    }
+    let issue = ignored
+        .iter()
+        .map(|(i, kind)| fhir::model::Issue {
+            severity: "information".into(),
+            code: "informational".into(),
+            diagnostics: Some(format!("{kind}: not taken in")),
+            expression: vec![format!("Bundle.entry[{i}]")],
+        })
+        .collect();
+    Some(fhir::model::BundleEntry {
+        full_url: None,
+        resource: Some(Resource::OperationOutcome(fhir::model::OperationOutcome {
+            issue,
+        })),
+        search: None,
+        request: None,
+        response: Some(fhir::model::BundleResponse {
+            status: "200 OK".into(),
+            location: None,
+        }),
+    })
 }

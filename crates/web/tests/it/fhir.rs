@@ -405,122 +405,320 @@ pub(crate) fn validate(resources: &Value) -> Option<(bool, String)> {
     Some((out.status.success(), report))
 }
 
-/// A Bundle out without our server's ids: ids, references and fullUrls replaced by the
-/// order their targets appear in, our person/case identifiers dropped, the facility's id
-/// left out (facilities are not taken in), and only what a Bundle takes in (Patient,
-/// Condition, test Observation, Immunization).
+/// A Bundle out without our server's ids: every resource we emit, with ids and references
+/// dropped and our own identifiers (person, case, facility, stay) left out, in order.
 fn comparable(bundle: &Value) -> Value {
-    let mut s = bundle["entry"]
+    fn strip(v: &mut Value) {
+        match v {
+            Value::Object(o) => {
+                o.remove("id");
+                o.remove("reference");
+                if let Some(ids) = o.get_mut("identifier").and_then(|v| v.as_array_mut()) {
+                    ids.retain(|i| {
+                        ![
+                            fhir::systems::PERSON,
+                            fhir::systems::CASE,
+                            fhir::systems::FACILITY,
+                            fhir::systems::STAY,
+                        ]
+                        .contains(&i["system"].as_str().unwrap_or(""))
+                    });
+                    if ids.is_empty() {
+                        o.remove("identifier");
+                    }
+                }
+                o.values_mut().for_each(strip);
+            }
+            Value::Array(a) => a.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    let mut s = Value::Array(
+        bundle["entry"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["resource"].clone())
+            .collect(),
+    );
+    strip(&mut s);
+    s
+}
+
+/// A second person of Phúc Xá with a case, and a third, their F1 (declared, then traced).
+async fn seed_contact(app: &App, command: &str) -> (i64, i64) {
+    let mut ids = Vec::new();
+    for (name, nid) in [
+        ("Trần Thị Bình", "001190054321"),
+        ("Lê Văn Cường", "001088011111"),
+    ] {
+        let p = app
+            .post_json(
+                "/api/v1/persons",
+                Some(command),
+                &json!({"full_name": name, "national_id": nid, "birth_date": "1988-02-03",
+                        "sex": "female", "unit": "00001"}),
+            )
+            .await;
+        assert_eq!(p.status, StatusCode::CREATED, "{}", p.json);
+        ids.push(p.json["id"].as_i64().unwrap());
+    }
+    let c = app
+        .post_json(
+            "/api/v1/cases",
+            Some(command),
+            &json!({"person_id": ids[0], "severity": "mild", "onset": "2021-11-21T00:00:00Z",
+                    "test": {"kind": "pcr", "sample_at": "2021-11-22T08:00:00Z", "result_at": "2021-11-22T20:00:00Z"}}),
+        )
+        .await;
+    assert_eq!(c.status, StatusCode::CREATED, "{}", c.json);
+    let case = c.json["id"].as_i64().unwrap();
+    let d = app
+        .post_json(
+            &format!("/api/v1/persons/{}/declared-contacts", ids[0]),
+            Some(command),
+            &json!({"contact_person_id": ids[1], "at": "2021-11-21T10:00:00Z", "setting": "face_to_face"}),
+        )
+        .await;
+    assert_eq!(d.status, StatusCode::CREATED, "{}", d.json);
+    let t = app
+        .post_json(
+            &format!("/api/v1/cases/{case}/trace"),
+            Some(command),
+            &json!({}),
+        )
+        .await;
+    assert!(t.status.is_success(), "{}", t.json);
+    // The F1 quarantined at home, then released.
+    let contact = app.all_items("/api/v1/contacts", command).await[0]["id"]
+        .as_i64()
+        .unwrap();
+    let h = app
+        .post_json(
+            "/api/v1/home-stays",
+            Some(command),
+            &json!({"contact_id": contact, "at": "2021-11-22T21:00:00Z"}),
+        )
+        .await;
+    assert_eq!(h.status, StatusCode::CREATED, "{}", h.json);
+    let r = app
+        .post_json(
+            &format!("/api/v1/admissions/{}/discharge", h.json["id"]),
+            Some(command),
+            &json!({"reason": "released", "at": "2021-11-29T08:00:00Z"}),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.json);
+    (ids[0], ids[1])
+}
+
+/// The seeded case moved to an oxygen bed of a field hospital: its first stay ends as
+/// transferred, a second begins.
+async fn transfer(app: &App, command: &str, person: i64) {
+    let f = app
+        .post_json(
+            "/api/v1/facilities",
+            Some(command),
+            &json!({"name": "Bệnh viện dã chiến số 2", "kind": "field_hospital", "unit": "00001",
+                    "address": "1 Yên Phụ", "beds": [{"bed_type": "oxygen", "capacity": 5}]}),
+        )
+        .await;
+    assert_eq!(f.status, StatusCode::CREATED, "{}", f.json);
+    let all = export(app, command, person).await;
+    let stay = all["entry"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| e["resource"].clone())
-        .filter(|r| {
-            matches!(
-                r["resourceType"].as_str(),
-                Some("Patient" | "Condition" | "Immunization")
-            ) || (r["resourceType"] == "Observation"
-                && r["code"]["coding"][0]["system"] == "http://loinc.org")
-        })
-        .collect::<Vec<_>>();
-    for r in &mut s {
-        let o = r.as_object_mut().unwrap();
-        o.remove("id");
-        if let Some(ids) = o.get_mut("identifier").and_then(|v| v.as_array_mut()) {
-            ids.retain(|i| {
-                i["system"] != fhir::systems::PERSON && i["system"] != fhir::systems::CASE
-            });
-            if ids.is_empty() {
-                o.remove("identifier");
-            }
-        }
-        for k in ["subject", "patient"] {
-            o.remove(k);
-        }
-        o.remove("focus");
-    }
-    Value::Array(s)
+        .find(|e| e["resource"]["resourceType"] == "Encounter")
+        .unwrap()["resource"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = app
+        .post_json(
+            &format!("/api/v1/admissions/{stay}/transfer"),
+            Some(command),
+            &json!({"facility_id": f.json["id"], "bed_type": "oxygen"}),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.json);
+}
+
+async fn export(app: &App, token: &str, id: i64) -> Value {
+    let r = app
+        .get(&format!("/fhir/Patient/{id}/$everything"), Some(token))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    r.json
 }
 
 async fn a_bundle_round_trips_and_is_idempotent(store: Store) {
     let a = App::new(store.clone());
     let s = seed(&a).await;
-    let out_a = a
-        .get(
-            &format!("/fhir/Patient/{}/$everything", s.person),
-            Some(&s.command),
-        )
-        .await;
-    assert_eq!(out_a.status, StatusCode::OK);
+    transfer(&a, &s.command, s.person).await;
+    let (source, contact) = seed_contact(&a, &s.command).await;
+    let out_a: Vec<Value> = vec![
+        export(&a, &s.command, s.person).await,
+        export(&a, &s.command, source).await,
+        export(&a, &s.command, contact).await,
+    ];
+    let link = out_a[2]["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["resource"]["code"]["coding"][0]["code"] == "840546002");
+    assert!(link.is_some(), "the F1 link is exported: {}", out_a[2]);
+    let mut kinds_a: Vec<String> = out_a.iter().flat_map(kinds).collect();
+    kinds_a.sort();
+    kinds_a.dedup();
+    assert_eq!(
+        kinds_a,
+        [
+            "Condition",
+            "Encounter",
+            "Immunization",
+            "Location",
+            "Observation",
+            "Organization",
+            "Patient"
+        ]
+    );
 
-    // Into an empty database of the same kind.
+    let finished = out_a[0]["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["resource"]["status"] == "finished")
+        .count();
+    assert_eq!(finished, 1, "the transferred stay: {}", out_a[0]);
+    // What is new here (a finished stay, a transfer, beds, a contact's stay) validates.
+    if let Some(v) = validate(&Value::Array(out_a.clone())) {
+        assert!(v.0, "the FHIR validator refused what we emit:\n{}", v.1);
+    }
+
+    // Into an empty database of the same kind: the case with its stay, the source case,
+    // then the contact (its link names the source case, taken in before).
     let db_b = match store.dialect() {
         store::Dialect::Sqlite => store::testing::sqlite().await,
         store::Dialect::Postgres => store::testing::postgres().await.unwrap(),
     };
     let b = App::new(db_b.store.clone());
     let command_b = b.login_as("command", Role::Command, &["001"]).await;
-    let taken = b.post_json("/fhir", Some(&command_b), &out_a.json).await;
-    assert_eq!(taken.status, StatusCode::OK, "{}", taken.json);
-    assert_eq!(taken.json["resourceType"], "Bundle");
-    assert_eq!(taken.json["entry"][0]["response"]["status"], "201 Created");
-    let person_b = taken.json["entry"][0]["response"]["location"]
-        .as_str()
-        .unwrap()
-        .strip_prefix("Patient/")
-        .unwrap()
-        .to_string();
-    let out_b = b
-        .get(
-            &format!("/fhir/Patient/{person_b}/$everything"),
-            Some(&command_b),
-        )
-        .await;
-    assert_eq!(out_b.status, StatusCode::OK);
-    assert_eq!(comparable(&out_a.json), comparable(&out_b.json));
+    let mut ids_b = Vec::new();
+    for out in &out_a {
+        let taken = b.post_json("/fhir", Some(&command_b), out).await;
+        assert_eq!(taken.status, StatusCode::OK, "{}", taken.json);
+        assert_eq!(taken.json["resourceType"], "Bundle");
+        assert_eq!(taken.json["entry"][0]["response"]["status"], "201 Created");
+        ids_b.push(
+            taken.json["entry"][0]["response"]["location"]
+                .as_str()
+                .unwrap()
+                .strip_prefix("Patient/")
+                .unwrap()
+                .to_string(),
+        );
+    }
+    let mut out_b = Vec::new();
+    for (n, id) in ids_b.iter().enumerate() {
+        let o = export(&b, &command_b, id.parse().unwrap()).await;
+        // Nothing lost: every resource of every type, but for the ids.
+        assert_eq!(comparable(&out_a[n]), comparable(&o), "person {n}");
+        out_b.push(o);
+    }
 
-    // The same Bundle again changes nothing.
+    // The same Bundles again change nothing, and a resource of a type we do not take in
+    // is named, not refused.
+    let tables = [
+        "persons",
+        "cases",
+        "tests",
+        "vaccinations",
+        "case_status_history",
+        "facilities",
+        "facility_beds",
+        "stays",
+        "contacts",
+    ];
     let count = |t: &str| format!("SELECT COUNT(*) FROM {t}");
-    let before: Vec<i64> = futures_counts(
-        &db_b.store,
-        &[
-            "persons",
-            "cases",
-            "tests",
-            "vaccinations",
-            "case_status_history",
-        ],
-        &count,
-    )
-    .await;
-    let again = b.post_json("/fhir", Some(&command_b), &out_a.json).await;
-    assert_eq!(again.status, StatusCode::OK, "{}", again.json);
-    assert_eq!(again.json["entry"][0]["response"]["status"], "200 OK");
-    let after = futures_counts(
-        &db_b.store,
-        &[
-            "persons",
-            "cases",
-            "tests",
-            "vaccinations",
-            "case_status_history",
-        ],
-        &count,
-    )
-    .await;
-    assert_eq!(before, after);
-    // And B's own export taken back into B is matched too.
-    let own = b.post_json("/fhir", Some(&command_b), &out_b.json).await;
-    assert_eq!(own.status, StatusCode::OK, "{}", own.json);
-    assert_eq!(
-        futures_counts(
-            &db_b.store,
-            &["persons", "cases", "tests", "vaccinations"],
-            &count
-        )
-        .await,
-        before[..4]
+    let before = futures_counts(&db_b.store, &tables, &count).await;
+    let occupied = "SELECT CAST(COALESCE(SUM(occupied), 0) AS BIGINT) FROM facility_beds";
+    let occupied_before = store::testing::scalar(&db_b.store, occupied).await;
+    let mut with_others = out_a[0].clone();
+    let entries = with_others["entry"].as_array_mut().unwrap();
+    entries
+        .push(json!({"resource": {"resourceType": "Practitioner", "name": [{"text": "BS Hoa"}]}}));
+    entries.push(
+        json!({"resource": {"resourceType": "Provenance", "recorded": "2021-11-20T00:00:00Z"}}),
     );
+    let others = entries.len();
+    for out in std::iter::once(&with_others).chain(&out_a[1..]) {
+        let again = b.post_json("/fhir", Some(&command_b), out).await;
+        assert_eq!(again.status, StatusCode::OK, "{}", again.json);
+        assert_eq!(again.json["entry"][0]["response"]["status"], "200 OK");
+    }
+    let again = b.post_json("/fhir", Some(&command_b), &with_others).await;
+    let outcome = again.json["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["resource"]["resourceType"] == "OperationOutcome")
+        .unwrap_or_else(|| panic!("no OperationOutcome: {}", again.json));
+    let issues = outcome["resource"]["issue"].to_string();
+    assert!(
+        issues.contains("Practitioner") && issues.contains("Provenance"),
+        "{issues}"
+    );
+    assert!(
+        issues.contains(&format!("Bundle.entry[{}]", others - 1)),
+        "{issues}"
+    );
+    assert_eq!(outcome["resource"]["issue"][0]["severity"], "information");
+    assert_eq!(futures_counts(&db_b.store, &tables, &count).await, before);
+    assert_eq!(
+        store::testing::scalar(&db_b.store, occupied).await,
+        occupied_before
+    );
+    // And B's own exports taken back into B are matched too.
+    for o in &out_b {
+        let own = b.post_json("/fhir", Some(&command_b), o).await;
+        assert_eq!(own.status, StatusCode::OK, "{}", own.json);
+    }
+    assert_eq!(futures_counts(&db_b.store, &tables, &count).await, before);
+}
+
+/// A tracer may write persons and cases but not manage beds: a Bundle's facilities and
+/// stays are named as not taken in, the rest is taken.
+async fn stays_need_the_right_to_manage_beds(store: Store) {
+    let a = App::new(store.clone());
+    let s = seed(&a).await;
+    let out = export(&a, &s.command, s.person).await;
+    let db_b = match store.dialect() {
+        store::Dialect::Sqlite => store::testing::sqlite().await,
+        store::Dialect::Postgres => store::testing::postgres().await.unwrap(),
+    };
+    let b = App::new(db_b.store.clone());
+    let tracer = b.login_as("cdc", Role::Tracer, &["001"]).await;
+    let r = b.post_json("/fhir", Some(&tracer), &out).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    let issues = r.json["entry"].to_string();
+    assert!(
+        issues.contains("Encounter (needs the right to manage beds)"),
+        "{issues}"
+    );
+    assert!(
+        issues.contains("Location (needs the right to manage beds)"),
+        "{issues}"
+    );
+    for (t, n) in [
+        ("persons", 1),
+        ("cases", 1),
+        ("facilities", 0),
+        ("stays", 0),
+    ] {
+        let sql = format!("SELECT COUNT(*) FROM {t}");
+        assert_eq!(store::testing::scalar(&db_b.store, &sql).await, n, "{t}");
+    }
 }
 
 async fn futures_counts(store: &Store, tables: &[&str], sql: &dyn Fn(&str) -> String) -> Vec<i64> {
@@ -596,5 +794,6 @@ both_databases!(
     reads_are_scoped_and_errors_are_outcomes,
     every_emitted_resource_validates,
     a_bundle_round_trips_and_is_idempotent,
+    stays_need_the_right_to_manage_beds,
     bad_bundles_are_refused_and_write_nothing
 );
