@@ -10,7 +10,9 @@
 //! Kinds other than F0 lists (contacts, lab results, doses…) are further [`Kind`]s with
 //! their own fields and row parser; reading, mapping, matching and the record are shared.
 
+mod doses;
 pub mod header;
+mod named;
 pub mod read;
 pub mod row;
 
@@ -42,18 +44,22 @@ pub const FILE_NAME_MAX_CHARS: usize = 200;
 pub enum Kind {
     /// Persons with their cases (F0 line lists).
     Cases,
+    /// Vaccine doses of registered persons (vaccination lists, `doses.rs`).
+    Doses,
 }
 
 impl Kind {
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Cases => "cases",
+            Kind::Doses => "doses",
         }
     }
 
     pub fn parse(s: &str) -> Option<Kind> {
         match s {
             "cases" => Some(Kind::Cases),
+            "doses" => Some(Kind::Doses),
             _ => None,
         }
     }
@@ -283,6 +289,13 @@ impl App {
         mapping: Option<&Mapping>,
         choices: &HashMap<usize, Choice>,
     ) -> Result<Preview, ImportError> {
+        match upload.kind {
+            Kind::Cases => {}
+            Kind::Doses => {
+                let judged = self.judge_doses(caller, upload, mapping, &no_progress);
+                return Ok(judged.await?.0);
+            }
+        }
         let (preview, _) = self
             .judge(caller, upload, mapping, choices, &no_progress)
             .await?;
@@ -322,6 +335,10 @@ impl App {
                 record,
                 written: false,
             });
+        }
+        match upload.kind {
+            Kind::Cases => {}
+            Kind::Doses => return self.commit_doses(caller, upload, mapping, progress).await,
         }
         let (preview, ready) = self
             .judge(caller, upload, mapping, choices, progress)
