@@ -50,7 +50,7 @@ async fn caller_of(store: &store::Store, username: &str) -> Result<store::Caller
 
 pub async fn run(a: ImportArgs) -> Result<()> {
     let Some(kind) = Kind::parse(&a.kind) else {
-        bail!("unknown kind {:?}: use cases", a.kind);
+        bail!("unknown kind {:?}: use cases or doses", a.kind);
     };
     let bytes = std::fs::read(&a.file).with_context(|| format!("reading {}", a.file.display()))?;
     let store = crate::open_migrated(&a.db.db).await?;
