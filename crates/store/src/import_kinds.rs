@@ -22,6 +22,8 @@ pub enum LabRow {
     AddTest { case: CaseId, test: TestResult },
     /// A positive result of a person without a case: the case, as the case form makes it.
     NewCase(NewCase),
+    /// A later result of a person whose case row `row` (of the same commit) makes.
+    AddToRow { row: usize, test: TestResult },
 }
 
 /// `rows.N.field` for the N-th row written, as the F0 lists name a row's refusal.
@@ -147,7 +149,10 @@ impl Store {
             return self.taken(import).await;
         };
         let mut errors = Vec::new();
+        // The case each row made, for the rows after it.
+        let mut made: Vec<Option<CaseId>> = Vec::with_capacity(rows.len());
         for (n, row) in rows.iter().enumerate() {
+            made.push(None);
             match row {
                 LabRow::AddTest { case, test } => {
                     if !self
@@ -160,9 +165,24 @@ impl Store {
                         ));
                     }
                 }
+                LabRow::AddToRow { row, test } => {
+                    let added = match made.get(*row).copied().flatten() {
+                        Some(case) => {
+                            self.add_case_test_in(&mut tx, caller, case, test, now_s)
+                                .await?
+                        }
+                        None => false,
+                    };
+                    if !added {
+                        errors.push(FieldError::new(
+                            format!("rows.{n}.case"),
+                            domain::Reason::NotFound,
+                        ));
+                    }
+                }
                 LabRow::NewCase(new) => {
                     match self.create_case_in(&mut tx, caller, new, now_s).await {
-                        Ok(_) => {}
+                        Ok(id) => made[n] = Some(id),
                         Err(StoreError::Invalid(e)) => errors.extend(row_errors(n, e)),
                         Err(e) => return Err(e),
                     }

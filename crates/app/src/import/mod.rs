@@ -12,6 +12,7 @@
 
 mod doses;
 pub mod header;
+mod labs;
 mod named;
 pub mod read;
 pub mod row;
@@ -46,6 +47,8 @@ pub enum Kind {
     Cases,
     /// Vaccine doses of registered persons (vaccination lists, `doses.rs`).
     Doses,
+    /// Lab results of registered persons (`labs.rs`).
+    Labs,
 }
 
 impl Kind {
@@ -53,6 +56,7 @@ impl Kind {
         match self {
             Kind::Cases => "cases",
             Kind::Doses => "doses",
+            Kind::Labs => "labs",
         }
     }
 
@@ -60,6 +64,7 @@ impl Kind {
         match s {
             "cases" => Some(Kind::Cases),
             "doses" => Some(Kind::Doses),
+            "labs" => Some(Kind::Labs),
             _ => None,
         }
     }
@@ -295,6 +300,10 @@ impl App {
                 let judged = self.judge_doses(caller, upload, mapping, &no_progress);
                 return Ok(judged.await?.0);
             }
+            Kind::Labs => {
+                let judged = self.judge_labs(caller, upload, mapping, &no_progress);
+                return Ok(judged.await?.0);
+            }
         }
         let (preview, _) = self
             .judge(caller, upload, mapping, choices, &no_progress)
@@ -339,6 +348,7 @@ impl App {
         match upload.kind {
             Kind::Cases => {}
             Kind::Doses => return self.commit_doses(caller, upload, mapping, progress).await,
+            Kind::Labs => return self.commit_labs(caller, upload, mapping, progress).await,
         }
         let (preview, ready) = self
             .judge(caller, upload, mapping, choices, progress)

@@ -206,7 +206,154 @@ async fn a_dose_the_store_refuses_at_commit_writes_nothing(store: Store) {
     assert_eq!(app.imports(10).await.unwrap().len(), 1, "not recorded");
 }
 
+/// The tests of each of the person's cases, oldest case first.
+async fn tests_of(
+    app: &app::App,
+    caller: &store::Caller,
+    id: domain::PersonId,
+) -> Vec<Vec<store::TestResult>> {
+    let record = app
+        .store
+        .person_record(caller, id, NOW)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut out = Vec::new();
+    for c in record.cases.iter().rev() {
+        let d = app
+            .store
+            .get_case(caller, domain::CaseId(c.id), NOW)
+            .await
+            .unwrap()
+            .unwrap();
+        out.push(d.tests);
+    }
+    out.sort_by_key(|t| t.first().map(|t| t.sample_s));
+    out
+}
+
+/// A laboratory's list: headers as the 2021 lists wrote them.
+const LABS: &str = "Mã mẫu,Họ tên,CCCD,Loại xét nghiệm,Ngày lấy mẫu,Ngày có kết quả,Kết quả,Ct
+S1,Nguyễn Văn An,001085000001,RT-PCR,18/11/2021 08:00,18/11/2021 20:00,Âm tính,
+S2,Trần Thị Bình,001190000002,Test nhanh kháng nguyên,18/11/2021 09:00,18/11/2021 09:30,Dương tính,
+S3,Trần Thị Bình,001190000002,RT-PCR,19/11/2021 08:00,19/11/2021 20:00,Dương tính,\"22,5\"
+S4,Lê Văn Cường,001092000003,PCR,19/11/2021,19/11/2021,Âm tính,
+S5,Không Ai Cả,,PCR,19/11/2021,19/11/2021,Âm tính,
+S1,Nguyễn Văn An,001085000001,PCR,19/11/2021 07:00,19/11/2021 09:00,Âm tính,
+S6,Nguyễn Văn An,001085000001,PCR,19/11/2021 07:00,19/11/2021 09:00,Chưa rõ,
+S7,Nguyễn Văn An,001085000001,PCR,19/11/2021 07:00,18/11/2021 09:00,Âm tính,
+S8,Nguyễn Văn An,001085000001,PCR,19/11/2021 07:00,19/11/2021 09:00,Dương tính,99
+";
+
+async fn a_lab_list_adds_results_to_cases_and_makes_cases_of_positives(store: Store) {
+    let app = app_at_now(store);
+    let cdc = national(&app, "cdc", domain::Role::CommuneOfficer).await;
+    let an = register(&app, &cdc, "Nguyễn Văn An", Some("001085000001"), None).await;
+    let binh = register(&app, &cdc, "Trần Thị Bình", Some("001190000002"), None).await;
+    let cuong = register(&app, &cdc, "Lê Văn Cường", Some("001092000003"), None).await;
+    // An is an F0 since the 15th.
+    let at = |s: &str| Some(s.to_string());
+    app.create_case(
+        &cdc,
+        &app::cases::CaseInput {
+            person_id: Some(an.0),
+            severity: Some("mild".into()),
+            test: Some(app::cases::TestInput {
+                kind: Some("pcr".into()),
+                sample_at: at("2021-11-15T08:00:00+07:00"),
+                result_at: at("2021-11-15T20:00:00+07:00"),
+                ct: None,
+            }),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let upload = Upload {
+        kind: Kind::Labs,
+        file_name: "xet-nghiem.csv",
+        bytes: LABS.as_bytes(),
+    };
+    let none = HashMap::new();
+    let p = app
+        .preview_import(&cdc, &upload, None, &none)
+        .await
+        .unwrap();
+    assert_eq!(p.mapping.column(Field::SampleId), Some(0));
+    let c = p.counts;
+    assert_eq!(
+        (c.total, c.new, c.matched, c.already, c.refused),
+        (9, 1, 2, 0, 6),
+        "{:?}",
+        p.rows
+    );
+    let outcomes: Vec<Outcome> = p.rows.iter().map(|r| r.outcome.clone()).collect();
+    assert_eq!(outcomes[0], Outcome::Matched(an), "added to An's case");
+    assert_eq!(outcomes[1], Outcome::New, "Bình's case is made");
+    assert_eq!(
+        outcomes[2],
+        Outcome::Matched(binh),
+        "and this result joins it"
+    );
+    assert_eq!(
+        outcomes[3],
+        refused(Field::Result, "Kết quả", Reason::NotAllowed),
+        "a negative of someone without a case"
+    );
+    assert_eq!(
+        outcomes[4],
+        refused(Field::FullName, "Họ tên", Reason::NotFound)
+    );
+    assert_eq!(
+        outcomes[5],
+        refused(Field::SampleId, "Mã mẫu", Reason::Duplicate)
+    );
+    assert_eq!(
+        outcomes[6],
+        refused(Field::Result, "Kết quả", Reason::UnknownValue)
+    );
+    assert_eq!(
+        outcomes[7],
+        refused(Field::ResultAt, "Ngày có kết quả", Reason::OutOfRange)
+    );
+    assert_eq!(outcomes[8], refused(Field::Ct, "Ct", Reason::OutOfRange));
+    assert_eq!(
+        tests_of(&app, &cdc, an).await[0].len(),
+        1,
+        "nothing written"
+    );
+
+    let done = app.commit_import(&cdc, &upload, None, &none).await.unwrap();
+    assert!(done.written);
+    assert_eq!(done.record.kind, "labs");
+    let an_tests = tests_of(&app, &cdc, an).await;
+    assert_eq!(an_tests.len(), 1);
+    assert_eq!(an_tests[0].len(), 2);
+    assert!(!an_tests[0][1].positive);
+    let binh_tests = tests_of(&app, &cdc, binh).await;
+    assert_eq!(binh_tests.len(), 1, "one case");
+    assert_eq!(binh_tests[0].len(), 2);
+    assert_eq!(binh_tests[0][1].ct, Some(22.5));
+    assert!(tests_of(&app, &cdc, cuong).await.is_empty());
+
+    // Again: nothing changes; the same results in another file are already imported.
+    let again = app.commit_import(&cdc, &upload, None, &none).await.unwrap();
+    assert!(!again.written);
+    let csv = "Sample id,National ID,Test kind,Sample date,Result date,Result\n\
+               X9,001190000002,PCR,19/11/2021 08:00,19/11/2021 20:00,positive\n";
+    let other = Upload {
+        kind: Kind::Labs,
+        file_name: "lab.csv",
+        bytes: csv.as_bytes(),
+    };
+    let p = app.preview_import(&cdc, &other, None, &none).await.unwrap();
+    assert_eq!(p.rows[0].outcome, Outcome::Already(binh));
+    app.commit_import(&cdc, &other, None, &none).await.unwrap();
+    assert_eq!(tests_of(&app, &cdc, binh).await[0].len(), 2);
+}
+
 both_databases!(
     a_vaccination_list_is_previewed_then_committed_once,
     a_dose_the_store_refuses_at_commit_writes_nothing,
+    a_lab_list_adds_results_to_cases_and_makes_cases_of_positives,
 );
