@@ -6,6 +6,7 @@ import-hint = Choose the kind of list and an Excel (XLSX) or CSV file. The file 
 import-kind = Kind of list
 import-kind-cases = F0 line list (persons with their cases)
 import-kind-doses = Vaccination list (doses of registered persons)
+import-kind-labs = Lab results (of registered persons; a positive without a case makes the case)
 import-file = File (XLSX or CSV)
 import-upload = Upload and preview
 import-needs-js = The upload page needs JavaScript to send a file; turn JavaScript on or use the chongdich import command.

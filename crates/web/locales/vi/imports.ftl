@@ -6,6 +6,7 @@ import-hint = Chọn loại danh sách và tệp Excel (XLSX) hoặc CSV. Tệp 
 import-kind = Loại danh sách
 import-kind-cases = Danh sách F0 (người và ca bệnh)
 import-kind-doses = Danh sách tiêm chủng (mũi tiêm của người đã có trong hệ thống)
+import-kind-labs = Kết quả xét nghiệm (của người đã có trong hệ thống; ca dương tính chưa có ca bệnh thì lập ca)
 import-file = Tệp (XLSX hoặc CSV)
 import-upload = Tải lên và xem trước
 import-needs-js = Trang tải tệp cần JavaScript để gửi tệp; hãy bật JavaScript hoặc dùng lệnh chongdich import.

@@ -84,4 +84,49 @@ async fn a_vaccination_list_is_imported_by_http(store: Store) {
     assert_eq!(doses[0].lot.as_deref(), Some("A1234"));
 }
 
-both_databases!(a_vaccination_list_is_imported_by_http);
+async fn a_lab_list_is_imported_by_http(store: Store) {
+    let app = App::at(store, Some(NOW));
+    let officer = app.login_as("bd", Role::CommuneOfficer, &["001"]).await;
+    let id = person(&app, &officer, "Trần Thị Bình", "001190000002").await;
+    let csv = "Mã mẫu,CCCD,Loại xét nghiệm,Ngày lấy mẫu,Ngày có kết quả,Kết quả,Ct\n\
+               S1,001190000002,RT-PCR,18/11/2021 08:00,18/11/2021 20:00,Dương tính,21\n\
+               S2,001190000002,RT-PCR,19/11/2021 08:00,19/11/2021 20:00,Dương tính,abc\n";
+    let r = post_file(&app, "/api/v1/imports/preview?kind=labs", &officer, csv).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    assert_eq!(r.json["counts"]["new"], 1, "{}", r.json);
+    assert_eq!(r.json["counts"]["refused"], 1);
+    assert_eq!(r.json["rows"][0]["line"], 3, "{}", r.json);
+    assert_eq!(r.json["rows"][0]["errors"][0]["column"], "Ct");
+    assert_eq!(r.json["rows"][0]["errors"][0]["reason"], "invalid_format");
+    let r = post_file(
+        &app,
+        "/api/v1/imports?kind=labs&file_name=lab.csv",
+        &officer,
+        csv,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.json);
+    assert_eq!(r.json["kind"], "labs");
+    assert_eq!(r.json["rows_new"], 1);
+    let r = post_file(
+        &app,
+        "/api/v1/imports?kind=labs&file_name=lab.csv",
+        &officer,
+        csv,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    let caller = store::Caller::system("test");
+    let record = app
+        .store
+        .person_record(&caller, domain::PersonId(id), NOW)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.cases.len(), 1, "the positive made one case");
+}
+
+both_databases!(
+    a_vaccination_list_is_imported_by_http,
+    a_lab_list_is_imported_by_http,
+);
