@@ -683,8 +683,8 @@ impl Store {
         .await?;
         let mut entry = audit_entry(caller, AuditAction::Update, id);
         entry.detail = Some("test".into());
-        audit::append(&mut **tx, self.dialect, [entry], now_s).await?;
-        crate::recent_cases::bump(&mut **tx, crate::recent_cases::CASES).await?;
+        audit::append(tx, self.dialect, [entry], now_s).await?;
+        crate::recent_cases::bump(tx, crate::recent_cases::CASES).await?;
         Ok(true)
     }
 }

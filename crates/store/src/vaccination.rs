@@ -359,7 +359,7 @@ impl Store {
                 out.push(ItemOutcome::Rejected(errors));
                 continue;
             }
-            tally_person_doses(&mut **tx, item.person_id.0, -1).await?;
+            tally_person_doses(tx, item.person_id.0, -1).await?;
             sqlx::query(
                 "INSERT INTO vaccinations (person_id, dose_no, product, given_on, structure,
                                            unit_code, created_at_s, client_id, lot)
@@ -376,7 +376,7 @@ impl Store {
             .bind(item.lot.clone())
             .execute(&mut **tx)
             .await?;
-            tally_person_doses(&mut **tx, item.person_id.0, 1).await?;
+            tally_person_doses(tx, item.person_id.0, 1).await?;
             audit_entries.push(entry(
                 caller,
                 AuditAction::Create,
@@ -386,7 +386,7 @@ impl Store {
             ));
             out.push(ItemOutcome::Accepted);
         }
-        audit::append(&mut **tx, self.dialect, audit_entries, now_s).await?;
+        audit::append(tx, self.dialect, audit_entries, now_s).await?;
         Ok(out)
     }
 
