@@ -19,7 +19,9 @@ pub struct ImportArgs {
     /// and the audit name it).
     #[arg(long = "as", value_name = "USERNAME")]
     pub user: String,
-    /// What the file lists: `cases` (persons with their cases, an F0 line list).
+    /// What the file lists: `cases` (persons with their cases, an F0 line list), `doses`
+    /// (a vaccination list of registered persons) or `labs` (lab results of registered
+    /// persons).
     #[arg(long, default_value = "cases")]
     pub kind: String,
     /// Lines of suspected duplicates to merge into the registered person (comma-separated);
@@ -50,7 +52,7 @@ async fn caller_of(store: &store::Store, username: &str) -> Result<store::Caller
 
 pub async fn run(a: ImportArgs) -> Result<()> {
     let Some(kind) = Kind::parse(&a.kind) else {
-        bail!("unknown kind {:?}: use cases", a.kind);
+        bail!("unknown kind {:?}: use cases, doses or labs", a.kind);
     };
     let bytes = std::fs::read(&a.file).with_context(|| format!("reading {}", a.file.display()))?;
     let store = crate::open_migrated(&a.db.db).await?;
@@ -124,10 +126,17 @@ pub async fn run(a: ImportArgs) -> Result<()> {
     match done {
         Ok(d) if d.written => {
             let k = d.record.counts;
-            println!(
-                "import {}: {} new persons with their cases, {} cases of registered persons",
-                d.record.id, k.new, k.matched
-            );
+            match kind {
+                Kind::Cases => println!(
+                    "import {}: {} new persons with their cases, {} cases of registered persons",
+                    d.record.id, k.new, k.matched
+                ),
+                Kind::Doses => println!("import {}: {} doses recorded", d.record.id, k.matched),
+                Kind::Labs => println!(
+                    "import {}: {} results added to cases, {} new cases from positive results",
+                    d.record.id, k.matched, k.new
+                ),
+            }
             Ok(())
         }
         Ok(d) => {

@@ -629,10 +629,29 @@ impl Store {
         now_s: i64,
     ) -> Result<bool> {
         let mut tx = self.pool.begin().await?;
+        let added = self
+            .add_case_test_in(&mut tx, caller, id, test, now_s)
+            .await?;
+        if added {
+            tx.commit().await?;
+        }
+        Ok(added)
+    }
+
+    /// [`Store::add_case_test`]'s writes inside the caller's transaction (an import commits
+    /// them with its record, or nothing).
+    pub(crate) async fn add_case_test_in(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        caller: &Caller,
+        id: CaseId,
+        test: &TestResult,
+        now_s: i64,
+    ) -> Result<bool> {
         let Some(row) =
             sqlx::query("SELECT person_id, structure, unit_path FROM cases WHERE id = $1")
                 .bind(id.0)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut **tx)
                 .await?
         else {
             return Ok(false);
@@ -660,13 +679,12 @@ impl Store {
         .bind(test.ct)
         // A NULL f64 is typed float4 by sqlx's Any driver for PostgreSQL (see create_case).
         .persistent(false)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         let mut entry = audit_entry(caller, AuditAction::Update, id);
         entry.detail = Some("test".into());
-        audit::append(&mut tx, self.dialect, [entry], now_s).await?;
-        crate::recent_cases::bump(&mut tx, crate::recent_cases::CASES).await?;
-        tx.commit().await?;
+        audit::append(tx, self.dialect, [entry], now_s).await?;
+        crate::recent_cases::bump(tx, crate::recent_cases::CASES).await?;
         Ok(true)
     }
 }

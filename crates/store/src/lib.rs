@@ -22,6 +22,7 @@ mod day_activity;
 mod facilities;
 mod fhir_ids;
 mod followup;
+mod import_kinds;
 mod imports;
 pub mod kept;
 mod migrate;
@@ -71,6 +72,7 @@ pub use followup::{
     FollowCount, FollowUpChange, FollowedContact, NewContactTest, NewFollowUp, StoredFollowUp,
     WorkList, WorkListQuery, ASSIGN_MAX,
 };
+pub use import_kinds::LabRow;
 pub use imports::{ImportCommit, ImportCounts, ImportRecord, NewImport, PersonKeys, StoredUpload};
 pub use overrides::StoredOverride;
 pub use page::{Cursor, Page, PageRequest, LIMIT_DEFAULT, LIMIT_MAX};

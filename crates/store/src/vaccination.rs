@@ -266,6 +266,20 @@ impl Store {
         now_s: i64,
     ) -> Result<Vec<ItemOutcome>> {
         let mut tx = self.pool.begin().await?;
+        let out = self.record_doses_in(&mut tx, caller, items, now_s).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// [`Store::record_doses`]' writes inside the caller's transaction (an import commits
+    /// them with its record, or nothing).
+    pub(crate) async fn record_doses_in(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        caller: &Caller,
+        items: &[DoseItem],
+        now_s: i64,
+    ) -> Result<Vec<ItemOutcome>> {
         let mut out = Vec::with_capacity(items.len());
         let mut audit_entries = Vec::new();
         let mut seen_in_batch = std::collections::HashSet::new();
@@ -276,7 +290,7 @@ impl Store {
             }
             let known = sqlx::query("SELECT 1 FROM vaccinations WHERE client_id = $1")
                 .bind(&item.client_id)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut **tx)
                 .await?;
             if known.is_some() {
                 out.push(ItemOutcome::Duplicate);
@@ -285,7 +299,7 @@ impl Store {
             let person =
                 sqlx::query("SELECT structure, unit_path, merged_into FROM persons WHERE id = $1")
                     .bind(item.person_id.0)
-                    .fetch_optional(&mut *tx)
+                    .fetch_optional(&mut **tx)
                     .await?;
             let mut errors = Vec::new();
             let mut residence = None;
@@ -311,7 +325,7 @@ impl Store {
             let place_known = sqlx::query("SELECT 1 FROM units WHERE structure = $1 AND code = $2")
                 .bind(&structure)
                 .bind(item.place.as_str())
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut **tx)
                 .await?;
             if place_known.is_none() {
                 errors.push(FieldError::new("unit", Reason::NotFound));
@@ -320,7 +334,7 @@ impl Store {
                 sqlx::query("SELECT 1 FROM vaccinations WHERE person_id = $1 AND dose_no = $2")
                     .bind(item.person_id.0)
                     .bind(i64::from(item.dose_no))
-                    .fetch_optional(&mut *tx)
+                    .fetch_optional(&mut **tx)
                     .await?;
             if had.is_some() {
                 errors.push(FieldError::new("dose_no", Reason::Duplicate));
@@ -336,7 +350,7 @@ impl Store {
             .bind(item.person_id.0)
             .bind(i64::from(item.dose_no))
             .bind(&given_on)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?;
             if out_of_order.is_some() {
                 errors.push(FieldError::new("given_on", Reason::OutOfRange));
@@ -345,7 +359,7 @@ impl Store {
                 out.push(ItemOutcome::Rejected(errors));
                 continue;
             }
-            tally_person_doses(&mut tx, item.person_id.0, -1).await?;
+            tally_person_doses(tx, item.person_id.0, -1).await?;
             sqlx::query(
                 "INSERT INTO vaccinations (person_id, dose_no, product, given_on, structure,
                                            unit_code, created_at_s, client_id, lot)
@@ -360,9 +374,9 @@ impl Store {
             .bind(now_s)
             .bind(&item.client_id)
             .bind(item.lot.clone())
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
-            tally_person_doses(&mut tx, item.person_id.0, 1).await?;
+            tally_person_doses(tx, item.person_id.0, 1).await?;
             audit_entries.push(entry(
                 caller,
                 AuditAction::Create,
@@ -372,8 +386,7 @@ impl Store {
             ));
             out.push(ItemOutcome::Accepted);
         }
-        audit::append(&mut tx, self.dialect, audit_entries, now_s).await?;
-        tx.commit().await?;
+        audit::append(tx, self.dialect, audit_entries, now_s).await?;
         Ok(out)
     }
 

@@ -32,10 +32,19 @@ pub enum Field {
     /// Where the person is isolated or treated: recognised, not yet recorded (stays are
     /// entered on the case page).
     Place,
+    /// Of a vaccination list: the vaccine as written ("AstraZeneca", "Vero Cell").
+    Vaccine,
+    Lot,
+    DoseNo,
+    GivenOn,
+    /// Where a dose was given: a unit by name.
+    DosePlace,
+    /// Of a lab list: the laboratory's sample id.
+    SampleId,
 }
 
 impl Field {
-    pub const ALL: [Field; 17] = [
+    pub const ALL: [Field; 23] = [
         Field::FullName,
         Field::Birth,
         Field::Sex,
@@ -53,6 +62,12 @@ impl Field {
         Field::Severity,
         Field::Onset,
         Field::Place,
+        Field::Vaccine,
+        Field::Lot,
+        Field::DoseNo,
+        Field::GivenOn,
+        Field::DosePlace,
+        Field::SampleId,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -74,6 +89,12 @@ impl Field {
             Field::Severity => "severity",
             Field::Onset => "onset",
             Field::Place => "place",
+            Field::Vaccine => "vaccine",
+            Field::Lot => "lot",
+            Field::DoseNo => "dose_no",
+            Field::GivenOn => "given_on",
+            Field::DosePlace => "dose_place",
+            Field::SampleId => "sample_id",
         }
     }
 
@@ -98,6 +119,13 @@ impl Field {
             "test.ct" => Field::Ct,
             "severity" => Field::Severity,
             "onset" => Field::Onset,
+            // The dose form's fields (`DoseInput`).
+            "product" => Field::Vaccine,
+            "lot" => Field::Lot,
+            "dose_no" => Field::DoseNo,
+            "given_on" => Field::GivenOn,
+            // A lab list's result sampled before every case of its person.
+            "case" => Field::Result,
             _ => return None,
         })
     }
@@ -273,6 +301,83 @@ const SYNONYMS: &[(Field, &[&str])] = &[
             "isolation place",
             "treatment place",
             "place",
+        ],
+    ),
+    // Vaccination lists of 2021.
+    (
+        Field::Vaccine,
+        &[
+            "vaccine",
+            "vac xin",
+            "vacxin",
+            "loai vac xin",
+            "ten vac xin",
+            "loai vaccine",
+            "ten vaccine",
+            "vaccine name",
+            "product",
+        ],
+    ),
+    (
+        Field::Lot,
+        &[
+            "lo",
+            "so lo",
+            "lo vac xin",
+            "so lo vac xin",
+            "lot",
+            "lot number",
+            "batch",
+        ],
+    ),
+    (
+        Field::DoseNo,
+        &[
+            "mui",
+            "mui so",
+            "mui thu",
+            "mui tiem",
+            "mui tiem thu",
+            "dose",
+            "dose number",
+            "dose no",
+        ],
+    ),
+    (
+        Field::GivenOn,
+        &[
+            "ngay tiem",
+            "ngay tiem chung",
+            "thoi gian tiem",
+            "date given",
+            "vaccination date",
+            "date of vaccination",
+        ],
+    ),
+    (
+        Field::DosePlace,
+        &[
+            "noi tiem",
+            "dia diem tiem",
+            "diem tiem",
+            "co so tiem",
+            "don vi tiem",
+            "vaccination place",
+            "place of vaccination",
+            "vaccinated at",
+        ],
+    ),
+    // Lab result lists.
+    (
+        Field::SampleId,
+        &[
+            "ma mau",
+            "ma so mau",
+            "so hieu mau",
+            "ma xet nghiem",
+            "sample id",
+            "sample code",
+            "specimen id",
         ],
     ),
 ];

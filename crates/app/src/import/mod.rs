@@ -10,7 +10,10 @@
 //! Kinds other than F0 lists (contacts, lab results, doses…) are further [`Kind`]s with
 //! their own fields and row parser; reading, mapping, matching and the record are shared.
 
+mod doses;
 pub mod header;
+mod labs;
+mod named;
 pub mod read;
 pub mod row;
 
@@ -42,18 +45,26 @@ pub const FILE_NAME_MAX_CHARS: usize = 200;
 pub enum Kind {
     /// Persons with their cases (F0 line lists).
     Cases,
+    /// Vaccine doses of registered persons (vaccination lists, `doses.rs`).
+    Doses,
+    /// Lab results of registered persons (`labs.rs`).
+    Labs,
 }
 
 impl Kind {
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Cases => "cases",
+            Kind::Doses => "doses",
+            Kind::Labs => "labs",
         }
     }
 
     pub fn parse(s: &str) -> Option<Kind> {
         match s {
             "cases" => Some(Kind::Cases),
+            "doses" => Some(Kind::Doses),
+            "labs" => Some(Kind::Labs),
             _ => None,
         }
     }
@@ -283,6 +294,17 @@ impl App {
         mapping: Option<&Mapping>,
         choices: &HashMap<usize, Choice>,
     ) -> Result<Preview, ImportError> {
+        match upload.kind {
+            Kind::Cases => {}
+            Kind::Doses => {
+                let judged = self.judge_doses(caller, upload, mapping, &no_progress);
+                return Ok(judged.await?.0);
+            }
+            Kind::Labs => {
+                let judged = self.judge_labs(caller, upload, mapping, &no_progress);
+                return Ok(judged.await?.0);
+            }
+        }
         let (preview, _) = self
             .judge(caller, upload, mapping, choices, &no_progress)
             .await?;
@@ -322,6 +344,11 @@ impl App {
                 record,
                 written: false,
             });
+        }
+        match upload.kind {
+            Kind::Cases => {}
+            Kind::Doses => return self.commit_doses(caller, upload, mapping, progress).await,
+            Kind::Labs => return self.commit_labs(caller, upload, mapping, progress).await,
         }
         let (preview, ready) = self
             .judge(caller, upload, mapping, choices, progress)

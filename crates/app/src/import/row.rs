@@ -66,7 +66,7 @@ pub fn time_text(s: &str) -> Option<String> {
 
 /// A birth date `YYYY-MM-DD` from a date as typed; a year alone is not a birth date (the
 /// person record keeps a full date or none).
-fn birth_text(s: &str) -> Option<String> {
+pub(super) fn birth_text(s: &str) -> Option<String> {
     if s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
@@ -85,7 +85,7 @@ fn sex_slug(s: &str) -> String {
 }
 
 /// Whether the result is positive: "Dương tính", "+", "positive", "pos".
-fn positive(s: &str) -> Option<bool> {
+pub(super) fn positive(s: &str) -> Option<bool> {
     match fold_diacritics(s).trim() {
         "duong tinh" | "+" | "positive" | "pos" | "dt" | "duong" => Some(true),
         "am tinh" | "-" | "negative" | "neg" | "am" => Some(false),
@@ -93,7 +93,7 @@ fn positive(s: &str) -> Option<bool> {
     }
 }
 
-fn test_kind_slug(s: &str) -> String {
+pub(super) fn test_kind_slug(s: &str) -> String {
     let f = fold_diacritics(s);
     if f.contains("pcr") {
         "pcr".into()
@@ -117,7 +117,7 @@ fn severity_slug(s: &str) -> String {
 
 /// A national ID as typed; one that lost its leading zero in a number cell (11 or 8
 /// digits) has it back.
-fn national_id_text(s: &str) -> String {
+pub(super) fn national_id_text(s: &str) -> String {
     let d: String = s.chars().filter(|c| !c.is_whitespace()).collect();
     if d.bytes().all(|b| b.is_ascii_digit()) && (d.len() == 11 || d.len() == 8) {
         format!("0{d}")
@@ -127,7 +127,7 @@ fn national_id_text(s: &str) -> String {
 }
 
 /// A phone as typed; one that lost its leading zero in a number cell (9 digits) has it.
-fn phone_text(s: &str) -> String {
+pub(super) fn phone_text(s: &str) -> String {
     let d: String = s.chars().filter(|c| !c.is_whitespace()).collect();
     if d.len() == 9 && d.bytes().all(|b| b.is_ascii_digit()) {
         format!("0{d}")

@@ -123,6 +123,8 @@ pub(super) async fn new_form(ui: Ui) -> Response {
                 label for="import-kind" { (t(lang, "import-kind")) }
                 select #import-kind name="kind" {
                     option value="cases" selected { (t(lang, "import-kind-cases")) }
+                    option value="doses" { (t(lang, "import-kind-doses")) }
+                    option value="labs" { (t(lang, "import-kind-labs")) }
                 }
             }
             p {
