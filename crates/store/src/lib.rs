@@ -22,6 +22,7 @@ mod day_activity;
 mod facilities;
 mod fhir_ids;
 mod followup;
+mod import_lines;
 mod imports;
 pub mod kept;
 mod migrate;

@@ -237,7 +237,7 @@ async fn an_f0_list_is_previewed_then_committed_once(store: Store) {
     );
     assert_eq!(cases_of(&app, &cdc, binh).await, 1);
     assert_eq!(cases_of(&app, &cdc, cuong).await, 1);
-    let listed = app.imports(10).await.unwrap();
+    let listed = app.imports(&cdc, 10).await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].file_name, "f0-15-11.xlsx");
     assert_eq!(listed[0].sha256, upload.sha256());
@@ -254,7 +254,7 @@ async fn an_f0_list_is_previewed_then_committed_once(store: Store) {
         .unwrap();
     assert!(!again.written);
     assert_eq!(again.record.id, done.record.id);
-    assert_eq!(app.imports(10).await.unwrap().len(), 1);
+    assert_eq!(app.imports(&cdc, 10).await.unwrap().len(), 1);
     assert_eq!(named(&app, &cdc, "nguyen van an").await, 1);
 
     // The same rows in another file (a CSV with English headers): recognised as already

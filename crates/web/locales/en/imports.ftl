@@ -57,3 +57,4 @@ import-field-ct = Ct value
 import-field-severity = Severity
 import-field-onset = Symptom onset
 import-field-place = Place of isolation/treatment
+import-left-off = Only the first { $shown } rows of each kind are shown; { $more } more rows were checked and counted above but are not shown here.

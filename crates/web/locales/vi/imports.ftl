@@ -57,3 +57,4 @@ import-field-ct = Chỉ số Ct
 import-field-severity = Mức độ
 import-field-onset = Ngày khởi phát
 import-field-place = Nơi cách ly/điều trị
+import-left-off = Mỗi loại chỉ hiện { $shown } dòng đầu; { $more } dòng khác đã được kiểm tra và tính vào các số trên nhưng không hiện ở đây.
