@@ -63,10 +63,7 @@ impl Store {
         if !others.is_empty() {
             let subset: Vec<LineCase> = others.iter().map(|&i| lines[i].clone()).collect();
             let none = vec![None; subset.len()];
-            match self
-                .write_lines_in(tx, caller, &subset, &none, now_s)
-                .await
-            {
+            match self.write_lines_in(tx, caller, &subset, &none, now_s).await {
                 Ok(c) => created.extend(c),
                 Err(StoreError::Invalid(fields)) => {
                     errors.extend(fields.into_iter().map(|f| renumber(f, &others)))
@@ -87,8 +84,10 @@ impl Store {
         caller: &Caller,
         lines: &[LineCase],
     ) -> Result<Vec<Option<domain::units::Unit>>> {
-        let mut known: HashMap<(domain::Structure, String), std::result::Result<domain::units::Unit, Reason>> =
-            HashMap::new();
+        let mut known: HashMap<
+            (domain::Structure, String),
+            std::result::Result<domain::units::Unit, Reason>,
+        > = HashMap::new();
         let mut errors = Vec::new();
         let mut units = Vec::with_capacity(lines.len());
         for (row, line) in lines.iter().enumerate() {
@@ -182,24 +181,28 @@ impl Store {
                 "name_folded",
                 "address",
             ],
-            rows.iter().zip(&person_ids).map(|((_, p, address, unit, _), id)| {
-                vec![
-                    Val::Int(*id),
-                    Val::Text(p.full_name.clone()),
-                    Val::OptText(p.national_id.as_ref().map(|n| n.as_str().to_string())),
-                    Val::OptText(p.phone.as_ref().map(|n| n.as_str().to_string())),
-                    Val::OptText(p.birth_date.map(|d| d.format("%Y-%m-%d").to_string())),
-                    Val::Text(p.sex.as_str().into()),
-                    Val::Text(unit.structure.as_str().into()),
-                    Val::Text(unit.code.as_str().into()),
-                    Val::Text(unit.path.as_str().into()),
-                    Val::Int(now_s),
-                    Val::Int(caller.user.id.0),
-                    Val::Int(now_s),
-                    Val::Text(domain::text::fold_diacritics(&p.full_name)),
-                    Val::OptText((*address).clone()),
-                ]
-            }),
+            materialize(
+                rows.iter()
+                    .zip(&person_ids)
+                    .map(|((_, p, address, unit, _), id)| {
+                        vec![
+                            Val::Int(*id),
+                            Val::Text(p.full_name.clone()),
+                            Val::OptText(p.national_id.as_ref().map(|n| n.as_str().to_string())),
+                            Val::OptText(p.phone.as_ref().map(|n| n.as_str().to_string())),
+                            Val::OptText(p.birth_date.map(|d| d.format("%Y-%m-%d").to_string())),
+                            Val::Text(p.sex.as_str().into()),
+                            Val::Text(unit.structure.as_str().into()),
+                            Val::Text(unit.code.as_str().into()),
+                            Val::Text(unit.path.as_str().into()),
+                            Val::Int(now_s),
+                            Val::Int(caller.user.id.0),
+                            Val::Int(now_s),
+                            Val::Text(domain::text::fold_diacritics(&p.full_name)),
+                            Val::OptText((*address).clone()),
+                        ]
+                    }),
+            ),
         )
         .await?;
         let mut deltas: BTreeMap<crate::residents::Delta, i64> = BTreeMap::new();
@@ -237,9 +240,8 @@ impl Store {
                 "created_by",
                 "updated_at_s",
             ],
-            rows.iter()
-                .zip(person_ids.iter().zip(&case_ids))
-                .map(|((_, _, _, unit, c), (pid, cid))| {
+            materialize(rows.iter().zip(person_ids.iter().zip(&case_ids)).map(
+                |((_, _, _, unit, c), (pid, cid))| {
                     vec![
                         Val::Int(*cid),
                         Val::Int(*pid),
@@ -258,7 +260,8 @@ impl Store {
                         Val::Int(caller.user.id.0),
                         Val::Int(now_s),
                     ]
-                }),
+                },
+            )),
         )
         .await?;
         insert_rows(
@@ -274,9 +277,8 @@ impl Store {
                 "positive",
                 "ct",
             ],
-            rows.iter()
-                .zip(person_ids.iter().zip(&case_ids))
-                .map(|((_, _, _, _, c), (pid, cid))| {
+            materialize(rows.iter().zip(person_ids.iter().zip(&case_ids)).map(
+                |((_, _, _, _, c), (pid, cid))| {
                     vec![
                         Val::Int(*pid),
                         Val::Int(*cid),
@@ -286,7 +288,8 @@ impl Store {
                         Val::Int(1),
                         Val::Real(c.test.ct),
                     ]
-                }),
+                },
+            )),
         )
         .await?;
         insert_rows(
@@ -294,18 +297,16 @@ impl Store {
             self.dialect,
             "case_status_history",
             &["case_id", "at_s", "status", "severity", "actor", "note"],
-            rows.iter()
-                .zip(&case_ids)
-                .map(|((_, _, _, _, c), cid)| {
-                    vec![
-                        Val::Int(*cid),
-                        Val::Int(c.test.result_s),
-                        Val::Text("active".into()),
-                        Val::Text(c.severity.as_str().into()),
-                        Val::Text(caller.user.username.clone()),
-                        Val::OptText(None),
-                    ]
-                }),
+            materialize(rows.iter().zip(&case_ids).map(|((_, _, _, _, c), cid)| {
+                vec![
+                    Val::Int(*cid),
+                    Val::Int(c.test.result_s),
+                    Val::Text("active".into()),
+                    Val::Text(c.severity.as_str().into()),
+                    Val::Text(caller.user.username.clone()),
+                    Val::OptText(None),
+                ]
+            })),
         )
         .await?;
         // One audit line per record written, as the forms write them.
@@ -319,7 +320,8 @@ impl Store {
                 entity: "case",
                 entity_id: id.to_string(),
                 detail: None,
-            }));
+            }))
+            .collect::<Vec<_>>();
         audit::append(tx, self.dialect, entries, now_s).await?;
         crate::recent_cases::bump(tx, crate::recent_cases::CASES).await?;
         Ok(person_ids
@@ -358,7 +360,12 @@ impl Store {
     }
 
     /// `n` new ids of `table` (persons or cases), taken inside the write transaction.
-    async fn next_ids(&self, tx: &mut sqlx::AnyConnection, table: &str, n: usize) -> Result<Vec<i64>> {
+    async fn next_ids(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        table: &str,
+        n: usize,
+    ) -> Result<Vec<i64>> {
         match self.dialect {
             // SQLite has one writer, and this transaction is it (the import's record is
             // already written): nothing else takes ids until it ends.
@@ -391,7 +398,15 @@ impl Store {
         ids: &[i64],
         now_s: i64,
     ) -> Result<()> {
-        type Person = (i64, Option<String>, Option<String>, Option<String>, Option<String>, String, String);
+        type Person = (
+            i64,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            String,
+            String,
+        );
         let ps: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
             "SELECT id, national_id, phone, name_folded, birth_date, structure, unit_path
@@ -429,8 +444,9 @@ impl Store {
             let width = columns.len();
             let tuples: Vec<String> = (0..values.len())
                 .map(|i| {
-                    let ps: Vec<String> =
-                        (0..width).map(|c| format!("${}", i * width + c + 1)).collect();
+                    let ps: Vec<String> = (0..width)
+                        .map(|c| format!("${}", i * width + c + 1))
+                        .collect();
                     format!("({})", ps.join(", "))
                 })
                 .collect();
@@ -460,8 +476,10 @@ impl Store {
                     continue;
                 };
                 let id = p.0;
-                for (other, o_structure, o_path) in
-                    others.iter().filter(|(o, ..)| *o != id).take(PAIRS_PER_RULE)
+                for (other, o_structure, o_path) in others
+                    .iter()
+                    .filter(|(o, ..)| *o != id)
+                    .take(PAIRS_PER_RULE)
                 {
                     // Filed under the older record's unit.
                     let (a, b, s, path) = if *other < id {
@@ -494,6 +512,12 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// The rows of an insert built before it is awaited: an iterator with closures held across
+/// an await makes the future's `Send` proof fail in a router (rustc #100013).
+fn materialize(rows: impl Iterator<Item = Vec<Val>>) -> Vec<Vec<Val>> {
+    rows.collect()
 }
 
 /// A refusal of the `k`-th of `places` named again by its place among all the lines.

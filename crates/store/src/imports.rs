@@ -285,8 +285,9 @@ impl Store {
                 let width = columns.len();
                 let tuples: Vec<String> = (0..chunk.len())
                     .map(|i| {
-                        let ps: Vec<String> =
-                            (0..width).map(|c| format!("${}", i * width + c + 1)).collect();
+                        let ps: Vec<String> = (0..width)
+                            .map(|c| format!("${}", i * width + c + 1))
+                            .collect();
                         format!("({})", ps.join(", "))
                     })
                     .collect();
@@ -302,8 +303,10 @@ impl Store {
                 }
                 // Persons by their values, in id order, at most MATCHES_MAX each (as one
                 // row's query would give them).
-                let mut by_value: std::collections::HashMap<Vec<String>, Vec<(i64, String, String)>> =
-                    std::collections::HashMap::new();
+                let mut by_value: std::collections::HashMap<
+                    Vec<String>,
+                    Vec<(i64, String, String)>,
+                > = std::collections::HashMap::new();
                 for r in q.fetch_all(&self.reader).await? {
                     let id: i64 = r.try_get(0)?;
                     let structure: String = r.try_get(1)?;
@@ -358,7 +361,10 @@ impl Store {
             }
             have.extend(q.fetch_all(&self.reader).await?);
         }
-        Ok(pairs.iter().map(|(p, s)| have.contains(&(p.0, *s))).collect())
+        Ok(pairs
+            .iter()
+            .map(|(p, s)| have.contains(&(p.0, *s)))
+            .collect())
     }
 
     /// Whether the person has a case from a positive test sampled at `sample_s`: a row of

@@ -512,9 +512,9 @@ impl App {
             // query per rule, then what each row is, in order.
             let mut judged = Vec::with_capacity(batch.len());
             for (_, cells) in batch {
-                judged.push(self.judge_pure(
-                    caller, &headers, &mapping, cells, now, today, &mut units,
-                )?);
+                judged.push(
+                    self.judge_pure(caller, &headers, &mapping, cells, now, today, &mut units)?,
+                );
             }
             let batch_keys: Vec<PersonKeys> = judged
                 .iter()
@@ -599,13 +599,11 @@ impl App {
                                 )));
                                 id_seen || case_seen
                             }
-                            LinePerson::Existing(id) => {
-                                !seen_cases.insert(digest(&(
-                                    format!("#{}", id.0),
-                                    None::<String>,
-                                    sample,
-                                )))
-                            }
+                            LinePerson::Existing(id) => !seen_cases.insert(digest(&(
+                                format!("#{}", id.0),
+                                None::<String>,
+                                sample,
+                            ))),
                         };
                         if repeated {
                             Outcome::Refused(vec![RowError {
@@ -722,10 +720,7 @@ enum Read {
 /// The reading thread: the file read twice, once to count its rows (a progress bar's
 /// total, and a file past [`ROWS_MAX`] refused before anything is judged) and once to
 /// hand its rows on. Stops early, without error, when the receiver is gone.
-fn read_batches(
-    bytes: &[u8],
-    send: &tokio::sync::mpsc::Sender<Read>,
-) -> Result<(), ImportError> {
+fn read_batches(bytes: &[u8], send: &tokio::sync::mpsc::Sender<Read>) -> Result<(), ImportError> {
     let mut total = 0usize;
     read::for_each_row::<ImportError>(bytes, ROWS_MAX, |_, _| {
         total += 1;
@@ -745,9 +740,7 @@ fn read_batches(
         cells.truncate(COLUMNS_MAX);
         if header {
             header = false;
-            return send
-                .blocking_send(Read::Header(cells))
-                .map_err(|_| gone());
+            return send.blocking_send(Read::Header(cells)).map_err(|_| gone());
         }
         batch.push((line, cells));
         if batch.len() == BATCH_ROWS {

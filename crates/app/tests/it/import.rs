@@ -407,7 +407,8 @@ async fn a_list_of_many_batches_is_written_as_the_forms_write_it(store: Store) {
     let middles = ["Văn", "Thị", "Hữu", "Minh", "Đức"];
     let givens = ["An", "Bình", "Cường", "Dũng", "Hà", "Lan", "Mai", "Nam"];
     let base = chrono::NaiveDate::from_ymd_opt(1950, 1, 1).unwrap();
-    let mut csv = String::from("Họ và tên,CCCD/CMND,Ngày sinh,Xã/Phường,Quận/Huyện,Ngày lấy mẫu,Kết quả\n");
+    let mut csv =
+        String::from("Họ và tên,CCCD/CMND,Ngày sinh,Xã/Phường,Quận/Huyện,Ngày lấy mẫu,Kết quả\n");
     let mut first = String::new();
     for i in 0..N {
         let name = format!(
@@ -416,12 +417,16 @@ async fn a_list_of_many_batches_is_written_as_the_forms_write_it(store: Store) {
             middles[(i / 7) % 5],
             givens[(i / 35) % 8]
         );
-        let birth = (base + chrono::Days::new(i as u64 * 9)).format("%d/%m/%Y").to_string();
+        let birth = (base + chrono::Days::new(i as u64 * 9))
+            .format("%d/%m/%Y")
+            .to_string();
         let line = format!(
             "{name},0010850{i:05},{birth},P. Hàng Buồm,Q. Hoàn Kiếm,15/11/2021,Dương tính\n"
         );
         if i == 0 {
-            first = format!("{name},0010859{i:05},{birth},P. Hàng Buồm,Q. Hoàn Kiếm,16/11/2021,Dương tính\n");
+            first = format!(
+                "{name},0010859{i:05},{birth},P. Hàng Buồm,Q. Hoàn Kiếm,16/11/2021,Dương tính\n"
+            );
         }
         csv.push_str(&line);
     }
@@ -449,7 +454,10 @@ async fn a_list_of_many_batches_is_written_as_the_forms_write_it(store: Store) {
     let n = (N + 1) as i64;
     let scalar = |sql: &'static str| store::testing::scalar(&app.store, sql);
     assert_eq!(scalar("SELECT COUNT(*) FROM persons").await, n);
-    assert_eq!(scalar("SELECT COUNT(*) FROM cases WHERE status = 'active'").await, n);
+    assert_eq!(
+        scalar("SELECT COUNT(*) FROM cases WHERE status = 'active'").await,
+        n
+    );
     assert_eq!(
         scalar("SELECT COUNT(*) FROM cases c JOIN persons p ON p.id = c.person_id AND p.unit_path = c.unit_path").await,
         n
