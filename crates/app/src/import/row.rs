@@ -237,7 +237,10 @@ pub fn resolve_unit(
 /// resolution searches the registry, so each text is resolved once per import. Bounded by
 /// [`UNITS_CACHED_MAX`] different texts.
 #[derive(Debug, Default)]
-pub struct UnitCache(HashMap<(String, Option<String>, Option<String>), Result<String, Reason>>);
+pub struct UnitCache(HashMap<UnitTexts, Result<String, Reason>>);
+
+/// A row's commune, district and province texts.
+type UnitTexts = (String, Option<String>, Option<String>);
 
 /// The most unit texts an import keeps resolved; past it, texts are resolved each time.
 pub const UNITS_CACHED_MAX: usize = 100_000;
