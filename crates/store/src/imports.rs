@@ -66,6 +66,9 @@ pub enum ImportCommit {
 /// Matches one row may have, each kind bounded.
 const MATCHES_MAX: i64 = 5;
 
+/// The most rows' keys one matching query binds.
+const MATCH_KEYS_PER_QUERY: usize = 1000;
+
 const COLUMNS: &str = "id, kind, file_name, sha256, created_by, actor, created_at_s,
                        rows_total, rows_new, rows_matched, rows_already, rows_refused";
 
@@ -111,15 +114,79 @@ impl Store {
         row.as_ref().map(record_from_row).transpose()
     }
 
-    /// The most recent imports, newest first (at most `limit`).
-    pub async fn imports(&self, limit: i64) -> Result<Vec<ImportRecord>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM imports ORDER BY created_at_s DESC, id DESC LIMIT $1"
-        ))
-        .bind(limit)
+    /// The most recent imports made by users within the caller's jurisdiction, newest
+    /// first (at most `limit`). A maker is within it when every one of their jurisdictions
+    /// is: an import by a district officer is listed to the district, its city and the
+    /// country, not to another district. The system (the CLI's operator, no account) and a
+    /// maker of the whole country are listed only to whole-country callers.
+    pub async fn imports(&self, caller: &Caller, limit: i64) -> Result<Vec<ImportRecord>> {
+        // Imports are few (one row per file): read newest first, a page at a time, until
+        // `limit` are kept.
+        const PAGE: i64 = 500;
+        let mut kept = Vec::new();
+        let mut makers: std::collections::HashMap<i64, bool> = std::collections::HashMap::new();
+        let mut offset = 0;
+        loop {
+            let rows = sqlx::query(&format!(
+                "SELECT {COLUMNS} FROM imports ORDER BY created_at_s DESC, id DESC
+                  LIMIT $1 OFFSET $2"
+            ))
+            .bind(PAGE)
+            .bind(offset)
+            .fetch_all(&self.reader)
+            .await?;
+            let n = rows.len() as i64;
+            for r in &rows {
+                let record = record_from_row(r)?;
+                let within = match makers.get(&record.created_by) {
+                    Some(w) => *w,
+                    None => {
+                        let w = self.maker_within(caller, record.created_by).await?;
+                        makers.insert(record.created_by, w);
+                        w
+                    }
+                };
+                if within {
+                    kept.push(record);
+                    if kept.len() as i64 >= limit {
+                        return Ok(kept);
+                    }
+                }
+            }
+            if n < PAGE {
+                return Ok(kept);
+            }
+            offset += PAGE;
+        }
+    }
+
+    /// Whether every jurisdiction of user `maker` lies within the caller's scope.
+    async fn maker_within(&self, caller: &Caller, maker: i64) -> Result<bool> {
+        if caller.scope.is_everything() {
+            return Ok(true);
+        }
+        let rows = sqlx::query_as::<_, (String, String, Option<String>)>(
+            "SELECT uu.structure, uu.code, un.path FROM user_units uu
+             LEFT JOIN units un ON un.structure = uu.structure AND un.code = uu.code
+             WHERE uu.user_id = $1",
+        )
+        .bind(maker)
         .fetch_all(&self.reader)
         .await?;
-        rows.iter().map(record_from_row).collect()
+        // No jurisdiction (the system) or the whole country (`VN`, no unit row): beyond any
+        // scope but the whole country's.
+        if rows.is_empty() {
+            return Ok(false);
+        }
+        Ok(rows.iter().all(|(structure, _, path)| {
+            match (
+                structure.parse::<domain::Structure>(),
+                path.as_deref().and_then(domain::UnitPath::from_stored),
+            ) {
+                (Ok(s), Some(p)) => caller.scope.contains(s, &p),
+                _ => false,
+            }
+        }))
     }
 
     /// The unmerged persons in the caller's scope a row may be, by the rules of the
@@ -175,6 +242,131 @@ impl Store {
         Ok(found)
     }
 
+    /// [`Store::person_matches`] for many rows at once (an import's batch): one query per
+    /// rule over all the rows' keys instead of up to three per row. The answer is the same
+    /// as asking row by row, in the rows' order.
+    pub async fn person_matches_many(
+        &self,
+        caller: &Caller,
+        keys: &[PersonKeys],
+    ) -> Result<Vec<Vec<(PersonId, PairReason)>>> {
+        let mut found: Vec<Vec<(PersonId, PairReason)>> = vec![Vec::new(); keys.len()];
+        // Each rule: its columns, each row's values for them (None: the rule does not apply).
+        type Values = Option<Vec<String>>;
+        let rules: [(&[&str], PairReason, Vec<Values>); 3] = [
+            (
+                &["national_id"],
+                PairReason::NationalId,
+                keys.iter()
+                    .map(|k| k.national_id.clone().map(|n| vec![n]))
+                    .collect(),
+            ),
+            (
+                &["phone", "name_folded"],
+                PairReason::PhoneName,
+                keys.iter()
+                    .map(|k| Some(vec![k.phone.clone()?, k.name_folded.clone()?]))
+                    .collect(),
+            ),
+            (
+                &["name_folded", "birth_date"],
+                PairReason::NameBirth,
+                keys.iter()
+                    .map(|k| Some(vec![k.name_folded.clone()?, k.birth_date.clone()?]))
+                    .collect(),
+            ),
+        ];
+        for (columns, reason, values) in rules {
+            let mut distinct: Vec<&Vec<String>> = values.iter().flatten().collect();
+            distinct.sort();
+            distinct.dedup();
+            // Bounded binds per statement (SQLite's and PostgreSQL's limits are far above).
+            for chunk in distinct.chunks(MATCH_KEYS_PER_QUERY) {
+                let width = columns.len();
+                let tuples: Vec<String> = (0..chunk.len())
+                    .map(|i| {
+                        let ps: Vec<String> = (0..width)
+                            .map(|c| format!("${}", i * width + c + 1))
+                            .collect();
+                        format!("({})", ps.join(", "))
+                    })
+                    .collect();
+                let sql = format!(
+                    "SELECT id, structure, unit_path, {cols} FROM persons
+                      WHERE ({cols}) IN ({tuples}) AND merged_into IS NULL ORDER BY id",
+                    cols = columns.join(", "),
+                    tuples = tuples.join(", ")
+                );
+                let mut q = sqlx::query(&sql);
+                for v in chunk.iter().flat_map(|v| v.iter()) {
+                    q = q.bind(v.clone());
+                }
+                // Persons by their values, in id order, at most MATCHES_MAX each (as one
+                // row's query would give them).
+                let mut by_value: std::collections::HashMap<
+                    Vec<String>,
+                    Vec<(i64, String, String)>,
+                > = std::collections::HashMap::new();
+                for r in q.fetch_all(&self.reader).await? {
+                    let id: i64 = r.try_get(0)?;
+                    let structure: String = r.try_get(1)?;
+                    let path: String = r.try_get(2)?;
+                    let mut value = Vec::with_capacity(width);
+                    for c in 0..width {
+                        value.push(r.try_get::<String, _>(3 + c)?);
+                    }
+                    let list = by_value.entry(value).or_default();
+                    if (list.len() as i64) < MATCHES_MAX {
+                        list.push((id, structure, path));
+                    }
+                }
+                for (row, v) in values.iter().enumerate() {
+                    let Some(list) = v.as_ref().and_then(|v| by_value.get(v)) else {
+                        continue;
+                    };
+                    for (id, structure, path) in list {
+                        let (Ok(s), Some(p)) = (
+                            structure.parse::<domain::Structure>(),
+                            domain::UnitPath::from_stored(path),
+                        ) else {
+                            return Err(StoreError::Corrupt("persons.unit".into()));
+                        };
+                        let f = &mut found[row];
+                        if caller.scope.contains(s, &p) && !f.iter().any(|(x, _)| x.0 == *id) {
+                            f.push((PersonId(*id), reason));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// Which of `(person, sample_s)` have a case of that sample (see
+    /// [`Store::has_case_sampled`]), in one query.
+    pub async fn cases_sampled(&self, pairs: &[(PersonId, i64)]) -> Result<Vec<bool>> {
+        let mut have = std::collections::HashSet::new();
+        for chunk in pairs.chunks(MATCH_KEYS_PER_QUERY) {
+            let tuples: Vec<String> = (0..chunk.len())
+                .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+                .collect();
+            let sql = format!(
+                "SELECT DISTINCT person_id, first_sample_s FROM cases
+                  WHERE (person_id, first_sample_s) IN ({})",
+                tuples.join(", ")
+            );
+            let mut q = sqlx::query_as::<_, (i64, i64)>(&sql);
+            for (p, s) in chunk {
+                q = q.bind(p.0).bind(*s);
+            }
+            have.extend(q.fetch_all(&self.reader).await?);
+        }
+        Ok(pairs
+            .iter()
+            .map(|(p, s)| have.contains(&(p.0, *s)))
+            .collect())
+    }
+
     /// Whether the person has a case from a positive test sampled at `sample_s`: a row of
     /// a list imported before (from this or another file).
     pub async fn has_case_sampled(&self, person: PersonId, sample_s: i64) -> Result<bool> {
@@ -200,7 +392,7 @@ impl Store {
         if let Some(done) = self.import_by_hash(import.kind, import.sha256).await? {
             return Ok(ImportCommit::AlreadyImported(done));
         }
-        let units = self.line_units(caller, lines).await?;
+        let units = self.import_units(caller, lines).await?;
         let mut tx = self.pool.begin().await?;
         // The key is checked again inside the transaction: two commits of the same file at
         // once write one record; the second finds nothing inserted and changes nothing.
@@ -235,7 +427,7 @@ impl Store {
             };
         };
         let created = self
-            .write_lines_in(&mut tx, caller, lines, &units, now_s)
+            .write_import_lines_in(&mut tx, caller, lines, &units, now_s)
             .await?;
         tx.commit().await?;
         let record = ImportRecord {

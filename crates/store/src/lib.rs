@@ -23,6 +23,7 @@ mod facilities;
 mod fhir_ids;
 mod followup;
 mod import_kinds;
+mod import_lines;
 mod imports;
 pub mod kept;
 mod migrate;

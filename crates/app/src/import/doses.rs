@@ -203,12 +203,14 @@ impl App {
         }
         progress(total, total);
         let counts = named::counts_of(&previews);
+        let (rows, rows_left_off) = super::kept_for_display(previews);
         let preview = Preview {
             kind: Kind::Doses,
             sha256,
             headers: sheet.headers.clone(),
             mapping: sheet.mapping.clone(),
-            rows: previews,
+            rows,
+            rows_left_off,
             counts,
             imported,
         };

@@ -166,7 +166,10 @@ pub struct Preview {
     pub sha256: String,
     pub headers: Vec<String>,
     pub mapping: Mapping,
+    /// The first [`PREVIEW_ROWS_MAX`] rows of each outcome, in the file's order.
     pub rows: Vec<RowPreview>,
+    /// Rows judged and counted but not kept in `rows`.
+    pub rows_left_off: usize,
     pub counts: PreviewCounts,
     /// This file's earlier commit, if any: committing again changes nothing.
     pub imported: Option<ImportRecord>,
@@ -186,6 +189,32 @@ pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Send + Sync);
 
 /// How often [`Progress`] is told.
 pub const PROGRESS_EVERY: usize = 1000;
+
+/// The rows of each outcome a preview keeps for display (the first ones); the others are
+/// counted ([`Preview::rows_left_off`]).
+pub const PREVIEW_ROWS_MAX: usize = 1000;
+
+/// The rows of a preview kept for display: the first [`PREVIEW_ROWS_MAX`] of each outcome,
+/// in the file's order, and how many were left off (counted, not shown).
+pub(super) fn kept_for_display(rows: Vec<RowPreview>) -> (Vec<RowPreview>, usize) {
+    let mut kept = [0usize; 5];
+    let mut left_off = 0;
+    let rows = rows
+        .into_iter()
+        .filter(|r| {
+            let k = &mut kept[outcome_index(&r.outcome)];
+            *k += 1;
+            let shown = *k <= PREVIEW_ROWS_MAX;
+            left_off += usize::from(!shown);
+            shown
+        })
+        .collect();
+    (rows, left_off)
+}
+
+/// Rows judged together: parsed and checked, then their persons matched in one query per
+/// rule (`Store::person_matches_many`).
+pub const BATCH_ROWS: usize = 1000;
 
 fn no_progress(_: usize, _: usize) {}
 
@@ -420,9 +449,13 @@ impl App {
         }
     }
 
-    /// The recorded imports, newest first.
-    pub async fn imports(&self, limit: i64) -> Result<Vec<ImportRecord>, ImportError> {
-        Ok(self.store.imports(limit.clamp(1, 500)).await?)
+    /// The recorded imports made within the caller's jurisdiction, newest first.
+    pub async fn imports(
+        &self,
+        caller: &Caller,
+        limit: i64,
+    ) -> Result<Vec<ImportRecord>, ImportError> {
+        Ok(self.store.imports(caller, limit.clamp(1, 500)).await?)
     }
 
     async fn judge(
@@ -438,95 +471,24 @@ impl App {
             .store
             .import_by_hash(upload.kind.as_str(), &sha256)
             .await?;
-        // The sheet is read once into its rows' cells (bounded by ROWS_MAX × COLUMNS_MAX),
-        // then judged row by row against the database.
-        let mut headers: Option<Vec<String>> = None;
-        let mut rows: Vec<(usize, Vec<String>)> = Vec::new();
-        read::for_each_row::<ImportError>(upload.bytes, ROWS_MAX, |line, mut cells| {
-            cells.truncate(COLUMNS_MAX);
-            if headers.is_none() {
-                headers = Some(cells);
-            } else {
-                rows.push((line, cells));
-            }
-            Ok(())
-        })?;
-        let headers = headers.ok_or(ReadError::NoHeader)?;
-        let mut mapping = match mapping {
-            Some(m) => m.clone(),
-            None => Mapping::propose(&headers),
-        };
-        mapping.0.resize(headers.len(), None);
-        let now = self.now_s();
-        let today = self.today();
-        let mut previews = Vec::with_capacity(rows.len());
-        let mut ready = Vec::new();
-        let mut counts = PreviewCounts {
-            total: rows.len(),
-            ..PreviewCounts::default()
-        };
-        // New persons of this file by national ID, and cases by person and sample: a
-        // row repeated in the file is refused, not written twice.
-        let mut seen_ids: HashSet<String> = HashSet::new();
-        let mut seen_cases: HashSet<(String, Option<String>, i64)> = HashSet::new();
-        let total = rows.len();
-        for (i, (line, cells)) in rows.into_iter().enumerate() {
-            if i % PROGRESS_EVERY == 0 {
-                progress(i, total);
-            }
-            let outcome = self
-                .judge_row(
-                    caller, &headers, &mapping, &cells, now, today, line, choices,
-                )
-                .await?;
-            let outcome = match outcome {
-                Ok((case, outcome)) => {
-                    let sample = case.case.test.sample_s;
-                    let repeated = match &case.person {
-                        LinePerson::New { person, .. } => {
-                            let k = keys(person);
-                            let id_seen = k
-                                .national_id
-                                .as_ref()
-                                .is_some_and(|n| !seen_ids.insert(n.clone()));
-                            let case_seen = !seen_cases.insert((
-                                k.name_folded.unwrap_or_default(),
-                                k.birth_date,
-                                sample,
-                            ));
-                            id_seen || case_seen
-                        }
-                        LinePerson::Existing(id) => {
-                            !seen_cases.insert((format!("#{}", id.0), None, sample))
-                        }
-                    };
-                    if repeated {
-                        Outcome::Refused(vec![RowError {
-                            field: Some(Field::FullName),
-                            column: mapping
-                                .column(Field::FullName)
-                                .and_then(|c| headers.get(c).cloned()),
-                            reason: Reason::Duplicate,
-                        }])
-                    } else {
-                        if !matches!(outcome, Outcome::Already(_)) {
-                            ready.push(Ready { line, case });
-                        }
-                        outcome
-                    }
-                }
-                Err(errors) => Outcome::Refused(errors),
-            };
-            match &outcome {
-                Outcome::New => counts.new += 1,
-                Outcome::Matched(_) => counts.matched += 1,
-                Outcome::Suspected(..) => counts.suspected += 1,
-                Outcome::Already(_) => counts.already += 1,
-                Outcome::Refused(_) => counts.refused += 1,
-            }
-            previews.push(RowPreview { line, outcome });
-        }
-        progress(total, total);
+        // The sheet is read on a thread of its own, a batch of rows at a time, while the
+        // batch before is judged against the database: only a few batches are ever held
+        // (the channel's room), whatever the file's size. The thread reads its own copy
+        // of the bytes (the borrowed ones cannot cross to it).
+        let (send, mut batches) = tokio::sync::mpsc::channel::<Read>(2);
+        let bytes: std::sync::Arc<[u8]> = upload.bytes.into();
+        let reader = std::thread::spawn(move || read_batches(&bytes, &send));
+        let outcome = self
+            .judge_batches(caller, mapping, choices, progress, &mut batches)
+            .await;
+        // Dropping the receiver stops a reader still running (its next send fails).
+        drop(batches);
+        let read = reader
+            .join()
+            .map_err(|_| StoreError::Corrupt("import: the reader panicked".into()))?;
+        // A reading error is the cause of any judging that stopped short.
+        read?;
+        let (headers, mapping, previews, ready, counts, left_off) = outcome?;
         Ok((
             Preview {
                 kind: upload.kind,
@@ -534,6 +496,7 @@ impl App {
                 headers,
                 mapping,
                 rows: previews,
+                rows_left_off: left_off,
                 counts,
                 imported,
             },
@@ -541,9 +504,195 @@ impl App {
         ))
     }
 
-    /// One row: the line ready for the store and what it is, or its refusals.
+    #[allow(clippy::type_complexity)]
+    async fn judge_batches(
+        &self,
+        caller: &Caller,
+        mapping: Option<&Mapping>,
+        choices: &HashMap<usize, Choice>,
+        progress: Progress<'_>,
+        batches: &mut tokio::sync::mpsc::Receiver<Read>,
+    ) -> Result<
+        (
+            Vec<String>,
+            Mapping,
+            Vec<RowPreview>,
+            Vec<Ready>,
+            PreviewCounts,
+            usize,
+        ),
+        ImportError,
+    > {
+        let (total, headers) = match (batches.recv().await, batches.recv().await) {
+            (Some(Read::Total(t)), Some(Read::Header(h))) => (t, h),
+            // The reader stopped: its error is told by the caller.
+            _ => return Err(ReadError::NoHeader.into()),
+        };
+        let mut mapping = match mapping {
+            Some(m) => m.clone(),
+            None => Mapping::propose(&headers),
+        };
+        mapping.0.resize(headers.len(), None);
+        let now = self.now_s();
+        let today = self.today();
+        let mut previews = Vec::new();
+        let mut left_off = 0;
+        let mut kept = [0usize; 5];
+        let mut ready = Vec::new();
+        let mut counts = PreviewCounts {
+            total,
+            ..PreviewCounts::default()
+        };
+        // New persons of this file by national ID, and cases by person and sample: a
+        // row repeated in the file is refused, not written twice. Kept as 128-bit digests,
+        // 16 bytes a row whatever the names' lengths.
+        let mut seen_ids: HashSet<u128> = HashSet::new();
+        let mut seen_cases: HashSet<u128> = HashSet::new();
+        let mut units = row::UnitCache::default();
+        let mut done = 0;
+        progress(0, total);
+        while let Some(Read::Rows(batch)) = batches.recv().await {
+            let batch = &batch[..];
+            // Each row parsed and checked (pure), then the batch's persons matched in one
+            // query per rule, then what each row is, in order.
+            let mut judged = Vec::with_capacity(batch.len());
+            for (_, cells) in batch {
+                judged.push(
+                    self.judge_pure(caller, &headers, &mapping, cells, now, today, &mut units)?,
+                );
+            }
+            let batch_keys: Vec<PersonKeys> = judged
+                .iter()
+                .map(|j| match j {
+                    Ok(LineCase {
+                        person: LinePerson::New { person, .. },
+                        ..
+                    }) => keys(person),
+                    _ => PersonKeys::default(),
+                })
+                .collect();
+            let matches = self.store.person_matches_many(caller, &batch_keys).await?;
+            let mut decided: Vec<Result<(LineCase, Outcome, Option<PersonId>), Vec<RowError>>> =
+                Vec::with_capacity(batch.len());
+            for ((line, _), (j, m)) in batch.iter().zip(judged.into_iter().zip(matches)) {
+                decided.push(j.map(|case| {
+                    let (existing, outcome) = match m.first() {
+                        None => (None, Outcome::New),
+                        Some((id, PairReason::NationalId)) => (Some(*id), Outcome::Matched(*id)),
+                        Some((id, reason)) => match choices.get(line) {
+                            Some(Choice::Merge) => (Some(*id), Outcome::Suspected(*id, *reason)),
+                            _ => (None, Outcome::Suspected(*id, *reason)),
+                        },
+                    };
+                    (case, outcome, existing)
+                }));
+            }
+            // Rows of registered persons: whether that case is already there.
+            let pairs: Vec<(PersonId, i64)> = decided
+                .iter()
+                .filter_map(|d| match d {
+                    Ok((case, _, Some(id))) => Some((*id, case.case.test.sample_s)),
+                    _ => None,
+                })
+                .collect();
+            let mut sampled = self.store.cases_sampled(&pairs).await?.into_iter();
+            for ((line, _), d) in batch.iter().zip(decided) {
+                let line = *line;
+                let outcome = match d {
+                    Ok((case, outcome, None)) => Ok((case, outcome)),
+                    Ok((mut case, outcome, Some(id))) => {
+                        if sampled.next().unwrap_or(false) {
+                            Ok((
+                                LineCase {
+                                    person: LinePerson::Existing(id),
+                                    case: case.case,
+                                },
+                                Outcome::Already(id),
+                            ))
+                        } else {
+                            // As for one case: a registered person in a recorded quarantine
+                            // stay when sampled is not a community case.
+                            case.case.community = !self
+                                .store
+                                .quarantined_at(id, case.case.test.sample_s)
+                                .await?;
+                            Ok((
+                                LineCase {
+                                    person: LinePerson::Existing(id),
+                                    case: case.case,
+                                },
+                                outcome,
+                            ))
+                        }
+                    }
+                    Err(e) => Err(e),
+                };
+                let outcome = match outcome {
+                    Ok((case, outcome)) => {
+                        let sample = case.case.test.sample_s;
+                        let repeated = match &case.person {
+                            LinePerson::New { person, .. } => {
+                                let k = keys(person);
+                                let id_seen = k
+                                    .national_id
+                                    .as_ref()
+                                    .is_some_and(|n| !seen_ids.insert(digest(n)));
+                                let case_seen = !seen_cases.insert(digest(&(
+                                    k.name_folded.unwrap_or_default(),
+                                    k.birth_date,
+                                    sample,
+                                )));
+                                id_seen || case_seen
+                            }
+                            LinePerson::Existing(id) => !seen_cases.insert(digest(&(
+                                format!("#{}", id.0),
+                                None::<String>,
+                                sample,
+                            ))),
+                        };
+                        if repeated {
+                            Outcome::Refused(vec![RowError {
+                                field: Some(Field::FullName),
+                                column: mapping
+                                    .column(Field::FullName)
+                                    .and_then(|c| headers.get(c).cloned()),
+                                reason: Reason::Duplicate,
+                            }])
+                        } else {
+                            if !matches!(outcome, Outcome::Already(_)) {
+                                ready.push(Ready { line, case });
+                            }
+                            outcome
+                        }
+                    }
+                    Err(errors) => Outcome::Refused(errors),
+                };
+                match &outcome {
+                    Outcome::New => counts.new += 1,
+                    Outcome::Matched(_) => counts.matched += 1,
+                    Outcome::Suspected(..) => counts.suspected += 1,
+                    Outcome::Already(_) => counts.already += 1,
+                    Outcome::Refused(_) => counts.refused += 1,
+                }
+                // Kept for display: the first rows of each outcome; the rest only counted.
+                let kept = &mut kept[outcome_index(&outcome)];
+                if *kept < PREVIEW_ROWS_MAX {
+                    *kept += 1;
+                    previews.push(RowPreview { line, outcome });
+                } else {
+                    left_off += 1;
+                }
+            }
+            done += batch.len();
+            progress(done, total);
+        }
+        Ok((headers, mapping, previews, ready, counts, left_off))
+    }
+
+    /// One row parsed and checked (nothing read from the database): the line for the
+    /// store, its person still to be matched, or its refusals.
     #[allow(clippy::too_many_arguments)]
-    async fn judge_row(
+    fn judge_pure(
         &self,
         caller: &Caller,
         headers: &[String],
@@ -551,11 +700,10 @@ impl App {
         cells: &[String],
         now: i64,
         today: chrono::NaiveDate,
-        line: usize,
-        choices: &HashMap<usize, Choice>,
-    ) -> Result<Result<(LineCase, Outcome), Vec<RowError>>, ImportError> {
+        units: &mut row::UnitCache,
+    ) -> Result<Result<LineCase, Vec<RowError>>, ImportError> {
         let mut errors = Vec::new();
-        let parsed = row::parse_row(&row::Cells { mapping, cells }, &mut errors);
+        let parsed = row::parse_row_with(&row::Cells { mapping, cells }, &mut errors, units);
         let input = LineInput {
             person_id: None,
             person: Some(parsed.person),
@@ -564,7 +712,7 @@ impl App {
         };
         // The line list's checks: the same a form's row passes.
         let checked = check_lines(std::slice::from_ref(&input), now, today);
-        let (person, mut case) = match checked {
+        let (person, case) = match checked {
             Ok(mut c) if errors.is_empty() => c.remove(0),
             Ok(_) => {
                 return Ok(Err(errors
@@ -602,37 +750,85 @@ impl App {
             let e = FieldError::new("unit", Reason::OutOfScope);
             return Ok(Err(vec![row_error(mapping, headers, &e)]));
         }
-        let matches = self.store.person_matches(caller, &keys(new)).await?;
-        let (existing, outcome) = match matches.first() {
-            None => (None, Outcome::New),
-            Some((id, PairReason::NationalId)) => (Some(*id), Outcome::Matched(*id)),
-            Some((id, reason)) => match choices.get(&line) {
-                Some(Choice::Merge) => (Some(*id), Outcome::Suspected(*id, *reason)),
-                _ => (None, Outcome::Suspected(*id, *reason)),
-            },
-        };
-        let Some(id) = existing else {
-            return Ok(Ok((LineCase { person, case }, outcome)));
-        };
-        if self.store.has_case_sampled(id, case.test.sample_s).await? {
-            return Ok(Ok((
-                LineCase {
-                    person: LinePerson::Existing(id),
-                    case,
-                },
-                Outcome::Already(id),
-            )));
+        Ok(Ok(LineCase { person, case }))
+    }
+}
+
+/// What the reading thread hands on, in this order: the number of rows (after the
+/// header), the header, then the rows a batch at a time.
+enum Read {
+    Total(usize),
+    Header(Vec<String>),
+    Rows(Vec<(usize, Vec<String>)>),
+}
+
+/// The reading thread: the file read twice, once to count its rows (a progress bar's
+/// total, and a file past [`ROWS_MAX`] refused before anything is judged) and once to
+/// hand its rows on. Stops early, without error, when the receiver is gone.
+fn read_batches(bytes: &[u8], send: &tokio::sync::mpsc::Sender<Read>) -> Result<(), ImportError> {
+    let mut total = 0usize;
+    read::for_each_row::<ImportError>(bytes, ROWS_MAX, |_, _| {
+        total += 1;
+        Ok(())
+    })?;
+    // Gone: the judging stopped (its own error is told).
+    let gone = || ImportError::Read(ReadError::Empty);
+    if send
+        .blocking_send(Read::Total(total.saturating_sub(1)))
+        .is_err()
+    {
+        return Ok(());
+    }
+    let mut header = true;
+    let mut batch = Vec::with_capacity(BATCH_ROWS);
+    let r = read::for_each_row::<ImportError>(bytes, ROWS_MAX, |line, mut cells| {
+        cells.truncate(COLUMNS_MAX);
+        if header {
+            header = false;
+            return send.blocking_send(Read::Header(cells)).map_err(|_| gone());
         }
-        // As for one case: a registered person in a recorded quarantine stay when sampled
-        // is not a community case.
-        case.community = !self.store.quarantined_at(id, case.test.sample_s).await?;
-        Ok(Ok((
-            LineCase {
-                person: LinePerson::Existing(id),
-                case,
-            },
-            outcome,
-        )))
+        batch.push((line, cells));
+        if batch.len() == BATCH_ROWS {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
+            send.blocking_send(Read::Rows(full)).map_err(|_| gone())?;
+        }
+        Ok(())
+    });
+    match r {
+        Ok(()) => {
+            if !batch.is_empty() {
+                // The receiver gone now is no error: everything was read.
+                let _ = send.blocking_send(Read::Rows(batch));
+            }
+            Ok(())
+        }
+        // The receiver is gone: its error is the one told.
+        Err(_) if send.is_closed() => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// A 128-bit digest of a key (two SipHashes of it, told apart by a prefix): a collision
+/// between two of a million keys has odds of about 10⁻²⁷.
+fn digest<T: std::hash::Hash + ?Sized>(key: &T) -> u128 {
+    use std::hash::{DefaultHasher, Hasher};
+    let half = |salt: u8| {
+        let mut h = DefaultHasher::new();
+        h.write_u8(salt);
+        key.hash(&mut h);
+        h.finish()
+    };
+    (u128::from(half(0)) << 64) | u128::from(half(1))
+}
+
+/// Where an outcome's kind is counted among the rows kept for display.
+fn outcome_index(o: &Outcome) -> usize {
+    match o {
+        Outcome::New => 0,
+        Outcome::Matched(_) => 1,
+        Outcome::Suspected(..) => 2,
+        Outcome::Already(_) => 3,
+        Outcome::Refused(_) => 4,
     }
 }
 

@@ -2,6 +2,8 @@
 //! `CaseInput`): cell texts as a clerk typed them in 2021 ("Nữ", "Dương tính", "12/08/2021",
 //! "P. Hàng Buồm") put in the forms' words; the forms' own checks then judge them.
 
+use std::collections::HashMap;
+
 use chrono::{NaiveDate, NaiveDateTime, TimeZone};
 use domain::person::PersonInput;
 use domain::text::fold_diacritics;
@@ -230,13 +232,58 @@ pub fn resolve_unit(
     Err(Reason::NotFound)
 }
 
+/// The units already resolved in one import, by the texts naming them (commune, district,
+/// province cells): a list names the same few hundred communes again and again, and a
+/// resolution searches the registry, so each text is resolved once per import. Bounded by
+/// [`UNITS_CACHED_MAX`] different texts.
+#[derive(Debug, Default)]
+pub struct UnitCache(HashMap<UnitTexts, Result<String, Reason>>);
+
+/// A row's commune, district and province texts.
+type UnitTexts = (String, Option<String>, Option<String>);
+
+/// The most unit texts an import keeps resolved; past it, texts are resolved each time.
+pub const UNITS_CACHED_MAX: usize = 100_000;
+
+impl UnitCache {
+    fn resolve(
+        &mut self,
+        commune: &str,
+        district: Option<&str>,
+        province: Option<&str>,
+    ) -> Result<String, Reason> {
+        let key = (
+            commune.to_string(),
+            district.map(str::to_string),
+            province.map(str::to_string),
+        );
+        if let Some(r) = self.0.get(&key) {
+            return r.clone();
+        }
+        let r = resolve_unit(commune, district, province);
+        if self.0.len() < UNITS_CACHED_MAX {
+            self.0.insert(key, r.clone());
+        }
+        r
+    }
+}
+
 /// The row in the forms' terms; what cannot be put in them (an unknown unit, a negative
 /// result) is named in `errors` with the forms' field names.
 pub fn parse_row(c: &Cells<'_>, errors: &mut Vec<FieldError>) -> ParsedRow {
+    parse_row_with(c, errors, &mut UnitCache::default())
+}
+
+/// [`parse_row`] with the units resolved through an import's `units`.
+pub fn parse_row_with(
+    c: &Cells<'_>,
+    errors: &mut Vec<FieldError>,
+    units: &mut UnitCache,
+) -> ParsedRow {
     let unit = match c.get(Field::Commune) {
         None => None,
         Some(commune) => {
-            match resolve_unit(commune, c.get(Field::District), c.get(Field::Province)) {
+            match units.resolve(commune, c.get(Field::District), c.get(Field::Province)) {
                 Ok(u) => Some(u),
                 Err(r) => {
                     errors.push(FieldError::new("unit", r));

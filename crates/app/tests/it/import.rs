@@ -237,7 +237,7 @@ async fn an_f0_list_is_previewed_then_committed_once(store: Store) {
     );
     assert_eq!(cases_of(&app, &cdc, binh).await, 1);
     assert_eq!(cases_of(&app, &cdc, cuong).await, 1);
-    let listed = app.imports(10).await.unwrap();
+    let listed = app.imports(&cdc, 10).await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].file_name, "f0-15-11.xlsx");
     assert_eq!(listed[0].sha256, upload.sha256());
@@ -254,7 +254,7 @@ async fn an_f0_list_is_previewed_then_committed_once(store: Store) {
         .unwrap();
     assert!(!again.written);
     assert_eq!(again.record.id, done.record.id);
-    assert_eq!(app.imports(10).await.unwrap().len(), 1);
+    assert_eq!(app.imports(&cdc, 10).await.unwrap().len(), 1);
     assert_eq!(named(&app, &cdc, "nguyen van an").await, 1);
 
     // The same rows in another file (a CSV with English headers): recognised as already
@@ -393,3 +393,110 @@ both_databases!(
     a_mapping_is_changed_saved_and_reused,
     a_row_outside_the_jurisdiction_is_refused_and_bad_files_are_named,
 );
+
+/// A list longer than a batch (1,000 rows judged together) and a round of writes (500 new
+/// persons a statement): every row is written with the records the forms write (person,
+/// residents' tally, suspected pair, case, positive test, history line, audit lines), the
+/// ids tie together, the bar ends at the last row, and the identity sequences still serve
+/// a registration afterwards.
+async fn a_list_of_many_batches_is_written_as_the_forms_write_it(store: Store) {
+    let app = app_at_now(store);
+    let cdc = national(&app, "cdc", domain::Role::Tracer).await;
+    const N: usize = 1_203;
+    let families = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng"];
+    let middles = ["Văn", "Thị", "Hữu", "Minh", "Đức"];
+    let givens = ["An", "Bình", "Cường", "Dũng", "Hà", "Lan", "Mai", "Nam"];
+    let base = chrono::NaiveDate::from_ymd_opt(1950, 1, 1).unwrap();
+    let mut csv =
+        String::from("Họ và tên,CCCD/CMND,Ngày sinh,Xã/Phường,Quận/Huyện,Ngày lấy mẫu,Kết quả\n");
+    let mut first = String::new();
+    for i in 0..N {
+        let name = format!(
+            "{} {} {}",
+            families[i % 7],
+            middles[(i / 7) % 5],
+            givens[(i / 35) % 8]
+        );
+        let birth = (base + chrono::Days::new(i as u64 * 9))
+            .format("%d/%m/%Y")
+            .to_string();
+        let line = format!(
+            "{name},0010850{i:05},{birth},P. Hàng Buồm,Q. Hoàn Kiếm,15/11/2021,Dương tính\n"
+        );
+        if i == 0 {
+            first = format!(
+                "{name},0010859{i:05},{birth},P. Hàng Buồm,Q. Hoàn Kiếm,16/11/2021,Dương tính\n"
+            );
+        }
+        csv.push_str(&line);
+    }
+    // The last row: the first row's name and birth date, another national ID and sample: a
+    // suspected pair with a row written two rounds earlier.
+    csv.push_str(&first);
+    let upload = Upload {
+        kind: Kind::Cases,
+        file_name: "big.csv",
+        bytes: csv.as_bytes(),
+    };
+    let told = std::sync::Mutex::new(Vec::new());
+    let progress = |done: usize, total: usize| told.lock().unwrap().push((done, total));
+    let done = app
+        .commit_import_with(&cdc, &upload, None, &HashMap::new(), &progress)
+        .await
+        .unwrap();
+    assert!(done.written);
+    let k = done.record.counts;
+    assert_eq!((k.total, k.new, k.refused), (N as i64 + 1, N as i64 + 1, 0));
+    let told = told.into_inner().unwrap();
+    assert_eq!(told.last(), Some(&(N + 1, N + 1)));
+    assert!(told.len() >= 3, "{told:?}");
+
+    let n = (N + 1) as i64;
+    let scalar = |sql: &'static str| store::testing::scalar(&app.store, sql);
+    assert_eq!(scalar("SELECT COUNT(*) FROM persons").await, n);
+    assert_eq!(
+        scalar("SELECT COUNT(*) FROM cases WHERE status = 'active'").await,
+        n
+    );
+    assert_eq!(
+        scalar("SELECT COUNT(*) FROM cases c JOIN persons p ON p.id = c.person_id AND p.unit_path = c.unit_path").await,
+        n
+    );
+    assert_eq!(
+        scalar("SELECT COUNT(*) FROM tests t JOIN cases c ON c.id = t.case_id AND c.person_id = t.person_id AND c.first_sample_s = t.sample_s WHERE t.positive = 1").await,
+        n
+    );
+    assert_eq!(
+        scalar("SELECT COUNT(*) FROM case_status_history h JOIN cases c ON c.id = h.case_id WHERE h.status = 'active' AND h.actor = 'cdc'").await,
+        n
+    );
+    assert_eq!(
+        scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'create' AND entity = 'person' AND unit_path IS NOT NULL").await,
+        n
+    );
+    assert_eq!(
+        scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'create' AND entity = 'case' AND unit_path IS NOT NULL").await,
+        n
+    );
+    assert_eq!(
+        scalar("SELECT CAST(COALESCE(SUM(residents), 0) AS BIGINT) FROM unit_residents").await,
+        n
+    );
+    assert_eq!(
+        scalar("SELECT COUNT(*) FROM person_pairs WHERE reason = 'name_birth'").await,
+        1
+    );
+    assert_eq!(scalar("SELECT COUNT(*) FROM person_pairs").await, 1);
+
+    // The same file again changes nothing; a registration afterwards takes a fresh id.
+    let again = app
+        .commit_import(&cdc, &upload, None, &HashMap::new())
+        .await
+        .unwrap();
+    assert!(!again.written);
+    assert_eq!(scalar("SELECT COUNT(*) FROM persons").await, n);
+    register(&app, &cdc, "Đỗ Thị Hoa", None, None).await;
+    assert_eq!(scalar("SELECT COUNT(*) FROM persons").await, n + 1);
+}
+
+both_databases!(a_list_of_many_batches_is_written_as_the_forms_write_it);

@@ -159,7 +159,7 @@ async fn a_vaccination_list_is_previewed_then_committed_once(store: Store) {
     let done = app.commit_import(&cdc, &other, None, &none).await.unwrap();
     assert_eq!(done.record.counts.already, 1);
     assert_eq!(doses_of(&app, &cdc, an).await.len(), 1);
-    assert_eq!(app.imports(10).await.unwrap().len(), 2);
+    assert_eq!(app.imports(&cdc, 10).await.unwrap().len(), 2);
 }
 
 async fn a_dose_the_store_refuses_at_commit_writes_nothing(store: Store) {
@@ -203,7 +203,11 @@ async fn a_dose_the_store_refuses_at_commit_writes_nothing(store: Store) {
     );
     assert!(doses_of(&app, &cdc, binh).await.is_empty());
     assert_eq!(doses_of(&app, &cdc, an).await.len(), 1);
-    assert_eq!(app.imports(10).await.unwrap().len(), 1, "not recorded");
+    assert_eq!(
+        app.imports(&cdc, 10).await.unwrap().len(),
+        1,
+        "not recorded"
+    );
 }
 
 /// The tests of each of the person's cases, oldest case first.

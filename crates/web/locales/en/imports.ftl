@@ -65,3 +65,4 @@ import-field-dose_no = Dose number
 import-field-given_on = Date given
 import-field-dose_place = Place of vaccination
 import-field-sample_id = Sample id
+import-left-off = Only the first { $shown } rows of each kind are shown; { $more } more rows were checked and counted above but are not shown here.

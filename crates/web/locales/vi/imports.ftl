@@ -65,3 +65,4 @@ import-field-dose_no = Mũi tiêm
 import-field-given_on = Ngày tiêm
 import-field-dose_place = Nơi tiêm
 import-field-sample_id = Mã mẫu
+import-left-off = Mỗi loại chỉ hiện { $shown } dòng đầu; { $more } dòng khác đã được kiểm tra và tính vào các số trên nhưng không hiện ở đây.

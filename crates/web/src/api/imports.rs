@@ -332,15 +332,16 @@ pub async fn commit(
     Ok((status, Json(done.record.into())))
 }
 
-/// The recorded imports, newest first (at most 200): who, when, which file, what it did.
+/// The recorded imports made by users within the caller's jurisdiction, newest first (at
+/// most 200): who, when, which file, what it did.
 #[utoipa::path(get, path = "/api/v1/imports", responses(
     (status = 200, body = Vec<ImportDto>)
 ), security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
-    _auth: Auth,
+    Auth(caller): Auth,
 ) -> Result<Json<Vec<ImportDto>>, ApiError> {
-    let records = state.imports(200).await.map_err(import_error)?;
+    let records = state.imports(&caller, 200).await.map_err(import_error)?;
     Ok(Json(records.into_iter().map(ImportDto::from).collect()))
 }
 

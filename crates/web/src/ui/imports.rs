@@ -16,7 +16,9 @@ use super::shell::Ui;
 use super::{t, tr};
 use crate::messages::reason_message;
 use crate::{AppState, Lang};
-use app::import::{Choice, Field, ImportError, Kind, Mapping, Outcome, Preview, Upload};
+use app::import::{
+    Choice, Field, ImportError, Kind, Mapping, Outcome, Preview, Upload, PREVIEW_ROWS_MAX,
+};
 use domain::lang::count;
 
 type Pairs = Vec<(String, String)>;
@@ -65,7 +67,7 @@ pub(super) async fn list(
     Query(q): Query<Pairs>,
 ) -> Response {
     let lang = ui.lang;
-    let records = match state.imports(200).await {
+    let records = match state.imports(&ui.me, 200).await {
         Ok(r) => r,
         Err(ImportError::Store(e)) => return ui.failed("imports", &e),
         Err(_) => return ui.fail(StatusCode::INTERNAL_SERVER_ERROR),
@@ -228,6 +230,9 @@ fn preview_body(
             li { (t(lang, "import-count-suspected")) ": " span data-count="suspected" { (n(c.suspected)) } }
             li { (t(lang, "import-count-already")) ": " span data-count="already" { (n(c.already)) } }
             li { (t(lang, "import-count-refused")) ": " span data-count="refused" { (n(c.refused)) } }
+        }
+        @if p.rows_left_off > 0 {
+            p.muted #import-left-off { (tr(lang, "import-left-off", &[("shown", n(PREVIEW_ROWS_MAX)), ("more", n(p.rows_left_off))])) }
         }
         @if !refused.is_empty() {
             h2 { (t(lang, "import-refused")) }

@@ -140,3 +140,54 @@ async fn only_case_writers_import_and_files_are_checked(store: Store) {
 }
 
 both_databases!(only_case_writers_import_and_files_are_checked);
+
+/// The imports list shows the imports made by users within the caller's jurisdiction: a
+/// district's to the district, its city and the country, not to a neighbouring district.
+async fn imports_are_listed_within_the_callers_jurisdiction(store: Store) {
+    let app = App::at(store, Some(NOW));
+    let hoan_kiem = app.login_as("hk", Role::CommuneOfficer, &["002"]).await;
+    let ba_dinh = app.login_as("bd", Role::CommuneOfficer, &["001"]).await;
+    let ha_noi = app.login_as("hn", Role::CommuneOfficer, &["01"]).await;
+    let country = app.login_as("vn", Role::CommuneOfficer, &["VN"]).await;
+    let r = post_file(
+        &app,
+        "/api/v1/imports?kind=cases&file_name=hoan-kiem-f0.xlsx",
+        &hoan_kiem,
+        sheet(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.json);
+
+    for (who, token, seen) in [
+        ("the maker", &hoan_kiem, 1),
+        ("another district", &ba_dinh, 0),
+        ("the city", &ha_noi, 1),
+        ("the country", &country, 1),
+    ] {
+        let list = app.get("/api/v1/imports", Some(token)).await;
+        assert_eq!(list.status, StatusCode::OK, "{who}: {}", list.json);
+        assert_eq!(list.json.as_array().map(Vec::len), Some(seen), "{who}");
+        let page = app.get_html("/imports", token).await;
+        assert_eq!(
+            page.contains("hoan-kiem-f0.xlsx"),
+            seen == 1,
+            "{who}: the page"
+        );
+    }
+    // An import by a maker of the whole country is not listed to a district.
+    let r = post_file(
+        &app,
+        "/api/v1/imports?kind=cases&file_name=vn.csv",
+        &country,
+        b"Ho ten,Xa/Phuong,Ngay lay mau,Ket qua\nTran Van Chin,P. Hang Buom,16/11/2021,Duong tinh\n"
+            .to_vec(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.json);
+    let list = app.get("/api/v1/imports", Some(&hoan_kiem)).await;
+    assert_eq!(list.json.as_array().map(Vec::len), Some(1));
+    let list = app.get("/api/v1/imports", Some(&country)).await;
+    assert_eq!(list.json.as_array().map(Vec::len), Some(2));
+}
+
+both_databases!(imports_are_listed_within_the_callers_jurisdiction);
