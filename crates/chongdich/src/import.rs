@@ -50,6 +50,17 @@ async fn caller_of(store: &store::Store, username: &str) -> Result<store::Caller
     Ok(caller)
 }
 
+/// A bar over a file's rows (its length set once the rows are counted).
+fn rows_bar(what: &'static str) -> ProgressBar {
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} rows ({eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_message(what);
+    bar
+}
+
 pub async fn run(a: ImportArgs) -> Result<()> {
     let Some(kind) = Kind::parse(&a.kind) else {
         bail!("unknown kind {:?}: use cases, doses or labs", a.kind);
@@ -78,10 +89,17 @@ pub async fn run(a: ImportArgs) -> Result<()> {
         return Ok(());
     }
     let choices: HashMap<usize, Choice> = a.merge.iter().map(|&l| (l, Choice::Merge)).collect();
+    // Long work shows progress: the preview judges every row before anything is said.
+    let bar = rows_bar("checking");
+    let progress = |done: usize, total: usize| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    };
     let preview = app
-        .preview_import(&caller, &upload, None, &choices)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .preview_import_with(&caller, &upload, None, &choices, &progress)
+        .await;
+    bar.finish_and_clear();
+    let preview = preview.map_err(|e| anyhow::anyhow!("{e}"))?;
     for r in &preview.rows {
         if let Outcome::Refused(errors) = &r.outcome {
             for e in errors {
@@ -112,12 +130,8 @@ pub async fn run(a: ImportArgs) -> Result<()> {
     if a.dry_run {
         return Ok(());
     }
-    let bar = ProgressBar::new(c.total as u64);
-    bar.set_style(
-        ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} rows ({eta})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    bar.set_message("checking");
+    let bar = rows_bar("checking again and writing");
+    bar.set_length(c.total as u64);
     let progress = |done: usize, _total: usize| bar.set_position(done as u64);
     let done = app
         .commit_import_with(&caller, &upload, None, &choices, &progress)

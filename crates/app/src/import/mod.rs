@@ -323,19 +323,33 @@ impl App {
         mapping: Option<&Mapping>,
         choices: &HashMap<usize, Choice>,
     ) -> Result<Preview, ImportError> {
+        self.preview_import_with(caller, upload, mapping, choices, &no_progress)
+            .await
+    }
+
+    /// As [`App::preview_import`], telling `progress` how many rows are judged as it goes
+    /// (a long file's preview is most of an import's time).
+    pub async fn preview_import_with(
+        &self,
+        caller: &Caller,
+        upload: &Upload<'_>,
+        mapping: Option<&Mapping>,
+        choices: &HashMap<usize, Choice>,
+        progress: Progress<'_>,
+    ) -> Result<Preview, ImportError> {
         match upload.kind {
             Kind::Cases => {}
             Kind::Doses => {
-                let judged = self.judge_doses(caller, upload, mapping, &no_progress);
+                let judged = self.judge_doses(caller, upload, mapping, progress);
                 return Ok(judged.await?.0);
             }
             Kind::Labs => {
-                let judged = self.judge_labs(caller, upload, mapping, &no_progress);
+                let judged = self.judge_labs(caller, upload, mapping, progress);
                 return Ok(judged.await?.0);
             }
         }
         let (preview, _) = self
-            .judge(caller, upload, mapping, choices, &no_progress)
+            .judge(caller, upload, mapping, choices, progress)
             .await?;
         Ok(preview)
     }

@@ -438,6 +438,18 @@ async fn a_list_of_many_batches_is_written_as_the_forms_write_it(store: Store) {
         file_name: "big.csv",
         bytes: csv.as_bytes(),
     };
+    // The preview tells its progress as the commit does (the CLI's first bar).
+    let seen = std::sync::Mutex::new(Vec::new());
+    let preview = app
+        .preview_import_with(&cdc, &upload, None, &HashMap::new(), &|done, total| {
+            seen.lock().unwrap().push((done, total))
+        })
+        .await
+        .unwrap();
+    assert_eq!(preview.counts.new, N + 1);
+    let seen = seen.into_inner().unwrap();
+    assert_eq!(seen.last(), Some(&(N + 1, N + 1)));
+    assert!(seen.len() >= 3, "{seen:?}");
     let told = std::sync::Mutex::new(Vec::new());
     let progress = |done: usize, total: usize| told.lock().unwrap().push((done, total));
     let done = app
