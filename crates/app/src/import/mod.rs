@@ -424,7 +424,10 @@ impl App {
             sha256: &sha,
             counts,
         };
-        let lines: Vec<LineCase> = ready.iter().map(|r| r.case.clone()).collect();
+        // The rows move to the store (not copied: a million rows are a gigabyte); their
+        // lines stay to name a refusal.
+        let (line_of, lines): (Vec<usize>, Vec<LineCase>) =
+            ready.into_iter().map(|r| (r.line, r.case)).unzip();
         match self
             .store
             .commit_import(caller, &import, &lines, self.now_s())
@@ -447,7 +450,7 @@ impl App {
                         .strip_prefix("rows.")
                         .and_then(|r| r.split('.').next())
                         .and_then(|n| n.parse::<usize>().ok());
-                    let line = n.and_then(|n| ready.get(n)).map_or(0, |r| r.line);
+                    let line = n.and_then(|n| line_of.get(n)).map_or(0, |l| *l);
                     let e = row_error(&preview.mapping, &preview.headers, f);
                     match by_line.iter_mut().find(|r| r.line == line) {
                         Some(r) => r.errors.push(e),
