@@ -12,14 +12,14 @@ use std::collections::HashSet;
 
 use domain::vaccination::Product;
 use domain::{FieldError, PersonId, Reason};
-use store::{Caller, DoseItem, ImportCommit, NewImport, StoreError};
+use store::{Caller, DoseItem, NewImport};
 
 use super::header::{Field, Mapping};
 use super::named::{self, Sheet};
 use super::row::{self, Cells};
 use super::{
     Committed, ImportError, Kind, Outcome, Preview, Progress, RowError, RowPreview, Upload,
-    FILE_NAME_MAX_CHARS, PROGRESS_EVERY,
+    PROGRESS_EVERY,
 };
 use crate::vaccination::{dose, DoseInput};
 use crate::App;
@@ -232,7 +232,7 @@ impl App {
                 written: false,
             });
         }
-        let file_name: String = upload.file_name.chars().take(FILE_NAME_MAX_CHARS).collect();
+        let file_name = upload.stored_name();
         let import = NewImport {
             kind: Kind::Doses.as_str(),
             file_name: &file_name,
@@ -240,30 +240,14 @@ impl App {
             counts: named::import_counts(&preview.counts),
         };
         let (lines, items): (Vec<usize>, Vec<DoseItem>) = ready.into_iter().unzip();
-        match self
+        let written = self
             .store
             .commit_dose_import(caller, &import, &items, self.now_s())
-            .await
-        {
-            Ok(ImportCommit::Done { record, .. }) => Ok(Committed {
-                record,
-                written: true,
-            }),
-            Ok(ImportCommit::AlreadyImported(record)) => Ok(Committed {
-                record,
-                written: false,
-            }),
-            Err(StoreError::Invalid(fields)) => {
-                let m = sheet.mapping.clone();
-                Err(ImportError::Refused(named::refused_at_commit(
-                    &sheet,
-                    &lines,
-                    &fields,
-                    &move |f| column_of(&m, f),
-                )))
-            }
-            Err(e) => Err(e.into()),
-        }
+            .await;
+        super::committed(written, |fields| {
+            let m = &sheet.mapping;
+            named::refused_at_commit(&sheet, &lines, &fields, &|f| column_of(m, f))
+        })
     }
 }
 

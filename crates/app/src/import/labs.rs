@@ -20,14 +20,14 @@ use std::collections::{HashMap, HashSet};
 
 use domain::epi::Severity;
 use domain::{FieldError, PersonId, Reason};
-use store::{Caller, ImportCommit, LabRow, NewCase, NewImport, StoreError};
+use store::{Caller, LabRow, NewCase, NewImport};
 
 use super::header::{Field, Mapping};
 use super::named::{self, Sheet};
 use super::row::{self, Cells};
 use super::{
     Committed, ImportError, Kind, Outcome, Preview, Progress, RowError, RowPreview, Upload,
-    FILE_NAME_MAX_CHARS, PROGRESS_EVERY,
+    PROGRESS_EVERY,
 };
 use crate::cases::{check_case_test, CaseTestInput};
 use crate::App;
@@ -242,7 +242,7 @@ impl App {
                 written: false,
             });
         }
-        let file_name: String = upload.file_name.chars().take(FILE_NAME_MAX_CHARS).collect();
+        let file_name = upload.stored_name();
         let import = NewImport {
             kind: Kind::Labs.as_str(),
             file_name: &file_name,
@@ -250,26 +250,15 @@ impl App {
             counts: named::import_counts(&preview.counts),
         };
         let (lines, rows): (Vec<usize>, Vec<LabRow>) = ready.into_iter().unzip();
-        match self
+        let written = self
             .store
             .commit_lab_import(caller, &import, &rows, self.now_s())
-            .await
-        {
-            Ok(ImportCommit::Done { record, .. }) => Ok(Committed {
-                record,
-                written: true,
-            }),
-            Ok(ImportCommit::AlreadyImported(record)) => Ok(Committed {
-                record,
-                written: false,
-            }),
-            Err(StoreError::Invalid(fields)) => Err(ImportError::Refused(
-                named::refused_at_commit(&sheet, &lines, &fields, &|f| {
-                    // The case form names its test `test.…`.
-                    column_of(f.strip_prefix("test.").unwrap_or(f))
-                }),
-            )),
-            Err(e) => Err(e.into()),
-        }
+            .await;
+        super::committed(written, |fields| {
+            named::refused_at_commit(&sheet, &lines, &fields, &|f| {
+                // The case form names its test `test.…`.
+                column_of(f.strip_prefix("test.").unwrap_or(f))
+            })
+        })
     }
 }

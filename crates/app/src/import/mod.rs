@@ -79,6 +79,11 @@ pub struct Upload<'a> {
 }
 
 impl Upload<'_> {
+    /// The file's name as recorded: its first [`FILE_NAME_MAX_CHARS`] characters.
+    pub fn stored_name(&self) -> String {
+        self.file_name.chars().take(FILE_NAME_MAX_CHARS).collect()
+    }
+
     /// SHA-256 of the bytes, lower-case hex: the file's identity for idempotence.
     pub fn sha256(&self) -> String {
         Sha256::digest(self.bytes)
@@ -193,6 +198,27 @@ pub const PROGRESS_EVERY: usize = 1000;
 /// The rows of each outcome a preview keeps for display (the first ones); the others are
 /// counted ([`Preview::rows_left_off`]).
 pub const PREVIEW_ROWS_MAX: usize = 1000;
+
+/// A commit's answer from the store's: written, the same file committed before (nothing
+/// changed), or the rows the store refused, named by line (`refused` maps its fields to
+/// the sheet's lines; each kind names its fields its own way).
+pub(super) fn committed(
+    written: Result<ImportCommit, StoreError>,
+    refused: impl FnOnce(Vec<FieldError>) -> Vec<RowRefusal>,
+) -> Result<Committed, ImportError> {
+    match written {
+        Ok(ImportCommit::Done { record, .. }) => Ok(Committed {
+            record,
+            written: true,
+        }),
+        Ok(ImportCommit::AlreadyImported(record)) => Ok(Committed {
+            record,
+            written: false,
+        }),
+        Err(StoreError::Invalid(fields)) => Err(ImportError::Refused(refused(fields))),
+        Err(e) => Err(e.into()),
+    }
+}
 
 /// The rows of a preview kept for display: the first [`PREVIEW_ROWS_MAX`] of each outcome,
 /// in the file's order, and how many were left off (counted, not shown).
@@ -416,7 +442,7 @@ impl App {
             already: c.already as i64,
             refused: c.refused as i64,
         };
-        let file_name: String = upload.file_name.chars().take(FILE_NAME_MAX_CHARS).collect();
+        let file_name = upload.stored_name();
         let sha = preview.sha256.clone();
         let import = NewImport {
             kind: upload.kind.as_str(),
@@ -428,42 +454,31 @@ impl App {
         // lines stay to name a refusal.
         let (line_of, lines): (Vec<usize>, Vec<LineCase>) =
             ready.into_iter().map(|r| (r.line, r.case)).unzip();
-        match self
+        let written = self
             .store
             .commit_import(caller, &import, &lines, self.now_s())
-            .await
-        {
-            Ok(ImportCommit::Done { record, .. }) => Ok(Committed {
-                record,
-                written: true,
-            }),
-            Ok(ImportCommit::AlreadyImported(record)) => Ok(Committed {
-                record,
-                written: false,
-            }),
-            Err(StoreError::Invalid(fields)) => {
-                // `rows.N.field`: N is the place among the rows written.
-                let mut by_line: Vec<RowRefusal> = Vec::new();
-                for f in &fields {
-                    let n = f
-                        .field
-                        .strip_prefix("rows.")
-                        .and_then(|r| r.split('.').next())
-                        .and_then(|n| n.parse::<usize>().ok());
-                    let line = n.and_then(|n| line_of.get(n)).map_or(0, |l| *l);
-                    let e = row_error(&preview.mapping, &preview.headers, f);
-                    match by_line.iter_mut().find(|r| r.line == line) {
-                        Some(r) => r.errors.push(e),
-                        None => by_line.push(RowRefusal {
-                            line,
-                            errors: vec![e],
-                        }),
-                    }
+            .await;
+        committed(written, |fields| {
+            // `rows.N.field`: N is the place among the rows written.
+            let mut by_line: Vec<RowRefusal> = Vec::new();
+            for f in &fields {
+                let n = f
+                    .field
+                    .strip_prefix("rows.")
+                    .and_then(|r| r.split('.').next())
+                    .and_then(|n| n.parse::<usize>().ok());
+                let line = n.and_then(|n| line_of.get(n)).map_or(0, |l| *l);
+                let e = row_error(&preview.mapping, &preview.headers, f);
+                match by_line.iter_mut().find(|r| r.line == line) {
+                    Some(r) => r.errors.push(e),
+                    None => by_line.push(RowRefusal {
+                        line,
+                        errors: vec![e],
+                    }),
                 }
-                Err(ImportError::Refused(by_line))
             }
-            Err(e) => Err(e.into()),
-        }
+            by_line
+        })
     }
 
     /// The recorded imports made within the caller's jurisdiction, newest first.
