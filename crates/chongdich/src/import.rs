@@ -61,6 +61,33 @@ fn rows_bar(what: &'static str) -> ProgressBar {
     bar
 }
 
+/// The refused rows (by line, column and reason) and the counts of a judged file.
+fn report(preview: &app::import::Preview) {
+    for r in &preview.rows {
+        if let Outcome::Refused(errors) = &r.outcome {
+            for e in errors {
+                eprintln!(
+                    "line {}: {} — {}",
+                    r.line,
+                    e.column
+                        .as_deref()
+                        .or(e.field.map(|f| f.as_str()))
+                        .unwrap_or("?"),
+                    e.reason.code()
+                );
+            }
+        }
+    }
+    if preview.rows_left_off > 0 {
+        eprintln!("({} more rows not listed)", preview.rows_left_off);
+    }
+    let c = preview.counts;
+    println!(
+        "{} rows: {} new, {} matched, {} suspected duplicates, {} already imported, {} refused",
+        c.total, c.new, c.matched, c.suspected, c.already, c.refused
+    );
+}
+
 pub async fn run(a: ImportArgs) -> Result<()> {
     let Some(kind) = Kind::parse(&a.kind) else {
         bail!("unknown kind {:?}: use cases, doses or labs", a.kind);
@@ -89,54 +116,42 @@ pub async fn run(a: ImportArgs) -> Result<()> {
         return Ok(());
     }
     let choices: HashMap<usize, Choice> = a.merge.iter().map(|&l| (l, Choice::Merge)).collect();
-    // Long work shows progress: the preview judges every row before anything is said.
-    let bar = rows_bar("checking");
+    // Long work shows progress. A dry run judges every row and writes nothing; a commit
+    // judges the file once, writing each batch as it is judged.
+    let bar = rows_bar(if a.dry_run {
+        "checking"
+    } else {
+        "checking and writing"
+    });
     let progress = |done: usize, total: usize| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
     };
-    let preview = app
-        .preview_import_with(&caller, &upload, None, &choices, &progress)
-        .await;
-    bar.finish_and_clear();
-    let preview = preview.map_err(|e| anyhow::anyhow!("{e}"))?;
-    for r in &preview.rows {
-        if let Outcome::Refused(errors) = &r.outcome {
-            for e in errors {
-                eprintln!(
-                    "line {}: {} — {}",
-                    r.line,
-                    e.column
-                        .as_deref()
-                        .or(e.field.map(|f| f.as_str()))
-                        .unwrap_or("?"),
-                    e.reason.code()
-                );
-            }
-        }
-    }
-    let c = preview.counts;
-    println!(
-        "{} rows: {} new, {} matched, {} suspected duplicates, {} already imported, {} refused",
-        c.total, c.new, c.matched, c.suspected, c.already, c.refused
-    );
-    if let Some(r) = &preview.imported {
-        println!(
-            "this file was imported before (import {}): nothing to do",
-            r.id
-        );
-        return Ok(());
-    }
     if a.dry_run {
+        let preview = app
+            .preview_import_with(&caller, &upload, None, &choices, &progress)
+            .await;
+        bar.finish_and_clear();
+        let preview = preview.map_err(|e| anyhow::anyhow!("{e}"))?;
+        report(&preview);
+        if let Some(r) = &preview.imported {
+            println!(
+                "this file was imported before (import {}): nothing to do",
+                r.id
+            );
+        }
         return Ok(());
     }
-    let bar = rows_bar("checking again and writing");
-    bar.set_length(c.total as u64);
-    let progress = |done: usize, _total: usize| bar.set_position(done as u64);
     let done = app
         .commit_import_with(&caller, &upload, None, &choices, &progress)
         .await;
     bar.finish_and_clear();
+    if let Ok(app::import::Committed {
+        judged: Some(p), ..
+    }) = &done
+    {
+        report(p);
+    }
     match done {
         Ok(d) if d.written => {
             let k = d.record.counts;

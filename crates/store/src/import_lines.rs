@@ -26,6 +26,10 @@ use crate::{Dialect, Result, Store, StoreError};
 /// New persons written per round of statements.
 const ROWS_PER_ROUND: usize = 500;
 
+/// Units read by an import, by structure and code: the unit, or why a row may not name it.
+pub(crate) type UnitsKnown =
+    HashMap<(domain::Structure, String), std::result::Result<domain::units::Unit, Reason>>;
+
 /// Suspected duplicates filed per person and rule, as `person_pairs::file_pairs_in` does.
 const PAIRS_PER_RULE: usize = 5;
 
@@ -77,17 +81,15 @@ impl Store {
         Ok(created)
     }
 
-    /// [`Store::line_units`] for an import: a list names the same units again and again,
-    /// so each unit is read once.
-    pub(crate) async fn import_units(
-        &self,
+    /// [`Store::line_units`] for an import, read in its transaction: a list names the same
+    /// units again and again, so each unit is read once per import (`known` is kept from
+    /// batch to batch).
+    pub(crate) async fn import_units_in(
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
         caller: &Caller,
         lines: &[LineCase],
+        known: &mut UnitsKnown,
     ) -> Result<Vec<Option<domain::units::Unit>>> {
-        let mut known: HashMap<
-            (domain::Structure, String),
-            std::result::Result<domain::units::Unit, Reason>,
-        > = HashMap::new();
         let mut errors = Vec::new();
         let mut units = Vec::with_capacity(lines.len());
         for (row, line) in lines.iter().enumerate() {
@@ -97,13 +99,15 @@ impl Store {
             };
             let key = (person.structure, person.unit_code.as_str().to_string());
             if !known.contains_key(&key) {
-                let found = match self.person_unit(caller, person).await {
-                    Ok(u) => Ok(u),
-                    Err(StoreError::Invalid(f)) => {
-                        Err(f.first().map_or(Reason::NotFound, |f| f.reason))
-                    }
-                    Err(e) => return Err(e),
-                };
+                // As `Store::person_unit`: the unit must exist and lie in the jurisdiction.
+                let found =
+                    match Self::unit_unscoped_on(tx, person.structure, &person.unit_code).await? {
+                        None => Err(Reason::NotFound),
+                        Some(u) if !caller.scope.contains(u.structure, &u.path) => {
+                            Err(Reason::OutOfScope)
+                        }
+                        Some(u) => Ok(u),
+                    };
                 known.insert(key.clone(), found);
             }
             match &known[&key] {

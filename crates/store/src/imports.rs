@@ -7,7 +7,6 @@ use sqlx::Row;
 
 use domain::PersonId;
 
-use crate::case_batch::LineCase;
 use crate::person_pairs::PairReason;
 use crate::users::Caller;
 use crate::{LineCreated, Result, Store, StoreError};
@@ -377,70 +376,6 @@ impl Store {
                 .fetch_optional(&self.reader)
                 .await?;
         Ok(row.is_some())
-    }
-
-    /// Records the import and writes its rows in one transaction, or nothing: a refused row
-    /// is named (`rows.N.field`, `Invalid`) and nothing is kept. A file committed before
-    /// (same kind and hash) changes nothing and answers its record.
-    pub async fn commit_import(
-        &self,
-        caller: &Caller,
-        import: &NewImport<'_>,
-        lines: &[LineCase],
-        now_s: i64,
-    ) -> Result<ImportCommit> {
-        if let Some(done) = self.import_by_hash(import.kind, import.sha256).await? {
-            return Ok(ImportCommit::AlreadyImported(done));
-        }
-        let units = self.import_units(caller, lines).await?;
-        let mut tx = self.pool.begin().await?;
-        // The key is checked again inside the transaction: two commits of the same file at
-        // once write one record; the second finds nothing inserted and changes nothing.
-        let id: Option<i64> = sqlx::query(
-            "INSERT INTO imports (kind, file_name, sha256, created_by, actor, created_at_s,
-                                  rows_total, rows_new, rows_matched, rows_already, rows_refused)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-             ON CONFLICT (kind, sha256) DO NOTHING RETURNING id",
-        )
-        .bind(import.kind)
-        .bind(import.file_name)
-        .bind(import.sha256)
-        .bind(caller.user.id.0)
-        .bind(&caller.user.username)
-        .bind(now_s)
-        .bind(import.counts.total)
-        .bind(import.counts.new)
-        .bind(import.counts.matched)
-        .bind(import.counts.already)
-        .bind(import.counts.refused)
-        .fetch_optional(&mut *tx)
-        .await?
-        .map(|r| r.try_get(0))
-        .transpose()?;
-        let Some(id) = id else {
-            drop(tx);
-            return match self.import_by_hash(import.kind, import.sha256).await? {
-                Some(done) => Ok(ImportCommit::AlreadyImported(done)),
-                None => Err(StoreError::Corrupt(
-                    "imports: key held but not found".into(),
-                )),
-            };
-        };
-        let created = self
-            .write_import_lines_in(&mut tx, caller, lines, &units, now_s)
-            .await?;
-        tx.commit().await?;
-        let record = ImportRecord {
-            id,
-            kind: import.kind.to_string(),
-            file_name: import.file_name.to_string(),
-            sha256: import.sha256.to_string(),
-            created_by: caller.user.id.0,
-            actor: caller.user.username.clone(),
-            created_at_s: now_s,
-            counts: import.counts,
-        };
-        Ok(ImportCommit::Done { record, created })
     }
 
     /// Saves a column mapping by name (replacing one of the same name and kind).

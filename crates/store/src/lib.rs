@@ -24,6 +24,7 @@ mod fhir_ids;
 mod followup;
 mod import_kinds;
 mod import_lines;
+mod import_writer;
 mod imports;
 pub mod kept;
 mod migrate;
@@ -74,6 +75,7 @@ pub use followup::{
     WorkList, WorkListQuery, ASSIGN_MAX,
 };
 pub use import_kinds::LabRow;
+pub use import_writer::{ImportBegun, ImportWriter};
 pub use imports::{ImportCommit, ImportCounts, ImportRecord, NewImport, PersonKeys, StoredUpload};
 pub use overrides::StoredOverride;
 pub use page::{Cursor, Page, PageRequest, LIMIT_DEFAULT, LIMIT_MAX};

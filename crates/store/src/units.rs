@@ -97,12 +97,23 @@ impl Store {
         structure: Structure,
         code: &UnitCode,
     ) -> Result<Option<Unit>> {
+        let mut conn = self.pool.acquire().await?;
+        Self::unit_unscoped_on(&mut conn, structure, code).await
+    }
+
+    /// [`Store::unit_unscoped`] on a given connection (a transaction's: an import holds
+    /// SQLite's one writing connection while it runs).
+    pub(crate) async fn unit_unscoped_on(
+        conn: &mut sqlx::AnyConnection,
+        structure: Structure,
+        code: &UnitCode,
+    ) -> Result<Option<Unit>> {
         let row = sqlx::query(&format!(
             "SELECT {UNIT_COLUMNS} FROM units WHERE structure = $1 AND code = $2"
         ))
         .bind(structure.as_str())
         .bind(code.as_str())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *conn)
         .await?;
         row.as_ref().map(unit_from_row).transpose()
     }

@@ -230,6 +230,7 @@ impl App {
             return Ok(Committed {
                 record,
                 written: false,
+                judged: None,
             });
         }
         let file_name = upload.stored_name();
@@ -244,7 +245,7 @@ impl App {
             .store
             .commit_dose_import(caller, &import, &items, self.now_s())
             .await;
-        super::committed(written, |fields| {
+        super::committed(written, preview, |fields| {
             let m = &sheet.mapping;
             named::refused_at_commit(&sheet, &lines, &fields, &|f| column_of(m, f))
         })

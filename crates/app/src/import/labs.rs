@@ -240,6 +240,7 @@ impl App {
             return Ok(Committed {
                 record,
                 written: false,
+                judged: None,
             });
         }
         let file_name = upload.stored_name();
@@ -254,7 +255,7 @@ impl App {
             .store
             .commit_lab_import(caller, &import, &rows, self.now_s())
             .await;
-        super::committed(written, |fields| {
+        super::committed(written, preview, |fields| {
             named::refused_at_commit(&sheet, &lines, &fields, &|f| {
                 // The case form names its test `test.…`.
                 column_of(f.strip_prefix("test.").unwrap_or(f))

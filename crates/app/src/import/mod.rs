@@ -23,8 +23,8 @@ use domain::person::NewPerson;
 use domain::{FieldError, PersonId, Reason};
 use sha2::{Digest, Sha256};
 use store::{
-    Caller, ImportCommit, ImportCounts, ImportRecord, LineCase, LinePerson, NewImport, PairReason,
-    PersonKeys, StoreError,
+    Caller, ImportBegun, ImportCommit, ImportCounts, ImportRecord, ImportWriter, LineCase,
+    LinePerson, NewImport, PairReason, PersonKeys, StoreError,
 };
 
 pub use header::{Field, Mapping};
@@ -186,6 +186,10 @@ pub struct Committed {
     pub record: ImportRecord,
     /// False when the file had been committed before and nothing changed.
     pub written: bool,
+    /// The file as the commit judged it (its refused rows, its counts): a commit judges
+    /// every row, so a caller need not preview first. None when nothing was judged (the
+    /// same file committed before).
+    pub judged: Option<Preview>,
 }
 
 /// Told (rows judged, rows in the file) as a file is judged, every [`PROGRESS_EVERY`] rows
@@ -204,16 +208,19 @@ pub const PREVIEW_ROWS_MAX: usize = 1000;
 /// the sheet's lines; each kind names its fields its own way).
 pub(super) fn committed(
     written: Result<ImportCommit, StoreError>,
+    judged: Preview,
     refused: impl FnOnce(Vec<FieldError>) -> Vec<RowRefusal>,
 ) -> Result<Committed, ImportError> {
     match written {
         Ok(ImportCommit::Done { record, .. }) => Ok(Committed {
             record,
             written: true,
+            judged: Some(judged),
         }),
         Ok(ImportCommit::AlreadyImported(record)) => Ok(Committed {
             record,
             written: false,
+            judged: None,
         }),
         Err(StoreError::Invalid(fields)) => Err(ImportError::Refused(refused(fields))),
         Err(e) => Err(e.into()),
@@ -374,10 +381,8 @@ impl App {
                 return Ok(judged.await?.0);
             }
         }
-        let (preview, _) = self
-            .judge(caller, upload, mapping, choices, progress)
-            .await?;
-        Ok(preview)
+        self.judge(caller, upload, mapping, choices, progress, None)
+            .await
     }
 
     /// Reads and judges the file again, then writes every row not refused, with the
@@ -412,6 +417,7 @@ impl App {
             return Ok(Committed {
                 record,
                 written: false,
+                judged: None,
             });
         }
         match upload.kind {
@@ -419,65 +425,75 @@ impl App {
             Kind::Doses => return self.commit_doses(caller, upload, mapping, progress).await,
             Kind::Labs => return self.commit_labs(caller, upload, mapping, progress).await,
         }
-        let (preview, ready) = self
-            .judge(caller, upload, mapping, choices, progress)
-            .await?;
-        if let Some(record) = preview.imported {
-            return Ok(Committed {
-                record,
-                written: false,
-            });
-        }
-        let c = preview.counts;
-        let counts = ImportCounts {
-            total: c.total as i64,
-            new: ready
-                .iter()
-                .filter(|r| matches!(r.case.person, LinePerson::New { .. }))
-                .count() as i64,
-            matched: ready
-                .iter()
-                .filter(|r| matches!(r.case.person, LinePerson::Existing(_)))
-                .count() as i64,
-            already: c.already as i64,
-            refused: c.refused as i64,
-        };
+        // The record first, in a transaction left open: each batch of rows is written in it
+        // as soon as it is judged (by a task of its own, while the next batch is judged), so
+        // a file of any size holds a few batches at a time, and all of it is kept or none.
         let file_name = upload.stored_name();
-        let sha = preview.sha256.clone();
+        let sha256 = upload.sha256();
         let import = NewImport {
             kind: upload.kind.as_str(),
             file_name: &file_name,
-            sha256: &sha,
-            counts,
+            sha256: &sha256,
+            counts: ImportCounts::default(),
         };
-        // The rows move to the store (not copied: a million rows are a gigabyte); their
-        // lines stay to name a refusal.
-        let (line_of, lines): (Vec<usize>, Vec<LineCase>) =
-            ready.into_iter().map(|r| (r.line, r.case)).unzip();
-        let written = self
+        let mut writer = match self
             .store
-            .commit_import(caller, &import, &lines, self.now_s())
+            .begin_import(caller, &import, self.now_s())
+            .await?
+        {
+            ImportBegun::Open(w) => w,
+            ImportBegun::AlreadyImported(record) => {
+                return Ok(Committed {
+                    record,
+                    written: false,
+                    judged: None,
+                })
+            }
+        };
+        let (send, batches) = tokio::sync::mpsc::channel::<Vec<Ready>>(2);
+        let writing = tokio::spawn(async move {
+            let refused = write_batches(&mut writer, batches).await;
+            (writer, refused)
+        });
+        let judged = self
+            .judge(caller, upload, mapping, choices, progress, Some(send))
             .await;
-        committed(written, |fields| {
-            // `rows.N.field`: N is the place among the rows written.
+        // Awaited before any answer: a failed import's transaction is rolled back by then.
+        let (writer, refused) = writing
+            .await
+            .map_err(|_| StoreError::Corrupt("import: the writer panicked".into()))?;
+        let preview = judged?;
+        let refused = refused?;
+        if !refused.is_empty() {
+            drop(writer);
             let mut by_line: Vec<RowRefusal> = Vec::new();
-            for f in &fields {
-                let n = f
-                    .field
-                    .strip_prefix("rows.")
-                    .and_then(|r| r.split('.').next())
-                    .and_then(|n| n.parse::<usize>().ok());
-                let line = n.and_then(|n| line_of.get(n)).map_or(0, |l| *l);
+            for (line, f) in &refused {
                 let e = row_error(&preview.mapping, &preview.headers, f);
-                match by_line.iter_mut().find(|r| r.line == line) {
+                match by_line.iter_mut().find(|r| r.line == *line) {
                     Some(r) => r.errors.push(e),
                     None => by_line.push(RowRefusal {
-                        line,
+                        line: *line,
                         errors: vec![e],
                     }),
                 }
             }
-            by_line
+            return Err(ImportError::Refused(by_line));
+        }
+        let c = preview.counts;
+        let record = writer
+            .finish(ImportCounts {
+                total: c.total as i64,
+                already: c.already as i64,
+                refused: c.refused as i64,
+                // Those of the rows written, counted by the writer.
+                new: 0,
+                matched: 0,
+            })
+            .await?;
+        Ok(Committed {
+            record,
+            written: true,
+            judged: Some(preview),
         })
     }
 
@@ -497,7 +513,8 @@ impl App {
         mapping: Option<&Mapping>,
         choices: &HashMap<usize, Choice>,
         progress: Progress<'_>,
-    ) -> Result<(Preview, Vec<Ready>), ImportError> {
+        sink: Option<tokio::sync::mpsc::Sender<Vec<Ready>>>,
+    ) -> Result<Preview, ImportError> {
         let sha256 = upload.sha256();
         let imported = self
             .store
@@ -511,7 +528,7 @@ impl App {
         let bytes: std::sync::Arc<[u8]> = upload.bytes.into();
         let reader = std::thread::spawn(move || read_batches(&bytes, &send));
         let outcome = self
-            .judge_batches(caller, mapping, choices, progress, &mut batches)
+            .judge_batches(caller, mapping, choices, progress, &mut batches, sink)
             .await;
         // Dropping the receiver stops a reader still running (its next send fails).
         drop(batches);
@@ -520,20 +537,17 @@ impl App {
             .map_err(|_| StoreError::Corrupt("import: the reader panicked".into()))?;
         // A reading error is the cause of any judging that stopped short.
         read?;
-        let (headers, mapping, previews, ready, counts, left_off) = outcome?;
-        Ok((
-            Preview {
-                kind: upload.kind,
-                sha256,
-                headers,
-                mapping,
-                rows: previews,
-                rows_left_off: left_off,
-                counts,
-                imported,
-            },
-            ready,
-        ))
+        let (headers, mapping, previews, counts, left_off) = outcome?;
+        Ok(Preview {
+            kind: upload.kind,
+            sha256,
+            headers,
+            mapping,
+            rows: previews,
+            rows_left_off: left_off,
+            counts,
+            imported,
+        })
     }
 
     #[allow(clippy::type_complexity)]
@@ -544,17 +558,8 @@ impl App {
         choices: &HashMap<usize, Choice>,
         progress: Progress<'_>,
         batches: &mut tokio::sync::mpsc::Receiver<Read>,
-    ) -> Result<
-        (
-            Vec<String>,
-            Mapping,
-            Vec<RowPreview>,
-            Vec<Ready>,
-            PreviewCounts,
-            usize,
-        ),
-        ImportError,
-    > {
+        sink: Option<tokio::sync::mpsc::Sender<Vec<Ready>>>,
+    ) -> Result<(Vec<String>, Mapping, Vec<RowPreview>, PreviewCounts, usize), ImportError> {
         let (total, headers) = match (batches.recv().await, batches.recv().await) {
             (Some(Read::Total(t)), Some(Read::Header(h))) => (t, h),
             // The reader stopped: its error is told by the caller.
@@ -570,7 +575,6 @@ impl App {
         let mut previews = Vec::new();
         let mut left_off = 0;
         let mut kept = [0usize; 5];
-        let mut ready = Vec::new();
         let mut counts = PreviewCounts {
             total,
             ..PreviewCounts::default()
@@ -628,6 +632,8 @@ impl App {
                 })
                 .collect();
             let mut sampled = self.store.cases_sampled(&pairs).await?.into_iter();
+            // The rows to write, handed on at the batch's end (a preview keeps none).
+            let mut ready = Vec::new();
             for ((line, _), d) in batch.iter().zip(decided) {
                 let line = *line;
                 let outcome = match d {
@@ -691,7 +697,7 @@ impl App {
                                 reason: Reason::Duplicate,
                             }])
                         } else {
-                            if !matches!(outcome, Outcome::Already(_)) {
+                            if sink.is_some() && !matches!(outcome, Outcome::Already(_)) {
                                 ready.push(Ready { line, case });
                             }
                             outcome
@@ -717,8 +723,14 @@ impl App {
             }
             done += batch.len();
             progress(done, total);
+            if let Some(sink) = &sink {
+                // The writer gone: it stopped on an error, which the commit tells.
+                if sink.send(ready).await.is_err() {
+                    break;
+                }
+            }
         }
-        Ok((headers, mapping, previews, ready, counts, left_off))
+        Ok((headers, mapping, previews, counts, left_off))
     }
 
     /// One row parsed and checked (nothing read from the database): the line for the
@@ -784,6 +796,41 @@ impl App {
         }
         Ok(Ok(LineCase { person, case }))
     }
+}
+
+/// Writes the judged rows a batch at a time as they come. A batch the store refuses (a
+/// person registered meanwhile…) is named by line, `(line, rows.N.field)`, and nothing
+/// more is written (the import will be dropped), while the rest of the file is still
+/// judged and each refusal of it named.
+async fn write_batches(
+    writer: &mut ImportWriter,
+    mut batches: tokio::sync::mpsc::Receiver<Vec<Ready>>,
+) -> Result<Vec<(usize, FieldError)>, StoreError> {
+    let mut refused = Vec::new();
+    while let Some(batch) = batches.recv().await {
+        if !refused.is_empty() || batch.is_empty() {
+            continue;
+        }
+        let (lines, cases): (Vec<usize>, Vec<LineCase>) =
+            batch.into_iter().map(|r| (r.line, r.case)).unzip();
+        match writer.write(&cases).await {
+            Ok(()) => {}
+            Err(StoreError::Invalid(fields)) => {
+                for f in fields {
+                    // `rows.N.field`: N is the place in this batch.
+                    let n = f
+                        .field
+                        .strip_prefix("rows.")
+                        .and_then(|r| r.split('.').next())
+                        .and_then(|n| n.parse::<usize>().ok());
+                    let line = n.and_then(|n| lines.get(n)).map_or(0, |l| *l);
+                    refused.push((line, f));
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(refused)
 }
 
 /// What the reading thread hands on, in this order: the number of rows (after the

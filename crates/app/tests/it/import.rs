@@ -511,4 +511,68 @@ async fn a_list_of_many_batches_is_written_as_the_forms_write_it(store: Store) {
     assert_eq!(scalar("SELECT COUNT(*) FROM persons").await, n + 1);
 }
 
-both_databases!(a_list_of_many_batches_is_written_as_the_forms_write_it);
+/// Each batch is written as soon as it is judged, in the one transaction the import's record
+/// opened: a row the store refuses in a later batch (a national ID held by a person outside
+/// the caller's jurisdiction, so not matched when judged) leaves nothing of the earlier
+/// batches, no record, and is named by its line; the file without it then goes in whole.
+async fn a_refusal_in_a_late_batch_keeps_nothing_of_the_earlier_ones(store: Store) {
+    let app = app_at_now(store);
+    let cdc = national(&app, "cdc", domain::Role::Tracer).await;
+    let mut district = national(&app, "hk", domain::Role::Tracer).await;
+    district.scope = domain::Scope::of([(
+        domain::Structure::S2021,
+        domain::UnitPath::from_stored("/01/002/").unwrap(),
+    )]);
+    // In Ba Đình: outside the Hoàn Kiếm tracer's jurisdiction.
+    register(&app, &cdc, "Ngô Văn Xa", Some("001085099999"), None).await;
+    const N: usize = 1_500;
+    let mut csv = String::from("Họ và tên,CCCD/CMND,Xã/Phường,Quận/Huyện,Ngày lấy mẫu,Kết quả\n");
+    for i in 0..N {
+        csv.push_str(&format!(
+            "Người Thứ {i},0010850{i:05},P. Hàng Buồm,Q. Hoàn Kiếm,15/11/2021,Dương tính\n"
+        ));
+    }
+    let good = csv.clone();
+    // Line N + 2, in the second batch of 1,000.
+    csv.push_str("Ngô Văn Xa,001085099999,P. Hàng Buồm,Q. Hoàn Kiếm,15/11/2021,Dương tính\n");
+    let upload = |bytes: &'static [u8]| Upload {
+        kind: Kind::Cases,
+        file_name: "late.csv",
+        bytes,
+    };
+    let bad: &'static [u8] = Box::leak(csv.into_bytes().into_boxed_slice());
+    let none = HashMap::new();
+    let r = app
+        .commit_import(&district, &upload(bad), None, &none)
+        .await;
+    let Err(ImportError::Refused(rows)) = r else {
+        panic!("{r:?}");
+    };
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].line, N + 2);
+    assert_eq!(rows[0].errors[0].reason, Reason::Duplicate);
+    let scalar = |sql: &'static str| store::testing::scalar(&app.store, sql);
+    assert_eq!(scalar("SELECT COUNT(*) FROM persons").await, 1);
+    assert_eq!(scalar("SELECT COUNT(*) FROM cases").await, 0);
+    assert_eq!(scalar("SELECT COUNT(*) FROM imports").await, 0);
+
+    let good: &'static [u8] = Box::leak(good.into_bytes().into_boxed_slice());
+    let done = app
+        .commit_import(&district, &upload(good), None, &none)
+        .await
+        .unwrap();
+    assert!(done.written);
+    assert_eq!(done.record.counts.new, N as i64);
+    let judged = done.judged.expect("a commit tells what it judged");
+    assert_eq!(judged.counts.new, N);
+    assert_eq!(scalar("SELECT COUNT(*) FROM persons").await, N as i64 + 1);
+    assert_eq!(
+        scalar("SELECT COUNT(*) FROM imports WHERE rows_new = 1500 AND rows_total = 1500").await,
+        1
+    );
+}
+
+both_databases!(
+    a_list_of_many_batches_is_written_as_the_forms_write_it,
+    a_refusal_in_a_late_batch_keeps_nothing_of_the_earlier_ones,
+);

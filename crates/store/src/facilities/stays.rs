@@ -100,7 +100,8 @@ impl Store {
         )
         .bind(person.0)
         .bind(at_s)
-        .fetch_optional(&self.pool)
+        // The reader: an import asks this while its transaction holds SQLite's writer.
+        .fetch_optional(&self.reader)
         .await?;
         Ok(row.is_some())
     }
