@@ -326,15 +326,21 @@ impl Store {
         };
         let mut last_used: i64 = row.try_get("last_used_at_s")?;
         if now_s - last_used >= SESSION_TOUCH_S {
-            sqlx::query(
-                "UPDATE sessions SET last_used_at_s = $1
-                 WHERE token_hash = $2 AND last_used_at_s < $1",
-            )
-            .bind(now_s)
-            .bind(token_hash)
-            .execute(&self.pool)
-            .await?;
-            last_used = now_s;
+            // Only if the writer is free: on SQLite a long write (a big import's one
+            // transaction) holds it, and a request must not wait for it only to record its
+            // use. A use not recorded now is recorded by a later request, long before the
+            // session could be idle (SESSION_IDLE_S is many times SESSION_TOUCH_S).
+            if let Some(mut conn) = self.pool.try_acquire() {
+                sqlx::query(
+                    "UPDATE sessions SET last_used_at_s = $1
+                     WHERE token_hash = $2 AND last_used_at_s < $1",
+                )
+                .bind(now_s)
+                .bind(token_hash)
+                .execute(&mut *conn)
+                .await?;
+                last_used = now_s;
+            }
         }
         let mut user = user_from_row(&row)?;
         let expires_at = ts(row.try_get("expires_at_s")?);

@@ -11,6 +11,7 @@ mod csrf;
 mod error;
 mod extract;
 mod headers;
+mod import_progress;
 mod lang;
 mod messages;
 mod openapi;
@@ -57,6 +58,8 @@ pub struct AppState {
     pub checkin_quota: Arc<quota::Quota>,
     /// The dashboard's figures by scope.
     pub dashboard: Arc<kept::Kept<Arc<ui::dashboard::Figures>>>,
+    /// How far each import page's preview or commit has gone (its bar).
+    pub import_progress: Arc<import_progress::ImportProgress>,
 }
 
 impl std::ops::Deref for AppState {
@@ -88,6 +91,7 @@ impl AppState {
             public_origin: None,
             checkin_quota: Arc::new(quota::Quota::new(CHECKINS_PER_HOUR, 3600)),
             dashboard: Arc::new(kept::Kept::new(kept::STALE_AFTER)),
+            import_progress: Arc::default(),
         }
     }
 
@@ -140,6 +144,11 @@ pub(crate) fn routes() -> Routes {
         .post("/cases", write, api::casework::create_case)
         .post("/cases/batch", write, api::case_batch::create_batch)
         .get("/imports", write, api::imports::list)
+        .get(
+            "/imports/uploads/{id}/progress",
+            write,
+            api::imports::progress,
+        )
         .add(
             Verb::Post,
             "/imports/preview",

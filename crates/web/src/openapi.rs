@@ -36,6 +36,7 @@ use crate::api;
         api::case_batch::create_batch,
         api::imports::preview,
         api::imports::commit,
+        api::imports::progress,
         api::imports::list,
         api::imports::upload,
         api::casework::update_status,

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -350,6 +350,8 @@ pub struct UploadDto {
     id: i64,
     /// The page showing its preview.
     preview: String,
+    /// How far its preview or commit has gone (`GET`).
+    progress: String,
 }
 
 /// Keeps a file for the import page (its preview and commit are pages that name it): the
@@ -378,6 +380,38 @@ pub async fn upload(
         Json(UploadDto {
             id,
             preview: format!("/imports/uploads/{id}"),
+            progress: format!("/api/v1/imports/uploads/{id}/progress"),
         }),
     ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProgressDto {
+    /// Whether the caller's preview or commit of this upload is running now.
+    under_way: bool,
+    /// `checking` (a preview) or `writing` (a commit); absent when nothing is under way.
+    phase: Option<&'static str>,
+    /// Rows judged so far, of `total` (0 until the rows are counted).
+    done: usize,
+    total: usize,
+}
+
+/// How far the caller's preview or commit of an uploaded file has gone: the import page's
+/// bar polls it while the page's request runs. Another account's work reads as nothing.
+#[utoipa::path(get, path = "/api/v1/imports/uploads/{id}/progress", params(("id" = i64, Path)), responses(
+    (status = 200, body = ProgressDto)
+), security(("bearer" = [])))]
+pub async fn progress(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    Path(id): Path<String>,
+) -> Result<Json<ProgressDto>, ApiError> {
+    let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
+    let told = state.import_progress.get(caller.user.id.0, id);
+    Ok(Json(ProgressDto {
+        under_way: told.is_some(),
+        phase: told.map(|t| t.phase.as_str()),
+        done: told.map_or(0, |t| t.done),
+        total: told.map_or(0, |t| t.total),
+    }))
 }

@@ -20,6 +20,36 @@ for (const table of document.querySelectorAll("table[data-filter-by]")) {
   });
 }
 
+// The bar of an import's long request (issue #16, big files): while the page's preview or
+// commit runs, the upload's progress is polled and shown as rows done of the file's rows,
+// written the page's language's way. The next page replaces it all.
+function follow(working, url) {
+  const bar = working.querySelector("progress");
+  const rows = working.querySelector(".import-rows");
+  const lang = document.documentElement.lang || "vi";
+  working.hidden = false;
+  const poll = async () => {
+    try {
+      const r = await fetch(url, { credentials: "same-origin" });
+      const p = await r.json();
+      if (p.under_way && p.total > 0) {
+        bar.value = Math.round((100 * p.done) / p.total);
+        rows.textContent = p.done.toLocaleString(lang) + " / " + p.total.toLocaleString(lang) +
+          " " + working.dataset.rows;
+      }
+    } catch (_) { /* the next poll tries again */ }
+    setTimeout(poll, 300);
+  };
+  setTimeout(poll, 200);
+}
+
+for (const form of document.querySelectorAll("form[data-import-progress]")) {
+  form.addEventListener("submit", () => {
+    const working = form.querySelector(".import-working");
+    if (working) follow(working, form.dataset.importProgress);
+  });
+}
+
 // The import page's upload (issue #16): the file is sent as it is to the form's
 // data-import-upload address, with the session's anti-forgery token, and a progress bar
 // shows the upload; then its preview opens.
@@ -44,6 +74,12 @@ for (const form of document.querySelectorAll("form[data-import-upload]")) {
       let body = {};
       try { body = JSON.parse(xhr.responseText); } catch (_) { /* not JSON */ }
       if (xhr.status === 201 && body.preview) {
+        // The preview judges every row before its page comes: its bar while it does.
+        const working = form.querySelector(".import-working");
+        if (working && body.progress) {
+          bar.hidden = true;
+          follow(working, body.progress);
+        }
         window.location.assign(body.preview);
       } else {
         error.textContent = (body.error && body.error.message) || String(xhr.status);

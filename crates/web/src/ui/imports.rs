@@ -14,6 +14,7 @@ use maud::{html, Markup};
 
 use super::shell::Ui;
 use super::{t, tr};
+use crate::import_progress::Phase;
 use crate::messages::reason_message;
 use crate::{AppState, Lang};
 use app::import::{
@@ -135,6 +136,7 @@ pub(super) async fn new_form(ui: Ui) -> Response {
                     accept=".xlsx,.csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,text/csv";
             }
             p { progress #import-progress max="100" value="0" hidden {} }
+            (working_bar(lang, Phase::Checking))
             p.error #import-error role="alert" hidden {}
             button.primary type="submit" { (t(lang, "import-upload")) }
         }
@@ -156,6 +158,27 @@ pub(super) async fn new_posted(ui: Ui) -> Response {
         ),
     )
         .into_response()
+}
+
+/// The bar of a form whose request judges the whole file: hidden until app.js, on submit,
+/// polls the upload's progress (`data-import-progress`) and moves it. Without JavaScript
+/// the form works the same, without a bar.
+fn working_bar(lang: Lang, phase: Phase) -> Markup {
+    let label = match phase {
+        Phase::Checking => "import-checking",
+        Phase::Writing => "import-writing",
+    };
+    html! {
+        p.import-working hidden role="status" data-rows=(t(lang, "import-rows")) {
+            span { (t(lang, label)) } " "
+            progress max="100" value="0" {} " "
+            span.import-rows {}
+        }
+    }
+}
+
+fn progress_url(id: i64) -> String {
+    format!("/api/v1/imports/uploads/{id}/progress")
 }
 
 fn hidden_mapping(m: &Mapping) -> Markup {
@@ -200,7 +223,7 @@ fn preview_body(
             p.ok role="status" #import-already { (tr(lang, "import-already", &[("id", r.id.to_string())])) }
         }
         h2 { (t(lang, "import-mapping")) }
-        form method="get" action={ "/imports/uploads/" (id) } #import-mapping {
+        form method="get" action={ "/imports/uploads/" (id) } #import-mapping data-import-progress=(progress_url(id)) {
             div.scroll { table {
                 thead { tr { th scope="col" { (t(lang, "import-column")) } th scope="col" { (t(lang, "import-field")) } } }
                 tbody { @for (i, h) in p.headers.iter().enumerate() { tr {
@@ -215,6 +238,7 @@ fn preview_body(
             } }
             @for l in choices.keys() { input type="hidden" name="merge" value=(l); }
             button type="submit" { (t(lang, "import-apply")) }
+            (working_bar(lang, Phase::Checking))
         }
         form method="post" action={ "/imports/uploads/" (id) "/mapping" } #import-save {
             (hidden_mapping(&p.mapping))
@@ -249,7 +273,7 @@ fn preview_body(
                 } } } }
             } }
         }
-        form method="post" action={ "/imports/uploads/" (id) "/commit" } #import-commit {
+        form method="post" action={ "/imports/uploads/" (id) "/commit" } #import-commit data-import-progress=(progress_url(id)) {
             (hidden_mapping(&p.mapping))
             @if !suspected.is_empty() {
                 h2 { (t(lang, "import-suspected")) }
@@ -274,6 +298,7 @@ fn preview_body(
             }
             @if p.imported.is_none() {
                 button.primary type="submit" { (t(lang, "import-commit")) }
+                (working_bar(lang, Phase::Writing))
             }
         }
         p { a href="/imports" { "← " (t(lang, "import-title")) } }
@@ -342,8 +367,12 @@ pub(super) async fn preview(
     };
     let mapping = mapping_of(&q, headers.len()).unwrap_or(proposed);
     let choices = choices_of(&q);
+    let telling = state
+        .import_progress
+        .begin(ui.me.user.id.0, id, Phase::Checking);
+    let progress = |done: usize, total: usize| telling.tell(done, total);
     match state
-        .preview_import(&ui.me, &upload, Some(&mapping), &choices)
+        .preview_import_with(&ui.me, &upload, Some(&mapping), &choices, &progress)
         .await
     {
         Ok(p) => {
@@ -416,8 +445,12 @@ pub(super) async fn commit(
     };
     let mapping = mapping_of(&form, headers.len());
     let choices = choices_of(&form);
+    let telling = state
+        .import_progress
+        .begin(ui.me.user.id.0, id, Phase::Writing);
+    let progress = |done: usize, total: usize| telling.tell(done, total);
     match state
-        .commit_import(&ui.me, &upload, mapping.as_ref(), &choices)
+        .commit_import_with(&ui.me, &upload, mapping.as_ref(), &choices, &progress)
         .await
     {
         Ok(done) => {

@@ -191,3 +191,46 @@ async fn imports_are_listed_within_the_callers_jurisdiction(store: Store) {
 }
 
 both_databases!(imports_are_listed_within_the_callers_jurisdiction);
+
+/// The import page's bar polls `GET /api/v1/imports/uploads/{id}/progress` while its
+/// commit runs, and an import holds SQLite's one writing connection for its whole
+/// transaction: the poll (and its session's check) must not wait for it. Each account
+/// reads only its own work; the route is for those who may import.
+async fn progress_is_told_while_an_import_holds_the_writer(store: Store) {
+    let app = App::at(store, Some(NOW));
+    let cdc = app.login_as("cdc", Role::Tracer, &["VN"]).await;
+    let viewer = app.login_as("viewer", Role::Viewer, &["VN"]).await;
+    // The session's use is due to be recorded (the clock is past its touch interval).
+    store::testing::execute(
+        &app.store,
+        "UPDATE sessions SET last_used_at_s = last_used_at_s - 120",
+    )
+    .await;
+    let caller = store::Caller::system("import");
+    let import = store::NewImport {
+        kind: "cases",
+        file_name: "big.csv",
+        sha256: "00",
+        counts: store::ImportCounts::default(),
+    };
+    let writer = match app.store.begin_import(&caller, &import, NOW).await.unwrap() {
+        store::ImportBegun::Open(w) => w,
+        store::ImportBegun::AlreadyImported(_) => panic!("a fresh file"),
+    };
+    let poll = app.get("/api/v1/imports/uploads/1/progress", Some(&cdc));
+    let r = tokio::time::timeout(std::time::Duration::from_secs(5), poll)
+        .await
+        .expect("the poll waited for the import's transaction");
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    assert_eq!(r.json["under_way"], false);
+    drop(writer);
+
+    let r = app
+        .get("/api/v1/imports/uploads/1/progress", Some(&viewer))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.json);
+    let r = app.get("/api/v1/imports/uploads/1/progress", None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.json);
+}
+
+both_databases!(progress_is_told_while_an_import_holds_the_writer);
