@@ -146,8 +146,7 @@ impl Store {
         let mut units = Vec::with_capacity(rows.len());
         for (n, r) in rows.iter().enumerate() {
             units.push(match &r.person {
-                ContactPerson::New { person, .. } => match self.person_unit(caller, person).await
-                {
+                ContactPerson::New { person, .. } => match self.person_unit(caller, person).await {
                     Ok(u) => Some(u),
                     Err(e) => {
                         errors.extend(row_refusal(n, e)?);
@@ -206,7 +205,9 @@ impl Store {
                     }
                 }
                 (ContactPerson::New { .. }, None) => {
-                    return Err(StoreError::Corrupt("contacts import: unit not resolved".into()))
+                    return Err(StoreError::Corrupt(
+                        "contacts import: unit not resolved".into(),
+                    ))
                 }
                 (ContactPerson::SameAs(row), _) => ids.get(*row).copied().flatten(),
             };

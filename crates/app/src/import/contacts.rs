@@ -40,8 +40,8 @@ use super::header::{Field, Mapping};
 use super::named::{self, Sheet};
 use super::row::{self, Cells};
 use super::{
-    Choice, Committed, ImportError, Kind, Outcome, Preview, Progress, RowError, RowPreview,
-    Upload, PROGRESS_EVERY,
+    Choice, Committed, ImportError, Kind, Outcome, Preview, Progress, RowError, RowPreview, Upload,
+    PROGRESS_EVERY,
 };
 use crate::tracing::plan_for;
 use crate::App;
@@ -57,12 +57,20 @@ pub fn setting_of(relation: &str) -> ContactSetting {
     const KIN: &[&str] = &[
         "vo", "chong", "con", "bo", "me", "cha", "ong", "ba", "anh", "chi", "em", "chau",
     ];
-    if has("gia dinh") || has("cung nha") || has("household") || words.iter().any(|w| KIN.contains(w))
+    if has("gia dinh")
+        || has("cung nha")
+        || has("household")
+        || words.iter().any(|w| KIN.contains(w))
     {
         ContactSetting::Household
     } else if has("cham soc") || has("care") {
         ContactSetting::Care
-    } else if has("dong nghiep") || has("ban") || has("cung lop") || has("cung phong") || has("tiep xuc gan") || has("face")
+    } else if has("dong nghiep")
+        || has("ban")
+        || has("cung lop")
+        || has("cung phong")
+        || has("tiep xuc gan")
+        || has("face")
     {
         ContactSetting::FaceToFace
     } else {
@@ -218,7 +226,10 @@ impl App {
                 None
             }
         };
-        let degree: u8 = match c.get(Field::Degree).map(|s| fold_diacritics(s).replace(' ', "")) {
+        let degree: u8 = match c
+            .get(Field::Degree)
+            .map(|s| fold_diacritics(s).replace(' ', ""))
+        {
             None => 1,
             Some(d) if d == "f1" || d == "1" => 1,
             Some(d) if d == "f2" || d == "2" => 2,
@@ -254,8 +265,12 @@ impl App {
         let keys = keys_of(&person);
         let key = match (&keys.national_id, &keys.birth_date, &keys.phone) {
             (Some(n), _, _) => format!("id:{n}"),
-            (None, Some(b), _) => format!("nb:{}|{b}", keys.name_folded.clone().unwrap_or_default()),
-            (None, None, Some(p)) => format!("np:{}|{p}", keys.name_folded.clone().unwrap_or_default()),
+            (None, Some(b), _) => {
+                format!("nb:{}|{b}", keys.name_folded.clone().unwrap_or_default())
+            }
+            (None, None, Some(p)) => {
+                format!("np:{}|{p}", keys.name_folded.clone().unwrap_or_default())
+            }
             (None, None, None) => format!("line:{line}"),
         };
         let found = self.store.person_matches(caller, &keys).await?;
@@ -273,7 +288,9 @@ impl App {
         if let Who::Existing(id) = who {
             if id == source.person_id {
                 // A case is not its own contact.
-                return Ok(Err(vec![sheet.refusal(Field::FullName, Reason::NotAllowed)]));
+                return Ok(Err(
+                    vec![sheet.refusal(Field::FullName, Reason::NotAllowed)],
+                ));
             }
         }
         let (immunity, outcome) = match who {
@@ -293,7 +310,9 @@ impl App {
             .then(|| plan_for(&self.policies, 1, last, last, immunity, None).quarantine_until_s)
             .flatten();
         let plan = plan_for(&self.policies, degree, last, last, immunity, f1_until);
-        let setting = c.get(Field::Relation).map_or(ContactSetting::Other, setting_of);
+        let setting = c
+            .get(Field::Relation)
+            .map_or(ContactSetting::Other, setting_of);
         let contact = ContactRow {
             person_id: match who {
                 Who::Existing(id) => id.0,

@@ -133,8 +133,26 @@ async fn an_f1_list_is_previewed_then_committed_once(store: Store) {
     )
     .await;
     let case = case_of(&app, &cdc, nguon).await;
-    let binh = register(&app, &cdc, "Trần Thị Bình", Some("001190000002"), None, None, "00001").await;
-    let cuong = register(&app, &cdc, "Lê Văn Cường", None, Some("0912345003"), None, "00001").await;
+    let binh = register(
+        &app,
+        &cdc,
+        "Trần Thị Bình",
+        Some("001190000002"),
+        None,
+        None,
+        "00001",
+    )
+    .await;
+    let cuong = register(
+        &app,
+        &cdc,
+        "Lê Văn Cường",
+        None,
+        Some("0912345003"),
+        None,
+        "00001",
+    )
+    .await;
     for d in ["1970-01-02", "1970-12-30"] {
         register(&app, &cdc, "Đỗ Văn Trùng", None, None, Some(d), "00001").await;
     }
@@ -286,7 +304,16 @@ async fn a_source_outside_the_jurisdiction_is_not_found(store: Store) {
     let app = app_at_now(store);
     let cdc = national(&app, "cdc", domain::Role::Tracer).await;
     // The source lives in Trúc Bạch; the ward officer sees Phúc Xá only.
-    let far = register(&app, &cdc, "Phạm Văn Xa", Some("001080000020"), None, None, "00004").await;
+    let far = register(
+        &app,
+        &cdc,
+        "Phạm Văn Xa",
+        Some("001080000020"),
+        None,
+        None,
+        "00004",
+    )
+    .await;
     let case = case_of(&app, &cdc, far).await;
     let mut ward = national(&app, "ward", domain::Role::Tracer).await;
     ward.scope = domain::Scope::of([(
