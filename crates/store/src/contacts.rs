@@ -398,7 +398,7 @@ impl Store {
             ]);
         }
         let n = insert_rows(
-            &mut **tx,
+            tx,
             self.dialect,
             "contacts",
             &[
@@ -425,7 +425,7 @@ impl Store {
         )
         .await?;
         audit::append(
-            &mut **tx,
+            tx,
             self.dialect,
             [AuditEntry {
                 user: Some(caller.user.id),
