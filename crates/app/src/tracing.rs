@@ -316,53 +316,22 @@ pub async fn trace_and_record(
     for c in &traced.contacts {
         let person_id = id_of(c.person);
         let last = last_exposure_s(&c.reasons, to);
-        let rule = app.policies.quarantine_on(local_date(last)).ok();
-        let (primary_done, recovered_s) = immunity.get(&person_id).copied().unwrap_or_default();
-        let vaccinated = rule
-            .and_then(|r| r.fully_vaccinated.as_ref())
-            .is_some_and(|fv| {
-                fv.holds(primary_done, recovered_s.map(local_date), local_date(last))
-            });
-        let f1 = rule.map(|r| r.f1(vaccinated));
-        let days_after = |t: i64, days: i64| t + days * 86_400;
-        let (status, from_s, until_s, follow_up_s, test_days, doc) = match (c.degree, rule, f1) {
-            (1, Some(r), Some(f1)) if r.f1_place.value != QuarantinePlace::None => {
-                let until = days_after(last, f1.days);
-                let days_list: Vec<String> = f1.test_days.iter().map(|d| d.to_string()).collect();
-                (
-                    ContactStatus::Quarantine,
-                    Some(last),
-                    Some(until),
-                    // Self-monitoring follows the quarantine.
-                    Some(days_after(until, f1.self_monitor_days)),
-                    days_list.join(","),
-                    r.document.clone(),
-                )
-            }
-            (2, _, _) => {
-                // Monitored until its F1's quarantine ends; the rules give an F2 no
-                // self-monitoring of its own.
-                let until = f1_until.get(&id_of(c.via)).copied().flatten();
-                (
-                    ContactStatus::Monitor,
-                    Some(c.first_exposure_s),
-                    until,
-                    until,
-                    String::new(),
-                    rule.map(|r| r.document.clone()).unwrap_or_default(),
-                )
-            }
-            // An F1 the rule in force does not quarantine monitors its health from the
-            // exposure; with no rule, there is no end to state.
-            (_, r, f1) => (
-                ContactStatus::Monitor,
-                None,
-                None,
-                f1.map(|f1| days_after(last, f1.follow_up_days())),
-                String::new(),
-                r.map(|r| r.document.clone()).unwrap_or_default(),
-            ),
-        };
+        let plan = plan_for(
+            &app.policies,
+            c.degree,
+            last,
+            c.first_exposure_s,
+            immunity.get(&person_id).copied().unwrap_or_default(),
+            f1_until.get(&id_of(c.via)).copied().flatten(),
+        );
+        let Plan {
+            status,
+            quarantine_from_s: from_s,
+            quarantine_until_s: until_s,
+            follow_up_until_s: follow_up_s,
+            test_days,
+            policy: doc,
+        } = plan;
         if c.degree == 1 {
             f1_until.insert(person_id, until_s);
         }
@@ -393,6 +362,87 @@ pub async fn trace_and_record(
         f2: traced.degree(2).count(),
         truncated: traced.truncated,
     })
+}
+
+/// What is asked of a recorded contact and until when, from the quarantine rule in force on
+/// the day of last exposure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub status: ContactStatus,
+    pub quarantine_from_s: Option<i64>,
+    pub quarantine_until_s: Option<i64>,
+    pub follow_up_until_s: Option<i64>,
+    /// Days of quarantine on which a test is due, e.g. "1,7".
+    pub test_days: String,
+    /// The legal document the dates come from ("" with no rule in force).
+    pub policy: String,
+}
+
+/// The plan of a contact of degree `degree` (1 or 2) last exposed at `last_s` (first at
+/// `first_exposure_s`): an F1 is quarantined (then self-monitors) or monitored as the rule in
+/// force that day says, by whether it was fully vaccinated then (`immunity`: the day its
+/// primary series completed and when it recovered, as `Store::immunity_of` gives them); an
+/// F2 is monitored until its F1's quarantine ends (`f1_until_s`). One computation for
+/// tracing (`trace_and_record`) and the F1 lists imported (`import::contacts`).
+pub fn plan_for(
+    policies: &Policies,
+    degree: u8,
+    last_s: i64,
+    first_exposure_s: i64,
+    immunity: (Option<chrono::NaiveDate>, Option<i64>),
+    f1_until_s: Option<i64>,
+) -> Plan {
+    let last = last_s;
+    let rule = policies.quarantine_on(local_date(last)).ok();
+    let (primary_done, recovered_s) = immunity;
+    let vaccinated = rule
+        .and_then(|r| r.fully_vaccinated.as_ref())
+        .is_some_and(|fv| fv.holds(primary_done, recovered_s.map(local_date), local_date(last)));
+    let f1 = rule.map(|r| r.f1(vaccinated));
+    let days_after = |t: i64, days: i64| t + days * 86_400;
+    let (status, from_s, until_s, follow_up_s, test_days, doc) = match (degree, rule, f1) {
+        (1, Some(r), Some(f1)) if r.f1_place.value != QuarantinePlace::None => {
+            let until = days_after(last, f1.days);
+            let days_list: Vec<String> = f1.test_days.iter().map(|d| d.to_string()).collect();
+            (
+                ContactStatus::Quarantine,
+                Some(last),
+                Some(until),
+                // Self-monitoring follows the quarantine.
+                Some(days_after(until, f1.self_monitor_days)),
+                days_list.join(","),
+                r.document.clone(),
+            )
+        }
+        // Monitored until its F1's quarantine ends; the rules give an F2 no
+        // self-monitoring of its own.
+        (2, _, _) => (
+            ContactStatus::Monitor,
+            Some(first_exposure_s),
+            f1_until_s,
+            f1_until_s,
+            String::new(),
+            rule.map(|r| r.document.clone()).unwrap_or_default(),
+        ),
+        // An F1 the rule in force does not quarantine monitors its health from the
+        // exposure; with no rule, there is no end to state.
+        (_, r, f1) => (
+            ContactStatus::Monitor,
+            None,
+            None,
+            f1.map(|f1| days_after(last, f1.follow_up_days())),
+            String::new(),
+            r.map(|r| r.document.clone()).unwrap_or_default(),
+        ),
+    };
+    Plan {
+        status,
+        quarantine_from_s: from_s,
+        quarantine_until_s: until_s,
+        follow_up_until_s: follow_up_s,
+        test_days,
+        policy: doc,
+    }
 }
 
 /// The last moment of exposure a contact's reasons show (quarantine counts from it).

@@ -20,8 +20,8 @@ pub struct ImportArgs {
     #[arg(long = "as", value_name = "USERNAME")]
     pub user: String,
     /// What the file lists: `cases` (persons with their cases, an F0 line list), `doses`
-    /// (a vaccination list of registered persons) or `labs` (lab results of registered
-    /// persons).
+    /// (a vaccination list of registered persons), `labs` (lab results of registered
+    /// persons) or `contacts` (an F1 list: contacts with their source F0).
     #[arg(long, default_value = "cases")]
     pub kind: String,
     /// Lines of suspected duplicates to merge into the registered person (comma-separated);
@@ -90,7 +90,10 @@ fn report(preview: &app::import::Preview) {
 
 pub async fn run(a: ImportArgs) -> Result<()> {
     let Some(kind) = Kind::parse(&a.kind) else {
-        bail!("unknown kind {:?}: use cases, doses or labs", a.kind);
+        bail!(
+            "unknown kind {:?}: use cases, doses, labs or contacts",
+            a.kind
+        );
     };
     let bytes = std::fs::read(&a.file).with_context(|| format!("reading {}", a.file.display()))?;
     let store = crate::open_migrated(&a.db.db).await?;
@@ -161,6 +164,12 @@ pub async fn run(a: ImportArgs) -> Result<()> {
                     d.record.id, k.new, k.matched
                 ),
                 Kind::Doses => println!("import {}: {} doses recorded", d.record.id, k.matched),
+                Kind::Contacts => println!(
+                    "import {}: {} contacts recorded ({} persons registered with them)",
+                    d.record.id,
+                    k.new + k.matched,
+                    k.new
+                ),
                 Kind::Labs => println!(
                     "import {}: {} results added to cases, {} new cases from positive results",
                     d.record.id, k.matched, k.new

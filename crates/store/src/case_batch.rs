@@ -41,7 +41,10 @@ pub fn row_field(row: usize, field: &str) -> String {
 }
 
 /// A store refusal of one row as named fields; any other error is not a refusal.
-fn row_refusal(row: usize, e: StoreError) -> std::result::Result<Vec<FieldError>, StoreError> {
+pub(crate) fn row_refusal(
+    row: usize,
+    e: StoreError,
+) -> std::result::Result<Vec<FieldError>, StoreError> {
     match e {
         StoreError::Invalid(fields) | StoreError::Conflict(fields) => Ok(fields
             .into_iter()

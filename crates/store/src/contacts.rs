@@ -343,10 +343,30 @@ impl Store {
         now_s: i64,
     ) -> Result<u64> {
         let mut tx = self.pool.begin().await?;
+        let n = self
+            .persist_contacts_in(&mut tx, caller, case, rows, residences, "traced", now_s)
+            .await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// [`Store::persist_contacts`] in `tx` (an import writes its contacts with its record
+    /// in one transaction); `how` starts the audit's detail ("traced", "imported").
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn persist_contacts_in(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        caller: &Caller,
+        case: CaseId,
+        rows: &[ContactRow],
+        residences: &HashMap<i64, Residence>,
+        how: &str,
+        now_s: i64,
+    ) -> Result<u64> {
         let existing: std::collections::HashSet<i64> =
             sqlx::query("SELECT person_id FROM contacts WHERE case_id = $1")
                 .bind(case.0)
-                .fetch_all(&mut *tx)
+                .fetch_all(&mut **tx)
                 .await?
                 .iter()
                 .map(|r| r.try_get(0))
@@ -378,7 +398,7 @@ impl Store {
             ]);
         }
         let n = insert_rows(
-            &mut tx,
+            tx,
             self.dialect,
             "contacts",
             &[
@@ -405,7 +425,7 @@ impl Store {
         )
         .await?;
         audit::append(
-            &mut tx,
+            tx,
             self.dialect,
             [AuditEntry {
                 user: Some(caller.user.id),
@@ -413,12 +433,11 @@ impl Store {
                 action: AuditAction::Update,
                 entity: "case",
                 entity_id: case.to_string(),
-                detail: Some(format!("traced: {n} new contacts")),
+                detail: Some(format!("{how}: {n} new contacts")),
             }],
             now_s,
         )
         .await?;
-        tx.commit().await?;
         Ok(n)
     }
 

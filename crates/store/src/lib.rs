@@ -22,6 +22,7 @@ mod day_activity;
 mod facilities;
 mod fhir_ids;
 mod followup;
+mod import_contacts;
 mod import_kinds;
 mod import_lines;
 mod import_writer;
@@ -74,6 +75,7 @@ pub use followup::{
     FollowCount, FollowUpChange, FollowedContact, NewContactTest, NewFollowUp, StoredFollowUp,
     WorkList, WorkListQuery, ASSIGN_MAX,
 };
+pub use import_contacts::{BirthKey, ContactImportRow, ContactPerson};
 pub use import_kinds::LabRow;
 pub use import_writer::{ImportBegun, ImportWriter};
 pub use imports::{ImportCommit, ImportCounts, ImportRecord, NewImport, PersonKeys, StoredUpload};

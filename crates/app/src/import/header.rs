@@ -41,10 +41,24 @@ pub enum Field {
     DosePlace,
     /// Of a lab list: the laboratory's sample id.
     SampleId,
+    /// Of an F1 list: the source case's id ("Mã F0").
+    SourceCase,
+    /// The source person's national ID ("CCCD F0").
+    SourceNationalId,
+    /// The source person's name ("Họ tên F0").
+    SourceName,
+    /// The source person's birth date or year ("Năm sinh F0").
+    SourceBirth,
+    /// F1 or F2 (F1 when absent).
+    Degree,
+    /// The last exposure to the source ("Ngày tiếp xúc cuối").
+    ExposedAt,
+    /// The relation to the source or the place of contact ("Mối quan hệ", "Nơi tiếp xúc").
+    Relation,
 }
 
 impl Field {
-    pub const ALL: [Field; 23] = [
+    pub const ALL: [Field; 30] = [
         Field::FullName,
         Field::Birth,
         Field::Sex,
@@ -68,6 +82,13 @@ impl Field {
         Field::GivenOn,
         Field::DosePlace,
         Field::SampleId,
+        Field::SourceCase,
+        Field::SourceNationalId,
+        Field::SourceName,
+        Field::SourceBirth,
+        Field::Degree,
+        Field::ExposedAt,
+        Field::Relation,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -95,6 +116,13 @@ impl Field {
             Field::GivenOn => "given_on",
             Field::DosePlace => "dose_place",
             Field::SampleId => "sample_id",
+            Field::SourceCase => "source_case",
+            Field::SourceNationalId => "source_national_id",
+            Field::SourceName => "source_name",
+            Field::SourceBirth => "source_birth",
+            Field::Degree => "degree",
+            Field::ExposedAt => "exposed_at",
+            Field::Relation => "relation",
         }
     }
 
@@ -380,6 +408,103 @@ const SYNONYMS: &[(Field, &[&str])] = &[
             "specimen id",
         ],
     ),
+    // F1 lists: the columns of the contact's exposure (the source's own columns are
+    // `SOURCE_SYNONYMS`, read before these for kind `contacts`).
+    (
+        Field::Degree,
+        &[
+            "f1 f2",
+            "loai tiep xuc",
+            "cap tiep xuc",
+            "muc do tiep xuc",
+            "degree",
+            "contact degree",
+        ],
+    ),
+    (
+        Field::ExposedAt,
+        &[
+            "ngay tiep xuc cuoi",
+            "ngay tiep xuc cuoi cung",
+            "ngay tiep xuc",
+            "thoi gian tiep xuc",
+            "thoi gian tiep xuc cuoi",
+            "ngay tiep xuc gan nhat",
+            "last exposure",
+            "last exposure date",
+            "exposure date",
+            "exposed at",
+        ],
+    ),
+    (
+        Field::Relation,
+        &[
+            "moi quan he",
+            "quan he",
+            "quan he voi f0",
+            "moi quan he voi f0",
+            "noi tiep xuc",
+            "dia diem tiep xuc",
+            "hoan canh tiep xuc",
+            "relation",
+            "relationship",
+            "contact setting",
+            "place of contact",
+        ],
+    ),
+];
+
+/// An F1 list's headers naming its source case and person: "Họ tên F0" there is the
+/// source's name, while an F0 list means its own person by it, so for kind `contacts`
+/// these are read first and win over `SYNONYMS`.
+const SOURCE_SYNONYMS: &[(Field, &[&str])] = &[
+    (
+        Field::SourceCase,
+        &[
+            "ma f0",
+            "ma ca f0",
+            "ma ca benh",
+            "ma ca benh f0",
+            "ma so f0",
+            "ma benh nhan f0",
+            "source case",
+            "source case id",
+            "case id",
+        ],
+    ),
+    (
+        Field::SourceNationalId,
+        &[
+            "cccd f0",
+            "cmnd f0",
+            "cccd cmnd f0",
+            "cmnd cccd f0",
+            "so cccd f0",
+            "source national id",
+        ],
+    ),
+    (
+        Field::SourceName,
+        &[
+            "ho ten f0",
+            "ho va ten f0",
+            "ten f0",
+            "ho ten ca benh",
+            "ho ten nguoi f0",
+            "source name",
+            "source case name",
+        ],
+    ),
+    (
+        Field::SourceBirth,
+        &[
+            "nam sinh f0",
+            "ngay sinh f0",
+            "source birth year",
+            "source birth date",
+            "source birth",
+        ],
+    ),
 ];
 
 /// A header folded for matching: lower case without diacritics, punctuation as spaces,
@@ -397,10 +522,25 @@ pub fn fold_header(h: &str) -> String {
 /// The field a header names, if recognised.
 pub fn recognise(header: &str) -> Option<Field> {
     let h = fold_header(header);
-    SYNONYMS
+    find_in(SYNONYMS, &h)
+}
+
+fn find_in(table: &[(Field, &[&str])], folded: &str) -> Option<Field> {
+    table
         .iter()
-        .find(|(_, words)| words.contains(&h.as_str()))
+        .find(|(_, words)| words.contains(&folded))
         .map(|(f, _)| *f)
+}
+
+/// The field a header names in a list of `kind`: a kind's own table first (an F1 list's
+/// "Họ tên F0" is its source's name), then the common one.
+pub fn recognise_as(kind: super::Kind, header: &str) -> Option<Field> {
+    let h = fold_header(header);
+    let own = match kind {
+        super::Kind::Contacts => find_in(SOURCE_SYNONYMS, &h),
+        _ => None,
+    };
+    own.or_else(|| find_in(SYNONYMS, &h))
 }
 
 /// The field of each column (none: the column is not read). A field is given to one
@@ -411,6 +551,15 @@ pub struct Mapping(pub Vec<Option<Field>>);
 impl Mapping {
     /// The mapping proposed for these headers.
     pub fn propose(headers: &[String]) -> Mapping {
+        Mapping::propose_with(headers, recognise)
+    }
+
+    /// The mapping proposed for these headers in a list of `kind` ([`recognise_as`]).
+    pub fn propose_for(kind: super::Kind, headers: &[String]) -> Mapping {
+        Mapping::propose_with(headers, |h| recognise_as(kind, h))
+    }
+
+    fn propose_with(headers: &[String], recognise: impl Fn(&str) -> Option<Field>) -> Mapping {
         let mut taken = Vec::new();
         Mapping(
             headers
@@ -432,14 +581,26 @@ impl Mapping {
     /// A saved mapping (by header text) laid over these headers: a saved header decides
     /// its column; a header it does not know keeps the proposal.
     pub fn with_saved(headers: &[String], saved: &[(String, Option<Field>)]) -> Mapping {
-        let mut m = Mapping::propose(headers);
+        Mapping::propose(headers).saved_over(headers, saved)
+    }
+
+    /// [`Mapping::with_saved`] over the proposal for a list of `kind`.
+    pub fn with_saved_for(
+        kind: super::Kind,
+        headers: &[String],
+        saved: &[(String, Option<Field>)],
+    ) -> Mapping {
+        Mapping::propose_for(kind, headers).saved_over(headers, saved)
+    }
+
+    fn saved_over(mut self, headers: &[String], saved: &[(String, Option<Field>)]) -> Mapping {
         for (i, h) in headers.iter().enumerate() {
             let key = fold_header(h);
             if let Some((_, f)) = saved.iter().find(|(s, _)| fold_header(s) == key) {
-                m.set(i, *f);
+                self.set(i, *f);
             }
         }
-        m
+        self
     }
 
     /// Gives column `col` to `field` (taking it from any other column).
@@ -481,6 +642,46 @@ mod tests {
             assert_eq!(recognise(h), Some(f), "{h}");
         }
         assert_eq!(recognise("Ghi chú"), None);
+    }
+
+    #[test]
+    fn an_f1_list_reads_the_f0_columns_as_its_source() {
+        let headers: Vec<String> = [
+            "Họ tên F0",
+            "Họ tên",
+            "Năm sinh F0",
+            "Năm sinh",
+            "CCCD F0",
+            "CCCD",
+            "Mã F0",
+            "Ngày tiếp xúc cuối",
+            "Mối quan hệ",
+            "F1/F2",
+        ]
+        .map(String::from)
+        .to_vec();
+        let m = Mapping::propose_for(crate::import::Kind::Contacts, &headers);
+        assert_eq!(
+            m.0,
+            vec![
+                Some(Field::SourceName),
+                Some(Field::FullName),
+                Some(Field::SourceBirth),
+                Some(Field::Birth),
+                Some(Field::SourceNationalId),
+                Some(Field::NationalId),
+                Some(Field::SourceCase),
+                Some(Field::ExposedAt),
+                Some(Field::Relation),
+                Some(Field::Degree),
+            ]
+        );
+        // An F0 list keeps reading "Họ tên F0" as its own person's name.
+        assert_eq!(recognise("Họ tên F0"), Some(Field::FullName));
+        assert_eq!(
+            recognise_as(crate::import::Kind::Cases, "Họ tên F0"),
+            Some(Field::FullName)
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! Kinds other than F0 lists (contacts, lab results, doses…) are further [`Kind`]s with
 //! their own fields and row parser; reading, mapping, matching and the record are shared.
 
+mod contacts;
 mod doses;
 pub mod header;
 mod labs;
@@ -49,6 +50,8 @@ pub enum Kind {
     Doses,
     /// Lab results of registered persons (`labs.rs`).
     Labs,
+    /// F1 lists: contacts with their source case (`contacts.rs`).
+    Contacts,
 }
 
 impl Kind {
@@ -57,6 +60,7 @@ impl Kind {
             Kind::Cases => "cases",
             Kind::Doses => "doses",
             Kind::Labs => "labs",
+            Kind::Contacts => "contacts",
         }
     }
 
@@ -65,6 +69,7 @@ impl Kind {
             "cases" => Some(Kind::Cases),
             "doses" => Some(Kind::Doses),
             "labs" => Some(Kind::Labs),
+            "contacts" => Some(Kind::Contacts),
             _ => None,
         }
     }
@@ -301,9 +306,9 @@ impl App {
         let mapping = match saved {
             Some(name) => {
                 let saved = self.import_mapping(upload.kind, name).await?;
-                Mapping::with_saved(&headers, &saved.unwrap_or_default())
+                Mapping::with_saved_for(upload.kind, &headers, &saved.unwrap_or_default())
             }
-            None => Mapping::propose(&headers),
+            None => Mapping::propose_for(upload.kind, &headers),
         };
         Ok((headers, mapping))
     }
@@ -380,6 +385,10 @@ impl App {
                 let judged = self.judge_labs(caller, upload, mapping, progress);
                 return Ok(judged.await?.0);
             }
+            Kind::Contacts => {
+                let judged = self.judge_contacts(caller, upload, mapping, choices, progress);
+                return Ok(judged.await?.0);
+            }
         }
         self.judge(caller, upload, mapping, choices, progress, None)
             .await
@@ -424,6 +433,11 @@ impl App {
             Kind::Cases => {}
             Kind::Doses => return self.commit_doses(caller, upload, mapping, progress).await,
             Kind::Labs => return self.commit_labs(caller, upload, mapping, progress).await,
+            Kind::Contacts => {
+                return self
+                    .commit_contacts(caller, upload, mapping, choices, progress)
+                    .await
+            }
         }
         // The record first, in a transaction left open: each batch of rows is written in it
         // as soon as it is judged (by a task of its own, while the next batch is judged), so

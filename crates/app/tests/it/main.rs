@@ -10,6 +10,7 @@ mod checkins;
 mod followup;
 mod forecast;
 mod import;
+mod import_contacts;
 mod import_kinds;
 mod infectious;
 mod persons;

@@ -83,11 +83,7 @@ fn doses_and_lab_results_are_imported_from_the_command_line() {
 
     let o = import("venues", &labs);
     assert!(!o.status.success());
-    assert!(
-        stderr(&o).contains("cases, doses or labs"),
-        "{}",
-        stderr(&o)
-    );
+    assert!(stderr(&o).contains("use cases, doses"), "{}", stderr(&o));
     for p in [cases, doses, labs] {
         let _ = std::fs::remove_file(p);
     }

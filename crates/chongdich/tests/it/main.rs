@@ -1,6 +1,7 @@
 //! The `chongdich` binary as a user runs it: migrate, accounts, units, demo and serve.
 
 mod aid;
+mod import_contacts;
 mod import_kinds;
 
 use std::io::{Read, Write};

@@ -267,7 +267,7 @@ fn preview_dto(p: Preview, lang: Lang) -> PreviewDto {
 /// new (matched, suspected duplicates, already imported, refused with line, column and
 /// reason in the caller's language) and the proposed or given mapping.
 #[utoipa::path(post, path = "/api/v1/imports/preview", params(
-    ("kind" = String, Query, description = "cases, doses or labs"),
+    ("kind" = String, Query, description = "cases, doses, labs or contacts"),
     ("file_name" = Option<String>, Query),
     ("mapping" = Option<String>, Query),
     ("merge" = Option<String>, Query),
@@ -299,7 +299,7 @@ pub async fn preview(
 /// transaction, or nothing. 201 with the record; 200 with the earlier record when the same
 /// file was committed before (nothing changed).
 #[utoipa::path(post, path = "/api/v1/imports", params(
-    ("kind" = String, Query, description = "cases, doses or labs"),
+    ("kind" = String, Query, description = "cases, doses, labs or contacts"),
     ("file_name" = Option<String>, Query),
     ("mapping" = Option<String>, Query),
     ("merge" = Option<String>, Query),
@@ -357,7 +357,7 @@ pub struct UploadDto {
 /// Keeps a file for the import page (its preview and commit are pages that name it): the
 /// file must be a sheet with a header row. Only its uploader reads it, for a day.
 #[utoipa::path(post, path = "/api/v1/imports/uploads", params(
-    ("kind" = String, Query, description = "cases, doses or labs"),
+    ("kind" = String, Query, description = "cases, doses, labs or contacts"),
     ("file_name" = Option<String>, Query),
 ), request_body(content = Vec<u8>, content_type = "application/octet-stream"), responses(
     (status = 201, body = UploadDto),

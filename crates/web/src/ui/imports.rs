@@ -128,6 +128,7 @@ pub(super) async fn new_form(ui: Ui) -> Response {
                     option value="cases" selected { (t(lang, "import-kind-cases")) }
                     option value="doses" { (t(lang, "import-kind-doses")) }
                     option value="labs" { (t(lang, "import-kind-labs")) }
+                    option value="contacts" { (t(lang, "import-kind-contacts")) }
                 }
             }
             p {
@@ -403,7 +404,8 @@ pub(super) async fn save_mapping(
         Ok(h) => h,
         Err(e) => return read_failed(&ui, e.into()),
     };
-    let mapping = mapping_of(&form, headers.len()).unwrap_or_else(|| Mapping::propose(&headers));
+    let mapping =
+        mapping_of(&form, headers.len()).unwrap_or_else(|| Mapping::propose_for(kind, &headers));
     let Some(name) = value(&form, "name") else {
         return ui.fail(StatusCode::BAD_REQUEST);
     };

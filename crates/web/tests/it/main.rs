@@ -24,6 +24,7 @@ mod facility_entry;
 mod fhir;
 mod followup;
 mod forecast;
+mod import_contacts;
 mod import_kinds;
 mod imports;
 mod path_ids;
