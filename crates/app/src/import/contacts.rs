@@ -454,6 +454,7 @@ impl App {
             return Ok(Committed {
                 record,
                 written: false,
+                judged: None,
             });
         }
         let file_name = upload.stored_name();
@@ -482,7 +483,7 @@ impl App {
             .store
             .commit_contact_import(caller, &import, &rows, self.now_s())
             .await;
-        super::committed(written, |fields| {
+        super::committed(written, preview, |fields| {
             named::refused_at_commit(&sheet, &lines, &fields, &|f| {
                 Field::of_form_field(f).or(Some(Field::FullName))
             })
