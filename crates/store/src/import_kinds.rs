@@ -35,7 +35,7 @@ fn row_errors(n: usize, errors: Vec<FieldError>) -> impl Iterator<Item = FieldEr
 
 impl Store {
     /// Inserts the import's record in `tx`; none when the same file holds the key already.
-    async fn insert_import_in(
+    pub(crate) async fn insert_import_in(
         &self,
         tx: &mut sqlx::Transaction<'_, sqlx::Any>,
         caller: &Caller,
@@ -76,7 +76,7 @@ impl Store {
     }
 
     /// The record of a file whose key another commit took meanwhile.
-    async fn taken(&self, import: &NewImport<'_>) -> Result<ImportCommit> {
+    pub(crate) async fn taken(&self, import: &NewImport<'_>) -> Result<ImportCommit> {
         match self.import_by_hash(import.kind, import.sha256).await? {
             Some(done) => Ok(ImportCommit::AlreadyImported(done)),
             None => Err(StoreError::Corrupt(

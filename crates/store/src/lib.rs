@@ -24,6 +24,7 @@ mod fhir_ids;
 mod followup;
 mod import_kinds;
 mod import_lines;
+mod import_places;
 mod imports;
 pub mod kept;
 mod migrate;

@@ -41,10 +41,23 @@ pub enum Field {
     DosePlace,
     /// Of a lab list: the laboratory's sample id.
     SampleId,
+    /// Of a venue list: the place's name ("Chợ Hàng Da").
+    VenueName,
+    /// Of a venue list: what kind of place ("Chợ", "Nhà hàng", "market").
+    VenueKind,
+    Capacity,
+    /// Opening and closing hours, "HH:MM".
+    Opens,
+    Closes,
+    /// Of a check-in list: our venue's id or its QR poster's code.
+    VenueCode,
+    /// Of a check-in list: the times in and out.
+    TimeIn,
+    TimeOut,
 }
 
 impl Field {
-    pub const ALL: [Field; 23] = [
+    pub const ALL: [Field; 31] = [
         Field::FullName,
         Field::Birth,
         Field::Sex,
@@ -68,6 +81,14 @@ impl Field {
         Field::GivenOn,
         Field::DosePlace,
         Field::SampleId,
+        Field::VenueName,
+        Field::VenueKind,
+        Field::Capacity,
+        Field::Opens,
+        Field::Closes,
+        Field::VenueCode,
+        Field::TimeIn,
+        Field::TimeOut,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -95,6 +116,14 @@ impl Field {
             Field::GivenOn => "given_on",
             Field::DosePlace => "dose_place",
             Field::SampleId => "sample_id",
+            Field::VenueName => "venue_name",
+            Field::VenueKind => "venue_kind",
+            Field::Capacity => "capacity",
+            Field::Opens => "opens",
+            Field::Closes => "closes",
+            Field::VenueCode => "venue_code",
+            Field::TimeIn => "time_in",
+            Field::TimeOut => "time_out",
         }
     }
 
@@ -378,6 +407,98 @@ const SYNONYMS: &[(Field, &[&str])] = &[
             "sample id",
             "sample code",
             "specimen id",
+        ],
+    ),
+    // Venue lists a district kept.
+    (
+        Field::VenueName,
+        &[
+            "ten dia diem",
+            "ten co so",
+            "ten dia diem kinh doanh",
+            "dia diem",
+            "co so",
+            "venue",
+            "venue name",
+            "place name",
+        ],
+    ),
+    (
+        Field::VenueKind,
+        &[
+            "loai",
+            "loai dia diem",
+            "loai hinh",
+            "loai hinh kinh doanh",
+            "loai co so",
+            "kind",
+            "type",
+            "venue kind",
+            "venue type",
+        ],
+    ),
+    (
+        Field::Capacity,
+        &["suc chua", "so nguoi toi da", "capacity", "max people"],
+    ),
+    (
+        Field::Opens,
+        &[
+            "gio mo cua",
+            "mo cua",
+            "gio mo",
+            "opens",
+            "opening time",
+            "open",
+            "opening hour",
+        ],
+    ),
+    (
+        Field::Closes,
+        &[
+            "gio dong cua",
+            "dong cua",
+            "gio dong",
+            "closes",
+            "closing time",
+            "close",
+            "closing hour",
+        ],
+    ),
+    // Check-ins exported by another system.
+    (
+        Field::VenueCode,
+        &[
+            "ma dia diem",
+            "ma qr",
+            "ma qr dia diem",
+            "venue id",
+            "venue code",
+            "qr code",
+        ],
+    ),
+    (
+        Field::TimeIn,
+        &[
+            "gio vao",
+            "thoi gian vao",
+            "thoi diem vao",
+            "check in",
+            "checkin",
+            "time in",
+            "check in time",
+        ],
+    ),
+    (
+        Field::TimeOut,
+        &[
+            "gio ra",
+            "thoi gian ra",
+            "thoi diem ra",
+            "check out",
+            "checkout",
+            "time out",
+            "check out time",
         ],
     ),
 ];

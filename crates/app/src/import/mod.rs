@@ -10,17 +10,19 @@
 //! Kinds other than F0 lists (contacts, lab results, doses…) are further [`Kind`]s with
 //! their own fields and row parser; reading, mapping, matching and the record are shared.
 
+mod checkins;
 mod doses;
 pub mod header;
 mod labs;
 mod named;
 pub mod read;
 pub mod row;
+mod venues;
 
 use std::collections::{HashMap, HashSet};
 
 use domain::person::NewPerson;
-use domain::{FieldError, PersonId, Reason};
+use domain::{FieldError, PersonId, Reason, VenueId};
 use sha2::{Digest, Sha256};
 use store::{
     Caller, ImportCommit, ImportCounts, ImportRecord, LineCase, LinePerson, NewImport, PairReason,
@@ -49,6 +51,10 @@ pub enum Kind {
     Doses,
     /// Lab results of registered persons (`labs.rs`).
     Labs,
+    /// Venues a district kept (`venues.rs`).
+    Venues,
+    /// Check-ins exported by another system (`checkins.rs`).
+    Checkins,
 }
 
 impl Kind {
@@ -57,6 +63,8 @@ impl Kind {
             Kind::Cases => "cases",
             Kind::Doses => "doses",
             Kind::Labs => "labs",
+            Kind::Venues => "venues",
+            Kind::Checkins => "checkins",
         }
     }
 
@@ -65,6 +73,8 @@ impl Kind {
             "cases" => Some(Kind::Cases),
             "doses" => Some(Kind::Doses),
             "labs" => Some(Kind::Labs),
+            "venues" => Some(Kind::Venues),
+            "checkins" => Some(Kind::Checkins),
             _ => None,
         }
     }
@@ -134,6 +144,8 @@ pub enum Outcome {
     Suspected(PersonId, PairReason),
     /// Already imported: the person has this case (the same sample time).
     Already(PersonId),
+    /// Of a venue list: this venue is registered (the same folded name in the same commune).
+    VenueAlready(VenueId),
     Refused(Vec<RowError>),
 }
 
@@ -373,6 +385,14 @@ impl App {
                 let judged = self.judge_labs(caller, upload, mapping, progress);
                 return Ok(judged.await?.0);
             }
+            Kind::Venues => {
+                let judged = self.judge_venues(caller, upload, mapping, progress);
+                return Ok(judged.await?.0);
+            }
+            Kind::Checkins => {
+                let judged = self.judge_checkins(caller, upload, mapping, progress);
+                return Ok(judged.await?.0);
+            }
         }
         let (preview, _) = self
             .judge(caller, upload, mapping, choices, progress)
@@ -418,6 +438,12 @@ impl App {
             Kind::Cases => {}
             Kind::Doses => return self.commit_doses(caller, upload, mapping, progress).await,
             Kind::Labs => return self.commit_labs(caller, upload, mapping, progress).await,
+            Kind::Venues => return self.commit_venues(caller, upload, mapping, progress).await,
+            Kind::Checkins => {
+                return self
+                    .commit_checkins(caller, upload, mapping, progress)
+                    .await
+            }
         }
         let (preview, ready) = self
             .judge(caller, upload, mapping, choices, progress)
@@ -703,7 +729,7 @@ impl App {
                     Outcome::New => counts.new += 1,
                     Outcome::Matched(_) => counts.matched += 1,
                     Outcome::Suspected(..) => counts.suspected += 1,
-                    Outcome::Already(_) => counts.already += 1,
+                    Outcome::Already(_) | Outcome::VenueAlready(_) => counts.already += 1,
                     Outcome::Refused(_) => counts.refused += 1,
                 }
                 // Kept for display: the first rows of each outcome; the rest only counted.
@@ -859,7 +885,7 @@ fn outcome_index(o: &Outcome) -> usize {
         Outcome::New => 0,
         Outcome::Matched(_) => 1,
         Outcome::Suspected(..) => 2,
-        Outcome::Already(_) => 3,
+        Outcome::Already(_) | Outcome::VenueAlready(_) => 3,
         Outcome::Refused(_) => 4,
     }
 }
