@@ -20,8 +20,9 @@ pub struct ImportArgs {
     #[arg(long = "as", value_name = "USERNAME")]
     pub user: String,
     /// What the file lists: `cases` (persons with their cases, an F0 line list), `doses`
-    /// (a vaccination list of registered persons) or `labs` (lab results of registered
-    /// persons).
+    /// (a vaccination list of registered persons), `labs` (lab results of registered
+    /// persons), `venues` (a list of places) or `checkins` (check-ins exported by another
+    /// system, of registered persons at registered venues).
     #[arg(long, default_value = "cases")]
     pub kind: String,
     /// Lines of suspected duplicates to merge into the registered person (comma-separated);
@@ -63,7 +64,10 @@ fn rows_bar(what: &'static str) -> ProgressBar {
 
 pub async fn run(a: ImportArgs) -> Result<()> {
     let Some(kind) = Kind::parse(&a.kind) else {
-        bail!("unknown kind {:?}: use cases, doses or labs", a.kind);
+        bail!(
+            "unknown kind {:?}: use cases, doses, labs, venues or checkins",
+            a.kind
+        );
     };
     let bytes = std::fs::read(&a.file).with_context(|| format!("reading {}", a.file.display()))?;
     let store = crate::open_migrated(&a.db.db).await?;
@@ -149,6 +153,11 @@ pub async fn run(a: ImportArgs) -> Result<()> {
                 Kind::Labs => println!(
                     "import {}: {} results added to cases, {} new cases from positive results",
                     d.record.id, k.matched, k.new
+                ),
+                Kind::Venues => println!("import {}: {} venues registered", d.record.id, k.new),
+                Kind::Checkins => println!(
+                    "import {}: {} check-ins recorded (traceable now)",
+                    d.record.id, k.matched
                 ),
             }
             Ok(())

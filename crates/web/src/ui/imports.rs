@@ -127,6 +127,8 @@ pub(super) async fn new_form(ui: Ui) -> Response {
                     option value="cases" selected { (t(lang, "import-kind-cases")) }
                     option value="doses" { (t(lang, "import-kind-doses")) }
                     option value="labs" { (t(lang, "import-kind-labs")) }
+                    option value="venues" { (t(lang, "import-kind-venues")) }
+                    option value="checkins" { (t(lang, "import-kind-checkins")) }
                 }
             }
             p {
