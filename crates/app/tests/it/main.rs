@@ -11,6 +11,7 @@ mod followup;
 mod forecast;
 mod import;
 mod import_kinds;
+mod import_places;
 mod infectious;
 mod persons;
 mod quarantine;
