@@ -81,10 +81,10 @@ fn doses_and_lab_results_are_imported_from_the_command_line() {
         stdout(&o)
     );
 
-    let o = import("venues", &labs);
+    let o = import("parcels", &labs);
     assert!(!o.status.success());
     assert!(
-        stderr(&o).contains("cases, doses or labs"),
+        stderr(&o).contains("cases, doses, labs, venues or checkins"),
         "{}",
         stderr(&o)
     );

@@ -2,6 +2,7 @@
 
 mod aid;
 mod import_kinds;
+mod import_places;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

@@ -25,6 +25,7 @@ mod fhir;
 mod followup;
 mod forecast;
 mod import_kinds;
+mod import_places;
 mod imports;
 mod path_ids;
 mod person_entry;
