@@ -115,10 +115,9 @@ impl Store {
         now_s: i64,
     ) -> Result<Ingested> {
         let plan = self
-            .plan_checkins(&mut **tx, caller, items, default_stay_s, now_s)
+            .plan_checkins(tx, caller, items, default_stay_s, now_s)
             .await?;
-        self.insert_checkins(&mut **tx, caller, items, plan, now_s)
-            .await
+        self.insert_checkins(tx, caller, items, plan, now_s).await
     }
 
     /// Each item decided (its person and venue looked up on `conn`), nothing written: the

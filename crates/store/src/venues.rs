@@ -142,7 +142,7 @@ impl Store {
         now_s: i64,
     ) -> Result<Venue> {
         let invalid = |r| StoreError::Invalid(vec![domain::FieldError::new("unit", r)]);
-        let unit = crate::units::unit_on(&mut **tx, new.structure, &new.unit_code)
+        let unit = crate::units::unit_on(tx, new.structure, &new.unit_code)
             .await?
             .ok_or_else(|| invalid(domain::Reason::NotFound))?;
         if !caller.scope.contains(new.structure, &unit.path) {
@@ -188,7 +188,7 @@ impl Store {
             .execute(&mut **tx)
             .await?;
         audit::append(
-            &mut **tx,
+            tx,
             self.dialect,
             [AuditEntry {
                 user: (caller.user.id.0 != 0).then_some(caller.user.id),
