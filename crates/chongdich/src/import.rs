@@ -21,7 +21,9 @@ pub struct ImportArgs {
     pub user: String,
     /// What the file lists: `cases` (persons with their cases, an F0 line list), `doses`
     /// (a vaccination list of registered persons), `labs` (lab results of registered
-    /// persons) or `contacts` (an F1 list: contacts with their source F0).
+    /// persons), `contacts` (an F1 list: contacts with their source F0), `venues` (a list of
+    /// places) or `checkins` (check-ins exported by another system, of registered persons at
+    /// registered venues).
     #[arg(long, default_value = "cases")]
     pub kind: String,
     /// Lines of suspected duplicates to merge into the registered person (comma-separated);
@@ -91,7 +93,7 @@ fn report(preview: &app::import::Preview) {
 pub async fn run(a: ImportArgs) -> Result<()> {
     let Some(kind) = Kind::parse(&a.kind) else {
         bail!(
-            "unknown kind {:?}: use cases, doses, labs or contacts",
+            "unknown kind {:?}: use cases, doses, labs, contacts, venues or checkins",
             a.kind
         );
     };
@@ -173,6 +175,11 @@ pub async fn run(a: ImportArgs) -> Result<()> {
                 Kind::Labs => println!(
                     "import {}: {} results added to cases, {} new cases from positive results",
                     d.record.id, k.matched, k.new
+                ),
+                Kind::Venues => println!("import {}: {} venues registered", d.record.id, k.new),
+                Kind::Checkins => println!(
+                    "import {}: {} check-ins recorded (traceable now)",
+                    d.record.id, k.matched
                 ),
             }
             Ok(())

@@ -59,6 +59,16 @@ pub const BATCH_MAX: usize = 10_000;
 /// Ids per look-up statement: a whole batch in one (SQLite takes 32,766 parameters).
 const LOOKUP_CHUNK: usize = 10_000;
 
+/// A batch decided, not yet written: the answers so far (an item to insert is `Duplicate`
+/// until its insert says it is new), the rows for `checkins` and `unresolved_checkins` (item
+/// index, values), and the visits of the rows of registered persons by item index.
+struct Plan {
+    outcomes: Vec<ItemOutcome>,
+    rows: Vec<(usize, Vec<Val>)>,
+    visitors: Vec<(usize, Vec<Val>)>,
+    visits: HashMap<usize, crate::VisitRow>,
+}
+
 /// Who an item names.
 enum Who {
     Person(i64),
@@ -81,8 +91,46 @@ impl Store {
         default_stay_s: impl Fn(i64) -> i64,
         now_s: i64,
     ) -> Result<Ingested> {
-        debug_assert!(items.len() <= BATCH_MAX);
         let mut conn = self.pool.acquire().await?;
+        let plan = self
+            .plan_checkins(&mut conn, caller, items, default_stay_s, now_s)
+            .await?;
+        // One transaction: either every accepted item is durable, or none is acknowledged.
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let ingested = self
+            .insert_checkins(&mut tx, caller, items, plan, now_s)
+            .await?;
+        tx.commit().await?;
+        Ok(ingested)
+    }
+
+    /// [`Store::ingest_checkins`] in the caller's transaction (an import's: its check-ins
+    /// are written with the import's record, or none). The items are at most [`BATCH_MAX`].
+    pub async fn ingest_checkins_in(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        caller: &Caller,
+        items: &[CheckinItem],
+        default_stay_s: impl Fn(i64) -> i64,
+        now_s: i64,
+    ) -> Result<Ingested> {
+        let plan = self
+            .plan_checkins(tx, caller, items, default_stay_s, now_s)
+            .await?;
+        self.insert_checkins(tx, caller, items, plan, now_s).await
+    }
+
+    /// Each item decided (its person and venue looked up on `conn`), nothing written: the
+    /// rows to insert and the answers so far.
+    async fn plan_checkins(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        caller: &Caller,
+        items: &[CheckinItem],
+        default_stay_s: impl Fn(i64) -> i64,
+        now_s: i64,
+    ) -> Result<Plan> {
+        debug_assert!(items.len() <= BATCH_MAX);
 
         // Resolve people: ids that exist, and national ids of personal QR codes.
         let ids: Vec<i64> = items
@@ -265,8 +313,29 @@ impl Store {
             }
         }
 
-        // One transaction: either every accepted item is durable, or none is acknowledged.
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        Ok(Plan {
+            outcomes,
+            rows,
+            visitors,
+            visits,
+        })
+    }
+
+    /// Inserts a plan's rows on `tx` (in a transaction) and audits the batch.
+    async fn insert_checkins(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        caller: &Caller,
+        items: &[CheckinItem],
+        plan: Plan,
+        now_s: i64,
+    ) -> Result<Ingested> {
+        let Plan {
+            mut outcomes,
+            rows,
+            visitors,
+            visits,
+        } = plan;
         let mut stored = Vec::new();
         let mut accepted = 0usize;
         for (table, person_col, batch) in [
@@ -319,7 +388,7 @@ impl Store {
                 })
                 .collect();
             crate::audit::append(
-                &mut tx,
+                &mut *tx,
                 self.dialect,
                 [crate::audit::AuditEntry {
                     user: (caller.user.id.0 > 0).then_some(caller.user.id),
@@ -341,7 +410,6 @@ impl Store {
             )
             .await?;
         }
-        tx.commit().await?;
         Ok(Ingested { outcomes, stored })
     }
 

@@ -25,6 +25,7 @@ mod followup;
 mod import_contacts;
 mod import_kinds;
 mod import_lines;
+mod import_places;
 mod import_writer;
 mod imports;
 pub mod kept;

@@ -177,6 +177,23 @@ pub(crate) fn code_col(row: &AnyRow, col: &str) -> Result<UnitCode> {
     UnitCode::parse(&s).map_err(|_| StoreError::Corrupt(format!("{col} = {s:?}")))
 }
 
+/// [`Store::unit_unscoped`] on `conn` (a transaction's: SQLite's one writing connection
+/// is the transaction's until it ends).
+pub(crate) async fn unit_on(
+    conn: &mut sqlx::AnyConnection,
+    structure: Structure,
+    code: &UnitCode,
+) -> Result<Option<Unit>> {
+    let row = sqlx::query(&format!(
+        "SELECT {UNIT_COLUMNS} FROM units WHERE structure = $1 AND code = $2"
+    ))
+    .bind(structure.as_str())
+    .bind(code.as_str())
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref().map(unit_from_row).transpose()
+}
+
 fn unit_from_row(row: &AnyRow) -> Result<Unit> {
     let corrupt = |what: &str| StoreError::Corrupt(format!("units.{what}"));
     let structure: String = row.try_get("structure")?;

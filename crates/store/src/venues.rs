@@ -126,9 +126,23 @@ impl Store {
     /// is `not_found`, one outside the scope `out_of_scope` (units are public: saying so
     /// leaks nothing).
     pub async fn create_venue(&self, caller: &Caller, new: &NewVenue, now_s: i64) -> Result<Venue> {
+        let mut tx = self.pool.begin().await?;
+        let venue = self.create_venue_in(&mut tx, caller, new, now_s).await?;
+        tx.commit().await?;
+        Ok(venue)
+    }
+
+    /// [`Store::create_venue`] in the caller's transaction (an import's: its venues are
+    /// written with the import's record, or none).
+    pub async fn create_venue_in(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        caller: &Caller,
+        new: &NewVenue,
+        now_s: i64,
+    ) -> Result<Venue> {
         let invalid = |r| StoreError::Invalid(vec![domain::FieldError::new("unit", r)]);
-        let unit = self
-            .unit_unscoped(new.structure, &new.unit_code)
+        let unit = crate::units::unit_on(tx, new.structure, &new.unit_code)
             .await?
             .ok_or_else(|| invalid(domain::Reason::NotFound))?;
         if !caller.scope.contains(new.structure, &unit.path) {
@@ -143,7 +157,6 @@ impl Store {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_nanos())
         );
-        let mut tx = self.pool.begin().await?;
         let id: i64 = sqlx::query(
             "INSERT INTO venues (name, kind, structure, unit_code, unit_path, address, capacity,
                                  open_min, close_min, qr_payload, synthetic, created_at_s,
@@ -162,7 +175,7 @@ impl Store {
         .bind(&pending)
         .bind(now_s)
         .bind(domain::text::fold_diacritics(&new.name))
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?
         .try_get(0)?;
         // Payloads count venues from 0 (id − 1), as the simulator's do.
@@ -172,10 +185,10 @@ impl Store {
         sqlx::query("UPDATE venues SET qr_payload = $1 WHERE id = $2")
             .bind(&qr_payload)
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         audit::append(
-            &mut tx,
+            tx,
             self.dialect,
             [AuditEntry {
                 user: (caller.user.id.0 != 0).then_some(caller.user.id),
@@ -188,7 +201,6 @@ impl Store {
             now_s,
         )
         .await?;
-        tx.commit().await?;
         Ok(Venue {
             id: VenueId(id),
             name: new.name.clone(),

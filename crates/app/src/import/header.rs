@@ -55,10 +55,23 @@ pub enum Field {
     ExposedAt,
     /// The relation to the source or the place of contact ("Mối quan hệ", "Nơi tiếp xúc").
     Relation,
+    /// Of a venue list: the place's name ("Chợ Hàng Da").
+    VenueName,
+    /// Of a venue list: what kind of place ("Chợ", "Nhà hàng", "market").
+    VenueKind,
+    Capacity,
+    /// Opening and closing hours, "HH:MM".
+    Opens,
+    Closes,
+    /// Of a check-in list: our venue's id or its QR poster's code.
+    VenueCode,
+    /// Of a check-in list: the times in and out.
+    TimeIn,
+    TimeOut,
 }
 
 impl Field {
-    pub const ALL: [Field; 30] = [
+    pub const ALL: [Field; 38] = [
         Field::FullName,
         Field::Birth,
         Field::Sex,
@@ -89,6 +102,14 @@ impl Field {
         Field::Degree,
         Field::ExposedAt,
         Field::Relation,
+        Field::VenueName,
+        Field::VenueKind,
+        Field::Capacity,
+        Field::Opens,
+        Field::Closes,
+        Field::VenueCode,
+        Field::TimeIn,
+        Field::TimeOut,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -123,6 +144,14 @@ impl Field {
             Field::Degree => "degree",
             Field::ExposedAt => "exposed_at",
             Field::Relation => "relation",
+            Field::VenueName => "venue_name",
+            Field::VenueKind => "venue_kind",
+            Field::Capacity => "capacity",
+            Field::Opens => "opens",
+            Field::Closes => "closes",
+            Field::VenueCode => "venue_code",
+            Field::TimeIn => "time_in",
+            Field::TimeOut => "time_out",
         }
     }
 
@@ -452,6 +481,98 @@ const SYNONYMS: &[(Field, &[&str])] = &[
             "place of contact",
         ],
     ),
+    // Venue lists a district kept.
+    (
+        Field::VenueName,
+        &[
+            "ten dia diem",
+            "ten co so",
+            "ten dia diem kinh doanh",
+            "dia diem",
+            "co so",
+            "venue",
+            "venue name",
+            "place name",
+        ],
+    ),
+    (
+        Field::VenueKind,
+        &[
+            "loai",
+            "loai dia diem",
+            "loai hinh",
+            "loai hinh kinh doanh",
+            "loai co so",
+            "kind",
+            "type",
+            "venue kind",
+            "venue type",
+        ],
+    ),
+    (
+        Field::Capacity,
+        &["suc chua", "so nguoi toi da", "capacity", "max people"],
+    ),
+    (
+        Field::Opens,
+        &[
+            "gio mo cua",
+            "mo cua",
+            "gio mo",
+            "opens",
+            "opening time",
+            "open",
+            "opening hour",
+        ],
+    ),
+    (
+        Field::Closes,
+        &[
+            "gio dong cua",
+            "dong cua",
+            "gio dong",
+            "closes",
+            "closing time",
+            "close",
+            "closing hour",
+        ],
+    ),
+    // Check-ins exported by another system.
+    (
+        Field::VenueCode,
+        &[
+            "ma dia diem",
+            "ma qr",
+            "ma qr dia diem",
+            "venue id",
+            "venue code",
+            "qr code",
+        ],
+    ),
+    (
+        Field::TimeIn,
+        &[
+            "gio vao",
+            "thoi gian vao",
+            "thoi diem vao",
+            "check in",
+            "checkin",
+            "time in",
+            "check in time",
+        ],
+    ),
+    (
+        Field::TimeOut,
+        &[
+            "gio ra",
+            "thoi gian ra",
+            "thoi diem ra",
+            "check out",
+            "checkout",
+            "time out",
+            "check out time",
+        ],
+    ),
 ];
 
 /// An F1 list's headers naming its source case and person: "Họ tên F0" there is the
@@ -622,6 +743,29 @@ impl Mapping {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The source table holds an F1 list's source columns only: any other field's words
+    /// there would be recognised for F1 lists alone (a venue list's headers went there once
+    /// in a merge, and venue lists were read without them).
+    #[test]
+    fn the_source_table_holds_only_source_columns() {
+        for (f, _) in SOURCE_SYNONYMS {
+            assert!(
+                matches!(
+                    f,
+                    Field::SourceCase
+                        | Field::SourceNationalId
+                        | Field::SourceName
+                        | Field::SourceBirth
+                ),
+                "{f:?}"
+            );
+        }
+        for f in Field::ALL {
+            let known = SYNONYMS.iter().chain(SOURCE_SYNONYMS).any(|(g, _)| *g == f);
+            assert!(known, "{f:?} has no header words");
+        }
+    }
 
     #[test]
     fn headers_are_recognised_with_or_without_diacritics_in_any_language() {

@@ -10,6 +10,7 @@
 //! Kinds other than F0 lists (contacts, lab results, doses…) are further [`Kind`]s with
 //! their own fields and row parser; reading, mapping, matching and the record are shared.
 
+mod checkins;
 mod contacts;
 mod doses;
 pub mod header;
@@ -17,11 +18,12 @@ mod labs;
 mod named;
 pub mod read;
 pub mod row;
+mod venues;
 
 use std::collections::{HashMap, HashSet};
 
 use domain::person::NewPerson;
-use domain::{FieldError, PersonId, Reason};
+use domain::{FieldError, PersonId, Reason, VenueId};
 use sha2::{Digest, Sha256};
 use store::{
     Caller, ImportBegun, ImportCommit, ImportCounts, ImportRecord, ImportWriter, LineCase,
@@ -52,6 +54,10 @@ pub enum Kind {
     Labs,
     /// F1 lists: contacts with their source case (`contacts.rs`).
     Contacts,
+    /// Venues a district kept (`venues.rs`).
+    Venues,
+    /// Check-ins exported by another system (`checkins.rs`).
+    Checkins,
 }
 
 impl Kind {
@@ -61,6 +67,8 @@ impl Kind {
             Kind::Doses => "doses",
             Kind::Labs => "labs",
             Kind::Contacts => "contacts",
+            Kind::Venues => "venues",
+            Kind::Checkins => "checkins",
         }
     }
 
@@ -70,6 +78,8 @@ impl Kind {
             "doses" => Some(Kind::Doses),
             "labs" => Some(Kind::Labs),
             "contacts" => Some(Kind::Contacts),
+            "venues" => Some(Kind::Venues),
+            "checkins" => Some(Kind::Checkins),
             _ => None,
         }
     }
@@ -139,6 +149,8 @@ pub enum Outcome {
     Suspected(PersonId, PairReason),
     /// Already imported: the person has this case (the same sample time).
     Already(PersonId),
+    /// Of a venue list: this venue is registered (the same folded name in the same commune).
+    VenueAlready(VenueId),
     Refused(Vec<RowError>),
 }
 
@@ -389,6 +401,14 @@ impl App {
                 let judged = self.judge_contacts(caller, upload, mapping, choices, progress);
                 return Ok(judged.await?.0);
             }
+            Kind::Venues => {
+                let judged = self.judge_venues(caller, upload, mapping, progress);
+                return Ok(judged.await?.0);
+            }
+            Kind::Checkins => {
+                let judged = self.judge_checkins(caller, upload, mapping, progress);
+                return Ok(judged.await?.0);
+            }
         }
         self.judge(caller, upload, mapping, choices, progress, None)
             .await
@@ -436,6 +456,12 @@ impl App {
             Kind::Contacts => {
                 return self
                     .commit_contacts(caller, upload, mapping, choices, progress)
+                    .await
+            }
+            Kind::Venues => return self.commit_venues(caller, upload, mapping, progress).await,
+            Kind::Checkins => {
+                return self
+                    .commit_checkins(caller, upload, mapping, progress)
                     .await
             }
         }
@@ -723,7 +749,7 @@ impl App {
                     Outcome::New => counts.new += 1,
                     Outcome::Matched(_) => counts.matched += 1,
                     Outcome::Suspected(..) => counts.suspected += 1,
-                    Outcome::Already(_) => counts.already += 1,
+                    Outcome::Already(_) | Outcome::VenueAlready(_) => counts.already += 1,
                     Outcome::Refused(_) => counts.refused += 1,
                 }
                 // Kept for display: the first rows of each outcome; the rest only counted.
@@ -920,7 +946,7 @@ fn outcome_index(o: &Outcome) -> usize {
         Outcome::New => 0,
         Outcome::Matched(_) => 1,
         Outcome::Suspected(..) => 2,
-        Outcome::Already(_) => 3,
+        Outcome::Already(_) | Outcome::VenueAlready(_) => 3,
         Outcome::Refused(_) => 4,
     }
 }

@@ -135,7 +135,7 @@ pub(super) fn counts_of(rows: &[RowPreview]) -> PreviewCounts {
             Outcome::New => counts.new += 1,
             Outcome::Matched(_) => counts.matched += 1,
             Outcome::Suspected(..) => counts.suspected += 1,
-            Outcome::Already(_) => counts.already += 1,
+            Outcome::Already(_) | Outcome::VenueAlready(_) => counts.already += 1,
             Outcome::Refused(_) => counts.refused += 1,
         }
     }

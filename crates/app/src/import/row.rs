@@ -246,7 +246,7 @@ type UnitTexts = (String, Option<String>, Option<String>);
 pub const UNITS_CACHED_MAX: usize = 100_000;
 
 impl UnitCache {
-    fn resolve(
+    pub(super) fn resolve(
         &mut self,
         commune: &str,
         district: Option<&str>,

@@ -12,6 +12,7 @@ mod forecast;
 mod import;
 mod import_contacts;
 mod import_kinds;
+mod import_places;
 mod infectious;
 mod persons;
 mod quarantine;

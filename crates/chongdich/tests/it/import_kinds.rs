@@ -81,9 +81,13 @@ fn doses_and_lab_results_are_imported_from_the_command_line() {
         stdout(&o)
     );
 
-    let o = import("venues", &labs);
+    let o = import("parcels", &labs);
     assert!(!o.status.success());
-    assert!(stderr(&o).contains("use cases, doses"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("cases, doses, labs, contacts, venues or checkins"),
+        "{}",
+        stderr(&o)
+    );
     for p in [cases, doses, labs] {
         let _ = std::fs::remove_file(p);
     }

@@ -3,6 +3,7 @@
 mod aid;
 mod import_contacts;
 mod import_kinds;
+mod import_places;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

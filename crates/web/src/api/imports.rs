@@ -58,6 +58,9 @@ pub struct RowDto {
     /// `matched`, `suspected`, `already` or `refused` (new rows are counted, not listed).
     outcome: &'static str,
     person_id: Option<i64>,
+    /// Of a venue list: the venue already registered under the row's name and commune.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    venue_id: Option<i64>,
     /// Why a suspected row may be a registered person (`phone_name`, `name_birth`).
     match_reason: Option<&'static str>,
     errors: Vec<RowErrorDto>,
@@ -223,6 +226,7 @@ fn preview_dto(p: Preview, lang: Lang) -> PreviewDto {
                     ("suspected", Some(id.0), Some(why.as_str()), Vec::new())
                 }
                 Outcome::Already(id) => ("already", Some(id.0), None, Vec::new()),
+                Outcome::VenueAlready(_) => ("already", None, None, Vec::new()),
                 Outcome::Refused(errors) => (
                     "refused",
                     None,
@@ -230,10 +234,15 @@ fn preview_dto(p: Preview, lang: Lang) -> PreviewDto {
                     errors.iter().map(|e| error_dto(e, lang)).collect(),
                 ),
             };
+            let venue_id = match &r.outcome {
+                Outcome::VenueAlready(v) => Some(v.0),
+                _ => None,
+            };
             Some(RowDto {
                 line: r.line,
                 outcome,
                 person_id,
+                venue_id,
                 match_reason,
                 errors,
             })
@@ -267,7 +276,7 @@ fn preview_dto(p: Preview, lang: Lang) -> PreviewDto {
 /// new (matched, suspected duplicates, already imported, refused with line, column and
 /// reason in the caller's language) and the proposed or given mapping.
 #[utoipa::path(post, path = "/api/v1/imports/preview", params(
-    ("kind" = String, Query, description = "cases, doses, labs or contacts"),
+    ("kind" = String, Query, description = "cases, doses, labs, contacts, venues or checkins"),
     ("file_name" = Option<String>, Query),
     ("mapping" = Option<String>, Query),
     ("merge" = Option<String>, Query),
@@ -299,7 +308,7 @@ pub async fn preview(
 /// transaction, or nothing. 201 with the record; 200 with the earlier record when the same
 /// file was committed before (nothing changed).
 #[utoipa::path(post, path = "/api/v1/imports", params(
-    ("kind" = String, Query, description = "cases, doses, labs or contacts"),
+    ("kind" = String, Query, description = "cases, doses, labs, contacts, venues or checkins"),
     ("file_name" = Option<String>, Query),
     ("mapping" = Option<String>, Query),
     ("merge" = Option<String>, Query),
@@ -357,7 +366,7 @@ pub struct UploadDto {
 /// Keeps a file for the import page (its preview and commit are pages that name it): the
 /// file must be a sheet with a header row. Only its uploader reads it, for a day.
 #[utoipa::path(post, path = "/api/v1/imports/uploads", params(
-    ("kind" = String, Query, description = "cases, doses, labs or contacts"),
+    ("kind" = String, Query, description = "cases, doses, labs, contacts, venues or checkins"),
     ("file_name" = Option<String>, Query),
 ), request_body(content = Vec<u8>, content_type = "application/octet-stream"), responses(
     (status = 201, body = UploadDto),

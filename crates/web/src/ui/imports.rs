@@ -129,6 +129,8 @@ pub(super) async fn new_form(ui: Ui) -> Response {
                     option value="doses" { (t(lang, "import-kind-doses")) }
                     option value="labs" { (t(lang, "import-kind-labs")) }
                     option value="contacts" { (t(lang, "import-kind-contacts")) }
+                    option value="venues" { (t(lang, "import-kind-venues")) }
+                    option value="checkins" { (t(lang, "import-kind-checkins")) }
                 }
             }
             p {

@@ -75,7 +75,7 @@ async fn only_case_writers_import_and_files_are_checked(store: Store) {
     assert_eq!(error_fields(&r), vec!["kind"]);
     let r = post_file(
         &app,
-        "/api/v1/imports/preview?kind=venues",
+        "/api/v1/imports/preview?kind=parcels",
         &officer,
         sheet(),
     )

@@ -26,6 +26,7 @@ mod followup;
 mod forecast;
 mod import_contacts;
 mod import_kinds;
+mod import_places;
 mod imports;
 mod path_ids;
 mod person_entry;
