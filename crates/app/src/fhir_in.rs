@@ -11,15 +11,20 @@
 //! there; a source case not known here is named as ignored (post the source case's Bundle,
 //! then this one again).
 //!
-//! Idempotent on identifiers: a Patient or Condition whose identifier was taken in before
-//! (`fhir_identifiers`, migration 0035), a person whose national ID is held, a case of the
+//! Idempotent on identifiers: a record of ours named by its id, a Patient or Condition
+//! whose identifier was taken in before (`fhir_identifiers`, migration 0035), a person whose national ID is held, a case of the
 //! same positive test, a test already on the case and a dose number already given are
 //! matched, not created again; posting the same Bundle twice changes nothing.
 //!
-//! Every field is checked before anything is written (a bad Bundle writes nothing). What is
-//! not all-or-nothing: a refusal only the store can make (a national ID held outside the
-//! caller's jurisdiction, a race) stops the Bundle there, with what came before it kept;
-//! posting the Bundle again after the fix completes it, matching what was kept.
+//! Record ids are an installation's own: ours (`…/sid/{our installation}/person`) name our
+//! records directly; another installation's are kept in `fhir_identifiers` as its, so
+//! Hà Nội's person 42 is never taken for HCMC's person 42 (`fhir::Installation`).
+//!
+//! All or nothing: every field is checked before anything is written, and the writes run
+//! in one transaction (`Store::begin_unit`: the use cases' own Store, their transactions
+//! savepoints in it). A refusal only the store can make (a national ID held outside the
+//! caller's jurisdiction, a full ward) is named by its entry (`entry[7].national_id`) and
+//! nothing of the Bundle is kept.
 
 use chrono::DateTime;
 use domain::contact::ContactStatus;

@@ -9,8 +9,10 @@
 //! connection), and their reads see the Bundle's writes.
 //!
 //! The connection is a new one beside the Store's pool. On SQLite it takes the write lock
-//! at once (`BEGIN IMMEDIATE`), so the process's other writes wait for the unit (up to the
-//! busy timeout): keep units short. Reads' audit rows are written in the unit too (its own
+//! at once (`BEGIN IMMEDIATE`), and the unit holds the Store's one writer connection
+//! meanwhile, unused: the process's other writes queue for it as they do behind a long
+//! import commit, rather than meet a locked database (a deferred transaction that read
+//! before the unit wrote would fail at once with SQLITE_BUSY). Keep units short. Reads' audit rows are written in the unit too (its own
 //! audit writer), so a read done for a unit that is dropped leaves no row: its data never
 //! left the server.
 
@@ -26,6 +28,9 @@ type Manager = <Any as Database>::TransactionManager;
 /// [`Unit::rollback`]ed, nothing it wrote is kept.
 pub struct Unit {
     store: Store,
+    /// On SQLite, the Store's writer, held so that no other write of the process starts
+    /// while the unit has the lock. Declared after `store`: dropped after it.
+    writer: Option<sqlx::pool::PoolConnection<Any>>,
 }
 
 impl Store {
@@ -39,6 +44,10 @@ impl Store {
             ));
         }
         let sqlite = self.dialect == Dialect::Sqlite;
+        let writer = match sqlite {
+            true => Some(self.pool.acquire().await?),
+            false => None,
+        };
         let pool = Self::pool_of(&options, sqlite, false, Some(1)).await?;
         {
             let mut conn = pool.acquire().await?;
@@ -60,6 +69,7 @@ impl Store {
                 sessions: self.sessions.clone(),
                 dialect: self.dialect,
             },
+            writer,
         })
     }
 }
@@ -80,7 +90,7 @@ impl Unit {
         self.end(false).await
     }
 
-    async fn end(self, keep: bool) -> Result<()> {
+    async fn end(mut self, keep: bool) -> Result<()> {
         let mut conn = self.store.pool.acquire().await?;
         if Manager::get_transaction_depth(&conn) != 1 {
             // A method left a savepoint open: never commit half of it.
@@ -95,6 +105,8 @@ impl Unit {
         }
         drop(conn);
         self.store.pool.close().await;
+        // The lock is released: the process's writes may go on.
+        self.writer.take();
         Ok(())
     }
 }
