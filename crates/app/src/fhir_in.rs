@@ -12,9 +12,10 @@
 //! then this one again).
 //!
 //! Idempotent on identifiers: a record of ours named by its id, a Patient or Condition
-//! whose identifier was taken in before (`fhir_identifiers`, migration 0035), a person whose national ID is held, a case of the
-//! same positive test, a test already on the case and a dose number already given are
-//! matched, not created again; posting the same Bundle twice changes nothing.
+//! whose identifier was taken in before (`fhir_identifiers`, migration 0035), a person
+//! whose national ID is held, a case of the same positive test, a test already on the case
+//! and a dose number already given are matched, not created again; posting the same
+//! Bundle twice changes nothing.
 //!
 //! Record ids are an installation's own: ours (`…/sid/{our installation}/person`) name our
 //! records directly; another installation's are kept in `fhir_identifiers` as its, so
@@ -363,8 +364,9 @@ impl App {
                 let mut case = None;
                 for i in person_ids {
                     if let Some((from, RecordKind::Person)) = fhir::record_system(&i.system) {
-                        let from = Installation::new(from)
-                            .ok_or_else(|| StoreError::Corrupt("installation".into()))?;
+                        let Some(from) = Installation::new(from) else {
+                            continue;
+                        };
                         let pair = [(from.system(RecordKind::Case), id.clone())];
                         case = self
                             .known(at, IdentifiedEntity::Case, (x.entry, &pair))
