@@ -11,21 +11,28 @@
 //! there; a source case not known here is named as ignored (post the source case's Bundle,
 //! then this one again).
 //!
-//! Idempotent on identifiers: a Patient or Condition whose identifier was taken in before
-//! (`fhir_identifiers`, migration 0035), a person whose national ID is held, a case of the
-//! same positive test, a test already on the case and a dose number already given are
-//! matched, not created again; posting the same Bundle twice changes nothing.
+//! Idempotent on identifiers: a record of ours named by its id, a Patient or Condition
+//! whose identifier was taken in before (`fhir_identifiers`, migration 0035), a person
+//! whose national ID is held, a case of the same positive test, a test already on the case
+//! and a dose number already given are matched, not created again; posting the same
+//! Bundle twice changes nothing.
 //!
-//! Every field is checked before anything is written (a bad Bundle writes nothing). What is
-//! not all-or-nothing: a refusal only the store can make (a national ID held outside the
-//! caller's jurisdiction, a race) stops the Bundle there, with what came before it kept;
-//! posting the Bundle again after the fix completes it, matching what was kept.
+//! Record ids are an installation's own: ours (`…/sid/{our installation}/person`) name our
+//! records directly; another installation's are kept in `fhir_identifiers` as its, so
+//! Hà Nội's person 42 is never taken for HCMC's person 42 (`fhir::Installation`).
+//!
+//! All or nothing: every field is checked before anything is written, and the writes run
+//! in one transaction (`Store::begin_unit`: the use cases' own Store, their transactions
+//! savepoints in it). A refusal only the store can make (a national ID held outside the
+//! caller's jurisdiction, a full ward) is named by its entry (`entry[7].national_id`) and
+//! nothing of the Bundle is kept.
 
 use chrono::DateTime;
 use domain::contact::ContactStatus;
 use domain::{CaseId, FacilityId, FieldError, PersonId, Reason, StayId};
 use fhir::into::{CaseIn, ExposureIn, FacilityIn, Plan, SourceCase, StayFor, StayIn};
 use fhir::model::{Bundle, Identifier};
+use fhir::{Installation, RecordKind};
 use store::{Caller, IdentifiedEntity, StoreError};
 
 use crate::care::{AdmitInput, BedsInput, CareError, DischargeInput, FacilityInput, TransferInput};
@@ -121,6 +128,37 @@ impl App {
             plan.ignored.sort();
         }
         self.check_plan(&plan)?;
+        let at = &self.installation().await?;
+        // All or nothing: the use cases run on a Store in one transaction, kept only if
+        // every entry was taken.
+        let unit = self.store.begin_unit().await?;
+        let app = App {
+            store: unit.store().clone(),
+            ..self.clone()
+        };
+        match app.write_plan(caller, at, &plan).await {
+            Ok(taken) => {
+                unit.commit().await?;
+                Ok(taken)
+            }
+            Err(e) => {
+                if let Err(r) = unit.rollback().await {
+                    // Dropped anyway: its connection closes, and the database rolls back.
+                    tracing::warn!("rolling a Bundle back: {r}");
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// The plan's records written through the use cases, entry by entry; a refusal names
+    /// its entry.
+    async fn write_plan(
+        &self,
+        caller: &Caller,
+        at: &Installation,
+        plan: &Plan,
+    ) -> Result<Taken, TakeError> {
         let wall = WallClock::now_s();
         let mut taken = Taken {
             ignored: plan.ignored.clone(),
@@ -128,13 +166,19 @@ impl App {
         };
         for p in &plan.persons {
             let before = taken.persons_created;
-            let id = self.take_person(caller, p, wall, &mut taken).await?;
+            let id = self
+                .take_person(caller, at, p, wall, &mut taken)
+                .await
+                .map_err(|e| at_entry(p.entry, e))?;
             taken.persons.push((id, taken.persons_created > before));
         }
         for c in &plan.cases {
             let person = taken.persons[c.person].0;
             let before = taken.cases_created;
-            let id = self.take_case(caller, c, person, wall, &mut taken).await?;
+            let id = self
+                .take_case(caller, at, c, person, wall, &mut taken)
+                .await
+                .map_err(|e| at_entry(c.entry, e))?;
             taken.cases.push((id, taken.cases_created > before));
         }
         let doses: Vec<_> = plan
@@ -186,14 +230,20 @@ impl App {
         }
         let mut facilities = Vec::with_capacity(plan.facilities.len());
         for f in &plan.facilities {
-            facilities.push(self.take_facility(caller, f, wall, &mut taken).await?);
+            facilities.push(
+                self.take_facility(caller, at, f, wall, &mut taken)
+                    .await
+                    .map_err(|e| at_entry(f.entry, e))?,
+            );
         }
         let mut contacts = Vec::with_capacity(plan.exposures.len());
         for x in &plan.exposures {
             let person = taken.persons[x.person].0;
+            let from = plan.persons[x.person].identifiers.as_slice();
             contacts.push(
-                self.take_exposure(caller, x, person, wall, &mut taken)
-                    .await?,
+                self.take_exposure(caller, at, x, (person, from), wall, &mut taken)
+                    .await
+                    .map_err(|e| at_entry(x.entry, e))?,
             );
         }
         // The stay before, per person: a transfer ends it and begins the next.
@@ -213,6 +263,7 @@ impl App {
             let stay = self
                 .take_stay(
                     caller,
+                    at,
                     s,
                     occupant,
                     &facilities,
@@ -220,12 +271,15 @@ impl App {
                     wall,
                     &mut taken,
                 )
-                .await?;
+                .await
+                .map_err(|e| at_entry(s.entry, e))?;
             before = Some((s.person, stay, s.reason.as_deref()));
         }
         // Outcomes last: a discharge as recovered or died has recorded its own.
         for (c, (id, _)) in plan.cases.iter().zip(&taken.cases) {
-            self.take_outcome(caller, c, CaseId(*id), wall).await?;
+            self.take_outcome(caller, c, CaseId(*id), wall)
+                .await
+                .map_err(|e| at_entry(c.entry, e))?;
         }
         Ok(taken)
     }
@@ -233,6 +287,7 @@ impl App {
     async fn take_facility(
         &self,
         caller: &Caller,
+        at: &Installation,
         f: &FacilityIn,
         wall: i64,
         taken: &mut Taken,
@@ -244,19 +299,16 @@ impl App {
                 Reason::NotFound,
             )])
         };
-        for (system, value) in &ids {
-            if let Some(id) = self
-                .store
-                .identified(IdentifiedEntity::Facility, system, value)
-                .await?
-            {
-                let id = FacilityId::new(id);
-                if self.store.get_facility(&caller.scope, id).await?.is_none() {
-                    return Err(not_found());
-                }
-                taken.facilities_matched += 1;
-                return Ok(id);
+        if let Some(id) = self
+            .known(at, IdentifiedEntity::Facility, (f.entry, &ids))
+            .await?
+        {
+            let id = FacilityId::new(id);
+            if self.store.get_facility(&caller.scope, id).await?.is_none() {
+                return Err(not_found());
             }
+            taken.facilities_matched += 1;
+            return Ok(id);
         }
         let input = facility_input(f);
         let new = crate::care::new_facility(&input)
@@ -283,7 +335,12 @@ impl App {
             }
         };
         self.store
-            .remember_identifiers(IdentifiedEntity::Facility, id.get(), &ids, wall)
+            .remember_identifiers(
+                IdentifiedEntity::Facility,
+                id.get(),
+                &foreign(at, &ids),
+                wall,
+            )
             .await?;
         Ok(id)
     }
@@ -293,17 +350,31 @@ impl App {
     async fn take_exposure(
         &self,
         caller: &Caller,
+        at: &Installation,
         x: &ExposureIn,
-        person: i64,
+        (person, person_ids): (i64, &[Identifier]),
         wall: i64,
         taken: &mut Taken,
     ) -> Result<Option<i64>, TakeError> {
         let case = match &x.source {
             SourceCase::InBundle(c) => Some(taken.cases[*c].0),
             SourceCase::Elsewhere(id) => {
-                self.store
-                    .identified(IdentifiedEntity::Case, fhir::systems::CASE, id)
-                    .await?
+                // `Condition/12` is a case of the installation the contact's Patient comes
+                // from: named by its ids' system.
+                let mut case = None;
+                for i in person_ids {
+                    if let Some((from, RecordKind::Person)) = fhir::record_system(&i.system) {
+                        let Some(from) = Installation::new(from) else {
+                            continue;
+                        };
+                        let pair = [(from.system(RecordKind::Case), id.clone())];
+                        case = self
+                            .known(at, IdentifiedEntity::Case, (x.entry, &pair))
+                            .await?;
+                        break;
+                    }
+                }
+                case
             }
         };
         let Some(case) = case else {
@@ -369,6 +440,7 @@ impl App {
     async fn take_stay(
         &self,
         caller: &Caller,
+        at: &Installation,
         s: &StayIn,
         (case_id, contact_id): (Option<i64>, Option<i64>),
         facilities: &[FacilityId],
@@ -384,19 +456,15 @@ impl App {
             )])
         };
         let facility = s.facility.map(|f| facilities[f]);
-        let mut known = None;
-        for (system, value) in &ids {
-            if let Some(id) = self
-                .store
-                .identified(IdentifiedEntity::Stay, system, value)
-                .await?
-            {
-                known = Some(StayId::new(id));
-                break;
-            }
-        }
-        let stay = match known {
+        let known = self
+            .known(at, IdentifiedEntity::Stay, (s.entry, &ids))
+            .await?;
+        let stay = match known.map(StayId::new) {
             Some(id) => {
+                // Ours, or taken in before: the caller's to see.
+                if self.store.stay_for(caller, id).await?.is_none() {
+                    return Err(not_found("identifier"));
+                }
                 taken.stays_matched += 1;
                 id
             }
@@ -437,7 +505,12 @@ impl App {
                 let a = admitted.ok_or_else(|| not_found("reasonReference"))?;
                 taken.stays_added += 1;
                 self.store
-                    .remember_identifiers(IdentifiedEntity::Stay, a.stay.get(), &ids, wall)
+                    .remember_identifiers(
+                        IdentifiedEntity::Stay,
+                        a.stay.get(),
+                        &foreign(at, &ids),
+                        wall,
+                    )
                     .await?;
                 a.stay
             }
@@ -460,6 +533,43 @@ impl App {
             }
         }
         Ok(stay)
+    }
+
+    /// This installation, whose systems name our record ids (`Store::installation_id`).
+    pub async fn installation(&self) -> Result<Installation, StoreError> {
+        let id = self.store.installation_id().await?;
+        Installation::new(&id)
+            .ok_or_else(|| StoreError::Corrupt(format!("meta.installation_id {id:?}")))
+    }
+
+    /// Our id of the record some identifiers name: one under our own system is our id as
+    /// it is; another installation's (or another system's) is looked up among those taken
+    /// in before. The caller checks the record is there and in scope when it reads it.
+    async fn known(
+        &self,
+        at: &Installation,
+        entity: IdentifiedEntity,
+        (entry, ids): (usize, &[(String, String)]),
+    ) -> Result<Option<i64>, TakeError> {
+        let kind = record_kind(entity);
+        for (system, value) in ids {
+            if at.owns(system, kind) {
+                match value.parse::<i64>() {
+                    Ok(id) if id > 0 => return Ok(Some(id)),
+                    // Not an id of ours: the entry is wrong, not someone else's record.
+                    _ => {
+                        return Err(TakeError::Invalid(vec![FieldError::new(
+                            format!("entry[{entry}].identifier"),
+                            Reason::NotFound,
+                        )]))
+                    }
+                }
+            }
+            if let Some(id) = self.store.identified(entity, system, value).await? {
+                return Ok(Some(id));
+            }
+        }
+        Ok(None)
     }
 
     /// Every field of the plan, checked as the use cases will: nothing is written when one
@@ -524,19 +634,16 @@ impl App {
     async fn take_person(
         &self,
         caller: &Caller,
+        at: &Installation,
         p: &fhir::into::PersonIn,
         wall: i64,
         taken: &mut Taken,
     ) -> Result<i64, TakeError> {
         let ids = pairs(&p.identifiers);
-        for (system, value) in &ids {
-            let Some(id) = self
-                .store
-                .identified(IdentifiedEntity::Person, system, value)
-                .await?
-            else {
-                continue;
-            };
+        if let Some(id) = self
+            .known(at, IdentifiedEntity::Person, (p.entry, &ids))
+            .await?
+        {
             // Known: the person (or the one a duplicate was merged into), if in scope.
             match self.store.get_person(caller, PersonId(id), wall).await? {
                 Some(found) => {
@@ -572,7 +679,7 @@ impl App {
             Err(RegisterError::Store(e)) => return Err(e.into()),
         };
         self.store
-            .remember_identifiers(IdentifiedEntity::Person, id, &ids, wall)
+            .remember_identifiers(IdentifiedEntity::Person, id, &foreign(at, &ids), wall)
             .await?;
         Ok(id)
     }
@@ -580,6 +687,7 @@ impl App {
     async fn take_case(
         &self,
         caller: &Caller,
+        at: &Installation,
         c: &CaseIn,
         person: i64,
         wall: i64,
@@ -592,18 +700,10 @@ impl App {
             CaseError::Store(StoreError::Invalid(f)) => invalid(f),
             CaseError::Store(e) => TakeError::Store(e),
         };
-        let mut known = None;
-        for (system, value) in &ids {
-            if let Some(id) = self
-                .store
-                .identified(IdentifiedEntity::Case, system, value)
-                .await?
-            {
-                known = Some(id);
-                break;
-            }
-        }
-        let id = match known {
+        let id = match self
+            .known(at, IdentifiedEntity::Case, (c.entry, &ids))
+            .await?
+        {
             Some(id) => {
                 taken.cases_matched += 1;
                 CaseId(id)
@@ -642,7 +742,7 @@ impl App {
             }
         };
         self.store
-            .remember_identifiers(IdentifiedEntity::Case, id.0, &ids, wall)
+            .remember_identifiers(IdentifiedEntity::Case, id.0, &foreign(at, &ids), wall)
             .await?;
         let Some(detail) = self.store.get_case(caller, id, wall).await? else {
             return Err(invalid(vec![FieldError::new(
@@ -717,6 +817,43 @@ impl App {
         }
         Ok(())
     }
+}
+
+/// A store's refusal while taking entry `entry` in, named by the entry (`entry[4].national_id`)
+/// as the check of fields names them; a database fault stays one.
+fn at_entry(entry: usize, e: TakeError) -> TakeError {
+    let field = |f: &str| format!("entry[{entry}].{f}");
+    match e {
+        TakeError::Store(StoreError::Invalid(f)) => TakeError::Invalid(prefixed(entry, f)),
+        TakeError::Store(StoreError::Conflict(f)) => {
+            TakeError::Store(StoreError::Conflict(prefixed(entry, f)))
+        }
+        TakeError::Store(StoreError::Duplicate { field: f, .. }) => {
+            TakeError::Invalid(vec![FieldError::new(field(f), Reason::Duplicate)])
+        }
+        TakeError::Store(StoreError::CaseExists { .. }) => {
+            TakeError::Invalid(vec![FieldError::new(field("subject"), Reason::Duplicate)])
+        }
+        e => e,
+    }
+}
+
+fn record_kind(entity: IdentifiedEntity) -> RecordKind {
+    match entity {
+        IdentifiedEntity::Person => RecordKind::Person,
+        IdentifiedEntity::Case => RecordKind::Case,
+        IdentifiedEntity::Facility => RecordKind::Facility,
+        IdentifiedEntity::Stay => RecordKind::Stay,
+    }
+}
+
+/// The identifiers that are not our own record ids: ours resolve directly and are not
+/// kept in `fhir_identifiers`.
+fn foreign(at: &Installation, ids: &[(String, String)]) -> Vec<(String, String)> {
+    ids.iter()
+        .filter(|(system, _)| fhir::record_system(system).is_none_or(|(i, _)| i != at.id()))
+        .cloned()
+        .collect()
 }
 
 fn care_err(entry: usize, e: CareError) -> TakeError {

@@ -22,7 +22,7 @@ pub fn statement(software_version: &str, date: &str) -> Value {
         "format": ["application/fhir+json"],
         "rest": [{
             "mode": "server",
-            "documentation": "Reads answer within the caller's jurisdiction (outside it: 404) and are audited. POST /fhir takes a transaction or collection Bundle of Patient, Condition, Observation (SARS-CoV-2 tests and exposures of F1 contacts), Immunization, Encounter (stays, with the right to manage beds), Location and Organization (facilities), idempotent on identifiers; other resource types are named as not taken in.",
+            "documentation": "Reads answer within the caller's jurisdiction (outside it: 404) and are audited. POST /fhir takes a transaction or collection Bundle of Patient, Condition, Observation (SARS-CoV-2 tests and exposures of F1 contacts), Immunization, Encounter (stays, with the right to manage beds), Location and Organization (facilities), idempotent on identifiers, all or nothing (one transaction; a refused entry is named and nothing is kept); other resource types are named as not taken in. Record ids are named under https://chongdich.vn/fhir/sid/{installation}/{person|case|facility|stay}, this installation's own systems (a partner's ids are kept as its); the national ID under https://chongdich.vn/fhir/sid/cccd.",
             "security": {"description": "Bearer token of POST /api/v1/auth/login."},
             "resource": [
                 read("Patient", json!([{"name": "identifier", "type": "token"}])),

@@ -122,8 +122,9 @@ pub struct StayIn {
 pub enum SourceCase {
     /// A Condition of this Bundle (its index in [`Plan::cases`]).
     InBundle(usize),
-    /// A Condition elsewhere, by its id there (`Condition/12`): found through the
-    /// identifiers of cases taken in before.
+    /// A Condition elsewhere, by its id there (`Condition/12`): a case of the
+    /// installation the contact's Patient comes from (its id system), ours or one taken in
+    /// before.
     Elsewhere(String),
 }
 
@@ -168,6 +169,11 @@ fn unit_field(code: &str) -> Option<String> {
 }
 
 /// Reads a transaction or collection Bundle. Every fault of shape is named at once.
+/// Whether a system names an installation's facility ids (ours or a partner's).
+fn is_facility(system: &str) -> bool {
+    crate::record_system(system).is_some_and(|(_, kind)| kind == crate::RecordKind::Facility)
+}
+
 pub fn read(b: &Bundle) -> Result<Plan, Vec<FieldError>> {
     let mut errors = Vec::new();
     if b.kind != "transaction" && b.kind != "collection" {
@@ -276,7 +282,7 @@ pub fn read(b: &Bundle) -> Result<Plan, Vec<FieldError>> {
             }
         }
         for id in &l.identifier {
-            if id.system == sys::FACILITY {
+            if is_facility(&id.system) {
                 facility_ids.insert(id.value.as_str());
             }
         }
@@ -380,9 +386,10 @@ pub fn read(b: &Bundle) -> Result<Plan, Vec<FieldError>> {
             ) => {}
             Some(Resource::Organization(o)) => {
                 // A facility's is read with its Location; a unit's names one of ours.
-                let facility = o.identifier.iter().any(|id| {
-                    id.system == sys::FACILITY && facility_ids.contains(id.value.as_str())
-                }) || managing.contains(&i);
+                let facility =
+                    o.identifier.iter().any(|id| {
+                        is_facility(&id.system) && facility_ids.contains(id.value.as_str())
+                    }) || managing.contains(&i);
                 if !facility {
                     plan.ignored.push((i, "Organization".into()));
                 }

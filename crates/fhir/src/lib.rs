@@ -18,19 +18,12 @@ pub mod out;
 /// The URIs we name our identifiers, codes and extensions with. Documented in
 /// docs/ARCHITECTURE.md; changing one breaks every partner that stored it.
 pub mod systems {
-    /// Our person id (`persons.id`). Ids are an installation's own: a Bundle from another
-    /// installation carries its ids under this system too, so ids taken in are kept as
-    /// external identifiers (`fhir_identifiers`), never read as ours.
-    pub const PERSON: &str = "https://chongdich.vn/fhir/sid/person";
+    /// Where the systems of record ids live: `{SID}{installation}/person` (see
+    /// [`Installation`](crate::Installation)); `{SID}cccd`, `{SID}unit` are shared.
+    pub const SID: &str = "https://chongdich.vn/fhir/sid/";
     /// Vietnam's citizen identity number (CCCD, 12 digits) or old identity card (CMND, 9).
     /// No system is registered for it in HL7's identifier registry; this one is ours.
     pub const NATIONAL_ID: &str = "https://chongdich.vn/fhir/sid/cccd";
-    /// Our case id (`cases.id`), on the Condition.
-    pub const CASE: &str = "https://chongdich.vn/fhir/sid/case";
-    /// A facility's id, on its Location and Organization.
-    pub const FACILITY: &str = "https://chongdich.vn/fhir/sid/facility";
-    /// A stay's id (`stays.id`), on its Encounter.
-    pub const STAY: &str = "https://chongdich.vn/fhir/sid/stay";
     /// The extension on an Encounter with the bed's type (`valueCoding` of [`BED_TYPE`]).
     pub const BED_TYPE_EXT: &str = "https://chongdich.vn/fhir/StructureDefinition/bed-type";
     /// The extension on a Location with one kind of bed: `type` (`valueCoding` of
@@ -79,6 +72,80 @@ pub mod systems {
     pub const ACT_CODE: &str = "http://terminology.hl7.org/CodeSystem/v3-ActCode";
     pub const DISCHARGE: &str = "http://terminology.hl7.org/CodeSystem/discharge-disposition";
     pub const ORG_TYPE: &str = "http://terminology.hl7.org/CodeSystem/organization-type";
+}
+
+/// The kinds of record whose ids are an installation's own, each named under its
+/// installation's systems: `https://chongdich.vn/fhir/sid/{installation}/{kind}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordKind {
+    /// A person (`persons.id`), on the Patient.
+    Person,
+    /// A case (`cases.id`), on the Condition.
+    Case,
+    /// A facility, on its Location and Organization.
+    Facility,
+    /// A stay (`stays.id`), on its Encounter.
+    Stay,
+}
+
+impl RecordKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordKind::Person => "person",
+            RecordKind::Case => "case",
+            RecordKind::Facility => "facility",
+            RecordKind::Stay => "stay",
+        }
+    }
+}
+
+/// One installation of chongdich, by its stable id (`meta.installation_id`, see
+/// `Store::installation_id`). Record ids are an installation's own: Hà Nội's person 42 and
+/// HCMC's person 42 are two people, so each installation names its ids under systems of
+/// its own, and a Bundle taken in tells ours (read directly) from a partner's (kept as
+/// external identifiers in `fhir_identifiers`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Installation(String);
+
+impl Installation {
+    /// An installation id: 1 to 64 of `a-z 0-9 -` (a URI path segment as it is).
+    pub fn new(id: &str) -> Option<Installation> {
+        let ok = !id.is_empty()
+            && id.len() <= 64
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        ok.then(|| Installation(id.to_string()))
+    }
+
+    pub fn id(&self) -> &str {
+        &self.0
+    }
+
+    /// The system of this installation's ids of `kind`.
+    pub fn system(&self, kind: RecordKind) -> String {
+        format!("{}{}/{}", systems::SID, self.0, kind.as_str())
+    }
+
+    /// Whether `system` names this installation's ids of `kind`.
+    pub fn owns(&self, system: &str, kind: RecordKind) -> bool {
+        record_system(system) == Some((self.0.as_str(), kind))
+    }
+}
+
+/// The installation and kind a system of record ids names (`…/sid/{installation}/{kind}`),
+/// or None for any other system (the national ID's, a unit's, another vendor's).
+pub fn record_system(system: &str) -> Option<(&str, RecordKind)> {
+    let (installation, kind) = system.strip_prefix(systems::SID)?.split_once('/')?;
+    Installation::new(installation)?;
+    let kind = match kind {
+        "person" => RecordKind::Person,
+        "case" => RecordKind::Case,
+        "facility" => RecordKind::Facility,
+        "stay" => RecordKind::Stay,
+        _ => return None,
+    };
+    Some((installation, kind))
 }
 
 /// The content type of every answer under `/fhir`.

@@ -303,7 +303,7 @@ pub struct Encounter {
     /// The bed type, as the extension [`crate::systems::BED_TYPE_EXT`] says.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub extension: Vec<Extension>,
-    /// The stay's id under [`crate::systems::STAY`], matched when taken in again.
+    /// The stay's id under its installation's stay system, matched when taken in again.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub identifier: Vec<Identifier>,
     pub status: String,

@@ -7,9 +7,9 @@ use store::Facility;
 use store::{Case, Dose, TestResult};
 use store::{ContactEpisode, StayEpisode};
 
-use crate::instant;
 use crate::model::*;
 use crate::systems as sys;
+use crate::{instant, Installation, RecordKind};
 
 /// A unit with its names, for an address or an Organization.
 #[derive(Debug, Clone, Default)]
@@ -33,9 +33,9 @@ impl UnitNames {
     }
 }
 
-pub fn patient(p: &Person, address: Option<&str>, unit: &UnitNames) -> Patient {
+pub fn patient(at: &Installation, p: &Person, address: Option<&str>, unit: &UnitNames) -> Patient {
     let mut identifier = vec![Identifier {
-        system: sys::PERSON.into(),
+        system: at.system(RecordKind::Person),
         value: p.id.0.to_string(),
     }];
     if let Some(n) = &p.national_id {
@@ -107,7 +107,7 @@ fn covid_code() -> CodeableConcept {
 
 /// A case as a Condition: onset, clinical status (active, else resolved — FHIR has no
 /// status for a death, so our own status rides in an extension beside it), severity.
-pub fn condition(c: &Case) -> Condition {
+pub fn condition(at: &Installation, c: &Case) -> Condition {
     let clinical = match c.status {
         CaseStatus::Active => "active",
         CaseStatus::Recovered | CaseStatus::Died => "resolved",
@@ -139,7 +139,7 @@ pub fn condition(c: &Case) -> Condition {
         id: Some(c.id.0.to_string()),
         extension,
         identifier: vec![Identifier {
-            system: sys::CASE.into(),
+            system: at.system(RecordKind::Case),
             value: c.id.0.to_string(),
         }],
         clinical_status: Some(CodeableConcept {
@@ -291,7 +291,7 @@ pub fn immunization(person: domain::PersonId, d: &Dose, place: &UnitNames) -> Im
 /// A stay as an Encounter: in a facility (inpatient, the facility as its Location, the bed
 /// type in an extension) or at home (home health), with the case it was for (or the
 /// contact's exposure, for a quarantine), and why it ended in HL7's words and ours.
-pub fn encounter(person: domain::PersonId, s: &StayEpisode) -> Encounter {
+pub fn encounter(at: &Installation, person: domain::PersonId, s: &StayEpisode) -> Encounter {
     let (code, display) = match s.facility_id {
         Some(_) => ("IMP", "inpatient encounter"),
         None => ("HH", "home health"),
@@ -312,7 +312,7 @@ pub fn encounter(person: domain::PersonId, s: &StayEpisode) -> Encounter {
             })
             .collect(),
         identifier: vec![Identifier {
-            system: sys::STAY.into(),
+            system: at.system(RecordKind::Stay),
             value: s.id.to_string(),
         }],
         status: if s.until_s.is_some() {
@@ -376,7 +376,12 @@ pub fn encounter(person: domain::PersonId, s: &StayEpisode) -> Encounter {
 }
 
 /// A facility as the Location of its stays, with its beds (type and capacity).
-pub fn location(f: &Facility, beds: &[store::Beds], unit: &UnitNames) -> Location {
+pub fn location(
+    at: &Installation,
+    f: &Facility,
+    beds: &[store::Beds],
+    unit: &UnitNames,
+) -> Location {
     Location {
         id: Some(f.id.get().to_string()),
         extension: beds
@@ -403,7 +408,7 @@ pub fn location(f: &Facility, beds: &[store::Beds], unit: &UnitNames) -> Locatio
             })
             .collect(),
         identifier: vec![Identifier {
-            system: sys::FACILITY.into(),
+            system: at.system(RecordKind::Facility),
             value: f.id.get().to_string(),
         }],
         status: Some("active".into()),
@@ -433,11 +438,11 @@ pub fn location(f: &Facility, beds: &[store::Beds], unit: &UnitNames) -> Locatio
 }
 
 /// A facility as the Organization that runs it, under its unit's Organization.
-pub fn facility_organization(f: &Facility, unit: &UnitNames) -> Organization {
+pub fn facility_organization(at: &Installation, f: &Facility, unit: &UnitNames) -> Organization {
     Organization {
         id: Some(format!("facility-{}", f.id.get())),
         identifier: vec![Identifier {
-            system: sys::FACILITY.into(),
+            system: at.system(RecordKind::Facility),
             value: f.id.get().to_string(),
         }],
         active: Some(true),

@@ -3,7 +3,7 @@
 
 use sqlx::Row;
 
-use crate::{Result, Store};
+use crate::{Result, Store, StoreError};
 
 /// What an identifier names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,7 +30,31 @@ impl IdentifiedEntity {
 /// Longest system URI or value kept: FHIR sets no limit, we do.
 pub const IDENTIFIER_MAX_CHARS: usize = 256;
 
+/// The `meta` key of this installation's id (`Store::installation_id`).
+pub const INSTALLATION_ID_KEY: &str = "installation_id";
+
 impl Store {
+    /// This installation's id, under which FHIR names its own record ids
+    /// (`https://chongdich.vn/fhir/sid/{id}/person`). Generated and stored the first time it
+    /// is asked for, then never changed: a partner that stored our ids keeps finding them.
+    /// Generated rather than configured because nothing names an installation yet and a
+    /// configured code can be mistyped or reused by a test copy; a locality that wants its
+    /// code (issue #17, linked systems) sets `meta.installation_id` before its first exchange.
+    pub async fn installation_id(&self) -> Result<String> {
+        if let Some(id) = self.meta(INSTALLATION_ID_KEY).await? {
+            return Ok(id);
+        }
+        // Two processes starting at once: the first insert wins and both read it.
+        sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+            .bind(INSTALLATION_ID_KEY)
+            .bind(generated_id())
+            .execute(&self.pool)
+            .await?;
+        self.meta(INSTALLATION_ID_KEY)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("meta.installation_id not kept".into()))
+    }
+
     /// Our id of the record an identifier was taken in for, if any. The caller checks
     /// scope when it reads the record.
     pub async fn identified(
@@ -82,4 +106,17 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// 64 random bits as 16 lowercase hex digits: `RandomState` is seeded from the operating
+/// system's randomness, enough to tell installations apart without a dependency.
+fn generated_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    format!("{:016x}", h.finish())
 }

@@ -43,6 +43,7 @@ mod sql;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod typed;
+pub mod unit;
 mod units;
 mod users;
 mod vaccination;
@@ -229,16 +230,27 @@ impl Store {
     }
 
     async fn pool(options: &AnyConnectOptions, sqlite: bool, read_only: bool) -> Result<AnyPool> {
+        Self::pool_of(options, sqlite, read_only, None).await
+    }
+
+    /// A pool as [`Store::pool`] makes it, of at most `max` connections if given (a
+    /// [`Unit`](unit::Unit) has one).
+    async fn pool_of(
+        options: &AnyConnectOptions,
+        sqlite: bool,
+        read_only: bool,
+        max: Option<u32>,
+    ) -> Result<AnyPool> {
         Ok(AnyPoolOptions::new()
             // SQLite allows one writer at a time, and a deferred transaction that reads
             // before it writes can fail at once with SQLITE_BUSY when another connection of
             // the pool wrote meanwhile. One connection serialises the process's work instead:
             // statements are short, and tracing reads its in-memory index, not SQL.
-            .max_connections(match (sqlite, read_only) {
+            .max_connections(max.unwrap_or(match (sqlite, read_only) {
                 (true, false) => 1,
                 (true, true) => Self::sqlite_readers(),
                 (false, _) => 16,
-            })
+            }))
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if sqlite && read_only {

@@ -14,6 +14,7 @@ mod recent_cases;
 mod schema_parity;
 mod tallies;
 mod tracing;
+mod unit;
 mod units;
 mod users;
 mod venue_entry;

@@ -108,7 +108,13 @@ async fn patient_of(
         return Ok(None);
     };
     let unit = unit_names(r.person.structure, r.person.unit_code.as_str());
-    Ok(Some(out::patient(&r.person, r.address.as_deref(), &unit)))
+    let at = state.installation().await?;
+    Ok(Some(out::patient(
+        &at,
+        &r.person,
+        r.address.as_deref(),
+        &unit,
+    )))
 }
 
 /// `GET /fhir/Patient/{id}`.
@@ -129,7 +135,8 @@ pub struct PatientSearch {
     identifier: Option<String>,
 }
 
-/// `GET /fhir/Patient?identifier=system|value`: by our person id or a national ID.
+/// `GET /fhir/Patient?identifier=system|value`: by our person id (under this
+/// installation's system) or a national ID.
 pub async fn search_patient(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -146,8 +153,9 @@ pub async fn search_patient(
     }
     let (system, value) = token.split_once('|').ok_or_else(bad)?;
     let mut found = Vec::new();
+    let at = state.installation().await?;
     match system {
-        sys::PERSON => {
+        _ if at.owns(system, fhir::RecordKind::Person) => {
             let id = value
                 .parse::<i64>()
                 .ok()
@@ -207,14 +215,16 @@ pub async fn everything_of(
         return Ok(None);
     };
     let unit = unit_names(r.person.structure, r.person.unit_code.as_str());
+    let at = state.installation().await?;
     let mut res = vec![Resource::Patient(out::patient(
+        &at,
         &r.person,
         r.address.as_deref(),
         &unit,
     ))];
     let mut orgs = BTreeMap::new();
     orgs.insert(out::unit_id(&unit), out::unit_organization(&unit));
-    let (conditions, tests) = cases_of(state, caller, &r.cases, now).await?;
+    let (conditions, tests) = cases_of(state, &at, caller, &r.cases, now).await?;
     res.extend(conditions);
     res.extend(tests);
     res.extend(
@@ -235,7 +245,7 @@ pub async fn everything_of(
     }
     let mut locations = BTreeMap::new();
     for s in &r.stays {
-        res.push(Resource::Encounter(out::encounter(id, s)));
+        res.push(Resource::Encounter(out::encounter(&at, id, s)));
         let Some(fid) = s.facility_id else { continue };
         if locations.contains_key(&fid) {
             continue;
@@ -251,9 +261,9 @@ pub async fn everything_of(
                 .or_insert_with(|| out::unit_organization(&fu));
             orgs.insert(
                 format!("facility-{fid}"),
-                out::facility_organization(f, &fu),
+                out::facility_organization(&at, f, &fu),
             );
-            locations.insert(fid, out::location(f, &fb.beds, &fu));
+            locations.insert(fid, out::location(&at, f, &fb.beds, &fu));
         }
     }
     res.extend(locations.into_values().map(Resource::Location));
@@ -264,6 +274,7 @@ pub async fn everything_of(
 /// The Conditions of a person's cases and the Observations of their tests.
 async fn cases_of(
     state: &AppState,
+    at: &fhir::Installation,
     caller: &store::Caller,
     cases: &[store::CaseEpisode],
     now: i64,
@@ -273,7 +284,7 @@ async fn cases_of(
         let Some(d) = state.store.get_case(caller, CaseId(c.id), now).await? else {
             continue;
         };
-        conditions.push(Resource::Condition(out::condition(&d.case)));
+        conditions.push(Resource::Condition(out::condition(at, &d.case)));
         tests.extend(
             d.tests
                 .iter()
@@ -301,7 +312,11 @@ pub async fn search_observation(
     let now = WallClock::now_s();
     let mut found = Vec::new();
     if let Some(r) = state.store.person_record(&auth.0, id, now).await? {
-        found.extend(cases_of(&state, &auth.0, &r.cases, now).await?.1);
+        found.extend(
+            cases_of(&state, &state.installation().await?, &auth.0, &r.cases, now)
+                .await?
+                .1,
+        );
         found.extend(
             r.contacts
                 .iter()

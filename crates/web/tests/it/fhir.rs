@@ -130,6 +130,14 @@ async fn reads_are_scoped_and_errors_are_outcomes(store: Store) {
     assert_eq!(p.json["address"][0]["city"], "Phường Phúc Xá");
     let ids = p.json["identifier"].to_string();
     assert!(ids.contains(fhir::systems::NATIONAL_ID) && ids.contains("001090012345"));
+    // Our person id under this installation's own system.
+    let own = p.json["identifier"][0]["system"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, kind) = fhir::record_system(&own).expect("an installation's system");
+    assert_eq!(kind, fhir::RecordKind::Person);
+    assert_eq!(p.json["identifier"][0]["value"], s.person.to_string());
 
     // Outside the jurisdiction: 404 exactly like a missing person, as an OperationOutcome.
     let hidden = app
@@ -202,14 +210,22 @@ async fn reads_are_scoped_and_errors_are_outcomes(store: Store) {
     assert_eq!(hidden_nid.json["total"], 0);
     let by_id = app
         .get(
+            &format!("/fhir/Patient?identifier={own}|{}", s.person),
+            Some(&officer),
+        )
+        .await;
+    assert_eq!(by_id.json["total"], 1);
+    // Another installation's ids are not ours to look up.
+    let theirs = app
+        .get(
             &format!(
-                "/fhir/Patient?identifier=https://chongdich.vn/fhir/sid/person|{}",
+                "/fhir/Patient?identifier=https://chongdich.vn/fhir/sid/hcmc/person|{}",
                 s.person
             ),
             Some(&officer),
         )
         .await;
-    assert_eq!(by_id.json["total"], 1);
+    assert_eq!(theirs.status, StatusCode::BAD_REQUEST, "{}", theirs.json);
     let obs = app
         .get(
             &format!("/fhir/Observation?subject=Patient/{}", s.person),
@@ -406,7 +422,8 @@ pub(crate) fn validate(resources: &Value) -> Option<(bool, String)> {
 }
 
 /// A Bundle out without our server's ids: every resource we emit, with ids and references
-/// dropped and our own identifiers (person, case, facility, stay) left out, in order.
+/// dropped and installations' own identifiers (person, case, facility, stay) left out, in
+/// order.
 fn comparable(bundle: &Value) -> Value {
     fn strip(v: &mut Value) {
         match v {
@@ -415,13 +432,7 @@ fn comparable(bundle: &Value) -> Value {
                 o.remove("reference");
                 if let Some(ids) = o.get_mut("identifier").and_then(|v| v.as_array_mut()) {
                     ids.retain(|i| {
-                        ![
-                            fhir::systems::PERSON,
-                            fhir::systems::CASE,
-                            fhir::systems::FACILITY,
-                            fhir::systems::STAY,
-                        ]
-                        .contains(&i["system"].as_str().unwrap_or(""))
+                        fhir::record_system(i["system"].as_str().unwrap_or("")).is_none()
                     });
                     if ids.is_empty() {
                         o.remove("identifier");

@@ -22,6 +22,7 @@ mod duplicates;
 mod errors;
 mod facility_entry;
 mod fhir;
+mod fhir_exchange;
 mod followup;
 mod forecast;
 mod import_contacts;
