@@ -50,6 +50,10 @@ pub(crate) struct Sessions {
     kept: crate::kept::Kept<(Caller, i64)>,
 }
 
+/// How long recording a session's use may wait for the writer: an ordinary write holds it
+/// for milliseconds; one held longer is a long transaction, not worth waiting for.
+const TOUCH_WAIT: std::time::Duration = std::time::Duration::from_millis(250);
+
 impl Default for Sessions {
     fn default() -> Sessions {
         Sessions {
@@ -326,11 +330,13 @@ impl Store {
         };
         let mut last_used: i64 = row.try_get("last_used_at_s")?;
         if now_s - last_used >= SESSION_TOUCH_S {
-            // Only if the writer is free: on SQLite a long write (a big import's one
+            // Only if the writer is free soon: on SQLite a long write (a big import's one
             // transaction) holds it, and a request must not wait for it only to record its
             // use. A use not recorded now is recorded by a later request, long before the
             // session could be idle (SESSION_IDLE_S is many times SESSION_TOUCH_S).
-            if let Some(mut conn) = self.pool.try_acquire() {
+            let free = tokio::time::timeout(TOUCH_WAIT, self.pool.acquire()).await;
+            if let Ok(conn) = free {
+                let mut conn = conn?;
                 sqlx::query(
                     "UPDATE sessions SET last_used_at_s = $1
                      WHERE token_hash = $2 AND last_used_at_s < $1",

@@ -369,7 +369,7 @@ impl App {
                 &proposed
             }
         };
-        let mut sheet = Sheet::read(upload.bytes, Some(mapping))?;
+        let mut sheet = Sheet::read(Kind::Contacts, upload.bytes, Some(mapping))?;
         let rows = std::mem::take(&mut sheet.rows);
         let total = rows.len();
         let mut previews = Vec::with_capacity(total);

@@ -175,7 +175,7 @@ impl App {
             .store
             .import_by_hash(upload.kind.as_str(), &sha256)
             .await?;
-        let mut sheet = Sheet::read(upload.bytes, mapping)?;
+        let mut sheet = Sheet::read(Kind::Doses, upload.bytes, mapping)?;
         let rows = std::mem::take(&mut sheet.rows);
         let total = rows.len();
         let mut previews = Vec::with_capacity(total);

@@ -662,6 +662,7 @@ pub fn recognise_as(kind: super::Kind, header: &str) -> Option<Field> {
         _ => None,
     };
     own.or_else(|| find_in(SYNONYMS, &h))
+        .filter(|f| kind.fields().contains(f))
 }
 
 /// The field of each column (none: the column is not read). A field is given to one
@@ -747,6 +748,32 @@ mod tests {
     /// The source table holds an F1 list's source columns only: any other field's words
     /// there would be recognised for F1 lists alone (a venue list's headers went there once
     /// in a merge, and venue lists were read without them).
+    /// A header is read as a field of the list's own kind only: a venue list's "Giờ vào"
+    /// column is not a check-in time, an F0 list's "Tên địa điểm" no venue name.
+    #[test]
+    fn a_kind_reads_its_own_fields_only() {
+        use crate::import::Kind;
+        assert_eq!(recognise_as(Kind::Checkins, "Giờ vào"), Some(Field::TimeIn));
+        assert_eq!(recognise_as(Kind::Venues, "Giờ vào"), None);
+        assert_eq!(recognise_as(Kind::Cases, "Tên địa điểm"), None);
+        assert_eq!(
+            recognise_as(Kind::Venues, "Tên địa điểm"),
+            Some(Field::VenueName)
+        );
+        for kind in [
+            Kind::Cases,
+            Kind::Doses,
+            Kind::Labs,
+            Kind::Contacts,
+            Kind::Venues,
+            Kind::Checkins,
+        ] {
+            for f in kind.fields() {
+                assert!(Field::ALL.contains(f));
+            }
+        }
+    }
+
     #[test]
     fn the_source_table_holds_only_source_columns() {
         for (f, _) in SOURCE_SYNONYMS {

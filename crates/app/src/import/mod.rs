@@ -83,6 +83,51 @@ impl Kind {
             _ => None,
         }
     }
+
+    /// The fields a list of this kind reads: the columns its mapping may name (the
+    /// mapping page offers these; a header naming another kind's field is not read).
+    pub fn fields(self) -> &'static [Field] {
+        use Field::*;
+        match self {
+            Kind::Cases => &[
+                FullName, Birth, Sex, NationalId, Phone, Address, Commune, District, Province,
+                SampleAt, ResultAt, Result, TestKind, Ct, Severity, Onset, Place,
+            ],
+            Kind::Doses => &[
+                FullName, Birth, NationalId, Phone, Commune, District, Province, Vaccine, Lot,
+                DoseNo, GivenOn, DosePlace,
+            ],
+            Kind::Labs => &[
+                FullName, Birth, NationalId, Phone, SampleId, SampleAt, ResultAt, Result, TestKind,
+                Ct,
+            ],
+            Kind::Contacts => &[
+                FullName,
+                Birth,
+                Sex,
+                NationalId,
+                Phone,
+                Address,
+                Commune,
+                District,
+                Province,
+                SourceCase,
+                SourceNationalId,
+                SourceName,
+                SourceBirth,
+                Degree,
+                ExposedAt,
+                Relation,
+            ],
+            Kind::Venues => &[
+                VenueName, VenueKind, Address, Commune, District, Province, Capacity, Opens, Closes,
+            ],
+            Kind::Checkins => &[
+                FullName, Birth, NationalId, Phone, VenueCode, VenueName, Commune, District,
+                Province, TimeIn, TimeOut,
+            ],
+        }
+    }
 }
 
 /// A file as uploaded.
@@ -607,7 +652,7 @@ impl App {
         };
         let mut mapping = match mapping {
             Some(m) => m.clone(),
-            None => Mapping::propose(&headers),
+            None => Mapping::propose_for(Kind::Cases, &headers),
         };
         mapping.0.resize(headers.len(), None);
         let now = self.now_s();

@@ -25,7 +25,12 @@ pub(super) struct Sheet {
 }
 
 impl Sheet {
-    pub fn read(bytes: &[u8], mapping: Option<&Mapping>) -> Result<Sheet, ImportError> {
+    /// A list of `kind` read whole, with `mapping` (else the one proposed for the kind).
+    pub fn read(
+        kind: super::Kind,
+        bytes: &[u8],
+        mapping: Option<&Mapping>,
+    ) -> Result<Sheet, ImportError> {
         let mut headers: Option<Vec<String>> = None;
         let mut rows = Vec::new();
         read::for_each_row::<ImportError>(bytes, ROWS_MAX, |line, mut cells| {
@@ -40,7 +45,7 @@ impl Sheet {
         let headers = headers.ok_or(ReadError::NoHeader)?;
         let mut mapping = match mapping {
             Some(m) => m.clone(),
-            None => Mapping::propose(&headers),
+            None => Mapping::propose_for(kind, &headers),
         };
         mapping.0.resize(headers.len(), None);
         Ok(Sheet {
@@ -95,7 +100,7 @@ fn person_keys(sheet: &Sheet, c: &Cells<'_>, errors: &mut Vec<RowError>) -> Pers
 impl App {
     /// The registered person a row names, by the duplicate review's keys (the national ID;
     /// the phone and folded name; the folded name and birth date), the strongest first;
-    /// nobody in the caller's scope: refused. `errors` holds the row's other refusals.
+    /// nobody in the caller's scope, or two alike by the strongest rule: refused. `errors` holds the row's other refusals.
     pub(super) async fn named_person(
         &self,
         caller: &Caller,
@@ -109,6 +114,18 @@ impl App {
             return Ok(None);
         }
         let found = self.store.person_matches(caller, &keys).await?;
+        // Two registered persons alike by the strongest rule that matched (two of the same
+        // name and birth date…): the row cannot say whose record it is.
+        let strongest = found.first().map(|(_, why)| *why);
+        if found
+            .iter()
+            .filter(|(_, why)| Some(*why) == strongest)
+            .count()
+            > 1
+        {
+            errors.push(sheet.refusal(Field::FullName, Reason::Ambiguous));
+            return Ok(None);
+        }
         match found.first() {
             Some((id, _)) => Ok(Some(*id)),
             None => {

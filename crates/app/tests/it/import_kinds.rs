@@ -361,3 +361,31 @@ both_databases!(
     a_dose_the_store_refuses_at_commit_writes_nothing,
     a_lab_list_adds_results_to_cases_and_makes_cases_of_positives,
 );
+
+/// A row naming a registered person by name alone when two registered persons share that
+/// name (and the row gives nothing to tell them apart): whose dose it is cannot be said, so
+/// the row is refused as ambiguous rather than written to the first of them.
+async fn a_row_alike_two_registered_persons_is_refused(store: Store) {
+    let app = app_at_now(store);
+    let cdc = national(&app, "cdc", domain::Role::CommuneOfficer).await;
+    register(&app, &cdc, "Lê Văn Cường", None, Some("0912000001")).await;
+    register(&app, &cdc, "Lê Văn Cường", None, Some("0912000001")).await;
+    let csv = "Họ và tên,SĐT,Loại vắc xin,Ngày tiêm,Mũi tiêm,Nơi tiêm
+Lê Văn Cường,0912000001,Pfizer,20/09/2021,1,Phúc Xá
+";
+    let upload = Upload {
+        kind: Kind::Doses,
+        file_name: "hai-nguoi.csv",
+        bytes: csv.as_bytes(),
+    };
+    let p = app
+        .preview_import(&cdc, &upload, None, &HashMap::new())
+        .await
+        .unwrap();
+    assert_eq!(
+        p.rows[0].outcome,
+        refused(Field::FullName, "Họ và tên", Reason::Ambiguous)
+    );
+}
+
+both_databases!(a_row_alike_two_registered_persons_is_refused);

@@ -198,6 +198,7 @@ fn preview_body(
     file_name: &str,
     p: &Preview,
     choices: &HashMap<usize, Choice>,
+    cards: &HashMap<i64, store::PersonCard>,
 ) -> Markup {
     let c = p.counts;
     let refused: Vec<_> = p
@@ -233,7 +234,7 @@ fn preview_body(
                     td { label for={ "c" (i) } { (h) } }
                     td { select id={ "c" (i) } name={ "c" (i) } {
                         option value="" selected[p.mapping.0.get(i).copied().flatten().is_none()] { (t(lang, "import-not-read")) }
-                        @for f in Field::ALL {
+                        @for f in p.kind.fields().iter().copied() {
                             option value=(f.as_str()) selected[p.mapping.0.get(i).copied().flatten() == Some(f)] { (field_label(lang, f)) }
                         }
                     } }
@@ -252,8 +253,9 @@ fn preview_body(
         h2 { (t(lang, "import-counts")) }
         ul #import-counts {
             li { (t(lang, "import-count-total")) ": " (n(c.total)) }
-            li { (t(lang, "import-count-new")) ": " span data-count="new" { (n(c.new)) } }
-            li { (t(lang, "import-count-matched")) ": " span data-count="matched" { (n(c.matched)) } }
+            // What a new or a matched row is depends on the list's kind.
+            li { (t(lang, &format!("import-count-new-{}", p.kind.as_str()))) ": " span data-count="new" { (n(c.new)) } }
+            li { (t(lang, &format!("import-count-matched-{}", p.kind.as_str()))) ": " span data-count="matched" { (n(c.matched)) } }
             li { (t(lang, "import-count-suspected")) ": " span data-count="suspected" { (n(c.suspected)) } }
             li { (t(lang, "import-count-already")) ": " span data-count="already" { (n(c.already)) } }
             li { (t(lang, "import-count-refused")) ": " span data-count="refused" { (n(c.refused)) } }
@@ -290,7 +292,15 @@ fn preview_body(
                     } }
                     tbody { @for (line, person, why) in &suspected { tr {
                         td { (line) }
-                        td { a href={ "/persons/" (person) } { "#" (person) } }
+                        td { a href={ "/persons/" (person) } {
+                            @match cards.get(&person.0) {
+                                Some(c) => {
+                                    (c.full_name)
+                                    @if let Some(b) = c.birth_date { " (" (domain::lang::date(b, lang)) ")" }
+                                }
+                                None => { "#" (person) }
+                            }
+                        } }
                         td { (t(lang, &format!("dup-reason-{}", why.as_str()))) }
                         td { label {
                             input type="checkbox" name="merge" value=(line) checked[choices.contains_key(line)];
@@ -379,7 +389,25 @@ pub(super) async fn preview(
         .await
     {
         Ok(p) => {
-            let body = preview_body(ui.lang, id, &u.file_name, &p, &choices);
+            // The registered persons a row may be, by name (within the caller's
+            // jurisdiction: the matching saw no others).
+            let suspected: Vec<i64> = p
+                .rows
+                .iter()
+                .filter_map(|r| match &r.outcome {
+                    Outcome::Suspected(person, _) => Some(person.0),
+                    _ => None,
+                })
+                .collect();
+            let cards = match state
+                .store
+                .person_cards(&ui.me.scope, domain::Structure::S2021, &suspected)
+                .await
+            {
+                Ok(c) => c,
+                Err(e) => return ui.failed("import preview", &e),
+            };
+            let body = preview_body(ui.lang, id, &u.file_name, &p, &choices, &cards);
             ui.page(&t(ui.lang, "import-preview"), body)
         }
         Err(e) => read_failed(&ui, e),
