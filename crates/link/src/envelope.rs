@@ -31,6 +31,8 @@ pub enum EnvelopeError {
     Version(u32),
     #[error("sequence numbers start at 1")]
     Seq,
+    #[error("message id: 1 to 64 of A-Z a-z 0-9 _ -")]
+    Id,
 }
 
 /// A locality's code (`01` Hà Nội, `79` HCMC, `LA-VT` Vientiane). Only [A-Za-z0-9_-]: it is
@@ -183,6 +185,18 @@ pub fn check_record_key(s: &str) -> Result<(), EnvelopeError> {
     }
 }
 
+/// A message id as received: it is a key of the inbox and a NATS header, so short and plain.
+pub fn check_id(s: &str) -> Result<(), EnvelopeError> {
+    let ok = !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    match ok {
+        true => Ok(()),
+        false => Err(EnvelopeError::Id),
+    }
+}
+
 /// The message. `sig` is the sender's Ed25519 signature (base64) of [`Envelope::signed_bytes`];
 /// empty until [`crate::sign::sign`] sets it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -285,6 +299,7 @@ impl Envelope {
             return Err(EnvelopeError::Version(e.v));
         }
         check_record_key(&e.record)?;
+        check_id(&e.id)?;
         if e.seq < 1 {
             return Err(EnvelopeError::Seq);
         }
@@ -410,6 +425,8 @@ mod tests {
             Err(EnvelopeError::Seq)
         );
         assert!(Envelope::from_bytes(b"not json").is_err());
+        let wrong = text.replacen(&format!("\"id\":\"{}\"", e.id), "\"id\":\"a b\"", 1);
+        assert_eq!(Envelope::from_bytes(wrong.as_bytes()), Err(EnvelopeError::Id));
     }
 
     #[test]

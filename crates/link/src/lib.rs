@@ -11,5 +11,5 @@ pub mod registry;
 pub mod sign;
 
 pub use envelope::{Envelope, EnvelopeError, Kind, LocalityCode};
-pub use registry::{Peer, Refusal};
+pub use registry::{Peer, Refusal, Registry};
 pub use sign::{KeyPair, PublicKey, SignError};

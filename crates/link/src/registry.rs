@@ -2,7 +2,7 @@
 //! the kinds it may send (rules as data). [`admit`] is the check every received message
 //! passes before anything of it is applied.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::envelope::{Envelope, Kind, LocalityCode};
 use crate::sign::{self, PublicKey};
@@ -15,6 +15,37 @@ pub struct Peer {
     pub public_key: PublicKey,
     /// What it may send.
     pub kinds: BTreeSet<Kind>,
+}
+
+/// The registry as a locality holds it: its own code and the localities it hears from.
+/// Loaded once (`Store::link_registry`) and kept while unchanged: every received message is
+/// checked against it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registry {
+    pub me: LocalityCode,
+    peers: BTreeMap<LocalityCode, Peer>,
+}
+
+impl Registry {
+    pub fn new(me: LocalityCode, peers: impl IntoIterator<Item = Peer>) -> Registry {
+        Registry {
+            me,
+            peers: peers.into_iter().map(|p| (p.code.clone(), p)).collect(),
+        }
+    }
+
+    pub fn get(&self, code: &LocalityCode) -> Option<&Peer> {
+        self.peers.get(code)
+    }
+
+    pub fn peers(&self) -> impl Iterator<Item = &Peer> {
+        self.peers.values()
+    }
+
+    /// [`admit`] against this registry.
+    pub fn admit(&self, envelope: &Envelope) -> Result<(), Refusal> {
+        admit(envelope, self.get(&envelope.from), &self.me)
+    }
 }
 
 /// Why a received message is refused (recorded, acknowledged, never applied).
