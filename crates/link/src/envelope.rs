@@ -426,7 +426,10 @@ mod tests {
         );
         assert!(Envelope::from_bytes(b"not json").is_err());
         let wrong = text.replacen(&format!("\"id\":\"{}\"", e.id), "\"id\":\"a b\"", 1);
-        assert_eq!(Envelope::from_bytes(wrong.as_bytes()), Err(EnvelopeError::Id));
+        assert_eq!(
+            Envelope::from_bytes(wrong.as_bytes()),
+            Err(EnvelopeError::Id)
+        );
     }
 
     #[test]

@@ -107,11 +107,10 @@ impl Store {
 
     /// The registry as stored, with `me` as this locality's code.
     pub async fn link_registry(&self, me: LocalityCode) -> Result<Registry> {
-        let rows = sqlx::query(
-            "SELECT code, name, public_key, kinds FROM link_localities ORDER BY code",
-        )
-        .fetch_all(&self.pool)
-        .await?;
+        let rows =
+            sqlx::query("SELECT code, name, public_key, kinds FROM link_localities ORDER BY code")
+                .fetch_all(&self.pool)
+                .await?;
         let mut peers = Vec::with_capacity(rows.len());
         for r in rows {
             let code: String = r.try_get(0)?;
@@ -216,7 +215,8 @@ impl Store {
         for r in rows {
             let id: String = r.try_get(0)?;
             let body: String = r.try_get(1)?;
-            let e = Envelope::from_bytes(body.as_bytes()).map_err(|_| corrupt("link_outbox.body"))?;
+            let e =
+                Envelope::from_bytes(body.as_bytes()).map_err(|_| corrupt("link_outbox.body"))?;
             out.push((id, e.subject(), body.into_bytes()));
         }
         Ok(out)
@@ -227,11 +227,13 @@ impl Store {
     pub async fn mark_sent(&self, ids: &[String], at_s: i64) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         for id in ids {
-            sqlx::query("UPDATE link_outbox SET sent_at_s = $1 WHERE id = $2 AND sent_at_s IS NULL")
-                .bind(at_s)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE link_outbox SET sent_at_s = $1 WHERE id = $2 AND sent_at_s IS NULL",
+            )
+            .bind(at_s)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(())

@@ -39,7 +39,16 @@ async fn a_message_is_kept_or_dropped_with_its_change(store: Store) {
     let mut tx = store.begin_transaction().await.unwrap();
     change(&mut tx, "dropped").await;
     store
-        .enqueue_in(&mut tx, &hn, &hcm, Kind::Referral, "contact:01:1", json!({}), NOW, &key)
+        .enqueue_in(
+            &mut tx,
+            &hn,
+            &hcm,
+            Kind::Referral,
+            "contact:01:1",
+            json!({}),
+            NOW,
+            &key,
+        )
         .await
         .unwrap();
     drop(tx);
@@ -49,7 +58,16 @@ async fn a_message_is_kept_or_dropped_with_its_change(store: Store) {
     let mut tx = store.begin_transaction().await.unwrap();
     change(&mut tx, "kept").await;
     let sent = store
-        .enqueue_in(&mut tx, &hn, &hcm, Kind::Referral, "contact:01:1", json!({"a": 1}), NOW, &key)
+        .enqueue_in(
+            &mut tx,
+            &hn,
+            &hcm,
+            Kind::Referral,
+            "contact:01:1",
+            json!({"a": 1}),
+            NOW,
+            &key,
+        )
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -65,10 +83,16 @@ async fn a_message_is_kept_or_dropped_with_its_change(store: Store) {
     assert_eq!(subject, "link.01.79.referral");
     assert_eq!(Envelope::from_bytes(bytes).unwrap(), sent);
 
-    store.mark_sent(&[sent.id.clone()], NOW + 1).await.unwrap();
+    store
+        .mark_sent(std::slice::from_ref(&sent.id), NOW + 1)
+        .await
+        .unwrap();
     assert!(store.unsent(10).await.unwrap().is_empty());
     // Marked twice: the first time stays.
-    store.mark_sent(&[sent.id.clone()], NOW + 9).await.unwrap();
+    store
+        .mark_sent(std::slice::from_ref(&sent.id), NOW + 9)
+        .await
+        .unwrap();
     assert_eq!(
         count(&store, "SELECT sent_at_s FROM link_outbox").await,
         NOW + 1
@@ -210,7 +234,11 @@ async fn an_old_seq_is_stale(store: Store) {
     assert_eq!(receive(&store, &registry, &old).await, Received::Duplicate);
     assert_eq!(applied(&store, r).await.as_deref(), Some("1,2"));
     assert_eq!(
-        count(&store, "SELECT COUNT(*) FROM link_inbox WHERE outcome = 'stale'").await,
+        count(
+            &store,
+            "SELECT COUNT(*) FROM link_inbox WHERE outcome = 'stale'"
+        )
+        .await,
         1
     );
 }
@@ -218,9 +246,8 @@ async fn an_old_seq_is_stale(store: Store) {
 async fn forgeries_are_refused_and_recorded(store: Store) {
     let (key, registry) = hcmc_hears_hanoi(&store).await;
     let r = "contact:01:11";
-    let refusals = |store: Store| async move {
-        count(&store, "SELECT COUNT(*) FROM link_refusals").await
-    };
+    let refusals =
+        |store: Store| async move { count(&store, "SELECT COUNT(*) FROM link_refusals").await };
 
     // Signed by another key in Hà Nội's name.
     let forged = message(&KeyPair::generate(), Kind::Referral, r, 1, json!({"n": 1}));
@@ -244,16 +271,24 @@ async fn forgeries_are_refused_and_recorded(store: Store) {
         Received::Refused(Refusal::KindNotAllowed)
     );
     // From a locality the registry does not know.
-    let mut stranger = Envelope::new(code("48"), code("79"), Kind::Referral, r, 1, NOW, json!({}))
-        .unwrap();
+    let mut stranger =
+        Envelope::new(code("48"), code("79"), Kind::Referral, r, 1, NOW, json!({})).unwrap();
     sign::sign(&mut stranger, &KeyPair::generate());
     assert_eq!(
         receive(&store, &registry, &stranger.to_bytes()).await,
         Received::Refused(Refusal::UnknownSender)
     );
     // Meant for another locality.
-    let mut elsewhere =
-        Envelope::new(code("01"), code("LA-VT"), Kind::Referral, r, 1, NOW, json!({})).unwrap();
+    let mut elsewhere = Envelope::new(
+        code("01"),
+        code("LA-VT"),
+        Kind::Referral,
+        r,
+        1,
+        NOW,
+        json!({}),
+    )
+    .unwrap();
     sign::sign(&mut elsewhere, &key);
     assert_eq!(
         receive(&store, &registry, &elsewhere.to_bytes()).await,
@@ -299,7 +334,11 @@ async fn a_failed_apply_keeps_nothing(store: Store) {
     assert_eq!(applied(&store, r).await, None);
     assert_eq!(count(&store, "SELECT COUNT(*) FROM link_inbox").await, 0);
     assert_eq!(
-        count(&store, "SELECT COUNT(*) FROM link_seqs WHERE direction = 'in'").await,
+        count(
+            &store,
+            "SELECT COUNT(*) FROM link_seqs WHERE direction = 'in'"
+        )
+        .await,
         0
     );
     // Delivered again, it applies.
@@ -307,7 +346,76 @@ async fn a_failed_apply_keeps_nothing(store: Store) {
     assert_eq!(applied(&store, r).await.as_deref(), Some("1"));
 }
 
+/// Messages about one record enqueued at the same time get the seqs 1..=n, each once.
+async fn concurrent_enqueues_number_a_record_once_each(store: Store) {
+    let key = KeyPair::generate();
+    let mut tasks = Vec::new();
+    for _ in 0..10 {
+        let (store, key) = (store.clone(), key.clone());
+        tasks.push(tokio::spawn(async move {
+            store
+                .enqueue(
+                    &code("01"),
+                    &code("79"),
+                    Kind::Gift,
+                    "gift:01:5",
+                    json!({}),
+                    NOW,
+                    &key,
+                )
+                .await
+                .unwrap()
+                .seq
+        }));
+    }
+    let mut seqs = Vec::new();
+    for t in tasks {
+        seqs.push(t.await.unwrap());
+    }
+    seqs.sort();
+    assert_eq!(seqs, (1..=10).collect::<Vec<i64>>());
+}
+
+/// Deliveries at the same time (several consumers, redeliveries): each message applied once,
+/// a record's in order, whatever the interleaving.
+async fn concurrent_deliveries_apply_once_in_order(store: Store) {
+    let (key, registry) = hcmc_hears_hanoi(&store).await;
+    let r = "contact:01:12";
+    let messages: Vec<Vec<u8>> = (1..=6)
+        .map(|seq| message(&key, Kind::Referral, r, seq, json!({"n": seq})))
+        .collect();
+    let mut tasks = Vec::new();
+    // Every message delivered three times, the later seqs first.
+    for _ in 0..3 {
+        for m in messages.iter().rev() {
+            let (store, registry, m) = (store.clone(), registry.clone(), m.clone());
+            tasks.push(tokio::spawn(async move {
+                loop {
+                    match receive(&store, &registry, &m).await {
+                        Received::OutOfOrder => {
+                            tokio::time::sleep(std::time::Duration::from_millis(5)).await
+                        }
+                        done => return done,
+                    }
+                }
+            }));
+        }
+    }
+    let mut outcomes = Vec::new();
+    for t in tasks {
+        outcomes.push(t.await.unwrap());
+    }
+    let applied_count = outcomes.iter().filter(|o| **o == Received::Applied).count();
+    assert_eq!(applied_count, 6, "{outcomes:?}");
+    assert!(outcomes
+        .iter()
+        .all(|o| matches!(o, Received::Applied | Received::Duplicate)));
+    assert_eq!(applied(&store, r).await.as_deref(), Some("1,2,3,4,5,6"));
+}
+
 both_databases!(
+    concurrent_enqueues_number_a_record_once_each,
+    concurrent_deliveries_apply_once_in_order,
     a_message_is_kept_or_dropped_with_its_change,
     seqs_count_per_peer_and_record,
     a_message_is_applied_once,
