@@ -159,6 +159,26 @@ mod tests {
         assert_eq!(verify(&t, &key.public()), Err(SignError::Malformed));
     }
 
+    /// A float serde_json's default parse reads as a neighbouring value: without its
+    /// `float_roundtrip` feature the receiver's signed bytes differ and a true message fails.
+    #[test]
+    fn a_float_body_verifies_after_the_wire() {
+        let key = KeyPair::generate();
+        let mut e = Envelope::new(
+            code("01"),
+            code("79"),
+            Kind::Figures,
+            "figures:01:1",
+            1,
+            0,
+            json!({"n": 4.895508484051812e38}),
+        )
+        .unwrap();
+        sign(&mut e, &key);
+        let received = Envelope::from_bytes(&e.to_bytes()).unwrap();
+        assert_eq!(verify(&received, &key.public()), Ok(()));
+    }
+
     #[test]
     fn a_signature_by_another_key_fails() {
         let e = signed(&KeyPair::generate());
