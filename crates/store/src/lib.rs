@@ -29,6 +29,7 @@ mod import_places;
 mod import_writer;
 mod imports;
 pub mod kept;
+mod link;
 mod migrate;
 mod overrides;
 mod page;
@@ -81,6 +82,8 @@ pub use import_contacts::{BirthKey, ContactImportRow, ContactPerson};
 pub use import_kinds::LabRow;
 pub use import_writer::{ImportBegun, ImportWriter};
 pub use imports::{ImportCommit, ImportCounts, ImportRecord, NewImport, PersonKeys, StoredUpload};
+// `self::`: the crate `link` has the same name.
+pub use self::link::{Applying, LinkTx, Received, LINK_KEY};
 pub use overrides::StoredOverride;
 pub use page::{Cursor, Page, PageRequest, LIMIT_DEFAULT, LIMIT_MAX};
 pub use person_names::PersonCard;

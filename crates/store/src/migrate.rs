@@ -260,6 +260,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0037_fhir_identifiers_more.sql"),
         then: None,
     },
+    Migration {
+        version: 38,
+        name: "link",
+        sqlite: include_str!("../migrations/sqlite/0038_link.sql"),
+        postgres: include_str!("../migrations/postgres/0038_link.sql"),
+        then: None,
+    },
 ];
 
 const REFDATA_KEY: &str = "units_fingerprint";

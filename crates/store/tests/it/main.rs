@@ -8,6 +8,7 @@ mod care;
 mod case_status;
 mod checkins;
 mod coverage;
+mod link;
 mod person_search;
 mod persons;
 mod recent_cases;

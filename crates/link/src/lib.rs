@@ -1,0 +1,15 @@
+//! Linked localities (issue #17): one chongdich per locality, exchanging signed messages
+//! through NATS JetStream.
+//!
+//! Pure where it can be: the envelope and its subjects ([`envelope`]), Ed25519 signatures
+//! ([`sign`]), the national registry's checks of a received message ([`registry`]). The
+//! outbox and inbox tables that make delivery exactly once and in order are the store's
+//! (`store::link`).
+
+pub mod envelope;
+pub mod registry;
+pub mod sign;
+
+pub use envelope::{Envelope, EnvelopeError, Kind, LocalityCode};
+pub use registry::{Peer, Refusal, Registry};
+pub use sign::{KeyPair, PublicKey, SignError};

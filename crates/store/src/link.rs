@@ -1,0 +1,354 @@
+//! Linked localities' messages in the database (issue #17, migration 0038): exactly once and
+//! in order per record, without the bus knowing anything of it.
+//!
+//! Sending: a change that travels writes its signed envelope to `link_outbox` in the SAME
+//! transaction as the change ([`Store::enqueue_in`]), so the two are committed or dropped
+//! together; the relay publishes [`Store::unsent`] rows and marks them sent
+//! ([`Store::mark_sent`]) on the JetStream acknowledgement. A crash between publish and mark
+//! publishes again: the receiver drops the repeat by its id.
+//!
+//! Receiving ([`Store::receive`]): the envelope is checked against the registry (refusals
+//! recorded in `link_refusals`, to be acknowledged so they are not redelivered forever);
+//! then, in one transaction, its id is inserted in `link_inbox` (already there: a duplicate),
+//! the record's last sequence number is moved from `seq - 1` to `seq` by a conditional
+//! update (the row lock orders concurrent deliveries on PostgreSQL), the caller's `apply`
+//! runs, and all commits together. Only then may the caller acknowledge.
+//!
+//! `apply` is a closure given the open transaction and the envelope, returning a boxed future
+//! (`|tx, env| Box::pin(async move { … })`): the simplest shape sqlx's `Any` transaction
+//! allows, and it cannot be misused by forgetting to finish. It must write through the
+//! transaction only (the `…_in` methods): on SQLite the transaction holds the one writing
+//! connection, and a write through the Store's pool would wait for it forever.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use link::registry::{kinds_from_text, kinds_to_text, Peer, Refusal, Registry};
+use link::{sign, Envelope, KeyPair, Kind, LocalityCode, PublicKey};
+use sqlx::Row;
+
+use crate::{Result, Store, StoreError};
+
+/// The `meta` key of this locality's Ed25519 key pair (base64 of the secret key).
+pub const LINK_KEY: &str = "link_key";
+
+/// The transaction `apply` and [`Store::enqueue_in`] work in.
+pub type LinkTx = sqlx::Transaction<'static, sqlx::Any>;
+
+/// What `apply` returns: a boxed future borrowing the transaction and the envelope.
+pub type Applying<'t, E> = Pin<Box<dyn Future<Output = std::result::Result<(), E>> + Send + 't>>;
+
+/// What became of a received message. All but `OutOfOrder` are acknowledged by the caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Received {
+    /// Applied and committed now.
+    Applied,
+    /// Its id was received before: nothing done.
+    Duplicate,
+    /// The record already had this seq or a later one: nothing applied (the id is kept, so a
+    /// repeat is a `Duplicate`).
+    Stale,
+    /// An earlier seq of the record is missing: nothing written; not acknowledged (the
+    /// caller naks with a delay and the message comes again after the missing one).
+    OutOfOrder,
+    /// Refused and recorded in `link_refusals`.
+    Refused(Refusal),
+}
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Corrupt(format!("link: {what}"))
+}
+
+fn invalid(field: &'static str) -> StoreError {
+    StoreError::Invalid(vec![domain::FieldError::new(
+        field,
+        domain::Reason::InvalidFormat,
+    )])
+}
+
+impl Store {
+    /// This locality's key pair: made and stored the first time it is asked for (as
+    /// [`Store::installation_id`]), then never changed — its public half is what the national
+    /// registry gives the others.
+    pub async fn link_key(&self) -> Result<KeyPair> {
+        if let Some(k) = self.meta(LINK_KEY).await? {
+            return KeyPair::from_base64(&k).map_err(|_| corrupt("meta.link_key"));
+        }
+        // Two processes starting at once: the first insert wins and both read it.
+        sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+            .bind(LINK_KEY)
+            .bind(KeyPair::generate().to_base64())
+            .execute(&self.pool)
+            .await?;
+        let k = self
+            .meta(LINK_KEY)
+            .await?
+            .ok_or_else(|| corrupt("meta.link_key not kept"))?;
+        KeyPair::from_base64(&k).map_err(|_| corrupt("meta.link_key"))
+    }
+
+    /// Adds a locality to the registry, or replaces its entry (a new key, other kinds).
+    pub async fn put_link_locality(&self, peer: &Peer, at_s: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO link_localities (code, name, public_key, kinds, added_at_s)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (code) DO UPDATE SET name = excluded.name,
+                 public_key = excluded.public_key, kinds = excluded.kinds",
+        )
+        .bind(peer.code.as_str())
+        .bind(&peer.name)
+        .bind(peer.public_key.to_base64())
+        .bind(kinds_to_text(&peer.kinds))
+        .bind(at_s)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The registry as stored, with `me` as this locality's code.
+    pub async fn link_registry(&self, me: LocalityCode) -> Result<Registry> {
+        let rows =
+            sqlx::query("SELECT code, name, public_key, kinds FROM link_localities ORDER BY code")
+                .fetch_all(&self.pool)
+                .await?;
+        let mut peers = Vec::with_capacity(rows.len());
+        for r in rows {
+            let code: String = r.try_get(0)?;
+            let key: String = r.try_get(2)?;
+            let kinds: String = r.try_get(3)?;
+            peers.push(Peer {
+                code: LocalityCode::parse(&code).map_err(|_| corrupt("link_localities.code"))?,
+                name: r.try_get(1)?,
+                public_key: PublicKey::from_base64(&key)
+                    .map_err(|_| corrupt("link_localities.public_key"))?,
+                kinds: kinds_from_text(&kinds).map_err(|_| corrupt("link_localities.kinds"))?,
+            });
+        }
+        Ok(Registry::new(me, peers))
+    }
+
+    /// A transaction on the writing pool, for a change and its messages
+    /// ([`Store::enqueue_in`]) to be committed together.
+    pub async fn begin_transaction(&self) -> Result<LinkTx> {
+        Ok(self.pool.begin().await?)
+    }
+
+    /// Writes a message about `record` to `to` in the caller's transaction: the next seq of
+    /// ('out', to, record), the envelope signed with `key`, the outbox row. Committed or
+    /// dropped with the caller's change. The seq's row stays locked until then, so two
+    /// transactions sending about one record number their messages in commit order.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn enqueue_in(
+        &self,
+        tx: &mut LinkTx,
+        from: &LocalityCode,
+        to: &LocalityCode,
+        kind: Kind,
+        record: &str,
+        body: serde_json::Value,
+        at_s: i64,
+        key: &KeyPair,
+    ) -> Result<Envelope> {
+        link::envelope::check_record_key(record).map_err(|_| invalid("record"))?;
+        let seq: i64 = sqlx::query(
+            "INSERT INTO link_seqs (direction, peer, record_key, last_seq) VALUES ('out', $1, $2, 1)
+             ON CONFLICT (direction, peer, record_key)
+             DO UPDATE SET last_seq = link_seqs.last_seq + 1
+             RETURNING last_seq",
+        )
+        .bind(to.as_str())
+        .bind(record)
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get(0)?;
+        let mut envelope = Envelope::new(from.clone(), to.clone(), kind, record, seq, at_s, body)
+            .map_err(|_| invalid("record"))?;
+        sign::sign(&mut envelope, key);
+        let text = String::from_utf8(envelope.to_bytes()).map_err(|_| corrupt("envelope"))?;
+        sqlx::query(
+            "INSERT INTO link_outbox (id, to_locality, kind, record_key, seq, body, created_at_s)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&envelope.id)
+        .bind(to.as_str())
+        .bind(kind.as_str())
+        .bind(record)
+        .bind(seq)
+        .bind(text)
+        .bind(at_s)
+        .execute(&mut **tx)
+        .await?;
+        Ok(envelope)
+    }
+
+    /// [`Store::enqueue_in`] in a transaction of its own (a message that goes with no change).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn enqueue(
+        &self,
+        from: &LocalityCode,
+        to: &LocalityCode,
+        kind: Kind,
+        record: &str,
+        body: serde_json::Value,
+        at_s: i64,
+        key: &KeyPair,
+    ) -> Result<Envelope> {
+        let mut tx = self.begin_transaction().await?;
+        let e = self
+            .enqueue_in(&mut tx, from, to, kind, record, body, at_s, key)
+            .await?;
+        tx.commit().await?;
+        Ok(e)
+    }
+
+    /// Up to `limit` messages not yet sent, oldest first (a record's in seq order): (id,
+    /// subject, envelope bytes). The id is the publish's `Nats-Msg-Id`.
+    pub async fn unsent(&self, limit: i64) -> Result<Vec<(String, String, Vec<u8>)>> {
+        let rows = sqlx::query(
+            "SELECT id, body FROM link_outbox WHERE sent_at_s IS NULL
+             ORDER BY created_at_s, seq, id LIMIT $1",
+        )
+        .bind(limit.max(0))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let id: String = r.try_get(0)?;
+            let body: String = r.try_get(1)?;
+            let e =
+                Envelope::from_bytes(body.as_bytes()).map_err(|_| corrupt("link_outbox.body"))?;
+            out.push((id, e.subject(), body.into_bytes()));
+        }
+        Ok(out)
+    }
+
+    /// Marks messages sent (their JetStream publish acknowledged). Marking one twice keeps
+    /// the first time.
+    pub async fn mark_sent(&self, ids: &[String], at_s: i64) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for id in ids {
+            sqlx::query(
+                "UPDATE link_outbox SET sent_at_s = $1 WHERE id = $2 AND sent_at_s IS NULL",
+            )
+            .bind(at_s)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Takes in a received message (see the module): refused, duplicate, stale, out of order,
+    /// or applied by `apply` in the transaction that records it. If `apply` fails, nothing is
+    /// kept and its error returned: the caller does not acknowledge (the message comes again).
+    pub async fn receive<E, F>(
+        &self,
+        bytes: &[u8],
+        registry: &Registry,
+        at_s: i64,
+        apply: F,
+    ) -> std::result::Result<Received, E>
+    where
+        E: From<StoreError> + Send,
+        F: for<'t> FnOnce(&'t mut LinkTx, &'t Envelope) -> Applying<'t, E> + Send,
+    {
+        let envelope = match Envelope::from_bytes(bytes) {
+            Ok(e) => e,
+            Err(why) => {
+                let refusal = Refusal::Malformed(why.to_string());
+                self.refuse(bytes, &refusal, at_s).await?;
+                return Ok(Received::Refused(refusal));
+            }
+        };
+        if let Err(refusal) = registry.admit(&envelope) {
+            self.refuse(bytes, &refusal, at_s).await?;
+            return Ok(Received::Refused(refusal));
+        }
+
+        let mut tx = self.pool.begin().await.map_err(StoreError::from)?;
+        // The id first: a concurrent delivery of the same message waits here on
+        // PostgreSQL until this one commits, then finds the row.
+        let inserted = sqlx::query(
+            "INSERT INTO link_inbox (id, from_locality, kind, record_key, seq, received_at_s, outcome)
+             VALUES ($1, $2, $3, $4, $5, $6, 'applied') ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(&envelope.id)
+        .bind(envelope.from.as_str())
+        .bind(envelope.kind.as_str())
+        .bind(&envelope.record)
+        .bind(envelope.seq)
+        .bind(at_s)
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from)?
+        .rows_affected();
+        if inserted == 0 {
+            return Ok(Received::Duplicate);
+        }
+
+        // The record's last seq moved from seq - 1 to seq, or nothing changed.
+        let moved = match envelope.seq {
+            1 => sqlx::query(
+                "INSERT INTO link_seqs (direction, peer, record_key, last_seq)
+                 VALUES ('in', $1, $2, 1) ON CONFLICT (direction, peer, record_key) DO NOTHING",
+            )
+            .bind(envelope.from.as_str())
+            .bind(&envelope.record),
+            _ => sqlx::query(
+                "UPDATE link_seqs SET last_seq = $3
+                 WHERE direction = 'in' AND peer = $1 AND record_key = $2 AND last_seq = $4",
+            )
+            .bind(envelope.from.as_str())
+            .bind(&envelope.record)
+            .bind(envelope.seq)
+            .bind(envelope.seq - 1),
+        }
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from)?
+        .rows_affected();
+
+        if moved == 0 {
+            let last: i64 = sqlx::query(
+                "SELECT last_seq FROM link_seqs
+                 WHERE direction = 'in' AND peer = $1 AND record_key = $2",
+            )
+            .bind(envelope.from.as_str())
+            .bind(&envelope.record)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(StoreError::from)?
+            .map(|r| r.try_get(0))
+            .transpose()
+            .map_err(StoreError::from)?
+            .unwrap_or(0);
+            if envelope.seq > last {
+                // Dropping the transaction takes back the inbox row too.
+                return Ok(Received::OutOfOrder);
+            }
+            sqlx::query("UPDATE link_inbox SET outcome = 'stale' WHERE id = $1")
+                .bind(&envelope.id)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::from)?;
+            tx.commit().await.map_err(StoreError::from)?;
+            return Ok(Received::Stale);
+        }
+
+        apply(&mut tx, &envelope).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(Received::Applied)
+    }
+
+    /// Records a refused message as it came.
+    async fn refuse(&self, bytes: &[u8], refusal: &Refusal, at_s: i64) -> Result<()> {
+        sqlx::query("INSERT INTO link_refusals (envelope, reason, at_s) VALUES ($1, $2, $3)")
+            .bind(String::from_utf8_lossy(bytes).into_owned())
+            .bind(refusal.reason())
+            .bind(at_s)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,426 @@
+//! Linked localities' messages (issue #17): the outbox is written with the change it carries,
+//! numbered per record; the inbox applies each message once and in order, and refuses and
+//! records what is forged or not allowed.
+
+use link::registry::{Peer, Refusal, Registry};
+use link::{sign, Envelope, KeyPair, Kind, LocalityCode};
+use serde_json::json;
+use store::{both_databases, LinkTx, Received, Store, StoreError};
+
+use crate::NOW;
+
+fn code(s: &str) -> LocalityCode {
+    LocalityCode::parse(s).unwrap()
+}
+
+async fn count(store: &Store, sql: &str) -> i64 {
+    store::testing::scalar(store, sql).await
+}
+
+/// A change of this locality's own, written in the caller's transaction.
+async fn change(tx: &mut LinkTx, key: &str) {
+    sqlx::query("INSERT INTO meta (key, value) VALUES ($1, 'x')")
+        .bind(key)
+        .execute(&mut **tx)
+        .await
+        .unwrap();
+}
+
+async fn a_message_is_kept_or_dropped_with_its_change(store: Store) {
+    let key = store.link_key().await.unwrap();
+    // Made once, then the same.
+    assert_eq!(
+        store.link_key().await.unwrap().public(),
+        key.public(),
+        "the key pair is kept"
+    );
+    let (hn, hcm) = (code("01"), code("79"));
+
+    let mut tx = store.begin_transaction().await.unwrap();
+    change(&mut tx, "dropped").await;
+    store
+        .enqueue_in(
+            &mut tx,
+            &hn,
+            &hcm,
+            Kind::Referral,
+            "contact:01:1",
+            json!({}),
+            NOW,
+            &key,
+        )
+        .await
+        .unwrap();
+    drop(tx);
+    assert_eq!(store.meta("dropped").await.unwrap(), None);
+    assert!(store.unsent(10).await.unwrap().is_empty());
+
+    let mut tx = store.begin_transaction().await.unwrap();
+    change(&mut tx, "kept").await;
+    let sent = store
+        .enqueue_in(
+            &mut tx,
+            &hn,
+            &hcm,
+            Kind::Referral,
+            "contact:01:1",
+            json!({"a": 1}),
+            NOW,
+            &key,
+        )
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(store.meta("kept").await.unwrap().as_deref(), Some("x"));
+    // The dropped message's seq went with it: the kept one is the record's first.
+    assert_eq!(sent.seq, 1);
+    assert_eq!(sign::verify(&sent, &key.public()), Ok(()));
+
+    let unsent = store.unsent(10).await.unwrap();
+    assert_eq!(unsent.len(), 1);
+    let (id, subject, bytes) = &unsent[0];
+    assert_eq!(id, &sent.id);
+    assert_eq!(subject, "link.01.79.referral");
+    assert_eq!(Envelope::from_bytes(bytes).unwrap(), sent);
+
+    store
+        .mark_sent(std::slice::from_ref(&sent.id), NOW + 1)
+        .await
+        .unwrap();
+    assert!(store.unsent(10).await.unwrap().is_empty());
+    // Marked twice: the first time stays.
+    store
+        .mark_sent(std::slice::from_ref(&sent.id), NOW + 9)
+        .await
+        .unwrap();
+    assert_eq!(
+        count(&store, "SELECT sent_at_s FROM link_outbox").await,
+        NOW + 1
+    );
+}
+
+async fn seqs_count_per_peer_and_record(store: Store) {
+    let key = KeyPair::generate();
+    let (hn, hcm, vt) = (code("01"), code("79"), code("LA-VT"));
+    let mut seqs = Vec::new();
+    for (to, record) in [
+        (&hcm, "contact:01:1"),
+        (&hcm, "contact:01:1"),
+        (&hcm, "contact:01:2"),
+        (&vt, "contact:01:1"),
+        (&hcm, "contact:01:1"),
+    ] {
+        let e = store
+            .enqueue(&hn, to, Kind::Referral, record, json!(null), NOW, &key)
+            .await
+            .unwrap();
+        seqs.push(e.seq);
+    }
+    assert_eq!(seqs, [1, 2, 1, 1, 3]);
+    // Oldest first, and a record's messages in seq order within a second.
+    let order: Vec<(String, i64)> = store
+        .unsent(10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|(_, s, b)| (s.clone(), Envelope::from_bytes(b).unwrap().seq))
+        .collect();
+    assert_eq!(order.len(), 5);
+    let hcm1: Vec<i64> = order
+        .iter()
+        .filter(|(s, _)| s == "link.01.79.referral")
+        .map(|(_, q)| *q)
+        .collect();
+    assert_eq!(hcm1, [1, 1, 2, 3]);
+    assert_eq!(store.unsent(2).await.unwrap().len(), 2);
+
+    let bad = store
+        .enqueue(&hn, &hcm, Kind::Referral, "", json!(null), NOW, &key)
+        .await;
+    assert!(matches!(bad, Err(StoreError::Invalid(_))), "{bad:?}");
+}
+
+/// Hà Nội's key and a registry in HCMC that knows Hà Nội for referrals.
+async fn hcmc_hears_hanoi(store: &Store) -> (KeyPair, Registry) {
+    let key = KeyPair::generate();
+    store
+        .put_link_locality(
+            &Peer {
+                code: code("01"),
+                name: "Hà Nội".into(),
+                public_key: key.public(),
+                kinds: [Kind::Referral, Kind::Gift].into(),
+            },
+            NOW,
+        )
+        .await
+        .unwrap();
+    let registry = store.link_registry(code("79")).await.unwrap();
+    assert!(registry.get(&code("01")).is_some());
+    (key, registry)
+}
+
+fn message(key: &KeyPair, kind: Kind, record: &str, seq: i64, body: serde_json::Value) -> Vec<u8> {
+    let mut e = Envelope::new(code("01"), code("79"), kind, record, seq, NOW, body).unwrap();
+    sign::sign(&mut e, key);
+    e.to_bytes()
+}
+
+/// Receives, applying by writing the body's `n` under the record's meta key.
+async fn receive(store: &Store, registry: &Registry, bytes: &[u8]) -> Received {
+    store
+        .receive::<StoreError, _>(bytes, registry, NOW, |tx, e| {
+            Box::pin(async move {
+                sqlx::query(
+                    "INSERT INTO meta (key, value) VALUES ($1, $2)
+                     ON CONFLICT (key) DO UPDATE SET value = meta.value || ',' || excluded.value",
+                )
+                .bind(&e.record)
+                .bind(e.body["n"].to_string())
+                .execute(&mut **tx)
+                .await?;
+                Ok(())
+            })
+        })
+        .await
+        .unwrap()
+}
+
+async fn applied(store: &Store, record: &str) -> Option<String> {
+    store.meta(record).await.unwrap()
+}
+
+async fn a_message_is_applied_once(store: Store) {
+    let (key, registry) = hcmc_hears_hanoi(&store).await;
+    let m = message(&key, Kind::Referral, "contact:01:7", 1, json!({"n": 1}));
+    assert_eq!(receive(&store, &registry, &m).await, Received::Applied);
+    assert_eq!(receive(&store, &registry, &m).await, Received::Duplicate);
+    assert_eq!(applied(&store, "contact:01:7").await.as_deref(), Some("1"));
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM link_inbox").await, 1);
+}
+
+async fn messages_are_applied_in_order(store: Store) {
+    let (key, registry) = hcmc_hears_hanoi(&store).await;
+    let r = "contact:01:8";
+    let m1 = message(&key, Kind::Referral, r, 1, json!({"n": 1}));
+    let m2 = message(&key, Kind::Referral, r, 2, json!({"n": 2}));
+    let m3 = message(&key, Kind::Referral, r, 3, json!({"n": 3}));
+    assert_eq!(receive(&store, &registry, &m2).await, Received::OutOfOrder);
+    // Nothing written: it comes again later and is applied then.
+    assert_eq!(applied(&store, r).await, None);
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM link_inbox").await, 0);
+    assert_eq!(receive(&store, &registry, &m3).await, Received::OutOfOrder);
+    assert_eq!(receive(&store, &registry, &m1).await, Received::Applied);
+    assert_eq!(receive(&store, &registry, &m3).await, Received::OutOfOrder);
+    assert_eq!(receive(&store, &registry, &m2).await, Received::Applied);
+    assert_eq!(receive(&store, &registry, &m3).await, Received::Applied);
+    assert_eq!(applied(&store, r).await.as_deref(), Some("1,2,3"));
+    // Another record counts on its own.
+    let other = message(&key, Kind::Referral, "contact:01:9", 1, json!({"n": 9}));
+    assert_eq!(receive(&store, &registry, &other).await, Received::Applied);
+}
+
+async fn an_old_seq_is_stale(store: Store) {
+    let (key, registry) = hcmc_hears_hanoi(&store).await;
+    let r = "contact:01:10";
+    for seq in 1..=2 {
+        let m = message(&key, Kind::Referral, r, seq, json!({"n": seq}));
+        assert_eq!(receive(&store, &registry, &m).await, Received::Applied);
+    }
+    // A new message (another id) of a seq already applied: the sender's repeat of an old
+    // change, never applied again.
+    let old = message(&key, Kind::Referral, r, 1, json!({"n": 100}));
+    assert_eq!(receive(&store, &registry, &old).await, Received::Stale);
+    assert_eq!(receive(&store, &registry, &old).await, Received::Duplicate);
+    assert_eq!(applied(&store, r).await.as_deref(), Some("1,2"));
+    assert_eq!(
+        count(
+            &store,
+            "SELECT COUNT(*) FROM link_inbox WHERE outcome = 'stale'"
+        )
+        .await,
+        1
+    );
+}
+
+async fn forgeries_are_refused_and_recorded(store: Store) {
+    let (key, registry) = hcmc_hears_hanoi(&store).await;
+    let r = "contact:01:11";
+    let refusals =
+        |store: Store| async move { count(&store, "SELECT COUNT(*) FROM link_refusals").await };
+
+    // Signed by another key in Hà Nội's name.
+    let forged = message(&KeyPair::generate(), Kind::Referral, r, 1, json!({"n": 1}));
+    assert_eq!(
+        receive(&store, &registry, &forged).await,
+        Received::Refused(Refusal::BadSignature)
+    );
+    // Hà Nội's message with the body changed on the way.
+    let real = message(&key, Kind::Referral, r, 1, json!({"n": 1}));
+    let tampered = String::from_utf8(real.clone())
+        .unwrap()
+        .replacen("\"n\":1", "\"n\":2", 1);
+    assert_eq!(
+        receive(&store, &registry, tampered.as_bytes()).await,
+        Received::Refused(Refusal::BadSignature)
+    );
+    // A kind Hà Nội may not send.
+    let handover = message(&key, Kind::Handover, r, 1, json!({"n": 1}));
+    assert_eq!(
+        receive(&store, &registry, &handover).await,
+        Received::Refused(Refusal::KindNotAllowed)
+    );
+    // From a locality the registry does not know.
+    let mut stranger =
+        Envelope::new(code("48"), code("79"), Kind::Referral, r, 1, NOW, json!({})).unwrap();
+    sign::sign(&mut stranger, &KeyPair::generate());
+    assert_eq!(
+        receive(&store, &registry, &stranger.to_bytes()).await,
+        Received::Refused(Refusal::UnknownSender)
+    );
+    // Meant for another locality.
+    let mut elsewhere = Envelope::new(
+        code("01"),
+        code("LA-VT"),
+        Kind::Referral,
+        r,
+        1,
+        NOW,
+        json!({}),
+    )
+    .unwrap();
+    sign::sign(&mut elsewhere, &key);
+    assert_eq!(
+        receive(&store, &registry, &elsewhere.to_bytes()).await,
+        Received::Refused(Refusal::NotForUs)
+    );
+    assert!(matches!(
+        receive(&store, &registry, b"{\"v\":1}").await,
+        Received::Refused(Refusal::Malformed(_))
+    ));
+
+    assert_eq!(refusals(store.clone()).await, 6);
+    assert_eq!(
+        count(
+            &store,
+            "SELECT COUNT(*) FROM link_refusals WHERE reason = 'bad_signature'"
+        )
+        .await,
+        2
+    );
+    // Nothing of them applied or taken for the record's seq: the real one still applies.
+    assert_eq!(applied(&store, r).await, None);
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM link_inbox").await, 0);
+    assert_eq!(receive(&store, &registry, &real).await, Received::Applied);
+    assert_eq!(applied(&store, r).await.as_deref(), Some("1"));
+}
+
+async fn a_failed_apply_keeps_nothing(store: Store) {
+    let (key, registry) = hcmc_hears_hanoi(&store).await;
+    let r = "gift:01:1";
+    let m = message(&key, Kind::Gift, r, 1, json!({"n": 1}));
+    let failed = store
+        .receive::<StoreError, _>(&m, &registry, NOW, |tx, e| {
+            Box::pin(async move {
+                sqlx::query("INSERT INTO meta (key, value) VALUES ($1, 'half')")
+                    .bind(&e.record)
+                    .execute(&mut **tx)
+                    .await?;
+                Err(StoreError::Corrupt("the apply failed".into()))
+            })
+        })
+        .await;
+    assert!(matches!(failed, Err(StoreError::Corrupt(_))), "{failed:?}");
+    assert_eq!(applied(&store, r).await, None);
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM link_inbox").await, 0);
+    assert_eq!(
+        count(
+            &store,
+            "SELECT COUNT(*) FROM link_seqs WHERE direction = 'in'"
+        )
+        .await,
+        0
+    );
+    // Delivered again, it applies.
+    assert_eq!(receive(&store, &registry, &m).await, Received::Applied);
+    assert_eq!(applied(&store, r).await.as_deref(), Some("1"));
+}
+
+/// Messages about one record enqueued at the same time get the seqs 1..=n, each once.
+async fn concurrent_enqueues_number_a_record_once_each(store: Store) {
+    let key = KeyPair::generate();
+    let mut tasks = Vec::new();
+    for _ in 0..10 {
+        let (store, key) = (store.clone(), key.clone());
+        tasks.push(tokio::spawn(async move {
+            store
+                .enqueue(
+                    &code("01"),
+                    &code("79"),
+                    Kind::Gift,
+                    "gift:01:5",
+                    json!({}),
+                    NOW,
+                    &key,
+                )
+                .await
+                .unwrap()
+                .seq
+        }));
+    }
+    let mut seqs = Vec::new();
+    for t in tasks {
+        seqs.push(t.await.unwrap());
+    }
+    seqs.sort();
+    assert_eq!(seqs, (1..=10).collect::<Vec<i64>>());
+}
+
+/// Deliveries at the same time (several consumers, redeliveries): each message applied once,
+/// a record's in order, whatever the interleaving.
+async fn concurrent_deliveries_apply_once_in_order(store: Store) {
+    let (key, registry) = hcmc_hears_hanoi(&store).await;
+    let r = "contact:01:12";
+    let messages: Vec<Vec<u8>> = (1..=6)
+        .map(|seq| message(&key, Kind::Referral, r, seq, json!({"n": seq})))
+        .collect();
+    let mut tasks = Vec::new();
+    // Every message delivered three times, the later seqs first.
+    for _ in 0..3 {
+        for m in messages.iter().rev() {
+            let (store, registry, m) = (store.clone(), registry.clone(), m.clone());
+            tasks.push(tokio::spawn(async move {
+                loop {
+                    match receive(&store, &registry, &m).await {
+                        Received::OutOfOrder => {
+                            tokio::time::sleep(std::time::Duration::from_millis(5)).await
+                        }
+                        done => return done,
+                    }
+                }
+            }));
+        }
+    }
+    let mut outcomes = Vec::new();
+    for t in tasks {
+        outcomes.push(t.await.unwrap());
+    }
+    let applied_count = outcomes.iter().filter(|o| **o == Received::Applied).count();
+    assert_eq!(applied_count, 6, "{outcomes:?}");
+    assert!(outcomes
+        .iter()
+        .all(|o| matches!(o, Received::Applied | Received::Duplicate)));
+    assert_eq!(applied(&store, r).await.as_deref(), Some("1,2,3,4,5,6"));
+}
+
+both_databases!(
+    concurrent_enqueues_number_a_record_once_each,
+    concurrent_deliveries_apply_once_in_order,
+    a_message_is_kept_or_dropped_with_its_change,
+    seqs_count_per_peer_and_record,
+    a_message_is_applied_once,
+    messages_are_applied_in_order,
+    an_old_seq_is_stale,
+    forgeries_are_refused_and_recorded,
+    a_failed_apply_keeps_nothing,
+);
