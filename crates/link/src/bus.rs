@@ -188,7 +188,10 @@ impl Bus {
         for attempt in 1..=self.retry.attempts {
             // Subscribed before sending, so a refusal cannot slip between the two.
             let mut refusals = self.errors.subscribe();
-            match self.publish_once(subject, msg_id, payload.clone(), &mut refusals).await {
+            match self
+                .publish_once(subject, msg_id, payload.clone(), &mut refusals)
+                .await
+            {
                 Ok(published) => return Ok(published),
                 Err(e @ BusError::Denied(_)) => return Err(e),
                 Err(e) => last = e.to_string(),
@@ -368,12 +371,15 @@ impl Admin {
     pub async fn jetstream_ready(&self) -> bool {
         // A raw request: the client's typed account info does not parse 2.9's answer, and
         // readiness needs only "answered, and not with an error".
-        match self.client.request("$JS.API.INFO", "".into()).await {
-            Ok(reply) => {
+        // Briefly: while the routes form, a request may go unanswered (the client's default
+        // 10 s would then be the whole start-up).
+        let asked = self.client.request("$JS.API.INFO", "".into());
+        match tokio::time::timeout(Duration::from_millis(500), asked).await {
+            Ok(Ok(reply)) => {
                 let text = String::from_utf8_lossy(&reply.payload);
                 text.contains("account_info_response") && !text.contains("\"error\"")
             }
-            Err(_) => false,
+            _ => false,
         }
     }
 

@@ -225,7 +225,9 @@ impl ClusterSpec {
     /// The configuration file of every server, in the order of `servers`.
     pub fn server_configs(&self) -> Result<Vec<String>, ConfError> {
         self.validate()?;
-        Ok((0..self.servers.len()).map(|i| self.server_config(i)).collect())
+        Ok((0..self.servers.len())
+            .map(|i| self.server_config(i))
+            .collect())
     }
 
     fn server_config(&self, i: usize) -> String {
@@ -350,7 +352,10 @@ mod tests {
     #[test]
     fn subject_and_inbox_names() {
         let (hn, hcm) = (code("01"), code("79"));
-        assert_eq!(subject(&hn, &hcm, "referral").unwrap(), "link.01.79.referral");
+        assert_eq!(
+            subject(&hn, &hcm, "referral").unwrap(),
+            "link.01.79.referral"
+        );
         assert!(subject(&hn, &hcm, "re.ferral").is_err());
         assert!(subject(&hn, &hcm, "").is_err());
         assert_eq!(inbox_consumer(&hcm), "inbox_79");
@@ -395,7 +400,11 @@ mod tests {
         assert_eq!(spec(3).replicas(), 3);
         assert_eq!(
             spec(3).client_urls(),
-            ["nats://127.0.0.1:4222", "nats://127.0.0.1:4223", "nats://127.0.0.1:4224"]
+            [
+                "nats://127.0.0.1:4222",
+                "nats://127.0.0.1:4223",
+                "nats://127.0.0.1:4224"
+            ]
         );
     }
 

@@ -191,7 +191,9 @@ impl Cluster {
 
     pub async fn bus_with(&self, code: &str, retry: Retry) -> Result<Bus, ClusterError> {
         let locality = LocalityCode::new(code)?;
-        let password = self.password(code).ok_or_else(|| ConfError::BadCode(code.into()))?;
+        let password = self
+            .password(code)
+            .ok_or_else(|| ConfError::BadCode(code.into()))?;
         Ok(Bus::connect_with(&self.urls(), &locality, password, retry).await?)
     }
 
