@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use link::bus::{Bus, BusError, Delivery};
+use link::bus::{Bus, BusError, Delivery, Outgoing};
 use link::nats_conf::{subject, LocalityCode};
 use link::testing::{nats_bin, Cluster};
 
@@ -302,4 +302,62 @@ async fn no_acknowledged_message_is_lost_when_the_stream_leader_dies() {
     assert!(state.leader.is_some());
     assert!(state.followers_current.iter().all(|c| *c), "{state:?}");
     assert_eq!(state.messages, 0, "all acked: the work queue is empty");
+}
+
+#[tokio::test]
+async fn a_pipelined_batch_survives_a_server_loss_and_a_forged_subject_in_it_is_refused() {
+    let Some(mut cluster) = cluster().await else {
+        return;
+    };
+    let hanoi = cluster.bus("01").await.unwrap();
+    let hcmc = cluster.bus("79").await.unwrap();
+    let total = 3_000;
+    let forged_at = 1_234;
+    let batch: Vec<Outgoing> = (0..total)
+        .map(|i| Outgoing {
+            subject: if i == forged_at {
+                referral("LA-VT", "79")
+            } else {
+                referral("01", "79")
+            },
+            msg_id: format!("b-{i:05}"),
+            payload: format!("{i}").into_bytes().into(),
+        })
+        .collect();
+    let (first, rest) = batch.split_at(total / 2);
+    let started = Instant::now();
+    let mut results = hanoi.publish_batch(first).await;
+    // A follower dies between two batches; the second is published through what is left.
+    let leader = cluster
+        .admin()
+        .await
+        .unwrap()
+        .stream_state()
+        .await
+        .unwrap()
+        .leader;
+    let follower = (0..3)
+        .find(|i| leader.as_deref() != Some(format!("n{i}").as_str()))
+        .unwrap();
+    cluster.stop(follower);
+    results.extend(hanoi.publish_batch(rest).await);
+    eprintln!(
+        "{total} published in two pipelined batches in {:?}",
+        started.elapsed()
+    );
+    for (i, r) in results.iter().enumerate() {
+        if i == forged_at {
+            assert!(matches!(r, Err(BusError::Denied(_))), "{r:?}");
+        } else {
+            assert!(r.is_ok(), "#{i}: {r:?}");
+        }
+    }
+    let got = pull_until(&hcmc, Duration::from_secs(20), |g| g.len() >= total - 1).await;
+    let ids: BTreeSet<&str> = got.iter().filter_map(|d| d.msg_id()).collect();
+    assert_eq!(ids.len(), total - 1);
+    assert!(!ids.contains(format!("b-{forged_at:05}").as_str()));
+    cluster
+        .restart(follower)
+        .await
+        .expect("restarted and current");
 }
