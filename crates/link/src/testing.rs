@@ -119,6 +119,7 @@ impl Cluster {
             // `-t` only checks the file: a generator mistake shows here with the server's words.
             let check = Command::new(bin).arg("-c").arg(&path).arg("-t").output()?;
             if !check.status.success() {
+                let _ = std::fs::remove_dir_all(&dir);
                 return Err(ClusterError::BadConfig(format!(
                     "{}{}",
                     String::from_utf8_lossy(&check.stdout),
