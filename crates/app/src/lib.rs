@@ -24,6 +24,7 @@ pub mod forecast;
 pub mod import;
 pub mod input;
 pub mod jobs;
+pub mod link;
 pub mod local_time;
 pub mod persons;
 pub mod registry;
@@ -61,6 +62,9 @@ pub struct App {
     pub slow_failed_logins: bool,
     /// Argon2 verifications run by sign-ins (tests count them against the limits).
     pub password_checks: Arc<std::sync::atomic::AtomicU64>,
+    /// Notified after a change wrote to the link outbox (`Store::enqueue_in`): the linked
+    /// localities' relay (`link::LinkRuntime`) publishes at once instead of at its next poll.
+    pub link_wake: Arc<tokio::sync::Notify>,
 }
 
 impl App {
@@ -77,6 +81,7 @@ impl App {
             clusters: Arc::default(),
             slow_failed_logins: true,
             password_checks: Arc::default(),
+            link_wake: Arc::default(),
         })
     }
 

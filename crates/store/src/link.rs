@@ -341,6 +341,26 @@ impl Store {
         Ok(Received::Applied)
     }
 
+    /// Records in the receiving transaction a message taken in but not applied (a kind this
+    /// locality has no handler for yet): kept with its id and seq like an applied one, so the
+    /// record's later messages are not held back behind it, and visible in `link_refusals`.
+    pub async fn set_aside_in(
+        &self,
+        tx: &mut LinkTx,
+        envelope: &Envelope,
+        reason: &str,
+        at_s: i64,
+    ) -> Result<()> {
+        let text = String::from_utf8(envelope.to_bytes()).map_err(|_| corrupt("envelope"))?;
+        sqlx::query("INSERT INTO link_refusals (envelope, reason, at_s) VALUES ($1, $2, $3)")
+            .bind(text)
+            .bind(reason)
+            .bind(at_s)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
     /// Records a refused message as it came.
     async fn refuse(&self, bytes: &[u8], refusal: &Refusal, at_s: i64) -> Result<()> {
         sqlx::query("INSERT INTO link_refusals (envelope, reason, at_s) VALUES ($1, $2, $3)")

@@ -14,6 +14,7 @@ mod import_contacts;
 mod import_kinds;
 mod import_places;
 mod infectious;
+mod link;
 mod persons;
 mod quarantine;
 mod report;

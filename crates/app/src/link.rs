@@ -1,0 +1,459 @@
+//! The runtime of a linked locality (issue #17): a **relay** that publishes the outbox to
+//! JetStream and a **consumer** that takes this locality's inbox in, applying each message once
+//! and in order per record through [`dispatch`].
+//!
+//! Exactly once is the store's (`store::link`): the outbox row is written with the change, a
+//! row is marked sent only on JetStream's acknowledgement (a crash in between publishes it
+//! again with the same `Nats-Msg-Id`, which JetStream and then the receiver's inbox table
+//! drop), and a delivery is acknowledged only after its transaction committed. The runtime adds
+//! only the loops: batching, waking, back-off, and what to do with each outcome —
+//! acknowledge what is applied, a duplicate, stale or refused; nak with a delay what came
+//! before an earlier update of its record, or failed to apply (it comes again).
+//!
+//! Stopping is graceful ([`LinkRuntime::shutdown`]): a batch being published or taken in is
+//! finished, then the loops end; what was not acknowledged is simply published or delivered
+//! again later.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use ::link::bus::{Bus, BusError, Delivery, Outgoing};
+use ::link::{Envelope, Kind, Registry};
+use store::{LinkTx, Received, Store, StoreError};
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinHandle;
+
+use crate::App;
+
+/// How the loops batch and wait. The defaults suit a province: a message leaves within a
+/// wake-up (or 200 ms) of its commit and is taken in as soon as JetStream delivers it.
+#[derive(Debug, Clone, Copy)]
+pub struct LinkConfig {
+    /// Outbox rows per publish batch, and deliveries per pull.
+    pub batch: usize,
+    /// How often the relay looks at the outbox when nobody woke it.
+    pub poll: Duration,
+    /// How long one pull waits for the first message.
+    pub pull_wait: Duration,
+    /// The redelivery delay of a message that came before an earlier one of its record, or
+    /// failed to apply.
+    pub nak_delay: Duration,
+    /// The longest pause after bus or database errors (it doubles from `poll` up to this).
+    pub max_backoff: Duration,
+}
+
+impl Default for LinkConfig {
+    fn default() -> Self {
+        Self {
+            batch: 500,
+            poll: Duration::from_millis(200),
+            pull_wait: Duration::from_millis(500),
+            nak_delay: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Counters the runtime keeps (for the log, tests and benchmarks).
+#[derive(Debug, Default)]
+pub struct LinkMetrics {
+    published: AtomicU64,
+    applied: AtomicU64,
+    set_aside: AtomicU64,
+    duplicates: AtomicU64,
+    stale: AtomicU64,
+    refused: AtomicU64,
+    out_of_order: AtomicU64,
+    failed: AtomicU64,
+    bus_errors: AtomicU64,
+}
+
+/// A reading of [`LinkMetrics`].
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct LinkCounts {
+    /// Outbox rows acknowledged by JetStream (and marked sent).
+    pub published: u64,
+    /// Messages applied by their handler.
+    pub applied: u64,
+    /// Messages taken in but with no handler for their kind yet (recorded, acknowledged).
+    pub set_aside: u64,
+    pub duplicates: u64,
+    pub stale: u64,
+    /// Refused (bad signature, unknown sender, kind not allowed…), recorded and acknowledged.
+    pub refused: u64,
+    /// Deliveries nak'ed because an earlier seq of their record was missing.
+    pub out_of_order: u64,
+    /// Deliveries nak'ed because applying failed.
+    pub failed: u64,
+    /// Publishes or pulls that failed (retried after a pause).
+    pub bus_errors: u64,
+}
+
+impl LinkMetrics {
+    pub fn counts(&self) -> LinkCounts {
+        let r = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        LinkCounts {
+            published: r(&self.published),
+            applied: r(&self.applied),
+            set_aside: r(&self.set_aside),
+            duplicates: r(&self.duplicates),
+            stale: r(&self.stale),
+            refused: r(&self.refused),
+            out_of_order: r(&self.out_of_order),
+            failed: r(&self.failed),
+            bus_errors: r(&self.bus_errors),
+        }
+    }
+}
+
+fn add(counter: &AtomicU64, n: u64) {
+    counter.fetch_add(n, Ordering::Relaxed);
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LinkError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Bus(#[from] BusError),
+    /// A handler could not apply the message (it is nak'ed and comes again).
+    #[error("applying the message: {0}")]
+    Apply(String),
+}
+
+/// What a handler did with a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handled {
+    Applied,
+    /// No handler for its kind yet: recorded (`link_refusals`, reason `unsupported: KIND`)
+    /// and taken in, so the record's later messages are not held behind it forever.
+    SetAside,
+}
+
+/// What a dispatcher returns: a boxed future borrowing the receiving transaction and the
+/// envelope (the shape `Store::receive` takes).
+pub type Handling<'t> = Pin<Box<dyn Future<Output = Result<Handled, LinkError>> + Send + 't>>;
+
+/// Applies a received, admitted message in the receiving transaction. It must write through
+/// the transaction only (see `store::link`).
+pub type Dispatch = Arc<dyn for<'t> Fn(&'t mut LinkTx, &'t Envelope) -> Handling<'t> + Send + Sync>;
+
+/// A [`Dispatch`] from a closure (the signature is inferred from the bound here).
+pub fn dispatcher<F>(f: F) -> Dispatch
+where
+    F: for<'t> Fn(&'t mut LinkTx, &'t Envelope) -> Handling<'t> + Send + Sync + 'static,
+{
+    Arc::new(f)
+}
+
+/// The application's dispatcher: [`dispatch`] over `app`.
+pub fn app_dispatch(app: &App) -> Dispatch {
+    let app = app.clone();
+    dispatcher(move |tx, env| {
+        let app = app.clone();
+        Box::pin(async move { dispatch(&app, tx, env).await })
+    })
+}
+
+/// Each kind's handler. A kind whose handler is not built yet is set aside (recorded and
+/// acknowledged), never left to be redelivered forever.
+pub async fn dispatch(app: &App, tx: &mut LinkTx, env: &Envelope) -> Result<Handled, LinkError> {
+    match env.kind {
+        // The referral's handler plugs in here:
+        // Kind::Referral | Kind::ReferralStatus => {
+        //     crate::referral::apply_referral_message(app, tx, env).await?;
+        //     Ok(Handled::Applied)
+        // }
+        kind => {
+            set_aside(app, tx, env, kind).await?;
+            Ok(Handled::SetAside)
+        }
+    }
+}
+
+async fn set_aside(app: &App, tx: &mut LinkTx, env: &Envelope, kind: Kind) -> Result<(), LinkError> {
+    let reason = format!("unsupported: {}", kind.as_str());
+    app.store
+        .set_aside_in(tx, env, &reason, app.now_s())
+        .await?;
+    Ok(())
+}
+
+/// Unix seconds for the rows the runtime writes (`sent_at_s`, `received_at_s`).
+pub type Now = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+/// The relay and the consumer of one locality, running until [`LinkRuntime::shutdown`].
+pub struct LinkRuntime {
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+    metrics: Arc<LinkMetrics>,
+    wake: Arc<Notify>,
+}
+
+/// What the two loops share.
+struct Shared {
+    store: Store,
+    bus: Arc<Bus>,
+    metrics: Arc<LinkMetrics>,
+    config: LinkConfig,
+    now: Now,
+}
+
+impl LinkRuntime {
+    /// The application's runtime: its store, its clock, [`app_dispatch`], and woken by
+    /// `app.link_wake` (notified by whoever enqueues).
+    pub fn start(app: &App, bus: Arc<Bus>, registry: Registry, config: LinkConfig) -> LinkRuntime {
+        let clock = app.clone();
+        Self::start_with(
+            app.store.clone(),
+            bus,
+            registry,
+            app_dispatch(app),
+            Arc::new(move || clock.now_s()),
+            app.link_wake.clone(),
+            config,
+        )
+    }
+
+    /// The runtime with its parts given (tests give their own dispatcher).
+    pub fn start_with(
+        store: Store,
+        bus: Arc<Bus>,
+        registry: Registry,
+        dispatch: Dispatch,
+        now: Now,
+        wake: Arc<Notify>,
+        config: LinkConfig,
+    ) -> LinkRuntime {
+        let (stop, stopped) = watch::channel(false);
+        let metrics = Arc::new(LinkMetrics::default());
+        let shared = Arc::new(Shared {
+            store,
+            bus,
+            metrics: metrics.clone(),
+            config,
+            now,
+        });
+        let relay = tokio::spawn(relay(shared.clone(), wake.clone(), stopped.clone()));
+        let consumer = tokio::spawn(consume(shared, registry, dispatch, stopped));
+        LinkRuntime {
+            stop,
+            tasks: vec![relay, consumer],
+            metrics,
+            wake,
+        }
+    }
+
+    pub fn metrics(&self) -> LinkCounts {
+        self.metrics.counts()
+    }
+
+    /// Something was enqueued: the relay looks now rather than at its next poll.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Lets the loops finish what they hold (a batch publishing, deliveries being applied),
+    /// then ends them; after `grace` they are cut short (safe: unacknowledged work is done
+    /// again later).
+    pub async fn shutdown(mut self, grace: Duration) {
+        let _ = self.stop.send(true);
+        let tasks = std::mem::take(&mut self.tasks);
+        let aborts: Vec<_> = tasks.iter().map(|t| t.abort_handle()).collect();
+        if tokio::time::timeout(grace, futures_join(tasks))
+            .await
+            .is_err()
+        {
+            tracing::warn!("link: loops still busy {grace:?} after the stop: cut short");
+            for a in aborts {
+                a.abort();
+            }
+        }
+    }
+}
+
+impl Drop for LinkRuntime {
+    /// Dropped without [`LinkRuntime::shutdown`]: the loops end at once.
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+async fn futures_join(tasks: Vec<JoinHandle<()>>) {
+    for t in tasks {
+        let _ = t.await;
+    }
+}
+
+/// Sleeps `d`, or less if the runtime stops.
+async fn pause(d: Duration, stopped: &mut watch::Receiver<bool>) {
+    tokio::select! {
+        _ = tokio::time::sleep(d) => {}
+        _ = stopped.wait_for(|s| *s) => {}
+    }
+}
+
+async fn relay(shared: Arc<Shared>, wake: Arc<Notify>, mut stopped: watch::Receiver<bool>) {
+    let config = shared.config;
+    let mut backoff = config.poll;
+    while !*stopped.borrow() {
+        let rows = match shared.store.unsent(config.batch as i64).await {
+            Ok(rows) => rows,
+            Err(e) => {
+                tracing::warn!("link relay: reading the outbox: {e}");
+                pause(backoff, &mut stopped).await;
+                backoff = (backoff * 2).min(config.max_backoff);
+                continue;
+            }
+        };
+        if rows.is_empty() {
+            tokio::select! {
+                _ = wake.notified() => {}
+                _ = tokio::time::sleep(config.poll) => {}
+                _ = stopped.wait_for(|s| *s) => {}
+            }
+            continue;
+        }
+        let full = rows.len() == config.batch;
+        let batch: Vec<Outgoing> = rows
+            .into_iter()
+            .map(|(id, subject, bytes)| Outgoing {
+                subject,
+                msg_id: id,
+                payload: bytes.into(),
+            })
+            .collect();
+        let results = shared.bus.publish_batch(&batch).await;
+        let mut sent = Vec::with_capacity(batch.len());
+        let mut failed = 0u64;
+        for (m, r) in batch.into_iter().zip(results) {
+            match r {
+                Ok(_) => sent.push(m.msg_id),
+                Err(e) => {
+                    failed += 1;
+                    // Kept unsent: published again (same id) after the pause.
+                    if failed == 1 {
+                        tracing::warn!("link relay: {} not published: {e}", m.subject);
+                    }
+                }
+            }
+        }
+        if !sent.is_empty() {
+            // Not marked (the database failed): published again later, dropped as a repeat.
+            match shared.store.mark_sent(&sent, (shared.now)()).await {
+                Ok(()) => add(&shared.metrics.published, sent.len() as u64),
+                Err(e) => {
+                    tracing::warn!("link relay: marking sent: {e}");
+                    failed += 1;
+                }
+            }
+        }
+        if failed > 0 {
+            add(&shared.metrics.bus_errors, 1);
+            pause(backoff, &mut stopped).await;
+            backoff = (backoff * 2).min(config.max_backoff);
+        } else {
+            backoff = config.poll;
+            if !full {
+                // A partial batch: give the next commits a moment to gather, unless woken.
+                tokio::select! {
+                    _ = wake.notified() => {}
+                    _ = tokio::time::sleep(Duration::from_millis(5)) => {}
+                }
+            }
+        }
+    }
+}
+
+async fn consume(
+    shared: Arc<Shared>,
+    registry: Registry,
+    dispatch: Dispatch,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let config = shared.config;
+    let mut backoff = config.poll;
+    // A stop is looked at between pulls only: a batch pulled is taken in to the end, so no
+    // delivery waits out JetStream's ack wait because we left it half done.
+    while !*stopped.borrow() {
+        let deliveries = match shared.bus.pull(config.batch, config.pull_wait).await {
+            Ok(d) => d,
+            Err(e) => {
+                add(&shared.metrics.bus_errors, 1);
+                tracing::warn!("link consumer: pulling: {e}");
+                pause(backoff, &mut stopped).await;
+                backoff = (backoff * 2).min(config.max_backoff);
+                continue;
+            }
+        };
+        backoff = config.poll;
+        for d in deliveries {
+            take_in(&shared, &registry, &dispatch, &d).await;
+        }
+    }
+}
+
+/// One delivery: received by the store (the dispatcher applying it), then acknowledged or
+/// nak'ed by the outcome.
+async fn take_in(shared: &Shared, registry: &Registry, dispatch: &Dispatch, d: &Delivery) {
+    let m = &shared.metrics;
+    let set_aside = Arc::new(AtomicBool::new(false));
+    let flag = set_aside.clone();
+    let handler = dispatch.clone();
+    let received = shared
+        .store
+        .receive::<LinkError, _>(d.payload(), registry, (shared.now)(), move |tx, env| {
+            Box::pin(async move {
+                if handler(tx, env).await? == Handled::SetAside {
+                    flag.store(true, Ordering::Relaxed);
+                }
+                Ok(())
+            })
+        })
+        .await;
+    let ack = match received {
+        Ok(Received::Applied) if set_aside.load(Ordering::Relaxed) => {
+            add(&m.set_aside, 1);
+            true
+        }
+        Ok(Received::Applied) => {
+            add(&m.applied, 1);
+            true
+        }
+        Ok(Received::Duplicate) => {
+            add(&m.duplicates, 1);
+            true
+        }
+        Ok(Received::Stale) => {
+            add(&m.stale, 1);
+            true
+        }
+        Ok(Received::Refused(why)) => {
+            add(&m.refused, 1);
+            tracing::warn!("link consumer: refused {}: {}", d.subject(), why.reason());
+            true
+        }
+        Ok(Received::OutOfOrder) => {
+            add(&m.out_of_order, 1);
+            false
+        }
+        Err(e) => {
+            add(&m.failed, 1);
+            tracing::warn!("link consumer: {}: {e}", d.subject());
+            false
+        }
+    };
+    // A lost ack or nak only means one more delivery, which the inbox table absorbs.
+    let answered = match ack {
+        true => d.ack().await,
+        false => d.nak_with_delay(shared.config.nak_delay).await,
+    };
+    if let Err(e) = answered {
+        tracing::warn!("link consumer: answering {}: {e}", d.subject());
+    }
+}
