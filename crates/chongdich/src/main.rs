@@ -7,6 +7,7 @@ mod demo_aid;
 mod demo_care;
 mod export;
 mod import;
+mod linked;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::net::SocketAddr;
@@ -57,6 +58,8 @@ enum Command {
         /// every cookie is Secure. Without it, the request's own Host.
         #[arg(long, env = "CHONGDICH_PUBLIC_ORIGIN", value_parser = public_origin)]
         public_origin: Option<String>,
+        #[command(flatten)]
+        link: linked::LinkArgs,
     },
     /// Apply schema migrations and load the administrative units.
     Migrate {
@@ -75,6 +78,8 @@ enum Command {
         no_serve: bool,
         #[command(flatten)]
         sim: SimArgs,
+        #[command(flatten)]
+        link: linked::LinkArgs,
     },
     /// Run a simulation without a database and write its outputs as CSV for study.
     Sim {
@@ -121,6 +126,11 @@ enum Command {
     Units {
         #[command(subcommand)]
         command: UnitsCommand,
+    },
+    /// Linked localities: this locality's key and the registry of those it hears from.
+    Link {
+        #[command(subcommand)]
+        command: linked::LinkCommand,
     },
 }
 
@@ -257,9 +267,10 @@ async fn run() -> Result<()> {
             db,
             addr,
             public_origin,
+            link,
         } => {
             let store = open_migrated(&db.db).await?;
-            serve(store, addr, public_origin).await
+            serve(store, addr, public_origin, &link).await
         }
         Command::Migrate { db } => {
             let store = open(&db.db).await?;
@@ -283,7 +294,8 @@ async fn run() -> Result<()> {
             addr,
             no_serve,
             sim,
-        } => run_demo(&db, addr, no_serve, &sim.params()).await,
+            link,
+        } => run_demo(&db, addr, no_serve, &sim.params(), &link).await,
         Command::Sim { sim, out } => export::simulate_to_dir(&sim.params(), &out),
         Command::Export { command } => export::run(command).await,
         Command::Import(a) => import::run(a).await,
@@ -294,6 +306,7 @@ async fn run() -> Result<()> {
             command: BenchCommand::Ingest(b),
         } => bench::ingest(b).await,
         Command::User { command } => user(command).await,
+        Command::Link { command } => linked::run(command).await,
         Command::Trace { db, case, depth } => {
             let store = open_migrated(&db.db).await?;
             let app = open_app(store).await?;
@@ -451,18 +464,36 @@ fn public_origin(s: &str) -> Result<String, String> {
     Ok(s.to_string())
 }
 
-async fn serve(store: Store, addr: SocketAddr, public_origin: Option<String>) -> Result<()> {
-    let mut state = web::AppState::serving(open_app(store).await?);
+async fn serve(
+    store: Store,
+    addr: SocketAddr,
+    public_origin: Option<String>,
+    link: &linked::LinkArgs,
+) -> Result<()> {
+    let app = open_app(store).await?;
+    let runtime = linked::start(link, &app).await?;
+    let mut state = web::AppState::serving(app);
     state.public_origin = public_origin;
     tracing::info!("serving on http://{addr}");
-    web::serve(state, addr)
+    let served = web::serve(state, addr)
         .await
-        .with_context(|| format!("serving on {addr} (is the port already in use?)"))
+        .with_context(|| format!("serving on {addr} (is the port already in use?)"));
+    if let Some(runtime) = runtime {
+        // The batch in hand is finished; the rest is published or taken in at the next start.
+        runtime.shutdown(std::time::Duration::from_secs(5)).await;
+    }
+    served
 }
 
 /// The demo locality: a simulated outbreak written through the store, and an administrator
 /// account whose fresh password is printed at every run.
-async fn run_demo(db: &str, addr: SocketAddr, no_serve: bool, params: &sim::Params) -> Result<()> {
+async fn run_demo(
+    db: &str,
+    addr: SocketAddr,
+    no_serve: bool,
+    params: &sim::Params,
+    link: &linked::LinkArgs,
+) -> Result<()> {
     let store = open_migrated(db).await?;
     if !demo::build(&store, params).await? {
         eprintln!("the demo locality is already built in {db}");
@@ -492,7 +523,7 @@ async fn run_demo(db: &str, addr: SocketAddr, no_serve: bool, params: &sim::Para
         return Ok(());
     }
     println!("serving http://{addr}/ — sign in with POST http://{addr}/api/v1/auth/login; API described at http://{addr}/openapi.json");
-    serve(store, addr, None).await
+    serve(store, addr, None, link).await
 }
 
 async fn user(command: UserCommand) -> Result<()> {

@@ -4,6 +4,7 @@ mod aid;
 mod import_contacts;
 mod import_kinds;
 mod import_places;
+mod linked;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

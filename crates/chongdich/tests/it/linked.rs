@@ -1,0 +1,134 @@
+//! `chongdich link …` and `serve --locality`: the registry made from the command line, and a
+//! served locality taking its NATS inbox in (skipped without `CHONGDICH_TEST_NATS_BIN`).
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use link::testing::{nats_bin, Cluster};
+use link::{sign, Envelope, KeyPair, Kind, LocalityCode};
+
+use crate::{run, stderr, stdout, temp_sqlite, BIN};
+
+fn code(s: &str) -> LocalityCode {
+    LocalityCode::parse(s).unwrap()
+}
+
+#[test]
+fn the_registry_is_made_from_the_command_line() {
+    let (db, _file) = temp_sqlite("link-registry");
+    let key = run(&["link", "key", "--db", &db], None);
+    assert!(key.status.success(), "{}", stderr(&key));
+    let key = stdout(&key).trim().to_owned();
+    let again = run(&["link", "key", "--db", &db], None);
+    assert_eq!(stdout(&again).trim(), key, "made once, then kept");
+
+    let hn = KeyPair::generate().public().to_base64();
+    let add = |code: &str, kinds: &str| {
+        run(
+            &[
+                "link", "peer", "add", "--db", &db, "--code", code, "--name", "Hà Nội", "--key",
+                &hn, "--kinds", kinds,
+            ],
+            None,
+        )
+    };
+    let added = add("01", "referral,letter");
+    assert!(added.status.success(), "{}", stderr(&added));
+    assert!(!add("0/1", "referral").status.success(), "a code NATS cannot carry");
+    let bad = add("01", "referral,gifts");
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("--kinds"), "{}", stderr(&bad));
+
+    let peers = run(&["link", "peers", "--db", &db], None);
+    let text = stdout(&peers);
+    let line = text.lines().find(|l| l.starts_with("01 ")).expect(&text);
+    assert!(line.contains("Hà Nội") && line.contains(&hn), "{line}");
+    assert!(line.ends_with("referral,letter"), "the first entry kept: {line}");
+
+    let lone = run(
+        &["serve", "--db", &db, "--nats", "nats://127.0.0.1:4222"],
+        None,
+    );
+    assert!(!lone.status.success(), "--nats without --locality");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_served_locality_takes_its_inbox_in() {
+    let Some(nats) = nats_bin() else {
+        return;
+    };
+    let cluster = Cluster::start(&nats, 1, &["01", "79"]).await.unwrap();
+    let (db, _file) = temp_sqlite("link-serve");
+    let hn = KeyPair::generate();
+    let added = run(
+        &[
+            "link",
+            "peer",
+            "add",
+            "--db",
+            &db,
+            "--code",
+            "01",
+            "--name",
+            "Hà Nội",
+            "--key",
+            &hn.public().to_base64(),
+            "--kinds",
+            "letter",
+        ],
+        None,
+    );
+    assert!(added.status.success(), "{}", stderr(&added));
+    let password = cluster.dir().join("79.password");
+    std::fs::write(&password, format!("{}\n", cluster.password("79").unwrap())).unwrap();
+
+    let mut server = Command::new(BIN)
+        .args(["serve", "--db", &db, "--addr", "127.0.0.1:0", "--locality", "79"])
+        .arg("--nats")
+        .arg(cluster.urls().join(","))
+        .arg("--nats-password-file")
+        .arg(&password)
+        .env_remove("CHONGDICH_DB")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+
+    // HCMC's thank-you letter handler is not built yet: the letter is set aside (recorded,
+    // acknowledged), which shows the served runtime took it in.
+    let mut letter = Envelope::new(
+        code("01"),
+        code("79"),
+        Kind::Letter,
+        "letter:01:1",
+        1,
+        1_635_465_600,
+        serde_json::json!({"text": "Cảm ơn"}),
+    )
+    .unwrap();
+    sign::sign(&mut letter, &hn);
+    let bus = cluster.bus("01").await.unwrap();
+    bus.publish(&letter.subject(), &letter.id, &letter.to_bytes())
+        .await
+        .unwrap();
+
+    let store = store::Store::connect(&db).await.unwrap();
+    let start = Instant::now();
+    let mut seen = 0;
+    while start.elapsed() < Duration::from_secs(30) {
+        seen = store::testing::scalar(
+            &store,
+            "SELECT COUNT(*) FROM link_refusals WHERE reason = 'unsupported: letter'",
+        )
+        .await;
+        if seen > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_eq!(seen, 1, "the letter was taken in by the served locality");
+    let admin = cluster.admin().await.unwrap();
+    assert_eq!(admin.inbox_backlog(&code("79")).await.unwrap(), 0, "and acknowledged");
+}
