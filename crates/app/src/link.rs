@@ -174,7 +174,12 @@ pub async fn dispatch(app: &App, tx: &mut LinkTx, env: &Envelope) -> Result<Hand
     }
 }
 
-async fn set_aside(app: &App, tx: &mut LinkTx, env: &Envelope, kind: Kind) -> Result<(), LinkError> {
+async fn set_aside(
+    app: &App,
+    tx: &mut LinkTx,
+    env: &Envelope,
+    kind: Kind,
+) -> Result<(), LinkError> {
     let reason = format!("unsupported: {}", kind.as_str());
     app.store
         .set_aside_in(tx, env, &reason, app.now_s())
@@ -378,10 +383,18 @@ async fn consume(
 ) {
     let config = shared.config;
     let mut backoff = config.poll;
+    let mut busy = false;
     // A stop is looked at between pulls only: a batch pulled is taken in to the end, so no
     // delivery waits out JetStream's ack wait because we left it half done.
     while !*stopped.borrow() {
-        let deliveries = match shared.bus.pull(config.batch, config.pull_wait).await {
+        // A waiting pull ends when its batch is full or its wait ran out (which the server
+        // notices late: up to seconds). So, idle, it asks for one message and waits, and the
+        // first to come is taken in at once; busy, it takes what is there now, without waiting.
+        let pulled = match busy {
+            true => shared.bus.pull_now(config.batch).await,
+            false => shared.bus.pull(1, config.pull_wait).await,
+        };
+        let deliveries = match pulled {
             Ok(d) => d,
             Err(e) => {
                 add(&shared.metrics.bus_errors, 1);
@@ -392,6 +405,7 @@ async fn consume(
             }
         };
         backoff = config.poll;
+        busy = !deliveries.is_empty();
         for d in deliveries {
             take_in(&shared, &registry, &dispatch, &d).await;
         }

@@ -382,6 +382,29 @@ impl Bus {
         }
         Ok(out)
     }
+
+    /// Up to `batch` messages that are in this locality's inbox now, without waiting for more
+    /// (JetStream's `no_wait` pull): a busy consumer's next batch, not held back by a wait the
+    /// server ends only lazily.
+    pub async fn pull_now(&self, batch: usize) -> Result<Vec<Delivery>, BusError> {
+        let consumer = self.inbox().await?;
+        let mut messages = consumer
+            .fetch()
+            .max_messages(batch)
+            .messages()
+            .await
+            .map_err(|e| BusError::JetStream(e.to_string()))?;
+        let mut out = Vec::new();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+        while let Ok(Some(next)) = tokio::time::timeout_at(deadline, messages.next()).await {
+            match next {
+                Ok(message) => out.push(Delivery { message }),
+                Err(e) if out.is_empty() => return Err(BusError::JetStream(e.to_string())),
+                Err(_) => break,
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// A message pulled from a locality's inbox.

@@ -96,7 +96,11 @@ impl Locality {
     }
 
     fn counts(&self) -> LinkCounts {
-        let now = self.runtime.as_ref().map(|r| r.metrics()).unwrap_or_default();
+        let now = self
+            .runtime
+            .as_ref()
+            .map(|r| r.metrics())
+            .unwrap_or_default();
         sum(self.before, now)
     }
 
@@ -285,7 +289,10 @@ async fn a_nats_server_lost_midway_loses_nothing() {
         assert_eq!(unsent(&hn).await, 0, "{db}");
         hn.stop().await;
         hcm.stop().await;
-        cluster.restart(round % 3).await.expect("the server is back");
+        cluster
+            .restart(round % 3)
+            .await
+            .expect("the server is back");
     }
 }
 
@@ -314,7 +321,11 @@ async fn a_receiver_stopped_for_the_whole_batch_gets_it_all_after_its_restart() 
             hn.counts().published >= 1000
         })
         .await;
-        assert_eq!(hcm.counts().applied, 100, "{db}: nothing taken in while stopped");
+        assert_eq!(
+            hcm.counts().applied,
+            100,
+            "{db}: nothing taken in while stopped"
+        );
         let admin = cluster.admin().await.unwrap();
         assert_eq!(admin.inbox_backlog(&hcm.me).await.unwrap(), 900, "{db}");
         hcm.start(&cluster).await;
@@ -369,7 +380,11 @@ async fn forged_and_unallowed_messages_are_refused_and_recorded() {
         let c = hcm.counts();
         assert_eq!((c.refused, c.applied), (2, 1), "{db}: {c:?}");
         assert_eq!(
-            hcm.store().meta("got:contact:01:0").await.unwrap().as_deref(),
+            hcm.store()
+                .meta("got:contact:01:0")
+                .await
+                .unwrap()
+                .as_deref(),
             Some("1"),
             "{db}: the honest message, not the forged one"
         );
@@ -502,6 +517,35 @@ async fn link_bench_ten_thousand_messages() {
             hcm.counts().out_of_order,
         );
         assert_all_in_order(hcm.store(), N, 1000).await;
+
+        // Paced below what the path carries: the latency of the path itself, not of a queue.
+        const PACED: usize = 2_000;
+        const RATE: f64 = 200.0;
+        let mut committed = HashMap::with_capacity(PACED);
+        let start = Instant::now();
+        for n in 0..PACED {
+            let due = start + Duration::from_secs_f64(n as f64 / RATE);
+            tokio::time::sleep_until(due.into()).await;
+            let id = hn.send(&hcm.me, Kind::Referral, N + n, 1000).await;
+            committed.insert(id, Instant::now());
+        }
+        wait_until(Duration::from_secs(120), "the paced ones applied", || {
+            hcm.counts().applied >= (N + PACED) as u64
+        })
+        .await;
+        let applied = hcm.applied_at.lock().unwrap().clone();
+        let mut lat: Vec<Duration> = committed
+            .iter()
+            .map(|(id, at)| applied[id].saturating_duration_since(*at))
+            .collect();
+        lat.sort();
+        let p = |q: f64| lat[((lat.len() as f64 * q) as usize).min(lat.len() - 1)];
+        println!(
+            "link bench {db}: {PACED} messages paced at {RATE}/s: commit→applied p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            p(0.5).as_secs_f64() * 1e3,
+            p(0.99).as_secs_f64() * 1e3,
+            lat[lat.len() - 1].as_secs_f64() * 1e3,
+        );
         hn.stop().await;
         hcm.stop().await;
     }

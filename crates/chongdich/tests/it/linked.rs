@@ -26,15 +26,29 @@ fn the_registry_is_made_from_the_command_line() {
     let add = |code: &str, kinds: &str| {
         run(
             &[
-                "link", "peer", "add", "--db", &db, "--code", code, "--name", "Hà Nội", "--key",
-                &hn, "--kinds", kinds,
+                "link",
+                "peer",
+                "add",
+                "--db",
+                &db,
+                "--code",
+                code,
+                "--name",
+                "Hà Nội",
+                "--key",
+                &hn,
+                "--kinds",
+                kinds,
             ],
             None,
         )
     };
     let added = add("01", "referral,letter");
     assert!(added.status.success(), "{}", stderr(&added));
-    assert!(!add("0/1", "referral").status.success(), "a code NATS cannot carry");
+    assert!(
+        !add("0/1", "referral").status.success(),
+        "a code NATS cannot carry"
+    );
     let bad = add("01", "referral,gifts");
     assert!(!bad.status.success());
     assert!(stderr(&bad).contains("--kinds"), "{}", stderr(&bad));
@@ -43,7 +57,10 @@ fn the_registry_is_made_from_the_command_line() {
     let text = stdout(&peers);
     let line = text.lines().find(|l| l.starts_with("01 ")).expect(&text);
     assert!(line.contains("Hà Nội") && line.contains(&hn), "{line}");
-    assert!(line.ends_with("referral,letter"), "the first entry kept: {line}");
+    assert!(
+        line.ends_with("referral,letter"),
+        "the first entry kept: {line}"
+    );
 
     let lone = run(
         &["serve", "--db", &db, "--nats", "nats://127.0.0.1:4222"],
@@ -83,7 +100,15 @@ async fn a_served_locality_takes_its_inbox_in() {
     std::fs::write(&password, format!("{}\n", cluster.password("79").unwrap())).unwrap();
 
     let mut server = Command::new(BIN)
-        .args(["serve", "--db", &db, "--addr", "127.0.0.1:0", "--locality", "79"])
+        .args([
+            "serve",
+            "--db",
+            &db,
+            "--addr",
+            "127.0.0.1:0",
+            "--locality",
+            "79",
+        ])
         .arg("--nats")
         .arg(cluster.urls().join(","))
         .arg("--nats-password-file")
@@ -130,5 +155,9 @@ async fn a_served_locality_takes_its_inbox_in() {
     let _ = server.wait();
     assert_eq!(seen, 1, "the letter was taken in by the served locality");
     let admin = cluster.admin().await.unwrap();
-    assert_eq!(admin.inbox_backlog(&code("79")).await.unwrap(), 0, "and acknowledged");
+    assert_eq!(
+        admin.inbox_backlog(&code("79")).await.unwrap(),
+        0,
+        "and acknowledged"
+    );
 }
