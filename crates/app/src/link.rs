@@ -14,11 +14,12 @@
 //! finished, then the loops end; what was not acknowledged is simply published or delivered
 //! again later.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ::link::bus::{Bus, BusError, Delivery, Outgoing};
 use ::link::{Envelope, Kind, Registry};
@@ -56,6 +57,9 @@ impl Default for LinkConfig {
         }
     }
 }
+
+/// How long a row the server refused waits before it is tried again.
+const REFUSED_RETRY: Duration = Duration::from_secs(60);
 
 /// Counters the runtime keeps (for the log, tests and benchmarks).
 #[derive(Debug, Default)]
@@ -308,6 +312,10 @@ async fn pause(d: Duration, stopped: &mut watch::Receiver<bool>) {
 async fn relay(shared: Arc<Shared>, wake: Arc<Notify>, mut stopped: watch::Receiver<bool>) {
     let config = shared.config;
     let mut backoff = config.poll;
+    // Rows the server refused (their subject is not ours to publish: a misaddressed message)
+    // are tried again only after a while: a refusal is known only after the ack timeout, and
+    // every batch would otherwise wait it out. They stay unsent, in the log, never dropped.
+    let mut refused: HashMap<String, Instant> = HashMap::new();
     while !*stopped.borrow() {
         let rows = match shared.store.unsent(config.batch as i64).await {
             Ok(rows) => rows,
@@ -318,7 +326,8 @@ async fn relay(shared: Arc<Shared>, wake: Arc<Notify>, mut stopped: watch::Recei
                 continue;
             }
         };
-        if rows.is_empty() {
+        refused.retain(|_, at| at.elapsed() < REFUSED_RETRY);
+        if rows.iter().all(|(id, _, _)| refused.contains_key(id)) {
             tokio::select! {
                 _ = wake.notified() => {}
                 _ = tokio::time::sleep(config.poll) => {}
@@ -329,6 +338,7 @@ async fn relay(shared: Arc<Shared>, wake: Arc<Notify>, mut stopped: watch::Recei
         let full = rows.len() == config.batch;
         let batch: Vec<Outgoing> = rows
             .into_iter()
+            .filter(|(id, _, _)| !refused.contains_key(id))
             .map(|(id, subject, bytes)| Outgoing {
                 subject,
                 msg_id: id,
@@ -347,13 +357,20 @@ async fn relay(shared: Arc<Shared>, wake: Arc<Notify>, mut stopped: watch::Recei
                     if failed == 1 {
                         tracing::warn!("link relay: {} not published: {e}", m.subject);
                     }
+                    if matches!(e, BusError::Denied(_)) {
+                        refused.insert(m.msg_id, Instant::now());
+                    }
                 }
             }
         }
+        let mut published = 0;
         if !sent.is_empty() {
             // Not marked (the database failed): published again later, dropped as a repeat.
             match shared.store.mark_sent(&sent, (shared.now)()).await {
-                Ok(()) => add(&shared.metrics.published, sent.len() as u64),
+                Ok(()) => {
+                    published = sent.len();
+                    add(&shared.metrics.published, published as u64);
+                }
                 Err(e) => {
                     tracing::warn!("link relay: marking sent: {e}");
                     failed += 1;
@@ -362,6 +379,11 @@ async fn relay(shared: Arc<Shared>, wake: Arc<Notify>, mut stopped: watch::Recei
         }
         if failed > 0 {
             add(&shared.metrics.bus_errors, 1);
+        }
+        if failed > 0 && published == 0 {
+            // Nothing went (servers down, or every row refused): pause. When some went, go on
+            // at once: one row the server refuses must not slow the others to one batch per
+            // back-off.
             pause(backoff, &mut stopped).await;
             backoff = (backoff * 2).min(config.max_backoff);
         } else {

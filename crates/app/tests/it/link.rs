@@ -471,6 +471,61 @@ async fn the_relay_resumes_unsent_rows_after_the_sender_restarts() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_row_the_server_refuses_does_not_hold_the_others_back() {
+    let Some(cluster) = cluster().await else {
+        return;
+    };
+    let (_, a, b) = pairs().await.into_iter().next().unwrap();
+    let (mut hn, mut hcm) = pair(a, b).await;
+    // Misaddressed: written as from HCMC, which Hà Nội's NATS user may not publish.
+    let wrong = hn
+        .store()
+        .enqueue(
+            &hcm.me,
+            &hn.me,
+            Kind::Referral,
+            "contact:79:1",
+            json!({}),
+            wall_s(),
+            &hn.key,
+        )
+        .await
+        .unwrap();
+    hn.start(&cluster).await;
+    hcm.start(&cluster).await;
+    let started = Instant::now();
+    let mut committed = HashMap::new();
+    for n in 0..300 {
+        let id = hn.send(&hcm.me, Kind::Referral, n, 10).await;
+        committed.insert(id, Instant::now());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    wait_until(Duration::from_secs(60), "300 applied", || {
+        hcm.counts().applied >= 300
+    })
+    .await;
+    let applied = hcm.applied_at.lock().unwrap().clone();
+    // The first batch learns of the refusal only when its acknowledgement times out (2 s);
+    // after that, were the row tried in every batch, each would wait as long again.
+    let slowest_later = committed
+        .iter()
+        .filter(|(_, at)| at.duration_since(started) > Duration::from_millis(2500))
+        .map(|(id, at)| applied[id].saturating_duration_since(*at))
+        .max()
+        .expect("messages after the first batch");
+    assert!(
+        slowest_later < Duration::from_millis(1000),
+        "{slowest_later:?}"
+    );
+    let left = hn.store().unsent(10).await.unwrap();
+    assert_eq!(left.len(), 1, "the refused row is kept, not dropped");
+    assert_eq!(left[0].0, wrong.id);
+    assert_all_in_order(hcm.store(), 300, 10).await;
+    hn.stop().await;
+    hcm.stop().await;
+}
+
 /// The path's throughput and latency (Hà Nội's commit → applied in HCMC) for 10,000 messages
 /// over 1,000 records, printed for docs/BENCHMARKS.md. Run on purpose:
 /// `cargo nextest run -p app --run-ignored only -E 'test(/link_bench/)' --no-capture`.
