@@ -297,15 +297,16 @@ impl Store {
         detail: &str,
         now_s: i64,
     ) -> Result<bool> {
-        let prefix = format!("/{from}/");
+        // The province's subtree as a range of paths (`UnitPath::subtree_upper_bound`).
+        let (lo, hi) = (format!("/{from}/"), format!("/{from}0"));
         let n = sqlx::query(
             "UPDATE contacts SET follow_status = $1
-             WHERE id = $2 AND case_id IS NOT NULL AND SUBSTR(unit_path, 1, $3) = $4",
+             WHERE id = $2 AND case_id IS NOT NULL AND unit_path >= $3 AND unit_path < $4",
         )
         .bind(status.as_str())
         .bind(id)
-        .bind(prefix.chars().count() as i64)
-        .bind(&prefix)
+        .bind(lo)
+        .bind(hi)
         .execute(&mut **tx)
         .await?
         .rows_affected();

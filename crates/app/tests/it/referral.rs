@@ -214,7 +214,7 @@ async fn a_contact_living_in_hcmc_is_referred_and_its_follow_up_flows_back(store
     assert_eq!(due, [c.id]);
     let person = b
         .store
-        .get_person(&tracer_b, c.person_id)
+        .get_person(&tracer_b, c.person_id, NOW)
         .await
         .unwrap()
         .unwrap();
