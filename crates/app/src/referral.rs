@@ -270,8 +270,8 @@ pub async fn apply_referral_message(
 }
 
 async fn apply_referral(app: &App, tx: &mut LinkTx, env: &Envelope) -> Result<(), ReferralError> {
-    let body: ReferralBody = serde_json::from_value(env.body.clone())
-        .map_err(|e| ReferralError::Body(e.to_string()))?;
+    let body: ReferralBody =
+        serde_json::from_value(env.body.clone()).map_err(|e| ReferralError::Body(e.to_string()))?;
     if body.v != BODY_VERSION {
         return Err(ReferralError::Body(format!("version {}", body.v)));
     }
@@ -353,8 +353,8 @@ async fn apply_referral(app: &App, tx: &mut LinkTx, env: &Envelope) -> Result<()
 }
 
 async fn apply_status(app: &App, tx: &mut LinkTx, env: &Envelope) -> Result<(), ReferralError> {
-    let body: StatusBody = serde_json::from_value(env.body.clone())
-        .map_err(|e| ReferralError::Body(e.to_string()))?;
+    let body: StatusBody =
+        serde_json::from_value(env.body.clone()).map_err(|e| ReferralError::Body(e.to_string()))?;
     if body.v != BODY_VERSION {
         return Err(ReferralError::Body(format!("version {}", body.v)));
     }
@@ -388,7 +388,15 @@ async fn apply_status(app: &App, tx: &mut LinkTx, env: &Envelope) -> Result<(), 
     let actor = format!("link:{}", env.from.as_str());
     let applied = app
         .store
-        .apply_referral_status_in(tx, &actor, id, env.from.as_str(), status, &detail, app.now_s())
+        .apply_referral_status_in(
+            tx,
+            &actor,
+            id,
+            env.from.as_str(),
+            status,
+            &detail,
+            app.now_s(),
+        )
         .await?;
     if !applied {
         // Not a contact of ours referred there: nothing to apply, and nothing a

@@ -363,8 +363,7 @@ pub async fn trace_and_record(
                 .store
                 .persist_traced_in(&mut tx, caller, case.id, &rows, &homes, app.now_s())
                 .await?;
-            crate::referral::enqueue_referrals(app, &mut tx, setup, case.id, &rows, &fresh)
-                .await?;
+            crate::referral::enqueue_referrals(app, &mut tx, setup, case.id, &rows, &fresh).await?;
             tx.commit().await.map_err(StoreError::from)?;
             fresh.len() as u64
         }

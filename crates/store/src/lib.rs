@@ -77,8 +77,7 @@ pub use facilities::{
 pub use fhir_ids::{IdentifiedEntity, IDENTIFIER_MAX_CHARS};
 pub use followup::{
     FollowCount, FollowUpChange, FollowedContact, NewContactTest, NewFollowUp, StatusBack,
-    StoredFollowUp,
-    WorkList, WorkListQuery, ASSIGN_MAX,
+    StoredFollowUp, WorkList, WorkListQuery, ASSIGN_MAX,
 };
 pub use import_contacts::{BirthKey, ContactImportRow, ContactPerson};
 pub use import_kinds::LabRow;

@@ -194,7 +194,7 @@ impl Store {
         address: Option<&str>,
         now_s: i64,
     ) -> Result<PersonId> {
-        let unit = Store::unit_unscoped_on(&mut **tx, new.structure, &new.unit_code)
+        let unit = Store::unit_unscoped_on(tx, new.structure, &new.unit_code)
             .await?
             .ok_or_else(|| StoreError::Invalid(vec![FieldError::new("unit", Reason::NotFound)]))?;
         if !caller.scope.contains(unit.structure, &unit.path) {
@@ -219,11 +219,12 @@ impl Store {
         c: &ReferredContact,
         now_s: i64,
     ) -> Result<Option<i64>> {
-        let known = sqlx::query("SELECT id FROM contacts WHERE referred_from = $1 AND remote_ref = $2")
-            .bind(&c.referred_from)
-            .bind(&c.remote_ref)
-            .fetch_optional(&mut **tx)
-            .await?;
+        let known =
+            sqlx::query("SELECT id FROM contacts WHERE referred_from = $1 AND remote_ref = $2")
+                .bind(&c.referred_from)
+                .bind(&c.remote_ref)
+                .fetch_optional(&mut **tx)
+                .await?;
         if known.is_some() {
             return Ok(None);
         }

@@ -142,10 +142,16 @@ async fn deliver(from: &app::App, to: &app::App, times: usize) -> Vec<Received> 
 }
 
 async fn listed(app: &app::App, caller: &Caller, list: WorkList) -> Vec<StoredContact> {
-    app.work_list(caller, Structure::S2021, list, false, &PageRequest::first(100))
-        .await
-        .unwrap()
-        .items
+    app.work_list(
+        caller,
+        Structure::S2021,
+        list,
+        false,
+        &PageRequest::first(100),
+    )
+    .await
+    .unwrap()
+    .items
 }
 
 async fn a_contact_living_in_hcmc_is_referred_and_its_follow_up_flows_back(store: Store) {
