@@ -55,6 +55,15 @@ pub enum ReferralError {
     Store(#[from] StoreError),
 }
 
+impl ReferralError {
+    /// True when delivering the message again cannot help (its body, its kind or its
+    /// person is at fault): the consumer acknowledges it and records the refusal, rather
+    /// than have it redelivered forever. A store error may pass: the message comes again.
+    pub fn is_permanent(&self) -> bool {
+        !matches!(self, ReferralError::Store(_))
+    }
+}
+
 /// A referral (`kind` `referral`), version 1.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReferralBody {
@@ -245,9 +254,21 @@ pub async fn enqueue_referrals(
     Ok(n)
 }
 
-/// The caller a received message acts as: the system, audited as the sending locality.
-fn link_caller(from: &LocalityCode) -> Caller {
-    Caller::system(&format!("link:{}", from.as_str()))
+/// The caller a received message acts as: the system, audited as the sending locality,
+/// with the receiving locality's province (`me`) as its jurisdiction, so a referral can
+/// place no one living elsewhere on our lists (a locality code that is no unit code keeps
+/// the whole registry).
+fn link_caller(from: &LocalityCode, me: &LocalityCode) -> Caller {
+    let mut caller = Caller::system(&format!("link:{}", from.as_str()));
+    if let Ok(code) = domain::UnitCode::parse(me.as_str()) {
+        let province = domain::UnitPath::root().child(&code);
+        caller.scope = domain::Scope::of(
+            domain::Structure::ALL
+                .iter()
+                .map(|s| (*s, province.clone())),
+        );
+    }
+    caller
 }
 
 /// Applies a received `referral` or `referral_status` in the receiving transaction
@@ -275,7 +296,7 @@ async fn apply_referral(app: &App, tx: &mut LinkTx, env: &Envelope) -> Result<()
     if body.v != BODY_VERSION {
         return Err(ReferralError::Body(format!("version {}", body.v)));
     }
-    let caller = link_caller(&env.from);
+    let caller = link_caller(&env.from, &env.to);
     let now = app.now_s();
     let p = &body.person;
     let found = app
@@ -346,10 +367,15 @@ async fn apply_referral(app: &App, tx: &mut LinkTx, env: &Envelope) -> Result<()
         referred_from: env.from.as_str().to_string(),
         remote_ref: env.record.clone(),
     };
-    app.store
+    match app
+        .store
         .insert_referred_contact_in(tx, &caller, &contact, now)
-        .await?;
-    Ok(())
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(StoreError::Invalid(f)) => Err(ReferralError::Person(f)),
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn apply_status(app: &App, tx: &mut LinkTx, env: &Envelope) -> Result<(), ReferralError> {

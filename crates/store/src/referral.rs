@@ -211,7 +211,8 @@ impl Store {
 
     /// Records a contact referred from another locality on the follow-up lists of the unit
     /// its person lives in, with the plan as sent; audited. A record key applied before
-    /// keeps its contact (`None`).
+    /// keeps its contact (`None`); a person living outside the caller's scope is refused
+    /// (`Invalid` on `unit`).
     pub async fn insert_referred_contact_in(
         &self,
         tx: &mut LinkTx,
@@ -234,6 +235,19 @@ impl Store {
             .await?;
         let (structure, unit_code, unit_path): (String, String, String) =
             (home.try_get(0)?, home.try_get(1)?, home.try_get(2)?);
+        // A person found here by ID or phone who lives outside the caller's jurisdiction
+        // (the receiving locality) is not this locality's to follow.
+        let inside = structure
+            .parse::<domain::Structure>()
+            .ok()
+            .zip(domain::UnitPath::from_stored(&unit_path))
+            .is_some_and(|(s, p)| caller.scope.contains(s, &p));
+        if !inside {
+            return Err(StoreError::Invalid(vec![FieldError::new(
+                "unit",
+                Reason::OutOfScope,
+            )]));
+        }
         let id: i64 = sqlx::query(
             "INSERT INTO contacts (person_id, degree, first_exposure_s, exposure_s, reasons,
                  status, quarantine_from_s, quarantine_until_s, follow_up_until_s, test_days,

@@ -308,3 +308,57 @@ async fn no_registry_refers_nothing(store: Store) {
 }
 
 both_databases!(no_registry_refers_nothing);
+
+/// A referral about someone living outside the receiving locality (here: in Hà Nội, sent
+/// to HCMC) is refused for good, and nothing is written.
+async fn a_referral_of_someone_living_elsewhere_is_refused(store: Store) {
+    let db_b = other_db(&store).await;
+    let (mut a, mut b) = (app_at_now(store), app_at_now(db_b.store.clone()));
+    link_both(&mut a, &mut b).await;
+    seed(&b.store, 1).await;
+    let setup = a.link.clone().unwrap();
+    let body = serde_json::json!({
+        "v": 1,
+        "person": { "full_name": "Người ở Hà Nội", "birth_date": null, "sex": "unknown",
+                    "phone": null, "national_id": null, "structure": "2021",
+                    "unit_code": "00001", "address": null },
+        "degree": 1, "first_exposure_s": NOW - DAY, "exposure_s": 900, "reasons": [],
+        "plan": { "status": "monitor", "quarantine_from_s": null, "quarantine_until_s": null,
+                  "follow_up_until_s": null, "test_days": "", "policy": "" },
+        "source_case": "x"
+    });
+    a.store
+        .enqueue(
+            &setup.me,
+            &code("79"),
+            Kind::Referral,
+            "contact:01:99",
+            body,
+            NOW,
+            &setup.key,
+        )
+        .await
+        .unwrap();
+    let (_, _, bytes) = a.store.unsent(1).await.unwrap().remove(0);
+    let registry = b.link.as_ref().unwrap().registry.clone();
+    let app = b.clone();
+    let got = b
+        .store
+        .receive::<ReferralError, _>(&bytes, &registry, NOW, move |tx, e| {
+            Box::pin(async move { apply_referral_message(&app, tx, e).await })
+        })
+        .await;
+    match got {
+        Err(e) => assert!(e.is_permanent(), "{e:?}"),
+        other => panic!("applied: {other:?}"),
+    }
+    let contacts = store::testing::scalar(&b.store, "SELECT COUNT(*) FROM contacts").await;
+    let persons = store::testing::scalar(
+        &b.store,
+        "SELECT COUNT(*) FROM persons WHERE full_name = 'Người ở Hà Nội'",
+    )
+    .await;
+    assert_eq!((contacts, persons), (0, 0));
+}
+
+both_databases!(a_referral_of_someone_living_elsewhere_is_refused);
