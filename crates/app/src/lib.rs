@@ -26,6 +26,7 @@ pub mod input;
 pub mod jobs;
 pub mod local_time;
 pub mod persons;
+pub mod referral;
 pub mod registry;
 pub mod report;
 pub mod risk;
@@ -61,6 +62,9 @@ pub struct App {
     pub slow_failed_logins: bool,
     /// Argon2 verifications run by sign-ins (tests count them against the limits).
     pub password_checks: Arc<std::sync::atomic::AtomicU64>,
+    /// This locality's link to others (issue #17): `None` (the default) for a locality on
+    /// its own, which refers no contact anywhere.
+    pub link: Option<Arc<referral::LinkSetup>>,
 }
 
 impl App {
@@ -77,7 +81,14 @@ impl App {
             clusters: Arc::default(),
             slow_failed_logins: true,
             password_checks: Arc::default(),
+            link: None,
         })
+    }
+
+    /// Links this locality to others: tracing refers contacts living in a linked
+    /// locality to it, and follow-up of contacts referred here reports back.
+    pub fn set_link(&mut self, setup: Option<referral::LinkSetup>) {
+        self.link = setup.map(Arc::new);
     }
 
     /// The locality's current time, Unix seconds (`clock::LocalityClock`).

@@ -16,6 +16,7 @@ mod import_places;
 mod infectious;
 mod persons;
 mod quarantine;
+mod referral;
 mod report;
 mod risk;
 mod risk_recomputed;
