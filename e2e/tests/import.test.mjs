@@ -84,7 +84,12 @@ test("an F0 list is imported once, with a fixed mapping, a refusal and a merge",
   // Line 3 is the registered person: merged.
   const suspected = page.locator("#import-suspected tbody tr");
   assert.equal(await suspected.count(), 1);
-  assert.ok((await suspected.first().innerText()).includes(`#${registered}`));
+  // The registered person is named, and links to their page.
+  assert.ok((await suspected.first().innerText()).includes("Trịnh Văn Thử"));
+  assert.equal(
+    await suspected.first().locator(`a[href="/persons/${registered}"]`).count(),
+    1,
+  );
   await page.getByLabel("Gộp dòng 3").check();
   await page.getByRole("button", { name: "Ghi vào hệ thống" }).click();
   await page.waitForURL(/\/imports\?done=\d+&written=1/);

@@ -429,7 +429,12 @@ impl App {
             .store
             .person_record(caller, PersonId(person), wall)
             .await?
-            .and_then(|r| r.contacts.iter().find(|c| c.case_id == case).map(|c| c.id));
+            .and_then(|r| {
+                r.contacts
+                    .iter()
+                    .find(|c| c.case_id == Some(case))
+                    .map(|c| c.id)
+            });
         Ok(contact)
     }
 

@@ -139,6 +139,14 @@ fn moving(c: &FollowedContact, next: FollowUpStatus) -> Result<FollowUpStatus, S
 }
 
 impl App {
+    /// What a change of a referred contact sends back, when this locality is linked.
+    fn status_back(&self) -> Option<store::StatusBack<'_>> {
+        self.link.as_deref().map(|l| store::StatusBack {
+            me: &l.me,
+            key: &l.key,
+        })
+    }
+
     /// The day a follow-up command is about: today unless given, never after today.
     fn follow_up_day(
         &self,
@@ -181,7 +189,7 @@ impl App {
         };
         let status = self
             .store
-            .change_follow_up(
+            .change_follow_up_sending(
                 caller,
                 id,
                 &FollowUpChange::Record(record),
@@ -197,6 +205,7 @@ impl App {
                     moving(c, c.follow_status.after_reached(quarantined))
                 },
                 now,
+                self.status_back(),
             )
             .await?;
         Ok(status.map(|status| FollowUpOutcome {
@@ -268,7 +277,7 @@ impl App {
         };
         let status = self
             .store
-            .change_follow_up(
+            .change_follow_up_sending(
                 caller,
                 id,
                 &FollowUpChange::Test(test),
@@ -282,6 +291,7 @@ impl App {
                     }
                 },
                 now,
+                self.status_back(),
             )
             .await?;
         Ok(status.map(|status| FollowUpOutcome { status, case_id }))
@@ -299,7 +309,7 @@ impl App {
         let today_end = day_end_s(self.today());
         let status = self
             .store
-            .change_follow_up(
+            .change_follow_up_sending(
                 caller,
                 id,
                 &FollowUpChange::Release,
@@ -311,6 +321,7 @@ impl App {
                     Ok(next)
                 },
                 now,
+                self.status_back(),
             )
             .await?;
         Ok(status.map(|status| FollowUpOutcome {
@@ -329,12 +340,13 @@ impl App {
     ) -> Result<Option<FollowUpOutcome>, FollowUpError> {
         let status = self
             .store
-            .change_follow_up(
+            .change_follow_up_sending(
                 caller,
                 id,
                 &FollowUpChange::Lost,
                 |c| strictly(c, FollowUpStatus::Lost),
                 self.now_s(),
+                self.status_back(),
             )
             .await?;
         Ok(status.map(|status| FollowUpOutcome {

@@ -27,6 +27,7 @@ pub mod jobs;
 pub mod link;
 pub mod local_time;
 pub mod persons;
+pub mod referral;
 pub mod registry;
 pub mod report;
 pub mod risk;
@@ -65,6 +66,9 @@ pub struct App {
     /// Notified after a change wrote to the link outbox (`Store::enqueue_in`): the linked
     /// localities' relay (`link::LinkRuntime`) publishes at once instead of at its next poll.
     pub link_wake: Arc<tokio::sync::Notify>,
+    /// This locality's link to others (issue #17): `None` (the default) for a locality on
+    /// its own, which refers no contact anywhere.
+    pub link: Option<Arc<referral::LinkSetup>>,
 }
 
 impl App {
@@ -82,7 +86,14 @@ impl App {
             slow_failed_logins: true,
             password_checks: Arc::default(),
             link_wake: Arc::default(),
+            link: None,
         })
+    }
+
+    /// Links this locality to others: tracing refers contacts living in a linked
+    /// locality to it, and follow-up of contacts referred here reports back.
+    pub fn set_link(&mut self, setup: Option<referral::LinkSetup>) {
+        self.link = setup.map(Arc::new);
     }
 
     /// The locality's current time, Unix seconds (`clock::LocalityClock`).

@@ -132,8 +132,9 @@ pub enum LinkError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Handled {
     Applied,
-    /// No handler for its kind yet: recorded (`link_refusals`, reason `unsupported: KIND`)
-    /// and taken in, so the record's later messages are not held behind it forever.
+    /// No handler for its kind yet (`link_refusals`, reason `unsupported: KIND`), or its
+    /// handler refused it for good (`refused: WHY`, its writes undone): recorded and taken
+    /// in, so the record's later messages are not held behind it forever.
     SetAside,
 }
 
@@ -165,14 +166,25 @@ pub fn app_dispatch(app: &App) -> Dispatch {
 /// Each kind's handler. A kind whose handler is not built yet is set aside (recorded and
 /// acknowledged), never left to be redelivered forever.
 pub async fn dispatch(app: &App, tx: &mut LinkTx, env: &Envelope) -> Result<Handled, LinkError> {
-    // One arm for now: the match is where each kind's handler is added.
-    #[allow(clippy::match_single_binding)]
     match env.kind {
-        // The referral's handler plugs in here:
-        // Kind::Referral | Kind::ReferralStatus => {
-        //     crate::referral::apply_referral_message(app, tx, env).await?;
-        //     Ok(Handled::Applied)
-        // }
+        Kind::Referral | Kind::ReferralStatus => {
+            // A handler may refuse after writing (the person does not hold here): its writes
+            // are undone, the refusal kept.
+            app.store.mark_in(tx).await?;
+            match crate::referral::apply_referral_message(app, tx, env).await {
+                Ok(()) => Ok(Handled::Applied),
+                Err(e) if e.is_permanent() => {
+                    app.store.rollback_to_mark_in(tx).await?;
+                    let reason = format!("refused: {e}");
+                    app.store
+                        .set_aside_in(tx, env, &reason, app.now_s())
+                        .await?;
+                    Ok(Handled::SetAside)
+                }
+                // The database: the message comes again.
+                Err(e) => Err(LinkError::Apply(e.to_string())),
+            }
+        }
         kind => {
             set_aside(app, tx, env, kind).await?;
             Ok(Handled::SetAside)

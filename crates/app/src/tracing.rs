@@ -350,10 +350,24 @@ pub async fn trace_and_record(
             policy: doc,
         });
     }
-    let new_contacts = app
-        .store
-        .persist_contacts(caller, case.id, &rows, &homes, app.now_s())
-        .await?;
+    let new_contacts = match &app.link {
+        None => {
+            app.store
+                .persist_contacts(caller, case.id, &rows, &homes, app.now_s())
+                .await?
+        }
+        // Linked: the referrals of the new contacts living elsewhere are written with them.
+        Some(setup) => {
+            let mut tx = app.store.begin_transaction().await?;
+            let fresh = app
+                .store
+                .persist_traced_in(&mut tx, caller, case.id, &rows, &homes, app.now_s())
+                .await?;
+            crate::referral::enqueue_referrals(app, &mut tx, setup, case.id, &rows, &fresh).await?;
+            tx.commit().await.map_err(StoreError::from)?;
+            fresh.len() as u64
+        }
+    };
     Ok(Recorded {
         case_id: case.id,
         policy: window.policy,
@@ -471,6 +485,7 @@ pub fn stored_reason(r: &Reason, window_to_s: i64) -> ContactReason {
         } => ContactReason {
             kind: ReasonKind::Venue,
             venue_id: Some(id_of(venue)),
+            venue_name: None,
             from: at(from_s),
             to: at(to_s),
             overlap_min: Some(overlap_s as f64 / 60.0),
@@ -479,6 +494,7 @@ pub fn stored_reason(r: &Reason, window_to_s: i64) -> ContactReason {
         Reason::Household => ContactReason {
             kind: ReasonKind::Household,
             venue_id: None,
+            venue_name: None,
             from: None,
             to: at(window_to_s),
             overlap_min: None,
@@ -487,6 +503,7 @@ pub fn stored_reason(r: &Reason, window_to_s: i64) -> ContactReason {
         Reason::Declared { t_s, setting } => ContactReason {
             kind: ReasonKind::Declared,
             venue_id: None,
+            venue_name: None,
             from: at(t_s),
             to: None,
             overlap_min: None,

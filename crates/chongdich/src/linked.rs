@@ -122,7 +122,7 @@ pub async fn run(command: LinkCommand) -> Result<()> {
 
 /// Connects to the national NATS servers and starts the relay and the consumer, when
 /// `--locality` is given.
-pub async fn start(args: &LinkArgs, app: &app::App) -> Result<Option<app::link::LinkRuntime>> {
+pub async fn start(args: &LinkArgs, app: &mut app::App) -> Result<Option<app::link::LinkRuntime>> {
     let Some(code) = &args.locality else {
         anyhow::ensure!(
             args.nats.is_empty() && args.nats_password_file.is_none(),
@@ -153,6 +153,12 @@ pub async fn start(args: &LinkArgs, app: &app::App) -> Result<Option<app::link::
         registry.peers().count(),
         args.nats.join(",")
     );
+    // Tracing refers contacts living in a linked locality (`app::referral`).
+    app.set_link(Some(app::referral::LinkSetup {
+        me: me.clone(),
+        key: app.store.link_key().await?,
+        registry: registry.clone(),
+    }));
     Ok(Some(app::link::LinkRuntime::start(
         app,
         Arc::new(bus),

@@ -470,8 +470,8 @@ async fn serve(
     public_origin: Option<String>,
     link: &linked::LinkArgs,
 ) -> Result<()> {
-    let app = open_app(store).await?;
-    let runtime = linked::start(link, &app).await?;
+    let mut app = open_app(store).await?;
+    let runtime = linked::start(link, &mut app).await?;
     let mut state = web::AppState::serving(app);
     state.public_origin = public_origin;
     tracing::info!("serving on http://{addr}");

@@ -61,6 +61,10 @@ slug_enum!(
 pub struct ContactReason {
     pub kind: ReasonKind,
     pub venue_id: Option<i64>,
+    /// The venue's name where its id is not ours: a contact referred from another locality
+    /// (issue #17) names the venue it was exposed at, as that locality calls it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub venue_name: Option<String>,
     /// The co-presence at the venue, or the declared contact's time.
     pub from: Option<DateTime<Utc>>,
     /// The co-presence's end, or the end of the infectious window for a household.

@@ -485,18 +485,23 @@ pub fn unit_organization(u: &UnitNames) -> Organization {
 pub fn contact_link(person: domain::PersonId, c: &ContactEpisode) -> Observation {
     Observation {
         id: Some(format!("contact-{}", c.id)),
-        extension: vec![
-            Extension {
+        // A contact referred from another locality (issue #17) has no source case here:
+        // the extension is left out rather than sent without a value.
+        extension: [
+            c.case_id.map(|id| Extension {
                 url: sys::SOURCE_CASE_EXT.into(),
-                value_reference: Some(Reference::to("Condition", c.case_id)),
+                value_reference: Some(Reference::to("Condition", id)),
                 ..Extension::default()
-            },
-            Extension {
+            }),
+            Some(Extension {
                 url: sys::DEGREE_EXT.into(),
                 value_positive_int: u32::try_from(c.degree).ok().filter(|d| *d > 0),
                 ..Extension::default()
-            },
-        ],
+            }),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
         status: "final".into(),
         category: vec![CodeableConcept::one(
             sys::OBSERVATION_CATEGORY,

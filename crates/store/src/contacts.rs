@@ -63,10 +63,13 @@ pub struct ContactRow {
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredContact {
     pub id: i64,
-    pub case_id: CaseId,
+    /// The source case; `None` for a contact referred from another locality (its source
+    /// case is theirs: `referred_from`).
+    pub case_id: Option<CaseId>,
     pub person_id: PersonId,
     pub degree: i64,
-    pub via_person_id: PersonId,
+    /// The person it was exposed to; `None` for a referred contact.
+    pub via_person_id: Option<PersonId>,
     pub first_exposure_s: i64,
     pub exposure_s: i64,
     pub reasons: Vec<ContactReason>,
@@ -85,6 +88,10 @@ pub struct StoredContact {
     pub became_case_id: Option<CaseId>,
     /// The officer the contact is assigned to (migration 0030).
     pub assigned_to: Option<UserId>,
+    /// The locality that traced and referred the contact here (migration 0039).
+    pub referred_from: Option<String>,
+    /// That locality's record key of the contact ("contact:01:1234").
+    pub remote_ref: Option<String>,
 }
 
 /// The columns [`stored_contact`] reads, in its order (`unit_path` last but one, for the
@@ -92,16 +99,16 @@ pub struct StoredContact {
 pub(crate) const STORED_CONTACT_COLUMNS: &str =
     "id, case_id, person_id, degree, via_person_id, first_exposure_s, exposure_s, reasons, status,
      quarantine_from_s, quarantine_until_s, test_days, policy, unit_code, unit_path,
-     follow_up_until_s, follow_status, became_case_id, assigned_to";
+     follow_up_until_s, follow_status, became_case_id, assigned_to, referred_from, remote_ref";
 
 /// A row of [`STORED_CONTACT_COLUMNS`].
 pub(crate) fn stored_contact(r: &sqlx::any::AnyRow) -> Result<StoredContact> {
     Ok(StoredContact {
         id: r.try_get(0)?,
-        case_id: CaseId(r.try_get(1)?),
+        case_id: r.try_get::<Option<i64>, _>(1)?.map(CaseId),
         person_id: PersonId(r.try_get(2)?),
         degree: r.try_get(3)?,
-        via_person_id: PersonId(r.try_get(4)?),
+        via_person_id: r.try_get::<Option<i64>, _>(4)?.map(PersonId),
         first_exposure_s: r.try_get(5)?,
         exposure_s: r.try_get(6)?,
         reasons: typed::json(r, 7, "contacts.reasons")?,
@@ -115,6 +122,8 @@ pub(crate) fn stored_contact(r: &sqlx::any::AnyRow) -> Result<StoredContact> {
         follow_status: typed::slug(r, 16, "contacts.follow_status")?,
         became_case_id: r.try_get::<Option<i64>, _>(17)?.map(CaseId),
         assigned_to: r.try_get::<Option<i64>, _>(18)?.map(UserId),
+        referred_from: r.try_get(19)?,
+        remote_ref: r.try_get(20)?,
     })
 }
 

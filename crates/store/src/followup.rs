@@ -21,8 +21,8 @@ use crate::{StoredContact, LOCAL_UTC_OFFSET_S};
 #[derive(Debug, Clone, PartialEq)]
 pub struct FollowedContact {
     pub id: i64,
-    /// The source case.
-    pub case_id: CaseId,
+    /// The source case; `None` for a contact referred from another locality.
+    pub case_id: Option<CaseId>,
     pub person_id: PersonId,
     pub degree: i64,
     pub status: ContactStatus,
@@ -31,6 +31,18 @@ pub struct FollowedContact {
     pub quarantine_until_s: Option<i64>,
     pub follow_up_until_s: Option<i64>,
     pub became_case_id: Option<CaseId>,
+    /// The locality that referred the contact here, and its record key (migration 0039).
+    pub referred_from: Option<String>,
+    pub remote_ref: Option<String>,
+}
+
+/// What a change of a referred contact's follow-up sends back to the locality that
+/// referred it (issue #17): this locality's code and key, with which the `referral_status`
+/// message is written in the change's own transaction.
+#[derive(Clone, Copy)]
+pub struct StatusBack<'a> {
+    pub me: &'a link::LocalityCode,
+    pub key: &'a link::KeyPair,
 }
 
 /// A call or visit of one local day.
@@ -208,6 +220,22 @@ impl Store {
         decide: impl FnOnce(&FollowedContact) -> Result<FollowUpStatus>,
         now_s: i64,
     ) -> Result<Option<FollowUpStatus>> {
+        self.change_follow_up_sending(caller, id, change, decide, now_s, None)
+            .await
+    }
+
+    /// [`Store::change_follow_up`] that, on a contact referred from another locality and
+    /// with `back` given, also writes the `referral_status` message to that locality in the
+    /// same transaction (record key: theirs, so their contact gets it in order).
+    pub async fn change_follow_up_sending(
+        &self,
+        caller: &Caller,
+        id: i64,
+        change: &FollowUpChange,
+        decide: impl FnOnce(&FollowedContact) -> Result<FollowUpStatus>,
+        now_s: i64,
+        back: Option<StatusBack<'_>>,
+    ) -> Result<Option<FollowUpStatus>> {
         let mut tx = self.pool.begin().await?;
         let Some(contact) = read_followed(&mut tx, self.dialect, caller, id, true).await? else {
             return Ok(None);
@@ -283,6 +311,29 @@ impl Store {
             now_s,
         )
         .await?;
+        if let (Some(back), Some(from), Some(record)) =
+            (back, &contact.referred_from, &contact.remote_ref)
+        {
+            let to = link::LocalityCode::parse(from)
+                .map_err(|_| StoreError::Corrupt("contacts.referred_from".into()))?;
+            let body = serde_json::json!({
+                "v": 1,
+                "follow_status": next.as_str(),
+                "event": detail,
+                "became_case": next == FollowUpStatus::BecameCase,
+            });
+            self.enqueue_in(
+                &mut tx,
+                back.me,
+                &to,
+                link::Kind::ReferralStatus,
+                record,
+                body,
+                now_s,
+                back.key,
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(Some(next))
     }
@@ -564,7 +615,8 @@ async fn read_followed(
     };
     let row = sqlx::query(&format!(
         "SELECT id, case_id, person_id, degree, status, follow_status, quarantine_from_s,
-                quarantine_until_s, follow_up_until_s, became_case_id, structure, unit_path
+                quarantine_until_s, follow_up_until_s, became_case_id, structure, unit_path,
+                referred_from, remote_ref
          FROM contacts WHERE id = $1{lock}"
     ))
     .bind(id)
@@ -582,7 +634,7 @@ async fn read_followed(
     }
     Ok(Some(FollowedContact {
         id: r.try_get(0)?,
-        case_id: CaseId(r.try_get(1)?),
+        case_id: r.try_get::<Option<i64>, _>(1)?.map(CaseId),
         person_id: PersonId(r.try_get(2)?),
         degree: r.try_get(3)?,
         status: typed::slug(&r, 4, "contacts.status")?,
@@ -591,6 +643,8 @@ async fn read_followed(
         quarantine_until_s: r.try_get(7)?,
         follow_up_until_s: r.try_get(8)?,
         became_case_id: r.try_get::<Option<i64>, _>(9)?.map(CaseId),
+        referred_from: r.try_get(12)?,
+        remote_ref: r.try_get(13)?,
     }))
 }
 

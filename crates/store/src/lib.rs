@@ -38,6 +38,7 @@ mod person_pairs;
 mod person_record;
 mod persons;
 mod recent_cases;
+mod referral;
 mod residents;
 mod risk_inputs;
 mod sql;
@@ -75,8 +76,8 @@ pub use facilities::{
 };
 pub use fhir_ids::{IdentifiedEntity, IDENTIFIER_MAX_CHARS};
 pub use followup::{
-    FollowCount, FollowUpChange, FollowedContact, NewContactTest, NewFollowUp, StoredFollowUp,
-    WorkList, WorkListQuery, ASSIGN_MAX,
+    FollowCount, FollowUpChange, FollowedContact, NewContactTest, NewFollowUp, StatusBack,
+    StoredFollowUp, WorkList, WorkListQuery, ASSIGN_MAX,
 };
 pub use import_contacts::{BirthKey, ContactImportRow, ContactPerson};
 pub use import_kinds::LabRow;
@@ -94,6 +95,7 @@ pub use person_record::{
 };
 pub use persons::Merged;
 pub use recent_cases::RecentCases;
+pub use referral::{PersonFacts, ReferredContact};
 pub use risk_inputs::{PublishedLevel, WeekCases};
 pub use units::{UnitFilter, UnitStats};
 pub use users::{Caller, LoginAttempt, NewUser, User, UserUnit};

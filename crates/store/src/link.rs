@@ -361,6 +361,23 @@ impl Store {
         Ok(())
     }
 
+    /// Marks a point in the receiving transaction that [`Store::rollback_to_mark_in`] returns
+    /// to: a handler's writes are undone when it refuses the message after writing.
+    pub async fn mark_in(&self, tx: &mut LinkTx) -> Result<()> {
+        sqlx::query("SAVEPOINT link_apply")
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Undoes the receiving transaction's writes since [`Store::mark_in`].
+    pub async fn rollback_to_mark_in(&self, tx: &mut LinkTx) -> Result<()> {
+        sqlx::query("ROLLBACK TO SAVEPOINT link_apply")
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
     /// Records a refused message as it came.
     async fn refuse(&self, bytes: &[u8], refusal: &Refusal, at_s: i64) -> Result<()> {
         sqlx::query("INSERT INTO link_refusals (envelope, reason, at_s) VALUES ($1, $2, $3)")

@@ -267,6 +267,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0038_link.sql"),
         then: None,
     },
+    Migration {
+        version: 39,
+        name: "referrals",
+        sqlite: include_str!("../migrations/sqlite/0039_referrals.sql"),
+        postgres: include_str!("../migrations/postgres/0039_referrals.sql"),
+        then: None,
+    },
 ];
 
 const REFDATA_KEY: &str = "units_fingerprint";

@@ -50,7 +50,10 @@ pub struct CaseEpisode {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContactEpisode {
     pub id: i64,
-    pub case_id: i64,
+    /// The source case; `None` for a contact referred from another locality.
+    pub case_id: Option<i64>,
+    /// The locality that referred the contact here (issue #17).
+    pub referred_from: Option<String>,
     pub degree: i64,
     pub status: String,
     pub quarantine_from_s: Option<i64>,
@@ -317,7 +320,8 @@ impl Store {
         })
         .collect::<Result<Vec<_>>>()?;
         let contacts = sqlx::query(
-            "SELECT id, case_id, degree, status, quarantine_from_s, quarantine_until_s
+            "SELECT id, case_id, degree, status, quarantine_from_s, quarantine_until_s,
+                    referred_from
              FROM contacts WHERE person_id = $1 ORDER BY first_exposure_s, id LIMIT $2",
         )
         .bind(id.0)
@@ -333,6 +337,7 @@ impl Store {
                 status: r.try_get(3)?,
                 quarantine_from_s: r.try_get(4)?,
                 quarantine_until_s: r.try_get(5)?,
+                referred_from: r.try_get(6)?,
             })
         })
         .collect::<Result<Vec<_>>>()?;

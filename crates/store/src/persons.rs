@@ -129,7 +129,8 @@ impl Store {
         .bind(unit.code.as_str())
         .bind(unit.path.as_str())
         .bind(now_s)
-        .bind(caller.user.id.0)
+        // The system (a linked locality's referral, issue #17) is no account.
+        .bind((caller.user.id.0 > 0).then_some(caller.user.id.0))
         .bind(domain::text::fold_diacritics(&new.full_name))
         .bind(address.map(str::to_string))
         .fetch_one(&mut **tx)

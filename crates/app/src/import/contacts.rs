@@ -325,6 +325,7 @@ impl App {
             reasons: vec![ContactReason {
                 kind: ReasonKind::Declared,
                 venue_id: None,
+                venue_name: None,
                 from: chrono::DateTime::from_timestamp(last, 0),
                 to: None,
                 overlap_min: None,

@@ -220,7 +220,10 @@ async fn a_positive_test_makes_a_case_linked_to_its_source(store: Store) {
     let c3 = contact_of(&app, &tracer, 3).await;
     assert_eq!(c3.follow_status, FollowUpStatus::BecameCase);
     // The link: the contact names its source case and the case it became.
-    assert_eq!((c3.case_id, c3.became_case_id), (CaseId(1), Some(new_case)));
+    assert_eq!(
+        (c3.case_id, c3.became_case_id),
+        (Some(CaseId(1)), Some(new_case))
+    );
     let case = app
         .store
         .get_case(&tracer, new_case, app.now_s())

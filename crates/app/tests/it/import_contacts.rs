@@ -234,7 +234,7 @@ async fn an_f1_list_is_previewed_then_committed_once(store: Store) {
     assert_eq!(contacts.len(), 4, "{contacts:?}");
     let of = |id: PersonId| contacts.iter().find(|c| c.person_id == id).unwrap();
     let b = of(binh);
-    assert_eq!(b.via_person_id, nguon);
+    assert_eq!(b.via_person_id, Some(nguon));
     assert_eq!(b.degree, 1);
     assert_eq!(b.reasons[0].setting, Some(ContactSetting::FaceToFace));
     assert!(contacts.iter().any(|c| c.person_id == cuong));

@@ -661,3 +661,64 @@ async fn a_kind_without_its_handler_is_set_aside_not_stuck(store: Store) {
 }
 
 both_databases!(a_kind_without_its_handler_is_set_aside_not_stuck);
+
+// A referral its handler refuses for good (here, a body of an unknown version) is set aside
+// with the handler's reason, nothing of it kept, and the record's next message still passes.
+
+async fn a_referral_refused_by_its_handler_is_set_aside(store: Store) {
+    let app = crate::app_at_now(store.clone());
+    let hn = KeyPair::generate();
+    store
+        .put_link_locality(
+            &Peer {
+                code: code("01"),
+                name: "Hà Nội".into(),
+                public_key: hn.public(),
+                kinds: Kind::ALL.into(),
+            },
+            NOW,
+        )
+        .await
+        .unwrap();
+    let registry: Registry = store.link_registry(code("79")).await.unwrap();
+    let dispatch = app::link::app_dispatch(&app);
+    let contacts_before = store::testing::scalar(&store, "SELECT COUNT(*) FROM contacts").await;
+    for seq in 1..=2 {
+        let mut e = Envelope::new(
+            code("01"),
+            code("79"),
+            Kind::Referral,
+            "contact:01:1",
+            seq,
+            NOW,
+            json!({"v": 99}),
+        )
+        .unwrap();
+        sign::sign(&mut e, &hn);
+        let d = dispatch.clone();
+        let got = store
+            .receive::<LinkError, _>(&e.to_bytes(), &registry, NOW, move |tx, env| {
+                Box::pin(async move {
+                    assert_eq!(d(tx, env).await?, Handled::SetAside);
+                    Ok(())
+                })
+            })
+            .await
+            .unwrap();
+        assert_eq!(got, Received::Applied, "seq {seq} taken in");
+    }
+    assert_eq!(
+        store::testing::scalar(
+            &store,
+            "SELECT COUNT(*) FROM link_refusals WHERE reason LIKE 'refused: malformed referral body%'"
+        )
+        .await,
+        2
+    );
+    assert_eq!(
+        store::testing::scalar(&store, "SELECT COUNT(*) FROM contacts").await,
+        contacts_before
+    );
+}
+
+both_databases!(a_referral_refused_by_its_handler_is_set_aside);

@@ -17,6 +17,7 @@ mod infectious;
 mod link;
 mod persons;
 mod quarantine;
+mod referral;
 mod report;
 mod risk;
 mod risk_recomputed;

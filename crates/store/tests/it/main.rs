@@ -12,6 +12,7 @@ mod link;
 mod person_search;
 mod persons;
 mod recent_cases;
+mod referral;
 mod schema_parity;
 mod tallies;
 mod tracing;

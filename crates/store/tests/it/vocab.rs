@@ -150,6 +150,7 @@ async fn contact_reasons_that_do_not_parse_are_corrupt(store: Store) {
     let reason = ContactReason {
         kind: domain::contact::ReasonKind::Declared,
         venue_id: None,
+        venue_name: None,
         from: chrono::DateTime::from_timestamp(NOW - 86_400, 0),
         to: None,
         overlap_min: None,

@@ -110,6 +110,7 @@ contacts-nobody = (no one)
 contacts-assign = Assign the selected
 contacts-pick = Select
 contacts-pick-one = Select contact { $id }
+contacts-referred-from = Referred from { $from }
 col-assigned = Officer
 fu-lost = Mark lost to follow-up
 follow-heading = F1/F2 follow-up

@@ -110,6 +110,7 @@ contacts-nobody = (chưa giao ai)
 contacts-assign = Giao những người đã chọn
 contacts-pick = Chọn
 contacts-pick-one = Chọn người tiếp xúc { $id }
+contacts-referred-from = Chuyển từ { $from }
 col-assigned = Cán bộ phụ trách
 fu-lost = Đánh dấu mất liên lạc
 follow-heading = Theo dõi F1/F2

@@ -218,10 +218,13 @@ pub async fn declare_contact(
 #[derive(Serialize, ToSchema)]
 pub struct FollowUpDto {
     id: i64,
-    case_id: i64,
+    /// The source case; absent for a contact referred from another locality.
+    case_id: Option<i64>,
     person_id: i64,
     degree: i64,
-    via_person_id: i64,
+    via_person_id: Option<i64>,
+    /// The locality that referred the contact here (issue #17).
+    referred_from: Option<String>,
     /// `quarantine` or `monitor`.
     status: &'static str,
     quarantine_from: Option<String>,
@@ -283,10 +286,11 @@ pub async fn follow_up(
         .await?;
     Ok(Json(ListResponse::from_page(rows, |c| FollowUpDto {
         id: c.id,
-        case_id: c.case_id.0,
+        case_id: c.case_id.map(|c| c.0),
         person_id: c.person_id.0,
         degree: c.degree,
-        via_person_id: c.via_person_id.0,
+        via_person_id: c.via_person_id.map(|p| p.0),
+        referred_from: c.referred_from,
         status: c.status.as_str(),
         quarantine_from: c.quarantine_from_s.map(iso),
         quarantine_until: c.quarantine_until_s.map(iso),

@@ -171,7 +171,10 @@ pub async fn release(
 #[derive(Serialize, ToSchema)]
 pub struct WorkItemDto {
     id: i64,
-    case_id: i64,
+    /// The source case; absent for a contact referred from another locality.
+    case_id: Option<i64>,
+    /// The locality that referred the contact here (issue #17).
+    referred_from: Option<String>,
     person_id: i64,
     degree: i64,
     /// `quarantine` or `monitor`.
@@ -252,7 +255,8 @@ pub async fn work_list(
         .await?;
     Ok(Json(ListResponse::from_page(rows, |c| WorkItemDto {
         id: c.id,
-        case_id: c.case_id.0,
+        case_id: c.case_id.map(|c| c.0),
+        referred_from: c.referred_from,
         person_id: c.person_id.0,
         degree: c.degree,
         status: c.status.as_str(),

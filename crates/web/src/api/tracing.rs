@@ -88,6 +88,7 @@ fn reason_dto(r: &Reason, window_to_s: i64) -> ReasonDto {
         to,
         overlap_min,
         setting,
+        ..
     } = stored_reason(r, window_to_s);
     ReasonDto {
         kind: kind.as_str(),

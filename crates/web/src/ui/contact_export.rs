@@ -163,7 +163,12 @@ fn row(
         registry.name(code).into(),
         district.into(),
         format!("F{}", c.degree).into(),
-        Cell::Int(c.case_id.0),
+        // A contact referred from another locality has no case of ours: the locality.
+        match (c.case_id, &c.referred_from) {
+            (Some(id), _) => Cell::Int(id.0),
+            (None, Some(from)) => from.clone().into(),
+            (None, None) => String::new().into(),
+        },
         t(lang, &format!("contact-status-{}", c.status)).into(),
         t(lang, &format!("follow-status-{}", c.follow_status)).into(),
         day(c.quarantine_from_s).into(),

@@ -286,7 +286,7 @@ pub(super) async fn contacts(
                     @if writes { td.noprint { input type="checkbox" form="assign" name="ids" value=(c.id) aria-label=(tr(lang, "contacts-pick-one", &[("id", c.id.to_string())])); } }
                     td { a href={ "/persons/" (c.person_id) } { @if let Some(n) = names.get(&c.person_id.0) { (n) } @else { (c.person_id) } } }
                     td { "F" (c.degree) }
-                    td { a href={ "/cases/" (c.case_id) } { (c.case_id) } }
+                    td { @if let Some(id) = c.case_id { a href={ "/cases/" (id) } { (id) } } @else if let Some(from) = &c.referred_from { (tr(lang, "contacts-referred-from", &[("from", from.clone())])) } }
                     td { (t(lang, &format!("contact-status-{}", c.status))) }
                     td {
                         (t(lang, &format!("follow-status-{}", c.follow_status)))

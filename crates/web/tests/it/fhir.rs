@@ -332,7 +332,8 @@ async fn every_emitted_resource_validates(store: Store) {
         domain::PersonId(s.person),
         &store::ContactEpisode {
             id: 7,
-            case_id: s.case,
+            case_id: Some(s.case),
+            referred_from: None,
             degree: 1,
             status: "quarantined".into(),
             quarantine_from_s: Some(1_637_400_000),
