@@ -208,6 +208,8 @@ impl App {
                 self.status_back(),
             )
             .await?;
+        // A status for a referring locality goes now, not at the relay's next poll.
+        self.link_wake.notify_one();
         Ok(status.map(|status| FollowUpOutcome {
             status,
             case_id: None,
@@ -294,6 +296,8 @@ impl App {
                 self.status_back(),
             )
             .await?;
+        // A status for a referring locality goes now, not at the relay's next poll.
+        self.link_wake.notify_one();
         Ok(status.map(|status| FollowUpOutcome { status, case_id }))
     }
 
@@ -324,6 +328,8 @@ impl App {
                 self.status_back(),
             )
             .await?;
+        // A status for a referring locality goes now, not at the relay's next poll.
+        self.link_wake.notify_one();
         Ok(status.map(|status| FollowUpOutcome {
             status,
             case_id: None,
@@ -349,6 +355,8 @@ impl App {
                 self.status_back(),
             )
             .await?;
+        // A status for a referring locality goes now, not at the relay's next poll.
+        self.link_wake.notify_one();
         Ok(status.map(|status| FollowUpOutcome {
             status,
             case_id: None,

@@ -365,6 +365,8 @@ pub async fn trace_and_record(
                 .await?;
             crate::referral::enqueue_referrals(app, &mut tx, setup, case.id, &rows, &fresh).await?;
             tx.commit().await.map_err(StoreError::from)?;
+            // The relay sends them now, not at its next poll.
+            app.link_wake.notify_one();
             fresh.len() as u64
         }
     };
