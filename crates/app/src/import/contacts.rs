@@ -424,18 +424,7 @@ impl App {
             previews.push(RowPreview { line, outcome });
         }
         progress(total, total);
-        let counts = named::counts_of(&previews);
-        let (rows, rows_left_off) = super::kept_for_display(previews);
-        let preview = Preview {
-            kind: Kind::Contacts,
-            sha256,
-            headers: sheet.headers.clone(),
-            mapping: sheet.mapping.clone(),
-            rows,
-            rows_left_off,
-            counts,
-            imported,
-        };
+        let preview = sheet.preview(Kind::Contacts, sha256, imported, previews);
         Ok((preview, sheet, ready))
     }
 
@@ -452,11 +441,7 @@ impl App {
             .judge_contacts(caller, upload, mapping, choices, progress)
             .await?;
         if let Some(record) = preview.imported {
-            return Ok(Committed {
-                record,
-                written: false,
-                judged: None,
-            });
+            return Ok(Committed::unchanged(record));
         }
         let file_name = upload.stored_name();
         let c = preview.counts;

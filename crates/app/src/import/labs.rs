@@ -212,18 +212,7 @@ impl App {
             previews.push(RowPreview { line, outcome });
         }
         progress(total, total);
-        let counts = named::counts_of(&previews);
-        let (rows, rows_left_off) = super::kept_for_display(previews);
-        let preview = Preview {
-            kind: Kind::Labs,
-            sha256,
-            headers: sheet.headers.clone(),
-            mapping: sheet.mapping.clone(),
-            rows,
-            rows_left_off,
-            counts,
-            imported,
-        };
+        let preview = sheet.preview(Kind::Labs, sha256, imported, previews);
         Ok((preview, sheet, ready))
     }
 
@@ -237,11 +226,7 @@ impl App {
     ) -> Result<Committed, ImportError> {
         let (preview, sheet, ready) = self.judge_labs(caller, upload, mapping, progress).await?;
         if let Some(record) = preview.imported {
-            return Ok(Committed {
-                record,
-                written: false,
-                judged: None,
-            });
+            return Ok(Committed::unchanged(record));
         }
         let file_name = upload.stored_name();
         let import = NewImport {

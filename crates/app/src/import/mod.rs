@@ -254,6 +254,17 @@ pub struct Committed {
     pub judged: Option<Preview>,
 }
 
+impl Committed {
+    /// The same file committed before: its record, nothing written, nothing judged.
+    pub(super) fn unchanged(record: ImportRecord) -> Committed {
+        Committed {
+            record,
+            written: false,
+            judged: None,
+        }
+    }
+}
+
 /// Told (rows judged, rows in the file) as a file is judged, every [`PROGRESS_EVERY`] rows
 /// and at the end: a progress bar's feed.
 pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Send + Sync);
@@ -279,11 +290,7 @@ pub(super) fn committed(
             written: true,
             judged: Some(judged),
         }),
-        Ok(ImportCommit::AlreadyImported(record)) => Ok(Committed {
-            record,
-            written: false,
-            judged: None,
-        }),
+        Ok(ImportCommit::AlreadyImported(record)) => Ok(Committed::unchanged(record)),
         Err(StoreError::Invalid(fields)) => Err(ImportError::Refused(refused(fields))),
         Err(e) => Err(e.into()),
     }
@@ -488,11 +495,7 @@ impl App {
             .import_by_hash(upload.kind.as_str(), &upload.sha256())
             .await?
         {
-            return Ok(Committed {
-                record,
-                written: false,
-                judged: None,
-            });
+            return Ok(Committed::unchanged(record));
         }
         match upload.kind {
             Kind::Cases => {}
@@ -527,13 +530,7 @@ impl App {
             .await?
         {
             ImportBegun::Open(w) => w,
-            ImportBegun::AlreadyImported(record) => {
-                return Ok(Committed {
-                    record,
-                    written: false,
-                    judged: None,
-                })
-            }
+            ImportBegun::AlreadyImported(record) => return Ok(Committed::unchanged(record)),
         };
         let (send, batches) = tokio::sync::mpsc::channel::<Vec<Ready>>(2);
         let writing = tokio::spawn(async move {

@@ -14,7 +14,9 @@ use store::{Caller, ImportCounts, PersonKeys};
 use super::header::{Field, Mapping};
 use super::read::{self, ReadError};
 use super::row::{self, Cells};
-use super::{ImportError, Outcome, PreviewCounts, RowError, RowPreview, COLUMNS_MAX, ROWS_MAX};
+use super::{
+    ImportError, Outcome, Preview, PreviewCounts, RowError, RowPreview, COLUMNS_MAX, ROWS_MAX,
+};
 use crate::App;
 
 /// A sheet read: its headers, the mapping laid on them and its rows (line, cells).
@@ -25,6 +27,28 @@ pub(super) struct Sheet {
 }
 
 impl Sheet {
+    /// The preview of this sheet judged as `kind`: its counts, the rows kept for display.
+    pub(super) fn preview(
+        &self,
+        kind: super::Kind,
+        sha256: String,
+        imported: Option<store::ImportRecord>,
+        judged: Vec<RowPreview>,
+    ) -> Preview {
+        let counts = counts_of(&judged);
+        let (rows, rows_left_off) = super::kept_for_display(judged);
+        Preview {
+            kind,
+            sha256,
+            headers: self.headers.clone(),
+            mapping: self.mapping.clone(),
+            rows,
+            rows_left_off,
+            counts,
+            imported,
+        }
+    }
+
     /// A list of `kind` read whole, with `mapping` (else the one proposed for the kind).
     pub fn read(
         kind: super::Kind,

@@ -261,18 +261,7 @@ impl App {
             previews.push(RowPreview { line, outcome });
         }
         progress(total, total);
-        let counts = named::counts_of(&previews);
-        let (rows, rows_left_off) = super::kept_for_display(previews);
-        let preview = Preview {
-            kind: Kind::Venues,
-            sha256,
-            headers: sheet.headers.clone(),
-            mapping: sheet.mapping.clone(),
-            rows,
-            rows_left_off,
-            counts,
-            imported,
-        };
+        let preview = sheet.preview(Kind::Venues, sha256, imported, previews);
         Ok((preview, sheet, ready))
     }
 
@@ -287,11 +276,7 @@ impl App {
     ) -> Result<Committed, ImportError> {
         let (preview, sheet, ready) = self.judge_venues(caller, upload, mapping, progress).await?;
         if let Some(record) = preview.imported {
-            return Ok(Committed {
-                record,
-                written: false,
-                judged: None,
-            });
+            return Ok(Committed::unchanged(record));
         }
         let file_name = upload.stored_name();
         let import = NewImport {
