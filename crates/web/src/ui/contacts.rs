@@ -286,7 +286,7 @@ pub(super) async fn contacts(
                     @if writes { td.noprint { input type="checkbox" form="assign" name="ids" value=(c.id) aria-label=(tr(lang, "contacts-pick-one", &[("id", c.id.to_string())])); } }
                     td { a href={ "/persons/" (c.person_id) } { @if let Some(n) = names.get(&c.person_id.0) { (n) } @else { (c.person_id) } } }
                     td { "F" (c.degree) }
-                    td { @if let Some(id) = c.case_id { a href={ "/cases/" (id) } { (id) } } @else if let Some(from) = &c.referred_from { (tr(lang, "contacts-referred-from", &[("from", from.clone())])) } }
+                    td { @if let Some(id) = c.case_id { a href={ "/cases/" (id) } { (id) } } @else if let Some(from) = &c.referred_from { (tr(lang, "contacts-referred-from", &[("from", locality_name(from))])) } }
                     td { (t(lang, &format!("contact-status-{}", c.status))) }
                     td {
                         (t(lang, &format!("follow-status-{}", c.follow_status)))
@@ -603,5 +603,29 @@ fn test_days(lang: Lang, stored: &str) -> String {
             "contact-test-days",
             &[("days", rest.join(", ")), ("last", last.to_string())],
         ),
+    }
+}
+
+/// A linked locality by name: its code is its unit's ("01" → "Thành phố Hà Nội", "LA-VT" →
+/// "Thủ đô Viêng Chăn"); a code the unit registry does not know is shown as it is.
+pub(super) fn locality_name(code: &str) -> String {
+    crate::registry::Registry::of(domain::Structure::S2021)
+        .get(code)
+        .map_or_else(|| code.to_string(), |u| u.name.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::locality_name;
+
+    #[test]
+    fn a_referring_locality_is_named() {
+        assert!(
+            locality_name("01").contains("Hà Nội"),
+            "{}",
+            locality_name("01")
+        );
+        assert_eq!(locality_name("LA-VT"), "Thủ đô Viêng Chăn");
+        assert_eq!(locality_name("XX-9"), "XX-9");
     }
 }

@@ -281,7 +281,7 @@ fn episodes(lang: Lang, r: &store::PersonRecord) -> Markup {
                     th { (t(lang, "col-status")) } th { (t(lang, "person-quarantine")) }
                 } }
                 tbody { @for c in &r.contacts { tr {
-                    td { @if let Some(id) = c.case_id { a href={ "/cases/" (id) } { (id) } } @else if let Some(from) = &c.referred_from { (tr(lang, "contacts-referred-from", &[("from", from.clone())])) } }
+                    td { @if let Some(id) = c.case_id { a href={ "/cases/" (id) } { (id) } } @else if let Some(from) = &c.referred_from { (tr(lang, "contacts-referred-from", &[("from", super::contacts::locality_name(from))])) } }
                     td { "F" (c.degree) }
                     td { (t(lang, &format!("contact-status-{}", c.status))) }
                     td { @if let Some(f) = c.quarantine_from_s { (local(f, lang)) }
