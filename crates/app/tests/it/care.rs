@@ -181,11 +181,17 @@ async fn safe_moves_and_outcomes(store: Store) {
         .unwrap()
         .unwrap();
     assert_eq!(d.case.status, domain::epi::CaseStatus::Recovered);
-    assert_eq!(d.case.outcome_at_s, Some(crate::NOW));
+    // The locality's clock read NOW when the test began and runs on: a slow machine can cross
+    // a second boundary before the discharge, so the outcome is at NOW or a few seconds after.
+    let outcome = d.case.outcome_at_s.expect("an outcome time");
+    assert!(
+        (crate::NOW..crate::NOW + 30).contains(&outcome),
+        "{outcome}"
+    );
     let last = d.history.last().unwrap();
     assert_eq!(
         (last.status, last.at.timestamp()),
-        (domain::epi::CaseStatus::Recovered, crate::NOW)
+        (domain::epi::CaseStatus::Recovered, outcome)
     );
 }
 
