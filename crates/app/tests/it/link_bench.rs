@@ -23,7 +23,7 @@ use axum::body::Bytes;
 use http_body_util::{BodyExt, Full};
 use link::{Kind, LocalityCode, Registry};
 use serde_json::json;
-use store::Store;
+use store::{OutMessage, Store};
 use tokio::sync::{watch, Notify};
 
 use crate::link::{
@@ -42,30 +42,25 @@ const RATE: f64 = 10_000.0;
 /// Outbox rows a push carries (the relay's batch).
 const PUSH_BATCH: i64 = 500;
 
-/// Enqueues messages `first..first + k` in one transaction; their ids and the commit's time.
+/// Enqueues messages `first..first + k` in one transaction, as a trace does its referrals.
 async fn send_many(l: &Locality, to: &LocalityCode, first: usize, k: usize) -> Vec<String> {
     let store = l.store();
+    let messages = (first..first + k)
+        .map(|n| OutMessage {
+            to: to.clone(),
+            kind: Kind::Referral,
+            record: format!("contact:01:{}", n % RECORDS),
+            body: json!({"n": n}),
+        })
+        .collect();
     let mut tx = store.begin_transaction().await.unwrap();
-    let mut ids = Vec::with_capacity(k);
-    for n in first..first + k {
-        let e = store
-            .enqueue_in(
-                &mut tx,
-                &l.me,
-                to,
-                Kind::Referral,
-                &format!("contact:01:{}", n % RECORDS),
-                json!({"n": n}),
-                wall_s(),
-                &l.key,
-            )
-            .await
-            .unwrap();
-        ids.push(e.id);
-    }
+    let sent = store
+        .enqueue_many_in(&mut tx, &l.me, messages, wall_s(), &l.key)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     l.wake.notify_one();
-    ids
+    sent.into_iter().map(|e| e.id).collect()
 }
 
 struct Measure {

@@ -5,7 +5,7 @@
 use link::registry::{Peer, Refusal, Registry};
 use link::{sign, Envelope, KeyPair, Kind, LocalityCode};
 use serde_json::json;
-use store::{both_databases, LinkTx, Received, Store, StoreError};
+use store::{both_databases, LinkTx, OutMessage, Received, Store, StoreError};
 
 use crate::NOW;
 
@@ -138,6 +138,62 @@ async fn seqs_count_per_peer_and_record(store: Store) {
         .enqueue(&hn, &hcm, Kind::Referral, "", json!(null), NOW, &key)
         .await;
     assert!(matches!(bad, Err(StoreError::Invalid(_))), "{bad:?}");
+}
+
+/// Many messages in one call: each record numbered on from its last seq, in the order given,
+/// more records than one statement holds; signed and in the outbox as one at a time would be.
+async fn many_messages_are_numbered_as_one_at_a_time(store: Store) {
+    let key = KeyPair::generate();
+    let (hn, hcm, vt) = (code("01"), code("79"), code("LA-VT"));
+    store
+        .enqueue(&hn, &hcm, Kind::Referral, "r:a", json!(null), NOW, &key)
+        .await
+        .unwrap();
+    let mut messages: Vec<OutMessage> = [
+        (&hcm, "r:a"),
+        (&hcm, "r:b"),
+        (&hcm, "r:a"),
+        (&vt, "r:a"),
+        (&hcm, "r:a"),
+    ]
+    .into_iter()
+    .map(|(to, record)| OutMessage {
+        to: to.clone(),
+        kind: Kind::Referral,
+        record: record.into(),
+        body: json!({"to": to.as_str()}),
+    })
+    .collect();
+    // Beyond one statement's rows: 700 more records, one message each.
+    messages.extend((0..700).map(|n| OutMessage {
+        to: hcm.clone(),
+        kind: Kind::Referral,
+        record: format!("r:{n}"),
+        body: json!(n),
+    }));
+    let mut tx = store.begin_transaction().await.unwrap();
+    let sent = store
+        .enqueue_many_in(&mut tx, &hn, messages, NOW, &key)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let seqs: Vec<i64> = sent.iter().take(5).map(|e| e.seq).collect();
+    assert_eq!(seqs, [2, 1, 3, 1, 4]);
+    assert!(sent[5..].iter().all(|e| e.seq == 1));
+    assert!(sent.iter().all(|e| sign::verify(e, &key.public()).is_ok()));
+    let unsent = store.unsent(10_000).await.unwrap();
+    assert_eq!(unsent.len(), 706);
+    let stored: std::collections::HashMap<String, Vec<u8>> =
+        unsent.into_iter().map(|(id, _, b)| (id, b)).collect();
+    for e in &sent {
+        assert_eq!(stored[&e.id], e.to_bytes(), "{}", e.record);
+    }
+    // The next one-at-a-time message of r:a follows on.
+    let next = store
+        .enqueue(&hn, &hcm, Kind::Referral, "r:a", json!(null), NOW, &key)
+        .await
+        .unwrap();
+    assert_eq!(next.seq, 5);
 }
 
 /// Hà Nội's key and a registry in HCMC that knows Hà Nội for referrals.
@@ -499,6 +555,7 @@ async fn a_batch_is_judged_message_by_message_in_one_transaction(store: Store) {
 }
 
 both_databases!(
+    many_messages_are_numbered_as_one_at_a_time,
     a_batch_is_judged_message_by_message_in_one_transaction,
     concurrent_enqueues_number_a_record_once_each,
     concurrent_deliveries_apply_once_in_order,
