@@ -30,6 +30,7 @@ mod import_writer;
 mod imports;
 pub mod kept;
 mod link;
+mod national;
 mod migrate;
 mod overrides;
 mod page;
@@ -95,6 +96,7 @@ pub use person_record::{
 };
 pub use persons::Merged;
 pub use recent_cases::RecentCases;
+pub use national::LinkedFigures;
 pub use referral::{PersonFacts, ReferredContact};
 pub use risk_inputs::{PublishedLevel, WeekCases};
 pub use units::{UnitFilter, UnitStats};
