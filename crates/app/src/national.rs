@@ -366,6 +366,12 @@ pub async fn national_view(app: &App) -> Result<NationalView, StoreError> {
                 let code = LocalityCode::parse(&k.locality).ok()?;
                 s.registry.get(&code).map(|p| p.name.clone())
             })
+            // A province's code names it even when the registry does not.
+            .or_else(|| {
+                crate::registry::Registry::of(Structure::S2021)
+                    .get(&k.locality)
+                    .map(|u| u.full_name())
+            })
             .unwrap_or_else(|| k.locality.clone());
         view.total.add(&figures);
         view.rows.push(LocalityRow {

@@ -18,6 +18,7 @@ pub mod health;
 pub mod imports;
 pub mod persons;
 pub mod policies;
+pub mod national;
 pub mod risk;
 pub mod tracing;
 pub mod units;

@@ -17,7 +17,7 @@ macro_rules! ftl {
     };
 }
 const FILES: &[(&str, &str, &str)] =
-    ftl!["main", "care", "aid", "export", "persons", "capacity", "places", "report", "imports"];
+    ftl!["main", "care", "aid", "export", "persons", "capacity", "places", "report", "imports", "national"];
 
 fn build(
     lang: &str,
