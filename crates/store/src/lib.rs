@@ -30,8 +30,8 @@ mod import_writer;
 mod imports;
 pub mod kept;
 mod link;
-mod national;
 mod migrate;
+mod national;
 mod overrides;
 mod page;
 mod person_names;
@@ -86,6 +86,7 @@ pub use import_writer::{ImportBegun, ImportWriter};
 pub use imports::{ImportCommit, ImportCounts, ImportRecord, NewImport, PersonKeys, StoredUpload};
 // `self::`: the crate `link` has the same name.
 pub use self::link::{Applying, LinkTx, Received, LINK_KEY};
+pub use national::LinkedFigures;
 pub use overrides::StoredOverride;
 pub use page::{Cursor, Page, PageRequest, LIMIT_DEFAULT, LIMIT_MAX};
 pub use person_names::PersonCard;
@@ -96,7 +97,6 @@ pub use person_record::{
 };
 pub use persons::Merged;
 pub use recent_cases::RecentCases;
-pub use national::LinkedFigures;
 pub use referral::{PersonFacts, ReferredContact};
 pub use risk_inputs::{PublishedLevel, WeekCases};
 pub use units::{UnitFilter, UnitStats};

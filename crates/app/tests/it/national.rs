@@ -227,7 +227,11 @@ async fn hanoi_figures_reach_the_national_instance_once_and_the_latest_day_stand
             coverage.iter().map(|c| c.adults_1dose).sum::<i64>()
         )
     );
-    assert_eq!((kept.cases_new, kept.cases_active), (1, 1), "case 1 of the seed");
+    assert_eq!(
+        (kept.cases_new, kept.cases_active),
+        (1, 1),
+        "case 1 of the seed"
+    );
     assert_eq!(kept.levels.week.as_deref(), Some("2021-11-14"));
     assert_eq!(kept.levels.counts, [1, 0, 1, 0]);
     assert_eq!(kept.levels.units.get("00001"), Some(&3));
@@ -236,7 +240,10 @@ async fn hanoi_figures_reach_the_national_instance_once_and_the_latest_day_stand
     assert_eq!((tier(1).total, tier(1).free), (4, 4));
     assert_eq!((tier(0).total, tier(0).free), (10, 10));
     assert_eq!(kept.needs.len(), 1);
-    assert_eq!((kept.needs[0].item.as_str(), kept.needs[0].quantity), ("masks", 5000));
+    assert_eq!(
+        (kept.needs[0].item.as_str(), kept.needs[0].quantity),
+        ("masks", 5000)
+    );
     // The totals of one row are that row.
     assert_eq!(view.total.cases_active, kept.cases_active);
     assert_eq!(view.total.level_counts, kept.levels.counts);
@@ -244,7 +251,10 @@ async fn hanoi_figures_reach_the_national_instance_once_and_the_latest_day_stand
     assert_eq!(view.total.open_needs, 1);
 
     // Yesterday's figures published after today's: applied in order, yet today's stand.
-    assert_eq!(a.publish_figures(today.pred_opt().unwrap()).await.unwrap(), 1);
+    assert_eq!(
+        a.publish_figures(today.pred_opt().unwrap()).await.unwrap(),
+        1
+    );
     assert_eq!(deliver(&a, &n, 1).await, [Received::Applied]);
     assert_eq!(kept_body(&national_view(&n).await.unwrap()).day, kept.day);
 

@@ -51,8 +51,8 @@ pub(super) async fn page(State(state): State<AppState>, ui: Ui) -> Response {
             ))
         })
         .collect();
-    let map = super::national::national_map(&t(lang, "national-map"), Structure::S2021, &shades)
-        .await;
+    let map =
+        super::national::national_map(&t(lang, "national-map"), Structure::S2021, &shades).await;
     let day = |d: &str| {
         chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
             .map(|d| date(d, lang))

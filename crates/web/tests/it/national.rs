@@ -66,7 +66,14 @@ async fn the_command_roles_see_the_national_table_and_map(store: Store) {
     ] {
         let token = app.login_as(name, role, &["VN"]).await;
         let api = app.get("/api/v1/national", Some(&token)).await;
-        let page = send(&app, Method::GET, "/national", &sign_in(&app, name).await, None).await;
+        let page = send(
+            &app,
+            Method::GET,
+            "/national",
+            &sign_in(&app, name).await,
+            None,
+        )
+        .await;
         let want = if may {
             StatusCode::OK
         } else {
@@ -99,7 +106,10 @@ async fn the_command_roles_see_the_national_table_and_map(store: Store) {
             assert_eq!(api["total"][key][i].as_i64().unwrap(), sum, "{key}[{i}]");
         }
     }
-    let needs: usize = rows.iter().map(|r| r["needs"].as_array().unwrap().len()).sum();
+    let needs: usize = rows
+        .iter()
+        .map(|r| r["needs"].as_array().unwrap().len())
+        .sum();
     assert_eq!(api["total"]["open_needs"].as_i64().unwrap(), needs as i64);
     assert_eq!(api["total"]["cases_new"], 123);
     assert_eq!(api["total"]["beds_free"][1], 6);
@@ -113,12 +123,23 @@ async fn the_command_roles_see_the_national_table_and_map(store: Store) {
     let foot = &page.html[page.html.find("<tfoot>").unwrap()..page.html.find("</tfoot>").unwrap()];
     assert!(foot.contains("<td>123</td>"), "{foot}");
     assert!(foot.contains("<td>940</td>"), "{foot}");
-    assert!(page.html.contains("Quần đảo Hoàng Sa (Việt Nam)"), "{}", page.html);
+    assert!(
+        page.html.contains("Quần đảo Hoàng Sa (Việt Nam)"),
+        "{}",
+        page.html
+    );
     assert!(page.html.contains("Quần đảo Trường Sa (Việt Nam)"));
     assert!(page.html.contains("data-archipelago=\"hoang-sa\""));
     assert!(page.html.contains("data-archipelago=\"truong-sa\""));
     // In English too.
-    let en = send(&app, Method::GET, "/national", &format!("{cookie}; lang=en"), None).await;
+    let en = send(
+        &app,
+        Method::GET,
+        "/national",
+        &format!("{cookie}; lang=en"),
+        None,
+    )
+    .await;
     assert!(en.html.contains("National situation"));
 }
 
