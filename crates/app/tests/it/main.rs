@@ -16,6 +16,7 @@ mod import_places;
 mod infectious;
 mod link;
 mod link_bench;
+mod national;
 mod persons;
 mod quarantine;
 mod referral;
