@@ -21,6 +21,7 @@ mod contacts;
 mod day_activity;
 mod facilities;
 mod fhir_ids;
+mod handover;
 mod followup;
 mod import_contacts;
 mod import_kinds;
@@ -75,6 +76,7 @@ pub use facilities::{
     Occupant, Stay, StayRow, UnitBeds, WeeklyCases, CAPACITY_MAX, SERIES_DAYS_MAX,
 };
 pub use fhir_ids::{IdentifiedEntity, IDENTIFIER_MAX_CHARS};
+pub use handover::{Handover, HandoverDirection, HandoverStatus};
 pub use followup::{
     FollowCount, FollowUpChange, FollowedContact, NewContactTest, NewFollowUp, StatusBack,
     StoredFollowUp, WorkList, WorkListQuery, ASSIGN_MAX,

@@ -274,6 +274,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0039_referrals.sql"),
         then: None,
     },
+    Migration {
+        version: 41,
+        name: "handovers",
+        sqlite: include_str!("../migrations/sqlite/0041_handovers.sql"),
+        postgres: include_str!("../migrations/postgres/0041_handovers.sql"),
+        then: None,
+    },
 ];
 
 const REFDATA_KEY: &str = "units_fingerprint";
