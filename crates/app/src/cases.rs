@@ -228,6 +228,8 @@ impl App {
             note: r.note.clone(),
             at_s,
         };
+        // Handed over to another locality and accepted there: read-only here.
+        self.check_case_changeable(case).await?;
         Ok(self
             .store
             .update_case_status(caller, case, &change, now)
@@ -245,6 +247,7 @@ impl App {
     ) -> Result<bool, CaseError> {
         let now = self.now_s();
         let test = check_case_test(r, now).map_err(CaseError::Invalid)?;
+        self.check_case_changeable(case).await?;
         Ok(self.store.add_case_test(caller, case, &test, now).await?)
     }
 

@@ -20,6 +20,7 @@ pub mod clusters;
 pub mod contact_index;
 pub mod fhir_in;
 pub mod followup;
+pub mod handover;
 pub mod forecast;
 pub mod import;
 pub mod input;

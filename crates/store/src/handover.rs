@@ -402,7 +402,8 @@ impl Store {
         Ok(true)
     }
 
-    /// The answer of `from` to our hand-over `id`, in the receiving transaction: accepted
+    #[allow(clippy::too_many_arguments)]
+    /// The answer of `from` to our hand-over `id` (about `record_key`), in the receiving transaction: accepted
     /// stands whatever the row's state (an acceptance made before our withdrawal arrived
     /// there stands); rejected closes a pending one (a withdrawn one stays withdrawn).
     /// False: no such hand-over of ours to `from` (nothing written).
@@ -411,16 +412,19 @@ impl Store {
         tx: &mut LinkTx,
         caller: &Caller,
         from: &str,
+        record_key: &str,
         id: i64,
         accepted: bool,
         reason: Option<&str>,
         now_s: i64,
     ) -> Result<bool> {
         let row = sqlx::query(
-            "SELECT status FROM handovers WHERE id = $1 AND direction = 'out' AND peer = $2",
+            "SELECT status FROM handovers
+             WHERE id = $1 AND direction = 'out' AND peer = $2 AND record_key = $3",
         )
         .bind(id)
         .bind(from)
+        .bind(record_key)
         .fetch_optional(&mut **tx)
         .await?;
         let Some(row) = row else {
