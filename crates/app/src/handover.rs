@@ -28,7 +28,9 @@ use domain::role::Permission;
 use domain::{CaseId, FacilityId, FieldError, Reason, Structure, UnitLevel};
 use fhir::model::{Bundle, Resource};
 use fhir::out::{self, UnitNames};
-use link::{Envelope, Kind, LocalityCode};
+/// A linked locality's code (the edges name it without depending on `link`).
+pub use link::LocalityCode;
+use link::{Envelope, Kind};
 use serde::{Deserialize, Serialize};
 use store::{Caller, Handover, HandoverDirection, HandoverStatus, LinkTx, StoreError};
 
@@ -378,8 +380,15 @@ impl App {
             if !moved {
                 return Err(invalid("handover", Reason::NotAllowed));
             }
-            self.enqueue_body(&mut tx, &setup, &to, Kind::HandoverAnswer, &h.record_key, &answer)
-                .await?;
+            self.enqueue_body(
+                &mut tx,
+                &setup,
+                &to,
+                Kind::HandoverAnswer,
+                &h.record_key,
+                &answer,
+            )
+            .await?;
             tx.commit().await.map_err(StoreError::from)?;
             self.link_wake.notify_one();
             return Ok(None);
@@ -429,8 +438,15 @@ impl App {
                     now,
                 )
                 .await?;
-            app.enqueue_body(&mut tx, &setup, &to, Kind::HandoverAnswer, &h.record_key, &answer)
-                .await?;
+            app.enqueue_body(
+                &mut tx,
+                &setup,
+                &to,
+                Kind::HandoverAnswer,
+                &h.record_key,
+                &answer,
+            )
+            .await?;
             tx.commit().await.map_err(StoreError::from)?;
             Ok::<_, HandoverError>(case)
         }
@@ -462,7 +478,16 @@ impl App {
         let body = serde_json::to_value(body)
             .map_err(|e| StoreError::Corrupt(format!("hand-over body: {e}")))?;
         self.store
-            .enqueue_in(tx, &setup.me, to, kind, record, body, self.now_s(), &setup.key)
+            .enqueue_in(
+                tx,
+                &setup.me,
+                to,
+                kind,
+                record,
+                body,
+                self.now_s(),
+                &setup.key,
+            )
             .await?;
         Ok(())
     }
@@ -482,7 +507,8 @@ impl App {
 fn bundle_of(text: Option<&str>) -> Result<Bundle, HandoverError> {
     let text = text.ok_or_else(|| StoreError::Corrupt("handovers.bundle missing".into()))?;
     // Read as itself, not through `Resource` (see `web::api::fhir::take`).
-    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("handovers.bundle: {e}")).into())
+    serde_json::from_str(text)
+        .map_err(|e| StoreError::Corrupt(format!("handovers.bundle: {e}")).into())
 }
 
 fn at_name(link: &Option<std::sync::Arc<crate::referral::LinkSetup>>) -> String {
@@ -596,6 +622,9 @@ pub async fn apply_handover_message(
             }
             Ok(())
         }
-        other => Err(HandoverError::Body(format!("not a hand-over: {}", other.as_str()))),
+        other => Err(HandoverError::Body(format!(
+            "not a hand-over: {}",
+            other.as_str()
+        ))),
     }
 }

@@ -432,7 +432,9 @@ impl Store {
         };
         let status = HandoverStatus::parse(&row.try_get::<String, _>(0)?)?;
         let to = match (accepted, status) {
-            (true, HandoverStatus::Accepted) | (false, HandoverStatus::Rejected) => return Ok(true),
+            (true, HandoverStatus::Accepted) | (false, HandoverStatus::Rejected) => {
+                return Ok(true)
+            }
             (true, _) => HandoverStatus::Accepted,
             (false, HandoverStatus::Pending) => HandoverStatus::Rejected,
             // A rejection of an offer we withdrew (or one accepted before: not possible

@@ -21,8 +21,8 @@ mod contacts;
 mod day_activity;
 mod facilities;
 mod fhir_ids;
-mod handover;
 mod followup;
+mod handover;
 mod import_contacts;
 mod import_kinds;
 mod import_lines;
@@ -76,11 +76,11 @@ pub use facilities::{
     Occupant, Stay, StayRow, UnitBeds, WeeklyCases, CAPACITY_MAX, SERIES_DAYS_MAX,
 };
 pub use fhir_ids::{IdentifiedEntity, IDENTIFIER_MAX_CHARS};
-pub use handover::{Handover, HandoverDirection, HandoverStatus};
 pub use followup::{
     FollowCount, FollowUpChange, FollowedContact, NewContactTest, NewFollowUp, StatusBack,
     StoredFollowUp, WorkList, WorkListQuery, ASSIGN_MAX,
 };
+pub use handover::{Handover, HandoverDirection, HandoverStatus};
 pub use import_contacts::{BirthKey, ContactImportRow, ContactPerson};
 pub use import_kinds::LabRow;
 pub use import_writer::{ImportBegun, ImportWriter};

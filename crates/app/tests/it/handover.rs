@@ -222,7 +222,8 @@ async fn a_handover_accepted_moves_the_case_and_leaves_a_read_only_copy(store: S
     let viewer = national(&a, "viewer", Role::Viewer).await;
 
     assert!(matches!(
-        a.hand_over(&viewer, CaseId(1), &code("79"), "chuyển viện").await,
+        a.hand_over(&viewer, CaseId(1), &code("79"), "chuyển viện")
+            .await,
         Err(HandoverError::Forbidden)
     ));
     let Err(HandoverError::Invalid(f)) = a.hand_over(&cmd_a, CaseId(1), &code("48"), "x").await
@@ -240,7 +241,10 @@ async fn a_handover_accepted_moves_the_case_and_leaves_a_read_only_copy(store: S
     else {
         panic!("a case pending hand-over is not handed over again");
     };
-    assert_eq!((f[0].field.as_str(), f[0].reason), ("case", Reason::Duplicate));
+    assert_eq!(
+        (f[0].field.as_str(), f[0].reason),
+        ("case", Reason::Duplicate)
+    );
     let unsent = a.store.unsent(10).await.unwrap();
     assert_eq!(unsent.len(), 1);
     assert_eq!(unsent[0].1, "link.01.79.handover");
@@ -298,7 +302,12 @@ async fn a_handover_accepted_moves_the_case_and_leaves_a_read_only_copy(store: S
     assert_eq!(accepted.case_id, Some(case_b));
 
     // Until the answer arrives, A's case is still A's.
-    assert!(a.store.case_handed_over_to(CaseId(1)).await.unwrap().is_none());
+    assert!(a
+        .store
+        .case_handed_over_to(CaseId(1))
+        .await
+        .unwrap()
+        .is_none());
     assert_eq!(
         deliver(&b, &a, 2).await,
         [Received::Applied, Received::Duplicate]
@@ -384,7 +393,10 @@ async fn a_handover_rejected_keeps_nothing_and_the_case_stays_the_senders(store:
     let rejected = b.store.handover(offer.id).await.unwrap().unwrap();
     assert_eq!(rejected.status, HandoverStatus::Rejected);
     assert_eq!(rejected.bundle, None, "nothing of it kept");
-    assert_eq!(deliver(&b, &a, 2).await, [Received::Applied, Received::Duplicate]);
+    assert_eq!(
+        deliver(&b, &a, 2).await,
+        [Received::Applied, Received::Duplicate]
+    );
     let out = a.store.handover(id).await.unwrap().unwrap();
     assert_eq!(out.status, HandoverStatus::Rejected);
     assert_eq!(out.answer_reason.as_deref(), Some("hết giường"));
@@ -421,7 +433,10 @@ async fn a_withdrawn_handover_cannot_be_answered_and_an_acceptance_before_it_sta
         a.withdraw_handover(&cmd_a, id).await,
         Err(HandoverError::Invalid(_))
     ));
-    assert_eq!(deliver(&a, &b, 2).await, [Received::Applied, Received::Duplicate]);
+    assert_eq!(
+        deliver(&a, &b, 2).await,
+        [Received::Applied, Received::Duplicate]
+    );
     let offer = incoming(&b).await.remove(0);
     assert_eq!(offer.status, HandoverStatus::Withdrawn);
     assert_eq!(offer.bundle, None);
@@ -429,7 +444,10 @@ async fn a_withdrawn_handover_cannot_be_answered_and_an_acceptance_before_it_sta
     else {
         panic!("an answer to a withdrawn offer is refused");
     };
-    assert_eq!((f[0].field.as_str(), f[0].reason), ("handover", Reason::NotAllowed));
+    assert_eq!(
+        (f[0].field.as_str(), f[0].reason),
+        ("handover", Reason::NotAllowed)
+    );
     assert_eq!(cases_on(&b).await, 0);
     assert!(a.store.unsent(10).await.unwrap().is_empty());
     assert!(a
@@ -457,7 +475,11 @@ async fn a_withdrawn_handover_cannot_be_answered_and_an_acceptance_before_it_sta
     assert!(a.withdraw_handover(&cmd_a, second).await.unwrap());
     deliver(&a, &b, 1).await;
     let kept = b.store.handover(offer.id).await.unwrap().unwrap();
-    assert_eq!(kept.status, HandoverStatus::Accepted, "the acceptance stands");
+    assert_eq!(
+        kept.status,
+        HandoverStatus::Accepted,
+        "the acceptance stands"
+    );
     assert_eq!(kept.case_id, Some(case_b));
     deliver(&b, &a, 1).await;
     assert_eq!(
@@ -465,7 +487,11 @@ async fn a_withdrawn_handover_cannot_be_answered_and_an_acceptance_before_it_sta
         HandoverStatus::Accepted
     );
     assert_eq!(
-        a.store.case_handed_over_to(CaseId(1)).await.unwrap().as_deref(),
+        a.store
+            .case_handed_over_to(CaseId(1))
+            .await
+            .unwrap()
+            .as_deref(),
         Some("79")
     );
 }
