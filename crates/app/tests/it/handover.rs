@@ -3,7 +3,7 @@
 //! transport is in-process (A's unsent messages handed to B's `receive` through
 //! `app::link::dispatch`, and back).
 
-use app::care::{AdmitInput, CareError, DischargeInput};
+use app::care::{AdmitInput, CareError, DischargeInput, TransferInput};
 use app::cases::{CaseError, CaseTestInput, StatusInput};
 use app::handover::{HandoverError, OfferBody};
 use app::link::LinkError;
@@ -108,8 +108,8 @@ async fn deliver(from: &app::App, to: &app::App, times: usize) -> Vec<Received> 
 }
 
 /// Hà Nội's seed (case 1 of person 1 in commune 00001) with a PCR test on the case, two
-/// doses of person 1, and a stay of case 1 in a facility there.
-async fn a_case_with_tests_doses_and_a_stay(a: &app::App) {
+/// doses of person 1, and a stay of case 1 in a facility there (answered).
+async fn a_case_with_tests_doses_and_a_stay(a: &app::App) -> domain::FacilityId {
     seed(&a.store, 2).await;
     let system = Caller::system("test");
     assert!(a
@@ -174,6 +174,7 @@ async fn a_case_with_tests_doses_and_a_stay(a: &app::App) {
     .await
     .unwrap()
     .unwrap();
+    facility
 }
 
 fn recovered() -> StatusInput {
@@ -216,7 +217,7 @@ async fn a_handover_accepted_moves_the_case_and_leaves_a_read_only_copy(store: S
     let db_b = other_db(&store).await;
     let (mut a, mut b) = (app_at_now(store), app_at_now(db_b.store.clone()));
     link_both(&mut a, &mut b).await;
-    a_case_with_tests_doses_and_a_stay(&a).await;
+    let facility = a_case_with_tests_doses_and_a_stay(&a).await;
     let cmd_a = national(&a, "command", Role::Command).await;
     let cmd_b = national(&b, "command", Role::Command).await;
     let viewer = national(&a, "viewer", Role::Viewer).await;
@@ -358,6 +359,35 @@ async fn a_handover_accepted_moves_the_case_and_leaves_a_read_only_copy(store: S
         .await
     else {
         panic!("a discharge of a case handed over is refused");
+    };
+    assert!(refused_as_handed_over(&f), "{f:?}");
+    let Err(CareError::Store(StoreError::Invalid(f))) = a
+        .transfer(
+            &cmd_a,
+            domain::StayId::new(stay),
+            &TransferInput {
+                facility_id: Some(facility.get()),
+                bed_type: Some("oxygen".into()),
+                ..TransferInput::default()
+            },
+        )
+        .await
+    else {
+        panic!("a transfer of a case handed over is refused");
+    };
+    assert!(refused_as_handed_over(&f), "{f:?}");
+    let Err(CareError::Store(StoreError::Invalid(f))) = a
+        .admit(
+            &cmd_a,
+            None,
+            &AdmitInput {
+                case_id: Some(1),
+                ..AdmitInput::default()
+            },
+        )
+        .await
+    else {
+        panic!("an admission of a case handed over is refused");
     };
     assert!(refused_as_handed_over(&f), "{f:?}");
     // Handed over: not again.
