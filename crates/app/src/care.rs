@@ -151,6 +151,10 @@ impl App {
             check_place(who, bed, &mut errors);
         }
         invalid_unless_empty(errors)?;
+        if let Some(case) = r.case_id {
+            // A case handed over to another locality is read-only here.
+            self.check_case_changeable(CaseId(case)).await?;
+        }
         let to = match facility {
             None => None,
             Some(f) => Some((
@@ -230,6 +234,9 @@ impl App {
         let Some(t) = self.check_transfer(caller, stay, r).await? else {
             return Ok(None);
         };
+        if let Some(case) = t.from.case_id {
+            self.check_case_changeable(case).await?;
+        }
         let moved = self
             .store
             .transfer(caller, stay, t.to, t.at_s, t.note, self.now_s())
@@ -288,6 +295,9 @@ impl App {
         let Some(d) = self.check_discharge(caller, stay, r).await? else {
             return Ok(false);
         };
+        if let Some(case) = d.stay.case_id {
+            self.check_case_changeable(case).await?;
+        }
         Ok(self
             .store
             .discharge(

@@ -206,6 +206,8 @@ impl App {
         case: CaseId,
         r: &StatusInput,
     ) -> Result<bool, CaseError> {
+        // Handed over to another locality and accepted there: read-only here.
+        self.check_case_changeable(case).await?;
         let now = self.now_s();
         let mut errors = Vec::new();
         let status = slug::<CaseStatus>("status", r.status.as_deref(), &mut errors);
@@ -244,6 +246,8 @@ impl App {
         r: &CaseTestInput,
     ) -> Result<bool, CaseError> {
         let now = self.now_s();
+        // Handed over to another locality and accepted there: read-only here.
+        self.check_case_changeable(case).await?;
         let test = check_case_test(r, now).map_err(CaseError::Invalid)?;
         Ok(self.store.add_case_test(caller, case, &test, now).await?)
     }

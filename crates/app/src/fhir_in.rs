@@ -106,28 +106,7 @@ fn test_input(t: &fhir::into::TestIn) -> CaseTestInput {
 impl App {
     /// Takes a transaction or collection Bundle in (see the module's comment).
     pub async fn take_bundle(&self, caller: &Caller, b: &Bundle) -> Result<Taken, TakeError> {
-        let mut plan = fhir::into::read(b).map_err(TakeError::Invalid)?;
-        if !caller.user.role.can(domain::role::Permission::ManageBeds) {
-            // Facilities and stays are written by who may manage beds (the care forms'
-            // permission), not by every role that may write personal data: named, not
-            // taken.
-            let (facilities, stays) = (
-                std::mem::take(&mut plan.facilities),
-                std::mem::take(&mut plan.stays),
-            );
-            plan.ignored.extend(
-                facilities
-                    .iter()
-                    .map(|f| (f.entry, "Location (needs the right to manage beds)".into()))
-                    .chain(
-                        stays.iter().map(|s| {
-                            (s.entry, "Encounter (needs the right to manage beds)".into())
-                        }),
-                    ),
-            );
-            plan.ignored.sort();
-        }
-        self.check_plan(&plan)?;
+        let plan = self.plan_of(caller, b)?;
         let at = &self.installation().await?;
         // All or nothing: the use cases run on a Store in one transaction, kept only if
         // every entry was taken.
@@ -151,9 +130,37 @@ impl App {
         }
     }
 
+    /// A Bundle read and checked for `caller`, nothing written: what [`App::write_plan`]
+    /// takes in (a hand-over accepted runs both in a unit of its own, with its answer).
+    pub(crate) fn plan_of(&self, caller: &Caller, b: &Bundle) -> Result<Plan, TakeError> {
+        let mut plan = fhir::into::read(b).map_err(TakeError::Invalid)?;
+        if !caller.user.role.can(domain::role::Permission::ManageBeds) {
+            // Facilities and stays are written by who may manage beds (the care forms'
+            // permission), not by every role that may write personal data: named, not
+            // taken.
+            let (facilities, stays) = (
+                std::mem::take(&mut plan.facilities),
+                std::mem::take(&mut plan.stays),
+            );
+            plan.ignored.extend(
+                facilities
+                    .iter()
+                    .map(|f| (f.entry, "Location (needs the right to manage beds)".into()))
+                    .chain(
+                        stays.iter().map(|s| {
+                            (s.entry, "Encounter (needs the right to manage beds)".into())
+                        }),
+                    ),
+            );
+            plan.ignored.sort();
+        }
+        self.check_plan(&plan)?;
+        Ok(plan)
+    }
+
     /// The plan's records written through the use cases, entry by entry; a refusal names
-    /// its entry.
-    async fn write_plan(
+    /// its entry. Run on a unit's Store (all or nothing).
+    pub(crate) async fn write_plan(
         &self,
         caller: &Caller,
         at: &Installation,

@@ -163,43 +163,40 @@ pub fn app_dispatch(app: &App) -> Dispatch {
     })
 }
 
+/// Runs a kind's handler inside a savepoint. A handler may refuse for good after writing
+/// (the person does not hold here, a malformed body): its writes are undone and the message
+/// set aside with the refusal, so the record's later messages are not held behind it. Any
+/// other error (the database) is returned: the message comes again.
+macro_rules! handled {
+    ($app:expr, $tx:expr, $env:expr, $apply:expr) => {{
+        $app.store.mark_in($tx).await?;
+        match $apply.await {
+            Ok(()) => Ok(Handled::Applied),
+            Err(e) if e.is_permanent() => {
+                $app.store.rollback_to_mark_in($tx).await?;
+                let reason = format!("refused: {e}");
+                $app.store
+                    .set_aside_in($tx, $env, &reason, $app.now_s())
+                    .await?;
+                Ok(Handled::SetAside)
+            }
+            Err(e) => Err(LinkError::Apply(e.to_string())),
+        }
+    }};
+}
+
 /// Each kind's handler. A kind whose handler is not built yet is set aside (recorded and
 /// acknowledged), never left to be redelivered forever.
 pub async fn dispatch(app: &App, tx: &mut LinkTx, env: &Envelope) -> Result<Handled, LinkError> {
+    use crate::{handover, national, referral};
     match env.kind {
         Kind::Referral | Kind::ReferralStatus => {
-            // A handler may refuse after writing (the person does not hold here): its writes
-            // are undone, the refusal kept.
-            app.store.mark_in(tx).await?;
-            match crate::referral::apply_referral_message(app, tx, env).await {
-                Ok(()) => Ok(Handled::Applied),
-                Err(e) if e.is_permanent() => {
-                    app.store.rollback_to_mark_in(tx).await?;
-                    let reason = format!("refused: {e}");
-                    app.store
-                        .set_aside_in(tx, env, &reason, app.now_s())
-                        .await?;
-                    Ok(Handled::SetAside)
-                }
-                // The database: the message comes again.
-                Err(e) => Err(LinkError::Apply(e.to_string())),
-            }
+            handled!(app, tx, env, referral::apply_referral_message(app, tx, env))
         }
-        Kind::Figures => {
-            app.store.mark_in(tx).await?;
-            match crate::national::apply_figures_message(app, tx, env).await {
-                Ok(()) => Ok(Handled::Applied),
-                Err(e) if e.is_permanent() => {
-                    app.store.rollback_to_mark_in(tx).await?;
-                    let reason = format!("refused: {e}");
-                    app.store
-                        .set_aside_in(tx, env, &reason, app.now_s())
-                        .await?;
-                    Ok(Handled::SetAside)
-                }
-                Err(e) => Err(LinkError::Apply(e.to_string())),
-            }
+        Kind::Handover | Kind::HandoverAnswer => {
+            handled!(app, tx, env, handover::apply_handover_message(app, tx, env))
         }
+        Kind::Figures => handled!(app, tx, env, national::apply_figures_message(app, tx, env)),
         kind => {
             set_aside(app, tx, env, kind).await?;
             Ok(Handled::SetAside)

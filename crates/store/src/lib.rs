@@ -22,6 +22,7 @@ mod day_activity;
 mod facilities;
 mod fhir_ids;
 mod followup;
+mod handover;
 mod import_contacts;
 mod import_kinds;
 mod import_lines;
@@ -80,6 +81,7 @@ pub use followup::{
     FollowCount, FollowUpChange, FollowedContact, NewContactTest, NewFollowUp, StatusBack,
     StoredFollowUp, WorkList, WorkListQuery, ASSIGN_MAX,
 };
+pub use handover::{Handover, HandoverDirection, HandoverStatus};
 pub use import_contacts::{BirthKey, ContactImportRow, ContactPerson};
 pub use import_kinds::LabRow;
 pub use import_writer::{ImportBegun, ImportWriter};

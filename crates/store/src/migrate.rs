@@ -275,6 +275,13 @@ const MIGRATIONS: &[Migration] = &[
         then: None,
     },
     Migration {
+        version: 41,
+        name: "handovers",
+        sqlite: include_str!("../migrations/sqlite/0041_handovers.sql"),
+        postgres: include_str!("../migrations/postgres/0041_handovers.sql"),
+        then: None,
+    },
+    Migration {
         version: 42,
         name: "national",
         sqlite: include_str!("../migrations/sqlite/0042_national.sql"),

@@ -172,6 +172,10 @@ pub(crate) fn routes() -> Routes {
         )
         .post("/cases/{id}/status", write, api::casework::update_status)
         .post("/cases/{id}/tests", write, api::casework::add_test)
+        .post("/cases/{id}/handover", write, api::handovers::hand_over)
+        .get("/handovers", write, api::handovers::list)
+        .post("/handovers/{id}/answer", write, api::handovers::answer)
+        .post("/handovers/{id}/withdraw", write, api::handovers::withdraw)
         .post(
             "/persons/{id}/declared-contacts",
             write,

@@ -9,6 +9,7 @@ mod cases;
 mod checkins;
 mod followup;
 mod forecast;
+mod handover;
 mod import;
 mod import_contacts;
 mod import_kinds;

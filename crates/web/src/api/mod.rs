@@ -14,6 +14,7 @@ pub mod facilities;
 pub mod fhir;
 pub mod followup;
 pub mod forecast;
+pub mod handovers;
 pub mod health;
 pub mod imports;
 pub mod national;

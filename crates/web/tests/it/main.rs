@@ -25,6 +25,7 @@ mod fhir;
 mod fhir_exchange;
 mod followup;
 mod forecast;
+mod handovers;
 mod import_contacts;
 mod import_kinds;
 mod import_places;
