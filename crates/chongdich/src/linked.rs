@@ -147,11 +147,21 @@ pub async fn start(args: &LinkArgs, app: &mut app::App) -> Result<Option<app::li
     let bus = link::bus::Bus::connect(&args.nats, &me, password)
         .await
         .with_context(|| format!("connecting to NATS {}", args.nats.join(",")))?;
+    tracing::info!("NATS {}", args.nats.join(","));
+    start_on(app, me, bus).await.map(Some)
+}
+
+/// Links `app` as `me` over `bus`: tracing refers contacts to the registry's localities, and
+/// the relay and the consumer run until the runtime is shut down.
+pub async fn start_on(
+    app: &mut app::App,
+    me: LocalityCode,
+    bus: link::bus::Bus,
+) -> Result<app::link::LinkRuntime> {
     let registry = app.store.link_registry(me.clone()).await?;
     tracing::info!(
-        "linked as {me}: {} localities in the registry, NATS {}",
+        "linked as {me}: {} localities in the registry",
         registry.peers().count(),
-        args.nats.join(",")
     );
     // Tracing refers contacts living in a linked locality (`app::referral`).
     app.set_link(Some(app::referral::LinkSetup {
@@ -159,10 +169,10 @@ pub async fn start(args: &LinkArgs, app: &mut app::App) -> Result<Option<app::li
         key: app.store.link_key().await?,
         registry: registry.clone(),
     }));
-    Ok(Some(app::link::LinkRuntime::start(
+    Ok(app::link::LinkRuntime::start(
         app,
         Arc::new(bus),
         registry,
         app::link::LinkConfig::default(),
-    )))
+    ))
 }

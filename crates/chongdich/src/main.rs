@@ -5,6 +5,7 @@ mod bench;
 mod demo;
 mod demo_aid;
 mod demo_care;
+mod demo_linked;
 mod export;
 mod import;
 mod linked;
@@ -76,6 +77,14 @@ enum Command {
         /// Build the demo and exit without serving.
         #[arg(long)]
         no_serve: bool,
+        /// Three linked localities instead of one: Hà Nội, Hồ Chí Minh City and Vientiane,
+        /// each with its own database in --linked-dir and its own server (--addr and the next
+        /// two ports), linked through a NATS server started from an installed nats-server.
+        #[arg(long, conflicts_with_all = ["db", "locality", "nats", "nats_password_file"])]
+        linked: bool,
+        /// The linked demo's databases.
+        #[arg(long, default_value = "chongdich-linked", requires = "linked")]
+        linked_dir: PathBuf,
         #[command(flatten)]
         sim: SimArgs,
         #[command(flatten)]
@@ -290,11 +299,20 @@ async fn run() -> Result<()> {
             Ok(())
         }
         Command::Demo {
+            linked: true,
+            linked_dir,
+            addr,
+            no_serve,
+            sim,
+            ..
+        } => demo_linked::run(&linked_dir, addr, no_serve, &sim.params()).await,
+        Command::Demo {
             db,
             addr,
             no_serve,
             sim,
             link,
+            ..
         } => run_demo(&db, addr, no_serve, &sim.params(), &link).await,
         Command::Sim { sim, out } => export::simulate_to_dir(&sim.params(), &out),
         Command::Export { command } => export::run(command).await,
@@ -498,6 +516,18 @@ async fn run_demo(
     if !demo::build(&store, params).await? {
         eprintln!("the demo locality is already built in {db}");
     }
+    let password = demo_admin(&store).await?;
+    println!("chongdich demo database: {db}");
+    println!("administrator: admin / {password}");
+    if no_serve {
+        return Ok(());
+    }
+    println!("serving http://{addr}/ — sign in with POST http://{addr}/api/v1/auth/login; API described at http://{addr}/openapi.json");
+    serve(store, addr, None, link).await
+}
+
+/// The demo's administrator (the whole country), with a fresh password, returned to print.
+async fn demo_admin(store: &Store) -> Result<String> {
     let password = auth::generate_password();
     let hash = auth::hash_password(&password)?;
     let now = app::clock::WallClock::now_s();
@@ -517,13 +547,7 @@ async fn run_demo(
             )
             .await?;
     }
-    println!("chongdich demo database: {db}");
-    println!("administrator: admin / {password}");
-    if no_serve {
-        return Ok(());
-    }
-    println!("serving http://{addr}/ — sign in with POST http://{addr}/api/v1/auth/login; API described at http://{addr}/openapi.json");
-    serve(store, addr, None, link).await
+    Ok(password)
 }
 
 async fn user(command: UserCommand) -> Result<()> {
