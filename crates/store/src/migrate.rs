@@ -274,6 +274,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0039_referrals.sql"),
         then: None,
     },
+    Migration {
+        version: 40,
+        name: "gift_links",
+        sqlite: include_str!("../migrations/sqlite/0040_gift_links.sql"),
+        postgres: include_str!("../migrations/postgres/0040_gift_links.sql"),
+        then: None,
+    },
 ];
 
 const REFDATA_KEY: &str = "units_fingerprint";

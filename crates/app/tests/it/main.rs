@@ -15,6 +15,7 @@ mod import_kinds;
 mod import_places;
 mod infectious;
 mod link;
+mod link_gift;
 mod persons;
 mod quarantine;
 mod referral;

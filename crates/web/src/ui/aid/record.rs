@@ -134,10 +134,8 @@ pub(in crate::ui) async fn record_gift(
             errors,
             new_donation(&request, crate::local_time::local_date(state.now_s())),
         )?;
-        let id = state
-            .store
-            .create_donation(&ui.me, &new, state.now_s())
-            .await?;
+        // Through the application: a gift to a linked locality is sent with it.
+        let id = app::gift::record_donation(&state.app, &ui.me, &new).await?;
         Ok::<_, Unsaved>(format!("/aid/donations/{id}"))
     };
     answer(&ui, &GIFT_FORM, saved.await)
