@@ -18,12 +18,13 @@
 //! docs/ARCHITECTURE.md): parties by kind, name and unit code (our ids mean nothing there),
 //! money exactly as the ledger holds it (minor units and currency).
 
-use domain::aid::{AidStatus, Currency, GoodsLine, Money, PartyKind};
-use domain::DonationId;
+use domain::aid::{AidStatus, Currency, GoodsLine, Money, NeedStatus, PartyKind};
+use domain::{DonationId, NeedId};
 use link::{Envelope, Kind, LocalityCode};
 use serde::{Deserialize, Serialize};
 use store::aid::{
-    path_has, IncomingGift, LinkedGift, NewDonation, Receipt, RemoteParty, RemoteReceipt,
+    path_has, IncomingGift, LinkedGift, NewDonation, NewNeed, Receipt, RemoteNeed, RemoteParty,
+    RemoteReceipt,
 };
 use store::{Caller, LinkTx, StoreError};
 
@@ -354,7 +355,7 @@ fn remote_party(p: &GiftParty, field: &str) -> Result<RemoteParty, GiftError> {
     })
 }
 
-/// Applies a received `gift` or `gift_receipt` in the receiving transaction (the
+/// Applies a received `gift`, `gift_receipt` or `need` in the receiving transaction (the
 /// dispatcher's handler; see the module).
 pub async fn apply_gift_message(
     app: &App,
@@ -364,6 +365,7 @@ pub async fn apply_gift_message(
     match env.kind {
         Kind::Gift => apply_gift(app, tx, env).await,
         Kind::GiftReceipt => apply_receipt(app, tx, env).await,
+        Kind::Need => apply_need(app, tx, env).await,
         other => Err(GiftError::Kind(other.as_str())),
     }
 }
@@ -487,5 +489,163 @@ async fn apply_receipt(app: &App, tx: &mut LinkTx, env: &Envelope) -> Result<(),
             env.record
         );
     }
+    Ok(())
+}
+
+/// A need (`kind` `need`), version 1: published to every linked locality, and again when
+/// it is closed (same record `need:<our code>:<need id>`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NeedBody {
+    pub v: u32,
+    /// The needing unit (ours).
+    pub unit_code: String,
+    pub unit_name: String,
+    /// A slug of `domain::aid::ITEMS`, and how many of its unit.
+    pub item: String,
+    pub quantity: i64,
+    pub unit: String,
+    /// YYYY-MM-DD.
+    pub by_date: String,
+    pub note: Option<String>,
+    /// `domain::aid::NeedStatus` slug: open, met, withdrawn.
+    pub status: String,
+}
+
+/// Writes a `need` about our need `id` to every linked locality, when the needing unit is
+/// ours. How many were written.
+async fn send_need_in(
+    app: &App,
+    tx: &mut LinkTx,
+    setup: &LinkSetup,
+    id: NeedId,
+) -> Result<usize, StoreError> {
+    let Some((n, path)) = app.store.need_for_link_in(tx, id).await? else {
+        return Ok(0);
+    };
+    if n.from_locality.is_some() || !path_has(&path, setup.me.as_str()) {
+        return Ok(0);
+    }
+    let body = json(
+        &NeedBody {
+            v: BODY_VERSION,
+            unit_code: n.unit_code.clone(),
+            unit_name: n.unit_name.clone(),
+            item: n.item.clone(),
+            quantity: n.quantity,
+            unit: n.unit.clone(),
+            by_date: n.by_date.clone(),
+            note: n.note.clone(),
+            status: n.status.as_str().to_string(),
+        },
+        "need",
+    )?;
+    let record = format!("need:{}:{}", setup.me.as_str(), id.get());
+    let peers: Vec<LocalityCode> = setup
+        .registry
+        .peers()
+        .map(|p| p.code.clone())
+        .filter(|c| *c != setup.me)
+        .collect();
+    for to in &peers {
+        app.store
+            .enqueue_in(
+                tx,
+                &setup.me,
+                to,
+                Kind::Need,
+                &record,
+                body.clone(),
+                app.now_s(),
+                &setup.key,
+            )
+            .await?;
+    }
+    Ok(peers.len())
+}
+
+/// Posts a need ([`store::Store::post_need`]); published to the linked localities in the same
+/// transaction when its unit is ours.
+pub async fn post_need(app: &App, caller: &Caller, new: &NewNeed) -> Result<NeedId, StoreError> {
+    let now = app.now_s();
+    let Some(setup) = app.link.clone() else {
+        return app.store.post_need(caller, new, now).await;
+    };
+    let mut tx = app.store.begin_transaction().await?;
+    let id = app.store.post_need_in(&mut tx, caller, new, now).await?;
+    let sent = send_need_in(app, &mut tx, &setup, id).await?;
+    tx.commit().await?;
+    if sent > 0 {
+        app.link_wake.notify_one();
+    }
+    Ok(id)
+}
+
+/// Closes a need ([`store::Store::close_need`]); the closing travels as posting did.
+pub async fn close_need(
+    app: &App,
+    caller: &Caller,
+    id: NeedId,
+    status: NeedStatus,
+) -> Result<bool, StoreError> {
+    let now = app.now_s();
+    let Some(setup) = app.link.clone() else {
+        return app.store.close_need(caller, id, status, now).await;
+    };
+    let mut tx = app.store.begin_transaction().await?;
+    let closed = app
+        .store
+        .close_need_in(&mut tx, caller, id, status, now)
+        .await?;
+    let sent = match closed {
+        true => send_need_in(app, &mut tx, &setup, id).await?,
+        false => 0,
+    };
+    tx.commit().await?;
+    if sent > 0 {
+        app.link_wake.notify_one();
+    }
+    Ok(closed)
+}
+
+async fn apply_need(app: &App, tx: &mut LinkTx, env: &Envelope) -> Result<(), GiftError> {
+    let b: NeedBody = serde_json::from_value(env.body.clone()).map_err(bad)?;
+    if b.v != BODY_VERSION {
+        return Err(bad(format!("version {}", b.v)));
+    }
+    let own = env
+        .record
+        .strip_prefix("need:")
+        .and_then(|r| r.strip_prefix(env.from.as_str()))
+        .is_some_and(|r| r.starts_with(':'));
+    if !own {
+        return Err(bad(format!("record {:?}", env.record)));
+    }
+    let item = domain::aid::item(&b.item).ok_or_else(|| bad(format!("item {:?}", b.item)))?;
+    if !domain::aid::quantity_in_bounds(b.quantity) {
+        return Err(bad("quantity out of range"));
+    }
+    let need = RemoteNeed {
+        unit_code: b.unit_code.clone(),
+        item,
+        quantity: b.quantity,
+        by_date: chrono::NaiveDate::parse_from_str(&b.by_date, "%Y-%m-%d")
+            .map_err(|_| bad(format!("by_date {:?}", b.by_date)))?,
+        note: b.note.clone(),
+        status: b
+            .status
+            .parse()
+            .map_err(|_| bad(format!("status {:?}", b.status)))?,
+    };
+    let caller = Caller::system(&format!("link:{}", env.from.as_str()));
+    app.store
+        .take_in_need_in(
+            tx,
+            &caller,
+            env.from.as_str(),
+            &env.record,
+            &need,
+            app.now_s(),
+        )
+        .await?;
     Ok(())
 }

@@ -185,7 +185,7 @@ pub async fn dispatch(app: &App, tx: &mut LinkTx, env: &Envelope) -> Result<Hand
                 Err(e) => Err(LinkError::Apply(e.to_string())),
             }
         }
-        Kind::Gift | Kind::GiftReceipt => {
+        Kind::Gift | Kind::GiftReceipt | Kind::Need => {
             app.store.mark_in(tx).await?;
             match crate::gift::apply_gift_message(app, tx, env).await {
                 Ok(()) => Ok(Handled::Applied),

@@ -3,14 +3,14 @@
 //! messages handed to B's `receive` through the application's dispatcher, and back).
 
 use chrono::NaiveDate;
-use domain::aid::{item, AidStatus, Currency, GoodsLine, Money, PartyKind};
-use domain::DonationId;
+use domain::aid::{item, AidStatus, Currency, GoodsLine, Money, NeedStatus, PartyKind};
+use domain::{DonationId, UnitCode};
 use link::registry::{Peer, Refusal};
 use link::{Envelope, Kind, LocalityCode, Registry};
-use store::aid::{AidFilter, Donation, NewDonation, PartyRef, Receipt};
+use store::aid::{AidFilter, Donation, NewDonation, NewNeed, PartyRef, Receipt};
 use store::{both_databases, Caller, PageRequest, Received, Store};
 
-use app::gift::{advance_donation, record_donation, GiftBody};
+use app::gift::{advance_donation, close_need, post_need, record_donation, GiftBody};
 use app::link::{dispatch, LinkError};
 use app::referral::LinkSetup;
 
@@ -30,7 +30,7 @@ async fn other_db(like: &Store) -> store::testing::TestDb {
 }
 
 /// Vientiane's registry knows Hà Nội for `hanoi_sends`; Hà Nội's knows Vientiane for
-/// receipts; both apps are linked.
+/// receipts and needs; both apps are linked.
 async fn link_both(a: &mut app::App, b: &mut app::App, hanoi_sends: &[Kind]) {
     let (ka, kb) = (
         a.store.link_key().await.unwrap(),
@@ -54,7 +54,7 @@ async fn link_both(a: &mut app::App, b: &mut app::App, hanoi_sends: &[Kind]) {
                 code: code("LA-VT"),
                 name: "Viêng Chăn".into(),
                 public_key: kb.public(),
-                kinds: [Kind::GiftReceipt].into(),
+                kinds: [Kind::GiftReceipt, Kind::Need].into(),
             },
             NOW,
         )
@@ -285,7 +285,51 @@ async fn a_gift_from_a_locality_not_allowed_to_send_gifts_is_refused(store: Stor
     assert!(ledger(&b).await.is_empty());
 }
 
+async fn a_need_published_by_vientiane_is_seen_in_hanoi_and_its_closing_travels(store: Store) {
+    let db_b = other_db(&store).await;
+    let (mut a, mut b) = (app_at_now(store), app_at_now(db_b.store.clone()));
+    link_both(&mut a, &mut b, &[Kind::Gift]).await;
+    let admin = Caller::system("test");
+    let need = NewNeed {
+        unit: UnitCode::parse("LA-VT").unwrap(),
+        item: item("masks").unwrap(),
+        quantity: 500_000,
+        by_date: NaiveDate::from_ymd_opt(2021, 12, 1).unwrap(),
+        note: Some("khẩu trang cho bệnh viện".into()),
+    };
+    let id = post_need(&b, &admin, &need).await.unwrap();
+    let unsent = b.store.unsent(100).await.unwrap();
+    assert_eq!(unsent.len(), 1, "one partner: Hà Nội");
+    assert_eq!(unsent[0].1, "link.LA-VT.01.need");
+    assert_eq!(
+        deliver(&b, &a, 2).await,
+        [Received::Applied, Received::Duplicate]
+    );
+    let seen = a.store.open_needs(None).await.unwrap();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!(seen[0].from_locality.as_deref(), Some("LA-VT"));
+    assert_eq!(seen[0].unit_code, "LA-VT");
+    assert_eq!(
+        (seen[0].item.as_str(), seen[0].quantity),
+        ("masks", 500_000)
+    );
+    // Matched like a need posted here.
+    assert_eq!(
+        a.store.match_needs("masks", None, NOW).await.unwrap().len(),
+        1
+    );
+    // Hà Nội cannot close Vientiane's need; Vientiane's closing travels.
+    assert!(!close_need(&a, &admin, seen[0].id, NeedStatus::Withdrawn)
+        .await
+        .unwrap());
+    assert!(close_need(&b, &admin, id, NeedStatus::Met).await.unwrap());
+    assert_eq!(deliver(&b, &a, 1).await, [Received::Applied]);
+    assert!(a.store.open_needs(None).await.unwrap().is_empty());
+    assert!(a.store.unsent(100).await.unwrap().is_empty());
+}
+
 both_databases!(
+    a_need_published_by_vientiane_is_seen_in_hanoi_and_its_closing_travels,
     a_gift_reaches_the_recipient_and_its_receipt_comes_back,
     a_gift_to_a_party_that_is_not_a_linked_locality_enqueues_nothing,
     a_gift_from_a_locality_not_allowed_to_send_gifts_is_refused,

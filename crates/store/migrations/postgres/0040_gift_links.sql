@@ -8,3 +8,9 @@ ALTER TABLE aid_donations ADD COLUMN link_from TEXT;
 ALTER TABLE aid_donations ADD COLUMN link_ref TEXT;
 -- One row per gift taken in (NULLs are distinct on both databases).
 CREATE UNIQUE INDEX aid_donations_by_link ON aid_donations (link_from, link_ref);
+
+-- A need published by a linked locality, seen here among the open needs: the same two
+-- columns, so its closing (a later message about the key) updates the row.
+ALTER TABLE aid_needs ADD COLUMN link_from TEXT;
+ALTER TABLE aid_needs ADD COLUMN link_ref TEXT;
+CREATE UNIQUE INDEX aid_needs_by_link ON aid_needs (link_from, link_ref);

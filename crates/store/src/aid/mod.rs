@@ -18,7 +18,7 @@ pub use ledger::{
     PreparedDonation, Receipt, RemoteParty, RemoteReceipt, StatusStep, GOODS_LINES_MAX,
 };
 pub use letters::LetterSent;
-pub use needs::{Need, NewNeed};
+pub use needs::{Need, NewNeed, RemoteNeed};
 pub use relief::{NewRound, NewZone, RoundProgress, ZoneProgress, ZoneUnit};
 
 use crate::audit::{self, AuditAction, AuditEntry};

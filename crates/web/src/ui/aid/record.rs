@@ -200,7 +200,7 @@ pub(in crate::ui) async fn record_need(
             errors,
             new_need(&request, crate::local_time::local_date(state.now_s())),
         )?;
-        state.store.post_need(&ui.me, &new, state.now_s()).await?;
+        app::gift::post_need(&state.app, &ui.me, &new).await?;
         Ok::<_, Unsaved>("/aid?need_posted=1#needs".to_string())
     };
     answer(&ui, &NEED_FORM, saved.await)
