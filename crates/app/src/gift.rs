@@ -649,3 +649,37 @@ async fn apply_need(app: &App, tx: &mut LinkTx, env: &Envelope) -> Result<(), Gi
         .await?;
     Ok(())
 }
+
+/// Records a thank-you letter for a gift as sent ([`store::Store::record_letter_sent`]). A
+/// received gift becomes acknowledged through [`advance_donation`], so for a gift taken in
+/// from a linked locality the acknowledgement travels back to its donor.
+pub async fn record_letter_sent(
+    app: &App,
+    caller: &Caller,
+    id: DonationId,
+    lang: &str,
+) -> Result<Option<AidStatus>, StoreError> {
+    if app.link.is_some() {
+        let Some(d) = app.store.get_donation(caller, id).await? else {
+            return Ok(None);
+        };
+        if d.donation.status == AidStatus::Received {
+            let step = advance_donation(
+                app,
+                caller,
+                id,
+                AidStatus::Acknowledged,
+                None,
+                Some("thank-you letter sent"),
+            )
+            .await;
+            match step {
+                Ok(_) | Err(StoreError::Refused(store::aid::Refusal::StatusStep)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    app.store
+        .record_letter_sent(caller, id, lang, app.now_s())
+        .await
+}

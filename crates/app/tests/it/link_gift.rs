@@ -10,7 +10,9 @@ use link::{Envelope, Kind, LocalityCode, Registry};
 use store::aid::{AidFilter, Donation, NewDonation, NewNeed, PartyRef, Receipt};
 use store::{both_databases, Caller, PageRequest, Received, Store};
 
-use app::gift::{advance_donation, close_need, post_need, record_donation, GiftBody};
+use app::gift::{
+    advance_donation, close_need, post_need, record_donation, record_letter_sent, GiftBody,
+};
 use app::link::{dispatch, LinkError};
 use app::referral::LinkSetup;
 
@@ -239,10 +241,11 @@ async fn a_gift_reaches_the_recipient_and_its_receipt_comes_back(store: Store) {
     assert_eq!(mine.money_shortfall_minor(), Some(500_000));
     assert_eq!(mine.goods[0].received_quantity, Some(900_000));
 
-    // Acknowledged there: acknowledged here.
-    advance_donation(&b, &admin, b_id, AidStatus::Acknowledged, None, None)
-        .await
-        .unwrap();
+    // Thanked there by letter (which acknowledges): acknowledged here.
+    assert_eq!(
+        record_letter_sent(&b, &admin, b_id, "vi").await.unwrap(),
+        Some(AidStatus::Acknowledged)
+    );
     assert_eq!(deliver(&b, &a, 1).await, [Received::Applied]);
     let mine = one(&a, id).await;
     assert_eq!(mine.status, AidStatus::Acknowledged);
