@@ -13,9 +13,9 @@ pub use cooperation::{
     NewAgreement, NewCampaign,
 };
 pub use ledger::{
-    path_has, unit_path_has, Advance, AidFilter, AidTotals, Donation, DonationDetail, Flow,
-    GoodsRow, IncomingGift, LinkedGift, NewDonation, NewOrg, Party, PartyRef, PartySel,
-    PreparedDonation, Receipt, RemoteParty, RemoteReceipt, StatusStep, GOODS_LINES_MAX,
+    path_has, Advance, AidFilter, AidTotals, Donation, DonationDetail, Flow, GoodsRow,
+    IncomingGift, LinkedGift, NewDonation, NewOrg, Party, PartyRef, PartySel, PreparedDonation,
+    Receipt, RemoteParty, RemoteReceipt, StatusStep, GOODS_LINES_MAX,
 };
 pub use letters::LetterSent;
 pub use needs::{Need, NewNeed, RemoteNeed};

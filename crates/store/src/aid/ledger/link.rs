@@ -8,7 +8,7 @@
 use sqlx::Row;
 
 use domain::aid::{AidStatus, GoodsLine, Money, PartyKind};
-use domain::{DonationId, FieldError, Reason, UnitCode, UnitPath};
+use domain::{DonationId, FieldError, Reason, UnitCode};
 
 use super::{donation_from_row, root_of, GoodsRow, Party, Resolved, DONATION_COLUMNS};
 use crate::aid::{audit_entry, STRUCTURE};
@@ -477,9 +477,4 @@ impl Store {
         .await?;
         Ok(true)
     }
-}
-
-/// Whether a path lies in `code`'s locality, for callers holding a [`UnitPath`].
-pub fn unit_path_has(path: &UnitPath, code: &str) -> bool {
-    path_has(path.as_str(), code)
 }

@@ -18,7 +18,7 @@ use domain::{DonationId, FieldError, OrgId, Reason, UnitCode, UnitPath};
 use crate::{Result, StoreError};
 
 pub use gifts::{Advance, PreparedDonation};
-pub use link::{path_has, unit_path_has, IncomingGift, LinkedGift, RemoteParty, RemoteReceipt};
+pub use link::{path_has, IncomingGift, LinkedGift, RemoteParty, RemoteReceipt};
 
 /// Goods lines per gift, and flows on the summary: bounded like every list.
 pub const GOODS_LINES_MAX: usize = 50;
