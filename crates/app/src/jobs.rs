@@ -46,8 +46,8 @@ pub async fn purge_expired_audit(store: &store::Store, now_s: i64) -> Result<u64
 }
 
 /// Starts the hourly jobs on the current runtime: expired sessions, check-ins and audit rows
-/// deleted, and due weeks' risk levels published. Each run counts as a change for kept
-/// figures.
+/// deleted, due weeks' risk levels published, and (when linked) today's figures published.
+/// Each run counts as a change for kept figures.
 pub fn start(app: &App) {
     // Expired sessions are deleted so the table does not grow without bound.
     every_hour(app, |a| async move {
@@ -88,6 +88,17 @@ pub fn start(app: &App) {
                 }
             }
             Err(e) => tracing::warn!("weekly risk levels failed: {e}"),
+        }
+    });
+    // A linked locality publishes today's figures to the national view (`national`): each
+    // hour's supersede the last, so the view is at most an hour old.
+    every_hour(app, |a| async move {
+        if a.link.is_none() {
+            return;
+        }
+        match a.publish_todays_figures().await {
+            Ok(n) => tracing::debug!("national view: figures sent to {n} localities"),
+            Err(e) => tracing::warn!("publishing the day's figures failed: {e}"),
         }
     });
 }

@@ -27,6 +27,7 @@ pub mod input;
 pub mod jobs;
 pub mod link;
 pub mod local_time;
+pub mod national;
 pub mod persons;
 pub mod referral;
 pub mod registry;

@@ -14,11 +14,11 @@
 //! finished, then the loops end; what was not acknowledged is simply published or delivered
 //! again later.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use ::link::bus::{Bus, BusError, Delivery, Outgoing};
@@ -188,6 +188,21 @@ pub async fn dispatch(app: &App, tx: &mut LinkTx, env: &Envelope) -> Result<Hand
         Kind::Gift | Kind::GiftReceipt | Kind::Need => {
             app.store.mark_in(tx).await?;
             match crate::gift::apply_gift_message(app, tx, env).await {
+                Ok(()) => Ok(Handled::Applied),
+                Err(e) if e.is_permanent() => {
+                    app.store.rollback_to_mark_in(tx).await?;
+                    let reason = format!("refused: {e}");
+                    app.store
+                        .set_aside_in(tx, env, &reason, app.now_s())
+                        .await?;
+                    Ok(Handled::SetAside)
+                }
+                Err(e) => Err(LinkError::Apply(e.to_string())),
+            }
+        }
+        Kind::Figures => {
+            app.store.mark_in(tx).await?;
+            match crate::national::apply_figures_message(app, tx, env).await {
                 Ok(()) => Ok(Handled::Applied),
                 Err(e) if e.is_permanent() => {
                     app.store.rollback_to_mark_in(tx).await?;
@@ -457,68 +472,87 @@ async fn consume(
         };
         backoff = config.poll;
         busy = !deliveries.is_empty();
-        for d in deliveries {
-            take_in(&shared, &registry, &dispatch, &d).await;
+        if !deliveries.is_empty() {
+            take_in(&shared, &registry, &dispatch, &deliveries).await;
         }
     }
 }
 
-/// One delivery: received by the store (the dispatcher applying it), then acknowledged or
-/// nak'ed by the outcome.
-async fn take_in(shared: &Shared, registry: &Registry, dispatch: &Dispatch, d: &Delivery) {
+/// A pull's deliveries: received by the store in one transaction (the dispatcher applying
+/// each), then each acknowledged or nak'ed by its outcome — only after the commit.
+async fn take_in(shared: &Shared, registry: &Registry, dispatch: &Dispatch, batch: &[Delivery]) {
     let m = &shared.metrics;
-    let set_aside = Arc::new(AtomicBool::new(false));
+    // The ids the dispatcher set aside rather than applied (counted apart).
+    let set_aside: Arc<Mutex<HashSet<String>>> = Arc::default();
     let flag = set_aside.clone();
     let handler = dispatch.clone();
+    let payloads: Vec<&[u8]> = batch.iter().map(|d| d.payload()).collect();
     let received = shared
         .store
-        .receive::<LinkError, _>(d.payload(), registry, (shared.now)(), move |tx, env| {
+        .receive_batch::<LinkError, _>(&payloads, registry, (shared.now)(), move |tx, env| {
+            let handler = handler.clone();
+            let flag = flag.clone();
             Box::pin(async move {
                 if handler(tx, env).await? == Handled::SetAside {
-                    flag.store(true, Ordering::Relaxed);
+                    flag.lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert(env.id.clone());
                 }
                 Ok(())
             })
         })
         .await;
-    let ack = match received {
-        Ok(Received::Applied) if set_aside.load(Ordering::Relaxed) => {
-            add(&m.set_aside, 1);
-            true
-        }
-        Ok(Received::Applied) => {
-            add(&m.applied, 1);
-            true
-        }
-        Ok(Received::Duplicate) => {
-            add(&m.duplicates, 1);
-            true
-        }
-        Ok(Received::Stale) => {
-            add(&m.stale, 1);
-            true
-        }
-        Ok(Received::Refused(why)) => {
-            add(&m.refused, 1);
-            tracing::warn!("link consumer: refused {}: {}", d.subject(), why.reason());
-            true
-        }
-        Ok(Received::OutOfOrder) => {
-            add(&m.out_of_order, 1);
-            false
-        }
+    let outcomes = match received {
+        Ok(outcomes) => outcomes,
         Err(e) => {
-            add(&m.failed, 1);
-            tracing::warn!("link consumer: {}: {e}", d.subject());
-            false
+            // The batch's transaction failed: nothing of it was kept; all come again.
+            add(&m.failed, batch.len() as u64);
+            tracing::warn!("link consumer: a batch of {}: {e}", batch.len());
+            batch
+                .iter()
+                .map(|_| Err(LinkError::Apply(e.to_string())))
+                .collect()
         }
     };
-    // A lost ack or nak only means one more delivery, which the inbox table absorbs.
-    let answered = match ack {
-        true => d.ack().await,
-        false => d.nak_with_delay(shared.config.nak_delay).await,
-    };
-    if let Err(e) = answered {
-        tracing::warn!("link consumer: answering {}: {e}", d.subject());
+    let set_aside = std::mem::take(&mut *set_aside.lock().unwrap_or_else(|p| p.into_inner()));
+    for (d, received) in batch.iter().zip(outcomes) {
+        let ack = match received {
+            Ok(Received::Applied) => {
+                let kept_aside = d.msg_id().is_some_and(|id| set_aside.contains(id));
+                add(if kept_aside { &m.set_aside } else { &m.applied }, 1);
+                true
+            }
+            Ok(Received::Duplicate) => {
+                add(&m.duplicates, 1);
+                true
+            }
+            Ok(Received::Stale) => {
+                add(&m.stale, 1);
+                true
+            }
+            Ok(Received::Refused(why)) => {
+                add(&m.refused, 1);
+                tracing::warn!("link consumer: refused {}: {}", d.subject(), why.reason());
+                true
+            }
+            Ok(Received::OutOfOrder) => {
+                add(&m.out_of_order, 1);
+                false
+            }
+            Err(e) => {
+                add(&m.failed, 1);
+                tracing::warn!("link consumer: {}: {e}", d.subject());
+                false
+            }
+        };
+        // A publish each (not awaited by the server): a lost ack or nak only means one more
+        // delivery, which the inbox table absorbs.
+        let answered = match ack {
+            true => d.ack().await,
+            false => d.nak_with_delay(shared.config.nak_delay).await,
+        };
+        if let Err(e) = answered {
+            tracing::warn!("link consumer: answering {}: {e}", d.subject());
+        }
     }
 }

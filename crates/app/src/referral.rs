@@ -225,8 +225,7 @@ pub async fn enqueue_referrals(
     let venues = app.store.venue_names_in(tx, &venue_ids).await?;
     let by_person: HashMap<i64, &store::ContactRow> =
         rows.iter().map(|r| (r.person_id, r)).collect();
-    let now = app.now_s();
-    let mut n = 0;
+    let mut messages = Vec::new();
     for (contact_id, person_id) in fresh {
         let (Some(person), Some(row)) = (persons.get(person_id), by_person.get(person_id)) else {
             continue;
@@ -237,19 +236,19 @@ pub async fn enqueue_referrals(
         let body = body_of(setup, case, row, person, &venues);
         let body = serde_json::to_value(&body)
             .map_err(|e| StoreError::Corrupt(format!("referral body: {e}")))?;
+        messages.push(store::OutMessage {
+            to,
+            kind: Kind::Referral,
+            record: record_key(&setup.me, *contact_id),
+            body,
+        });
+    }
+    let n = messages.len();
+    if n > 0 {
+        // A trace's referrals in a few statements, not two a contact.
         app.store
-            .enqueue_in(
-                tx,
-                &setup.me,
-                &to,
-                Kind::Referral,
-                &record_key(&setup.me, *contact_id),
-                body,
-                now,
-                &setup.key,
-            )
+            .enqueue_many_in(tx, &setup.me, messages, app.now_s(), &setup.key)
             .await?;
-        n += 1;
     }
     Ok(n)
 }

@@ -31,6 +31,7 @@ mod imports;
 pub mod kept;
 mod link;
 mod migrate;
+mod national;
 mod overrides;
 mod page;
 mod person_names;
@@ -84,7 +85,8 @@ pub use import_kinds::LabRow;
 pub use import_writer::{ImportBegun, ImportWriter};
 pub use imports::{ImportCommit, ImportCounts, ImportRecord, NewImport, PersonKeys, StoredUpload};
 // `self::`: the crate `link` has the same name.
-pub use self::link::{Applying, LinkTx, Received, LINK_KEY};
+pub use self::link::{Applying, LinkTx, OutMessage, Received, LINK_KEY};
+pub use national::LinkedFigures;
 pub use overrides::StoredOverride;
 pub use page::{Cursor, Page, PageRequest, LIMIT_DEFAULT, LIMIT_MAX};
 pub use person_names::PersonCard;

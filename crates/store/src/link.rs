@@ -20,6 +20,7 @@
 //! transaction only (the `…_in` methods): on SQLite the transaction holds the one writing
 //! connection, and a write through the Store's pool would wait for it forever.
 
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::pin::Pin;
 
@@ -31,6 +32,20 @@ use crate::{Result, Store, StoreError};
 
 /// The `meta` key of this locality's Ed25519 key pair (base64 of the secret key).
 pub const LINK_KEY: &str = "link_key";
+
+/// Seq rows a statement of [`Store::enqueue_many_in`] upserts (3 parameters each).
+const SEQ_ROWS: usize = 300;
+/// Outbox rows a statement of [`Store::enqueue_many_in`] inserts (7 parameters each).
+const OUTBOX_ROWS: usize = 100;
+
+/// One message for [`Store::enqueue_many_in`].
+#[derive(Debug, Clone)]
+pub struct OutMessage {
+    pub to: LocalityCode,
+    pub kind: Kind,
+    pub record: String,
+    pub body: serde_json::Value,
+}
 
 /// The transaction `apply` and [`Store::enqueue_in`] work in.
 pub type LinkTx = sqlx::Transaction<'static, sqlx::Any>;
@@ -149,36 +164,110 @@ impl Store {
         at_s: i64,
         key: &KeyPair,
     ) -> Result<Envelope> {
-        link::envelope::check_record_key(record).map_err(|_| invalid("record"))?;
-        let seq: i64 = sqlx::query(
-            "INSERT INTO link_seqs (direction, peer, record_key, last_seq) VALUES ('out', $1, $2, 1)
-             ON CONFLICT (direction, peer, record_key)
-             DO UPDATE SET last_seq = link_seqs.last_seq + 1
-             RETURNING last_seq",
-        )
-        .bind(to.as_str())
-        .bind(record)
-        .fetch_one(&mut **tx)
-        .await?
-        .try_get(0)?;
-        let mut envelope = Envelope::new(from.clone(), to.clone(), kind, record, seq, at_s, body)
-            .map_err(|_| invalid("record"))?;
-        sign::sign(&mut envelope, key);
-        let text = String::from_utf8(envelope.to_bytes()).map_err(|_| corrupt("envelope"))?;
-        sqlx::query(
-            "INSERT INTO link_outbox (id, to_locality, kind, record_key, seq, body, created_at_s)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&envelope.id)
-        .bind(to.as_str())
-        .bind(kind.as_str())
-        .bind(record)
-        .bind(seq)
-        .bind(text)
-        .bind(at_s)
-        .execute(&mut **tx)
-        .await?;
-        Ok(envelope)
+        let one = OutMessage {
+            to: to.clone(),
+            kind,
+            record: record.to_owned(),
+            body,
+        };
+        let mut sent = self.enqueue_many_in(tx, from, vec![one], at_s, key).await?;
+        sent.pop().ok_or_else(|| corrupt("enqueue"))
+    }
+
+    /// [`Store::enqueue_in`] for many messages at once (a trace's referrals): the seqs of all
+    /// their records taken by one upsert a few hundred records, the outbox rows written a
+    /// hundred a statement — a handful of statements for a trace's hundred referrals, not
+    /// two hundred. Messages about one record are numbered in the order given. The seq rows
+    /// are locked in a fixed order (locality, record), so two such transactions cannot
+    /// deadlock on PostgreSQL.
+    pub async fn enqueue_many_in(
+        &self,
+        tx: &mut LinkTx,
+        from: &LocalityCode,
+        messages: Vec<OutMessage>,
+        at_s: i64,
+        key: &KeyPair,
+    ) -> Result<Vec<Envelope>> {
+        for m in &messages {
+            link::envelope::check_record_key(&m.record).map_err(|_| invalid("record"))?;
+        }
+        let mut counts: BTreeMap<(&str, &str), i64> = BTreeMap::new();
+        for m in &messages {
+            *counts
+                .entry((m.to.as_str(), m.record.as_str()))
+                .or_default() += 1;
+        }
+        // The first new seq of each record.
+        let mut next: HashMap<(String, String), i64> = HashMap::with_capacity(counts.len());
+        let counts: Vec<((&str, &str), i64)> = counts.into_iter().collect();
+        for chunk in counts.chunks(SEQ_ROWS) {
+            let mut sql = String::from(
+                "INSERT INTO link_seqs (direction, peer, record_key, last_seq) VALUES ",
+            );
+            for i in 0..chunk.len() {
+                let sep = if i == 0 { "" } else { ", " };
+                sql.push_str(&format!(
+                    "{sep}('out', ${}, ${}, ${})",
+                    3 * i + 1,
+                    3 * i + 2,
+                    3 * i + 3
+                ));
+            }
+            sql.push_str(
+                " ON CONFLICT (direction, peer, record_key)
+                 DO UPDATE SET last_seq = link_seqs.last_seq + excluded.last_seq
+                 RETURNING peer, record_key, last_seq",
+            );
+            let mut q = sqlx::query(&sql);
+            for ((to, record), n) in chunk {
+                q = q.bind(*to).bind(*record).bind(*n);
+            }
+            let got: HashMap<(String, String), i64> = q
+                .fetch_all(&mut **tx)
+                .await?
+                .iter()
+                .map(|r| Ok(((r.try_get(0)?, r.try_get(1)?), r.try_get(2)?)))
+                .collect::<Result<_>>()?;
+            for ((to, record), n) in chunk {
+                let k = (to.to_string(), record.to_string());
+                let last = *got.get(&k).ok_or_else(|| corrupt("link_seqs"))?;
+                next.insert(k, last - n + 1);
+            }
+        }
+        let mut envelopes = Vec::with_capacity(messages.len());
+        for m in messages {
+            let k = (m.to.as_str().to_owned(), m.record);
+            let seq = next.get_mut(&k).ok_or_else(|| corrupt("link_seqs"))?;
+            let mut envelope = Envelope::new(from.clone(), m.to, m.kind, &k.1, *seq, at_s, m.body)
+                .map_err(|_| invalid("record"))?;
+            *seq += 1;
+            sign::sign(&mut envelope, key);
+            envelopes.push(envelope);
+        }
+        for chunk in envelopes.chunks(OUTBOX_ROWS) {
+            let mut sql = String::from(
+                "INSERT INTO link_outbox (id, to_locality, kind, record_key, seq, body, created_at_s) VALUES ",
+            );
+            for i in 0..chunk.len() {
+                let sep = if i == 0 { "" } else { ", " };
+                let p: Vec<String> = (1..=7).map(|j| format!("${}", 7 * i + j)).collect();
+                sql.push_str(&format!("{sep}({})", p.join(", ")));
+            }
+            let mut q = sqlx::query(&sql);
+            for e in chunk {
+                let text = String::from_utf8(e.to_bytes()).map_err(|_| corrupt("envelope"))?;
+                q = q
+                    .bind(e.id.clone())
+                    .bind(e.to.as_str().to_owned())
+                    .bind(e.kind.as_str())
+                    .bind(e.record.clone())
+                    .bind(e.seq)
+                    .bind(text)
+                    .bind(at_s);
+            }
+            q.execute(&mut **tx).await?;
+        }
+        Ok(envelopes)
     }
 
     /// [`Store::enqueue_in`] in a transaction of its own (a message that goes with no change).
@@ -253,41 +342,179 @@ impl Store {
         E: From<StoreError> + Send,
         F: for<'t> FnOnce(&'t mut LinkTx, &'t Envelope) -> Applying<'t, E> + Send,
     {
-        let envelope = match Envelope::from_bytes(bytes) {
+        let envelope = match self.admit_message(bytes, registry, at_s, None).await? {
             Ok(e) => e,
-            Err(why) => {
-                let refusal = Refusal::Malformed(why.to_string());
-                self.refuse(bytes, &refusal, at_s).await?;
-                return Ok(Received::Refused(refusal));
-            }
+            Err(refusal) => return Ok(Received::Refused(refusal)),
         };
-        if let Err(refusal) = registry.admit(&envelope) {
-            self.refuse(bytes, &refusal, at_s).await?;
-            return Ok(Received::Refused(refusal));
-        }
-
         let mut tx = self.pool.begin().await.map_err(StoreError::from)?;
-        // The id first: a concurrent delivery of the same message waits here on
-        // PostgreSQL until this one commits, then finds the row.
-        let inserted = sqlx::query(
-            "INSERT INTO link_inbox (id, from_locality, kind, record_key, seq, received_at_s, outcome)
-             VALUES ($1, $2, $3, $4, $5, $6, 'applied') ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(&envelope.id)
-        .bind(envelope.from.as_str())
-        .bind(envelope.kind.as_str())
-        .bind(&envelope.record)
-        .bind(envelope.seq)
-        .bind(at_s)
-        .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from)?
-        .rows_affected();
-        if inserted == 0 {
-            return Ok(Received::Duplicate);
-        }
+        let got = Self::take_in(&mut tx, &envelope, at_s, apply).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(got)
+    }
 
-        // The record's last seq moved from seq - 1 to seq, or nothing changed.
+    /// Takes in many received messages in ONE transaction (a consumer's batch): each is
+    /// judged and applied as [`Store::receive`] does, so one that is out of order or fails to
+    /// apply leaves no trace while the others are kept. A message that came before an earlier
+    /// one of its record in the same batch is tried again once that one is applied. One
+    /// commit for the batch is what makes a busy inbox fast (one fsync, not one a message);
+    /// the caller acknowledges only after it.
+    ///
+    /// Judging writes nothing for a message out of order or a duplicate, so the batch runs
+    /// first without savepoints; only if some `apply` fails is it all rolled back and run
+    /// again with each message in a savepoint of its own (the failure's writes undone, the
+    /// rest kept).
+    ///
+    /// The outer error is the transaction's (beginning or committing it): then nothing of
+    /// the batch is kept and none of it may be acknowledged. Otherwise one outcome per
+    /// message, in the order given.
+    pub async fn receive_batch<E, F>(
+        &self,
+        batch: &[&[u8]],
+        registry: &Registry,
+        at_s: i64,
+        apply: F,
+    ) -> std::result::Result<Vec<std::result::Result<Received, E>>, E>
+    where
+        E: From<StoreError> + Send,
+        F: for<'t> Fn(&'t mut LinkTx, &'t Envelope) -> Applying<'t, E> + Send + Sync,
+    {
+        if let Some(out) = self
+            .receive_batch_once(batch, registry, at_s, &apply, false)
+            .await?
+        {
+            return Ok(out);
+        }
+        let guarded = self
+            .receive_batch_once(batch, registry, at_s, &apply, true)
+            .await?;
+        Ok(guarded.unwrap_or_default())
+    }
+
+    /// One run of [`Store::receive_batch`]; unguarded, `None` (nothing kept) when an apply
+    /// failed.
+    async fn receive_batch_once<E, F>(
+        &self,
+        batch: &[&[u8]],
+        registry: &Registry,
+        at_s: i64,
+        apply: &F,
+        guarded: bool,
+    ) -> std::result::Result<Option<Vec<std::result::Result<Received, E>>>, E>
+    where
+        E: From<StoreError> + Send,
+        F: for<'t> Fn(&'t mut LinkTx, &'t Envelope) -> Applying<'t, E> + Send + Sync,
+    {
+        let savepoint = |sql: &'static str| sqlx::query(sql);
+        let mut tx = self.pool.begin().await.map_err(StoreError::from)?;
+        let mut out: Vec<Option<std::result::Result<Received, E>>> = Vec::new();
+        let mut admitted: Vec<(usize, Envelope)> = Vec::new();
+        for (i, bytes) in batch.iter().enumerate() {
+            match self
+                .admit_message(bytes, registry, at_s, Some(&mut tx))
+                .await?
+            {
+                Ok(e) => {
+                    admitted.push((i, e));
+                    out.push(None);
+                }
+                Err(refusal) => out.push(Some(Ok(Received::Refused(refusal)))),
+            }
+        }
+        // Passes until no message is applied: the ones out of order wait for a predecessor
+        // that may be later in the batch.
+        loop {
+            let mut progress = false;
+            let mut waiting = Vec::new();
+            for (i, envelope) in admitted {
+                if guarded {
+                    savepoint("SAVEPOINT link_msg")
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(StoreError::from)?;
+                }
+                let got = Self::take_in(&mut tx, &envelope, at_s, apply).await;
+                if guarded {
+                    if got.is_err() {
+                        savepoint("ROLLBACK TO SAVEPOINT link_msg")
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(StoreError::from)?;
+                    }
+                    savepoint("RELEASE SAVEPOINT link_msg")
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(StoreError::from)?;
+                } else if got.is_err() {
+                    // Dropping the transaction undoes the batch; it runs again guarded.
+                    return Ok(None);
+                }
+                match got {
+                    Ok(Received::OutOfOrder) => {
+                        out[i] = Some(Ok(Received::OutOfOrder));
+                        waiting.push((i, envelope));
+                    }
+                    got => {
+                        progress |= matches!(got, Ok(Received::Applied));
+                        out[i] = Some(got);
+                    }
+                }
+            }
+            if !progress || waiting.is_empty() {
+                break;
+            }
+            admitted = waiting;
+        }
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(Some(
+            out.into_iter()
+                .map(|o| o.unwrap_or(Ok(Received::OutOfOrder)))
+                .collect(),
+        ))
+    }
+
+    /// Parses and admits a message; a refusal is recorded (in `tx` when given, so a batch's
+    /// refusals commit with it) and returned.
+    async fn admit_message(
+        &self,
+        bytes: &[u8],
+        registry: &Registry,
+        at_s: i64,
+        tx: Option<&mut LinkTx>,
+    ) -> Result<std::result::Result<Envelope, Refusal>> {
+        let refusal = match Envelope::from_bytes(bytes) {
+            Ok(envelope) => match registry.admit(&envelope) {
+                Ok(()) => return Ok(Ok(envelope)),
+                Err(refusal) => refusal,
+            },
+            Err(why) => Refusal::Malformed(why.to_string()),
+        };
+        let q =
+            sqlx::query("INSERT INTO link_refusals (envelope, reason, at_s) VALUES ($1, $2, $3)")
+                .bind(String::from_utf8_lossy(bytes).into_owned())
+                .bind(refusal.reason())
+                .bind(at_s);
+        match tx {
+            Some(tx) => q.execute(&mut **tx).await?,
+            None => q.execute(&self.pool).await?,
+        };
+        Ok(Err(refusal))
+    }
+
+    /// One admitted message in the receiving transaction: its record's seq moved, its id
+    /// recorded, `apply` run. Out of order or a duplicate, nothing is written.
+    async fn take_in<E, F>(
+        tx: &mut LinkTx,
+        envelope: &Envelope,
+        at_s: i64,
+        apply: F,
+    ) -> std::result::Result<Received, E>
+    where
+        E: From<StoreError> + Send,
+        F: for<'t> FnOnce(&'t mut LinkTx, &'t Envelope) -> Applying<'t, E> + Send,
+    {
+        // The record's last seq moved from seq - 1 to seq, or nothing changed. Its row lock
+        // orders concurrent deliveries on PostgreSQL: a second delivery of the same message
+        // waits here until the first commits, then finds the seq moved.
         let moved = match envelope.seq {
             1 => sqlx::query(
                 "INSERT INTO link_seqs (direction, peer, record_key, last_seq)
@@ -304,10 +531,24 @@ impl Store {
             .bind(envelope.seq)
             .bind(envelope.seq - 1),
         }
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await
         .map_err(StoreError::from)?
         .rows_affected();
+
+        let inbox = |outcome: &'static str| {
+            sqlx::query(
+                "INSERT INTO link_inbox (id, from_locality, kind, record_key, seq, received_at_s, outcome)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(envelope.id.clone())
+            .bind(envelope.from.as_str().to_owned())
+            .bind(envelope.kind.as_str())
+            .bind(envelope.record.clone())
+            .bind(envelope.seq)
+            .bind(at_s)
+            .bind(outcome)
+        };
 
         if moved == 0 {
             let last: i64 = sqlx::query(
@@ -316,7 +557,7 @@ impl Store {
             )
             .bind(envelope.from.as_str())
             .bind(&envelope.record)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await
             .map_err(StoreError::from)?
             .map(|r| r.try_get(0))
@@ -324,20 +565,30 @@ impl Store {
             .map_err(StoreError::from)?
             .unwrap_or(0);
             if envelope.seq > last {
-                // Dropping the transaction takes back the inbox row too.
                 return Ok(Received::OutOfOrder);
             }
-            sqlx::query("UPDATE link_inbox SET outcome = 'stale' WHERE id = $1")
-                .bind(&envelope.id)
-                .execute(&mut *tx)
+            // This id again, or another message of a seq already applied (kept as stale, so
+            // its own repeat is a duplicate).
+            let kept = inbox("stale")
+                .execute(&mut **tx)
                 .await
-                .map_err(StoreError::from)?;
-            tx.commit().await.map_err(StoreError::from)?;
-            return Ok(Received::Stale);
+                .map_err(StoreError::from)?
+                .rows_affected();
+            return Ok(match kept {
+                0 => Received::Duplicate,
+                _ => Received::Stale,
+            });
         }
-
-        apply(&mut tx, &envelope).await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        let kept = inbox("applied")
+            .execute(&mut **tx)
+            .await
+            .map_err(StoreError::from)?
+            .rows_affected();
+        if kept == 0 {
+            // The seq moved, yet the id was taken in before: the two tables disagree.
+            return Err(corrupt("link_inbox holds an id whose seq was not applied").into());
+        }
+        apply(tx, envelope).await?;
         Ok(Received::Applied)
     }
 
@@ -374,17 +625,6 @@ impl Store {
     pub async fn rollback_to_mark_in(&self, tx: &mut LinkTx) -> Result<()> {
         sqlx::query("ROLLBACK TO SAVEPOINT link_apply")
             .execute(&mut **tx)
-            .await?;
-        Ok(())
-    }
-
-    /// Records a refused message as it came.
-    async fn refuse(&self, bytes: &[u8], refusal: &Refusal, at_s: i64) -> Result<()> {
-        sqlx::query("INSERT INTO link_refusals (envelope, reason, at_s) VALUES ($1, $2, $3)")
-            .bind(String::from_utf8_lossy(bytes).into_owned())
-            .bind(refusal.reason())
-            .bind(at_s)
-            .execute(&self.pool)
             .await?;
         Ok(())
     }

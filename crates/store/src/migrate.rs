@@ -281,6 +281,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0040_gift_links.sql"),
         then: None,
     },
+    Migration {
+        version: 42,
+        name: "national",
+        sqlite: include_str!("../migrations/sqlite/0042_national.sql"),
+        postgres: include_str!("../migrations/postgres/0042_national.sql"),
+        then: None,
+    },
 ];
 
 const REFDATA_KEY: &str = "units_fingerprint";

@@ -198,6 +198,7 @@ pub(crate) fn routes() -> Routes {
         .get("/risk-levels", SignedIn, api::risk::list)
         .post("/risk-levels/publish", Can(SetPolicy), api::risk::publish)
         .get("/risk-levels/history", SignedIn, api::risk::history)
+        .get("/national", Can(SetPolicy), api::national::national)
         .get("/forecast", SignedIn, api::forecast::get)
         .get("/policies/overrides", SignedIn, api::policies::list)
         .post("/policies/overrides", Can(SetPolicy), api::policies::create)

@@ -96,6 +96,7 @@ use crate::api;
         api::aid::list_zones,
         api::aid::create_round,
         api::aid::give_package,
+        api::national::national,
         api::aid::list_needs,
         api::aid::post_need,
         api::aid::match_needs,

@@ -20,20 +20,20 @@ use tokio::sync::Notify;
 
 use crate::NOW;
 
-fn code(s: &str) -> LocalityCode {
+pub(crate) fn code(s: &str) -> LocalityCode {
     LocalityCode::parse(s).unwrap()
 }
 
-fn wall_s() -> i64 {
+pub(crate) fn wall_s() -> i64 {
     app::clock::WallClock::now_s()
 }
 
 /// When each envelope was applied, by id (the latency's end).
-type AppliedAt = Arc<Mutex<HashMap<String, Instant>>>;
+pub(crate) type AppliedAt = Arc<Mutex<HashMap<String, Instant>>>;
 
 /// The test's handler: appends the message's seq to `meta.got:RECORD` in the receiving
 /// transaction, so exactly once and the order are read back from the database.
-fn recording(applied_at: AppliedAt) -> Dispatch {
+pub(crate) fn recording(applied_at: AppliedAt) -> Dispatch {
     dispatcher(move |tx, env| {
         let applied_at = applied_at.clone();
         Box::pin(async move {
@@ -56,23 +56,23 @@ fn recording(applied_at: AppliedAt) -> Dispatch {
 }
 
 /// One side: its database, key, bus and (when running) runtime.
-struct Locality {
-    db: TestDb,
-    me: LocalityCode,
-    key: KeyPair,
-    wake: Arc<Notify>,
-    applied_at: AppliedAt,
+pub(crate) struct Locality {
+    pub(crate) db: TestDb,
+    pub(crate) me: LocalityCode,
+    pub(crate) key: KeyPair,
+    pub(crate) wake: Arc<Notify>,
+    pub(crate) applied_at: AppliedAt,
     runtime: Option<LinkRuntime>,
     /// Counts of runtimes already shut down, added up.
     before: LinkCounts,
 }
 
 impl Locality {
-    fn store(&self) -> &Store {
+    pub(crate) fn store(&self) -> &Store {
         &self.db.store
     }
 
-    async fn start(&mut self, cluster: &Cluster) {
+    pub(crate) async fn start(&mut self, cluster: &Cluster) {
         assert!(self.runtime.is_none());
         let bus = Arc::new(cluster.bus(self.me.as_str()).await.expect("bus"));
         let registry = self.store().link_registry(self.me.clone()).await.unwrap();
@@ -87,7 +87,7 @@ impl Locality {
         ));
     }
 
-    async fn stop(&mut self) {
+    pub(crate) async fn stop(&mut self) {
         if let Some(r) = self.runtime.take() {
             let c = r.metrics();
             r.shutdown(Duration::from_secs(10)).await;
@@ -153,7 +153,7 @@ async fn locality(db: TestDb, me: &str) -> Locality {
 
 /// Hà Nội and HCMC, each with the other in its registry. Hà Nội may send HCMC referrals only;
 /// HCMC may send Hà Nội anything.
-async fn pair(a: TestDb, b: TestDb) -> (Locality, Locality) {
+pub(crate) async fn pair(a: TestDb, b: TestDb) -> (Locality, Locality) {
     let (hn, hcm) = (locality(a, "01").await, locality(b, "79").await);
     hcm.store()
         .put_link_locality(
@@ -183,7 +183,7 @@ async fn pair(a: TestDb, b: TestDb) -> (Locality, Locality) {
 }
 
 /// A pair on SQLite, then one on PostgreSQL when configured.
-async fn pairs() -> Vec<(&'static str, TestDb, TestDb)> {
+pub(crate) async fn pairs() -> Vec<(&'static str, TestDb, TestDb)> {
     let mut out = vec![(
         "sqlite",
         store::testing::sqlite().await,
@@ -198,7 +198,7 @@ async fn pairs() -> Vec<(&'static str, TestDb, TestDb)> {
     out
 }
 
-async fn cluster() -> Option<Cluster> {
+pub(crate) async fn cluster() -> Option<Cluster> {
     let bin = nats_bin()?;
     Some(
         Cluster::start(&bin, 3, &["01", "79"])
@@ -208,7 +208,7 @@ async fn cluster() -> Option<Cluster> {
 }
 
 /// Waits until `done` holds, for at most `limit`; panics with `what` otherwise.
-async fn wait_until(limit: Duration, what: &str, mut done: impl FnMut() -> bool) {
+pub(crate) async fn wait_until(limit: Duration, what: &str, mut done: impl FnMut() -> bool) {
     let start = Instant::now();
     while !done() {
         assert!(start.elapsed() < limit, "timed out waiting for {what}");
@@ -217,7 +217,7 @@ async fn wait_until(limit: Duration, what: &str, mut done: impl FnMut() -> bool)
 }
 
 /// Every record of the `n` messages over `records` got its seqs once each, in order.
-async fn assert_all_in_order(store: &Store, n: usize, records: usize) {
+pub(crate) async fn assert_all_in_order(store: &Store, n: usize, records: usize) {
     for r in 0..records {
         let per = (0..n).filter(|i| i % records == r).count();
         let want: Vec<String> = (1..=per).map(|s| s.to_string()).collect();
@@ -524,86 +524,6 @@ async fn a_row_the_server_refuses_does_not_hold_the_others_back() {
     assert_all_in_order(hcm.store(), 300, 10).await;
     hn.stop().await;
     hcm.stop().await;
-}
-
-/// The path's throughput and latency (Hà Nội's commit → applied in HCMC) for 10,000 messages
-/// over 1,000 records, printed for docs/BENCHMARKS.md. Run on purpose:
-/// `cargo nextest run -p app --run-ignored only -E 'test(/link_bench/)' --no-capture`.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore]
-async fn link_bench_ten_thousand_messages() {
-    let Some(cluster) = cluster().await else {
-        return;
-    };
-    const N: usize = 10_000;
-    for (db, a, b) in pairs().await {
-        let (mut hn, mut hcm) = pair(a, b).await;
-        hn.start(&cluster).await;
-        hcm.start(&cluster).await;
-        let start = Instant::now();
-        let mut committed = HashMap::with_capacity(N);
-        for n in 0..N {
-            let id = hn.send(&hcm.me, Kind::Referral, n, 1000).await;
-            committed.insert(id, Instant::now());
-        }
-        let enqueued = start.elapsed();
-        wait_until(Duration::from_secs(600), "10,000 applied", || {
-            hcm.counts().applied >= N as u64
-        })
-        .await;
-        let applied = hcm.applied_at.lock().unwrap().clone();
-        let last = applied.values().max().copied().unwrap();
-        let total = last - start;
-        let mut lat: Vec<Duration> = committed
-            .iter()
-            .map(|(id, at)| applied[id].saturating_duration_since(*at))
-            .collect();
-        lat.sort();
-        let p = |q: f64| lat[((lat.len() as f64 * q) as usize).min(lat.len() - 1)];
-        println!(
-            "link bench {db}: {N} messages, 1,000 records; enqueued in {:.2} s ({:.0}/s); all applied in {:.2} s: {:.0} messages/s end to end; commit→applied p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; out of order {}",
-            enqueued.as_secs_f64(),
-            N as f64 / enqueued.as_secs_f64(),
-            total.as_secs_f64(),
-            N as f64 / total.as_secs_f64(),
-            p(0.5).as_secs_f64() * 1e3,
-            p(0.99).as_secs_f64() * 1e3,
-            lat[lat.len() - 1].as_secs_f64() * 1e3,
-            hcm.counts().out_of_order,
-        );
-        assert_all_in_order(hcm.store(), N, 1000).await;
-
-        // Paced below what the path carries: the latency of the path itself, not of a queue.
-        const PACED: usize = 2_000;
-        const RATE: f64 = 200.0;
-        let mut committed = HashMap::with_capacity(PACED);
-        let start = Instant::now();
-        for n in 0..PACED {
-            let due = start + Duration::from_secs_f64(n as f64 / RATE);
-            tokio::time::sleep_until(due.into()).await;
-            let id = hn.send(&hcm.me, Kind::Referral, N + n, 1000).await;
-            committed.insert(id, Instant::now());
-        }
-        wait_until(Duration::from_secs(120), "the paced ones applied", || {
-            hcm.counts().applied >= (N + PACED) as u64
-        })
-        .await;
-        let applied = hcm.applied_at.lock().unwrap().clone();
-        let mut lat: Vec<Duration> = committed
-            .iter()
-            .map(|(id, at)| applied[id].saturating_duration_since(*at))
-            .collect();
-        lat.sort();
-        let p = |q: f64| lat[((lat.len() as f64 * q) as usize).min(lat.len() - 1)];
-        println!(
-            "link bench {db}: {PACED} messages paced at {RATE}/s: commit→applied p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
-            p(0.5).as_secs_f64() * 1e3,
-            p(0.99).as_secs_f64() * 1e3,
-            lat[lat.len() - 1].as_secs_f64() * 1e3,
-        );
-        hn.stop().await;
-        hcm.stop().await;
-    }
 }
 
 // The application's dispatcher, without NATS: a kind with no handler yet is set aside —

@@ -5,7 +5,7 @@
 use link::registry::{Peer, Refusal, Registry};
 use link::{sign, Envelope, KeyPair, Kind, LocalityCode};
 use serde_json::json;
-use store::{both_databases, LinkTx, Received, Store, StoreError};
+use store::{both_databases, LinkTx, OutMessage, Received, Store, StoreError};
 
 use crate::NOW;
 
@@ -140,6 +140,62 @@ async fn seqs_count_per_peer_and_record(store: Store) {
     assert!(matches!(bad, Err(StoreError::Invalid(_))), "{bad:?}");
 }
 
+/// Many messages in one call: each record numbered on from its last seq, in the order given,
+/// more records than one statement holds; signed and in the outbox as one at a time would be.
+async fn many_messages_are_numbered_as_one_at_a_time(store: Store) {
+    let key = KeyPair::generate();
+    let (hn, hcm, vt) = (code("01"), code("79"), code("LA-VT"));
+    store
+        .enqueue(&hn, &hcm, Kind::Referral, "r:a", json!(null), NOW, &key)
+        .await
+        .unwrap();
+    let mut messages: Vec<OutMessage> = [
+        (&hcm, "r:a"),
+        (&hcm, "r:b"),
+        (&hcm, "r:a"),
+        (&vt, "r:a"),
+        (&hcm, "r:a"),
+    ]
+    .into_iter()
+    .map(|(to, record)| OutMessage {
+        to: to.clone(),
+        kind: Kind::Referral,
+        record: record.into(),
+        body: json!({"to": to.as_str()}),
+    })
+    .collect();
+    // Beyond one statement's rows: 700 more records, one message each.
+    messages.extend((0..700).map(|n| OutMessage {
+        to: hcm.clone(),
+        kind: Kind::Referral,
+        record: format!("r:{n}"),
+        body: json!(n),
+    }));
+    let mut tx = store.begin_transaction().await.unwrap();
+    let sent = store
+        .enqueue_many_in(&mut tx, &hn, messages, NOW, &key)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let seqs: Vec<i64> = sent.iter().take(5).map(|e| e.seq).collect();
+    assert_eq!(seqs, [2, 1, 3, 1, 4]);
+    assert!(sent[5..].iter().all(|e| e.seq == 1));
+    assert!(sent.iter().all(|e| sign::verify(e, &key.public()).is_ok()));
+    let unsent = store.unsent(10_000).await.unwrap();
+    assert_eq!(unsent.len(), 706);
+    let stored: std::collections::HashMap<String, Vec<u8>> =
+        unsent.into_iter().map(|(id, _, b)| (id, b)).collect();
+    for e in &sent {
+        assert_eq!(stored[&e.id], e.to_bytes(), "{}", e.record);
+    }
+    // The next one-at-a-time message of r:a follows on.
+    let next = store
+        .enqueue(&hn, &hcm, Kind::Referral, "r:a", json!(null), NOW, &key)
+        .await
+        .unwrap();
+    assert_eq!(next.seq, 5);
+}
+
 /// Hà Nội's key and a registry in HCMC that knows Hà Nội for referrals.
 async fn hcmc_hears_hanoi(store: &Store) -> (KeyPair, Registry) {
     let key = KeyPair::generate();
@@ -169,21 +225,22 @@ fn message(key: &KeyPair, kind: Kind, record: &str, seq: i64, body: serde_json::
 /// Receives, applying by writing the body's `n` under the record's meta key.
 async fn receive(store: &Store, registry: &Registry, bytes: &[u8]) -> Received {
     store
-        .receive::<StoreError, _>(bytes, registry, NOW, |tx, e| {
-            Box::pin(async move {
-                sqlx::query(
-                    "INSERT INTO meta (key, value) VALUES ($1, $2)
-                     ON CONFLICT (key) DO UPDATE SET value = meta.value || ',' || excluded.value",
-                )
-                .bind(&e.record)
-                .bind(e.body["n"].to_string())
-                .execute(&mut **tx)
-                .await?;
-                Ok(())
-            })
-        })
+        .receive::<StoreError, _>(bytes, registry, NOW, |tx, e| Box::pin(write_n(tx, e)))
         .await
         .unwrap()
+}
+
+/// The tests' apply: appends the body's `n` to the record's meta key.
+async fn write_n(tx: &mut LinkTx, e: &Envelope) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO meta (key, value) VALUES ($1, $2)
+         ON CONFLICT (key) DO UPDATE SET value = meta.value || ',' || excluded.value",
+    )
+    .bind(&e.record)
+    .bind(e.body["n"].to_string())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 async fn applied(store: &Store, record: &str) -> Option<String> {
@@ -413,7 +470,93 @@ async fn concurrent_deliveries_apply_once_in_order(store: Store) {
     assert_eq!(applied(&store, r).await.as_deref(), Some("1,2,3,4,5,6"));
 }
 
+/// A consumer's batch in one transaction: each message judged as alone, in its own savepoint.
+/// Here: a record's seq 2 before its seq 1 (both applied, in order), a repeat in the same
+/// batch (a duplicate), a stale one, a forgery (refused, recorded), one whose apply fails
+/// (nothing of it kept, the others kept), one whose predecessor never came (out of order,
+/// nothing kept).
+async fn a_batch_is_judged_message_by_message_in_one_transaction(store: Store) {
+    let (key, registry) = hcmc_hears_hanoi(&store).await;
+    let a = "contact:01:1";
+    let old = message(&key, Kind::Referral, "contact:01:9", 1, json!({"n": 9}));
+    assert_eq!(receive(&store, &registry, &old).await, Received::Applied);
+    let forger = KeyPair::generate();
+    let batch: Vec<Vec<u8>> = vec![
+        message(&key, Kind::Referral, a, 2, json!({"n": 2})),
+        message(&key, Kind::Referral, a, 1, json!({"n": 1})),
+        message(&key, Kind::Referral, "contact:01:2", 1, json!({"n": 1})),
+        message(
+            &key,
+            Kind::Referral,
+            "contact:01:3",
+            1,
+            json!({"n": "fail"}),
+        ),
+        message(&forger, Kind::Referral, "contact:01:4", 1, json!({"n": 1})),
+        message(&key, Kind::Referral, "contact:01:5", 2, json!({"n": 2})),
+        // The same id again and the record 9's first message sent twice (a new id).
+        Vec::new(),
+        message(&key, Kind::Referral, "contact:01:9", 1, json!({"n": 9})),
+    ];
+    let mut batch = batch;
+    batch[6] = batch[2].clone();
+    let refs: Vec<&[u8]> = batch.iter().map(|b| b.as_slice()).collect();
+    let got = store
+        .receive_batch::<StoreError, _>(&refs, &registry, NOW, |tx, e| {
+            Box::pin(async move {
+                write_n(tx, e).await?;
+                if e.body["n"] == "fail" {
+                    return Err(StoreError::Corrupt("the apply failed".into()));
+                }
+                Ok(())
+            })
+        })
+        .await
+        .unwrap();
+    let kinds: Vec<String> = got
+        .iter()
+        .map(|o| match o {
+            Ok(Received::Refused(_)) => "refused".to_string(),
+            Ok(r) => format!("{r:?}"),
+            Err(_) => "failed".to_string(),
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "Applied",
+            "Applied",
+            "Applied",
+            "failed",
+            "refused",
+            "OutOfOrder",
+            "Duplicate",
+            "Stale"
+        ]
+    );
+    assert_eq!(applied(&store, a).await.as_deref(), Some("1,2"));
+    assert_eq!(applied(&store, "contact:01:2").await.as_deref(), Some("1"));
+    assert_eq!(applied(&store, "contact:01:3").await, None);
+    assert_eq!(applied(&store, "contact:01:5").await, None);
+    // 9's first, a's two, 2's, and the stale repeat of 9 (its id kept): not 3's, not 5's.
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM link_inbox").await, 5);
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM link_refusals").await, 1);
+    // What failed or came too early comes again and is taken alone.
+    let again = message(&key, Kind::Referral, "contact:01:5", 1, json!({"n": 1}));
+    assert_eq!(receive(&store, &registry, &again).await, Received::Applied);
+    assert_eq!(
+        receive(&store, &registry, &batch[5]).await,
+        Received::Applied
+    );
+    assert_eq!(
+        applied(&store, "contact:01:5").await.as_deref(),
+        Some("1,2")
+    );
+}
+
 both_databases!(
+    many_messages_are_numbered_as_one_at_a_time,
+    a_batch_is_judged_message_by_message_in_one_transaction,
     concurrent_enqueues_number_a_record_once_each,
     concurrent_deliveries_apply_once_in_order,
     a_message_is_kept_or_dropped_with_its_change,

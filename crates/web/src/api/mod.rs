@@ -16,6 +16,7 @@ pub mod followup;
 pub mod forecast;
 pub mod health;
 pub mod imports;
+pub mod national;
 pub mod persons;
 pub mod policies;
 pub mod risk;

@@ -16,8 +16,10 @@ macro_rules! ftl {
             include_str!(concat!("../../locales/en/", $name, ".ftl")))),*]
     };
 }
-const FILES: &[(&str, &str, &str)] =
-    ftl!["main", "care", "aid", "export", "persons", "capacity", "places", "report", "imports"];
+const FILES: &[(&str, &str, &str)] = ftl![
+    "main", "care", "aid", "export", "persons", "capacity", "places", "report", "imports",
+    "national"
+];
 
 fn build(
     lang: &str,

@@ -25,6 +25,7 @@ pub(crate) mod map;
 mod map_svg;
 mod moves;
 mod national;
+mod national_view;
 mod person_entry;
 mod person_review;
 mod persons;
@@ -53,6 +54,7 @@ pub fn routes() -> Routes {
         .get("/", SignedIn, dashboard::dashboard)
         .get("/reports/daily", SignedIn, report::daily)
         .get("/reports/daily.xlsx", SignedIn, report::daily_xlsx)
+        .get("/national", Can(SetPolicy), national_view::page)
         .get("/login", Public, auth::login_form)
         .post("/login", Public, auth::login)
         .post("/logout", Public, auth::logout)

@@ -29,6 +29,7 @@ mod import_contacts;
 mod import_kinds;
 mod import_places;
 mod imports;
+mod national;
 mod path_ids;
 mod person_entry;
 mod persons;

@@ -1,0 +1,11 @@
+-- The national view (issue #17, "What travels" 5): the latest figures each linked locality
+-- published (its `figures` messages, app::national::FiguresBody as JSON), one row per
+-- locality; a later day replaces an earlier one, never the reverse.
+-- SQLite dialect; keep in step with ../postgres/0042_national.sql.
+CREATE TABLE linked_figures (
+    locality      TEXT NOT NULL PRIMARY KEY,
+    -- YYYY-MM-DD: the day the figures are of (text compares as dates).
+    day           TEXT NOT NULL,
+    body          TEXT NOT NULL,
+    received_at_s INTEGER NOT NULL
+);

@@ -1,0 +1,19 @@
+# The national view: the figures linked localities sent (issue #17).
+national-title = National situation
+national-intro = The latest figures each linked locality published: new cases, under treatment, deaths, free beds by tier, published risk levels and open needs.
+national-none = No locality's figures received yet.
+national-locality = Locality
+national-day = Figures of
+national-new = New F0
+national-active = Under treatment
+national-deaths = Deaths
+national-beds-free-1 = Free tier-1 beds
+national-beds-free-2 = Free tier-2 beds
+national-beds-free-3 = Free tier-3 beds
+national-beds-free-0 = Free F1 quarantine places
+national-level = Communes at level { $level }
+national-needs = Open needs
+national-total = Total
+national-map = Highest published risk level of the linked localities
+national-map-tip = { $unit }: level { $level }
+national-received = { $unit }: received at { $time }

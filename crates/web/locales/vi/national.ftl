@@ -1,0 +1,19 @@
+# Toàn quốc: số liệu các địa phương liên kết đã gửi (issue #17).
+national-title = Tình hình dịch toàn quốc
+national-intro = Số liệu mới nhất mỗi địa phương liên kết đã công bố: ca mới, đang điều trị, tử vong, giường trống theo tầng, cấp độ dịch đã công bố và nhu cầu hỗ trợ.
+national-none = Chưa nhận được số liệu của địa phương nào.
+national-locality = Địa phương
+national-day = Ngày số liệu
+national-new = F0 mới
+national-active = Đang điều trị
+national-deaths = Tử vong
+national-beds-free-1 = Giường trống tầng 1
+national-beds-free-2 = Giường trống tầng 2
+national-beds-free-3 = Giường trống tầng 3
+national-beds-free-0 = Chỗ cách ly F1 trống
+national-level = Xã cấp { $level }
+national-needs = Nhu cầu đang mở
+national-total = Tổng cộng
+national-map = Cấp độ dịch cao nhất đã công bố của các địa phương liên kết
+national-map-tip = { $unit }: cấp { $level }
+national-received = { $unit }: nhận lúc { $time }
