@@ -21,6 +21,7 @@ pub mod contact_index;
 pub mod fhir_in;
 pub mod followup;
 pub mod forecast;
+pub mod gift;
 pub mod handover;
 pub mod import;
 pub mod input;

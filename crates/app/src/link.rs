@@ -188,13 +188,16 @@ macro_rules! handled {
 /// Each kind's handler. A kind whose handler is not built yet is set aside (recorded and
 /// acknowledged), never left to be redelivered forever.
 pub async fn dispatch(app: &App, tx: &mut LinkTx, env: &Envelope) -> Result<Handled, LinkError> {
-    use crate::{handover, national, referral};
+    use crate::{gift, handover, national, referral};
     match env.kind {
         Kind::Referral | Kind::ReferralStatus => {
             handled!(app, tx, env, referral::apply_referral_message(app, tx, env))
         }
         Kind::Handover | Kind::HandoverAnswer => {
             handled!(app, tx, env, handover::apply_handover_message(app, tx, env))
+        }
+        Kind::Gift | Kind::GiftReceipt | Kind::Need => {
+            handled!(app, tx, env, gift::apply_gift_message(app, tx, env))
         }
         Kind::Figures => handled!(app, tx, env, national::apply_figures_message(app, tx, env)),
         kind => {

@@ -166,7 +166,13 @@ pub async fn figures_of(app: &App, day: NaiveDate) -> Result<FiguresBody, StoreE
     let beds = store
         .beds_by_unit(&everything, structure, UnitLevel::Province, at_s)
         .await?;
-    let needs = store.open_needs(None).await?;
+    // Our own needs only: a linked locality's need seen here is that locality's to publish.
+    let needs: Vec<_> = store
+        .open_needs(None)
+        .await?
+        .into_iter()
+        .filter(|n| n.from_locality.is_none())
+        .collect();
 
     let mut levels = PublishedLevels::default();
     if let Some((week, units)) = published {

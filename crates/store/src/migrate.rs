@@ -275,6 +275,13 @@ const MIGRATIONS: &[Migration] = &[
         then: None,
     },
     Migration {
+        version: 40,
+        name: "gift_links",
+        sqlite: include_str!("../migrations/sqlite/0040_gift_links.sql"),
+        postgres: include_str!("../migrations/postgres/0040_gift_links.sql"),
+        then: None,
+    },
+    Migration {
         version: 41,
         name: "handovers",
         sqlite: include_str!("../migrations/sqlite/0041_handovers.sql"),

@@ -17,6 +17,7 @@ mod import_places;
 mod infectious;
 mod link;
 mod link_bench;
+mod link_gift;
 mod national;
 mod persons;
 mod quarantine;

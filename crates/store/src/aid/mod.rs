@@ -13,11 +13,12 @@ pub use cooperation::{
     NewAgreement, NewCampaign,
 };
 pub use ledger::{
-    AidFilter, AidTotals, Donation, DonationDetail, Flow, GoodsRow, NewDonation, NewOrg, Party,
-    PartyRef, PartySel, Receipt, StatusStep, GOODS_LINES_MAX,
+    path_has, Advance, AidFilter, AidTotals, Donation, DonationDetail, Flow, GoodsRow,
+    IncomingGift, LinkedGift, NewDonation, NewOrg, Party, PartyRef, PartySel, PreparedDonation,
+    Receipt, RemoteParty, RemoteReceipt, StatusStep, GOODS_LINES_MAX,
 };
 pub use letters::LetterSent;
-pub use needs::{Need, NewNeed};
+pub use needs::{Need, NewNeed, RemoteNeed};
 pub use relief::{NewRound, NewZone, RoundProgress, ZoneProgress, ZoneUnit};
 
 use crate::audit::{self, AuditAction, AuditEntry};

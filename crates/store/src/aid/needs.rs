@@ -7,8 +7,9 @@ use sqlx::Row;
 use domain::aid::{Item, NeedSituation, NeedStatus};
 use domain::{FieldError, NeedId, Reason, UnitCode, UnitPath};
 
-use super::{audit_entry, commit_audited, STRUCTURE};
-use crate::audit::AuditAction;
+use super::{audit_entry, STRUCTURE};
+use crate::audit::{self, AuditAction};
+use crate::link::LinkTx;
 use crate::sql::{Sql, Val};
 use crate::users::Caller;
 use crate::{Result, Store, StoreError};
@@ -38,6 +39,41 @@ pub struct Need {
     pub status: NeedStatus,
     /// Set by `match_needs`.
     pub situation: Option<NeedSituation>,
+    /// The linked locality that published it (its code), when it was not posted here.
+    pub from_locality: Option<String>,
+}
+
+/// A need as a linked locality's message tells it.
+#[derive(Debug, Clone)]
+pub struct RemoteNeed {
+    pub unit_code: String,
+    pub item: &'static Item,
+    pub quantity: i64,
+    pub by_date: NaiveDate,
+    pub note: Option<String>,
+    pub status: NeedStatus,
+}
+
+const NEED_COLUMNS: &str =
+    "id, unit_code, unit_name, item, quantity, unit, by_date, note, status, link_from";
+
+fn need_from_row(r: &sqlx::any::AnyRow) -> Result<Need> {
+    let status: String = r.try_get(8)?;
+    Ok(Need {
+        id: NeedId::new(r.try_get(0)?),
+        unit_code: r.try_get(1)?,
+        unit_name: r.try_get(2)?,
+        item: r.try_get(3)?,
+        quantity: r.try_get(4)?,
+        unit: r.try_get(5)?,
+        by_date: r.try_get(6)?,
+        note: r.try_get(7)?,
+        status: status
+            .parse()
+            .map_err(|_| StoreError::Corrupt("aid_needs.status".into()))?,
+        situation: None,
+        from_locality: r.try_get(9)?,
+    })
 }
 
 fn invalid(field: &str, reason: Reason) -> StoreError {
@@ -47,11 +83,25 @@ fn invalid(field: &str, reason: Reason) -> StoreError {
 impl Store {
     /// Posts a need of a locality in the caller's jurisdiction.
     pub async fn post_need(&self, caller: &Caller, new: &NewNeed, now_s: i64) -> Result<NeedId> {
-        let unit = self
-            .get_unit(&caller.scope, STRUCTURE, &new.unit)
-            .await?
-            .ok_or_else(|| invalid("unit", Reason::NotFound))?;
         let mut tx = self.pool.begin().await?;
+        let id = self.post_need_in(&mut tx, caller, new, now_s).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// [`Store::post_need`] in the caller's transaction (a message to linked localities is
+    /// written with it).
+    pub async fn post_need_in(
+        &self,
+        tx: &mut LinkTx,
+        caller: &Caller,
+        new: &NewNeed,
+        now_s: i64,
+    ) -> Result<NeedId> {
+        let unit = Store::unit_unscoped_on(tx, STRUCTURE, &new.unit)
+            .await?
+            .filter(|u| caller.scope.contains(STRUCTURE, &u.path))
+            .ok_or_else(|| invalid("unit", Reason::NotFound))?;
         let id: i64 = sqlx::query(
             "INSERT INTO aid_needs (structure, unit_code, unit_name, unit_path, item, quantity, unit,
                                     by_date, note, status, created_at_s, created_by)
@@ -68,13 +118,19 @@ impl Store {
         .bind(new.note.clone())
         .bind(now_s)
         .bind((caller.user.id.0 != 0).then_some(caller.user.id.0))
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?
         .try_get(0)?;
-        commit_audited(
+        audit::append(
             tx,
             self.dialect,
-            audit_entry(caller, AuditAction::Create, "aid_need", id, None),
+            [audit_entry(
+                caller,
+                AuditAction::Create,
+                "aid_need",
+                id,
+                None,
+            )],
             now_s,
         )
         .await?;
@@ -89,22 +145,55 @@ impl Store {
         status: NeedStatus,
         now_s: i64,
     ) -> Result<bool> {
-        let mut sql = Sql::new(self.dialect, "SELECT unit_path FROM aid_needs WHERE id = ");
-        sql.bind(Val::Int(id.get()));
-        let Some(row) = sql.query().fetch_optional(&self.pool).await? else {
+        let mut tx = self.pool.begin().await?;
+        let closed = self
+            .close_need_in(&mut tx, caller, id, status, now_s)
+            .await?;
+        tx.commit().await?;
+        Ok(closed)
+    }
+
+    /// [`Store::close_need`] in the caller's transaction. A need taken in from a linked
+    /// locality is closed only by its messages (false here).
+    pub async fn close_need_in(
+        &self,
+        tx: &mut LinkTx,
+        caller: &Caller,
+        id: NeedId,
+        status: NeedStatus,
+        now_s: i64,
+    ) -> Result<bool> {
+        let Some(row) = sqlx::query("SELECT unit_path, link_from FROM aid_needs WHERE id = $1")
+            .bind(id.get())
+            .fetch_optional(&mut **tx)
+            .await?
+        else {
             return Ok(false);
         };
         let path: String = row.try_get(0)?;
+        let link_from: Option<String> = row.try_get(1)?;
         let path = UnitPath::from_stored(&path)
             .ok_or_else(|| StoreError::Corrupt("aid_needs.unit_path".into()))?;
-        if !caller.scope.contains(STRUCTURE, &path) {
+        if !caller.scope.contains(STRUCTURE, &path) || link_from.is_some() {
             return Ok(false);
         }
-        let mut tx = self.pool.begin().await?;
+        self.set_need_status_in(tx, caller, id.get(), status, now_s)
+            .await?;
+        Ok(true)
+    }
+
+    async fn set_need_status_in(
+        &self,
+        tx: &mut LinkTx,
+        caller: &Caller,
+        id: i64,
+        status: NeedStatus,
+        now_s: i64,
+    ) -> Result<()> {
         sqlx::query("UPDATE aid_needs SET status = $1 WHERE id = $2")
             .bind(status.as_str())
-            .bind(id.get())
-            .execute(&mut *tx)
+            .bind(id)
+            .execute(&mut **tx)
             .await?;
         let entry = audit_entry(
             caller,
@@ -113,16 +202,112 @@ impl Store {
             id,
             Some(status.as_str().into()),
         );
-        commit_audited(tx, self.dialect, entry, now_s).await?;
-        Ok(true)
+        audit::append(tx, self.dialect, [entry], now_s).await?;
+        Ok(())
+    }
+
+    /// A need with its unit's path, read in the transaction (for a message about it).
+    pub async fn need_for_link_in(
+        &self,
+        tx: &mut LinkTx,
+        id: NeedId,
+    ) -> Result<Option<(Need, String)>> {
+        let row = sqlx::query(&format!(
+            "SELECT {NEED_COLUMNS}, unit_path FROM aid_needs WHERE id = $1"
+        ))
+        .bind(id.get())
+        .fetch_optional(&mut **tx)
+        .await?;
+        row.map(|r| Ok((need_from_row(&r)?, r.try_get("unit_path")?)))
+            .transpose()
+    }
+
+    /// Takes in a need a linked locality published (`from`, its record key `record`): the
+    /// first time recorded among the open needs, at the unit of its code if that lies in the
+    /// sender's locality (else the sender's own unit), marked with the sender; later, its
+    /// status (closing) and amounts as now sent.
+    pub async fn take_in_need_in(
+        &self,
+        tx: &mut LinkTx,
+        caller: &Caller,
+        from: &str,
+        record: &str,
+        n: &RemoteNeed,
+        now_s: i64,
+    ) -> Result<NeedId> {
+        let known = sqlx::query("SELECT id FROM aid_needs WHERE link_from = $1 AND link_ref = $2")
+            .bind(from)
+            .bind(record)
+            .fetch_optional(&mut **tx)
+            .await?;
+        if let Some(known) = known {
+            let id: i64 = known.try_get(0)?;
+            sqlx::query(
+                "UPDATE aid_needs SET item = $1, quantity = $2, unit = $3, by_date = $4,
+                     note = $5 WHERE id = $6",
+            )
+            .bind(n.item.slug)
+            .bind(n.quantity)
+            .bind(n.item.unit)
+            .bind(n.by_date.to_string())
+            .bind(n.note.clone())
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+            self.set_need_status_in(tx, caller, id, n.status, now_s)
+                .await?;
+            return Ok(NeedId::new(id));
+        }
+        let mut unit = None;
+        if let Ok(code) = UnitCode::parse(&n.unit_code) {
+            unit = Store::unit_unscoped_on(tx, STRUCTURE, &code)
+                .await?
+                .filter(|u| crate::aid::path_has(u.path.as_str(), from));
+        }
+        if unit.is_none() {
+            if let Ok(code) = UnitCode::parse(from) {
+                unit = Store::unit_unscoped_on(tx, STRUCTURE, &code).await?;
+            }
+        }
+        let unit = unit.ok_or_else(|| invalid("unit", Reason::NotFound))?;
+        let id: i64 = sqlx::query(
+            "INSERT INTO aid_needs (structure, unit_code, unit_name, unit_path, item, quantity, unit,
+                                    by_date, note, status, created_at_s, created_by, link_from,
+                                    link_ref)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, $12, $13) RETURNING id",
+        )
+        .bind(STRUCTURE.as_str())
+        .bind(unit.code.as_str())
+        .bind(&unit.name)
+        .bind(unit.path.as_str())
+        .bind(n.item.slug)
+        .bind(n.quantity)
+        .bind(n.item.unit)
+        .bind(n.by_date.to_string())
+        .bind(n.note.clone())
+        .bind(n.status.as_str())
+        .bind(now_s)
+        .bind(from)
+        .bind(record)
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get(0)?;
+        let entry = audit_entry(
+            caller,
+            AuditAction::Create,
+            "aid_need",
+            id,
+            Some(format!("published by {from} as {record}")),
+        );
+        audit::append(tx, self.dialect, [entry], now_s).await?;
+        Ok(NeedId::new(id))
     }
 
     /// Open needs, earliest deadline first, optionally of one item.
     pub async fn open_needs(&self, item: Option<&str>) -> Result<Vec<Need>> {
         let mut sql = Sql::new(
             self.dialect,
-            "SELECT id, unit_code, unit_name, item, quantity, unit, by_date, note, status
-             FROM aid_needs WHERE status = 'open'",
+            &format!("SELECT {NEED_COLUMNS} FROM aid_needs WHERE status = 'open'"),
         );
         if let Some(i) = item {
             sql.push(" AND item = ").bind(Val::Text(i.into()));
@@ -133,23 +318,7 @@ impl Store {
             .fetch_all(&self.pool)
             .await?
             .iter()
-            .map(|r| {
-                let status: String = r.try_get(8)?;
-                Ok(Need {
-                    id: NeedId::new(r.try_get(0)?),
-                    unit_code: r.try_get(1)?,
-                    unit_name: r.try_get(2)?,
-                    item: r.try_get(3)?,
-                    quantity: r.try_get(4)?,
-                    unit: r.try_get(5)?,
-                    by_date: r.try_get(6)?,
-                    note: r.try_get(7)?,
-                    status: status
-                        .parse()
-                        .map_err(|_| StoreError::Corrupt("aid_needs.status".into()))?,
-                    situation: None,
-                })
-            })
+            .map(need_from_row)
             .collect()
     }
 

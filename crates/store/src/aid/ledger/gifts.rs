@@ -5,12 +5,45 @@ use sqlx::Row;
 use domain::aid::AidStatus;
 use domain::{DonationId, FieldError, Reason, UnitPath};
 
-use super::{invalid, NewDonation, Receipt, GOODS_LINES_MAX};
-use crate::aid::{audit_entry, commit_audited, Refusal, STRUCTURE};
-use crate::audit::AuditAction;
+use super::{invalid, NewDonation, Receipt, Resolved, GOODS_LINES_MAX};
+use crate::aid::{audit_entry, Refusal, STRUCTURE};
+use crate::audit::{self, AuditAction};
+use crate::link::LinkTx;
 use crate::sql::{insert_rows, Val};
 use crate::users::Caller;
 use crate::{Result, Store, StoreError};
+
+/// A gift checked and resolved by [`Store::prepare_donation`], to be written by
+/// [`Store::insert_donation_in`].
+pub struct PreparedDonation {
+    pub(super) donor: Resolved,
+    pub(super) recipient: Resolved,
+    pub(super) new: NewDonation,
+    /// For a gift taken in from a linked locality: its code and record key.
+    pub(super) link: Option<(String, String)>,
+}
+
+impl PreparedDonation {
+    /// The recipient's stored path ("/LA/LA-VT/"): which linked locality it lies in.
+    pub fn recipient_path(&self) -> &UnitPath {
+        &self.recipient.path
+    }
+
+    /// The donor's stored path.
+    pub fn donor_path(&self) -> &UnitPath {
+        &self.donor.path
+    }
+}
+
+/// A status step checked by [`Store::prepare_advance`], to be taken by
+/// [`Store::advance_donation_in`].
+#[derive(Debug, Clone)]
+pub struct Advance {
+    pub id: DonationId,
+    pub from: AidStatus,
+    pub to: AidStatus,
+    pub receipt: Receipt,
+}
 
 impl Store {
     /// Records a gift. The caller's jurisdiction must hold the donor or the recipient.
@@ -20,6 +53,23 @@ impl Store {
         new: &NewDonation,
         now_s: i64,
     ) -> Result<DonationId> {
+        let prepared = self.prepare_donation(caller, new).await?;
+        let mut tx = self.pool.begin().await?;
+        let id = self
+            .insert_donation_in(&mut tx, caller, &prepared, now_s)
+            .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// The checks of [`Store::create_donation`] (its ends resolved, the caller's scope),
+    /// read through the pool before a transaction is opened: what
+    /// [`Store::insert_donation_in`] writes.
+    pub async fn prepare_donation(
+        &self,
+        caller: &Caller,
+        new: &NewDonation,
+    ) -> Result<PreparedDonation> {
         let mut errors = Vec::new();
         if new.goods.len() > GOODS_LINES_MAX {
             errors.push(FieldError::new("goods", Reason::TooLong));
@@ -52,15 +102,37 @@ impl Store {
         {
             return Err(invalid("donor", Reason::OutOfScope));
         }
-        let mut tx = self.pool.begin().await?;
+        Ok(PreparedDonation {
+            donor,
+            recipient,
+            new: new.clone(),
+            link: None,
+        })
+    }
+
+    /// Writes a prepared gift, its goods, its steps and the audit row in the caller's
+    /// transaction (committed with whatever else it holds: a message to a linked locality).
+    pub async fn insert_donation_in(
+        &self,
+        tx: &mut LinkTx,
+        caller: &Caller,
+        prepared: &PreparedDonation,
+        now_s: i64,
+    ) -> Result<DonationId> {
+        let (donor, recipient, new) = (&prepared.donor, &prepared.recipient, &prepared.new);
+        let (link_from, link_ref) = match &prepared.link {
+            Some((f, r)) => (Some(f.clone()), Some(r.clone())),
+            None => (None, None),
+        };
         let created_by = (caller.user.id.0 != 0).then_some(caller.user.id.0);
         let id: i64 = sqlx::query(
             "INSERT INTO aid_donations (structure, donor_kind, donor_ref, donor_name, donor_path,
                  donor_root, recipient_kind, recipient_ref, recipient_name, recipient_path,
                  recipient_root, status, money_minor, money_currency, received_money_minor,
-                 on_date, source, source_quote, note, created_at_s, created_by, updated_at_s)
+                 on_date, source, source_quote, note, created_at_s, created_by, updated_at_s,
+                 link_from, link_ref)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                     $18, $19, $20, $21, $20) RETURNING id",
+                     $18, $19, $20, $21, $20, $22, $23) RETURNING id",
         )
         .bind(STRUCTURE.as_str())
         .bind(donor.party.kind.as_str())
@@ -88,7 +160,9 @@ impl Store {
         .bind(new.note.clone())
         .bind(now_s)
         .bind(created_by)
-        .fetch_one(&mut *tx)
+        .bind(link_from)
+        .bind(link_ref)
+        .fetch_one(&mut **tx)
         .await?
         .try_get(0)?;
         let received = new.status >= AidStatus::Received;
@@ -123,7 +197,7 @@ impl Store {
             })
             .collect();
         insert_rows(
-            &mut tx,
+            tx,
             self.dialect,
             "aid_goods",
             &[
@@ -138,17 +212,23 @@ impl Store {
         )
         .await?;
         insert_rows(
-            &mut tx,
+            tx,
             self.dialect,
             "aid_status_history",
             &["donation_id", "at_s", "status", "actor", "note"],
             steps,
         )
         .await?;
-        commit_audited(
+        audit::append(
             tx,
             self.dialect,
-            audit_entry(caller, AuditAction::Create, "aid_donation", id, None),
+            [audit_entry(
+                caller,
+                AuditAction::Create,
+                "aid_donation",
+                id,
+                None,
+            )],
             now_s,
         )
         .await?;
@@ -168,6 +248,25 @@ impl Store {
         note: Option<&str>,
         now_s: i64,
     ) -> Result<Option<AidStatus>> {
+        let Some(step) = self.prepare_advance(caller, id, to, receipt).await? else {
+            return Ok(None);
+        };
+        let mut tx = self.pool.begin().await?;
+        self.advance_donation_in(&mut tx, caller, &step, note, now_s)
+            .await?;
+        tx.commit().await?;
+        Ok(Some(to))
+    }
+
+    /// The checks of [`Store::advance_donation`], read through the pool: the step
+    /// [`Store::advance_donation_in`] takes. None when the gift is not in scope.
+    pub async fn prepare_advance(
+        &self,
+        caller: &Caller,
+        id: DonationId,
+        to: AidStatus,
+        receipt: Option<&Receipt>,
+    ) -> Result<Option<Advance>> {
         let Some(detail) = self.get_donation(caller, id).await? else {
             return Ok(None);
         };
@@ -193,6 +292,11 @@ impl Store {
         if !caller.scope.contains(STRUCTURE, &side) {
             return Err(invalid("status", Reason::OutOfScope));
         }
+        // A gift taken in from a linked locality is dispatched there, by its donor: the
+        // donor's steps come only as its messages.
+        if !to.taken_by_recipient() && self.link_of(id).await?.is_some() {
+            return Err(invalid("status", Reason::OutOfScope));
+        }
         let receipt = receipt.cloned().unwrap_or_default();
         if to != AidStatus::Received && (receipt.money_minor.is_some() || !receipt.goods.is_empty())
         {
@@ -214,7 +318,30 @@ impl Store {
         if !errors.is_empty() {
             return Err(StoreError::Invalid(errors));
         }
-        let mut tx = self.pool.begin().await?;
+        Ok(Some(Advance {
+            id,
+            from: d.status,
+            to,
+            receipt,
+        }))
+    }
+
+    /// Takes a prepared step in the caller's transaction (with its history and audit rows).
+    /// `Refused(StatusStep)` when another request moved the gift first.
+    pub async fn advance_donation_in(
+        &self,
+        tx: &mut LinkTx,
+        caller: &Caller,
+        step: &Advance,
+        note: Option<&str>,
+        now_s: i64,
+    ) -> Result<()> {
+        let Advance {
+            id,
+            from,
+            to,
+            ref receipt,
+        } = *step;
         let moved = sqlx::query(
             "UPDATE aid_donations SET status = $1, updated_at_s = $2,
                  received_money_minor = CASE WHEN $1 = 'received' THEN COALESCE($3, money_minor)
@@ -225,8 +352,8 @@ impl Store {
         .bind(now_s)
         .bind(receipt.money_minor)
         .bind(id.get())
-        .bind(d.status.as_str())
-        .execute(&mut *tx)
+        .bind(from.as_str())
+        .execute(&mut **tx)
         .await?
         .rows_affected();
         if moved == 0 {
@@ -235,7 +362,7 @@ impl Store {
         if to == AidStatus::Received {
             sqlx::query("UPDATE aid_goods SET received_quantity = quantity WHERE donation_id = $1")
                 .bind(id.get())
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
             for (item, q) in &receipt.goods {
                 sqlx::query(
@@ -244,7 +371,7 @@ impl Store {
                 .bind(*q)
                 .bind(id.get())
                 .bind(item)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
             }
         }
@@ -257,21 +384,21 @@ impl Store {
         .bind(to.as_str())
         .bind(&caller.user.username)
         .bind(note.map(str::to_string))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        commit_audited(
+        audit::append(
             tx,
             self.dialect,
-            audit_entry(
+            [audit_entry(
                 caller,
                 AuditAction::Update,
                 "aid_donation",
                 id,
-                Some(format!("status {} -> {}", d.status.as_str(), to.as_str())),
-            ),
+                Some(format!("status {} -> {}", from.as_str(), to.as_str())),
+            )],
             now_s,
         )
         .await?;
-        Ok(Some(to))
+        Ok(())
     }
 }

@@ -3,6 +3,7 @@
 
 mod fx;
 mod gifts;
+mod link;
 mod parties;
 mod reads;
 mod totals;
@@ -15,6 +16,9 @@ use domain::aid::{AidStatus, GoodsLine, Money, PartyKind};
 use domain::{DonationId, FieldError, OrgId, Reason, UnitCode, UnitPath};
 
 use crate::{Result, StoreError};
+
+pub use gifts::{Advance, PreparedDonation};
+pub use link::{path_has, IncomingGift, LinkedGift, RemoteParty, RemoteReceipt};
 
 /// Goods lines per gift, and flows on the summary: bounded like every list.
 pub const GOODS_LINES_MAX: usize = 50;

@@ -43,10 +43,8 @@ pub async fn create_donation(
     ApiJson(r): ApiJson<NewDonationRequest>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     let new = app::aid::new_donation(&r.into(), today(&state)).map_err(ApiError::invalid)?;
-    let id = state
-        .store
-        .create_donation(&auth.0, &new, state.now_s())
-        .await?;
+    // Through the application: a gift to a linked locality is sent with it.
+    let id = app::gift::record_donation(&state.app, &auth.0, &new).await?;
     Ok((StatusCode::CREATED, Json(Created { id: id.get() })))
 }
 
@@ -106,18 +104,16 @@ pub async fn advance(
     let (Some(to), true) = (to, errors.is_empty()) else {
         return Err(ApiError::invalid(errors));
     };
-    let moved = state
-        .store
-        .advance_donation(
-            &auth.0,
-            id,
-            to,
-            receipt.as_ref(),
-            note.as_deref(),
-            state.now_s(),
-        )
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+    let moved = app::gift::advance_donation(
+        &state.app,
+        &auth.0,
+        id,
+        to,
+        receipt.as_ref(),
+        note.as_deref(),
+    )
+    .await?
+    .ok_or_else(ApiError::not_found)?;
     Ok(Json(StatusDto {
         status: moved.as_str().into(),
     }))

@@ -38,7 +38,8 @@ pub async fn post_need(
     ApiJson(r): ApiJson<NeedRequest>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     let new = app::aid::new_need(&r.into(), today(&state)).map_err(ApiError::invalid)?;
-    let id = state.store.post_need(&auth.0, &new, state.now_s()).await?;
+    // Through the application: a need of ours is published to linked localities with it.
+    let id = app::gift::post_need(&state.app, &auth.0, &new).await?;
     Ok((StatusCode::CREATED, Json(Created { id: id.get() })))
 }
 
@@ -73,11 +74,7 @@ pub async fn close_need(
     let Some(status) = status else {
         return Err(ApiError::invalid(errors));
     };
-    if state
-        .store
-        .close_need(&auth.0, id, status, state.now_s())
-        .await?
-    {
+    if app::gift::close_need(&state.app, &auth.0, id, status).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::not_found())

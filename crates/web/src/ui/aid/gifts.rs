@@ -117,10 +117,9 @@ pub(in crate::ui) async fn advance_form(
             }
         },
     };
-    let result = state
-        .store
-        .advance_donation(&ui.me, id, to, receipt.as_ref(), None, state.now_s())
-        .await;
+    // Through the application: a step of a linked gift is sent with it.
+    let result =
+        app::gift::advance_donation(&state.app, &ui.me, id, to, receipt.as_ref(), None).await;
     match result {
         Ok(Some(_)) => Redirect::to(&format!("/aid/donations/{id}")).into_response(),
         Ok(None) => ui.fail(StatusCode::NOT_FOUND),

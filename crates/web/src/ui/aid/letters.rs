@@ -169,9 +169,8 @@ pub(in crate::ui) async fn set_letter_sent(
         Lang::En => "en",
     };
     for g in &gifts {
-        if state
-            .store
-            .record_letter_sent(&ui.me, g.id, lang, state.now_s())
+        // Through the application: acknowledging a linked gift sends its receipt back.
+        if app::gift::record_letter_sent(&state.app, &ui.me, g.id, lang)
             .await
             .map_err(|e| tracing::error!("recording a letter sent: {e}"))
             .is_err()
@@ -299,11 +298,7 @@ pub(in crate::ui) async fn letter_sent(
         Lang::Vi => "vi",
         Lang::En => "en",
     };
-    match state
-        .store
-        .record_letter_sent(&ui.me, id, lang, state.now_s())
-        .await
-    {
+    match app::gift::record_letter_sent(&state.app, &ui.me, id, lang).await {
         Ok(Some(_)) => Redirect::to(&format!("/aid/donations/{id}?sent={lang}")).into_response(),
         Ok(None) => ui.fail(StatusCode::NOT_FOUND),
         Err(e) => ui.failed("thank-you letter", &e),

@@ -134,10 +134,8 @@ pub(in crate::ui) async fn record_gift(
             errors,
             new_donation(&request, crate::local_time::local_date(state.now_s())),
         )?;
-        let id = state
-            .store
-            .create_donation(&ui.me, &new, state.now_s())
-            .await?;
+        // Through the application: a gift to a linked locality is sent with it.
+        let id = app::gift::record_donation(&state.app, &ui.me, &new).await?;
         Ok::<_, Unsaved>(format!("/aid/donations/{id}"))
     };
     answer(&ui, &GIFT_FORM, saved.await)
@@ -202,7 +200,7 @@ pub(in crate::ui) async fn record_need(
             errors,
             new_need(&request, crate::local_time::local_date(state.now_s())),
         )?;
-        state.store.post_need(&ui.me, &new, state.now_s()).await?;
+        app::gift::post_need(&state.app, &ui.me, &new).await?;
         Ok::<_, Unsaved>("/aid?need_posted=1#needs".to_string())
     };
     answer(&ui, &NEED_FORM, saved.await)
