@@ -423,7 +423,7 @@ async fn ingest_on(url: &str, b: &IngestBench) -> Result<(f64, f64)> {
         days: 14,
         ..sim::Params::default()
     };
-    crate::demo::build(&store, &params).await?;
+    crate::demo::build(&store, &params, &[]).await?;
     let mut state = web::AppState::serving(crate::open_app(store.clone()).await?);
     state.slow_failed_logins = false;
     let now = app::clock::WallClock::now_s();

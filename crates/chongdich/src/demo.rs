@@ -76,7 +76,7 @@ pub fn simulate(params: &sim::Params) -> Result<sim::Outcome> {
 
 /// Builds the demo locality in `store` unless it already holds the same one.
 /// Returns whether it was built now.
-pub async fn build(store: &Store, params: &sim::Params) -> Result<bool> {
+pub async fn build(store: &Store, params: &sim::Params, linked: &[&str]) -> Result<bool> {
     let key = params_key(params);
     match store.meta(META_SIM_PARAMS).await? {
         Some(existing) if existing == key => return Ok(false),
@@ -104,7 +104,7 @@ pub async fn build(store: &Store, params: &sim::Params) -> Result<bool> {
     store.set_meta(META_CLOCK, &clock_s.to_string()).await?;
     publish_weekly_risk_levels(store, clock_s, params.days).await?;
     trace_last_day(store, clock_s).await?;
-    crate::demo_aid::load(store, &outcome).await?;
+    crate::demo_aid::load(store, &outcome, linked).await?;
     eprintln!(
         "built the demo in {:.1} s: {} people, {} venues, {} check-ins kept, {} infections, {} cases",
         started.elapsed().as_secs_f64(),

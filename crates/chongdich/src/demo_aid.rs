@@ -152,8 +152,10 @@ struct ReliefZone {
 /// Marks a database whose aid facts are loaded, so a rerun adds nothing twice.
 const META_AID: &str = "demo_aid_loaded";
 
-/// Loads the report facts and simulates relief for the demo locality `o`, once.
-pub async fn load(store: &Store, o: &sim::Outcome) -> Result<()> {
+/// Loads the report facts and simulates relief for the demo locality `o`, once. Gifts
+/// between two of the `linked` localities are left out: in the linked demo their donors
+/// record them and they travel ([`linked_gifts`]).
+pub async fn load(store: &Store, o: &sim::Outcome, linked: &[&str]) -> Result<()> {
     if store.meta(META_AID).await?.is_some() {
         return Ok(());
     }
@@ -225,23 +227,14 @@ pub async fn load(store: &Store, o: &sim::Outcome) -> Result<()> {
     };
     let mut gift_ids: std::collections::HashMap<&str, Vec<DonationId>> =
         std::collections::HashMap::new();
+    let mut travelled = std::collections::HashSet::new();
     for g in &seeds.donation {
-        let money = g.money.as_deref().map(parse_money).transpose()?;
-        let goods = g
-            .goods
-            .iter()
-            .map(|l| {
-                Ok(GoodsLine {
-                    item: aid::item(&l.item).with_context(|| format!("unknown item {}", l.item))?,
-                    quantity: l.quantity,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let status: AidStatus = g
-            .status
-            .parse()
-            .map_err(|_| anyhow::anyhow!("status {}", g.status))?;
+        let (money, goods, status) = parts(g)?;
         for recipient in g.recipient.iter().chain(&g.recipients) {
+            if between(&g.donor, recipient, linked).is_some() {
+                travelled.insert(g.key.as_deref().unwrap_or(""));
+                continue;
+            }
             let new = NewDonation {
                 donor: party(&g.donor)?,
                 recipient: party(recipient)?,
@@ -285,7 +278,7 @@ pub async fn load(store: &Store, o: &sim::Outcome) -> Result<()> {
     }
     for m in &seeds.activity {
         let mut donation_ids = Vec::new();
-        for key in &m.gifts {
+        for key in m.gifts.iter().filter(|k| !travelled.contains(k.as_str())) {
             donation_ids.extend(
                 gift_ids
                     .get(key.as_str())
@@ -350,6 +343,79 @@ pub async fn load(store: &Store, o: &sim::Outcome) -> Result<()> {
         seeds.campaign.len()
     );
     Ok(())
+}
+
+/// A seed gift's money, goods and the status the report gives it.
+fn parts(g: &Gift) -> Result<(Option<Money>, Vec<GoodsLine>, AidStatus)> {
+    let money = g.money.as_deref().map(parse_money).transpose()?;
+    let goods = g
+        .goods
+        .iter()
+        .map(|l| {
+            Ok(GoodsLine {
+                item: aid::item(&l.item).with_context(|| format!("unknown item {}", l.item))?,
+                quantity: l.quantity,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let status: AidStatus = g
+        .status
+        .parse()
+        .map_err(|_| anyhow::anyhow!("status {}", g.status))?;
+    Ok((money, goods, status))
+}
+
+/// The donor's and the recipient's codes when both are localities among `linked`.
+fn between<'a>(donor: &'a str, recipient: &'a str, linked: &[&str]) -> Option<(&'a str, &'a str)> {
+    let d = donor.strip_prefix("locality:")?;
+    let r = recipient.strip_prefix("locality:")?;
+    (linked.contains(&d) && linked.contains(&r)).then_some((d, r))
+}
+
+/// A report's gift between two linked localities, for its donor to record (pledged) and
+/// take to the report's status with its recipient.
+pub struct LinkedGift {
+    pub key: String,
+    pub donor: String,
+    pub recipient: String,
+    pub new: NewDonation,
+    pub status: AidStatus,
+}
+
+/// The reports' gifts between two of the `linked` localities.
+pub fn linked_gifts(linked: &[&str]) -> Result<Vec<LinkedGift>> {
+    let seeds: Seeds = toml::from_str(SEEDS).context("data/seeds/aid.toml")?;
+    let mut out = Vec::new();
+    for g in &seeds.donation {
+        for recipient in g.recipient.iter().chain(&g.recipients) {
+            let Some((donor, to)) = between(&g.donor, recipient, linked) else {
+                continue;
+            };
+            let (money, goods, status) = parts(g)?;
+            let locality = |code: &str| PartyRef {
+                kind: PartyKind::Locality,
+                code_or_id: code.to_owned(),
+            };
+            out.push(LinkedGift {
+                key: g.key.clone().unwrap_or_default(),
+                donor: donor.to_owned(),
+                recipient: to.to_owned(),
+                new: NewDonation {
+                    donor: locality(donor),
+                    recipient: locality(to),
+                    money,
+                    goods,
+                    on_date: g.date,
+                    status: AidStatus::Pledged,
+                    source: g.source.clone(),
+                    source_quote: Some(g.quote.clone()),
+                    note: g.note.clone(),
+                },
+                status,
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// "40000 USD" → minor units of USD.

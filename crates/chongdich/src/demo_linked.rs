@@ -13,10 +13,13 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use domain::aid::AidStatus;
+use domain::DonationId;
 use link::registry::Peer;
 use link::testing::Cluster;
 use link::{Kind, LocalityCode};
-use store::Store;
+use store::aid::{AidFilter, Receipt};
+use store::{Caller, PageRequest, Store};
 
 /// The three localities: code (the NATS user and subject token; a province's code is its
 /// unit code), the province the simulation covers (none for Vientiane) and the share of
@@ -76,7 +79,7 @@ pub async fn run(dir: &Path, addr: SocketAddr, no_serve: bool, sim: &sim::Params
                 ..sim.clone()
             };
             eprintln!("building {code} ({} people) in {url}", params.people);
-            crate::demo::build(&store, &params).await?;
+            crate::demo::build(&store, &params, &codes).await?;
         }
         let unit = domain::UnitCode::parse(code).map_err(|_| anyhow::anyhow!("code {code}"))?;
         let name = store
@@ -120,7 +123,11 @@ pub async fn run(dir: &Path, addr: SocketAddr, no_serve: bool, sim: &sim::Params
         apps.push(app);
     }
 
-    println!("linked demo: NATS {}", cluster.urls().join(","));
+    let exchanged = exchange_gifts(&apps, &codes).await?;
+    println!(
+        "linked demo: NATS {}; the reports' gifts between the three exchanged: {exchanged}",
+        cluster.urls().join(",")
+    );
     let mut addrs = Vec::new();
     for (i, l) in localities.iter().enumerate() {
         let at = SocketAddr::new(addr.ip(), addr.port() + i as u16);
@@ -143,6 +150,119 @@ pub async fn run(dir: &Path, addr: SocketAddr, no_serve: bool, sim: &sim::Params
     }
     drop(cluster);
     served
+}
+
+/// How long a gift may take to reach its recipient before the demo gives up on it.
+const DELIVERY: Duration = Duration::from_secs(60);
+
+/// The reports' gifts between the linked localities: each recorded by its donor and
+/// dispatched (the `gift` messages go with the ledger's writes); once it has reached its
+/// recipient's ledger, received there as the report says (in full), and the receipt travels
+/// back. Each gift once per donor database (a meta key remembers it). Returns how many
+/// gifts are in the ledgers as the reports have them.
+async fn exchange_gifts(apps: &[app::App], codes: &[&str]) -> Result<usize> {
+    let system = Caller::system("demo");
+    let app_of = |code: &str| {
+        codes
+            .iter()
+            .position(|c| *c == code)
+            .map(|i| &apps[i])
+            .with_context(|| format!("no linked locality {code}"))
+    };
+    let mut done = 0;
+    let mut sent = Vec::new();
+    for g in crate::demo_aid::linked_gifts(codes)? {
+        let (donor, recipient) = (app_of(&g.donor)?, app_of(&g.recipient)?);
+        let mark = format!("demo_linked_gift:{}:{}", g.key, g.recipient);
+        let id = match donor.store.meta(&mark).await? {
+            Some(id) => DonationId::new(id.parse().context("demo_linked_gift")?),
+            None => {
+                let id = app::gift::record_donation(donor, &system, &g.new).await?;
+                app::gift::advance_donation(donor, &system, id, AidStatus::Dispatched, None, None)
+                    .await?;
+                donor.store.set_meta(&mark, &id.get().to_string()).await?;
+                id
+            }
+        };
+        let from = LocalityCode::parse(&g.donor).map_err(|_| anyhow::anyhow!("{}", g.donor))?;
+        let key = app::gift::record_key(&from, id);
+        let started = std::time::Instant::now();
+        let there = loop {
+            if let Some(d) = incoming(recipient, &system, &g.donor, &key).await? {
+                if d.status >= AidStatus::Dispatched {
+                    break d;
+                }
+            }
+            if started.elapsed() > DELIVERY {
+                anyhow::bail!(
+                    "the gift {} did not reach {} in {DELIVERY:?}",
+                    g.key,
+                    g.recipient
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        if there.status < AidStatus::Received && g.status >= AidStatus::Received {
+            let receipt = Receipt {
+                money_minor: g.new.money.map(|m| m.amount_minor),
+                goods: g
+                    .new
+                    .goods
+                    .iter()
+                    .map(|l| (l.item.slug.to_owned(), l.quantity))
+                    .collect(),
+            };
+            app::gift::advance_donation(
+                recipient,
+                &system,
+                there.id,
+                AidStatus::Received,
+                Some(&receipt),
+                None,
+            )
+            .await?;
+        }
+        sent.push((donor, id, g));
+        done += 1;
+    }
+    // The receipts back: the donors' rows say what arrived.
+    for (donor, id, g) in sent {
+        let started = std::time::Instant::now();
+        let want = g.status.min(AidStatus::Received);
+        while donor
+            .store
+            .get_donation(&system, id)
+            .await?
+            .is_none_or(|d| d.donation.status < want)
+        {
+            if started.elapsed() > DELIVERY {
+                anyhow::bail!("the receipt of {} did not come back to {}", g.key, g.donor);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    Ok(done)
+}
+
+/// The gift taken in from `from` under its record `key`, in `app`'s ledger.
+async fn incoming(
+    app: &app::App,
+    caller: &Caller,
+    from: &str,
+    key: &str,
+) -> Result<Option<store::aid::Donation>> {
+    let page = app
+        .store
+        .list_donations(caller, &AidFilter::default(), &PageRequest::first(100))
+        .await?;
+    for d in page.items {
+        if let Some((f, k)) = app.store.link_of(d.id).await? {
+            if f == from && k == key {
+                return Ok(Some(d));
+            }
+        }
+    }
+    Ok(None)
 }
 
 /// Serves each locality on its address until the process is told to stop.

@@ -513,7 +513,7 @@ async fn run_demo(
     link: &linked::LinkArgs,
 ) -> Result<()> {
     let store = open_migrated(db).await?;
-    if !demo::build(&store, params).await? {
+    if !demo::build(&store, params, &[]).await? {
         eprintln!("the demo locality is already built in {db}");
     }
     let password = demo_admin(&store).await?;

@@ -161,3 +161,112 @@ async fn a_served_locality_takes_its_inbox_in() {
         "and acknowledged"
     );
 }
+
+/// `chongdich demo --linked`: three localities with their own databases, linked through a
+/// NATS server the demo starts; the reports' gifts between Hà Nội and Vientiane are recorded
+/// by their donors, appear as incoming at their recipients, and the receipts come back.
+/// Run twice, nothing is recorded or delivered twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_linked_demo_exchanges_the_reports_gifts() {
+    use domain::aid::{AidStatus, Currency, Money};
+    use store::aid::AidFilter;
+    use store::{Caller, PageRequest, Store};
+
+    let Some(bin) = nats_bin() else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("chongdich-linked-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let demo = || {
+        let out = Command::new(BIN)
+            .args([
+                "demo",
+                "--linked",
+                "--no-serve",
+                "--people",
+                "2000",
+                "--days",
+                "14",
+            ])
+            .arg("--linked-dir")
+            .arg(&dir)
+            .env("CHONGDICH_NATS_BIN", &bin)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let printed = demo();
+    for code in ["01 ", "79 ", "LA-VT "] {
+        assert!(printed.lines().any(|l| l.starts_with(code)), "{printed}");
+    }
+    assert!(printed.contains("exchanged: 2"), "{printed}");
+    demo();
+
+    let all = Caller::system("test");
+    let ledger = |code: &str| {
+        let (all, url) = (
+            all.clone(),
+            format!("sqlite://{}", dir.join(format!("{code}.db")).display()),
+        );
+        async move {
+            let store = Store::connect(&url).await.unwrap();
+            let items = store
+                .list_donations(&all, &AidFilter::default(), &PageRequest::first(100))
+                .await
+                .unwrap()
+                .items;
+            let mut linked = Vec::new();
+            for d in items {
+                let link = store.link_of(d.id).await.unwrap();
+                linked.push((d, link));
+            }
+            linked
+        }
+    };
+    let usd = |major: i64| Money {
+        amount_minor: major * 100,
+        currency: Currency::USD,
+    };
+    // Vientiane: Hà Nội's gift taken in once, received in full; its own to Hà Nội, received.
+    let vt = ledger("LA-VT").await;
+    let from_hn: Vec<_> = vt
+        .iter()
+        .filter(|(d, _)| d.donor.code_or_id == "01")
+        .collect();
+    assert_eq!(from_hn.len(), 1, "{vt:?}");
+    let (gift, link) = from_hn[0];
+    assert_eq!(link.as_ref().map(|(f, _)| f.as_str()), Some("01"));
+    assert_eq!(
+        (gift.status, gift.money),
+        (AidStatus::Received, Some(usd(40_000)))
+    );
+    let mine: Vec<_> = vt
+        .iter()
+        .filter(|(d, _)| d.donor.code_or_id == "LA-VT")
+        .collect();
+    assert_eq!(mine.len(), 1, "{vt:?}");
+    assert_eq!(mine[0].0.status, AidStatus::Received);
+    // Hà Nội: its gift received there (the receipt came back) and Vientiane's taken in once.
+    let hn = ledger("01").await;
+    let to_vt: Vec<_> = hn
+        .iter()
+        .filter(|(d, _)| d.donor.code_or_id == "01" && d.recipient.code_or_id == "LA-VT")
+        .collect();
+    assert_eq!(to_vt.len(), 1, "one row, not the seeded one too");
+    assert_eq!(to_vt[0].0.status, AidStatus::Received);
+    assert_eq!(to_vt[0].0.received_money_minor, Some(4_000_000));
+    let from_vt: Vec<_> = hn
+        .iter()
+        .filter(|(d, _)| d.donor.code_or_id == "LA-VT")
+        .collect();
+    assert_eq!(from_vt.len(), 1);
+    assert_eq!(from_vt[0].0.money, Some(usd(15_000)));
+    assert!(from_vt[0].1.is_some(), "taken in from Vientiane");
+    let _ = std::fs::remove_dir_all(&dir);
+}
