@@ -21,9 +21,9 @@ use std::time::{Duration, Instant};
 use app::link::{Dispatch, LinkError};
 use axum::body::Bytes;
 use http_body_util::{BodyExt, Full};
-use link::{Kind, LocalityCode, Registry};
+use link::Registry;
 use serde_json::json;
-use store::{OutMessage, Store};
+use store::Store;
 use tokio::sync::{watch, Notify};
 
 use crate::link::{
@@ -41,27 +41,6 @@ const PACED: usize = 30_000;
 const RATE: f64 = 10_000.0;
 /// Outbox rows a push carries (the relay's batch).
 const PUSH_BATCH: i64 = 500;
-
-/// Enqueues messages `first..first + k` in one transaction, as a trace does its referrals.
-async fn send_many(l: &Locality, to: &LocalityCode, first: usize, k: usize) -> Vec<String> {
-    let store = l.store();
-    let messages = (first..first + k)
-        .map(|n| OutMessage {
-            to: to.clone(),
-            kind: Kind::Referral,
-            record: format!("contact:01:{}", n % RECORDS),
-            body: json!({"n": n}),
-        })
-        .collect();
-    let mut tx = store.begin_transaction().await.unwrap();
-    let sent = store
-        .enqueue_many_in(&mut tx, &l.me, messages, wall_s(), &l.key)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    l.wake.notify_one();
-    sent.into_iter().map(|e| e.id).collect()
-}
 
 struct Measure {
     enqueued_per_s: f64,
@@ -87,7 +66,9 @@ async fn drive(
             let due = start + Duration::from_secs_f64((b * PER_TX) as f64 / rate);
             tokio::time::sleep_until(due.into()).await;
         }
-        let ids = send_many(hn, &hcm.me, first + b * PER_TX, PER_TX).await;
+        let ids = hn
+            .send_many(&hcm.me, first + b * PER_TX, PER_TX, RECORDS)
+            .await;
         let at = Instant::now();
         committed.extend(ids.into_iter().map(|id| (id, at)));
     }
