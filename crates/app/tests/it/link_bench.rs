@@ -22,7 +22,6 @@ use app::link::{Dispatch, LinkError};
 use axum::body::Bytes;
 use http_body_util::{BodyExt, Full};
 use link::Registry;
-use serde_json::json;
 use store::Store;
 use tokio::sync::{watch, Notify};
 
