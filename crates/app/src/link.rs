@@ -185,6 +185,21 @@ pub async fn dispatch(app: &App, tx: &mut LinkTx, env: &Envelope) -> Result<Hand
                 Err(e) => Err(LinkError::Apply(e.to_string())),
             }
         }
+        Kind::Share => {
+            app.store.mark_in(tx).await?;
+            match crate::share::apply_share_message(app, tx, env).await {
+                Ok(()) => Ok(Handled::Applied),
+                Err(e) if e.is_permanent() => {
+                    app.store.rollback_to_mark_in(tx).await?;
+                    let reason = format!("refused: {e}");
+                    app.store
+                        .set_aside_in(tx, env, &reason, app.now_s())
+                        .await?;
+                    Ok(Handled::SetAside)
+                }
+                Err(e) => Err(LinkError::Apply(e.to_string())),
+            }
+        }
         kind => {
             set_aside(app, tx, env, kind).await?;
             Ok(Handled::SetAside)

@@ -19,6 +19,7 @@ pub mod imports;
 pub mod persons;
 pub mod policies;
 pub mod risk;
+pub mod share;
 pub mod tracing;
 pub mod units;
 pub mod vaccination;

@@ -36,6 +36,7 @@ mod persons_ui;
 mod races;
 mod relief;
 mod report;
+mod share;
 mod tracing;
 mod ui;
 mod units;
