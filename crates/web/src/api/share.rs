@@ -55,7 +55,7 @@ pub struct SharedCopyDto {
 fn copy_dto(c: app::share::SharedCopy) -> Result<SharedCopyDto, ApiError> {
     let case = c
         .case
-        .map(|case| serde_json::to_value(case))
+        .map(serde_json::to_value)
         .transpose()
         .map_err(|_| ApiError::new(ErrorCode::Internal))?;
     Ok(SharedCopyDto {
