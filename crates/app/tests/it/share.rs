@@ -274,7 +274,9 @@ async fn shared_as_held_then_revoked_leaves_nothing(store: Store) {
     assert_eq!(listed.len(), 1);
     assert!(listed[0].case.is_none());
     assert_eq!(listed[0].revoked_by.as_deref(), Some("01:tracer"));
-    assert_eq!(listed[0].revoked_at_s, Some(NOW));
+    // The locality's clock reads NOW at the start and runs on: a slow machine crosses seconds.
+    let at = listed[0].revoked_at_s.expect("revoked");
+    assert!((NOW..NOW + 120).contains(&at), "{at}");
     let nothing_personal = "SELECT COUNT(*) FROM shared_in WHERE body IS NOT NULL";
     assert_eq!(count(&b.store, nothing_personal).await, 0);
 
