@@ -35,6 +35,7 @@ pub mod registry;
 pub mod report;
 pub mod risk;
 pub mod rules;
+pub mod share;
 pub mod tracing;
 pub mod vaccination;
 pub mod venues;

@@ -188,7 +188,7 @@ macro_rules! handled {
 /// Each kind's handler. A kind whose handler is not built yet is set aside (recorded and
 /// acknowledged), never left to be redelivered forever.
 pub async fn dispatch(app: &App, tx: &mut LinkTx, env: &Envelope) -> Result<Handled, LinkError> {
-    use crate::{gift, handover, national, referral};
+    use crate::{gift, handover, national, referral, share};
     match env.kind {
         Kind::Referral | Kind::ReferralStatus => {
             handled!(app, tx, env, referral::apply_referral_message(app, tx, env))
@@ -200,6 +200,7 @@ pub async fn dispatch(app: &App, tx: &mut LinkTx, env: &Envelope) -> Result<Hand
             handled!(app, tx, env, gift::apply_gift_message(app, tx, env))
         }
         Kind::Figures => handled!(app, tx, env, national::apply_figures_message(app, tx, env)),
+        Kind::Share => handled!(app, tx, env, share::apply_share_message(app, tx, env)),
         kind => {
             set_aside(app, tx, env, kind).await?;
             Ok(Handled::SetAside)

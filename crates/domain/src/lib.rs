@@ -21,6 +21,7 @@ pub mod refdata;
 pub mod risk;
 pub mod role;
 pub mod scope;
+pub mod share;
 mod slug;
 pub mod text;
 pub mod time;

@@ -43,6 +43,7 @@ mod recent_cases;
 mod referral;
 mod residents;
 mod risk_inputs;
+mod share;
 mod sql;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -101,6 +102,7 @@ pub use persons::Merged;
 pub use recent_cases::RecentCases;
 pub use referral::{PersonFacts, ReferredContact};
 pub use risk_inputs::{PublishedLevel, WeekCases};
+pub use share::{ShareOut, SharedIn};
 pub use units::{UnitFilter, UnitStats};
 pub use users::{Caller, LoginAttempt, NewUser, User, UserUnit};
 pub use vaccination::{Coverage, Dose, DoseItem, DOSE_BATCH_MAX, DOSE_NO_MAX};

@@ -295,6 +295,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0042_national.sql"),
         then: None,
     },
+    Migration {
+        version: 43,
+        name: "shares",
+        sqlite: include_str!("../migrations/sqlite/0043_shares.sql"),
+        postgres: include_str!("../migrations/postgres/0043_shares.sql"),
+        then: None,
+    },
 ];
 
 const REFDATA_KEY: &str = "units_fingerprint";

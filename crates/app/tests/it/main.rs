@@ -26,6 +26,7 @@ mod report;
 mod risk;
 mod risk_recomputed;
 mod rules;
+mod share;
 mod vaccination;
 
 use domain::epi::{CaseStatus, Severity, VenueKind};

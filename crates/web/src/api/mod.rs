@@ -21,6 +21,7 @@ pub mod national;
 pub mod persons;
 pub mod policies;
 pub mod risk;
+pub mod share;
 pub mod tracing;
 pub mod units;
 pub mod vaccination;
