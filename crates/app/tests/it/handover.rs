@@ -107,23 +107,24 @@ async fn deliver(from: &app::App, to: &app::App, times: usize) -> Vec<Received> 
     out
 }
 
+/// The positive PCR test of case 1 (a case is taken in through its test).
+pub(crate) fn positive_pcr() -> CaseTestInput {
+    CaseTestInput {
+        kind: Some("pcr".into()),
+        sample_at: Some("2021-11-19T08:00:00+07:00".into()),
+        result_at: Some("2021-11-19T20:00:00+07:00".into()),
+        positive: Some(true),
+        ct: Some(22.5),
+    }
+}
+
 /// Hà Nội's seed (case 1 of person 1 in commune 00001) with a PCR test on the case, two
 /// doses of person 1, and a stay of case 1 in a facility there (answered).
 async fn a_case_with_tests_doses_and_a_stay(a: &app::App) -> domain::FacilityId {
     seed(&a.store, 2).await;
     let system = Caller::system("test");
     assert!(a
-        .add_case_test(
-            &system,
-            CaseId(1),
-            &CaseTestInput {
-                kind: Some("pcr".into()),
-                sample_at: Some("2021-11-19T08:00:00+07:00".into()),
-                result_at: Some("2021-11-19T20:00:00+07:00".into()),
-                positive: Some(true),
-                ct: Some(22.5),
-            },
-        )
+        .add_case_test(&system, CaseId(1), &positive_pcr())
         .await
         .unwrap());
     let today = a.today();

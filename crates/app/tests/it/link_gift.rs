@@ -110,7 +110,7 @@ fn locality(code: &str) -> PartyRef {
 }
 
 /// Masks and 20,000.00 USD, as Hà Nội gave Vientiane in August 2021.
-fn masks_and_money(donor: &str, recipient: &str) -> NewDonation {
+pub(crate) fn masks_and_money(donor: &str, recipient: &str) -> NewDonation {
     NewDonation {
         donor: locality(donor),
         recipient: locality(recipient),

@@ -18,6 +18,7 @@ mod infectious;
 mod link;
 mod link_bench;
 mod link_gift;
+mod link_three;
 mod national;
 mod persons;
 mod quarantine;

@@ -79,7 +79,7 @@ async fn link_both(a: &mut app::App, b: &mut app::App) {
 
 /// Hà Nội's seed (persons 1–4 living in commune 00001, case 1 of person 1, the market) plus
 /// person 5 living in Bến Nghé, HCMC; persons 1, 3 and 5 at the market together yesterday.
-async fn hanoi_with_a_visitor_from_hcmc(app: &app::App) {
+pub(crate) async fn hanoi_with_a_visitor_from_hcmc(app: &app::App) {
     let store = &app.store;
     seed(store, 4).await;
     store
@@ -141,7 +141,18 @@ async fn deliver(from: &app::App, to: &app::App, times: usize) -> Vec<Received> 
     out
 }
 
-async fn listed(app: &app::App, caller: &Caller, list: WorkList) -> Vec<StoredContact> {
+/// A call that reached the person, well.
+pub(crate) fn reached() -> app::followup::FollowUpInput {
+    app::followup::FollowUpInput {
+        day: None,
+        reached: Some(true),
+        symptoms: Some(false),
+        temperature: Some(36.8),
+        note: None,
+    }
+}
+
+pub(crate) async fn listed(app: &app::App, caller: &Caller, list: WorkList) -> Vec<StoredContact> {
     app.work_list(
         caller,
         Structure::S2021,
@@ -231,14 +242,7 @@ async fn a_contact_living_in_hcmc_is_referred_and_its_follow_up_flows_back(store
     );
 
     // B reaches the person: A's contact shows it.
-    let reached = app::followup::FollowUpInput {
-        day: None,
-        reached: Some(true),
-        symptoms: Some(false),
-        temperature: Some(36.8),
-        note: None,
-    };
-    b.record_follow_up(&tracer_b, c.id, &reached)
+    b.record_follow_up(&tracer_b, c.id, &reached())
         .await
         .unwrap()
         .unwrap();
