@@ -382,6 +382,140 @@ async fn a_receiver_stopped_for_the_whole_batch_gets_it_all_after_its_restart() 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_and_unallowed_messages_are_refused_and_recorded() {
+    let Some(cluster) = cluster().await else {
+        return;
+    };
+    for (db, a, b) in pairs().await {
+        let (mut hn, mut hcm) = pair(a, b).await;
+        hcm.start(&cluster).await;
+        // Someone with Hà Nội's NATS password but not its key: signed with another key.
+        let mut forged = Envelope::new(
+            hn.me.clone(),
+            hcm.me.clone(),
+            Kind::Referral,
+            "contact:01:0",
+            1,
+            wall_s(),
+            json!({"n": "forged"}),
+        )
+        .unwrap();
+        sign::sign(&mut forged, &KeyPair::generate());
+        let bus = cluster.bus("01").await.unwrap();
+        bus.publish(&forged.subject(), &forged.id, &forged.to_bytes())
+            .await
+            .expect("the bus carries it: the signature is the receiver's to check");
+        // Hà Nội itself, on a kind HCMC's registry does not allow it.
+        hn.send(&hcm.me, Kind::Gift, 5, 10).await;
+        hn.start(&cluster).await;
+        // And an honest one of the forged record: applied as its seq 1.
+        hn.send(&hcm.me, Kind::Referral, 0, 10).await;
+        wait_until(Duration::from_secs(60), "all three taken in", || {
+            let c = hcm.counts();
+            c.refused >= 2 && c.applied >= 1
+        })
+        .await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let c = hcm.counts();
+        assert_eq!((c.refused, c.applied), (2, 1), "{db}: {c:?}");
+        assert_eq!(
+            hcm.store()
+                .meta("got:contact:01:0")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("1"),
+            "{db}: the honest message, not the forged one"
+        );
+        assert_eq!(
+            hcm.store().meta("got:contact:01:5").await.unwrap(),
+            None,
+            "{db}"
+        );
+        let mut reasons: Vec<String> = Vec::new();
+        for id in 1..=2 {
+            let r = store::testing::scalar(
+                hcm.store(),
+                &format!(
+                    "SELECT CASE reason WHEN 'bad_signature' THEN 1 WHEN 'kind_not_allowed' THEN 2 ELSE 0 END
+                     FROM link_refusals WHERE id = {id}"
+                ),
+            )
+            .await;
+            reasons.push(r.to_string());
+        }
+        reasons.sort();
+        assert_eq!(reasons, ["1", "2"], "{db}: both recorded with their reason");
+        let admin = cluster.admin().await.unwrap();
+        hn.stop().await;
+        hcm.stop().await;
+        assert_eq!(
+            admin.inbox_backlog(&hcm.me).await.unwrap(),
+            0,
+            "{db}: refusals are acknowledged, not redelivered forever"
+        );
+    }
+}
+
+/// Over NATS, a message delivered twice (published again under another `Nats-Msg-Id`, so
+/// JetStream's own de-duplication does not catch it) and a record's second update published
+/// before its first: each applied once, the record's updates in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeat_and_an_early_update_apply_once_in_order() {
+    let Some(cluster) = cluster().await else {
+        return;
+    };
+    for (db, a, b) in pairs().await {
+        let (hn, mut hcm) = pair(a, b).await;
+        let message = |seq: i64| {
+            let mut e = Envelope::new(
+                hn.me.clone(),
+                hcm.me.clone(),
+                Kind::Referral,
+                "contact:01:7",
+                seq,
+                wall_s(),
+                json!({"n": seq}),
+            )
+            .unwrap();
+            sign::sign(&mut e, &hn.key);
+            e
+        };
+        let (first, second) = (message(1), message(2));
+        let bus = cluster.bus("01").await.unwrap();
+        for (e, msg_id) in [
+            (&second, second.id.clone()),
+            (&first, first.id.clone()),
+            (&first, format!("{}-again", first.id)),
+        ] {
+            bus.publish(&e.subject(), &msg_id, &e.to_bytes())
+                .await
+                .unwrap();
+        }
+        hcm.start(&cluster).await;
+        wait_until(Duration::from_secs(60), "both applied", || {
+            hcm.counts().applied >= 2
+        })
+        .await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let c = hcm.counts();
+        assert_eq!((c.applied, c.duplicates), (2, 1), "{db}: {c:?}");
+        assert_eq!(
+            hcm.store()
+                .meta("got:contact:01:7")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("1,2"),
+            "{db}"
+        );
+        let admin = cluster.admin().await.unwrap();
+        hcm.stop().await;
+        assert_eq!(admin.inbox_backlog(&hcm.me).await.unwrap(), 0, "{db}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_relay_resumes_unsent_rows_after_the_sender_restarts() {
     let Some(cluster) = cluster().await else {
         return;
