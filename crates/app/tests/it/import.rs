@@ -14,6 +14,10 @@ use crate::{app_at_now, national, NOW};
 /// An XLSX of `rows` under `headers`, as a clerk's sheet: every cell text.
 fn xlsx(headers: &[&str], rows: &[Vec<&str>]) -> Vec<u8> {
     let mut book = rust_xlsxwriter::Workbook::new();
+    // A fixed creation time: the writer stamps the current one, and a sheet built again a
+    // second later would be another file (another hash) to the import's idempotence.
+    let created = rust_xlsxwriter::ExcelDateTime::from_ymd(2021, 11, 20).unwrap();
+    book.set_properties(&rust_xlsxwriter::DocProperties::new().set_creation_datetime(&created));
     let sheet = book.add_worksheet();
     for (c, h) in headers.iter().enumerate() {
         sheet.write_string(0, c as u16, *h).unwrap();

@@ -23,6 +23,10 @@ async fn post_file(app: &App, uri: &str, token: &str, body: Vec<u8>) -> Resp {
 
 fn sheet() -> Vec<u8> {
     let mut book = rust_xlsxwriter::Workbook::new();
+    // A fixed creation time: the writer stamps the current one, and a sheet built again a
+    // second later would be another file (another hash) to the import's idempotence.
+    let created = rust_xlsxwriter::ExcelDateTime::from_ymd(2021, 11, 20).unwrap();
+    book.set_properties(&rust_xlsxwriter::DocProperties::new().set_creation_datetime(&created));
     let s = book.add_worksheet();
     let rows = [
         ["Kết quả", "Ngày lấy mẫu", "Xã/Phường", "Họ tên", "SĐT"],
@@ -234,3 +238,12 @@ async fn progress_is_told_while_an_import_holds_the_writer(store: Store) {
 }
 
 both_databases!(progress_is_told_while_an_import_holds_the_writer);
+
+/// The tests post "the same file" by building it again: that must give the same bytes even a
+/// second later (the writer would stamp the current time), or idempotence tests flake.
+#[test]
+fn a_sheet_built_again_later_is_the_same_file() {
+    let first = sheet();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    assert!(first == sheet());
+}
