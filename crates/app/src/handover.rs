@@ -256,6 +256,14 @@ impl App {
         if self.store.open_handover_of(case).await?.is_some() {
             return Err(invalid("case", Reason::Duplicate));
         }
+        // The receiver makes the case from its first positive test, as the form does: a case
+        // without one would wait there as an offer nobody can accept. Said here, at once.
+        let Some(detail) = self.store.get_case(caller, case, self.now_s()).await? else {
+            return Ok(None);
+        };
+        if !detail.tests.iter().any(|t| t.positive) {
+            return Err(invalid("test", Reason::Required));
+        }
         let Some(bundle) = self.case_bundle(caller, case).await? else {
             return Ok(None);
         };

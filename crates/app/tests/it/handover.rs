@@ -527,6 +527,38 @@ async fn a_withdrawn_handover_cannot_be_answered_and_an_acceptance_before_it_sta
     );
 }
 
-both_databases!(a_handover_accepted_moves_the_case_and_leaves_a_read_only_copy);
+/// A case without its positive test is not offered: the receiver makes a case from it, as the
+/// form does, and could never accept. Nothing is written or sent.
+async fn a_case_without_its_positive_test_is_not_offered(store: Store) {
+    let db_b = other_db(&store).await;
+    let (mut a, mut b) = (app_at_now(store), app_at_now(db_b.store.clone()));
+    link_both(&mut a, &mut b).await;
+    seed(&a.store, 2).await;
+    let cmd_a = national(&a, "command", Role::Command).await;
+    let Err(HandoverError::Invalid(f)) = a.hand_over(&cmd_a, CaseId(1), &code("79"), "x").await
+    else {
+        panic!("a case without a positive test is refused");
+    };
+    assert_eq!(
+        (f[0].field.as_str(), f[0].reason),
+        ("test", Reason::Required)
+    );
+    assert!(a.store.unsent(10).await.unwrap().is_empty());
+    assert!(a.store.open_handover_of(CaseId(1)).await.unwrap().is_none());
+    assert!(a
+        .add_case_test(&Caller::system("test"), CaseId(1), &positive_pcr())
+        .await
+        .unwrap());
+    assert!(a
+        .hand_over(&cmd_a, CaseId(1), &code("79"), "x")
+        .await
+        .unwrap()
+        .is_some());
+}
+
+both_databases!(
+    a_case_without_its_positive_test_is_not_offered,
+    a_handover_accepted_moves_the_case_and_leaves_a_read_only_copy
+);
 both_databases!(a_handover_rejected_keeps_nothing_and_the_case_stays_the_senders);
 both_databases!(a_withdrawn_handover_cannot_be_answered_and_an_acceptance_before_it_stands);
