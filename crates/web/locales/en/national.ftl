@@ -1,3 +1,4 @@
+nav-national = National
 # The national view: the figures linked localities sent (issue #17).
 national-title = National situation
 national-intro = The latest figures each linked locality published: new cases, under treatment, deaths, free beds by tier, published risk levels and open needs.

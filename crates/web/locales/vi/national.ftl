@@ -1,3 +1,4 @@
+nav-national = Toàn quốc
 # Toàn quốc: số liệu các địa phương liên kết đã gửi (issue #17).
 national-title = Tình hình dịch toàn quốc
 national-intro = Số liệu mới nhất mỗi địa phương liên kết đã công bố: ca mới, đang điều trị, tử vong, giường trống theo tầng, cấp độ dịch đã công bố và nhu cầu hỗ trợ.

@@ -32,6 +32,13 @@ const NAV: &[(&str, &str)] = &[
     ("/aid", "nav-aid"),
 ];
 
+/// Navigation shown only to the roles that may open it (the others would meet a 403).
+const NAV_BY_PERMISSION: &[(&str, &str, domain::role::Permission)] = &[(
+    "/national",
+    "nav-national",
+    domain::role::Permission::SetPolicy,
+)];
+
 /// The page language: the `lang` cookie, else `Accept-Language`, else Vietnamese.
 pub fn lang_of(headers: &HeaderMap) -> Lang {
     match crate::auth::cookie(headers, "lang").as_deref() {
@@ -146,6 +153,11 @@ pub fn page(lang: Lang, title: &str, user: Option<&Caller>, body: Markup) -> Mar
                     @if user.is_some() {
                         nav aria-label=(t(lang, "nav-label")) {
                             @for (href, key) in NAV { a href=(href) { (t(lang, key)) } }
+                            @for (href, key, may) in NAV_BY_PERMISSION {
+                                @if user.is_some_and(|u| u.user.role.can(*may)) {
+                                    a href=(href) { (t(lang, key)) }
+                                }
+                            }
                         }
                     }
                     a href={ "/lang/" (other) } lang=(other) { (t(lang, "lang-switch")) }

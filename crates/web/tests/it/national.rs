@@ -80,6 +80,9 @@ async fn the_command_roles_see_the_national_table_and_map(store: Store) {
             StatusCode::FORBIDDEN
         };
         assert_eq!((api.status, page.status), (want, want), "{name}");
+        // The navigation leads there only those who may open it.
+        let home = send(&app, Method::GET, "/", &sign_in(&app, name).await, None).await;
+        assert_eq!(home.html.contains("href=\"/national\""), may, "{name}");
     }
 
     let token = app.login_as("command2", Role::Command, &["VN"]).await;
