@@ -22,12 +22,10 @@
 //! Bodies are our own versioned JSON ([`OfferBody`], [`AnswerBody`], `v` 1); the Bundle
 //! inside an offer is FHIR R4.
 
-use std::collections::BTreeMap;
-
 use domain::role::Permission;
-use domain::{CaseId, FacilityId, FieldError, Reason, Structure, UnitLevel};
+use domain::{CaseId, FieldError, Reason};
 use fhir::model::{Bundle, Resource};
-use fhir::out::{self, UnitNames};
+use fhir::out;
 /// A linked locality's code (the edges name it without depending on `link`).
 pub use link::LocalityCode;
 use link::{Envelope, Kind};
@@ -35,7 +33,7 @@ use serde::{Deserialize, Serialize};
 use store::{Caller, Handover, HandoverDirection, HandoverStatus, LinkTx, StoreError};
 
 use crate::fhir_in::TakeError;
-use crate::registry::Registry;
+use crate::fhir_out::{unit_names, Organizations};
 use crate::App;
 
 /// The body version this code writes and reads.
@@ -129,22 +127,6 @@ fn may_change_cases(caller: &Caller) -> Result<(), HandoverError> {
     }
 }
 
-/// A unit with its commune, district and province names (as the FHIR API writes them).
-fn unit_names(structure: Structure, code: &str) -> UnitNames {
-    let reg = Registry::of(structure);
-    let name_at = |level| reg.ancestor_at(code, level).map(|u| u.full_name());
-    let level = reg.get(code).map(|u| u.level);
-    UnitNames {
-        structure: structure.as_str().into(),
-        code: code.into(),
-        name: reg.name(code),
-        district: name_at(UnitLevel::District)
-            .filter(|_| level.is_some_and(|l| l != UnitLevel::District)),
-        province: name_at(UnitLevel::Province)
-            .filter(|_| level.is_some_and(|l| l != UnitLevel::Province)),
-    }
-}
-
 /// The caller a received message acts as: the system, audited as the sending locality.
 fn link_caller(from: &LocalityCode) -> Caller {
     Caller::system(&format!("link:{}", from.as_str()))
@@ -179,44 +161,22 @@ impl App {
                 .enumerate()
                 .map(|(n, t)| Resource::Observation(out::observation(&d.case, n + 1, t))),
         );
-        let mut orgs = BTreeMap::new();
+        let mut orgs = Organizations::new();
         orgs.insert(out::unit_id(&unit), out::unit_organization(&unit));
-        for dose in self
-            .store
-            .person_doses(caller, person, now)
-            .await?
-            .unwrap_or_default()
-        {
-            let place = unit_names(r.person.structure, dose.place.as_str());
-            orgs.entry(out::unit_id(&place))
-                .or_insert_with(|| out::unit_organization(&place));
-            res.push(Resource::Immunization(out::immunization(
-                person, &dose, &place,
-            )));
-        }
-        let mut locations = BTreeMap::new();
-        for s in r.stays.iter().filter(|s| s.case_id == Some(case.0)) {
-            res.push(Resource::Encounter(out::encounter(&at, person, s)));
-            let Some(fid) = s.facility_id else { continue };
-            if locations.contains_key(&fid) {
-                continue;
-            }
-            let Ok(f) = fid.to_string().parse::<FacilityId>() else {
-                continue;
-            };
-            if let Some(fb) = self.store.get_facility(&caller.scope, f).await? {
-                let f = &fb.facility;
-                let fu = unit_names(f.structure, f.unit_code.as_str());
-                orgs.entry(out::unit_id(&fu))
-                    .or_insert_with(|| out::unit_organization(&fu));
-                orgs.insert(
-                    format!("facility-{fid}"),
-                    out::facility_organization(&at, f, &fu),
-                );
-                locations.insert(fid, out::location(&at, f, &fb.beds, &fu));
-            }
-        }
-        res.extend(locations.into_values().map(Resource::Location));
+        let (structure, stays) = (r.person.structure, &r.stays);
+        res.extend(
+            self.care_resources(
+                caller,
+                &at,
+                person,
+                structure,
+                stays,
+                Some(case),
+                &mut orgs,
+                now,
+            )
+            .await?,
+        );
         res.extend(orgs.into_values().map(Resource::Organization));
         let base = format!("urn:chongdich:{}/fhir", at_name(&self.link));
         Ok(Some(out::collection(&base, now, res)))

@@ -19,6 +19,7 @@ pub mod clock;
 pub mod clusters;
 pub mod contact_index;
 pub mod fhir_in;
+pub mod fhir_out;
 pub mod followup;
 pub mod forecast;
 pub mod gift;

@@ -7,18 +7,18 @@
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use domain::{CaseId, FacilityId, PersonId, Reason, Structure, UnitLevel};
+use domain::{CaseId, PersonId, Reason};
 use fhir::model::{Bundle, Resource};
-use fhir::out::{self, UnitNames};
+use fhir::out;
 use fhir::systems as sys;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 use crate::error::ApiError;
 use crate::extract::{ApiQuery, Auth};
-use crate::registry::Registry;
 use crate::AppState;
 use app::clock::WallClock;
+pub use app::fhir_out::unit_names;
+use app::fhir_out::Organizations;
 
 /// A FHIR answer: JSON with FHIR's own content type.
 pub struct Fhir<T>(pub StatusCode, pub T);
@@ -54,25 +54,6 @@ fn base(state: &AppState, headers: &HeaderMap) -> String {
         format!("http://{host}")
     });
     format!("{}/fhir", origin.trim_end_matches('/'))
-}
-
-/// A unit with its commune, district and province names.
-pub fn unit_names(structure: Structure, code: &str) -> UnitNames {
-    let reg = Registry::of(structure);
-    let name_at = |level| reg.ancestor_at(code, level).map(|u| u.full_name());
-    UnitNames {
-        structure: structure.as_str().into(),
-        code: code.into(),
-        name: reg.name(code),
-        district: name_at(UnitLevel::District).filter(|_| {
-            reg.get(code)
-                .is_some_and(|u| u.level != UnitLevel::District)
-        }),
-        province: name_at(UnitLevel::Province).filter(|_| {
-            reg.get(code)
-                .is_some_and(|u| u.level != UnitLevel::Province)
-        }),
-    }
 }
 
 /// `GET /fhir/metadata`: what this server supports.
@@ -222,7 +203,7 @@ pub async fn everything_of(
         r.address.as_deref(),
         &unit,
     ))];
-    let mut orgs = BTreeMap::new();
+    let mut orgs = Organizations::new();
     orgs.insert(out::unit_id(&unit), out::unit_organization(&unit));
     let (conditions, tests) = cases_of(state, &at, caller, &r.cases, now).await?;
     res.extend(conditions);
@@ -232,41 +213,20 @@ pub async fn everything_of(
             .iter()
             .map(|c| Resource::Observation(out::contact_link(id, c))),
     );
-    for d in state
-        .store
-        .person_doses(caller, id, now)
-        .await?
-        .unwrap_or_default()
-    {
-        let place = unit_names(r.person.structure, d.place.as_str());
-        orgs.entry(out::unit_id(&place))
-            .or_insert_with(|| out::unit_organization(&place));
-        res.push(Resource::Immunization(out::immunization(id, &d, &place)));
-    }
-    let mut locations = BTreeMap::new();
-    for s in &r.stays {
-        res.push(Resource::Encounter(out::encounter(&at, id, s)));
-        let Some(fid) = s.facility_id else { continue };
-        if locations.contains_key(&fid) {
-            continue;
-        }
-        // A facility id has no public constructor: it is made by parsing, as from a path.
-        let Ok(f) = fid.to_string().parse::<FacilityId>() else {
-            continue;
-        };
-        if let Some(fb) = state.store.get_facility(&caller.scope, f).await? {
-            let f = &fb.facility;
-            let fu = unit_names(f.structure, f.unit_code.as_str());
-            orgs.entry(out::unit_id(&fu))
-                .or_insert_with(|| out::unit_organization(&fu));
-            orgs.insert(
-                format!("facility-{fid}"),
-                out::facility_organization(&at, f, &fu),
-            );
-            locations.insert(fid, out::location(&at, f, &fb.beds, &fu));
-        }
-    }
-    res.extend(locations.into_values().map(Resource::Location));
+    res.extend(
+        state
+            .care_resources(
+                caller,
+                &at,
+                id,
+                r.person.structure,
+                &r.stays,
+                None,
+                &mut orgs,
+                now,
+            )
+            .await?,
+    );
     res.extend(orgs.into_values().map(Resource::Organization));
     Ok(Some(res))
 }
