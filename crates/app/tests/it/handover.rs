@@ -6,105 +6,31 @@
 use app::care::{AdmitInput, CareError, DischargeInput, TransferInput};
 use app::cases::{CaseError, CaseTestInput, StatusInput};
 use app::handover::{HandoverError, OfferBody};
-use app::link::LinkError;
-use app::referral::LinkSetup;
 use app::vaccination::{dose, DoseInput};
 use domain::facility::{BedType, FacilityKind};
 use domain::{CaseId, Reason, Role, Structure, UnitCode};
-use link::registry::Peer;
-use link::{Envelope, Kind, LocalityCode, Registry};
+use link::{Envelope, Kind};
 use store::{
     both_databases, Caller, HandoverDirection, HandoverStatus, NewFacility, Received, Store,
     StoreError,
 };
 
+use crate::linked::{code, deliver, link_pair, other_db, Side};
 use crate::{app_at_now, national, seed, NOW};
-
-fn code(s: &str) -> LocalityCode {
-    LocalityCode::parse(s).unwrap()
-}
-
-/// A second, empty database of the same dialect as `like`.
-async fn other_db(like: &Store) -> store::testing::TestDb {
-    match like.dialect() {
-        store::Dialect::Sqlite => store::testing::sqlite().await,
-        store::Dialect::Postgres => store::testing::postgres()
-            .await
-            .expect("PostgreSQL, as for the first store"),
-    }
-}
 
 /// A may send hand-overs to B, B answers to A; each app is linked.
 async fn link_both(a: &mut app::App, b: &mut app::App) {
-    let (ka, kb) = (
-        a.store.link_key().await.unwrap(),
-        b.store.link_key().await.unwrap(),
-    );
-    b.store
-        .put_link_locality(
-            &Peer {
-                code: code("01"),
-                name: "Hà Nội".into(),
-                public_key: ka.public(),
-                kinds: [Kind::Handover].into(),
-            },
-            NOW,
-        )
-        .await
-        .unwrap();
-    a.store
-        .put_link_locality(
-            &Peer {
-                code: code("79"),
-                name: "TP. Hồ Chí Minh".into(),
-                public_key: kb.public(),
-                kinds: [Kind::HandoverAnswer].into(),
-            },
-            NOW,
-        )
-        .await
-        .unwrap();
-    let (ra, rb) = (
-        a.store.link_registry(code("01")).await.unwrap(),
-        b.store.link_registry(code("79")).await.unwrap(),
-    );
-    a.set_link(Some(LinkSetup {
-        me: code("01"),
-        key: ka,
-        registry: ra,
-    }));
-    b.set_link(Some(LinkSetup {
-        me: code("79"),
-        key: kb,
-        registry: rb,
-    }));
-}
-
-/// Hands every unsent message of `from` to `to`'s `receive` through the application's
-/// dispatcher (marking them sent), each `times` times; what each delivery became.
-async fn deliver(from: &app::App, to: &app::App, times: usize) -> Vec<Received> {
-    let registry: Registry = to.link.as_ref().unwrap().registry.clone();
-    let unsent = from.store.unsent(1000).await.unwrap();
-    let mut out = Vec::new();
-    for (_, _, bytes) in &unsent {
-        for _ in 0..times {
-            let app = to.clone();
-            let got = to
-                .store
-                .receive::<LinkError, _>(bytes, &registry, NOW, move |tx, e| {
-                    Box::pin(async move {
-                        app::link::dispatch(&app, tx, e).await?;
-                        Ok(())
-                    })
-                })
-                .await
-                .unwrap();
-            out.push(got);
-        }
-    }
-    let ids: Vec<String> = unsent.into_iter().map(|(id, _, _)| id).collect();
-    from.store.mark_sent(&ids, NOW).await.unwrap();
-    out
+    let hn = Side {
+        code: "01",
+        name: "Hà Nội",
+        sends: &[Kind::Handover],
+    };
+    let hcm = Side {
+        code: "79",
+        name: "TP. Hồ Chí Minh",
+        sends: &[Kind::HandoverAnswer],
+    };
+    link_pair(a, hn, b, hcm).await;
 }
 
 /// The positive PCR test of case 1 (a case is taken in through its test).

@@ -5,101 +5,32 @@
 use chrono::NaiveDate;
 use domain::aid::{item, AidStatus, Currency, GoodsLine, Money, NeedStatus, PartyKind};
 use domain::{DonationId, UnitCode};
-use link::registry::{Peer, Refusal};
-use link::{Envelope, Kind, LocalityCode, Registry};
+use link::registry::Refusal;
+use link::{Envelope, Kind};
 use store::aid::{AidFilter, Donation, NewDonation, NewNeed, PartyRef, Receipt};
 use store::{both_databases, Caller, PageRequest, Received, Store};
 
 use app::gift::{
     advance_donation, close_need, post_need, record_donation, record_letter_sent, GiftBody,
 };
-use app::link::{dispatch, LinkError};
-use app::referral::LinkSetup;
 
+use crate::linked::{deliver, link_pair, other_db, Side};
 use crate::{app_at_now, NOW};
-
-fn code(s: &str) -> LocalityCode {
-    LocalityCode::parse(s).unwrap()
-}
-
-async fn other_db(like: &Store) -> store::testing::TestDb {
-    match like.dialect() {
-        store::Dialect::Sqlite => store::testing::sqlite().await,
-        store::Dialect::Postgres => store::testing::postgres()
-            .await
-            .expect("PostgreSQL, as for the first store"),
-    }
-}
 
 /// Vientiane's registry knows Hà Nội for `hanoi_sends`; Hà Nội's knows Vientiane for
 /// receipts and needs; both apps are linked.
 async fn link_both(a: &mut app::App, b: &mut app::App, hanoi_sends: &[Kind]) {
-    let (ka, kb) = (
-        a.store.link_key().await.unwrap(),
-        b.store.link_key().await.unwrap(),
-    );
-    b.store
-        .put_link_locality(
-            &Peer {
-                code: code("01"),
-                name: "Hà Nội".into(),
-                public_key: ka.public(),
-                kinds: hanoi_sends.iter().copied().collect(),
-            },
-            NOW,
-        )
-        .await
-        .unwrap();
-    a.store
-        .put_link_locality(
-            &Peer {
-                code: code("LA-VT"),
-                name: "Viêng Chăn".into(),
-                public_key: kb.public(),
-                kinds: [Kind::GiftReceipt, Kind::Need].into(),
-            },
-            NOW,
-        )
-        .await
-        .unwrap();
-    let (ra, rb) = (
-        a.store.link_registry(code("01")).await.unwrap(),
-        b.store.link_registry(code("LA-VT")).await.unwrap(),
-    );
-    a.set_link(Some(LinkSetup {
-        me: code("01"),
-        key: ka,
-        registry: ra,
-    }));
-    b.set_link(Some(LinkSetup {
-        me: code("LA-VT"),
-        key: kb,
-        registry: rb,
-    }));
-}
-
-/// Hands every unsent message of `from` to `to` through the application's dispatcher, each
-/// `times` times; what each delivery became.
-async fn deliver(from: &app::App, to: &app::App, times: usize) -> Vec<Received> {
-    let registry: Registry = to.link.as_ref().unwrap().registry.clone();
-    let unsent = from.store.unsent(1000).await.unwrap();
-    let mut out = Vec::new();
-    for (_, _, bytes) in &unsent {
-        for _ in 0..times {
-            let app = to.clone();
-            let got = to
-                .store
-                .receive::<LinkError, _>(bytes, &registry, NOW, move |tx, e| {
-                    Box::pin(async move { dispatch(&app, tx, e).await.map(|_| ()) })
-                })
-                .await
-                .unwrap();
-            out.push(got);
-        }
-    }
-    let ids: Vec<String> = unsent.into_iter().map(|(id, _, _)| id).collect();
-    from.store.mark_sent(&ids, NOW).await.unwrap();
-    out
+    let hn = Side {
+        code: "01",
+        name: "Hà Nội",
+        sends: hanoi_sends,
+    };
+    let vt = Side {
+        code: "LA-VT",
+        name: "Viêng Chăn",
+        sends: &[Kind::GiftReceipt, Kind::Need],
+    };
+    link_pair(a, hn, b, vt).await;
 }
 
 fn locality(code: &str) -> PartyRef {

@@ -19,6 +19,7 @@ mod link;
 mod link_bench;
 mod link_gift;
 mod link_three;
+mod linked;
 mod national;
 mod persons;
 mod quarantine;

@@ -6,27 +6,15 @@ use chrono::NaiveDate;
 use domain::facility::{BedType, FacilityKind};
 use domain::{Role, Scope, Structure, UnitCode, UnitLevel};
 use link::registry::Peer;
-use link::{sign, Envelope, Kind, LocalityCode};
+use link::{sign, Envelope, Kind};
 use store::{both_databases, Caller, NewFacility, PublishedLevel, Received, Store};
 
 use app::link::LinkError;
 use app::national::{national_view, FiguresBody};
 use app::referral::LinkSetup;
 
+use crate::linked::{code, other_db};
 use crate::{app_at_now, national, seed, DAY, NOW};
-
-fn code(s: &str) -> LocalityCode {
-    LocalityCode::parse(s).unwrap()
-}
-
-async fn other_db(like: &Store) -> store::testing::TestDb {
-    match like.dialect() {
-        store::Dialect::Sqlite => store::testing::sqlite().await,
-        store::Dialect::Postgres => store::testing::postgres()
-            .await
-            .expect("PostgreSQL, as for the first store"),
-    }
-}
 
 /// Hà Nội knows the national instance (which sends it nothing) and HCMC (which sends only
 /// referral statuses, so is no recipient of figures); the national instance takes figures

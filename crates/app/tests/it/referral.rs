@@ -6,8 +6,7 @@ use domain::epi::ScanMode;
 use domain::followup::FollowUpStatus;
 use domain::person::Sex;
 use domain::{CaseId, Role, Structure};
-use link::registry::Peer;
-use link::{Envelope, KeyPair, Kind, LocalityCode, Registry};
+use link::{Envelope, KeyPair, Kind, Registry};
 use store::{
     both_databases, Caller, CheckinItem, PageRequest, PersonRef, PersonRow, Received, Store,
     StoredContact, VenueRef, WorkList,
@@ -15,66 +14,22 @@ use store::{
 
 use app::referral::{apply_referral_message, LinkSetup, ReferralBody, ReferralError};
 
+use crate::linked::{code, deliver, link_pair, other_db, Side};
 use crate::{app_at_now, national, seed, unit, DAY, NOW};
-
-fn code(s: &str) -> LocalityCode {
-    LocalityCode::parse(s).unwrap()
-}
-
-/// A second, empty database of the same dialect as `like`.
-async fn other_db(like: &Store) -> store::testing::TestDb {
-    match like.dialect() {
-        store::Dialect::Sqlite => store::testing::sqlite().await,
-        store::Dialect::Postgres => store::testing::postgres()
-            .await
-            .expect("PostgreSQL, as for the first store"),
-    }
-}
 
 /// Each store's registry knows the other for the kinds it sends; each app is linked.
 async fn link_both(a: &mut app::App, b: &mut app::App) {
-    let (ka, kb) = (
-        a.store.link_key().await.unwrap(),
-        b.store.link_key().await.unwrap(),
-    );
-    b.store
-        .put_link_locality(
-            &Peer {
-                code: code("01"),
-                name: "Hà Nội".into(),
-                public_key: ka.public(),
-                kinds: [Kind::Referral].into(),
-            },
-            NOW,
-        )
-        .await
-        .unwrap();
-    a.store
-        .put_link_locality(
-            &Peer {
-                code: code("79"),
-                name: "TP. Hồ Chí Minh".into(),
-                public_key: kb.public(),
-                kinds: [Kind::ReferralStatus].into(),
-            },
-            NOW,
-        )
-        .await
-        .unwrap();
-    let (ra, rb) = (
-        a.store.link_registry(code("01")).await.unwrap(),
-        b.store.link_registry(code("79")).await.unwrap(),
-    );
-    a.set_link(Some(LinkSetup {
-        me: code("01"),
-        key: ka,
-        registry: ra,
-    }));
-    b.set_link(Some(LinkSetup {
-        me: code("79"),
-        key: kb,
-        registry: rb,
-    }));
+    let hn = Side {
+        code: "01",
+        name: "Hà Nội",
+        sends: &[Kind::Referral],
+    };
+    let hcm = Side {
+        code: "79",
+        name: "TP. Hồ Chí Minh",
+        sends: &[Kind::ReferralStatus],
+    };
+    link_pair(a, hn, b, hcm).await;
 }
 
 /// Hà Nội's seed (persons 1–4 living in commune 00001, case 1 of person 1, the market) plus
@@ -115,30 +70,6 @@ pub(crate) async fn hanoi_with_a_visitor_from_hcmc(app: &app::App) {
         .collect();
     app.ingest_checkins(&scanner, &visits, NOW).await.unwrap();
     app.contacts.rebuild(store).await.unwrap();
-}
-
-/// Hands every unsent message of `from` to `to`'s `receive` (marking them sent), each
-/// `times` times; what each delivery became.
-async fn deliver(from: &app::App, to: &app::App, times: usize) -> Vec<Received> {
-    let registry: Registry = to.link.as_ref().unwrap().registry.clone();
-    let unsent = from.store.unsent(1000).await.unwrap();
-    let mut out = Vec::new();
-    for (_, _, bytes) in &unsent {
-        for _ in 0..times {
-            let app = to.clone();
-            let got = to
-                .store
-                .receive::<ReferralError, _>(bytes, &registry, NOW, move |tx, e| {
-                    Box::pin(async move { apply_referral_message(&app, tx, e).await })
-                })
-                .await
-                .unwrap();
-            out.push(got);
-        }
-    }
-    let ids: Vec<String> = unsent.into_iter().map(|(id, _, _)| id).collect();
-    from.store.mark_sent(&ids, NOW).await.unwrap();
-    out
 }
 
 /// A call that reached the person, well.

@@ -2,19 +2,15 @@
 //! databases: Hà Nội ("01", store A) shares with HCMC ("79", store B); the transport is
 //! in-process (A's unsent messages handed to B's `receive`, applied by `app::link::dispatch`).
 
-use std::collections::BTreeSet;
-
 use domain::person::Sex;
 use domain::share::Pseudonymisation;
 use domain::{CaseId, Role};
-use link::registry::Peer;
-use link::{Envelope, Kind, LocalityCode, Refusal, Registry};
+use link::{Envelope, Kind, Refusal};
 use store::{both_databases, CaseRow, HouseholdRow, PersonRow, Received, Store};
 
-use app::link::{dispatch, LinkError};
-use app::referral::LinkSetup;
 use app::share::{ShareError, ShareMessage};
 
+use crate::linked::{code, link_pair, other_db, receive, Side};
 use crate::{app_at_now, national, seed, unit, NOW};
 
 const NAME: &str = "Phạm Văn Chia";
@@ -22,62 +18,22 @@ const NATIONAL_ID: &str = "001190000333";
 const PHONE: &str = "0912000333";
 const ADDRESS: &str = "12 phố Hàng Da";
 
-fn code(s: &str) -> LocalityCode {
-    LocalityCode::parse(s).unwrap()
-}
-
-/// A second, empty database of the same dialect as `like`.
-async fn other_db(like: &Store) -> store::testing::TestDb {
-    match like.dialect() {
-        store::Dialect::Sqlite => store::testing::sqlite().await,
-        store::Dialect::Postgres => store::testing::postgres()
-            .await
-            .expect("PostgreSQL, as for the first store"),
-    }
-}
-
-/// B's registry lets A send `a_sends`; A's knows B; both apps linked.
-async fn link_both(a: &mut app::App, b: &mut app::App, a_sends: BTreeSet<Kind>) {
-    let (ka, kb) = (
-        a.store.link_key().await.unwrap(),
-        b.store.link_key().await.unwrap(),
-    );
-    let peer = |c: &str, name: &str, key: &link::KeyPair, kinds: BTreeSet<Kind>| Peer {
-        code: code(c),
-        name: name.into(),
-        public_key: key.public(),
-        kinds,
-    };
-    b.store
-        .put_link_locality(&peer("01", "Hà Nội", &ka, a_sends), NOW)
-        .await
-        .unwrap();
-    a.store
-        .put_link_locality(&peer("79", "TP. Hồ Chí Minh", &kb, BTreeSet::new()), NOW)
-        .await
-        .unwrap();
-    let (ra, rb) = (
-        a.store.link_registry(code("01")).await.unwrap(),
-        b.store.link_registry(code("79")).await.unwrap(),
-    );
-    a.set_link(Some(LinkSetup {
-        me: code("01"),
-        key: ka,
-        registry: ra,
-    }));
-    b.set_link(Some(LinkSetup {
-        me: code("79"),
-        key: kb,
-        registry: rb,
-    }));
-}
-
 /// Two linked localities, B letting A send `a_sends`; A seeded with case 2 of person 3
 /// (name, ID, phone, birth date and a household address all known).
 async fn setup(store: Store, a_sends: &[Kind]) -> (app::App, app::App, store::testing::TestDb) {
     let db_b = other_db(&store).await;
     let (mut a, mut b) = (app_at_now(store), app_at_now(db_b.store.clone()));
-    link_both(&mut a, &mut b, a_sends.iter().copied().collect()).await;
+    let hn = Side {
+        code: "01",
+        name: "Hà Nội",
+        sends: a_sends,
+    };
+    let hcm = Side {
+        code: "79",
+        name: "TP. Hồ Chí Minh",
+        sends: &[],
+    };
+    link_pair(&mut a, hn, &mut b, hcm).await;
     let s = &a.store;
     seed(s, 2).await;
     let home = unit(s, "00001").await;
@@ -128,18 +84,6 @@ async fn setup(store: Store, a_sends: &[Kind]) -> (app::App, app::App, store::te
     .unwrap();
     s.sync_id_sequences().await.unwrap();
     (a, b, db_b)
-}
-
-/// Hands `bytes` to B's `receive`, applied by the application's dispatcher.
-async fn receive(b: &app::App, bytes: &[u8]) -> Received {
-    let registry: Registry = b.link.as_ref().unwrap().registry.clone();
-    let app = b.clone();
-    b.store
-        .receive::<LinkError, _>(bytes, &registry, NOW, move |tx, e| {
-            Box::pin(async move { dispatch(&app, tx, e).await.map(|_| ()) })
-        })
-        .await
-        .unwrap()
 }
 
 /// A's unsent messages (marked sent): their bytes.
