@@ -135,16 +135,15 @@ fn link_caller(from: &LocalityCode) -> Caller {
 impl App {
     /// The FHIR Bundle (collection) a hand-over of `case` carries: the person, the case with
     /// its tests, the person's doses, the case's stays with their facilities and the units
-    /// they name. None: the case is not the caller's. Its reads are audited by the store.
+    /// they name, for the case `d` the caller read. None: the person is not the caller's. Its
+    /// reads are audited by the store.
     pub async fn case_bundle(
         &self,
         caller: &Caller,
-        case: CaseId,
+        d: &store::CaseDetail,
     ) -> Result<Option<Bundle>, StoreError> {
         let now = self.now_s();
-        let Some(d) = self.store.get_case(caller, case, now).await? else {
-            return Ok(None);
-        };
+        let case = d.case.id;
         let person = d.case.person_id;
         let Some(r) = self.store.person_record(caller, person, now).await? else {
             return Ok(None);
@@ -224,7 +223,7 @@ impl App {
         if !detail.tests.iter().any(|t| t.positive) {
             return Err(invalid("test", Reason::Required));
         }
-        let Some(bundle) = self.case_bundle(caller, case).await? else {
+        let Some(bundle) = self.case_bundle(caller, &detail).await? else {
             return Ok(None);
         };
         let bundle = serde_json::to_value(Resource::Bundle(Box::new(bundle)))
