@@ -2,7 +2,7 @@
 
 use sqlx::Row;
 
-use domain::aid::AidStatus;
+use domain::aid::{AidStatus, GoodsLine};
 use domain::{DonationId, FieldError, Reason, UnitPath};
 
 use super::{invalid, NewDonation, Receipt, Resolved, GOODS_LINES_MAX};
@@ -166,23 +166,7 @@ impl Store {
         .await?
         .try_get(0)?;
         let received = new.status >= AidStatus::Received;
-        // Rows are built before the insert: a borrowing iterator held across the await makes
-        // the future not `Send` for every lifetime (axum handlers need that).
-        let goods: Vec<Vec<Val>> = new
-            .goods
-            .iter()
-            .enumerate()
-            .map(|(i, g)| {
-                vec![
-                    Val::Int(id),
-                    Val::Int(i as i64 + 1),
-                    Val::Text(g.item.slug.into()),
-                    Val::Int(g.quantity),
-                    Val::Text(g.item.unit.into()),
-                    Val::OptInt(received.then_some(g.quantity)),
-                ]
-            })
-            .collect();
+        let goods = goods_rows(id, &new.goods, received);
         let steps: Vec<Vec<Val>> = new
             .status
             .path()
@@ -196,21 +180,7 @@ impl Store {
                 ]
             })
             .collect();
-        insert_rows(
-            tx,
-            self.dialect,
-            "aid_goods",
-            &[
-                "donation_id",
-                "line_no",
-                "item",
-                "quantity",
-                "unit",
-                "received_quantity",
-            ],
-            goods,
-        )
-        .await?;
+        insert_rows(tx, self.dialect, "aid_goods", GOODS_COLUMNS, goods).await?;
         insert_rows(
             tx,
             self.dialect,
@@ -401,4 +371,34 @@ impl Store {
         .await?;
         Ok(())
     }
+}
+
+/// The columns [`goods_rows`] fills.
+pub(super) const GOODS_COLUMNS: &[&str] = &[
+    "donation_id",
+    "line_no",
+    "item",
+    "quantity",
+    "unit",
+    "received_quantity",
+];
+
+/// A gift's goods lines as `aid_goods` rows, received in full when `received`. Rows are
+/// built before the insert: a borrowing iterator held across the await makes the future not
+/// `Send` for every lifetime (axum handlers need that).
+pub(super) fn goods_rows(id: i64, goods: &[GoodsLine], received: bool) -> Vec<Vec<Val>> {
+    goods
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            vec![
+                Val::Int(id),
+                Val::Int(i as i64 + 1),
+                Val::Text(g.item.slug.into()),
+                Val::Int(g.quantity),
+                Val::Text(g.item.unit.into()),
+                Val::OptInt(received.then_some(g.quantity)),
+            ]
+        })
+        .collect()
 }

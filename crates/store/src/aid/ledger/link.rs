@@ -18,7 +18,7 @@ use crate::sql::{insert_rows, Val};
 use crate::users::Caller;
 use crate::{Result, Store, StoreError};
 
-use super::gifts::PreparedDonation;
+use super::gifts::{goods_rows, PreparedDonation, GOODS_COLUMNS};
 use super::{Donation, NewDonation};
 
 /// A gift as read for a message about it.
@@ -305,36 +305,8 @@ impl Store {
             .bind(id)
             .execute(&mut **tx)
             .await?;
-        let goods: Vec<Vec<Val>> = g
-            .goods
-            .iter()
-            .enumerate()
-            .map(|(i, l)| {
-                vec![
-                    Val::Int(id),
-                    Val::Int(i as i64 + 1),
-                    Val::Text(l.item.slug.into()),
-                    Val::Int(l.quantity),
-                    Val::Text(l.item.unit.into()),
-                    Val::OptInt(None),
-                ]
-            })
-            .collect();
-        insert_rows(
-            tx,
-            self.dialect,
-            "aid_goods",
-            &[
-                "donation_id",
-                "line_no",
-                "item",
-                "quantity",
-                "unit",
-                "received_quantity",
-            ],
-            goods,
-        )
-        .await?;
+        let goods = goods_rows(id, &g.goods, false);
+        insert_rows(tx, self.dialect, "aid_goods", GOODS_COLUMNS, goods).await?;
         self.steps_in(tx, caller, id, status, to, None, now_s)
             .await?;
         Ok(DonationId::new(id))
