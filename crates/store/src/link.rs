@@ -20,7 +20,7 @@
 //! transaction only (the `…_in` methods): on SQLite the transaction holds the one writing
 //! connection, and a write through the Store's pool would wait for it forever.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
 
@@ -28,7 +28,8 @@ use link::registry::{kinds_from_text, kinds_to_text, Peer, Refusal, Registry};
 use link::{sign, Envelope, KeyPair, Kind, LocalityCode, PublicKey};
 use sqlx::Row;
 
-use crate::{Result, Store, StoreError};
+use crate::sql::{Sql, Val};
+use crate::{Dialect, Result, Store, StoreError};
 
 /// The `meta` key of this locality's Ed25519 key pair (base64 of the secret key).
 pub const LINK_KEY: &str = "link_key";
@@ -37,6 +38,19 @@ pub const LINK_KEY: &str = "link_key";
 const SEQ_ROWS: usize = 300;
 /// Outbox rows a statement of [`Store::enqueue_many_in`] inserts (7 parameters each).
 const OUTBOX_ROWS: usize = 100;
+
+/// Records or ids a statement of [`Store::receive_batch`]'s judging reads or writes (at most 7
+/// parameters each).
+const JUDGE_ROWS: usize = 500;
+
+/// A batch judged in memory: each admitted message's outcome (by its place in the batch),
+/// and the order to apply those applied in (each record's seqs ascending).
+#[derive(Debug, Default)]
+struct Judged {
+    outcomes: Vec<(usize, Received)>,
+    /// Indices into the admitted messages.
+    apply_order: Vec<usize>,
+}
 
 /// One message for [`Store::enqueue_many_in`].
 #[derive(Debug, Clone)]
@@ -379,40 +393,86 @@ impl Store {
         F: for<'t> Fn(&'t mut LinkTx, &'t Envelope) -> Applying<'t, E> + Send + Sync,
     {
         if let Some(out) = self
-            .receive_batch_once(batch, registry, at_s, &apply, false)
+            .receive_batch_bulk(batch, registry, at_s, &apply)
             .await?
         {
             return Ok(out);
         }
-        let guarded = self
-            .receive_batch_once(batch, registry, at_s, &apply, true)
-            .await?;
-        Ok(guarded.unwrap_or_default())
+        self.receive_batch_guarded(batch, registry, at_s, &apply)
+            .await
     }
 
-    /// One run of [`Store::receive_batch`]; unguarded, `None` (nothing kept) when an apply
-    /// failed.
-    async fn receive_batch_once<E, F>(
+    /// The fast run of [`Store::receive_batch`]: the batch judged with a few statements, not
+    /// two a message. The records' last seqs are read at once (locked on PostgreSQL, so a
+    /// concurrent delivery of the same records waits), each message judged in memory as
+    /// [`Store::take_in`] would, the seqs and inbox ids written with one multi-row statement
+    /// each, and only then the handlers run. `None` (nothing kept) when an apply failed or a
+    /// write found the rows other than read (a concurrent delivery won the race): the batch
+    /// then runs again guarded, a message at a time. Public for the tests that hold it to the
+    /// one-at-a-time path; callers use [`Store::receive_batch`].
+    pub async fn receive_batch_bulk<E, F>(
         &self,
         batch: &[&[u8]],
         registry: &Registry,
         at_s: i64,
         apply: &F,
-        guarded: bool,
     ) -> std::result::Result<Option<Vec<std::result::Result<Received, E>>>, E>
     where
         E: From<StoreError> + Send,
         F: for<'t> Fn(&'t mut LinkTx, &'t Envelope) -> Applying<'t, E> + Send + Sync,
     {
-        let savepoint = |sql: &'static str| sqlx::query(sql);
         let mut tx = self.pool.begin().await.map_err(StoreError::from)?;
-        let mut out: Vec<Option<std::result::Result<Received, E>>> = Vec::new();
-        let mut admitted: Vec<(usize, Envelope)> = Vec::new();
+        let (mut out, admitted) = self
+            .admit_batch::<E>(&mut tx, batch, registry, at_s)
+            .await?;
+        let judged = self
+            .judge_batch(&mut tx, &admitted, at_s)
+            .await
+            .map_err(E::from)?;
+        let Some(judged) = judged else {
+            return Ok(None);
+        };
+        for (i, received) in &judged.outcomes {
+            out[*i] = Some(Ok(received.clone()));
+        }
+        for i in judged.apply_order {
+            let envelope = &admitted[i].1;
+            if apply(&mut tx, envelope).await.is_err() {
+                // Dropping the transaction undoes the batch; it runs again guarded.
+                return Ok(None);
+            }
+        }
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(Some(
+            out.into_iter()
+                .map(|o| o.unwrap_or(Ok(Received::OutOfOrder)))
+                .collect(),
+        ))
+    }
+
+    /// Parses and admits a batch's messages in `tx`: the outcome of each refused one, and
+    /// the admitted ones with their places in the batch.
+    #[allow(clippy::type_complexity)]
+    async fn admit_batch<E>(
+        &self,
+        tx: &mut LinkTx,
+        batch: &[&[u8]],
+        registry: &Registry,
+        at_s: i64,
+    ) -> std::result::Result<
+        (
+            Vec<Option<std::result::Result<Received, E>>>,
+            Vec<(usize, Envelope)>,
+        ),
+        E,
+    >
+    where
+        E: From<StoreError>,
+    {
+        let mut out = Vec::with_capacity(batch.len());
+        let mut admitted = Vec::with_capacity(batch.len());
         for (i, bytes) in batch.iter().enumerate() {
-            match self
-                .admit_message(bytes, registry, at_s, Some(&mut tx))
-                .await?
-            {
+            match self.admit_message(bytes, registry, at_s, Some(tx)).await? {
                 Ok(e) => {
                     admitted.push((i, e));
                     out.push(None);
@@ -420,34 +480,226 @@ impl Store {
                 Err(refusal) => out.push(Some(Ok(Received::Refused(refusal)))),
             }
         }
+        Ok((out, admitted))
+    }
+
+    /// Judges admitted messages against the records' last seqs and the inbox, and writes the
+    /// new seqs and inbox rows (see [`Store::receive_batch_bulk`]). `None` when a write found
+    /// the rows other than read.
+    async fn judge_batch(
+        &self,
+        tx: &mut LinkTx,
+        admitted: &[(usize, Envelope)],
+        at_s: i64,
+    ) -> Result<Option<Judged>> {
+        let dialect = self.dialect();
+        // The records' last seqs, per sender.
+        let mut records: BTreeMap<(&str, &str), Option<i64>> = BTreeMap::new();
+        for (_, e) in admitted {
+            records.insert((e.from.as_str(), e.record.as_str()), None);
+        }
+        let keys: Vec<(&str, &str)> = records.keys().copied().collect();
+        for chunk in keys.chunk_by(|a, b| a.0 == b.0) {
+            for part in chunk.chunks(JUDGE_ROWS) {
+                let mut sql = Sql::new(
+                    dialect,
+                    "SELECT record_key, last_seq FROM link_seqs WHERE direction = 'in' AND peer = ",
+                );
+                sql.bind(Val::Text(part[0].0.to_owned()));
+                sql.push(" AND record_key IN (");
+                for (j, (_, record)) in part.iter().enumerate() {
+                    if j > 0 {
+                        sql.push(", ");
+                    }
+                    sql.bind(Val::Text((*record).to_owned()));
+                }
+                sql.push(")");
+                if dialect == Dialect::Postgres {
+                    sql.push(" ORDER BY record_key FOR UPDATE");
+                }
+                let asked: HashSet<&str> = part.iter().map(|(_, r)| *r).collect();
+                for row in sql.query().fetch_all(&mut **tx).await? {
+                    let record: String = row.try_get(0)?;
+                    let last: i64 = row.try_get(1)?;
+                    if let Some(r) = asked.get(record.as_str()) {
+                        records.insert((part[0].0, r), Some(last));
+                    }
+                }
+            }
+        }
+        // Ids already taken in: only a message at or below its record's seq can be one (an
+        // id is kept only once its record reached its seq, and seqs only grow).
+        let maybe_seen: Vec<&str> = admitted
+            .iter()
+            .filter(|(_, e)| {
+                records[&(e.from.as_str(), e.record.as_str())].is_some_and(|last| e.seq <= last)
+            })
+            .map(|(_, e)| e.id.as_str())
+            .collect();
+        let mut seen: HashSet<String> = HashSet::new();
+        for part in maybe_seen.chunks(JUDGE_ROWS) {
+            let mut sql = Sql::new(dialect, "SELECT id FROM link_inbox WHERE id IN (");
+            for (j, id) in part.iter().enumerate() {
+                if j > 0 {
+                    sql.push(", ");
+                }
+                sql.bind(Val::Text((*id).to_owned()));
+            }
+            sql.push(")");
+            for row in sql.query().fetch_all(&mut **tx).await? {
+                seen.insert(row.try_get(0)?);
+            }
+        }
+
+        // Passes as `take_in` would run them, in memory.
+        let mut last: HashMap<(&str, &str), i64> =
+            records.iter().map(|(k, v)| (*k, v.unwrap_or(0))).collect();
+        let mut judged = Judged::default();
+        let mut inbox: Vec<(&Envelope, &'static str)> = Vec::new();
+        let mut waiting: Vec<usize> = (0..admitted.len()).collect();
+        loop {
+            let mut progress = false;
+            let mut still = Vec::new();
+            for k in waiting {
+                let (i, e) = &admitted[k];
+                let cur = last
+                    .get_mut(&(e.from.as_str(), e.record.as_str()))
+                    .ok_or_else(|| corrupt("judging"))?;
+                if e.seq == *cur + 1 {
+                    *cur = e.seq;
+                    seen.insert(e.id.clone());
+                    inbox.push((e, "applied"));
+                    judged.apply_order.push(k);
+                    judged.outcomes.push((*i, Received::Applied));
+                    progress = true;
+                } else if e.seq <= *cur {
+                    let outcome = match seen.insert(e.id.clone()) {
+                        false => Received::Duplicate,
+                        true => {
+                            inbox.push((e, "stale"));
+                            Received::Stale
+                        }
+                    };
+                    judged.outcomes.push((*i, outcome));
+                } else {
+                    still.push(k);
+                }
+            }
+            if !progress || still.is_empty() {
+                break;
+            }
+            waiting = still;
+        }
+
+        // The seqs moved: new records inserted (none may exist now), known ones updated
+        // (locked above on PostgreSQL; SQLite has one writer).
+        let moved: Vec<((&str, &str), i64, bool)> = records
+            .iter()
+            .filter_map(|(k, before)| {
+                let now = last[k];
+                (now > before.unwrap_or(0)).then_some((*k, now, before.is_none()))
+            })
+            .collect();
+        for fresh in [true, false] {
+            let rows: Vec<&((&str, &str), i64, bool)> =
+                moved.iter().filter(|m| m.2 == fresh).collect();
+            for part in rows.chunks(JUDGE_ROWS) {
+                let mut sql = Sql::new(
+                    dialect,
+                    "INSERT INTO link_seqs (direction, peer, record_key, last_seq) VALUES ",
+                );
+                for (j, ((peer, record), seq, _)) in part.iter().enumerate() {
+                    sql.push(if j == 0 { "('in', " } else { ", ('in', " });
+                    sql.bind(Val::Text((*peer).to_owned()));
+                    sql.push(", ");
+                    sql.bind(Val::Text((*record).to_owned()));
+                    sql.push(", ");
+                    sql.bind(Val::Int(*seq));
+                    sql.push(")");
+                }
+                sql.push(match fresh {
+                    true => " ON CONFLICT (direction, peer, record_key) DO NOTHING",
+                    false => {
+                        " ON CONFLICT (direction, peer, record_key)
+                          DO UPDATE SET last_seq = excluded.last_seq"
+                    }
+                });
+                let n = sql.query().execute(&mut **tx).await?.rows_affected();
+                if n != part.len() as u64 {
+                    return Ok(None);
+                }
+            }
+        }
+        for part in inbox.chunks(JUDGE_ROWS) {
+            let mut sql = Sql::new(
+                dialect,
+                "INSERT INTO link_inbox (id, from_locality, kind, record_key, seq, received_at_s, outcome) VALUES ",
+            );
+            for (j, (e, outcome)) in part.iter().enumerate() {
+                sql.push(if j == 0 { "(" } else { ", (" });
+                sql.bind(Val::Text(e.id.clone()));
+                sql.push(", ");
+                sql.bind(Val::Text(e.from.as_str().to_owned()));
+                sql.push(", ");
+                sql.bind(Val::Text(e.kind.as_str().to_owned()));
+                sql.push(", ");
+                sql.bind(Val::Text(e.record.clone()));
+                sql.push(", ");
+                sql.bind(Val::Int(e.seq));
+                sql.push(", ");
+                sql.bind(Val::Int(at_s));
+                sql.push(", ");
+                sql.bind(Val::Text((*outcome).to_owned()));
+                sql.push(")");
+            }
+            sql.push(" ON CONFLICT (id) DO NOTHING");
+            let n = sql.query().execute(&mut **tx).await?.rows_affected();
+            if n != part.len() as u64 {
+                return Ok(None);
+            }
+        }
+        Ok(Some(judged))
+    }
+
+    /// The guarded run of [`Store::receive_batch`]: each message in a savepoint of its own,
+    /// so one whose apply fails leaves no trace while the others are kept.
+    async fn receive_batch_guarded<E, F>(
+        &self,
+        batch: &[&[u8]],
+        registry: &Registry,
+        at_s: i64,
+        apply: &F,
+    ) -> std::result::Result<Vec<std::result::Result<Received, E>>, E>
+    where
+        E: From<StoreError> + Send,
+        F: for<'t> Fn(&'t mut LinkTx, &'t Envelope) -> Applying<'t, E> + Send + Sync,
+    {
+        let savepoint = |sql: &'static str| sqlx::query(sql);
+        let mut tx = self.pool.begin().await.map_err(StoreError::from)?;
+        let (mut out, mut admitted) = self
+            .admit_batch::<E>(&mut tx, batch, registry, at_s)
+            .await?;
         // Passes until no message is applied: the ones out of order wait for a predecessor
         // that may be later in the batch.
         loop {
             let mut progress = false;
             let mut waiting = Vec::new();
             for (i, envelope) in admitted {
-                if guarded {
-                    savepoint("SAVEPOINT link_msg")
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(StoreError::from)?;
-                }
+                savepoint("SAVEPOINT link_msg")
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::from)?;
                 let got = Self::take_in(&mut tx, &envelope, at_s, apply).await;
-                if guarded {
-                    if got.is_err() {
-                        savepoint("ROLLBACK TO SAVEPOINT link_msg")
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(StoreError::from)?;
-                    }
-                    savepoint("RELEASE SAVEPOINT link_msg")
+                if got.is_err() {
+                    savepoint("ROLLBACK TO SAVEPOINT link_msg")
                         .execute(&mut *tx)
                         .await
                         .map_err(StoreError::from)?;
-                } else if got.is_err() {
-                    // Dropping the transaction undoes the batch; it runs again guarded.
-                    return Ok(None);
                 }
+                savepoint("RELEASE SAVEPOINT link_msg")
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::from)?;
                 match got {
                     Ok(Received::OutOfOrder) => {
                         out[i] = Some(Ok(Received::OutOfOrder));
@@ -465,13 +717,11 @@ impl Store {
             admitted = waiting;
         }
         tx.commit().await.map_err(StoreError::from)?;
-        Ok(Some(
-            out.into_iter()
-                .map(|o| o.unwrap_or(Ok(Received::OutOfOrder)))
-                .collect(),
-        ))
+        Ok(out
+            .into_iter()
+            .map(|o| o.unwrap_or(Ok(Received::OutOfOrder)))
+            .collect())
     }
-
     /// Parses and admits a message; a refusal is recorded (in `tx` when given, so a batch's
     /// refusals commit with it) and returned.
     async fn admit_message(
