@@ -48,6 +48,32 @@ impl Registry {
     }
 }
 
+impl Registry {
+    /// [`Registry::admit`] for each of a consumer's batch, with the same answers: the
+    /// signatures of the envelopes from known senders are verified together
+    /// ([`sign::verify_all`]), and one by one, strictly, only when that fails.
+    pub fn admit_all(&self, envelopes: &[&Envelope]) -> Vec<Result<(), Refusal>> {
+        let senders: Vec<Option<&Peer>> = envelopes
+            .iter()
+            .map(|e| self.get(&e.from).filter(|p| p.code == e.from))
+            .collect();
+        let signed: Vec<(&Envelope, &crate::PublicKey)> = envelopes
+            .iter()
+            .zip(&senders)
+            .filter_map(|(e, p)| p.map(|p| (*e, &p.public_key)))
+            .collect();
+        let all_signed = sign::verify_all(&signed);
+        envelopes
+            .iter()
+            .zip(senders)
+            .map(|(e, sender)| match (all_signed, sender) {
+                (true, Some(sender)) => admit_signed(e, sender, &self.me),
+                (_, sender) => admit(e, sender, &self.me),
+            })
+            .collect()
+    }
+}
+
 /// Why a received message is refused (recorded, acknowledged, never applied).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
@@ -104,6 +130,11 @@ pub fn admit(envelope: &Envelope, sender: Option<&Peer>, me: &LocalityCode) -> R
         return Err(Refusal::UnknownSender);
     }
     sign::verify(envelope, &sender.public_key).map_err(|_| Refusal::BadSignature)?;
+    admit_signed(envelope, sender, me)
+}
+
+/// [`admit`] once the signature is known good.
+fn admit_signed(envelope: &Envelope, sender: &Peer, me: &LocalityCode) -> Result<(), Refusal> {
     if &envelope.to != me {
         return Err(Refusal::NotForUs);
     }
@@ -131,6 +162,69 @@ mod tests {
         assert_eq!(kinds_from_text(&text).unwrap(), kinds);
         assert_eq!(kinds_from_text("").unwrap(), BTreeSet::new());
         assert!(kinds_from_text("gift,gifts").is_err());
+    }
+
+    /// The batch admission answers as one at a time does, whether the batch's signatures
+    /// all hold (one equation) or one is forged (then each is verified alone).
+    #[test]
+    fn admitting_a_batch_answers_as_one_at_a_time() {
+        let key = KeyPair::generate();
+        let peer = Peer {
+            code: code("01"),
+            name: "Hà Nội".into(),
+            public_key: key.public(),
+            kinds: [Kind::Gift].into(),
+        };
+        let me = code("79");
+        let registry = Registry::new(me.clone(), [peer]);
+        let signed = |to: &str, kind: Kind, n: i64, by: &KeyPair| {
+            let mut e = Envelope::new(
+                code("01"),
+                code(to),
+                kind,
+                "gift:01:1",
+                n,
+                0,
+                json!({ "n": n }),
+            )
+            .unwrap();
+            sign::sign(&mut e, by);
+            e
+        };
+        let good: Vec<Envelope> = (1..=20)
+            .map(|n| signed("79", Kind::Gift, n, &key))
+            .collect();
+        let mut mixed = good.clone();
+        mixed.push(signed("79", Kind::Gift, 21, &KeyPair::generate()));
+        mixed.push(signed("48", Kind::Gift, 22, &key));
+        mixed.push(signed("79", Kind::Referral, 23, &key));
+        let mut unknown = signed("79", Kind::Gift, 24, &key);
+        unknown.from = code("92");
+        mixed.push(unknown);
+        let mut garbled = signed("79", Kind::Gift, 25, &key);
+        garbled.sig = "not base64".into();
+        mixed.push(garbled);
+        let mut altered = signed("79", Kind::Gift, 26, &key);
+        altered.body = json!({ "n": 0 });
+        mixed.push(altered);
+        for batch in [&good, &mixed] {
+            let refs: Vec<&Envelope> = batch.iter().collect();
+            let one_by_one: Vec<_> = batch.iter().map(|e| registry.admit(e)).collect();
+            assert_eq!(registry.admit_all(&refs), one_by_one);
+        }
+        let answers = registry.admit_all(&mixed.iter().collect::<Vec<_>>());
+        assert!(answers[..20].iter().all(Result::is_ok));
+        assert_eq!(
+            answers[20..],
+            [
+                Err(Refusal::BadSignature),
+                Err(Refusal::NotForUs),
+                Err(Refusal::KindNotAllowed),
+                Err(Refusal::UnknownSender),
+                Err(Refusal::BadSignature),
+                Err(Refusal::BadSignature),
+            ]
+        );
     }
 
     #[test]

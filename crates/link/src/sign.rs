@@ -98,6 +98,30 @@ pub fn verify(envelope: &Envelope, key: &PublicKey) -> Result<(), SignError> {
         .map_err(|_| SignError::Mismatch)
 }
 
+/// Whether every envelope was signed as it is by its key, verified together (one batch
+/// equation, about twice as fast as one by one for a consumer's pull). `false` says only that
+/// some signature failed: [`verify`] each to know which. A batch accepts what the key
+/// holders signed and nothing a forger could make without a key, but it is not strict (a
+/// key holder's own malleable signature may pass), so a refusal is always decided by
+/// [`verify`].
+pub fn verify_all(items: &[(&Envelope, &PublicKey)]) -> bool {
+    let mut sigs = Vec::with_capacity(items.len());
+    for (e, _) in items {
+        let Some(bytes) = B64
+            .decode(e.sig.as_bytes())
+            .ok()
+            .and_then(|b| <[u8; 64]>::try_from(b).ok())
+        else {
+            return false;
+        };
+        sigs.push(Signature::from_bytes(&bytes));
+    }
+    let messages: Vec<Vec<u8>> = items.iter().map(|(e, _)| e.signed_bytes()).collect();
+    let messages: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
+    let keys: Vec<VerifyingKey> = items.iter().map(|(_, k)| k.0).collect();
+    ed25519_dalek::verify_batch(&messages, &sigs, &keys).is_ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

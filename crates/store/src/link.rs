@@ -469,15 +469,33 @@ impl Store {
     where
         E: From<StoreError>,
     {
+        let parsed: Vec<std::result::Result<Envelope, Refusal>> = batch
+            .iter()
+            .map(|b| Envelope::from_bytes(b).map_err(|why| Refusal::Malformed(why.to_string())))
+            .collect();
+        let well_formed: Vec<&Envelope> = parsed.iter().filter_map(|p| p.as_ref().ok()).collect();
+        let mut verdicts = registry.admit_all(&well_formed).into_iter();
         let mut out = Vec::with_capacity(batch.len());
         let mut admitted = Vec::with_capacity(batch.len());
-        for (i, bytes) in batch.iter().enumerate() {
-            match self.admit_message(bytes, registry, at_s, Some(tx)).await? {
-                Ok(e) => {
-                    admitted.push((i, e));
+        for (i, (bytes, parsed)) in batch.iter().zip(parsed).enumerate() {
+            let verdict = match parsed {
+                Ok(envelope) => match verdicts.next() {
+                    Some(Ok(())) => Ok(envelope),
+                    Some(Err(refusal)) => Err(refusal),
+                    None => return Err(corrupt("admitting a batch").into()),
+                },
+                Err(refusal) => Err(refusal),
+            };
+            match verdict {
+                Ok(envelope) => {
+                    admitted.push((i, envelope));
                     out.push(None);
                 }
-                Err(refusal) => out.push(Some(Ok(Received::Refused(refusal)))),
+                Err(refusal) => {
+                    self.record_refusal(bytes, &refusal, at_s, Some(&mut *tx))
+                        .await?;
+                    out.push(Some(Ok(Received::Refused(refusal))));
+                }
             }
         }
         Ok((out, admitted))
@@ -738,6 +756,18 @@ impl Store {
             },
             Err(why) => Refusal::Malformed(why.to_string()),
         };
+        self.record_refusal(bytes, &refusal, at_s, tx).await?;
+        Ok(Err(refusal))
+    }
+
+    /// Records a refused message in `link_refusals` (in `tx` when given).
+    async fn record_refusal(
+        &self,
+        bytes: &[u8],
+        refusal: &Refusal,
+        at_s: i64,
+        tx: Option<&mut LinkTx>,
+    ) -> Result<()> {
         let q =
             sqlx::query("INSERT INTO link_refusals (envelope, reason, at_s) VALUES ($1, $2, $3)")
                 .bind(String::from_utf8_lossy(bytes).into_owned())
@@ -747,7 +777,7 @@ impl Store {
             Some(tx) => q.execute(&mut **tx).await?,
             None => q.execute(&self.pool).await?,
         };
-        Ok(Err(refusal))
+        Ok(())
     }
 
     /// One admitted message in the receiving transaction: its record's seq moved, its id
