@@ -36,8 +36,6 @@ pub const LINK_KEY: &str = "link_key";
 
 /// Seq rows a statement of [`Store::enqueue_many_in`] upserts (3 parameters each).
 const SEQ_ROWS: usize = 300;
-/// Outbox rows a statement of [`Store::enqueue_many_in`] inserts (7 parameters each).
-const OUTBOX_ROWS: usize = 100;
 
 /// Records or ids a statement of [`Store::receive_batch`]'s judging reads or writes (at most 7
 /// parameters each).
@@ -215,27 +213,25 @@ impl Store {
         let mut next: HashMap<(String, String), i64> = HashMap::with_capacity(counts.len());
         let counts: Vec<((&str, &str), i64)> = counts.into_iter().collect();
         for chunk in counts.chunks(SEQ_ROWS) {
-            let mut sql = String::from(
+            let mut sql = Sql::new(
+                self.dialect(),
                 "INSERT INTO link_seqs (direction, peer, record_key, last_seq) VALUES ",
             );
-            for i in 0..chunk.len() {
-                let sep = if i == 0 { "" } else { ", " };
-                sql.push_str(&format!(
-                    "{sep}('out', ${}, ${}, ${})",
-                    3 * i + 1,
-                    3 * i + 2,
-                    3 * i + 3
-                ));
+            for (i, ((to, record), n)) in chunk.iter().enumerate() {
+                sql.push(if i == 0 { "('out', " } else { ", ('out', " });
+                sql.bind(Val::Text((*to).to_owned()));
+                sql.push(", ");
+                sql.bind(Val::Text((*record).to_owned()));
+                sql.push(", ");
+                sql.bind(Val::Int(*n));
+                sql.push(")");
             }
-            sql.push_str(
+            sql.push(
                 " ON CONFLICT (direction, peer, record_key)
                  DO UPDATE SET last_seq = link_seqs.last_seq + excluded.last_seq
                  RETURNING peer, record_key, last_seq",
             );
-            let mut q = sqlx::query(&sql);
-            for ((to, record), n) in chunk {
-                q = q.bind(*to).bind(*record).bind(*n);
-            }
+            let q = sql.query();
             let got: HashMap<(String, String), i64> = q
                 .fetch_all(&mut **tx)
                 .await?
@@ -258,29 +254,35 @@ impl Store {
             sign::sign(&mut envelope, key);
             envelopes.push(envelope);
         }
-        for chunk in envelopes.chunks(OUTBOX_ROWS) {
-            let mut sql = String::from(
-                "INSERT INTO link_outbox (id, to_locality, kind, record_key, seq, body, created_at_s) VALUES ",
-            );
-            for i in 0..chunk.len() {
-                let sep = if i == 0 { "" } else { ", " };
-                let p: Vec<String> = (1..=7).map(|j| format!("${}", 7 * i + j)).collect();
-                sql.push_str(&format!("{sep}({})", p.join(", ")));
-            }
-            let mut q = sqlx::query(&sql);
-            for e in chunk {
-                let text = String::from_utf8(e.to_bytes()).map_err(|_| corrupt("envelope"))?;
-                q = q
-                    .bind(e.id.clone())
-                    .bind(e.to.as_str().to_owned())
-                    .bind(e.kind.as_str())
-                    .bind(e.record.clone())
-                    .bind(e.seq)
-                    .bind(text)
-                    .bind(at_s);
-            }
-            q.execute(&mut **tx).await?;
+        let mut rows = Vec::with_capacity(envelopes.len());
+        for e in &envelopes {
+            let text = String::from_utf8(e.to_bytes()).map_err(|_| corrupt("envelope"))?;
+            rows.push(vec![
+                Val::Text(e.id.clone()),
+                Val::Text(e.to.as_str().to_owned()),
+                Val::Text(e.kind.as_str().to_owned()),
+                Val::Text(e.record.clone()),
+                Val::Int(e.seq),
+                Val::Text(text),
+                Val::Int(at_s),
+            ]);
         }
+        crate::sql::insert_rows(
+            tx,
+            self.dialect(),
+            "link_outbox",
+            &[
+                "id",
+                "to_locality",
+                "kind",
+                "record_key",
+                "seq",
+                "body",
+                "created_at_s",
+            ],
+            rows,
+        )
+        .await?;
         Ok(envelopes)
     }
 
