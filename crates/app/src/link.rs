@@ -435,31 +435,50 @@ async fn consume(
 ) {
     let config = shared.config;
     let mut backoff = config.poll;
-    let mut busy = false;
-    // A stop is looked at between pulls only: a batch pulled is taken in to the end, so no
-    // delivery waits out JetStream's ack wait because we left it half done.
-    while !*stopped.borrow() {
-        // A waiting pull ends when its batch is full or its wait ran out (which the server
-        // notices late: up to seconds). So, idle, it asks for one message and waits, and the
-        // first to come is taken in at once; busy, it takes what is there now, without waiting.
-        let pulled = match busy {
-            true => shared.bus.pull_now(config.batch).await,
-            false => shared.bus.pull(1, config.pull_wait).await,
+    // Deliveries pulled while the previous batch was taken in: the next to take in.
+    let mut pending: Vec<Delivery> = Vec::new();
+    // A stop is looked at between batches only: a batch pulled is taken in to the end (also
+    // one pulled ahead), so no delivery waits out JetStream's ack wait because we left it.
+    loop {
+        let stop = *stopped.borrow();
+        if stop && pending.is_empty() {
+            break;
+        }
+        let deliveries = match std::mem::take(&mut pending) {
+            d if !d.is_empty() => d,
+            // Idle: a waiting pull ends when its batch is full or its wait ran out (which the
+            // server notices late: up to seconds), so it asks for one message and waits, and
+            // the first to come is taken in at once.
+            _ => match shared.bus.pull(1, config.pull_wait).await {
+                Ok(d) => d,
+                Err(e) => {
+                    add(&shared.metrics.bus_errors, 1);
+                    tracing::warn!("link consumer: pulling: {e}");
+                    pause(backoff, &mut stopped).await;
+                    backoff = (backoff * 2).min(config.max_backoff);
+                    continue;
+                }
+            },
         };
-        let deliveries = match pulled {
-            Ok(d) => d,
+        backoff = config.poll;
+        if deliveries.is_empty() {
+            continue;
+        }
+        // Busy: the next batch (what is there now, without waiting) is pulled while this one
+        // is taken in, so the database never waits for the bus. It is taken in only after
+        // this one committed: a record's next update must not race its predecessor.
+        let take = take_in(&shared, &registry, &dispatch, &deliveries);
+        if stop {
+            take.await;
+            continue;
+        }
+        let (_, next) = tokio::join!(take, shared.bus.pull_now(config.batch));
+        match next {
+            Ok(d) => pending = d,
             Err(e) => {
                 add(&shared.metrics.bus_errors, 1);
                 tracing::warn!("link consumer: pulling: {e}");
-                pause(backoff, &mut stopped).await;
-                backoff = (backoff * 2).min(config.max_backoff);
-                continue;
             }
-        };
-        backoff = config.poll;
-        busy = !deliveries.is_empty();
-        if !deliveries.is_empty() {
-            take_in(&shared, &registry, &dispatch, &deliveries).await;
         }
     }
 }
