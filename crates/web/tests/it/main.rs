@@ -38,6 +38,7 @@ mod persons_ui;
 mod races;
 mod relief;
 mod report;
+mod linked_pages;
 mod share;
 mod tracing;
 mod ui;
