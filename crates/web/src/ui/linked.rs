@@ -125,10 +125,14 @@ pub(super) async fn case_section(
         // Not a linked locality: nothing travels, so nothing to offer.
         return (html! {}, handed_to.is_some());
     };
-    let open = state.store.open_handover_of(case).await.unwrap_or_else(|e| {
-        tracing::error!("case page, open hand-over: {e}");
-        None
-    });
+    let open = state
+        .store
+        .open_handover_of(case)
+        .await
+        .unwrap_or_else(|e| {
+            tracing::error!("case page, open hand-over: {e}");
+            None
+        });
     let shares = state.store.shares_of_case(case).await.unwrap_or_else(|e| {
         tracing::error!("case page, shares: {e}");
         Vec::new()
@@ -481,7 +485,12 @@ pub(super) async fn answer(
         Some("accept") => true,
         Some("reject") => false,
         None | Some("") => {
-            return refused(&ui, &title, back, &[FieldError::new("decision", Reason::Required)])
+            return refused(
+                &ui,
+                &title,
+                back,
+                &[FieldError::new("decision", Reason::Required)],
+            )
         }
         Some(_) => {
             return refused(

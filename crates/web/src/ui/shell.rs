@@ -44,7 +44,11 @@ const NAV_BY_PERMISSION: &[(&str, &str, domain::role::Permission)] = &[
         "nav-handovers",
         domain::role::Permission::WritePersonal,
     ),
-    ("/shared", "nav-shared", domain::role::Permission::ReadPersonal),
+    (
+        "/shared",
+        "nav-shared",
+        domain::role::Permission::ReadPersonal,
+    ),
 ];
 
 /// The page language: the `lang` cookie, else `Accept-Language`, else Vietnamese.

@@ -85,7 +85,14 @@ async fn case_page_forms_by_role_and_their_ranges(store: Store) {
         ("to=79&reason=".to_string(), "reason"),
         ("to=79&reason=chuyen+vien".to_string(), "test"),
     ] {
-        let p = send(&app, Method::POST, "/cases/1/handover", &tracer, Some(&form)).await;
+        let p = send(
+            &app,
+            Method::POST,
+            "/cases/1/handover",
+            &tracer,
+            Some(&form),
+        )
+        .await;
         assert_eq!(p.status, StatusCode::BAD_REQUEST, "{form}: {}", p.html);
         assert!(
             p.html.contains(&format!("<code>{field}</code>")),
@@ -97,10 +104,20 @@ async fn case_page_forms_by_role_and_their_ranges(store: Store) {
     let p = send(&app, Method::POST, "/cases/1/share", &tracer, Some("to=48")).await;
     assert_eq!(p.status, StatusCode::BAD_REQUEST);
     assert!(p.html.contains("<code>to</code>"));
-    assert!(app.store.unsent(10).await.unwrap().is_empty(), "nothing sent");
+    assert!(
+        app.store.unsent(10).await.unwrap().is_empty(),
+        "nothing sent"
+    );
 
     // From another origin, even with the session: refused, nothing enqueued.
-    let p = send(&app, Method::POST, "/cases/1/tests", &tracer, Some(POSITIVE)).await;
+    let p = send(
+        &app,
+        Method::POST,
+        "/cases/1/tests",
+        &tracer,
+        Some(POSITIVE),
+    )
+    .await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.html);
     let token = tracer.split_once('=').unwrap().1;
     let forged = format!("to=79&reason=x&csrf={}", web::csrf_token(token));
@@ -116,7 +133,10 @@ async fn case_page_forms_by_role_and_their_ranges(store: Store) {
         .await;
         assert_eq!(p.status, StatusCode::FORBIDDEN, "{uri}");
     }
-    assert!(app.store.unsent(10).await.unwrap().is_empty(), "forged: nothing sent");
+    assert!(
+        app.store.unsent(10).await.unwrap().is_empty(),
+        "forged: nothing sent"
+    );
 
     // Handed over: pending on the case page and in /handovers, by name; then withdrawn.
     let p = send(
@@ -132,8 +152,15 @@ async fn case_page_forms_by_role_and_their_ranges(store: Store) {
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].1, "link.01.79.handover");
     let page = send(&app, Method::GET, "/cases/1", &tracer, None).await;
-    assert!(page.html.contains("Đang chờ TP. Hồ Chí Minh tiếp nhận"), "{}", page.html);
-    assert!(!page.html.contains(r#"action="/cases/1/handover""#), "one at a time");
+    assert!(
+        page.html.contains("Đang chờ TP. Hồ Chí Minh tiếp nhận"),
+        "{}",
+        page.html
+    );
+    assert!(
+        !page.html.contains(r#"action="/cases/1/handover""#),
+        "one at a time"
+    );
     let list = send(&app, Method::GET, "/handovers", &tracer, None).await;
     assert_eq!(list.status, StatusCode::OK);
     assert!(list.html.contains("TP. Hồ Chí Minh"), "{}", list.html);
@@ -247,7 +274,14 @@ async fn incoming_offers_and_shared_copies(store: Store) {
         let p = send(&app, Method::POST, &answer, &tracer, Some(&form)).await;
         assert_eq!(p.status, StatusCode::BAD_REQUEST, "{form}: {}", p.html);
     }
-    let p = send(&app, Method::POST, &answer, &manager, Some("decision=reject")).await;
+    let p = send(
+        &app,
+        Method::POST,
+        &answer,
+        &manager,
+        Some("decision=reject"),
+    )
+    .await;
     assert_eq!(p.status, StatusCode::FORBIDDEN);
     // Another origin may not answer for us.
     let token = tracer.split_once('=').unwrap().1;
@@ -276,14 +310,29 @@ async fn incoming_offers_and_shared_copies(store: Store) {
     let list = send(&app, Method::GET, "/handovers", &tracer, None).await;
     assert!(list.html.contains("Bị từ chối"), "{}", list.html);
     assert!(list.html.contains("không còn giường"));
-    assert!(!list.html.contains("Trần Thị Nhận"), "a rejected Bundle is not kept");
-    let p = send(&app, Method::POST, &answer, &tracer, Some("decision=accept")).await;
+    assert!(
+        !list.html.contains("Trần Thị Nhận"),
+        "a rejected Bundle is not kept"
+    );
+    let p = send(
+        &app,
+        Method::POST,
+        &answer,
+        &tracer,
+        Some("decision=accept"),
+    )
+    .await;
     assert_eq!(p.status, StatusCode::BAD_REQUEST, "answered already");
 
     // The copy shared with us: from whom by name, the choices, no name (none was shared).
     let shared = send(&app, Method::GET, "/shared", &manager, None).await;
     assert_eq!(shared.status, StatusCode::OK);
-    for s in ["TP. Hồ Chí Minh", "Ẩn danh (abcdef01)", "Chỉ năm sinh", r#"href="/shared/1""#] {
+    for s in [
+        "TP. Hồ Chí Minh",
+        "Ẩn danh (abcdef01)",
+        "Chỉ năm sinh",
+        r#"href="/shared/1""#,
+    ] {
         assert!(shared.html.contains(s), "{s}: {}", shared.html);
     }
     let one = send(&app, Method::GET, "/shared/1", &manager, None).await;
@@ -293,7 +342,9 @@ async fn incoming_offers_and_shared_copies(store: Store) {
     assert!(!one.html.contains("Địa chỉ"), "no address was shared");
     assert!(!one.html.contains("Điện thoại"), "no phone was shared");
     assert_eq!(
-        send(&app, Method::GET, "/shared/2", &manager, None).await.status,
+        send(&app, Method::GET, "/shared/2", &manager, None)
+            .await
+            .status,
         StatusCode::NOT_FOUND
     );
     // Revoked there: the copy says so, and nothing of it is left.
