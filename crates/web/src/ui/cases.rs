@@ -317,7 +317,9 @@ pub(super) async fn case_page(
         policy,
     } = infectious_window(&state.policies, &detail.case);
     let c = &detail.case;
-    let writes = me.user.role.can(domain::role::Permission::WritePersonal);
+    // A case handed over and accepted elsewhere is read-only here: no change forms.
+    let (linked, handed_over) = super::linked::case_section(&state, &me, lang, c.id).await;
+    let writes = me.user.role.can(domain::role::Permission::WritePersonal) && !handed_over;
     let title = tr(lang, "case-title", &[("id", c.id.to_string())]);
     let body = html! {
         h1 { (title) }
@@ -334,6 +336,7 @@ pub(super) async fn case_page(
                 @if let Some(doc) = &policy { br; span.muted { (tr(lang, "policy", &[("doc", doc.clone())])) } }
             } }
         }
+        (linked)
         h2 { (t(lang, "case-tests")) }
         table {
             thead { tr {

@@ -21,6 +21,7 @@ mod graph;
 mod i18n;
 mod imports;
 mod islands;
+mod linked;
 pub(crate) mod map;
 mod map_svg;
 mod moves;
@@ -78,6 +79,14 @@ pub fn routes() -> Routes {
         .post("/cases/{id}/trace", write, cases::trace_case)
         .post("/cases/{id}/tests", write, cases::add_test)
         .post("/cases/{id}/status", write, cases::change_status)
+        .post("/cases/{id}/handover", write, linked::hand_over)
+        .post("/cases/{id}/share", read, linked::share)
+        .post("/shares/{id}/revoke", read, linked::revoke)
+        .get("/handovers", write, linked::handovers_page)
+        .post("/handovers/{id}/answer", write, linked::answer)
+        .post("/handovers/{id}/withdraw", write, linked::withdraw)
+        .get("/shared", read, linked::shared_list)
+        .get("/shared/{id}", read, linked::shared_page)
         .get("/persons", read, persons::search)
         .get("/persons/new", write, person_entry::new_person_form)
         .get("/persons/duplicates", read, person_review::duplicates)

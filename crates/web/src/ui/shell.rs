@@ -33,11 +33,23 @@ const NAV: &[(&str, &str)] = &[
 ];
 
 /// Navigation shown only to the roles that may open it (the others would meet a 403).
-const NAV_BY_PERMISSION: &[(&str, &str, domain::role::Permission)] = &[(
-    "/national",
-    "nav-national",
-    domain::role::Permission::SetPolicy,
-)];
+const NAV_BY_PERMISSION: &[(&str, &str, domain::role::Permission)] = &[
+    (
+        "/national",
+        "nav-national",
+        domain::role::Permission::SetPolicy,
+    ),
+    (
+        "/handovers",
+        "nav-handovers",
+        domain::role::Permission::WritePersonal,
+    ),
+    (
+        "/shared",
+        "nav-shared",
+        domain::role::Permission::ReadPersonal,
+    ),
+];
 
 /// The page language: the `lang` cookie, else `Accept-Language`, else Vietnamese.
 pub fn lang_of(headers: &HeaderMap) -> Lang {

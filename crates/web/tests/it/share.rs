@@ -14,7 +14,7 @@ use crate::{error_fields, App};
 const T: i64 = 1_637_366_400;
 
 /// Case 1 of person 1 in commune 00001; the locality "01" linked with "79".
-async fn linked(store: Store) -> App {
+pub(crate) async fn linked(store: Store) -> App {
     let u = store
         .unit_unscoped(Structure::S2021, &UnitCode::parse("00001").unwrap())
         .await
