@@ -473,12 +473,17 @@ async fn consume(
             continue;
         }
         let (_, next) = tokio::join!(take, shared.bus.pull_now(config.batch));
-        match next {
-            Ok(d) => pending = d,
-            Err(e) => {
-                add(&shared.metrics.bus_errors, 1);
-                tracing::warn!("link consumer: pulling: {e}");
-            }
+        let pulled_error = |e: BusError| {
+            add(&shared.metrics.bus_errors, 1);
+            tracing::warn!("link consumer: pulling: {e}");
+            Vec::new()
+        };
+        pending = next.unwrap_or_else(pulled_error);
+        // What came while this batch was taken in joins what was pulled at its start: a
+        // pull at the start finds little, and small batches cost a commit each.
+        if pending.len() < config.batch {
+            let more = shared.bus.pull_now(config.batch - pending.len()).await;
+            pending.extend(more.unwrap_or_else(pulled_error));
         }
     }
 }

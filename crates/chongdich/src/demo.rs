@@ -353,7 +353,9 @@ pub async fn write(store: &Store, o: &sim::Outcome) -> Result<()> {
             onset_s: d.onset_s,
             first_sample_s: d.sample_s,
             confirmed_at_s: d.result_s,
-            isolation_s: Some(d.isolation_s),
+            // Isolated after the demo's "now" is not isolated yet: a record dated in the
+            // future is refused where it travels (a hand-over to a linked locality).
+            isolation_s: (d.isolation_s <= end_s - 60).then_some(d.isolation_s),
             community: d.community,
             outcome_at_s,
         });

@@ -705,6 +705,19 @@ fn exports_match_the_demo_and_runs_are_deterministic() {
         n
     });
     assert_eq!(early, 0, "cases with an outcome before their confirmation");
+    // Nor is any isolated after the demo's "now" (a hand-over of such a case was refused).
+    let future = rt.block_on(async {
+        let store = store::Store::connect(&db).await.unwrap();
+        let n = store::testing::execute(
+            &store,
+            "UPDATE cases SET isolation_s = isolation_s WHERE isolation_s >
+               (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'clock_as_of_s')",
+        )
+        .await;
+        store.close().await;
+        n
+    });
+    assert_eq!(future, 0, "cases isolated after the demo's clock");
     let out = run(
         &[
             "export",
