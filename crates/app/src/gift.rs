@@ -291,7 +291,7 @@ pub async fn advance_donation(
 
 /// Writes a `gift_receipt` about a gift taken in from a linked locality (still in our
 /// registry), with its status and what arrived.
-async fn send_receipt_in(
+pub(crate) async fn send_receipt_in(
     app: &App,
     tx: &mut LinkTx,
     setup: &LinkSetup,
@@ -650,36 +650,70 @@ async fn apply_need(app: &App, tx: &mut LinkTx, env: &Envelope) -> Result<(), Gi
     Ok(())
 }
 
-/// Records a thank-you letter for a gift as sent ([`store::Store::record_letter_sent`]). A
-/// received gift becomes acknowledged through [`advance_donation`], so for a gift taken in
-/// from a linked locality the acknowledgement travels back to its donor.
+/// Records the printed thank-you letter for a gift as sent: a letter of kind `gift` to its
+/// donor through [`crate::letters::record_letter`]'s use case (which acknowledges a received
+/// gift, the acknowledgement travelling back to a linked donor, and sends the letter to a
+/// linked donor locality), and the printed language noted on the gift. None when the gift
+/// is not in scope.
 pub async fn record_letter_sent(
     app: &App,
     caller: &Caller,
     id: DonationId,
     lang: &str,
 ) -> Result<Option<AidStatus>, StoreError> {
-    if app.link.is_some() {
-        let Some(d) = app.store.get_donation(caller, id).await? else {
-            return Ok(None);
-        };
-        if d.donation.status == AidStatus::Received {
-            let step = advance_donation(
-                app,
-                caller,
-                id,
-                AidStatus::Acknowledged,
-                None,
-                Some("thank-you letter sent"),
-            )
-            .await;
-            match step {
-                Ok(_) | Err(StoreError::Refused(store::aid::Refusal::StatusStep)) => {}
-                Err(e) => return Err(e),
-            }
+    let Some(d) = app.store.get_donation(caller, id).await? else {
+        return Ok(None);
+    };
+    let status = d.donation.status;
+    // Thanked is the donor: the locality a gift was taken in from, a locality donor, or an
+    // organisation or person by name.
+    let link = match app.link.as_ref() {
+        Some(_) => {
+            let mut tx = app.store.begin_transaction().await?;
+            let g = app.store.gift_for_link_in(&mut tx, id).await?;
+            tx.rollback().await?;
+            g.and_then(|g| g.link)
         }
+        None => None,
+    };
+    let donor = &d.donation.donor;
+    let partner = match (link, donor.kind) {
+        (Some((from, _)), _) => domain::aid::LetterPartner::Locality(from),
+        (None, PartyKind::Locality) => {
+            domain::aid::LetterPartner::Locality(donor.code_or_id.clone())
+        }
+        (None, _) => domain::aid::LetterPartner::Named(donor.name.clone()),
+    };
+    let (subject, text) = match lang {
+        "en" => (
+            "Thank-you letter",
+            "Thank-you letter for the gift, printed and sent.",
+        ),
+        _ => ("Thư cảm ơn", "Thư cảm ơn về món quà, đã in và gửi."),
+    };
+    let draft = domain::aid::LetterDraft {
+        partner,
+        kind: domain::aid::LetterKind::Gift,
+        on_date: crate::local_time::local_date(app.now_s()),
+        subject: subject.into(),
+        text: text.into(),
+        signed_by: caller.user.username.clone(),
+        donation_id: Some(id.get()),
+    };
+    match crate::letters::record(app, caller, &draft, Some(lang)).await {
+        Ok(_) => {}
+        // A donor locality with no unit here (never in practice: the gift names it).
+        Err(StoreError::Invalid(_)) => {
+            let draft = domain::aid::LetterDraft {
+                partner: domain::aid::LetterPartner::Named(donor.name.clone()),
+                ..draft
+            };
+            crate::letters::record(app, caller, &draft, Some(lang)).await?;
+        }
+        Err(e) => return Err(e),
     }
-    app.store
-        .record_letter_sent(caller, id, lang, app.now_s())
-        .await
+    Ok(Some(match status {
+        AidStatus::Received => AidStatus::Acknowledged,
+        s => s,
+    }))
 }

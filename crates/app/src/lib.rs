@@ -27,6 +27,7 @@ pub mod handover;
 pub mod import;
 pub mod input;
 pub mod jobs;
+pub mod letters;
 pub mod link;
 pub mod local_time;
 pub mod national;

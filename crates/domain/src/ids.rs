@@ -101,6 +101,10 @@ id_type!(
     NeedId
 );
 id_type!(
+    /// A thank-you letter sent or received.
+    LetterId
+);
+id_type!(
     /// A lockdown zone that receives relief.
     ZoneId
 );

@@ -32,8 +32,8 @@ pub mod venue_qr;
 pub mod zone;
 
 pub use ids::{
-    ActivityId, AgreementId, CampaignId, CaseId, CommitmentId, DonationId, FacilityId, NeedId,
-    NotAnId, OrgId, PersonId, RoundId, StayId, UserId, VenueId, ZoneId,
+    ActivityId, AgreementId, CampaignId, CaseId, CommitmentId, DonationId, FacilityId, LetterId,
+    NeedId, NotAnId, OrgId, PersonId, RoundId, StayId, UserId, VenueId, ZoneId,
 };
 pub use role::Role;
 pub use scope::Scope;

@@ -30,6 +30,7 @@ mod import_places;
 mod import_writer;
 mod imports;
 pub mod kept;
+mod letters;
 mod link;
 mod migrate;
 mod national;
@@ -89,6 +90,7 @@ pub use import_writer::{ImportBegun, ImportWriter};
 pub use imports::{ImportCommit, ImportCounts, ImportRecord, NewImport, PersonKeys, StoredUpload};
 // `self::`: the crate `link` has the same name.
 pub use self::link::{Applying, LinkTx, OutMessage, Received, LINK_KEY};
+pub use letters::{Letter, LetterRow};
 pub use national::LinkedFigures;
 pub use overrides::StoredOverride;
 pub use page::{Cursor, Page, PageRequest, LIMIT_DEFAULT, LIMIT_MAX};

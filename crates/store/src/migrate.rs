@@ -302,6 +302,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0043_shares.sql"),
         then: None,
     },
+    Migration {
+        version: 44,
+        name: "letters",
+        sqlite: include_str!("../migrations/sqlite/0044_letters.sql"),
+        postgres: include_str!("../migrations/postgres/0044_letters.sql"),
+        then: None,
+    },
 ];
 
 const REFDATA_KEY: &str = "units_fingerprint";

@@ -262,6 +262,8 @@ pub(crate) fn routes() -> Routes {
             write,
             api::aid::give_package,
         )
+        .get("/letters", Can(RecordAid), api::letters::list_letters)
+        .post("/letters", Can(RecordAid), api::letters::post_letter)
         .get("/aid/needs", SignedIn, api::aid::list_needs)
         .post("/aid/needs", Can(RecordAid), api::aid::post_need)
         .get("/aid/needs/matches", SignedIn, api::aid::match_needs)

@@ -109,6 +109,8 @@ use crate::api;
         api::aid::post_need,
         api::aid::match_needs,
         api::aid::close_need,
+        api::letters::list_letters,
+        api::letters::post_letter,
         api::aid::list_cooperation,
         api::aid::create_agreement,
         api::aid::create_activity,

@@ -28,7 +28,7 @@ async fn link_both(a: &mut app::App, b: &mut app::App, hanoi_sends: &[Kind]) {
     let vt = Side {
         code: "LA-VT",
         name: "Viêng Chăn",
-        sends: &[Kind::GiftReceipt, Kind::Need],
+        sends: &[Kind::GiftReceipt, Kind::Need, Kind::Letter],
     };
     link_pair(a, hn, b, vt).await;
 }
@@ -177,7 +177,11 @@ async fn a_gift_reaches_the_recipient_and_its_receipt_comes_back(store: Store) {
         record_letter_sent(&b, &admin, b_id, "vi").await.unwrap(),
         Some(AidStatus::Acknowledged)
     );
-    assert_eq!(deliver(&b, &a, 1).await, [Received::Applied]);
+    // The acknowledgement and the letter itself (recorded there as received).
+    assert_eq!(
+        deliver(&b, &a, 1).await,
+        [Received::Applied, Received::Applied]
+    );
     let mine = one(&a, id).await;
     assert_eq!(mine.status, AidStatus::Acknowledged);
     assert_eq!(mine.received_money_minor, Some(1_500_000));

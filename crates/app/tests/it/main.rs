@@ -15,6 +15,7 @@ mod import_contacts;
 mod import_kinds;
 mod import_places;
 mod infectious;
+mod letters;
 mod link;
 mod link_bench;
 mod link_gift;

@@ -5,8 +5,9 @@ use sqlx::Row;
 use domain::aid::AidStatus;
 use domain::DonationId;
 
-use super::{audit_entry, commit_audited, Refusal};
+use super::{audit_entry, Refusal};
 use crate::audit::AuditAction;
+use crate::link::LinkTx;
 use crate::users::Caller;
 use crate::{Result, Store, StoreError};
 
@@ -50,6 +51,27 @@ impl Store {
             }
         }
         let mut tx = self.pool.begin().await?;
+        self.note_letter_printed_in(&mut tx, caller, donation_id, lang, now_s)
+            .await?;
+        tx.commit().await?;
+        Ok(Some(if status == AidStatus::Received {
+            AidStatus::Acknowledged
+        } else {
+            status
+        }))
+    }
+
+    /// Notes in the caller's transaction that the printed letter (in `lang`, `vi` or `en`)
+    /// of a gift was sent, audited: the gift's page lists it.
+    pub async fn note_letter_printed_in(
+        &self,
+        tx: &mut LinkTx,
+        caller: &Caller,
+        donation_id: DonationId,
+        lang: &str,
+        now_s: i64,
+    ) -> Result<()> {
+        debug_assert!(matches!(lang, "vi" | "en"));
         sqlx::query(
             "INSERT INTO aid_letters (donation_id, lang, sent_at_s, sent_by, actor)
              VALUES ($1, $2, $3, $4, $5)",
@@ -59,26 +81,22 @@ impl Store {
         .bind(now_s)
         .bind((caller.user.id.0 != 0).then_some(caller.user.id.0))
         .bind(&caller.user.username)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        commit_audited(
+        crate::audit::append(
             tx,
             self.dialect,
-            audit_entry(
+            [audit_entry(
                 caller,
                 AuditAction::Create,
                 "aid_letter",
                 donation_id,
                 Some(format!("lang {lang}")),
-            ),
+            )],
             now_s,
         )
         .await?;
-        Ok(Some(if status == AidStatus::Received {
-            AidStatus::Acknowledged
-        } else {
-            status
-        }))
+        Ok(())
     }
 
     pub(crate) async fn letters_of(&self, donation_id: DonationId) -> Result<Vec<LetterSent>> {

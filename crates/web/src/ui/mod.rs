@@ -140,8 +140,11 @@ pub fn routes() -> Routes {
         .post("/aid/relief/zones", write, aid::declare_zone)
         .post("/aid/relief/rounds", write, aid::open_round)
         .get("/public/aid", Public, aid::public_aid)
-        .get("/aid/letters", SignedIn, aid::set_letter)
-        .post("/aid/letters", aid, aid::set_letter_sent)
+        .get("/aid/letters", aid, aid::letters_page)
+        .get("/aid/letters/new", aid, aid::new_letter_form)
+        .post("/aid/letters/new", aid, aid::record_letter_form)
+        .get("/aid/letters/print", SignedIn, aid::set_letter)
+        .post("/aid/letters/print", aid, aid::set_letter_sent)
         .post(
             "/aid/relief/rounds/{id}/packages",
             write,

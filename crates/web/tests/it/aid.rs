@@ -549,7 +549,7 @@ async fn the_aid_page_and_the_thank_you_letter(store: Store) {
     let (status, _, _) = html(
         &app,
         Method::GET,
-        "/aid/letters?donor=01&recipient=LA&lang=vi",
+        "/aid/letters/print?donor=01&recipient=LA&lang=vi",
         &command,
         None,
     )
@@ -560,7 +560,7 @@ async fn the_aid_page_and_the_thank_you_letter(store: Store) {
     let (status, set, _) = html(
         &app,
         Method::GET,
-        "/aid/letters?donor=LA-VT&recipient=01&lang=en",
+        "/aid/letters/print?donor=LA-VT&recipient=01&lang=en",
         &command,
         None,
     )

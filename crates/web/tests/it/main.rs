@@ -30,6 +30,7 @@ mod import_contacts;
 mod import_kinds;
 mod import_places;
 mod imports;
+mod letters;
 mod linked_pages;
 mod national;
 mod path_ids;

@@ -144,7 +144,7 @@ pub(in crate::ui) async fn set_letter(
         ("donor", q.donor.clone().unwrap_or_default()),
         ("recipient", q.recipient.clone().unwrap_or_default()),
     ];
-    letter_page(&state, lang, &gifts, "/aid/letters", "/aid", &hidden)
+    letter_page(&state, lang, &gifts, "/aid/letters/print", "/aid", &hidden)
 }
 
 #[derive(Deserialize)]

@@ -21,6 +21,7 @@ mod letters;
 mod public;
 mod record;
 mod relief;
+mod thanks;
 mod totals;
 pub(super) use cooperation::{
     campaigns_page, commend, cooperation_page, record_activity, report_commitment,
@@ -31,6 +32,7 @@ pub(super) use letters::{letter, letter_sent, set_letter, set_letter_sent};
 pub(super) use public::public_aid;
 pub(super) use record::{record_gift, record_need, record_rate};
 pub(super) use relief::{declare_zone, give_package_form, open_round};
+pub(super) use thanks::{letters_page, new_letter_form, record_letter_form};
 use totals::summary;
 
 /// An amount the way each language writes it: "15.000 USD", "15,000 USD"; cents only when
@@ -176,7 +178,10 @@ pub(super) async fn aid_page(
             " " button type="submit" { (t(lang, "aid-filter")) }
         }
         @if aid::may_record_aid(ui.me.user.role) { (record::gift_form(lang)) }
-        p { a href="/aid/cooperation" { (t(lang, "coop-title")) } " · " a href="/aid/campaigns" { (t(lang, "campaigns-title")) } }
+        p {
+            a href="/aid/cooperation" { (t(lang, "coop-title")) } " · " a href="/aid/campaigns" { (t(lang, "campaigns-title")) }
+            @if aid::may_record_aid(ui.me.user.role) { " · " a href="/aid/letters" { (t(lang, "letters-title")) } }
+        }
         (summary(lang, &flows, &usd, &vnd, false))
         (record::rates(lang, &fx_rates, may_record_rates(ui.me.user.role), page_q.rate_recorded.is_some()))
         p { a href="/api/v1/aid/donations.csv" { "CSV" } " · " a href="/api/v1/aid/donations.xlsx" { "XLSX" } " · " a href="/public/aid" { (t(lang, "aid-public")) } }

@@ -1,0 +1,23 @@
+# Thank-you letters sent and received (issue #17).
+letters-title = Thank-you letters
+letters-new = Record a thank-you letter
+letters-record = Record the letter
+letters-none = No thank-you letters yet.
+letters-saved = Thank-you letter recorded.
+letters-col-date = Letter date
+letters-col-direction = Direction
+letters-direction-sent = Sent
+letters-direction-received = Received
+letters-col-partner = Partner
+letters-col-kind = Thanks for
+letters-kind-gift = A gift
+letters-kind-help = Help (not a gift)
+letters-kind-residents_cared = Care of our residents
+letters-col-subject = Subject
+letters-col-signed = Signed by
+letters-text = Text
+letters-to = To
+letters-other-partner = Another partner
+letters-partner-name = Other partner's name
+letters-donation = Gift number (when thanking for a gift)
+letters-linked-note = A letter to a linked locality is delivered to its system and recorded there as received.

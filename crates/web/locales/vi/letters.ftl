@@ -1,0 +1,23 @@
+# Thư cảm ơn đã gửi và đã nhận (issue #17).
+letters-title = Thư cảm ơn
+letters-new = Ghi thư cảm ơn
+letters-record = Ghi thư
+letters-none = Chưa có thư cảm ơn nào.
+letters-saved = Đã ghi thư cảm ơn.
+letters-col-date = Ngày thư
+letters-col-direction = Chiều
+letters-direction-sent = Đã gửi
+letters-direction-received = Đã nhận
+letters-col-partner = Đối tác
+letters-col-kind = Cảm ơn về
+letters-kind-gift = Quà tặng
+letters-kind-help = Chi viện (không phải quà tặng)
+letters-kind-residents_cared = Chăm lo người dân của địa phương
+letters-col-subject = Trích yếu
+letters-col-signed = Người ký
+letters-text = Nội dung
+letters-to = Gửi đến
+letters-other-partner = Đối tác khác
+letters-partner-name = Tên đối tác khác
+letters-donation = Số quà tặng (khi cảm ơn quà tặng)
+letters-linked-note = Thư gửi địa phương liên kết được chuyển đến hệ thống của địa phương đó và ghi ở đó là thư đã nhận.
