@@ -525,3 +525,76 @@ fn dose_item(
         lot: d.lot.clone(),
     })
 }
+
+/// One partner's care of our residents over a date range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartnerCare {
+    /// The partner's code, and its name in the registry (the code when it is not there).
+    pub code: String,
+    pub name: String,
+    /// Items by [`CareKind::ALL`]'s order: vaccinated, treated, helped home.
+    pub counts: [i64; 3],
+    /// The persons cared for (empty for a caller who may not read personal data).
+    pub persons: Vec<store::CaredElsewhere>,
+}
+
+/// The `/care-elsewhere` page's and API's figures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CareElsewhereView {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub partners: Vec<PartnerCare>,
+    /// Whether persons were listed (the caller may read personal data).
+    pub names: bool,
+}
+
+impl App {
+    /// Care our residents (in the caller's scope) had in partner localities from `from` to
+    /// `to`, per partner: counts by kind, and the persons for a caller who may read
+    /// personal data (a viewer sees the counts only).
+    pub async fn care_elsewhere_view(
+        &self,
+        caller: &Caller,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<CareElsewhereView, StoreError> {
+        let items = self.store.care_elsewhere(&caller.scope, from, to).await?;
+        let names = caller.user.role.can(domain::role::Permission::ReadPersonal);
+        let mut partners: Vec<PartnerCare> = Vec::new();
+        for item in items {
+            if partners.last().is_none_or(|p| p.code != item.partner) {
+                let name = LocalityCode::parse(&item.partner)
+                    .ok()
+                    .and_then(|c| {
+                        self.link
+                            .as_ref()
+                            .and_then(|s| s.registry.get(&c).map(|p| p.name.clone()))
+                    })
+                    .unwrap_or_else(|| item.partner.clone());
+                partners.push(PartnerCare {
+                    code: item.partner.clone(),
+                    name,
+                    counts: [0; 3],
+                    persons: Vec::new(),
+                });
+            }
+            let Some(p) = partners.last_mut() else {
+                continue;
+            };
+            let k = CareKind::ALL
+                .iter()
+                .position(|k| *k == item.kind)
+                .unwrap_or(0);
+            p.counts[k] += 1;
+            if names {
+                p.persons.push(item);
+            }
+        }
+        Ok(CareElsewhereView {
+            from,
+            to,
+            partners,
+            names,
+        })
+    }
+}

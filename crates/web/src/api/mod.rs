@@ -17,6 +17,7 @@ pub mod forecast;
 pub mod handovers;
 pub mod health;
 pub mod imports;
+pub mod care_elsewhere;
 pub mod national;
 pub mod persons;
 pub mod policies;

@@ -18,7 +18,7 @@ macro_rules! ftl {
 }
 const FILES: &[(&str, &str, &str)] = ftl![
     "main", "care", "aid", "export", "persons", "capacity", "places", "report", "imports",
-    "national"
+    "national", "careaway"
 ];
 
 fn build(

@@ -24,6 +24,7 @@ mod islands;
 pub(crate) mod map;
 mod map_svg;
 mod moves;
+mod care_elsewhere;
 mod national;
 mod national_view;
 mod person_entry;
@@ -37,6 +38,7 @@ mod venue_entry;
 mod venues;
 
 pub use i18n::{t, tr};
+pub(crate) use care_elsewhere::letter_href as care_elsewhere_letter;
 pub(crate) use shell::{failure, forged, lang_of, to_login};
 
 use crate::access::Access::{Can, Public, SignedIn};
@@ -55,6 +57,7 @@ pub fn routes() -> Routes {
         .get("/reports/daily", SignedIn, report::daily)
         .get("/reports/daily.xlsx", SignedIn, report::daily_xlsx)
         .get("/national", Can(SetPolicy), national_view::page)
+        .get("/care-elsewhere", SignedIn, care_elsewhere::page)
         .get("/login", Public, auth::login_form)
         .post("/login", Public, auth::login)
         .post("/logout", Public, auth::logout)
