@@ -12,6 +12,7 @@ mod bounds;
 mod capacity;
 mod care;
 mod care_moves;
+mod care_elsewhere;
 mod case_entry;
 mod case_export;
 mod cases;
