@@ -24,7 +24,7 @@ use fhir::out;
 use link::{Envelope, Kind, LocalityCode};
 use serde::{Deserialize, Serialize};
 use store::{
-    CareItem, CareKind, Caller, DoseItem, ItemOutcome, LinkTx, OutMessage, ReferredContact,
+    Caller, CareItem, CareKind, DoseItem, ItemOutcome, LinkTx, OutMessage, ReferredContact,
     StoreError,
 };
 
@@ -215,7 +215,9 @@ pub(crate) async fn record_doses_linked(
             None,
             |p| {
                 let place = unit_names(p.structure, dose.place.as_str());
-                vec![Resource::Immunization(out::immunization(p.id, &dose, &place))]
+                vec![Resource::Immunization(out::immunization(
+                    p.id, &dose, &place,
+                ))]
             },
         )
         .await?;
@@ -378,7 +380,9 @@ pub async fn apply_care_message(
             };
             let mut errors = Vec::new();
             let address = crate::persons::parse_address(p.address.as_deref(), &mut errors);
-            let new = input.validate(app.today()).map_err(CareApplyError::Person)?;
+            let new = input
+                .validate(app.today())
+                .map_err(CareApplyError::Person)?;
             if !errors.is_empty() {
                 return Err(CareApplyError::Person(errors));
             }
@@ -413,7 +417,8 @@ pub async fn apply_care_message(
                 // The dose number was recorded here already (by us, or by another
                 // partner): the person is vaccinated, the care is still theirs.
                 Some(ItemOutcome::Rejected(f))
-                    if f.iter().all(|e| e.field == "dose_no" && e.reason == Reason::Duplicate) => {}
+                    if f.iter()
+                        .all(|e| e.field == "dose_no" && e.reason == Reason::Duplicate) => {}
                 Some(ItemOutcome::Rejected(f)) => return Err(CareApplyError::Person(f)),
                 None => return Err(CareApplyError::Body("no dose outcome".into())),
             }
@@ -492,7 +497,8 @@ fn dose_item(
     person: PersonId,
     d: &fhir::into::DoseIn,
 ) -> Result<DoseItem, CareApplyError> {
-    let bad = |f: &'static str| CareApplyError::Person(vec![FieldError::new(f, Reason::InvalidFormat)]);
+    let bad =
+        |f: &'static str| CareApplyError::Person(vec![FieldError::new(f, Reason::InvalidFormat)]);
     let product = d
         .product
         .as_deref()

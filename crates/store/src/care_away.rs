@@ -30,7 +30,11 @@ pub enum CareKind {
 }
 
 impl CareKind {
-    pub const ALL: [CareKind; 3] = [CareKind::Vaccinated, CareKind::Treated, CareKind::HelpedHome];
+    pub const ALL: [CareKind; 3] = [
+        CareKind::Vaccinated,
+        CareKind::Treated,
+        CareKind::HelpedHome,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {

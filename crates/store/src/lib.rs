@@ -63,8 +63,8 @@ use sqlx::{AnyPool, Executor};
 pub use audit::{AuditAction, AuditEntry, AuditList, AuditRecord, Place};
 pub use boundaries::{BoundaryRow, BoundaryStamp, StoredBoundary};
 pub use bulk::{CaseRow, CheckinRow, DoseRow, HouseholdRow, PersonRow, TestRow, UnitRef, VenueRow};
-pub use care_away::{CareItem, CareKind, CaredElsewhere, HelpedHome, CARE_ELSEWHERE_MAX};
 pub use capacity::{in_force, NewPlanEntry, PlanEntry, PlannedBeds, PLANNED_BEDS_MAX};
+pub use care_away::{CareItem, CareKind, CaredElsewhere, HelpedHome, CARE_ELSEWHERE_MAX};
 pub use case_batch::{row_field, LineCase, LineCreated, LinePerson};
 pub use case_lines::CaseLine;
 pub use cases::{

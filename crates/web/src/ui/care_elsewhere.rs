@@ -26,8 +26,13 @@ pub(super) struct RangeQuery {
 
 /// The date range asked for: `to` defaults to today, `from` to 90 days before it; a
 /// malformed date is its default.
-pub(crate) fn range(from: Option<&str>, to: Option<&str>, today: NaiveDate) -> (NaiveDate, NaiveDate) {
-    let parse = |s: Option<&str>| s.and_then(|s| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok());
+pub(crate) fn range(
+    from: Option<&str>,
+    to: Option<&str>,
+    today: NaiveDate,
+) -> (NaiveDate, NaiveDate) {
+    let parse =
+        |s: Option<&str>| s.and_then(|s| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok());
     let to = parse(to).unwrap_or(today);
     let from = parse(from).unwrap_or(to - chrono::Days::new(90));
     (from.min(to), to)

@@ -5,6 +5,7 @@
 mod aid;
 mod auth;
 mod capacity;
+mod care_elsewhere;
 mod case_entry;
 mod case_export;
 mod cases;
@@ -24,7 +25,6 @@ mod islands;
 pub(crate) mod map;
 mod map_svg;
 mod moves;
-mod care_elsewhere;
 mod national;
 mod national_view;
 mod person_entry;
@@ -37,8 +37,8 @@ mod vaccination;
 mod venue_entry;
 mod venues;
 
-pub use i18n::{t, tr};
 pub(crate) use care_elsewhere::letter_href as care_elsewhere_letter;
+pub use i18n::{t, tr};
 pub(crate) use shell::{failure, forged, lang_of, to_login};
 
 use crate::access::Access::{Can, Public, SignedIn};

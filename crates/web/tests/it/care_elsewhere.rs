@@ -53,7 +53,10 @@ async fn cared(store: &Store) {
         // Outside the range asked.
         item("79", "dose:p1-d2", 1, CareKind::Vaccinated, "2021-06-01"),
     ] {
-        assert!(store.insert_care_elsewhere_in(&mut tx, &i, NOW).await.unwrap());
+        assert!(store
+            .insert_care_elsewhere_in(&mut tx, &i, NOW)
+            .await
+            .unwrap());
     }
     tx.commit().await.unwrap();
 }
@@ -81,16 +84,16 @@ async fn counts_for_every_role_names_only_for_readers_of_personal_data(store: St
             (&2.into(), &0.into(), &1.into()),
             "{name}"
         );
-        assert_eq!(
-            hcm["letter"],
-            "/aid/letters/new?to=79&kind=residents_cared"
-        );
+        assert_eq!(hcm["letter"], "/aid/letters/new?to=79&kind=residents_cared");
         assert_eq!(hcm["persons"].is_array(), names, "{name}: {hcm:?}");
 
         let html = app
             .get_html(&format!("/care-elsewhere?{RANGE}"), &token)
             .await;
-        assert!(html.contains("Người dân được chăm sóc ở địa phương khác"), "{name}");
+        assert!(
+            html.contains("Người dân được chăm sóc ở địa phương khác"),
+            "{name}"
+        );
         assert!(html.contains("Gửi thư cảm ơn"));
         assert!(html.contains("/aid/letters/new?to=79&amp;kind=residents_cared"));
         assert!(html.contains("<td>2</td>"), "{name}: the two doses");
