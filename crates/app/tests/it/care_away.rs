@@ -237,6 +237,18 @@ async fn helped_home_puts_the_person_on_the_home_follow_up_list(store: Store) {
     assert_eq!(cared.len(), 1);
     assert_eq!(cared[0].kind, CareKind::HelpedHome);
     assert_eq!(cared[0].person_id, PersonId(7));
+
+    // The page's view: the partner by its registry name; a viewer gets the counts only.
+    let (from, to) = (day("2021-10-01"), day("2021-10-31"));
+    let view = b.care_elsewhere_view(&tracer_b, from, to).await.unwrap();
+    assert_eq!(view.partners.len(), 1);
+    assert_eq!(view.partners[0].name, "TP. Hồ Chí Minh");
+    assert_eq!(view.partners[0].counts, [0, 0, 1]);
+    assert_eq!(view.partners[0].persons.len(), 1);
+    let viewer = national(&b, "viewer", Role::Viewer).await;
+    let view = b.care_elsewhere_view(&viewer, from, to).await.unwrap();
+    assert_eq!(view.partners[0].counts, [0, 0, 1]);
+    assert!(!view.names && view.partners[0].persons.is_empty());
 }
 
 both_databases!(helped_home_puts_the_person_on_the_home_follow_up_list);

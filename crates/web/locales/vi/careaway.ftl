@@ -1,5 +1,5 @@
 # Người dân được chăm sóc ở địa phương khác (issue #17, "What travels" 4).
-nav-care-away = Chăm sóc ở địa phương khác
+nav-care-away = Chăm sóc nơi khác
 care-away-title = Người dân được chăm sóc ở địa phương khác
 care-away-intro = Người dân của địa phương được địa phương liên kết khác tiêm vắc xin, điều trị hoặc hỗ trợ về quê: hồ sơ đi theo người dân.
 care-away-from = Từ ngày
