@@ -192,7 +192,9 @@ pub(crate) async fn record_doses_linked(
         .await?;
     let mut messages = Vec::new();
     for (item, o) in items.iter().zip(&outcomes) {
-        if *o != ItemOutcome::Accepted {
+        // Only care given HERE travels: a dose given elsewhere and taken in (a hand-over's
+        // Bundle, an import) is not this locality's care of the person.
+        if *o != ItemOutcome::Accepted || !given_here(setup, &item.place) {
             continue;
         }
         let dose = store::Dose {
@@ -234,6 +236,15 @@ pub(crate) async fn record_doses_linked(
         app.link_wake.notify_one();
     }
     Ok(outcomes)
+}
+
+/// Whether unit `place` lies in our own locality (its province is our code).
+fn given_here(setup: &LinkSetup, place: &UnitCode) -> bool {
+    domain::Structure::ALL.iter().any(|s| {
+        crate::registry::Registry::of(*s)
+            .get(place.as_str())
+            .is_some_and(|u| referral::province_of(u.path.as_str()) == Some(setup.me.as_str()))
+    })
 }
 
 impl App {
