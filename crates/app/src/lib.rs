@@ -12,6 +12,7 @@ pub mod auth;
 pub mod boundaries;
 pub mod capacity;
 pub mod care;
+pub mod care_away;
 pub mod case_batch;
 pub mod cases;
 pub mod checkins;

@@ -188,7 +188,7 @@ macro_rules! handled {
 /// Each kind's handler. A kind whose handler is not built yet is set aside (recorded and
 /// acknowledged), never left to be redelivered forever.
 pub async fn dispatch(app: &App, tx: &mut LinkTx, env: &Envelope) -> Result<Handled, LinkError> {
-    use crate::{gift, handover, letters, national, referral, share};
+    use crate::{care_away, gift, handover, letters, national, referral, share};
     match env.kind {
         Kind::Referral | Kind::ReferralStatus => {
             handled!(app, tx, env, referral::apply_referral_message(app, tx, env))
@@ -202,6 +202,7 @@ pub async fn dispatch(app: &App, tx: &mut LinkTx, env: &Envelope) -> Result<Hand
         Kind::Letter => handled!(app, tx, env, letters::apply_letter_message(app, tx, env)),
         Kind::Figures => handled!(app, tx, env, national::apply_figures_message(app, tx, env)),
         Kind::Share => handled!(app, tx, env, share::apply_share_message(app, tx, env)),
+        Kind::Care => handled!(app, tx, env, care_away::apply_care_message(app, tx, env)),
         // Every kind has its handler today; a kind added before its handler lands here.
         #[allow(unreachable_patterns)]
         kind => {

@@ -257,7 +257,7 @@ pub async fn enqueue_referrals(
 /// with the receiving locality's province (`me`) as its jurisdiction, so a referral can
 /// place no one living elsewhere on our lists (a locality code that is no unit code keeps
 /// the whole registry).
-fn link_caller(from: &LocalityCode, me: &LocalityCode) -> Caller {
+pub(crate) fn link_caller(from: &LocalityCode, me: &LocalityCode) -> Caller {
     let mut caller = Caller::system(&format!("link:{}", from.as_str()));
     if let Ok(code) = domain::UnitCode::parse(me.as_str()) {
         let province = domain::UnitPath::root().child(&code);

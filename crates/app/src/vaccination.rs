@@ -87,12 +87,16 @@ pub fn dose(r: &DoseInput, today: NaiveDate, errors: &mut Vec<FieldError>) -> Op
 impl App {
     /// Records checked doses of persons in the caller's jurisdiction, each answered
     /// (accepted, duplicate of a resent id, or refused); coverage counts change in the same
-    /// transaction.
+    /// transaction. A linked locality also tells a person's home locality, in that
+    /// transaction, of a dose given here to someone living there (`care_away`).
     pub async fn record_doses(
         &self,
         caller: &Caller,
         items: &[DoseItem],
     ) -> Result<Vec<ItemOutcome>, StoreError> {
+        if let Some(setup) = self.link.clone() {
+            return crate::care_away::record_doses_linked(self, &setup, caller, items).await;
+        }
         self.store.record_doses(caller, items, self.now_s()).await
     }
 }

@@ -104,10 +104,13 @@ pub enum Kind {
     Letter,
     /// Daily figures, published levels and free beds, for the national view.
     Figures,
+    /// Care given to another locality's resident (a dose, a stay, helped home): the record
+    /// follows the person to where they live.
+    Care,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 11] = [
         Kind::Referral,
         Kind::ReferralStatus,
         Kind::Handover,
@@ -118,6 +121,7 @@ impl Kind {
         Kind::Need,
         Kind::Letter,
         Kind::Figures,
+        Kind::Care,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -132,6 +136,7 @@ impl Kind {
             Kind::Need => "need",
             Kind::Letter => "letter",
             Kind::Figures => "figures",
+            Kind::Care => "care",
         }
     }
 

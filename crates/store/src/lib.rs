@@ -12,6 +12,7 @@ mod bench;
 mod boundaries;
 mod bulk;
 mod capacity;
+mod care_away;
 mod case_batch;
 mod case_lines;
 mod cases;
@@ -64,6 +65,7 @@ pub use audit::{AuditAction, AuditEntry, AuditList, AuditRecord, Place};
 pub use boundaries::{BoundaryRow, BoundaryStamp, StoredBoundary};
 pub use bulk::{CaseRow, CheckinRow, DoseRow, HouseholdRow, PersonRow, TestRow, UnitRef, VenueRow};
 pub use capacity::{in_force, NewPlanEntry, PlanEntry, PlannedBeds, PLANNED_BEDS_MAX};
+pub use care_away::{CareItem, CareKind, CaredElsewhere, HelpedHome, CARE_ELSEWHERE_MAX};
 pub use case_batch::{row_field, LineCase, LineCreated, LinePerson};
 pub use case_lines::CaseLine;
 pub use cases::{

@@ -309,6 +309,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0044_letters.sql"),
         then: None,
     },
+    Migration {
+        version: 45,
+        name: "care_elsewhere",
+        sqlite: include_str!("../migrations/sqlite/0045_care_elsewhere.sql"),
+        postgres: include_str!("../migrations/postgres/0045_care_elsewhere.sql"),
+        then: None,
+    },
 ];
 
 const REFDATA_KEY: &str = "units_fingerprint";

@@ -207,6 +207,11 @@ pub(crate) fn routes() -> Routes {
         .post("/risk-levels/publish", Can(SetPolicy), api::risk::publish)
         .get("/risk-levels/history", SignedIn, api::risk::history)
         .get("/national", Can(SetPolicy), api::national::national)
+        .get(
+            "/care-elsewhere",
+            SignedIn,
+            api::care_elsewhere::care_elsewhere,
+        )
         .get("/forecast", SignedIn, api::forecast::get)
         .get("/policies/overrides", SignedIn, api::policies::list)
         .post("/policies/overrides", Can(SetPolicy), api::policies::create)

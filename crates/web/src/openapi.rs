@@ -105,6 +105,7 @@ use crate::api;
         api::aid::create_round,
         api::aid::give_package,
         api::national::national,
+        api::care_elsewhere::care_elsewhere,
         api::aid::list_needs,
         api::aid::post_need,
         api::aid::match_needs,

@@ -4,6 +4,7 @@
 mod aid;
 mod capacity;
 mod care;
+mod care_away;
 mod case_batch;
 mod cases;
 mod checkins;

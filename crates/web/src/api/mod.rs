@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod boundaries;
 pub mod capacity;
+pub mod care_elsewhere;
 pub mod case_batch;
 pub mod cases;
 pub mod casework;

@@ -18,11 +18,7 @@ macro_rules! ftl {
 }
 const FILES: &[(&str, &str, &str)] = ftl![
     "main", "care", "aid", "export", "persons", "capacity", "places", "report", "imports",
-<<<<<<< HEAD
-    "national", "linked"
-=======
-    "national", "letters"
->>>>>>> fix-letters
+    "national", "linked", "letters", "careaway"
 ];
 
 fn build(

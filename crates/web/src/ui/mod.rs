@@ -5,6 +5,7 @@
 mod aid;
 mod auth;
 mod capacity;
+mod care_elsewhere;
 mod case_entry;
 mod case_export;
 mod cases;
@@ -37,6 +38,7 @@ mod vaccination;
 mod venue_entry;
 mod venues;
 
+pub(crate) use care_elsewhere::letter_href as care_elsewhere_letter;
 pub use i18n::{t, tr};
 pub(crate) use shell::{failure, forged, lang_of, to_login};
 
@@ -56,6 +58,7 @@ pub fn routes() -> Routes {
         .get("/reports/daily", SignedIn, report::daily)
         .get("/reports/daily.xlsx", SignedIn, report::daily_xlsx)
         .get("/national", Can(SetPolicy), national_view::page)
+        .get("/care-elsewhere", SignedIn, care_elsewhere::page)
         .get("/login", Public, auth::login_form)
         .post("/login", Public, auth::login)
         .post("/logout", Public, auth::logout)

@@ -185,6 +185,7 @@ pub(super) async fn person_page(
         None
     };
     let p = &record.person;
+    let stay = super::care_elsewhere::stay_note(&state, lang, p).await;
     let title = p.full_name.clone();
     let body = html! {
         h1 { (title) }
@@ -194,6 +195,7 @@ pub(super) async fn person_page(
             p.muted { (t(lang, "person-merged-into")) " " a href={ "/persons/" (m) } { (m) } }
         }
         (identity(lang, &record))
+        (stay)
         (episodes(lang, &record))
         h2 { (t(lang, "person-history")) }
         @if record.corrections.is_empty() {

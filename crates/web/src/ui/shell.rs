@@ -30,6 +30,7 @@ const NAV: &[(&str, &str)] = &[
     ("/facilities", "nav-facilities"),
     ("/coverage", "nav-coverage"),
     ("/aid", "nav-aid"),
+    ("/care-elsewhere", "nav-care-away"),
 ];
 
 /// Navigation shown only to the roles that may open it (the others would meet a 403).

@@ -11,6 +11,7 @@ mod boundary_fuzz;
 mod bounds;
 mod capacity;
 mod care;
+mod care_elsewhere;
 mod care_moves;
 mod case_entry;
 mod case_export;

@@ -1,0 +1,22 @@
+# Residents cared for in another locality (issue #17, "What travels" 4).
+nav-care-away = Care elsewhere
+care-away-title = Residents cared for in other localities
+care-away-intro = Our residents vaccinated, treated or helped home by another linked locality: the record follows the person.
+care-away-from = From
+care-away-to = To
+care-away-show = Show
+care-away-none = No resident was cared for by another locality in this period.
+care-away-partner = Locality
+care-away-kind-vaccinated = Vaccinated
+care-away-kind-treated = Treated
+care-away-kind-helped_home = Helped home
+care-away-thanks = Thanks
+care-away-send-letter = Send a thank-you letter
+care-away-persons = Residents cared for by { $partner }
+care-away-person = Name
+care-away-kind = Care
+care-away-day = Day
+care-away-counts-only = Counts only: your role may not read personal data.
+care-away-stay-title = Place of stay and residence
+care-away-stay = Lives in { $home }; staying and cared for here. Each dose and a helped-home are sent to { $home }.
+care-away-helped-on = Helped home on { $day }

@@ -1,0 +1,22 @@
+# Người dân được chăm sóc ở địa phương khác (issue #17, "What travels" 4).
+nav-care-away = Chăm sóc nơi khác
+care-away-title = Người dân được chăm sóc ở địa phương khác
+care-away-intro = Người dân của địa phương được địa phương liên kết khác tiêm vắc xin, điều trị hoặc hỗ trợ về quê: hồ sơ đi theo người dân.
+care-away-from = Từ ngày
+care-away-to = Đến ngày
+care-away-show = Xem
+care-away-none = Chưa có người dân nào được địa phương khác chăm sóc trong khoảng thời gian này.
+care-away-partner = Địa phương
+care-away-kind-vaccinated = Được tiêm vắc xin
+care-away-kind-treated = Được điều trị
+care-away-kind-helped_home = Được hỗ trợ về quê
+care-away-thanks = Cảm ơn
+care-away-send-letter = Gửi thư cảm ơn
+care-away-persons = Người dân được { $partner } chăm sóc
+care-away-person = Họ tên
+care-away-kind = Chăm sóc
+care-away-day = Ngày
+care-away-counts-only = Chỉ hiển thị số lượng: vai trò của bạn không được xem thông tin cá nhân.
+care-away-stay-title = Nơi ở hiện tại và nơi cư trú
+care-away-stay = Cư trú tại { $home }; đang ở và được chăm sóc tại địa phương này. Mỗi mũi tiêm và việc hỗ trợ về quê được gửi về { $home }.
+care-away-helped-on = Đã được hỗ trợ về quê ngày { $day }
