@@ -119,8 +119,8 @@ async fn a_served_locality_takes_its_inbox_in() {
         .spawn()
         .unwrap();
 
-    // HCMC's thank-you letter handler is not built yet: the letter is set aside (recorded,
-    // acknowledged), which shows the served runtime took it in.
+    // Hà Nội's thank-you letter (for help that was not a gift) lands in HCMC's letters as
+    // received: the served runtime took it in and applied it.
     let mut letter = Envelope::new(
         code("01"),
         code("79"),
@@ -128,7 +128,15 @@ async fn a_served_locality_takes_its_inbox_in() {
         "letter:01:1",
         1,
         1_635_465_600,
-        serde_json::json!({"text": "Cảm ơn"}),
+        serde_json::json!({
+            "v": 1,
+            "kind": "help",
+            "on_date": "2021-10-29",
+            "subject": "Thư cảm ơn",
+            "text": "Cảm ơn các y bác sĩ và vật tư",
+            "signed_by": "Ban Chỉ đạo",
+            "gift": null
+        }),
     )
     .unwrap();
     sign::sign(&mut letter, &hn);
@@ -143,7 +151,7 @@ async fn a_served_locality_takes_its_inbox_in() {
     while start.elapsed() < Duration::from_secs(30) {
         seen = store::testing::scalar(
             &store,
-            "SELECT COUNT(*) FROM link_refusals WHERE reason = 'unsupported: letter'",
+            "SELECT COUNT(*) FROM letters WHERE direction = 'received' AND partner_code = '01'",
         )
         .await;
         if seen > 0 {
