@@ -627,7 +627,7 @@ async fn a_row_the_server_refuses_does_not_hold_the_others_back() {
 // `letter` whose body is no letter; before letters had a handler, any letter) is set aside —
 // recorded and taken in — so the record's next message is not held behind it.
 
-async fn a_kind_without_its_handler_is_set_aside_not_stuck(store: Store) {
+async fn a_message_its_handler_refuses_is_set_aside_not_stuck(store: Store) {
     let app = crate::app_at_now(store.clone());
     let hn = KeyPair::generate();
     store
@@ -678,7 +678,7 @@ async fn a_kind_without_its_handler_is_set_aside_not_stuck(store: Store) {
     );
 }
 
-both_databases!(a_kind_without_its_handler_is_set_aside_not_stuck);
+both_databases!(a_message_its_handler_refuses_is_set_aside_not_stuck);
 
 // A referral its handler refuses for good (here, a body of an unknown version) is set aside
 // with the handler's reason, nothing of it kept, and the record's next message still passes.
