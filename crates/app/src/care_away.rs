@@ -39,6 +39,10 @@ pub const BODY_VERSION: u32 = 1;
 /// another province were monitored at home in 2021).
 pub const HELPED_HOME_FOLLOW_DAYS: i64 = 14;
 
+/// The earliest day a "helped home" may carry: Viet Nam's first confirmed case (23 January
+/// 2020); nothing of this epidemic is older.
+pub const FIRST_CASE_DAY: NaiveDate = NaiveDate::from_ymd_opt(2020, 1, 23).expect("a valid date");
+
 /// Notes on a "helped home": a sentence, bounded.
 pub const NOTE_MAX_CHARS: usize = 500;
 
@@ -392,7 +396,7 @@ impl App {
         let on = match r.on.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => Some(today),
             Some(s) => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-                Ok(d) if d <= today && d >= crate::vaccination::FIRST_DOSE_DAY => Some(d),
+                Ok(d) if d <= today && d >= FIRST_CASE_DAY => Some(d),
                 Ok(_) => {
                     errors.push(FieldError::new("on", Reason::OutOfRange));
                     None
