@@ -171,7 +171,13 @@ impl App {
             at_s,
             note,
         };
-        let stay = self.store.admit(caller, &a, now_s).await?;
+        let stay = match (&self.link, facility) {
+            // A stay in a facility of a linked locality may travel (a resident of another).
+            (Some(setup), Some(_)) => {
+                crate::care_away::admit_linked(self, setup, caller, &a).await?
+            }
+            _ => self.store.admit(caller, &a, now_s).await?,
+        };
         Ok(stay.map(|stay| Admitted {
             stay,
             bed: to.map(|(_, b)| b),
@@ -297,6 +303,13 @@ impl App {
         };
         if let Some(case) = d.stay.case_id {
             self.check_case_changeable(case).await?;
+        }
+        if let Some(setup) = &self.link {
+            if d.stay.facility_id.is_some() {
+                return Ok(
+                    crate::care_away::discharge_linked(self, setup, caller, stay, &d).await?,
+                );
+            }
         }
         Ok(self
             .store

@@ -39,6 +39,10 @@ pub const BODY_VERSION: u32 = 1;
 /// another province were monitored at home in 2021).
 pub const HELPED_HOME_FOLLOW_DAYS: i64 = 14;
 
+/// The earliest day a "helped home" may carry: Viet Nam's first confirmed case (23 January
+/// 2020); nothing of this epidemic is older.
+pub const FIRST_CASE_DAY: NaiveDate = NaiveDate::from_ymd_opt(2020, 1, 23).expect("a valid date");
+
 /// Notes on a "helped home": a sentence, bounded.
 pub const NOTE_MAX_CHARS: usize = 500;
 
@@ -238,6 +242,136 @@ pub(crate) async fn record_doses_linked(
     Ok(outcomes)
 }
 
+/// The `care` message of stay `stay` (read in `tx`, which wrote it) when it is in a
+/// facility here and its person lives in another linked locality: the Patient, the
+/// Encounter and the facility's Location. One item per stay (`stay:<id>`): its discharge
+/// goes as the same item, and the receiver keeps an item once.
+async fn stay_message(
+    app: &App,
+    tx: &mut LinkTx,
+    setup: &LinkSetup,
+    at: &fhir::Installation,
+    stay: domain::StayId,
+) -> Result<Option<OutMessage>, StoreError> {
+    let Some((person, s)) = app.store.stay_in(tx, stay).await? else {
+        return Ok(None);
+    };
+    // A stay at home is the person's own place, not a facility's care.
+    let Some(fid) = s.facility_id else {
+        return Ok(None);
+    };
+    let Ok(fid) = fid.to_string().parse::<domain::FacilityId>() else {
+        return Ok(None);
+    };
+    let Some(fb) = app.store.facility_in(tx, fid).await? else {
+        return Ok(None);
+    };
+    if !given_here(setup, &fb.facility.unit_code) {
+        return Ok(None);
+    }
+    let fu = unit_names(fb.facility.structure, fb.facility.unit_code.as_str());
+    let encounter = out::encounter(at, person, &s);
+    let location = out::location(at, &fb.facility, &fb.beds, &fu);
+    message_for(
+        app,
+        tx,
+        setup,
+        at,
+        person,
+        CareEvent::Stay,
+        format!("stay:{}", s.id),
+        crate::local_time::local_date(s.from_s),
+        None,
+        |_| vec![Resource::Encounter(encounter), Resource::Location(location)],
+    )
+    .await
+}
+
+/// What a linked admission or discharge writes in its transaction.
+enum StayChange<'a> {
+    Admit(&'a store::Admission),
+    Discharge {
+        stay: domain::StayId,
+        d: &'a crate::care::Discharge,
+    },
+}
+
+/// Admits (or discharges) as [`store::Store::admit`] does, and in the same transaction a
+/// `care` message for a stay in a facility here of a person living in another linked
+/// locality. `None`/`false` as the store's: nothing is committed then.
+async fn stay_linked(
+    app: &App,
+    setup: &LinkSetup,
+    caller: &Caller,
+    change: StayChange<'_>,
+) -> Result<Option<domain::StayId>, StoreError> {
+    let at = app.installation().await?;
+    let now = app.now_s();
+    let sent = store::retrying(|| async {
+        let mut tx = app.store.begin_transaction().await?;
+        let stay = match &change {
+            StayChange::Admit(a) => app.store.admit_in(&mut tx, caller, a, now).await?,
+            StayChange::Discharge { stay, d } => app
+                .store
+                .discharge_in(
+                    &mut tx,
+                    caller,
+                    *stay,
+                    d.reason,
+                    d.outcome,
+                    d.at_s,
+                    d.note.clone(),
+                    now,
+                )
+                .await?
+                .then_some(*stay),
+        };
+        let Some(stay) = stay else {
+            // Dropped: rolled back (a refused discharge may have written part of it).
+            return Ok((None, false));
+        };
+        let m = stay_message(app, &mut tx, setup, &at, stay).await?;
+        let sent = m.is_some();
+        if let Some(m) = m {
+            app.store
+                .enqueue_many_in(&mut tx, &setup.me, vec![m], now, &setup.key)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok((Some(stay), sent))
+    })
+    .await?;
+    if sent.1 {
+        app.link_wake.notify_one();
+    }
+    Ok(sent.0)
+}
+
+/// [`App::admit`] in a linked locality (see [`stay_linked`]).
+pub(crate) async fn admit_linked(
+    app: &App,
+    setup: &LinkSetup,
+    caller: &Caller,
+    a: &store::Admission,
+) -> Result<Option<domain::StayId>, StoreError> {
+    stay_linked(app, setup, caller, StayChange::Admit(a)).await
+}
+
+/// [`App::discharge`] in a linked locality (see [`stay_linked`]).
+pub(crate) async fn discharge_linked(
+    app: &App,
+    setup: &LinkSetup,
+    caller: &Caller,
+    stay: domain::StayId,
+    d: &crate::care::Discharge,
+) -> Result<bool, StoreError> {
+    Ok(
+        stay_linked(app, setup, caller, StayChange::Discharge { stay, d })
+            .await?
+            .is_some(),
+    )
+}
+
 /// Whether unit `place` lies in our own locality (its province is our code).
 fn given_here(setup: &LinkSetup, place: &UnitCode) -> bool {
     domain::Structure::ALL.iter().any(|s| {
@@ -262,7 +396,7 @@ impl App {
         let on = match r.on.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => Some(today),
             Some(s) => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-                Ok(d) if d <= today && d >= crate::vaccination::FIRST_DOSE_DAY => Some(d),
+                Ok(d) if d <= today && d >= FIRST_CASE_DAY => Some(d),
                 Ok(_) => {
                     errors.push(FieldError::new("on", Reason::OutOfRange));
                     None

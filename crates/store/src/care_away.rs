@@ -8,11 +8,12 @@ use chrono::NaiveDate;
 use sqlx::Row;
 
 use domain::person::Person;
-use domain::{PersonId, Scope, Structure, UnitPath};
+use domain::{PersonId, Scope, StayId, Structure, UnitPath};
 
 use crate::audit::{self, AuditAction};
 use crate::checkins::ItemOutcome;
 use crate::link::LinkTx;
+use crate::person_record::StayEpisode;
 use crate::persons::{person_from_row, PERSON_COLUMNS};
 use crate::users::Caller;
 use crate::vaccination::{entry, DoseItem};
@@ -129,6 +130,41 @@ impl Store {
         .await?;
         row.map(|r| Ok((person_from_row(&r)?, r.try_get("address")?)))
             .transpose()
+    }
+
+    /// A stay and its person, read in the transaction that wrote it (to send it in a `care`
+    /// message of the same transaction; not audited, as [`Store::person_in`]).
+    pub async fn stay_in(
+        &self,
+        tx: &mut LinkTx,
+        id: StayId,
+    ) -> Result<Option<(PersonId, StayEpisode)>> {
+        let row = sqlx::query(
+            "SELECT s.id, s.place, s.facility_id, f.name, s.case_id, s.contact_id, s.from_s,
+                    s.until_s, s.discharge_reason, s.bed_type, s.person_id
+             FROM stays s LEFT JOIN facilities f ON f.id = s.facility_id WHERE s.id = $1",
+        )
+        .bind(id.get())
+        .fetch_optional(&mut **tx)
+        .await?;
+        row.map(|r| {
+            Ok((
+                PersonId(r.try_get(10)?),
+                StayEpisode {
+                    id: r.try_get(0)?,
+                    place: r.try_get(1)?,
+                    facility_id: r.try_get(2)?,
+                    facility_name: r.try_get(3)?,
+                    case_id: r.try_get(4)?,
+                    contact_id: r.try_get(5)?,
+                    from_s: r.try_get(6)?,
+                    until_s: r.try_get(7)?,
+                    discharge_reason: r.try_get(8)?,
+                    bed_type: r.try_get(9)?,
+                },
+            ))
+        })
+        .transpose()
     }
 
     /// Records that `person` (in the caller's scope) was helped home to `to`, audited.

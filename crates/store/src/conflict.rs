@@ -76,7 +76,7 @@ impl StoreError {
 /// committed row and answers as a request made after it (a duplicate, a merged record),
 /// so racing and sequential requests get the same answer. What still conflicts after the
 /// last attempt is returned as is (the edge answers 409).
-pub(crate) async fn retrying<T, F, Fut>(mut attempt: F) -> Result<T>
+pub async fn retrying<T, F, Fut>(mut attempt: F) -> Result<T>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T>>,

@@ -74,6 +74,7 @@ pub use cases::{
 pub use checkins::{
     CheckinItem, Ingested, ItemOutcome, PersonRef, VenueRef, BATCH_MAX as CHECKIN_BATCH_MAX,
 };
+pub use conflict::retrying;
 pub use contacts::{CaseTimes, ContactRow, DeclaredRow, Residence, StoredContact, VisitRow};
 pub use day_activity::DayActivity;
 pub use facilities::{

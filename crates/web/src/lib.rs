@@ -134,6 +134,11 @@ pub(crate) fn routes() -> Routes {
         .get("/persons/{id}", read, api::persons::get_one)
         .patch("/persons/{id}", write, api::persons::correct)
         .post("/persons/{id}/merge", write, api::persons::merge)
+        .post(
+            "/persons/{id}/helped-home",
+            write,
+            api::care_elsewhere::helped_home,
+        )
         .get("/audit", Can(Administer), api::audit::list)
         .get("/venues", SignedIn, api::venues::list)
         .post("/venues", write, api::venues::create)

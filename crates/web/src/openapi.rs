@@ -106,6 +106,7 @@ use crate::api;
         api::aid::give_package,
         api::national::national,
         api::care_elsewhere::care_elsewhere,
+        api::care_elsewhere::helped_home,
         api::aid::list_needs,
         api::aid::post_need,
         api::aid::match_needs,

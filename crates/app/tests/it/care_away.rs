@@ -279,3 +279,122 @@ async fn a_resident_sends_nothing_and_a_peer_not_allowed_care_is_refused(store: 
 }
 
 both_databases!(a_resident_sends_nothing_and_a_peer_not_allowed_care_is_refused);
+
+/// HCMC admits person 10 (a Hà Nội resident, case 1) to its field hospital (commune 26740)
+/// and later discharges her; person 11 (HCMC's own, case 2) is admitted too.
+async fn a_stay_in_hcmc_of_a_hanoi_resident_is_treated_once_at_home(store: Store) {
+    use app::care::{AdmitInput, DischargeInput};
+    use domain::epi::{CaseStatus, Severity};
+    use domain::facility::{BedType, FacilityKind};
+    use domain::{Structure, UnitCode};
+
+    let db_b = other_db(&store).await;
+    let (mut a, mut b) = (app_at_now(store), app_at_now(db_b.store.clone()));
+    link_both(&mut a, &mut b, &[Kind::Care]).await;
+    persons_in_hcmc(&a.store).await;
+    let hcm = unit(&a.store, "26740").await;
+    let case = |id: i64| store::CaseRow {
+        id,
+        person_id: 9 + id,
+        unit: hcm.clone(),
+        status: CaseStatus::Active,
+        severity: Severity::Mild,
+        onset_s: None,
+        // Confirmed in July, before the admission and the recovery.
+        first_sample_s: NOW - 125 * 86_400,
+        confirmed_at_s: NOW - 124 * 86_400,
+        isolation_s: None,
+        community: true,
+        outcome_at_s: None,
+    };
+    a.store.bulk_cases(&[case(1), case(2)], 0).await.unwrap();
+    a.store.sync_id_sequences().await.unwrap();
+    let doctor = national(&a, "doctor", Role::Tracer).await;
+    let hospital = a
+        .store
+        .create_facility(
+            &doctor,
+            &store::NewFacility {
+                name: "Bệnh viện dã chiến số 16".into(),
+                kind: FacilityKind::FieldHospital,
+                structure: Structure::S2021,
+                unit_code: UnitCode::parse("26740").unwrap(),
+                address: None,
+                beds: vec![(BedType::F0Tier1, 50)],
+            },
+            NOW,
+        )
+        .await
+        .unwrap();
+    let admit = |c: i64| AdmitInput {
+        case_id: Some(c),
+        at: Some("2021-08-20T08:00:00+07:00".into()),
+        ..AdmitInput::default()
+    };
+    let stay = a
+        .admit(&doctor, Some(hospital), &admit(1))
+        .await
+        .unwrap()
+        .unwrap()
+        .stay;
+    a.admit(&doctor, Some(hospital), &admit(2))
+        .await
+        .unwrap()
+        .unwrap();
+    // Only person 10 lives elsewhere: one `care` "stay", with the Encounter and its Location.
+    let unsent = a.store.unsent(100).await.unwrap();
+    assert_eq!(unsent.len(), 1, "{unsent:?}");
+    assert_eq!(unsent[0].1, "link.79.01.care");
+    let env = Envelope::from_bytes(&unsent[0].2).unwrap();
+    assert_eq!(env.record, "care:79:10");
+    let body: CareBody = serde_json::from_value(env.body.clone()).unwrap();
+    assert_eq!(body.event, CareEvent::Stay);
+    assert_eq!(body.item, format!("stay:{}", stay.get()));
+    assert_eq!(body.on, "2021-08-20");
+    let kinds: Vec<&str> = body
+        .bundle
+        .entry
+        .iter()
+        .filter_map(|e| e.resource.as_ref().map(|r| r.kind()))
+        .collect();
+    assert_eq!(kinds, ["Patient", "Encounter", "Location"]);
+    assert_eq!(deliver(&a, &b, 1).await, [Received::Applied]);
+
+    // The discharge goes as the same item (the next seq of the record).
+    let done = a
+        .discharge(
+            &doctor,
+            stay,
+            &DischargeInput {
+                reason: Some("recovered".into()),
+                at: Some("2021-09-01T08:00:00+07:00".into()),
+                note: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(done);
+    let unsent = a.store.unsent(100).await.unwrap();
+    assert_eq!(unsent.len(), 1, "{unsent:?}");
+    let env = Envelope::from_bytes(&unsent[0].2).unwrap();
+    let body: CareBody = serde_json::from_value(env.body.clone()).unwrap();
+    assert_eq!(body.item, format!("stay:{}", stay.get()));
+    assert_eq!(env.seq, 2);
+    assert_eq!(deliver(&a, &b, 1).await, [Received::Applied]);
+
+    let official = national(&b, "official", Role::Tracer).await;
+    let (from, to) = (day("2021-08-01"), day("2021-11-20"));
+    let cared = b
+        .store
+        .care_elsewhere(&official.scope, from, to)
+        .await
+        .unwrap();
+    assert_eq!(cared.len(), 1, "treated once: {cared:?}");
+    assert_eq!(cared[0].kind, CareKind::Treated);
+    assert_eq!(cared[0].full_name, "Nguyễn Thị Hậu");
+    assert_eq!(cared[0].on_date, day("2021-08-20"));
+    let view = b.care_elsewhere_view(&official, from, to).await.unwrap();
+    assert_eq!(view.partners[0].counts, [0, 1, 0]);
+}
+
+both_databases!(a_stay_in_hcmc_of_a_hanoi_resident_is_treated_once_at_home);

@@ -8,6 +8,7 @@ use domain::{FacilityId, Reason, StayId};
 
 use super::{audit_stay, invalid, Admission, Occupant};
 use crate::audit::{self, AuditAction};
+use crate::link::LinkTx;
 use crate::users::Caller;
 use crate::{Result, Store, StoreError};
 
@@ -33,17 +34,33 @@ impl Store {
         a: &Admission,
         now_s: i64,
     ) -> Result<Option<StayId>> {
+        let mut tx = self.pool.begin().await?;
+        let id = self.admit_in(&mut tx, caller, a, now_s).await?;
+        if id.is_some() {
+            tx.commit().await?;
+        }
+        Ok(id)
+    }
+
+    /// [`Store::admit`]'s writes in the caller's transaction (a stay whose `care` message
+    /// goes with it). The caller commits only on `Some` (`None` wrote nothing); no retry
+    /// here: wrap the caller's transaction in [`crate::retrying`].
+    pub async fn admit_in(
+        &self,
+        tx: &mut LinkTx,
+        caller: &Caller,
+        a: &Admission,
+        now_s: i64,
+    ) -> Result<Option<StayId>> {
         let occupant_field = match a.occupant {
             Occupant::Case(_) => "case_id",
             Occupant::Contact(_) => "contact_id",
         };
-        let mut tx = self.pool.begin().await?;
-        let Some((who, status)) = Self::occupant_in_scope(&mut tx, caller, a.occupant).await?
-        else {
+        let Some((who, status)) = Self::occupant_in_scope(tx, caller, a.occupant).await? else {
             return Ok(None);
         };
         let unit = match a.to {
-            Some((f, _)) => match Self::facility_in_scope(&mut tx, caller, f).await? {
+            Some((f, _)) => match Self::facility_in_scope(tx, caller, f).await? {
                 Some(u) => u,
                 None => return Ok(None),
             },
@@ -63,7 +80,7 @@ impl Store {
             self.for_update()
         ))
         .bind(who.person_id)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?;
         let already = StoreError::Duplicate {
             field: occupant_field,
@@ -83,7 +100,7 @@ impl Store {
             .bind(a.at_s)
             .bind(DischargeReason::Transferred.as_str())
             .bind(home_id.get())
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?
             .rows_affected();
             if n != 1 {
@@ -92,17 +109,16 @@ impl Store {
             from_home = Some(home_id);
         }
         if let Some((f, bed)) = a.to {
-            Self::take_bed(&mut tx, f, bed).await?;
+            Self::take_bed(tx, f, bed).await?;
         }
-        let id = Self::insert_stay(&mut tx, caller, &who, a, from_home, &unit, now_s).await?;
+        let id = Self::insert_stay(tx, caller, &who, a, from_home, &unit, now_s).await?;
         audit::append(
-            &mut tx,
+            tx,
             self.dialect,
             [audit_stay(caller, AuditAction::Create, id, None)],
             now_s,
         )
         .await?;
-        tx.commit().await?;
         Ok(Some(id))
     }
 
@@ -140,7 +156,32 @@ impl Store {
         now_s: i64,
     ) -> Result<bool> {
         let mut tx = self.pool.begin().await?;
-        let Some((stay, _)) = Self::open_stay_for(&mut tx, caller, stay_id).await? else {
+        let done = self
+            .discharge_in(&mut tx, caller, stay_id, reason, outcome, at_s, note, now_s)
+            .await?;
+        if done {
+            tx.commit().await?;
+        }
+        Ok(done)
+    }
+
+    /// [`Store::discharge`]'s writes in the caller's transaction (a stay whose `care`
+    /// message goes with it). The caller commits only on `true` (`false` may have written
+    /// part of it: roll back); no retry here: wrap the caller's transaction in
+    /// [`crate::retrying`].
+    #[allow(clippy::too_many_arguments)]
+    pub async fn discharge_in(
+        &self,
+        tx: &mut LinkTx,
+        caller: &Caller,
+        stay_id: StayId,
+        reason: DischargeReason,
+        outcome: Option<CaseStatus>,
+        at_s: i64,
+        note: Option<String>,
+        now_s: i64,
+    ) -> Result<bool> {
+        let Some((stay, _)) = Self::open_stay_for(tx, caller, stay_id).await? else {
             return Ok(false);
         };
         if stay.until_s.is_some() {
@@ -149,7 +190,7 @@ impl Store {
         if at_s < stay.from_s {
             return Err(invalid("at", Reason::OutOfRange));
         }
-        Self::close_stay(&mut tx, &stay, reason, at_s, note.clone()).await?;
+        Self::close_stay(tx, &stay, reason, at_s, note.clone()).await?;
         if let (Some(status), Some(case)) = (outcome, stay.case_id) {
             let change = crate::cases::Outcome {
                 status,
@@ -160,14 +201,14 @@ impl Store {
                 same_is_done: true,
             };
             if !self
-                .change_status_in(&mut tx, caller, case, &change, now_s)
+                .change_status_in(tx, caller, case, &change, now_s)
                 .await?
             {
                 return Ok(false);
             }
         }
         audit::append(
-            &mut tx,
+            tx,
             self.dialect,
             [audit_stay(
                 caller,
@@ -178,7 +219,6 @@ impl Store {
             now_s,
         )
         .await?;
-        tx.commit().await?;
         Ok(true)
     }
 

@@ -114,24 +114,25 @@ impl Store {
         .bind(id.get())
         .fetch_all(&self.pool)
         .await?;
-        let Some(first) = rows.first() else {
-            return Ok(None);
-        };
-        let facility = facility_from_row(first)?;
-        if !scope.contains(facility.structure, &facility.unit_path) {
-            return Ok(None);
-        }
-        let mut beds = Vec::new();
-        for r in &rows {
-            if let Some(bed) = r.try_get::<Option<String>, _>(7)? {
-                beds.push(Beds {
-                    bed_type: bed.parse().map_err(|_| corrupt("facility_beds.bed_type"))?,
-                    capacity: r.try_get(8)?,
-                    occupied: r.try_get(9)?,
-                });
-            }
-        }
-        Ok(Some(FacilityBeds { facility, beds }))
+        let fb = facility_beds(&rows)?;
+        Ok(fb.filter(|fb| scope.contains(fb.facility.structure, &fb.facility.unit_path)))
+    }
+
+    /// A facility with its beds, read in the caller's transaction (to write it into a
+    /// message of the same transaction; the caller checked the scope when it wrote).
+    pub async fn facility_in(
+        &self,
+        tx: &mut crate::link::LinkTx,
+        id: FacilityId,
+    ) -> Result<Option<FacilityBeds>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {FACILITY_COLUMNS}, b.bed_type, b.capacity, b.occupied FROM facilities f
+             LEFT JOIN facility_beds b ON b.facility_id = f.id WHERE f.id = $1 ORDER BY b.bed_type"
+        ))
+        .bind(id.get())
+        .fetch_all(&mut **tx)
+        .await?;
+        facility_beds(&rows)
     }
 
     /// The facility's unit, when it exists: (structure, code, path).
@@ -209,4 +210,23 @@ impl Store {
             Err(corrupt("facility_beds.occupied below its open stays"))
         }
     }
+}
+
+/// A facility and its beds from its rows (one per bed type; none: no such facility).
+fn facility_beds(rows: &[sqlx::any::AnyRow]) -> Result<Option<FacilityBeds>> {
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let facility = facility_from_row(first)?;
+    let mut beds = Vec::new();
+    for r in rows {
+        if let Some(bed) = r.try_get::<Option<String>, _>(7)? {
+            beds.push(Beds {
+                bed_type: bed.parse().map_err(|_| corrupt("facility_beds.bed_type"))?,
+                capacity: r.try_get(8)?,
+                occupied: r.try_get(9)?,
+            });
+        }
+    }
+    Ok(Some(FacilityBeds { facility, beds }))
 }

@@ -3,14 +3,15 @@
 //! vaccinated, treated and helped home over a date range, and the persons for roles that
 //! may read personal data (a viewer gets the counts only).
 
-use axum::extract::State;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::opt_param;
 use crate::error::ApiError;
-use crate::extract::{ApiQuery, Auth};
+use crate::extract::{ApiJson, ApiQuery, Auth};
 use crate::AppState;
 
 #[derive(Deserialize, IntoParams)]
@@ -98,4 +99,51 @@ pub async fn care_elsewhere(
             })
             .collect(),
     }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct HelpedHomeRequest {
+    /// YYYY-MM-DD, from 2020-01-23 to today; default today.
+    on: Option<String>,
+    /// The means or a note, at most 500 characters.
+    note: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HelpedHomeDto {
+    id: i64,
+}
+
+/// Records that a person living in another linked locality was helped home (`App::helped_home`):
+/// their home locality gets it and puts them on its follow-up list. 400 names the field:
+/// `on` (malformed, in the future or before 2020-01-23), `note` (too long), `person_id`
+/// `not_allowed` (the person does not live in another linked locality); 404: the person is
+/// not in the caller's jurisdiction.
+#[utoipa::path(post, path = "/api/v1/persons/{id}/helped-home", params(("id" = i64, Path)),
+    request_body = HelpedHomeRequest, responses(
+    (status = 201, body = HelpedHomeDto),
+    (status = 400, body = crate::error::ErrorBody),
+    (status = 404, body = crate::error::ErrorBody)
+), security(("bearer" = [])))]
+pub async fn helped_home(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    ApiJson(r): ApiJson<HelpedHomeRequest>,
+) -> Result<(StatusCode, Json<HelpedHomeDto>), ApiError> {
+    let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
+    let input = app::care_away::HelpedHomeInput {
+        on: r.on,
+        note: r.note,
+    };
+    match state
+        .app
+        .helped_home(&auth.0, domain::PersonId(id), &input)
+        .await
+    {
+        Ok(Some(id)) => Ok((StatusCode::CREATED, Json(HelpedHomeDto { id }))),
+        Ok(None) => Err(ApiError::not_found()),
+        Err(app::care_away::HelpedHomeError::Invalid(f)) => Err(ApiError::invalid(f)),
+        Err(app::care_away::HelpedHomeError::Store(e)) => Err(e.into()),
+    }
 }

@@ -99,6 +99,11 @@ pub fn routes() -> Routes {
         .get("/persons/{id}", read, persons::person_page)
         .post("/persons/{id}/correct", write, persons::correct)
         .post("/persons/{id}/doses", write, dose_entry::record_dose)
+        .post(
+            "/persons/{id}/helped-home",
+            write,
+            care_elsewhere::record_helped_home,
+        )
         .get("/map", SignedIn, map::map_page)
         .get("/risk", SignedIn, risk::risk_page)
         .post("/risk/publish", Can(SetPolicy), risk::publish)

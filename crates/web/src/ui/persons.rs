@@ -145,6 +145,7 @@ pub(super) async fn search(
 pub(super) struct PersonPageQuery {
     corrected: Option<String>,
     dose: Option<String>,
+    helped: Option<String>,
 }
 
 /// `/persons/{id}`: who the person is, every episode, the corrections kept, and (for those
@@ -185,12 +186,14 @@ pub(super) async fn person_page(
         None
     };
     let p = &record.person;
-    let stay = super::care_elsewhere::stay_note(&state, lang, p).await;
+    let may_write = ui.me.user.role.can(Permission::WritePersonal) && p.merged_into.is_none();
+    let stay = super::care_elsewhere::stay_note(&state, &ui, p, may_write).await;
     let title = p.full_name.clone();
     let body = html! {
         h1 { (title) }
         @if q.corrected.is_some() { p.ok role="status" { (t(lang, "person-corrected")) } }
         @if q.dose.is_some() { p.ok role="status" { (t(lang, "dose-saved")) } }
+        @if q.helped.is_some() { p.ok role="status" { (t(lang, "care-away-helped-saved")) } }
         @if let Some(m) = p.merged_into {
             p.muted { (t(lang, "person-merged-into")) " " a href={ "/persons/" (m) } { (m) } }
         }
