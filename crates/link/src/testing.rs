@@ -78,7 +78,10 @@ fn free_ports(n: usize) -> std::io::Result<Vec<u16>> {
         .collect()
 }
 
-const READY: Duration = Duration::from_secs(30);
+/// How long a cluster may take to form. Generous: on a 2-core CI machine two tests each start
+/// three servers with file storage while other tests run, and 30 s was once not enough for
+/// the stream's three replicas to be placed.
+const READY: Duration = Duration::from_secs(90);
 
 impl Cluster {
     /// Starts `n` servers (the stream gets min(3, n) replicas) with one NATS user and one
@@ -261,7 +264,7 @@ impl Cluster {
         .await
     }
 
-    /// Polls `ready` every 100 ms for up to 30 s.
+    /// Polls `ready` every 100 ms for up to [`READY`].
     async fn wait_for<F, Fut>(&self, what: &str, mut ready: F) -> Result<(), ClusterError>
     where
         F: FnMut() -> Fut,
