@@ -316,9 +316,18 @@ pub struct Unit {
 }
 
 impl Unit {
-    /// "Phường Phúc Xá".
+    /// "Phường Phúc Xá". A name that already carries its type ("Quận 1", as the registry
+    /// spells numbered districts and wards) is not prefixed again ("Quận Quận 1").
     pub fn full_name(&self) -> String {
-        format!("{} {}", self.unit_type.label_vi(), self.name)
+        let label = self.unit_type.label_vi();
+        match self
+            .name
+            .strip_prefix(label)
+            .is_some_and(|rest| rest.starts_with(' '))
+        {
+            true => self.name.clone(),
+            false => format!("{label} {}", self.name),
+        }
     }
 
     /// "Phuc Xa Ward".
@@ -345,6 +354,28 @@ pub fn parse_unit_ref(s: &str) -> Result<(Structure, UnitCode), FieldError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_full_name_carries_its_type_once() {
+        let unit = |name: &str, unit_type| Unit {
+            structure: Structure::S2021,
+            code: UnitCode::parse("760").unwrap(),
+            name: name.into(),
+            name_ascii: String::new(),
+            level: UnitLevel::District,
+            unit_type,
+            kind: UnitKind::Domestic,
+            parent_code: None,
+            path: UnitPath::root(),
+            lat: None,
+            lon: None,
+            area_km2: None,
+        };
+        assert_eq!(unit("Quận 1", UnitType::Quan).full_name(), "Quận 1");
+        assert_eq!(unit("Ba Đình", UnitType::Quan).full_name(), "Quận Ba Đình");
+        // A name that only begins with the type's letters is still prefixed.
+        assert_eq!(unit("Quậnh", UnitType::Quan).full_name(), "Quận Quậnh");
+    }
 
     #[test]
     fn subtree_bound_covers_descendants_only() {

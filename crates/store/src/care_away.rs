@@ -13,7 +13,7 @@ use domain::{PersonId, Scope, StayId, Structure, UnitPath};
 use crate::audit::{self, AuditAction};
 use crate::checkins::ItemOutcome;
 use crate::link::LinkTx;
-use crate::person_record::StayEpisode;
+use crate::person_record::{stay_from_row, StayEpisode, STAY_COLUMNS, STAY_FROM};
 use crate::persons::{person_from_row, PERSON_COLUMNS};
 use crate::users::Caller;
 use crate::vaccination::{entry, DoseItem};
@@ -139,32 +139,14 @@ impl Store {
         tx: &mut LinkTx,
         id: StayId,
     ) -> Result<Option<(PersonId, StayEpisode)>> {
-        let row = sqlx::query(
-            "SELECT s.id, s.place, s.facility_id, f.name, s.case_id, s.contact_id, s.from_s,
-                    s.until_s, s.discharge_reason, s.bed_type, s.person_id
-             FROM stays s LEFT JOIN facilities f ON f.id = s.facility_id WHERE s.id = $1",
-        )
+        let row = sqlx::query(&format!(
+            "SELECT {STAY_COLUMNS}, s.person_id {STAY_FROM} WHERE s.id = $1"
+        ))
         .bind(id.get())
         .fetch_optional(&mut **tx)
         .await?;
-        row.map(|r| {
-            Ok((
-                PersonId(r.try_get(10)?),
-                StayEpisode {
-                    id: r.try_get(0)?,
-                    place: r.try_get(1)?,
-                    facility_id: r.try_get(2)?,
-                    facility_name: r.try_get(3)?,
-                    case_id: r.try_get(4)?,
-                    contact_id: r.try_get(5)?,
-                    from_s: r.try_get(6)?,
-                    until_s: r.try_get(7)?,
-                    discharge_reason: r.try_get(8)?,
-                    bed_type: r.try_get(9)?,
-                },
-            ))
-        })
-        .transpose()
+        row.map(|r| Ok((PersonId(r.try_get(10)?), stay_from_row(&r)?)))
+            .transpose()
     }
 
     /// Records that `person` (in the caller's scope) was helped home to `to`, audited.

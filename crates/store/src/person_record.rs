@@ -60,6 +60,28 @@ pub struct ContactEpisode {
     pub quarantine_until_s: Option<i64>,
 }
 
+/// The columns of a [`StayEpisode`], in [`stay_from_row`]'s order, and the tables they come
+/// from (`s`: the stay, `f`: its facility, if any).
+pub(crate) const STAY_COLUMNS: &str = "s.id, s.place, s.facility_id, f.name, s.case_id,
+    s.contact_id, s.from_s, s.until_s, s.discharge_reason, s.bed_type";
+pub(crate) const STAY_FROM: &str = "FROM stays s LEFT JOIN facilities f ON f.id = s.facility_id";
+
+/// A stay read with [`STAY_COLUMNS`] first.
+pub(crate) fn stay_from_row(r: &AnyRow) -> Result<StayEpisode> {
+    Ok(StayEpisode {
+        id: r.try_get(0)?,
+        place: r.try_get(1)?,
+        facility_id: r.try_get(2)?,
+        facility_name: r.try_get(3)?,
+        case_id: r.try_get(4)?,
+        contact_id: r.try_get(5)?,
+        from_s: r.try_get(6)?,
+        until_s: r.try_get(7)?,
+        discharge_reason: r.try_get(8)?,
+        bed_type: r.try_get(9)?,
+    })
+}
+
 /// A stay of the person (isolation, care or quarantine; in a facility or at home).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StayEpisode {
@@ -341,31 +363,16 @@ impl Store {
             })
         })
         .collect::<Result<Vec<_>>>()?;
-        let stays = sqlx::query(
-            "SELECT s.id, s.place, s.facility_id, f.name, s.case_id, s.contact_id, s.from_s,
-                    s.until_s, s.discharge_reason, s.bed_type
-             FROM stays s LEFT JOIN facilities f ON f.id = s.facility_id
-             WHERE s.person_id = $1 ORDER BY s.from_s, s.id LIMIT $2",
-        )
+        let stays = sqlx::query(&format!(
+            "SELECT {STAY_COLUMNS} {STAY_FROM}
+                 WHERE s.person_id = $1 ORDER BY s.from_s, s.id LIMIT $2"
+        ))
         .bind(id.0)
         .bind(EPISODES_MAX)
         .fetch_all(&mut *conn)
         .await?
         .iter()
-        .map(|r| {
-            Ok(StayEpisode {
-                id: r.try_get(0)?,
-                place: r.try_get(1)?,
-                facility_id: r.try_get(2)?,
-                facility_name: r.try_get(3)?,
-                case_id: r.try_get(4)?,
-                contact_id: r.try_get(5)?,
-                from_s: r.try_get(6)?,
-                until_s: r.try_get(7)?,
-                discharge_reason: r.try_get(8)?,
-                bed_type: r.try_get(9)?,
-            })
-        })
+        .map(stay_from_row)
         .collect::<Result<Vec<_>>>()?;
         let doses = sqlx::query(
             "SELECT dose_no, product, given_on, lot FROM vaccinations

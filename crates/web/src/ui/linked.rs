@@ -19,7 +19,6 @@ use store::{Caller, Handover, HandoverDirection, HandoverStatus};
 
 use super::shell::{local, Ui};
 use super::{t, tr};
-use crate::messages::reason_message;
 use crate::{AppState, Lang};
 
 /// The most characters a reason may have (the use case's own limit, said in the form).
@@ -36,26 +35,19 @@ const LABELS: &[(&str, &str)] = &[
     ("handed_over", "linked-handed-over"),
 ];
 
+/// A shared copy's residence by its names, "Phường Phúc Xá, Quận Ba Đình", as the registry of
+/// its structure has them (the code for a unit it does not know).
+fn residence_name(p: &app::share::SharedPerson) -> String {
+    match p.structure.parse::<domain::Structure>() {
+        Ok(s) => app::registry::Registry::of(s).name_with_parent(&p.unit_code),
+        Err(_) => p.unit_code.clone(),
+    }
+}
+
 /// A refusal: each bad field by its label, and why, in the page's language, with the way
 /// back. Nothing was saved.
 fn refused(ui: &Ui, title: &str, back: &str, fields: &[FieldError]) -> Response {
-    let lang = ui.lang;
-    let label = |field: &str| {
-        LABELS
-            .iter()
-            .find(|(name, _)| *name == field)
-            .map(|(_, id)| t(lang, id))
-    };
-    let body = html! {
-        h1 { (title) }
-        p.error role="alert" { (t(lang, "form-refused")) }
-        ul.refusal { @for e in fields { li {
-            @if let Some(l) = label(&e.field) { strong { (l) } " " }
-            code { (e.field) } ": " (reason_message(e.reason, lang))
-        } } }
-        p { a href=(back) { "← " (t(lang, "form-back")) } }
-    };
-    (StatusCode::BAD_REQUEST, ui.page(title, body)).into_response()
+    super::moves::refusal_page(ui, title, back, fields, LABELS, |_, _| None)
 }
 
 /// The registry's name of a locality, else its code (a locality dropped from the registry
@@ -624,7 +616,7 @@ fn shared_copy_body(state: &AppState, lang: Lang, c: &SharedCopy, case: &SharedC
             @if let Some(n) = &p.phone { tr { th { (t(lang, "shared-phone")) } td { (n) } } }
             tr { th { (t(lang, "shared-born")) } td { (born) } }
             tr { th { (t(lang, "shared-sex")) } td { (t(lang, &format!("shared-sex-{}", p.sex))) } }
-            tr { th { (t(lang, "col-unit")) } td { (p.unit_code) } }
+            tr { th { (t(lang, "col-unit")) } td { (residence_name(p)) } }
             @if let Some(a) = &p.address { tr { th { (t(lang, "shared-address")) } td { (a) } } }
             tr { th { (t(lang, "col-status")) } td { (t(lang, &format!("status-{}", f.status))) } }
             tr { th { (t(lang, "col-severity")) } td { (t(lang, &format!("severity-{}", f.severity))) } }

@@ -38,9 +38,27 @@ const LABELS: &[(&str, &str)] = &[
 /// A refusal: each bad field by its label and name, and why, in the page's language, with
 /// the way back. Nothing was saved.
 pub(super) fn refused(ui: &Ui, title: &str, back: &str, fields: &[FieldError]) -> Response {
+    refusal_page(ui, title, back, fields, LABELS, |e, lang| {
+        // The one rule of a move a page states in its own words.
+        (e.field == "bed_type" && e.reason == Reason::NotAllowed)
+            .then(|| t(lang, "refusal-f0-quarantine"))
+    })
+}
+
+/// A form's refusal page: each bad field by its label (`labels`: field → message id) and
+/// name, and why — `own` words for a rule the form states itself, else the reason's — in
+/// the page's language, with the way back.
+pub(super) fn refusal_page(
+    ui: &Ui,
+    title: &str,
+    back: &str,
+    fields: &[FieldError],
+    labels: &[(&str, &str)],
+    own: impl Fn(&FieldError, Lang) -> Option<String>,
+) -> Response {
     let lang = ui.lang;
     let label = |field: &str| {
-        LABELS
+        labels
             .iter()
             .find(|(name, _)| *name == field)
             .map(|(_, id)| t(lang, id))
@@ -51,10 +69,7 @@ pub(super) fn refused(ui: &Ui, title: &str, back: &str, fields: &[FieldError]) -
         ul.refusal { @for e in fields { li {
             @if let Some(l) = label(&e.field) { strong { (l) } " " }
             code { (e.field) } ": "
-            @if e.field == "bed_type" && e.reason == Reason::NotAllowed {
-                // The one rule of a move a page states in its own words.
-                (t(lang, "refusal-f0-quarantine"))
-            } @else { (reason_message(e.reason, lang)) }
+            (own(e, lang).unwrap_or_else(|| reason_message(e.reason, lang).to_owned()))
         } } }
         p { a href=(back) { "← " (t(lang, "form-back")) } }
     };

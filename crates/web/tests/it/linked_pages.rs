@@ -339,6 +339,9 @@ async fn incoming_offers_and_shared_copies(store: Store) {
     assert_eq!(one.status, StatusCode::OK);
     assert!(one.html.contains("1985"), "{}", one.html);
     assert!(one.html.contains("Chỉ để xem"));
+    // The residence by its names, not its code.
+    assert!(one.html.contains("Phường Tân Định, Quận 1"), "{}", one.html);
+    assert!(!one.html.contains("26734"));
     assert!(!one.html.contains("Địa chỉ"), "no address was shared");
     assert!(!one.html.contains("Điện thoại"), "no phone was shared");
     assert_eq!(
