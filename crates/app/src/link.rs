@@ -33,8 +33,11 @@ use crate::App;
 /// wake-up (or 200 ms) of its commit and is taken in as soon as JetStream delivers it.
 #[derive(Debug, Clone, Copy)]
 pub struct LinkConfig {
-    /// Outbox rows per publish batch, and deliveries per pull.
+    /// Outbox rows per publish batch, and envelopes per take-in (a pull asks for
+    /// `batch / pack` deliveries, at least one).
     pub batch: usize,
+    /// Most envelopes of one subject published as one message ([`link::pack`]).
+    pub pack: usize,
     /// How often the relay looks at the outbox when nobody woke it.
     pub poll: Duration,
     /// How long one pull waits for the first message.
@@ -50,6 +53,7 @@ impl Default for LinkConfig {
     fn default() -> Self {
         Self {
             batch: 500,
+            pack: link::pack::PACK_MAX,
             poll: Duration::from_millis(200),
             pull_wait: Duration::from_millis(500),
             nak_delay: Duration::from_millis(200),
@@ -368,29 +372,35 @@ async fn relay(shared: Arc<Shared>, wake: Arc<Notify>, mut stopped: watch::Recei
             continue;
         }
         let full = rows.len() == config.batch;
-        let batch: Vec<Outgoing> = rows
+        let rows: Vec<_> = rows
             .into_iter()
             .filter(|(id, _, _)| !refused.contains_key(id))
-            .map(|(id, subject, bytes)| Outgoing {
-                subject,
-                msg_id: id,
-                payload: bytes.into(),
+            .collect();
+        let packs = link::pack::packs(rows, config.pack);
+        let batch: Vec<Outgoing> = packs
+            .iter()
+            .map(|p| Outgoing {
+                subject: p.subject.clone(),
+                msg_id: p.msg_id(),
+                payload: p.payload.clone().into(),
             })
             .collect();
         let results = shared.bus.publish_batch(&batch).await;
-        let mut sent = Vec::with_capacity(batch.len());
+        let mut sent = Vec::with_capacity(config.batch);
         let mut failed = 0u64;
-        for (m, r) in batch.into_iter().zip(results) {
+        for (p, r) in packs.into_iter().zip(results) {
             match r {
-                Ok(_) => sent.push(m.msg_id),
+                Ok(_) => sent.extend(p.ids),
                 Err(e) => {
                     failed += 1;
-                    // Kept unsent: published again (same id) after the pause.
+                    // Kept unsent: published again after the pause (a repeat is dropped by
+                    // the stream's duplicate window or the receiver's inbox).
                     if failed == 1 {
-                        tracing::warn!("link relay: {} not published: {e}", m.subject);
+                        tracing::warn!("link relay: {} not published: {e}", p.subject);
                     }
                     if matches!(e, BusError::Denied(_)) {
-                        refused.insert(m.msg_id, Instant::now());
+                        let now = Instant::now();
+                        refused.extend(p.ids.into_iter().map(|id| (id, now)));
                     }
                 }
             }
@@ -438,6 +448,8 @@ async fn consume(
     mut stopped: watch::Receiver<bool>,
 ) {
     let config = shared.config;
+    // A delivery holds up to `pack` envelopes: a take-in holds about `batch`.
+    let per_pull = (config.batch / config.pack.max(1)).max(1);
     let mut backoff = config.poll;
     // Deliveries pulled while the previous batch was taken in: the next to take in.
     let mut pending: Vec<Delivery> = Vec::new();
@@ -476,7 +488,7 @@ async fn consume(
             take.await;
             continue;
         }
-        let (_, next) = tokio::join!(take, shared.bus.pull_now(config.batch));
+        let (_, next) = tokio::join!(take, shared.bus.pull_now(per_pull));
         let pulled_error = |e: BusError| {
             add(&shared.metrics.bus_errors, 1);
             tracing::warn!("link consumer: pulling: {e}");
@@ -485,22 +497,33 @@ async fn consume(
         pending = next.unwrap_or_else(pulled_error);
         // What came while this batch was taken in joins what was pulled at its start: a
         // pull at the start finds little, and small batches cost a commit each.
-        if pending.len() < config.batch {
-            let more = shared.bus.pull_now(config.batch - pending.len()).await;
+        if pending.len() < per_pull {
+            let more = shared.bus.pull_now(per_pull - pending.len()).await;
             pending.extend(more.unwrap_or_else(pulled_error));
         }
     }
 }
 
-/// A pull's deliveries: received by the store in one transaction (the dispatcher applying
-/// each), then each acknowledged or nak'ed by its outcome — only after the commit.
+/// A pull's deliveries: their envelopes (a pack's each, [`link::pack`]) received by the store
+/// in one transaction (the dispatcher applying each), then each delivery acknowledged — only
+/// after the commit, and only when every envelope in it is done with — or nak'ed to come
+/// again (what of it was applied is then a duplicate).
 async fn take_in(shared: &Shared, registry: &Registry, dispatch: &Dispatch, batch: &[Delivery]) {
     let m = &shared.metrics;
     // The ids the dispatcher set aside rather than applied (counted apart).
     let set_aside: Arc<Mutex<HashSet<String>>> = Arc::default();
     let flag = set_aside.clone();
     let handler = dispatch.clone();
-    let payloads: Vec<&[u8]> = batch.iter().map(|d| d.payload()).collect();
+    let mut payloads: Vec<&[u8]> = Vec::with_capacity(shared.config.batch);
+    // The delivery each envelope came in.
+    let mut owner: Vec<usize> = Vec::with_capacity(shared.config.batch);
+    for (k, d) in batch.iter().enumerate() {
+        // A pack that cannot be split goes whole: the store refuses it as no envelope and
+        // records it.
+        let items = link::pack::unpack(d.payload()).unwrap_or_else(|_| vec![d.payload()]);
+        owner.extend(std::iter::repeat_n(k, items.len()));
+        payloads.extend(items);
+    }
     let received = shared
         .store
         .receive_batch::<LinkError, _>(&payloads, registry, (shared.now)(), move |tx, env| {
@@ -520,19 +543,23 @@ async fn take_in(shared: &Shared, registry: &Registry, dispatch: &Dispatch, batc
         Ok(outcomes) => outcomes,
         Err(e) => {
             // The batch's transaction failed: nothing of it was kept; all come again.
-            add(&m.failed, batch.len() as u64);
-            tracing::warn!("link consumer: a batch of {}: {e}", batch.len());
-            batch
+            add(&m.failed, payloads.len() as u64);
+            tracing::warn!("link consumer: a batch of {}: {e}", payloads.len());
+            payloads
                 .iter()
                 .map(|_| Err(LinkError::Apply(e.to_string())))
                 .collect()
         }
     };
     let set_aside = std::mem::take(&mut *set_aside.lock().unwrap_or_else(|p| p.into_inner()));
-    for (d, received) in batch.iter().zip(outcomes) {
-        let ack = match received {
+    let mut done = vec![true; batch.len()];
+    for ((bytes, k), received) in payloads.iter().zip(&owner).zip(outcomes) {
+        let d = &batch[*k];
+        let finished = match received {
             Ok(Received::Applied) => {
-                let kept_aside = d.msg_id().is_some_and(|id| set_aside.contains(id));
+                let kept_aside = !set_aside.is_empty()
+                    && link::Addressing::from_bytes(bytes)
+                        .is_some_and(|a| set_aside.contains(&a.id));
                 add(if kept_aside { &m.set_aside } else { &m.applied }, 1);
                 true
             }
@@ -559,6 +586,9 @@ async fn take_in(shared: &Shared, registry: &Registry, dispatch: &Dispatch, batc
                 false
             }
         };
+        done[*k] &= finished;
+    }
+    for (d, ack) in batch.iter().zip(done) {
         // A publish each (not awaited by the server): a lost ack or nak only means one more
         // delivery, which the inbox table absorbs.
         let answered = match ack {

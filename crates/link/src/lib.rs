@@ -2,7 +2,7 @@
 //! through NATS JetStream.
 //!
 //! Pure where it can be: the envelope and its subjects ([`envelope`]), Ed25519 signatures
-//! ([`sign`]), the national registry's checks of a received message ([`registry`]), the
+//! ([`sign`]), packs of envelopes in one message ([`pack`]), the national registry's checks of a received message ([`registry`]), the
 //! servers' configuration ([`nats_conf`]). [`bus`] is the JetStream client; [`testing`]
 //! starts a real cluster for tests. The outbox and inbox tables that make delivery exactly
 //! once and in order are the store's (`store::link`).
@@ -10,10 +10,11 @@
 pub mod bus;
 pub mod envelope;
 pub mod nats_conf;
+pub mod pack;
 pub mod registry;
 pub mod sign;
 pub mod testing;
 
-pub use envelope::{Envelope, EnvelopeError, Kind, LocalityCode};
+pub use envelope::{subject, Addressing, Envelope, EnvelopeError, Kind, LocalityCode};
 pub use registry::{Peer, Refusal, Registry};
 pub use sign::{KeyPair, PublicKey, SignError};
