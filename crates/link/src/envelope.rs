@@ -207,7 +207,7 @@ pub fn check_id(s: &str) -> Result<(), EnvelopeError> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Envelope {
     pub v: u32,
-    /// Unique per message (a UUID v4): the receiver's key for "already applied", and
+    /// Unique per message (a UUID v7): the receiver's key for "already applied", and
     /// JetStream's `Nats-Msg-Id` for dropping a publish repeated within its window.
     pub id: String,
     pub from: LocalityCode,
@@ -347,12 +347,19 @@ fn sorted(v: &serde_json::Value) -> serde_json::Value {
     }
 }
 
-/// A random UUID v4 (RFC 9562) from the operating system's randomness.
+/// A UUID v7 (RFC 9562): the wall clock's milliseconds, then 74 random bits from the
+/// operating system. Time-ordered, so the outbox's and the inbox's primary keys grow at their
+/// end (a random v4 put every insert on a random page of a growing index); unique and
+/// unguessable as v4 is, and nothing reads meaning from an id.
 pub fn new_id() -> String {
     let mut b = [0u8; 16];
     // The OS's random source failing is not something a message can be sent without.
-    getrandom::getrandom(&mut b).expect("the operating system's random source");
-    b[6] = (b[6] & 0x0f) | 0x40;
+    getrandom::getrandom(&mut b[6..]).expect("the operating system's random source");
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    b[..6].copy_from_slice(&ms.to_be_bytes()[2..]);
+    b[6] = (b[6] & 0x0f) | 0x70;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
     format!(
@@ -488,11 +495,22 @@ mod tests {
     }
 
     #[test]
-    fn ids_are_uuid_v4() {
+    fn ids_are_uuid_v7_in_time_order() {
         let a = new_id();
         assert_eq!(a.len(), 36);
-        assert_eq!(&a[14..15], "4");
+        assert_eq!(&a[14..15], "7");
         assert!(matches!(&a[19..20], "8" | "9" | "a" | "b"));
-        assert_ne!(a, new_id());
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let b = new_id();
+        assert_ne!(a, b);
+        // Later ids sort after earlier ones (by their millisecond prefix).
+        assert!(a[..13] < b[..13], "{a} {b}");
+        // The prefix is now's milliseconds.
+        let ms = u64::from_str_radix(&format!("{}{}", &b[0..8], &b[9..13]), 16).unwrap();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64;
+        assert!(now.abs_diff(ms) < 60_000, "{ms} {now}");
     }
 }
