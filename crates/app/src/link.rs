@@ -42,8 +42,8 @@ pub struct LinkConfig {
     pub poll: Duration,
     /// How long one pull waits for the first message.
     pub pull_wait: Duration,
-    /// The redelivery delay of a message that came before an earlier one of its record, or
-    /// failed to apply.
+    /// The first redelivery delay of a message that came before an earlier one of its
+    /// record, or failed to apply; it doubles with each delivery ([`redelivery_delay`]).
     pub nak_delay: Duration,
     /// The longest pause after bus or database errors (it doubles from `poll` up to this).
     pub max_backoff: Duration,
@@ -60,6 +60,19 @@ impl Default for LinkConfig {
             max_backoff: Duration::from_secs(5),
         }
     }
+}
+
+/// The longest a delivery waits to come again: a message that keeps failing (a handler's
+/// bug, a record whose earlier message was lost to a refusal) is retried at this pace, not
+/// every `nak_delay`, and never dropped.
+pub const MAX_REDELIVERY_DELAY: Duration = Duration::from_secs(300);
+
+/// The wait before the next delivery of a message nak'ed after its `delivered`-th delivery:
+/// `base` the first time, doubling each time after, up to [`MAX_REDELIVERY_DELAY`].
+pub fn redelivery_delay(base: Duration, delivered: i64) -> Duration {
+    let doublings = delivered.saturating_sub(1).clamp(0, 20) as u32;
+    base.saturating_mul(1u32 << doublings)
+        .min(MAX_REDELIVERY_DELAY)
 }
 
 /// How long a row the server refused waits before it is tried again.
@@ -593,10 +606,36 @@ async fn take_in(shared: &Shared, registry: &Registry, dispatch: &Dispatch, batc
         // delivery, which the inbox table absorbs.
         let answered = match ack {
             true => d.ack().await,
-            false => d.nak_with_delay(shared.config.nak_delay).await,
+            false => {
+                let delay = redelivery_delay(shared.config.nak_delay, d.delivered());
+                d.nak_with_delay(delay).await
+            }
         };
         if let Err(e) = answered {
             tracing::warn!("link consumer: answering {}: {e}", d.subject());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redelivery_waits_double_up_to_the_bound() {
+        let base = Duration::from_millis(200);
+        assert_eq!(redelivery_delay(base, 1), base);
+        assert_eq!(redelivery_delay(base, 0), base);
+        assert_eq!(redelivery_delay(base, -3), base);
+        assert_eq!(redelivery_delay(base, 2), Duration::from_millis(400));
+        assert_eq!(redelivery_delay(base, 5), Duration::from_millis(3_200));
+        assert_eq!(redelivery_delay(base, 12), MAX_REDELIVERY_DELAY);
+        assert_eq!(redelivery_delay(base, i64::MAX), MAX_REDELIVERY_DELAY);
+        let mut last = Duration::ZERO;
+        for n in 1..100 {
+            let d = redelivery_delay(base, n);
+            assert!(d >= last && d <= MAX_REDELIVERY_DELAY);
+            last = d;
         }
     }
 }

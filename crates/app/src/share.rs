@@ -20,12 +20,13 @@
 use domain::person::Person;
 use domain::role::Permission;
 use domain::share::Pseudonymisation;
-use domain::{CaseId, PersonId};
+use domain::{CaseId, PersonId, Structure};
 use link::{Envelope, KeyPair, Kind, LocalityCode};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use store::{Caller, LinkTx, SharedIn, StoreError};
 
+use crate::registry::Registry;
 use crate::App;
 
 /// The body version this code writes and reads.
@@ -411,7 +412,7 @@ impl App {
     pub async fn shared_with_us(&self, caller: &Caller) -> Result<Vec<SharedCopy>, ShareError> {
         Self::may_read_cases(caller)?;
         self.store
-            .shared_in_list(caller, self.now_s())
+            .shared_in_list(caller, self.now_s(), |s| self.may_read_copy(caller, s))
             .await?
             .into_iter()
             .map(copy_of)
@@ -425,12 +426,65 @@ impl App {
         caller: &Caller,
         id: i64,
     ) -> Result<Option<SharedCopy>, ShareError> {
+        Ok(self
+            .shared_copy(caller, id)
+            .await?
+            .filter(|c| c.case.is_some()))
+    }
+
+    /// Copy `id` shared with us as it stands: with its case, audited as read, or revoked
+    /// (when and by whom, nothing else). `None` when there is none in the caller's scope.
+    pub async fn shared_copy(
+        &self,
+        caller: &Caller,
+        id: i64,
+    ) -> Result<Option<SharedCopy>, ShareError> {
         Self::may_read_cases(caller)?;
-        let Some(found) = self.store.shared_in_get(caller, id, self.now_s()).await? else {
-            return Ok(None);
+        let visible = |s: &SharedIn| self.may_read_copy(caller, s);
+        self.store
+            .shared_in_get(caller, id, self.now_s(), visible)
+            .await?
+            .map(copy_of)
+            .transpose()
+    }
+}
+
+impl App {
+    /// Whether the caller's scope covers a copy shared with us. A copy is addressed to this
+    /// locality, not to a unit: whoever's scope holds the person's residence may read it
+    /// (a commune officer, the copy of a resident of the commune); a copy of someone living
+    /// outside our units only whoever's scope holds this whole locality (its command
+    /// centre). A revoked copy holds nothing and is listed to the same callers.
+    fn may_read_copy(&self, caller: &Caller, s: &SharedIn) -> bool {
+        if caller.scope.is_everything() {
+            return true;
+        }
+        let person = s.body.as_ref().map(|b| &b["person"]);
+        let structure = person
+            .and_then(|p| p["structure"].as_str())
+            .and_then(|t| t.parse::<Structure>().ok());
+        let residence = person.and_then(|p| p["unit_code"].as_str());
+        if let (Some(structure), Some(code)) = (structure, residence) {
+            if let Some(unit) = Registry::of(structure).get(code) {
+                if caller.scope.contains(structure, &unit.path) {
+                    return true;
+                }
+            }
+        }
+        // Not in the caller's units: the locality's own root decides (in the copy's
+        // structure, or in either when the copy holds none, revoked).
+        let Some(me) = self.link.as_ref().map(|l| l.me.as_str()) else {
+            return false;
         };
-        let copy = copy_of(found)?;
-        Ok(copy.case.is_some().then_some(copy))
+        let structures: Vec<Structure> = match structure {
+            Some(s) => vec![s],
+            None => Structure::ALL.to_vec(),
+        };
+        structures.into_iter().any(|st| {
+            Registry::of(st)
+                .get(me)
+                .is_some_and(|root| caller.scope.contains(st, &root.path))
+        })
     }
 }
 

@@ -280,7 +280,15 @@ impl Store {
 
     /// The copies shared with us, newest first, revoked ones included (without body); each
     /// listed copy is audited (the app checks the caller may read cases).
-    pub async fn shared_in_list(&self, caller: &Caller, now_s: i64) -> Result<Vec<SharedIn>> {
+    ///
+    /// Only the copies `visible` keeps are returned and audited: the caller's scope is the
+    /// app's to judge from the copy's residence.
+    pub async fn shared_in_list(
+        &self,
+        caller: &Caller,
+        now_s: i64,
+        visible: impl Fn(&SharedIn) -> bool,
+    ) -> Result<Vec<SharedIn>> {
         let mut conn = self.reader.acquire().await?;
         let items = sqlx::query(&format!(
             "SELECT {SHARED_IN_COLUMNS} FROM shared_in ORDER BY received_at_s DESC, id DESC"
@@ -289,6 +297,7 @@ impl Store {
         .await?
         .iter()
         .map(shared_in_from_row)
+        .filter(|s| s.as_ref().map_or(true, &visible))
         .collect::<Result<Vec<_>>>()?;
         let entries: Vec<AuditEntry> = items
             .iter()
@@ -310,12 +319,14 @@ impl Store {
         Ok(items)
     }
 
-    /// Copy `id` shared with us (revoked: without body), audited as read.
+    /// Copy `id` shared with us (revoked: without body), audited as read; `None` also when
+    /// `visible` does not keep it (not in the caller's scope).
     pub async fn shared_in_get(
         &self,
         caller: &Caller,
         id: i64,
         now_s: i64,
+        visible: impl Fn(&SharedIn) -> bool,
     ) -> Result<Option<SharedIn>> {
         let mut conn = self.reader.acquire().await?;
         let found = sqlx::query(&format!(
@@ -326,7 +337,8 @@ impl Store {
         .await?
         .as_ref()
         .map(shared_in_from_row)
-        .transpose()?;
+        .transpose()?
+        .filter(&visible);
         if let Some(s) = found.as_ref().filter(|s| s.body.is_some()) {
             let e = entry(
                 caller,

@@ -294,3 +294,63 @@ async fn who_may_share_and_read_shared_copies(store: Store) {
 }
 
 both_databases!(who_may_share_and_read_shared_copies);
+
+/// A copy is read within scope: HCMC's command centre (its province) and a national account
+/// read the copy of a Hà Nội resident; an HCMC ward's officer does not (listed nothing,
+/// read as none), nor after its revoke.
+async fn shared_copies_are_read_within_scope(store: Store) {
+    let (a, b, _db_b) = setup(store, &[Kind::Share]).await;
+    let tracer_a = national(&a, "tracer", Role::Tracer).await;
+    let share = a
+        .share_case(
+            &tracer_a,
+            CaseId(2),
+            &code("79"),
+            Pseudonymisation::default(),
+        )
+        .await
+        .unwrap();
+    let sent = take_unsent(&a).await;
+    assert_eq!(receive(&b, &sent[0]).await, Received::Applied);
+
+    let path = |c: &str| {
+        app::registry::Registry::of(domain::Structure::S2021)
+            .get(c)
+            .unwrap()
+            .path
+            .clone()
+    };
+    let scoped = |mut caller: store::Caller, unit: &str| {
+        caller.scope = domain::Scope::of([(domain::Structure::S2021, path(unit))]);
+        caller
+    };
+    let everyone = national(&b, "national", Role::Tracer).await;
+    let city = scoped(national(&b, "city", Role::Tracer).await, "79");
+    let ward = scoped(national(&b, "ward", Role::Tracer).await, "26734");
+    let id = b.shared_with_us(&everyone).await.unwrap()[0].id;
+    for (who, sees) in [(&everyone, true), (&city, true), (&ward, false)] {
+        let listed = b.shared_with_us(who).await.unwrap();
+        assert_eq!(listed.len(), usize::from(sees), "{}", who.user.username);
+        let read = b.shared_case(who, id).await.unwrap();
+        assert_eq!(read.is_some(), sees, "{}", who.user.username);
+    }
+    // The ward's reads were not audited: nothing of the copy reached it.
+    assert_eq!(
+        count(
+            &b.store,
+            "SELECT COUNT(*) FROM audit_log WHERE actor = 'ward' AND entity = 'shared_in'"
+        )
+        .await,
+        0
+    );
+    // Revoked: still nothing to the ward, the revoke shown to the city.
+    a.revoke_share(&tracer_a, share).await.unwrap();
+    for bytes in take_unsent(&a).await {
+        assert_eq!(receive(&b, &bytes).await, Received::Applied);
+    }
+    assert!(b.shared_copy(&ward, id).await.unwrap().is_none());
+    let revoked = b.shared_copy(&city, id).await.unwrap().unwrap();
+    assert!(revoked.revoked_at_s.is_some() && revoked.case.is_none());
+}
+
+both_databases!(shared_copies_are_read_within_scope);

@@ -667,7 +667,7 @@ pub(super) async fn shared_page(
         },
         Ok(None) => {
             // Revoked (or never here): say revoked when it was, nothing else of it.
-            match state.store.shared_in_get(&ui.me, id, state.now_s()).await {
+            match state.shared_copy(&ui.me, id).await {
                 Ok(Some(s)) if s.revoked_at_s.is_some() => {
                     let body = html! {
                         h1 { (title) }

@@ -212,8 +212,12 @@ async fn incoming_offers_and_shared_copies(store: Store) {
     let app = linked(store).await;
     app.add_user("tracer", Role::Tracer, &["00001"]).await;
     app.add_user("bv", Role::FacilityManager, &["00001"]).await;
+    // A copy is addressed to the locality: its command centre's scope (the city) reads a
+    // copy of someone living elsewhere; a ward's account does not.
+    app.add_user("bv.tp", Role::FacilityManager, &["01"]).await;
     let tracer = sign_in(&app, "tracer").await;
-    let manager = sign_in(&app, "bv").await;
+    let ward_manager = sign_in(&app, "bv").await;
+    let manager = sign_in(&app, "bv.tp").await;
     let now = 1_637_400_000;
     let bundle = json!({"resourceType": "Bundle", "type": "collection", "entry": [
         {"resource": {"resourceType": "Patient", "name": [{"text": "Trần Thị Nhận"}],
@@ -337,6 +341,12 @@ async fn incoming_offers_and_shared_copies(store: Store) {
     }
     let one = send(&app, Method::GET, "/shared/1", &manager, None).await;
     assert_eq!(one.status, StatusCode::OK);
+    let ward = send(&app, Method::GET, "/shared", &ward_manager, None).await;
+    assert_eq!(ward.status, StatusCode::OK);
+    assert!(!ward.html.contains(r#"href="/shared/1""#), "{}", ward.html);
+    assert!(!ward.html.contains("Ẩn danh"), "{}", ward.html);
+    let ward = send(&app, Method::GET, "/shared/1", &ward_manager, None).await;
+    assert_eq!(ward.status, StatusCode::NOT_FOUND);
     assert!(one.html.contains("1985"), "{}", one.html);
     assert!(one.html.contains("Chỉ để xem"));
     // The residence by its names, not its code.
