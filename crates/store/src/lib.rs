@@ -17,6 +17,7 @@ mod case_batch;
 mod case_lines;
 mod cases;
 mod checkins;
+mod citizen;
 mod conflict;
 mod contacts;
 mod day_activity;
@@ -62,6 +63,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 pub use audit::{AuditAction, AuditEntry, AuditList, AuditRecord, Place};
+pub use citizen::{CitizenVisit, CITIZEN_ACTOR};
 pub use boundaries::{BoundaryRow, BoundaryStamp, StoredBoundary};
 pub use bulk::{CaseRow, CheckinRow, DoseRow, HouseholdRow, PersonRow, TestRow, UnitRef, VenueRow};
 pub use capacity::{in_force, NewPlanEntry, PlanEntry, PlannedBeds, PLANNED_BEDS_MAX};
