@@ -17,6 +17,7 @@ macro_rules! ftl {
     };
 }
 const FILES: &[(&str, &str, &str)] = ftl![
+    "citizen",
     "main", "care", "aid", "export", "persons", "capacity", "places", "report", "imports",
     "national", "linked", "letters", "careaway"
 ];
