@@ -219,7 +219,12 @@ impl App {
         now_s: i64,
     ) -> Result<bool, StoreError> {
         match self.citizen_open_visit(person, venue, now_s).await? {
-            Some(v) => self.store.citizen_check_out(person, v.checkin_id, now_s, now_s).await,
+            // A stay of at least a minute: a check-out in the same second as the check-in
+            // (a double tap) still ends the visit.
+            Some(v) => {
+                let t_out = now_s.max(v.t_in_s + 60);
+                self.store.citizen_check_out(person, v.checkin_id, t_out, now_s).await
+            }
             None => Ok(false),
         }
     }
