@@ -28,6 +28,8 @@ pub struct Registration {
     pub birth_year: Option<String>,
     pub unit: Option<String>,
     pub national_id: Option<String>,
+    /// The district whose communes the form lists (not stored).
+    pub district: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +53,41 @@ pub fn communes_near(venue: &Venue) -> Vec<(String, String)> {
         .collect();
     out.sort_by(|a, b| a.1.cmp(&b.1));
     out
+}
+
+/// The districts of the venue's province as (code, name), by name: the page lists one
+/// district's communes at a time (a whole province's would make the page far over 30 KB).
+pub fn districts_near(venue: &Venue) -> Vec<(String, String)> {
+    let registry = Registry::of(STRUCTURE);
+    let Some(province) = registry.ancestor_at(venue.unit_code.as_str(), UnitLevel::Province) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(String, String)> = registry
+        .children(province.code.as_str())
+        .map(|u| (u.code.to_string(), registry.name(u.code.as_str())))
+        .collect();
+    out.sort_by(|a, b| a.1.cmp(&b.1));
+    out
+}
+
+/// The communes of `district` (one of [`districts_near`], else the venue's own district)
+/// as (code, name), and the district chosen.
+pub fn communes_of_district(venue: &Venue, district: Option<&str>) -> (String, Vec<(String, String)>) {
+    let registry = Registry::of(STRUCTURE);
+    let own = registry
+        .ancestor_at(venue.unit_code.as_str(), UnitLevel::District)
+        .map(|u| u.code.to_string())
+        .unwrap_or_default();
+    let chosen = district
+        .filter(|d| districts_near(venue).iter().any(|(c, _)| c == d))
+        .map_or(own, str::to_string);
+    let mut out: Vec<(String, String)> = registry
+        .communes_under(&chosen)
+        .into_iter()
+        .map(|u| (u.code.to_string(), registry.name(u.code.as_str())))
+        .collect();
+    out.sort_by(|a, b| a.1.cmp(&b.1));
+    (chosen, out)
 }
 
 fn citizen() -> Caller {

@@ -21,3 +21,5 @@ citizen-venue = Place
 citizen-not-found = This place code is not valid. Scan the QR code at the place again.
 citizen-no-device = This device is not registered. Scan a place's QR code to register.
 citizen-qr-hint = Show this code to the staff at the place to scan.
+citizen-district = District where you live
+citizen-district-choose = Show its communes

@@ -21,3 +21,5 @@ citizen-venue = Địa điểm
 citizen-not-found = Mã địa điểm không hợp lệ. Hãy quét lại mã QR tại địa điểm.
 citizen-no-device = Máy này chưa đăng ký. Hãy quét mã QR tại một địa điểm để đăng ký.
 citizen-qr-hint = Đưa mã này cho nhân viên tại địa điểm quét.
+citizen-district = Quận/huyện nơi ở
+citizen-district-choose = Xem các xã/phường

@@ -21,7 +21,7 @@ use super::person_entry::{commune_select, field_error};
 use super::shell::{lang_of, local, page};
 use super::t;
 use crate::{AppState, Lang};
-use app::citizen::{communes_near, CitizenError, Registration};
+use app::citizen::{communes_of_district, districts_near, CitizenError, Registration};
 use app::clock::WallClock;
 use domain::FieldError;
 use store::Venue;
@@ -72,6 +72,7 @@ async fn venue_of(state: &AppState, token: &str) -> Result<Option<Venue>, store:
 pub(super) async fn venue_page(
     State(state): State<AppState>,
     Path(token): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<DistrictQuery>,
     headers: HeaderMap,
 ) -> Response {
     let lang = lang_of(&headers);
@@ -84,7 +85,16 @@ pub(super) async fn venue_page(
         Ok(p) => p,
         Err(e) => return failed(lang, "citizen device", &e),
     };
-    render(&state, lang, &token, &venue, person, &Registration::default(), &[], StatusCode::OK).await
+    let form = Registration {
+        district: q.d,
+        ..Registration::default()
+    };
+    render(&state, lang, &token, &venue, person, &form, &[], StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+pub(super) struct DistrictQuery {
+    d: Option<String>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -112,16 +122,29 @@ async fn render(
         .tracing_nearest(state.today())
         .map_or(0, |r| r.checkin_retention_days.value);
     let action = format!("/v/{token}");
+    let districts = districts_near(venue);
+    let (district, communes) = communes_of_district(venue, form.district.as_deref());
     let body = html! {
         h1 { (venue.name) }
         @if person.is_none() {
             p { (t(lang, "citizen-register-intro")) }
+            // The district first (a plain GET, no script), then its communes.
+            form method="get" action=(action) {
+                label for="c-d" { (t(lang, "citizen-district")) }
+                select id="c-d" name="d" {
+                    @for (code, name) in &districts {
+                        option value=(code) selected[*code == district] { (name) }
+                    }
+                }
+                button type="submit" { (t(lang, "citizen-district-choose")) }
+            }
             form method="post" action=(action) {
                 input type="hidden" name="action" value="register";
+                input type="hidden" name="d" value=(district);
                 (field(lang, errors, "full_name", "citizen-full-name", "text", &form.full_name, "name"))
                 (field(lang, errors, "phone", "citizen-phone", "tel", &form.phone, "tel"))
                 (field(lang, errors, "birth_year", "citizen-birth-year", "number", &form.birth_year, "bday-year"))
-                div { (commune_select(lang, &communes_near(venue), "c-unit", "unit", form.unit.as_deref(),
+                div { (commune_select(lang, &communes, "c-unit", "unit", form.unit.as_deref(),
                     field_error(lang, errors, "unit"), Some(t(lang, "citizen-commune")))) }
                 (field(lang, errors, "national_id", "citizen-national-id", "text", &form.national_id, "off"))
                 p.consent { (tr(lang, "citizen-consent", &[("days", days.to_string())])) }
@@ -177,6 +200,7 @@ pub(super) struct CitizenForm {
     birth_year: Option<String>,
     unit: Option<String>,
     national_id: Option<String>,
+    d: Option<String>,
 }
 
 /// `POST /v/{token}`: register (then check in), check in or check out. Rate-limited per
@@ -218,6 +242,7 @@ pub(super) async fn venue_post(
                 birth_year: f.birth_year,
                 unit: f.unit,
                 national_id: f.national_id,
+                district: f.d,
             };
             let key = domain::auth::new_token();
             let person = match state.citizen_register(&venue, &form, &device_hash(&key), now).await {
