@@ -7,10 +7,12 @@
 
 use domain::citizen_token::{Kind, Secret};
 use domain::epi::ScanMode;
-use domain::person::{NationalId, Phone, PersonInput, NAME_LEN_MAX};
+use domain::person::{NationalId, PersonInput, Phone, NAME_LEN_MAX};
 use domain::units::UnitLevel;
 use domain::{FieldError, Reason, Structure};
-use store::{Caller, CheckinItem, CitizenVisit, PersonRef, StoreError, Venue, VenueRef, CITIZEN_ACTOR};
+use store::{
+    Caller, CheckinItem, CitizenVisit, PersonRef, StoreError, Venue, VenueRef, CITIZEN_ACTOR,
+};
 
 use crate::registry::Registry;
 use crate::App;
@@ -49,7 +51,12 @@ pub fn communes_near(venue: &Venue) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = registry
         .communes_under(province.code.as_str())
         .into_iter()
-        .map(|u| (u.code.to_string(), registry.name_with_parent(u.code.as_str())))
+        .map(|u| {
+            (
+                u.code.to_string(),
+                registry.name_with_parent(u.code.as_str()),
+            )
+        })
         .collect();
     out.sort_by(|a, b| a.1.cmp(&b.1));
     out
@@ -72,7 +79,10 @@ pub fn districts_near(venue: &Venue) -> Vec<(String, String)> {
 
 /// The communes of `district` (one of [`districts_near`], else the venue's own district)
 /// as (code, name), and the district chosen.
-pub fn communes_of_district(venue: &Venue, district: Option<&str>) -> (String, Vec<(String, String)>) {
+pub fn communes_of_district(
+    venue: &Venue,
+    district: Option<&str>,
+) -> (String, Vec<(String, String)>) {
     let registry = Registry::of(STRUCTURE);
     let own = registry
         .ancestor_at(venue.unit_code.as_str(), UnitLevel::District)
@@ -121,7 +131,10 @@ impl App {
         now_s: i64,
     ) -> Result<i64, CitizenError> {
         let mut errors = Vec::new();
-        let name = form.full_name.as_deref().map(|n| n.split_whitespace().collect::<Vec<_>>().join(" "));
+        let name = form
+            .full_name
+            .as_deref()
+            .map(|n| n.split_whitespace().collect::<Vec<_>>().join(" "));
         match name.as_deref() {
             None | Some("") => errors.push(FieldError::new("full_name", Reason::Required)),
             Some(n) if n.chars().count() > NAME_LEN_MAX => {
@@ -176,7 +189,12 @@ impl App {
         }
         let known = self
             .store
-            .citizen_match_person(nid.as_ref().map(|n| n.as_str()), phone.as_str(), &name, year)
+            .citizen_match_person(
+                nid.as_ref().map(|n| n.as_str()),
+                phone.as_str(),
+                &name,
+                year,
+            )
             .await?;
         let person = match known {
             Some(p) => p,
@@ -260,7 +278,9 @@ impl App {
             // (a double tap) still ends the visit.
             Some(v) => {
                 let t_out = now_s.max(v.t_in_s + 60);
-                self.store.citizen_check_out(person, v.checkin_id, t_out, now_s).await
+                self.store
+                    .citizen_check_out(person, v.checkin_id, t_out, now_s)
+                    .await
             }
             None => Ok(false),
         }

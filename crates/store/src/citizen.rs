@@ -53,7 +53,12 @@ impl Store {
     }
 
     /// Records a new device of `person_id`, audited.
-    pub async fn add_citizen_device(&self, key_hash: &str, person_id: i64, now_s: i64) -> Result<()> {
+    pub async fn add_citizen_device(
+        &self,
+        key_hash: &str,
+        person_id: i64,
+        now_s: i64,
+    ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO citizen_devices (key_hash, person_id, created_at_s) VALUES ($1, $2, $3)",
@@ -64,7 +69,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         crate::audit::append(
-            &mut *tx,
+            &mut tx,
             self.dialect,
             [citizen_audit(
                 AuditAction::Create,
@@ -157,7 +162,7 @@ impl Store {
             == 1;
         if done {
             crate::audit::append(
-                &mut *tx,
+                &mut tx,
                 self.dialect,
                 [citizen_audit(
                     AuditAction::Update,

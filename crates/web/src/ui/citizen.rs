@@ -36,11 +36,18 @@ fn device_hash(key: &str) -> String {
 /// The stored hash of the request's device key, when it carries a well-formed one.
 fn device_of(headers: &HeaderMap) -> Option<String> {
     crate::auth::cookie(headers, DEVICE_COOKIE)
-        .filter(|k| k.len() == 43 && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        .filter(|k| {
+            k.len() == 43
+                && k.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
         .map(|k| device_hash(&k))
 }
 
-async fn person_of(state: &AppState, headers: &HeaderMap) -> Result<Option<i64>, store::StoreError> {
+async fn person_of(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<i64>, store::StoreError> {
     match device_of(headers) {
         Some(h) => state.store.citizen_device_person(&h).await,
         None => Ok(None),
@@ -60,7 +67,11 @@ fn failed(lang: Lang, what: &str, e: &dyn std::fmt::Display) -> Response {
 
 fn not_found(lang: Lang) -> Response {
     let body = html! { p.error role="alert" { (t(lang, "citizen-not-found")) } };
-    (StatusCode::NOT_FOUND, page(lang, &t(lang, "citizen-title"), None, body)).into_response()
+    (
+        StatusCode::NOT_FOUND,
+        page(lang, &t(lang, "citizen-title"), None, body),
+    )
+        .into_response()
 }
 
 async fn venue_of(state: &AppState, token: &str) -> Result<Option<Venue>, store::StoreError> {
@@ -89,7 +100,17 @@ pub(super) async fn venue_page(
         district: q.d,
         ..Registration::default()
     };
-    render(&state, lang, &token, &venue, person, &form, &[], StatusCode::OK).await
+    render(
+        &state,
+        lang,
+        &token,
+        &venue,
+        person,
+        &form,
+        &[],
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -214,12 +235,18 @@ pub(super) async fn venue_post(
 ) -> Response {
     let lang = lang_of(&headers);
     let now_wall = WallClock::now_s();
-    if !state.citizen_quota_address.take(quota_key("addr", &address), 1, now_wall) {
+    if !state
+        .citizen_quota_address
+        .take(quota_key("addr", &address), 1, now_wall)
+    {
         return crate::ui::failure(lang, StatusCode::TOO_MANY_REQUESTS);
     }
     let device = device_of(&headers);
     if let Some(d) = &device {
-        if !state.citizen_quota_device.take(quota_key("device", d), 1, now_wall) {
+        if !state
+            .citizen_quota_device
+            .take(quota_key("device", d), 1, now_wall)
+        {
             return crate::ui::failure(lang, StatusCode::TOO_MANY_REQUESTS);
         }
     }
@@ -245,10 +272,23 @@ pub(super) async fn venue_post(
                 district: f.d,
             };
             let key = domain::auth::new_token();
-            let person = match state.citizen_register(&venue, &form, &device_hash(&key), now).await {
+            let person = match state
+                .citizen_register(&venue, &form, &device_hash(&key), now)
+                .await
+            {
                 Ok(p) => p,
                 Err(CitizenError::Invalid(errors)) => {
-                    return render(&state, lang, &token, &venue, None, &form, &errors, StatusCode::UNPROCESSABLE_ENTITY).await
+                    return render(
+                        &state,
+                        lang,
+                        &token,
+                        &venue,
+                        None,
+                        &form,
+                        &errors,
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                    )
+                    .await
                 }
                 Err(CitizenError::Store(e)) => return failed(lang, "citizen register", &e),
             };
@@ -304,7 +344,11 @@ pub(super) async fn my_qr(State(state): State<AppState>, headers: HeaderMap) -> 
 
 fn no_device(lang: Lang) -> Response {
     let body = html! { p.error role="alert" { (t(lang, "citizen-no-device")) } };
-    (StatusCode::NOT_FOUND, page(lang, &t(lang, "citizen-my-visits"), None, body)).into_response()
+    (
+        StatusCode::NOT_FOUND,
+        page(lang, &t(lang, "citizen-my-visits"), None, body),
+    )
+        .into_response()
 }
 
 /// `GET /me/visits`: this device's person's own visits only.
@@ -333,7 +377,8 @@ pub(super) async fn my_visits(State(state): State<AppState>, headers: HeaderMap)
         p { a href="/me/qr" { (t(lang, "citizen-my-qr")) } }
     };
     let mut resp = page(lang, &t(lang, "citizen-my-visits"), None, body).into_response();
-    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     resp
 }
 
@@ -354,6 +399,9 @@ pub(crate) async fn poster_url(
             format!("http://{host}")
         }
     };
-    let token = state.citizen_secret().await?.sign(domain::citizen_token::Kind::Venue, venue_id);
+    let token = state
+        .citizen_secret()
+        .await?
+        .sign(domain::citizen_token::Kind::Venue, venue_id);
     Ok(format!("{origin}/v/{token}"))
 }

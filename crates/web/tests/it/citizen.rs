@@ -39,13 +39,20 @@ async fn seed(store: &Store) {
         synthetic: false,
     };
     store
-        .bulk_venues(&[venue(1, unit("00001").await), venue(2, unit("00004").await)], 0)
+        .bulk_venues(
+            &[venue(1, unit("00001").await), venue(2, unit("00004").await)],
+            0,
+        )
         .await
         .unwrap();
 }
 
 async fn token(app: &App, venue: i64) -> String {
-    app.state.citizen_secret().await.unwrap().sign(Kind::Venue, venue)
+    app.state
+        .citizen_secret()
+        .await
+        .unwrap()
+        .sign(Kind::Venue, venue)
 }
 
 fn form(name: &str, phone: &str, year: &str, unit: &str) -> String {
@@ -80,7 +87,12 @@ async fn forged_tokens_store_nothing_and_a_device_checks_in_and_out(store: Store
     let mut altered = good.clone().into_bytes();
     altered[3] = if altered[3] == b'A' { b'B' } else { b'A' };
     let altered = String::from_utf8(altered).unwrap();
-    for bad in [altered.as_str(), "MQ", "AAAAAAAAAAEAAAAAAAAAAAAAAAAAAAAA", "..%2F"] {
+    for bad in [
+        altered.as_str(),
+        "MQ",
+        "AAAAAAAAAAEAAAAAAAAAAAAAAAAAAAAA",
+        "..%2F",
+    ] {
         let p = send(&app, Method::GET, &format!("/v/{bad}"), "", None).await;
         assert_eq!(p.status, StatusCode::NOT_FOUND, "{bad}");
         let p = send(
@@ -120,7 +132,14 @@ async fn forged_tokens_store_nothing_and_a_device_checks_in_and_out(store: Store
     let p = send(&app, Method::GET, &format!("/v/{good}"), &device, None).await;
     assert!(p.html.contains("Khai báo rời đi"), "{}", p.html);
     assert!(!p.html.contains("full_name"));
-    let p = send(&app, Method::POST, &format!("/v/{good}"), &device, Some("action=out")).await;
+    let p = send(
+        &app,
+        Method::POST,
+        &format!("/v/{good}"),
+        &device,
+        Some("action=out"),
+    )
+    .await;
     assert_eq!(p.status, StatusCode::SEE_OTHER);
     let person = app
         .store
@@ -135,7 +154,14 @@ async fn forged_tokens_store_nothing_and_a_device_checks_in_and_out(store: Store
     // Again: one tap checks in.
     let p = send(&app, Method::GET, &format!("/v/{good}"), &device, None).await;
     assert!(p.html.contains("value=\"in\""), "{}", p.html);
-    let p = send(&app, Method::POST, &format!("/v/{good}"), &device, Some("action=in")).await;
+    let p = send(
+        &app,
+        Method::POST,
+        &format!("/v/{good}"),
+        &device,
+        Some("action=in"),
+    )
+    .await;
     assert_eq!(p.status, StatusCode::SEE_OTHER);
     assert_eq!(app.store.count_checkins().await.unwrap(), 2);
 
@@ -170,7 +196,11 @@ async fn forged_tokens_store_nothing_and_a_device_checks_in_and_out(store: Store
     .await;
     let third = device_cookie(&p.cookie);
     let mine = send(&app, Method::GET, "/me/visits", &third, None).await;
-    assert!(mine.html.contains("Chợ số 2") && !mine.html.contains("Chợ số 1"), "{}", mine.html);
+    assert!(
+        mine.html.contains("Chợ số 2") && !mine.html.contains("Chợ số 1"),
+        "{}",
+        mine.html
+    );
     let theirs = send(&app, Method::GET, "/me/visits", &device, None).await;
     assert!(theirs.html.contains("Chợ số 1") && !theirs.html.contains("Chợ số 2"));
     // No names on the public pages, even the device's own.
@@ -187,13 +217,17 @@ async fn forged_tokens_store_nothing_and_a_device_checks_in_and_out(store: Store
     assert_eq!(qr.status, StatusCode::OK);
     let secret = app.state.citizen_secret().await.unwrap();
     assert!(qr.html.contains(&secret.person_qr(person)));
-    let staff = app.login_as("phucxa", Role::CommuneOfficer, &["00001"]).await;
+    let staff = app
+        .login_as("phucxa", Role::CommuneOfficer, &["00001"])
+        .await;
     let batch = json!([
         {"id": "s1", "person": secret.person_qr(person), "venue": format!("https://x.example/v/{good}"), "t_in": chrono::DateTime::from_timestamp(app.state.now_s() - 60, 0).unwrap().to_rfc3339(), "mode": "staff_scan"},
         {"id": "s2", "person": format!("CDP1:{}", secret.sign(Kind::Venue, person)), "venue": 1, "t_in": chrono::DateTime::from_timestamp(app.state.now_s() - 60, 0).unwrap().to_rfc3339(), "mode": "staff_scan"},
         {"id": "s3", "person": secret.person_qr(person), "venue": format!("https://x.example/v/{altered}"), "t_in": chrono::DateTime::from_timestamp(app.state.now_s() - 60, 0).unwrap().to_rfc3339(), "mode": "staff_scan"}
     ]);
-    let r = app.post_json("/api/v1/checkins", Some(&staff), &batch).await;
+    let r = app
+        .post_json("/api/v1/checkins", Some(&staff), &batch)
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.json);
     assert_eq!(r.json["accepted"], 1, "{}", r.json);
     assert_eq!(r.json["items"][1]["errors"][0]["field"], "person");
@@ -230,11 +264,26 @@ async fn cross_origin_ranges_and_rate_limits(store: Store) {
     let long = "A".repeat(201);
     let elsewhere = commune_elsewhere();
     for (f, field) in [
-        (form("Trần Thị Bình", "0912345678", "1899", "00001"), "c-birth_year-error"),
-        (form("Trần Thị Bình", "0912345678", "2099", "00001"), "c-birth_year-error"),
-        (form("Trần Thị Bình", "12345", "1990", "00001"), "c-phone-error"),
-        (form(&long, "0912345678", "1990", "00001"), "c-full_name-error"),
-        (form("Trần Thị Bình", "0912345678", "1990", &elsewhere), "c-unit-error"),
+        (
+            form("Trần Thị Bình", "0912345678", "1899", "00001"),
+            "c-birth_year-error",
+        ),
+        (
+            form("Trần Thị Bình", "0912345678", "2099", "00001"),
+            "c-birth_year-error",
+        ),
+        (
+            form("Trần Thị Bình", "12345", "1990", "00001"),
+            "c-phone-error",
+        ),
+        (
+            form(&long, "0912345678", "1990", "00001"),
+            "c-full_name-error",
+        ),
+        (
+            form("Trần Thị Bình", "0912345678", "1990", &elsewhere),
+            "c-unit-error",
+        ),
     ] {
         let p = send(&app, Method::POST, &uri, "", Some(&f)).await;
         assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}");
@@ -242,12 +291,26 @@ async fn cross_origin_ranges_and_rate_limits(store: Store) {
     }
     assert_eq!(app.store.count_checkins().await.unwrap(), 0);
     // A year just inside the range is taken.
-    let p = send(&app, Method::POST, &uri, "", Some(&form("Trần Thị Bình", "0912345678", "1900", "00001"))).await;
+    let p = send(
+        &app,
+        Method::POST,
+        &uri,
+        "",
+        Some(&form("Trần Thị Bình", "0912345678", "1900", "00001")),
+    )
+    .await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.html);
     // 6 POSTs so far from this address (the cross-site one never reached it): the 8th is refused.
-    assert_eq!(send(&app, Method::POST, &uri, "", Some("action=in")).await.status, StatusCode::SEE_OTHER);
     assert_eq!(
-        send(&app, Method::POST, &uri, "", Some("action=in")).await.status,
+        send(&app, Method::POST, &uri, "", Some("action=in"))
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        send(&app, Method::POST, &uri, "", Some("action=in"))
+            .await
+            .status,
         StatusCode::TOO_MANY_REQUESTS
     );
 }
