@@ -232,8 +232,18 @@ impl App {
         venue: &Venue,
         now_s: i64,
     ) -> Result<bool, StoreError> {
+        // A second tap while checked in here changes nothing.
+        if self
+            .citizen_open_visit(person, venue, now_s)
+            .await?
+            .is_some()
+        {
+            return Ok(true);
+        }
+        // A nonce: a check-in right after a check-out in the same second is a new visit.
+        let nonce = &domain::auth::new_token()[..11];
         let item = CheckinItem {
-            client_id: format!("citizen:{person}:{}:{now_s}", venue.id.0),
+            client_id: format!("citizen:{person}:{}:{now_s}:{nonce}", venue.id.0),
             person: PersonRef::Id(person),
             venue: VenueRef::Id(venue.id.0),
             t_in_s: now_s,

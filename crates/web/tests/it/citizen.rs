@@ -164,6 +164,16 @@ async fn forged_tokens_store_nothing_and_a_device_checks_in_and_out(store: Store
     .await;
     assert_eq!(p.status, StatusCode::SEE_OTHER);
     assert_eq!(app.store.count_checkins().await.unwrap(), 2);
+    // A second tap while checked in stores nothing more.
+    send(
+        &app,
+        Method::POST,
+        &format!("/v/{good}"),
+        &device,
+        Some("action=in"),
+    )
+    .await;
+    assert_eq!(app.store.count_checkins().await.unwrap(), 2);
 
     // The same person registering on a second phone is matched, not duplicated.
     let p = send(
