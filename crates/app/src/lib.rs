@@ -16,6 +16,7 @@ pub mod care_away;
 pub mod case_batch;
 pub mod cases;
 pub mod checkins;
+pub mod citizen;
 pub mod clock;
 pub mod clusters;
 pub mod contact_index;

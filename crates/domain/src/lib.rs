@@ -8,6 +8,7 @@ pub mod aid;
 pub mod audit_policy;
 pub mod auth;
 pub mod care;
+pub mod citizen_token;
 pub mod contact;
 pub mod epi;
 pub mod facility;

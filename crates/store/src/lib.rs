@@ -17,6 +17,7 @@ mod case_batch;
 mod case_lines;
 mod cases;
 mod checkins;
+mod citizen;
 mod conflict;
 mod contacts;
 mod day_activity;
@@ -74,6 +75,7 @@ pub use cases::{
 pub use checkins::{
     CheckinItem, Ingested, ItemOutcome, PersonRef, VenueRef, BATCH_MAX as CHECKIN_BATCH_MAX,
 };
+pub use citizen::{CitizenVisit, CITIZEN_ACTOR};
 pub use conflict::retrying;
 pub use contacts::{CaseTimes, ContactRow, DeclaredRow, Residence, StoredContact, VisitRow};
 pub use day_activity::DayActivity;

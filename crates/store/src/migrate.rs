@@ -316,6 +316,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0045_care_elsewhere.sql"),
         then: None,
     },
+    Migration {
+        version: 46,
+        name: "citizen_devices",
+        sqlite: include_str!("../migrations/sqlite/0046_citizen_devices.sql"),
+        postgres: include_str!("../migrations/postgres/0046_citizen_devices.sql"),
+        then: None,
+    },
 ];
 
 const REFDATA_KEY: &str = "units_fingerprint";

@@ -56,6 +56,11 @@ pub struct AppState {
     pub public_origin: Option<String>,
     /// Check-in items each account may send per hour (`CHECKINS_PER_HOUR`).
     pub checkin_quota: Arc<quota::Quota>,
+    /// Citizens' POSTs (`/v/{token}`) per client address per 10 minutes: generous, as a
+    /// mobile carrier puts many phones behind one address.
+    pub citizen_quota_address: Arc<quota::Quota>,
+    /// Citizens' POSTs per device per 10 minutes.
+    pub citizen_quota_device: Arc<quota::Quota>,
     /// The dashboard's figures by scope.
     pub dashboard: Arc<kept::Kept<Arc<ui::dashboard::Figures>>>,
     /// How far each import page's preview or commit has gone (its bar).
@@ -90,6 +95,8 @@ impl AppState {
             app,
             public_origin: None,
             checkin_quota: Arc::new(quota::Quota::new(CHECKINS_PER_HOUR, 3600)),
+            citizen_quota_address: Arc::new(quota::Quota::new(3_000, 600)),
+            citizen_quota_device: Arc::new(quota::Quota::new(30, 600)),
             dashboard: Arc::new(kept::Kept::new(kept::STALE_AFTER)),
             import_progress: Arc::default(),
         }

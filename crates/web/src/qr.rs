@@ -43,6 +43,21 @@ pub struct Poster<'a> {
     pub venue_id: i64,
 }
 
+/// The code alone as a small SVG (a personal QR shown on a phone): one path of dark modules.
+pub fn code_svg(payload: &str) -> Result<String, QrError> {
+    let (width, dark) = modules(payload)?;
+    let side = width + 2 * QUIET_ZONE;
+    let mut d = String::new();
+    for (i, _) in dark.iter().enumerate().filter(|(_, &on)| on) {
+        let (x, y) = (i % width + QUIET_ZONE, i / width + QUIET_ZONE);
+        d.push_str(&format!("M{x} {y}h1v1h-1z"));
+    }
+    Ok(format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {side} {side}" width="300" height="300" shape-rendering="crispEdges"><title>{}</title><rect width="{side}" height="{side}" fill="#fff"/><path fill="#000" d="{d}"/></svg>"##,
+        xml_escape(payload)
+    ))
+}
+
 /// An A4 poster (595 × 842 pt): title, venue, the code, and how to scan it.
 pub fn poster_svg(p: &Poster<'_>) -> Result<String, QrError> {
     let (width, dark) = modules(p.payload)?;

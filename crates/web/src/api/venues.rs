@@ -181,8 +181,11 @@ pub async fn poster_svg(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
 ) -> Result<Response, ApiError> {
     let v = venue_in_scope(&state, &auth, &id).await?;
+    // The code opens the citizen's page (`/v/{token}`), not the old `CDV1:` payload.
+    let url = crate::ui::citizen::poster_url(&state, &headers, v.id.0).await?;
     let place = state
         .store
         .unit_unscoped(v.structure, &v.unit_code)
@@ -190,7 +193,7 @@ pub async fn poster_svg(
         .map(|u| u.full_name())
         .unwrap_or_default();
     let svg = qr::poster_svg(&qr::Poster {
-        payload: &v.qr_payload,
+        payload: &url,
         venue_name: &v.name,
         kind_label: v.kind.label_vi(),
         place: &place,
@@ -216,9 +219,11 @@ pub async fn qr_png(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
 ) -> Result<Response, ApiError> {
     let v = venue_in_scope(&state, &auth, &id).await?;
-    let png = qr::code_png(&v.qr_payload, 8).map_err(|e| {
+    let url = crate::ui::citizen::poster_url(&state, &headers, v.id.0).await?;
+    let png = qr::code_png(&url, 8).map_err(|e| {
         tracing::error!("QR PNG for venue {}: {e}", v.id);
         ApiError::new(ErrorCode::Internal)
     })?;

@@ -17,8 +17,8 @@ macro_rules! ftl {
     };
 }
 const FILES: &[(&str, &str, &str)] = ftl![
-    "main", "care", "aid", "export", "persons", "capacity", "places", "report", "imports",
-    "national", "linked", "letters", "careaway"
+    "citizen", "main", "care", "aid", "export", "persons", "capacity", "places", "report",
+    "imports", "national", "linked", "letters", "careaway"
 ];
 
 fn build(

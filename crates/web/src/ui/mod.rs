@@ -10,6 +10,7 @@ mod case_entry;
 mod case_export;
 mod cases;
 mod chart;
+pub(crate) mod citizen;
 mod clusters;
 mod contact_export;
 mod contacts;
@@ -63,6 +64,10 @@ pub fn routes() -> Routes {
         .post("/login", Public, auth::login)
         .post("/logout", Public, auth::logout)
         .get("/lang/{code}", Public, shell::set_lang)
+        .get("/v/{token}", Public, citizen::venue_page)
+        .post("/v/{token}", Public, citizen::venue_post)
+        .get("/me/qr", Public, citizen::my_qr)
+        .get("/me/visits", Public, citizen::my_visits)
         .get("/cases", read, cases::cases)
         .get("/cases/export.csv", read, case_export::csv)
         .get("/cases/new", write, case_entry::line_list_form)

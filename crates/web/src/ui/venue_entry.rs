@@ -207,6 +207,7 @@ pub(super) async fn poster(
     ui: Ui,
     Path(id): Path<String>,
     axum::extract::Query(q): axum::extract::Query<PosterQuery>,
+    headers: axum::http::HeaderMap,
 ) -> Response {
     let Ok(id) = id.parse::<i64>() else {
         return ui.fail(StatusCode::NOT_FOUND);
@@ -222,8 +223,12 @@ pub(super) async fn poster(
         Some(a) => format!("{a}, {place}"),
         None => place.clone(),
     };
+    let url = match super::citizen::poster_url(&state, &headers, v.id.0).await {
+        Ok(u) => u,
+        Err(e) => return ui.failed("venue poster", &e),
+    };
     let svg = match qr::poster_svg(&qr::Poster {
-        payload: &v.qr_payload,
+        payload: &url,
         venue_name: &v.name,
         kind_label: v.kind.label_vi(),
         place: &printed_place,

@@ -18,6 +18,7 @@ mod case_export;
 mod cases;
 mod casework;
 mod checkins;
+mod citizen;
 mod duplicate_review;
 mod duplicates;
 mod errors;
