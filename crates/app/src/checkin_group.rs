@@ -97,7 +97,11 @@ impl App {
             let ingested = self
                 .ingest_checkins(caller, std::slice::from_ref(&item), recorded_at_s)
                 .await?;
-            return ingested.outcomes.into_iter().next().ok_or(CheckinError::Stopped);
+            return ingested
+                .outcomes
+                .into_iter()
+                .next()
+                .ok_or(CheckinError::Stopped);
         }
         let queue = groups.queue.get_or_init(|| {
             // Room for a few groups: beyond that a request waits to be queued (backpressure)
@@ -146,7 +150,10 @@ impl Writer {
         // submitter and audit row, and a device's resent id is seen as the same check-in.
         let mut batches: Vec<(Caller, Vec<usize>)> = Vec::new();
         for (k, job) in jobs.iter().enumerate() {
-            match batches.iter_mut().find(|(c, _)| same_caller(c, &job.caller)) {
+            match batches
+                .iter_mut()
+                .find(|(c, _)| same_caller(c, &job.caller))
+            {
                 Some((_, members)) => members.push(k),
                 None => batches.push((job.caller.clone(), vec![k])),
             }
@@ -189,7 +196,10 @@ impl Writer {
             }
             Err(e) => {
                 // One member must not fail the others: each is tried again alone.
-                tracing::warn!("a group of {} check-ins failed ({e}); retrying one by one", jobs.len());
+                tracing::warn!(
+                    "a group of {} check-ins failed ({e}); retrying one by one",
+                    jobs.len()
+                );
                 for job in jobs {
                     let answer = self
                         .store
@@ -217,7 +227,10 @@ impl Writer {
     fn index(&self, stored: &[store::VisitRow]) {
         if let Err(e) = self.contacts.add(stored) {
             // The rows are committed; the next rebuild (start-up) indexes them.
-            tracing::error!("tracing index did not take {} new check-ins: {e}", stored.len());
+            tracing::error!(
+                "tracing index did not take {} new check-ins: {e}",
+                stored.len()
+            );
         }
     }
 }

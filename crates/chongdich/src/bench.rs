@@ -616,8 +616,7 @@ async fn load(
             let stream = tokio::net::TcpStream::connect(addr).await?;
             stream.set_nodelay(true)?;
             let (mut sender, conn) =
-                hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-                    .await?;
+                hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
             tokio::spawn(conn);
             let mut rng = Rng(0x5eed ^ c as u64);
             let mut took = Vec::new();
@@ -757,7 +756,10 @@ pub async fn checkins(b: CheckinsBench) -> Result<()> {
             store::CHECKIN_BATCH_MAX
         );
     }
-    let path = std::env::temp_dir().join(format!("chongdich-bench-checkins-{}.db", std::process::id()));
+    let path = std::env::temp_dir().join(format!(
+        "chongdich-bench-checkins-{}.db",
+        std::process::id()
+    ));
     let path = path.display().to_string();
     let remove = |path: &str| {
         for suffix in ["", "-wal", "-shm"] {
@@ -768,7 +770,9 @@ pub async fn checkins(b: CheckinsBench) -> Result<()> {
     let sqlite = checkins_on("SQLite", &format!("sqlite://{path}"), &b).await;
     remove(&path);
     sqlite?;
-    let pg = b.pg.clone().or_else(|| std::env::var("CHONGDICH_TEST_PG").ok());
+    let pg =
+        b.pg.clone()
+            .or_else(|| std::env::var("CHONGDICH_TEST_PG").ok());
     if let Some(server) = pg {
         // A database of its own, so the server's other databases are left as they were.
         let name = format!("chongdich_bench_checkins_{}", std::process::id());

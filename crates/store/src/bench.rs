@@ -17,7 +17,9 @@ impl Store {
                 .bytes()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_')
         {
-            return Err(crate::StoreError::Corrupt(format!("database name {name:?}")));
+            return Err(crate::StoreError::Corrupt(format!(
+                "database name {name:?}"
+            )));
         }
         let sql = if create {
             format!("CREATE DATABASE {name}")

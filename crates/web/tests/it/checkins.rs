@@ -367,18 +367,18 @@ async fn one_checkin_is_committed_when_answered(store: Store) {
     seed(&store).await;
     let app = App::at(store, Some(NOW_S));
     app.reindex().await;
-    let one = |id: &str| {
-        json!({"id": id, "person": 1, "venue": 1, "t_in": "2021-11-20T08:00:00+07:00", "t_out": "2021-11-20T08:40:00+07:00", "mode": "self_scan"})
-    };
+    let one = |id: &str| json!({"id": id, "person": 1, "venue": 1, "t_in": "2021-11-20T08:00:00+07:00", "t_out": "2021-11-20T08:40:00+07:00", "mode": "self_scan"});
     let mut stored = 0;
     for role in Role::ALL {
-        let token = app
-            .login_as(&format!("one-{role}"), role, &["00001"])
-            .await;
+        let token = app.login_as(&format!("one-{role}"), role, &["00001"]).await;
         let r = app
-            .post_json("/api/v1/checkins/one", Some(&token), &one(&format!("{role}")))
+            .post_json(
+                "/api/v1/checkins/one",
+                Some(&token),
+                &one(&format!("{role}")),
+            )
             .await;
-        if role.can(domain::Permission::WritePersonal) {
+        if role.can(domain::role::Permission::WritePersonal) {
             assert_eq!(r.status, StatusCode::CREATED, "{role}: {}", r.json);
             assert_eq!(r.json["status"], "accepted");
             assert_eq!(r.json["id"], format!("{role}"));
@@ -390,7 +390,10 @@ async fn one_checkin_is_committed_when_answered(store: Store) {
             assert_eq!(app.store.count_checkins().await.unwrap(), stored, "{role}");
         }
     }
-    assert!(stored >= 4, "administrator, command, tracer, commune officer");
+    assert!(
+        stored >= 4,
+        "administrator, command, tracer, commune officer"
+    );
     let (index, _) = app.state.contacts.snapshot();
     assert_eq!(
         index.visits_of(app::contact_index::idx(1).unwrap()).count() as i64,
@@ -422,18 +425,51 @@ async fn one_checkin_is_committed_when_answered(store: Store) {
     // Form: each bad field named, nothing stored.
     let before = app.store.count_checkins().await.unwrap();
     for (body, field) in [
-        (json!({"person": 1, "venue": 1, "t_in": "2021-11-20T08:00:00Z", "mode": "self_scan"}), "id"),
-        (json!({"id": "x".repeat(65), "person": 1, "venue": 1, "t_in": "2021-11-20T08:00:00Z", "mode": "self_scan"}), "id"),
-        (json!({"id": "f1", "person": 0, "venue": 1, "t_in": "2021-11-20T08:00:00Z", "mode": "self_scan"}), "person"),
-        (json!({"id": "f2", "person": 1, "venue": 1, "t_in": "2021-10-01T08:00:00Z", "mode": "self_scan"}), "t_in"),
-        (json!({"id": "f3", "person": 1, "venue": 1, "t_in": "2021-11-21T00:06:00Z", "mode": "self_scan"}), "t_in"),
-        (json!({"id": "f4", "person": 1, "venue": 1, "t_in": "2021-11-20T08:00:00Z", "t_out": "2021-11-20T07:00:00Z", "mode": "self_scan"}), "t_out"),
-        (json!({"id": "f5", "person": 1, "venue": 1, "t_in": "2021-11-20T08:00:00Z", "t_out": "2021-11-21T08:00:01Z", "mode": "self_scan"}), "t_out"),
-        (json!({"id": "f6", "person": 1, "venue": 1, "t_in": "2021-11-20T08:00:00Z", "mode": "walk_in"}), "mode"),
+        (
+            json!({"person": 1, "venue": 1, "t_in": "2021-11-20T08:00:00Z", "mode": "self_scan"}),
+            "id",
+        ),
+        (
+            json!({"id": "x".repeat(65), "person": 1, "venue": 1, "t_in": "2021-11-20T08:00:00Z", "mode": "self_scan"}),
+            "id",
+        ),
+        (
+            json!({"id": "f1", "person": 0, "venue": 1, "t_in": "2021-11-20T08:00:00Z", "mode": "self_scan"}),
+            "person",
+        ),
+        (
+            json!({"id": "f2", "person": 1, "venue": 1, "t_in": "2021-10-01T08:00:00Z", "mode": "self_scan"}),
+            "t_in",
+        ),
+        (
+            json!({"id": "f3", "person": 1, "venue": 1, "t_in": "2021-11-21T00:06:00Z", "mode": "self_scan"}),
+            "t_in",
+        ),
+        (
+            json!({"id": "f4", "person": 1, "venue": 1, "t_in": "2021-11-20T08:00:00Z", "t_out": "2021-11-20T07:00:00Z", "mode": "self_scan"}),
+            "t_out",
+        ),
+        (
+            json!({"id": "f5", "person": 1, "venue": 1, "t_in": "2021-11-20T08:00:00Z", "t_out": "2021-11-21T08:00:01Z", "mode": "self_scan"}),
+            "t_out",
+        ),
+        (
+            json!({"id": "f6", "person": 1, "venue": 1, "t_in": "2021-11-20T08:00:00Z", "mode": "walk_in"}),
+            "mode",
+        ),
         // Store: outside the officer's commune, an unknown person, an unknown poster.
-        (json!({"id": "s1", "person": 1, "venue": 2, "t_in": "2021-11-20T08:00:00Z", "mode": "self_scan"}), "venue"),
-        (json!({"id": "s2", "person": 999, "venue": 1, "t_in": "2021-11-20T08:00:00Z", "mode": "self_scan"}), "person"),
-        (json!({"id": "s3", "person": 1, "venue": "CDV1:V:404", "t_in": "2021-11-20T08:00:00Z", "mode": "self_scan"}), "venue"),
+        (
+            json!({"id": "s1", "person": 1, "venue": 2, "t_in": "2021-11-20T08:00:00Z", "mode": "self_scan"}),
+            "venue",
+        ),
+        (
+            json!({"id": "s2", "person": 999, "venue": 1, "t_in": "2021-11-20T08:00:00Z", "mode": "self_scan"}),
+            "person",
+        ),
+        (
+            json!({"id": "s3", "person": 1, "venue": "CDV1:V:404", "t_in": "2021-11-20T08:00:00Z", "mode": "self_scan"}),
+            "venue",
+        ),
     ] {
         let r = post(body.clone()).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{body}: {}", r.json);
