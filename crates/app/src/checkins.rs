@@ -50,6 +50,15 @@ pub fn check_times(
     }
 }
 
+/// The stay of a check-in without a time out under `policies` (see [`App::default_stay_s`]).
+pub fn default_stay_s(policies: &domain::policy::Policies, t_in_s: i64) -> i64 {
+    let date = crate::local_time::local_date(t_in_s);
+    policies
+        .tracing_nearest(date)
+        .map_or(0, |r| r.default_stay_min.value)
+        * 60
+}
+
 impl App {
     /// The times a check-in may have now.
     pub fn checkin_window(&self) -> CheckinWindow {
@@ -59,11 +68,7 @@ impl App {
     /// The stay of a check-in without a time out: the default stay of the tracing rule of its
     /// date (outside every tracing period, the nearest rule's still bounds it).
     pub fn default_stay_s(&self, t_in_s: i64) -> i64 {
-        let date = crate::local_time::local_date(t_in_s);
-        self.policies
-            .tracing_nearest(date)
-            .map_or(0, |r| r.default_stay_min.value)
-            * 60
+        default_stay_s(&self.policies, t_in_s)
     }
 
     /// Stores the checked items of a batch in one transaction, answering each, and adds the

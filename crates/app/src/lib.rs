@@ -15,6 +15,7 @@ pub mod care;
 pub mod care_away;
 pub mod case_batch;
 pub mod cases;
+pub mod checkin_group;
 pub mod checkins;
 pub mod citizen;
 pub mod clock;
@@ -77,6 +78,8 @@ pub struct App {
     /// This locality's link to others (issue #17): `None` (the default) for a locality on
     /// its own, which refers no contact anywhere.
     pub link: Option<Arc<referral::LinkSetup>>,
+    /// Single check-ins grouped into transactions (`checkin_group`).
+    pub checkin_groups: Arc<checkin_group::CheckinGroups>,
 }
 
 impl App {
@@ -95,6 +98,7 @@ impl App {
             password_checks: Arc::default(),
             link_wake: Arc::default(),
             link: None,
+            checkin_groups: Arc::default(),
         })
     }
 

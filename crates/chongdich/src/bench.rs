@@ -517,3 +517,275 @@ pub async fn ingest(b: IngestBench) -> Result<()> {
     }
     Ok(())
 }
+
+#[derive(Args, Clone)]
+pub struct CheckinsBench {
+    /// Check-ins sent by each peer (a fixed total: the load is bounded).
+    #[arg(long, default_value_t = 100_000)]
+    checkins: usize,
+    /// Concurrent keep-alive connections (phones in flight at once).
+    #[arg(long, default_value_t = 256)]
+    connections: usize,
+    /// Check-ins per request of the batch peer.
+    #[arg(long, default_value_t = 100)]
+    batch: usize,
+    /// Most check-ins one group commits.
+    #[arg(long, default_value_t = app::checkin_group::GROUP_MAX)]
+    group_max: usize,
+    /// Residents of the simulated locality the check-ins refer to.
+    #[arg(long, default_value_t = 50_000)]
+    people: u32,
+    /// PostgreSQL server to measure beside SQLite (a fresh database is made there and dropped
+    /// after); without it, `CHONGDICH_TEST_PG` when set.
+    #[arg(long)]
+    pg: Option<String>,
+}
+
+/// One peer of the check-in benchmark.
+#[derive(Clone, Copy)]
+enum Peer {
+    /// `POST /checkins/one`, group-committed.
+    Grouped,
+    /// `POST /checkins/one`, one transaction per request (grouping off: a group of 1).
+    PerRequest,
+    /// `POST /checkins` with `batch` items a request.
+    Batch,
+}
+
+impl Peer {
+    fn name(self) -> &'static str {
+        match self {
+            Peer::Grouped => "one, grouped",
+            Peer::PerRequest => "one, 1 tx/req",
+            Peer::Batch => "batch",
+        }
+    }
+}
+
+struct Measured {
+    checkins_per_s: f64,
+    requests: usize,
+    p50_ms: f64,
+    p99_ms: f64,
+    max_ms: f64,
+}
+
+/// One check-in as a phone sends it.
+fn checkin_json(id: &str, rng: &mut Rng, people: u32, venues: i64, clock: i64) -> String {
+    let t_in = clock - 3 * DAY_S + rng.below(2 * DAY_S as u64) as i64;
+    format!(
+        r#"{{"id":"{id}","person":{},"venue":{},"t_in":"{}","t_out":"{}","mode":"self_scan"}}"#,
+        1 + rng.below(u64::from(people)),
+        1 + rng.below(venues.max(1) as u64),
+        crate::export::iso(t_in),
+        crate::export::iso(t_in + 1800)
+    )
+}
+
+/// Sends `b.checkins` check-ins of `peer` to the server at `addr` (loopback) over
+/// `b.connections` keep-alive HTTP/1.1 connections, each request timed from send to the
+/// whole answer read; every answer must be a success.
+async fn load(
+    addr: std::net::SocketAddr,
+    token: &str,
+    peer: Peer,
+    b: &CheckinsBench,
+    seed: (i64, i64),
+) -> Result<Measured> {
+    use axum::body::Bytes;
+    use http_body_util::{BodyExt, Full};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    anyhow::ensure!(addr.ip().is_loopback(), "the load goes to loopback only");
+    let (venues, clock) = seed;
+    let per_request = match peer {
+        Peer::Batch => b.batch,
+        _ => 1,
+    };
+    let requests = b.checkins.div_ceil(per_request);
+    let next = Arc::new(AtomicUsize::new(0));
+    let mut tasks = tokio::task::JoinSet::new();
+    let started = Instant::now();
+    for c in 0..b.connections.min(requests) {
+        let next = next.clone();
+        let auth = format!("Bearer {token}");
+        let people = b.people;
+        let tag = peer.name().replace([' ', ',', '/'], "");
+        tasks.spawn(async move {
+            let stream = tokio::net::TcpStream::connect(addr).await?;
+            stream.set_nodelay(true)?;
+            let (mut sender, conn) =
+                hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
+            tokio::spawn(conn);
+            let mut rng = Rng(0x5eed ^ c as u64);
+            let mut took = Vec::new();
+            loop {
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                if k >= requests {
+                    break;
+                }
+                let (path, body) = if per_request == 1 {
+                    (
+                        "/api/v1/checkins/one",
+                        checkin_json(&format!("{tag}-{k}"), &mut rng, people, venues, clock),
+                    )
+                } else {
+                    let items: Vec<String> = (0..per_request)
+                        .map(|i| {
+                            checkin_json(&format!("{tag}-{k}-{i}"), &mut rng, people, venues, clock)
+                        })
+                        .collect();
+                    ("/api/v1/checkins", format!("[{}]", items.join(",")))
+                };
+                let req = hyper::Request::post(path)
+                    .header("host", addr.to_string())
+                    .header("content-type", "application/json")
+                    .header("authorization", &auth)
+                    .body(Full::new(Bytes::from(body)))?;
+                let t = Instant::now();
+                sender.ready().await?;
+                let resp = sender.send_request(req).await?;
+                let status = resp.status();
+                let bytes = resp.into_body().collect().await?.to_bytes();
+                took.push(t.elapsed().as_secs_f64());
+                if !status.is_success() {
+                    bail!(
+                        "request {k}: {status} {}",
+                        String::from_utf8_lossy(&bytes[..bytes.len().min(300)])
+                    );
+                }
+            }
+            anyhow::Ok(took)
+        });
+    }
+    let mut took = Vec::with_capacity(requests);
+    while let Some(done) = tasks.join_next().await {
+        took.extend(done??);
+    }
+    let total_s = started.elapsed().as_secs_f64();
+    took.sort_by(|a, c| a.total_cmp(c));
+    let at = |q: f64| took[((took.len() as f64 * q) as usize).min(took.len() - 1)] * 1e3;
+    Ok(Measured {
+        checkins_per_s: (requests * per_request) as f64 / total_s,
+        requests,
+        p50_ms: at(0.50),
+        p99_ms: at(0.99),
+        max_ms: at(1.0),
+    })
+}
+
+/// Seeds a simulated locality in `url`, then serves it on loopback once per peer and loads
+/// it; prints one line per peer.
+async fn checkins_on(db: &str, url: &str, b: &CheckinsBench) -> Result<()> {
+    let store = Store::connect(url).await?;
+    store.migrate().await?;
+    let params = sim::Params {
+        people: b.people,
+        days: 14,
+        ..sim::Params::default()
+    };
+    crate::demo::build(&store, &params, &[]).await?;
+    let opened = crate::open_app(store.clone()).await?;
+    let now = app::clock::WallClock::now_s();
+    let token = domain::auth::new_token();
+    let user = store
+        .create_user(
+            &store::NewUser {
+                username: format!("bench{now}"),
+                password_hash: "bench".into(),
+                role: domain::Role::Administrator,
+                units: vec![store::UserUnit {
+                    structure: domain::Structure::S2021,
+                    code: domain::UnitCode::parse("VN").map_err(|r| anyhow::anyhow!(r.code()))?,
+                }],
+            },
+            now,
+        )
+        .await?;
+    store
+        .create_session(user.id, &domain::auth::token_hash(&token), now, 24 * 3600)
+        .await?;
+    let (_, venues) = store.max_ids().await?;
+    let clock = opened.now_s();
+    for peer in [Peer::Grouped, Peer::PerRequest, Peer::Batch] {
+        let mut app = opened.clone();
+        app.set_checkin_group_max(match peer {
+            Peer::Grouped => b.group_max,
+            _ => 1,
+        });
+        let mut state = web::AppState::serving(app);
+        // The benchmark's one account sends far more than a device may in an hour.
+        state.checkin_quota = std::sync::Arc::new(web::quota::Quota::new(u64::MAX, 3600));
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let addr = listener.local_addr()?;
+        let server = tokio::spawn(std::future::IntoFuture::into_future(axum::serve(
+            listener,
+            web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )));
+        let before = store.count_checkins().await?;
+        let m = load(addr, &token, peer, b, (venues, clock)).await;
+        server.abort();
+        let m = m?;
+        let stored = store.count_checkins().await? - before;
+        println!(
+            "{db:<11} {:<14} {:>10.0} check-ins/s  {:>8} requests  p50 {:>7.1} ms  p99 {:>7.1} ms  max {:>7.1} ms  stored {stored}",
+            peer.name(),
+            m.checkins_per_s,
+            m.requests,
+            m.p50_ms,
+            m.p99_ms,
+            m.max_ms,
+        );
+    }
+    store.close().await;
+    Ok(())
+}
+
+/// `chongdich bench checkins`: single check-ins through HTTP on loopback, group-committed,
+/// against one transaction per request and the batch endpoint, on SQLite and PostgreSQL.
+pub async fn checkins(b: CheckinsBench) -> Result<()> {
+    if b.checkins == 0
+        || b.connections == 0
+        || b.connections > 10_000
+        || b.batch == 0
+        || b.batch > store::CHECKIN_BATCH_MAX
+    {
+        bail!(
+            "need checkins ≥ 1, 1 ≤ connections ≤ 10,000 and 1 ≤ batch ≤ {}",
+            store::CHECKIN_BATCH_MAX
+        );
+    }
+    let path = std::env::temp_dir().join(format!(
+        "chongdich-bench-checkins-{}.db",
+        std::process::id()
+    ));
+    let path = path.display().to_string();
+    let remove = |path: &str| {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{path}{suffix}"));
+        }
+    };
+    remove(&path);
+    let sqlite = checkins_on("SQLite", &format!("sqlite://{path}"), &b).await;
+    remove(&path);
+    sqlite?;
+    let pg =
+        b.pg.clone()
+            .or_else(|| std::env::var("CHONGDICH_TEST_PG").ok());
+    if let Some(server) = pg {
+        // A database of its own, so the server's other databases are left as they were.
+        let name = format!("chongdich_bench_checkins_{}", std::process::id());
+        let admin = Store::connect(&server).await?;
+        admin.bench_database(&name, true).await?;
+        let url = match server.rsplit_once('/') {
+            Some((base, _)) => format!("{base}/{name}"),
+            None => bail!("a PostgreSQL URL ends with its database: {server}"),
+        };
+        let done = checkins_on("PostgreSQL", &url, &b).await;
+        admin.bench_database(&name, false).await?;
+        admin.close().await;
+        done?;
+    }
+    Ok(())
+}

@@ -178,6 +178,9 @@ enum BenchCommand {
     Trace(bench::TraceBench),
     /// Check-in ingestion through the API (validation, idempotency, durable commit).
     Ingest(bench::IngestBench),
+    /// Single check-ins through HTTP on loopback: group-committed, one transaction per
+    /// request, and the batch endpoint.
+    Checkins(bench::CheckinsBench),
 }
 
 #[derive(Subcommand)]
@@ -323,6 +326,9 @@ async fn run() -> Result<()> {
         Command::Bench {
             command: BenchCommand::Ingest(b),
         } => bench::ingest(b).await,
+        Command::Bench {
+            command: BenchCommand::Checkins(b),
+        } => bench::checkins(b).await,
         Command::User { command } => user(command).await,
         Command::Link { command } => linked::run(command).await,
         Command::Trace { db, case, depth } => {

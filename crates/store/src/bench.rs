@@ -8,6 +8,28 @@ use crate::sql::{greatest, insert_rows, least, union_of_intervals, Val};
 use crate::{Dialect, Result, Store};
 
 impl Store {
+    /// Creates (or, `create` false, drops) a database of a benchmark's own on this
+    /// PostgreSQL server, so its other databases are left as they were. `name` is made by
+    /// the benchmark: lower-case letters, digits and `_` only.
+    pub async fn bench_database(&self, name: &str, create: bool) -> Result<()> {
+        if name.is_empty()
+            || !name
+                .bytes()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_')
+        {
+            return Err(crate::StoreError::Corrupt(format!(
+                "database name {name:?}"
+            )));
+        }
+        let sql = if create {
+            format!("CREATE DATABASE {name}")
+        } else {
+            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        };
+        sqlx::query(&sql).execute(&self.pool).await?;
+        Ok(())
+    }
+
     /// Drops and recreates `bench_checkins` (no constraints, no indexes yet).
     pub async fn bench_reset(&self) -> Result<()> {
         sqlx::query("DROP TABLE IF EXISTS bench_checkins")

@@ -104,6 +104,39 @@ impl Store {
         Ok(ingested)
     }
 
+    /// Several callers' batches in ONE transaction (group commit of single check-ins sent
+    /// by many phones): each batch is planned for its own caller (its scope, its submitter,
+    /// its audit row) as [`Store::ingest_checkins`] plans it, then every batch is written and
+    /// committed once. One answer per batch, in order; an error fails the whole group (the
+    /// caller may then retry the batches one by one). The batches together hold at most
+    /// [`BATCH_MAX`] items.
+    pub async fn ingest_checkin_groups(
+        &self,
+        batches: &[(&Caller, &[CheckinItem])],
+        default_stay_s: impl Fn(i64) -> i64,
+        now_s: i64,
+    ) -> Result<Vec<Ingested>> {
+        let mut conn = self.pool.acquire().await?;
+        let mut plans = Vec::with_capacity(batches.len());
+        // Planned before the transaction, as for one batch: the reads take no write lock.
+        for (caller, items) in batches {
+            plans.push(
+                self.plan_checkins(&mut conn, caller, items, &default_stay_s, now_s)
+                    .await?,
+            );
+        }
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut done = Vec::with_capacity(batches.len());
+        for ((caller, items), plan) in batches.iter().zip(plans) {
+            done.push(
+                self.insert_checkins(&mut tx, caller, items, plan, now_s)
+                    .await?,
+            );
+        }
+        tx.commit().await?;
+        Ok(done)
+    }
+
     /// [`Store::ingest_checkins`] in the caller's transaction (an import's: its check-ins
     /// are written with the import's record, or none). The items are at most [`BATCH_MAX`].
     pub async fn ingest_checkins_in(

@@ -324,6 +324,12 @@ pub(crate) fn routes() -> Routes {
             post(api::checkins::ingest).layer(DefaultBodyLimit::max(
                 api::checkins::CHECKIN_BODY_LIMIT_BYTES,
             )),
+        )
+        .add(
+            Verb::Post,
+            "/checkins/one",
+            write,
+            post(api::checkins::ingest_one),
         );
     let fhir = Routes::under("/fhir")
         .get("/metadata", Public, api::fhir::metadata)

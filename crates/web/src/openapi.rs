@@ -30,6 +30,7 @@ use crate::api;
         api::persons::duplicates,
         api::audit::list,
         api::checkins::ingest,
+        api::checkins::ingest_one,
         api::cases::list,
         api::cases::get_one,
         api::share::share_case,

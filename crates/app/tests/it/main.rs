@@ -7,6 +7,7 @@ mod care;
 mod care_away;
 mod case_batch;
 mod cases;
+mod checkin_group;
 mod checkins;
 mod followup;
 mod forecast;

@@ -1,6 +1,8 @@
 //! `POST /api/v1/checkins`: a batch of venue check-ins, answered item by item.
 
+use app::checkin_group::CheckinError;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::Json;
 use domain::epi::ScanMode;
 use domain::{FieldError, Reason};
@@ -213,6 +215,63 @@ pub async fn ingest(
     });
     let resp = answer_items(ids, results, valid_index, ingested.outcomes, lang);
     Ok(Json(resp))
+}
+
+/// The answer to one check-in: its device id, and whether it was stored now (201) or
+/// before (200, a resent check-in).
+#[derive(Serialize, ToSchema)]
+pub struct CheckinOneResponse {
+    id: String,
+    /// `accepted` or `duplicate`.
+    status: &'static str,
+}
+
+/// Takes ONE check-in (a phone that scanned a poster), in the batch's item shape. The answer
+/// comes after the commit (durable) and after the tracing index took it; the server writes
+/// the check-ins of concurrent requests in one transaction (`app::checkin_group`). 201: stored
+/// now; 200: its id was stored before; 400: the item refused, its fields named.
+#[utoipa::path(post, path = "/api/v1/checkins/one", request_body = CheckinRequest, responses(
+    (status = 201, body = CheckinOneResponse),
+    (status = 200, body = CheckinOneResponse),
+    (status = 400, body = crate::error::ErrorBody),
+    (status = 429, body = crate::error::ErrorBody)
+), security(("bearer" = [])))]
+pub async fn ingest_one(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(request): ApiJson<CheckinRequest>,
+) -> Result<(StatusCode, Json<CheckinOneResponse>), ApiError> {
+    let now_s = WallClock::now_s();
+    // The same hourly allowance as the batch route: one item.
+    if !state.checkin_quota.take(auth.0.user.id.0, 1, now_s) {
+        return Err(ApiError::new(crate::ErrorCode::RateLimited));
+    }
+    let item = parse_item(&request, state.checkin_window()).map_err(ApiError::invalid)?;
+    let id = item.client_id.clone();
+    let outcome = state
+        .checkin_one(&auth.0, item, now_s)
+        .await
+        .map_err(|e| match e {
+            CheckinError::Store(e) => ApiError::from(e),
+            CheckinError::Stopped => ApiError::new(crate::ErrorCode::Unavailable),
+        })?;
+    match outcome {
+        ItemOutcome::Accepted => Ok((
+            StatusCode::CREATED,
+            Json(CheckinOneResponse {
+                id,
+                status: "accepted",
+            }),
+        )),
+        ItemOutcome::Duplicate => Ok((
+            StatusCode::OK,
+            Json(CheckinOneResponse {
+                id,
+                status: "duplicate",
+            }),
+        )),
+        ItemOutcome::Rejected(errors) => Err(ApiError::invalid(errors)),
+    }
 }
 
 /// The per-item answer of a batch (check-ins, doses): `form` holds each item's form errors

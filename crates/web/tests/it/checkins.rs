@@ -357,3 +357,171 @@ both_databases!(
     an_unknown_national_id_is_a_visitor_not_an_oracle,
     checkin_ids_belong_to_their_account_and_accounts_have_a_quota
 );
+
+/// `POST /api/v1/checkins/one`: the roles that may write personal data may send one
+/// check-in, the others are refused before anything is stored; 201 means committed (the row
+/// is read back from the database at once, and the tracing index holds it); a resend is 200
+/// `duplicate`; a refused item names its fields (form: time, mode, id; store: venue out of
+/// the caller's scope, unknown person); a batch (an array) or a missing body is not one item.
+async fn one_checkin_is_committed_when_answered(store: Store) {
+    seed(&store).await;
+    let app = App::at(store, Some(NOW_S));
+    app.reindex().await;
+    let one = |id: &str| json!({"id": id, "person": 1, "venue": 1, "t_in": "2021-11-20T08:00:00+07:00", "t_out": "2021-11-20T08:40:00+07:00", "mode": "self_scan"});
+    let mut stored = 0;
+    for role in Role::ALL {
+        let token = app.login_as(&format!("one-{role}"), role, &["00001"]).await;
+        let r = app
+            .post_json(
+                "/api/v1/checkins/one",
+                Some(&token),
+                &one(&format!("{role}")),
+            )
+            .await;
+        if role.can(domain::role::Permission::WritePersonal) {
+            assert_eq!(r.status, StatusCode::CREATED, "{role}: {}", r.json);
+            assert_eq!(r.json["status"], "accepted");
+            assert_eq!(r.json["id"], format!("{role}"));
+            stored += 1;
+            // Acknowledged = committed: read back at once, on another connection.
+            assert_eq!(app.store.count_checkins().await.unwrap(), stored, "{role}");
+        } else {
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{role}");
+            assert_eq!(app.store.count_checkins().await.unwrap(), stored, "{role}");
+        }
+    }
+    assert!(
+        stored >= 4,
+        "administrator, command, tracer, commune officer"
+    );
+    let (index, _) = app.state.contacts.snapshot();
+    assert_eq!(
+        index.visits_of(app::contact_index::idx(1).unwrap()).count() as i64,
+        stored,
+        "stored = traceable"
+    );
+    let r = app
+        .post_json("/api/v1/checkins/one", None, &one("anon"))
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+
+    let token = app
+        .login_as("phucxa", Role::CommuneOfficer, &["00001"])
+        .await;
+    let post = |body: serde_json::Value| {
+        let app = &app;
+        let token = token.clone();
+        async move {
+            app.post_json("/api/v1/checkins/one", Some(&token), &body)
+                .await
+        }
+    };
+    let r = post(one("d1")).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.json);
+    let r = post(one("d1")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    assert_eq!(r.json["status"], "duplicate");
+
+    // Form: each bad field named, nothing stored.
+    let before = app.store.count_checkins().await.unwrap();
+    for (body, field) in [
+        (
+            json!({"person": 1, "venue": 1, "t_in": "2021-11-20T08:00:00Z", "mode": "self_scan"}),
+            "id",
+        ),
+        (
+            json!({"id": "x".repeat(65), "person": 1, "venue": 1, "t_in": "2021-11-20T08:00:00Z", "mode": "self_scan"}),
+            "id",
+        ),
+        (
+            json!({"id": "f1", "person": 0, "venue": 1, "t_in": "2021-11-20T08:00:00Z", "mode": "self_scan"}),
+            "person",
+        ),
+        (
+            json!({"id": "f2", "person": 1, "venue": 1, "t_in": "2021-10-01T08:00:00Z", "mode": "self_scan"}),
+            "t_in",
+        ),
+        (
+            json!({"id": "f3", "person": 1, "venue": 1, "t_in": "2021-11-21T00:06:00Z", "mode": "self_scan"}),
+            "t_in",
+        ),
+        (
+            json!({"id": "f4", "person": 1, "venue": 1, "t_in": "2021-11-20T08:00:00Z", "t_out": "2021-11-20T07:00:00Z", "mode": "self_scan"}),
+            "t_out",
+        ),
+        (
+            json!({"id": "f5", "person": 1, "venue": 1, "t_in": "2021-11-20T08:00:00Z", "t_out": "2021-11-21T08:00:01Z", "mode": "self_scan"}),
+            "t_out",
+        ),
+        (
+            json!({"id": "f6", "person": 1, "venue": 1, "t_in": "2021-11-20T08:00:00Z", "mode": "walk_in"}),
+            "mode",
+        ),
+        // Store: outside the officer's commune, an unknown person, an unknown poster.
+        (
+            json!({"id": "s1", "person": 1, "venue": 2, "t_in": "2021-11-20T08:00:00Z", "mode": "self_scan"}),
+            "venue",
+        ),
+        (
+            json!({"id": "s2", "person": 999, "venue": 1, "t_in": "2021-11-20T08:00:00Z", "mode": "self_scan"}),
+            "person",
+        ),
+        (
+            json!({"id": "s3", "person": 1, "venue": "CDV1:V:404", "t_in": "2021-11-20T08:00:00Z", "mode": "self_scan"}),
+            "venue",
+        ),
+    ] {
+        let r = post(body.clone()).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{body}: {}", r.json);
+        assert_eq!(error_code(&r), "invalid_input", "{body}");
+        assert_eq!(error_fields(&r), vec![field], "{body}");
+    }
+    // The range's edges that are inside it: 21 days back, a stay of exactly 24 hours.
+    for body in [
+        json!({"id": "e1", "person": 1, "venue": 1, "t_in": "2021-10-31T00:00:00Z", "mode": "self_scan"}),
+        json!({"id": "e2", "person": 1, "venue": 1, "t_in": "2021-11-20T08:00:00Z", "t_out": "2021-11-21T08:00:00Z", "mode": "staff_scan"}),
+    ] {
+        let r = post(body.clone()).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{body}: {}", r.json);
+    }
+    assert_eq!(app.store.count_checkins().await.unwrap(), before + 2);
+    let r = post(json!([one("arr")])).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(&r), "invalid_json");
+}
+
+/// Many concurrent single check-ins through HTTP: each answered 201, each stored once.
+async fn concurrent_single_checkins_through_http(store: Store) {
+    seed(&store).await;
+    let app = App::at(store, Some(NOW_S));
+    let token = app
+        .login_as("phucxa", Role::CommuneOfficer, &["00001"])
+        .await;
+    let mut sends = tokio::task::JoinSet::new();
+    for i in 0..300 {
+        let router = app.router.clone();
+        let body = json!({"id": format!("c{i}"), "person": 1, "venue": 1, "t_in": "2021-11-20T08:00:00Z", "mode": "self_scan"});
+        let req = axum::http::Request::builder()
+            .method("POST")
+            .uri("/api/v1/checkins/one")
+            .header("content-type", "application/json")
+            .header("authorization", format!("Bearer {token}"))
+            .body(axum::body::Body::from(body.to_string()))
+            .unwrap();
+        sends.spawn(async move {
+            use tower::ServiceExt;
+            router.oneshot(req).await.unwrap().status()
+        });
+    }
+    let answers = sends.join_all().await;
+    assert!(
+        answers.iter().all(|s| *s == StatusCode::CREATED),
+        "{answers:?}"
+    );
+    assert_eq!(app.store.count_checkins().await.unwrap(), 300);
+}
+
+both_databases!(
+    one_checkin_is_committed_when_answered,
+    concurrent_single_checkins_through_http
+);
