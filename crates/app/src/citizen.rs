@@ -107,7 +107,10 @@ fn citizen() -> Caller {
 impl App {
     /// The secret signing venue and personal tokens.
     pub async fn citizen_secret(&self) -> Result<Secret, StoreError> {
-        self.store.citizen_key().await
+        self.citizen_secret
+            .get_or_try_init(|| self.store.citizen_key())
+            .await
+            .cloned()
     }
 
     /// The venue a poster's token names, when the token is genuine and the venue exists.

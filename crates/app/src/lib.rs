@@ -80,6 +80,9 @@ pub struct App {
     pub link: Option<Arc<referral::LinkSetup>>,
     /// Single check-ins grouped into transactions (`checkin_group`).
     pub checkin_groups: Arc<checkin_group::CheckinGroups>,
+    /// The citizen tokens' secret, read once (`citizen::App::citizen_secret`): every scan
+    /// and every staff check-in batch needs it.
+    pub citizen_secret: Arc<tokio::sync::OnceCell<domain::citizen_token::Secret>>,
 }
 
 impl App {
@@ -99,6 +102,7 @@ impl App {
             link_wake: Arc::default(),
             link: None,
             checkin_groups: Arc::default(),
+            citizen_secret: Arc::default(),
         })
     }
 

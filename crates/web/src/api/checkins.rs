@@ -246,7 +246,8 @@ pub async fn ingest_one(
     if !state.checkin_quota.take(auth.0.user.id.0, 1, now_s) {
         return Err(ApiError::new(crate::ErrorCode::RateLimited));
     }
-    let item = parse_item(&request, state.checkin_window()).map_err(ApiError::invalid)?;
+    let secret = state.citizen_secret().await?;
+    let item = parse_item(&request, state.checkin_window(), &secret).map_err(ApiError::invalid)?;
     let id = item.client_id.clone();
     let outcome = state
         .checkin_one(&auth.0, item, now_s)

@@ -476,9 +476,10 @@ async fn one_checkin_is_committed_when_answered(store: Store) {
         assert_eq!(error_code(&r), "invalid_input", "{body}");
         assert_eq!(error_fields(&r), vec![field], "{body}");
     }
-    // The range's edges that are inside it: 21 days back, a stay of exactly 24 hours.
+    // The range's edges that are inside it: 21 days back (a minute inside: the test's clock
+    // runs on from its moment), a stay of exactly 24 hours.
     for body in [
-        json!({"id": "e1", "person": 1, "venue": 1, "t_in": "2021-10-31T00:00:00Z", "mode": "self_scan"}),
+        json!({"id": "e1", "person": 1, "venue": 1, "t_in": "2021-10-31T00:01:00Z", "mode": "self_scan"}),
         json!({"id": "e2", "person": 1, "venue": 1, "t_in": "2021-11-20T08:00:00Z", "t_out": "2021-11-21T08:00:00Z", "mode": "staff_scan"}),
     ] {
         let r = post(body.clone()).await;
