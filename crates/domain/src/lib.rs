@@ -10,6 +10,7 @@ pub mod auth;
 pub mod care;
 pub mod contact;
 pub mod epi;
+pub mod exposure;
 pub mod facility;
 pub mod followup;
 pub mod ids;
