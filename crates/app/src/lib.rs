@@ -19,6 +19,7 @@ pub mod checkins;
 pub mod clock;
 pub mod clusters;
 pub mod contact_index;
+pub mod exposures;
 pub mod fhir_in;
 pub mod fhir_out;
 pub mod followup;
