@@ -8,6 +8,7 @@ mod care_away;
 mod case_batch;
 mod cases;
 mod checkins;
+mod exposures;
 mod followup;
 mod forecast;
 mod handover;
