@@ -21,6 +21,7 @@ pub mod citizen;
 pub mod clock;
 pub mod clusters;
 pub mod contact_index;
+pub mod exposures;
 pub mod fhir_in;
 pub mod fhir_out;
 pub mod followup;

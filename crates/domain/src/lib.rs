@@ -11,6 +11,7 @@ pub mod care;
 pub mod citizen_token;
 pub mod contact;
 pub mod epi;
+pub mod exposure;
 pub mod facility;
 pub mod followup;
 pub mod ids;

@@ -159,6 +159,8 @@ fn place_table(entity: &str) -> Option<&'static str> {
         "case" => Some("cases"),
         "contact" => Some("contacts"),
         "venue" => Some("venues"),
+        "exposure_place" => Some("exposure_places"),
+        "declaration" => Some("declarations"),
         _ => None,
     }
 }

@@ -21,6 +21,7 @@ mod citizen;
 mod conflict;
 mod contacts;
 mod day_activity;
+mod exposures;
 mod facilities;
 mod fhir_ids;
 mod followup;
@@ -79,6 +80,10 @@ pub use citizen::{CitizenVisit, CITIZEN_ACTOR};
 pub use conflict::retrying;
 pub use contacts::{CaseTimes, ContactRow, DeclaredRow, Residence, StoredContact, VisitRow};
 pub use day_activity::DayActivity;
+pub use exposures::{
+    DeclarantKeys, DeclarationRow, Declared, ExposurePlace, ExposureStatus, NewDeclaration,
+    EXPOSURE_LIST_MAX,
+};
 pub use facilities::{
     Admission, Beds, CasesInCare, Facility, FacilityBeds, FacilityRow, NewFacility, OccupancyPoint,
     Occupant, Stay, StayRow, UnitBeds, WeeklyCases, CAPACITY_MAX, SERIES_DAYS_MAX,

@@ -323,6 +323,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0046_citizen_devices.sql"),
         then: None,
     },
+    Migration {
+        version: 47,
+        name: "exposures",
+        sqlite: include_str!("../migrations/sqlite/0047_exposures.sql"),
+        postgres: include_str!("../migrations/postgres/0047_exposures.sql"),
+        then: None,
+    },
 ];
 
 const REFDATA_KEY: &str = "units_fingerprint";

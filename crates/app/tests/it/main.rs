@@ -9,6 +9,7 @@ mod case_batch;
 mod cases;
 mod checkin_group;
 mod checkins;
+mod exposures;
 mod followup;
 mod forecast;
 mod handover;
