@@ -80,3 +80,33 @@ test("a citizen registers once, checks in and out, then checks in with one tap",
   assert.equal(rows, 2);
   await shot(page, "citizen-visits");
 });
+
+// Issue #18: the poster's page loads in under a second on a slow 3G profile (Chrome
+// DevTools' "Slow 3G": 400 ms latency, 400 kbit/s each way), on a fresh phone (no cache).
+test("the poster's page loads in under a second on slow 3G", async () => {
+  const url = await posterUrl();
+  const phone = await browser.newContext({ viewport: { width: 320, height: 568 }, locale: "vi-VN" });
+  const p = await phone.newPage();
+  const cdp = await phone.newCDPSession(p);
+  await cdp.send("Network.enable");
+  await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
+  await cdp.send("Network.emulateNetworkConditions", {
+    offline: false,
+    latency: 400,
+    downloadThroughput: (400 * 1024) / 8,
+    uploadThroughput: (400 * 1024) / 8,
+  });
+  const started = Date.now();
+  await p.goto(url, { waitUntil: "load" });
+  const took = Date.now() - started;
+  const bytes = await p.evaluate(() =>
+    performance.getEntries().reduce((n, e) => n + (e.transferSize || 0), 0),
+  );
+  console.log(`slow 3G: loaded in ${took} ms, ${bytes} bytes`);
+  assert.ok(took < 1000, `loaded in ${took} ms (${bytes} bytes)`);
+  // Readable at 320 px: nothing wider than the screen.
+  const wide = await p.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(wide <= 320, `page is ${wide} px wide`);
+  await shot(p, "citizen-slow-3g");
+  await phone.close();
+});

@@ -253,12 +253,23 @@ impl App {
             t_out_s: None,
             mode: ScanMode::SelfScan,
         };
-        let done = self
-            .ingest_checkins(&citizen(), std::slice::from_ref(&item), now_s)
-            .await?;
+        // Phones scan one at a time: grouped with the other scans of the moment into one
+        // commit (`checkin_group`); answered once committed and traceable.
+        let outcome = match self.checkin_one(&citizen(), item.clone(), now_s).await {
+            Ok(outcome) => outcome,
+            Err(crate::checkin_group::CheckinError::Store(e)) => return Err(e),
+            // The writer has stopped (shutting down): this one alone.
+            Err(crate::checkin_group::CheckinError::Stopped) => self
+                .ingest_checkins(&citizen(), std::slice::from_ref(&item), now_s)
+                .await?
+                .outcomes
+                .into_iter()
+                .next()
+                .ok_or_else(|| StoreError::Corrupt("no outcome for a check-in".into()))?,
+        };
         Ok(matches!(
-            done.outcomes.first(),
-            Some(store::ItemOutcome::Accepted | store::ItemOutcome::Duplicate)
+            outcome,
+            store::ItemOutcome::Accepted | store::ItemOutcome::Duplicate
         ))
     }
 
