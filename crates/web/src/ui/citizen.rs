@@ -13,12 +13,12 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use maud::{html, Markup, PreEscaped, DOCTYPE};
+use maud::{html, Markup, PreEscaped};
 use serde::Deserialize;
 
 use super::i18n::tr;
 use super::person_entry::{commune_select, field_error};
-use super::shell::{lang_of, local};
+use super::shell::{document, lang_of, local, other_lang};
 use super::t;
 use crate::{AppState, Lang};
 use app::citizen::{communes_of_district, districts_near, CitizenError, Registration};
@@ -422,27 +422,11 @@ svg{max-width:100%;height:auto}.skip{position:absolute;left:-99em}.skip:focus{le
 
 /// A citizen's page: the page shell without the staff's stylesheet, script or navigation.
 fn citizen_page(lang: Lang, title: &str, body: Markup) -> Markup {
-    let other = match lang {
-        Lang::Vi => "en",
-        Lang::En => "vi",
+    let other = other_lang(lang);
+    let head = html! { style { (PreEscaped(CITIZEN_CSS)) } };
+    let header = html! {
+        span { (t(lang, "app-name")) }
+        a href={ "/lang/" (other) } lang=(other) { (t(lang, "lang-switch")) }
     };
-    html! {
-        (DOCTYPE)
-        html lang=(match lang { Lang::Vi => "vi", Lang::En => "en" }) {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " — " (t(lang, "app-name")) }
-                style { (PreEscaped(CITIZEN_CSS)) }
-            }
-            body {
-                a.skip href="#main" { (t(lang, "skip-to-content")) }
-                header {
-                    span { (t(lang, "app-name")) }
-                    a href={ "/lang/" (other) } lang=(other) { (t(lang, "lang-switch")) }
-                }
-                main id="main" tabindex="-1" { (body) }
-            }
-        }
-    }
+    document(lang, title, head, header, body)
 }

@@ -145,10 +145,45 @@ pub fn local(t_s: i64, lang: Lang) -> String {
 }
 
 pub fn page(lang: Lang, title: &str, user: Option<&Caller>, body: Markup) -> Markup {
-    let other = match lang {
+    let other = other_lang(lang);
+    let head = html! {
+        link rel="stylesheet" href="/static/app.css";
+        script src="/static/app.js" defer {}
+    };
+    let header = html! {
+        a.brand href="/" { (t(lang, "app-name")) }
+        @if user.is_some() {
+            nav aria-label=(t(lang, "nav-label")) {
+                @for (href, key) in NAV { a href=(href) { (t(lang, key)) } }
+                @for (href, key, may) in NAV_BY_PERMISSION {
+                    @if user.is_some_and(|u| u.user.role.can(*may)) {
+                        a href=(href) { (t(lang, key)) }
+                    }
+                }
+            }
+        }
+        a href={ "/lang/" (other) } lang=(other) { (t(lang, "lang-switch")) }
+        @if let Some(u) = user {
+            span.user { (u.user.username) }
+            form method="post" action="/logout" style="display:inline" {
+                button type="submit" { (t(lang, "nav-logout")) }
+            }
+        }
+    };
+    document(lang, title, head, header, body)
+}
+
+/// The other language's code (the switch's target).
+pub fn other_lang(lang: Lang) -> &'static str {
+    match lang {
         Lang::Vi => "en",
         Lang::En => "vi",
-    };
+    }
+}
+
+/// An HTML document of ours: `head` adds to the head (styles, scripts), `header` is the
+/// banner's content; the skip link and the main landmark are always there.
+pub fn document(lang: Lang, title: &str, head: Markup, header: Markup, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang=(match lang { Lang::Vi => "vi", Lang::En => "en" }) {
@@ -156,31 +191,11 @@ pub fn page(lang: Lang, title: &str, user: Option<&Caller>, body: Markup) -> Mar
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " — " (t(lang, "app-name")) }
-                link rel="stylesheet" href="/static/app.css";
-                script src="/static/app.js" defer {}
+                (head)
             }
             body {
                 a.skip href="#main" { (t(lang, "skip-to-content")) }
-                header {
-                    a.brand href="/" { (t(lang, "app-name")) }
-                    @if user.is_some() {
-                        nav aria-label=(t(lang, "nav-label")) {
-                            @for (href, key) in NAV { a href=(href) { (t(lang, key)) } }
-                            @for (href, key, may) in NAV_BY_PERMISSION {
-                                @if user.is_some_and(|u| u.user.role.can(*may)) {
-                                    a href=(href) { (t(lang, key)) }
-                                }
-                            }
-                        }
-                    }
-                    a href={ "/lang/" (other) } lang=(other) { (t(lang, "lang-switch")) }
-                    @if let Some(u) = user {
-                        span.user { (u.user.username) }
-                        form method="post" action="/logout" style="display:inline" {
-                            button type="submit" { (t(lang, "nav-logout")) }
-                        }
-                    }
-                }
+                header { (header) }
                 main id="main" tabindex="-1" { (body) }
             }
         }
