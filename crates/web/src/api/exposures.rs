@@ -37,7 +37,7 @@ pub struct PublicPlaces {
 ))]
 pub async fn list(State(state): State<AppState>) -> Result<Json<PublicPlaces>, ApiError> {
     let mut places = state.public_exposures().await.map_err(ApiError::from)?;
-    places.sort_by(|a, b| b.from_s.cmp(&a.from_s));
+    places.sort_by_key(|p| std::cmp::Reverse(p.from_s));
     Ok(Json(PublicPlaces {
         items: places
             .into_iter()

@@ -164,7 +164,7 @@ pub(super) async fn public_page(State(state): State<AppState>, headers: HeaderMa
             return failure(lang, StatusCode::INTERNAL_SERVER_ERROR);
         }
     };
-    places.sort_by(|a, b| b.from_s.cmp(&a.from_s));
+    places.sort_by_key(|p| std::cmp::Reverse(p.from_s));
     let body = html! {
         h1 { (t(lang, "exp-public-title")) }
         p { (t(lang, "exp-public-intro")) }
