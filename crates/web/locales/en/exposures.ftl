@@ -41,3 +41,4 @@ symptom-loss_of_taste_smell = Loss of taste or smell
 symptom-fatigue = Fatigue
 symptom-muscle_pain = Muscle pain
 symptom-diarrhoea = Diarrhoea
+exp-onset = Day the symptoms began

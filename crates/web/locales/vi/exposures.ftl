@@ -41,3 +41,4 @@ symptom-loss_of_taste_smell = Mất vị giác, khứu giác
 symptom-fatigue = Mệt mỏi
 symptom-muscle_pain = Đau cơ
 symptom-diarrhoea = Tiêu chảy
+exp-onset = Ngày bắt đầu có triệu chứng

@@ -346,3 +346,160 @@ pub(super) async fn declarations_section(
         }
     }
 }
+
+/// The commune a citizen typed ("Phúc Xá, Ba Đình" or a code): exactly one commune, else
+/// `None` (the form names the field).
+fn commune_typed(typed: &str) -> Option<String> {
+    let country = store::Caller::system("citizen").scope;
+    let found: Vec<_> = Registry::of(domain::Structure::S2021)
+        .find(typed, &country, 5)
+        .into_iter()
+        .filter(|u| u.level == domain::UnitLevel::Commune)
+        .collect();
+    match found.as_slice() {
+        [one] => Some(one.code.to_string()),
+        _ => None,
+    }
+}
+
+/// `GET /public/declare` (and the form again with its errors): identity, then a published
+/// place or symptoms with their onset day.
+async fn declare_form(
+    state: &AppState,
+    lang: Lang,
+    values: &[(String, String)],
+    errors: &[domain::FieldError],
+    status: StatusCode,
+) -> Response {
+    let places = match state.public_exposures().await {
+        Ok(p) => p,
+        Err(e) => return super::citizen::failed(lang, "public exposures", &e),
+    };
+    let value = |k: &str| {
+        values
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let checked = |k: &str| values.iter().any(|(n, v)| n == "symptoms" && v == k);
+    let field = |name: &str, label: &str, kind: &str| {
+        let id = format!("d-{name}");
+        let error = super::person_entry::field_error(lang, errors, name);
+        html! { div {
+            label for=(id) { (t(lang, label)) }
+            input id=(id) name=(name) type=(kind) value=(value(name))
+                aria-invalid=[error.map(|_| "true")];
+            @if let Some(e) = error { span.field-error { (e) } }
+        } }
+    };
+    let body = html! {
+        h1 { (t(lang, "exp-declare-link")) }
+        @if !errors.is_empty() { p.error role="alert" { (t(lang, "fu-invalid")) } }
+        form method="post" action="/public/declare" {
+            (field("full_name", "citizen-full-name", "text"))
+            (field("phone", "citizen-phone", "tel"))
+            (field("birth_year", "citizen-birth-year", "number"))
+            (field("commune", "citizen-commune", "text"))
+            (field("national_id", "citizen-national-id", "text"))
+            div {
+                label for="d-place" { (t(lang, "exp-venue")) }
+                select id="d-place" name="place" {
+                    option value="" { "—" }
+                    @for p in &places {
+                        option value=(p.id) selected[value("place") == p.id.to_string()] {
+                            (p.venue) ", " (p.commune) " — " (hm(p.from_s)) "–" (hm(p.to_s)) " " (day(p.date, lang))
+                        }
+                    }
+                }
+                @if let Some(e) = super::person_entry::field_error(lang, errors, "place") { span.field-error { (e) } }
+            }
+            fieldset {
+                legend { (t(lang, "exp-symptoms")) }
+                @for s in domain::exposure::SYMPTOMS {
+                    label { input type="checkbox" name="symptoms" value=(s) checked[checked(s)]; " " (t(lang, &format!("symptom-{s}"))) }
+                    " "
+                }
+                @if let Some(e) = super::person_entry::field_error(lang, errors, "symptoms") { span.field-error { (e) } }
+            }
+            (field("onset", "exp-onset", "date"))
+            button.primary type="submit" { (t(lang, "exp-declare-link")) }
+        }
+    };
+    (status, page(lang, &t(lang, "exp-declare-link"), None, body)).into_response()
+}
+
+pub(super) async fn declare_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    declare_form(&state, lang_of(&headers), &[], &[], StatusCode::OK).await
+}
+
+/// `POST /public/declare`: no account; rate-limited per client address like the citizen
+/// pages; audited as the citizen system caller.
+pub(super) async fn declare_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    crate::auth::LoginSource(address): crate::auth::LoginSource,
+    axum::Form(f): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    let lang = lang_of(&headers);
+    if !super::citizen::take_address_quota(&state, &address) {
+        return failure(lang, StatusCode::TOO_MANY_REQUESTS);
+    }
+    let get = |k: &str| {
+        f.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let mut errors = Vec::new();
+    let mut number = |k: &str| {
+        get(k).and_then(|v| {
+            v.parse::<i64>()
+                .map_err(|_| errors.push(domain::FieldError::new(k, domain::Reason::InvalidFormat)))
+                .ok()
+        })
+    };
+    let birth_year = number("birth_year");
+    let place_id = number("place");
+    let commune = match get("commune") {
+        Some(c) => {
+            let found = commune_typed(&c);
+            if found.is_none() {
+                errors.push(domain::FieldError::new("commune", domain::Reason::NotFound));
+            }
+            found
+        }
+        None => None,
+    };
+    let input = app::exposures::DeclareInput {
+        person_id: None,
+        full_name: get("full_name"),
+        phone: get("phone"),
+        birth_year,
+        commune,
+        national_id: get("national_id"),
+        place_id,
+        symptoms: f
+            .iter()
+            .filter(|(n, _)| n == "symptoms")
+            .map(|(_, v)| v.clone())
+            .collect(),
+        onset: get("onset"),
+    };
+    let errors = if errors.is_empty() {
+        match state
+            .declare(&store::Caller::system("citizen"), &input)
+            .await
+        {
+            Ok(_) => return thanks(lang),
+            Err(app::exposures::ExposureError::Invalid(e))
+            | Err(app::exposures::ExposureError::Store(store::StoreError::Invalid(e))) => e,
+            Err(app::exposures::ExposureError::Store(e)) => {
+                return super::citizen::failed(lang, "public declare", &e)
+            }
+        }
+    } else {
+        errors
+    };
+    declare_form(&state, lang, &f, &errors, StatusCode::UNPROCESSABLE_ENTITY).await
+}

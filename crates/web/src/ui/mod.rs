@@ -72,6 +72,8 @@ pub fn routes() -> Routes {
         .get("/me/exposures", Public, exposures::my_exposures)
         .post("/me/exposures/{id}/declare", Public, exposures::my_declare)
         .get("/public/exposures", Public, exposures::public_page)
+        .get("/public/declare", Public, exposures::declare_page)
+        .post("/public/declare", Public, exposures::declare_post)
         .get("/exposures", read, exposures::review_page)
         .post("/exposures/propose", write, exposures::propose)
         .post("/exposures/{id}/publish", write, exposures::publish)

@@ -338,3 +338,60 @@ async fn a_device_sees_its_match_declares_and_the_officer_lists_it(store: Store)
 }
 
 both_databases!(a_device_sees_its_match_declares_and_the_officer_lists_it);
+
+async fn the_public_declaration_form_checks_ranges_and_reaches_the_officer(store: Store) {
+    seed(&store).await;
+    let app = App::at(store, Some(NOW));
+    let p = send(&app, Method::GET, "/public/declare", "", None).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.html.contains("Mất vị giác") && p.html.contains("name=\"symptoms\""));
+    assert_no_personal_data(&p.html);
+    let ok = "full_name=Tr%E1%BA%A7n+Th%E1%BB%8B+Mai&phone=0912345678&birth_year=1990\
+              &commune=00001&symptoms=fever&symptoms=cough&onset=2021-11-19";
+    // Out of range or unknown: refused with the field named, nothing declared.
+    for bad in [
+        ok.replace("birth_year=1990", "birth_year=1800"),
+        ok.replace("birth_year=1990", "birth_year=abc"),
+        ok.replace("commune=00001", "commune=Nowhere"),
+        ok.replace("onset=2021-11-19", "onset=2021-12-30"),
+        ok.replace("symptoms=fever", "symptoms=hiccups"),
+        ok.replace("&symptoms=fever&symptoms=cough&onset=2021-11-19", ""),
+        ok.replace("phone=0912345678&", ""),
+    ] {
+        let p = send(&app, Method::POST, "/public/declare", "", Some(&bad)).await;
+        assert_eq!(
+            p.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}: {}",
+            p.html
+        );
+    }
+    // Cross-origin: refused.
+    let t = "p".repeat(43);
+    let cross = send_raw(
+        &app,
+        Method::POST,
+        "/public/declare",
+        &format!("chongdich_csrf={t}"),
+        Some(&format!("{ok}&csrf={t}")),
+        &[("origin", "https://evil.example")],
+    )
+    .await;
+    assert_eq!(cross.status, StatusCode::FORBIDDEN);
+    let officer = app.login_as("officer", Role::Tracer, &["00001"]).await;
+    let list = send(&app, Method::GET, "/contacts", &session(&officer), None).await;
+    assert!(!list.html.contains("Trần Thị Mai"));
+
+    let p = send(&app, Method::POST, "/public/declare", "", Some(ok)).await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.html);
+    assert!(p.html.contains("Cảm ơn"));
+    let list = send(&app, Method::GET, "/contacts", &session(&officer), None).await;
+    assert!(
+        list.html.contains("Trần Thị Mai") && list.html.contains("Sốt, Ho"),
+        "{}",
+        list.html
+    );
+    assert!(list.html.contains("19/11/2021"));
+}
+
+both_databases!(the_public_declaration_form_checks_ranges_and_reaches_the_officer);
