@@ -216,6 +216,7 @@ pub(crate) fn routes() -> Routes {
         .get("/clusters", read, api::tracing::list_clusters)
         .get("/clusters/{id}", read, api::tracing::get_cluster)
         .get("/risk-levels", SignedIn, api::risk::list)
+        .get("/public/exposures", Public, api::exposures::list)
         .post("/risk-levels/publish", Can(SetPolicy), api::risk::publish)
         .get("/risk-levels/history", SignedIn, api::risk::history)
         .get("/national", Can(SetPolicy), api::national::national)

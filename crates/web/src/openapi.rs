@@ -70,6 +70,7 @@ use crate::api;
         api::venues::poster_svg,
         api::venues::qr_png,
         api::risk::list,
+        api::exposures::list,
         api::risk::publish,
         api::risk::history,
         api::forecast::get,

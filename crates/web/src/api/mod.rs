@@ -11,6 +11,7 @@ pub mod case_batch;
 pub mod cases;
 pub mod casework;
 pub mod checkins;
+pub mod exposures;
 pub mod facilities;
 pub mod fhir;
 pub mod followup;

@@ -44,7 +44,7 @@ fn device_of(headers: &HeaderMap) -> Option<String> {
         .map(|k| device_hash(&k))
 }
 
-async fn person_of(
+pub(super) async fn person_of(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<Option<i64>, store::StoreError> {
@@ -54,13 +54,20 @@ async fn person_of(
     }
 }
 
+/// Takes one from the client address's quota of citizen POSTs; false when spent.
+pub(super) fn take_address_quota(state: &AppState, address: &str) -> bool {
+    state
+        .citizen_quota_address
+        .take(quota_key("addr", address), 1, WallClock::now_s())
+}
+
 /// A quota key from a label and a text (an address, a device hash).
 fn quota_key(label: &str, s: &str) -> i64 {
     let hex = domain::auth::token_hash(&format!("{label}\0{s}"));
     u64::from_str_radix(&hex[..16], 16).map_or(0, |k| k as i64)
 }
 
-fn failed(lang: Lang, what: &str, e: &dyn std::fmt::Display) -> Response {
+pub(super) fn failed(lang: Lang, what: &str, e: &dyn std::fmt::Display) -> Response {
     tracing::error!("{what}: {e}");
     crate::ui::failure(lang, StatusCode::INTERNAL_SERVER_ERROR)
 }
@@ -342,7 +349,7 @@ pub(super) async fn my_qr(State(state): State<AppState>, headers: HeaderMap) -> 
     }
 }
 
-fn no_device(lang: Lang) -> Response {
+pub(super) fn no_device(lang: Lang) -> Response {
     let body = html! { p.error role="alert" { (t(lang, "citizen-no-device")) } };
     (
         StatusCode::NOT_FOUND,
@@ -374,7 +381,7 @@ pub(super) async fn my_visits(State(state): State<AppState>, headers: HeaderMap)
                 } } }
             }
         }
-        p { a href="/me/qr" { (t(lang, "citizen-my-qr")) } }
+        p { a href="/me/exposures" { (t(lang, "exp-mine-title")) } " · " a href="/me/qr" { (t(lang, "citizen-my-qr")) } }
     };
     let mut resp = citizen_page(lang, &t(lang, "citizen-my-visits"), body).into_response();
     resp.headers_mut()

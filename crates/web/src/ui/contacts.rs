@@ -203,6 +203,8 @@ pub(super) async fn contacts(
     };
     let back = list_href(&q, list);
     let registry = crate::registry::Registry::of(domain::Structure::S2021);
+    // Citizens' declarations (issue #18) join the officer's list: people to call.
+    let declared = super::exposures::declarations_section(&state, &me, lang).await;
     let body = html! {
         h1 { (t(lang, "contacts-title")) }
         @if let Some(c) = filter.case {
@@ -303,6 +305,7 @@ pub(super) async fn contacts(
                 p { a href={ (back) "cursor=" (n.encode()) } { (t(lang, "cases-next")) " →" } }
             }
         }
+        (declared)
     };
     page(lang, &t(lang, "contacts-title"), Some(&me), body).into_response()
 }

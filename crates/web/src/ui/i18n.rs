@@ -17,8 +17,21 @@ macro_rules! ftl {
     };
 }
 const FILES: &[(&str, &str, &str)] = ftl![
-    "citizen", "main", "care", "aid", "export", "persons", "capacity", "places", "report",
-    "imports", "national", "linked", "letters", "careaway"
+    "citizen",
+    "main",
+    "care",
+    "aid",
+    "export",
+    "persons",
+    "capacity",
+    "places",
+    "report",
+    "imports",
+    "national",
+    "linked",
+    "letters",
+    "careaway",
+    "exposures"
 ];
 
 fn build(

@@ -16,6 +16,7 @@ mod contact_export;
 mod contacts;
 pub(crate) mod dashboard;
 mod dose_entry;
+mod exposures;
 mod facilities;
 mod facility_entry;
 mod forecast;
@@ -68,6 +69,15 @@ pub fn routes() -> Routes {
         .post("/v/{token}", Public, citizen::venue_post)
         .get("/me/qr", Public, citizen::my_qr)
         .get("/me/visits", Public, citizen::my_visits)
+        .get("/me/exposures", Public, exposures::my_exposures)
+        .post("/me/exposures/{id}/declare", Public, exposures::my_declare)
+        .get("/public/exposures", Public, exposures::public_page)
+        .get("/public/declare", Public, exposures::declare_page)
+        .post("/public/declare", Public, exposures::declare_post)
+        .get("/exposures", read, exposures::review_page)
+        .post("/exposures/propose", write, exposures::propose)
+        .post("/exposures/{id}/publish", write, exposures::publish)
+        .post("/exposures/{id}/withdraw", write, exposures::withdraw)
         .get("/cases", read, cases::cases)
         .get("/cases/export.csv", read, case_export::csv)
         .get("/cases/new", write, case_entry::line_list_form)

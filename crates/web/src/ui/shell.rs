@@ -50,6 +50,11 @@ const NAV_BY_PERMISSION: &[(&str, &str, domain::role::Permission)] = &[
         "nav-shared",
         domain::role::Permission::ReadPersonal,
     ),
+    (
+        "/exposures",
+        "nav-exposures",
+        domain::role::Permission::ReadPersonal,
+    ),
 ];
 
 /// The page language: the `lang` cookie, else `Accept-Language`, else Vietnamese.

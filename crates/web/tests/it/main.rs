@@ -22,6 +22,7 @@ mod citizen;
 mod duplicate_review;
 mod duplicates;
 mod errors;
+mod exposures;
 mod facility_entry;
 mod fhir;
 mod fhir_exchange;
