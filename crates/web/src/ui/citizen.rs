@@ -427,8 +427,9 @@ button.primary{width:100%;background:#b71c1c;color:#fff;border:0;border-radius:.
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.3em;text-align:left}\
 svg{max-width:100%;height:auto}.skip{position:absolute;left:-99em}.skip:focus{left:.5em}";
 
-/// A citizen's page: the page shell without the staff's stylesheet, script or navigation.
-fn citizen_page(lang: Lang, title: &str, body: Markup) -> Markup {
+/// A citizen's page (the poster's, the device's, the public exposures and declaration): the
+/// page shell without the staff's stylesheet, script or navigation.
+pub(super) fn citizen_page(lang: Lang, title: &str, body: Markup) -> Markup {
     let other = other_lang(lang);
     let head = html! { style { (PreEscaped(CITIZEN_CSS)) } };
     let header = html! {

@@ -12,7 +12,8 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 
-use super::shell::{failure, lang_of, local, page, Ui};
+use super::citizen::citizen_page;
+use super::shell::{failure, lang_of, local, Ui};
 use super::{t, tr};
 use crate::local_time::local_time;
 use crate::registry::Registry;
@@ -179,7 +180,7 @@ pub(super) async fn public_page(State(state): State<AppState>, headers: HeaderMa
         }
         p { a href="/public/declare" { (t(lang, "exp-declare-link")) } }
     };
-    page(lang, &t(lang, "exp-public-title"), None, body).into_response()
+    citizen_page(lang, &t(lang, "exp-public-title"), body).into_response()
 }
 
 fn advice(lang: Lang, a: &Advice) -> Markup {
@@ -245,7 +246,7 @@ pub(super) async fn my_exposures(State(state): State<AppState>, headers: HeaderM
         @else { ul { @for m in &matches { (match_item(lang, m)) } } }
         p { a href="/me/visits" { (t(lang, "citizen-my-visits")) } " · " a href="/public/exposures" { (t(lang, "exp-public-title")) } }
     };
-    let mut resp = page(lang, &t(lang, "exp-mine-title"), None, body).into_response();
+    let mut resp = citizen_page(lang, &t(lang, "exp-mine-title"), body).into_response();
     resp.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     resp
@@ -299,7 +300,7 @@ pub(super) fn thanks(lang: Lang) -> Response {
         p role="status" { (t(lang, "exp-thanks")) }
         p { a href="/public/exposures" { (t(lang, "exp-public-title")) } }
     };
-    page(lang, &t(lang, "exp-thanks-title"), None, body).into_response()
+    citizen_page(lang, &t(lang, "exp-thanks-title"), body).into_response()
 }
 
 /// The declarations of persons living in the caller's scope, for the officer's work list.
@@ -426,7 +427,11 @@ async fn declare_form(
             button.primary type="submit" { (t(lang, "exp-declare-link")) }
         }
     };
-    (status, page(lang, &t(lang, "exp-declare-link"), None, body)).into_response()
+    (
+        status,
+        citizen_page(lang, &t(lang, "exp-declare-link"), body),
+    )
+        .into_response()
 }
 
 pub(super) async fn declare_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
