@@ -3,7 +3,7 @@
 -- so a stolen table gives no usable key. One device names one person.
 -- Sqlite dialect; keep in step with ../postgres/0046_citizen_devices.sql.
 CREATE TABLE citizen_devices (
-    key_hash     TEXT PRIMARY KEY,
+    key_hash     TEXT NOT NULL PRIMARY KEY,
     person_id    INTEGER NOT NULL REFERENCES persons (id),
     created_at_s INTEGER NOT NULL
 );
