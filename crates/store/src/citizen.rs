@@ -84,8 +84,8 @@ impl Store {
         Ok(())
     }
 
-    /// The person a citizen's registration names: by national ID when given, else by phone,
-    /// full name (as stored, spaces collapsed) and year of birth. Several matches: the oldest.
+    /// The person a citizen's registration names (`exposures::person_by_keys`: national ID,
+    /// else phone, folded name and year of birth; the oldest live record).
     pub async fn citizen_match_person(
         &self,
         national_id: Option<&str>,
@@ -93,24 +93,16 @@ impl Store {
         full_name: &str,
         birth_year: i32,
     ) -> Result<Option<i64>> {
-        if let Some(nid) = national_id {
-            let row = sqlx::query("SELECT MIN(id) FROM persons WHERE national_id = $1")
-                .bind(nid)
-                .fetch_one(&self.pool)
-                .await?;
-            if let Some(id) = row.try_get::<Option<i64>, _>(0)? {
-                return Ok(Some(id));
-            }
-        }
-        let row = sqlx::query(
-            "SELECT MIN(id) FROM persons WHERE phone = $1 AND full_name = $2 AND birth_date LIKE $3",
+        let mut conn = self.pool.acquire().await?;
+        let found = crate::exposures::person_by_keys(
+            &mut conn,
+            national_id,
+            Some(phone),
+            full_name,
+            birth_year,
         )
-        .bind(phone)
-        .bind(full_name)
-        .bind(format!("{birth_year:04}-%"))
-        .fetch_one(&self.pool)
         .await?;
-        Ok(row.try_get::<Option<i64>, _>(0)?)
+        Ok(found.map(|p| p.0))
     }
 
     /// A person's own visits, newest first, with the venues' names.

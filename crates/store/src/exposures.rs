@@ -521,25 +521,44 @@ impl Store {
     }
 }
 
-/// The person a declarant is: by national ID, else by phone, folded name and birth year;
-/// the oldest record when several match.
+/// The person a declarant is ([`person_by_keys`]).
 async fn find_declarant(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     k: &DeclarantKeys,
 ) -> Result<Option<PersonId>> {
-    if let Some(nid) = &k.person.national_id {
+    person_by_keys(
+        tx,
+        k.person.national_id.as_ref().map(|n| n.as_str()),
+        k.person.phone.as_ref().map(|p| p.as_str()),
+        &k.person.full_name,
+        k.birth_year,
+    )
+    .await
+}
+
+/// The person a citizen names (registering at a poster, or declaring): by national ID,
+/// else by phone, folded name and birth year; the oldest live record when several match.
+/// One matcher for both, so a person a declaration registered is found by a later scan.
+pub(crate) async fn person_by_keys(
+    conn: &mut sqlx::AnyConnection,
+    national_id: Option<&str>,
+    phone: Option<&str>,
+    full_name: &str,
+    birth_year: i32,
+) -> Result<Option<PersonId>> {
+    if let Some(nid) = national_id {
         let row = sqlx::query(
             "SELECT id FROM persons WHERE national_id = $1 AND merged_into IS NULL
              ORDER BY id LIMIT 1",
         )
-        .bind(nid.as_str())
-        .fetch_optional(&mut **tx)
+        .bind(nid)
+        .fetch_optional(&mut *conn)
         .await?;
         if let Some(r) = row {
             return Ok(Some(PersonId(r.try_get(0)?)));
         }
     }
-    let Some(phone) = &k.person.phone else {
+    let Some(phone) = phone else {
         return Ok(None);
     };
     let row = sqlx::query(
@@ -548,12 +567,12 @@ async fn find_declarant(
               SELECT 1 FROM declarations d WHERE d.person_id = p.id AND d.birth_year = $4)))
          ORDER BY id LIMIT 1",
     )
-    .bind(phone.as_str())
-    .bind(domain::text::fold_diacritics(&k.person.full_name))
-    .bind(format!("{:04}-%", k.birth_year))
+    .bind(phone)
+    .bind(domain::text::fold_diacritics(full_name))
+    .bind(format!("{birth_year:04}-%"))
     // A person a declaration registered has no birth date, only the year it gave.
-    .bind(i64::from(k.birth_year))
-    .fetch_optional(&mut **tx)
+    .bind(i64::from(birth_year))
+    .fetch_optional(&mut *conn)
     .await?;
     row.map(|r| Ok(PersonId(r.try_get(0)?))).transpose()
 }

@@ -278,7 +278,7 @@ pub(super) async fn my_declare(
         ..Default::default()
     };
     match state
-        .declare(&store::Caller::system("citizen"), &input)
+        .declare(&store::Caller::system(store::CITIZEN_ACTOR), &input)
         .await
     {
         Ok(_) => thanks(lang),
@@ -351,7 +351,7 @@ pub(super) async fn declarations_section(
 /// The commune a citizen typed ("Phúc Xá, Ba Đình" or a code): exactly one commune, else
 /// `None` (the form names the field).
 fn commune_typed(typed: &str) -> Option<String> {
-    let country = store::Caller::system("citizen").scope;
+    let country = store::Caller::system(store::CITIZEN_ACTOR).scope;
     let found: Vec<_> = Registry::of(domain::Structure::S2021)
         .find(typed, &country, 5)
         .into_iter()
@@ -493,7 +493,7 @@ pub(super) async fn declare_post(
     };
     let errors = if errors.is_empty() {
         match state
-            .declare(&store::Caller::system("citizen"), &input)
+            .declare(&store::Caller::system(store::CITIZEN_ACTOR), &input)
             .await
         {
             Ok(_) => return thanks(lang),
