@@ -416,35 +416,9 @@ async fn ingest_on(url: &str, b: &IngestBench) -> Result<(f64, f64)> {
     use http_body_util::BodyExt;
     use tower::ServiceExt;
 
-    let store = Store::connect(url).await?;
-    store.migrate().await?;
-    let params = sim::Params {
-        people: b.people,
-        days: 14,
-        ..sim::Params::default()
-    };
-    crate::demo::build(&store, &params, &[]).await?;
+    let (store, token) = seeded_with_admin(url, b.people, 3600).await?;
     let mut state = web::AppState::serving(crate::open_app(store.clone()).await?);
     state.slow_failed_logins = false;
-    let now = app::clock::WallClock::now_s();
-    let token = domain::auth::new_token();
-    let user = store
-        .create_user(
-            &store::NewUser {
-                username: format!("bench{}", now),
-                password_hash: "bench".into(),
-                role: domain::Role::Administrator,
-                units: vec![store::UserUnit {
-                    structure: domain::Structure::S2021,
-                    code: domain::UnitCode::parse("VN").map_err(|r| anyhow::anyhow!(r.code()))?,
-                }],
-            },
-            now,
-        )
-        .await?;
-    store
-        .create_session(user.id, &domain::auth::token_hash(&token), now, 3600)
-        .await?;
     let (_, n_venues) = store.max_ids().await?;
     let clock = state.now_s();
     let router = web::router(state);
@@ -677,16 +651,17 @@ async fn load(
 
 /// Seeds a simulated locality in `url`, then serves it on loopback once per peer and loads
 /// it; prints one line per peer.
-async fn checkins_on(db: &str, url: &str, b: &CheckinsBench) -> Result<()> {
+/// A migrated database at `url` with a demo locality of `people` over 14 days, and the bearer
+/// token of an administrator of the whole country valid for `session_s`.
+async fn seeded_with_admin(url: &str, people: u32, session_s: i64) -> Result<(Store, String)> {
     let store = Store::connect(url).await?;
     store.migrate().await?;
     let params = sim::Params {
-        people: b.people,
+        people,
         days: 14,
         ..sim::Params::default()
     };
     crate::demo::build(&store, &params, &[]).await?;
-    let opened = crate::open_app(store.clone()).await?;
     let now = app::clock::WallClock::now_s();
     let token = domain::auth::new_token();
     let user = store
@@ -704,8 +679,14 @@ async fn checkins_on(db: &str, url: &str, b: &CheckinsBench) -> Result<()> {
         )
         .await?;
     store
-        .create_session(user.id, &domain::auth::token_hash(&token), now, 24 * 3600)
+        .create_session(user.id, &domain::auth::token_hash(&token), now, session_s)
         .await?;
+    Ok((store, token))
+}
+
+async fn checkins_on(db: &str, url: &str, b: &CheckinsBench) -> Result<()> {
+    let (store, token) = seeded_with_admin(url, b.people, 24 * 3600).await?;
+    let opened = crate::open_app(store.clone()).await?;
     let (_, venues) = store.max_ids().await?;
     let clock = opened.now_s();
     for peer in [Peer::Grouped, Peer::PerRequest, Peer::Batch] {
