@@ -35,6 +35,8 @@ pub enum ConfError {
     DuplicateLocality(String),
     #[error("server name {0:?} must be 1 to 32 characters of A-Z a-z 0-9 _ -")]
     BadServerName(String),
+    #[error("hashing a password: {0}")]
+    Hash(String),
 }
 
 fn is_token(s: &str, max: usize) -> bool {
@@ -130,9 +132,27 @@ pub struct ClusterSpec {
     pub servers: Vec<ServerSpec>,
     pub admin_password: String,
     /// Authenticates the routes between the servers (it travels inside route URLs, hence the
-    /// same restricted alphabet as the other passwords).
+    /// same restricted alphabet as the other passwords). Unlike the clients' passwords it
+    /// stays in the files as written: each server sends it to the others from its own file.
     pub route_password: String,
     pub localities: Vec<LocalityUser>,
+}
+
+/// bcrypt's cost as `nats server passwd` sets it: about 50 ms per check at the server, paid
+/// once per connection.
+const BCRYPT_COST: u32 = 11;
+
+/// The clients' passwords as the server files hold them.
+struct Hashed {
+    admin: String,
+    localities: Vec<String>,
+}
+
+/// `$2a$11$…`: the version prefix every nats-server release recognises.
+fn hash_password(password: &str) -> Result<String, ConfError> {
+    bcrypt::hash_with_result(password, BCRYPT_COST)
+        .map(|h| h.format_for_version(bcrypt::Version::TwoA))
+        .map_err(|e| ConfError::Hash(e.to_string()))
 }
 
 fn check_password(who: &str, password: &str) -> Result<(), ConfError> {
@@ -203,15 +223,26 @@ impl ClusterSpec {
         self.servers.len().clamp(1, 3)
     }
 
-    /// The configuration file of every server, in the order of `servers`.
+    /// The configuration file of every server, in the order of `servers`. The clients'
+    /// passwords are written as bcrypt hashes (the server checks a `$2a$` password by
+    /// bcrypt), so the files on the NATS machines do not hold what a locality signs in with;
+    /// each is hashed once for all the servers.
     pub fn server_configs(&self) -> Result<Vec<String>, ConfError> {
         self.validate()?;
+        let hashed = Hashed {
+            admin: hash_password(&self.admin_password)?,
+            localities: self
+                .localities
+                .iter()
+                .map(|l| hash_password(&l.password))
+                .collect::<Result<_, _>>()?,
+        };
         Ok((0..self.servers.len())
-            .map(|i| self.server_config(i))
+            .map(|i| self.server_config(i, &hashed))
             .collect())
     }
 
-    fn server_config(&self, i: usize) -> String {
+    fn server_config(&self, i: usize, hashed: &Hashed) -> String {
         let me = &self.servers[i];
         let host = &self.host;
         let mut c = String::new();
@@ -267,14 +298,14 @@ impl ClusterSpec {
         c.push_str(&format!(
             "      {{ user: {}, password: {} }}\n",
             quoted(ADMIN_USER),
-            quoted(&self.admin_password)
+            quoted(&hashed.admin)
         ));
-        for l in &self.localities {
+        for (l, password) in self.localities.iter().zip(&hashed.localities) {
             let p = locality_permissions(&l.code);
             c.push_str(&format!(
                 "      {{ user: {}, password: {}, permissions: {{ publish: {{ allow: {} }}, subscribe: {{ allow: {} }} }} }}\n",
                 quoted(l.code.as_str()),
-                quoted(&l.password),
+                quoted(password),
                 quoted_list(&p.publish),
                 quoted_list(&p.subscribe)
             ));
@@ -373,10 +404,28 @@ mod tests {
         assert!(c.contains("nats-route://route:route-secret-123@127.0.0.1:6224"));
         assert!(!c.contains("@127.0.0.1:6223"), "no route to itself");
         assert!(c.contains("jetstream: enabled"));
-        assert!(c.contains("{ user: \"admin\", password: \"admin-secret-123\" }"));
-        assert!(c.contains(
-            "{ user: \"LA-VT\", password: \"vientiane-secret\", permissions: { publish: { allow: [\"link.LA-VT.>\""
-        ));
+        // The clients' passwords only as bcrypt hashes that check against them.
+        for secret in ["admin-secret-123", "hanoi-secret-12", "vientiane-secret"] {
+            assert!(!c.contains(secret), "{secret} in the file");
+        }
+        let password_of = |user: &str| -> String {
+            let at = c
+                .find(&format!("{{ user: \"{user}\", password: \""))
+                .unwrap();
+            let rest = &c[at..];
+            let from = rest.find("password: \"").unwrap() + "password: \"".len();
+            rest[from..from + rest[from..].find('"').unwrap()].to_owned()
+        };
+        for (user, secret) in [("admin", "admin-secret-123"), ("LA-VT", "vientiane-secret")] {
+            let hash = password_of(user);
+            assert!(hash.starts_with("$2a$11$"), "{hash}");
+            assert!(bcrypt::verify(secret, &hash).unwrap());
+            assert!(!bcrypt::verify("hanoi-secret-12x", &hash).unwrap());
+        }
+        // One hash per user for all the servers.
+        assert!(confs[0].contains(&password_of("LA-VT")));
+        assert!(c.contains("{ user: \"LA-VT\", password: \"$2a$11$"));
+        assert!(c.contains("permissions: { publish: { allow: [\"link.LA-VT.>\""));
         assert!(c.contains("subscribe: { allow: [\"_INBOX_LA-VT.>\"] }"));
         assert_eq!(spec(3).replicas(), 3);
         assert_eq!(

@@ -361,3 +361,48 @@ async fn a_pipelined_batch_survives_a_server_loss_and_a_forged_subject_in_it_is_
         .await
         .expect("restarted and current");
 }
+
+#[tokio::test]
+async fn the_servers_hold_password_hashes_and_refuse_a_wrong_or_borrowed_password() {
+    let Some(cluster) = cluster().await else {
+        return;
+    };
+    // The files on the NATS machines do not hold what a locality signs in with.
+    for entry in std::fs::read_dir(cluster.dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "conf") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            for code in LOCALITIES {
+                let secret = cluster.password(code).unwrap();
+                assert!(
+                    !text.contains(secret),
+                    "{}: {code}'s password",
+                    path.display()
+                );
+            }
+            assert!(text.contains("password: \"$2a$11$"), "{}", path.display());
+        }
+    }
+    let urls = cluster.urls();
+    // A wrong password, and HCMC's password for Hà Nội's user, are refused at connection.
+    for (user, password) in [
+        ("01", "not-the-password-01".to_owned()),
+        ("01", cluster.password("79").unwrap().to_owned()),
+    ] {
+        let refused = tokio::time::timeout(
+            Duration::from_secs(15),
+            Bus::connect(&urls, &code(user), &password),
+        )
+        .await
+        .expect("refused, not hanging");
+        assert!(
+            matches!(refused, Err(BusError::Connect(_))),
+            "{user} with a wrong password connected"
+        );
+    }
+    // The right one still connects.
+    cluster
+        .bus("01")
+        .await
+        .expect("Hà Nội with its own password");
+}
