@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use chrono::NaiveDate;
 use domain::policy::TracingRule;
 use domain::{Structure, UnitPath};
-use store::{Caller, CaseTimes, RecentCases};
+use store::{Caller, CaseTimes, LinkAction, LinkEdit, RecentCases, StoredCluster};
 use trace::{CaseQuery, Cluster, Index, Reason};
 
 use crate::contact_index::{id_of, idx, Links};
@@ -17,12 +17,23 @@ use crate::local_time::local_date;
 use crate::tracing::{window, TracingError};
 use crate::App;
 
+/// How a link between two cases in a cluster was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkOrigin {
+    /// The linking rule: the second case was the first's F1 for this reason.
+    Rule(Reason),
+    /// A tracer added it (`cluster_link_edits`), with a reason kept there.
+    Added,
+}
+
 /// One cluster as the caller may see it: every member counted, the members in the
 /// caller's jurisdiction named.
 #[derive(Debug, Clone)]
 pub struct ClusterView {
-    /// The smallest case id of the cluster: stable while the cluster only grows.
+    /// The cluster's number: kept while it grows (`domain::cluster_identity`).
     pub id: i64,
+    /// Its record: name, place, declared and closed days, what it split from.
+    pub record: StoredCluster,
     pub size: usize,
     /// Case ids in the caller's jurisdiction, ascending.
     pub cases: Vec<i64>,
@@ -31,24 +42,28 @@ pub struct ClusterView {
     pub last_confirmed_s: i64,
     /// New cases per local day.
     pub growth: BTreeMap<NaiveDate, usize>,
-    /// Transmission links between cases in the caller's jurisdiction: (from, to, reason).
-    pub edges: Vec<(i64, i64, Reason)>,
+    /// Links between cases in the caller's jurisdiction: (from, to, how).
+    pub edges: Vec<(i64, i64, LinkOrigin)>,
 }
 
-/// The clusters of the last `days` days with a case in the caller's scope (all, or the one
-/// with id `one`), largest first, audited as one list naming the cases shown.
+/// Cases confirmed in this many days are regrouped by the rule each time; older cases keep
+/// the cluster they were in. Four weeks: two of the longest incubation periods the rules
+/// use (14 days), so a chain still growing is seen whole.
+pub const WINDOW_DAYS: i64 = 28;
+
+/// The clusters with a case confirmed in the last `days` days and a case in the caller's
+/// scope (all, or the one numbered `one`), largest first, audited as one list naming the
+/// cases shown.
 pub async fn clusters(
     app: &App,
     caller: &Caller,
     days: i64,
-    venue_gap_s: i64,
     one: Option<i64>,
 ) -> Result<Vec<ClusterView>, TracingError> {
-    let (recent, clusters) = recent_clusters(app, days, venue_gap_s).await?;
-    let (mut found, places) = placed(caller, &recent, &clusters);
-    if let Some(id) = one {
-        found.retain(|c| c.id == id);
-    }
+    let numbered = numbered(app).await?;
+    let since = app.now_s() - days * 86_400;
+    let (mut found, places) = placed(caller, &numbered);
+    found.retain(|c| c.last_confirmed_s >= since && one.is_none_or(|id| c.id == id));
     let cases: Vec<i64> = found.iter().flat_map(|c| c.cases.iter().copied()).collect();
     let place = store::Place::enclosing(
         cases
@@ -62,24 +77,46 @@ pub async fn clusters(
     Ok(found)
 }
 
-/// How many clusters of the last `days` days with a case in the caller's scope began at or
-/// after `since_s`: the dashboard's figure, without building each cluster's cases, growth
-/// and graph.
+/// Where an old number now lives: the cluster it was merged into (followed through later
+/// merges), or `None` when `id` was never merged (or never existed).
+pub async fn merged_into(app: &App, id: i64) -> Result<Option<(i64, NaiveDate)>, TracingError> {
+    let mut at = id;
+    let mut first_day = None;
+    // Bounded: a chain of merges is short; a loop would be a bug, not a reason to hang.
+    for _ in 0..64 {
+        match app.store.cluster(at).await? {
+            Some(StoredCluster {
+                became: Some(next),
+                became_day,
+                ..
+            }) => {
+                first_day = first_day.or(became_day);
+                at = next;
+            }
+            _ => break,
+        }
+    }
+    Ok((at != id).then(|| (at, day_date(first_day.unwrap_or(0)))))
+}
+
+/// A local day number as a date.
+pub fn day_date(day: i64) -> NaiveDate {
+    chrono::DateTime::UNIX_EPOCH.date_naive() + chrono::Days::new(day.max(0) as u64)
+}
+
+/// How many clusters with a case in the caller's scope began at or after `since_s` (their
+/// first case confirmed then): the dashboard's figure.
 pub async fn new_cluster_count(
     app: &App,
     caller: &Caller,
-    days: i64,
     since_s: i64,
 ) -> Result<i64, TracingError> {
-    let (recent, clusters) = recent_clusters(app, days, 0).await?;
-    let case_of_person: HashMap<u32, &CaseTimes> = recent
-        .iter()
-        .filter_map(|c| Some((idx(c.person_id)?, c)))
-        .collect();
-    Ok(clusters
+    let numbered = numbered(app).await?;
+    Ok(numbered
+        .clusters
         .iter()
         .filter(|cl| {
-            let members = || cl.members.iter().filter_map(|p| case_of_person.get(p));
+            let members = || cl.cases.iter().filter_map(|i| numbered.recent.get(*i));
             members().map(|c| c.confirmed_at_s).min() >= Some(since_s)
                 && members().any(|c| caller.scope.contains(c.structure, &c.unit_path))
         })
@@ -100,11 +137,10 @@ pub async fn confirmed_since(app: &App, days: i64) -> Result<HashMap<i64, i64>, 
 
 type CasePlaces = HashMap<i64, (Structure, UnitPath)>;
 
-/// Cases confirmed in the last `days` days and the clusters they form.
+/// Cases confirmed in the last `days` days and the rule's clusters of them.
 async fn recent_clusters(
     app: &App,
     days: i64,
-    venue_gap_s: i64,
 ) -> Result<(RecentCases, Arc<Vec<Cluster>>), TracingError> {
     let now = app.now_s();
     let recent = app.store.cases_since(now - days * 86_400).await?;
@@ -132,29 +168,173 @@ async fn recent_clusters(
     };
     let clusters = app
         .clusters
-        .get_or_compute(snapshot, links, &rule, queries, venue_gap_s)
+        .get_or_compute(snapshot, links, &rule, queries, 0)
         .await
         .map_err(|_| TracingError::Worker)?;
     Ok((recent, clusters))
 }
 
-fn placed(
-    caller: &Caller,
-    recent: &RecentCases,
-    clusters: &[Cluster],
-) -> (Vec<ClusterView>, CasePlaces) {
-    let case_of_person: HashMap<u32, &CaseTimes> = recent
+/// One component of linked recent cases, in indices into [`Numbered::recent`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Component {
+    /// Indices into the recent cases, ascending by case id.
+    pub cases: Vec<usize>,
+    /// (from, to, how), as indices into the recent cases.
+    pub edges: Vec<(usize, usize, LinkOrigin)>,
+    pub venues: Vec<i64>,
+}
+
+/// Groups the recent cases by the rule's links between them, corrected by tracers' edits:
+/// a removed link is not used, an added one is. A case linked to no other is in no cluster.
+/// Components come ordered by their smallest case id, so the numbering does not depend on
+/// the engine's order.
+pub fn components(
+    recent: &[CaseTimes],
+    rule_clusters: &[Cluster],
+    edits: &[LinkEdit],
+) -> Vec<Component> {
+    let by_person: HashMap<u32, usize> = recent
         .iter()
-        .filter_map(|c| Some((idx(c.person_id)?, c)))
+        .enumerate()
+        .filter_map(|(i, c)| Some((idx(c.person_id)?, i)))
         .collect();
+    let by_case: HashMap<i64, usize> = recent
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id.0, i))
+        .collect();
+    let pair = |a: usize, b: usize| (a.min(b), a.max(b));
+    let mut removed = std::collections::HashSet::new();
+    let mut edges: Vec<(usize, usize, LinkOrigin)> = Vec::new();
+    for e in edits {
+        let (Some(&a), Some(&b)) = (by_case.get(&e.from_case), by_case.get(&e.to_case)) else {
+            continue;
+        };
+        match e.action {
+            LinkAction::Remove => {
+                removed.insert(pair(a, b));
+            }
+            LinkAction::Add => edges.push((a, b, LinkOrigin::Added)),
+        }
+    }
+    for cl in rule_clusters {
+        for (from, to, reason) in &cl.edges {
+            let (Some(&a), Some(&b)) = (by_person.get(from), by_person.get(to)) else {
+                continue;
+            };
+            if a != b && !removed.contains(&pair(a, b)) {
+                edges.push((a, b, LinkOrigin::Rule(*reason)));
+            }
+        }
+    }
+    // An added link the rule also has is drawn once, as the rule's.
+    let mut seen = std::collections::HashSet::new();
+    edges.sort_by_key(|(a, b, how)| (pair(*a, *b), matches!(how, LinkOrigin::Added)));
+    edges.retain(|(a, b, _)| seen.insert(pair(*a, *b)));
+
+    let mut parent: Vec<usize> = (0..recent.len()).collect();
+    fn find(parent: &mut [usize], mut x: usize) -> usize {
+        while parent[x] != x {
+            parent[x] = parent[parent[x]];
+            x = parent[x];
+        }
+        x
+    }
+    for (a, b, _) in &edges {
+        let (ra, rb) = (find(&mut parent, *a), find(&mut parent, *b));
+        if ra != rb {
+            parent[ra.max(rb)] = ra.min(rb);
+        }
+    }
+    let mut groups: BTreeMap<usize, Component> = BTreeMap::new();
+    for (a, b, how) in edges {
+        let root = find(&mut parent, a);
+        let g = groups.entry(root).or_insert_with(|| Component {
+            cases: Vec::new(),
+            edges: Vec::new(),
+            venues: Vec::new(),
+        });
+        g.cases.push(a);
+        g.cases.push(b);
+        if let LinkOrigin::Rule(Reason::Venue { venue, .. }) = how {
+            g.venues.push(id_of(venue));
+        }
+        g.edges.push((a, b, how));
+    }
+    let mut out: Vec<Component> = groups
+        .into_values()
+        .map(|mut g| {
+            g.cases.sort_by_key(|i| recent[*i].id.0);
+            g.cases.dedup();
+            g.venues.sort_unstable();
+            g.venues.dedup();
+            g
+        })
+        .collect();
+    out.sort_by_key(|g| g.cases.first().map(|i| recent[*i].id.0));
+    out
+}
+
+/// The rule's clusters of the recent cases, numbered.
+pub struct Numbered {
+    pub recent: Vec<CaseTimes>,
+    pub clusters: Vec<Component>,
+    /// The number of each of `clusters`.
+    pub numbers: Vec<i64>,
+    pub records: HashMap<i64, StoredCluster>,
+}
+
+/// The numbered clusters of the last [`WINDOW_DAYS`]: computed by the rule when the index,
+/// the cases or the corrections changed, then numbered and stored (once: one numbering at a
+/// time, so two requests cannot both create a cluster).
+pub async fn numbered(app: &App) -> Result<Arc<Numbered>, TracingError> {
+    let (recent, raw) = recent_clusters(app, WINDOW_DAYS).await?;
+    let recent = recent.to_vec();
+    let edits = app.store.cluster_link_edits().await?;
+    let edits_key = {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for e in &edits {
+            (e.from_case, e.to_case, e.action.as_str()).hash(&mut h);
+        }
+        h.finish()
+    };
+    let mut last = app.clusters.numbered.lock().await;
+    if let Some((r, k, n)) = last.as_ref() {
+        if Arc::ptr_eq(r, &raw) && *k == edits_key && n.recent.len() == recent.len() {
+            return Ok(n.clone());
+        }
+    }
+    let comps = components(&recent, &raw, &edits);
+    let ids: Vec<i64> = recent.iter().map(|c| c.id.0).collect();
+    let before = app.store.cluster_numbers(&ids).await?;
+    let case_lists: Vec<Vec<i64>> = comps
+        .iter()
+        .map(|g| g.cases.iter().map(|i| recent[*i].id.0).collect())
+        .collect();
+    let settlement = domain::cluster_identity::settle(&case_lists, &before);
+    let now = app.now_s();
+    let day = domain::exposure::local_day(now);
+    let numbers = app
+        .store
+        .settle_clusters(&case_lists, &settlement, &before, &ids, day, now)
+        .await?;
+    let records = app.store.clusters_by_id(&numbers).await?;
+    let n = Arc::new(Numbered {
+        recent,
+        clusters: comps,
+        numbers,
+        records,
+    });
+    *last = Some((raw, edits_key, n.clone()));
+    Ok(n)
+}
+
+fn placed(caller: &Caller, numbered: &Numbered) -> (Vec<ClusterView>, CasePlaces) {
+    let recent = &numbered.recent;
     let mut out = Vec::new();
     let mut places = CasePlaces::new();
-    for cl in clusters {
-        let members: Vec<&CaseTimes> = cl
-            .members
-            .iter()
-            .filter_map(|p| case_of_person.get(p).copied())
-            .collect();
+    for (cl, &number) in numbered.clusters.iter().zip(&numbered.numbers) {
+        let members: Vec<&CaseTimes> = cl.cases.iter().filter_map(|i| recent.get(*i)).collect();
         let Some(first) = members.iter().map(|c| c.confirmed_at_s).min() else {
             continue;
         };
@@ -163,43 +343,53 @@ fn placed(
             .map(|c| c.confirmed_at_s)
             .max()
             .unwrap_or(first);
-        let visible: Vec<&CaseTimes> = members
-            .iter()
-            .copied()
-            .filter(|c| caller.scope.contains(c.structure, &c.unit_path))
-            .collect();
-        if visible.is_empty() {
+        let visible = |i: usize| {
+            recent
+                .get(i)
+                .filter(|c| caller.scope.contains(c.structure, &c.unit_path))
+        };
+        if !cl.cases.iter().any(|i| visible(*i).is_some()) {
             continue;
         }
         let mut growth = BTreeMap::new();
         for c in &members {
             *growth.entry(local_date(c.confirmed_at_s)).or_insert(0) += 1;
         }
-        let visible_person: HashMap<u32, i64> = cl
-            .members
-            .iter()
-            .filter_map(|p| {
-                case_of_person
-                    .get(p)
-                    .filter(|c| caller.scope.contains(c.structure, &c.unit_path))
-                    .map(|c| (*p, c.id.0))
-            })
-            .collect();
         let edges = cl
             .edges
             .iter()
-            .filter_map(|(a, b, r)| Some((*visible_person.get(a)?, *visible_person.get(b)?, *r)))
+            .filter_map(|(a, b, how)| Some((visible(*a)?.id.0, visible(*b)?.id.0, *how)))
             .collect();
-        for c in &visible {
-            places.insert(c.id.0, (c.structure, c.unit_path.clone()));
+        let mut cases = Vec::new();
+        for i in &cl.cases {
+            if let Some(c) = visible(*i) {
+                places.insert(c.id.0, (c.structure, c.unit_path.clone()));
+                cases.push(c.id.0);
+            }
         }
-        let mut cases: Vec<i64> = visible.iter().map(|c| c.id.0).collect();
         cases.sort_unstable();
+        let record = numbered
+            .records
+            .get(&number)
+            .cloned()
+            .unwrap_or(StoredCluster {
+                id: number,
+                created_day: 0,
+                name: None,
+                place: None,
+                venue_id: None,
+                declared_day: None,
+                closed_day: None,
+                became: None,
+                became_day: None,
+                split_from: None,
+            });
         out.push(ClusterView {
-            id: members.iter().map(|c| c.id.0).min().unwrap_or(0),
+            id: number,
+            record,
             size: members.len(),
             cases,
-            venues: cl.venues.iter().map(|v| id_of(*v)).collect(),
+            venues: cl.venues.clone(),
             first_confirmed_s: first,
             last_confirmed_s: last,
             growth,
@@ -216,6 +406,8 @@ fn placed(
 #[derive(Default)]
 pub struct Memo {
     last: Mutex<Option<Computed>>,
+    /// The last numbering: of which computation, with which corrections.
+    numbered: tokio::sync::Mutex<Option<(Arc<Vec<Cluster>>, u64, Arc<Numbered>)>>,
 }
 
 struct Computed {
@@ -271,4 +463,202 @@ impl Memo {
         }
         Ok(clusters)
     }
+}
+
+/// Why a cluster command was not carried out.
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    /// Fields at fault, every one named; nothing was written.
+    #[error("invalid input")]
+    Invalid(Vec<domain::FieldError>),
+    /// No such cluster with a case in the caller's jurisdiction.
+    #[error("no such cluster")]
+    NotFound,
+    #[error(transparent)]
+    Tracing(#[from] TracingError),
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+}
+
+/// A cluster's fields as a form or the API gives them (text, parsed here once).
+#[derive(Debug, Clone, Default)]
+pub struct ClusterInput {
+    pub name: Option<String>,
+    pub place: Option<String>,
+    /// YYYY-MM-DD, empty for none.
+    pub declared_on: Option<String>,
+    pub closed_on: Option<String>,
+}
+
+/// A correction of the rule's link between two cases of a cluster.
+#[derive(Debug, Clone, Default)]
+pub struct LinkInput {
+    /// `add` or `remove`.
+    pub action: Option<String>,
+    pub from_case: Option<String>,
+    pub to_case: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// Whether the numbered cluster `id` is current and has a case in the caller's scope.
+async fn current_in_scope(app: &App, caller: &Caller, id: i64) -> Result<bool, TracingError> {
+    let numbered = numbered(app).await?;
+    let (found, _) = placed(caller, &numbered);
+    Ok(found.iter().any(|c| c.id == id))
+}
+
+fn trimmed(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+/// Names, places, declares or closes cluster `id` (one with a case in the caller's scope).
+pub async fn edit_cluster(
+    app: &App,
+    caller: &Caller,
+    id: i64,
+    input: &ClusterInput,
+) -> Result<StoredCluster, ClusterError> {
+    let mut errors = Vec::new();
+    let today = app.today();
+    let range = domain::time::Dates::past(today);
+    let declared = crate::input::opt_date(
+        "declared_on",
+        input.declared_on.as_deref(),
+        range,
+        &mut errors,
+    );
+    let closed =
+        crate::input::opt_date("closed_on", input.closed_on.as_deref(), range, &mut errors);
+    if !errors.is_empty() {
+        return Err(ClusterError::Invalid(errors));
+    }
+    if !current_in_scope(app, caller, id).await? {
+        return Err(ClusterError::NotFound);
+    }
+    let day = |d: NaiveDate| {
+        d.signed_duration_since(chrono::DateTime::UNIX_EPOCH.date_naive())
+            .num_days()
+    };
+    let edit = store::ClusterEdit {
+        name: trimmed(&input.name),
+        place: trimmed(&input.place),
+        venue_id: None,
+        declared_day: declared.map(day),
+        closed_day: closed.map(day),
+    };
+    let now = app.now_s();
+    match app
+        .store
+        .edit_cluster(caller, id, &edit, domain::exposure::local_day(now), now)
+        .await
+    {
+        Ok(Some(c)) => Ok(c),
+        Ok(None) => Err(ClusterError::NotFound),
+        Err(store::StoreError::Invalid(e)) => Err(ClusterError::Invalid(e)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Adds or removes a link between two cases, from cluster `id`'s page: both cases must be
+/// recent cases in the caller's scope, and one of them in the cluster. The correction is
+/// kept and holds each time the rule runs again; the clusters are renumbered at once.
+pub async fn edit_link(
+    app: &App,
+    caller: &Caller,
+    id: i64,
+    input: &LinkInput,
+) -> Result<(), ClusterError> {
+    use domain::{FieldError, Reason as Why};
+    let mut errors = Vec::new();
+    let action = match input.action.as_deref() {
+        Some("add") => Some(LinkAction::Add),
+        Some("remove") => Some(LinkAction::Remove),
+        None | Some("") => {
+            errors.push(FieldError::new("action", Why::Required));
+            None
+        }
+        Some(_) => {
+            errors.push(FieldError::new("action", Why::InvalidFormat));
+            None
+        }
+    };
+    let case = |field: &str, v: &Option<String>, errors: &mut Vec<FieldError>| match v
+        .as_deref()
+        .map(str::trim)
+    {
+        None | Some("") => {
+            errors.push(FieldError::new(field, Why::Required));
+            None
+        }
+        Some(s) => match s.parse::<i64>() {
+            Ok(n) if n > 0 => Some(n),
+            _ => {
+                errors.push(FieldError::new(field, Why::InvalidFormat));
+                None
+            }
+        },
+    };
+    let from = case("from_case", &input.from_case, &mut errors);
+    let to = case("to_case", &input.to_case, &mut errors);
+    let reason = trimmed(&input.reason);
+    if reason.is_none() {
+        errors.push(FieldError::new("reason", Why::Required));
+    }
+    if !errors.is_empty() {
+        return Err(ClusterError::Invalid(errors));
+    }
+    let (Some(action), Some(from), Some(to), Some(reason)) = (action, from, to, reason) else {
+        return Err(ClusterError::Invalid(errors));
+    };
+    let numbered = numbered(app).await?;
+    // Checked in a block of its own: nothing borrowed from the numbering is held across the
+    // writes below (the future must stay `Send`).
+    {
+        let (found, _) = placed(caller, &numbered);
+        let Some(cluster) = found.iter().find(|c| c.id == id) else {
+            return Err(ClusterError::NotFound);
+        };
+        // Both cases recent and the caller's; one of them in this cluster.
+        for (field, case) in [("from_case", from), ("to_case", to)] {
+            let mine = numbered
+                .recent
+                .iter()
+                .any(|c| c.id.0 == case && caller.scope.contains(c.structure, &c.unit_path));
+            if !mine {
+                errors.push(FieldError::new(field, Why::NotFound));
+            }
+        }
+        if !cluster.cases.contains(&from) && !cluster.cases.contains(&to) {
+            errors.push(FieldError::new("to_case", Why::OutOfRange));
+        }
+    }
+    drop(numbered);
+    if !errors.is_empty() {
+        return Err(ClusterError::Invalid(errors));
+    }
+    let now = app.now_s();
+    match app
+        .store
+        .edit_cluster_link(
+            caller,
+            id,
+            from,
+            to,
+            action,
+            &reason,
+            domain::exposure::local_day(now),
+            now,
+        )
+        .await
+    {
+        Ok(()) => {}
+        Err(store::StoreError::Invalid(e)) => return Err(ClusterError::Invalid(e)),
+        Err(e) => return Err(e.into()),
+    }
+    // Renumber now, so the page the tracer comes back to shows the correction.
+    self::numbered(app).await?;
+    Ok(())
 }

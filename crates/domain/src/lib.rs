@@ -9,6 +9,7 @@ pub mod audit_policy;
 pub mod auth;
 pub mod care;
 pub mod citizen_token;
+pub mod cluster_identity;
 pub mod contact;
 pub mod epi;
 pub mod exposure;

@@ -18,6 +18,7 @@ mod case_lines;
 mod cases;
 mod checkins;
 mod citizen;
+mod clusters;
 mod conflict;
 mod contacts;
 mod day_activity;
@@ -77,6 +78,9 @@ pub use checkins::{
     CheckinItem, Ingested, ItemOutcome, PersonRef, VenueRef, BATCH_MAX as CHECKIN_BATCH_MAX,
 };
 pub use citizen::{CitizenVisit, CITIZEN_ACTOR};
+pub use clusters::{
+    ClusterEdit, ClusterEvent, LinkAction, LinkEdit, StoredCluster, CLUSTER_TEXT_MAX, RULE_ACTOR,
+};
 pub use conflict::retrying;
 pub use contacts::{CaseTimes, ContactRow, DeclaredRow, Residence, StoredContact, VisitRow};
 pub use day_activity::DayActivity;

@@ -330,6 +330,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0047_exposures.sql"),
         then: None,
     },
+    Migration {
+        version: 50,
+        name: "clusters",
+        sqlite: include_str!("../migrations/sqlite/0050_clusters.sql"),
+        postgres: include_str!("../migrations/postgres/0050_clusters.sql"),
+        then: None,
+    },
 ];
 
 const REFDATA_KEY: &str = "units_fingerprint";

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use app::tracing::{stored_reason, ShownContact, TracingError};
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use domain::contact::ContactReason;
 use domain::{CaseId, Reason as FieldReason};
@@ -242,8 +243,17 @@ pub async fn trace_and_persist(
 
 #[derive(Serialize, ToSchema)]
 pub struct ClusterDto {
-    /// The smallest case id of the cluster: stable while the cluster only grows.
+    /// The cluster's number: kept as it grows. When two come together the one with more
+    /// cases keeps its number and the other's answers with `merged_into`.
     pub id: i64,
+    /// The command centre's name for it ("Ổ dịch chợ Long Biên"), if given.
+    pub name: Option<String>,
+    pub place: Option<String>,
+    /// YYYY-MM-DD, if declared / closed.
+    pub declared_on: Option<String>,
+    pub closed_on: Option<String>,
+    /// The cluster it split off from, if it did.
+    pub split_from: Option<i64>,
     pub size: usize,
     /// Case ids in the caller's jurisdiction (others are counted in `size` only).
     pub cases: Vec<i64>,
@@ -258,7 +268,10 @@ pub struct ClusterDto {
 pub struct EdgeDto {
     pub from_case: i64,
     pub to_case: i64,
-    pub reason: ReasonDto,
+    /// Why the rule links them; absent for a link a tracer added (`added`).
+    pub reason: Option<ReasonDto>,
+    /// A tracer added this link (its reason is in the cluster's history).
+    pub added: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -271,11 +284,8 @@ pub struct ClusterDetailDto {
 
 #[derive(Deserialize, IntoParams)]
 pub struct ClusterQuery {
-    /// Cases confirmed in this many days up to now (1–90, default 28).
+    /// Clusters with a case confirmed in this many days up to now (1–28, default 28).
     days: Option<String>,
-    /// Two cases infectious at one venue at most this many hours apart are one cluster
-    /// (0–72; default 0: only when their visits there overlapped). Contacts always link.
-    venue_gap_h: Option<String>,
 }
 
 /// The clusters (all, or the one with id `one`) as the API and the pages show them
@@ -284,56 +294,52 @@ pub async fn clusters_for(
     state: &AppState,
     caller: &Caller,
     days: i64,
-    venue_gap_s: i64,
     one: Option<i64>,
 ) -> Result<Vec<ClusterDetailDto>, ApiError> {
-    Ok(
-        app::clusters::clusters(state, caller, days, venue_gap_s, one)
-            .await?
-            .into_iter()
-            .map(|c| ClusterDetailDto {
-                cluster: ClusterDto {
-                    id: c.id,
-                    size: c.size,
-                    cases: c.cases,
-                    venues: c.venues,
-                    first_confirmed: iso(c.first_confirmed_s),
-                    last_confirmed: iso(c.last_confirmed_s),
-                    growth: c
-                        .growth
-                        .into_iter()
-                        .map(|(d, n)| (d.to_string(), n))
-                        .collect(),
-                },
-                edges: c
-                    .edges
-                    .iter()
-                    .map(|(from_case, to_case, r)| EdgeDto {
-                        from_case: *from_case,
-                        to_case: *to_case,
-                        reason: reason_dto(r, 0),
-                    })
+    let on = |d: Option<i64>| d.map(|d| app::clusters::day_date(d).to_string());
+    Ok(app::clusters::clusters(state, caller, days, one)
+        .await?
+        .into_iter()
+        .map(|c| ClusterDetailDto {
+            cluster: ClusterDto {
+                id: c.id,
+                name: c.record.name.clone(),
+                place: c.record.place.clone(),
+                declared_on: on(c.record.declared_day),
+                closed_on: on(c.record.closed_day),
+                split_from: c.record.split_from,
+                size: c.size,
+                cases: c.cases,
+                venues: c.venues,
+                first_confirmed: iso(c.first_confirmed_s),
+                last_confirmed: iso(c.last_confirmed_s),
+                growth: c
+                    .growth
+                    .into_iter()
+                    .map(|(d, n)| (d.to_string(), n))
                     .collect(),
-            })
-            .collect(),
-    )
-}
-
-fn gap_param(q: &ClusterQuery) -> Result<i64, ApiError> {
-    Ok(opt_param("venue_gap_h", q.venue_gap_h.as_deref(), |d| {
-        match d.parse::<i64>() {
-            Ok(n) if (0..=72).contains(&n) => Ok(n * 3600),
-            Ok(_) => Err(FieldReason::OutOfRange),
-            Err(_) => Err(FieldReason::InvalidFormat),
-        }
-    })?
-    .unwrap_or(0))
+            },
+            edges: c
+                .edges
+                .iter()
+                .map(|(from_case, to_case, how)| EdgeDto {
+                    from_case: *from_case,
+                    to_case: *to_case,
+                    reason: match how {
+                        app::clusters::LinkOrigin::Rule(r) => Some(reason_dto(r, 0)),
+                        app::clusters::LinkOrigin::Added => None,
+                    },
+                    added: matches!(how, app::clusters::LinkOrigin::Added),
+                })
+                .collect(),
+        })
+        .collect())
 }
 
 fn days_param(q: &ClusterQuery) -> Result<i64, ApiError> {
     Ok(
         opt_param("days", q.days.as_deref(), |d| match d.parse::<i64>() {
-            Ok(n) if (1..=90).contains(&n) => Ok(n),
+            Ok(n) if (1..=app::clusters::WINDOW_DAYS).contains(&n) => Ok(n),
             Ok(_) => Err(FieldReason::OutOfRange),
             Err(_) => Err(FieldReason::InvalidFormat),
         })?
@@ -358,16 +364,18 @@ pub async fn list_clusters(
     ApiQuery(q): ApiQuery<ClusterQuery>,
 ) -> Result<Json<ClusterList>, ApiError> {
     let days = days_param(&q)?;
-    let all = clusters_for(&state, &auth.0, days, gap_param(&q)?, None).await?;
+    let all = clusters_for(&state, &auth.0, days, None).await?;
     Ok(Json(ClusterList {
         items: all.into_iter().map(|c| c.cluster).collect(),
         next_cursor: None,
     }))
 }
 
-/// One cluster: members, venues, growth and its transmission graph.
+/// One cluster: members, venues, growth and its transmission graph. An old number that was
+/// merged into another answers 301 with the number it became in `Location`.
 #[utoipa::path(get, path = "/api/v1/clusters/{id}", params(("id" = i64, Path), ClusterQuery), responses(
     (status = 200, body = ClusterDetailDto),
+    (status = 301, description = "merged: `Location` names the cluster it became"),
     (status = 404, body = crate::error::ErrorBody)
 ), security(("bearer" = [])))]
 pub async fn get_cluster(
@@ -375,13 +383,24 @@ pub async fn get_cluster(
     auth: Auth,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<ClusterQuery>,
-) -> Result<Json<ClusterDetailDto>, ApiError> {
+) -> Result<Response, ApiError> {
     let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
     let days = days_param(&q)?;
-    clusters_for(&state, &auth.0, days, gap_param(&q)?, Some(id))
+    if let Some(c) = clusters_for(&state, &auth.0, days, Some(id))
         .await?
         .into_iter()
         .next()
-        .map(Json)
-        .ok_or_else(ApiError::not_found)
+    {
+        return Ok(Json(c).into_response());
+    }
+    // An old number still answers: where it went (the cluster itself is then scoped as
+    // any other when followed).
+    match app::clusters::merged_into(&state, id).await? {
+        Some((to, _)) => Ok((
+            StatusCode::MOVED_PERMANENTLY,
+            [(header::LOCATION, format!("/api/v1/clusters/{to}"))],
+        )
+            .into_response()),
+        None => Err(ApiError::not_found()),
+    }
 }

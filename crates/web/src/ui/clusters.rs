@@ -2,41 +2,72 @@
 
 use std::collections::HashSet;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
 use maud::html;
+use serde::Deserialize;
 
 use super::chart::epi_curve;
 use super::graph::{transmission_graph, Link, Node};
 use super::shell::{local, Ui};
 use super::{t, tr};
 use crate::AppState;
+use app::clusters::LinkOrigin;
 
 pub(super) async fn clusters(State(state): State<AppState>, ui: Ui) -> Response {
-    let found = match app::clusters::clusters(&state, &ui.me, 28, 0, None).await {
-        Ok(found) => found,
-        Err(e) => return ui.failed("clusters page", &e),
-    };
+    let found =
+        match app::clusters::clusters(&state, &ui.me, app::clusters::WINDOW_DAYS, None).await {
+            Ok(found) => found,
+            Err(e) => return ui.failed("clusters page", &e),
+        };
     let lang = ui.lang;
     let body = html! {
         h1 { (t(lang, "clusters-title")) }
         @if found.is_empty() { p { (t(lang, "clusters-empty")) } }
         @else {
-            table {
+            div.scroll { table {
                 thead { tr {
-                    th { (t(lang, "col-id")) } th { (t(lang, "col-size")) } th { (t(lang, "col-venues")) }
-                    th { (t(lang, "col-first")) } th { (t(lang, "col-last")) }
+                    th { (t(lang, "col-cluster")) } th { (t(lang, "col-size")) } th { (t(lang, "cluster-place")) }
+                    th { (t(lang, "col-first")) } th { (t(lang, "col-last")) } th { (t(lang, "col-status")) }
                 } }
                 tbody { @for c in found.iter().take(200) { tr {
-                    td { a href={ "/clusters/" (c.id) } { (tr(lang, "cluster-name", &[("id", c.id.to_string())])) } }
-                    td { (c.size) } td { (c.venues.len()) }
+                    td { a href={ "/clusters/" (c.id) } { (cluster_title(lang, c.id, &c.record)) } }
+                    td { (c.size) }
+                    td { (c.record.place.clone().unwrap_or_default()) }
                     td { (local(c.first_confirmed_s, lang)) } td { (local(c.last_confirmed_s, lang)) }
+                    td { (status(lang, &c.record)) }
                 } } }
-            }
+            } }
         }
     };
     ui.page(&ui.t("clusters-title"), body)
+}
+
+/// "Ổ dịch số 12" or "Ổ dịch số 12 — chợ Long Biên".
+fn cluster_title(lang: crate::Lang, id: i64, r: &store::StoredCluster) -> String {
+    let number = tr(lang, "cluster-name", &[("id", id.to_string())]);
+    match &r.name {
+        Some(name) => format!("{number} — {name}"),
+        None => number,
+    }
+}
+
+fn day_text(lang: crate::Lang, day: i64) -> String {
+    let d = app::clusters::day_date(day);
+    match lang {
+        crate::Lang::Vi => d.format("%d/%m/%Y").to_string(),
+        crate::Lang::En => d.format("%Y-%m-%d").to_string(),
+    }
+}
+
+fn status(lang: crate::Lang, r: &store::StoredCluster) -> String {
+    match (r.declared_day, r.closed_day) {
+        (_, Some(c)) => tr(lang, "cluster-closed-on", &[("date", day_text(lang, c))]),
+        (Some(d), None) => tr(lang, "cluster-declared-on", &[("date", day_text(lang, d))]),
+        (None, None) => t(lang, "cluster-not-declared"),
+    }
 }
 
 /// Cases drawn in a cluster's graph at most: a bigger cluster shows its first cases.
@@ -47,18 +78,71 @@ pub(super) async fn cluster_page(
     State(state): State<AppState>,
     ui: Ui,
     Path(id): Path<String>,
+    Query(q): Query<FromQuery>,
 ) -> Response {
     let Ok(id) = id.parse::<i64>() else {
         return ui.fail(StatusCode::NOT_FOUND);
     };
-    let found = match app::clusters::clusters(&state, &ui.me, 28, 0, Some(id)).await {
-        Ok(found) => found,
-        Err(e) => return ui.failed("cluster page", &e),
-    };
+    let from = q.from.and_then(|f| f.parse::<i64>().ok());
+    cluster_view(
+        &state,
+        &ui,
+        id,
+        &[],
+        &Forms {
+            merged_from: from,
+            ..Forms::default()
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub(super) struct FromQuery {
+    from: Option<String>,
+}
+
+/// The values a refused form is shown again with.
+#[derive(Default, Deserialize)]
+pub(super) struct Forms {
+    name: Option<String>,
+    place: Option<String>,
+    declared_on: Option<String>,
+    closed_on: Option<String>,
+    action: Option<String>,
+    from_case: Option<String>,
+    to_case: Option<String>,
+    reason: Option<String>,
+    /// The old number that led here (`?from=`), said on the page.
+    #[serde(skip)]
+    merged_from: Option<i64>,
+}
+
+async fn cluster_view(
+    state: &AppState,
+    ui: &Ui,
+    id: i64,
+    errors: &[domain::FieldError],
+    form: &Forms,
+) -> Response {
+    let found =
+        match app::clusters::clusters(state, &ui.me, app::clusters::WINDOW_DAYS, Some(id)).await {
+            Ok(found) => found,
+            Err(e) => return ui.failed("cluster page", &e),
+        };
     let Some(c) = found.into_iter().next() else {
-        return ui.fail(StatusCode::NOT_FOUND);
+        // An old number still answers: it says what it became.
+        return match app::clusters::merged_into(state, id).await {
+            Ok(Some((to, _))) => Redirect::to(&format!("/clusters/{to}?from={id}")).into_response(),
+            Ok(None) => ui.fail(StatusCode::NOT_FOUND),
+            Err(e) => ui.failed("cluster page", &e),
+        };
     };
-    let confirmed = match app::clusters::confirmed_since(&state, 29).await {
+    let events = match state.store.cluster_events(id).await {
+        Ok(e) => e,
+        Err(e) => return ui.failed("cluster events", &e),
+    };
+    let confirmed = match app::clusters::confirmed_since(state, 29).await {
         Ok(c) => c,
         Err(e) => return ui.failed("cluster page", &e),
     };
@@ -98,7 +182,9 @@ pub(super) async fn cluster_page(
     let venue_ids: Vec<i64> = drawn
         .iter()
         .filter_map(|(_, _, r)| match r {
-            trace::Reason::Venue { venue, .. } => Some(app::contact_index::id_of(*venue)),
+            LinkOrigin::Rule(trace::Reason::Venue { venue, .. }) => {
+                Some(app::contact_index::id_of(*venue))
+            }
             _ => None,
         })
         .collect();
@@ -108,14 +194,22 @@ pub(super) async fn cluster_page(
     };
     let links: Vec<Link> = drawn
         .iter()
-        .map(|(from, to, reason)| Link {
-            from: *from,
-            to: *to,
-            title: format!(
-                "{from} → {to}: {}",
-                super::cases::reason_text(lang, reason, &venues)
-            ),
-            kind: super::cases::reason_kind(reason),
+        .map(|(from, to, how)| match how {
+            LinkOrigin::Rule(reason) => Link {
+                from: *from,
+                to: *to,
+                title: format!(
+                    "{from} → {to}: {}",
+                    super::cases::reason_text(lang, reason, &venues)
+                ),
+                kind: super::cases::reason_kind(reason),
+            },
+            LinkOrigin::Added => Link {
+                from: *from,
+                to: *to,
+                title: format!("{from} → {to}: {}", t(lang, "cluster-link-added")),
+                kind: "added",
+            },
         })
         .collect();
     let day_label = |d: i64| {
@@ -136,9 +230,25 @@ pub(super) async fn cluster_page(
             (label, *n as i64)
         })
         .collect();
-    let title = tr(lang, "cluster-name", &[("id", id.to_string())]);
+    let title = cluster_title(lang, id, &c.record);
+    let writes = ui.me.user.role.can(domain::role::Permission::WritePersonal);
+    let err = |f: &str| super::person_entry::field_error(lang, errors, f);
+    let date_value = |typed: &Option<String>, day: Option<i64>| {
+        typed.clone().unwrap_or_else(|| {
+            day.map(|d| app::clusters::day_date(d).to_string())
+                .unwrap_or_default()
+        })
+    };
     let body = html! {
         h1 { (title) }
+        @if let Some(old) = form.merged_from.filter(|o| *o != id) {
+            p.notice role="status" { (tr(lang, "cluster-merged-notice", &[("old", tr(lang, "cluster-name", &[("id", old.to_string())]))])) }
+        }
+        p { (status(lang, &c.record))
+            @if let Some(parent) = c.record.split_from {
+                " · " (t(lang, "cluster-split-from")) " " a href={ "/clusters/" (parent) } { (tr(lang, "cluster-name", &[("id", parent.to_string())])) }
+            }
+        }
         p {
             (tr(lang, "cluster-summary", &[
                 ("size", c.size.to_string()),
@@ -155,6 +265,145 @@ pub(super) async fn cluster_page(
             p.muted { (tr(lang, "cluster-graph-cut", &[("shown", GRAPH_MAX.to_string()), ("size", c.cases.len().to_string())])) }
         }
         div.scroll { (transmission_graph(&t(lang, "cluster-graph"), &nodes, &links, day_label)) }
+        @if writes {
+            h2 { (t(lang, "cluster-edit")) }
+            form method="post" action={ "/clusters/" (id) } {
+                (text_field(lang, "c-name", "name", "cluster-name-label", &form.name.clone().or(c.record.name.clone()), err("name")))
+                (text_field(lang, "c-place", "place", "cluster-place", &form.place.clone().or(c.record.place.clone()), err("place")))
+                (date_field(lang, "c-declared", "declared_on", "cluster-declared-label", &date_value(&form.declared_on, c.record.declared_day), err("declared_on")))
+                (date_field(lang, "c-closed", "closed_on", "cluster-closed-label", &date_value(&form.closed_on, c.record.closed_day), err("closed_on")))
+                button.primary type="submit" { (t(lang, "cluster-save")) }
+            }
+            h2 { (t(lang, "cluster-links")) }
+            p.muted { (t(lang, "cluster-links-how")) }
+            form method="post" action={ "/clusters/" (id) "/links" } {
+                div {
+                    label for="l-action" { (t(lang, "cluster-link-action")) }
+                    select id="l-action" name="action" {
+                        option value="remove" selected[form.action.as_deref() != Some("add")] { (t(lang, "cluster-link-remove")) }
+                        option value="add" selected[form.action.as_deref() == Some("add")] { (t(lang, "cluster-link-add")) }
+                    }
+                }
+                (text_field(lang, "l-from", "from_case", "cluster-link-from", &form.from_case, err("from_case")))
+                (text_field(lang, "l-to", "to_case", "cluster-link-to", &form.to_case, err("to_case")))
+                (text_field(lang, "l-reason", "reason", "cluster-link-reason", &form.reason, err("reason")))
+                button type="submit" { (t(lang, "cluster-link-save")) }
+            }
+        }
+        @if !events.is_empty() {
+            h2 { (t(lang, "cluster-history")) }
+            ul { @for e in &events { li {
+                (day_text(lang, e.day)) ": " (event_text(lang, e))
+            } } }
+        }
     };
     ui.page(&title, body)
+}
+
+fn text_field(
+    lang: crate::Lang,
+    id: &str,
+    name: &str,
+    label: &str,
+    value: &Option<String>,
+    error: Option<&'static str>,
+) -> maud::Markup {
+    html! { div {
+        label for=(id) { (t(lang, label)) }
+        input id=(id) name=(name) type="text" value=(value.clone().unwrap_or_default())
+            aria-invalid=[error.map(|_| "true")]
+            aria-describedby=[error.map(|_| format!("{id}-error"))];
+        @if let Some(e) = error { span.field-error id={ (id) "-error" } { (e) } }
+    } }
+}
+
+fn date_field(
+    lang: crate::Lang,
+    id: &str,
+    name: &str,
+    label: &str,
+    value: &str,
+    error: Option<&'static str>,
+) -> maud::Markup {
+    html! { div {
+        label for=(id) { (t(lang, label)) }
+        input id=(id) name=(name) type="date" value=(value)
+            aria-invalid=[error.map(|_| "true")]
+            aria-describedby=[error.map(|_| format!("{id}-error"))];
+        @if let Some(e) = error { span.field-error id={ (id) "-error" } { (e) } }
+    } }
+}
+
+fn event_text(lang: crate::Lang, e: &store::ClusterEvent) -> String {
+    let other = e
+        .other_id
+        .map(|o| tr(lang, "cluster-name", &[("id", o.to_string())]))
+        .unwrap_or_default();
+    let key = format!("cluster-event-{}", e.kind);
+    let mut text = tr(lang, &key, &[("other", other)]);
+    if let Some(d) = &e.detail {
+        text.push_str(&format!(" ({d})"));
+    }
+    if e.actor != store::RULE_ACTOR {
+        text.push_str(&format!(" — {}", e.actor));
+    }
+    text
+}
+
+/// `POST /clusters/{id}`: name, place, declared and closed days.
+pub(super) async fn edit(
+    State(state): State<AppState>,
+    ui: Ui,
+    Path(id): Path<String>,
+    Form(f): Form<Forms>,
+) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return ui.fail(StatusCode::NOT_FOUND);
+    };
+    let input = app::clusters::ClusterInput {
+        name: f.name.clone(),
+        place: f.place.clone(),
+        declared_on: f.declared_on.clone(),
+        closed_on: f.closed_on.clone(),
+    };
+    match app::clusters::edit_cluster(&state, &ui.me, id, &input).await {
+        Ok(_) => Redirect::to(&format!("/clusters/{id}")).into_response(),
+        Err(app::clusters::ClusterError::Invalid(errors)) => {
+            let mut r = cluster_view(&state, &ui, id, &errors, &f).await;
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            r
+        }
+        Err(app::clusters::ClusterError::NotFound) => ui.fail(StatusCode::NOT_FOUND),
+        Err(e) => ui.failed("cluster edit", &e),
+    }
+}
+
+/// `POST /clusters/{id}/links`: a tracer adds or removes a link, with a reason.
+pub(super) async fn edit_link(
+    State(state): State<AppState>,
+    ui: Ui,
+    Path(id): Path<String>,
+    Form(f): Form<Forms>,
+) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return ui.fail(StatusCode::NOT_FOUND);
+    };
+    let input = app::clusters::LinkInput {
+        action: f.action.clone(),
+        from_case: f.from_case.clone(),
+        to_case: f.to_case.clone(),
+        reason: f.reason.clone(),
+    };
+    match app::clusters::edit_link(&state, &ui.me, id, &input).await {
+        // The link may have split the cluster or merged it into another: the old number
+        // still leads there.
+        Ok(()) => Redirect::to(&format!("/clusters/{id}")).into_response(),
+        Err(app::clusters::ClusterError::Invalid(errors)) => {
+            let mut r = cluster_view(&state, &ui, id, &errors, &f).await;
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            r
+        }
+        Err(app::clusters::ClusterError::NotFound) => ui.fail(StatusCode::NOT_FOUND),
+        Err(e) => ui.failed("cluster link", &e),
+    }
 }

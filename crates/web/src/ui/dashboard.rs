@@ -69,7 +69,7 @@ async fn compute(state: &AppState, me: &store::Caller, now: i64) -> Option<(Arc<
         state
             .store
             .latest_published_levels(structure, domain::UnitLevel::Commune, today),
-        app::clusters::new_cluster_count(state, me, 28, day_start_s(today - chrono::Days::new(6))),
+        app::clusters::new_cluster_count(state, me, day_start_s(today - chrono::Days::new(6))),
         state
             .store
             .beds_by_unit(&me.scope, structure, province, now),

@@ -31,7 +31,8 @@ const FILES: &[(&str, &str, &str)] = ftl![
     "linked",
     "letters",
     "careaway",
-    "exposures"
+    "exposures",
+    "clusters"
 ];
 
 fn build(

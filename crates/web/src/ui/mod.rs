@@ -139,6 +139,8 @@ pub fn routes() -> Routes {
         .get("/venues/{id}/poster", SignedIn, venue_entry::poster)
         .get("/clusters", read, clusters::clusters)
         .get("/clusters/{id}", read, clusters::cluster_page)
+        .post("/clusters/{id}", write, clusters::edit)
+        .post("/clusters/{id}/links", write, clusters::edit_link)
         .get("/facilities", SignedIn, facilities::list)
         .post("/facilities/plan", Can(SetPolicy), capacity::add)
         .get("/facilities/new", Can(ManageBeds), facility_entry::new_form)
