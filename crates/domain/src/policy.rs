@@ -42,6 +42,10 @@ pub struct TracingRule {
     pub checkin_retention_days: Value<i64>,
     pub default_stay_min: Value<i64>,
     pub f1_isolation_after_exposure_days: Value<i64>,
+    /// The incubation window, from an exposure to the exposed case's onset (or sample):
+    /// which case-to-case links are transmissions (`trace::clusters_by_incubation`).
+    pub incubation_min_days: Value<i64>,
+    pub incubation_max_days: Value<i64>,
     #[serde(default)]
     min_overlap_min_by_kind: HashMap<String, Value<i64>>,
 }
@@ -318,6 +322,18 @@ impl Policies {
                 return Err(invalid(format!("unknown venue kind {kind:?}")));
             }
         }
+        for rule in &file.tracing {
+            let (min, max) = (
+                rule.incubation_min_days.value,
+                rule.incubation_max_days.value,
+            );
+            if !(0 <= min && min <= max) {
+                return Err(invalid(format!(
+                    "{}: incubation {min}..{max} days is not a range",
+                    rule.document
+                )));
+            }
+        }
         for q in &file.quarantine {
             if let Some(why) = q.inconsistency() {
                 return Err(invalid(format!("{}: {why}", q.document)));
@@ -419,7 +435,9 @@ mod tests {
                  min_overlap_min = {{ value = 15, status = \"verified\" }}\n\
                  checkin_retention_days = {{ value = 21, status = \"assumed\" }}\n\
                  default_stay_min = {{ value = 60, status = \"assumed\" }}\n\
-                 f1_isolation_after_exposure_days = {{ value = 2, status = \"assumed\" }}\n{extra}\n"
+                 f1_isolation_after_exposure_days = {{ value = 2, status = \"assumed\" }}\n\
+                 incubation_min_days = {{ value = 2, status = \"assumed\" }}\n\
+                 incubation_max_days = {{ value = 14, status = \"assumed\" }}\n{extra}\n"
             )
         };
         let q = "[[quarantine]]\ndocument = \"q\"\ntitle = \"q\"\nfrom = \"2021-01-01\"\n\
