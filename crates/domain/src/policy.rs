@@ -46,6 +46,8 @@ pub struct TracingRule {
     /// which case-to-case links are transmissions (`trace::clusters_by_incubation`).
     pub incubation_min_days: Value<i64>,
     pub incubation_max_days: Value<i64>,
+    /// The typical incubation, which ranks a case's possible sources.
+    pub incubation_typical_days: Value<i64>,
     #[serde(default)]
     min_overlap_min_by_kind: HashMap<String, Value<i64>>,
 }
@@ -437,7 +439,8 @@ mod tests {
                  default_stay_min = {{ value = 60, status = \"assumed\" }}\n\
                  f1_isolation_after_exposure_days = {{ value = 2, status = \"assumed\" }}\n\
                  incubation_min_days = {{ value = 2, status = \"assumed\" }}\n\
-                 incubation_max_days = {{ value = 14, status = \"assumed\" }}\n{extra}\n"
+                 incubation_max_days = {{ value = 14, status = \"assumed\" }}\n\
+                 incubation_typical_days = {{ value = 5, status = \"assumed\" }}\n{extra}\n"
             )
         };
         let q = "[[quarantine]]\ndocument = \"q\"\ntitle = \"q\"\nfrom = \"2021-01-01\"\n\

@@ -202,16 +202,17 @@ struct Row {
     rules: Vec<Scores>,
 }
 
-const RULES: [&str; 3] = [
+const RULES: [&str; 4] = [
     "old (F1 or venue within 1 d)",
-    "new (F1 + incubation)",
-    "new, household/declared only",
+    "new: F1 + incubation, every fitting link",
+    "new: F1 + incubation, one source per case",
+    "new: household/declared only, one source",
 ];
 
 fn run_level(
     base: &Params,
     compliance: f64,
-    incubation: (i64, i64),
+    incubation: (i64, i64, i64),
 ) -> Result<Row, Box<dyn std::error::Error>> {
     let mut params = base.clone();
     params.checkin_compliance = compliance;
@@ -265,19 +266,25 @@ fn run_level(
     let truth: Vec<u32> = (0..people.len() as u32).map(|i| direct.find(i)).collect();
     let truth_hidden: Vec<u32> = people.iter().map(|&p| hidden.find(p)).collect();
 
-    let (min_d, max_d) = incubation;
-    let link = LinkRule {
+    let (min_d, max_d, typical_d) = incubation;
+    let every = LinkRule {
         incubation_min_s: min_d * DAY_S,
         incubation_max_s: max_d * DAY_S,
         venue_min_overlap_s: 0,
+        incubation_typical_s: None,
+    };
+    let one = LinkRule {
+        incubation_typical_s: Some(typical_d * DAY_S),
+        ..every
     };
     let no_venues = LinkRule {
         venue_min_overlap_s: i64::MAX,
-        ..link
+        ..one
     };
     let partitions = [
         trace::clusters(&queries, &traced),
-        trace::clusters_by_incubation(&times, &traced, &link),
+        trace::clusters_by_incubation(&times, &traced, &every),
+        trace::clusters_by_incubation(&times, &traced, &one),
         trace::clusters_by_incubation(&times, &traced, &no_venues),
     ];
     Ok(Row {
@@ -313,6 +320,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let incubation = (
         rule.incubation_min_days.value,
         rule.incubation_max_days.value,
+        rule.incubation_typical_days.value,
     );
     let argv: Vec<String> = std::env::args().skip(1).collect();
     println!(
@@ -326,16 +334,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     println!(
         "scenario: people={} days={} seed={} start={} (other parameters default; \
-         keep_checkin_days=days); incubation {}..{} days ({}, {:?}/{:?})",
+         keep_checkin_days=days); incubation {}..{} days, typical {} ({}, {:?}/{:?}/{:?})",
         params.people,
         params.days,
         params.seed,
         params.start_date,
         incubation.0,
         incubation.1,
+        incubation.2,
         rule.document,
         rule.incubation_min_days.status,
         rule.incubation_max_days.status,
+        rule.incubation_typical_days.status,
     );
 
     let mut rows = Vec::new();

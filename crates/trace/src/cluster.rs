@@ -160,6 +160,18 @@ pub struct LinkRule {
     /// which already met the venue's minimum; `i64::MAX`: venues never link). Household and
     /// declared contacts always may.
     pub venue_min_overlap_s: i64,
+    /// `Some(typical incubation)`: keep for each case only its likeliest source (household,
+    /// then declared, then venue; then the exposure nearest this long before its onset), so
+    /// that the clusters are trees of one infector per case; `None`: every fitting link.
+    pub incubation_typical_s: Option<i64>,
+}
+
+fn class(r: &Reason) -> u8 {
+    match r {
+        Reason::Household => 0,
+        Reason::Declared { .. } => 1,
+        Reason::Venue { .. } => 2,
+    }
 }
 
 /// One case's times for [`clusters_by_incubation`].
@@ -210,9 +222,9 @@ pub fn clusters_by_incubation(
         }
     }
 
-    let mut sets = UnionFind::new(people.len());
-    // (source, target, reason); both orders may appear and are resolved below.
-    let mut links: Vec<(usize, usize, Reason)> = Vec::new();
+    // (target, its fit: (reason class, distance from the typical incubation), source,
+    // reason); both orders of a pair may appear and are resolved below.
+    let mut links: Vec<(usize, (u8, i64), usize, Reason)> = Vec::new();
     for (c, t) in cases.iter().zip(traced) {
         let Some(a) = case_of(c.query.person) else {
             continue;
@@ -228,6 +240,8 @@ pub fn clusters_by_incubation(
             // B's onset minus the incubation bounds: the exposures that fit.
             let fit_lo = onset_s[b].saturating_sub(rule.incubation_max_s);
             let fit_hi = onset_s[b].saturating_sub(rule.incubation_min_s);
+            // The moment the typical incubation points to, for ranking sources.
+            let aim = onset_s[b].saturating_sub(rule.incubation_typical_s.unwrap_or(0));
             let best = contact
                 .reasons
                 .iter()
@@ -235,17 +249,38 @@ pub fn clusters_by_incubation(
                     Reason::Venue { overlap_s, .. } => *overlap_s >= rule.venue_min_overlap_s,
                     _ => true,
                 })
-                .filter(|r| {
+                .filter_map(|r| {
                     let (lo, hi) = exposure(r, from_s, to_s);
-                    lo.max(fit_lo) <= hi.min(fit_hi)
+                    let (lo, hi) = (lo.max(fit_lo), hi.min(fit_hi));
+                    (lo <= hi).then(|| {
+                        let off = aim.clamp(lo, hi).abs_diff(aim);
+                        ((class(r), i64::try_from(off).unwrap_or(i64::MAX)), r)
+                    })
                 })
-                .min_by(|x, y| x.best_first(y));
-            if let Some(&best) = best {
-                sets.union(a, b);
-                links.push((a, b, best));
+                .min_by(|x, y| x.0.cmp(&y.0).then_with(|| x.1.best_first(y.1)));
+            if let Some((fit, &best)) = best {
+                links.push((b, fit, a, best));
             }
         }
     }
+    if rule.incubation_typical_s.is_some() {
+        // One source per case: a case was infected once. The best fit: household, then
+        // declared, then venue; then the exposure nearest the typical incubation before its
+        // onset; then the better reason; then the lower number.
+        links.sort_unstable_by(|x, y| {
+            (x.0, x.1)
+                .cmp(&(y.0, y.1))
+                .then_with(|| x.3.best_first(&y.3))
+                .then((people[x.2]).cmp(&people[y.2]))
+        });
+        links.dedup_by_key(|l| l.0);
+    }
+    let mut sets = UnionFind::new(people.len());
+    for &(b, _, a, _) in &links {
+        sets.union(a, b);
+    }
+    let links: Vec<(usize, usize, Reason)> =
+        links.into_iter().map(|(b, _, a, r)| (a, b, r)).collect();
 
     let n = people.len();
     let root: Vec<usize> = (0..n).map(|c| sets.find(c)).collect();

@@ -16,6 +16,7 @@ const RULE: LinkRule = LinkRule {
     incubation_min_s: 2 * DAY,
     incubation_max_s: 14 * DAY,
     venue_min_overlap_s: 0,
+    incubation_typical_s: None,
 };
 
 /// A case with onset at `onset_s` and the window [onset − 2 d, onset + 5 d].
@@ -210,27 +211,25 @@ fn clusters_do_not_depend_on_the_order_of_the_cases() {
             .iter()
             .map(|c| {
                 let k = rng.gen_range(0..5);
-                tr(
-                    (0..k)
-                        .map(|_| {
-                            let other = rng.gen_range(0..n + 3);
-                            let reason = match rng.gen_range(0..3) {
-                                0 => Reason::Household,
-                                1 => Reason::Declared {
-                                    t_s: c.onset_s + rng.gen_range(-2 * DAY..5 * DAY),
-                                    setting: 0,
-                                },
-                                // Inside the window, as the trace gives it.
-                                _ => venue(
-                                    rng.gen_range(0..4),
-                                    c.onset_s + rng.gen_range(-2 * DAY..5 * DAY - 7_200),
-                                    rng.gen_range(0..7_200),
-                                ),
-                            };
-                            contact(other, c.query.person, vec![reason])
-                        })
-                        .collect(),
-                )
+                tr((0..k)
+                    .map(|_| {
+                        let other = rng.gen_range(0..n + 3);
+                        let reason = match rng.gen_range(0..3) {
+                            0 => Reason::Household,
+                            1 => Reason::Declared {
+                                t_s: c.onset_s + rng.gen_range(-2 * DAY..5 * DAY),
+                                setting: 0,
+                            },
+                            // Inside the window, as the trace gives it.
+                            _ => venue(
+                                rng.gen_range(0..4),
+                                c.onset_s + rng.gen_range(-2 * DAY..5 * DAY - 7_200),
+                                rng.gen_range(0..7_200),
+                            ),
+                        };
+                        contact(other, c.query.person, vec![reason])
+                    })
+                    .collect())
             })
             .collect();
         let want = clusters_by_incubation(&cases, &traced, &RULE);
