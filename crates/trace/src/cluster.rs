@@ -275,10 +275,16 @@ pub fn clusters_by_incubation(
         });
         links.dedup_by_key(|l| l.0);
     }
+    let one_source = rule.incubation_typical_s.is_some();
     let mut sets = UnionFind::new(people.len());
-    for &(b, _, a, _) in &links {
+    // With one source per case, a link closing a cycle (possible when onsets are close: each
+    // may fit as the other's source) is dropped, so the edges are a forest; the links are
+    // sorted by target, so which one is dropped does not depend on the input order.
+    links.retain(|&(b, _, a, _)| {
+        let joined = sets.find(a) != sets.find(b);
         sets.union(a, b);
-    }
+        joined || !one_source
+    });
     let links: Vec<(usize, usize, Reason)> =
         links.into_iter().map(|(b, _, a, r)| (a, b, r)).collect();
 

@@ -232,12 +232,31 @@ fn clusters_do_not_depend_on_the_order_of_the_cases() {
                     .collect())
             })
             .collect();
+        let one = LinkRule {
+            incubation_typical_s: Some(5 * DAY),
+            ..RULE
+        };
         let want = clusters_by_incubation(&cases, &traced, &RULE);
+        let want_one = clusters_by_incubation(&cases, &traced, &one);
         let mut pairs: Vec<(CaseTimes, Traced)> = cases.into_iter().zip(traced).collect();
         pairs.shuffle(&mut rng);
         let (cases, traced): (Vec<CaseTimes>, Vec<Traced>) = pairs.into_iter().unzip();
         let got = clusters_by_incubation(&cases, &traced, &RULE);
         assert_eq!(got, want, "seed {seed}");
+        let got_one = clusters_by_incubation(&cases, &traced, &one);
+        assert_eq!(got_one, want_one, "seed {seed}");
+        // One source per case: a forest, each case the target of at most one edge.
+        let mut targets: Vec<u32> = got_one
+            .iter()
+            .flat_map(|c| c.edges.iter().map(|e| e.1))
+            .collect();
+        let n_edges = targets.len();
+        targets.sort_unstable();
+        targets.dedup();
+        assert_eq!(targets.len(), n_edges, "seed {seed}");
+        for c in &got_one {
+            assert_eq!(c.edges.len() + 1, c.members.len(), "seed {seed}: a tree");
+        }
         // Every edge joins two members of its cluster and points forward in the timing the
         // rule allows: the target's onset within the incubation after the source's window
         // opened.
@@ -254,4 +273,44 @@ fn clusters_do_not_depend_on_the_order_of_the_cases() {
             }
         }
     }
+}
+
+#[test]
+fn one_source_per_case_keeps_the_likeliest() {
+    // 4 (onset day 12) could have caught it from 1 (household), from 2 (venue, day 9: 3 days
+    // before) or from 3 (venue, day 4: 8 days before). With one source per case: 1. Without
+    // the household: 2, whose exposure is nearer the typical 5 days (|3 − 5| < |8 − 5|).
+    let one = LinkRule {
+        incubation_typical_s: Some(5 * DAY),
+        ..RULE
+    };
+    let cases = [
+        case(1, 10 * DAY),
+        case(2, 10 * DAY),
+        case(3, 6 * DAY),
+        case(4, 12 * DAY),
+    ];
+    let with_household = [
+        tr(vec![contact(4, 1, vec![Reason::Household])]),
+        tr(vec![contact(4, 2, vec![venue(7, 9 * DAY, 3_600)])]),
+        tr(vec![contact(4, 3, vec![venue(8, 4 * DAY - 3_600, 3_600)])]),
+        tr(vec![]),
+    ];
+    let got = clusters_by_incubation(&cases, &with_household, &one);
+    assert_eq!(members(&got), vec![vec![1, 4]]);
+    assert_eq!(got[0].edges, vec![(1, 4, Reason::Household)]);
+    let venues_only = [
+        tr(vec![]),
+        with_household[1].clone(),
+        with_household[2].clone(),
+        tr(vec![]),
+    ];
+    let got = clusters_by_incubation(&cases, &venues_only, &one);
+    assert_eq!(members(&got), vec![vec![2, 4]]);
+    assert_eq!(got[0].venues, vec![7]);
+    // Every fitting link: all of them.
+    assert_eq!(
+        members(&clusters_by_incubation(&cases, &with_household, &RULE)),
+        vec![vec![1, 2, 3, 4]]
+    );
 }
