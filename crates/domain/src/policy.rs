@@ -329,9 +329,10 @@ impl Policies {
                 rule.incubation_min_days.value,
                 rule.incubation_max_days.value,
             );
-            if !(0 <= min && min <= max) {
+            let typical = rule.incubation_typical_days.value;
+            if !(0 <= min && min <= typical && typical <= max) {
                 return Err(invalid(format!(
-                    "{}: incubation {min}..{max} days is not a range",
+                    "{}: incubation {min}..{max} days around {typical} is not a range",
                     rule.document
                 )));
             }
@@ -457,6 +458,41 @@ mod tests {
             rule("2021-07-01", "", "")
         );
         assert!(Policies::parse(&ok).is_ok());
+        // The incubation window must be a range around its typical value.
+        for (from, to) in [
+            (
+                "incubation_min_days = { value = 2",
+                "incubation_min_days = { value = 6",
+            ),
+            (
+                "incubation_max_days = { value = 14",
+                "incubation_max_days = { value = 4",
+            ),
+            (
+                "incubation_min_days = { value = 2",
+                "incubation_min_days = { value = -1",
+            ),
+        ] {
+            let bad = ok.replacen(from, to, 1);
+            assert_ne!(bad, ok);
+            assert!(
+                Policies::parse(&bad)
+                    .unwrap_err()
+                    .to_string()
+                    .contains("incubation"),
+                "{to}"
+            );
+        }
+        let embedded = Policies::embedded().unwrap();
+        let r = embedded.tracing_on(d(2021, 11, 1)).unwrap();
+        assert_eq!(
+            (
+                r.incubation_min_days.value,
+                r.incubation_typical_days.value,
+                r.incubation_max_days.value
+            ),
+            (2, 5, 14)
+        );
         let gap = format!(
             "{}{}{q}",
             rule("2021-01-01", "to = \"2021-06-29\"", ""),

@@ -310,7 +310,9 @@ pub fn clusters_by_incubation(
     // One edge per pair, in the direction it was found in; when both directions fit, the
     // one from the earlier onset.
     let source_first = |a: usize, b: usize| (onset_s[a], people[a]) <= (onset_s[b], people[b]);
-    let mut keyed: Vec<((usize, usize), u8, usize, usize, Reason)> = links
+    // ((lower, higher) of the pair, 0 if the direction agrees with the onsets, from, to, why)
+    type Keyed = ((usize, usize), u8, usize, usize, Reason);
+    let mut keyed: Vec<Keyed> = links
         .into_iter()
         .map(|(a, b, r)| ((a.min(b), a.max(b)), u8::from(!source_first(a, b)), a, b, r))
         .collect();
