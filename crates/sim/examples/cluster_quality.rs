@@ -31,7 +31,7 @@ use std::time::Instant;
 
 use sim::{Outcome, Params};
 use trace::{
-    Adjacency, CaseQuery, CaseTimes, Cluster, Declared, Index, LinkRule, Rules, Traced, Visit,
+    Adjacency, CaseOnset, CaseQuery, Cluster, Declared, Index, LinkRule, Rules, Traced, Visit,
 };
 
 const DAY_S: i64 = 86_400;
@@ -233,12 +233,12 @@ fn run_level(
     }
     let mut people: Vec<u32> = first.keys().copied().collect();
     people.sort_unstable();
-    let times: Vec<CaseTimes> = people
+    let times: Vec<CaseOnset> = people
         .iter()
         .map(|p| {
             let c = &o.cases[first[p]];
             let onset_s = c.onset_s.unwrap_or(c.sample_s);
-            CaseTimes {
+            CaseOnset {
                 query: CaseQuery {
                     person: c.person,
                     infectious_from_s: onset_s - 2 * DAY_S,

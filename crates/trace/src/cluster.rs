@@ -176,7 +176,7 @@ fn class(r: &Reason) -> u8 {
 
 /// One case's times for [`clusters_by_incubation`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct CaseTimes {
+pub struct CaseOnset {
     /// The case's query (its person and infectious window, as traced).
     pub query: CaseQuery,
     /// When its illness became visible: symptom onset when known, else the first positive
@@ -207,7 +207,7 @@ fn exposure(r: &Reason, from_s: i64, to_s: i64) -> (i64, i64) {
 /// [`crate::MAX_REASONS`] reasons are seen. The result does not depend on the order of the
 /// input. `Cluster::venues` are the venues of the qualifying venue reasons.
 pub fn clusters_by_incubation(
-    cases: &[CaseTimes],
+    cases: &[CaseOnset],
     traced: &[Traced],
     rule: &LinkRule,
 ) -> Vec<Cluster> {

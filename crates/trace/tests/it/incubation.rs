@@ -6,7 +6,7 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
 use trace::{
-    clusters, clusters_by_incubation, CaseQuery, CaseTimes, Contact, LinkRule, Reason, Traced,
+    clusters, clusters_by_incubation, CaseOnset, CaseQuery, Contact, LinkRule, Reason, Traced,
 };
 
 const DAY: i64 = 86_400;
@@ -20,8 +20,8 @@ const RULE: LinkRule = LinkRule {
 };
 
 /// A case with onset at `onset_s` and the window [onset − 2 d, onset + 5 d].
-fn case(person: u32, onset_s: i64) -> CaseTimes {
-    CaseTimes {
+fn case(person: u32, onset_s: i64) -> CaseOnset {
+    CaseOnset {
         query: CaseQuery {
             person,
             infectious_from_s: onset_s - 2 * DAY,
@@ -204,7 +204,7 @@ fn clusters_do_not_depend_on_the_order_of_the_cases() {
     for seed in 0..300u64 {
         let mut rng = StdRng::seed_from_u64(seed);
         let n: u32 = rng.gen_range(2..25);
-        let cases: Vec<CaseTimes> = (0..n)
+        let cases: Vec<CaseOnset> = (0..n)
             .map(|p| case(p, rng.gen_range(0..30) * DAY + rng.gen_range(0..DAY)))
             .collect();
         let traced: Vec<Traced> = cases
@@ -238,9 +238,9 @@ fn clusters_do_not_depend_on_the_order_of_the_cases() {
         };
         let want = clusters_by_incubation(&cases, &traced, &RULE);
         let want_one = clusters_by_incubation(&cases, &traced, &one);
-        let mut pairs: Vec<(CaseTimes, Traced)> = cases.into_iter().zip(traced).collect();
+        let mut pairs: Vec<(CaseOnset, Traced)> = cases.into_iter().zip(traced).collect();
         pairs.shuffle(&mut rng);
-        let (cases, traced): (Vec<CaseTimes>, Vec<Traced>) = pairs.into_iter().unzip();
+        let (cases, traced): (Vec<CaseOnset>, Vec<Traced>) = pairs.into_iter().unzip();
         let got = clusters_by_incubation(&cases, &traced, &RULE);
         assert_eq!(got, want, "seed {seed}");
         let got_one = clusters_by_incubation(&cases, &traced, &one);
