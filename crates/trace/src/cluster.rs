@@ -147,9 +147,9 @@ pub fn clusters_with(cases: &[CaseQuery], traced: &[Traced], venue_gap_s: i64) -
     out
 }
 
-/// The incubation rule's values (from the tracing policy: `incubation_min_days` and
-/// `incubation_max_days` in `data/policies/tracing.toml`), in seconds, and which kinds of
-/// exposure may link two cases.
+/// The incubation rule's values (from the tracing policy: `incubation_min_days`,
+/// `incubation_max_days` and `incubation_typical_days` in `data/policies/tracing.toml`), in
+/// seconds, and which kinds of exposure may link two cases.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LinkRule {
     /// The shortest time from an exposure to the exposed case's onset (or sample).
@@ -202,8 +202,14 @@ fn exposure(r: &Reason, from_s: i64, to_s: i64) -> (i64, i64) {
 /// number). Unlike [`clusters_with`], sharing a venue without a qualifying F1 relation never
 /// links: a venue visited by two cases days apart is a place, not a chain of infection.
 ///
+/// With [`LinkRule::incubation_typical_s`] set, each case keeps only its likeliest source and
+/// the edges form a forest (one infector per case): on the simulator this is what gives
+/// clusters a meaning (`docs/BENCHMARKS.md`, "Cluster quality"); without it, the timing alone
+/// still joins most cases of a busy district into one cluster.
+///
 /// `traced[i]` is the answer for `cases[i]` (extra items of the longer slice are ignored). A
-/// person listed twice keeps its earliest window start and onset. Only a contact's first
+/// person listed twice keeps its earliest onset; each entry's window bounds its own trace's
+/// household exposure. Only a contact's first
 /// [`crate::MAX_REASONS`] reasons are seen. The result does not depend on the order of the
 /// input. `Cluster::venues` are the venues of the qualifying venue reasons.
 pub fn clusters_by_incubation(
