@@ -42,6 +42,12 @@ pub struct TracingRule {
     pub checkin_retention_days: Value<i64>,
     pub default_stay_min: Value<i64>,
     pub f1_isolation_after_exposure_days: Value<i64>,
+    /// The incubation window, from an exposure to the exposed case's onset (or sample):
+    /// which case-to-case links are transmissions (`trace::clusters_by_incubation`).
+    pub incubation_min_days: Value<i64>,
+    pub incubation_max_days: Value<i64>,
+    /// The typical incubation, which ranks a case's possible sources.
+    pub incubation_typical_days: Value<i64>,
     #[serde(default)]
     min_overlap_min_by_kind: HashMap<String, Value<i64>>,
 }
@@ -318,6 +324,19 @@ impl Policies {
                 return Err(invalid(format!("unknown venue kind {kind:?}")));
             }
         }
+        for rule in &file.tracing {
+            let (min, max) = (
+                rule.incubation_min_days.value,
+                rule.incubation_max_days.value,
+            );
+            let typical = rule.incubation_typical_days.value;
+            if !(0 <= min && min <= typical && typical <= max) {
+                return Err(invalid(format!(
+                    "{}: incubation {min}..{max} days around {typical} is not a range",
+                    rule.document
+                )));
+            }
+        }
         for q in &file.quarantine {
             if let Some(why) = q.inconsistency() {
                 return Err(invalid(format!("{}: {why}", q.document)));
@@ -419,7 +438,10 @@ mod tests {
                  min_overlap_min = {{ value = 15, status = \"verified\" }}\n\
                  checkin_retention_days = {{ value = 21, status = \"assumed\" }}\n\
                  default_stay_min = {{ value = 60, status = \"assumed\" }}\n\
-                 f1_isolation_after_exposure_days = {{ value = 2, status = \"assumed\" }}\n{extra}\n"
+                 f1_isolation_after_exposure_days = {{ value = 2, status = \"assumed\" }}\n\
+                 incubation_min_days = {{ value = 2, status = \"assumed\" }}\n\
+                 incubation_max_days = {{ value = 14, status = \"assumed\" }}\n\
+                 incubation_typical_days = {{ value = 5, status = \"assumed\" }}\n{extra}\n"
             )
         };
         let q = "[[quarantine]]\ndocument = \"q\"\ntitle = \"q\"\nfrom = \"2021-01-01\"\n\
@@ -436,6 +458,41 @@ mod tests {
             rule("2021-07-01", "", "")
         );
         assert!(Policies::parse(&ok).is_ok());
+        // The incubation window must be a range around its typical value.
+        for (from, to) in [
+            (
+                "incubation_min_days = { value = 2",
+                "incubation_min_days = { value = 6",
+            ),
+            (
+                "incubation_max_days = { value = 14",
+                "incubation_max_days = { value = 4",
+            ),
+            (
+                "incubation_min_days = { value = 2",
+                "incubation_min_days = { value = -1",
+            ),
+        ] {
+            let bad = ok.replacen(from, to, 1);
+            assert_ne!(bad, ok);
+            assert!(
+                Policies::parse(&bad)
+                    .unwrap_err()
+                    .to_string()
+                    .contains("incubation"),
+                "{to}"
+            );
+        }
+        let embedded = Policies::embedded().unwrap();
+        let r = embedded.tracing_on(d(2021, 11, 1)).unwrap();
+        assert_eq!(
+            (
+                r.incubation_min_days.value,
+                r.incubation_typical_days.value,
+                r.incubation_max_days.value
+            ),
+            (2, 5, 14)
+        );
         let gap = format!(
             "{}{}{q}",
             rule("2021-01-01", "to = \"2021-06-29\"", ""),

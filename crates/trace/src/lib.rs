@@ -38,7 +38,10 @@ mod links;
 mod live;
 mod query;
 
-pub use cluster::{clusters, clusters_with, Cluster, DEFAULT_VENUE_GAP_S};
+pub use cluster::{
+    clusters, clusters_by_incubation, clusters_with, CaseOnset, Cluster, LinkRule,
+    DEFAULT_VENUE_GAP_S,
+};
 pub use error::TraceError;
 pub use index::{check_visit, Index, MAX_VISITS, MAX_VISIT_S, T_MAX_S, T_MIN_S};
 pub use links::{Adjacency, Declared, DeclaredContact, DeclaredEdge, Isolation, MAX_GROUP};

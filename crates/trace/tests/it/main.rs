@@ -2,6 +2,7 @@
 
 mod cases;
 mod clusters;
+mod incubation;
 mod naive;
 mod props;
 mod world;
