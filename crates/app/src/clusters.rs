@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use domain::policy::TracingRule;
 use domain::{Structure, UnitPath};
 use store::{Caller, CaseTimes, LinkAction, LinkEdit, RecentCases, StoredCluster};
-use trace::{CaseQuery, Cluster, Index, Reason};
+use trace::{CaseOnset, CaseQuery, Cluster, Index, Reason};
 
 use crate::contact_index::{id_of, idx, Links};
 use crate::local_time::local_date;
@@ -145,7 +145,7 @@ async fn recent_clusters(
     let now = app.now_s();
     let recent = app.store.cases_since(now - days * 86_400).await?;
     let (snapshot, links) = app.contacts.snapshot();
-    let mut queries = Vec::new();
+    let mut cases = Vec::new();
     for c in recent.iter() {
         let Some(p) = idx(c.person_id) else { continue };
         let w = window(
@@ -155,11 +155,15 @@ async fn recent_clusters(
             c.confirmed_at_s,
             c.isolation_s,
         );
-        queries.push(CaseQuery {
-            person: p,
-            infectious_from_s: w.from_s,
-            infectious_to_s: w.to_s,
-            depth: 1,
+        cases.push(CaseOnset {
+            query: CaseQuery {
+                person: p,
+                infectious_from_s: w.from_s,
+                infectious_to_s: w.to_s,
+                depth: 1,
+            },
+            // When the illness became visible: onset, else the first positive sample.
+            onset_s: c.onset_s.unwrap_or(c.first_sample_s),
         });
     }
     // One rule for the batch: the one in force now (rules change rarely within 90 days).
@@ -168,7 +172,7 @@ async fn recent_clusters(
     };
     let clusters = app
         .clusters
-        .get_or_compute(snapshot, links, &rule, queries, 0)
+        .get_or_compute(snapshot, links, &rule, cases)
         .await
         .map_err(|_| TracingError::Worker)?;
     Ok((recent, clusters))
@@ -418,12 +422,18 @@ struct Computed {
 }
 
 impl Memo {
-    fn key(rule: &TracingRule, queries: &[CaseQuery], gap_s: i64) -> u64 {
+    fn key(rule: &TracingRule, cases: &[CaseOnset]) -> u64 {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         rule.document.hash(&mut h);
-        gap_s.hash(&mut h);
-        for q in queries {
-            (q.person, q.infectious_from_s, q.infectious_to_s).hash(&mut h);
+        (
+            rule.incubation_min_days.value,
+            rule.incubation_max_days.value,
+            rule.incubation_typical_days.value,
+        )
+            .hash(&mut h);
+        for c in cases {
+            let q = &c.query;
+            (q.person, q.infectious_from_s, q.infectious_to_s, c.onset_s).hash(&mut h);
         }
         h.finish()
     }
@@ -433,10 +443,9 @@ impl Memo {
         index: Arc<Index>,
         links: Arc<Links>,
         rule: &TracingRule,
-        queries: Vec<CaseQuery>,
-        gap_s: i64,
+        cases: Vec<CaseOnset>,
     ) -> Result<Arc<Vec<Cluster>>, tokio::task::JoinError> {
-        let key = Self::key(rule, &queries, gap_s);
+        let key = Self::key(rule, &cases);
         if let Ok(last) = self.last.lock() {
             if let Some(m) = last.as_ref().filter(|m| {
                 m.key == key && Arc::ptr_eq(&m.index, &index) && Arc::ptr_eq(&m.links, &links)
@@ -448,8 +457,19 @@ impl Memo {
         let (i, l) = (index.clone(), links.clone());
         let clusters = tokio::task::spawn_blocking(move || {
             let rules = l.rules(&rule);
+            let queries: Vec<CaseQuery> = cases.iter().map(|c| c.query).collect();
             let traced = trace::trace_batch(&i, &rules, &l.households, &l.declared, &queries);
-            trace::clusters_with(&queries, &traced, gap_s)
+            // A case is linked to its likeliest source among its F1 exposures whose timing
+            // fits the incubation window (data/policies/tracing.toml): one infector per
+            // case, so clusters are transmission trees, not everyone who shared a market.
+            let day = 86_400;
+            let link = trace::LinkRule {
+                incubation_min_s: rule.incubation_min_days.value * day,
+                incubation_max_s: rule.incubation_max_days.value * day,
+                venue_min_overlap_s: 0,
+                incubation_typical_s: Some(rule.incubation_typical_days.value * day),
+            };
+            trace::clusters_by_incubation(&cases, &traced, &link)
         })
         .await?;
         let clusters = Arc::new(clusters);
@@ -555,7 +575,11 @@ pub async fn edit_cluster(
         .edit_cluster(caller, id, &edit, domain::exposure::local_day(now), now)
         .await
     {
-        Ok(Some(c)) => Ok(c),
+        Ok(Some(c)) => {
+            // The numbering keeps the records it read; the next read takes this one.
+            *app.clusters.numbered.lock().await = None;
+            Ok(c)
+        }
         Ok(None) => Err(ClusterError::NotFound),
         Err(store::StoreError::Invalid(e)) => Err(ClusterError::Invalid(e)),
         Err(e) => Err(e.into()),

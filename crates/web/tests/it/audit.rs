@@ -292,13 +292,18 @@ async fn cluster_lists_are_audited(store: Store) {
     let a = person(&app, &tracer, "A", "00001").await;
     let b = person(&app, &tracer, "B", "00001").await;
     let mut cases = Vec::new();
-    for p in [a, b] {
+    // B fell ill four days after A's household exposed them: within the incubation window,
+    // so the rule links them.
+    for (p, onset, day) in [
+        (a, "2021-11-19", "2021-11-20"),
+        (b, "2021-11-23", "2021-11-23"),
+    ] {
         let r = app
             .post_json(
                 "/api/v1/cases",
                 Some(&tracer),
-                &json!({"person_id": p, "severity": "mild", "onset": "2021-11-19T00:00:00Z",
-                        "test": {"kind": "pcr", "sample_at": "2021-11-20T08:00:00Z", "result_at": "2021-11-20T20:00:00Z"}}),
+                &json!({"person_id": p, "severity": "mild", "onset": format!("{onset}T00:00:00Z"),
+                        "test": {"kind": "pcr", "sample_at": format!("{day}T08:00:00Z"), "result_at": format!("{day}T20:00:00Z")}}),
             )
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.json);

@@ -19,6 +19,7 @@ mod cases;
 mod casework;
 mod checkins;
 mod citizen;
+mod clusters;
 mod duplicate_review;
 mod duplicates;
 mod errors;

@@ -293,7 +293,7 @@ async fn clusters_group_linked_cases(store: Store) {
     let app = App::at(store.clone(), Some(T0 + 14 * DAY));
     app.reindex().await;
     let token = app.login_as("cdc", Role::Tracer, &["VN"]).await;
-    let r = app.get("/api/v1/clusters?days=30", Some(&token)).await;
+    let r = app.get("/api/v1/clusters?days=28", Some(&token)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.json);
     let items = r.json["items"].as_array().unwrap();
     assert!(!items.is_empty());
@@ -305,7 +305,7 @@ async fn clusters_group_linked_cases(store: Store) {
     let first = &items[0];
     let detail = app
         .get(
-            &format!("/api/v1/clusters/{}?days=30", first["id"]),
+            &format!("/api/v1/clusters/{}?days=28", first["id"]),
             Some(&token),
         )
         .await;

@@ -1,0 +1,396 @@
+//! Clusters on the web (issue #19): a cluster keeps its number as time passes and as it
+//! grows; the command centre names, declares and closes it; a tracer's added link merges two
+//! clusters and the old number still answers (API 301, page redirect with a notice); a
+//! removed link splits them again; who may do what, and each input's range.
+
+use axum::http::{Method, StatusCode};
+use domain::Role;
+use serde_json::json;
+use store::{both_databases, Store};
+
+use crate::ui::send;
+use crate::App;
+
+/// 2021-11-30 00:00 UTC.
+const NOW: i64 = 1_638_230_400;
+const DAY: i64 = 86_400;
+
+async fn person(app: &App, token: &str, name: &str, unit: &str) -> i64 {
+    let r = app
+        .post_json(
+            "/api/v1/persons",
+            Some(token),
+            &json!({"full_name": name, "unit": unit}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.json);
+    r.json["id"].as_i64().unwrap()
+}
+
+/// A case for `p` with onset on `onset` (YYYY-MM-DD) and its positive sample the next day.
+async fn case(app: &App, token: &str, p: i64, onset: &str) -> i64 {
+    let onset_d = chrono::NaiveDate::parse_from_str(onset, "%Y-%m-%d").unwrap();
+    let sample = onset_d + chrono::Days::new(1);
+    let r = app
+        .post_json(
+            "/api/v1/cases",
+            Some(token),
+            &json!({"person_id": p, "severity": "mild", "onset": format!("{onset}T00:00:00Z"),
+                    "test": {"kind": "pcr", "sample_at": format!("{sample}T08:00:00Z"),
+                             "result_at": format!("{sample}T20:00:00Z")}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.json);
+    r.json["id"].as_i64().unwrap()
+}
+
+/// `a` exposed `b` at a household meal at `at` (RFC 3339).
+async fn declared(app: &App, token: &str, a: i64, b: i64, at: &str) {
+    let r = app
+        .post_json(
+            &format!("/api/v1/persons/{a}/declared-contacts"),
+            Some(token),
+            &json!({"contact_person_id": b, "at": at, "setting": "household"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.json);
+}
+
+fn session(token: &str) -> String {
+    format!("chongdich_token={token}")
+}
+
+/// The clusters as the API lists them: (id, sorted cases).
+async fn listed(app: &App, token: &str) -> Vec<(i64, Vec<i64>)> {
+    let r = app.get("/api/v1/clusters", Some(token)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    let mut out: Vec<(i64, Vec<i64>)> = r.json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let mut cases: Vec<i64> = c["cases"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_i64().unwrap())
+                .collect();
+            cases.sort_unstable();
+            (c["id"].as_i64().unwrap(), cases)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Two chains in commune 00001: A → B → C and D → E (each exposure four days before the
+/// next onset). Returns the cases [a, b, c, d, e].
+async fn two_chains(app: &App, tracer: &str) -> Vec<i64> {
+    let mut people = Vec::new();
+    for name in ["An", "Bình", "Chi", "Dũng", "Em"] {
+        people.push(person(app, tracer, name, "00001").await);
+    }
+    let onsets = [
+        "2021-11-10",
+        "2021-11-14",
+        "2021-11-18",
+        "2021-11-12",
+        "2021-11-16",
+    ];
+    let mut cases = Vec::new();
+    for (p, onset) in people.iter().zip(onsets) {
+        cases.push(case(app, tracer, *p, onset).await);
+    }
+    declared(app, tracer, people[0], people[1], "2021-11-10T12:00:00Z").await;
+    declared(app, tracer, people[1], people[2], "2021-11-14T12:00:00Z").await;
+    declared(app, tracer, people[3], people[4], "2021-11-12T12:00:00Z").await;
+    cases
+}
+
+async fn a_cluster_keeps_its_number_as_time_passes_and_as_it_grows(store: Store) {
+    let app = App::at(store.clone(), Some(NOW));
+    let tracer = app.login_as("cdc", Role::Tracer, &["VN"]).await;
+    let cases = two_chains(&app, &tracer).await;
+    let first = listed(&app, &tracer).await;
+    assert_eq!(first.len(), 2, "{first:?}");
+    let abc = first.iter().find(|(_, c)| c.contains(&cases[0])).unwrap().0;
+    assert_eq!(
+        first.iter().find(|(id, _)| *id == abc).unwrap().1,
+        [cases[0], cases[1], cases[2]]
+    );
+
+    // Twelve days on, the first case has left the 28-day window; the cluster does not
+    // change its number (it was the smallest case id before, and changed).
+    let later = App::at(store.clone(), Some(NOW + 12 * DAY));
+    later.reindex().await;
+    let again = listed(&later, &tracer).await;
+    assert!(
+        again
+            .iter()
+            .any(|(id, c)| *id == abc && c.contains(&cases[1])),
+        "{again:?}"
+    );
+
+    // It grows: C exposes a new case F; still the same number.
+    let f_person = person(&later, &tracer, "Phúc", "00001").await;
+    let c_person = later
+        .get(&format!("/api/v1/cases/{}", cases[2]), Some(&tracer))
+        .await;
+    let c_person = c_person.json["person_id"].as_i64().unwrap();
+    case(&later, &tracer, f_person, "2021-11-22").await;
+    declared(&later, &tracer, c_person, f_person, "2021-11-18T12:00:00Z").await;
+    let grown = listed(&later, &tracer).await;
+    let (_, members) = grown.iter().find(|(id, _)| *id == abc).unwrap();
+    assert_eq!(members.len(), 3, "B, C and F in the window: {grown:?}");
+}
+
+async fn a_merged_number_still_answers_and_a_removed_link_splits(store: Store) {
+    let app = App::at(store.clone(), Some(NOW));
+    let tracer = app.login_as("cdc", Role::Tracer, &["VN"]).await;
+    let cases = two_chains(&app, &tracer).await;
+    let before = listed(&app, &tracer).await;
+    let abc = before
+        .iter()
+        .find(|(_, c)| c.contains(&cases[0]))
+        .unwrap()
+        .0;
+    let de = before
+        .iter()
+        .find(|(_, c)| c.contains(&cases[3]))
+        .unwrap()
+        .0;
+
+    // A tracer links C to D: the larger cluster (A, B, C) keeps its number; D–E is merged.
+    let p = send(
+        &app,
+        Method::POST,
+        &format!("/clusters/{abc}/links"),
+        &session(&tracer),
+        Some(&format!(
+            "action=add&from_case={}&to_case={}&reason=C+n%E1%BA%A5u+%C4%83n+cho+D",
+            cases[2], cases[3]
+        )),
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.html);
+    let merged = listed(&app, &tracer).await;
+    assert_eq!(merged.len(), 1, "{merged:?}");
+    assert_eq!(merged[0].0, abc);
+    assert_eq!(merged[0].1.len(), 5);
+
+    // The old number answers: the API moves it, the page leads there and says so.
+    let r = app
+        .get(&format!("/api/v1/clusters/{de}"), Some(&tracer))
+        .await;
+    assert_eq!(r.status, StatusCode::MOVED_PERMANENTLY);
+    assert_eq!(
+        r.headers.get("location").unwrap().to_str().unwrap(),
+        format!("/api/v1/clusters/{abc}")
+    );
+    let p = send(
+        &app,
+        Method::GET,
+        &format!("/clusters/{de}"),
+        &session(&tracer),
+        None,
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER);
+    let to = p.location.unwrap();
+    assert_eq!(to, format!("/clusters/{abc}?from={de}"));
+    let page = app.get_html(&to, &tracer).await;
+    assert!(
+        page.contains(&format!("Ổ dịch số {de} đã được gộp vào ổ dịch này")),
+        "{page}"
+    );
+    assert!(
+        page.contains("Gộp Ổ dịch số"),
+        "the history says it: {page}"
+    );
+    assert!(page.contains("C nấu ăn cho D"), "with the reason");
+
+    // The link was wrong after all: removed, the two parts separate again; A–B–C keeps its
+    // number, D–E is a new cluster split from it (its old number stays merged).
+    let p = send(
+        &app,
+        Method::POST,
+        &format!("/clusters/{abc}/links"),
+        &session(&tracer),
+        Some(&format!(
+            "action=remove&from_case={}&to_case={}&reason=nh%E1%BA%A7m",
+            cases[2], cases[3]
+        )),
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.html);
+    let split = listed(&app, &tracer).await;
+    assert_eq!(split.len(), 2, "{split:?}");
+    assert!(split.iter().any(|(id, c)| *id == abc && c.len() == 3));
+    let (new_id, _) = split.iter().find(|(id, _)| *id != abc).unwrap();
+    assert!(*new_id != de && *new_id != abc);
+    let detail = app
+        .get(&format!("/api/v1/clusters/{new_id}"), Some(&tracer))
+        .await;
+    assert_eq!(detail.json["split_from"], abc);
+
+    // A rule link can be removed too, and the correction holds when the rule runs again.
+    let p = send(
+        &app,
+        Method::POST,
+        &format!("/clusters/{abc}/links"),
+        &session(&tracer),
+        Some(&format!(
+            "action=remove&from_case={}&to_case={}&reason=kh%C3%B4ng+g%E1%BA%B7p",
+            cases[1], cases[2]
+        )),
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.html);
+    let later = App::at(store.clone(), Some(NOW + DAY));
+    later.reindex().await;
+    let now = listed(&later, &tracer).await;
+    assert!(
+        now.iter()
+            .all(|(_, c)| !(c.contains(&cases[1]) && c.contains(&cases[2]))),
+        "{now:?}"
+    );
+}
+
+async fn clusters_are_named_declared_and_closed_by_those_who_may(store: Store) {
+    let app = App::at(store.clone(), Some(NOW));
+    let tracer = app.login_as("cdc", Role::Tracer, &["VN"]).await;
+    let viewer = app.login_as("viewer", Role::Viewer, &["VN"]).await;
+    let elsewhere = app.login_as("other", Role::Tracer, &["00004"]).await;
+    let cases = two_chains(&app, &tracer).await;
+    let id = listed(&app, &tracer)
+        .await
+        .into_iter()
+        .find(|(_, c)| c.contains(&cases[0]))
+        .unwrap()
+        .0;
+    let form = "name=Ch%E1%BB%A3+H%C3%A0ng+Da&place=Ph%C6%B0%E1%BB%9Dng+Ph%C3%BAc+X%C3%A1\
+                &declared_on=2021-11-16&closed_on=";
+    // A viewer may not; a tracer of another commune does not see it.
+    let p = send(
+        &app,
+        Method::POST,
+        &format!("/clusters/{id}"),
+        &session(&viewer),
+        Some(form),
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    let p = send(
+        &app,
+        Method::POST,
+        &format!("/clusters/{id}"),
+        &session(&elsewhere),
+        Some(form),
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::NOT_FOUND);
+    let p = send(
+        &app,
+        Method::GET,
+        &format!("/clusters/{id}"),
+        &session(&elsewhere),
+        None,
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::NOT_FOUND);
+    let p = send(
+        &app,
+        Method::POST,
+        &format!("/clusters/{id}/links"),
+        &session(&viewer),
+        Some("action=add"),
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+
+    let p = send(
+        &app,
+        Method::POST,
+        &format!("/clusters/{id}"),
+        &session(&tracer),
+        Some(form),
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.html);
+    let list = app.get_html("/clusters", &tracer).await;
+    assert!(
+        list.contains(&format!("Ổ dịch số {id} — Chợ Hàng Da")),
+        "{list}"
+    );
+    assert!(list.contains("Công bố ngày 16/11/2021"));
+    let api = app
+        .get(&format!("/api/v1/clusters/{id}"), Some(&tracer))
+        .await;
+    assert_eq!(api.json["name"], "Chợ Hàng Da");
+    assert_eq!(api.json["place"], "Phường Phúc Xá");
+    assert_eq!(api.json["declared_on"], "2021-11-16");
+    assert_eq!(api.json["closed_on"], serde_json::Value::Null);
+
+    // Ranges: a day in the future, a closing before the declaring, a name too long, a bad
+    // date: refused, each on its field, and nothing changed.
+    for (bad, field) in [
+        ("declared_on=2021-12-30", "c-declared"),
+        ("declared_on=2021-11-16&closed_on=2021-11-10", "c-closed"),
+        ("declared_on=16%2F11%2F2021", "c-declared"),
+        (&*format!("name={}", "x".repeat(201)), "c-name"),
+    ] {
+        let p = send(
+            &app,
+            Method::POST,
+            &format!("/clusters/{id}"),
+            &session(&tracer),
+            Some(bad),
+        )
+        .await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        assert!(
+            p.html.contains(&format!("id=\"{field}-error\"")),
+            "{bad}: {}",
+            p.html
+        );
+    }
+    let link_errors = send(
+        &app,
+        Method::POST,
+        &format!("/clusters/{id}/links"),
+        &session(&tracer),
+        Some("action=add&from_case=abc&to_case=999999&reason="),
+    )
+    .await;
+    assert_eq!(link_errors.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for field in ["l-from", "l-reason"] {
+        assert!(
+            link_errors.html.contains(&format!("id=\"{field}-error\"")),
+            "{field}"
+        );
+    }
+    let api = app
+        .get(&format!("/api/v1/clusters/{id}"), Some(&tracer))
+        .await;
+    assert_eq!(api.json["name"], "Chợ Hàng Da");
+
+    // Closed: shown as closed, and in its history with who did it.
+    let p = send(
+        &app,
+        Method::POST,
+        &format!("/clusters/{id}"),
+        &session(&tracer),
+        Some("name=Ch%E1%BB%A3+H%C3%A0ng+Da&declared_on=2021-11-16&closed_on=2021-11-29"),
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.html);
+    let page = app.get_html(&format!("/clusters/{id}"), &tracer).await;
+    assert!(page.contains("Kết thúc ngày 29/11/2021"), "{page}");
+    assert!(page.contains("Kết thúc ổ dịch — cdc"), "{page}");
+}
+
+both_databases!(
+    a_cluster_keeps_its_number_as_time_passes_and_as_it_grows,
+    a_merged_number_still_answers_and_a_removed_link_splits,
+    clusters_are_named_declared_and_closed_by_those_who_may,
+);
