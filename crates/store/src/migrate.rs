@@ -330,6 +330,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0047_exposures.sql"),
         then: None,
     },
+    Migration {
+        version: 48,
+        name: "declaration_outcomes",
+        sqlite: include_str!("../migrations/sqlite/0048_declaration_outcomes.sql"),
+        postgres: include_str!("../migrations/postgres/0048_declaration_outcomes.sql"),
+        then: None,
+    },
 ];
 
 const REFDATA_KEY: &str = "units_fingerprint";
