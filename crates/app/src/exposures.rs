@@ -13,7 +13,8 @@ use domain::policy::QuarantinePlace;
 use domain::time::Dates;
 use domain::{FieldError, PersonId, Reason, Scope, Structure, UnitLevel};
 use store::{
-    Caller, DeclarantKeys, Declared, ExposurePlace, ExposureStatus, NewDeclaration, StoreError,
+    Caller, DeclarantKeys, DeclarationOutcome, Declared, ExposurePlace, ExposureStatus,
+    NewDeclaration, StoreError,
 };
 
 use crate::input::opt_date;
@@ -380,14 +381,37 @@ impl App {
         Ok(self.store.declare(caller, &new, self.now_s()).await?)
     }
 
-    /// The declarations of persons living in the caller's scope (the officer's list).
+    /// The declarations of persons living in the caller's scope (the officer's list): the
+    /// open ones, and when `handled` the handled ones after them.
     pub async fn declarations(
         &self,
         caller: &Caller,
         structure: Structure,
+        handled: bool,
     ) -> Result<Vec<store::DeclarationRow>, StoreError> {
         self.store
-            .declarations(caller, structure, self.now_s())
+            .declarations(caller, structure, handled, self.now_s())
             .await
+    }
+
+    /// Records the outcome of the officer's call on declaration `id` (`reached`,
+    /// `unreachable`, `became_f1`), audited. `Ok(false)`: not a declaration of a person in
+    /// the caller's scope; nothing changed.
+    pub async fn mark_declaration(
+        &self,
+        caller: &Caller,
+        id: i64,
+        outcome: &str,
+    ) -> Result<bool, ExposureError> {
+        let Some(outcome) = DeclarationOutcome::parse(outcome.trim()) else {
+            return Err(ExposureError::Invalid(vec![FieldError::new(
+                "outcome",
+                Reason::InvalidFormat,
+            )]));
+        };
+        Ok(self
+            .store
+            .mark_declaration(caller, id, outcome, self.now_s())
+            .await?)
     }
 }

@@ -26,6 +26,26 @@ pub async fn purge_expired_checkins(
         .await
 }
 
+/// Deletes the citizens' declarations recorded before the retention of the tracing rule in
+/// force at `now_s` (the same as the check-ins': a declaration is a visit told instead of
+/// scanned) and returns how many.
+pub async fn purge_expired_declarations(
+    store: &store::Store,
+    policies: &domain::policy::Policies,
+    now_s: i64,
+) -> Result<u64, store::StoreError> {
+    store
+        .purge_declarations_before(now_s - checkin_retention_s(policies, now_s))
+        .await
+}
+
+/// Proposes today's exposure places from the cases' check-ins (what staff's button does):
+/// proposals not yet reviewed are replaced, reviewed ones stay. Returns how many were
+/// written.
+pub async fn propose_todays_exposures(app: &App) -> Result<u64, crate::exposures::ExposureError> {
+    app.propose_exposures(None).await
+}
+
 /// Why the audit purge failed.
 #[derive(Debug, thiserror::Error)]
 pub enum AuditPurgeError {
@@ -45,9 +65,10 @@ pub async fn purge_expired_audit(store: &store::Store, now_s: i64) -> Result<u64
         .await?)
 }
 
-/// Starts the hourly jobs on the current runtime: expired sessions, check-ins and audit rows
-/// deleted, due weeks' risk levels published, and (when linked) today's figures published.
-/// Each run counts as a change for kept figures.
+/// Starts the hourly jobs on the current runtime: expired sessions, check-ins, declarations
+/// and audit rows deleted, today's exposure places proposed, due weeks' risk levels
+/// published, and (when linked) today's figures published. Each run counts as a change for
+/// kept figures.
 pub fn start(app: &App) {
     // Expired sessions are deleted so the table does not grow without bound.
     every_hour(app, |a| async move {
@@ -66,6 +87,23 @@ pub fn start(app: &App) {
             Ok(n) if n > 0 => tracing::info!("retention: deleted {n} check-ins"),
             Ok(_) => {}
             Err(e) => tracing::warn!("retention job failed: {e}"),
+        }
+    });
+    // Citizens' declarations carry personal data: kept as long as check-ins, no longer.
+    every_hour(app, |a| async move {
+        match purge_expired_declarations(&a.store, &a.policies, a.now_s()).await {
+            Ok(n) if n > 0 => tracing::info!("retention: deleted {n} declarations"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!("declaration retention job failed: {e}"),
+        }
+    });
+    // Exposure places are proposed without waiting for staff to press the button, so the
+    // review list is ready each morning; publishing stays a person's decision.
+    every_hour(app, |a| async move {
+        match propose_todays_exposures(&a).await {
+            Ok(n) if n > 0 => tracing::info!("exposures: {n} places proposed"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!("proposing exposure places failed: {e}"),
         }
     });
     // Audit rows older than their retention are deleted (data/policies/audit.toml).

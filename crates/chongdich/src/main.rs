@@ -346,6 +346,9 @@ async fn run() -> Result<()> {
             let app = open_app(store.clone()).await?;
             let n = app::jobs::purge_expired_checkins(&store, &app.policies, app.now_s()).await?;
             println!("deleted {n} check-ins past the retention period");
+            let n =
+                app::jobs::purge_expired_declarations(&store, &app.policies, app.now_s()).await?;
+            println!("deleted {n} declarations past the retention period");
             let n = app::jobs::purge_expired_audit(&store, app.now_s())
                 .await
                 .context("audit retention")?;

@@ -117,6 +117,37 @@ pub struct Declared {
     pub matched: bool,
 }
 
+/// What the commune officer's call on a declaration found (migration 0048).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeclarationOutcome {
+    /// Called and advised; not a contact to follow.
+    Reached,
+    /// No answer; may be marked again once reached.
+    Unreachable,
+    /// Confirmed as an F1: the declaration's person is the one to follow.
+    BecameF1,
+}
+
+impl DeclarationOutcome {
+    pub const ALL: [DeclarationOutcome; 3] = [
+        DeclarationOutcome::Reached,
+        DeclarationOutcome::Unreachable,
+        DeclarationOutcome::BecameF1,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeclarationOutcome::Reached => "reached",
+            DeclarationOutcome::Unreachable => "unreachable",
+            DeclarationOutcome::BecameF1 => "became_f1",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DeclarationOutcome> {
+        Self::ALL.into_iter().find(|o| o.as_str() == s)
+    }
+}
+
 /// A declaration as the officer's list shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeclarationRow {
@@ -131,6 +162,10 @@ pub struct DeclarationRow {
     pub symptoms: Vec<String>,
     pub onset_date: Option<String>,
     pub created_at_s: i64,
+    /// `None` while open.
+    pub outcome: Option<DeclarationOutcome>,
+    pub handled_by: Option<String>,
+    pub handled_at_s: Option<i64>,
 }
 
 impl Store {
@@ -454,23 +489,29 @@ impl Store {
         })
     }
 
-    /// The declarations of persons living in the caller's scope, newest first, each with
-    /// its place; the list's read audited (it names persons).
+    /// The declarations of persons living in the caller's scope: the open ones first, each
+    /// part newest first, with its place; the handled ones only when `handled`. The list's
+    /// read audited (it names persons).
     pub async fn declarations(
         &self,
         caller: &Caller,
         structure: Structure,
+        handled: bool,
         now_s: i64,
     ) -> Result<Vec<DeclarationRow>> {
         let mut sql = Sql::new(
             self.dialect,
             "SELECT d.id, d.person_id, p.full_name, p.phone, d.birth_year, d.unit_path, d.matched,
-                    d.place_id, d.symptoms, d.onset_date, d.created_at_s
+                    d.place_id, d.symptoms, d.onset_date, d.created_at_s, d.outcome,
+                    d.handled_by, d.handled_at_s
              FROM declarations d JOIN persons p ON p.id = d.person_id WHERE d.structure = ",
         );
         sql.bind(Val::Text(structure.as_str().into()));
         sql.push_scope("d.unit_path", &caller.scope, structure);
-        sql.push(" ORDER BY d.id DESC LIMIT ")
+        if !handled {
+            sql.push(" AND d.outcome IS NULL");
+        }
+        sql.push(" ORDER BY CASE WHEN d.outcome IS NULL THEN 0 ELSE 1 END, d.id DESC LIMIT ")
             .bind(Val::Int(EXPOSURE_LIST_MAX));
         let rows = sql.query().fetch_all(&self.reader).await?;
         let mut out = Vec::with_capacity(rows.len());
@@ -498,6 +539,15 @@ impl Store {
                     .unwrap_or_default(),
                 onset_date: r.try_get(9)?,
                 created_at_s: r.try_get(10)?,
+                outcome: match r.try_get::<Option<String>, _>(11)? {
+                    Some(o) => Some(
+                        DeclarationOutcome::parse(&o)
+                            .ok_or_else(|| StoreError::Corrupt("declarations.outcome".into()))?,
+                    ),
+                    None => None,
+                },
+                handled_by: r.try_get(12)?,
+                handled_at_s: r.try_get(13)?,
             });
         }
         if !out.is_empty() {
@@ -518,6 +568,76 @@ impl Store {
             .await?;
         }
         Ok(out)
+    }
+}
+
+impl Store {
+    /// Records the outcome of the officer's call on declaration `id`, audited in the same
+    /// transaction; may be marked again (an unreachable person reached later). `false`: no
+    /// such declaration of a person living in the caller's scope (nothing changed).
+    pub async fn mark_declaration(
+        &self,
+        caller: &Caller,
+        id: i64,
+        outcome: DeclarationOutcome,
+        now_s: i64,
+    ) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query("SELECT structure, unit_path FROM declarations WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(row) = row else {
+            return Ok(false);
+        };
+        let (structure, path): (String, String) = (row.try_get(0)?, row.try_get(1)?);
+        let structure: Structure = structure
+            .parse()
+            .map_err(|_| StoreError::Corrupt("declarations.structure".into()))?;
+        let path = UnitPath::from_stored(&path)
+            .ok_or_else(|| StoreError::Corrupt("declarations.unit_path".into()))?;
+        // Out of scope answers as absent (the caller learns nothing of other wards).
+        if !caller.scope.contains(structure, &path) {
+            return Ok(false);
+        }
+        sqlx::query(
+            "UPDATE declarations SET outcome = $1, handled_by = $2, handled_at_s = $3
+             WHERE id = $4",
+        )
+        .bind(outcome.as_str())
+        .bind(&caller.user.username)
+        .bind(now_s)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        audit::append(
+            &mut tx,
+            self.dialect,
+            [AuditEntry {
+                user: (caller.user.id.0 > 0).then_some(caller.user.id),
+                actor: caller.user.username.clone(),
+                action: AuditAction::Update,
+                entity: "declaration",
+                entity_id: id.to_string(),
+                detail: Some(outcome.as_str().into()),
+            }],
+            now_s,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Deletes the declarations recorded before `before_s` (retention: they carry personal
+    /// data); returns how many.
+    pub async fn purge_declarations_before(&self, before_s: i64) -> Result<u64> {
+        Ok(
+            sqlx::query("DELETE FROM declarations WHERE created_at_s < $1")
+                .bind(before_s)
+                .execute(&self.pool)
+                .await?
+                .rows_affected(),
+        )
     }
 }
 

@@ -85,8 +85,8 @@ pub use conflict::retrying;
 pub use contacts::{CaseTimes, ContactRow, DeclaredRow, Residence, StoredContact, VisitRow};
 pub use day_activity::DayActivity;
 pub use exposures::{
-    DeclarantKeys, DeclarationRow, Declared, ExposurePlace, ExposureStatus, NewDeclaration,
-    EXPOSURE_LIST_MAX,
+    DeclarantKeys, DeclarationOutcome, DeclarationRow, Declared, ExposurePlace, ExposureStatus,
+    NewDeclaration, EXPOSURE_LIST_MAX,
 };
 pub use facilities::{
     Admission, Beds, CasesInCare, Facility, FacilityBeds, FacilityRow, NewFacility, OccupancyPoint,

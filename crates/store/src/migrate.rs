@@ -331,6 +331,13 @@ const MIGRATIONS: &[Migration] = &[
         then: None,
     },
     Migration {
+        version: 48,
+        name: "declaration_outcomes",
+        sqlite: include_str!("../migrations/sqlite/0048_declaration_outcomes.sql"),
+        postgres: include_str!("../migrations/postgres/0048_declaration_outcomes.sql"),
+        then: None,
+    },
+    Migration {
         version: 50,
         name: "clusters",
         sqlite: include_str!("../migrations/sqlite/0050_clusters.sql"),

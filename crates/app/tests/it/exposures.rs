@@ -175,7 +175,7 @@ async fn a_declaration_finds_or_registers_the_person(store: Store) {
     .contains(&"place".to_string()));
 
     let list = app
-        .declarations(&tracer, domain::Structure::S2021)
+        .declarations(&tracer, domain::Structure::S2021, true)
         .await
         .unwrap();
     assert_eq!(list.len(), 2);
@@ -192,3 +192,195 @@ async fn a_declaration_finds_or_registers_the_person(store: Store) {
 }
 
 both_databases!(a_declaration_finds_or_registers_the_person);
+
+/// A symptom declaration for person `id` (one of the seeded persons of commune 00001).
+async fn symptoms_of(app: &app::App, id: i64) -> i64 {
+    let input = app::exposures::DeclareInput {
+        person_id: Some(id),
+        symptoms: vec!["fever".into()],
+        onset: Some("2021-11-19".into()),
+        ..Default::default()
+    };
+    app.declare(&store::Caller::system("citizen"), &input)
+        .await
+        .unwrap()
+        .id
+}
+
+async fn an_officer_marks_a_declaration_in_scope_only(store: Store) {
+    seed(&store, 3).await;
+    let app = app_at_now(store);
+    let officer = crate::national(&app, "officer", domain::Role::Tracer).await;
+    let (first, second) = (symptoms_of(&app, 2).await, symptoms_of(&app, 3).await);
+    let open = |handled| {
+        let (app, officer) = (&app, &officer);
+        async move {
+            app.declarations(officer, domain::Structure::S2021, handled)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(open(false).await.len(), 2);
+
+    // An account of another ward (Trúc Bạch): as if it did not exist, nothing changed.
+    let mut elsewhere = officer.clone();
+    elsewhere.scope = domain::Scope::of([(
+        domain::Structure::S2021,
+        domain::UnitPath::from_stored("/01/001/00004/").unwrap(),
+    )]);
+    assert!(!app
+        .mark_declaration(&elsewhere, first, "reached")
+        .await
+        .unwrap());
+    assert!(!app
+        .mark_declaration(&officer, 9999, "reached")
+        .await
+        .unwrap());
+    // An outcome outside the vocabulary: refused, the field named.
+    match app.mark_declaration(&officer, first, "maybe").await {
+        Err(app::exposures::ExposureError::Invalid(f)) => assert_eq!(f[0].field, "outcome"),
+        other => panic!("accepted: {other:?}"),
+    }
+    assert_eq!(open(false).await.len(), 2, "nothing marked yet");
+
+    assert!(app
+        .mark_declaration(&officer, second, "became_f1")
+        .await
+        .unwrap());
+    // Open ones only by default; with the handled ones, the open first.
+    let list = open(false).await;
+    assert_eq!(list.iter().map(|d| d.id).collect::<Vec<_>>(), vec![first]);
+    assert_eq!(list[0].outcome, None);
+    let all = open(true).await;
+    assert_eq!(
+        all.iter().map(|d| d.id).collect::<Vec<_>>(),
+        vec![first, second]
+    );
+    assert_eq!(all[1].outcome, Some(store::DeclarationOutcome::BecameF1));
+    assert_eq!(all[1].person_id, PersonId(3), "the F1 is the declarant");
+    assert_eq!(all[1].handled_by.as_deref(), Some("officer"));
+    assert_eq!(all[1].handled_at_s, Some(NOW));
+    // Marked again (unreachable first, reached later): the last outcome holds.
+    app.mark_declaration(&officer, first, "unreachable")
+        .await
+        .unwrap();
+    app.mark_declaration(&officer, first, " reached ")
+        .await
+        .unwrap();
+    let all = open(true).await;
+    assert!(open(false).await.is_empty());
+    assert_eq!(all[1].outcome, Some(store::DeclarationOutcome::Reached));
+    let audited = store::testing::scalar(
+        &app.store,
+        "SELECT COUNT(*) FROM audit_log WHERE entity = 'declaration' AND action = 'update' \
+         AND actor = 'officer'",
+    )
+    .await;
+    assert_eq!(audited, 3, "every mark audited, the refused ones not");
+}
+
+both_databases!(an_officer_marks_a_declaration_in_scope_only);
+
+async fn declarations_past_the_tracing_retention_are_deleted(store: Store) {
+    seed(&store, 3).await;
+    let app = app_at_now(store);
+    // The retention comes from the tracing rule in force (data/policies), not from here.
+    let keep_s = app::jobs::checkin_retention_s(&app.policies, NOW);
+    assert!(keep_s > 0);
+    let (old, kept) = (symptoms_of(&app, 2).await, symptoms_of(&app, 3).await);
+    store::testing::execute(
+        &app.store,
+        &format!(
+            "UPDATE declarations SET created_at_s = {} WHERE id = {old}",
+            NOW - keep_s - 3600
+        ),
+    )
+    .await;
+    store::testing::execute(
+        &app.store,
+        &format!(
+            "UPDATE declarations SET created_at_s = {} WHERE id = {kept}",
+            NOW - keep_s + 3600
+        ),
+    )
+    .await;
+    let n = app::jobs::purge_expired_declarations(&app.store, &app.policies, NOW)
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    let left: Vec<i64> = app
+        .declarations(
+            &store::Caller::system("test"),
+            domain::Structure::S2021,
+            true,
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|d| d.id)
+        .collect();
+    assert_eq!(left, vec![kept]);
+    // Run again: nothing more to delete.
+    assert_eq!(
+        app::jobs::purge_expired_declarations(&app.store, &app.policies, NOW)
+            .await
+            .unwrap(),
+        0
+    );
+}
+
+both_databases!(declarations_past_the_tracing_retention_are_deleted);
+
+async fn the_hourly_job_proposes_and_keeps_what_was_reviewed(store: Store) {
+    seed(&store, 3).await;
+    let app = app_at_now(store);
+    let tracer = crate::national(&app, "cdc", domain::Role::Tracer).await;
+    let inside = NOW - 2 * DAY;
+    app.ingest_checkins(&tracer, &[visit(1, inside, 3600)], NOW)
+        .await
+        .unwrap();
+    assert_eq!(app::jobs::propose_todays_exposures(&app).await.unwrap(), 1);
+    let first = app.exposures_to_review(&tracer).await.unwrap();
+    assert_eq!(first.len(), 1);
+    // Not reviewed: the next run replaces it (same window, a new proposal), no copy.
+    assert_eq!(app::jobs::propose_todays_exposures(&app).await.unwrap(), 1);
+    let again = app.exposures_to_review(&tracer).await.unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(
+        (again[0].from_s, again[0].to_s),
+        (first[0].from_s, first[0].to_s)
+    );
+    // Reviewed (published): the next run leaves it as it is and adds no copy.
+    app.review_exposure(&tracer, again[0].id, true)
+        .await
+        .unwrap();
+    // The case visits another time the same day: a new window is proposed beside it.
+    app.ingest_checkins(&tracer, &[visit(1, inside + 4 * 3600, 1800)], NOW)
+        .await
+        .unwrap();
+    assert_eq!(app::jobs::propose_todays_exposures(&app).await.unwrap(), 1);
+    let after = app.exposures_to_review(&tracer).await.unwrap();
+    assert_eq!(after.len(), 2, "{after:?}");
+    let published = after
+        .iter()
+        .find(|p| p.id == again[0].id)
+        .expect("the reviewed place stays");
+    assert_eq!(published.status, store::ExposureStatus::Published);
+    assert_eq!(published.reviewed_by.as_deref(), Some("cdc"));
+    assert!(after
+        .iter()
+        .any(|p| p.id != again[0].id && p.status == store::ExposureStatus::Proposed));
+    // Withdrawn stays withdrawn too.
+    app.review_exposure(&tracer, again[0].id, false)
+        .await
+        .unwrap();
+    app::jobs::propose_todays_exposures(&app).await.unwrap();
+    let last = app.exposures_to_review(&tracer).await.unwrap();
+    assert_eq!(
+        last.iter().find(|p| p.id == again[0].id).map(|p| p.status),
+        Some(store::ExposureStatus::Withdrawn)
+    );
+    assert_eq!(last.len(), 2);
+}
+
+both_databases!(the_hourly_job_proposes_and_keeps_what_was_reviewed);

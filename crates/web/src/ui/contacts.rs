@@ -36,6 +36,8 @@ pub(super) struct ContactsQuery {
     /// Only the contacts of this source case.
     case: Option<String>,
     cursor: Option<String>,
+    /// `all`: the citizens' declarations already handled are listed too (after the open).
+    declarations: Option<String>,
 }
 
 /// The units a typed unit filter may mean, offered when it names more than one.
@@ -106,6 +108,7 @@ impl ContactsQuery {
             ("unit", &self.unit),
             ("case", &self.case),
             ("due_by", &self.due_by),
+            ("declarations", &self.declarations),
         ]
         .iter()
         .filter_map(|(k, v)| v.as_deref().filter(|v| !v.is_empty()).map(|v| (k, v)))
@@ -204,7 +207,14 @@ pub(super) async fn contacts(
     let back = list_href(&q, list);
     let registry = crate::registry::Registry::of(domain::Structure::S2021);
     // Citizens' declarations (issue #18) join the officer's list: people to call.
-    let declared = super::exposures::declarations_section(&state, &me, lang).await;
+    let declared = super::exposures::declarations_section(
+        &state,
+        &me,
+        lang,
+        q.declarations.as_deref() == Some("all"),
+        &q.query_string(),
+    )
+    .await;
     let body = html! {
         h1 { (t(lang, "contacts-title")) }
         @if let Some(c) = filter.case {
@@ -382,7 +392,7 @@ pub(super) struct ReleaseForm {
 }
 
 /// Where to go after a saved form: the tab the form was on (only a page of ours).
-fn back_to(back: Option<&str>) -> String {
+pub(super) fn back_to(back: Option<&str>) -> String {
     back.filter(|b| b.starts_with("/contacts?") && !b.contains("//"))
         .unwrap_or("/contacts")
         .to_string()

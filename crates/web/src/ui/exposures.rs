@@ -303,27 +303,47 @@ pub(super) fn thanks(lang: Lang) -> Response {
     citizen_page(lang, &t(lang, "exp-thanks-title"), body).into_response()
 }
 
-/// The declarations of persons living in the caller's scope, for the officer's work list.
+/// The declarations of persons living in the caller's scope, for the officer's work list:
+/// the open ones (to call) first; the handled ones too when `handled`. `query` is the
+/// contacts page's own query string ("list=all&"), kept by the switch and after a mark.
 pub(super) async fn declarations_section(
     state: &AppState,
     me: &store::Caller,
     lang: Lang,
+    handled: bool,
+    query: &str,
 ) -> Markup {
-    let rows = match state.declarations(me, domain::Structure::S2021).await {
+    let rows = match state
+        .declarations(me, domain::Structure::S2021, handled)
+        .await
+    {
         Ok(r) => r,
         Err(e) => {
             tracing::error!("declarations: {e}");
             return html! { p.error role="alert" { (t(lang, "exp-declarations-failed")) } };
         }
     };
+    let writes = me.user.role.can(domain::role::Permission::WritePersonal);
+    let query = query.replace("declarations=all&", "");
+    let back = if handled {
+        format!("/contacts?{query}declarations=all&#declarations")
+    } else {
+        format!("/contacts?{query}#declarations")
+    };
     html! {
         section #declarations {
             h2 { (t(lang, "exp-declarations-title")) }
+            p.noprint {
+                @if handled { a href={ "/contacts?" (query) "#declarations" } { (t(lang, "exp-declarations-open-only")) } }
+                @else { a href={ "/contacts?" (query) "declarations=all&#declarations" } { (t(lang, "exp-declarations-show-handled")) } }
+            }
             @if rows.is_empty() { p { (t(lang, "exp-declarations-none")) } }
             @else {
                 div.scroll { table {
                     thead { tr {
                         th { (t(lang, "col-person")) } th { (t(lang, "exp-declared-what")) } th { (t(lang, "exp-declared-at")) }
+                        th { (t(lang, "exp-outcome")) }
+                        @if writes { th.noprint { (t(lang, "fu-actions")) } }
                     } }
                     tbody { @for d in &rows { tr {
                         td { a href={ "/persons/" (d.person_id) } { (d.full_name) } }
@@ -341,10 +361,77 @@ pub(super) async fn declarations_section(
                             }
                         }
                         td { (local(d.created_at_s, lang)) }
+                        td { (outcome_cell(lang, d)) }
+                        @if writes { td.noprint { (mark_form(lang, d, &back)) } }
                     } } }
                 } }
             }
         }
+    }
+}
+
+/// Where a declaration stands: open, or the call's outcome with who and when. An F1 links
+/// to the person to follow.
+fn outcome_cell(lang: Lang, d: &store::DeclarationRow) -> Markup {
+    let Some(o) = d.outcome else {
+        return html! { strong { (t(lang, "exp-outcome-open")) } };
+    };
+    let label = t(lang, &format!("exp-outcome-{}", o.as_str()));
+    html! {
+        @if o == store::DeclarationOutcome::BecameF1 {
+            a href={ "/persons/" (d.person_id) } { (label) ": " (d.full_name) }
+        } @else { (label) }
+        @if let (Some(by), Some(at)) = (&d.handled_by, d.handled_at_s) {
+            br; small { (by) ", " (local(at, lang)) }
+        }
+    }
+}
+
+/// The officer's form: the outcome of the call (a handled one may be marked again).
+fn mark_form(lang: Lang, d: &store::DeclarationRow, back: &str) -> Markup {
+    let id = format!("o{}", d.id);
+    html! {
+        form method="post" action={ "/declarations/" (d.id) "/outcome" } {
+            input type="hidden" name="back" value=(back);
+            label for=(id) { (t(lang, "exp-outcome")) }
+            " "
+            select id=(id) name="outcome" {
+                @for o in store::DeclarationOutcome::ALL {
+                    option value=(o.as_str()) selected[d.outcome == Some(o)] { (t(lang, &format!("exp-outcome-{}", o.as_str()))) }
+                }
+            }
+            " "
+            button.primary type="submit" { (t(lang, "fu-save")) }
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub(super) struct MarkForm {
+    outcome: Option<String>,
+    back: Option<String>,
+}
+
+/// `POST /declarations/{id}/outcome`: the officer records the call's outcome. A declaration
+/// of a person outside the caller's scope answers 404 as an unknown one; nothing changes.
+pub(super) async fn mark(
+    State(state): State<AppState>,
+    ui: Ui,
+    Path(id): Path<String>,
+    axum::Form(f): axum::Form<MarkForm>,
+) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return ui.fail(StatusCode::NOT_FOUND);
+    };
+    match state
+        .mark_declaration(&ui.me, id, f.outcome.as_deref().unwrap_or_default())
+        .await
+    {
+        // Only our own contacts page: never a redirect elsewhere.
+        Ok(true) => Redirect::to(&super::contacts::back_to(f.back.as_deref())).into_response(),
+        Ok(false) => ui.fail(StatusCode::NOT_FOUND),
+        Err(app::exposures::ExposureError::Invalid(_)) => ui.fail(StatusCode::BAD_REQUEST),
+        Err(app::exposures::ExposureError::Store(e)) => ui.failed("declaration outcome", &e),
     }
 }
 

@@ -78,6 +78,7 @@ pub fn routes() -> Routes {
         .post("/exposures/propose", write, exposures::propose)
         .post("/exposures/{id}/publish", write, exposures::publish)
         .post("/exposures/{id}/withdraw", write, exposures::withdraw)
+        .post("/declarations/{id}/outcome", write, exposures::mark)
         .get("/cases", read, cases::cases)
         .get("/cases/export.csv", read, case_export::csv)
         .get("/cases/new", write, case_entry::line_list_form)

@@ -395,3 +395,141 @@ async fn the_public_declaration_form_checks_ranges_and_reaches_the_officer(store
 }
 
 both_databases!(the_public_declaration_form_checks_ranges_and_reaches_the_officer);
+
+/// Person 2's symptom declaration (as the device's form would record it); its id.
+async fn declaration_of_person_2(app: &App) -> i64 {
+    let input = app::exposures::DeclareInput {
+        person_id: Some(2),
+        symptoms: vec!["fever".into()],
+        onset: Some("2021-11-19".into()),
+        ..Default::default()
+    };
+    app.state
+        .declare(&store::Caller::system(store::CITIZEN_ACTOR), &input)
+        .await
+        .unwrap()
+        .id
+}
+
+async fn outcome(app: &App, id: i64) -> i64 {
+    store::testing::scalar(
+        &app.state.store,
+        &format!("SELECT COUNT(*) FROM declarations WHERE id = {id} AND outcome IS NOT NULL"),
+    )
+    .await
+}
+
+async fn the_officer_marks_a_declaration_of_their_ward_only(store: Store) {
+    seed(&store).await;
+    let app = App::at(store, Some(NOW));
+    let id = declaration_of_person_2(&app).await;
+    let officer = app.login_as("officer", Role::Tracer, &["00001"]).await;
+    let other = app.login_as("other", Role::Tracer, &["00004"]).await;
+    let viewer = app.login_as("viewer", Role::Viewer, &["VN"]).await;
+    let url = format!("/declarations/{id}/outcome");
+
+    // Open: listed with the form, in Vietnamese.
+    let list = send(&app, Method::GET, "/contacts", &session(&officer), None).await;
+    assert!(
+        list.html.contains("Lê Thị Hai")
+            && list.html.contains("Chưa liên hệ")
+            && list.html.contains(&format!("action=\"{url}\""))
+            && list.html.contains("Xác định là F1"),
+        "{}",
+        list.html
+    );
+
+    // Who may not: no account, a viewer (403), a forged form (403), another ward (404),
+    // an unknown id (404), an outcome outside the list (400). Nothing changed.
+    let p = send(&app, Method::POST, &url, "", Some("outcome=reached")).await;
+    assert!(p.status.is_redirection() || p.status == StatusCode::UNAUTHORIZED);
+    let p = send(
+        &app,
+        Method::POST,
+        &url,
+        &session(&viewer),
+        Some("outcome=reached"),
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    let forged = send_raw(
+        &app,
+        Method::POST,
+        &url,
+        &session(&officer),
+        Some("outcome=reached"),
+        &[],
+    )
+    .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let p = send(
+        &app,
+        Method::POST,
+        &url,
+        &session(&other),
+        Some("outcome=reached"),
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::NOT_FOUND);
+    let p = send(
+        &app,
+        Method::POST,
+        "/declarations/99999/outcome",
+        &session(&officer),
+        Some("outcome=reached"),
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::NOT_FOUND);
+    let p = send(
+        &app,
+        Method::POST,
+        &url,
+        &session(&officer),
+        Some("outcome=maybe"),
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::BAD_REQUEST);
+    assert_eq!(outcome(&app, id).await, 0);
+
+    // The officer: confirmed as an F1, back to the list; the open list no longer has it.
+    let p = send(
+        &app,
+        Method::POST,
+        &url,
+        &session(&officer),
+        Some("outcome=became_f1&back=%2Fcontacts%3Fdeclarations%3Dall%26%23declarations"),
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.html);
+    assert_eq!(
+        p.location.as_deref(),
+        Some("/contacts?declarations=all&#declarations")
+    );
+    assert_eq!(outcome(&app, id).await, 1);
+    let list = send(&app, Method::GET, "/contacts", &session(&officer), None).await;
+    assert!(!list.html.contains("Lê Thị Hai"), "{}", list.html);
+    // With the handled ones: the outcome, by whom, and the F1 as a link to the person.
+    let list = send(
+        &app,
+        Method::GET,
+        "/contacts?declarations=all",
+        &session(&officer),
+        None,
+    )
+    .await;
+    assert!(
+        list.html
+            .contains("<a href=\"/persons/2\">Xác định là F1: Lê Thị Hai</a>")
+            && list.html.contains("officer, "),
+        "{}",
+        list.html
+    );
+    let audited = store::testing::scalar(
+        &app.state.store,
+        "SELECT COUNT(*) FROM audit_log WHERE entity = 'declaration' AND action = 'update'",
+    )
+    .await;
+    assert_eq!(audited, 1);
+}
+
+both_databases!(the_officer_marks_a_declaration_of_their_ward_only);
