@@ -195,9 +195,7 @@ pub fn app_run_dispatch(app: &App) -> RunDispatch {
     let app = app.clone();
     run_dispatcher(move |tx, envs| {
         let app = app.clone();
-        Box::pin(async move {
-            Ok(crate::referral::apply_referral_run(&app, tx, envs).await?)
-        })
+        Box::pin(async move { Ok(crate::referral::apply_referral_run(&app, tx, envs).await?) })
     })
 }
 

@@ -401,7 +401,10 @@ fn batch_item(app: &App, env: &Envelope) -> Option<store::BatchReferral> {
     };
     let mut errors = Vec::new();
     let address = crate::persons::parse_address(p.address.as_deref(), &mut errors);
-    let new = input.validate(app.today()).ok().filter(|_| errors.is_empty());
+    let new = input
+        .validate(app.today())
+        .ok()
+        .filter(|_| errors.is_empty());
     Some(store::BatchReferral {
         caller: link_caller(&env.from, &env.to),
         national_id: p.national_id.clone(),

@@ -404,7 +404,10 @@ impl Store {
             return Ok(0);
         }
         // The persons the batch may find, lowest id first (as `ORDER BY id LIMIT 1`).
-        let nids: Vec<&str> = items.iter().filter_map(|i| i.national_id.as_deref()).collect();
+        let nids: Vec<&str> = items
+            .iter()
+            .filter_map(|i| i.national_id.as_deref())
+            .collect();
         let mut by_nid: HashMap<String, i64> = HashMap::new();
         for part in nids.chunks(BATCH_KEYS) {
             let mut sql = Sql::new(
@@ -621,10 +624,14 @@ impl Store {
                 })?;
                 sql.push(if j == 0 { "(" } else { ", (" });
                 sql.bind(Val::Text(new.full_name.clone())).push(", ");
-                sql.bind(Val::OptText(new.national_id.as_ref().map(|n| n.as_str().to_string())))
-                    .push(", ");
-                sql.bind(Val::OptText(new.phone.as_ref().map(|p| p.as_str().to_string())))
-                    .push(", ");
+                sql.bind(Val::OptText(
+                    new.national_id.as_ref().map(|n| n.as_str().to_string()),
+                ))
+                .push(", ");
+                sql.bind(Val::OptText(
+                    new.phone.as_ref().map(|p| p.as_str().to_string()),
+                ))
+                .push(", ");
                 sql.bind(Val::OptText(
                     new.birth_date.map(|d| d.format("%Y-%m-%d").to_string()),
                 ))
@@ -632,8 +639,10 @@ impl Store {
                 sql.bind(Val::Text(new.sex.as_str().to_string())).push(", ");
                 sql.bind(Val::Text(unit.structure.as_str().to_string()))
                     .push(", ");
-                sql.bind(Val::Text(unit.code.as_str().to_string())).push(", ");
-                sql.bind(Val::Text(unit.path.as_str().to_string())).push(", ");
+                sql.bind(Val::Text(unit.code.as_str().to_string()))
+                    .push(", ");
+                sql.bind(Val::Text(unit.path.as_str().to_string()))
+                    .push(", ");
                 sql.bind(Val::Int(now_s)).push(", ");
                 let user = item.caller.user.id.0;
                 sql.bind(Val::OptInt((user > 0).then_some(user))).push(", ");
@@ -720,7 +729,8 @@ impl Store {
                 sql.bind(Val::Int(c.exposure_s)).push(", ");
                 sql.bind(Val::Text(typed::to_json(&c.reasons, "contacts.reasons")?))
                     .push(", ");
-                sql.bind(Val::Text(c.status.as_str().to_string())).push(", ");
+                sql.bind(Val::Text(c.status.as_str().to_string()))
+                    .push(", ");
                 sql.bind(Val::OptInt(c.quarantine_from_s)).push(", ");
                 sql.bind(Val::OptInt(c.quarantine_until_s)).push(", ");
                 sql.bind(Val::OptInt(c.follow_up_until_s)).push(", ");

@@ -62,7 +62,13 @@ async fn receiver(store: &Store) {
             "Lê Thị Ba",
             unit(store, "26740").await,
         ),
-        row(4, "001190000004", None, "Đỗ Văn Bốn", unit(store, "00001").await),
+        row(
+            4,
+            "001190000004",
+            None,
+            "Đỗ Văn Bốn",
+            unit(store, "00001").await,
+        ),
     ];
     store.bulk_persons(&rows, 0).await.unwrap();
     store.sync_id_sequences().await.unwrap();
@@ -81,7 +87,12 @@ fn body(rng: &mut Lcg) -> serde_json::Value {
         Some("079200000002"),
         Some("079200000003"),
     ];
-    let phones = [None, Some("0909000003"), Some("0909000111"), Some("0909000222")];
+    let phones = [
+        None,
+        Some("0909000003"),
+        Some("0909000111"),
+        Some("0909000222"),
+    ];
     let names = ["Lê Thị Ba", "Le Thi Ba", "Phạm Văn Tư", "Ngô Thị Năm"];
     let units = ["26740", "26740", "26740", "26734", "00001", "99999"];
     let births = [None, Some("1990-01-01"), Some("1985-02-03")];
@@ -211,7 +222,10 @@ async fn a_batch_of_referrals_writes_what_one_at_a_time_writes(store: Store) {
         let db_2 = other_db(&store).await;
         let db_a = other_db(&store).await;
         let mut a = app_at_now(db_a.store.clone());
-        let (mut one, mut run) = (app_at_now(db_1.store.clone()), app_at_now(db_2.store.clone()));
+        let (mut one, mut run) = (
+            app_at_now(db_1.store.clone()),
+            app_at_now(db_2.store.clone()),
+        );
         link_pair(&mut a, HN, &mut one, HCM).await;
         link_pair(&mut a, HN, &mut run, HCM).await;
         receiver(&one.store).await;
@@ -289,7 +303,8 @@ async fn a_batch_of_referrals_writes_what_one_at_a_time_writes(store: Store) {
         )
         .await;
         assert!(contacts > 3, "seed {seed_no}: {contacts} contacts");
-        let refused = store::testing::scalar(&run.store, "SELECT COUNT(*) FROM link_refusals").await;
+        let refused =
+            store::testing::scalar(&run.store, "SELECT COUNT(*) FROM link_refusals").await;
         assert!(refused > 0, "seed {seed_no}: none refused");
     }
 }
