@@ -9,7 +9,7 @@ use std::sync::Arc;
 use domain::person::Sex;
 use link::{Kind, Registry};
 use sqlx::Row;
-use store::{both_databases, PersonRow, Received, Store};
+use store::{both_databases, PersonRow, Store};
 
 use app::link::LinkError;
 
