@@ -171,6 +171,34 @@ where
     Arc::new(f)
 }
 
+/// What a run dispatcher returns: how many of the envelopes, from the first, it applied.
+pub type HandlingRun<'t> = Pin<Box<dyn Future<Output = Result<usize, LinkError>> + Send + 't>>;
+
+/// Applies a run of received messages (in their order) with a few statements for all, as
+/// many from the first as it can (`Store::receive_batch_with`'s `apply_run`): what it leaves
+/// goes through the [`Dispatch`] one at a time.
+pub type RunDispatch =
+    Arc<dyn for<'t> Fn(&'t mut LinkTx, &'t [&'t Envelope]) -> HandlingRun<'t> + Send + Sync>;
+
+/// The application's run dispatcher: a run of referrals applied together
+/// ([`crate::referral::apply_referral_run`]); any other kind is left to [`dispatch`].
+pub fn app_run_dispatch(app: &App) -> RunDispatch {
+    fn run_dispatcher<F>(f: F) -> RunDispatch
+    where
+        F: for<'t> Fn(&'t mut LinkTx, &'t [&'t Envelope]) -> HandlingRun<'t>
+            + Send
+            + Sync
+            + 'static,
+    {
+        Arc::new(f)
+    }
+    let app = app.clone();
+    run_dispatcher(move |tx, envs| {
+        let app = app.clone();
+        Box::pin(async move { Ok(crate::referral::apply_referral_run(&app, tx, envs).await?) })
+    })
+}
+
 /// The application's dispatcher: [`dispatch`] over `app`.
 pub fn app_dispatch(app: &App) -> Dispatch {
     let app = app.clone();
@@ -260,6 +288,9 @@ struct Shared {
     metrics: Arc<LinkMetrics>,
     config: LinkConfig,
     now: Now,
+    /// Applies runs of messages together before the dispatcher takes the rest one at a time
+    /// (none: every message by the dispatcher).
+    run: Option<RunDispatch>,
 }
 
 impl LinkRuntime {
@@ -267,11 +298,11 @@ impl LinkRuntime {
     /// `app.link_wake` (notified by whoever enqueues).
     pub fn start(app: &App, bus: Arc<Bus>, registry: Registry, config: LinkConfig) -> LinkRuntime {
         let clock = app.clone();
-        Self::start_with(
+        Self::start_inner(
             app.store.clone(),
             bus,
             registry,
-            app_dispatch(app),
+            (app_dispatch(app), Some(app_run_dispatch(app))),
             Arc::new(move || clock.now_s()),
             app.link_wake.clone(),
             config,
@@ -288,6 +319,18 @@ impl LinkRuntime {
         wake: Arc<Notify>,
         config: LinkConfig,
     ) -> LinkRuntime {
+        Self::start_inner(store, bus, registry, (dispatch, None), now, wake, config)
+    }
+
+    fn start_inner(
+        store: Store,
+        bus: Arc<Bus>,
+        registry: Registry,
+        (dispatch, run): (Dispatch, Option<RunDispatch>),
+        now: Now,
+        wake: Arc<Notify>,
+        config: LinkConfig,
+    ) -> LinkRuntime {
         let (stop, stopped) = watch::channel(false);
         let metrics = Arc::new(LinkMetrics::default());
         let shared = Arc::new(Shared {
@@ -296,6 +339,7 @@ impl LinkRuntime {
             metrics: metrics.clone(),
             config,
             now,
+            run,
         });
         let relay = tokio::spawn(relay(shared.clone(), wake.clone(), stopped.clone()));
         let consumer = tokio::spawn(consume(shared, registry, dispatch, stopped));
@@ -537,20 +581,35 @@ async fn take_in(shared: &Shared, registry: &Registry, dispatch: &Dispatch, batc
         owner.extend(std::iter::repeat_n(k, items.len()));
         payloads.extend(items);
     }
+    let run = shared.run.clone();
     let received = shared
         .store
-        .receive_batch::<LinkError, _>(&payloads, registry, (shared.now)(), move |tx, env| {
-            let handler = handler.clone();
-            let flag = flag.clone();
-            Box::pin(async move {
-                if handler(tx, env).await? == Handled::SetAside {
-                    flag.lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .insert(env.id.clone());
-                }
-                Ok(())
-            })
-        })
+        .receive_batch_with::<LinkError, _, _>(
+            &payloads,
+            registry,
+            (shared.now)(),
+            move |tx, env| {
+                let handler = handler.clone();
+                let flag = flag.clone();
+                Box::pin(async move {
+                    if handler(tx, env).await? == Handled::SetAside {
+                        flag.lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .insert(env.id.clone());
+                    }
+                    Ok(())
+                })
+            },
+            move |tx, envs| {
+                let run = run.clone();
+                Box::pin(async move {
+                    match run {
+                        Some(run) => run(tx, envs).await,
+                        None => Ok(0),
+                    }
+                })
+            },
+        )
         .await;
     let outcomes = match received {
         Ok(outcomes) => outcomes,

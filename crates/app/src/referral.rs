@@ -339,7 +339,86 @@ async fn apply_referral(app: &App, tx: &mut LinkTx, env: &Envelope) -> Result<()
             }
         }
     };
-    let contact = ReferredContact {
+    let contact = referred_contact(&body, env, person_id);
+    match app
+        .store
+        .insert_referred_contact_in(tx, &caller, &contact, now)
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(StoreError::Invalid(f)) => Err(ReferralError::Person(f)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Applies the longest prefix of `envs` (in their order) made of referrals with a readable
+/// body, with a few multi-row statements for all (`Store::insert_referrals_in`); answers how
+/// many it applied. It writes the rows [`apply_referral_message`] writes for each in turn;
+/// the first it leaves (another kind, a body or person that does not hold) is the caller's
+/// to apply on its own, where it is refused or applied as usual.
+pub async fn apply_referral_run(
+    app: &App,
+    tx: &mut LinkTx,
+    envs: &[&Envelope],
+) -> Result<usize, StoreError> {
+    let mut items = Vec::new();
+    for env in envs {
+        let Some(item) = batch_item(app, env) else {
+            break;
+        };
+        items.push(item);
+    }
+    if items.is_empty() {
+        return Ok(0);
+    }
+    app.store.insert_referrals_in(tx, &items, app.now_s()).await
+}
+
+/// A referral as `Store::insert_referrals_in` takes it, or `None` when it is no referral or
+/// its body does not hold (then it is applied, and refused, on its own).
+fn batch_item(app: &App, env: &Envelope) -> Option<store::BatchReferral> {
+    if env.kind != Kind::Referral {
+        return None;
+    }
+    let body: ReferralBody = serde_json::from_value(env.body.clone()).ok()?;
+    if body.v != BODY_VERSION {
+        return None;
+    }
+    let p = &body.person;
+    // The person to register if not found, as `apply_referral` builds it (`None` if it would
+    // be refused: only then is it asked for).
+    let unit = match p.structure.as_str() {
+        "2021" => p.unit_code.clone(),
+        s => format!("{s}:{}", p.unit_code),
+    };
+    let input = domain::person::PersonInput {
+        full_name: Some(p.full_name.clone()),
+        national_id: p.national_id.clone(),
+        phone: p.phone.clone(),
+        birth_date: p.birth_date.clone(),
+        sex: Some(p.sex.clone()),
+        unit: Some(unit),
+    };
+    let mut errors = Vec::new();
+    let address = crate::persons::parse_address(p.address.as_deref(), &mut errors);
+    let new = input
+        .validate(app.today())
+        .ok()
+        .filter(|_| errors.is_empty());
+    Some(store::BatchReferral {
+        caller: link_caller(&env.from, &env.to),
+        national_id: p.national_id.clone(),
+        phone: p.phone.clone(),
+        full_name: p.full_name.clone(),
+        new,
+        address,
+        contact: referred_contact(&body, env, PersonId(0)),
+    })
+}
+
+/// The contact a referral records, its person found or registered as `person_id`.
+fn referred_contact(body: &ReferralBody, env: &Envelope, person_id: PersonId) -> ReferredContact {
+    ReferredContact {
         person_id,
         degree: body.degree,
         first_exposure_s: body.first_exposure_s,
@@ -365,15 +444,6 @@ async fn apply_referral(app: &App, tx: &mut LinkTx, env: &Envelope) -> Result<()
         policy: body.plan.policy.clone(),
         referred_from: env.from.as_str().to_string(),
         remote_ref: env.record.clone(),
-    };
-    match app
-        .store
-        .insert_referred_contact_in(tx, &caller, &contact, now)
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(StoreError::Invalid(f)) => Err(ReferralError::Person(f)),
-        Err(e) => Err(e.into()),
     }
 }
 

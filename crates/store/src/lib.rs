@@ -103,7 +103,7 @@ pub use import_kinds::LabRow;
 pub use import_writer::{ImportBegun, ImportWriter};
 pub use imports::{ImportCommit, ImportCounts, ImportRecord, NewImport, PersonKeys, StoredUpload};
 // `self::`: the crate `link` has the same name.
-pub use self::link::{Applying, LinkTx, OutMessage, Received, LINK_KEY};
+pub use self::link::{Applying, ApplyingRun, LinkTx, OutMessage, Received, LINK_KEY};
 pub use letters::{Letter, LetterRow};
 pub use national::LinkedFigures;
 pub use overrides::StoredOverride;
@@ -116,7 +116,7 @@ pub use person_record::{
 };
 pub use persons::Merged;
 pub use recent_cases::RecentCases;
-pub use referral::{PersonFacts, ReferredContact};
+pub use referral::{BatchReferral, PersonFacts, ReferredContact};
 pub use risk_inputs::{PublishedLevel, WeekCases};
 pub use share::{ShareOut, SharedIn};
 pub use units::{UnitFilter, UnitStats};

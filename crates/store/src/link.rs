@@ -73,6 +73,11 @@ pub type LinkTx = sqlx::Transaction<'static, sqlx::Any>;
 /// What `apply` returns: a boxed future borrowing the transaction and the envelope.
 pub type Applying<'t, E> = Pin<Box<dyn Future<Output = std::result::Result<(), E>> + Send + 't>>;
 
+/// What a run applier returns ([`Store::receive_batch_with`]): how many of the envelopes it
+/// was given, from the first, it applied.
+pub type ApplyingRun<'t, E> =
+    Pin<Box<dyn Future<Output = std::result::Result<usize, E>> + Send + 't>>;
+
 /// What became of a received message. All but `OutOfOrder` are acknowledged by the caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Received {
@@ -88,6 +93,11 @@ pub enum Received {
     OutOfOrder,
     /// Refused and recorded in `link_refusals`.
     Refused(Refusal),
+}
+
+/// The run applier that applies none (every message by `apply` on its own).
+fn no_run<'t, E>(_: &'t mut LinkTx, _: &'t [&'t Envelope]) -> ApplyingRun<'t, E> {
+    Box::pin(async { Ok(0) })
 }
 
 fn corrupt(what: &str) -> StoreError {
@@ -418,8 +428,32 @@ impl Store {
         E: From<StoreError> + Send,
         F: for<'t> Fn(&'t mut LinkTx, &'t Envelope) -> Applying<'t, E> + Send + Sync,
     {
+        self.receive_batch_with(batch, registry, at_s, apply, no_run::<E>)
+            .await
+    }
+
+    /// [`Store::receive_batch`] with a run applier: `apply_run` is given the messages to
+    /// apply, in their order, and applies as many as it can from the first with a few
+    /// statements for all (multi-row inserts), answering how many; the first it leaves is
+    /// applied by `apply` on its own, and `apply_run` is asked again for the rest. What
+    /// `apply_run` writes must be what `apply` would write for each in turn (held by the
+    /// tests of each run applier). An error from either runs the batch again guarded, a
+    /// message at a time by `apply`.
+    pub async fn receive_batch_with<E, F, R>(
+        &self,
+        batch: &[&[u8]],
+        registry: &Registry,
+        at_s: i64,
+        apply: F,
+        apply_run: R,
+    ) -> std::result::Result<Vec<std::result::Result<Received, E>>, E>
+    where
+        E: From<StoreError> + Send,
+        F: for<'t> Fn(&'t mut LinkTx, &'t Envelope) -> Applying<'t, E> + Send + Sync,
+        R: for<'t> Fn(&'t mut LinkTx, &'t [&'t Envelope]) -> ApplyingRun<'t, E> + Send + Sync,
+    {
         if let Some(out) = self
-            .receive_batch_bulk(batch, registry, at_s, &apply)
+            .receive_batch_bulk_with(batch, registry, at_s, &apply, &apply_run)
             .await?
         {
             return Ok(out);
@@ -447,6 +481,24 @@ impl Store {
         E: From<StoreError> + Send,
         F: for<'t> Fn(&'t mut LinkTx, &'t Envelope) -> Applying<'t, E> + Send + Sync,
     {
+        self.receive_batch_bulk_with(batch, registry, at_s, apply, &no_run::<E>)
+            .await
+    }
+
+    /// [`Store::receive_batch_bulk`] with a run applier (see [`Store::receive_batch_with`]).
+    pub async fn receive_batch_bulk_with<E, F, R>(
+        &self,
+        batch: &[&[u8]],
+        registry: &Registry,
+        at_s: i64,
+        apply: &F,
+        apply_run: &R,
+    ) -> std::result::Result<Option<Vec<std::result::Result<Received, E>>>, E>
+    where
+        E: From<StoreError> + Send,
+        F: for<'t> Fn(&'t mut LinkTx, &'t Envelope) -> Applying<'t, E> + Send + Sync,
+        R: for<'t> Fn(&'t mut LinkTx, &'t [&'t Envelope]) -> ApplyingRun<'t, E> + Send + Sync,
+    {
         let mut tx = self.pool.begin().await.map_err(StoreError::from)?;
         let (mut out, admitted) = self
             .admit_batch::<E>(&mut tx, batch, registry, at_s)
@@ -461,11 +513,19 @@ impl Store {
         for (i, received) in &judged.outcomes {
             out[*i] = Some(Ok(received.clone()));
         }
-        for i in judged.apply_order {
-            let envelope = &admitted[i].1;
-            if apply(&mut tx, envelope).await.is_err() {
-                // Dropping the transaction undoes the batch; it runs again guarded.
+        let order: Vec<&Envelope> = judged.apply_order.iter().map(|i| &admitted[*i].1).collect();
+        let mut next = 0;
+        while next < order.len() {
+            // Dropping the transaction on an error undoes the batch; it runs again guarded.
+            let Ok(n) = apply_run(&mut tx, &order[next..]).await else {
                 return Ok(None);
+            };
+            next += n.min(order.len() - next);
+            if let Some(envelope) = order.get(next) {
+                if apply(&mut tx, envelope).await.is_err() {
+                    return Ok(None);
+                }
+                next += 1;
             }
         }
         tx.commit().await.map_err(StoreError::from)?;

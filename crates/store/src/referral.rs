@@ -345,3 +345,438 @@ impl Store {
         Ok(true)
     }
 }
+
+/// One referral for [`Store::insert_referrals_in`]: what [`Store::find_referred_person_in`],
+/// [`Store::register_referred_person_in`] and [`Store::insert_referred_contact_in`] are given
+/// when a referral is applied on its own.
+#[derive(Debug, Clone)]
+pub struct BatchReferral {
+    pub caller: Caller,
+    /// The person's keys as sent (looked up as they are, as the one-at-a-time path does).
+    pub national_id: Option<String>,
+    pub phone: Option<String>,
+    pub full_name: String,
+    /// The person to register when not found; `None` when the sent fields do not hold (the
+    /// referral is then left to the one-at-a-time path, which refuses it).
+    pub new: Option<NewPerson>,
+    pub address: Option<String>,
+    /// The contact; its `person_id` is ignored (found or registered here).
+    pub contact: ReferredContact,
+}
+
+/// Keys a batch's reads ask for at once (a few parameters each, far below SQLite's bound).
+const BATCH_KEYS: usize = 500;
+
+/// A person of the batch as the batch's own lookups see it.
+#[derive(Debug, Clone)]
+struct Home {
+    structure: String,
+    unit_code: String,
+    unit_path: String,
+}
+
+impl Store {
+    /// Applies referrals in the caller's transaction with a few multi-row statements, giving
+    /// the rows [`Store::find_referred_person_in`], [`Store::register_referred_person_in`] and
+    /// [`Store::insert_referred_contact_in`] give them one at a time, in order: a person
+    /// registered by an earlier referral of the batch is found by a later one.
+    ///
+    /// Applies the longest prefix it can and answers its length: the first referral it cannot
+    /// apply (its person not found and not to be registered, its unit unknown or outside the
+    /// caller's scope, a national ID sent other than it is kept) is left, with all after it,
+    /// for the caller to apply on its own (and refuse) before asking again. Nothing of the
+    /// referrals not counted is written.
+    ///
+    /// Statements for n referrals of new persons: 3 reads (national IDs, phones, known
+    /// records), one a distinct unit, one read of the found persons' homes, one insert of the
+    /// persons, one a distinct unit of their residents, the person pairs' reads (as
+    /// registering one does), one insert of the contacts and one of the audit rows.
+    pub async fn insert_referrals_in(
+        &self,
+        tx: &mut LinkTx,
+        items: &[BatchReferral],
+        now_s: i64,
+    ) -> Result<usize> {
+        use crate::sql::{Sql, Val};
+        use domain::{Structure, UnitPath};
+        let dialect = self.dialect;
+        if items.is_empty() {
+            return Ok(0);
+        }
+        // The persons the batch may find, lowest id first (as `ORDER BY id LIMIT 1`).
+        let nids: Vec<&str> = items
+            .iter()
+            .filter_map(|i| i.national_id.as_deref())
+            .collect();
+        let mut by_nid: HashMap<String, i64> = HashMap::new();
+        for part in nids.chunks(BATCH_KEYS) {
+            let mut sql = Sql::new(
+                dialect,
+                "SELECT id, national_id FROM persons WHERE merged_into IS NULL AND national_id IN (",
+            );
+            for (j, n) in part.iter().enumerate() {
+                if j > 0 {
+                    sql.push(", ");
+                }
+                sql.bind(Val::Text((*n).to_owned()));
+            }
+            sql.push(")");
+            for r in sql.query().fetch_all(&mut **tx).await? {
+                let (id, nid): (i64, String) = (r.try_get(0)?, r.try_get(1)?);
+                let e = by_nid.entry(nid).or_insert(id);
+                *e = (*e).min(id);
+            }
+        }
+        let phones: Vec<&str> = items.iter().filter_map(|i| i.phone.as_deref()).collect();
+        let mut by_phone: HashMap<(String, String), i64> = HashMap::new();
+        for part in phones.chunks(BATCH_KEYS) {
+            let mut sql = Sql::new(
+                dialect,
+                "SELECT id, phone, name_folded FROM persons
+                 WHERE merged_into IS NULL AND name_folded IS NOT NULL AND phone IN (",
+            );
+            for (j, p) in part.iter().enumerate() {
+                if j > 0 {
+                    sql.push(", ");
+                }
+                sql.bind(Val::Text((*p).to_owned()));
+            }
+            sql.push(")");
+            for r in sql.query().fetch_all(&mut **tx).await? {
+                let (id, phone, folded): (i64, String, String) =
+                    (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+                let e = by_phone.entry((phone, folded)).or_insert(id);
+                *e = (*e).min(id);
+            }
+        }
+        // Records applied before, per sender (the `contacts_by_referral` index's order).
+        let mut refs: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+        for i in items {
+            refs.entry(i.contact.referred_from.as_str())
+                .or_default()
+                .push(i.contact.remote_ref.as_str());
+        }
+        let mut known: HashSet<(String, String)> = HashSet::new();
+        for (from, records) in &refs {
+            for part in records.chunks(BATCH_KEYS) {
+                let mut sql = Sql::new(
+                    dialect,
+                    "SELECT remote_ref FROM contacts WHERE referred_from = ",
+                );
+                sql.bind(Val::Text((*from).to_owned()));
+                sql.push(" AND remote_ref IN (");
+                for (j, r) in part.iter().enumerate() {
+                    if j > 0 {
+                        sql.push(", ");
+                    }
+                    sql.bind(Val::Text((*r).to_owned()));
+                }
+                sql.push(")");
+                for r in sql.query().fetch_all(&mut **tx).await? {
+                    known.insert(((*from).to_owned(), r.try_get(0)?));
+                }
+            }
+        }
+
+        // Judged in order, in memory. A person is `Ok(id)` if stored, `Err(k)` if the k-th
+        // registered by this batch.
+        type Who = std::result::Result<i64, usize>;
+        let mut units: HashMap<(Structure, String), Option<domain::units::Unit>> = HashMap::new();
+        let mut fresh: Vec<(usize, domain::units::Unit)> = Vec::new(); // (item, unit)
+        let mut contacts: Vec<(usize, Who)> = Vec::new();
+        let mut applied = 0;
+        // Persons registered earlier in the batch, by their kept keys (the first one wins:
+        // its id is the lowest of them, and above every stored one).
+        let mut batch_nid: HashMap<String, usize> = HashMap::new();
+        let mut batch_phone: HashMap<(String, String), usize> = HashMap::new();
+        for (k, item) in items.iter().enumerate() {
+            let folded = domain::text::fold_diacritics(&item.full_name);
+            let by_id = item.national_id.as_ref().and_then(|n| {
+                by_nid
+                    .get(n)
+                    .map(|id| Ok(*id))
+                    .or_else(|| batch_nid.get(n).map(|f| Err(*f)))
+            });
+            let by_ph = || {
+                item.phone.as_ref().and_then(|p| {
+                    let key = (p.clone(), folded.clone());
+                    by_phone
+                        .get(&key)
+                        .map(|id| Ok(*id))
+                        .or_else(|| batch_phone.get(&key).map(|f| Err(*f)))
+                })
+            };
+            let who: Who = match by_id.or_else(by_ph) {
+                Some(w) => w,
+                None => {
+                    // Registered here, as the person form does.
+                    let Some(new) = &item.new else { break };
+                    // The one-at-a-time path refuses a national ID already held (kept as
+                    // validated, looked up as sent): left to it when the two differ.
+                    let kept_nid = new.national_id.as_ref().map(|x| x.as_str().to_owned());
+                    if kept_nid.as_deref() != item.national_id.as_deref() {
+                        break;
+                    }
+                    let key = (new.structure, new.unit_code.as_str().to_owned());
+                    if !units.contains_key(&key) {
+                        let u = Store::unit_unscoped_on(tx, new.structure, &new.unit_code).await?;
+                        units.insert(key.clone(), u);
+                    }
+                    let Some(unit) = units.get(&key).cloned().flatten() else {
+                        break;
+                    };
+                    if !item.caller.scope.contains(unit.structure, &unit.path) {
+                        break;
+                    }
+                    let f = fresh.len();
+                    if let Some(n) = kept_nid {
+                        batch_nid.entry(n).or_insert(f);
+                    }
+                    if let Some(p) = &new.phone {
+                        batch_phone
+                            .entry((
+                                p.as_str().to_owned(),
+                                domain::text::fold_diacritics(&new.full_name),
+                            ))
+                            .or_insert(f);
+                    }
+                    fresh.push((k, unit));
+                    Err(f)
+                }
+            };
+            // The contact: once per record (a person registered for a known record stays
+            // registered, as one at a time).
+            let key = (
+                item.contact.referred_from.clone(),
+                item.contact.remote_ref.clone(),
+            );
+            if known.insert(key) {
+                contacts.push((k, who));
+            }
+            applied = k + 1;
+        }
+        // The prefix only: what a break left behind is not written.
+        fresh.retain(|(k, _)| *k < applied);
+        contacts.retain(|(k, _)| *k < applied);
+
+        // The found persons' homes (checked against the caller's scope below).
+        let found: Vec<i64> = contacts.iter().filter_map(|(_, w)| w.ok()).collect();
+        let mut homes: HashMap<i64, Home> = HashMap::new();
+        for part in found.chunks(BATCH_KEYS) {
+            let mut sql = Sql::new(
+                dialect,
+                "SELECT id, structure, unit_code, unit_path FROM persons WHERE id IN (",
+            );
+            for (j, id) in part.iter().enumerate() {
+                if j > 0 {
+                    sql.push(", ");
+                }
+                sql.bind(Val::Int(*id));
+            }
+            sql.push(")");
+            for r in sql.query().fetch_all(&mut **tx).await? {
+                homes.insert(
+                    r.try_get(0)?,
+                    Home {
+                        structure: r.try_get(1)?,
+                        unit_code: r.try_get(2)?,
+                        unit_path: r.try_get(3)?,
+                    },
+                );
+            }
+        }
+        // A found person living outside the scope: the prefix ends before its referral.
+        let mut cut = applied;
+        for (k, w) in &contacts {
+            if let Ok(id) = w {
+                let inside = homes.get(id).is_some_and(|h| {
+                    h.structure
+                        .parse::<Structure>()
+                        .ok()
+                        .zip(UnitPath::from_stored(&h.unit_path))
+                        .is_some_and(|(s, p)| items[*k].caller.scope.contains(s, &p))
+                });
+                if !inside {
+                    cut = cut.min(*k);
+                }
+            }
+        }
+        if cut < applied {
+            fresh.retain(|(k, _)| *k < cut);
+            contacts.retain(|(k, _)| *k < cut);
+            applied = cut;
+        }
+
+        // The persons: one insert; ids are taken in VALUES order on both databases, so the
+        // returned ids sorted are the rows in order.
+        let mut person_ids: Vec<i64> = Vec::with_capacity(fresh.len());
+        if !fresh.is_empty() {
+            let mut sql = Sql::new(
+                dialect,
+                "INSERT INTO persons (full_name, national_id, phone, birth_date, sex, structure,
+                     unit_code, unit_path, created_at_s, created_by, updated_at_s, name_folded,
+                     address) VALUES ",
+            );
+            for (j, (k, unit)) in fresh.iter().enumerate() {
+                let item = &items[*k];
+                let new = item.new.as_ref().ok_or_else(|| {
+                    StoreError::Corrupt("referral batch: a person without fields".into())
+                })?;
+                sql.push(if j == 0 { "(" } else { ", (" });
+                sql.bind(Val::Text(new.full_name.clone())).push(", ");
+                sql.bind(Val::OptText(
+                    new.national_id.as_ref().map(|n| n.as_str().to_string()),
+                ))
+                .push(", ");
+                sql.bind(Val::OptText(
+                    new.phone.as_ref().map(|p| p.as_str().to_string()),
+                ))
+                .push(", ");
+                sql.bind(Val::OptText(
+                    new.birth_date.map(|d| d.format("%Y-%m-%d").to_string()),
+                ))
+                .push(", ");
+                sql.bind(Val::Text(new.sex.as_str().to_string())).push(", ");
+                sql.bind(Val::Text(unit.structure.as_str().to_string()))
+                    .push(", ");
+                sql.bind(Val::Text(unit.code.as_str().to_string()))
+                    .push(", ");
+                sql.bind(Val::Text(unit.path.as_str().to_string()))
+                    .push(", ");
+                sql.bind(Val::Int(now_s)).push(", ");
+                let user = item.caller.user.id.0;
+                sql.bind(Val::OptInt((user > 0).then_some(user))).push(", ");
+                sql.bind(Val::Int(now_s)).push(", ");
+                sql.bind(Val::Text(domain::text::fold_diacritics(&new.full_name)))
+                    .push(", ");
+                sql.bind(Val::OptText(item.address.clone())).push(")");
+            }
+            sql.push(" RETURNING id");
+            for r in sql.query().fetch_all(&mut **tx).await? {
+                person_ids.push(r.try_get(0)?);
+            }
+            person_ids.sort_unstable();
+            if person_ids.len() != fresh.len() {
+                return Err(StoreError::Corrupt(format!(
+                    "referral batch: {} persons inserted of {}",
+                    person_ids.len(),
+                    fresh.len()
+                )));
+            }
+            let mut deltas = std::collections::BTreeMap::new();
+            for (_, unit) in &fresh {
+                for (d, n) in crate::residents::Delta::one(
+                    unit.structure,
+                    unit.code.as_str(),
+                    unit.path.as_str(),
+                    1,
+                ) {
+                    *deltas.entry(d).or_insert(0) += n;
+                }
+            }
+            crate::residents::add(tx, deltas).await?;
+            // Pairs are symmetric and filed once (ON CONFLICT DO NOTHING), so filing each new
+            // person after all are inserted files the pairs filing each in turn does.
+            for id in &person_ids {
+                crate::person_pairs::file_pairs_in(tx, PersonId(*id), now_s).await?;
+            }
+        }
+
+        // The contacts: one insert, matched back by their record.
+        let mut audit_rows: Vec<AuditEntry> = Vec::new();
+        for (f, id) in person_ids.iter().enumerate() {
+            let caller = &items[fresh[f].0].caller;
+            audit_rows.push(crate::persons::entry(
+                caller,
+                AuditAction::Create,
+                PersonId(*id),
+            ));
+        }
+        if !contacts.is_empty() {
+            let mut sql = Sql::new(
+                dialect,
+                "INSERT INTO contacts (person_id, degree, first_exposure_s, exposure_s, reasons,
+                     status, quarantine_from_s, quarantine_until_s, follow_up_until_s, test_days,
+                     policy, structure, unit_code, unit_path, created_at_s, created_by,
+                     referred_from, remote_ref) VALUES ",
+            );
+            for (j, (k, who)) in contacts.iter().enumerate() {
+                let item = &items[*k];
+                let c = &item.contact;
+                let (pid, home) = match who {
+                    Ok(id) => (
+                        *id,
+                        homes.get(id).cloned().ok_or_else(|| {
+                            StoreError::Corrupt("referral batch: a person's home".into())
+                        })?,
+                    ),
+                    Err(f) => {
+                        let u = &fresh[*f].1;
+                        (
+                            person_ids[*f],
+                            Home {
+                                structure: u.structure.as_str().to_string(),
+                                unit_code: u.code.as_str().to_string(),
+                                unit_path: u.path.as_str().to_string(),
+                            },
+                        )
+                    }
+                };
+                sql.push(if j == 0 { "(" } else { ", (" });
+                sql.bind(Val::Int(pid)).push(", ");
+                sql.bind(Val::Int(c.degree)).push(", ");
+                sql.bind(Val::Int(c.first_exposure_s)).push(", ");
+                sql.bind(Val::Int(c.exposure_s)).push(", ");
+                sql.bind(Val::Text(typed::to_json(&c.reasons, "contacts.reasons")?))
+                    .push(", ");
+                sql.bind(Val::Text(c.status.as_str().to_string()))
+                    .push(", ");
+                sql.bind(Val::OptInt(c.quarantine_from_s)).push(", ");
+                sql.bind(Val::OptInt(c.quarantine_until_s)).push(", ");
+                sql.bind(Val::OptInt(c.follow_up_until_s)).push(", ");
+                sql.bind(Val::Text(c.test_days.clone())).push(", ");
+                sql.bind(Val::Text(c.policy.clone())).push(", ");
+                sql.bind(Val::Text(home.structure)).push(", ");
+                sql.bind(Val::Text(home.unit_code)).push(", ");
+                sql.bind(Val::Text(home.unit_path)).push(", ");
+                sql.bind(Val::Int(now_s)).push(", ");
+                let user = item.caller.user.id.0;
+                sql.bind(Val::OptInt((user > 0).then_some(user))).push(", ");
+                sql.bind(Val::Text(c.referred_from.clone())).push(", ");
+                sql.bind(Val::Text(c.remote_ref.clone())).push(")");
+            }
+            sql.push(" RETURNING id, referred_from, remote_ref");
+            let mut ids: HashMap<(String, String), i64> = HashMap::new();
+            for r in sql.query().fetch_all(&mut **tx).await? {
+                ids.insert((r.try_get(1)?, r.try_get(2)?), r.try_get(0)?);
+            }
+            if ids.len() != contacts.len() {
+                return Err(StoreError::Corrupt(format!(
+                    "referral batch: {} contacts inserted of {}",
+                    ids.len(),
+                    contacts.len()
+                )));
+            }
+            for (k, _) in &contacts {
+                let item = &items[*k];
+                let c = &item.contact;
+                let id = ids
+                    .get(&(c.referred_from.clone(), c.remote_ref.clone()))
+                    .ok_or_else(|| StoreError::Corrupt("referral batch: a contact".into()))?;
+                audit_rows.push(AuditEntry {
+                    user: None,
+                    actor: item.caller.user.username.clone(),
+                    action: AuditAction::Create,
+                    entity: "contact",
+                    entity_id: id.to_string(),
+                    detail: Some(format!(
+                        "referred from {} as {}",
+                        c.referred_from, c.remote_ref
+                    )),
+                });
+            }
+        }
+        audit::append(tx, dialect, audit_rows, now_s).await?;
+        Ok(applied)
+    }
+}

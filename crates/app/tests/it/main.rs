@@ -28,6 +28,7 @@ mod national;
 mod persons;
 mod quarantine;
 mod referral;
+mod referral_batch;
 mod report;
 mod risk;
 mod risk_recomputed;
