@@ -407,11 +407,14 @@ fn placed(caller: &Caller, numbered: &Numbered) -> (Vec<ClusterView>, CasePlaces
 
 /// The clusters of the last computation, kept while the index snapshot, the cases and their
 /// windows are the same (re-tracing every recent case costs about 0.1 s at demo scale).
+/// The rule's clusters numbered, the corrections' hash, and the numbering.
+type LastNumbering = (Arc<Vec<Cluster>>, u64, Arc<Numbered>);
+
 #[derive(Default)]
 pub struct Memo {
     last: Mutex<Option<Computed>>,
     /// The last numbering: of which computation, with which corrections.
-    numbered: tokio::sync::Mutex<Option<(Arc<Vec<Cluster>>, u64, Arc<Numbered>)>>,
+    numbered: tokio::sync::Mutex<Option<LastNumbering>>,
 }
 
 struct Computed {
