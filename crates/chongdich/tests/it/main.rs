@@ -646,6 +646,7 @@ async fn trace_and_purge_from_the_command_line() {
     assert_eq!(
         stdout(&purge).trim(),
         "deleted 4 check-ins past the retention period\n\
+         deleted 0 declarations past the retention period\n\
          deleted 0 audit rows past the retention period"
     );
 }
