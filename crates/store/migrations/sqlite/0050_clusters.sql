@@ -26,7 +26,8 @@ CREATE INDEX clusters_became ON clusters (became);
 -- Which cluster a case is in now. A case whose links are gone (or who was never linked) has
 -- no row; a case older than the window the rule is computed over keeps its row.
 CREATE TABLE cluster_cases (
-    case_id       INTEGER PRIMARY KEY REFERENCES cases (id),
+    -- BIGINT, not INTEGER: a case id given, not a rowid SQLite would generate.
+    case_id       BIGINT NOT NULL PRIMARY KEY REFERENCES cases (id),
     cluster_id    INTEGER NOT NULL REFERENCES clusters (id),
     since_day     INTEGER NOT NULL
 );
