@@ -108,8 +108,7 @@ async fn gather(
     let (mut found, mut places) = placed(caller, &numbered);
     found.retain(|c| c.last_confirmed_s >= since && one.is_none_or(|id| c.id == id));
     let wanted = |id: i64| one.is_none_or(|o| o == id);
-    if (days >= WINDOW_DAYS || one.is_some()) && !numbered.numbers.iter().any(|n| Some(*n) == one)
-    {
+    if (days >= WINDOW_DAYS || one.is_some()) && !numbered.numbers.iter().any(|n| Some(*n) == one) {
         let members = app.store.quiet_clusters(&numbered.numbers, one).await?;
         let mut by_cluster: BTreeMap<i64, Vec<store::QuietMember>> = BTreeMap::new();
         for m in members {
@@ -958,4 +957,53 @@ pub async fn edit_link(
     // Renumber now, so the page the tracer comes back to shows the correction.
     self::numbered(app).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(declared: Option<i64>, closed: Option<i64>) -> StoredCluster {
+        StoredCluster {
+            id: 1,
+            created_day: 0,
+            name: None,
+            place: None,
+            venue_id: None,
+            declared_day: declared,
+            closed_day: closed,
+            became: None,
+            became_day: None,
+            split_from: None,
+        }
+    }
+
+    #[test]
+    fn a_cluster_is_proposed_only_after_the_policys_days_without_a_case() {
+        // The newest case on local day 100 (noon in Hà Nội), closing after 28 days.
+        let last_s = 100 * 86_400 + 5 * 3_600;
+        assert_eq!(domain::exposure::local_day(last_s), 100);
+        let open = record(None, None);
+        assert_eq!(proposal(&open, last_s, 28, 128), None, "28 days: not yet");
+        let p = proposal(&open, last_s, 28, 129).unwrap();
+        assert_eq!(
+            (p.quiet_days, p.close_after_days, p.closed_day),
+            (29, 28, 129)
+        );
+        // Pressed later, it is closed on the day the criterion first held.
+        assert_eq!(proposal(&open, last_s, 28, 140).unwrap().closed_day, 129);
+        // Never before the day it was declared.
+        let declared = record(Some(135), None);
+        assert_eq!(
+            proposal(&declared, last_s, 28, 140).unwrap().closed_day,
+            135
+        );
+        // A closed or merged cluster is not proposed.
+        assert_eq!(proposal(&record(None, Some(120)), last_s, 28, 140), None);
+        let merged = StoredCluster {
+            became: Some(2),
+            ..record(None, None)
+        };
+        assert_eq!(proposal(&merged, last_s, 28, 140), None);
+    }
 }

@@ -365,28 +365,28 @@ impl Store {
             None => query,
         };
         query
-        .fetch_all(&self.reader)
-        .await?
-        .iter()
-        .filter(|r| {
-            r.try_get::<i64, _>(0)
-                .map_or(true, |k| !current.contains(&k))
-        })
-        .map(|r| {
-            let structure: String = r.try_get(3)?;
-            let path: String = r.try_get(4)?;
-            Ok(QuietMember {
-                cluster_id: r.try_get(0)?,
-                case_id: r.try_get(1)?,
-                confirmed_at_s: r.try_get(2)?,
-                structure: structure
-                    .parse()
-                    .map_err(|_| StoreError::Corrupt("cases.structure".into()))?,
-                unit_path: domain::UnitPath::from_stored(&path)
-                    .ok_or_else(|| StoreError::Corrupt("cases.unit_path".into()))?,
+            .fetch_all(&self.reader)
+            .await?
+            .iter()
+            .filter(|r| {
+                r.try_get::<i64, _>(0)
+                    .map_or(true, |k| !current.contains(&k))
             })
-        })
-        .collect()
+            .map(|r| {
+                let structure: String = r.try_get(3)?;
+                let path: String = r.try_get(4)?;
+                Ok(QuietMember {
+                    cluster_id: r.try_get(0)?,
+                    case_id: r.try_get(1)?,
+                    confirmed_at_s: r.try_get(2)?,
+                    structure: structure
+                        .parse()
+                        .map_err(|_| StoreError::Corrupt("cases.structure".into()))?,
+                    unit_path: domain::UnitPath::from_stored(&path)
+                        .ok_or_else(|| StoreError::Corrupt("cases.unit_path".into()))?,
+                })
+            })
+            .collect()
     }
 
     /// What happened to cluster `id`, oldest first.

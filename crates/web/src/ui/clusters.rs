@@ -401,7 +401,11 @@ pub(super) async fn edit(
 }
 
 /// `POST /clusters/{id}/close`: closes the cluster as proposed (the one button).
-pub(super) async fn close(State(state): State<AppState>, ui: Ui, Path(id): Path<String>) -> Response {
+pub(super) async fn close(
+    State(state): State<AppState>,
+    ui: Ui,
+    Path(id): Path<String>,
+) -> Response {
     let Ok(id) = id.parse::<i64>() else {
         return ui.fail(StatusCode::NOT_FOUND);
     };

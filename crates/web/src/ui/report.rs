@@ -155,13 +155,20 @@ fn cluster_text(lang: Lang, c: &app::clusters::ClusterLine) -> String {
         Some(name) => format!("{number} — {name}"),
         None => number,
     };
-    tr(lang, "report-cluster-size", &[("cluster", named), ("size", count(c.size as i64, lang))])
+    tr(
+        lang,
+        "report-cluster-size",
+        &[("cluster", named), ("size", count(c.size as i64, lang))],
+    )
 }
 
 /// The day's clusters by kind: (kind, how many, the clusters named).
 fn cluster_lines(lang: Lang, d: &app::clusters::DayClusters) -> Vec<(String, usize, String)> {
     let list = |cs: &[app::clusters::ClusterLine]| {
-        cs.iter().map(|c| cluster_text(lang, c)).collect::<Vec<_>>().join("; ")
+        cs.iter()
+            .map(|c| cluster_text(lang, c))
+            .collect::<Vec<_>>()
+            .join("; ")
     };
     let merged = d
         .merged
@@ -171,7 +178,10 @@ fn cluster_lines(lang: Lang, d: &app::clusters::DayClusters) -> Vec<(String, usi
                 lang,
                 "report-cluster-merged-into",
                 &[
-                    ("other", tr(lang, "cluster-name", &[("id", other.to_string())])),
+                    (
+                        "other",
+                        tr(lang, "cluster-name", &[("id", other.to_string())]),
+                    ),
                     ("cluster", cluster_text(lang, into)),
                 ],
             )
@@ -181,11 +191,19 @@ fn cluster_lines(lang: Lang, d: &app::clusters::DayClusters) -> Vec<(String, usi
     vec![
         (t(lang, "report-clusters-new"), d.new.len(), list(&d.new)),
         (
-            tr(lang, "report-clusters-active", &[("days", d.active_days.to_string())]),
+            tr(
+                lang,
+                "report-clusters-active",
+                &[("days", d.active_days.to_string())],
+            ),
             d.active.len(),
             list(&d.active),
         ),
-        (t(lang, "report-clusters-closed"), d.closed.len(), list(&d.closed)),
+        (
+            t(lang, "report-clusters-closed"),
+            d.closed.len(),
+            list(&d.closed),
+        ),
         (t(lang, "report-clusters-merged"), d.merged.len(), merged),
     ]
 }

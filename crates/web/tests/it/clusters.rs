@@ -413,9 +413,18 @@ async fn a_quiet_cluster_is_proposed_for_closing_and_closed_by_a_press(store: St
     let report = app.get_html("/reports/daily", &tracer).await;
     let active = "Ổ dịch đang hoạt động (có ca mới trong 28 ngày, chưa kết thúc)</th><td>";
     assert!(report.contains(&format!("{active}{rows}</td>")), "{report}");
-    assert!(report.contains("Ổ dịch mới trong ngày</th><td>2</td>"), "{report}");
-    assert!(report.contains(&format!("Ổ dịch số {abc} (3 ca)")), "{report}");
-    assert!(report.contains("Ổ dịch kết thúc trong ngày</th><td>0</td>"), "{report}");
+    assert!(
+        report.contains("Ổ dịch mới trong ngày</th><td>2</td>"),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!("Ổ dịch số {abc} (3 ca)")),
+        "{report}"
+    );
+    assert!(
+        report.contains("Ổ dịch kết thúc trong ngày</th><td>0</td>"),
+        "{report}"
+    );
 
     // 18 Dec: every case has left the rule's window. D–E's newest case (E, confirmed the
     // evening of 17 Nov UTC, 18 Nov in Hà Nội) is 30 days old: proposed. A–B–C's (C, 20 Nov
@@ -423,8 +432,14 @@ async fn a_quiet_cluster_is_proposed_for_closing_and_closed_by_a_press(store: St
     let later = App::at(store.clone(), Some(DEC_18));
     later.reindex().await;
     let list = later.get_html("/clusters", &tracer).await;
-    assert!(list.contains(&format!("Ổ dịch số {abc}")), "still listed: {list}");
-    assert!(list.contains(&format!("Ổ dịch số {de}")), "still listed: {list}");
+    assert!(
+        list.contains(&format!("Ổ dịch số {abc}")),
+        "still listed: {list}"
+    );
+    assert!(
+        list.contains(&format!("Ổ dịch số {de}")),
+        "still listed: {list}"
+    );
     assert!(
         list.contains("Đề xuất kết thúc (30 ngày không có ca mới)"),
         "{list}"
@@ -439,7 +454,10 @@ async fn a_quiet_cluster_is_proposed_for_closing_and_closed_by_a_press(store: St
         serde_json::Value::Null
     );
     let page = later.get_html(&format!("/clusters/{de}"), &tracer).await;
-    assert!(page.contains("Đề xuất kết thúc (30 ngày không có ca mới)"), "{page}");
+    assert!(
+        page.contains("Đề xuất kết thúc (30 ngày không có ca mới)"),
+        "{page}"
+    );
     assert!(page.contains("Kết thúc ổ dịch (ngày 17/12/2021)"), "{page}");
     // A viewer sees the proposal but no button.
     let seen = later.get_html(&format!("/clusters/{de}"), &viewer).await;
@@ -461,10 +479,22 @@ async fn a_quiet_cluster_is_proposed_for_closing_and_closed_by_a_press(store: St
             .await
         }
     };
-    assert_eq!(close(de, viewer.clone()).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(close(de, elsewhere.clone()).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(close(abc, tracer.clone()).await.status, StatusCode::CONFLICT);
-    assert_eq!(close(999_999, tracer.clone()).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        close(de, viewer.clone()).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        close(de, elsewhere.clone()).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        close(abc, tracer.clone()).await.status,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        close(999_999, tracer.clone()).await.status,
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(api(de).await.json["closed_on"], serde_json::Value::Null);
 
     // The press: closed on 17 Dec (the day after the newest case's day plus 28), in its
@@ -484,14 +514,26 @@ async fn a_quiet_cluster_is_proposed_for_closing_and_closed_by_a_press(store: St
     assert_eq!(rows, 1, "{list}");
     let report = later.get_html("/reports/daily", &tracer).await;
     assert!(report.contains(&format!("{active}{rows}</td>")), "{report}");
-    assert!(report.contains("Ổ dịch kết thúc trong ngày</th><td>1</td>"), "{report}");
-    assert!(report.contains(&format!("Ổ dịch số {de} (2 ca)")), "{report}");
-    assert!(report.contains("Ổ dịch mới trong ngày</th><td>0</td>"), "{report}");
+    assert!(
+        report.contains("Ổ dịch kết thúc trong ngày</th><td>1</td>"),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!("Ổ dịch số {de} (2 ca)")),
+        "{report}"
+    );
+    assert!(
+        report.contains("Ổ dịch mới trong ngày</th><td>0</td>"),
+        "{report}"
+    );
     // The report of 30 November, read on 18 December: both were new then.
     let past = later
         .get_html("/reports/daily?day=2021-11-30", &tracer)
         .await;
-    assert!(past.contains("Ổ dịch mới trong ngày</th><td>2</td>"), "{past}");
+    assert!(
+        past.contains("Ổ dịch mới trong ngày</th><td>2</td>"),
+        "{past}"
+    );
 
     // A day later A–B–C is 29 days quiet: proposed in turn.
     let next = App::at(store.clone(), Some(DEC_18 + DAY));

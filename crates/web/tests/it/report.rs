@@ -197,7 +197,11 @@ async fn the_daily_report_shows_the_dashboards_figures(store: Store) {
     assert_eq!(bd[1], "2");
     let total = rows.iter().position(|r| r[0] == "Tổng cộng").unwrap();
     assert_eq!(rows[total][1], "3");
-    assert_eq!(total, 1 + 30, "Hà Nội's 30 districts of 2021, then the total");
+    assert_eq!(
+        total,
+        1 + 30,
+        "Hà Nội's 30 districts of 2021, then the total"
+    );
     // Below, after a blank row, the day's clusters: one row for each kind (none here).
     let kinds: Vec<(&str, &str)> = rows[total + 2..]
         .iter()
