@@ -109,11 +109,11 @@ async fn gather(
     found.retain(|c| c.last_confirmed_s >= since && one.is_none_or(|id| c.id == id));
     let wanted = |id: i64| one.is_none_or(|o| o == id);
     if (days >= WINDOW_DAYS || one.is_some()) && !numbered.numbers.iter().any(|n| Some(*n) == one) {
-        let members = app.store.quiet_clusters(&numbered.numbers, one).await?;
+        let members = quiet_members(app, &numbered, one).await?;
         let mut by_cluster: BTreeMap<i64, Vec<store::QuietMember>> = BTreeMap::new();
-        for m in members {
+        for m in members.iter() {
             if wanted(m.cluster_id) {
-                by_cluster.entry(m.cluster_id).or_default().push(m);
+                by_cluster.entry(m.cluster_id).or_default().push(m.clone());
             }
         }
         let ids: Vec<i64> = by_cluster.keys().copied().collect();
@@ -166,6 +166,33 @@ async fn gather(
         c.proposal = close_after.and_then(|n| proposal(&c.record, c.last_confirmed_s, n, today));
     }
     Ok((found, places))
+}
+
+/// The cases of the open clusters outside the numbering (`Store::quiet_clusters`), read
+/// once per numbering: they change only when the numbering does or a cluster is edited
+/// (which drops the numbering). With `one`, that cluster's, read again when it is closed.
+async fn quiet_members(
+    app: &App,
+    numbered: &Arc<Numbered>,
+    one: Option<i64>,
+) -> Result<Arc<Vec<store::QuietMember>>, TracingError> {
+    let all = {
+        let mut kept = app.clusters.quiet.lock().await;
+        match kept.as_ref() {
+            Some((n, all)) if Arc::ptr_eq(n, numbered) => all.clone(),
+            _ => {
+                let all = Arc::new(app.store.quiet_clusters(&numbered.numbers, None).await?);
+                *kept = Some((numbered.clone(), all.clone()));
+                all
+            }
+        }
+    };
+    match one {
+        Some(id) if !all.iter().any(|m| m.cluster_id == id) => Ok(Arc::new(
+            app.store.quiet_clusters(&numbered.numbers, Some(id)).await?,
+        )),
+        _ => Ok(all),
+    }
 }
 
 /// Whether a cluster whose newest case was confirmed at `last_s` is proposed for closing on
@@ -682,7 +709,11 @@ pub struct Memo {
     last: Mutex<Option<Computed>>,
     /// The last numbering: of which computation, with which corrections.
     numbered: tokio::sync::Mutex<Option<LastNumbering>>,
+    /// The open clusters outside that numbering, read for it ([`quiet_members`]).
+    quiet: QuietKept,
 }
+
+type QuietKept = tokio::sync::Mutex<Option<(Arc<Numbered>, Arc<Vec<store::QuietMember>>)>>;
 
 struct Computed {
     index: Arc<Index>,
