@@ -447,7 +447,14 @@ async fn a_quiet_cluster_is_proposed_for_closing_and_closed_by_a_press(store: St
     assert!(!list.contains("(28 ngày không có ca mới)"), "{list}");
     assert!(list.contains(&format!("action=\"/clusters/{de}/close\"")));
     assert!(!list.contains(&format!("action=\"/clusters/{abc}/close\"")));
-    let api = |id: i64| later.get(&format!("/api/v1/clusters/{id}"), Some(&tracer));
+    let api = |id: i64| {
+        let (later, tracer) = (&later, &tracer);
+        async move {
+            later
+                .get(&format!("/api/v1/clusters/{id}"), Some(tracer))
+                .await
+        }
+    };
     assert_eq!(api(de).await.json["proposed_close_quiet_days"], 30);
     assert_eq!(
         api(abc).await.json["proposed_close_quiet_days"],
@@ -459,8 +466,11 @@ async fn a_quiet_cluster_is_proposed_for_closing_and_closed_by_a_press(store: St
         "{page}"
     );
     assert!(page.contains("Kết thúc ổ dịch (ngày 17/12/2021)"), "{page}");
-    // A viewer sees the proposal but no button.
-    let seen = later.get_html(&format!("/clusters/{de}"), &viewer).await;
+    // A facility manager (who reads but does not write) sees the proposal but no button.
+    let reader = later
+        .login_as("facility", Role::FacilityManager, &["VN"])
+        .await;
+    let seen = later.get_html(&format!("/clusters/{de}"), &reader).await;
     assert!(seen.contains("Đề xuất kết thúc"));
     assert!(!seen.contains(&format!("action=\"/clusters/{de}/close\"")));
 
