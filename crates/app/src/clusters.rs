@@ -189,7 +189,9 @@ async fn quiet_members(
     };
     match one {
         Some(id) if !all.iter().any(|m| m.cluster_id == id) => Ok(Arc::new(
-            app.store.quiet_clusters(&numbered.numbers, Some(id)).await?,
+            app.store
+                .quiet_clusters(&numbered.numbers, Some(id))
+                .await?,
         )),
         _ => Ok(all),
     }
@@ -239,20 +241,7 @@ pub async fn close_proposed(
         declared_day: r.declared_day,
         closed_day: Some(p.closed_day),
     };
-    let now = app.now_s();
-    match app
-        .store
-        .edit_cluster(caller, id, &edit, domain::exposure::local_day(now), now)
-        .await
-    {
-        Ok(Some(c)) => {
-            *app.clusters.numbered.lock().await = None;
-            Ok(c)
-        }
-        Ok(None) => Err(ClusterError::NotFound),
-        Err(store::StoreError::Invalid(e)) => Err(ClusterError::Invalid(e)),
-        Err(e) => Err(e.into()),
-    }
+    store_edit(app, caller, id, &edit).await
 }
 
 /// A cluster as the daily report names it (aggregate: no case is named).
@@ -872,14 +861,24 @@ pub async fn edit_cluster(
         declared_day: declared.map(day),
         closed_day: closed.map(day),
     };
+    store_edit(app, caller, id, &edit).await
+}
+
+/// Writes a cluster's fields (audited, with its events) and drops the numbering, which keeps
+/// the records it read: the next read takes this one.
+async fn store_edit(
+    app: &App,
+    caller: &Caller,
+    id: i64,
+    edit: &store::ClusterEdit,
+) -> Result<StoredCluster, ClusterError> {
     let now = app.now_s();
     match app
         .store
-        .edit_cluster(caller, id, &edit, domain::exposure::local_day(now), now)
+        .edit_cluster(caller, id, edit, domain::exposure::local_day(now), now)
         .await
     {
         Ok(Some(c)) => {
-            // The numbering keeps the records it read; the next read takes this one.
             *app.clusters.numbered.lock().await = None;
             Ok(c)
         }
