@@ -44,6 +44,26 @@ pub struct ClusterView {
     pub growth: BTreeMap<NaiveDate, usize>,
     /// Links between cases in the caller's jurisdiction: (from, to, how).
     pub edges: Vec<(i64, i64, LinkOrigin)>,
+    /// No longer one of the rule's components of recent cases (its cases left the
+    /// [`WINDOW_DAYS`] window, or all but unlinked ones did): shown from its stored cases (no
+    /// links) until someone closes it.
+    pub quiet: bool,
+    /// Proposed for closing: no new case for longer than the policy's days.
+    pub proposal: Option<Proposal>,
+}
+
+/// A proposal to close a cluster (`cluster_close_after_days` in data/policies/tracing.toml):
+/// shown on the list and the cluster's page; only a person's press closes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Proposal {
+    /// Whole local days since the day of its newest case.
+    pub quiet_days: i64,
+    /// The policy's days without a new case.
+    pub close_after_days: i64,
+    /// The day it would be closed on (a local day number): the day after its newest case's
+    /// day plus the policy's days, the first day the criterion held (today if earlier, and
+    /// never before it was declared).
+    pub closed_day: i64,
 }
 
 /// Cases confirmed in this many days are regrouped by the rule each time; older cases keep
@@ -60,10 +80,7 @@ pub async fn clusters(
     days: i64,
     one: Option<i64>,
 ) -> Result<Vec<ClusterView>, TracingError> {
-    let numbered = numbered(app).await?;
-    let since = app.now_s() - days * 86_400;
-    let (mut found, places) = placed(caller, &numbered);
-    found.retain(|c| c.last_confirmed_s >= since && one.is_none_or(|id| c.id == id));
+    let (found, places) = gather(app, caller, days, one).await?;
     let cases: Vec<i64> = found.iter().flat_map(|c| c.cases.iter().copied()).collect();
     let place = store::Place::enclosing(
         cases
@@ -75,6 +92,250 @@ pub async fn clusters(
     let list = store::AuditList::new(caller, "clusters", subject, "case", cases, place);
     app.store.audit_list(list, app.now_s()).await?;
     Ok(found)
+}
+
+/// The clusters [`clusters`] returns, not audited. The whole window's list (and one
+/// cluster by number) also has the quiet clusters: not closed, none of their cases recent.
+async fn gather(
+    app: &App,
+    caller: &Caller,
+    days: i64,
+    one: Option<i64>,
+) -> Result<(Vec<ClusterView>, CasePlaces), TracingError> {
+    let numbered = numbered(app).await?;
+    let now = app.now_s();
+    let since = now - days * 86_400;
+    let (mut found, mut places) = placed(caller, &numbered);
+    found.retain(|c| c.last_confirmed_s >= since && one.is_none_or(|id| c.id == id));
+    let wanted = |id: i64| one.is_none_or(|o| o == id);
+    if (days >= WINDOW_DAYS || one.is_some()) && !numbered.numbers.iter().any(|n| Some(*n) == one) {
+        let members = quiet_members(app, &numbered, one).await?;
+        let mut by_cluster: BTreeMap<i64, Vec<store::QuietMember>> = BTreeMap::new();
+        for m in members.iter() {
+            if wanted(m.cluster_id) {
+                by_cluster.entry(m.cluster_id).or_default().push(m.clone());
+            }
+        }
+        let ids: Vec<i64> = by_cluster.keys().copied().collect();
+        let records = app.store.clusters_by_id(&ids).await?;
+        let mut quiet = Vec::new();
+        for (id, members) in by_cluster {
+            let Some(record) = records.get(&id).cloned() else {
+                continue;
+            };
+            let mut cases = Vec::new();
+            for m in members
+                .iter()
+                .filter(|m| caller.scope.contains(m.structure, &m.unit_path))
+            {
+                places.insert(m.case_id, (m.structure, m.unit_path.clone()));
+                cases.push(m.case_id);
+            }
+            if cases.is_empty() {
+                continue;
+            }
+            let times = || members.iter().map(|m| m.confirmed_at_s);
+            let mut growth = BTreeMap::new();
+            for t in times() {
+                *growth.entry(local_date(t)).or_insert(0) += 1;
+            }
+            quiet.push(ClusterView {
+                id,
+                record,
+                size: members.len(),
+                cases,
+                venues: Vec::new(),
+                first_confirmed_s: times().min().unwrap_or(0),
+                last_confirmed_s: times().max().unwrap_or(0),
+                growth,
+                edges: Vec::new(),
+                quiet: true,
+                proposal: None,
+            });
+        }
+        quiet.sort_by(|a, b| b.size.cmp(&a.size).then(a.id.cmp(&b.id)));
+        found.extend(quiet);
+    }
+    let close_after = app
+        .policies
+        .tracing_on(local_date(now))
+        .map(|r| r.cluster_close_after_days.value)
+        .ok();
+    let today = domain::exposure::local_day(now);
+    for c in &mut found {
+        c.proposal = close_after.and_then(|n| proposal(&c.record, c.last_confirmed_s, n, today));
+    }
+    Ok((found, places))
+}
+
+/// The cases of the open clusters outside the numbering (`Store::quiet_clusters`), read
+/// once per numbering: they change only when the numbering does or a cluster is edited
+/// (which drops the numbering). With `one`, that cluster's, read again when it is closed.
+async fn quiet_members(
+    app: &App,
+    numbered: &Arc<Numbered>,
+    one: Option<i64>,
+) -> Result<Arc<Vec<store::QuietMember>>, TracingError> {
+    let all = {
+        let mut kept = app.clusters.quiet.lock().await;
+        match kept.as_ref() {
+            Some((n, all)) if Arc::ptr_eq(n, numbered) => all.clone(),
+            _ => {
+                let all = Arc::new(app.store.quiet_clusters(&numbered.numbers, None).await?);
+                *kept = Some((numbered.clone(), all.clone()));
+                all
+            }
+        }
+    };
+    match one {
+        Some(id) if !all.iter().any(|m| m.cluster_id == id) => Ok(Arc::new(
+            app.store
+                .quiet_clusters(&numbered.numbers, Some(id))
+                .await?,
+        )),
+        _ => Ok(all),
+    }
+}
+
+/// Whether a cluster whose newest case was confirmed at `last_s` is proposed for closing on
+/// local day `today` when the policy closes after `close_after` days without a case.
+pub fn proposal(
+    record: &StoredCluster,
+    last_s: i64,
+    close_after: i64,
+    today: i64,
+) -> Option<Proposal> {
+    if record.closed_day.is_some() || record.became.is_some() {
+        return None;
+    }
+    let last_day = domain::exposure::local_day(last_s);
+    let quiet_days = today - last_day;
+    (quiet_days > close_after).then(|| Proposal {
+        quiet_days,
+        close_after_days: close_after,
+        closed_day: (last_day + close_after + 1)
+            .min(today)
+            .max(record.declared_day.unwrap_or(i64::MIN)),
+    })
+}
+
+/// Closes cluster `id` as proposed (a person pressed the proposal's button): refused when it
+/// is not proposed now. Audited and kept in its history as the other edits are.
+pub async fn close_proposed(
+    app: &App,
+    caller: &Caller,
+    id: i64,
+) -> Result<StoredCluster, ClusterError> {
+    let (found, _) = gather(app, caller, WINDOW_DAYS, Some(id)).await?;
+    let Some(c) = found.into_iter().find(|c| c.id == id) else {
+        return Err(ClusterError::NotFound);
+    };
+    let Some(p) = c.proposal else {
+        return Err(ClusterError::NotProposed);
+    };
+    let r = c.record;
+    let edit = store::ClusterEdit {
+        name: r.name,
+        place: r.place,
+        venue_id: r.venue_id,
+        declared_day: r.declared_day,
+        closed_day: Some(p.closed_day),
+    };
+    store_edit(app, caller, id, &edit).await
+}
+
+/// A cluster as the daily report names it (aggregate: no case is named).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterLine {
+    pub id: i64,
+    pub name: Option<String>,
+    /// Its cases now (for a past day too: sizes are not kept by day).
+    pub size: usize,
+}
+
+/// The clusters of one day for the daily report (issue #19), in the caller's scope.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DayClusters {
+    /// Numbered (created) that day.
+    pub new: Vec<ClusterLine>,
+    /// Open at the end of the day: not closed, with a case in the policy's close-after days
+    /// (`active_days`) up to the day. Not 14 days: a cluster stays under watch, and on the
+    /// clusters page without a proposal, until that many days pass without a case; counting
+    /// fewer would report as over a cluster the page still shows open. For today these are
+    /// the /clusters rows neither closed nor proposed for closing.
+    pub active: Vec<ClusterLine>,
+    /// Closed that day.
+    pub closed: Vec<ClusterLine>,
+    /// Merged that day: (the cluster that took the other in, the other's number).
+    pub merged: Vec<(ClusterLine, i64)>,
+    /// The policy's `cluster_close_after_days` on the day.
+    pub active_days: i64,
+}
+
+/// The clusters of `day` in the caller's scope: its events (`cluster_events`) and the
+/// clusters open at its end. Not audited: numbers, names and sizes only.
+pub async fn day_clusters(
+    app: &App,
+    caller: &Caller,
+    day: NaiveDate,
+) -> Result<DayClusters, TracingError> {
+    let (mut views, _) = gather(app, caller, WINDOW_DAYS, None).await?;
+    let day_n = day
+        .signed_duration_since(chrono::DateTime::UNIX_EPOCH.date_naive())
+        .num_days();
+    let active_days = app
+        .policies
+        .tracing_on(day)
+        .map(|r| r.cluster_close_after_days.value)
+        .unwrap_or(WINDOW_DAYS);
+    let day_end = crate::local_time::day_end_s(day);
+    let line = |c: &ClusterView| ClusterLine {
+        id: c.id,
+        name: c.record.name.clone(),
+        size: c.size,
+    };
+    let mut out = DayClusters {
+        active_days,
+        ..DayClusters::default()
+    };
+    for c in &views {
+        let last_day = domain::exposure::local_day(c.last_confirmed_s.min(day_end));
+        let open = c.record.closed_day.is_none_or(|d| d > day_n)
+            && c.first_confirmed_s <= day_end
+            && day_n - last_day <= active_days;
+        if open {
+            out.active.push(line(c));
+        }
+    }
+    let events = app
+        .store
+        .cluster_events_on(day_n)
+        .await
+        .map_err(TracingError::from)?;
+    for (id, kind, other) in events {
+        let c = match views.iter().find(|c| c.id == id) {
+            Some(c) => c.clone(),
+            None => {
+                // A closed (or no longer listed) cluster: its own record, if in scope.
+                let (mut one, _) = gather(app, caller, WINDOW_DAYS, Some(id)).await?;
+                let Some(c) = one.pop() else { continue };
+                views.push(c.clone());
+                c
+            }
+        };
+        match kind.as_str() {
+            "created" => out.new.push(line(&c)),
+            "closed" => out.closed.push(line(&c)),
+            "reopened" => out.closed.retain(|l| l.id != id),
+            "merged" => {
+                if let Some(o) = other {
+                    out.merged.push((line(&c), o));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
 }
 
 /// Where an old number now lives: the cluster it was merged into (followed through later
@@ -316,11 +577,31 @@ pub async fn numbered(app: &App) -> Result<Arc<Numbered>, TracingError> {
         .map(|g| g.cases.iter().map(|i| recent[*i].id.0).collect())
         .collect();
     let settlement = domain::cluster_identity::settle(&case_lists, &before);
+    // A recent case in no component leaves its cluster only when that cluster lives on
+    // (numbered to a component, or merged into one): its link was removed or broke. When
+    // the cluster itself left the window around it (its other cases aged out), the case is
+    // the cluster's newest and stays, or the cluster would look quiet days too early and be
+    // proposed for closing on a wrong day.
+    let live: std::collections::HashSet<i64> = settlement
+        .assigned
+        .iter()
+        .filter_map(|a| match a {
+            domain::cluster_identity::Assigned::Keep(k) => Some(*k),
+            domain::cluster_identity::Assigned::New { .. } => None,
+        })
+        .chain(settlement.merged.iter().map(|(k, _)| *k))
+        .collect();
+    let placed_now: std::collections::HashSet<i64> = case_lists.iter().flatten().copied().collect();
+    let looked_at: Vec<i64> = ids
+        .iter()
+        .copied()
+        .filter(|c| placed_now.contains(c) || before.get(c).is_none_or(|k| live.contains(k)))
+        .collect();
     let now = app.now_s();
     let day = domain::exposure::local_day(now);
     let numbers = app
         .store
-        .settle_clusters(&case_lists, &settlement, &before, &ids, day, now)
+        .settle_clusters(&case_lists, &settlement, &before, &looked_at, day, now)
         .await?;
     let records = app.store.clusters_by_id(&numbers).await?;
     let n = Arc::new(Numbered {
@@ -398,6 +679,8 @@ fn placed(caller: &Caller, numbered: &Numbered) -> (Vec<ClusterView>, CasePlaces
             last_confirmed_s: last,
             growth,
             edges,
+            quiet: false,
+            proposal: None,
         });
     }
     // Largest first: where the response should look first.
@@ -415,7 +698,11 @@ pub struct Memo {
     last: Mutex<Option<Computed>>,
     /// The last numbering: of which computation, with which corrections.
     numbered: tokio::sync::Mutex<Option<LastNumbering>>,
+    /// The open clusters outside that numbering, read for it ([`quiet_members`]).
+    quiet: QuietKept,
 }
+
+type QuietKept = tokio::sync::Mutex<Option<(Arc<Numbered>, Arc<Vec<store::QuietMember>>)>>;
 
 struct Computed {
     index: Arc<Index>,
@@ -497,6 +784,9 @@ pub enum ClusterError {
     /// No such cluster with a case in the caller's jurisdiction.
     #[error("no such cluster")]
     NotFound,
+    /// Closing as proposed, when the cluster is not proposed for closing (any more).
+    #[error("the cluster is not proposed for closing")]
+    NotProposed,
     #[error(transparent)]
     Tracing(#[from] TracingError),
     #[error(transparent)]
@@ -525,8 +815,7 @@ pub struct LinkInput {
 
 /// Whether the numbered cluster `id` is current and has a case in the caller's scope.
 async fn current_in_scope(app: &App, caller: &Caller, id: i64) -> Result<bool, TracingError> {
-    let numbered = numbered(app).await?;
-    let (found, _) = placed(caller, &numbered);
+    let (found, _) = gather(app, caller, WINDOW_DAYS, Some(id)).await?;
     Ok(found.iter().any(|c| c.id == id))
 }
 
@@ -572,14 +861,24 @@ pub async fn edit_cluster(
         declared_day: declared.map(day),
         closed_day: closed.map(day),
     };
+    store_edit(app, caller, id, &edit).await
+}
+
+/// Writes a cluster's fields (audited, with its events) and drops the numbering, which keeps
+/// the records it read: the next read takes this one.
+async fn store_edit(
+    app: &App,
+    caller: &Caller,
+    id: i64,
+    edit: &store::ClusterEdit,
+) -> Result<StoredCluster, ClusterError> {
     let now = app.now_s();
     match app
         .store
-        .edit_cluster(caller, id, &edit, domain::exposure::local_day(now), now)
+        .edit_cluster(caller, id, edit, domain::exposure::local_day(now), now)
         .await
     {
         Ok(Some(c)) => {
-            // The numbering keeps the records it read; the next read takes this one.
             *app.clusters.numbered.lock().await = None;
             Ok(c)
         }
@@ -688,4 +987,53 @@ pub async fn edit_link(
     // Renumber now, so the page the tracer comes back to shows the correction.
     self::numbered(app).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(declared: Option<i64>, closed: Option<i64>) -> StoredCluster {
+        StoredCluster {
+            id: 1,
+            created_day: 0,
+            name: None,
+            place: None,
+            venue_id: None,
+            declared_day: declared,
+            closed_day: closed,
+            became: None,
+            became_day: None,
+            split_from: None,
+        }
+    }
+
+    #[test]
+    fn a_cluster_is_proposed_only_after_the_policys_days_without_a_case() {
+        // The newest case on local day 100 (noon in Hà Nội), closing after 28 days.
+        let last_s = 100 * 86_400 + 5 * 3_600;
+        assert_eq!(domain::exposure::local_day(last_s), 100);
+        let open = record(None, None);
+        assert_eq!(proposal(&open, last_s, 28, 128), None, "28 days: not yet");
+        let p = proposal(&open, last_s, 28, 129).unwrap();
+        assert_eq!(
+            (p.quiet_days, p.close_after_days, p.closed_day),
+            (29, 28, 129)
+        );
+        // Pressed later, it is closed on the day the criterion first held.
+        assert_eq!(proposal(&open, last_s, 28, 140).unwrap().closed_day, 129);
+        // Never before the day it was declared.
+        let declared = record(Some(135), None);
+        assert_eq!(
+            proposal(&declared, last_s, 28, 140).unwrap().closed_day,
+            135
+        );
+        // A closed or merged cluster is not proposed.
+        assert_eq!(proposal(&record(None, Some(120)), last_s, 28, 140), None);
+        let merged = StoredCluster {
+            became: Some(2),
+            ..record(None, None)
+        };
+        assert_eq!(proposal(&merged, last_s, 28, 140), None);
+    }
 }

@@ -78,6 +78,9 @@ pub struct DailyReport {
     pub total: DayFigures,
     /// The week whose risk levels are shown (its last day).
     pub risk_week: Option<NaiveDate>,
+    /// The day's clusters: new, active, closed, merged (`crate::clusters::day_clusters`,
+    /// the same clusters the /clusters page lists).
+    pub clusters: crate::clusters::DayClusters,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -88,6 +91,8 @@ pub enum ReportError {
     Store(#[from] store::StoreError),
     #[error("no treatment tier model in the care policies")]
     NoTierModel,
+    #[error(transparent)]
+    Clusters(#[from] crate::tracing::TracingError),
 }
 
 /// Parses the day: from the first day on record to today (`Dates::past`), today if absent.
@@ -231,6 +236,7 @@ pub async fn daily_report(
             }
         }
     }
+    let clusters = crate::clusters::day_clusters(app, me, day).await?;
     Ok(DailyReport {
         day,
         at_s,
@@ -239,5 +245,6 @@ pub async fn daily_report(
         rows,
         total,
         risk_week,
+        clusters,
     })
 }

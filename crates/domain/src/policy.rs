@@ -48,6 +48,10 @@ pub struct TracingRule {
     pub incubation_max_days: Value<i64>,
     /// The typical incubation, which ranks a case's possible sources.
     pub incubation_typical_days: Value<i64>,
+    /// Days without a new case after which a cluster is proposed for closing (never closed
+    /// without a person): at least the longest incubation, or a chain still going would be
+    /// proposed.
+    pub cluster_close_after_days: Value<i64>,
     #[serde(default)]
     min_overlap_min_by_kind: HashMap<String, Value<i64>>,
 }
@@ -336,6 +340,14 @@ impl Policies {
                     rule.document
                 )));
             }
+            let close = rule.cluster_close_after_days.value;
+            if !(max..=365).contains(&close) {
+                return Err(invalid(format!(
+                    "{}: cluster_close_after_days {close} is not between the longest \
+                     incubation ({max}) and a year",
+                    rule.document
+                )));
+            }
         }
         for q in &file.quarantine {
             if let Some(why) = q.inconsistency() {
@@ -441,7 +453,8 @@ mod tests {
                  f1_isolation_after_exposure_days = {{ value = 2, status = \"assumed\" }}\n\
                  incubation_min_days = {{ value = 2, status = \"assumed\" }}\n\
                  incubation_max_days = {{ value = 14, status = \"assumed\" }}\n\
-                 incubation_typical_days = {{ value = 5, status = \"assumed\" }}\n{extra}\n"
+                 incubation_typical_days = {{ value = 5, status = \"assumed\" }}\n\
+                 cluster_close_after_days = {{ value = 28, status = \"assumed\" }}\n{extra}\n"
             )
         };
         let q = "[[quarantine]]\ndocument = \"q\"\ntitle = \"q\"\nfrom = \"2021-01-01\"\n\
@@ -472,6 +485,15 @@ mod tests {
                 "incubation_min_days = { value = 2",
                 "incubation_min_days = { value = -1",
             ),
+            // Closing a cluster sooner than the longest incubation, or never.
+            (
+                "cluster_close_after_days = { value = 28",
+                "cluster_close_after_days = { value = 13",
+            ),
+            (
+                "cluster_close_after_days = { value = 28",
+                "cluster_close_after_days = { value = 366",
+            ),
         ] {
             let bad = ok.replacen(from, to, 1);
             assert_ne!(bad, ok);
@@ -493,6 +515,11 @@ mod tests {
             ),
             (2, 5, 14)
         );
+        // Both periods propose closing a cluster after 28 days without a case (assumed).
+        for day in [d(2021, 11, 1), d(2022, 6, 1)] {
+            let v = &embedded.tracing_on(day).unwrap().cluster_close_after_days;
+            assert_eq!((v.value, v.status), (28, Status::Assumed));
+        }
         let gap = format!(
             "{}{}{q}",
             rule("2021-01-01", "to = \"2021-06-29\"", ""),

@@ -62,6 +62,16 @@ pub struct ClusterEvent {
     pub at_s: i64,
 }
 
+/// A case of a cluster none of whose cases is recent ([`Store::quiet_clusters`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuietMember {
+    pub cluster_id: i64,
+    pub case_id: i64,
+    pub confirmed_at_s: i64,
+    pub structure: domain::Structure,
+    pub unit_path: domain::UnitPath,
+}
+
 /// A tracer's correction of a link between two cases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LinkAction {
@@ -327,6 +337,58 @@ impl Store {
             .collect()
     }
 
+    /// The cases of the clusters not closed nor merged, except those numbered `current` (the
+    /// rule's components of recent cases, which the caller has): the others are no longer
+    /// regrouped, but they stay open until a person closes them. Ordered by cluster, then
+    /// case. With `one`, only that cluster, closed or not (its page shows it closed).
+    pub async fn quiet_clusters(
+        &self,
+        current: &[i64],
+        one: Option<i64>,
+    ) -> Result<Vec<QuietMember>> {
+        let current: std::collections::HashSet<i64> = current.iter().copied().collect();
+        let which = match one {
+            Some(_) => "k.id = $1",
+            None => "k.closed_day IS NULL",
+        };
+        let sql = format!(
+            "SELECT cc.cluster_id, c.id, c.confirmed_at_s, c.structure, c.unit_path
+             FROM clusters k
+             JOIN cluster_cases cc ON cc.cluster_id = k.id
+             JOIN cases c ON c.id = cc.case_id
+             WHERE k.became IS NULL AND {which}
+             ORDER BY cc.cluster_id, c.id"
+        );
+        let query = sqlx::query(&sql);
+        let query = match one {
+            Some(id) => query.bind(id),
+            None => query,
+        };
+        query
+            .fetch_all(&self.reader)
+            .await?
+            .iter()
+            .filter(|r| {
+                r.try_get::<i64, _>(0)
+                    .map_or(true, |k| !current.contains(&k))
+            })
+            .map(|r| {
+                let structure: String = r.try_get(3)?;
+                let path: String = r.try_get(4)?;
+                Ok(QuietMember {
+                    cluster_id: r.try_get(0)?,
+                    case_id: r.try_get(1)?,
+                    confirmed_at_s: r.try_get(2)?,
+                    structure: structure
+                        .parse()
+                        .map_err(|_| StoreError::Corrupt("cases.structure".into()))?,
+                    unit_path: domain::UnitPath::from_stored(&path)
+                        .ok_or_else(|| StoreError::Corrupt("cases.unit_path".into()))?,
+                })
+            })
+            .collect()
+    }
+
     /// What happened to cluster `id`, oldest first.
     pub async fn cluster_events(&self, id: i64) -> Result<Vec<ClusterEvent>> {
         sqlx::query(
@@ -362,6 +424,22 @@ impl Store {
         )
         .bind(from_day)
         .bind(to_day)
+        .fetch_all(&self.reader)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+        .collect()
+    }
+
+    /// The events of local day `day` of the kinds the daily report counts (created, merged,
+    /// closed, reopened): (cluster, kind, other), in the order they happened.
+    pub async fn cluster_events_on(&self, day: i64) -> Result<Vec<(i64, String, Option<i64>)>> {
+        sqlx::query(
+            "SELECT cluster_id, kind, other_id FROM cluster_events
+             WHERE day = $1 AND kind IN ('created', 'merged', 'closed', 'reopened')
+             ORDER BY id",
+        )
+        .bind(day)
         .fetch_all(&self.reader)
         .await?
         .iter()

@@ -79,7 +79,8 @@ pub use checkins::{
 };
 pub use citizen::{CitizenVisit, CITIZEN_ACTOR};
 pub use clusters::{
-    ClusterEdit, ClusterEvent, LinkAction, LinkEdit, StoredCluster, CLUSTER_TEXT_MAX, RULE_ACTOR,
+    ClusterEdit, ClusterEvent, LinkAction, LinkEdit, QuietMember, StoredCluster, CLUSTER_TEXT_MAX,
+    RULE_ACTOR,
 };
 pub use conflict::retrying;
 pub use contacts::{CaseTimes, ContactRow, DeclaredRow, Residence, StoredContact, VisitRow};

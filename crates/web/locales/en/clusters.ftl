@@ -31,3 +31,7 @@ cluster-event-closed = Cluster closed
 cluster-event-reopened = Cluster reopened
 cluster-event-link_added = Link added
 cluster-event-link_removed = Link removed
+cluster-proposal = Proposed for closing ({ $days } days without a new case)
+cluster-proposal-how = Rule: { $n } days without a new case (two longest incubation periods; assumed). A cluster is closed only when someone presses the button.
+cluster-proposal-close = Close the cluster (on { $date })
+cluster-not-proposed = This cluster is not (or no longer) proposed for closing.

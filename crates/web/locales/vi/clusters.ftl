@@ -31,3 +31,7 @@ cluster-event-closed = Kết thúc ổ dịch
 cluster-event-reopened = Mở lại ổ dịch
 cluster-event-link_added = Thêm liên kết
 cluster-event-link_removed = Bỏ liên kết
+cluster-proposal = Đề xuất kết thúc ({ $days } ngày không có ca mới)
+cluster-proposal-how = Quy định: { $n } ngày không có ca mới (hai lần thời gian ủ bệnh dài nhất; giả định). Ổ dịch chỉ kết thúc khi cán bộ bấm nút.
+cluster-proposal-close = Kết thúc ổ dịch (ngày { $date })
+cluster-not-proposed = Ổ dịch này không (còn) được đề xuất kết thúc.

@@ -254,6 +254,9 @@ pub struct ClusterDto {
     pub closed_on: Option<String>,
     /// The cluster it split off from, if it did.
     pub split_from: Option<i64>,
+    /// Proposed for closing: the days since its newest case's day, when longer than the
+    /// policy's `cluster_close_after_days` (a person closes it; nothing is closed alone).
+    pub proposed_close_quiet_days: Option<i64>,
     pub size: usize,
     /// Case ids in the caller's jurisdiction (others are counted in `size` only).
     pub cases: Vec<i64>,
@@ -308,6 +311,7 @@ pub async fn clusters_for(
                 declared_on: on(c.record.declared_day),
                 closed_on: on(c.record.closed_day),
                 split_from: c.record.split_from,
+                proposed_close_quiet_days: c.proposal.map(|p| p.quiet_days),
                 size: c.size,
                 cases: c.cases,
                 venues: c.venues,

@@ -23,6 +23,7 @@ pub(super) async fn clusters(State(state): State<AppState>, ui: Ui) -> Response 
             Err(e) => return ui.failed("clusters page", &e),
         };
     let lang = ui.lang;
+    let writes = ui.me.user.role.can(domain::role::Permission::WritePersonal);
     let body = html! {
         h1 { (t(lang, "clusters-title")) }
         @if found.is_empty() { p { (t(lang, "clusters-empty")) } }
@@ -37,7 +38,12 @@ pub(super) async fn clusters(State(state): State<AppState>, ui: Ui) -> Response 
                     td { (c.size) }
                     td { (c.record.place.clone().unwrap_or_default()) }
                     td { (local(c.first_confirmed_s, lang)) } td { (local(c.last_confirmed_s, lang)) }
-                    td { (status(lang, &c.record)) }
+                    td { (status(lang, &c.record))
+                        @if let Some(p) = c.proposal {
+                            br; strong { (tr(lang, "cluster-proposal", &[("days", p.quiet_days.to_string())])) }
+                            @if writes { (close_button(lang, c.id, p)) }
+                        }
+                    }
                 } } }
             } }
         }
@@ -51,6 +57,15 @@ fn cluster_title(lang: crate::Lang, id: i64, r: &store::StoredCluster) -> String
     match &r.name {
         Some(name) => format!("{number} — {name}"),
         None => number,
+    }
+}
+
+/// The one button that closes a cluster as proposed.
+fn close_button(lang: crate::Lang, id: i64, p: app::clusters::Proposal) -> maud::Markup {
+    html! {
+        form.inline method="post" action={ "/clusters/" (id) "/close" } {
+            button type="submit" { (tr(lang, "cluster-proposal-close", &[("date", day_text(lang, p.closed_day))])) }
+        }
     }
 }
 
@@ -249,6 +264,13 @@ async fn cluster_view(
                 " · " (t(lang, "cluster-split-from")) " " a href={ "/clusters/" (parent) } { (tr(lang, "cluster-name", &[("id", parent.to_string())])) }
             }
         }
+        @if let Some(p) = c.proposal {
+            div.notice role="status" {
+                p { strong { (tr(lang, "cluster-proposal", &[("days", p.quiet_days.to_string())])) } }
+                p.muted { (tr(lang, "cluster-proposal-how", &[("n", p.close_after_days.to_string())])) }
+                @if writes { (close_button(lang, id, p)) }
+            }
+        }
         p {
             (tr(lang, "cluster-summary", &[
                 ("size", c.size.to_string()),
@@ -375,6 +397,28 @@ pub(super) async fn edit(
         }
         Err(app::clusters::ClusterError::NotFound) => ui.fail(StatusCode::NOT_FOUND),
         Err(e) => ui.failed("cluster edit", &e),
+    }
+}
+
+/// `POST /clusters/{id}/close`: closes the cluster as proposed (the one button).
+pub(super) async fn close(
+    State(state): State<AppState>,
+    ui: Ui,
+    Path(id): Path<String>,
+) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return ui.fail(StatusCode::NOT_FOUND);
+    };
+    match app::clusters::close_proposed(&state, &ui.me, id).await {
+        Ok(_) => Redirect::to(&format!("/clusters/{id}")).into_response(),
+        Err(app::clusters::ClusterError::NotFound) => ui.fail(StatusCode::NOT_FOUND),
+        Err(app::clusters::ClusterError::NotProposed) => {
+            let body = html! { p { (t(ui.lang, "cluster-not-proposed")) } p { a href={ "/clusters/" (id) } { (tr(ui.lang, "cluster-name", &[("id", id.to_string())])) } } };
+            let mut r = ui.page(&ui.t("cluster-not-proposed"), body);
+            *r.status_mut() = StatusCode::CONFLICT;
+            r
+        }
+        Err(e) => ui.failed("cluster close", &e),
     }
 }
 

@@ -142,6 +142,7 @@ pub fn routes() -> Routes {
         .get("/clusters/{id}", read, clusters::cluster_page)
         .post("/clusters/{id}", write, clusters::edit)
         .post("/clusters/{id}/links", write, clusters::edit_link)
+        .post("/clusters/{id}/close", write, clusters::close)
         .get("/facilities", SignedIn, facilities::list)
         .post("/facilities/plan", Can(SetPolicy), capacity::add)
         .get("/facilities/new", Can(ManageBeds), facility_entry::new_form)

@@ -56,6 +56,7 @@ pub(super) async fn daily(
                 }
                 tfoot { tr { th scope="row" { (t(lang, "report-total")) } (cells(lang, &report.total)) } }
             }
+            (cluster_section(lang, &report.clusters))
             @if let Some(week) = report.risk_week {
                 p.muted { (tr(lang, "report-risk-week", &[("date", date(week, lang))])) }
             } @else {
@@ -99,6 +100,11 @@ pub(super) async fn daily_xlsx(
         .map(|r| row(r.name.clone(), &r.figures))
         .collect();
     rows.push(row(t(lang, "report-total"), &report.total));
+    // The clusters below the units, one line for each kind: its count and the clusters.
+    rows.push(Vec::new());
+    for (kind, n, list) in cluster_lines(lang, &report.clusters) {
+        rows.push(vec![kind.into(), Cell::Int(n as i64), list.into()]);
+    }
     let sheet = Sheet {
         name: tr(
             lang,
@@ -138,6 +144,82 @@ async fn read(state: &AppState, ui: &Ui, q: ReportQuery) -> Result<DailyReport, 
         Err(e) => {
             tracing::error!("daily report: {e}");
             Err(ui.fail(StatusCode::INTERNAL_SERVER_ERROR))
+        }
+    }
+}
+
+/// "Ổ dịch số 12 — Chợ X (15 ca)".
+fn cluster_text(lang: Lang, c: &app::clusters::ClusterLine) -> String {
+    let number = tr(lang, "cluster-name", &[("id", c.id.to_string())]);
+    let named = match &c.name {
+        Some(name) => format!("{number} — {name}"),
+        None => number,
+    };
+    tr(
+        lang,
+        "report-cluster-size",
+        &[("cluster", named), ("size", count(c.size as i64, lang))],
+    )
+}
+
+/// The day's clusters by kind: (kind, how many, the clusters named).
+fn cluster_lines(lang: Lang, d: &app::clusters::DayClusters) -> Vec<(String, usize, String)> {
+    let list = |cs: &[app::clusters::ClusterLine]| {
+        cs.iter()
+            .map(|c| cluster_text(lang, c))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let merged = d
+        .merged
+        .iter()
+        .map(|(into, other)| {
+            tr(
+                lang,
+                "report-cluster-merged-into",
+                &[
+                    (
+                        "other",
+                        tr(lang, "cluster-name", &[("id", other.to_string())]),
+                    ),
+                    ("cluster", cluster_text(lang, into)),
+                ],
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    vec![
+        (t(lang, "report-clusters-new"), d.new.len(), list(&d.new)),
+        (
+            tr(
+                lang,
+                "report-clusters-active",
+                &[("days", d.active_days.to_string())],
+            ),
+            d.active.len(),
+            list(&d.active),
+        ),
+        (
+            t(lang, "report-clusters-closed"),
+            d.closed.len(),
+            list(&d.closed),
+        ),
+        (t(lang, "report-clusters-merged"), d.merged.len(), merged),
+    ]
+}
+
+fn cluster_section(lang: Lang, d: &app::clusters::DayClusters) -> Markup {
+    html! {
+        h2 { (t(lang, "report-clusters")) }
+        table.report-table.report-clusters {
+            thead { tr {
+                th scope="col" { (t(lang, "report-clusters-kind")) }
+                th scope="col" { (t(lang, "report-clusters-count")) }
+                th scope="col" { (t(lang, "report-clusters-list")) }
+            } }
+            tbody { @for (kind, n, list) in cluster_lines(lang, d) {
+                tr { th scope="row" { (kind) } td { (count(n as i64, lang)) } td { (list) } }
+            } }
         }
     }
 }

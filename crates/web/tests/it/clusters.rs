@@ -389,8 +389,176 @@ async fn clusters_are_named_declared_and_closed_by_those_who_may(store: Store) {
     assert!(page.contains("Kết thúc ổ dịch — cdc"), "{page}");
 }
 
+/// 2021-12-18 10:00 UTC (17:00 in Hà Nội).
+const DEC_18: i64 = 1_639_821_600;
+
+/// A cluster with no new case for longer than the policy's 28 days (data/policies/
+/// tracing.toml) is proposed for closing, on the list, its page and the API; one press of a
+/// writer closes it on the day the criterion first held; nothing closes by itself.
+async fn a_quiet_cluster_is_proposed_for_closing_and_closed_by_a_press(store: Store) {
+    let app = App::at(store.clone(), Some(NOW));
+    let tracer = app.login_as("cdc", Role::Tracer, &["VN"]).await;
+    let viewer = app.login_as("viewer", Role::Viewer, &["VN"]).await;
+    let elsewhere = app.login_as("other", Role::Tracer, &["00004"]).await;
+    let cases = two_chains(&app, &tracer).await;
+    let first = listed(&app, &tracer).await;
+    let of = |case: i64| first.iter().find(|(_, c)| c.contains(&case)).unwrap().0;
+    let (abc, de) = (of(cases[0]), of(cases[3]));
+    let list = app.get_html("/clusters", &tracer).await;
+    assert!(!list.contains("Đề xuất kết thúc"), "ten days quiet: {list}");
+    // The daily report counts the clusters the page lists (none closed nor proposed): the
+    // same number on both; both were numbered today.
+    let rows = list.matches("href=\"/clusters/").count();
+    assert_eq!(rows, 2, "{list}");
+    let report = app.get_html("/reports/daily", &tracer).await;
+    let active = "Ổ dịch đang hoạt động (có ca mới trong 28 ngày, chưa kết thúc)</th><td>";
+    assert!(report.contains(&format!("{active}{rows}</td>")), "{report}");
+    assert!(
+        report.contains("Ổ dịch mới trong ngày</th><td>2</td>"),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!("Ổ dịch số {abc} (3 ca)")),
+        "{report}"
+    );
+    assert!(
+        report.contains("Ổ dịch kết thúc trong ngày</th><td>0</td>"),
+        "{report}"
+    );
+
+    // 18 Dec: every case has left the rule's window. D–E's newest case (E, confirmed the
+    // evening of 17 Nov UTC, 18 Nov in Hà Nội) is 30 days old: proposed. A–B–C's (C, 20 Nov
+    // in Hà Nội) is exactly 28: not yet.
+    let later = App::at(store.clone(), Some(DEC_18));
+    later.reindex().await;
+    let list = later.get_html("/clusters", &tracer).await;
+    assert!(
+        list.contains(&format!("Ổ dịch số {abc}")),
+        "still listed: {list}"
+    );
+    assert!(
+        list.contains(&format!("Ổ dịch số {de}")),
+        "still listed: {list}"
+    );
+    assert!(
+        list.contains("Đề xuất kết thúc (30 ngày không có ca mới)"),
+        "{list}"
+    );
+    assert!(!list.contains("(28 ngày không có ca mới)"), "{list}");
+    assert!(list.contains(&format!("action=\"/clusters/{de}/close\"")));
+    assert!(!list.contains(&format!("action=\"/clusters/{abc}/close\"")));
+    let api = |id: i64| {
+        let (later, tracer) = (&later, &tracer);
+        async move {
+            later
+                .get(&format!("/api/v1/clusters/{id}"), Some(tracer))
+                .await
+        }
+    };
+    assert_eq!(api(de).await.json["proposed_close_quiet_days"], 30);
+    assert_eq!(
+        api(abc).await.json["proposed_close_quiet_days"],
+        serde_json::Value::Null
+    );
+    let page = later.get_html(&format!("/clusters/{de}"), &tracer).await;
+    assert!(
+        page.contains("Đề xuất kết thúc (30 ngày không có ca mới)"),
+        "{page}"
+    );
+    assert!(page.contains("Kết thúc ổ dịch (ngày 17/12/2021)"), "{page}");
+    // A facility manager (who reads but does not write) sees the proposal but no button.
+    let reader = later
+        .login_as("facility", Role::FacilityManager, &["VN"])
+        .await;
+    let seen = later.get_html(&format!("/clusters/{de}"), &reader).await;
+    assert!(seen.contains("Đề xuất kết thúc"));
+    assert!(!seen.contains(&format!("action=\"/clusters/{de}/close\"")));
+
+    // Who may press: not a viewer, not a tracer of another commune; not on a cluster that
+    // is not proposed.
+    let close = |id: i64, token: String| {
+        let later = &later;
+        async move {
+            send(
+                later,
+                Method::POST,
+                &format!("/clusters/{id}/close"),
+                &session(&token),
+                Some(""),
+            )
+            .await
+        }
+    };
+    assert_eq!(
+        close(de, viewer.clone()).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        close(de, elsewhere.clone()).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        close(abc, tracer.clone()).await.status,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        close(999_999, tracer.clone()).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(api(de).await.json["closed_on"], serde_json::Value::Null);
+
+    // The press: closed on 17 Dec (the day after the newest case's day plus 28), in its
+    // history with who did it, and no longer proposed; pressing again is refused.
+    let p = close(de, tracer.clone()).await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.html);
+    let page = later.get_html(&format!("/clusters/{de}"), &tracer).await;
+    assert!(page.contains("Kết thúc ngày 17/12/2021"), "{page}");
+    assert!(page.contains("Kết thúc ổ dịch — cdc"), "{page}");
+    assert!(!page.contains("Đề xuất kết thúc"), "{page}");
+    assert_eq!(api(de).await.json["closed_on"], "2021-12-17");
+    assert_eq!(close(de, tracer.clone()).await.status, StatusCode::CONFLICT);
+    let list = later.get_html("/clusters", &tracer).await;
+    assert!(!list.contains("Đề xuất kết thúc"), "{list}");
+    // The day's report: D–E closed today; A–B–C the one active, as on the page.
+    let rows = list.matches("href=\"/clusters/").count();
+    assert_eq!(rows, 1, "{list}");
+    let report = later.get_html("/reports/daily", &tracer).await;
+    assert!(report.contains(&format!("{active}{rows}</td>")), "{report}");
+    assert!(
+        report.contains("Ổ dịch kết thúc trong ngày</th><td>1</td>"),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!("Ổ dịch số {de} (2 ca)")),
+        "{report}"
+    );
+    assert!(
+        report.contains("Ổ dịch mới trong ngày</th><td>0</td>"),
+        "{report}"
+    );
+    // The report of 30 November, read on 18 December: both were new then.
+    let past = later
+        .get_html("/reports/daily?day=2021-11-30", &tracer)
+        .await;
+    assert!(
+        past.contains("Ổ dịch mới trong ngày</th><td>2</td>"),
+        "{past}"
+    );
+
+    // A day later A–B–C is 29 days quiet: proposed in turn.
+    let next = App::at(store.clone(), Some(DEC_18 + DAY));
+    next.reindex().await;
+    let list = next.get_html("/clusters", &tracer).await;
+    assert!(
+        list.contains("Đề xuất kết thúc (29 ngày không có ca mới)"),
+        "{list}"
+    );
+    assert!(list.contains(&format!("action=\"/clusters/{abc}/close\"")));
+}
+
 both_databases!(
     a_cluster_keeps_its_number_as_time_passes_and_as_it_grows,
     a_merged_number_still_answers_and_a_removed_link_splits,
     clusters_are_named_declared_and_closed_by_those_who_may,
+    a_quiet_cluster_is_proposed_for_closing_and_closed_by_a_press,
 );

@@ -195,13 +195,29 @@ async fn the_daily_report_shows_the_dashboards_figures(store: Store) {
     assert_eq!(rows[0][1], "F0 mới");
     let bd = rows.iter().find(|r| r[0] == "Quận Ba Đình").unwrap();
     assert_eq!(bd[1], "2");
-    let last = rows.last().unwrap();
-    assert_eq!(last[0], "Tổng cộng");
-    assert_eq!(last[1], "3");
+    let total = rows.iter().position(|r| r[0] == "Tổng cộng").unwrap();
+    assert_eq!(rows[total][1], "3");
     assert_eq!(
-        rows.len(),
-        1 + 30 + 1,
-        "Hà Nội's 30 districts of 2021 and the total"
+        total,
+        1 + 30,
+        "Hà Nội's 30 districts of 2021, then the total"
+    );
+    // Below, after a blank row, the day's clusters: one row for each kind (none here).
+    let kinds: Vec<(&str, &str)> = rows[total + 2..]
+        .iter()
+        .map(|r| (r[0].as_str(), r[1].as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("Ổ dịch mới trong ngày", "0"),
+            (
+                "Ổ dịch đang hoạt động (có ca mới trong 28 ngày, chưa kết thúc)",
+                "0"
+            ),
+            ("Ổ dịch kết thúc trong ngày", "0"),
+            ("Ổ dịch gộp trong ngày", "0"),
+        ]
     );
 
     // A commune's officer: its own commune only.
