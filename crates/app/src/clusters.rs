@@ -145,8 +145,8 @@ pub async fn case_times_since(
         .store
         .cases_since(app.now_s() - days * 86_400)
         .await?
-        .into_iter()
-        .map(|t| (t.id.0, t))
+        .iter()
+        .map(|t| (t.id.0, t.clone()))
         .collect())
 }
 

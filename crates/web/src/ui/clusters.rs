@@ -121,7 +121,9 @@ struct Filter {
 
 impl ClusterQuery {
     fn filter(&self, scope: &domain::Scope) -> Filter {
-        let typed = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty());
+        fn typed(v: &Option<String>) -> Option<&str> {
+            v.as_deref().map(str::trim).filter(|v| !v.is_empty())
+        }
         // A date that does not parse is ignored, and the page says so.
         let day = |v: &Option<String>| match typed(v).map(app::input::date) {
             None => (None, false),

@@ -310,8 +310,8 @@ mod tests {
         let started = std::time::Instant::now();
         let svg = transmission_graph("g", &nodes, &links, |d| d.to_string()).into_string();
         let took = started.elapsed();
-        // Measured in a test (debug) build on the 2-core dev machine: about 25 ms for the
-        // layout and the 1.3 MB of SVG; 100 ms leaves room for a slower machine.
+        // Measured in a test (debug) build on the shared 2-core dev machine: 25–33 ms for the
+        // layout and the 0.85 MB of SVG; 100 ms leaves room for a slower machine.
         assert!(took.as_millis() < 100, "2,000 cases took {took:?}");
         assert_eq!(svg.matches("<circle").count(), MAX_NODES);
 
