@@ -48,7 +48,7 @@ async function signIn(p, username, password) {
 async function submit(p, action) {
   await Promise.all([
     p.waitForNavigation({ waitUntil: "load" }),
-    p.locator(`form[action="${action}"] button[type="submit"]`).click(),
+    p.locator(`form[method="post"][action="${action}"] button[type="submit"]`).click(),
   ]);
 }
 
@@ -119,7 +119,7 @@ test("the largest cluster: its graph, a case in it, named, declared, a link corr
   await page.getByText(`Ổ dịch số ${other.id} đã được gộp vào ổ dịch này`).waitFor();
   await shot(page, "clusters-merged");
   const merged = await api(`/clusters/${largest.id}`);
-  assert.ok(merged.cluster.cases.includes(other.cases[0]), "the other cluster's case is here now");
+  assert.ok((merged.cluster ?? merged).cases.includes(other.cases[0]), "the other cluster's case is here now");
 
   // Close it: the status says when it ended.
   await page.goto(`${demo.base}/clusters/${largest.id}`);

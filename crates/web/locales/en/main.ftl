@@ -227,6 +227,7 @@ cluster-graph-how = Each dot is a case, placed by the day it was confirmed (date
 cluster-graph-cut = { $size } cases; the graph draws the { $shown } confirmed first. Filter by date or unit to see the others.
 cluster-filter-bad-date = Not a date (for example 2021-12-05); this date filter is ignored.
 cluster-filter-shown = Showing { $shown } of the cluster's { $size } cases.
+cluster-graph-none = No case of the cluster matches the filter.
 cluster-zoom-in = Zoom in
 cluster-zoom-out = Zoom out
 cluster-zoom-reset = Reset

@@ -227,6 +227,7 @@ cluster-graph-how = Mỗi chấm là một ca, đặt theo ngày xác nhận (tr
 cluster-graph-cut = Có { $size } ca; sơ đồ vẽ { $shown } ca xác nhận sớm nhất. Lọc theo ngày hoặc địa bàn để xem các ca còn lại.
 cluster-filter-bad-date = Ngày không hợp lệ (ví dụ 05/12/2021); bộ lọc ngày này được bỏ qua.
 cluster-filter-shown = Đang hiện { $shown } trong số { $size } ca của ổ dịch.
+cluster-graph-none = Không có ca nào của ổ dịch khớp bộ lọc.
 cluster-zoom-in = Phóng to
 cluster-zoom-out = Thu nhỏ
 cluster-zoom-reset = Về ban đầu

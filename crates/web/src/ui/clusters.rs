@@ -373,7 +373,11 @@ async fn cluster_view(
                     span { (legend_line("added")) " " (t(lang, "cluster-legend-added")) }
                 }
             }
-            div.scroll.graph-box { (transmission_graph(&t(lang, "cluster-graph"), &nodes, &links, day_label)) }
+            @if nodes.is_empty() {
+                p role="status" { (t(lang, "cluster-graph-none")) }
+            } @else {
+                div.scroll.graph-box { (transmission_graph(&t(lang, "cluster-graph"), &nodes, &links, day_label)) }
+            }
         }
         details.cluster-cases {
             summary { (tr(lang, "cluster-cases", &[("n", kept.len().to_string())])) }

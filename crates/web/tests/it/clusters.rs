@@ -424,7 +424,12 @@ async fn a_cluster_graph_filters_by_date_and_unit(store: Store) {
     assert!(page.contains("Cùng hộ hoặc tiếp xúc khai báo"));
 
     let cut = |q: &str| format!("/clusters/{id}?{q}");
+    // "Phúc Tân" names two communes of the scope: nothing is drawn, the two are offered.
     let page = app.get_html(&cut("unit=Ph%C3%BAc+T%C3%A2n"), &tracer).await;
+    assert_eq!(drawn(&page), Vec::<i64>::new());
+    assert!(page.contains(&format!("href=\"/clusters/{id}?unit=00037\"")), "{page}");
+    assert!(page.contains("Không có ca nào"), "{page}");
+    let page = app.get_html(&cut("unit=00037"), &tracer).await;
     assert_eq!(drawn(&page), [cases[1], cases[2]], "{page}");
     assert_eq!(page.matches("marker-end=").count(), 1, "only B → C");
     assert!(page.contains("Đang hiện 2 trong số 3 ca"), "{page}");
