@@ -127,17 +127,31 @@ impl ClusterQuery {
         // A date that does not parse is ignored, and the page says so.
         let day = |v: &Option<String>| match typed(v).map(app::input::date) {
             None => (None, false),
-            Some(Ok(d)) => (Some(d.signed_duration_since(chrono::DateTime::UNIX_EPOCH.date_naive()).num_days()), false),
+            Some(Ok(d)) => (
+                Some(
+                    d.signed_duration_since(chrono::DateTime::UNIX_EPOCH.date_naive())
+                        .num_days(),
+                ),
+                false,
+            ),
             Some(Err(_)) => (None, true),
         };
         let ((from, bad_from), (to, bad_to)) = (day(&self.from), day(&self.to));
         let registry = crate::registry::Registry::of(domain::Structure::S2021);
-        let (within, choices) = match typed(&self.unit).map(|u| registry.find(u, scope, UNIT_CHOICES)) {
-            None => (None, None),
-            Some(units) if units.len() == 1 => (Some(units[0].path.clone()), None),
-            Some(units) => (None, Some(units)),
-        };
-        Filter { from, to, within, choices, bad_from, bad_to }
+        let (within, choices) =
+            match typed(&self.unit).map(|u| registry.find(u, scope, UNIT_CHOICES)) {
+                None => (None, None),
+                Some(units) if units.len() == 1 => (Some(units[0].path.clone()), None),
+                Some(units) => (None, Some(units)),
+            };
+        Filter {
+            from,
+            to,
+            within,
+            choices,
+            bad_from,
+            bad_to,
+        }
     }
 
     fn is_set(&self) -> bool {
@@ -195,7 +209,9 @@ async fn cluster_view(
     let Some(c) = found.into_iter().next() else {
         // An old number still answers: it says what it became.
         return match app::clusters::merged_into(state, id).await {
-            Ok(Some((to, _))) => Redirect::to(&format!("/clusters/{to}?merged={id}")).into_response(),
+            Ok(Some((to, _))) => {
+                Redirect::to(&format!("/clusters/{to}?merged={id}")).into_response()
+            }
             Ok(None) => ui.fail(StatusCode::NOT_FOUND),
             Err(e) => ui.failed("cluster page", &e),
         };
@@ -437,7 +453,13 @@ fn with_unit(q: &ClusterQuery, code: &str) -> String {
 
 /// A case's commune (or the unit it is filed under) by name.
 fn unit_name(t: &store::CaseTimes) -> String {
-    let code = t.unit_path.as_str().trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    let code = t
+        .unit_path
+        .as_str()
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or("");
     crate::registry::Registry::of(t.structure).name(code)
 }
 

@@ -247,7 +247,13 @@ mod tests {
 
     #[test]
     fn a_chain_reads_left_to_right_on_one_lane_and_siblings_sit_below() {
-        let nodes = [node(1, 10), node(2, 13), node(3, 16), node(4, 13), node(5, 11)];
+        let nodes = [
+            node(1, 10),
+            node(2, 13),
+            node(3, 16),
+            node(4, 13),
+            node(5, 11),
+        ];
         let links = [
             link(1, 2, "household"),
             link(2, 3, "venue"),
@@ -288,13 +294,19 @@ mod tests {
     fn big(n: i64) -> (Vec<Node>, Vec<Link>) {
         let mut seed = 7u64;
         let mut rnd = move |m: u64| {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (seed >> 33) % m
         };
         let nodes: Vec<Node> = (0..n).map(|i| node(i, 100 + i * 28 / n)).collect();
         let mut links = Vec::new();
         for i in 1..n {
-            let from = if rnd(4) == 0 { rnd(5) as i64 } else { rnd(i as u64) as i64 };
+            let from = if rnd(4) == 0 {
+                rnd(5) as i64
+            } else {
+                rnd(i as u64) as i64
+            };
             let kind = ["venue", "household", "declared", "added"][rnd(4) as usize];
             links.push(link(from, i, kind));
             if rnd(3) == 0 {
