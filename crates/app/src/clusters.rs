@@ -396,6 +396,21 @@ pub async fn confirmed_since(app: &App, days: i64) -> Result<HashMap<i64, i64>, 
         .collect())
 }
 
+/// The times and unit of each case (by id) confirmed in the last `days` days: a cluster's
+/// graph places a case by its onset (else confirmation) day and filters by unit.
+pub async fn case_times_since(
+    app: &App,
+    days: i64,
+) -> Result<HashMap<i64, CaseTimes>, TracingError> {
+    Ok(app
+        .store
+        .cases_since(app.now_s() - days * 86_400)
+        .await?
+        .iter()
+        .map(|t| (t.id.0, t.clone()))
+        .collect())
+}
+
 type CasePlaces = HashMap<i64, (Structure, UnitPath)>;
 
 /// Cases confirmed in the last `days` days and the rule's clusters of them.

@@ -10,7 +10,7 @@ use maud::html;
 use serde::Deserialize;
 
 use super::chart::epi_curve;
-use super::graph::{transmission_graph, Link, Node};
+use super::graph::{legend_line, transmission_graph, Link, Node, MAX_NODES};
 use super::shell::{local, Ui};
 use super::{t, tr};
 use crate::AppState;
@@ -85,36 +85,109 @@ fn status(lang: crate::Lang, r: &store::StoredCluster) -> String {
     }
 }
 
-/// Cases drawn in a cluster's graph at most: a bigger cluster shows its first cases.
-const GRAPH_MAX: usize = 300;
-
 /// One cluster: its growth, its transmission graph and its cases.
 pub(super) async fn cluster_page(
     State(state): State<AppState>,
     ui: Ui,
     Path(id): Path<String>,
-    Query(q): Query<FromQuery>,
+    Query(q): Query<ClusterQuery>,
 ) -> Response {
     let Ok(id) = id.parse::<i64>() else {
         return ui.fail(StatusCode::NOT_FOUND);
     };
-    let from = q.from.and_then(|f| f.parse::<i64>().ok());
+    let merged = q.merged.as_deref().and_then(|f| f.parse::<i64>().ok());
     cluster_view(
         &state,
         &ui,
         id,
         &[],
         &Forms {
-            merged_from: from,
+            merged_from: merged,
+            filter: q,
             ..Forms::default()
         },
     )
     .await
 }
 
-#[derive(Deserialize)]
-pub(super) struct FromQuery {
+/// A cluster page's query: the old number that led here, and the filter of its graph and
+/// case list (confirmed from, to; a unit of the caller's scope by name or code).
+#[derive(Clone, Default, Deserialize)]
+pub(super) struct ClusterQuery {
+    merged: Option<String>,
     from: Option<String>,
+    to: Option<String>,
+    unit: Option<String>,
+}
+
+/// The units a typed unit filter may mean, offered when it names more than one.
+const UNIT_CHOICES: usize = 20;
+
+/// Which of a cluster's cases the filter keeps.
+struct Filter {
+    from: Option<i64>,
+    to: Option<i64>,
+    /// The unit chosen; `None` with `choices` set: the name matched none or several.
+    within: Option<domain::UnitPath>,
+    choices: Option<Vec<&'static domain::Unit>>,
+    bad_from: bool,
+    bad_to: bool,
+}
+
+impl ClusterQuery {
+    fn filter(&self, scope: &domain::Scope) -> Filter {
+        fn typed(v: &Option<String>) -> Option<&str> {
+            v.as_deref().map(str::trim).filter(|v| !v.is_empty())
+        }
+        // A date that does not parse is ignored, and the page says so.
+        let day = |v: &Option<String>| match typed(v).map(app::input::date) {
+            None => (None, false),
+            Some(Ok(d)) => (
+                Some(
+                    d.signed_duration_since(chrono::DateTime::UNIX_EPOCH.date_naive())
+                        .num_days(),
+                ),
+                false,
+            ),
+            Some(Err(_)) => (None, true),
+        };
+        let ((from, bad_from), (to, bad_to)) = (day(&self.from), day(&self.to));
+        let registry = crate::registry::Registry::of(domain::Structure::S2021);
+        let (within, choices) =
+            match typed(&self.unit).map(|u| registry.find(u, scope, UNIT_CHOICES)) {
+                None => (None, None),
+                Some(units) if units.len() == 1 => (Some(units[0].path.clone()), None),
+                Some(units) => (None, Some(units)),
+            };
+        Filter {
+            from,
+            to,
+            within,
+            choices,
+            bad_from,
+            bad_to,
+        }
+    }
+
+    fn is_set(&self) -> bool {
+        [&self.from, &self.to, &self.unit]
+            .iter()
+            .any(|v| v.as_deref().is_some_and(|v| !v.trim().is_empty()))
+    }
+}
+
+impl Filter {
+    /// Whether a case confirmed on `day` in `unit` is shown: a unit typed that names no
+    /// single unit of the scope shows nothing.
+    fn keeps(&self, day: i64, unit: Option<&domain::UnitPath>) -> bool {
+        self.from.is_none_or(|f| day >= f)
+            && self.to.is_none_or(|t| day <= t)
+            && self.choices.is_none()
+            && self
+                .within
+                .as_ref()
+                .is_none_or(|w| unit.is_some_and(|u| w.contains(u)))
+    }
 }
 
 /// The values a refused form is shown again with.
@@ -128,9 +201,12 @@ pub(super) struct Forms {
     from_case: Option<String>,
     to_case: Option<String>,
     reason: Option<String>,
-    /// The old number that led here (`?from=`), said on the page.
+    /// The old number that led here (`?merged=`), said on the page.
     #[serde(skip)]
     merged_from: Option<i64>,
+    /// The graph's filter (a GET page only).
+    #[serde(skip)]
+    filter: ClusterQuery,
 }
 
 async fn cluster_view(
@@ -148,7 +224,9 @@ async fn cluster_view(
     let Some(c) = found.into_iter().next() else {
         // An old number still answers: it says what it became.
         return match app::clusters::merged_into(state, id).await {
-            Ok(Some((to, _))) => Redirect::to(&format!("/clusters/{to}?from={id}")).into_response(),
+            Ok(Some((to, _))) => {
+                Redirect::to(&format!("/clusters/{to}?merged={id}")).into_response()
+            }
             Ok(None) => ui.fail(StatusCode::NOT_FOUND),
             Err(e) => ui.failed("cluster page", &e),
         };
@@ -157,7 +235,7 @@ async fn cluster_view(
         Ok(e) => e,
         Err(e) => return ui.failed("cluster events", &e),
     };
-    let confirmed = match app::clusters::confirmed_since(state, 29).await {
+    let times = match app::clusters::case_times_since(state, 29).await {
         Ok(c) => c,
         Err(e) => return ui.failed("cluster page", &e),
     };
@@ -167,15 +245,22 @@ async fn cluster_view(
             .signed_duration_since(chrono::DateTime::UNIX_EPOCH.date_naive())
             .num_days()
     };
-    let mut shown: Vec<i64> = c.cases.clone();
-    shown.sort_by_key(|id| (confirmed.get(id).copied().unwrap_or(i64::MAX), *id));
-    shown.truncate(GRAPH_MAX);
-    let in_graph: HashSet<i64> = shown.iter().copied().collect();
-    let nodes: Vec<Node> = shown
+    let filter = form.filter.filter(&ui.me.scope);
+    let mut kept: Vec<(i64, &store::CaseTimes)> = c
+        .cases
         .iter()
-        .filter_map(|id| {
-            let at = *confirmed.get(id)?;
-            Some(Node {
+        .filter_map(|id| Some((*id, times.get(id)?)))
+        .filter(|(_, t)| filter.keeps(local_day(t.confirmed_at_s), Some(&t.unit_path)))
+        .collect();
+    kept.sort_by_key(|(id, t)| (t.confirmed_at_s, *id));
+    let matching = kept.len();
+    kept.truncate(MAX_NODES);
+    let in_graph: HashSet<i64> = kept.iter().map(|(id, _)| *id).collect();
+    let nodes: Vec<Node> = kept
+        .iter()
+        .map(|(id, t)| {
+            let at = t.confirmed_at_s;
+            Node {
                 id: *id,
                 day: local_day(at),
                 label: id.to_string(),
@@ -185,7 +270,7 @@ async fn cluster_view(
                     &[("id", id.to_string()), ("when", local(at, lang))],
                 ),
                 href: format!("/cases/{id}"),
-            })
+            }
         })
         .collect();
     let drawn: Vec<_> = c
@@ -254,6 +339,9 @@ async fn cluster_view(
                 .unwrap_or_default()
         })
     };
+    let q = &form.filter;
+    let registry = crate::registry::Registry::of(domain::Structure::S2021);
+    let bad_unit = filter.choices.as_ref().is_some_and(Vec::is_empty);
     let body = html! {
         h1 { (title) }
         @if let Some(old) = form.merged_from.filter(|o| *o != id) {
@@ -282,11 +370,64 @@ async fn cluster_view(
         h2 { (t(lang, "cluster-growth")) }
         (epi_curve(lang, &t(lang, "cluster-growth"), &t(lang, "chart-avg"), &growth))
         h2 { (t(lang, "cluster-graph")) }
-        p.muted { (t(lang, "cluster-graph-how")) }
-        @if c.cases.len() > GRAPH_MAX {
-            p.muted { (tr(lang, "cluster-graph-cut", &[("shown", GRAPH_MAX.to_string()), ("size", c.cases.len().to_string())])) }
+        form.filters.noprint method="get" action={ "/clusters/" (id) } {
+            div { label for="f-from" { (t(lang, "filter-from")) }
+                input id="f-from" name="from" type="date" value=(q.from.clone().unwrap_or_default())
+                    aria-invalid=[filter.bad_from.then_some("true")] aria-describedby=[filter.bad_from.then_some("f-from-error")];
+                @if filter.bad_from { span.error id="f-from-error" { (t(lang, "cluster-filter-bad-date")) } } }
+            div { label for="f-to" { (t(lang, "filter-to")) }
+                input id="f-to" name="to" type="date" value=(q.to.clone().unwrap_or_default())
+                    aria-invalid=[filter.bad_to.then_some("true")] aria-describedby=[filter.bad_to.then_some("f-to-error")];
+                @if filter.bad_to { span.error id="f-to-error" { (t(lang, "cluster-filter-bad-date")) } } }
+            div { label for="f-unit" { (t(lang, "col-unit")) }
+                input id="f-unit" name="unit" value=(q.unit.clone().unwrap_or_default()) placeholder=(t(lang, "unit-name-hint"))
+                    aria-invalid=[bad_unit.then_some("true")] aria-describedby=[bad_unit.then_some("f-unit-error")];
+                @if bad_unit { span.error id="f-unit-error" { (t(lang, "unit-unknown")) } } }
+            div { button.primary type="submit" { (t(lang, "contacts-filter")) } }
         }
-        div.scroll { (transmission_graph(&t(lang, "cluster-graph"), &nodes, &links, day_label)) }
+        @if let Some(units) = filter.choices.as_ref().filter(|c| !c.is_empty()) {
+            div role="status" {
+                p { (t(lang, "unit-which")) }
+                ul { @for u in units { li {
+                    a href={ "/clusters/" (id) "?" (with_unit(q, u.code.as_str())) } { (registry.name_with_parent(u.code.as_str())) }
+                } } }
+            }
+        }
+        @if q.is_set() {
+            p role="status" { (tr(lang, "cluster-filter-shown", &[("shown", matching.to_string()), ("size", c.cases.len().to_string())])) }
+        }
+        p.muted { (t(lang, "cluster-graph-how")) }
+        @if matching > MAX_NODES {
+            p.muted { (tr(lang, "cluster-graph-cut", &[("shown", MAX_NODES.to_string()), ("size", matching.to_string())])) }
+        }
+        div data-graph-box {
+            div.graph-tools.noprint {
+                button type="button" data-zoom-action="in" hidden { (t(lang, "cluster-zoom-in")) }
+                button type="button" data-zoom-action="out" hidden { (t(lang, "cluster-zoom-out")) }
+                button type="button" data-zoom-action="reset" hidden { (t(lang, "cluster-zoom-reset")) }
+                span.legend {
+                    span { (legend_line("household")) " " (t(lang, "cluster-legend-household")) }
+                    span { (legend_line("venue")) " " (t(lang, "cluster-legend-venue")) }
+                    span { (legend_line("added")) " " (t(lang, "cluster-legend-added")) }
+                }
+            }
+            @if nodes.is_empty() {
+                p role="status" { (t(lang, "cluster-graph-none")) }
+            } @else {
+                div.scroll.graph-box { (transmission_graph(&t(lang, "cluster-graph"), &nodes, &links, day_label)) }
+            }
+        }
+        details.cluster-cases {
+            summary { (tr(lang, "cluster-cases", &[("n", kept.len().to_string())])) }
+            div.scroll { table {
+                thead { tr { th { (t(lang, "col-case")) } th { (t(lang, "col-confirmed")) } th { (t(lang, "col-unit")) } } }
+                tbody { @for (case, times) in &kept { tr {
+                    td { a href={ "/cases/" (case) } { (tr(lang, "cluster-case", &[("id", case.to_string())])) } }
+                    td { (local(times.confirmed_at_s, lang)) }
+                    td { (unit_name(times)) }
+                } } }
+            } }
+        }
         @if writes {
             h2 { (t(lang, "cluster-edit")) }
             form method="post" action={ "/clusters/" (id) } {
@@ -320,6 +461,28 @@ async fn cluster_view(
         }
     };
     ui.page(&title, body)
+}
+
+/// The page's filter with the unit set to `code`, as a query string.
+fn with_unit(q: &ClusterQuery, code: &str) -> String {
+    [("from", &q.from), ("to", &q.to)]
+        .iter()
+        .filter_map(|(k, v)| v.as_deref().filter(|v| !v.is_empty()).map(|v| (k, v)))
+        .map(|(k, v)| format!("{k}={}&", super::cases::url_escape(v)))
+        .collect::<String>()
+        + &format!("unit={}", super::cases::url_escape(code))
+}
+
+/// A case's commune (or the unit it is filed under) by name.
+fn unit_name(t: &store::CaseTimes) -> String {
+    let code = t
+        .unit_path
+        .as_str()
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or("");
+    crate::registry::Registry::of(t.structure).name(code)
 }
 
 fn text_field(

@@ -197,7 +197,7 @@ async fn a_merged_number_still_answers_and_a_removed_link_splits(store: Store) {
     .await;
     assert_eq!(p.status, StatusCode::SEE_OTHER);
     let to = p.location.unwrap();
-    assert_eq!(to, format!("/clusters/{abc}?from={de}"));
+    assert_eq!(to, format!("/clusters/{abc}?merged={de}"));
     let page = app.get_html(&to, &tracer).await;
     assert!(
         page.contains(&format!("Ổ dịch số {de} đã được gộp vào ổ dịch này")),
@@ -556,9 +556,98 @@ async fn a_quiet_cluster_is_proposed_for_closing_and_closed_by_a_press(store: St
     assert!(list.contains(&format!("action=\"/clusters/{abc}/close\"")));
 }
 
+/// The cluster page's graph and case list filtered by confirmation date and by unit; a bad
+/// date is ignored with a message; a unit outside the caller's scope shows nothing.
+async fn a_cluster_graph_filters_by_date_and_unit(store: Store) {
+    let app = App::at(store.clone(), Some(NOW));
+    let tracer = app.login_as("cdc", Role::Tracer, &["VN"]).await;
+    // A (Phúc Xá) → B → C (Phúc Tân, another district), confirmed (local days) on 12, 16
+    // and 20 November.
+    let mut people = Vec::new();
+    for (name, unit) in [("An", "00001"), ("Bình", "00037"), ("Chi", "00037")] {
+        people.push(person(&app, &tracer, name, unit).await);
+    }
+    let mut cases = Vec::new();
+    for (p, onset) in people
+        .iter()
+        .zip(["2021-11-10", "2021-11-14", "2021-11-18"])
+    {
+        cases.push(case(&app, &tracer, *p, onset).await);
+    }
+    declared(&app, &tracer, people[0], people[1], "2021-11-10T12:00:00Z").await;
+    declared(&app, &tracer, people[1], people[2], "2021-11-14T12:00:00Z").await;
+    let found = listed(&app, &tracer).await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    let id = found[0].0;
+    let drawn = |page: &str| -> Vec<i64> {
+        cases
+            .iter()
+            .copied()
+            .filter(|c| page.contains(&format!("<a href=\"/cases/{c}\"><title>")))
+            .collect()
+    };
+    let page = app.get_html(&format!("/clusters/{id}"), &tracer).await;
+    assert_eq!(page.matches("<circle").count(), 3, "{page}");
+    assert_eq!(drawn(&page), cases);
+    // Arrows infector → infectee, one marker per link kind, and the legend.
+    assert_eq!(page.matches("marker-end=").count(), 2);
+    assert!(page.contains("Cùng hộ hoặc tiếp xúc khai báo"));
+
+    let cut = |q: &str| format!("/clusters/{id}?{q}");
+    // "Phúc Tân" names two communes of the scope: nothing is drawn, the two are offered.
+    let page = app.get_html(&cut("unit=Ph%C3%BAc+T%C3%A2n"), &tracer).await;
+    assert_eq!(drawn(&page), Vec::<i64>::new());
+    assert!(
+        page.contains(&format!("href=\"/clusters/{id}?unit=00037\"")),
+        "{page}"
+    );
+    assert!(page.contains("Không có ca nào"), "{page}");
+    let page = app.get_html(&cut("unit=00037"), &tracer).await;
+    assert_eq!(drawn(&page), [cases[1], cases[2]], "{page}");
+    assert_eq!(page.matches("marker-end=").count(), 1, "only B → C");
+    assert!(page.contains("Đang hiện 2 trong số 3 ca"), "{page}");
+    let page = app.get_html(&cut("from=2021-11-16"), &tracer).await;
+    assert_eq!(drawn(&page), [cases[1], cases[2]]);
+    let page = app
+        .get_html(&cut("from=2021-11-16&to=2021-11-16"), &tracer)
+        .await;
+    assert_eq!(drawn(&page), [cases[1]], "both ends are inclusive");
+    // The form's date inputs send YYYY-MM-DD; another shape is not a date here.
+    let page = app
+        .get_html(&cut("from=16%2F11%2F2021&to=2021-11-16"), &tracer)
+        .await;
+    assert_eq!(drawn(&page), [cases[0], cases[1]]);
+    assert!(page.contains("Ngày không hợp lệ"), "{page}");
+    let page = app.get_html(&cut("to=2021-11-11"), &tracer).await;
+    assert_eq!(drawn(&page), Vec::<i64>::new());
+    // A bad date is ignored, and said.
+    let page = app
+        .get_html(&cut("from=2021-13-40&unit=00001"), &tracer)
+        .await;
+    assert_eq!(drawn(&page), [cases[0]]);
+    assert!(page.contains("Ngày không hợp lệ"), "{page}");
+    // A unit of the scope without cases: nothing; a name matching nothing: nothing, said.
+    let page = app.get_html(&cut("unit=H%C3%A0ng+M%C3%A3"), &tracer).await;
+    assert_eq!(page.matches("<circle").count(), 0);
+    let page = app.get_html(&cut("unit=Nowhere"), &tracer).await;
+    assert_eq!(page.matches("<circle").count(), 0);
+    assert!(page.contains("Không có đơn vị hành chính nào"));
+
+    // A Ba Đình officer sees A only; Phúc Tân is outside the scope: nothing is shown.
+    let ba_dinh = app.login_as("bd", Role::Tracer, &["001"]).await;
+    let page = app.get_html(&format!("/clusters/{id}"), &ba_dinh).await;
+    assert_eq!(drawn(&page), [cases[0]], "{page}");
+    let page = app
+        .get_html(&format!("/clusters/{id}?unit=00037"), &ba_dinh)
+        .await;
+    assert_eq!(page.matches("<circle").count(), 0, "{page}");
+    assert!(page.contains("Không có đơn vị hành chính nào"));
+}
+
 both_databases!(
     a_cluster_keeps_its_number_as_time_passes_and_as_it_grows,
     a_merged_number_still_answers_and_a_removed_link_splits,
     clusters_are_named_declared_and_closed_by_those_who_may,
     a_quiet_cluster_is_proposed_for_closing_and_closed_by_a_press,
+    a_cluster_graph_filters_by_date_and_unit,
 );
