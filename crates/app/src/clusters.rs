@@ -614,9 +614,35 @@ pub async fn numbered(app: &App) -> Result<Arc<Numbered>, TracingError> {
         .collect();
     let now = app.now_s();
     let day = domain::exposure::local_day(now);
+    // A cluster came into being when its second case was confirmed (the one that made two
+    // linked cases): its day of creation, whenever the numbering first saw it.
+    let formed: Vec<i64> = comps
+        .iter()
+        .map(|g| {
+            let mut days: Vec<i64> = g
+                .cases
+                .iter()
+                .map(|i| domain::exposure::local_day(recent[*i].confirmed_at_s))
+                .collect();
+            days.sort_unstable();
+            days.get(1)
+                .or(days.first())
+                .copied()
+                .unwrap_or(day)
+                .min(day)
+        })
+        .collect();
     let numbers = app
         .store
-        .settle_clusters(&case_lists, &settlement, &before, &looked_at, day, now)
+        .settle_clusters(
+            &case_lists,
+            &settlement,
+            &before,
+            &looked_at,
+            &formed,
+            day,
+            now,
+        )
         .await?;
     let records = app.store.clusters_by_id(&numbers).await?;
     let n = Arc::new(Numbered {

@@ -163,18 +163,21 @@ impl Store {
 
     /// Stores one run of the linking rule: `components` (case ids) numbered by `settlement`
     /// (made from [`Store::cluster_numbers`] of the same cases as `before`), on local day
-    /// `day`. `recent` are the cases the rule looked at: those of them in no component leave
+    /// `day`; `formed` is the day each component came into being (a new cluster's creation
+    /// day). `recent` are the cases the rule looked at: those of them in no component leave
     /// their cluster; older cases keep theirs. Returns each component's number.
+    #[allow(clippy::too_many_arguments)]
     pub async fn settle_clusters(
         &self,
         components: &[Vec<i64>],
         settlement: &Settlement,
         before: &HashMap<i64, i64>,
         recent: &[i64],
+        formed: &[i64],
         day: i64,
         now_s: i64,
     ) -> Result<Vec<i64>> {
-        if settlement.assigned.len() != components.len() {
+        if settlement.assigned.len() != components.len() || formed.len() != components.len() {
             return Err(StoreError::Corrupt(
                 "a settlement for other components".into(),
             ));
@@ -213,7 +216,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let mut numbers = Vec::with_capacity(components.len());
         let mut events: Vec<Vec<Val>> = Vec::new();
-        let event = |cluster: i64, kind: &str, other: Option<i64>| {
+        let event = |cluster: i64, kind: &str, other: Option<i64>, day: i64| {
             vec![
                 Val::Int(cluster),
                 Val::Text(kind.into()),
@@ -223,23 +226,29 @@ impl Store {
                 Val::Int(now_s),
             ]
         };
-        for a in &settlement.assigned {
+        for (a, &formed_day) in settlement.assigned.iter().zip(formed) {
             match *a {
                 Assigned::Keep(k) => numbers.push(k),
                 Assigned::New { split_from } => {
+                    // A new cluster dates from when it formed; a part split off, from today.
+                    let created = if split_from.is_some() {
+                        day
+                    } else {
+                        formed_day
+                    };
                     let id: i64 = sqlx::query(
                         "INSERT INTO clusters (created_day, split_from, updated_at_s)
                          VALUES ($1, $2, $3) RETURNING id",
                     )
-                    .bind(day)
+                    .bind(created)
                     .bind(split_from)
                     .bind(now_s)
                     .fetch_one(&mut *tx)
                     .await?
                     .try_get(0)?;
-                    events.push(event(id, "created", split_from));
+                    events.push(event(id, "created", split_from, created));
                     if let Some(parent) = split_from {
-                        events.push(event(parent, "split", Some(id)));
+                        events.push(event(parent, "split", Some(id), day));
                     }
                     numbers.push(id);
                 }
@@ -256,7 +265,7 @@ impl Store {
             .bind(k)
             .execute(&mut *tx)
             .await?;
-            events.push(event(into, "merged", Some(k)));
+            events.push(event(into, "merged", Some(k), day));
         }
         // Memberships: only the cases whose cluster changed are written.
         let mut moved: Vec<(i64, i64)> = Vec::new();

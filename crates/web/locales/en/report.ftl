@@ -34,3 +34,4 @@ report-clusters-closed = Clusters closed on the day
 report-clusters-merged = Clusters merged on the day
 report-cluster-size = { $cluster } ({ $size } cases)
 report-cluster-merged-into = { $other } merged into { $cluster }
+report-clusters-more = {" "}and { $n } more

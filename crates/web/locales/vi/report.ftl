@@ -34,3 +34,4 @@ report-clusters-closed = Ổ dịch kết thúc trong ngày
 report-clusters-merged = Ổ dịch gộp trong ngày
 report-cluster-size = { $cluster } ({ $size } ca)
 report-cluster-merged-into = { $other } gộp vào { $cluster }
+report-clusters-more = {" "}và { $n } ổ dịch khác

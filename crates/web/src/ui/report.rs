@@ -102,7 +102,7 @@ pub(super) async fn daily_xlsx(
     rows.push(row(t(lang, "report-total"), &report.total));
     // The clusters below the units, one line for each kind: its count and the clusters.
     rows.push(Vec::new());
-    for (kind, n, list) in cluster_lines(lang, &report.clusters) {
+    for (kind, n, list) in cluster_lines(lang, &report.clusters, None) {
         rows.push(vec![kind.into(), Cell::Int(n as i64), list.into()]);
     }
     let sheet = Sheet {
@@ -162,13 +162,34 @@ fn cluster_text(lang: Lang, c: &app::clusters::ClusterLine) -> String {
     )
 }
 
-/// The day's clusters by kind: (kind, how many, the clusters named).
-fn cluster_lines(lang: Lang, d: &app::clusters::DayClusters) -> Vec<(String, usize, String)> {
+/// Clusters a kind names on the page at most, largest first: the report is one A4 page, and
+/// a city can have hundreds active (the XLSX names them all).
+const CLUSTERS_NAMED_ON_PAGE: usize = 10;
+
+/// The day's clusters by kind: (kind, how many, the clusters named — the largest `limit`
+/// when given, then how many more).
+fn cluster_lines(
+    lang: Lang,
+    d: &app::clusters::DayClusters,
+    limit: Option<usize>,
+) -> Vec<(String, usize, String)> {
     let list = |cs: &[app::clusters::ClusterLine]| {
-        cs.iter()
+        let mut cs: Vec<&app::clusters::ClusterLine> = cs.iter().collect();
+        cs.sort_by(|a, b| b.size.cmp(&a.size).then(a.id.cmp(&b.id)));
+        let shown = limit.unwrap_or(cs.len()).min(cs.len());
+        let mut text = cs[..shown]
+            .iter()
             .map(|c| cluster_text(lang, c))
             .collect::<Vec<_>>()
-            .join("; ")
+            .join("; ");
+        if shown < cs.len() {
+            text.push_str(&tr(
+                lang,
+                "report-clusters-more",
+                &[("n", count((cs.len() - shown) as i64, lang))],
+            ));
+        }
+        text
     };
     let merged = d
         .merged
@@ -217,7 +238,7 @@ fn cluster_section(lang: Lang, d: &app::clusters::DayClusters) -> Markup {
                 th scope="col" { (t(lang, "report-clusters-count")) }
                 th scope="col" { (t(lang, "report-clusters-list")) }
             } }
-            tbody { @for (kind, n, list) in cluster_lines(lang, d) {
+            tbody { @for (kind, n, list) in cluster_lines(lang, d, Some(CLUSTERS_NAMED_ON_PAGE)) {
                 tr { th scope="row" { (kind) } td { (count(n as i64, lang)) } td { (list) } }
             } }
         }

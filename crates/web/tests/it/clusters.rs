@@ -407,16 +407,27 @@ async fn a_quiet_cluster_is_proposed_for_closing_and_closed_by_a_press(store: St
     let list = app.get_html("/clusters", &tracer).await;
     assert!(!list.contains("Đề xuất kết thúc"), "ten days quiet: {list}");
     // The daily report counts the clusters the page lists (none closed nor proposed): the
-    // same number on both; both were numbered today.
+    // same number on both. Both were numbered today, but neither is new today: a cluster is
+    // new on the day its second case was confirmed (B on 16 Nov in Hà Nội, E on 18 Nov).
     let rows = list.matches("href=\"/clusters/").count();
     assert_eq!(rows, 2, "{list}");
     let report = app.get_html("/reports/daily", &tracer).await;
     let active = "Ổ dịch đang hoạt động (có ca mới trong 28 ngày, chưa kết thúc)</th><td>";
     assert!(report.contains(&format!("{active}{rows}</td>")), "{report}");
     assert!(
-        report.contains("Ổ dịch mới trong ngày</th><td>2</td>"),
+        report.contains("Ổ dịch mới trong ngày</th><td>0</td>"),
         "{report}"
     );
+    for (day, id) in [("2021-11-16", abc), ("2021-11-18", de)] {
+        let then = app
+            .get_html(&format!("/reports/daily?day={day}"), &tracer)
+            .await;
+        assert!(
+            then.contains("Ổ dịch mới trong ngày</th><td>1</td>")
+                && then.contains(&format!("Ổ dịch số {id} (")),
+            "{day}: {then}"
+        );
+    }
     assert!(
         report.contains(&format!("Ổ dịch số {abc} (3 ca)")),
         "{report}"
@@ -536,12 +547,12 @@ async fn a_quiet_cluster_is_proposed_for_closing_and_closed_by_a_press(store: St
         report.contains("Ổ dịch mới trong ngày</th><td>0</td>"),
         "{report}"
     );
-    // The report of 30 November, read on 18 December: both were new then.
+    // The report of 16 November, read on 18 December: A–B–C was new then.
     let past = later
-        .get_html("/reports/daily?day=2021-11-30", &tracer)
+        .get_html("/reports/daily?day=2021-11-16", &tracer)
         .await;
     assert!(
-        past.contains("Ổ dịch mới trong ngày</th><td>2</td>"),
+        past.contains("Ổ dịch mới trong ngày</th><td>1</td>"),
         "{past}"
     );
 
