@@ -280,9 +280,7 @@ pub async fn day_clusters(
     day: NaiveDate,
 ) -> Result<DayClusters, TracingError> {
     let (mut views, _) = gather(app, caller, WINDOW_DAYS, None).await?;
-    let day_n = day
-        .signed_duration_since(chrono::DateTime::UNIX_EPOCH.date_naive())
-        .num_days();
+    let day_n = store::day_number(day);
     let active_days = app
         .policies
         .tracing_on(day)
@@ -512,23 +510,13 @@ pub fn components(
     edges.sort_by_key(|(a, b, how)| (pair(*a, *b), matches!(how, LinkOrigin::Added)));
     edges.retain(|(a, b, _)| seen.insert(pair(*a, *b)));
 
-    let mut parent: Vec<usize> = (0..recent.len()).collect();
-    fn find(parent: &mut [usize], mut x: usize) -> usize {
-        while parent[x] != x {
-            parent[x] = parent[parent[x]];
-            x = parent[x];
-        }
-        x
-    }
+    let mut sets = trace::UnionFind::new(recent.len());
     for (a, b, _) in &edges {
-        let (ra, rb) = (find(&mut parent, *a), find(&mut parent, *b));
-        if ra != rb {
-            parent[ra.max(rb)] = ra.min(rb);
-        }
+        sets.union(*a, *b);
     }
     let mut groups: BTreeMap<usize, Component> = BTreeMap::new();
     for (a, b, how) in edges {
-        let root = find(&mut parent, a);
+        let root = sets.find(a);
         let g = groups.entry(root).or_insert_with(|| Component {
             cases: Vec::new(),
             edges: Vec::new(),
@@ -891,16 +879,12 @@ pub async fn edit_cluster(
     if !current_in_scope(app, caller, id).await? {
         return Err(ClusterError::NotFound);
     }
-    let day = |d: NaiveDate| {
-        d.signed_duration_since(chrono::DateTime::UNIX_EPOCH.date_naive())
-            .num_days()
-    };
     let edit = store::ClusterEdit {
         name: trimmed(&input.name),
         place: trimmed(&input.place),
         venue_id: None,
-        declared_day: declared.map(day),
-        closed_day: closed.map(day),
+        declared_day: declared.map(store::day_number),
+        closed_day: closed.map(store::day_number),
     };
     store_edit(app, caller, id, &edit).await
 }

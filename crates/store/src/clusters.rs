@@ -125,17 +125,6 @@ fn cluster_of(r: &sqlx::any::AnyRow) -> Result<StoredCluster> {
 const CLUSTER_COLUMNS: &str = "id, created_day, name, place, venue_id, declared_day, closed_day, \
      became, became_day, split_from";
 
-fn ids_in(sql: &mut Sql, ids: &[i64]) {
-    sql.push("(");
-    for (i, id) in ids.iter().enumerate() {
-        if i > 0 {
-            sql.push(", ");
-        }
-        sql.bind(Val::Int(*id));
-    }
-    sql.push(")");
-}
-
 fn too_long(field: &str, s: &Option<String>, errors: &mut Vec<FieldError>) {
     if s.as_deref()
         .is_some_and(|s| s.chars().count() > CLUSTER_TEXT_MAX)
@@ -153,7 +142,7 @@ impl Store {
                 self.dialect,
                 "SELECT case_id, cluster_id FROM cluster_cases WHERE case_id IN ",
             );
-            ids_in(&mut sql, chunk);
+            sql.push_ints(chunk);
             for r in sql.query().fetch_all(&self.reader).await? {
                 out.insert(r.try_get(0)?, r.try_get(1)?);
             }
@@ -286,7 +275,7 @@ impl Store {
         let gone: Vec<i64> = moved.iter().map(|(c, _)| *c).chain(left).collect();
         for chunk in gone.chunks(IDS_PER_STMT) {
             let mut sql = Sql::new(self.dialect, "DELETE FROM cluster_cases WHERE case_id IN ");
-            ids_in(&mut sql, chunk);
+            sql.push_ints(chunk);
             sql.query().execute(&mut *tx).await?;
         }
         let rows: Vec<Vec<Val>> = moved
@@ -321,7 +310,7 @@ impl Store {
                 self.dialect,
                 &format!("SELECT {CLUSTER_COLUMNS} FROM clusters WHERE id IN "),
             );
-            ids_in(&mut sql, chunk);
+            sql.push_ints(chunk);
             for r in sql.query().fetch_all(&self.reader).await? {
                 let c = cluster_of(&r)?;
                 out.insert(c.id, c);

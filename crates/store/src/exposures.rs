@@ -189,14 +189,7 @@ impl Store {
             sql.bind(Val::Int(hi))
                 .push(" AND t_out_s > ")
                 .bind(Val::Int(lo));
-            sql.push(" AND person_id IN (");
-            for (i, id) in chunk.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.bind(Val::Int(*id));
-            }
-            sql.push(")");
+            sql.push(" AND person_id IN ").push_ints(chunk);
             for r in sql.query().fetch_all(&self.reader).await? {
                 let person: i64 = r.try_get(0)?;
                 let Some(&(from_s, to_s)) = spans.get(&person) else {

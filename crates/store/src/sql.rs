@@ -59,6 +59,19 @@ impl Sql {
         self
     }
 
+    /// `(id, id, …)`: the list of an `IN`, one placeholder per id (callers chunk long lists).
+    pub fn push_ints(&mut self, ids: &[i64]) -> &mut Self {
+        self.text.push('(');
+        for (i, id) in ids.iter().enumerate() {
+            if i > 0 {
+                self.text.push_str(", ");
+            }
+            self.bind(Val::Int(*id));
+        }
+        self.text.push(')');
+        self
+    }
+
     /// `AND (<path column> in one of the scope's subtrees)` for one structure; nothing for a
     /// whole-country scope. A scope with no root in the structure matches no row.
     pub fn push_scope(&mut self, path_col: &str, scope: &Scope, structure: Structure) {

@@ -351,20 +351,24 @@ pub fn clusters_by_incubation(
     out
 }
 
-struct UnionFind {
+/// Disjoint sets of `0..n` (union by size, path halving): the clusters' grouping, also the
+/// application's after tracers' corrections of the links.
+#[derive(Debug, Clone)]
+pub struct UnionFind {
     parent: Vec<usize>,
     size: Vec<usize>,
 }
 
 impl UnionFind {
-    fn new(n: usize) -> UnionFind {
+    pub fn new(n: usize) -> UnionFind {
         UnionFind {
             parent: (0..n).collect(),
             size: vec![1; n],
         }
     }
 
-    fn find(&mut self, mut x: usize) -> usize {
+    /// The representative of `x`'s set.
+    pub fn find(&mut self, mut x: usize) -> usize {
         while self.parent[x] != x {
             self.parent[x] = self.parent[self.parent[x]];
             x = self.parent[x];
@@ -372,7 +376,7 @@ impl UnionFind {
         x
     }
 
-    fn union(&mut self, a: usize, b: usize) {
+    pub fn union(&mut self, a: usize, b: usize) {
         let (mut a, mut b) = (self.find(a), self.find(b));
         if a == b {
             return;

@@ -39,7 +39,7 @@ mod live;
 mod query;
 
 pub use cluster::{
-    clusters, clusters_by_incubation, clusters_with, CaseOnset, Cluster, LinkRule,
+    clusters, clusters_by_incubation, clusters_with, CaseOnset, Cluster, LinkRule, UnionFind,
     DEFAULT_VENUE_GAP_S,
 };
 pub use error::TraceError;

@@ -142,13 +142,7 @@ impl ClusterQuery {
         // A date that does not parse is ignored, and the page says so.
         let day = |v: &Option<String>| match typed(v).map(app::input::date) {
             None => (None, false),
-            Some(Ok(d)) => (
-                Some(
-                    d.signed_duration_since(chrono::DateTime::UNIX_EPOCH.date_naive())
-                        .num_days(),
-                ),
-                false,
-            ),
+            Some(Ok(d)) => (Some(store::day_number(d)), false),
             Some(Err(_)) => (None, true),
         };
         let ((from, bad_from), (to, bad_to)) = (day(&self.from), day(&self.to));
@@ -240,11 +234,7 @@ async fn cluster_view(
         Err(e) => return ui.failed("cluster page", &e),
     };
     let lang = ui.lang;
-    let local_day = |t_s: i64| {
-        crate::local_time::local_date(t_s)
-            .signed_duration_since(chrono::DateTime::UNIX_EPOCH.date_naive())
-            .num_days()
-    };
+    let local_day = domain::exposure::local_day;
     let filter = form.filter.filter(&ui.me.scope);
     let mut kept: Vec<(i64, &store::CaseTimes)> = c
         .cases
@@ -313,7 +303,7 @@ async fn cluster_view(
         })
         .collect();
     let day_label = |d: i64| {
-        let date = chrono::DateTime::UNIX_EPOCH.date_naive() + chrono::Days::new(d.max(0) as u64);
+        let date = app::clusters::day_date(d);
         match lang {
             crate::Lang::Vi => date.format("%d/%m").to_string(),
             crate::Lang::En => date.format("%m-%d").to_string(),
