@@ -24,15 +24,14 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-use sim::{Outcome, Params, Place};
-use trace::{Adjacency, CaseQuery, Declared, Index, Rules, Traced, Visit};
+use sim::{Params, Place};
+use trace::{Adjacency, CaseQuery, Declared, Index, Traced};
+
+mod common;
+
+use common::{cpu_model, household_groups, parse_list, rules_for, visits_of};
 
 const DAY_S: i64 = 86_400;
-/// The F1 definition's minimum co-presence.
-const MIN_OVERLAP_S: i64 = 15 * 60;
-/// Kind ids in `Rules::venue_kind`: 0 = masked (15 minutes), 1 = unmasked (any overlap).
-const KIND_MASKED: u8 = 0;
-const KIND_UNMASKED: u8 = 1;
 
 /// One compliance level's results.
 #[derive(Debug, Default)]
@@ -82,34 +81,6 @@ struct Row {
     trace_ms: f64,
 }
 
-fn parse_list(s: &str) -> Result<Vec<f64>, String> {
-    s.split(',')
-        .map(|x| {
-            let c: f64 = x
-                .trim()
-                .parse()
-                .map_err(|e| format!("--compliance {x:?}: {e}"))?;
-            if (0.0..=1.0).contains(&c) {
-                Ok(c)
-            } else {
-                Err(format!("--compliance {c} is not in [0, 1]"))
-            }
-        })
-        .collect()
-}
-
-fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, m)| m.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown".to_string())
-}
-
 fn median(v: &mut [usize]) -> f64 {
     if v.is_empty() {
         return 0.0;
@@ -133,47 +104,6 @@ fn pct(num: usize, den: usize) -> f64 {
 
 /// The recorded check-ins as the tracer's visits (person and venue numbers are the
 /// simulator's indices).
-fn visits_of(o: &Outcome) -> Vec<Visit> {
-    let c = &o.checkins;
-    (0..c.len())
-        .map(|i| Visit {
-            person: c.person[i],
-            venue: c.venue[i],
-            t_in_s: c.t_in_s[i],
-            t_out_s: c.t_out_s[i],
-        })
-        .collect()
-}
-
-fn rules_for(o: &Outcome) -> Rules {
-    let venue_kind = o
-        .venues
-        .kind
-        .iter()
-        .map(|k| match k.as_str() {
-            "restaurant" | "cafe" => KIND_UNMASKED,
-            _ => KIND_MASKED,
-        })
-        .collect();
-    let mut min_overlap_by_kind = vec![0i64; 2];
-    min_overlap_by_kind[usize::from(KIND_MASKED)] = MIN_OVERLAP_S;
-    min_overlap_by_kind[usize::from(KIND_UNMASKED)] = 0;
-    Rules {
-        min_overlap_s: MIN_OVERLAP_S,
-        min_overlap_by_kind,
-        venue_kind,
-        ..Rules::default()
-    }
-}
-
-fn household_groups(o: &Outcome) -> Vec<Vec<u32>> {
-    let mut groups = vec![Vec::new(); o.households.len()];
-    for (p, &h) in o.people.household.iter().enumerate() {
-        groups[h as usize].push(p as u32);
-    }
-    groups
-}
-
 /// [onset − 2 d (or sample − 2 d); isolation].
 fn window(c: &sim::Detection) -> (i64, i64) {
     (c.onset_s.unwrap_or(c.sample_s) - 2 * DAY_S, c.isolation_s)
